@@ -1,0 +1,5 @@
+export * from "./names";
+export * from "./nft-plan";
+export * from "./nft-compile";
+export * from "./nft-render";
+export * from "./links";

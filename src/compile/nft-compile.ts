@@ -1,0 +1,113 @@
+// Pure: desired state -> NftPlan. No I/O, no clock: the same state renders byte-identical text.
+import type { Attachment, DesiredState, Network, PortMapping, Workload } from "../model/types";
+import { parseCidr, cidrContains, parseIp } from "../model/ip";
+import { SET_DECLS, type NftPlan } from "./nft-plan";
+
+const q = (ifname: string) => `"${ifname}"`;
+
+/** The attachment a published port lands on: the first non-internal network with that family. */
+export function portTarget(attachments: Attachment[], networks: Map<string, Network>, family: 4 | 6): Attachment | undefined {
+  return [...attachments]
+    .sort((a, b) => a.index - b.index)
+    .find((a) => !networks.get(a.networkId)?.internal && (family === 4 ? a.ip4 : a.ip6));
+}
+
+function familyOf(ip: string): 4 | 6 {
+  return ip.includes(":") ? 6 : 4;
+}
+
+/** Drop allow-list prefixes contained in another one (interval sets refuse overlaps). */
+function withoutContained(cidrs: string[]): string[] {
+  const parsed = [...new Set(cidrs)].map((c) => ({ text: c, cidr: parseCidr(c) }));
+  return parsed
+    .filter((a) => !parsed.some((b) => b !== a && b.cidr.prefix < a.cidr.prefix && cidrContains(b.cidr, a.cidr.family, a.cidr.network)))
+    .map((a) => a.text);
+}
+
+function publishElements(p: PortMapping, target: Attachment, family: 4 | 6): { set: string; element: string } {
+  const ip = family === 4 ? target.ip4! : target.ip6!;
+  const value = `${ip} . ${p.containerPort}`;
+  if (p.hostIp) return { set: family === 4 ? "pub4_addr" : "pub6_addr", element: `${p.hostIp} . ${p.protocol} . ${p.hostPort} : ${value}` };
+  return { set: family === 4 ? "pub4" : "pub6", element: `${p.protocol} . ${p.hostPort} : ${value}` };
+}
+
+export function compileNft(state: DesiredState): NftPlan {
+  const sets = new Map<string, Set<string>>(SET_DECLS.map((d) => [d.name, new Set<string>()]));
+  const add = (name: string, element: string) => sets.get(name)!.add(element);
+  const networks = new Map(state.networks.map((n) => [n.id, n]));
+  const byName = new Map(state.networks.map((n) => [n.name, n]));
+
+  for (const n of state.networks) {
+    if (n.driver !== "bridge") continue;
+    add("bridges", q(n.bridge));
+    if (n.internal) add("internal_bridges", q(n.bridge));
+    if (n.subnet4) add("subnets4", n.subnet4);
+    if (n.subnet6) add("subnets6", n.subnet6);
+    if (n.masquerade && !n.internal) {
+      if (n.subnet4) add("masq4", n.subnet4);
+      if (n.subnet6) add("masq6", n.subnet6);
+    }
+    for (const otherName of n.routesTo) {
+      const other = byName.get(otherName);
+      if (!other || other.driver !== "bridge") continue;
+      add("routed", `${q(n.bridge)} . ${q(other.bridge)}`);
+      add("routed", `${q(other.bridge)} . ${q(n.bridge)}`);
+    }
+  }
+
+  const attachmentsOf = new Map<string, Attachment[]>();
+  for (const a of state.attachments) {
+    const n = networks.get(a.networkId);
+    if (!n || n.driver !== "bridge") continue;
+    add("ports", q(a.hostIfname));
+    if (!n.icc) add("icc_off_ports", q(a.hostIfname));
+    attachmentsOf.set(a.workloadId, [...(attachmentsOf.get(a.workloadId) ?? []), a]);
+  }
+
+  const allow = new Map<string, string[]>();
+  for (const w of state.workloads) {
+    publishWorkload(w, attachmentsOf.get(w.id) ?? [], networks, add, allow);
+  }
+  for (const [key, cidrs] of allow) {
+    add("pub_restricted", key);
+    for (const c of withoutContained(cidrs)) add(familyOf(c) === 4 ? "pub_allow4" : "pub_allow6", `${c} . ${key}`);
+  }
+
+  return {
+    sets: SET_DECLS.map((d) => ({ ...d, elements: [...sets.get(d.name)!].sort() })),
+    userRules: state.userRules.map((r) => r.rule),
+  };
+}
+
+function publishWorkload(
+  w: Workload,
+  attachments: Attachment[],
+  networks: Map<string, Network>,
+  add: (set: string, element: string) => void,
+  allow: Map<string, string[]>,
+): void {
+  if (w.state === "removing") return;
+  for (const p of w.ports) {
+    const families: (4 | 6)[] = p.hostIp ? [familyOf(p.hostIp)] : [4, 6];
+    for (const family of families) {
+      const target = portTarget(attachments, networks, family);
+      if (!target) continue;
+      const { set, element } = publishElements(p, target, family);
+      add(set, element);
+    }
+    if (p.allowFrom.length > 0) {
+      const key = `${p.protocol} . ${p.hostPort}`;
+      allow.set(key, [...(allow.get(key) ?? []), ...p.allowFrom]);
+    }
+  }
+}
+
+/** Does this address belong to one of the given networks? (used by validation) */
+export function networkOfAddress(state: DesiredState, ip: string): Network | undefined {
+  const parsed = parseIp(ip);
+  if (!parsed) return undefined;
+  return state.networks.find((n) => {
+    const subnet = parsed.family === 4 ? n.subnet4 : n.subnet6;
+    return subnet !== undefined && cidrContains(parseCidr(subnet), parsed.family, parsed.value);
+  });
+}

@@ -1,0 +1,110 @@
+// The nftables part of the Plan: a fixed skeleton of chains plus sets/maps whose elements
+// carry everything that grows with the workload (kube-proxy nftables-mode design).
+
+export interface NftSet {
+  name: string;
+  kind: "set" | "map";
+  type: string;
+  flags?: string[];
+  /** Rendered elements, sorted: the element text doubles as its identity for diffs. */
+  elements: string[];
+}
+
+export interface NftPlan {
+  sets: NftSet[];
+  /** Rules of the user hook chain, in order (stored by `ponton firewall`). */
+  userRules: string[];
+}
+
+export const USER_CHAIN = "user";
+
+/** Set declarations, in render order. Changing one means a full reload, so keep it stable. */
+export const SET_DECLS: ReadonlyArray<Omit<NftSet, "elements">> = [
+  { name: "bridges", kind: "set", type: "ifname" },
+  { name: "ports", kind: "set", type: "ifname" },
+  { name: "icc_off_ports", kind: "set", type: "ifname" },
+  { name: "internal_bridges", kind: "set", type: "ifname" },
+  { name: "routed", kind: "set", type: "ifname . ifname" },
+  { name: "subnets4", kind: "set", type: "ipv4_addr", flags: ["interval"] },
+  { name: "subnets6", kind: "set", type: "ipv6_addr", flags: ["interval"] },
+  { name: "masq4", kind: "set", type: "ipv4_addr", flags: ["interval"] },
+  { name: "masq6", kind: "set", type: "ipv6_addr", flags: ["interval"] },
+  { name: "pub4", kind: "map", type: "inet_proto . inet_service : ipv4_addr . inet_service" },
+  { name: "pub4_addr", kind: "map", type: "ipv4_addr . inet_proto . inet_service : ipv4_addr . inet_service" },
+  { name: "pub6", kind: "map", type: "inet_proto . inet_service : ipv6_addr . inet_service" },
+  { name: "pub6_addr", kind: "map", type: "ipv6_addr . inet_proto . inet_service : ipv6_addr . inet_service" },
+  { name: "pub_restricted", kind: "set", type: "inet_proto . inet_service" },
+  { name: "pub_allow4", kind: "set", type: "ipv4_addr . inet_proto . inet_service", flags: ["interval"] },
+  { name: "pub_allow6", kind: "set", type: "ipv6_addr . inet_proto . inet_service", flags: ["interval"] },
+];
+
+/**
+ * Base chains and dispatch rules. Fixed text: per-packet cost is a handful of set lookups
+ * whatever the number of networks, workloads and ports.
+ */
+export const SKELETON_CHAINS = `
+  chain raw_prerouting {
+    type filter hook prerouting priority raw; policy accept;
+    # route_localnet is on for our bridges (127.0.0.1-published ports need it): refuse forged 127/8 there.
+    iifname @bridges ip daddr 127.0.0.0/8 drop
+  }
+  chain mangle_prerouting {
+    type filter hook prerouting priority mangle; policy accept;
+    ct state new meta l4proto . th dport @pub_restricted fib daddr type local jump check_allow_from
+  }
+  chain check_allow_from {
+    ip saddr . meta l4proto . th dport @pub_allow4 return
+    ip6 saddr . meta l4proto . th dport @pub_allow6 return
+    drop
+  }
+  chain nat_prerouting {
+    type nat hook prerouting priority dstnat; policy accept;
+    fib daddr type local jump published
+  }
+  chain nat_output {
+    type nat hook output priority -100; policy accept;
+    fib daddr type local jump published
+  }
+  chain published {
+    meta nfproto ipv4 dnat ip to ip daddr . meta l4proto . th dport map @pub4_addr
+    meta nfproto ipv4 dnat ip to meta l4proto . th dport map @pub4
+    meta nfproto ipv6 dnat ip6 to ip6 daddr . meta l4proto . th dport map @pub6_addr
+    meta nfproto ipv6 dnat ip6 to meta l4proto . th dport map @pub6
+  }
+  chain forward {
+    type filter hook forward priority filter; policy accept;
+    jump ${USER_CHAIN}
+    ct state established,related accept
+    iifname @ports oifname @ports jump same_network
+    iifname @bridges jump from_network
+    oifname @bridges jump to_network
+  }
+  chain same_network {
+    iifname @icc_off_ports drop
+  }
+  chain from_network {
+    oifname @bridges jump between_networks
+    iifname @internal_bridges drop
+  }
+  chain between_networks {
+    ct status dnat accept
+    iifname . oifname @routed accept
+    drop
+  }
+  chain to_network {
+    oifname @internal_bridges drop
+    ct status dnat accept
+    drop
+  }
+  chain nat_postrouting {
+    type nat hook postrouting priority srcnat; policy accept;
+    ct status dnat oifname @bridges ip saddr @subnets4 masquerade
+    ct status dnat oifname @bridges ip6 saddr @subnets6 masquerade
+    oifname @bridges ip saddr 127.0.0.0/8 masquerade
+    oifname != @bridges ip saddr @masq4 masquerade
+    oifname != @bridges ip6 saddr @masq6 masquerade
+  }
+`;
+
+/** Number of rules in the forward base chain: the self-healing watcher checks it cheaply. */
+export const FORWARD_RULE_COUNT = 6;

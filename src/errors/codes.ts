@@ -1,0 +1,39 @@
+// One table maps every error code to what each surface needs: HTTP status for the API,
+// exit code for the CLI, and the CNI error code for ponton-cni (CNI spec 1.1, "Error codes").
+export interface CodeInfo {
+  http: number;
+  exit: number;
+  cni: number;
+  hint: string;
+}
+
+export const ERROR_CODES = {
+  INVALID_ARGUMENT: { http: 400, exit: 2, cni: 7, hint: "check the value and run the command again" },
+  INVALID_CIDR: { http: 400, exit: 2, cni: 7, hint: "give a network like 172.20.0.0/16 or fd00:1::/64" },
+  INVALID_NAME: { http: 400, exit: 2, cni: 7, hint: "names are 1-63 characters: letters, digits, '-', '_', '.'" },
+  INVALID_PORT: { http: 400, exit: 2, cni: 7, hint: "ports look like [hostIP:]hostPort[-end]:containerPort[-end][/tcp|udp]" },
+  INVALID_YAML: { http: 400, exit: 2, cni: 6, hint: "fix the file; nothing was applied" },
+  SUBNET_OVERLAP: { http: 409, exit: 3, cni: 7, hint: "pick a subnet that no network or host route uses" },
+  POOL_EXHAUSTED: { http: 409, exit: 3, cni: 11, hint: "free a network, or widen the default pool with --default-pool / PONTON_DEFAULT_POOL" },
+  ADDRESS_OUT_OF_SUBNET: { http: 400, exit: 2, cni: 7, hint: "pick an address inside the network's subnet" },
+  ADDRESS_IN_USE: { http: 409, exit: 3, cni: 7, hint: "pick another address or remove the workload that holds it" },
+  SUBNET_FULL: { http: 409, exit: 3, cni: 11, hint: "the network has no free address; remove workloads or use a larger subnet" },
+  PORT_IN_USE: { http: 409, exit: 3, cni: 7, hint: "another workload publishes this host port; pick another" },
+  NAME_IN_USE: { http: 409, exit: 3, cni: 7, hint: "remove the existing object or choose another name" },
+  NETWORK_NOT_FOUND: { http: 404, exit: 4, cni: 7, hint: "list networks with 'ponton network ls'" },
+  WORKLOAD_NOT_FOUND: { http: 404, exit: 4, cni: 7, hint: "list workloads with 'ponton ls'" },
+  NOT_FOUND: { http: 404, exit: 4, cni: 7, hint: "check the name" },
+  NETWORK_IN_USE: { http: 409, exit: 3, cni: 7, hint: "remove or disconnect its workloads first (or use --force)" },
+  ALREADY_CONNECTED: { http: 409, exit: 3, cni: 7, hint: "the workload is already on that network" },
+  NOT_CONNECTED: { http: 409, exit: 3, cni: 7, hint: "the workload is not on that network" },
+  UNSUPPORTED: { http: 400, exit: 2, cni: 7, hint: "this option is not supported" },
+  KERNEL_ERROR: { http: 500, exit: 5, cni: 11, hint: "see the message; the operation was rolled back" },
+  DAEMON_UNAVAILABLE: { http: 503, exit: 6, cni: 11, hint: "start the daemon with 'pontond' (or 'ponton daemon')" },
+  INTERNAL: { http: 500, exit: 1, cni: 999, hint: "this is a bug; please report it with the daemon log" },
+} as const satisfies Record<string, CodeInfo>;
+
+export type ErrorCode = keyof typeof ERROR_CODES;
+
+export function codeInfo(code: string): CodeInfo {
+  return (ERROR_CODES as Record<string, CodeInfo>)[code] ?? ERROR_CODES.INTERNAL;
+}

@@ -1,0 +1,55 @@
+// Pure: pick an address in a subnet.
+import { EngineError } from "../errors";
+import { cidrContains, cidrSize, formatIp, lastAddress, mustParseIp, parseCidr } from "../model/ip";
+
+export interface AddressRequest {
+  subnet: string;
+  gateway: string;
+  /** Addresses already held on this network. */
+  used: Set<string>;
+  /** Addresses remembered for other names: avoided while any other address is free. */
+  reservedForOthers: Set<string>;
+  /** A static address (--ip): must be inside, not the gateway, not in use. */
+  requested?: string;
+  /** The address this name held last time: reused when free. */
+  sticky?: string;
+}
+
+export function allocateAddress(req: AddressRequest): string {
+  const subnet = parseCidr(req.subnet);
+  const gw = mustParseIp(req.gateway).value;
+  const first = subnet.network + (subnet.family === 4 && subnet.prefix < 31 ? 1n : subnet.family === 6 ? 1n : 0n);
+  const last = subnet.family === 4 && subnet.prefix < 31 ? lastAddress(subnet) - 1n : lastAddress(subnet);
+
+  if (req.requested !== undefined) {
+    const ip = mustParseIp(req.requested, "--ip address");
+    const text = formatIp(ip.family, ip.value);
+    if (!cidrContains(subnet, ip.family, ip.value) || ip.value < first || ip.value > last) {
+      throw new EngineError("ADDRESS_OUT_OF_SUBNET", `address ${req.requested} is not a usable address of ${req.subnet}`);
+    }
+    if (ip.value === gw) throw new EngineError("ADDRESS_IN_USE", `address ${text} is the gateway of ${req.subnet}`);
+    if (req.used.has(text)) throw new EngineError("ADDRESS_IN_USE", `address ${text} is already in use on ${req.subnet}`);
+    return text;
+  }
+  if (req.sticky !== undefined && !req.used.has(req.sticky)) {
+    const ip = mustParseIp(req.sticky);
+    if (cidrContains(subnet, ip.family, ip.value) && ip.value !== gw) return req.sticky;
+  }
+  let fallback: string | undefined;
+  // Scanning stops after used+reserved+2 candidates at most: allocation is O(held addresses).
+  for (let v = first; v <= last; v++) {
+    if (v === gw) continue;
+    const text = formatIp(subnet.family, v);
+    if (req.used.has(text)) continue;
+    if (!req.reservedForOthers.has(text)) return text;
+    fallback ??= text;
+  }
+  if (fallback !== undefined) return fallback;
+  throw new EngineError("SUBNET_FULL", `no free address in ${req.subnet} (${cidrSize(subnet)} addresses, ${req.used.size} in use)`);
+}
+
+/** The conventional gateway: the first usable address. */
+export function defaultGateway(subnet: string): string {
+  const c = parseCidr(subnet);
+  return formatIp(c.family, c.network + 1n);
+}

@@ -1,0 +1,42 @@
+// Validation of user-given names.
+import { EngineError } from "../errors";
+
+const NAME = /^[a-zA-Z0-9][a-zA-Z0-9_.-]{0,62}$/;
+
+export function validateName(kind: string, name: unknown): string {
+  if (typeof name !== "string" || !NAME.test(name)) {
+    throw new EngineError("INVALID_NAME", `invalid ${kind} name '${String(name)}'`);
+  }
+  return name;
+}
+
+const LABEL_KEY = /^([a-z0-9]([-a-z0-9.]*[a-z0-9])?\/)?[a-zA-Z0-9]([-a-zA-Z0-9_.]{0,61}[a-zA-Z0-9])?$/;
+const LABEL_VALUE = /^([a-zA-Z0-9]([-a-zA-Z0-9_.]{0,61}[a-zA-Z0-9])?)?$/;
+
+/** Labels follow Kubernetes' syntax so selectors written for Kubernetes work unchanged. */
+export function validateLabels(labels: unknown): Record<string, string> {
+  if (labels === undefined || labels === null) return {};
+  if (typeof labels !== "object" || Array.isArray(labels)) {
+    throw new EngineError("INVALID_ARGUMENT", "labels must be a map of key: value");
+  }
+  const out: Record<string, string> = {};
+  for (const [k, v] of Object.entries(labels as Record<string, unknown>)) {
+    const value = typeof v === "number" || typeof v === "boolean" ? String(v) : v;
+    if (!LABEL_KEY.test(k) || typeof value !== "string" || !LABEL_VALUE.test(value)) {
+      throw new EngineError("INVALID_ARGUMENT", `invalid label '${k}=${String(v)}'`, { hint: "labels look like app=web (Kubernetes label syntax)" });
+    }
+    out[k] = value;
+  }
+  return out;
+}
+
+/** "k=v" strings from the command line into a label map. */
+export function parseLabelArgs(args: string[]): Record<string, string> {
+  const labels: Record<string, string> = {};
+  for (const a of args) {
+    const eq = a.indexOf("=");
+    if (eq <= 0) throw new EngineError("INVALID_ARGUMENT", `invalid label '${a}'`, { hint: "write labels as key=value" });
+    labels[a.slice(0, eq)] = a.slice(eq + 1);
+  }
+  return validateLabels(labels);
+}

@@ -1,0 +1,93 @@
+// Desired state: plain data, the only source of truth (kept in the store).
+
+export type Protocol = "tcp" | "udp";
+export type RestartPolicy = "no" | "on-failure" | "always";
+export type WorkloadState = "creating" | "running" | "stopped" | "exited" | "removing";
+/** owned: a namespace we create; host: share the host's; path: a namespace someone else made (--netns). */
+export type NetnsMode = "owned" | "host" | "path";
+
+export interface Network {
+  id: string;
+  name: string;
+  driver: "bridge" | "host" | "null";
+  /** Kernel bridge name (bridge driver only). */
+  bridge: string;
+  subnet4?: string;
+  gateway4?: string;
+  subnet6?: string;
+  gateway6?: string;
+  /** No route out of the host and no NAT. */
+  internal: boolean;
+  /** Traffic between workloads of this network (Docker's enable_icc). */
+  icc: boolean;
+  /** Egress masquerade for traffic leaving the host. */
+  masquerade: boolean;
+  /** Networks this one may exchange traffic with, routed through the host without NAT. */
+  routesTo: string[];
+  labels: Record<string, string>;
+  createdAt: string;
+}
+
+export interface StaticRoute {
+  dst: string;
+  via: string;
+}
+
+export interface PortMapping {
+  /** Host address the port is bound to; undefined = every host address of that family. */
+  hostIp?: string;
+  hostPort: number;
+  containerPort: number;
+  protocol: Protocol;
+  /** Source prefixes allowed to reach this port; empty = anyone. */
+  allowFrom: string[];
+}
+
+export interface Workload {
+  id: string;
+  name: string;
+  labels: Record<string, string>;
+  netnsMode: NetnsMode;
+  /** Namespace name under /run/netns (owned) or the path given with --netns. */
+  netns: string;
+  command: string[];
+  env: Record<string, string>;
+  restart: RestartPolicy;
+  routes: StaticRoute[];
+  ports: PortMapping[];
+  state: WorkloadState;
+  pid?: number;
+  /** /proc/PID/stat start time: tells our process from a later one that reused the PID. */
+  pidStart?: number;
+  exitCode?: number;
+  createdAt: string;
+  /** Set by `ponton up`: the file that declared it. */
+  project?: string;
+}
+
+/** A workload's interface on one network. */
+export interface Attachment {
+  workloadId: string;
+  networkId: string;
+  /** Interface name inside the workload (eth0, eth1, …). */
+  ifname: string;
+  /** Host-side veth name. */
+  hostIfname: string;
+  mac: string;
+  ip4?: string;
+  ip6?: string;
+  /** Order in which the workload joined networks: the first non-internal one carries the default route. */
+  index: number;
+}
+
+export interface UserRule {
+  id: number;
+  rule: string;
+}
+
+export interface DesiredState {
+  networks: Network[];
+  workloads: Workload[];
+  attachments: Attachment[];
+  userRules: UserRule[];
+}

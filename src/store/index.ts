@@ -1,0 +1,2 @@
+export type { Store } from "./store";
+export { SqliteStore } from "./sqlite-store";

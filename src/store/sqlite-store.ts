@@ -1,0 +1,158 @@
+// SQLite store (better-sqlite3): one file under the state directory, objects kept as JSON rows.
+import Database from "better-sqlite3";
+import type { Attachment, DesiredState, Network, UserRule, Workload } from "../model/types";
+import type { Store } from "./store";
+
+const SCHEMA = `
+CREATE TABLE IF NOT EXISTS networks (id TEXT PRIMARY KEY, name TEXT NOT NULL UNIQUE, doc TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS workloads (id TEXT PRIMARY KEY, name TEXT NOT NULL UNIQUE, doc TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS attachments (
+  workload_id TEXT NOT NULL, network_id TEXT NOT NULL, ip4 TEXT, ip6 TEXT, doc TEXT NOT NULL,
+  PRIMARY KEY (workload_id, network_id),
+  UNIQUE (network_id, ip4), UNIQUE (network_id, ip6)
+);
+CREATE INDEX IF NOT EXISTS attachments_by_network ON attachments (network_id);
+CREATE TABLE IF NOT EXISTS sticky (network_id TEXT NOT NULL, name TEXT NOT NULL, family INTEGER NOT NULL, ip TEXT NOT NULL,
+  PRIMARY KEY (network_id, name, family));
+CREATE TABLE IF NOT EXISTS user_rules (id INTEGER PRIMARY KEY AUTOINCREMENT, position REAL NOT NULL, rule TEXT NOT NULL);
+`;
+
+type Row = { doc: string };
+
+export class SqliteStore implements Store {
+  private readonly db: Database.Database;
+  private readonly stmts;
+
+  constructor(file: string, opts: { synchronous?: "FULL" | "NORMAL" } = {}) {
+    this.db = new Database(file);
+    this.db.pragma("journal_mode = WAL");
+    this.db.pragma(`synchronous = ${opts.synchronous ?? "FULL"}`);
+    this.db.pragma("busy_timeout = 5000");
+    this.db.exec(SCHEMA);
+    const p = (sql: string) => this.db.prepare(sql);
+    this.stmts = {
+      networks: p("SELECT doc FROM networks ORDER BY name"),
+      network: p("SELECT doc FROM networks WHERE name = ?"),
+      networkById: p("SELECT doc FROM networks WHERE id = ?"),
+      putNetwork: p("INSERT INTO networks (id, name, doc) VALUES (?, ?, ?) ON CONFLICT(id) DO UPDATE SET name = excluded.name, doc = excluded.doc"),
+      deleteNetwork: p("DELETE FROM networks WHERE id = ?"),
+      deleteNetworkSticky: p("DELETE FROM sticky WHERE network_id = ?"),
+      workloads: p("SELECT doc FROM workloads ORDER BY name"),
+      workload: p("SELECT doc FROM workloads WHERE name = ?"),
+      putWorkload: p("INSERT INTO workloads (id, name, doc) VALUES (?, ?, ?) ON CONFLICT(id) DO UPDATE SET name = excluded.name, doc = excluded.doc"),
+      deleteWorkload: p("DELETE FROM workloads WHERE id = ?"),
+      deleteWorkloadAttachments: p("DELETE FROM attachments WHERE workload_id = ?"),
+      attachments: p("SELECT doc FROM attachments ORDER BY workload_id, network_id"),
+      attachmentsOf: p("SELECT doc FROM attachments WHERE workload_id = ?"),
+      attachmentsOn: p("SELECT doc FROM attachments WHERE network_id = ?"),
+      putAttachment: p(
+        "INSERT INTO attachments (workload_id, network_id, ip4, ip6, doc) VALUES (?, ?, ?, ?, ?) ON CONFLICT(workload_id, network_id) DO UPDATE SET ip4 = excluded.ip4, ip6 = excluded.ip6, doc = excluded.doc",
+      ),
+      deleteAttachment: p("DELETE FROM attachments WHERE workload_id = ? AND network_id = ?"),
+      sticky: p("SELECT ip FROM sticky WHERE network_id = ? AND name = ? AND family = ?"),
+      stickyAll: p("SELECT name, ip FROM sticky WHERE network_id = ?"),
+      setSticky: p("INSERT INTO sticky (network_id, name, family, ip) VALUES (?, ?, ?, ?) ON CONFLICT DO UPDATE SET ip = excluded.ip"),
+      userRules: p("SELECT id, rule FROM user_rules ORDER BY position, id"),
+      maxPosition: p("SELECT COALESCE(MAX(position), 0) AS m FROM user_rules"),
+      nthPosition: p("SELECT position FROM user_rules ORDER BY position, id LIMIT 1 OFFSET ?"),
+      addUserRule: p("INSERT INTO user_rules (position, rule) VALUES (?, ?)"),
+      deleteUserRule: p("DELETE FROM user_rules WHERE id = ?"),
+    };
+  }
+
+  transaction<T>(fn: () => T): T {
+    return this.db.transaction(fn).immediate();
+  }
+
+  state(): DesiredState {
+    return this.db.transaction(() => ({
+      networks: this.networks(),
+      workloads: this.workloads(),
+      attachments: this.attachments(),
+      userRules: this.userRules(),
+    }))();
+  }
+
+  networks(): Network[] {
+    return (this.stmts.networks.all() as Row[]).map((r) => JSON.parse(r.doc) as Network);
+  }
+  network(name: string): Network | undefined {
+    return parse<Network>(this.stmts.network.get(name));
+  }
+  networkById(id: string): Network | undefined {
+    return parse<Network>(this.stmts.networkById.get(id));
+  }
+  putNetwork(n: Network): void {
+    this.stmts.putNetwork.run(n.id, n.name, JSON.stringify(n));
+  }
+  deleteNetwork(id: string): void {
+    this.stmts.deleteNetwork.run(id);
+    this.stmts.deleteNetworkSticky.run(id);
+  }
+
+  workloads(): Workload[] {
+    return (this.stmts.workloads.all() as Row[]).map((r) => JSON.parse(r.doc) as Workload);
+  }
+  workload(name: string): Workload | undefined {
+    return parse<Workload>(this.stmts.workload.get(name));
+  }
+  putWorkload(w: Workload): void {
+    this.stmts.putWorkload.run(w.id, w.name, JSON.stringify(w));
+  }
+  deleteWorkload(id: string): void {
+    this.stmts.deleteWorkloadAttachments.run(id);
+    this.stmts.deleteWorkload.run(id);
+  }
+
+  attachments(): Attachment[] {
+    return (this.stmts.attachments.all() as Row[]).map((r) => JSON.parse(r.doc) as Attachment);
+  }
+  attachmentsOf(workloadId: string): Attachment[] {
+    return (this.stmts.attachmentsOf.all(workloadId) as Row[]).map((r) => JSON.parse(r.doc) as Attachment).sort((a, b) => a.index - b.index);
+  }
+  attachmentsOn(networkId: string): Attachment[] {
+    return (this.stmts.attachmentsOn.all(networkId) as Row[]).map((r) => JSON.parse(r.doc) as Attachment);
+  }
+  putAttachment(a: Attachment): void {
+    this.stmts.putAttachment.run(a.workloadId, a.networkId, a.ip4 ?? null, a.ip6 ?? null, JSON.stringify(a));
+  }
+  deleteAttachment(workloadId: string, networkId: string): void {
+    this.stmts.deleteAttachment.run(workloadId, networkId);
+  }
+
+  sticky(networkId: string, name: string, family: 4 | 6): string | undefined {
+    return (this.stmts.sticky.get(networkId, name, family) as { ip: string } | undefined)?.ip;
+  }
+  stickyAddresses(networkId: string): Map<string, string> {
+    return new Map((this.stmts.stickyAll.all(networkId) as { name: string; ip: string }[]).map((r) => [r.ip, r.name]));
+  }
+  setSticky(networkId: string, name: string, family: 4 | 6, ip: string): void {
+    this.stmts.setSticky.run(networkId, name, family, ip);
+  }
+
+  userRules(): UserRule[] {
+    return this.stmts.userRules.all() as UserRule[];
+  }
+  /** position: 0-based index to insert before; default appends. */
+  addUserRule(rule: string, position?: number): UserRule {
+    let pos = (this.stmts.maxPosition.get() as { m: number }).m + 1;
+    if (position !== undefined) {
+      const at = this.stmts.nthPosition.get(position) as { position: number } | undefined;
+      const before = position > 0 ? (this.stmts.nthPosition.get(position - 1) as { position: number } | undefined) : undefined;
+      if (at) pos = before ? (before.position + at.position) / 2 : at.position - 1;
+    }
+    const info = this.stmts.addUserRule.run(pos, rule);
+    return { id: Number(info.lastInsertRowid), rule };
+  }
+  deleteUserRule(id: number): boolean {
+    return this.stmts.deleteUserRule.run(id).changes > 0;
+  }
+
+  close(): void {
+    this.db.close();
+  }
+}
+
+function parse<T>(row: unknown): T | undefined {
+  return row === undefined ? undefined : (JSON.parse((row as Row).doc) as T);
+}

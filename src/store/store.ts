@@ -1,0 +1,36 @@
+// The store port: desired state in, desired state out. SQLite is the default; etcd may follow.
+import type { Attachment, DesiredState, Network, UserRule, Workload } from "../model/types";
+
+export interface Store {
+  transaction<T>(fn: () => T): T;
+  state(): DesiredState;
+
+  networks(): Network[];
+  network(name: string): Network | undefined;
+  networkById(id: string): Network | undefined;
+  putNetwork(n: Network): void;
+  deleteNetwork(id: string): void;
+
+  workloads(): Workload[];
+  workload(name: string): Workload | undefined;
+  putWorkload(w: Workload): void;
+  deleteWorkload(id: string): void;
+
+  attachments(): Attachment[];
+  attachmentsOf(workloadId: string): Attachment[];
+  attachmentsOn(networkId: string): Attachment[];
+  putAttachment(a: Attachment): void;
+  deleteAttachment(workloadId: string, networkId: string): void;
+
+  /** Last address a workload name held on a network, for sticky re-allocation. */
+  sticky(networkId: string, name: string, family: 4 | 6): string | undefined;
+  /** Addresses remembered for other names (avoided while other addresses are free). */
+  stickyAddresses(networkId: string): Map<string, string>;
+  setSticky(networkId: string, name: string, family: 4 | 6, ip: string): void;
+
+  userRules(): UserRule[];
+  addUserRule(rule: string, position?: number): UserRule;
+  deleteUserRule(id: number): boolean;
+
+  close(): void;
+}
