@@ -31,6 +31,8 @@ export function endpointLines(w: Workload, a: Attachment, n: Network, opts: { cr
   if (opts.createNetns) host.push(`netns add ${w.netns}`);
   host.push(`link add ${a.hostIfname} type veth peer name ${a.ifname} address ${a.mac} netns ${netnsRef(w)}`);
   host.push(`link set ${a.hostIfname} master ${n.bridge} up`);
+  // Hairpin: br_netfilter bridges a DNAT'd packet straight back out of the port it came in on.
+  host.push(`link set ${a.hostIfname} type bridge_slave hairpin on`);
 
   const inside: string[] = [];
   if (opts.createNetns) inside.push("link set lo up");

@@ -40,6 +40,8 @@ export function compileNft(state: DesiredState): NftPlan {
   for (const n of state.networks) {
     if (n.driver !== "bridge") continue;
     add("bridges", q(n.bridge));
+    add("same_bridge", `${q(n.bridge)} . ${q(n.bridge)}`);
+    if (!n.icc) add("icc_off_bridges", q(n.bridge));
     if (n.internal) add("internal_bridges", q(n.bridge));
     if (n.subnet4) add("subnets4", n.subnet4);
     if (n.subnet6) add("subnets6", n.subnet6);
@@ -59,8 +61,6 @@ export function compileNft(state: DesiredState): NftPlan {
   for (const a of state.attachments) {
     const n = networks.get(a.networkId);
     if (!n || n.driver !== "bridge") continue;
-    add("ports", q(a.hostIfname));
-    if (!n.icc) add("icc_off_ports", q(a.hostIfname));
     attachmentsOf.set(a.workloadId, [...(attachmentsOf.get(a.workloadId) ?? []), a]);
   }
 

@@ -21,8 +21,8 @@ export const USER_CHAIN = "user";
 /** Set declarations, in render order. Changing one means a full reload, so keep it stable. */
 export const SET_DECLS: ReadonlyArray<Omit<NftSet, "elements">> = [
   { name: "bridges", kind: "set", type: "ifname" },
-  { name: "ports", kind: "set", type: "ifname" },
-  { name: "icc_off_ports", kind: "set", type: "ifname" },
+  { name: "same_bridge", kind: "set", type: "ifname . ifname" },
+  { name: "icc_off_bridges", kind: "set", type: "ifname" },
   { name: "internal_bridges", kind: "set", type: "ifname" },
   { name: "routed", kind: "set", type: "ifname . ifname" },
   { name: "subnets4", kind: "set", type: "ipv4_addr", flags: ["interval"] },
@@ -75,12 +75,15 @@ export const SKELETON_CHAINS = `
     type filter hook forward priority filter; policy accept;
     jump ${USER_CHAIN}
     ct state established,related accept
-    iifname @ports oifname @ports jump same_network
+    # br_netfilter shows bridged traffic with the bridge as both iif and oif.
+    iifname . oifname @same_bridge jump same_network
     iifname @bridges jump from_network
     oifname @bridges jump to_network
   }
   chain same_network {
-    iifname @icc_off_ports drop
+    ct status dnat accept
+    iifname @icc_off_bridges drop
+    accept
   }
   chain from_network {
     oifname @bridges jump between_networks

@@ -61,8 +61,9 @@ export interface Workload {
   pidStart?: number;
   exitCode?: number;
   createdAt: string;
-  /** Set by `ponton up`: the file that declared it. */
+  /** Set by `ponton up`: the project that declared it, and its declaration (to see changes). */
   project?: string;
+  declared?: string;
 }
 
 /** A workload's interface on one network. */
@@ -83,6 +84,8 @@ export interface Attachment {
 export interface UserRule {
   id: number;
   rule: string;
+  /** The `ponton up` project that declared it, if any. */
+  owner?: string;
 }
 
 export interface DesiredState {

@@ -14,7 +14,7 @@ CREATE TABLE IF NOT EXISTS attachments (
 CREATE INDEX IF NOT EXISTS attachments_by_network ON attachments (network_id);
 CREATE TABLE IF NOT EXISTS sticky (network_id TEXT NOT NULL, name TEXT NOT NULL, family INTEGER NOT NULL, ip TEXT NOT NULL,
   PRIMARY KEY (network_id, name, family));
-CREATE TABLE IF NOT EXISTS user_rules (id INTEGER PRIMARY KEY AUTOINCREMENT, position REAL NOT NULL, rule TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS user_rules (id INTEGER PRIMARY KEY AUTOINCREMENT, position REAL NOT NULL, rule TEXT NOT NULL, owner TEXT);
 `;
 
 type Row = { doc: string };
@@ -52,10 +52,10 @@ export class SqliteStore implements Store {
       sticky: p("SELECT ip FROM sticky WHERE network_id = ? AND name = ? AND family = ?"),
       stickyAll: p("SELECT name, ip FROM sticky WHERE network_id = ?"),
       setSticky: p("INSERT INTO sticky (network_id, name, family, ip) VALUES (?, ?, ?, ?) ON CONFLICT DO UPDATE SET ip = excluded.ip"),
-      userRules: p("SELECT id, rule FROM user_rules ORDER BY position, id"),
+      userRules: p("SELECT id, rule, owner FROM user_rules ORDER BY position, id"),
       maxPosition: p("SELECT COALESCE(MAX(position), 0) AS m FROM user_rules"),
       nthPosition: p("SELECT position FROM user_rules ORDER BY position, id LIMIT 1 OFFSET ?"),
-      addUserRule: p("INSERT INTO user_rules (position, rule) VALUES (?, ?)"),
+      addUserRule: p("INSERT INTO user_rules (position, rule, owner) VALUES (?, ?, ?)"),
       deleteUserRule: p("DELETE FROM user_rules WHERE id = ?"),
     };
   }
@@ -131,18 +131,22 @@ export class SqliteStore implements Store {
   }
 
   userRules(): UserRule[] {
-    return this.stmts.userRules.all() as UserRule[];
+    return (this.stmts.userRules.all() as { id: number; rule: string; owner: string | null }[]).map((r) => ({
+      id: r.id,
+      rule: r.rule,
+      ...(r.owner ? { owner: r.owner } : {}),
+    }));
   }
   /** position: 0-based index to insert before; default appends. */
-  addUserRule(rule: string, position?: number): UserRule {
+  addUserRule(rule: string, position?: number, owner?: string): UserRule {
     let pos = (this.stmts.maxPosition.get() as { m: number }).m + 1;
     if (position !== undefined) {
       const at = this.stmts.nthPosition.get(position) as { position: number } | undefined;
       const before = position > 0 ? (this.stmts.nthPosition.get(position - 1) as { position: number } | undefined) : undefined;
       if (at) pos = before ? (before.position + at.position) / 2 : at.position - 1;
     }
-    const info = this.stmts.addUserRule.run(pos, rule);
-    return { id: Number(info.lastInsertRowid), rule };
+    const info = this.stmts.addUserRule.run(pos, rule, owner ?? null);
+    return { id: Number(info.lastInsertRowid), rule, ...(owner ? { owner } : {}) };
   }
   deleteUserRule(id: number): boolean {
     return this.stmts.deleteUserRule.run(id).changes > 0;

@@ -29,7 +29,7 @@ export interface Store {
   setSticky(networkId: string, name: string, family: 4 | 6, ip: string): void;
 
   userRules(): UserRule[];
-  addUserRule(rule: string, position?: number): UserRule;
+  addUserRule(rule: string, position?: number, owner?: string): UserRule;
   deleteUserRule(id: number): boolean;
 
   close(): void;

@@ -1,0 +1,97 @@
+// The HTTP API (documented in docs/api.md): JSON over a unix socket, errors with codes.
+import { createReadStream, promises as fs, watch } from "node:fs";
+import type { IncomingMessage, ServerResponse } from "node:http";
+import { EngineError } from "../errors";
+import type { Engine, NetworkSpec, RunSpec } from "../engine";
+
+type Handler = (ctx: { req: IncomingMessage; res: ServerResponse; params: string[]; query: URLSearchParams; body: () => Promise<Record<string, unknown>> }) => Promise<unknown>;
+
+interface Route {
+  method: string;
+  pattern: RegExp;
+  status: number;
+  handler: Handler;
+}
+
+const flag = (q: URLSearchParams, k: string) => q.get(k) === "1" || q.get(k) === "true";
+const graceOf = (q: URLSearchParams) => (q.has("time") ? Number(q.get("time")) * 1000 : undefined);
+
+function str(body: Record<string, unknown>, key: string): string {
+  const v = body[key];
+  if (typeof v !== "string" || v === "") throw new EngineError("INVALID_ARGUMENT", `'${key}' is required`);
+  return v;
+}
+
+export function routes(engine: Engine): Route[] {
+  const r = (method: string, path: string, status: number, handler: Handler): Route => ({
+    method,
+    pattern: new RegExp(`^${path.replace(/:[a-z]+/g, "([^/]+)")}$`),
+    status,
+    handler,
+  });
+  return [
+    r("GET", "/v1/info", 200, async () => engine.info()),
+    r("GET", "/v1/networks", 200, async () => engine.listNetworks()),
+    r("POST", "/v1/networks", 201, async ({ body }) => engine.createNetwork((await body()) as unknown as NetworkSpec)),
+    r("GET", "/v1/networks/:name", 200, async ({ params }) => engine.inspectNetwork(params[0]!)),
+    r("DELETE", "/v1/networks/:name", 200, async ({ params, query }) => engine.removeNetwork(params[0]!, flag(query, "missingOk"))),
+    r("POST", "/v1/networks/:name/connect", 200, async ({ params, body }) => {
+      const b = await body();
+      return engine.connect(str(b, "workload"), { network: params[0]!, ...(b.ip ? { ip: String(b.ip) } : {}), ...(b.ip6 ? { ip6: String(b.ip6) } : {}) });
+    }),
+    r("POST", "/v1/networks/:name/disconnect", 200, async ({ params, body }) => engine.disconnect(str(await body(), "workload"), params[0]!)),
+    r("GET", "/v1/workloads", 200, async () => engine.list()),
+    r("POST", "/v1/workloads", 201, async ({ body }) => engine.run((await body()) as unknown as RunSpec)),
+    r("GET", "/v1/workloads/:name", 200, async ({ params }) => engine.inspect(params[0]!)),
+    r("DELETE", "/v1/workloads/:name", 200, async ({ params, query }) => {
+      const graceMs = graceOf(query);
+      return engine.remove(params[0]!, { missingOk: flag(query, "force"), ...(graceMs !== undefined ? { graceMs } : {}) });
+    }),
+    r("POST", "/v1/workloads/:name/stop", 200, async ({ params, query }) => engine.stop(params[0]!, graceOf(query))),
+    r("POST", "/v1/workloads/:name/start", 200, async ({ params }) => engine.startWorkload(params[0]!)),
+    r("GET", "/v1/ports", 200, async () => engine.ports()),
+    r("GET", "/v1/firewall/rules", 200, async () => engine.firewallRules()),
+    r("POST", "/v1/firewall/rules", 201, async ({ body }) => {
+      const b = await body();
+      return engine.addFirewallRule(str(b, "rule"), typeof b.position === "number" ? b.position : undefined);
+    }),
+    r("DELETE", "/v1/firewall/rules/:id", 200, async ({ params }) => engine.removeFirewallRule(Number(params[0]))),
+    r("POST", "/v1/reconcile", 200, async () => engine.reconcile()),
+    r("POST", "/v1/up", 200, async ({ body }) => {
+      const b = await body();
+      return engine.up(str(b, "yaml"), str(b, "project"));
+    }),
+    r("POST", "/v1/down", 200, async ({ body }) => {
+      const b = await body();
+      return engine.down(str(b, "yaml"), str(b, "project"));
+    }),
+    r("GET", "/v1/workloads/:name/logs", 0, async ({ params, query, res }) => streamLogs(engine.logPath(params[0]!), flag(query, "follow"), res)),
+  ];
+}
+
+/** Logs are plain text; with follow, new lines are sent as they are written until the client leaves. */
+async function streamLogs(file: string, follow: boolean, res: ServerResponse): Promise<void> {
+  await fs.appendFile(file, "");
+  res.writeHead(200, { "content-type": "text/plain; charset=utf-8" });
+  let offset = 0;
+  const pump = () =>
+    new Promise<void>((resolve) => {
+      const s = createReadStream(file, { start: offset });
+      s.on("data", (d) => {
+        offset += (d as Buffer).length;
+        res.write(d);
+      });
+      s.on("end", () => resolve());
+      s.on("error", () => resolve());
+    });
+  await pump();
+  if (!follow) {
+    res.end();
+    return;
+  }
+  let busy = Promise.resolve();
+  const watcher = watch(file, () => {
+    busy = busy.then(pump);
+  });
+  res.on("close", () => watcher.close());
+}

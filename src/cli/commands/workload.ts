@@ -1,0 +1,171 @@
+import { spawnSync } from "node:child_process";
+import { EngineError } from "../../errors";
+import { parseLabelArgs } from "../../model/names";
+import { list, OUTPUT_OPTION, type Command } from "../command";
+import { printTable, show } from "../output";
+
+interface WorkloadView {
+  name: string;
+  state: string;
+  netnsMode: string;
+  netns: string;
+  netnsName?: string;
+  pid?: number;
+  exitCode?: number;
+  command: string[];
+  networks: { network: string; ifname: string; ip4?: string; ip6?: string }[];
+  ports: { spec: string }[];
+}
+
+function parseKv(items: string[], what: string): Record<string, string> {
+  return Object.fromEntries(
+    items.map((i) => {
+      const eq = i.indexOf("=");
+      if (eq <= 0) throw new EngineError("INVALID_ARGUMENT", `invalid ${what} '${i}'`, { hint: `write it as KEY=VALUE` });
+      return [i.slice(0, eq), i.slice(eq + 1)];
+    }),
+  );
+}
+
+export const workloadCommands: Record<string, Command> = {
+  run: {
+    usage: "ponton run --name NAME [options] [--] [CMD ARGS...]",
+    summary: "Create a workload: a network namespace with its interfaces, addresses and routes, running CMD (supervised) if given.",
+    stopAtPositional: 0,
+    options: {
+      name: { type: "string", description: "workload name (required)", value: "NAME" },
+      network: { type: "string", multiple: true, description: "network to join (default: bridge; also host, none)", value: "NET" },
+      ip: { type: "string", description: "static IPv4 address on the first network", value: "IP" },
+      ip6: { type: "string", description: "static IPv6 address on the first network", value: "IP" },
+      label: { type: "string", short: "l", multiple: true, description: "label key=value", value: "K=V" },
+      publish: { type: "string", short: "p", multiple: true, description: "publish [hostIP:]hostPort[-end]:containerPort[-end][/tcp|udp]", value: "SPEC" },
+      "allow-from": { type: "string", multiple: true, description: "only these source prefixes may reach the published ports", value: "CIDR" },
+      env: { type: "string", short: "e", multiple: true, description: "environment variable for CMD", value: "K=V" },
+      restart: { type: "string", description: "restart policy: no, on-failure, always", value: "POLICY" },
+      route: { type: "string", multiple: true, description: "static route inside the workload", value: "DST=VIA" },
+      netns: { type: "string", description: "attach an existing network namespace instead of creating one", value: "PATH" },
+      detach: { type: "boolean", short: "d", description: "accepted for Docker habits; workloads always run detached" },
+      ...OUTPUT_OPTION,
+    },
+    async run({ client, args, format }) {
+      const v = args.values;
+      if (!v.name) throw new EngineError("INVALID_ARGUMENT", "--name is required");
+      const networks = list(v.network);
+      const first = networks[0] ?? "bridge";
+      const body = {
+        name: v.name,
+        networks: (networks.length ? networks : [first]).map((n, i) => ({ network: n, ...(i === 0 && v.ip ? { ip: v.ip } : {}), ...(i === 0 && v.ip6 ? { ip6: v.ip6 } : {}) })),
+        labels: parseLabelArgs(list(v.label)),
+        ports: list(v.publish),
+        allowFrom: list(v["allow-from"]),
+        env: parseKv(list(v.env), "--env"),
+        ...(v.restart ? { restart: v.restart } : {}),
+        routes: list(v.route).map((r) => {
+          const [dst, via] = r.split("=");
+          if (!dst || !via) throw new EngineError("INVALID_ARGUMENT", `invalid route '${r}'`, { hint: "write it as DST=VIA, e.g. 10.50.0.0/16=172.20.0.254" });
+          return { dst, via };
+        }),
+        ...(v.netns ? { netns: v.netns } : {}),
+        command: [...args.positionals, ...args.rest],
+      };
+      const w = await client.request<WorkloadView>("POST", "/v1/workloads", body);
+      show(format, w, () => console.log(w.name));
+    },
+  },
+  ls: {
+    usage: "ponton ls [-o json]",
+    summary: "List workloads.",
+    options: { all: { type: "boolean", short: "a", description: "accepted for Docker habits: every workload is listed" }, ...OUTPUT_OPTION },
+    async run({ client, format }) {
+      const ws = await client.request<WorkloadView[]>("GET", "/v1/workloads");
+      show(format, ws, (rows) =>
+        printTable(
+          ["NAME", "STATE", "PID", "NETWORKS", "ADDRESSES", "PORTS", "COMMAND"],
+          rows.map((w) => [
+            w.name,
+            w.state + (w.exitCode !== undefined ? ` (${w.exitCode})` : ""),
+            w.pid,
+            w.networks.map((n) => n.network).join(",") || w.netnsMode,
+            w.networks.flatMap((n) => [n.ip4, n.ip6].filter(Boolean)).join(","),
+            w.ports.map((p) => p.spec).join(","),
+            w.command.join(" "),
+          ]),
+        ),
+      );
+    },
+  },
+  inspect: {
+    usage: "ponton inspect NAME...",
+    summary: "Show workloads as JSON.",
+    options: {},
+    async run({ client, args }) {
+      const out = [];
+      for (const name of args.positionals) out.push(await client.request("GET", `/v1/workloads/${encodeURIComponent(name)}`));
+      console.log(JSON.stringify(out, null, 2));
+    },
+  },
+  exec: {
+    usage: "ponton exec NAME [--] CMD [ARGS...]",
+    summary: "Run a command inside a workload's network namespace (with its resolv.conf), here, attached to this terminal.",
+    stopAtPositional: 1,
+    options: {},
+    async run({ client, args }) {
+      const [name] = args.positionals;
+      const cmd = args.rest;
+      if (!name || cmd.length === 0) throw new EngineError("INVALID_ARGUMENT", "usage: ponton exec NAME -- CMD [ARGS...]");
+      const w = await client.request<WorkloadView>("GET", `/v1/workloads/${encodeURIComponent(name)}`);
+      const [bin, argv] =
+        w.netnsMode === "owned" ? ["ip", ["netns", "exec", w.netnsName!, ...cmd]] : w.netnsMode === "path" ? ["nsenter", [`--net=${w.netns}`, ...cmd]] : [cmd[0]!, cmd.slice(1)];
+      const r = spawnSync(bin, argv, { stdio: "inherit" });
+      return r.status ?? 1;
+    },
+  },
+  stop: {
+    usage: "ponton stop NAME... [-t SECONDS]",
+    summary: "Stop workloads' processes (SIGTERM, then SIGKILL after the grace period). Their network stays.",
+    options: { time: { type: "string", short: "t", description: "grace period in seconds (default 10)", value: "S" } },
+    async run({ client, args }) {
+      for (const name of args.positionals) {
+        await client.request("POST", `/v1/workloads/${encodeURIComponent(name)}/stop${args.values.time ? `?time=${args.values.time}` : ""}`);
+        console.log(name);
+      }
+    },
+  },
+  start: {
+    usage: "ponton start NAME...",
+    summary: "Start a stopped workload's command again.",
+    options: {},
+    async run({ client, args }) {
+      for (const name of args.positionals) {
+        await client.request("POST", `/v1/workloads/${encodeURIComponent(name)}/start`);
+        console.log(name);
+      }
+    },
+  },
+  rm: {
+    usage: "ponton rm NAME... [-f] [-t SECONDS]",
+    summary: "Stop and remove workloads: process, namespace, veths, addresses, published ports. -f: succeed when already gone.",
+    options: {
+      force: { type: "boolean", short: "f", description: "no error if the workload does not exist" },
+      time: { type: "string", short: "t", description: "grace period in seconds before SIGKILL", value: "S" },
+    },
+    async run({ client, args }) {
+      const q = new URLSearchParams();
+      if (args.values.force) q.set("force", "1");
+      if (args.values.time) q.set("time", String(args.values.time));
+      for (const name of args.positionals) {
+        await client.request("DELETE", `/v1/workloads/${encodeURIComponent(name)}?${q}`);
+        console.log(name);
+      }
+    },
+  },
+  logs: {
+    usage: "ponton logs NAME [-f]",
+    summary: "Print a workload's output.",
+    options: { follow: { type: "boolean", short: "f", description: "keep printing new output" } },
+    async run({ client, args }) {
+      const [name] = args.positionals;
+      await client.stream(`/v1/workloads/${encodeURIComponent(name!)}/logs${args.values.follow ? "?follow=1" : ""}`, process.stdout);
+    },
+  },
+};

@@ -1,0 +1,83 @@
+// ponton: the CLI, a client of pontond's API with docker-like verbs.
+import { Client } from "../client/client";
+import { asEngineError, codeInfo, EngineError } from "../errors";
+import { helpText, parseArgs } from "../args/parse";
+import { socketFrom } from "../settings";
+import type { Command } from "./command";
+import { firewallCommands, portCommands, runDaemon, topCommands } from "./commands/misc";
+import { networkCommands } from "./commands/network";
+import { workloadCommands } from "./commands/workload";
+
+const GROUPS: Record<string, Record<string, Command>> = { network: networkCommands, port: portCommands, firewall: firewallCommands };
+const TOP: Record<string, Command> = { ...workloadCommands, ...topCommands };
+
+const USAGE = `Usage: ponton [--socket PATH] COMMAND [options]
+
+Workloads:  run, ls, inspect, exec, logs, stop, start, rm
+Networks:   network create|ls|inspect|rm|connect|disconnect
+Ports:      port ls
+Firewall:   firewall ls|add|rm      (the user hook chain, like DOCKER-USER)
+Files:      up FILE.yaml, down FILE.yaml
+Daemon:     daemon [pontond options], info, reconcile
+
+Every command takes --help; read commands take -o json.
+The socket is --socket, else $PONTON_SOCKET, else /run/ponton/ponton.sock.
+Exit codes: 0 ok, 1 internal, 2 bad input, 3 conflict, 4 not found, 5 kernel error, 6 daemon unavailable.`;
+
+async function main(argv: string[]): Promise<number> {
+  let socketFlag: string | undefined;
+  while (argv[0] === "--socket" || argv[0]?.startsWith("--socket=")) {
+    socketFlag = argv[0] === "--socket" ? argv[1] : argv[0].slice(9);
+    argv = argv.slice(argv[0] === "--socket" ? 2 : 1);
+  }
+  const [first, second] = argv;
+  if (!first || first === "--help" || first === "-h" || first === "help") {
+    console.log(USAGE);
+    return first ? 0 : 2;
+  }
+  if (first === "daemon") return runDaemon([...(socketFlag ? ["--socket", socketFlag] : []), ...argv.slice(1)]);
+  let cmd: Command | undefined;
+  let rest: string[];
+  if (GROUPS[first]) {
+    cmd = second ? GROUPS[first]![second] : undefined;
+    rest = argv.slice(2);
+    if (!cmd) {
+      console.log(`Usage: ponton ${first} ${Object.keys(GROUPS[first]!).join("|")} [options]`);
+      return second === "--help" ? 0 : 2;
+    }
+  } else {
+    cmd = TOP[first];
+    rest = argv.slice(1);
+    if (!cmd) throw new EngineError("INVALID_ARGUMENT", `unknown command '${first}'`, { hint: "see ponton --help" });
+  }
+  if (rest.includes("--help") || rest.includes("-h")) {
+    const helpIndex = Math.max(rest.indexOf("--help"), rest.indexOf("-h"));
+    const dashdash = rest.indexOf("--");
+    if (dashdash < 0 || helpIndex < dashdash) {
+      console.log(helpText(cmd.usage, cmd.summary, cmd.options));
+      return 0;
+    }
+  }
+  const args = parseArgs(rest, cmd.options, cmd.stopAtPositional === undefined ? {} : { stopAtPositional: cmd.stopAtPositional });
+  const format = args.values.output === "json" ? "json" : "table";
+  if (args.values.output !== undefined && args.values.output !== "json" && args.values.output !== "table") {
+    throw new EngineError("INVALID_ARGUMENT", `unknown output format '${String(args.values.output)}'`, { hint: "use -o json or -o table" });
+  }
+  const socket = socketFrom(socketFlag);
+  const client = new Client(socket);
+  try {
+    return (await cmd.run({ client, format, socket, args })) ?? 0;
+  } finally {
+    client.close();
+  }
+}
+
+main(process.argv.slice(2)).then(
+  (code) => process.exit(code),
+  (err) => {
+    const e = asEngineError(err);
+    console.error(`Error: ${e.code}: ${e.message}`);
+    if (e.hint) console.error(`Hint: ${e.hint}`);
+    process.exit(codeInfo(e.code).exit);
+  },
+);

@@ -1,0 +1,66 @@
+// The API client used by the CLI (and ponton-cni): HTTP/1.1 JSON over the daemon's unix socket.
+import http from "node:http";
+import { EngineError, type ErrorCode } from "../errors";
+
+export class Client {
+  private readonly agent = new http.Agent({ keepAlive: true });
+
+  constructor(readonly socketPath: string) {}
+
+  request<T>(method: string, path: string, body?: unknown): Promise<T> {
+    return new Promise((resolve, reject) => {
+      const payload = body === undefined ? undefined : JSON.stringify(body);
+      const req = http.request(
+        { socketPath: this.socketPath, method, path, agent: this.agent, headers: payload ? { "content-type": "application/json", "content-length": Buffer.byteLength(payload) } : {} },
+        (res) => {
+          const chunks: Buffer[] = [];
+          res.on("data", (c: Buffer) => chunks.push(c));
+          res.on("end", () => {
+            const text = Buffer.concat(chunks).toString();
+            let parsed: unknown;
+            try {
+              parsed = text ? JSON.parse(text) : undefined;
+            } catch {
+              parsed = text;
+            }
+            if ((res.statusCode ?? 500) >= 400) {
+              const e = (parsed as { error?: { code: ErrorCode; message: string; hint?: string; details?: unknown } })?.error;
+              reject(e ? new EngineError(e.code, e.message, { ...(e.hint ? { hint: e.hint } : {}), details: e.details }) : new EngineError("INTERNAL", `HTTP ${res.statusCode}: ${text}`));
+            } else resolve(parsed as T);
+          });
+        },
+      );
+      req.on("error", (e: NodeJS.ErrnoException) => {
+        if (e.code === "ENOENT" || e.code === "ECONNREFUSED") {
+          reject(new EngineError("DAEMON_UNAVAILABLE", `cannot reach pontond at ${this.socketPath}: ${e.code}`));
+        } else reject(new EngineError("INTERNAL", e.message));
+      });
+      req.end(payload);
+    });
+  }
+
+  /** A streamed response (logs) piped to `out`. */
+  stream(path: string, out: NodeJS.WritableStream): Promise<void> {
+    return new Promise((resolve, reject) => {
+      const req = http.request({ socketPath: this.socketPath, method: "GET", path }, (res) => {
+        if ((res.statusCode ?? 500) >= 400) {
+          const chunks: Buffer[] = [];
+          res.on("data", (c: Buffer) => chunks.push(c));
+          res.on("end", () => {
+            const e = (JSON.parse(Buffer.concat(chunks).toString() || "{}") as { error?: { code: ErrorCode; message: string } }).error;
+            reject(new EngineError(e?.code ?? "INTERNAL", e?.message ?? `HTTP ${res.statusCode}`));
+          });
+          return;
+        }
+        res.pipe(out, { end: false });
+        res.on("end", () => resolve());
+      });
+      req.on("error", (e: NodeJS.ErrnoException) => reject(new EngineError("DAEMON_UNAVAILABLE", `cannot reach pontond at ${this.socketPath}: ${e.code}`)));
+      req.end();
+    });
+  }
+
+  close(): void {
+    this.agent.destroy();
+  }
+}

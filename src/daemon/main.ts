@@ -1,0 +1,81 @@
+// pontond: owns the store, serialises changes, serves the API on a unix socket.
+import { existsSync, mkdirSync, unlinkSync } from "node:fs";
+import net from "node:net";
+import path from "node:path";
+import { apiServer } from "../api/server";
+import { Engine, defaultConfig } from "../engine";
+import { asEngineError, codeInfo } from "../errors";
+import { parsePoolSpec } from "../ipam";
+import { parseArgs, helpText, type Options } from "../args/parse";
+import { socketFrom, stateDirFrom } from "../settings";
+
+const OPTIONS: Options = {
+  "state-dir": { type: "string", description: "state directory (env PONTON_STATE_DIR; default /var/lib/ponton)", value: "DIR" },
+  socket: { type: "string", description: "API socket (env PONTON_SOCKET; default /run/ponton/ponton.sock)", value: "PATH" },
+  prefix: { type: "string", description: "prefix of the network namespaces we create (env PONTON_PREFIX; default ponton)", value: "NAME" },
+  "default-pool": { type: "string", description: "pool for automatic IPv4 subnets (env PONTON_DEFAULT_POOL; default 10.89.0.0/16:24)", value: "CIDR:SIZE" },
+  "default-pool6": { type: "string", description: "pool for automatic IPv6 subnets (default fd70:6f6e::/48:64)", value: "CIDR:SIZE" },
+  "host-resolv-conf": { type: "string", description: "where upstream nameservers are read (default /etc/resolv.conf)", value: "PATH" },
+  help: { type: "boolean", short: "h", description: "show this help" },
+};
+
+/** Refuse to start twice on one socket; remove a stale socket file left by a crash. */
+async function claimSocket(socket: string): Promise<void> {
+  if (!existsSync(socket)) return;
+  const alive = await new Promise<boolean>((resolve) => {
+    const c = net.connect(socket, () => {
+      c.destroy();
+      resolve(true);
+    });
+    c.on("error", () => resolve(false));
+  });
+  if (alive) throw new Error(`another pontond is serving ${socket}`);
+  unlinkSync(socket);
+}
+
+export async function main(argv: string[]): Promise<void> {
+  const { values } = parseArgs(argv, OPTIONS);
+  if (values.help) {
+    console.log(helpText("pontond [options]", "The Ponton daemon. Restarting it never interrupts traffic: the data plane lives in the kernel.", OPTIONS));
+    return;
+  }
+  const env = process.env;
+  const stateDir = stateDirFrom(values["state-dir"] as string | undefined);
+  const socket = socketFrom(values.socket as string | undefined);
+  const pool = (values["default-pool"] as string | undefined) ?? env.PONTON_DEFAULT_POOL;
+  const pool6 = values["default-pool6"] as string | undefined;
+  const config = defaultConfig(stateDir, {
+    prefix: (values.prefix as string | undefined) ?? env.PONTON_PREFIX ?? "ponton",
+    ...(pool ? { pool4: parsePoolSpec(pool) } : {}),
+    ...(pool6 ? { pool6: parsePoolSpec(pool6) } : {}),
+    ...(values["host-resolv-conf"] ? { hostResolvConf: values["host-resolv-conf"] as string } : {}),
+  });
+  await claimSocket(socket);
+  mkdirSync(path.dirname(socket), { recursive: true });
+  const engine = new Engine(config);
+  const report = await engine.start();
+  const server = apiServer(engine);
+  await new Promise<void>((resolve) => server.listen(socket, resolve));
+  console.log(`pontond: serving ${socket}, state in ${stateDir}; reconcile: ${JSON.stringify(report)}`);
+  const shutdown = () => {
+    server.close();
+    engine.close();
+    try {
+      unlinkSync(socket);
+    } catch {
+      // already gone
+    }
+    process.exit(0);
+  };
+  process.on("SIGTERM", shutdown);
+  process.on("SIGINT", shutdown);
+}
+
+/** Entry point of bin/pontond: errors become a message and the documented exit code. */
+export function runPontond(argv: string[]): void {
+  main(argv).catch((err) => {
+    const e = asEngineError(err);
+    console.error(`pontond: ${e.code}: ${e.message}`);
+    process.exit(codeInfo(e.code).exit);
+  });
+}

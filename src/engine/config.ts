@@ -1,0 +1,35 @@
+import path from "node:path";
+import { DEFAULT_POOL4, DEFAULT_POOL6, type PoolSpec } from "../ipam";
+
+export interface EngineConfig {
+  stateDir: string;
+  /** Prefix of the named network namespaces we create (several engines can share a machine). */
+  prefix: string;
+  pool4: PoolSpec;
+  pool6: PoolSpec;
+  /** Where upstream nameservers are read from. */
+  hostResolvConf: string;
+  /** Where `ip netns exec` looks for per-namespace files (resolv.conf). */
+  netnsEtcDir: string;
+  /** Grace period between SIGTERM and SIGKILL when stopping a workload. */
+  stopGraceMs: number;
+  /** How often the table is checked for damage (flush, delete) and rebuilt. */
+  healIntervalMs: number;
+}
+
+export function defaultConfig(stateDir: string, overrides: Partial<EngineConfig> = {}): EngineConfig {
+  return {
+    stateDir,
+    prefix: "ponton",
+    pool4: DEFAULT_POOL4,
+    pool6: DEFAULT_POOL6,
+    hostResolvConf: "/etc/resolv.conf",
+    netnsEtcDir: "/etc/netns",
+    stopGraceMs: 10_000,
+    healIntervalMs: 1_000,
+    ...overrides,
+  };
+}
+
+export const storeFile = (c: EngineConfig) => path.join(c.stateDir, "ponton.db");
+export const logDir = (c: EngineConfig) => path.join(c.stateDir, "logs");

@@ -1,0 +1,15 @@
+import type { Store } from "../store";
+import type { Executor, Kernel } from "../kernel";
+import type { EngineConfig } from "./config";
+import type { NftSync } from "./nft-sync";
+import type { Supervisor } from "./supervisor";
+
+/** What every use case works with. The engine is the only place that composes them. */
+export interface EngineContext {
+  config: EngineConfig;
+  store: Store;
+  exec: Executor;
+  kernel: Kernel;
+  nft: NftSync;
+  supervisor: Supervisor;
+}

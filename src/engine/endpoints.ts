@@ -1,0 +1,74 @@
+// The kernel side of a workload: its namespace, veths, addresses, routes and resolv.conf.
+import { defaultRouteAttachment, endpointLines, staticRouteLines } from "../compile";
+import type { Attachment, Network, Workload } from "../model/types";
+import type { EngineContext } from "./context";
+import { deleteLink } from "./networks";
+import { removeResolvConf, usableHostNameservers, writeResolvConf } from "./resolv-conf";
+import { promises as fs } from "node:fs";
+
+export function networksById(ctx: EngineContext): Map<string, Network> {
+  return new Map(ctx.store.networks().map((n) => [n.id, n]));
+}
+
+/**
+ * Builds the endpoints in two `ip -batch` runs (host side, then inside the namespace).
+ * `createNetns` is false when attaching to a namespace that already exists.
+ */
+export async function buildEndpoints(ctx: EngineContext, w: Workload, atts: Attachment[], opts: { createNetns: boolean; routes: boolean }): Promise<void> {
+  if (w.netnsMode === "host") return;
+  const networks = networksById(ctx);
+  const host: string[] = [];
+  const inside: string[] = [];
+  if (opts.createNetns) {
+    host.push(`netns add ${w.netns}`);
+    inside.push("link set lo up");
+  }
+  const all = ctx.store.attachmentsOf(w.id);
+  const def = defaultRouteAttachment(all.length ? all : atts, networks);
+  for (const a of atts) {
+    const p = endpointLines(w, a, networks.get(a.networkId)!, { createNetns: false, defaultRoute: a.networkId === def?.networkId });
+    host.push(...p.host);
+    inside.push(...p.inside);
+  }
+  if (opts.routes) inside.push(...staticRouteLines(w));
+  await ctx.kernel.ipBatch(host);
+  await ctx.kernel.ipBatch(inside, w.netns);
+  if (opts.createNetns && w.netnsMode === "owned") await writeWorkloadResolvConf(ctx, w);
+}
+
+export async function writeWorkloadResolvConf(ctx: EngineContext, w: Workload): Promise<void> {
+  const hostConf = await fs.readFile(ctx.config.hostResolvConf, "utf8").catch(() => "");
+  await writeResolvConf(ctx.config.netnsEtcDir, w.netns, {
+    nameservers: usableHostNameservers(hostConf),
+    search: [],
+    options: ["ndots:1"],
+  });
+}
+
+export async function deleteNetns(ctx: EngineContext, name: string): Promise<void> {
+  if (!(await ctx.kernel.netnsNames()).has(name)) return;
+  try {
+    await ctx.exec.run("ip", ["netns", "del", name]);
+  } catch (e) {
+    if (!/No such file/.test(String((e as Error).message))) throw e;
+  }
+}
+
+/** Idempotent: whatever is already gone is success; keeps going and reports every failure. */
+export async function teardownEndpoints(ctx: EngineContext, w: Workload, atts: Attachment[]): Promise<void> {
+  const errors: string[] = [];
+  const attempt = async (what: string, op: () => Promise<void>) => {
+    try {
+      await op();
+    } catch (e) {
+      errors.push(`${what}: ${(e as Error).message}`);
+    }
+  };
+  if (w.netnsMode === "owned") {
+    await attempt(`delete namespace ${w.netns}`, () => deleteNetns(ctx, w.netns));
+    await attempt("remove resolv.conf", () => removeResolvConf(ctx.config.netnsEtcDir, w.netns));
+  } else {
+    for (const a of atts) await attempt(`delete ${a.hostIfname}`, () => deleteLink(ctx, a.hostIfname));
+  }
+  if (errors.length) throw new Error(errors.join("; "));
+}

@@ -1,0 +1,172 @@
+// The engine: composes store, kernel and supervisor, serialises every change, and exposes use cases.
+import { mkdirSync } from "node:fs";
+import { EngineError } from "../errors";
+import { Kernel, ProcessExecutor, type Executor } from "../kernel";
+import { SqliteStore } from "../store";
+import type { UserRule } from "../model/types";
+import { logDir, storeFile, type EngineConfig } from "./config";
+import type { EngineContext } from "./context";
+import { parseProjectFile } from "../model/project-file";
+import { projectDown, projectUp } from "./project";
+import { NftSync } from "./nft-sync";
+import { ExitHandler } from "./process-exits";
+import { reconcile, type ReconcileReport } from "./reconcile";
+import { Serial } from "./serial";
+import { Supervisor } from "./supervisor";
+import { networkView, portViews, workloadView } from "./views";
+import { createNetwork, ensureBuiltinNetworks, removeNetwork, type NetworkSpec } from "./networks";
+import { connectWorkload, disconnectWorkload, getWorkload, removeWorkload, runWorkload, startWorkload, stopWorkload } from "./workloads";
+import type { AttachSpec, RunSpec } from "./workload-spec";
+import { networksById } from "./endpoints";
+
+export class Engine {
+  readonly ctx: EngineContext;
+  private readonly serial = new Serial();
+  private readonly exits: ExitHandler;
+  private healTimer: NodeJS.Timeout | undefined;
+
+  constructor(config: EngineConfig, exec: Executor = new ProcessExecutor()) {
+    mkdirSync(config.stateDir, { recursive: true });
+    const kernel = new Kernel(exec);
+    const supervisor = new Supervisor(logDir(config), (e) => this.serial.run(() => this.exits.exited(e.workloadId, e.pid, e.exitCode)).catch(() => undefined));
+    this.ctx = { config, store: new SqliteStore(storeFile(config)), exec, kernel, nft: new NftSync(kernel), supervisor };
+    this.exits = new ExitHandler(this.ctx, (op) => void this.serial.run(op).catch(() => undefined));
+  }
+
+  /** Start-up: reconcile the kernel with the store, then watch our table for damage. */
+  async start(): Promise<ReconcileReport> {
+    const report = await this.serial.run(async () => {
+      ensureBuiltinNetworks(this.ctx);
+      return reconcile(this.ctx);
+    });
+    for (const name of report.deadProcesses) {
+      const w = this.ctx.store.workload(name);
+      if (w?.pid) void this.serial.run(() => this.exits.exited(w.id, w.pid!, undefined));
+    }
+    if (this.ctx.config.healIntervalMs > 0) {
+      this.healTimer = setInterval(() => {
+        this.serial.run(() => this.ctx.nft.heal(() => this.ctx.store.state())).catch(() => undefined);
+      }, this.ctx.config.healIntervalMs);
+      this.healTimer.unref();
+    }
+    return report;
+  }
+
+  close(): void {
+    if (this.healTimer) clearInterval(this.healTimer);
+    this.ctx.supervisor.close();
+    this.ctx.store.close();
+  }
+
+  private change<T>(op: () => Promise<T>): Promise<T> {
+    return this.serial.run(op);
+  }
+
+  // Networks
+  createNetwork(spec: NetworkSpec) {
+    return this.change(async () => networkView(this.ctx.store, await createNetwork(this.ctx, spec)));
+  }
+  removeNetwork(name: string, missingOk = false) {
+    return this.change(() => removeNetwork(this.ctx, name, { missingOk }));
+  }
+  listNetworks() {
+    return this.ctx.store.networks().map((n) => networkView(this.ctx.store, n));
+  }
+  inspectNetwork(name: string) {
+    const n = this.ctx.store.network(name);
+    if (!n) throw new EngineError("NETWORK_NOT_FOUND", `network ${name} not found`);
+    return networkView(this.ctx.store, n);
+  }
+  connect(workload: string, spec: AttachSpec) {
+    return this.change(async () => {
+      await connectWorkload(this.ctx, workload, spec);
+      return this.inspect(workload);
+    });
+  }
+  disconnect(workload: string, network: string) {
+    return this.change(() => disconnectWorkload(this.ctx, workload, network));
+  }
+
+  // Workloads
+  run(spec: RunSpec) {
+    return this.change(async () => this.view(await runWorkload(this.ctx, spec)));
+  }
+  remove(name: string, opts: { missingOk?: boolean; graceMs?: number } = {}) {
+    return this.change(() => removeWorkload(this.ctx, name, opts));
+  }
+  stop(name: string, graceMs?: number) {
+    return this.change(async () => this.view(await stopWorkload(this.ctx, name, graceMs)));
+  }
+  startWorkload(name: string) {
+    return this.change(async () => this.view(await startWorkload(this.ctx, name)));
+  }
+  list() {
+    const networks = networksById(this.ctx);
+    return this.ctx.store.workloads().map((w) => workloadView(this.ctx.store, w, networks));
+  }
+  inspect(name: string) {
+    return this.view(getWorkload(this.ctx, name));
+  }
+  logPath(name: string): string {
+    return this.ctx.supervisor.logPath(getWorkload(this.ctx, name).id);
+  }
+  private view(w: Parameters<typeof workloadView>[1]) {
+    return workloadView(this.ctx.store, w, networksById(this.ctx));
+  }
+
+  ports() {
+    return portViews(this.ctx.store, networksById(this.ctx));
+  }
+
+  // The user hook chain
+  firewallRules(): UserRule[] {
+    return this.ctx.store.userRules();
+  }
+  addFirewallRule(rule: string, position?: number) {
+    return this.change(async () => {
+      if (typeof rule !== "string" || rule.trim() === "" || /[\n;{}]/.test(rule)) {
+        throw new EngineError("INVALID_ARGUMENT", "a rule is one nft rule statement on one line, e.g. 'tcp dport 5678 reject'");
+      }
+      const state = this.ctx.store.state();
+      const candidate = { ...state, userRules: [...state.userRules, { id: -1, rule: rule.trim() }] };
+      try {
+        await this.ctx.nft.check(candidate);
+      } catch (e) {
+        throw new EngineError("INVALID_ARGUMENT", `nft rejects the rule '${rule}': ${(e as Error).message.split("\n").slice(-3).join(" ")}`);
+      }
+      const added = this.ctx.store.addUserRule(rule.trim(), position);
+      await this.ctx.nft.sync(this.ctx.store.state());
+      return added;
+    });
+  }
+  removeFirewallRule(id: number) {
+    return this.change(async () => {
+      if (!this.ctx.store.deleteUserRule(id)) throw new EngineError("NOT_FOUND", `no user rule with id ${id}`);
+      await this.ctx.nft.sync(this.ctx.store.state());
+    });
+  }
+
+  reconcile() {
+    return this.change(() => reconcile(this.ctx));
+  }
+
+  /** `ponton up`: the file is parsed and validated before anything changes. */
+  up(yamlText: string, defaultProject: string) {
+    const file = parseProjectFile(yamlText, defaultProject);
+    return this.change(() => projectUp(this.ctx, file));
+  }
+  down(yamlText: string, defaultProject: string) {
+    const file = parseProjectFile(yamlText, defaultProject);
+    return this.change(() => projectDown(this.ctx, file.project));
+  }
+
+  info() {
+    return {
+      stateDir: this.ctx.config.stateDir,
+      prefix: this.ctx.config.prefix,
+      networks: this.ctx.store.networks().length,
+      workloads: this.ctx.store.workloads().length,
+      nftHeals: this.ctx.nft.heals,
+    };
+  }
+}

@@ -1,0 +1,37 @@
+// /etc/netns/NAME/resolv.conf: `ip netns exec` bind-mounts it over /etc/resolv.conf in the workload.
+import { promises as fs } from "node:fs";
+import path from "node:path";
+
+export interface ResolvConf {
+  nameservers: string[];
+  search: string[];
+  options: string[];
+}
+
+export function renderResolvConf(r: ResolvConf): string {
+  const lines = ["# Written by ponton for this workload."];
+  if (r.search.length) lines.push(`search ${r.search.join(" ")}`);
+  for (const ns of r.nameservers) lines.push(`nameserver ${ns}`);
+  if (r.options.length) lines.push(`options ${r.options.join(" ")}`);
+  return lines.join("\n") + "\n";
+}
+
+/** Nameservers of a host resolv.conf usable from a workload (loopback ones are not reachable there). */
+export function usableHostNameservers(text: string): string[] {
+  return text
+    .split("\n")
+    .map((l) => /^\s*nameserver\s+(\S+)/.exec(l)?.[1])
+    .filter((ns): ns is string => ns !== undefined && !ns.startsWith("127.") && ns !== "::1");
+}
+
+export async function writeResolvConf(netnsEtcDir: string, netns: string, r: ResolvConf): Promise<void> {
+  const dir = path.join(netnsEtcDir, netns);
+  await fs.mkdir(dir, { recursive: true });
+  const tmp = path.join(dir, ".resolv.conf.tmp");
+  await fs.writeFile(tmp, renderResolvConf(r));
+  await fs.rename(tmp, path.join(dir, "resolv.conf"));
+}
+
+export async function removeResolvConf(netnsEtcDir: string, netns: string): Promise<void> {
+  await fs.rm(path.join(netnsEtcDir, netns), { recursive: true, force: true });
+}

@@ -1,0 +1,109 @@
+// Validation of a `run` request into what the engine needs (no kernel, no store writes).
+import { existsSync } from "node:fs";
+import { EngineError } from "../errors";
+import { canonicalIp, formatCidr, parseCidr } from "../model/ip";
+import { validateLabels, validateName } from "../model/names";
+import { formatPort, parsePortSpec, portsCollide, validatePortMapping } from "../model/ports";
+import type { Network, PortMapping, RestartPolicy, StaticRoute, Workload } from "../model/types";
+
+export interface AttachSpec {
+  network: string;
+  ip?: string;
+  ip6?: string;
+}
+
+export interface RunSpec {
+  name: string;
+  networks?: (AttachSpec | string)[];
+  labels?: Record<string, string>;
+  command?: string[];
+  env?: Record<string, string>;
+  restart?: RestartPolicy;
+  routes?: StaticRoute[];
+  /** Docker-style strings ("8080:80/tcp") or mappings. */
+  ports?: (string | PortMapping)[];
+  /** Source prefixes allowed to reach the ports given as strings (--allow-from). */
+  allowFrom?: string[];
+  /** Attach an existing namespace instead of creating one (--netns /path). */
+  netns?: string;
+  project?: string;
+}
+
+export function normalizeAttachSpecs(spec: RunSpec): AttachSpec[] {
+  const list = (spec.networks?.length ? spec.networks : ["bridge"]).map((a) => (typeof a === "string" ? { network: a } : a));
+  const seen = new Set<string>();
+  for (const a of list) {
+    if (typeof a.network !== "string") throw new EngineError("INVALID_ARGUMENT", "each network entry needs a network name");
+    if (seen.has(a.network)) throw new EngineError("INVALID_ARGUMENT", `network ${a.network} is listed twice`);
+    seen.add(a.network);
+  }
+  return list;
+}
+
+export function normalizePorts(spec: RunSpec): PortMapping[] {
+  const out: PortMapping[] = [];
+  for (const p of spec.ports ?? []) {
+    if (typeof p === "string") out.push(...parsePortSpec(p, spec.allowFrom ?? []));
+    else out.push(validatePortMapping(p));
+  }
+  for (let i = 0; i < out.length; i++) {
+    for (let j = i + 1; j < out.length; j++) {
+      if (portsCollide(out[i]!, out[j]!)) throw new EngineError("PORT_IN_USE", `port ${formatPort(out[j]!)} is given twice`);
+    }
+  }
+  return out;
+}
+
+export function normalizeRoutes(routes: StaticRoute[] | undefined): StaticRoute[] {
+  return (routes ?? []).map((r) => ({ dst: r.dst === "default" ? "default" : formatCidr(parseCidr(r.dst)), via: canonicalIp(r.via) }));
+}
+
+export function normalizeCommand(command: unknown): string[] {
+  if (command === undefined || command === null) return [];
+  if (!Array.isArray(command) || command.some((c) => typeof c !== "string")) {
+    throw new EngineError("INVALID_ARGUMENT", "command must be a list of strings");
+  }
+  return command as string[];
+}
+
+export function normalizeRestart(r: unknown): RestartPolicy {
+  if (r === undefined) return "no";
+  if (r === "no" || r === "on-failure" || r === "always") return r;
+  throw new EngineError("INVALID_ARGUMENT", `unknown restart policy '${String(r)}'`, { hint: "use no, on-failure or always" });
+}
+
+/** The port a new workload wants is held by someone else? */
+export function portClash(ports: PortMapping[], others: Workload[]): { port: PortMapping; holder: Workload } | undefined {
+  for (const w of others) {
+    for (const mine of ports) {
+      for (const theirs of w.ports) {
+        if (portsCollide(mine, theirs)) return { port: mine, holder: w };
+      }
+      // An allow-list is keyed by protocol and port alone: refuse to mix it with another binding of that port.
+      if (w.ports.some((t) => t.protocol === mine.protocol && t.hostPort === mine.hostPort && (t.allowFrom.length > 0 || mine.allowFrom.length > 0))) {
+        return { port: mine, holder: w };
+      }
+    }
+  }
+  return undefined;
+}
+
+export function checkNetnsPath(path: string): void {
+  if (!existsSync(path)) throw new EngineError("NOT_FOUND", `network namespace ${path} does not exist`);
+}
+
+export function validateRunBasics(spec: RunSpec): { name: string; labels: Record<string, string> } {
+  return { name: validateName("workload", spec.name), labels: validateLabels(spec.labels) };
+}
+
+export function modeOf(nets: Network[], netnsPath: string | undefined): "owned" | "host" | "path" {
+  const special = nets.filter((n) => n.driver !== "bridge");
+  if (special.length > 0 && nets.length > 1) {
+    throw new EngineError("INVALID_ARGUMENT", `network ${special[0]!.name} cannot be combined with other networks`);
+  }
+  if (nets[0]?.driver === "host") {
+    if (netnsPath) throw new EngineError("INVALID_ARGUMENT", "--netns cannot be used with the host network");
+    return "host";
+  }
+  return netnsPath ? "path" : "owned";
+}

@@ -1,0 +1,239 @@
+// Use cases on workloads: run, remove, stop, start, connect, disconnect.
+import { EngineError } from "../errors";
+import { hostVethName, macFor, netnsName, defaultRouteAttachment } from "../compile";
+import { allocateAddress } from "../ipam";
+import type { Attachment, Network, Workload } from "../model/types";
+import type { EngineContext } from "./context";
+import { buildEndpoints, networksById, teardownEndpoints } from "./endpoints";
+import { newId, now } from "./ids";
+import { asKernelError, createNetwork, DEFAULT_BRIDGE } from "./networks";
+import {
+  checkNetnsPath,
+  modeOf,
+  normalizeAttachSpecs,
+  normalizeCommand,
+  normalizePorts,
+  normalizeRestart,
+  normalizeRoutes,
+  portClash,
+  validateRunBasics,
+  type AttachSpec,
+  type RunSpec,
+} from "./workload-spec";
+import { formatPort } from "../model/ports";
+
+async function resolveNetworks(ctx: EngineContext, specs: AttachSpec[]): Promise<Network[]> {
+  const nets: Network[] = [];
+  for (const s of specs) {
+    let n = ctx.store.network(s.network);
+    if (!n && s.network === DEFAULT_BRIDGE) n = await createNetwork(ctx, { name: DEFAULT_BRIDGE });
+    if (!n) throw new EngineError("NETWORK_NOT_FOUND", `network ${s.network} not found`);
+    nets.push(n);
+  }
+  return nets;
+}
+
+/** Allocates the addresses of one attachment; runs inside a store transaction. */
+function allocateAttachment(ctx: EngineContext, w: Workload, n: Network, s: AttachSpec, index: number): Attachment {
+  const held = ctx.store.attachmentsOn(n.id);
+  const sticky = ctx.store.stickyAddresses(n.id);
+  const pick = (family: 4 | 6): string | undefined => {
+    const subnet = family === 4 ? n.subnet4 : n.subnet6;
+    if (!subnet) {
+      const asked = family === 4 ? s.ip : s.ip6;
+      if (asked) throw new EngineError("ADDRESS_OUT_OF_SUBNET", `network ${n.name} has no IPv${family} subnet for ${asked}`);
+      return undefined;
+    }
+    // --ip takes either family; --ip6 is IPv6 only.
+    const requested = family === 4 ? (s.ip && !s.ip.includes(":") ? s.ip : undefined) : (s.ip6 ?? (s.ip?.includes(":") ? s.ip : undefined));
+    const previous = ctx.store.sticky(n.id, w.name, family);
+    const ip = allocateAddress({
+      subnet,
+      gateway: (family === 4 ? n.gateway4 : n.gateway6)!,
+      used: new Set(held.map((a) => (family === 4 ? a.ip4 : a.ip6)).filter((x): x is string => !!x)),
+      reservedForOthers: new Set([...sticky].filter(([, name]) => name !== w.name).map(([ip]) => ip)),
+      ...(requested ? { requested } : {}),
+      ...(previous ? { sticky: previous } : {}),
+    });
+    ctx.store.setSticky(n.id, w.name, family, ip);
+    return ip;
+  };
+  const ip4 = pick(4);
+  const ip6 = pick(6);
+  return {
+    workloadId: w.id,
+    networkId: n.id,
+    ifname: `eth${index}`,
+    hostIfname: hostVethName(w.id, n.id),
+    mac: macFor(ip4, `${w.id}/${n.id}`),
+    ...(ip4 ? { ip4 } : {}),
+    ...(ip6 ? { ip6 } : {}),
+    index,
+  };
+}
+
+export async function runWorkload(ctx: EngineContext, spec: RunSpec): Promise<Workload> {
+  const { name, labels } = validateRunBasics(spec);
+  if (ctx.store.workload(name)) throw new EngineError("NAME_IN_USE", `workload ${name} already exists`);
+  const attachSpecs = normalizeAttachSpecs(spec);
+  const ports = normalizePorts(spec);
+  const routes = normalizeRoutes(spec.routes);
+  const command = normalizeCommand(spec.command);
+  const restart = normalizeRestart(spec.restart);
+  if (spec.netns) checkNetnsPath(spec.netns);
+  const clash = portClash(ports, ctx.store.workloads());
+  if (clash) throw new EngineError("PORT_IN_USE", `host port ${formatPort(clash.port)} is already published by workload ${clash.holder.name}`);
+
+  const nets = await resolveNetworks(ctx, attachSpecs);
+  const mode = modeOf(nets, spec.netns);
+  const bridged = nets.filter((n) => n.driver === "bridge");
+  if (ports.length && !bridged.some((n) => !n.internal)) {
+    throw new EngineError("UNSUPPORTED", `workload ${name} publishes ports but has no non-internal bridge network`, {
+      hint: "ports are published from bridge networks; host-network workloads use the host's ports directly",
+    });
+  }
+  if (mode === "host" && command.length === 0) {
+    throw new EngineError("INVALID_ARGUMENT", "a workload on the host network needs a command to run");
+  }
+  const netns = mode === "owned" ? netnsName(ctx.config.prefix, name) : mode === "path" ? spec.netns! : "";
+  if (mode === "owned" && (await ctx.kernel.netnsNames()).has(netns)) {
+    throw new EngineError("NAME_IN_USE", `a network namespace named ${netns} already exists and is not ours`);
+  }
+
+  const w: Workload = {
+    id: newId(),
+    name,
+    labels,
+    netnsMode: mode,
+    netns,
+    command,
+    env: spec.env ?? {},
+    restart,
+    routes,
+    ports,
+    state: "creating",
+    createdAt: now(),
+    ...(spec.project ? { project: spec.project } : {}),
+  };
+  // Intent first: a crash from here on leaves a 'creating' record that the reconcile undoes.
+  const atts = ctx.store.transaction(() => {
+    ctx.store.putWorkload(w);
+    return nets
+      .map((n, i) => ({ n, s: attachSpecs[i]! }))
+      .filter(({ n }) => n.driver === "bridge")
+      .map(({ n, s }, i) => {
+        const a = allocateAttachment(ctx, w, n, s, i);
+        ctx.store.putAttachment(a);
+        return a;
+      });
+  });
+  try {
+    await buildEndpoints(ctx, w, atts, { createNetns: mode === "owned", routes: true });
+    await ctx.nft.sync(ctx.store.state());
+    const running: Workload = { ...w, state: "running" };
+    if (command.length) Object.assign(running, await ctx.supervisor.start(running));
+    ctx.store.putWorkload(running);
+    return running;
+  } catch (e) {
+    await teardownEndpoints(ctx, w, atts).catch(() => undefined);
+    ctx.store.transaction(() => ctx.store.deleteWorkload(w.id));
+    await ctx.nft.sync(ctx.store.state()).catch(() => undefined);
+    throw asKernelError(e, `run ${name}`);
+  }
+}
+
+export function getWorkload(ctx: EngineContext, name: string): Workload {
+  const w = ctx.store.workload(name);
+  if (!w) throw new EngineError("WORKLOAD_NOT_FOUND", `workload ${name} not found`);
+  return w;
+}
+
+/** Stop the process, remove the kernel objects, then the record (and so its addresses). */
+export async function removeWorkload(ctx: EngineContext, name: string, opts: { missingOk?: boolean; graceMs?: number } = {}): Promise<void> {
+  const found = ctx.store.workload(name);
+  if (!found) {
+    if (opts.missingOk) return;
+    throw new EngineError("WORKLOAD_NOT_FOUND", `workload ${name} not found`);
+  }
+  const w: Workload = { ...found, state: "removing" };
+  ctx.store.putWorkload(w);
+  if (w.pid) await ctx.supervisor.stop(w.pid, w.pidStart, opts.graceMs ?? ctx.config.stopGraceMs);
+  await finishRemoval(ctx, w);
+}
+
+/** The part of a removal that the reconcile also runs for a record left in 'removing'/'creating'. */
+export async function finishRemoval(ctx: EngineContext, w: Workload): Promise<void> {
+  const atts = ctx.store.attachmentsOf(w.id);
+  try {
+    await teardownEndpoints(ctx, w, atts);
+  } catch (e) {
+    throw asKernelError(e, `remove ${w.name}`);
+  }
+  ctx.store.transaction(() => ctx.store.deleteWorkload(w.id));
+  await ctx.nft.sync(ctx.store.state());
+}
+
+export async function stopWorkload(ctx: EngineContext, name: string, graceMs?: number): Promise<Workload> {
+  const w = getWorkload(ctx, name);
+  const stopped: Workload = { ...w, state: "stopped" };
+  ctx.store.putWorkload(stopped);
+  if (w.pid) await ctx.supervisor.stop(w.pid, w.pidStart, graceMs ?? ctx.config.stopGraceMs);
+  return stopped;
+}
+
+export async function startWorkload(ctx: EngineContext, name: string): Promise<Workload> {
+  const w = getWorkload(ctx, name);
+  if (w.state === "running" && w.pid) return w;
+  const started: Workload = { ...w, state: "running" };
+  delete started.exitCode;
+  if (w.command.length) Object.assign(started, await ctx.supervisor.start(started));
+  ctx.store.putWorkload(started);
+  return started;
+}
+
+export async function connectWorkload(ctx: EngineContext, workloadName: string, spec: AttachSpec): Promise<Attachment> {
+  const w = getWorkload(ctx, workloadName);
+  const [n] = await resolveNetworks(ctx, [spec]);
+  if (n!.driver !== "bridge" || w.netnsMode === "host") throw new EngineError("UNSUPPORTED", `cannot connect ${w.name} to network ${n!.name}`);
+  const existing = ctx.store.attachmentsOf(w.id);
+  if (existing.some((a) => a.networkId === n!.id)) throw new EngineError("ALREADY_CONNECTED", `workload ${w.name} is already on network ${n!.name}`);
+  const index = existing.reduce((m, a) => Math.max(m, a.index + 1), 0);
+  const a = ctx.store.transaction(() => {
+    const att = allocateAttachment(ctx, w, n!, spec, index);
+    ctx.store.putAttachment(att);
+    return att;
+  });
+  try {
+    await buildEndpoints(ctx, w, [a], { createNetns: false, routes: false });
+    await ctx.nft.sync(ctx.store.state());
+    return a;
+  } catch (e) {
+    await teardownEndpoints(ctx, { ...w, netnsMode: "path" }, [a]).catch(() => undefined);
+    ctx.store.transaction(() => ctx.store.deleteAttachment(w.id, a.networkId));
+    await ctx.nft.sync(ctx.store.state()).catch(() => undefined);
+    throw asKernelError(e, `connect ${w.name} to ${n!.name}`);
+  }
+}
+
+export async function disconnectWorkload(ctx: EngineContext, workloadName: string, networkName: string): Promise<void> {
+  const w = getWorkload(ctx, workloadName);
+  const n = ctx.store.network(networkName);
+  if (!n) throw new EngineError("NETWORK_NOT_FOUND", `network ${networkName} not found`);
+  const atts = ctx.store.attachmentsOf(w.id);
+  const a = atts.find((x) => x.networkId === n.id);
+  if (!a) throw new EngineError("NOT_CONNECTED", `workload ${w.name} is not on network ${networkName}`);
+  const networks = networksById(ctx);
+  const before = defaultRouteAttachment(atts, networks);
+  // Deleting the host end removes the pair (and the routes through it).
+  await teardownEndpoints(ctx, { ...w, netnsMode: "path" }, [a]);
+  ctx.store.transaction(() => ctx.store.deleteAttachment(w.id, n.id));
+  await ctx.nft.sync(ctx.store.state());
+  const after = defaultRouteAttachment(ctx.store.attachmentsOf(w.id), networks);
+  if (before?.networkId === a.networkId && after) {
+    const an = networks.get(after.networkId)!;
+    const lines = [];
+    if (after.ip4) lines.push(`route replace default via ${an.gateway4} dev ${after.ifname}`);
+    if (after.ip6) lines.push(`route replace default via ${an.gateway6} dev ${after.ifname}`);
+    await ctx.kernel.ipBatch(lines, w.netns);
+  }
+}

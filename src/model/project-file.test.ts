@@ -1,0 +1,37 @@
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { parseProjectFile } from "./project-file";
+
+test("a project file parses networks, workloads and user rules", () => {
+  const p = parseProjectFile(
+    `
+networks:
+  net-test: { subnet: 172.20.0.0/16, gateway: 172.20.0.1 }
+workloads:
+  web1:
+    networks: [net-test]
+    command: ["sleep", "100"]
+    ports: ["8001:5678"]
+    labels: { app: web }
+  web2:
+    networks: { net-test: { ip: 172.20.0.20 } }
+    command: echo hi
+firewall:
+  user: ["tcp dport 5678 reject"]
+`,
+    "demo",
+  );
+  assert.equal(p.project, "demo");
+  assert.deepEqual(p.networks, [{ name: "net-test", subnet: "172.20.0.0/16", gateway: "172.20.0.1" }]);
+  assert.deepEqual(p.workloads[0]!.ports, ["8001:5678"]);
+  assert.deepEqual(p.workloads[1]!.networks, [{ network: "net-test", ip: "172.20.0.20" }]);
+  assert.deepEqual(p.workloads[1]!.command, ["sh", "-c", "echo hi"]);
+  assert.deepEqual(p.userRules, ["tcp dport 5678 reject"]);
+});
+
+test("malformed files are refused with INVALID_YAML naming the field", () => {
+  assert.throws(() => parseProjectFile("networks: [oops", "x"), { code: "INVALID_YAML" });
+  assert.throws(() => parseProjectFile("workloads:\n  a:\n    prots: []\n", "x"), /workloads\.a\.prots: unknown field/);
+  assert.throws(() => parseProjectFile("networks: 3\n", "x"), /networks: expected a map/);
+  assert.throws(() => parseProjectFile("workloads:\n  'bad name':\n    command: [x]\n", "x"), { code: "INVALID_NAME" });
+});

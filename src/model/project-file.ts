@@ -1,0 +1,127 @@
+// Pure: a `ponton up` YAML document -> validated declarations. Nothing is applied if this throws.
+import { parse as parseYaml } from "yaml";
+import { EngineError } from "../errors";
+import { validateName } from "./names";
+
+export interface DeclaredNetwork {
+  name: string;
+  subnet?: string;
+  gateway?: string;
+  ipv6?: boolean;
+  subnet6?: string;
+  gateway6?: string;
+  internal?: boolean;
+  icc?: boolean;
+  masquerade?: boolean;
+  routesTo?: string[];
+  labels?: Record<string, string>;
+}
+
+export interface DeclaredWorkload {
+  name: string;
+  networks?: ({ network: string; ip?: string; ip6?: string } | string)[];
+  command?: string[];
+  env?: Record<string, string>;
+  ports?: string[];
+  allowFrom?: string[];
+  labels?: Record<string, string>;
+  restart?: "no" | "on-failure" | "always";
+  routes?: { dst: string; via: string }[];
+}
+
+export interface ProjectFile {
+  project: string;
+  networks: DeclaredNetwork[];
+  workloads: DeclaredWorkload[];
+  userRules: string[];
+}
+
+const NETWORK_KEYS = new Set(["subnet", "gateway", "ipv6", "subnet6", "gateway6", "internal", "icc", "masquerade", "routesTo", "labels"]);
+const WORKLOAD_KEYS = new Set(["networks", "command", "env", "ports", "allowFrom", "labels", "restart", "routes"]);
+
+function fail(path: string, message: string): never {
+  throw new EngineError("INVALID_YAML", `${path}: ${message}`);
+}
+
+function asMap(v: unknown, path: string): Record<string, unknown> {
+  if (v === undefined || v === null) return {};
+  if (typeof v !== "object" || Array.isArray(v)) fail(path, "expected a map");
+  return v as Record<string, unknown>;
+}
+
+function checkKeys(obj: Record<string, unknown>, allowed: Set<string>, path: string): void {
+  for (const k of Object.keys(obj)) if (!allowed.has(k)) fail(`${path}.${k}`, `unknown field (known: ${[...allowed].join(", ")})`);
+}
+
+function stringList(v: unknown, path: string): string[] | undefined {
+  if (v === undefined) return undefined;
+  if (typeof v === "string") return [v];
+  if (!Array.isArray(v)) fail(path, "expected a list");
+  return v.map((x, i) => (typeof x === "string" || typeof x === "number" ? String(x) : fail(`${path}[${i}]`, "expected a string")));
+}
+
+function parseNetworksField(v: unknown, path: string): DeclaredWorkload["networks"] {
+  if (v === undefined) return undefined;
+  if (Array.isArray(v)) {
+    return v.map((x, i) => {
+      if (typeof x === "string") return x;
+      const m = asMap(x, `${path}[${i}]`);
+      if (typeof m.network !== "string") fail(`${path}[${i}].network`, "expected a network name");
+      return { network: m.network, ...(m.ip ? { ip: String(m.ip) } : {}), ...(m.ip6 ? { ip6: String(m.ip6) } : {}) };
+    });
+  }
+  // Compose style: { net-a: { ip: … }, net-b: {} }
+  return Object.entries(asMap(v, path)).map(([network, opts]) => {
+    const m = asMap(opts, `${path}.${network}`);
+    return { network, ...(m.ip ? { ip: String(m.ip) } : {}), ...(m.ip6 ? { ip6: String(m.ip6) } : {}) };
+  });
+}
+
+export function parseProjectFile(text: string, defaultProject: string): ProjectFile {
+  let doc: unknown;
+  try {
+    doc = parseYaml(text);
+  } catch (e) {
+    throw new EngineError("INVALID_YAML", `not valid YAML: ${(e as Error).message}`);
+  }
+  const top = asMap(doc, "file");
+  checkKeys(top, new Set(["name", "networks", "workloads", "firewall"]), "file");
+  const project = validateName("project", top.name ?? defaultProject);
+
+  const networks = Object.entries(asMap(top.networks, "networks")).map(([name, raw]) => {
+    const m = asMap(raw, `networks.${name}`);
+    checkKeys(m, NETWORK_KEYS, `networks.${name}`);
+    validateName("network", name);
+    return { name, ...m, ...(m.routesTo !== undefined ? { routesTo: stringList(m.routesTo, `networks.${name}.routesTo`) } : {}) } as DeclaredNetwork;
+  });
+
+  const workloads = Object.entries(asMap(top.workloads, "workloads")).map(([name, raw]) => {
+    const m = asMap(raw, `workloads.${name}`);
+    checkKeys(m, WORKLOAD_KEYS, `workloads.${name}`);
+    validateName("workload", name);
+    const command = typeof m.command === "string" ? ["sh", "-c", m.command] : stringList(m.command, `workloads.${name}.command`);
+    const w: DeclaredWorkload = { name };
+    const nets = parseNetworksField(m.networks, `workloads.${name}.networks`);
+    if (nets) w.networks = nets;
+    if (command) w.command = command;
+    if (m.env !== undefined) w.env = Object.fromEntries(Object.entries(asMap(m.env, `workloads.${name}.env`)).map(([k, v]) => [k, String(v)]));
+    const ports = stringList(m.ports, `workloads.${name}.ports`);
+    if (ports) w.ports = ports;
+    const allowFrom = stringList(m.allowFrom, `workloads.${name}.allowFrom`);
+    if (allowFrom) w.allowFrom = allowFrom;
+    if (m.labels !== undefined) w.labels = asMap(m.labels, `workloads.${name}.labels`) as Record<string, string>;
+    if (m.restart !== undefined) w.restart = m.restart as DeclaredWorkload["restart"];
+    if (m.routes !== undefined) {
+      if (!Array.isArray(m.routes)) fail(`workloads.${name}.routes`, "expected a list of {dst, via}");
+      w.routes = m.routes.map((r, i) => {
+        const rm = asMap(r, `workloads.${name}.routes[${i}]`);
+        return { dst: String(rm.dst), via: String(rm.via) };
+      });
+    }
+    return w;
+  });
+
+  const firewall = asMap(top.firewall, "firewall");
+  checkKeys(firewall, new Set(["user"]), "firewall");
+  return { project, networks, workloads, userRules: stringList(firewall.user, "firewall.user") ?? [] };
+}
