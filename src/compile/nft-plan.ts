@@ -59,6 +59,10 @@ export const SKELETON_CHAINS = `
   }
   chain nat_prerouting {
     type nat hook prerouting priority dstnat; policy accept;
+    # Loopback-bound ports are this host's alone. DNAT here runs before the kernel's martian check,
+    # so a forged 127.0.0.1 packet from the wire would become routable (Docker's leak before 28.0).
+    ip daddr 127.0.0.0/8 return
+    ip6 daddr ::1 return
     fib daddr type local jump published
   }
   chain nat_output {
