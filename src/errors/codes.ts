@@ -13,6 +13,7 @@ export const ERROR_CODES = {
   INVALID_NAME: { http: 400, exit: 2, cni: 7, hint: "names are 1-63 characters: letters, digits, '-', '_', '.'" },
   INVALID_PORT: { http: 400, exit: 2, cni: 7, hint: "ports look like [hostIP:]hostPort[-end]:containerPort[-end][/tcp|udp]" },
   INVALID_YAML: { http: 400, exit: 2, cni: 6, hint: "fix the file; nothing was applied" },
+  POLICY_INVALID: { http: 400, exit: 2, cni: 7, hint: "fix the NetworkPolicy at the field named; nothing was applied" },
   SUBNET_OVERLAP: { http: 409, exit: 3, cni: 7, hint: "pick a subnet that no network or host route uses" },
   POOL_EXHAUSTED: { http: 409, exit: 3, cni: 11, hint: "free a network, or widen the default pool with --default-pool / PONTON_DEFAULT_POOL" },
   ADDRESS_OUT_OF_SUBNET: { http: 400, exit: 2, cni: 7, hint: "pick an address inside the network's subnet" },

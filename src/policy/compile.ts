@@ -1,0 +1,261 @@
+import { FAMILY_BITS, formatAddr, formatRange, maxValue, parseCidr, cidrLast, type Family } from "./cidr";
+import { allocateIds, allowKey, denyKey, type PolicyIdEntry } from "./ids";
+import { normalize, subtract, type Interval } from "./intervals";
+import { decompose, itemsKey, type Box, type Item } from "./boxes";
+import { PROTOCOL_NUMBER, isolates, podPeerMatches, resolveNamedPort } from "./match";
+import { CHAIN, DEFAULT_LOG_GROUP, DEFAULT_LOG_RATE, DROPS, DROPS_SIZE, DROPS_TIMEOUT, LOG_PREFIX, MAP } from "./names";
+import type { CompileOptions, NftChain, NftSet, PolicyPlan } from "./plan";
+import type { Direction, NetworkPolicy, PolicyRule, PolicyWorld, PortSpec, RuleRef } from "./types";
+import { indexWorld, policyKey, sortPolicies, type WorkloadView, type WorldIndex } from "./world";
+
+// NetworkPolicy -> nft data. The rule count is fixed (see chains()); everything that grows
+// with workloads or policies becomes map elements:
+//   pol_{in,eg}_allow_v{4,6}: subject . peer-range . l4proto-range . dport-range : id
+//   pol_{in,eg}_deny_v{4,6}:  subject : id   (subject = an isolated workload address)
+// For ingress the subject is the destination, for egress the source. Every selector, named
+// port, ipBlock except and endPort is resolved here, at compile time, against the world.
+
+/** The (protocol, port) line: protocol << 16 | port, so one interval set covers both. */
+const LINE_ALL: Interval = { lo: 0n, hi: (256n << 16n) - 1n };
+
+interface RankedRule {
+  rank: number;
+  ref: RuleRef;
+  policy: NetworkPolicy;
+  rule: PolicyRule;
+}
+
+function specLine(spec: PortSpec, named: number[] | null): Interval[] {
+  const p = BigInt(PROTOCOL_NUMBER[spec.protocol]) << 16n;
+  if (spec.port === undefined) return [{ lo: p, hi: p | 0xffffn }];
+  if (typeof spec.port === "string") return (named ?? []).map((n) => ({ lo: p | BigInt(n), hi: p | BigInt(n) }));
+  return [{ lo: p | BigInt(spec.port), hi: p | BigInt(spec.endPort ?? spec.port) }];
+}
+
+class Compiler {
+  private readonly peerMemo = new Map<string, Interval[]>();
+  private readonly boxMemo = new Map<string, Box[]>();
+
+  constructor(private readonly index: WorldIndex) {}
+
+  /** The addresses (family f) a rule's peers cover; no peers = the whole family. */
+  peerAddrs(r: RankedRule, f: Family): Interval[] {
+    const memoKey = `${r.ref.direction}:${r.rank}:${f}`;
+    const hit = this.peerMemo.get(memoKey);
+    if (hit) return hit;
+    const out: Interval[] = [];
+    if (r.rule.peers.length === 0) out.push({ lo: 0n, hi: maxValue(f) });
+    for (const peer of r.rule.peers) {
+      if (peer.kind === "ipBlock") {
+        const c = parseCidr(peer.cidr)!;
+        if (c.family !== f) continue;
+        const holes = normalize(peer.except.map((e) => parseCidr(e)!).map((e) => ({ lo: e.base, hi: cidrLast(e) })));
+        out.push(...subtract([{ lo: c.base, hi: cidrLast(c) }], holes));
+      } else {
+        for (const w of this.index.workloads) {
+          if (!podPeerMatches(peer, r.policy.namespace, w)) continue;
+          for (const a of w.addrs) if (a.family === f) out.push({ lo: a.value, hi: a.value });
+        }
+      }
+    }
+    const result = normalize(out);
+    this.peerMemo.set(memoKey, result);
+    return result;
+  }
+
+  /** Ingress: named ports resolve on the subject (the destination) itself. */
+  ingressItems(rules: RankedRule[], subject: WorkloadView, f: Family): Item[] {
+    return rules.map((r) => ({
+      rank: r.rank,
+      addrs: this.peerAddrs(r, f),
+      line: r.rule.ports.length === 0
+        ? [LINE_ALL]
+        : r.rule.ports.flatMap((s) => specLine(s, typeof s.port === "string" ? resolveNamedPort(s.port, s.protocol, subject.workload) : null)),
+    }));
+  }
+
+  /** Egress: named ports resolve on each destination workload, so they become per-address items. */
+  egressItems(rules: RankedRule[], f: Family): Item[] {
+    const items: Item[] = [];
+    for (const r of rules) {
+      const addrs = this.peerAddrs(r, f);
+      const numeric = r.rule.ports.filter((s) => typeof s.port !== "string");
+      const named = r.rule.ports.filter((s) => typeof s.port === "string");
+      if (r.rule.ports.length === 0) items.push({ rank: r.rank, addrs, line: [LINE_ALL] });
+      else if (numeric.length > 0) items.push({ rank: r.rank, addrs, line: numeric.flatMap((s) => specLine(s, null)) });
+      if (named.length === 0) continue;
+      for (const w of this.index.workloads) {
+        const mine = w.addrs.filter((a) => a.family === f && addrs.some((i) => a.value >= i.lo && a.value <= i.hi));
+        if (mine.length === 0) continue;
+        const line = named.flatMap((s) => specLine(s, resolveNamedPort(s.port as string, s.protocol, w.workload)));
+        if (line.length > 0) items.push({ rank: r.rank, addrs: mine.map((a) => ({ lo: a.value, hi: a.value })), line });
+      }
+    }
+    return items;
+  }
+
+  boxes(items: Item[]): Box[] {
+    const key = itemsKey(items);
+    let b = this.boxMemo.get(key);
+    if (!b) {
+      b = decompose(items);
+      this.boxMemo.set(key, b);
+    }
+    return b;
+  }
+}
+
+/** A line interval as (protocol range, port range) pairs: at most three. */
+function lineToNft(lo: bigint, hi: bigint): string[] {
+  const range = (a: bigint, b: bigint): string => (a === b ? `${a}` : `${a}-${b}`);
+  const p1 = lo >> 16n, q1 = lo & 0xffffn, p2 = hi >> 16n, q2 = hi & 0xffffn;
+  if (p1 === p2) return [`${p1} . ${range(q1, q2)}`];
+  const out: string[] = [];
+  let first = p1, last = p2;
+  if (q1 !== 0n) { out.push(`${p1} . ${range(q1, 0xffffn)}`); first = p1 + 1n; }
+  const tail = q2 !== 0xffffn ? `${p2} . ${range(0n, q2)}` : null;
+  if (tail) last = p2 - 1n;
+  if (first <= last) out.push(`${range(first, last)} . 0-65535`);
+  if (tail) out.push(tail);
+  return out;
+}
+
+function hexId(id: number): string {
+  return `0x${id.toString(16).padStart(8, "0")}`;
+}
+
+interface Element { k: bigint[]; text: string }
+
+function sortElements(list: Element[]): string[] {
+  return list
+    .sort((a, b) => {
+      for (let i = 0; i < Math.max(a.k.length, b.k.length); i++) {
+        const x = a.k[i] ?? -1n, y = b.k[i] ?? -1n;
+        if (x !== y) return x < y ? -1 : 1;
+      }
+      return a.text < b.text ? -1 : a.text > b.text ? 1 : 0;
+    })
+    .map((e) => e.text);
+}
+
+function chains(logGroup: number, logRate: number): NftChain[] {
+  // Each step is its own rule so a failing one (log budget spent, drops set full, no
+  // transport header) never skips the drop.
+  const drop = (dir: Direction): string[] => [
+    `limit rate ${logRate}/second burst ${logRate} packets log prefix "${LOG_PREFIX[dir]}" group ${logGroup}`,
+    `update @${DROPS.v4} { ip saddr . ip daddr . meta l4proto . th dport . meta mark }`,
+    `update @${DROPS.v6} { ip6 saddr . ip6 daddr . meta l4proto . th dport . meta mark }`,
+    "counter drop",
+  ];
+  // Allowed: ct mark := the admitting rule's id, kept on the connection for the collector.
+  // Denied: meta mark := the default-deny id (the packet dies, so clobbering it is harmless),
+  // then NFLOG, which carries the mark.
+  const direction = (dir: Direction): string[] => {
+    const [self, peer, allow4, allow6, deny4, deny6, dropChain] = dir === "egress"
+      ? ["saddr", "daddr", MAP.egressAllow4, MAP.egressAllow6, MAP.egressDeny4, MAP.egressDeny6, CHAIN.egressDrop]
+      : ["daddr", "saddr", MAP.ingressAllow4, MAP.ingressAllow6, MAP.ingressDeny4, MAP.ingressDeny6, CHAIN.ingressDrop];
+    return [
+      `ct mark set ip ${self} . ip ${peer} . meta l4proto . th dport map @${allow4} return`,
+      `ct mark set ip6 ${self} . ip6 ${peer} . meta l4proto . th dport map @${allow6} return`,
+      `meta mark set ip ${self} map @${deny4} goto ${dropChain}`,
+      `meta mark set ip6 ${self} map @${deny6} goto ${dropChain}`,
+    ];
+  };
+  return [
+    { name: CHAIN.egressDrop, rules: drop("egress") },
+    { name: CHAIN.ingressDrop, rules: drop("ingress") },
+    { name: CHAIN.egress, rules: direction("egress") },
+    { name: CHAIN.ingress, rules: direction("ingress") },
+    // Egress first: a connection must leave its source before it can reach its destination.
+    { name: CHAIN.forward, rules: [`jump ${CHAIN.egress}`, `jump ${CHAIN.ingress}`] },
+  ];
+}
+
+export function compilePolicies(world: PolicyWorld, policies: readonly NetworkPolicy[], options: CompileOptions = {}): PolicyPlan {
+  const index = indexWorld(world);
+  const sorted = sortPolicies(policies);
+  const compiler = new Compiler(index);
+
+  // Rank = position in (policy "ns/name", rule index) order; the lowest rank admitting a
+  // connection is the one whose id the kernel records, as explain() lists it first.
+  const ranked: Record<Direction, RankedRule[]> = { ingress: [], egress: [] };
+  let rank = 0;
+  for (const p of sorted) {
+    for (const dir of ["egress", "ingress"] as const) {
+      if (!p.policyTypes.includes(dir === "ingress" ? "Ingress" : "Egress")) continue;
+      (dir === "ingress" ? p.ingress : p.egress).forEach((rule, ruleIndex) => {
+        ranked[dir].push({ rank: rank++, ref: { policy: policyKey(p), direction: dir, ruleIndex }, policy: p, rule });
+      });
+    }
+  }
+  const byRank = new Map<number, RankedRule>();
+  for (const r of [...ranked.ingress, ...ranked.egress]) byRank.set(r.rank, r);
+
+  // Subjects and their isolating policies, first, so ids can be allocated before emitting.
+  const subjects: { dir: Direction; view: WorkloadView; isolating: NetworkPolicy[] }[] = [];
+  for (const view of index.workloads) {
+    for (const dir of ["egress", "ingress"] as const) {
+      const isolating = sorted.filter((p) => isolates(p, dir === "ingress" ? "Ingress" : "Egress", view));
+      if (isolating.length > 0) subjects.push({ dir, view, isolating });
+    }
+  }
+  const keys = [...byRank.values()].map((r) => allowKey(r.ref));
+  for (const s of subjects) keys.push(denyKey(s.dir, s.isolating.map(policyKey)));
+  const ids = allocateIds(keys);
+
+  const elements = new Map<string, Element[]>(Object.values(MAP).map((m) => [m, []]));
+  for (const { dir, view, isolating } of subjects) {
+    const denyId = ids.get(denyKey(dir, isolating.map(policyKey)))!;
+    const mine = new Set(isolating.map(policyKey));
+    const rules = ranked[dir].filter((r) => mine.has(r.ref.policy));
+    for (const f of [4, 6] as const) {
+      const addrs = view.addrs.filter((a) => a.family === f);
+      if (addrs.length === 0) continue;
+      const boxes = compiler.boxes(dir === "ingress" ? compiler.ingressItems(rules, view, f) : compiler.egressItems(rules, f));
+      const allowMap = dir === "ingress" ? (f === 4 ? MAP.ingressAllow4 : MAP.ingressAllow6) : (f === 4 ? MAP.egressAllow4 : MAP.egressAllow6);
+      const denyMap = dir === "ingress" ? (f === 4 ? MAP.ingressDeny4 : MAP.ingressDeny6) : (f === 4 ? MAP.egressDeny4 : MAP.egressDeny6);
+      for (const a of addrs) {
+        const subject = formatAddr(f, a.value);
+        elements.get(denyMap)!.push({ k: [a.value], text: `${subject} : ${hexId(denyId)}` });
+        for (const b of boxes) {
+          const id = hexId(ids.get(allowKey(byRank.get(b.rank)!.ref))!);
+          const peer = formatRange(f, b.aLo, b.aHi);
+          lineToNft(b.lLo, b.lHi).forEach((pp, n) => {
+            elements.get(allowMap)!.push({ k: [a.value, b.aLo, b.lLo, BigInt(n)], text: `${subject} . ${peer} . ${pp} : ${id}` });
+          });
+        }
+      }
+    }
+  }
+
+  const addrType = (f: Family): string => (FAMILY_BITS[f] === 32 ? "ipv4_addr" : "ipv6_addr");
+  const sets: NftSet[] = Object.values(MAP).map((name) => {
+    const f: Family = name.endsWith("v4") ? 4 : 6;
+    const allow = name.includes("_allow_");
+    return allow
+      ? { name, kind: "map" as const, type: `${addrType(f)} . ${addrType(f)} . inet_proto . inet_service : mark`, flags: ["interval"], elements: sortElements(elements.get(name)!) }
+      : { name, kind: "map" as const, type: `${addrType(f)} : mark`, elements: sortElements(elements.get(name)!) };
+  });
+  for (const [name, f] of [[DROPS.v4, 4], [DROPS.v6, 6]] as const) {
+    sets.push({ name, kind: "set", type: `${addrType(f)} . ${addrType(f)} . inet_proto . inet_service . mark`, flags: ["dynamic", "timeout"], timeout: DROPS_TIMEOUT, size: DROPS_SIZE, elements: [] });
+  }
+  sets.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+
+  const idTable: PolicyIdEntry[] = [];
+  for (const r of byRank.values()) idTable.push({ id: ids.get(allowKey(r.ref))!, kind: "allow", rule: r.ref });
+  const seen = new Set<string>();
+  for (const s of subjects) {
+    const key = denyKey(s.dir, s.isolating.map(policyKey));
+    if (seen.has(key)) continue;
+    seen.add(key);
+    idTable.push({ id: ids.get(key)!, kind: "deny", direction: s.dir, policies: s.isolating.map(policyKey) });
+  }
+  idTable.sort((a, b) => a.id - b.id);
+
+  return {
+    sets,
+    chains: chains(options.logGroup ?? DEFAULT_LOG_GROUP, options.logRate ?? DEFAULT_LOG_RATE),
+    entryChain: CHAIN.forward,
+    ids: idTable,
+  };
+}

@@ -1,0 +1,118 @@
+import { formatAddr, parseAddr, type Addr, type Family } from "./cidr";
+import { PolicyError } from "./errors";
+import { isolates, peerMatches, portMatches } from "./match";
+import type { Direction, NetworkPolicy, PolicyWorld, Protocol, RuleRef } from "./types";
+import { indexWorld, policyKey, sortPolicies, type WorkloadView, type WorldIndex } from "./world";
+
+// The oracle: the verdict for ONE new connection, straight from the semantics. Traffic is
+// allowed iff the source's egress allows it AND the destination's ingress allows it; a
+// direction that no policy isolates allows everything.
+
+export interface ExplainQuery {
+  /** "namespace/name" of a workload, or an IP address (a workload's or an outside one). */
+  from: string;
+  to: string;
+  port: number;
+  protocol: Protocol;
+  /** Address family when both ends are workloads; default: IPv4 if both have one. */
+  family?: Family;
+}
+
+export interface DirectionExplanation {
+  isolated: boolean;
+  allowed: boolean;
+  /** Every rule that admits the connection, in policy order; the first is the one the kernel reports. */
+  allowedBy: RuleRef[];
+  /** "namespace/name" of every policy that isolates the workload in this direction. */
+  isolatedBy: string[];
+}
+
+export interface Endpoint {
+  ip: string;
+  workload?: string;
+}
+
+export interface Explanation {
+  allowed: boolean;
+  from: Endpoint;
+  to: Endpoint;
+  egress: DirectionExplanation;
+  ingress: DirectionExplanation;
+}
+
+interface Resolved {
+  view: WorkloadView | null;
+  addr: Addr | null; // null: a workload whose address is chosen once the family is known
+}
+
+function resolve(index: WorldIndex, ref: string, field: string): Resolved {
+  const addr = parseAddr(ref);
+  if (addr) return { view: index.byAddr.get(`${addr.family}:${addr.value}`) ?? null, addr };
+  const view = index.byKey.get(ref);
+  if (!view) throw new PolicyError("WORKLOAD_NOT_FOUND", field, `no workload "${ref}" (give namespace/name or an IP address)`);
+  return { view, addr: null };
+}
+
+function pickAddr(r: Resolved, family: Family, field: string): Addr {
+  if (r.addr) return r.addr;
+  const a = r.view!.addrs.find((x) => x.family === family);
+  if (!a) throw new PolicyError("INVALID_ARGUMENT", field, `${r.view!.key} has no IPv${family} address`);
+  return a;
+}
+
+function chooseFamily(from: Resolved, to: Resolved, wanted: Family | undefined): Family {
+  const fixed = [from.addr?.family, to.addr?.family].filter((f): f is Family => f !== undefined);
+  if (fixed.length === 2 && fixed[0] !== fixed[1]) throw new PolicyError("INVALID_ARGUMENT", "to", "from and to are of different address families");
+  if (fixed.length > 0) return fixed[0]!;
+  if (wanted) return wanted;
+  const has = (r: Resolved, f: Family): boolean => r.view!.addrs.some((a) => a.family === f);
+  return has(from, 4) && has(to, 4) ? 4 : 6;
+}
+
+function direction(
+  policies: readonly NetworkPolicy[],
+  dir: Direction,
+  subject: WorkloadView | null,
+  peer: WorkloadView | null,
+  peerAddr: Addr,
+  dst: WorkloadView | null,
+  protocol: Protocol,
+  port: number,
+): DirectionExplanation {
+  const type = dir === "ingress" ? "Ingress" : "Egress";
+  const isolating = subject ? policies.filter((p) => isolates(p, type, subject)) : [];
+  const allowedBy: RuleRef[] = [];
+  for (const p of isolating) {
+    const rules = dir === "ingress" ? p.ingress : p.egress;
+    rules.forEach((rule, ruleIndex) => {
+      const peerOk = rule.peers.length === 0 || rule.peers.some((x) => peerMatches(x, p.namespace, peer, peerAddr));
+      const portOk = rule.ports.length === 0 || rule.ports.some((s) => portMatches(s, protocol, port, dst?.workload ?? null));
+      if (peerOk && portOk) allowedBy.push({ policy: policyKey(p), direction: dir, ruleIndex });
+    });
+  }
+  const isolated = isolating.length > 0;
+  return { isolated, allowed: !isolated || allowedBy.length > 0, allowedBy, isolatedBy: isolating.map(policyKey) };
+}
+
+/** Builds an explainer over one world and policy set, for many queries. */
+export function createExplainer(world: PolicyWorld, policies: readonly NetworkPolicy[]): (q: ExplainQuery) => Explanation {
+  const index = indexWorld(world);
+  const sorted = sortPolicies(policies);
+  return (q) => {
+    if (!Number.isInteger(q.port) || q.port < 1 || q.port > 65535) throw new PolicyError("INVALID_ARGUMENT", "port", `${q.port} must be between 1 and 65535`);
+    if (q.protocol !== "TCP" && q.protocol !== "UDP" && q.protocol !== "SCTP") throw new PolicyError("INVALID_ARGUMENT", "protocol", `"${String(q.protocol)}" is not TCP, UDP or SCTP`);
+    const from = resolve(index, q.from, "from");
+    const to = resolve(index, q.to, "to");
+    const family = chooseFamily(from, to, q.family);
+    const src = pickAddr(from, family, "from");
+    const dst = pickAddr(to, family, "to");
+    const egress = direction(sorted, "egress", from.view, to.view, dst, to.view, q.protocol, q.port);
+    const ingress = direction(sorted, "ingress", to.view, from.view, src, to.view, q.protocol, q.port);
+    const endpoint = (r: Resolved, a: Addr): Endpoint => (r.view ? { ip: formatAddr(family, a.value), workload: r.view.key } : { ip: formatAddr(family, a.value) });
+    return { allowed: egress.allowed && ingress.allowed, from: endpoint(from, src), to: endpoint(to, dst), egress, ingress };
+  };
+}
+
+export function explain(world: PolicyWorld, policies: readonly NetworkPolicy[], query: ExplainQuery): Explanation {
+  return createExplainer(world, policies)(query);
+}

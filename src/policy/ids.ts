@@ -1,0 +1,44 @@
+import type { Direction, RuleRef } from "./types";
+
+// Decision ids: what the kernel carries (ct mark / meta mark) so a flow collector can name
+// the rule that decided. An id is a hash of what it names, not a position, so adding or
+// removing an unrelated policy does not renumber the others and older flow records stay
+// readable. 31 bits, never 0 (0 means "no policy decision").
+
+export type PolicyIdEntry =
+  | { id: number; kind: "allow"; rule: RuleRef }
+  | { id: number; kind: "deny"; direction: Direction; policies: string[] };
+
+export function allowKey(ref: RuleRef): string {
+  return `allow ${ref.direction} ${ref.policy} ${ref.ruleIndex}`;
+}
+
+/** The implicit default deny of a workload, named by the sorted policies that isolate it. */
+export function denyKey(direction: Direction, policies: readonly string[]): string {
+  return `deny ${direction} ${policies.join(",")}`;
+}
+
+function fnv1a(text: string): number {
+  let h = 0x811c9dc5;
+  for (const byte of Buffer.from(text, "utf8")) {
+    h ^= byte;
+    h = Math.imul(h, 0x01000193) >>> 0;
+  }
+  return h;
+}
+
+/** Assigns ids to keys; collisions (rare) are resolved by rehashing in sorted key order. */
+export function allocateIds(keys: Iterable<string>): Map<string, number> {
+  const sorted = [...new Set(keys)].sort();
+  const used = new Set<number>();
+  const out = new Map<string, number>();
+  for (const key of sorted) {
+    let id = 0;
+    for (let salt = 0; id === 0 || used.has(id); salt++) {
+      id = fnv1a(salt === 0 ? key : `${key}#${salt}`) & 0x7fffffff;
+    }
+    used.add(id);
+    out.set(key, id);
+  }
+  return out;
+}

@@ -1,0 +1,40 @@
+// Every kernel name the policy compiler emits, in one place. All live in the engine's
+// `table inet ponton`; all start with "pol_" so they never collide with the engine's own.
+
+/** The engine's forward chain does `ct state new jump pol_forward` (after accepting established,related). */
+export const POLICY_ENTRY_CHAIN = "pol_forward";
+export const POLICY_JUMP_RULE = `ct state new jump ${POLICY_ENTRY_CHAIN}`;
+
+export const CHAIN = {
+  forward: "pol_forward",
+  egress: "pol_egress",
+  ingress: "pol_ingress",
+  egressDrop: "pol_eg_drop",
+  ingressDrop: "pol_in_drop",
+} as const;
+
+/** allow maps: subject . peer . l4proto . dport -> decision id; deny maps: subject -> id. */
+export const MAP = {
+  egressAllow4: "pol_eg_allow_v4",
+  egressAllow6: "pol_eg_allow_v6",
+  egressDeny4: "pol_eg_deny_v4",
+  egressDeny6: "pol_eg_deny_v6",
+  ingressAllow4: "pol_in_allow_v4",
+  ingressAllow6: "pol_in_allow_v6",
+  ingressDeny4: "pol_in_deny_v4",
+  ingressDeny6: "pol_in_deny_v6",
+} as const;
+
+/**
+ * Recent drops, kept by the kernel for a collector that polls instead of listening to NFLOG:
+ * saddr . daddr . l4proto . dport . deny id, each element expiring after DROPS_TIMEOUT.
+ */
+export const DROPS = { v4: "pol_drops_v4", v6: "pol_drops_v6" } as const;
+export const DROPS_TIMEOUT = "120s";
+export const DROPS_SIZE = 65535;
+
+/** NFLOG prefixes of the two drop chains: they tell the direction, the mark tells the id. */
+export const LOG_PREFIX = { egress: "pol-eg-drop ", ingress: "pol-in-drop " } as const;
+
+export const DEFAULT_LOG_GROUP = 2;
+export const DEFAULT_LOG_RATE = 1000;

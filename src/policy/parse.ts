@@ -1,0 +1,235 @@
+import YAML from "yaml";
+import { parseCidr, cidrLast } from "./cidr";
+import { PolicyError, invalid } from "./errors";
+import { checkDnsLabel, checkDnsSubdomain, checkLabelKey, checkLabelValue, checkPortName } from "./k8s-names";
+import type { LabelRequirement, LabelSelector, NetworkPolicy, Peer, PolicyRule, PolicyType, PortSpec, Protocol } from "./types";
+
+// Parses networking.k8s.io/v1 NetworkPolicy objects exactly as the API server validates and
+// defaults them. Unknown fields are rejected (kubectl's strict validation does the same):
+// a typo such as `form:` would otherwise silently widen a rule to "all sources".
+
+type Obj = Record<string, unknown>;
+
+function isObj(v: unknown): v is Obj {
+  return typeof v === "object" && v !== null && !Array.isArray(v);
+}
+
+/** null and undefined both mean "absent", as in the API's JSON decoding. */
+function absent(v: unknown): v is null | undefined {
+  return v === undefined || v === null;
+}
+
+function expectObj(v: unknown, path: string, allowed: readonly string[]): Obj {
+  if (!isObj(v)) throw invalid(path, "must be an object");
+  for (const k of Object.keys(v)) {
+    if (!allowed.includes(k)) throw invalid(path ? `${path}.${k}` : k, `unknown field (expected one of: ${allowed.join(", ")})`);
+  }
+  return v;
+}
+
+function expectArray(v: unknown, path: string): unknown[] {
+  if (!Array.isArray(v)) throw invalid(path, "must be a list");
+  return v;
+}
+
+function expectString(v: unknown, path: string): string {
+  if (typeof v !== "string") throw invalid(path, "must be a string");
+  return v;
+}
+
+function parseSelector(v: unknown, path: string): LabelSelector {
+  if (absent(v)) return { matchLabels: {}, matchExpressions: [] };
+  const o = expectObj(v, path, ["matchLabels", "matchExpressions"]);
+  const matchLabels: Record<string, string> = {};
+  if (!absent(o.matchLabels)) {
+    const ml = expectObj(o.matchLabels, `${path}.matchLabels`, Object.keys(o.matchLabels as Obj));
+    for (const [k, val] of Object.entries(ml)) {
+      const keyErr = checkLabelKey(k);
+      if (keyErr) throw invalid(`${path}.matchLabels`, `key "${k}": ${keyErr}`);
+      const s = expectString(val, `${path}.matchLabels.${k}`);
+      const valErr = checkLabelValue(s);
+      if (valErr) throw invalid(`${path}.matchLabels.${k}`, `"${s}": ${valErr}`);
+      matchLabels[k] = s;
+    }
+  }
+  const matchExpressions: LabelRequirement[] = [];
+  if (!absent(o.matchExpressions)) {
+    expectArray(o.matchExpressions, `${path}.matchExpressions`).forEach((e, i) => {
+      matchExpressions.push(parseRequirement(e, `${path}.matchExpressions[${i}]`));
+    });
+  }
+  return { matchLabels, matchExpressions };
+}
+
+function parseRequirement(v: unknown, path: string): LabelRequirement {
+  const o = expectObj(v, path, ["key", "operator", "values"]);
+  if (absent(o.key)) throw invalid(`${path}.key`, "required");
+  const key = expectString(o.key, `${path}.key`);
+  const keyErr = checkLabelKey(key);
+  if (keyErr) throw invalid(`${path}.key`, `"${key}": ${keyErr}`);
+  const op = absent(o.operator) ? "" : expectString(o.operator, `${path}.operator`);
+  if (op !== "In" && op !== "NotIn" && op !== "Exists" && op !== "DoesNotExist") {
+    throw invalid(`${path}.operator`, `"${op}" is not supported (In, NotIn, Exists, DoesNotExist)`);
+  }
+  const values = absent(o.values) ? [] : expectArray(o.values, `${path}.values`).map((x, i) => {
+    const s = expectString(x, `${path}.values[${i}]`);
+    const err = checkLabelValue(s);
+    if (err) throw invalid(`${path}.values[${i}]`, `"${s}": ${err}`);
+    return s;
+  });
+  if ((op === "In" || op === "NotIn") && values.length === 0) {
+    throw invalid(`${path}.values`, `must be specified when operator is ${op}`);
+  }
+  if ((op === "Exists" || op === "DoesNotExist") && values.length > 0) {
+    throw invalid(`${path}.values`, `may not be specified when operator is ${op}`);
+  }
+  return { key, operator: op, values };
+}
+
+function parsePort(v: unknown, path: string): PortSpec {
+  const o = expectObj(absent(v) ? {} : v, path, ["protocol", "port", "endPort"]);
+  let protocol: Protocol = "TCP";
+  if (!absent(o.protocol)) {
+    const p = expectString(o.protocol, `${path}.protocol`);
+    if (p !== "TCP" && p !== "UDP" && p !== "SCTP") throw invalid(`${path}.protocol`, `"${p}" is not supported (TCP, UDP, SCTP)`);
+    protocol = p;
+  }
+  const spec: PortSpec = { protocol };
+  if (!absent(o.port)) {
+    if (typeof o.port === "number") {
+      if (!Number.isInteger(o.port) || o.port < 1 || o.port > 65535) throw invalid(`${path}.port`, `${o.port} must be between 1 and 65535, inclusive`);
+      spec.port = o.port;
+    } else if (typeof o.port === "string") {
+      const err = checkPortName(o.port);
+      if (err) throw invalid(`${path}.port`, `"${o.port}": ${err}`);
+      spec.port = o.port;
+    } else {
+      throw invalid(`${path}.port`, "must be a port number or a port name");
+    }
+  }
+  if (!absent(o.endPort)) {
+    if (spec.port === undefined) throw invalid(`${path}.endPort`, "may not be specified when `port` is not specified");
+    if (typeof spec.port === "string") throw invalid(`${path}.endPort`, "may not be specified when `port` is non-numeric");
+    const e = o.endPort;
+    if (typeof e !== "number" || !Number.isInteger(e) || e < 1 || e > 65535) throw invalid(`${path}.endPort`, `${String(e)} must be between 1 and 65535, inclusive`);
+    if (e < spec.port) throw invalid(`${path}.endPort`, "must be greater than or equal to `port`");
+    spec.endPort = e;
+  }
+  return spec;
+}
+
+function parsePeer(v: unknown, path: string): Peer {
+  const o = expectObj(v, path, ["podSelector", "namespaceSelector", "ipBlock"]);
+  const hasPod = !absent(o.podSelector);
+  const hasNs = !absent(o.namespaceSelector);
+  const hasIp = !absent(o.ipBlock);
+  if (!hasPod && !hasNs && !hasIp) throw invalid(path, "must specify a peer (podSelector, namespaceSelector or ipBlock)");
+  if (hasIp && (hasPod || hasNs)) throw invalid(path, "may not specify both ipBlock and another peer");
+  if (hasIp) return parseIpBlock(o.ipBlock, `${path}.ipBlock`);
+  return {
+    kind: "pods",
+    podSelector: hasPod ? parseSelector(o.podSelector, `${path}.podSelector`) : null,
+    namespaceSelector: hasNs ? parseSelector(o.namespaceSelector, `${path}.namespaceSelector`) : null,
+  };
+}
+
+function parseIpBlock(v: unknown, path: string): Peer {
+  const o = expectObj(v, path, ["cidr", "except"]);
+  if (absent(o.cidr) || o.cidr === "") throw invalid(`${path}.cidr`, "required");
+  const cidrText = expectString(o.cidr, `${path}.cidr`);
+  const cidr = parseCidr(cidrText);
+  if (!cidr) throw invalid(`${path}.cidr`, `"${cidrText}" is not a valid CIDR (e.g. 10.0.0.0/16 or fd00::/64)`);
+  const except = absent(o.except) ? [] : expectArray(o.except, `${path}.except`).map((x, i) => {
+    const p = `${path}.except[${i}]`;
+    const t = expectString(x, p);
+    const e = parseCidr(t);
+    if (!e) throw invalid(p, `"${t}" is not a valid CIDR`);
+    if (e.family !== cidr.family || e.prefix <= cidr.prefix || e.base < cidr.base || e.base > cidrLast(cidr)) {
+      throw invalid(p, `"${t}" must be a strict subset of cidr "${cidrText}"`);
+    }
+    return t;
+  });
+  return { kind: "ipBlock", cidr: cidrText, except };
+}
+
+function parseRules(v: unknown, path: string, peerField: "from" | "to"): PolicyRule[] {
+  if (absent(v)) return [];
+  return expectArray(v, path).map((r, i) => {
+    const rp = `${path}[${i}]`;
+    const o = expectObj(absent(r) ? {} : r, rp, [peerField, "ports"]);
+    const peers = absent(o[peerField]) ? [] : expectArray(o[peerField], `${rp}.${peerField}`).map((p, j) => parsePeer(p, `${rp}.${peerField}[${j}]`));
+    const ports = absent(o.ports) ? [] : expectArray(o.ports, `${rp}.ports`).map((p, j) => parsePort(p, `${rp}.ports[${j}]`));
+    return { peers, ports };
+  });
+}
+
+/** Validates and defaults one NetworkPolicy object (already decoded from YAML or JSON). */
+export function parsePolicy(v: unknown): NetworkPolicy {
+  const o = expectObj(v, "", ["apiVersion", "kind", "metadata", "spec", "status"]);
+  if (o.apiVersion !== "networking.k8s.io/v1") throw invalid("apiVersion", `must be "networking.k8s.io/v1", got ${JSON.stringify(o.apiVersion ?? null)}`);
+  if (o.kind !== "NetworkPolicy") throw invalid("kind", `must be "NetworkPolicy", got ${JSON.stringify(o.kind ?? null)}`);
+  if (!isObj(o.metadata)) throw invalid("metadata", "required");
+  if (absent(o.metadata.name) || o.metadata.name === "") throw invalid("metadata.name", "required");
+  const name = expectString(o.metadata.name, "metadata.name");
+  const nameErr = checkDnsSubdomain(name);
+  if (nameErr) throw invalid("metadata.name", `"${name}": ${nameErr}`);
+  const namespace = absent(o.metadata.namespace) || o.metadata.namespace === "" ? "default" : expectString(o.metadata.namespace, "metadata.namespace");
+  const nsErr = checkDnsLabel(namespace);
+  if (nsErr) throw invalid("metadata.namespace", `"${namespace}": ${nsErr}`);
+
+  // An absent spec decodes to the zero spec: select every pod, deny all ingress.
+  const spec = expectObj(absent(o.spec) ? {} : o.spec, "spec", ["podSelector", "policyTypes", "ingress", "egress"]);
+  const podSelector = parseSelector(spec.podSelector, "spec.podSelector");
+  const ingress = parseRules(spec.ingress, "spec.ingress", "from");
+  const egress = parseRules(spec.egress, "spec.egress", "to");
+
+  let policyTypes: PolicyType[] = [];
+  if (!absent(spec.policyTypes)) {
+    const list = expectArray(spec.policyTypes, "spec.policyTypes");
+    if (list.length > 2) throw invalid("spec.policyTypes", "may not specify more than two policyTypes");
+    list.forEach((t, i) => {
+      if (t !== "Ingress" && t !== "Egress") throw invalid(`spec.policyTypes[${i}]`, `${JSON.stringify(t)} is not supported (Ingress, Egress)`);
+      if (!policyTypes.includes(t)) policyTypes.push(t);
+    });
+  }
+  // API server defaulting: an empty or absent list means Ingress, plus Egress when the
+  // egress list is non-empty (so `egress: []` alone does NOT isolate egress).
+  if (policyTypes.length === 0) policyTypes = egress.length > 0 ? ["Ingress", "Egress"] : ["Ingress"];
+  policyTypes.sort();
+
+  return { name, namespace, podSelector, policyTypes, ingress, egress };
+}
+
+/**
+ * Parses YAML or JSON text: one or more documents, each a NetworkPolicy, a
+ * NetworkPolicyList or a List of them. Empty documents are skipped.
+ */
+export function parsePolicies(text: string): NetworkPolicy[] {
+  const docs = YAML.parseAllDocuments(text);
+  const out: NetworkPolicy[] = [];
+  const many = docs.length > 1;
+  docs.forEach((doc, d) => {
+    const context = many ? `document ${d + 1}` : "";
+    if (doc.errors.length > 0) {
+      throw new PolicyError("INVALID_YAML", "", doc.errors[0]!.message.split("\n")[0]!, context || undefined);
+    }
+    const value: unknown = doc.toJS();
+    if (absent(value)) return;
+    const withContext = (fn: () => void, ctx: string): void => {
+      try {
+        fn();
+      } catch (e) {
+        if (e instanceof PolicyError && ctx) throw e.withContext(ctx);
+        throw e;
+      }
+    };
+    if (isObj(value) && (value.kind === "List" || value.kind === "NetworkPolicyList")) {
+      expectArray(value.items ?? [], "items").forEach((item, i) => {
+        withContext(() => out.push(parsePolicy(item)), `${context ? context + " " : ""}items[${i}]`);
+      });
+      return;
+    }
+    withContext(() => out.push(parsePolicy(value)), context);
+  });
+  return out;
+}

@@ -1,0 +1,80 @@
+import { parseAddr, type Addr } from "./cidr";
+import { PolicyError } from "./errors";
+import type { NetworkPolicy, PolicyWorld, WorldWorkload } from "./types";
+
+// An indexed, validated view of the world that evaluation and compilation share.
+
+/** Kubernetes sets this label on every namespace (1.21+); policies commonly select on it. */
+export const NAMESPACE_NAME_LABEL = "kubernetes.io/metadata.name";
+
+export interface WorkloadView {
+  key: string; // "namespace/name"
+  workload: WorldWorkload;
+  namespaceLabels: Readonly<Record<string, string>>;
+  addrs: Addr[];
+}
+
+export interface WorldIndex {
+  /** Sorted by key. */
+  workloads: WorkloadView[];
+  byKey: Map<string, WorkloadView>;
+  /** Keyed by addrKey(). */
+  byAddr: Map<string, WorkloadView>;
+}
+
+export function addrKey(a: Addr): string {
+  return `${a.family}:${a.value}`;
+}
+
+function worldError(path: string, message: string): PolicyError {
+  return new PolicyError("INVALID_ARGUMENT", path, message);
+}
+
+export function indexWorld(world: PolicyWorld): WorldIndex {
+  const nsLabels = new Map<string, Record<string, string>>();
+  world.namespaces.forEach((ns, i) => {
+    if (nsLabels.has(ns.name)) throw worldError(`world.namespaces[${i}].name`, `duplicate namespace "${ns.name}"`);
+    nsLabels.set(ns.name, { [NAMESPACE_NAME_LABEL]: ns.name, ...ns.labels });
+  });
+  const byKey = new Map<string, WorkloadView>();
+  const byAddr = new Map<string, WorkloadView>();
+  const workloads: WorkloadView[] = [];
+  world.workloads.forEach((w, i) => {
+    const key = `${w.namespace}/${w.name}`;
+    if (byKey.has(key)) throw worldError(`world.workloads[${i}]`, `duplicate workload "${key}"`);
+    // A namespace the world does not list still exists, with only its automatic label.
+    const labels = nsLabels.get(w.namespace) ?? { [NAMESPACE_NAME_LABEL]: w.namespace };
+    const view: WorkloadView = { key, workload: w, namespaceLabels: labels, addrs: [] };
+    w.ips.forEach((ip, j) => {
+      const a = parseAddr(ip);
+      if (!a) throw worldError(`world.workloads[${i}].ips[${j}]`, `"${ip}" is not an IP address`);
+      const k = addrKey(a);
+      const other = byAddr.get(k);
+      if (other) throw worldError(`world.workloads[${i}].ips[${j}]`, `${ip} is also an address of ${other.key}`);
+      byAddr.set(k, view);
+      view.addrs.push(a);
+    });
+    w.ports.forEach((p, j) => {
+      if (!Number.isInteger(p.port) || p.port < 1 || p.port > 65535) throw worldError(`world.workloads[${i}].ports[${j}].port`, `${p.port} must be between 1 and 65535`);
+    });
+    byKey.set(key, view);
+    workloads.push(view);
+  });
+  workloads.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
+  return { workloads, byKey, byAddr };
+}
+
+export function policyKey(p: NetworkPolicy): string {
+  return `${p.namespace}/${p.name}`;
+}
+
+/** Policies sorted by "namespace/name": the order that ranks rules everywhere. */
+export function sortPolicies(policies: readonly NetworkPolicy[]): NetworkPolicy[] {
+  const sorted = [...policies].sort((a, b) => (policyKey(a) < policyKey(b) ? -1 : policyKey(a) > policyKey(b) ? 1 : 0));
+  for (let i = 1; i < sorted.length; i++) {
+    if (policyKey(sorted[i]!) === policyKey(sorted[i - 1]!)) {
+      throw new PolicyError("POLICY_INVALID", "metadata.name", `duplicate policy ${policyKey(sorted[i]!)}`);
+    }
+  }
+  return sorted;
+}
