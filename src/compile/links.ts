@@ -1,6 +1,7 @@
 // Pure: the iproute2 batch lines that build and remove networks and endpoints.
 import type { Attachment, Network, Workload } from "../model/types";
 import { parseCidr } from "../model/ip";
+import { macFor } from "./names";
 
 export interface EndpointPlan {
   /** Lines for `ip -batch -` in the host namespace. */
@@ -10,7 +11,8 @@ export interface EndpointPlan {
 }
 
 export function bridgeLines(n: Network): string[] {
-  const lines = [`link add ${n.bridge} type bridge`];
+  // A fixed MAC: otherwise the bridge takes its lowest port's, and the gateway's MAC changes under workloads.
+  const lines = [`link add ${n.bridge} address ${macFor(undefined, n.id)} type bridge`];
   if (n.subnet4) lines.push(`addr add ${n.gateway4}/${parseCidr(n.subnet4).prefix} dev ${n.bridge}`);
   if (n.subnet6) lines.push(`addr add ${n.gateway6}/${parseCidr(n.subnet6).prefix} dev ${n.bridge} nodad`);
   lines.push(`link set ${n.bridge} up`);

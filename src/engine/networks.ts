@@ -109,11 +109,31 @@ export async function planNetwork(ctx: EngineContext, spec: NetworkSpec): Promis
 
 /** Sysctls a bridge network needs, per interface where the kernel allows it (listed in the README). */
 export async function networkSysctls(ctx: EngineContext, n: Network): Promise<void> {
+  await bridgeNetfilter(ctx);
   // Forwarding: published ports, egress and routing between networks all cross the host.
   if (n.subnet4) await ctx.kernel.sysctl("net/ipv4/ip_forward", "1");
   if (n.subnet6) await ctx.kernel.sysctl("net/ipv6/conf/all/forwarding", "1");
   // 127.0.0.1-published ports: DNAT'd loopback traffic must be routable out of this bridge only.
   if (n.subnet4) await ctx.kernel.sysctl(`net/ipv4/conf/${n.bridge}/route_localnet`, "1");
+}
+
+/**
+ * Isolation and policy between workloads of one bridge need bridged IPv4/IPv6 to pass the inet forward
+ * hook: br_netfilter, switched on per network namespace (kernel >= 5.3).
+ */
+async function bridgeNetfilter(ctx: EngineContext): Promise<void> {
+  try {
+    await ctx.kernel.sysctl("net/bridge/bridge-nf-call-iptables", "1");
+    await ctx.kernel.sysctl("net/bridge/bridge-nf-call-ip6tables", "1");
+  } catch {
+    await ctx.exec.run("modprobe", ["br_netfilter"]).catch(() => undefined);
+    try {
+      await ctx.kernel.sysctl("net/bridge/bridge-nf-call-iptables", "1");
+      await ctx.kernel.sysctl("net/bridge/bridge-nf-call-ip6tables", "1");
+    } catch {
+      throw new EngineError("KERNEL_ERROR", "the br_netfilter module is not loaded", { hint: "run 'modprobe br_netfilter' (package kmod) and try again" });
+    }
+  }
 }
 
 export async function createBridge(ctx: EngineContext, n: Network): Promise<void> {

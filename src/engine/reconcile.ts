@@ -2,7 +2,7 @@
 // re-adopts running processes, and replaces our nftables table whole. Touches nothing it does not own.
 import type { EngineContext } from "./context";
 import { buildEndpoints, networksById } from "./endpoints";
-import { createBridge, networkSysctls } from "./networks";
+import { createBridge, deleteLink, networkSysctls } from "./networks";
 import { isOurProcess } from "./supervisor";
 import { finishRemoval } from "./workloads";
 import { bridgeLines } from "../compile";
@@ -48,7 +48,13 @@ export async function reconcile(ctx: EngineContext): Promise<ReconcileReport> {
     if (w.netnsMode === "host") continue;
     const atts = ctx.store.attachmentsOf(w.id);
     const netnsMissing = w.netnsMode === "owned" && !present.has(w.netns);
-    if (netnsMissing) {
+    if (netnsMissing && w.pid && isOurProcess(w.pid, w.pidStart)) {
+      // Only the name was removed: the workload's process still holds the namespace (and its veths). Name it again.
+      await ctx.exec.run("ip", ["netns", "attach", w.netns, String(w.pid)]);
+      report.endpointsRebuilt.push(w.name);
+    } else if (netnsMissing) {
+      // The kernel tears a namespace down asynchronously: a host end may still be there and would block the rebuild.
+      for (const a of atts) await deleteLink(ctx, a.hostIfname);
       await buildEndpoints(ctx, w, atts, { createNetns: true, routes: true });
       report.endpointsRebuilt.push(w.name);
       continue;
@@ -56,6 +62,8 @@ export async function reconcile(ctx: EngineContext): Promise<ReconcileReport> {
     const missing = atts.filter((a) => !hostLinks.has(a.hostIfname));
     if (missing.length) {
       await buildEndpoints(ctx, w, missing, { createNetns: false, routes: false });
+      // Static routes went with the deleted interface; `replace` leaves those that survived alone.
+      await ctx.kernel.ipBatch(w.routes.map((r) => `route replace ${r.dst} via ${r.via}`), w.netns);
       report.endpointsRebuilt.push(w.name);
     }
     // A rebuilt bridge lost its ports: put the surviving veths back on it.

@@ -68,7 +68,7 @@ export const networkCommands: Record<string, Command> = {
   inspect: {
     usage: "ponton network inspect NAME...",
     summary: "Show networks as JSON.",
-    options: {},
+    options: { ...OUTPUT_OPTION },
     async run({ client, args }) {
       const out = [];
       for (const name of args.positionals) out.push(await client.request("GET", `/v1/networks/${encodeURIComponent(name)}`));

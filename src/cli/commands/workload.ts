@@ -97,7 +97,7 @@ export const workloadCommands: Record<string, Command> = {
   inspect: {
     usage: "ponton inspect NAME...",
     summary: "Show workloads as JSON.",
-    options: {},
+    options: { ...OUTPUT_OPTION },
     async run({ client, args }) {
       const out = [];
       for (const name of args.positionals) out.push(await client.request("GET", `/v1/workloads/${encodeURIComponent(name)}`));

@@ -1,0 +1,18 @@
+#!/usr/bin/env bash
+# Installs what Ponton needs on Debian/Ubuntu (as root) and builds it.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+need=()
+for pkg in iproute2 nftables kmod iputils-ping curl socat busybox-static util-linux conntrack; do
+  dpkg -s "$pkg" >/dev/null 2>&1 || need+=("$pkg")
+done
+if [ ${#need[@]} -gt 0 ]; then
+  echo "== installing ${need[*]}"
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq
+  apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/null
+fi
+modprobe br_netfilter 2>/dev/null || true
+[ -d node_modules ] || npm ci --no-audit --no-fund
+npm run -s build
+echo "== built: bin/ponton, bin/pontond"
