@@ -5,24 +5,13 @@ import { allocateSubnet, defaultGateway, type TakenPrefix } from "../ipam";
 import { canonicalIp, cidrContainsText, cidrsOverlap, formatCidr, parseCidr } from "../model/ip";
 import { validateLabels, validateName } from "../model/names";
 import type { Network } from "../model/types";
+import type { DeclaredNetwork } from "../model/project-file";
 import type { EngineContext } from "./context";
 import { hostRoutes } from "./host-routes";
 import { newId, now } from "./ids";
 
-export interface NetworkSpec {
-  name: string;
-  driver?: "bridge";
-  subnet?: string;
-  gateway?: string;
-  ipv6?: boolean;
-  subnet6?: string;
-  gateway6?: string;
-  internal?: boolean;
-  icc?: boolean;
-  masquerade?: boolean;
-  routesTo?: string[];
-  labels?: Record<string, string>;
-}
+/** A network as a user declares it (CLI, API or `ponton up`). */
+export type NetworkSpec = DeclaredNetwork & { driver?: "bridge" };
 
 /** Built-in networks every user knows; `bridge` is created on first use. */
 export const BUILTIN_HOST = "host";
