@@ -1,5 +1,6 @@
 // `ponton up` / `ponton down`: converge the objects a project file declares.
 import { EngineError } from "../errors";
+import { canonicalIp, parseCidr } from "../model/ip";
 import type { DeclaredNetwork, DeclaredWorkload, ProjectFile } from "../model/project-file";
 import type { Network } from "../model/types";
 import type { EngineContext } from "./context";
@@ -34,6 +35,12 @@ function runSpecOf(project: string, d: DeclaredWorkload): RunSpec {
   return { ...d, project, ...(d.networks ? { networks: d.networks } : {}) };
 }
 
+/** The project's networks that changed or left the file. */
+function networksToTakeDown(ctx: EngineContext, file: ProjectFile): Network[] {
+  const wanted = new Map(file.networks.map((d) => [d.name, d]));
+  return ctx.store.networks().filter((n) => n.labels[PROJECT_LABEL] === file.project && !(wanted.has(n.name) && networkMatches(n, wanted.get(n.name)!)));
+}
+
 /** Everything that can be checked without touching anything, so a bad file applies nothing. */
 async function validate(ctx: EngineContext, file: ProjectFile): Promise<void> {
   const declaredNets = new Set(file.networks.map((n) => n.name));
@@ -46,7 +53,24 @@ async function validate(ctx: EngineContext, file: ProjectFile): Promise<void> {
       // planNetwork validates CIDRs, gateway and overlaps against the host, without creating anything.
       await planNetwork(ctx, { ...d, routesTo: (d.routesTo ?? []).filter((r) => !declaredNets.has(r)) });
     }
+    if (existing && existing.labels[PROJECT_LABEL] === file.project && !networkMatches(existing, d)) {
+      // It will be recreated: its new settings must parse before anything is taken down.
+      for (const c of [d.subnet, d.subnet6]) if (c !== undefined) parseCidr(c);
+      for (const g of [d.gateway, d.gateway6]) if (g !== undefined) canonicalIp(g);
+    }
   }
+  // Networks this run takes down (changed or left the file) must hold only this project's workloads.
+  for (const n of networksToTakeDown(ctx, file)) {
+    for (const a of ctx.store.attachmentsOn(n.id)) {
+      const w = ctx.store.workloads().find((x) => x.id === a.workloadId);
+      if (w && w.project !== file.project) throw new EngineError("NETWORK_IN_USE", `network ${n.name} must be recreated but workload ${w.name} (not in project ${file.project}) is attached`);
+      const still = file.workloads.find((x) => x.name === w?.name);
+      if (still && !declaredNets.has(n.name) && normalizeAttachSpecs(runSpecOf(file.project, still)).some((s) => s.network === n.name)) {
+        throw new EngineError("INVALID_YAML", `workloads.${still.name}: network ${n.name} is no longer declared`);
+      }
+    }
+  }
+  if (file.userRules.length) await checkRules(ctx, file.project, file.userRules);
   for (const d of file.workloads) {
     const existing = ctx.store.workload(d.name);
     if (existing && existing.project !== file.project) throw new EngineError("NAME_IN_USE", `workload ${d.name} exists outside project ${file.project}`);
@@ -68,11 +92,17 @@ export async function projectUp(ctx: EngineContext, file: ProjectFile): Promise<
   try {
     // Workloads that changed or left the file go first: they may hold networks or ports.
     const wanted = new Map(file.workloads.map((d) => [d.name, d]));
+    // Objects taken down here because they changed: created again below, and reported as recreated.
+    const changed = new Set<string>();
+    // A workload on a network that is taken down goes down with it (and comes back if still declared).
+    const goingNets = new Set(networksToTakeDown(ctx, file).map((n) => n.id));
     for (const w of ctx.store.workloads().filter((x) => x.project === file.project)) {
       const d = wanted.get(w.name);
-      if (!d || w.declared !== declaredText(d)) {
+      const onGoingNet = ctx.store.attachmentsOf(w.id).some((a) => goingNets.has(a.networkId));
+      if (!d || w.declared !== declaredText(d) || onGoingNet) {
         await removeWorkload(ctx, w.name, { graceMs: 2000 });
         if (!d) report.removed.push(`workload ${w.name}`);
+        else changed.add(`workload ${w.name}`);
       }
     }
     const wantedNets = new Map(file.networks.map((d) => [d.name, d]));
@@ -81,7 +111,7 @@ export async function projectUp(ctx: EngineContext, file: ProjectFile): Promise<
       if (!d || !networkMatches(n, d)) {
         await removeNetwork(ctx, n.name);
         if (!d) report.removed.push(`network ${n.name}`);
-        else report.recreated.push(`network ${n.name}`);
+        else changed.add(`network ${n.name}`);
       }
     }
     for (const d of file.networks) {
@@ -92,7 +122,7 @@ export async function projectUp(ctx: EngineContext, file: ProjectFile): Promise<
       const routesTo = (d.routesTo ?? []).filter((r) => ctx.store.network(r));
       await createNetwork(ctx, { ...d, routesTo, labels: { ...(d.labels ?? {}), [PROJECT_LABEL]: file.project } });
       undo.push(() => removeNetwork(ctx, d.name, { missingOk: true }));
-      report.created.push(`network ${d.name}`);
+      (changed.has(`network ${d.name}`) ? report.recreated : report.created).push(`network ${d.name}`);
     }
     for (const d of file.workloads) {
       if (ctx.store.workload(d.name)) {
@@ -102,7 +132,7 @@ export async function projectUp(ctx: EngineContext, file: ProjectFile): Promise<
       const w = await runWorkload(ctx, runSpecOf(file.project, d));
       ctx.store.putWorkload({ ...ctx.store.workload(w.name)!, declared: declaredText(d) });
       undo.push(() => removeWorkload(ctx, d.name, { missingOk: true, graceMs: 1000 }));
-      report.created.push(`workload ${d.name}`);
+      (changed.has(`workload ${d.name}`) ? report.recreated : report.created).push(`workload ${d.name}`);
     }
     await convergeRules(ctx, file.project, file.userRules);
     return report;
@@ -113,9 +143,8 @@ export async function projectUp(ctx: EngineContext, file: ProjectFile): Promise<
   }
 }
 
-async function convergeRules(ctx: EngineContext, project: string, rules: string[]): Promise<void> {
-  const mine = ctx.store.userRules().filter((r) => r.owner === project);
-  if (mine.map((r) => r.rule).join("\n") === rules.join("\n")) return;
+/** nft -c of the user chain as the file wants it; run by validate, before anything changes. */
+async function checkRules(ctx: EngineContext, project: string, rules: string[]): Promise<void> {
   const state = ctx.store.state();
   const others = state.userRules.filter((r) => r.owner !== project);
   const candidate = { ...state, userRules: [...others, ...rules.map((rule, i) => ({ id: -1 - i, rule }))] };
@@ -124,6 +153,12 @@ async function convergeRules(ctx: EngineContext, project: string, rules: string[
   } catch (e) {
     throw new EngineError("INVALID_YAML", `firewall.user: nft rejects a rule: ${(e as Error).message.split("\n").slice(-3).join(" ")}`);
   }
+}
+
+async function convergeRules(ctx: EngineContext, project: string, rules: string[]): Promise<void> {
+  const mine = ctx.store.userRules().filter((r) => r.owner === project);
+  if (mine.map((r) => r.rule).join("\n") === rules.join("\n")) return;
+  await checkRules(ctx, project, rules);
   ctx.store.transaction(() => {
     for (const r of mine) ctx.store.deleteUserRule(r.id);
     for (const rule of rules) ctx.store.addUserRule(rule, undefined, project);

@@ -22,6 +22,8 @@ export async function reconcile(ctx: EngineContext): Promise<ReconcileReport> {
   for (const w of ctx.store.workloads()) {
     if (w.state === "creating" || w.state === "removing") {
       if (w.pid && isOurProcess(w.pid, w.pidStart)) await ctx.supervisor.stop(w.pid, w.pidStart, 0);
+      // A crash between spawning the command and recording its PID leaves an unrecorded process in our namespace.
+      if (w.netnsMode === "owned") await killNetnsProcesses(ctx, w.netns);
       await finishRemoval(ctx, w);
       report.finished.push(`${w.name} (${w.state})`);
     }
@@ -79,4 +81,17 @@ export async function reconcile(ctx: EngineContext): Promise<ReconcileReport> {
     else report.deadProcesses.push(w.name);
   }
   return report;
+}
+
+/** SIGKILL whatever runs in a namespace we own (only used for a workload being rolled back or removed). */
+async function killNetnsProcesses(ctx: EngineContext, netns: string): Promise<void> {
+  if (!(await ctx.kernel.netnsNames()).has(netns)) return;
+  const { stdout } = await ctx.exec.run("ip", ["netns", "pids", netns]).catch(() => ({ stdout: "" }));
+  for (const pid of stdout.split(/\s+/).filter(Boolean)) {
+    try {
+      process.kill(Number(pid), "SIGKILL");
+    } catch {
+      // already gone
+    }
+  }
 }

@@ -6,7 +6,7 @@ import type { Attachment, Network, Workload } from "../model/types";
 import type { EngineContext } from "./context";
 import { buildEndpoints, networksById, teardownEndpoints } from "./endpoints";
 import { newId, now } from "./ids";
-import { asKernelError, createNetwork, DEFAULT_BRIDGE } from "./networks";
+import { asKernelError, createNetwork, DEFAULT_BRIDGE, removeNetwork } from "./networks";
 import {
   checkNetnsPath,
   modeOf,
@@ -73,6 +73,18 @@ function allocateAttachment(ctx: EngineContext, w: Workload, n: Network, s: Atta
 }
 
 export async function runWorkload(ctx: EngineContext, spec: RunSpec): Promise<Workload> {
+  const hadDefault = ctx.store.network(DEFAULT_BRIDGE) !== undefined;
+  try {
+    return await runWorkloadOnce(ctx, spec);
+  } catch (e) {
+    // The default bridge is made on first use: a first use that fails must not leave it behind.
+    const made = hadDefault ? undefined : ctx.store.network(DEFAULT_BRIDGE);
+    if (made && ctx.store.attachmentsOn(made.id).length === 0) await removeNetwork(ctx, DEFAULT_BRIDGE, { missingOk: true }).catch(() => undefined);
+    throw e;
+  }
+}
+
+async function runWorkloadOnce(ctx: EngineContext, spec: RunSpec): Promise<Workload> {
   const { name, labels } = validateRunBasics(spec);
   if (ctx.store.workload(name)) throw new EngineError("NAME_IN_USE", `workload ${name} already exists`);
   const attachSpecs = normalizeAttachSpecs(spec);
