@@ -31,9 +31,14 @@ export async function buildEndpoints(ctx: EngineContext, w: Workload, atts: Atta
     inside.push(...p.inside);
   }
   if (opts.routes) inside.push(...staticRouteLines(w));
-  await ctx.kernel.ipBatch(host);
-  await ctx.kernel.ipBatch(inside, w.netns);
-  if (opts.createNetns && w.netnsMode === "owned") await writeWorkloadResolvConf(ctx, w);
+  // resolv.conf is a file under /etc/netns: it need not wait for the namespace.
+  await allSettledOrThrow([
+    (async () => {
+      await ctx.kernel.ipBatch(host);
+      await ctx.kernel.ipBatch(inside, w.netns);
+    })(),
+    opts.createNetns && w.netnsMode === "owned" ? writeWorkloadResolvConf(ctx, w) : Promise.resolve(),
+  ]);
 }
 
 export async function writeWorkloadResolvConf(ctx: EngineContext, w: Workload): Promise<void> {
@@ -71,4 +76,14 @@ export async function teardownEndpoints(ctx: EngineContext, w: Workload, atts: A
     for (const a of atts) await attempt(`delete ${a.hostIfname}`, () => deleteLink(ctx, a.hostIfname));
   }
   if (errors.length) throw new Error(errors.join("; "));
+}
+
+/**
+ * Waits for every step (so a rollback never races a step still running), then throws the first failure.
+ * Independent kernel steps run side by side: each is a process spawn of a few milliseconds.
+ */
+export async function allSettledOrThrow(steps: Promise<unknown>[]): Promise<void> {
+  const results = await Promise.allSettled(steps);
+  const failed = results.find((r): r is PromiseRejectedResult => r.status === "rejected");
+  if (failed) throw failed.reason;
 }

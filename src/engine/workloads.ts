@@ -4,7 +4,7 @@ import { hostVethName, macFor, netnsName, defaultRouteAttachment } from "../comp
 import { allocateAddress } from "../ipam";
 import type { Attachment, Network, Workload } from "../model/types";
 import type { EngineContext } from "./context";
-import { buildEndpoints, networksById, teardownEndpoints } from "./endpoints";
+import { allSettledOrThrow, buildEndpoints, networksById, teardownEndpoints } from "./endpoints";
 import { newId, now } from "./ids";
 import { asKernelError, createNetwork, DEFAULT_BRIDGE, removeNetwork } from "./networks";
 import {
@@ -63,9 +63,9 @@ function allocateAttachment(ctx: EngineContext, w: Workload, n: Network, s: Atta
   return {
     workloadId: w.id,
     networkId: n.id,
-    ifname: `eth${index}`,
+    ifname: s.ifname ?? `eth${index}`,
     hostIfname: hostVethName(w.id, n.id),
-    mac: macFor(ip4, `${w.id}/${n.id}`),
+    mac: s.mac ?? macFor(ip4, `${w.id}/${n.id}`),
     ...(ip4 ? { ip4 } : {}),
     ...(ip6 ? { ip6 } : {}),
     index,
@@ -126,6 +126,7 @@ async function runWorkloadOnce(ctx: EngineContext, spec: RunSpec): Promise<Workl
     state: "creating",
     createdAt: now(),
     ...(spec.project ? { project: spec.project } : {}),
+    ...(spec.cni ? { cni: spec.cni } : {}),
   };
   // Intent first: a crash from here on leaves a 'creating' record that the reconcile undoes.
   const atts = ctx.store.transaction(() => {
@@ -140,8 +141,8 @@ async function runWorkloadOnce(ctx: EngineContext, spec: RunSpec): Promise<Workl
       });
   });
   try {
-    await buildEndpoints(ctx, w, atts, { createNetns: mode === "owned", routes: true });
-    await ctx.nft.sync(ctx.store.state());
+    // Published-port elements name addresses only, so the nft diff need not wait for the links.
+    await allSettledOrThrow([buildEndpoints(ctx, w, atts, { createNetns: mode === "owned", routes: true }), ctx.nft.sync(ctx.store.state())]);
     const running: Workload = { ...w, state: "running" };
     if (command.length) Object.assign(running, await ctx.supervisor.start(running));
     ctx.store.putWorkload(running);
@@ -176,8 +177,11 @@ export async function removeWorkload(ctx: EngineContext, name: string, opts: { m
 /** The part of a removal that the reconcile also runs for a record left in 'removing'/'creating'. */
 export async function finishRemoval(ctx: EngineContext, w: Workload): Promise<void> {
   const atts = ctx.store.attachmentsOf(w.id);
+  // A 'removing' record compiles without its ports, so the nft diff runs beside the link teardown.
+  const removing: Workload = { ...w, state: "removing" };
+  if (w.state !== "removing") ctx.store.putWorkload(removing);
   try {
-    await teardownEndpoints(ctx, w, atts);
+    await allSettledOrThrow([teardownEndpoints(ctx, removing, atts), ctx.nft.sync(ctx.store.state())]);
   } catch (e) {
     throw asKernelError(e, `remove ${w.name}`);
   }
