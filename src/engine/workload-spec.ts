@@ -4,12 +4,16 @@ import { EngineError } from "../errors";
 import { canonicalIp, formatCidr, parseCidr } from "../model/ip";
 import { validateLabels, validateName } from "../model/names";
 import { formatPort, parsePortSpec, portsCollide, validatePortMapping } from "../model/ports";
-import type { Network, PortMapping, RestartPolicy, StaticRoute, Workload } from "../model/types";
+import type { CniOwner, Network, PortMapping, RestartPolicy, StaticRoute, Workload } from "../model/types";
 
 export interface AttachSpec {
   network: string;
   ip?: string;
   ip6?: string;
+  /** Interface name inside the namespace (CNI_IFNAME); default eth<index>. */
+  ifname?: string;
+  /** MAC of that interface (CNI's mac capability); default derived from the address. */
+  mac?: string;
 }
 
 export interface RunSpec {
@@ -27,6 +31,8 @@ export interface RunSpec {
   /** Attach an existing namespace instead of creating one (--netns /path). */
   netns?: string;
   project?: string;
+  /** Made by a CNI ADD (see src/cni/). */
+  cni?: CniOwner;
 }
 
 export function normalizeAttachSpecs(spec: RunSpec): AttachSpec[] {

@@ -64,6 +64,15 @@ export interface Workload {
   /** Set by `ponton up`: the project that declared it, and its declaration (to see changes). */
   project?: string;
   declared?: string;
+  /** Set when a CNI runtime made this workload (ADD): the attachment key the runtime uses. */
+  cni?: CniOwner;
+}
+
+/** CNI's key for one attachment: network config name, container ID, interface name. */
+export interface CniOwner {
+  network: string;
+  containerId: string;
+  ifname: string;
 }
 
 /** A workload's interface on one network. */
