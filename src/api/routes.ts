@@ -3,6 +3,8 @@ import { createReadStream, promises as fs, watch } from "node:fs";
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { EngineError } from "../errors";
 import type { Engine, NetworkSpec, RunSpec } from "../engine";
+import { cniHandler } from "../cni/http";
+import type { ServiceSpec } from "../model/service-spec";
 
 type Handler = (ctx: { req: IncomingMessage; res: ServerResponse; params: string[]; query: URLSearchParams; body: () => Promise<Record<string, unknown>> }) => Promise<unknown>;
 
@@ -29,6 +31,7 @@ export function routes(engine: Engine): Route[] {
     status,
     handler,
   });
+  const cni = cniHandler(engine);
   return [
     r("GET", "/v1/info", 200, async () => engine.info()),
     r("GET", "/v1/networks", 200, async () => engine.listNetworks()),
@@ -50,6 +53,12 @@ export function routes(engine: Engine): Route[] {
     r("POST", "/v1/workloads/:name/stop", 200, async ({ params, query }) => engine.stop(params[0]!, graceOf(query))),
     r("POST", "/v1/workloads/:name/start", 200, async ({ params }) => engine.startWorkload(params[0]!)),
     r("GET", "/v1/ports", 200, async () => engine.ports()),
+    r("GET", "/v1/services", 200, async () => engine.listServices()),
+    r("POST", "/v1/services", 201, async ({ body }) => engine.createService((await body()) as unknown as ServiceSpec)),
+    r("POST", "/v1/services/batch", 201, async ({ body }) => engine.createServices((await body()).services as ServiceSpec[])),
+    r("GET", "/v1/services/:name", 200, async ({ params }) => engine.inspectService(params[0]!)),
+    r("PATCH", "/v1/services/:name", 200, async ({ params, body }) => engine.updateService(params[0]!, (await body()) as Partial<ServiceSpec>)),
+    r("DELETE", "/v1/services/:name", 200, async ({ params, query }) => engine.removeService(params[0]!, flag(query, "missingOk"))),
     r("GET", "/v1/firewall/rules", 200, async () => engine.firewallRules()),
     r("POST", "/v1/firewall/rules", 201, async ({ body }) => {
       const b = await body();
@@ -57,6 +66,8 @@ export function routes(engine: Engine): Route[] {
     }),
     r("DELETE", "/v1/firewall/rules/:id", 200, async ({ params }) => engine.removeFirewallRule(Number(params[0]))),
     r("POST", "/v1/reconcile", 200, async () => engine.reconcile()),
+    r("GET", "/v1/dns/records", 200, async ({ query }) => engine.dnsRecords(query.get("network") ?? undefined)),
+    r("GET", "/v1/dns/query", 200, async ({ query }) => engine.dnsQuery(query.get("name") ?? "", query.get("type") ?? "A", query.get("from") ?? "")),
     r("POST", "/v1/up", 200, async ({ body }) => {
       const b = await body();
       return engine.up(str(b, "yaml"), str(b, "project"));
@@ -65,6 +76,8 @@ export function routes(engine: Engine): Route[] {
       const b = await body();
       return engine.down(str(b, "yaml"), str(b, "project"));
     }),
+    // CNI plugin relay (docs/cni.md): answers with the plugin's stdout and an X-Cni-Exit header.
+    r("POST", "/v1/cni/:cmd", 0, async ({ params, req, res }) => cni(params[0]!, req, res)),
     r("GET", "/v1/workloads/:name/logs", 0, async ({ params, query, res }) => streamLogs(engine.logPath(params[0]!), flag(query, "follow"), res)),
   ];
 }

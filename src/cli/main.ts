@@ -6,9 +6,11 @@ import { socketFrom } from "../settings";
 import type { Command } from "./command";
 import { firewallCommands, portCommands, runDaemon, topCommands } from "./commands/misc";
 import { networkCommands } from "./commands/network";
+import { dnsCommands } from "./commands/dns";
+import { serviceCommands } from "./commands/service";
 import { workloadCommands } from "./commands/workload";
 
-const GROUPS: Record<string, Record<string, Command>> = { network: networkCommands, port: portCommands, firewall: firewallCommands };
+const GROUPS: Record<string, Record<string, Command>> = { network: networkCommands, dns: dnsCommands, port: portCommands, firewall: firewallCommands, service: serviceCommands };
 const TOP: Record<string, Command> = { ...workloadCommands, ...topCommands };
 
 const USAGE = `Usage: ponton [--socket PATH] COMMAND [options]
@@ -16,6 +18,8 @@ const USAGE = `Usage: ponton [--socket PATH] COMMAND [options]
 Workloads:  run, ls, inspect, exec, logs, stop, start, rm
 Networks:   network create|ls|inspect|rm|connect|disconnect
 Ports:      port ls
+DNS:        dns records [--network NET], dns query NAME --from WORKLOAD
+Services:   service create|ls|inspect|update|rm   (load-balanced VIPs)
 Firewall:   firewall ls|add|rm      (the user hook chain, like DOCKER-USER)
 Files:      up FILE.yaml, down FILE.yaml
 Daemon:     daemon [pontond options], info, reconcile

@@ -2,6 +2,8 @@
 import type { Attachment, DesiredState, Network, PortMapping, Workload } from "../model/types";
 import { parseCidr, cidrContains, parseIp } from "../model/ip";
 import { SET_DECLS, type NftPlan } from "./nft-plan";
+import { EMPTY_RUNTIME, type ServiceRuntime } from "../model/service";
+import { compileServices } from "./services/compile";
 
 const q = (ifname: string) => `"${ifname}"`;
 
@@ -31,7 +33,7 @@ function publishElements(p: PortMapping, target: Attachment, family: 4 | 6): { s
   return { set: family === 4 ? "pub4" : "pub6", element: `${p.protocol} . ${p.hostPort} : ${value}` };
 }
 
-export function compileNft(state: DesiredState): NftPlan {
+export function compileNft(state: DesiredState, runtime: ServiceRuntime = EMPTY_RUNTIME): NftPlan {
   const sets = new Map<string, Set<string>>(SET_DECLS.map((d) => [d.name, new Set<string>()]));
   const add = (name: string, element: string) => sets.get(name)!.add(element);
   const networks = new Map(state.networks.map((n) => [n.id, n]));
@@ -73,9 +75,12 @@ export function compileNft(state: DesiredState): NftPlan {
     for (const c of withoutContained(cidrs)) add(familyOf(c) === 4 ? "pub_allow4" : "pub_allow6", `${c} . ${key}`);
   }
 
+  const services = compileServices(state, runtime);
+
   return {
     sets: SET_DECLS.map((d) => ({ ...d, elements: [...sets.get(d.name)!].sort() })),
     userRules: state.userRules.map((r) => r.rule),
+    ...(services.length ? { services } : {}),
   };
 }
 

@@ -1,5 +1,6 @@
 // The nftables part of the Plan: a fixed skeleton of chains plus sets/maps whose elements
 // carry everything that grows with the workload (kube-proxy nftables-mode design).
+import type { NftChain, ServiceFragment, ServicePortEndpoints } from "./services/compile";
 
 export interface NftSet {
   name: string;
@@ -14,9 +15,12 @@ export interface NftPlan {
   sets: NftSet[];
   /** Rules of the user hook chain, in order (stored by `ponton firewall`). */
   userRules: string[];
+  /** Per-service chains and elements; the diff adds, rewrites or deletes them service by service. */
+  services?: ServiceFragment[];
 }
 
 export const USER_CHAIN = "user";
+export type { NftChain, ServiceFragment, ServicePortEndpoints };
 
 /** Set declarations, in render order. Changing one means a full reload, so keep it stable. */
 export const SET_DECLS: ReadonlyArray<Omit<NftSet, "elements">> = [
@@ -36,6 +40,11 @@ export const SET_DECLS: ReadonlyArray<Omit<NftSet, "elements">> = [
   { name: "pub_restricted", kind: "set", type: "inet_proto . inet_service" },
   { name: "pub_allow4", kind: "set", type: "ipv4_addr . inet_proto . inet_service", flags: ["interval"] },
   { name: "pub_allow6", kind: "set", type: "ipv6_addr . inet_proto . inet_service", flags: ["interval"] },
+  // Services: VIP (and external IP) dispatch, host-port dispatch, and those with no ready endpoint.
+  { name: "svc_ips", kind: "map", type: "ipv4_addr . inet_proto . inet_service : verdict" },
+  { name: "svc_ports", kind: "map", type: "inet_proto . inet_service : verdict" },
+  { name: "svc_noep", kind: "set", type: "ipv4_addr . inet_proto . inet_service" },
+  { name: "svc_noep_ports", kind: "set", type: "inet_proto . inet_service" },
 ];
 
 /**
@@ -63,13 +72,31 @@ export const SKELETON_CHAINS = `
     # so a forged 127.0.0.1 packet from the wire would become routable (Docker's leak before 28.0).
     ip daddr 127.0.0.0/8 return
     ip6 daddr ::1 return
+    ip daddr . meta l4proto . th dport vmap @svc_ips
     fib daddr type local jump published
   }
   chain nat_output {
     type nat hook output priority -100; policy accept;
+    ip daddr . meta l4proto . th dport vmap @svc_ips
     fib daddr type local jump published
   }
+  chain svc_filter_prerouting {
+    # Before DNAT: a service with no ready endpoint refuses at once instead of timing out.
+    type filter hook prerouting priority dstnat - 10; policy accept;
+    ct state new ip daddr . meta l4proto . th dport @svc_noep jump svc_reject
+    ct state new meta l4proto . th dport @svc_noep_ports fib daddr type local jump svc_reject
+  }
+  chain svc_filter_output {
+    type filter hook output priority -110; policy accept;
+    ct state new ip daddr . meta l4proto . th dport @svc_noep jump svc_reject
+    ct state new meta l4proto . th dport @svc_noep_ports fib daddr type local jump svc_reject
+  }
+  chain svc_reject {
+    meta l4proto tcp reject with tcp reset
+    reject
+  }
   chain published {
+    meta l4proto . th dport vmap @svc_ports
     meta nfproto ipv4 dnat ip to ip daddr . meta l4proto . th dport map @pub4_addr
     meta nfproto ipv4 dnat ip to meta l4proto . th dport map @pub4
     meta nfproto ipv6 dnat ip6 to ip6 daddr . meta l4proto . th dport map @pub6_addr
@@ -114,4 +141,9 @@ export const SKELETON_CHAINS = `
 `;
 
 /** Number of rules in the forward base chain: the self-healing watcher checks it cheaply. */
-export const FORWARD_RULE_COUNT = 6;
+// Derived from the text (a hand-kept number drifted once and made the healer reload the whole table
+// every second, resetting every numgen counter).
+export const FORWARD_RULE_COUNT = /chain forward \{([^}]*)\}/
+  .exec(SKELETON_CHAINS)![1]!.split("\n")
+  .map((l) => l.trim())
+  .filter((l) => l && !l.startsWith("#") && !l.startsWith("type ")).length;

@@ -1,6 +1,7 @@
 // NftPlan -> `nft -f` text: a full atomic replace of our table, or an incremental element diff.
 import { NFT_TABLE_REF } from "./names";
-import { SET_DECLS, SKELETON_CHAINS, USER_CHAIN, type NftPlan, type NftSet } from "./nft-plan";
+import { SET_DECLS, SKELETON_CHAINS, USER_CHAIN, type NftChain, type NftPlan, type NftSet, type ServiceFragment } from "./nft-plan";
+import type { NftNamedSet } from "./services/compile";
 
 function renderSetDecl(s: NftSet): string {
   const flags = s.flags?.length ? ` flags ${s.flags.join(", ")};` : "";
@@ -12,18 +13,106 @@ function renderUserChain(rules: string[]): string {
   return [`  chain ${USER_CHAIN} {`, ...rules.map((r) => `    ${r}`), "  }"].join("\n");
 }
 
+function renderChain(c: NftChain): string {
+  return [`  chain ${c.name} {`, ...c.rules.map((r) => `    ${r}`), "  }"].join("\n");
+}
+
+/** Set contents including the services' elements (kept per service in the plan, merged here). */
+function withServiceElements(plan: NftPlan): NftSet[] {
+  if (!plan.services?.length) return plan.sets;
+  const extra = new Map<string, string[]>();
+  for (const f of plan.services) for (const [set, e] of f.elements) extra.set(set, [...(extra.get(set) ?? []), e]);
+  return plan.sets.map((s) => (extra.has(s.name) ? { ...s, elements: [...s.elements, ...extra.get(s.name)!].sort() } : s));
+}
+
 /** One transaction that (re)creates the whole table: `add` + `delete` makes it work whether or not it exists. */
 export function renderFull(plan: NftPlan): string {
   return [
     `add table ${NFT_TABLE_REF}`,
     `delete table ${NFT_TABLE_REF}`,
     `table ${NFT_TABLE_REF} {`,
-    ...plan.sets.map(renderSetDecl),
+    ...withServiceElements(plan).map(renderSetDecl),
     renderUserChain(plan.userRules),
+    ...(plan.services ?? []).flatMap((f) => f.sets ?? []).map((x) => `  set ${x.name} { ${x.decl} }`),
+    ...(plan.services ?? []).flatMap((f) => f.chains).map(renderChain),
     SKELETON_CHAINS,
     "}",
     "",
   ].join("\n");
+}
+
+/**
+ * Per-service chains: new ones are created before the elements that point at them, changed ones
+ * are flushed and refilled (a few rules), removed ones are deleted after their elements.
+ */
+function chainDiff(from: NftChain[], to: NftChain[]): { before: string[]; after: string[] } {
+  const prev = new Map(from.map((c) => [c.name, c]));
+  const next = new Map(to.map((c) => [c.name, c]));
+  const before: string[] = [];
+  const after: string[] = [];
+  // Every new chain exists before any rule is written: rules may `goto` one another.
+  for (const c of to) if (!prev.has(c.name)) before.push(`add chain ${NFT_TABLE_REF} ${c.name}`);
+  for (const c of to) {
+    const old = prev.get(c.name);
+    if (old && old.rules.join("\n") === c.rules.join("\n")) continue;
+    if (old) before.push(`flush chain ${NFT_TABLE_REF} ${c.name}`);
+    for (const r of c.rules) before.push(`add rule ${NFT_TABLE_REF} ${c.name} ${r}`);
+  }
+  for (const c of from) if (!next.has(c.name)) after.push(`delete chain ${NFT_TABLE_REF} ${c.name}`);
+  return { before, after };
+}
+
+/** Services whose fragment changed (by identity): their chains and element deltas, grouped by set. */
+function serviceDiff(from: ServiceFragment[], to: ServiceFragment[]) {
+  const oldChains: NftChain[] = [];
+  const newChains: NftChain[] = [];
+  const oldSets: NftNamedSet[] = [];
+  const newSets: NftNamedSet[] = [];
+  const del = new Map<string, string[]>();
+  const add = new Map<string, string[]>();
+  const push = (m: Map<string, string[]>, set: string, e: string) => m.set(set, [...(m.get(set) ?? []), e]);
+  const delta = (a: [string, string][], b: [string, string][]) => {
+    const before = new Set(a.map(([s, e]) => `${s}\t${e}`));
+    const after = new Set(b.map(([s, e]) => `${s}\t${e}`));
+    for (const [s, e] of a) if (!after.has(`${s}\t${e}`)) push(del, s, e);
+    for (const [s, e] of b) if (!before.has(`${s}\t${e}`)) push(add, s, e);
+  };
+  const change = (old: ServiceFragment | undefined, next: ServiceFragment | undefined) => {
+    oldSets.push(...(old?.sets ?? []));
+    newSets.push(...(next?.sets ?? []));
+    oldChains.push(...(old?.chains ?? []));
+    newChains.push(...(next?.chains ?? []));
+    delta(old?.elements ?? [], next?.elements ?? []);
+  };
+  // Both lists are sorted by service name and mostly identical: a merge walk, skipping by identity.
+  let i = 0;
+  let j = 0;
+  while (i < from.length || j < to.length) {
+    const a = from[i];
+    const b = to[j];
+    if (a && b && a === b) {
+      i++;
+      j++;
+    } else if (a && b && a.name === b.name) {
+      if (a.id === b.id) change(a, b);
+      else (change(a, undefined), change(undefined, b));
+      i++;
+      j++;
+    } else if (a && (!b || a.name < b.name)) {
+      change(a, undefined);
+      i++;
+    } else {
+      change(undefined, b);
+      j++;
+    }
+  }
+  // Affinity sets: created before the chains that use them, deleted after; kept ones keep their clients.
+  const chains = chainDiff(oldChains, newChains);
+  const had = new Set(oldSets.map((x) => x.name));
+  const has = new Set(newSets.map((x) => x.name));
+  chains.before.unshift(...newSets.filter((x) => !had.has(x.name)).map((x) => `add set ${NFT_TABLE_REF} ${x.name} { ${x.decl} }`));
+  chains.after.push(...oldSets.filter((x) => !has.has(x.name)).map((x) => `delete set ${NFT_TABLE_REF} ${x.name}`));
+  return { chains, del, add };
 }
 
 function sameSkeleton(a: NftPlan, b: NftPlan): boolean {
@@ -41,13 +130,15 @@ function elementKey(set: NftSet, element: string): string {
  */
 export function renderDiff(from: NftPlan, to: NftPlan): string | undefined {
   if (!sameSkeleton(from, to)) return undefined;
-  const lines: string[] = [];
+  const svc = serviceDiff(from.services ?? [], to.services ?? []);
+  const chains = svc.chains;
+  const lines: string[] = [...chains.before];
   to.sets.forEach((next, i) => {
     const prev = from.sets[i]!;
     const before = new Set(prev.elements);
     const after = new Set(next.elements);
-    const removed = prev.elements.filter((e) => !after.has(e));
-    const added = next.elements.filter((e) => !before.has(e));
+    const removed = [...prev.elements.filter((e) => !after.has(e)), ...(svc.del.get(next.name) ?? [])];
+    const added = [...next.elements.filter((e) => !before.has(e)), ...(svc.add.get(next.name) ?? [])];
     if (removed.length) lines.push(`delete element ${NFT_TABLE_REF} ${next.name} { ${removed.map((e) => elementKey(next, e)).join(", ")} }`);
     if (added.length) lines.push(`add element ${NFT_TABLE_REF} ${next.name} { ${added.join(", ")} }`);
   });
@@ -55,6 +146,7 @@ export function renderDiff(from: NftPlan, to: NftPlan): string | undefined {
     lines.push(`flush chain ${NFT_TABLE_REF} ${USER_CHAIN}`);
     for (const r of to.userRules) lines.push(`add rule ${NFT_TABLE_REF} ${USER_CHAIN} ${r}`);
   }
+  lines.push(...chains.after);
   return lines.length ? lines.join("\n") + "\n" : "";
 }
 

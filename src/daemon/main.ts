@@ -16,6 +16,9 @@ const OPTIONS: Options = {
   "default-pool": { type: "string", description: "pool for automatic IPv4 subnets (env PONTON_DEFAULT_POOL; default 10.89.0.0/16:24)", value: "CIDR:SIZE" },
   "default-pool6": { type: "string", description: "pool for automatic IPv6 subnets (default fd70:6f6e::/48:64)", value: "CIDR:SIZE" },
   "host-resolv-conf": { type: "string", description: "where upstream nameservers are read (default /etc/resolv.conf)", value: "PATH" },
+  "dns-port": { type: "string", description: "port of the embedded DNS on gateway addresses (default 53; 0 turns it off)", value: "PORT" },
+  "dns-domain": { type: "string", description: "search domain of workload names (default ponton.internal)", value: "DOMAIN" },
+  ndots: { type: "string", description: "options ndots in workloads' resolv.conf (default 1)", value: "N" },
   help: { type: "boolean", short: "h", description: "show this help" },
 };
 
@@ -49,6 +52,9 @@ export async function main(argv: string[]): Promise<void> {
     ...(pool ? { pool4: parsePoolSpec(pool) } : {}),
     ...(pool6 ? { pool6: parsePoolSpec(pool6) } : {}),
     ...(values["host-resolv-conf"] ? { hostResolvConf: values["host-resolv-conf"] as string } : {}),
+    ...(values["dns-port"] !== undefined ? { dnsPort: Number(values["dns-port"]) } : {}),
+    ...(values["dns-domain"] ? { dnsDomain: String(values["dns-domain"]) } : {}),
+    ...(values.ndots !== undefined ? { ndots: Number(values.ndots) } : {}),
   });
   await claimSocket(socket);
   mkdirSync(path.dirname(socket), { recursive: true });

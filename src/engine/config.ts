@@ -15,6 +15,11 @@ export interface EngineConfig {
   stopGraceMs: number;
   /** How often the table is checked for damage (flush, delete) and rebuilt. */
   healIntervalMs: number;
+  /** Embedded DNS: search domain of workload names, and the port it serves on gateway addresses (0: off). */
+  dnsDomain: string;
+  dnsPort: number;
+  /** `options ndots:N` in workloads' resolv.conf: low, since single-host names are short. */
+  ndots: number;
 }
 
 export function defaultConfig(stateDir: string, overrides: Partial<EngineConfig> = {}): EngineConfig {
@@ -27,6 +32,9 @@ export function defaultConfig(stateDir: string, overrides: Partial<EngineConfig>
     netnsEtcDir: "/etc/netns",
     stopGraceMs: 10_000,
     healIntervalMs: 1_000,
+    dnsDomain: "ponton.internal",
+    dnsPort: 53,
+    ndots: 1,
     ...overrides,
   };
 }

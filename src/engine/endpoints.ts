@@ -3,8 +3,7 @@ import { defaultRouteAttachment, endpointLines, staticRouteLines } from "../comp
 import type { Attachment, Network, Workload } from "../model/types";
 import type { EngineContext } from "./context";
 import { deleteLink } from "./networks";
-import { removeResolvConf, usableHostNameservers, writeResolvConf } from "./resolv-conf";
-import { promises as fs } from "node:fs";
+import { removeResolvConf, writeResolvConf } from "./resolv-conf";
 
 export function networksById(ctx: EngineContext): Map<string, Network> {
   return new Map(ctx.store.networks().map((n) => [n.id, n]));
@@ -41,12 +40,19 @@ export async function buildEndpoints(ctx: EngineContext, w: Workload, atts: Atta
   ]);
 }
 
+/**
+ * The workload asks the daemon's DNS on its gateway (no DNAT, so no conntrack race between parallel
+ * A and AAAA queries); a workload without a network gets no nameserver.
+ */
 export async function writeWorkloadResolvConf(ctx: EngineContext, w: Workload): Promise<void> {
-  const hostConf = await fs.readFile(ctx.config.hostResolvConf, "utf8").catch(() => "");
+  const networks = networksById(ctx);
+  const via = defaultRouteAttachment(ctx.store.attachmentsOf(w.id), networks) ?? ctx.store.attachmentsOf(w.id)[0];
+  const n = via ? networks.get(via.networkId) : undefined;
+  const nameserver = ctx.config.dnsPort === 53 ? (via?.ip4 ? n?.gateway4 : n?.gateway6) : undefined;
   await writeResolvConf(ctx.config.netnsEtcDir, w.netns, {
-    nameservers: usableHostNameservers(hostConf),
-    search: [],
-    options: ["ndots:1"],
+    nameservers: nameserver ? [nameserver] : [],
+    search: [ctx.config.dnsDomain],
+    options: [`ndots:${ctx.config.ndots}`],
   });
 }
 

@@ -1,5 +1,5 @@
 // The engine: composes store, kernel and supervisor, serialises every change, and exposes use cases.
-import { mkdirSync } from "node:fs";
+import { existsSync, mkdirSync } from "node:fs";
 import { EngineError } from "../errors";
 import { Kernel, ProcessExecutor, type Executor } from "../kernel";
 import { SqliteStore } from "../store";
@@ -12,33 +12,63 @@ import { NftSync } from "./nft-sync";
 import { ExitHandler } from "./process-exits";
 import { reconcile, type ReconcileReport } from "./reconcile";
 import { Serial } from "./serial";
+import { EngineDns } from "./dns";
+import { dnsViews } from "./dns-records";
 import { Supervisor } from "./supervisor";
 import { networkView, portViews, workloadView } from "./views";
 import { createNetwork, ensureBuiltinNetworks, removeNetwork, type NetworkSpec } from "./networks";
-import { connectWorkload, disconnectWorkload, getWorkload, removeWorkload, runWorkload, startWorkload, stopWorkload } from "./workloads";
+import { connectWorkload, disconnectWorkload, finishRemoval, getWorkload, removeWorkload, runWorkload, startWorkload, stopWorkload } from "./workloads";
 import type { AttachSpec, RunSpec } from "./workload-spec";
 import { networksById } from "./endpoints";
+import type { ServiceSpec } from "../model/service-spec";
+import { ServiceMonitor } from "./services-monitor";
+import { serviceView } from "./service-views";
+import { createService, createServices, getService, removeService, serviceHostPortClash, updateService } from "./services";
+import { normalizePorts } from "./workload-spec";
+
+/**
+ * A namespace someone else made (--netns, CNI) that vanished while we were down cannot be rebuilt:
+ * its owner is done with it (a CNI runtime deletes the netns after DEL). Forget the workload and free its addresses.
+ */
+async function dropVanishedNetnsWorkloads(ctx: EngineContext): Promise<void> {
+  for (const w of ctx.store.workloads()) {
+    if (w.netnsMode === "path" && !existsSync(w.netns)) await finishRemoval(ctx, w).catch(() => undefined);
+  }
+}
 
 export class Engine {
   readonly ctx: EngineContext;
   private readonly serial = new Serial();
   private readonly exits: ExitHandler;
   private healTimer: NodeJS.Timeout | undefined;
+  readonly services: ServiceMonitor;
+  /** Embedded DNS (off when config.dnsPort is 0). */
+  readonly dns: EngineDns | undefined;
 
   constructor(config: EngineConfig, exec: Executor = new ProcessExecutor()) {
     mkdirSync(config.stateDir, { recursive: true });
     const kernel = new Kernel(exec);
-    const supervisor = new Supervisor(logDir(config), (e) => this.serial.run(() => this.exits.exited(e.workloadId, e.pid, e.exitCode)).catch(() => undefined));
+    // After an exit the workload may stop being a service endpoint: re-sync (a no-op diff otherwise).
+    const onExit = async (e: { workloadId: string; pid: number; exitCode?: number | undefined }) => {
+      await this.exits.exited(e.workloadId, e.pid, e.exitCode);
+      await this.ctx.nft.sync(this.ctx.store.state());
+    };
+    const supervisor = new Supervisor(logDir(config), (e) => this.serial.run(() => onExit(e)).catch(() => undefined));
     this.ctx = { config, store: new SqliteStore(storeFile(config)), exec, kernel, nft: new NftSync(kernel), supervisor };
+    this.dns = config.dnsPort > 0 ? new EngineDns({ domain: config.dnsDomain, port: config.dnsPort, hostResolvConf: config.hostResolvConf }) : undefined;
     this.exits = new ExitHandler(this.ctx, (op) => void this.serial.run(op).catch(() => undefined));
+    this.services = new ServiceMonitor(this.ctx, () => this.serial.run(() => this.ctx.nft.sync(this.ctx.store.state())));
   }
 
   /** Start-up: reconcile the kernel with the store, then watch our table for damage. */
   async start(): Promise<ReconcileReport> {
     const report = await this.serial.run(async () => {
       ensureBuiltinNetworks(this.ctx);
+      await dropVanishedNetnsWorkloads(this.ctx);
       return reconcile(this.ctx);
     });
+    await this.dns?.start();
+    await this.serial.run(() => this.syncDns());
     for (const name of report.deadProcesses) {
       const w = this.ctx.store.workload(name);
       if (w?.pid) void this.serial.run(() => this.exits.exited(w.id, w.pid!, undefined));
@@ -49,17 +79,48 @@ export class Engine {
       }, this.ctx.config.healIntervalMs);
       this.healTimer.unref();
     }
+    this.services.start();
     return report;
   }
 
   close(): void {
     if (this.healTimer) clearInterval(this.healTimer);
+    this.services.stop();
     this.ctx.supervisor.close();
+    void this.dns?.close();
     this.ctx.store.close();
   }
 
+  /** Every change runs alone, then DNS catches up (names appear and go within the same turn). */
   private change<T>(op: () => Promise<T>): Promise<T> {
-    return this.serial.run(op);
+    return this.serial.run(async () => {
+      try {
+        return await op();
+      } finally {
+        await this.syncDns();
+      }
+    });
+  }
+
+  private async syncDns(): Promise<void> {
+    await this.dns?.sync(this.ctx.store.state());
+  }
+
+  // DNS
+  dnsRecords(network?: string) {
+    const state = this.ctx.store.state();
+    const names = new Map(state.networks.map((n) => [n.id, n.name]));
+    if (network !== undefined && !this.ctx.store.network(network)) throw new EngineError("NETWORK_NOT_FOUND", `network ${network} not found`);
+    return [...dnsViews(state, this.ctx.config.dnsDomain)]
+      .map(([id, records]) => ({ network: names.get(id)!, records }))
+      .filter((v) => network === undefined || v.network === network);
+  }
+  dnsQuery(name: string, type: string, from: string) {
+    if (!this.dns) throw new EngineError("UNSUPPORTED", "the embedded DNS is off (pontond --dns-port 0)");
+    const w = this.inspect(from);
+    const client = w.networks[0]?.ip4 ?? w.networks[0]?.ip6;
+    if (!client) throw new EngineError("INVALID_ARGUMENT", `workload ${from} has no address to ask from`);
+    return this.dns.explain(name, type, client);
   }
 
   // Networks
@@ -89,16 +150,51 @@ export class Engine {
 
   // Workloads
   run(spec: RunSpec) {
-    return this.change(async () => this.view(await runWorkload(this.ctx, spec)));
+    return this.change(async () => {
+      const clash = serviceHostPortClash(this.ctx.store.state(), normalizePorts(spec));
+      if (clash) throw new EngineError("PORT_IN_USE", clash);
+      return this.view(await runWorkload(this.ctx, spec));
+    });
   }
   remove(name: string, opts: { missingOk?: boolean; graceMs?: number } = {}) {
     return this.change(() => removeWorkload(this.ctx, name, opts));
   }
   stop(name: string, graceMs?: number) {
-    return this.change(async () => this.view(await stopWorkload(this.ctx, name, graceMs)));
+    // A stopped workload stops being a service endpoint: re-sync so the maps follow.
+    return this.change(async () => this.view(await this.resynced(stopWorkload(this.ctx, name, graceMs))));
   }
   startWorkload(name: string) {
-    return this.change(async () => this.view(await startWorkload(this.ctx, name)));
+    return this.change(async () => this.view(await this.resynced(startWorkload(this.ctx, name))));
+  }
+  private async resynced<T>(op: Promise<T>): Promise<T> {
+    const out = await op;
+    await this.ctx.nft.sync(this.ctx.store.state());
+    return out;
+  }
+
+  // Services
+  createService(spec: ServiceSpec) {
+    return this.change(async () => this.serviceView((await createService(this.ctx, spec)).name));
+  }
+  createServices(specs: ServiceSpec[]) {
+    return this.change(async () => (await createServices(this.ctx, specs)).map((s) => ({ name: s.name, vip: s.vip })));
+  }
+  updateService(name: string, changes: Partial<ServiceSpec>) {
+    return this.change(async () => this.serviceView((await updateService(this.ctx, name, changes)).name));
+  }
+  removeService(name: string, missingOk = false) {
+    return this.change(() => removeService(this.ctx, name, missingOk));
+  }
+  listServices() {
+    const state = this.ctx.store.state();
+    return (state.services ?? []).map((s) => serviceView(state, s, this.services));
+  }
+  async inspectService(name: string) {
+    await this.services.settled();
+    return this.serviceView(name);
+  }
+  private serviceView(name: string) {
+    return serviceView(this.ctx.store.state(), getService(this.ctx, name), this.services);
   }
   list() {
     const networks = networksById(this.ctx);
@@ -166,7 +262,9 @@ export class Engine {
       prefix: this.ctx.config.prefix,
       networks: this.ctx.store.networks().length,
       workloads: this.ctx.store.workloads().length,
+      services: this.ctx.store.services().length,
       nftHeals: this.ctx.nft.heals,
+      dns: this.dns?.info(),
     };
   }
 }

@@ -2,24 +2,40 @@
 import { compileNft, renderDiff, renderFull, FORWARD_RULE_COUNT, type NftPlan } from "../compile";
 import type { DesiredState } from "../model/types";
 import type { Kernel } from "../kernel";
+import { EMPTY_RUNTIME, type ServiceRuntime } from "../model/service";
 
 export class NftSync {
   private committed: NftPlan | undefined;
   /** Times the table was found damaged and rebuilt (a metric). */
   heals = 0;
+  private nextHealCheck = 0;
+  /** Observed service facts (health, connection counts) the compile takes into account. */
+  runtime: ServiceRuntime = EMPTY_RUNTIME;
+  /** Called after each commit with the previous plan (services clean conntrack up from it). */
+  onCommit: ((from: NftPlan | undefined, to: NftPlan) => void) | undefined;
+
+  /** The last committed plan (read-only use). */
+  get current(): NftPlan | undefined {
+    return this.committed;
+  }
+
+  private commit(from: NftPlan | undefined, to: NftPlan): void {
+    this.committed = to;
+    this.onCommit?.(from, to);
+  }
 
   constructor(private readonly kernel: Kernel) {}
 
   /** Incremental when possible: a few element lines in one transaction. */
   async sync(state: DesiredState): Promise<void> {
-    const plan = compileNft(state);
+    const plan = compileNft(state, this.runtime);
     if (this.committed) {
       const diff = renderDiff(this.committed, plan);
       if (diff === "") return;
       if (diff !== undefined) {
         try {
           await this.kernel.nft(diff);
-          this.committed = plan;
+          this.commit(this.committed, plan);
           return;
         } catch {
           // The table drifted from what we committed (someone edited it): replace it whole.
@@ -30,15 +46,22 @@ export class NftSync {
   }
 
   /** Replace the whole table atomically (start-up, reconcile, drift). */
-  async full(state: DesiredState, plan: NftPlan = compileNft(state)): Promise<void> {
+  async full(state: DesiredState, plan: NftPlan = compileNft(state, this.runtime)): Promise<void> {
+    const before = this.committed;
     this.committed = undefined;
     await this.kernel.nft(renderFull(plan));
-    this.committed = plan;
+    this.commit(before, plan);
   }
 
   /** Cheap drift check (one small chain listed, never the sets): rebuild if the table was flushed or deleted. */
   async heal(state: () => DesiredState): Promise<boolean> {
-    if ((await this.kernel.ruleCount("forward")) === FORWARD_RULE_COUNT) return false;
+    // `nft list chain` fetches the whole table (≈170 ms at 10,000 services): keep the check under
+    // ~10% of the time by spacing it out to ten times its own cost.
+    if (Date.now() < this.nextHealCheck) return false;
+    const started = Date.now();
+    const count = await this.kernel.ruleCount("forward");
+    this.nextHealCheck = Date.now() + 9 * (Date.now() - started);
+    if (count === FORWARD_RULE_COUNT) return false;
     await this.full(state());
     this.heals++;
     return true;
@@ -46,6 +69,6 @@ export class NftSync {
 
   /** A user rule is checked against the real table before it is stored. */
   async check(state: DesiredState): Promise<void> {
-    await this.kernel.nftCheck(renderFull(compileNft(state)));
+    await this.kernel.nftCheck(renderFull(compileNft(state, this.runtime)));
   }
 }

@@ -6,6 +6,7 @@ import type { Network } from "../model/types";
 import type { EngineContext } from "./context";
 import { createNetwork, planNetwork, removeNetwork } from "./networks";
 import { removeWorkload, runWorkload } from "./workloads";
+import { createService, removeService, updateService } from "./services";
 import { normalizePorts, normalizeRoutes, normalizeRestart, normalizeAttachSpecs, type RunSpec } from "./workload-spec";
 
 export const PROJECT_LABEL = "ponton.project";
@@ -135,6 +136,7 @@ export async function projectUp(ctx: EngineContext, file: ProjectFile): Promise<
       (changed.has(`workload ${d.name}`) ? report.recreated : report.created).push(`workload ${d.name}`);
     }
     await convergeRules(ctx, file.project, file.userRules);
+    await convergeServices(ctx, file, report);
     return report;
   } catch (e) {
     // Take back what this run created, newest first; what it removed stays removed (it was meant to go).
@@ -177,5 +179,26 @@ export async function projectDown(ctx: EngineContext, project: string): Promise<
     report.removed.push(`network ${n.name}`);
   }
   await convergeRules(ctx, project, []);
+  await convergeServices(ctx, { project, networks: [], workloads: [], userRules: [] }, report);
   return report;
+}
+
+/** Declared services are created or updated in place (their VIP stays); undeclared ones of the project go. */
+async function convergeServices(ctx: EngineContext, file: ProjectFile, report: ConvergeReport): Promise<void> {
+  const wanted = new Map((file.services ?? []).map((s) => [s.name, s]));
+  for (const s of ctx.store.services().filter((x) => x.project === file.project && !wanted.has(x.name))) {
+    await removeService(ctx, s.name, true);
+    report.removed.push(`service ${s.name}`);
+  }
+  for (const spec of file.services ?? []) {
+    const existing = ctx.store.service(spec.name);
+    if (existing && existing.project !== file.project) throw new EngineError("NAME_IN_USE", `service ${spec.name} exists outside project ${file.project}`);
+    if (existing) {
+      await updateService(ctx, spec.name, spec);
+      report.unchanged.push(`service ${spec.name}`);
+    } else {
+      await createService(ctx, spec);
+      report.created.push(`service ${spec.name}`);
+    }
+  }
 }

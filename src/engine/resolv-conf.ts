@@ -16,14 +16,6 @@ export function renderResolvConf(r: ResolvConf): string {
   return lines.join("\n") + "\n";
 }
 
-/** Nameservers of a host resolv.conf usable from a workload (loopback ones are not reachable there). */
-export function usableHostNameservers(text: string): string[] {
-  return text
-    .split("\n")
-    .map((l) => /^\s*nameserver\s+(\S+)/.exec(l)?.[1])
-    .filter((ns): ns is string => ns !== undefined && !ns.startsWith("127.") && ns !== "::1");
-}
-
 export async function writeResolvConf(netnsEtcDir: string, netns: string, r: ResolvConf): Promise<void> {
   const dir = path.join(netnsEtcDir, netns);
   await fs.mkdir(dir, { recursive: true });

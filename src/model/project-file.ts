@@ -1,5 +1,6 @@
 // Pure: a `ponton up` YAML document -> validated declarations. Nothing is applied if this throws.
 import { parse as parseYaml } from "yaml";
+import { normalizeServiceSpec, type ServiceSpec } from "./service-spec";
 import { EngineError } from "../errors";
 import { validateName } from "./names";
 
@@ -34,6 +35,8 @@ export interface ProjectFile {
   networks: DeclaredNetwork[];
   workloads: DeclaredWorkload[];
   userRules: string[];
+  /** `services:` — same fields as `ponton service create` (see model/service-spec.ts). */
+  services?: ServiceSpec[];
 }
 
 const NETWORK_KEYS = new Set(["subnet", "gateway", "ipv6", "subnet6", "gateway6", "internal", "icc", "masquerade", "routesTo", "labels"]);
@@ -85,7 +88,7 @@ export function parseProjectFile(text: string, defaultProject: string): ProjectF
     throw new EngineError("INVALID_YAML", `not valid YAML: ${(e as Error).message}`);
   }
   const top = asMap(doc, "file");
-  checkKeys(top, new Set(["name", "networks", "workloads", "firewall"]), "file");
+  checkKeys(top, new Set(["name", "networks", "workloads", "firewall", "services"]), "file");
   const project = validateName("project", top.name ?? defaultProject);
 
   const networks = Object.entries(asMap(top.networks, "networks")).map(([name, raw]) => {
@@ -123,5 +126,24 @@ export function parseProjectFile(text: string, defaultProject: string): ProjectF
 
   const firewall = asMap(top.firewall, "firewall");
   checkKeys(firewall, new Set(["user"]), "firewall");
-  return { project, networks, workloads, userRules: stringList(firewall.user, "firewall.user") ?? [] };
+  const services = parseServices(top.services, project);
+  return { project, networks, workloads, userRules: stringList(firewall.user, "firewall.user") ?? [], ...(services.length ? { services } : {}) };
+}
+
+const SERVICE_KEYS = new Set(["ports", "selector", "vip", "scheduler", "weights", "publish", "externalIps", "health", "healthIntervalMs", "healthRise", "healthFall", "affinity", "affinityTimeout"]);
+
+/** Services are validated here as the CLI's are (bad input fails the file before anything changes). */
+function parseServices(raw: unknown, project: string): ServiceSpec[] {
+  if (raw === undefined || raw === null) return [];
+  return Object.entries(asMap(raw, "services")).map(([name, v]) => {
+    const m = asMap(v, `services.${name}`);
+    checkKeys(m, SERVICE_KEYS, `services.${name}`);
+    const spec = { ...(m as Partial<ServiceSpec>), name, project, ports: (Array.isArray(m.ports) ? m.ports : [m.ports]).map((p) => (typeof p === "number" ? String(p) : p)) } as ServiceSpec;
+    try {
+      normalizeServiceSpec(spec);
+    } catch (e) {
+      throw new EngineError("INVALID_YAML", `services.${name}: ${(e as Error).message}`);
+    }
+    return spec;
+  });
 }

@@ -1,4 +1,5 @@
 // Desired state: plain data, the only source of truth (kept in the store).
+import type { Service } from "./service";
 
 export type Protocol = "tcp" | "udp";
 export type RestartPolicy = "no" | "on-failure" | "always";
@@ -102,4 +103,6 @@ export interface DesiredState {
   workloads: Workload[];
   attachments: Attachment[];
   userRules: UserRule[];
+  /** Load-balanced virtual IPs (see model/service.ts). */
+  services?: Service[];
 }

@@ -1,6 +1,7 @@
 // SQLite store (better-sqlite3): one file under the state directory, objects kept as JSON rows.
 import Database from "better-sqlite3";
 import type { Attachment, DesiredState, Network, UserRule, Workload } from "../model/types";
+import type { Service } from "../model/service";
 import type { Store } from "./store";
 
 const SCHEMA = `
@@ -14,6 +15,7 @@ CREATE TABLE IF NOT EXISTS attachments (
 CREATE INDEX IF NOT EXISTS attachments_by_network ON attachments (network_id);
 CREATE TABLE IF NOT EXISTS sticky (network_id TEXT NOT NULL, name TEXT NOT NULL, family INTEGER NOT NULL, ip TEXT NOT NULL,
   PRIMARY KEY (network_id, name, family));
+CREATE TABLE IF NOT EXISTS services (id TEXT PRIMARY KEY, name TEXT NOT NULL UNIQUE, doc TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS user_rules (id INTEGER PRIMARY KEY AUTOINCREMENT, position REAL NOT NULL, rule TEXT NOT NULL, owner TEXT);
 `;
 
@@ -57,11 +59,21 @@ export class SqliteStore implements Store {
       nthPosition: p("SELECT position FROM user_rules ORDER BY position, id LIMIT 1 OFFSET ?"),
       addUserRule: p("INSERT INTO user_rules (position, rule, owner) VALUES (?, ?, ?)"),
       deleteUserRule: p("DELETE FROM user_rules WHERE id = ?"),
+      services: p("SELECT doc FROM services ORDER BY name"),
+      serviceId: p("SELECT id FROM services WHERE name = ?"),
+      putService: p("INSERT INTO services (id, name, doc) VALUES (?, ?, ?) ON CONFLICT(id) DO UPDATE SET name = excluded.name, doc = excluded.doc"),
+      deleteService: p("DELETE FROM services WHERE id = ?"),
     };
   }
 
   transaction<T>(fn: () => T): T {
-    return this.db.transaction(fn).immediate();
+    try {
+      return this.db.transaction(fn).immediate();
+    } catch (e) {
+      this.serviceCache = undefined;
+      this.sortedServices = undefined;
+      throw e;
+    }
   }
 
   state(): DesiredState {
@@ -70,6 +82,7 @@ export class SqliteStore implements Store {
       workloads: this.workloads(),
       attachments: this.attachments(),
       userRules: this.userRules(),
+      services: this.services(),
     }))();
   }
 
@@ -150,6 +163,42 @@ export class SqliteStore implements Store {
   }
   deleteUserRule(id: number): boolean {
     return this.stmts.deleteUserRule.run(id).changes > 0;
+  }
+
+  /**
+   * Services are read on every sync and there may be tens of thousands: the daemon is the only
+   * writer, so a parsed copy is kept (frozen, shared) and updated on write. Rolled-back writes
+   * drop it. Unchanged records keep their identity, which lets the compile skip them.
+   */
+  private serviceCache: Map<string, Service> | undefined;
+  private sortedServices: Service[] | undefined;
+
+  private cachedServices(): Map<string, Service> {
+    if (!this.serviceCache) {
+      const rows = (this.stmts.services.all() as Row[]).map((r) => Object.freeze(JSON.parse(r.doc) as Service));
+      this.serviceCache = new Map(rows.map((x) => [x.id, x]));
+    }
+    return this.serviceCache;
+  }
+
+  /** Shared and frozen: callers must not modify the returned list. */
+  services(): Service[] {
+    this.sortedServices ??= Object.freeze([...this.cachedServices().values()].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))) as Service[];
+    return this.sortedServices;
+  }
+  service(name: string): Service | undefined {
+    const id = (this.stmts.serviceId.get(name) as { id: string } | undefined)?.id;
+    return id === undefined ? undefined : this.cachedServices().get(id);
+  }
+  putService(s: Service): void {
+    this.stmts.putService.run(s.id, s.name, JSON.stringify(s));
+    this.cachedServices().set(s.id, Object.freeze({ ...s }));
+    this.sortedServices = undefined;
+  }
+  deleteService(id: string): void {
+    this.stmts.deleteService.run(id);
+    this.cachedServices().delete(id);
+    this.sortedServices = undefined;
   }
 
   close(): void {

@@ -1,4 +1,5 @@
 // The store port: desired state in, desired state out. SQLite is the default; etcd may follow.
+import type { Service } from "../model/service";
 import type { Attachment, DesiredState, Network, UserRule, Workload } from "../model/types";
 
 export interface Store {
@@ -31,6 +32,11 @@ export interface Store {
   userRules(): UserRule[];
   addUserRule(rule: string, position?: number, owner?: string): UserRule;
   deleteUserRule(id: number): boolean;
+
+  services(): Service[];
+  service(name: string): Service | undefined;
+  putService(s: Service): void;
+  deleteService(id: string): void;
 
   close(): void;
 }

@@ -1,0 +1,161 @@
+// Services data plane and control plane at scale, in one run, in throwaway namespaces:
+//  - new-connection rate / latency (wrk, Connection: close) and TCP throughput (iperf3) through a VIP
+//    with 1, 1,000 and 10,000 services loaded, beside the same services as a linear rule list;
+//  - time to add one service and one endpoint with 1 and 10,000 services present.
+// Run: npx tsc -p tsconfig.json && node dist/bench/services/run.js [--quick]
+import { writeFileSync } from "node:fs";
+import path from "node:path";
+import { sh, TestHost } from "../../test/integration/harness";
+
+const VIP = "10.96.0.10";
+const LINEAR_VIP = "10.97.255.254";
+const quick = process.argv.includes("--quick");
+const SECONDS = quick ? 2 : 4;
+
+const SERVER = `require("http").createServer((q,s)=>s.end("ok\\n")).listen(80)`;
+
+interface Figures {
+  label: string;
+  connPerSec: number;
+  latencyMs: number;
+  gbits: number;
+}
+
+const now = () => Number(process.hrtime.bigint()) / 1e6;
+
+async function wrk(h: TestHost, addr: string): Promise<{ rps: number; latencyMs: number }> {
+  const r = await h.inWorkload("cli", "wrk", ["-t1", "-c10", `-d${SECONDS}s`, "-H", "Connection: close", "--latency", `http://${addr}/`], 60_000);
+  const rps = Number(/Requests\/sec:\s+([\d.]+)/.exec(r.stdout)?.[1] ?? 0);
+  const lat = /Latency\s+([\d.]+)(us|ms|s)/.exec(r.stdout);
+  const latencyMs = lat ? Number(lat[1]) * (lat[2] === "us" ? 0.001 : lat[2] === "s" ? 1000 : 1) : NaN;
+  return { rps, latencyMs };
+}
+
+async function iperf(h: TestHost, addr: string): Promise<number> {
+  const r = await h.inWorkload("cli", "iperf3", ["-c", addr, "-t", String(SECONDS), "-J"], 60_000);
+  try {
+    return (JSON.parse(r.stdout) as { end: { sum_received: { bits_per_second: number } } }).end.sum_received.bits_per_second / 1e9;
+  } catch {
+    return NaN;
+  }
+}
+
+async function measure(h: TestHost, label: string, addr: string): Promise<Figures> {
+  // Each run leaves tens of thousands of TIME_WAIT entries: start every case from the same state
+  // (this is the bench's own throwaway host namespace).
+  await h.inHost("conntrack", ["-F"]);
+  await new Promise((r) => setTimeout(r, 1000));
+  await wrk(h, addr); // warm-up: neighbours, conntrack, caches
+  const w = await wrk(h, addr);
+  const gbits = await iperf(h, addr);
+  const f = { label, connPerSec: Math.round(w.rps), latencyMs: w.latencyMs, gbits: Math.round(gbits * 100) / 100 };
+  console.log(JSON.stringify(f));
+  return f;
+}
+
+const filler = (i: number) => ({
+  name: `f${i}`,
+  ports: ["80/tcp"],
+  selector: [`app=f${i}`],
+  vip: `10.96.${100 + Math.floor(i / 250)}.${(i % 250) + 1}`,
+});
+
+async function loadServices(h: TestHost, from: number, to: number): Promise<void> {
+  for (let i = from; i < to; i += 2000) {
+    const batch = [];
+    for (let j = i; j < Math.min(to, i + 2000); j++) batch.push(filler(j));
+    await h.client.request("POST", "/v1/services/batch", { services: batch });
+  }
+}
+
+/** kube-proxy iptables-mode shape: one rule per service in a chain every new connection walks. */
+async function linearTable(h: TestHost, n: number, backend: string): Promise<void> {
+  const lines = ["add table ip linbench", "delete table ip linbench", "table ip linbench {", "  chain pre {", "    type nat hook prerouting priority dstnat - 5; policy accept;"];
+  for (let i = 0; i < n - 1; i++) lines.push(`    ip daddr 10.97.${Math.floor(i / 250)}.${(i % 250) + 1} tcp dport 80 dnat to ${backend}:80`);
+  lines.push(`    ip daddr ${LINEAR_VIP} tcp dport 80 dnat to ${backend}:80`, `    ip daddr ${LINEAR_VIP} tcp dport 5201 dnat to ${backend}:5201`, "  }", "}");
+  const res = await sh("nsenter", [`--net=/run/netns/${h.hostNs}`, "nft", "-f", "-"], { input: lines.join("\n") + "\n", timeoutMs: 120_000 });
+  if (res.code !== 0) throw new Error(`linear table: ${res.stderr}`);
+}
+
+async function timed(op: () => Promise<unknown>, n = 5): Promise<number> {
+  const samples: number[] = [];
+  for (let i = 0; i < n; i++) {
+    const t = now();
+    await op();
+    samples.push(now() - t);
+  }
+  samples.sort((a, b) => a - b);
+  return Math.round(samples[Math.floor(n / 2)]! * 10) / 10;
+}
+
+async function controlPlane(h: TestHost, label: string, round: number) {
+  const addService = await timed(async () => {
+    const name = `add${round}x${Math.random().toString(36).slice(2, 8)}`;
+    await h.client.request("POST", "/v1/services", { name, ports: ["80/tcp"], selector: ["app=ep"] });
+  });
+  let k = 0;
+  const addEndpoint = await timed(async () => {
+    await h.client.request("POST", "/v1/workloads", { name: `ep${round}x${k++}`, networks: ["web"], labels: { app: "ep" } });
+  });
+  const f = { label, addServiceMs: addService, addEndpointMs: addEndpoint };
+  console.log(JSON.stringify(f));
+  return f;
+}
+
+/** Cases measured in alternation, several rounds, median per case: the machine's drift hits all alike. */
+async function rounds(h: TestHost, cases: [string, string][], n = quick ? 1 : 3): Promise<Figures[]> {
+  const all = new Map<string, Figures[]>(cases.map(([l]) => [l, []]));
+  for (let r = 0; r < n; r++) for (const [label, addr] of cases) all.get(label)!.push(await measure(h, label, addr));
+  const med = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+  return cases.map(([label]) => {
+    const xs = all.get(label)!;
+    return { label, connPerSec: med(xs.map((x) => x.connPerSec)), latencyMs: med(xs.map((x) => x.latencyMs)), gbits: med(xs.map((x) => x.gbits)) };
+  });
+}
+
+async function main(): Promise<void> {
+  const h = await new TestHost("bsv").setUp();
+  const results: { data: Figures[]; control: unknown[] } = { data: [], control: [] };
+  try {
+    await h.pontonOk("network", "create", "web", "--subnet", "172.30.0.0/24");
+    await h.pontonOk("run", "--name", "srv", "--network", "web", "--label", "app=srv", "--", "sh", "-c", `iperf3 -s -D; exec ${process.execPath} -e '${SERVER}'`);
+    await h.pontonOk("run", "--name", "cli", "--network", "web");
+    const backend = JSON.parse(await h.pontonOk("inspect", "srv", "-o", "json")) as { networks?: { ip4?: string }[]; attachments?: { ip4?: string }[] };
+    const ip = (backend.networks ?? backend.attachments ?? [])[0]?.ip4 ?? "172.30.0.2";
+    await h.pontonOk("service", "create", "eps", "--port", "80/tcp", "--selector", "app=ep");
+    await h.pontonOk("service", "create", "target", "--port", "80/tcp", "--port", "5201/tcp", "--selector", "app=srv", "--vip", VIP);
+    for (let i = 0; i < 50 && (await h.inWorkload("cli", "curl", ["-s", "-m", "1", `http://${VIP}/`])).stdout.trim() !== "ok"; i++) await new Promise((r) => setTimeout(r, 100));
+
+    results.data.push(...(await rounds(h, [["direct to backend, 3 services", ip], ["VIP, 3 services", VIP]])));
+    results.control.push(await controlPlane(h, "~3 services", 1));
+    await loadServices(h, 0, 1000);
+    results.data.push(...(await rounds(h, [["direct to backend, 1,000 services", ip], ["VIP, 1,000 services", VIP]])));
+    await loadServices(h, 1000, 10000);
+    const t = now();
+    await linearTable(h, 10000, ip);
+    console.log(`linear 10,000-rule table loaded in ${Math.round(now() - t)} ms`);
+    results.data.push(
+      ...(await rounds(h, [
+        ["direct to backend, 10,000 services", ip],
+        ["VIP, 10,000 services", VIP],
+        ["linear list, 10,000 rules (target last)", LINEAR_VIP],
+      ])),
+    );
+    await h.inHost("nft", ["delete", "table", "ip", "linbench"]);
+    results.control.push(await controlPlane(h, "10,000 services", 2));
+    console.log("\nmedians, and each case against direct-to-backend in the same state:");
+    for (const d of results.data) {
+      const scale = d.label.split(", ").slice(-1)[0]!.replace(" (target last)", "").replace(" rules", " services");
+      const direct = results.data.find((x) => x.label === `direct to backend, ${scale}`) ?? d;
+      console.log(`  ${d.label.padEnd(42)} ${String(d.connPerSec).padStart(6)} conn/s (${(d.connPerSec / direct.connPerSec).toFixed(2)})  ${d.latencyMs.toFixed(2)} ms  ${d.gbits} Gbit/s (${(d.gbits / direct.gbits).toFixed(2)})`);
+    }
+    writeFileSync(path.join(__dirname, "..", "..", "..", "bench", "services", "last-run.json"), JSON.stringify(results, null, 2) + "\n");
+  } finally {
+    await h.tearDown();
+  }
+}
+
+main().catch((e) => {
+  console.error(e);
+  process.exitCode = 1;
+});

@@ -1,0 +1,115 @@
+// ponton service create|ls|inspect|update|rm: VIPs load-balanced over the workloads a selector matches.
+import { EngineError } from "../../errors";
+import { list, OUTPUT_OPTION, type Command } from "../command";
+import { printTable, show } from "../output";
+
+interface ServiceView {
+  name: string;
+  vip: string;
+  scheduler: string;
+  ports: { port: number; targetPort: number; protocol: string; hostPort?: number }[];
+  selector: Record<string, string>;
+  externalIps: string[];
+  endpoints: { workload: string; ip: string; healthy: boolean; weight: number; connections?: number }[];
+  ready: number;
+  conntrackCleared: number;
+}
+
+const SPEC_OPTIONS = {
+  port: { type: "string" as const, multiple: true, description: "service port, PORT[:TARGET][/tcp|udp]", value: "PORT" },
+  selector: { type: "string" as const, multiple: true, description: "workloads with this label are endpoints", value: "K=V" },
+  vip: { type: "string" as const, description: "virtual IP (default: next free in the service range)", value: "IP" },
+  scheduler: { type: "string" as const, description: "rr|wrr|random|sh|dh|lc|wlc|maglev (default rr)", value: "NAME" },
+  weight: { type: "string" as const, multiple: true, description: "weight of a workload for wrr/wlc (default 1)", value: "WORKLOAD=N" },
+  publish: { type: "string" as const, multiple: true, description: "host port to service port on every host address", value: "HOST:PORT[/proto]" },
+  "external-ip": { type: "string" as const, multiple: true, description: "another address that reaches the service", value: "IP" },
+  health: { type: "string" as const, description: "tcp, http:/path, or none", value: "CHECK" },
+  "health-interval": { type: "string" as const, description: "seconds between checks (default 1)", value: "S" },
+  "health-rise": { type: "string" as const, description: "successes before an endpoint returns (default 1)", value: "N" },
+  "health-fall": { type: "string" as const, description: "failures before an endpoint is removed (default 2)", value: "N" },
+  affinity: { type: "string" as const, description: "client-ip: a client keeps its endpoint; none", value: "KIND" },
+  "affinity-timeout": { type: "string" as const, description: "how long a client stays pinned after its last new connection (default 3h)", value: "DURATION" },
+};
+
+function specFrom(values: Record<string, unknown>): Record<string, unknown> {
+  const secs = (v: unknown) => (v === undefined ? undefined : Math.round(Number(v) * 1000));
+  const num = (v: unknown) => (v === undefined ? undefined : Number(v));
+  const many = (k: string) => (values[k] === undefined ? undefined : list(values[k]));
+  const spec: Record<string, unknown> = {
+    ports: many("port"),
+    selector: many("selector"),
+    vip: values.vip,
+    scheduler: values.scheduler,
+    weights: many("weight"),
+    publish: many("publish"),
+    externalIps: many("external-ip"),
+    health: values.health,
+    healthIntervalMs: secs(values["health-interval"]),
+    healthRise: num(values["health-rise"]),
+    healthFall: num(values["health-fall"]),
+    affinity: values.affinity,
+    affinityTimeout: values["affinity-timeout"],
+  };
+  return Object.fromEntries(Object.entries(spec).filter(([, v]) => v !== undefined));
+}
+
+const portText = (p: ServiceView["ports"][number]) => `${p.hostPort ? `${p.hostPort}->` : ""}${p.port}${p.targetPort !== p.port ? `:${p.targetPort}` : ""}/${p.protocol}`;
+
+export const serviceCommands: Record<string, Command> = {
+  create: {
+    usage: "ponton service create NAME --port 80/tcp --selector app=web [options]",
+    summary: "Create a service: a VIP load-balanced over the workloads the selector matches, live.",
+    options: { ...SPEC_OPTIONS, ...OUTPUT_OPTION },
+    async run({ client, args, format }) {
+      const [name] = args.positionals;
+      if (!name) throw new EngineError("INVALID_ARGUMENT", "a service name is required");
+      const s = await client.request<ServiceView>("POST", "/v1/services", { name, ...specFrom(args.values) });
+      show(format, s, () => console.log(`${s.name} ${s.vip}`));
+    },
+  },
+  update: {
+    usage: "ponton service update NAME [options]",
+    summary: "Change a service; options not given keep their value.",
+    options: { ...SPEC_OPTIONS, ...OUTPUT_OPTION },
+    async run({ client, args, format }) {
+      const [name] = args.positionals;
+      const s = await client.request<ServiceView>("PATCH", `/v1/services/${encodeURIComponent(name!)}`, specFrom(args.values));
+      show(format, s, () => console.log(`${s.name} ${s.vip}`));
+    },
+  },
+  ls: {
+    usage: "ponton service ls [-o json]",
+    summary: "List services with their VIP, ports, scheduler and ready endpoints.",
+    options: { ...OUTPUT_OPTION },
+    async run({ client, format }) {
+      const all = await client.request<ServiceView[]>("GET", "/v1/services");
+      show(format, all, (ss) =>
+        printTable(
+          ["NAME", "VIP", "PORTS", "SCHEDULER", "SELECTOR", "ENDPOINTS"],
+          ss.map((s) => [s.name, s.vip, s.ports.map(portText).join(","), s.scheduler, Object.entries(s.selector).map(([k, v]) => `${k}=${v}`).join(","), `${s.ready}/${s.endpoints.length}`]),
+        ),
+      );
+    },
+  },
+  inspect: {
+    usage: "ponton service inspect NAME...",
+    summary: "Show services as JSON, with endpoints, health, connection counts and conntrack entries cleared.",
+    options: { ...OUTPUT_OPTION },
+    async run({ client, args }) {
+      const out = [];
+      for (const name of args.positionals) out.push(await client.request("GET", `/v1/services/${encodeURIComponent(name)}`));
+      console.log(JSON.stringify(out, null, 2));
+    },
+  },
+  rm: {
+    usage: "ponton service rm NAME... [-f]",
+    summary: "Remove services. -f: succeed when already gone.",
+    options: { force: { type: "boolean", short: "f", description: "no error if the service does not exist" } },
+    async run({ client, args }) {
+      for (const name of args.positionals) {
+        await client.request("DELETE", `/v1/services/${encodeURIComponent(name)}${args.values.force ? "?missingOk=1" : ""}`);
+        console.log(name);
+      }
+    },
+  },
+};

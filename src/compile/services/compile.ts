@@ -1,0 +1,121 @@
+// Pure: services -> verdict-map elements and one small chain per service port. The dispatch is
+// `ip daddr . meta l4proto . th dport vmap @svc_ips` (kube-proxy's nftables design): one lookup
+// per new connection whatever the number of services; the per-service chain holds one DNAT rule.
+import type { DesiredState } from "../../model/types";
+import { EMPTY_RUNTIME, type Service, type ServicePort, type ServiceRuntime } from "../../model/service";
+import { indexEndpoints, serviceEndpoints, type Endpoint } from "./endpoints";
+import { schedulerRule } from "./schedulers";
+
+export interface NftChain {
+  name: string;
+  rules: string[];
+}
+
+/** What conntrack cleanup needs to know about one service port (compared between commits). */
+export interface ServicePortEndpoints {
+  serviceId: string;
+  chain: string;
+  protocol: string;
+  /** Original destinations: the VIP and the external IPs. */
+  dsts: string[];
+  port: number;
+  hostPort?: number;
+  targetPort: number;
+  endpoints: string[];
+}
+
+/** Everything one service puts in the table. Unchanged services keep the same object between
+ * compiles, so the diff skips them by identity: adding one service or endpoint costs O(1) text. */
+export interface NftNamedSet {
+  name: string;
+  /** Declaration body, e.g. `type ipv4_addr; flags dynamic,timeout; timeout 10800s;` */
+  decl: string;
+}
+
+export interface ServiceFragment {
+  id: string;
+  /** Per-endpoint affinity sets (client-ip affinity only). */
+  sets?: NftNamedSet[];
+  /** Fragments are in service-name order: the diff merges two lists instead of hashing them. */
+  name: string;
+  chains: NftChain[];
+  /** [set name, element] pairs in svc_ips, svc_ports, svc_noep, svc_noep_ports. */
+  elements: [string, string][];
+  endpoints: ServicePortEndpoints[];
+}
+
+export const serviceChainName = (s: Service, p: ServicePort) => `svc_${s.id}_${p.protocol}_${p.port}`;
+
+/** Memo keyed by the (immutable) stored record and what it was compiled against. */
+const memo = new WeakMap<Service, { key: string; fragment: ServiceFragment }>();
+
+export function compileServices(state: DesiredState, runtime: ServiceRuntime = EMPTY_RUNTIME): ServiceFragment[] {
+  const services = state.services ?? [];
+  if (services.length === 0) return [];
+  const index = indexEndpoints(state);
+  return services.map((s) => {
+    const eps = serviceEndpoints(s, index, runtime);
+    const counts = runtime.connections.get(s.id);
+    const key = eps.length === 0 && !counts ? "" : JSON.stringify([eps, counts ? [...counts] : null]);
+    const hit = memo.get(s);
+    if (hit && hit.key === key) return hit.fragment;
+    const fragment = compileService(s, eps, counts);
+    memo.set(s, { key, fragment });
+    return fragment;
+  });
+}
+
+function compileService(s: Service, eps: Endpoint[], counts: ReadonlyMap<string, number> | undefined): ServiceFragment {
+  const f: ServiceFragment = { id: s.id, name: s.name, chains: [], elements: [], endpoints: [] };
+  for (const p of s.ports) {
+    const chain = serviceChainName(s, p);
+    const aff = s.affinityTimeoutS ? affinityParts(s, p, eps, chain) : undefined;
+    const rule = schedulerRule(s.scheduler, p, eps, s.id.slice(0, 8), counts, aff?.chainOf);
+    f.chains.push({ name: chain, rules: rule ? [...(aff?.lookups ?? []), `meta l4proto ${p.protocol} ${rule}`] : [] });
+    if (aff) {
+      f.chains.push(...aff.chains);
+      (f.sets ??= []).push(...aff.sets);
+    }
+    const dsts = [s.vip, ...s.externalIps];
+    for (const d of dsts) {
+      f.elements.push(["svc_ips", `${d} . ${p.protocol} . ${p.port} : goto ${chain}`]);
+      if (!rule) f.elements.push(["svc_noep", `${d} . ${p.protocol} . ${p.port}`]);
+    }
+    if (p.hostPort !== undefined) {
+      f.elements.push(["svc_ports", `${p.protocol} . ${p.hostPort} : goto ${chain}`]);
+      if (!rule) f.elements.push(["svc_noep_ports", `${p.protocol} . ${p.hostPort}`]);
+    }
+    f.endpoints.push({
+      serviceId: s.id,
+      chain,
+      protocol: p.protocol,
+      dsts,
+      port: p.port,
+      ...(p.hostPort !== undefined ? { hostPort: p.hostPort } : {}),
+      targetPort: p.targetPort,
+      endpoints: eps.map((e) => e.ip),
+    });
+  }
+  return f;
+}
+
+/**
+ * Client-IP affinity as kube-proxy's nftables mode does it: one timeout set of clients per endpoint,
+ * checked before the scheduler (linear in this service's endpoints only), and a per-endpoint chain
+ * that records the client and DNATs. A client seen within the timeout keeps its endpoint.
+ */
+function affinityParts(s: Service, p: ServicePort, eps: Endpoint[], chain: string) {
+  const tag = (e: Endpoint) => e.ip.split(".").map((o) => Number(o).toString(16).padStart(2, "0")).join("");
+  const chainOf = (e: Endpoint) => `${chain}_ep_${tag(e)}`;
+  // The timeout is in the name: a changed timeout is a new set, never an in-place redefinition.
+  const setOf = (e: Endpoint) => `aff_${s.id}_${p.protocol}_${p.port}_${tag(e)}_${s.affinityTimeoutS}`;
+  return {
+    chainOf,
+    lookups: eps.map((e) => `ip saddr @${setOf(e)} goto ${chainOf(e)}`),
+    chains: eps.map((e) => ({
+      name: chainOf(e),
+      rules: [`update @${setOf(e)} { ip saddr }`, `meta l4proto ${p.protocol} dnat ip to ${e.ip}:${p.targetPort}`],
+    })),
+    sets: eps.map((e) => ({ name: setOf(e), decl: `type ipv4_addr; flags dynamic,timeout; timeout ${s.affinityTimeoutS}s;` })),
+  };
+}

@@ -1,0 +1,40 @@
+// Which workloads back a service right now: selector match, alive, healthy, reachable over IPv4.
+import type { Attachment, DesiredState, Network } from "../../model/types";
+import { selectorMatches, type Service, type ServiceRuntime } from "../../model/service";
+
+export interface Endpoint {
+  workloadId: string;
+  name: string;
+  ip: string;
+  weight: number;
+}
+
+/** Index of state used by every service: built once per compile. */
+export interface EndpointIndex {
+  candidates: { workloadId: string; name: string; labels: Record<string, string>; ip: string }[];
+}
+
+export function indexEndpoints(state: DesiredState): EndpointIndex {
+  const networks = new Map<string, Network>(state.networks.map((n) => [n.id, n]));
+  const byWorkload = new Map<string, Attachment[]>();
+  for (const a of state.attachments) byWorkload.set(a.workloadId, [...(byWorkload.get(a.workloadId) ?? []), a]);
+  const candidates: EndpointIndex["candidates"] = [];
+  for (const w of state.workloads) {
+    // 'creating' counts: the record turns 'running' without another sync once its process started.
+    if (w.state !== "running" && w.state !== "creating") continue;
+    // Same choice as published ports: the first non-internal bridge attachment with IPv4.
+    const a = [...(byWorkload.get(w.id) ?? [])]
+      .sort((x, y) => x.index - y.index)
+      .find((x) => x.ip4 && networks.get(x.networkId)?.driver === "bridge" && !networks.get(x.networkId)?.internal);
+    if (a) candidates.push({ workloadId: w.id, name: w.name, labels: w.labels, ip: a.ip4! });
+  }
+  candidates.sort((x, y) => (x.name < y.name ? -1 : x.name > y.name ? 1 : 0));
+  return { candidates };
+}
+
+/** Ready endpoints of a service, sorted by workload name (the compile is deterministic). */
+export function serviceEndpoints(s: Service, index: EndpointIndex, runtime: ServiceRuntime): Endpoint[] {
+  return index.candidates
+    .filter((c) => selectorMatches(s.selector, c.labels) && !runtime.unhealthy.has(`${s.id}/${c.workloadId}`))
+    .map((c) => ({ workloadId: c.workloadId, name: c.name, ip: c.ip, weight: s.weights[c.name] ?? 1 }));
+}

@@ -1,0 +1,46 @@
+// Monotonic counters for metrics. Plain numbers on one object: incrementing is the hot path.
+
+export interface DnsCounters {
+  /** Every packet received, UDP and TCP, valid or not. */
+  queries: number;
+  tcpQueries: number;
+  /** Answered from the views (any rcode), including the precomputed fast path. */
+  answeredLocally: number;
+  /** Local answers that were NXDOMAIN. */
+  nxdomain: number;
+  /** Sent on the forwarding path (answered from cache, joined, or upstream). */
+  forwarded: number;
+  cacheHits: number;
+  /** Joined an identical query already in flight upstream. */
+  deduplicated: number;
+  /** Messages actually sent to upstream servers. */
+  upstreamQueries: number;
+  servfail: number;
+  formerr: number;
+  notimp: number;
+  /** UDP answers cut to a TC=1 stub because they exceed the client's size. */
+  truncated: number;
+  /** Packets ignored: shorter than a header, or responses. */
+  dropped: number;
+  /** Unexpected exceptions while handling a packet (the packet is dropped, the server goes on). */
+  errors: number;
+}
+
+export function zeroCounters(): DnsCounters {
+  return {
+    queries: 0,
+    tcpQueries: 0,
+    answeredLocally: 0,
+    nxdomain: 0,
+    forwarded: 0,
+    cacheHits: 0,
+    deduplicated: 0,
+    upstreamQueries: 0,
+    servfail: 0,
+    formerr: 0,
+    notimp: 0,
+    truncated: 0,
+    dropped: 0,
+    errors: 0,
+  };
+}

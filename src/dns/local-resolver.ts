@@ -1,0 +1,79 @@
+// Authoritative answers from one view: exact match, CNAME chasing inside local data, NXDOMAIN vs
+// NODATA, and single-label names expanded with the search domain. Pure: table in, answer out.
+import type { LocalZones } from "./local-zones";
+import type { RecordTable } from "./record-table";
+import { type DnsRecord, type RecordType, normalizeName } from "./records";
+
+export type LocalRcode = "NOERROR" | "NXDOMAIN" | "NOTIMP";
+
+export interface LocalAnswer {
+  rcode: LocalRcode;
+  /** In wire order; owner names are lowercase (the encoder restores the client's spelling). */
+  answers: DnsRecord[];
+  /** NXDOMAIN or NODATA: the encoder adds the SOA of `zone` to the authority section. */
+  negative: boolean;
+  /** Apex of the zone the answer came from ("" when the name is local only because it is in the view). */
+  zone: string;
+  /** Set when a single-label name was found as `<name>.<searchDomain>`. */
+  expandedTo?: string;
+}
+
+const MAX_CNAME_HOPS = 8;
+// Zone transfers and obsolete mail meta-queries make no sense against a synthesized zone.
+const NOT_IMPLEMENTED = new Set(["AXFR", "IXFR", "MAILA", "MAILB", "UNKNOWN_253", "UNKNOWN_254"]);
+
+/** undefined means "not ours": the caller forwards the query. */
+export function resolveLocal(
+  table: RecordTable,
+  zones: LocalZones,
+  viewId: string | undefined,
+  qname: string,
+  qtype: string,
+  qclass: string,
+  searchDomain?: string,
+): LocalAnswer | undefined {
+  let name = qname;
+  const zone = zones.apexOf(name);
+  let inView = table.exists(viewId, name);
+  let expandedTo: string | undefined;
+  if (!inView && searchDomain && zone === "" ) {
+    const full = `${name}.${searchDomain}`;
+    if (table.exists(viewId, full)) {
+      name = expandedTo = full;
+      inView = true;
+    }
+  }
+  if (zone === undefined && !inView) return undefined;
+  const soaZone = zone ?? "";
+  if ((qclass !== "IN" && qclass !== "ANY") || NOT_IMPLEMENTED.has(qtype)) {
+    return { rcode: "NOTIMP", answers: [], negative: false, zone: soaZone, expandedTo };
+  }
+
+  const answers: DnsRecord[] = [];
+  // Records found under an expanded name are presented under the name the client asked for.
+  const owner = (r: DnsRecord): DnsRecord => (expandedTo !== undefined && r.name === expandedTo ? { ...r, name: qname } : r);
+  for (let hop = 0; hop < MAX_CNAME_HOPS; hop++) {
+    const entry = table.lookup(viewId, name);
+    const here = zones.apexOf(name) ?? (hop === 0 ? soaZone : undefined);
+    if (!entry) {
+      if (table.exists(viewId, name)) return { rcode: "NOERROR", answers, negative: true, zone: here ?? soaZone, expandedTo };
+      // A CNAME pointing outside our zones: hand back the alias, the client's resolver chases it.
+      if (hop > 0 && here === undefined) return { rcode: "NOERROR", answers, negative: false, zone: soaZone, expandedTo };
+      return { rcode: "NXDOMAIN", answers, negative: true, zone: here ?? soaZone, expandedTo };
+    }
+    if (qtype === "ANY") {
+      answers.push(...entry.all.map(owner));
+      return { rcode: "NOERROR", answers, negative: false, zone: soaZone, expandedTo };
+    }
+    const list = entry.byType.get(qtype as RecordType);
+    if (list) {
+      answers.push(...list.map(owner));
+      return { rcode: "NOERROR", answers, negative: false, zone: soaZone, expandedTo };
+    }
+    const cname = qtype === "CNAME" ? undefined : entry.byType.get("CNAME")?.[0];
+    if (!cname) return { rcode: "NOERROR", answers, negative: true, zone: here ?? soaZone, expandedTo };
+    answers.push(owner(cname));
+    name = normalizeName(cname.data as string);
+  }
+  return { rcode: "NOERROR", answers, negative: false, zone: soaZone, expandedTo };
+}

@@ -1,0 +1,341 @@
+// The embedded DNS server: local views answered authoritatively, the rest forwarded. Local UDP
+// answers are encoded once per (view, exact question bytes) and then served by copying the
+// bytes and patching id, RD and CD: the hot path does no DNS decoding at all.
+import type * as dgram from "node:dgram";
+import * as dnsPacket from "dns-packet";
+import { AnswerCache } from "./answer-cache";
+import { type DnsCounters, zeroCounters } from "./counters";
+import { type ExplainResult, explainQuery } from "./explain";
+import { Forwarder } from "./forwarder";
+import { type ListenAddress, Listener, type Reply } from "./listener";
+import { resolveLocal } from "./local-resolver";
+import { LocalZones } from "./local-zones";
+import { RecordTable } from "./record-table";
+import { type DnsRecord, normalizeName } from "./records";
+import { type UpstreamAddress, wouldLoop } from "./resolv-conf";
+import type { UpstreamHealth } from "./upstreams";
+import { AA, CD, type ClientEdns, RCODE, TC, ednsOf, encodeLocal, errorResponse, opcodeOf, questionNameLength, udpLimit } from "./wire";
+
+export interface DnsServerOptions {
+  /** Maps a client address to its network's view id; undefined: the client sees no local names. */
+  viewOf: (clientAddress: string) => string | undefined;
+  upstreams?: readonly UpstreamAddress[];
+  /** Suffixes answered authoritatively (default ["cluster.local"]); single-label names always are. */
+  localZones?: readonly string[];
+  /** Added to the local zones; a single-label NAME is also looked up as NAME.<searchDomain>. */
+  searchDomain?: string;
+  /** TTL and SOA minimum of local NXDOMAIN/NODATA answers, seconds (default 5: new names show up fast). */
+  negativeTtl?: number;
+  /** Forwarded answers kept (default 10,000). */
+  cacheSize?: number;
+  /** Encoded local answers kept per view (default 4,096). */
+  localCacheSize?: number;
+  /** Whole budget of a forwarded query before SERVFAIL, ms (default 1,500). */
+  timeoutMs?: number;
+  /** Budget per upstream server, ms (default 800). */
+  attemptTimeoutMs?: number;
+  /** First backoff of a failed upstream, doubled per failure up to 30 s (default 1,000 ms). */
+  upstreamBackoffMs?: number;
+  maxInflight?: number;
+  maxTcpConnections?: number;
+  tcpIdleMs?: number;
+  /** Clock for the answer cache and upstream backoff, ms. */
+  now?: () => number;
+}
+
+const NO_VIEW = "\u0000no-view";
+
+export class DnsServer {
+  private readonly table = new RecordTable();
+  private readonly zones: LocalZones;
+  private readonly searchDomain?: string;
+  private readonly negativeTtl: number;
+  private readonly localCacheSize: number;
+  /** view id -> exact question bytes (header from qdcount on) -> encoded response. */
+  private readonly encoded = new Map<string, Map<string, Buffer>>();
+  private readonly listeners = new Map<string, Listener>();
+  private readonly forwarder: Forwarder;
+  private upstreams: UpstreamAddress[];
+  private readonly c = zeroCounters();
+  private readonly viewOf: (clientAddress: string) => string | undefined;
+  /** Client queries waiting on the forwarding path (joined ones included), bounded. */
+  private waiting = 0;
+  private readonly maxWaiting: number;
+  private closed = false;
+
+  constructor(private readonly opts: DnsServerOptions) {
+    this.viewOf = opts.viewOf;
+    this.searchDomain = opts.searchDomain ? normalizeName(opts.searchDomain) : undefined;
+    this.zones = new LocalZones([...(opts.localZones ?? ["cluster.local"]), ...(this.searchDomain ? [this.searchDomain] : [])]);
+    this.negativeTtl = opts.negativeTtl ?? 5;
+    this.localCacheSize = opts.localCacheSize ?? 4096;
+    this.upstreams = [...(opts.upstreams ?? [])];
+    this.maxWaiting = 16 * (opts.maxInflight ?? 1024);
+    this.forwarder = new Forwarder({
+      upstreams: [],
+      cache: new AnswerCache({ maxEntries: opts.cacheSize ?? 10000, now: opts.now }),
+      timeoutMs: opts.timeoutMs ?? 1500,
+      attemptTimeoutMs: opts.attemptTimeoutMs ?? 800,
+      maxInflight: opts.maxInflight ?? 1024,
+      now: opts.now,
+      baseBackoffMs: opts.upstreamBackoffMs,
+    });
+    this.applyUpstreams();
+    this.table.onChange((viewId) => this.encoded.delete(viewId));
+  }
+
+  // ---- records ----
+
+  /** Replaces every record of one view; visible to the next query. Throws on an invalid record. */
+  setView(viewId: string, records: readonly DnsRecord[]): void {
+    this.table.setView(viewId, records);
+  }
+
+  deleteView(viewId: string): boolean {
+    return this.table.deleteView(viewId);
+  }
+
+  viewIds(): string[] {
+    return this.table.viewIds();
+  }
+
+  // ---- upstreams ----
+
+  setUpstreams(list: readonly UpstreamAddress[]): void {
+    this.upstreams = [...list];
+    this.applyUpstreams();
+  }
+
+  /** Configured upstreams minus those that would loop back to one of our listeners. */
+  effectiveUpstreams(): UpstreamAddress[] {
+    const self = this.addresses();
+    return this.upstreams.filter((u) => !wouldLoop(u, self));
+  }
+
+  upstreamHealth(): UpstreamHealth[] {
+    return this.forwarder.upstreamSet.health();
+  }
+
+  // ---- listeners ----
+
+  /** Listens on every address; on failure, closes the ones this call opened and rejects. */
+  async listen(addresses: readonly ListenAddress[]): Promise<void> {
+    const opened: ListenAddress[] = [];
+    try {
+      for (const a of addresses) opened.push(await this.addListener(a));
+    } catch (err) {
+      for (const a of opened) await this.removeListener(a);
+      throw err;
+    }
+  }
+
+  /** Starts UDP+TCP on one address; port 0 picks a free port. Returns the bound address. */
+  async addListener(at: ListenAddress): Promise<ListenAddress> {
+    if (this.closed) throw new Error(`dns listen ${at.address}:${at.port}: server closed`);
+    const l = await Listener.open(
+      at,
+      {
+        udp: (msg, rinfo, socket) => this.onUdp(msg, rinfo, socket),
+        tcp: (msg, address, _port, reply) => this.onTcp(msg, address, reply),
+      },
+      { maxTcpConnections: this.opts.maxTcpConnections ?? 256, tcpIdleMs: this.opts.tcpIdleMs ?? 10000, maxTcpInflight: 32 },
+    );
+    this.listeners.set(l.label, l);
+    this.applyUpstreams();
+    return { address: l.address, port: l.port };
+  }
+
+  /** Stops one listener (or, without a port, every listener on that address). */
+  async removeListener(at: { address: string; port?: number }): Promise<boolean> {
+    const gone = [...this.listeners.values()].filter((l) => l.address === at.address && (at.port === undefined || l.port === at.port));
+    for (const l of gone) {
+      this.listeners.delete(l.label);
+      await l.close();
+    }
+    this.applyUpstreams();
+    return gone.length > 0;
+  }
+
+  addresses(): ListenAddress[] {
+    return [...this.listeners.values()].map((l) => ({ address: l.address, port: l.port }));
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    const all = [...this.listeners.values()];
+    this.listeners.clear();
+    await Promise.all(all.map((l) => l.close()));
+    this.forwarder.close();
+  }
+
+  // ---- introspection ----
+
+  counters(): DnsCounters {
+    return { ...this.c, upstreamQueries: this.forwarder.sent };
+  }
+
+  explain(name: string, type: string, clientAddress: string): ExplainResult {
+    return explainQuery(
+      { table: this.table, zones: this.zones, searchDomain: this.searchDomain, viewOf: this.viewOf, forwarder: this.forwarder },
+      name,
+      type,
+      clientAddress,
+    );
+  }
+
+  // ---- packet handling ----
+
+  private onUdp(msg: Buffer, rinfo: dgram.RemoteInfo, socket: dgram.Socket): void {
+    const c = this.c;
+    c.queries++;
+    try {
+      // Shorter than a header, or a response (QR set): never answer, or two servers could ping-pong.
+      if (msg.length < 12 || msg[2] & 0x80) {
+        c.dropped++;
+        return;
+      }
+      const view = this.viewOf(rinfo.address);
+      const key = (msg[2] & 0x78) === 0 ? msg.toString("latin1", 4) : undefined;
+      if (key !== undefined) {
+        const tpl = this.encoded.get(view ?? NO_VIEW)?.get(key);
+        if (tpl) {
+          const out = Buffer.allocUnsafe(tpl.length);
+          tpl.copy(out);
+          out[0] = msg[0];
+          out[1] = msg[1];
+          out[2] = (tpl[2] & 0xfe) | (msg[2] & 0x01); // RD
+          out[3] = (tpl[3] & 0xef) | (msg[3] & 0x10); // CD
+          c.answeredLocally++;
+          if ((tpl[3] & 0x0f) === RCODE.NXDOMAIN) c.nxdomain++;
+          socket.send(out, rinfo.port, rinfo.address);
+          return;
+        }
+      }
+      this.handle(msg, false, view, (res) => res && this.sendUdp(socket, res, rinfo), key);
+    } catch {
+      c.errors++;
+    }
+  }
+
+  private sendUdp(socket: dgram.Socket, res: Buffer, rinfo: dgram.RemoteInfo): void {
+    if (this.closed) return;
+    try {
+      socket.send(res, rinfo.port, rinfo.address);
+    } catch {
+      this.c.errors++; // socket closed by removeListener while the answer was on its way
+    }
+  }
+
+  private onTcp(msg: Buffer, clientAddress: string, reply: Reply): void {
+    this.c.queries++;
+    this.c.tcpQueries++;
+    try {
+      if (msg.length < 12 || msg[2] & 0x80) {
+        this.c.dropped++;
+        reply(undefined);
+        return;
+      }
+      this.handle(msg, true, this.viewOf(clientAddress), reply, undefined);
+    } catch {
+      this.c.errors++;
+      reply(undefined);
+    }
+  }
+
+  /** The full path: decode, validate, answer locally or forward. `fastKey` caches a local UDP answer. */
+  private handle(msg: Buffer, tcp: boolean, view: string | undefined, reply: Reply, fastKey: string | undefined): void {
+    const c = this.c;
+    const id = msg.readUInt16BE(0);
+    const flags = msg.readUInt16BE(2);
+    let query: dnsPacket.DecodedPacket;
+    let edns: ClientEdns | undefined;
+    try {
+      query = dnsPacket.decode(msg);
+      edns = ednsOf(query);
+    } catch {
+      c.formerr++;
+      return reply(errorResponse(id, flags, RCODE.FORMERR));
+    }
+    if (opcodeOf(flags) !== 0) {
+      c.notimp++;
+      return reply(errorResponse(id, flags, RCODE.NOTIMP, undefined, edns));
+    }
+    if (query.questions!.length !== 1) {
+      c.formerr++;
+      return reply(errorResponse(id, flags, RCODE.FORMERR, undefined, edns));
+    }
+    const q = query.questions![0];
+    // EDNS version we do not speak: BADVERS (extended rcode 16), RFC 6891 section 6.1.3.
+    if (edns && edns.version > 0) return reply(errorResponse(id, flags, 16, q, edns));
+
+    const local = resolveLocal(this.table, this.zones, view, normalizeName(q.name), q.type, q.class ?? "IN", this.searchDomain);
+    if (local) {
+      let res = encodeLocal(query, edns, local, this.negativeTtl);
+      if (!tcp && res.length > udpLimit(edns)) {
+        c.truncated++;
+        res = errorResponse(id, flags, RCODE[local.rcode], q, edns, AA | TC);
+      }
+      c.answeredLocally++;
+      if (local.rcode === "NXDOMAIN") c.nxdomain++;
+      if (local.rcode === "NOTIMP") c.notimp++;
+      if (fastKey !== undefined) this.remember(view ?? NO_VIEW, fastKey, res);
+      return reply(res);
+    }
+    if (String(q.class).startsWith("UNKNOWN_")) {
+      c.notimp++;
+      return reply(errorResponse(id, flags, RCODE.NOTIMP, q, edns));
+    }
+
+    c.forwarded++;
+    // A flood for one slow name must not pile up waiters without bound.
+    if (this.waiting >= this.maxWaiting) {
+      c.servfail++;
+      return reply(errorResponse(id, flags, RCODE.SERVFAIL, q, edns));
+    }
+    this.waiting++;
+    this.forwarder
+      .resolve({ question: q, cd: (flags & CD) !== 0, edns, tcp })
+      .finally(() => this.waiting--)
+      .then((r) => {
+        if (r.kind === "servfail") {
+          c.servfail++;
+          return reply(errorResponse(id, flags, RCODE.SERVFAIL, q, edns));
+        }
+        if (r.source === "cache") c.cacheHits++;
+        if (r.source === "joined") c.deduplicated++;
+        const out = Buffer.from(r.response);
+        out.writeUInt16BE(id, 0);
+        out[2] = (out[2] & 0xfe) | (msg[2] & 0x01);
+        restoreSpelling(msg, out);
+        if (!tcp && out.length > udpLimit(edns)) {
+          c.truncated++;
+          return reply(errorResponse(id, flags, out.readUInt16BE(2) & 0xf, q, edns, TC));
+        }
+        reply(out);
+      })
+      .catch(() => {
+        c.errors++;
+        reply(undefined);
+      });
+  }
+
+  private remember(view: string, key: string, res: Buffer): void {
+    let m = this.encoded.get(view);
+    if (!m) this.encoded.set(view, (m = new Map()));
+    // Oldest out first; a flood of random names cannot grow this past the bound.
+    if (m.size >= this.localCacheSize) m.delete(m.keys().next().value as string);
+    m.set(key, res);
+  }
+
+  private applyUpstreams(): void {
+    this.forwarder.setUpstreams(this.effectiveUpstreams());
+  }
+}
+
+/** Copies the client's spelling of the question name over the upstream's (same name, same length). */
+function restoreSpelling(query: Buffer, out: Buffer): void {
+  const n = questionNameLength(query);
+  const end = 12 + n;
+  if (out.length < end) return;
+  if (query.toString("latin1", 12, end).toLowerCase() === out.toString("latin1", 12, end).toLowerCase()) query.copy(out, 12, 12, end);
+}

@@ -1,0 +1,36 @@
+// Pure: desired state -> the DNS records each network's workloads see (one view per network).
+import type { DnsRecord } from "../dns";
+import { reverseName } from "../dns";
+import type { DesiredState } from "../model/types";
+
+export const DNS_TTL = 5;
+
+/** Records of every bridge network, keyed by network id: names are visible on their own network only. */
+export function dnsViews(state: DesiredState, domain: string): Map<string, DnsRecord[]> {
+  const views = new Map<string, DnsRecord[]>(state.networks.filter((n) => n.driver === "bridge").map((n) => [n.id, []]));
+  const workloads = new Map(state.workloads.filter((w) => w.state !== "removing").map((w) => [w.id, w]));
+  for (const a of state.attachments) {
+    const w = workloads.get(a.workloadId);
+    const view = views.get(a.networkId);
+    if (!w || !view) continue;
+    const fqdn = `${w.name.toLowerCase()}.${domain}`;
+    if (a.ip4) view.push({ name: fqdn, type: "A", ttl: DNS_TTL, data: a.ip4 }, { name: reverseName(a.ip4), type: "PTR", ttl: DNS_TTL, data: fqdn });
+    if (a.ip6) view.push({ name: fqdn, type: "AAAA", ttl: DNS_TTL, data: a.ip6 }, { name: reverseName(a.ip6), type: "PTR", ttl: DNS_TTL, data: fqdn });
+  }
+  return views;
+}
+
+/** Client address -> its network (the view it sees). */
+export function viewIndex(state: DesiredState): Map<string, string> {
+  const index = new Map<string, string>();
+  for (const a of state.attachments) {
+    if (a.ip4) index.set(a.ip4, a.networkId);
+    if (a.ip6) index.set(a.ip6, a.networkId);
+  }
+  return index;
+}
+
+/** Where each network's workloads find the server: its gateway addresses. */
+export function dnsListenAddresses(state: DesiredState): string[] {
+  return state.networks.flatMap((n) => (n.driver === "bridge" ? [n.gateway4, n.gateway6].filter((g): g is string => !!g) : []));
+}

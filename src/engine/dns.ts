@@ -1,0 +1,62 @@
+// The daemon's embedded DNS, fed from the desired state after every change (names appear at once).
+import { DnsServer, readUpstreams, type ExplainResult } from "../dns";
+import type { DesiredState } from "../model/types";
+import { dnsListenAddresses, dnsViews, viewIndex } from "./dns-records";
+
+export interface DnsConfig {
+  domain: string;
+  port: number;
+  hostResolvConf: string;
+}
+
+export class EngineDns {
+  private readonly server: DnsServer;
+  private index = new Map<string, string>();
+  /** Listen failures (e.g. the port is taken on that address), for `ponton info`. */
+  readonly errors = new Map<string, string>();
+
+  constructor(private readonly config: DnsConfig) {
+    this.server = new DnsServer({ viewOf: (ip) => this.index.get(ip), searchDomain: config.domain });
+  }
+
+  get domain(): string {
+    return this.config.domain;
+  }
+
+  async start(): Promise<void> {
+    this.server.setUpstreams(await readUpstreams(this.config.hostResolvConf));
+  }
+
+  /** Views, then listeners: gateways come and go with networks. */
+  async sync(state: DesiredState): Promise<void> {
+    this.index = viewIndex(state);
+    const views = dnsViews(state, this.config.domain);
+    for (const [id, records] of views) this.server.setView(id, records);
+    for (const id of this.server.viewIds()) if (!views.has(id)) this.server.deleteView(id);
+
+    const want = new Set(dnsListenAddresses(state));
+    const have = new Set(this.server.addresses().map((a) => a.address));
+    for (const address of have) if (!want.has(address)) await this.server.removeListener({ address });
+    for (const address of want) {
+      if (have.has(address)) continue;
+      try {
+        await this.server.addListener({ address, port: this.config.port });
+        this.errors.delete(address);
+      } catch (e) {
+        this.errors.set(address, (e as Error).message);
+      }
+    }
+  }
+
+  explain(name: string, type: string, clientAddress: string): ExplainResult {
+    return this.server.explain(name, type, clientAddress);
+  }
+
+  info() {
+    return { domain: this.config.domain, port: this.config.port, listening: this.server.addresses(), upstreams: this.server.effectiveUpstreams(), counters: this.server.counters(), errors: Object.fromEntries(this.errors) };
+  }
+
+  close(): Promise<void> {
+    return this.server.close();
+  }
+}

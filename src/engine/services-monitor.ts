@@ -1,0 +1,143 @@
+// What the daemon observes about services and feeds back into the (pure) compile: endpoint health
+// and, for lc/wlc, live connection counts from conntrack. It also removes the conntrack entries of
+// endpoints that left a service, right after the commit that stopped sending them new flows.
+import type { NftPlan, ServicePortEndpoints } from "../compile";
+import { indexEndpoints } from "../compile/services/endpoints";
+import { selectorMatches, type ServiceRuntime } from "../model/service";
+import { connectionsByEndpoint, deleteFlows } from "./conntrack";
+import type { EngineContext } from "./context";
+import { HealthState, probe } from "./health";
+
+/** How often lc/wlc counts are read (their reaction time) and health checks are considered. */
+export const MONITOR_TICK_MS = Number(process.env.PONTON_SERVICE_TICK_MS ?? 500);
+
+export class ServiceMonitor {
+  private unhealthy = new Set<string>();
+  private connections = new Map<string, Map<string, number>>();
+  private readonly health = new Map<string, { state: HealthState; due: number }>();
+  /** Conntrack entries removed per service id (`ponton service inspect` shows it). */
+  readonly cleared = new Map<string, number>();
+  private cleanup: Promise<void> = Promise.resolve();
+  private timer: NodeJS.Timeout | undefined;
+  private busy = false;
+
+  constructor(
+    private readonly ctx: EngineContext,
+    private readonly resync: () => Promise<void>,
+  ) {
+    ctx.nft.onCommit = (from, to) => this.onCommit(from, to);
+  }
+
+  start(): void {
+    this.timer = setInterval(() => void this.tick(), MONITOR_TICK_MS);
+    this.timer.unref();
+  }
+
+  stop(): void {
+    if (this.timer) clearInterval(this.timer);
+  }
+
+  isHealthy(serviceId: string, workloadId: string): boolean {
+    return !this.unhealthy.has(`${serviceId}/${workloadId}`);
+  }
+
+  connectionsOf(serviceId: string): ReadonlyMap<string, number> | undefined {
+    return this.connections.get(serviceId);
+  }
+
+  /** Wait for the conntrack removals already started (tests and inspect read the metric after). */
+  settled(): Promise<void> {
+    return this.cleanup;
+  }
+
+  private runtime(): ServiceRuntime {
+    return { unhealthy: new Set(this.unhealthy), connections: new Map(this.connections) };
+  }
+
+  private onCommit(from: NftPlan | undefined, to: NftPlan): void {
+    // Only fragments that changed identity can have lost endpoints: O(changes), not O(services).
+    const kept = new Set(to.services ?? []);
+    const gone = (from?.services ?? []).filter((f) => !kept.has(f));
+    if (gone.length === 0) return;
+    const was = new Set(from?.services ?? []);
+    const next = new Map((to.services ?? []).filter((f) => !was.has(f)).flatMap((f) => f.endpoints).map((s) => [s.chain, s]));
+    for (const prev of gone.flatMap((f) => f.endpoints)) {
+      const now = new Set(next.get(prev.chain)?.endpoints ?? []);
+      for (const ep of prev.endpoints) if (!now.has(ep)) this.clearFlows(prev, ep);
+    }
+  }
+
+  private clearFlows(p: ServicePortEndpoints, ep: string): void {
+    const base = { protocol: p.protocol, replySrc: ep, replyPortSrc: p.targetPort };
+    const filters = [...p.dsts.map((d) => ({ ...base, origDst: d, origPortDst: p.port })), ...(p.hostPort !== undefined ? [{ ...base, origPortDst: p.hostPort }] : [])];
+    this.cleanup = this.cleanup.then(async () => {
+      for (const f of filters) {
+        const n = await deleteFlows(this.ctx.exec, f).catch(() => 0);
+        this.cleared.set(p.serviceId, (this.cleared.get(p.serviceId) ?? 0) + n);
+      }
+    });
+  }
+
+  private async tick(): Promise<void> {
+    if (this.busy) return;
+    this.busy = true;
+    try {
+      const [h, c] = await Promise.all([this.checkHealth(), this.countConnections()]);
+      if (h || c) {
+        this.ctx.nft.runtime = this.runtime();
+        await this.resync();
+      }
+    } catch {
+      // A failed observation is retried next tick; the data plane keeps its last state.
+    } finally {
+      this.busy = false;
+    }
+  }
+
+  private async checkHealth(): Promise<boolean> {
+    const state = this.ctx.store.state();
+    const services = (state.services ?? []).filter((s) => s.health);
+    if (services.length === 0 && this.health.size === 0) return false;
+    const index = indexEndpoints(state);
+    const seen = new Set<string>();
+    const nowMs = Date.now();
+    const probes: Promise<boolean>[] = [];
+    for (const s of services) {
+      const check = s.health!;
+      const port = (s.ports.find((p) => p.protocol === "tcp") ?? s.ports[0]!).targetPort;
+      for (const c of index.candidates) {
+        if (!selectorMatches(s.selector, c.labels)) continue;
+        const key = `${s.id}/${c.workloadId}`;
+        seen.add(key);
+        let entry = this.health.get(key);
+        if (!entry) this.health.set(key, (entry = { state: new HealthState(), due: 0 }));
+        if (entry.due > nowMs) continue;
+        entry.due = nowMs + check.intervalMs;
+        const e = entry;
+        probes.push(probe(check, c.ip, port).then((ok) => e.state.record(ok, check)));
+      }
+    }
+    let changed = (await Promise.all(probes)).some(Boolean);
+    for (const key of [...this.health.keys()]) if (!seen.has(key)) this.health.delete(key);
+    const unhealthy = new Set([...this.health].filter(([, v]) => !v.state.healthy).map(([k]) => k));
+    if (unhealthy.size !== this.unhealthy.size || [...unhealthy].some((k) => !this.unhealthy.has(k))) changed = true;
+    this.unhealthy = unhealthy;
+    return changed;
+  }
+
+  private async countConnections(): Promise<boolean> {
+    const services = (this.ctx.store.services() ?? []).filter((s) => s.scheduler === "lc" || s.scheduler === "wlc");
+    const next = new Map<string, Map<string, number>>();
+    for (const s of services) {
+      const counts = new Map<string, number>();
+      for (const proto of new Set(s.ports.map((p) => p.protocol))) {
+        for (const dst of [s.vip, ...s.externalIps]) await connectionsByEndpoint(this.ctx.exec, proto, dst, counts);
+      }
+      next.set(s.id, counts);
+    }
+    const key = (m: Map<string, Map<string, number>>) => JSON.stringify([...m].map(([k, v]) => [k, [...v].sort()]));
+    const changed = key(next) !== key(this.connections);
+    this.connections = next;
+    return changed;
+  }
+}

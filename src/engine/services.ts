@@ -1,0 +1,212 @@
+// Use cases on services: create, update, remove. Everything is validated against the store before
+// the one nft transaction; a failed apply removes the record again, so nothing is half-applied.
+import { EngineError } from "../errors";
+import { networkOfAddress } from "../compile";
+import { cidrContains, formatIp, parseCidr, parseIp, lastAddress } from "../model/ip";
+import { portsCollide } from "../model/ports";
+import type { Service } from "../model/service";
+import { normalizeServiceSpec, type ServiceSpec } from "../model/service-spec";
+import type { DesiredState, PortMapping } from "../model/types";
+import type { EngineContext } from "./context";
+import { newId, now } from "./ids";
+import { asKernelError } from "./networks";
+
+/** Where VIPs come from (kube's default service CIDR is in 10.96.0.0/12). */
+export const serviceRange = () => process.env.PONTON_SERVICE_RANGE ?? "10.96.0.0/16";
+
+function allocateVip(range: string, taken: Set<string>): string {
+  const c = parseCidr(range);
+  // Skip the network address; the range is a pool of /32s, nothing routes to it.
+  for (let v = c.network + 1n; v <= lastAddress(c); v++) {
+    const ip = formatIp(4, v);
+    if (!taken.has(ip)) return ip;
+  }
+  throw new EngineError("POOL_EXHAUSTED", `no free VIP in the service range ${range}`, { hint: "remove services or set a larger PONTON_SERVICE_RANGE" });
+}
+
+/** Who holds what: each index is built on first use, once per operation, then checks are lookups. */
+class Holders {
+  private readonly added: Service[] = [];
+  private v?: Map<string, Service>;
+  private a?: Map<string, Service>;
+  private h?: Map<string, Service>;
+  constructor(private readonly services: Service[]) {}
+  private build(fill: (m: Map<string, Service>, s: Service) => void): Map<string, Service> {
+    const m = new Map<string, Service>();
+    for (const s of this.services) fill(m, s);
+    for (const s of this.added) fill(m, s);
+    return m;
+  }
+  private static fillVip = (m: Map<string, Service>, s: Service) => void m.set(s.vip, s);
+  private static fillAddr = (m: Map<string, Service>, s: Service) => {
+    for (const ip of [s.vip, ...s.externalIps]) for (const p of s.ports) m.set(`${ip}/${p.protocol}/${p.port}`, s);
+  };
+  private static fillHost = (m: Map<string, Service>, s: Service) => {
+    for (const p of s.ports) if (p.hostPort !== undefined) m.set(`${p.protocol}/${p.hostPort}`, s);
+  };
+  /** One lookup does not pay for an index: scan, unless a batch already built it. */
+  vipHolder(vip: string): Service | undefined {
+    if (this.v) return this.v.get(vip);
+    return this.services.find((x) => x.vip === vip) ?? this.added.find((x) => x.vip === vip);
+  }
+  takenVips(): Set<string> {
+    return this.v ? new Set(this.v.keys()) : new Set([...this.services, ...this.added].map((x) => x.vip));
+  }
+  get vips() {
+    return (this.v ??= this.build(Holders.fillVip));
+  }
+  get addrPorts() {
+    return (this.a ??= this.build(Holders.fillAddr));
+  }
+  get hostPorts() {
+    return (this.h ??= this.build(Holders.fillHost));
+  }
+  add(s: Service): void {
+    this.added.push(s);
+    if (this.v) Holders.fillVip(this.v, s);
+    if (this.a) Holders.fillAddr(this.a, s);
+    if (this.h) Holders.fillHost(this.h, s);
+  }
+}
+
+/** Every check that needs the rest of the state: VIP range and uniqueness, host-port and address clashes. */
+function checkAgainst(state: DesiredState, holders: Holders, s: Service, vipGiven: boolean): void {
+  const other = (x: Service | undefined) => (x && x.id !== s.id ? x : undefined);
+  const range = parseCidr(serviceRange());
+  const v = parseIp(s.vip)!;
+  if (vipGiven && !cidrContains(range, 4, v.value)) {
+    throw new EngineError("ADDRESS_OUT_OF_SUBNET", `VIP ${s.vip} is outside the service range ${serviceRange()}`, { hint: "pick a VIP inside the range, or omit --vip" });
+  }
+  const holder = other(holders.vipHolder(s.vip));
+  if (holder) throw new EngineError("ADDRESS_IN_USE", `VIP ${s.vip} is already used by service ${holder.name}`);
+  for (const ip of [s.vip, ...s.externalIps]) {
+    const n = networkOfAddress(state, ip);
+    if (n) throw new EngineError("ADDRESS_IN_USE", `${ip} is inside network ${n.name}'s subnet`, { hint: "VIPs and external IPs must not belong to a network" });
+  }
+  for (const ip of s.externalIps) {
+    for (const p of s.ports) {
+      const o = other(holders.addrPorts.get(`${ip}/${p.protocol}/${p.port}`));
+      if (o) throw new EngineError("PORT_IN_USE", `external IP ${ip} already serves ${p.port}/${p.protocol} for service ${o.name}`);
+    }
+  }
+  for (const p of s.ports) {
+    if (p.hostPort === undefined) continue;
+    const mine: PortMapping = { hostPort: p.hostPort, containerPort: p.port, protocol: p.protocol, allowFrom: [] };
+    const w = state.workloads.find((x) => x.ports.some((t) => portsCollide(mine, t)));
+    if (w) throw new EngineError("PORT_IN_USE", `host port ${p.hostPort}/${p.protocol} is already published by workload ${w.name}`);
+    const o = other(holders.hostPorts.get(`${p.protocol}/${p.hostPort}`));
+    if (o) throw new EngineError("PORT_IN_USE", `host port ${p.hostPort}/${p.protocol} is already published by service ${o.name}`);
+  }
+}
+
+/** Does a workload's port list clash with a service's host port? (checked by `run`) */
+export function serviceHostPortClash(state: DesiredState, ports: PortMapping[]): string | undefined {
+  for (const s of state.services ?? []) {
+    for (const p of s.ports) {
+      if (p.hostPort === undefined) continue;
+      const mine: PortMapping = { hostPort: p.hostPort, containerPort: p.port, protocol: p.protocol, allowFrom: [] };
+      if (ports.some((t) => portsCollide(mine, t))) return `host port ${p.hostPort}/${p.protocol} is already published by service ${s.name}`;
+    }
+  }
+  return undefined;
+}
+
+function build(state: DesiredState, spec: ServiceSpec, base?: Service, holders = new Holders(state.services ?? [])): Service {
+  const n = normalizeServiceSpec(spec);
+  const vip = n.vip ?? base?.vip ?? allocateVip(serviceRange(), holders.takenVips());
+  const s: Service = {
+    id: base?.id ?? newId(),
+    name: n.name,
+    vip,
+    ports: n.ports,
+    selector: n.selector,
+    scheduler: n.scheduler,
+    weights: n.weights,
+    externalIps: n.externalIps,
+    ...(n.health ? { health: n.health } : {}),
+    ...(n.affinityTimeoutS ? { affinityTimeoutS: n.affinityTimeoutS } : {}),
+    createdAt: base?.createdAt ?? now(),
+    ...(spec.project ?? base?.project ? { project: (spec.project ?? base?.project)! } : {}),
+  };
+  checkAgainst(state, holders, s, n.vip !== undefined && n.vip !== base?.vip);
+  return s;
+}
+
+/** The stored record back into a request, so `update` changes only the fields it is given. */
+export function specOf(s: Service): ServiceSpec {
+  return {
+    name: s.name,
+    ports: s.ports.map((p) => `${p.port}:${p.targetPort}/${p.protocol}`),
+    publish: s.ports.filter((p) => p.hostPort !== undefined).map((p) => `${p.hostPort}:${p.port}/${p.protocol}`),
+    selector: s.selector,
+    vip: s.vip,
+    scheduler: s.scheduler,
+    weights: s.weights,
+    externalIps: s.externalIps,
+    ...(s.health ? { health: s.health } : {}),
+    ...(s.affinityTimeoutS ? { affinity: "client-ip", affinityTimeout: s.affinityTimeoutS } : {}),
+    ...(s.project ? { project: s.project } : {}),
+  };
+}
+
+async function apply(ctx: EngineContext, put: () => void, undo: () => void, what: string): Promise<void> {
+  ctx.store.transaction(put);
+  try {
+    await ctx.nft.sync(ctx.store.state());
+  } catch (e) {
+    ctx.store.transaction(undo);
+    await ctx.nft.sync(ctx.store.state()).catch(() => undefined);
+    throw asKernelError(e, what);
+  }
+}
+
+export async function createService(ctx: EngineContext, spec: ServiceSpec): Promise<Service> {
+  if (typeof spec?.name === "string" && ctx.store.service(spec.name)) throw new EngineError("NAME_IN_USE", `service ${spec.name} already exists`);
+  const s = build(ctx.store.state(), spec);
+  await apply(ctx, () => ctx.store.putService(s), () => ctx.store.deleteService(s.id), `create service ${s.name}`);
+  return s;
+}
+
+/** Many services in one store transaction and one nft transaction (`ponton up`, bulk loads). */
+export async function createServices(ctx: EngineContext, specs: ServiceSpec[]): Promise<Service[]> {
+  if (!Array.isArray(specs)) throw new EngineError("INVALID_ARGUMENT", "'services' must be a list of service specs");
+  const state = ctx.store.state();
+  const holders = new Holders(state.services ?? []);
+  void holders.vips;
+  const names = new Set((state.services ?? []).map((x) => x.name));
+  const made: Service[] = [];
+  for (const spec of specs) {
+    if (typeof spec?.name === "string" && names.has(spec.name)) throw new EngineError("NAME_IN_USE", `service ${spec.name} already exists`);
+    const s = build(state, spec, undefined, holders);
+    holders.add(s);
+    names.add(s.name);
+    made.push(s);
+  }
+  const put = () => made.forEach((s) => ctx.store.putService(s));
+  const undo = () => made.forEach((s) => ctx.store.deleteService(s.id));
+  await apply(ctx, put, undo, `create ${made.length} services`);
+  return made;
+}
+
+export async function updateService(ctx: EngineContext, name: string, changes: Partial<ServiceSpec>): Promise<Service> {
+  const old = getService(ctx, name);
+  const defined = Object.fromEntries(Object.entries(changes).filter(([, v]) => v !== undefined));
+  const s = build(ctx.store.state(), { ...specOf(old), ...defined, name }, old);
+  await apply(ctx, () => ctx.store.putService(s), () => ctx.store.putService(old), `update service ${name}`);
+  return s;
+}
+
+export async function removeService(ctx: EngineContext, name: string, missingOk = false): Promise<void> {
+  const s = ctx.store.service(name);
+  if (!s) {
+    if (missingOk) return;
+    throw new EngineError("NOT_FOUND", `service ${name} not found`, { hint: "list services with 'ponton service ls'" });
+  }
+  await apply(ctx, () => ctx.store.deleteService(s.id), () => ctx.store.putService(s), `remove service ${name}`);
+}
+
+export function getService(ctx: EngineContext, name: string): Service {
+  const s = ctx.store.service(name);
+  if (!s) throw new EngineError("NOT_FOUND", `service ${name} not found`, { hint: "list services with 'ponton service ls'" });
+  return s;
+}

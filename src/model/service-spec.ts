@@ -1,0 +1,147 @@
+// Validation of a service request (CLI flags, API body or `ponton up` YAML) into a Service,
+// before anything is stored or applied. Checks that need the store live in engine/services.ts.
+import { EngineError } from "../errors";
+import { canonicalIp, parseIp } from "./ip";
+import { validateLabels, validateName } from "./names";
+import { SCHEDULERS, type HealthCheck, type Scheduler, type ServicePort } from "./service";
+import type { Protocol } from "./types";
+
+export interface ServiceSpec {
+  name: string;
+  /** "80", "80/udp", "80:8080/tcp" (port:targetPort), or objects. */
+  ports: (string | { port: number; targetPort?: number; protocol?: Protocol })[];
+  /** A label map, or "k=v" strings. */
+  selector: Record<string, string> | string[];
+  vip?: string;
+  scheduler?: string;
+  /** Per workload name, or "NAME=N" strings. */
+  weights?: Record<string, number> | string[];
+  /** "8000:80[/tcp]": host port 8000 on every host address reaches service port 80. */
+  publish?: string[];
+  externalIps?: string[];
+  /** "tcp", "http:/path", or a full check. */
+  health?: string | Partial<HealthCheck>;
+  healthIntervalMs?: number;
+  healthTimeoutMs?: number;
+  healthRise?: number;
+  healthFall?: number;
+  affinity?: string;
+  /** "3h", "10m", "90s" or seconds (default 3h, as Kubernetes). */
+  affinityTimeout?: string | number;
+  project?: string;
+}
+
+const bad = (msg: string, hint?: string) => new EngineError("INVALID_ARGUMENT", msg, hint ? { hint } : {});
+
+function portNumber(text: string | number, what: string): number {
+  const n = Number(text);
+  if (!/^\d+$/.test(String(text)) || n < 1 || n > 65535) throw new EngineError("INVALID_PORT", `invalid ${what} '${text}'`, { hint: "ports are 1-65535, e.g. --port 80/tcp or --port 80:8080/udp" });
+  return n;
+}
+
+function protocolOf(text: string | undefined, spec: string): Protocol {
+  const p = (text ?? "tcp").toLowerCase();
+  if (p !== "tcp" && p !== "udp") throw new EngineError("INVALID_PORT", `unknown protocol '${p}' in '${spec}'`, { hint: "use /tcp or /udp" });
+  return p;
+}
+
+export function parseServicePort(spec: ServiceSpec["ports"][number]): ServicePort {
+  if (typeof spec === "object" && spec !== null) {
+    const port = portNumber(spec.port, "service port");
+    return { port, targetPort: portNumber(spec.targetPort ?? port, "target port"), protocol: protocolOf(spec.protocol, String(spec.port)) };
+  }
+  const [ports, proto] = String(spec).split("/");
+  const [p, t] = ports!.split(":");
+  const port = portNumber(p!, "service port");
+  return { port, targetPort: t === undefined ? port : portNumber(t, "target port"), protocol: protocolOf(proto, String(spec)) };
+}
+
+function keyValues(v: Record<string, string | number> | string[] | undefined, what: string): Record<string, string> {
+  if (v === undefined) return {};
+  if (!Array.isArray(v)) return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, String(x)]));
+  const out: Record<string, string> = {};
+  for (const a of v) {
+    const eq = a.indexOf("=");
+    if (eq <= 0) throw bad(`invalid ${what} '${a}'`, `write ${what}s as key=value`);
+    out[a.slice(0, eq)] = a.slice(eq + 1);
+  }
+  return out;
+}
+
+function parseHealth(spec: ServiceSpec): HealthCheck | undefined {
+  if (spec.health === undefined || spec.health === "" || spec.health === "none") return undefined;
+  const h = typeof spec.health === "string" ? healthFromText(spec.health) : spec.health;
+  const kind = h.kind;
+  if (kind !== "tcp" && kind !== "http") throw bad(`unknown health check '${String(kind)}'`, "use --health tcp or --health http:/path");
+  const positive = (v: unknown, dflt: number, what: string) => {
+    const n = v === undefined ? dflt : Number(v);
+    if (!Number.isInteger(n) || n < 1) throw bad(`${what} must be a positive integer, not '${String(v)}'`);
+    return n;
+  };
+  return {
+    kind,
+    ...(kind === "http" ? { path: h.path && h.path.startsWith("/") ? h.path : "/" } : {}),
+    intervalMs: positive(spec.healthIntervalMs ?? h.intervalMs, 1000, "health interval"),
+    timeoutMs: positive(spec.healthTimeoutMs ?? h.timeoutMs, 1000, "health timeout"),
+    rise: positive(spec.healthRise ?? h.rise, 1, "health rise"),
+    fall: positive(spec.healthFall ?? h.fall, 2, "health fall"),
+  };
+}
+
+function healthFromText(text: string): Partial<HealthCheck> {
+  if (text === "tcp") return { kind: "tcp" };
+  if (text === "http" || text.startsWith("http:")) return { kind: "http", path: text.slice(5) || "/" };
+  throw bad(`unknown health check '${text}'`, "use --health tcp or --health http:/path");
+}
+
+/** Parsed and self-consistent; the VIP is left undefined when it is to be allocated. */
+export function normalizeServiceSpec(spec: ServiceSpec) {
+  const name = validateName("service", spec.name);
+  if (!Array.isArray(spec.ports) || spec.ports.length === 0) throw bad(`service ${name} needs at least one --port`);
+  const ports = spec.ports.map(parseServicePort);
+  const keys = new Set<string>();
+  for (const p of ports) {
+    const k = `${p.port}/${p.protocol}`;
+    if (keys.has(k)) throw new EngineError("INVALID_PORT", `port ${k} is listed twice`);
+    keys.add(k);
+  }
+  for (const pub of spec.publish ?? []) {
+    const [hp, rest] = String(pub).split(":");
+    if (rest === undefined) throw new EngineError("INVALID_PORT", `invalid --publish '${pub}'`, { hint: "write HOSTPORT:SERVICEPORT[/proto], e.g. 8000:80" });
+    const [sp, proto] = rest.split("/");
+    const target = ports.find((p) => p.port === portNumber(sp!, "service port") && p.protocol === protocolOf(proto, pub));
+    if (!target) throw new EngineError("INVALID_PORT", `--publish ${pub} names no port of the service`);
+    target.hostPort = portNumber(hp!, "host port");
+  }
+  const selector = validateLabels(keyValues(spec.selector, "selector"));
+  if (Object.keys(selector).length === 0) throw bad(`service ${name} needs a --selector`, "e.g. --selector app=web");
+  const scheduler = (spec.scheduler ?? "rr") as Scheduler;
+  if (!SCHEDULERS.includes(scheduler)) throw bad(`unknown scheduler '${spec.scheduler}'`, `use one of ${SCHEDULERS.join(", ")}`);
+  const weights: Record<string, number> = {};
+  for (const [k, v] of Object.entries(keyValues(spec.weights as Record<string, string> | string[] | undefined, "weight"))) {
+    const n = Number(v);
+    if (!/^\d+$/.test(v) || !Number.isSafeInteger(n)) throw bad(`weight of ${k} must be an integer >= 0, not '${v}'`);
+    weights[validateName("workload", k)] = n;
+  }
+  const ipv4 = (text: string, what: string) => {
+    const ip = parseIp(text);
+    if (!ip || ip.family !== 4) throw bad(`${what} '${text}' is not an IPv4 address`, "services are IPv4 for now");
+    return canonicalIp(text);
+  };
+  const vip = spec.vip ? ipv4(spec.vip, "VIP") : undefined;
+  const externalIps = [...new Set((spec.externalIps ?? []).map((x) => ipv4(x, "external IP")))];
+  let affinityTimeoutS: number | undefined;
+  if (spec.affinity !== undefined && spec.affinity !== "none" && spec.affinity !== "None") {
+    if (spec.affinity !== "client-ip" && spec.affinity !== "ClientIP") throw bad(`unknown affinity '${spec.affinity}'`, "use --affinity client-ip or none");
+    affinityTimeoutS = parseDuration(spec.affinityTimeout ?? "3h");
+  }
+  const health = parseHealth(spec);
+  return { name, ports, selector, scheduler, weights, vip, externalIps, ...(health ? { health } : {}), ...(affinityTimeoutS ? { affinityTimeoutS } : {}) };
+}
+
+function parseDuration(v: string | number): number {
+  const m = /^(\d+)(s|m|h)?$/.exec(String(v).trim());
+  const n = m ? Number(m[1]) * (m[2] === "h" ? 3600 : m[2] === "m" ? 60 : 1) : NaN;
+  if (!Number.isInteger(n) || n < 1 || n > 86400 * 365) throw bad(`invalid affinity timeout '${v}'`, "write it like 3h, 10m or 90s");
+  return n;
+}

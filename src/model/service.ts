@@ -1,0 +1,58 @@
+// Services: a virtual IP load-balanced over the workloads its selector matches (desired state only).
+import type { Protocol } from "./types";
+
+export const SCHEDULERS = ["rr", "wrr", "random", "sh", "dh", "lc", "wlc", "maglev"] as const;
+export type Scheduler = (typeof SCHEDULERS)[number];
+
+export interface ServicePort {
+  port: number;
+  /** Port on the endpoints (defaults to `port`). */
+  targetPort: number;
+  protocol: Protocol;
+  /** Host port that reaches this service port from every host address (NodePort / --publish). */
+  hostPort?: number;
+}
+
+export interface HealthCheck {
+  kind: "tcp" | "http";
+  /** HTTP path (kind http). */
+  path?: string;
+  intervalMs: number;
+  timeoutMs: number;
+  /** Consecutive successes before an unhealthy endpoint is used again. */
+  rise: number;
+  /** Consecutive failures before an endpoint stops receiving new connections. */
+  fall: number;
+}
+
+export interface Service {
+  id: string;
+  name: string;
+  vip: string;
+  ports: ServicePort[];
+  selector: Record<string, string>;
+  scheduler: Scheduler;
+  /** Weight per workload name for wrr/wlc (default 1; 0 = no new connections). */
+  weights: Record<string, number>;
+  externalIps: string[];
+  health?: HealthCheck;
+  /** Client-IP session affinity: a client keeps its endpoint for this long after its last new connection. */
+  affinityTimeoutS?: number;
+  createdAt: string;
+  project?: string;
+}
+
+/** Runtime facts the daemon observes and the compiler may use (kept out of the store). */
+export interface ServiceRuntime {
+  /** `${serviceId}/${workloadId}` of endpoints failing their health check. */
+  unhealthy: ReadonlySet<string>;
+  /** Established connections per endpoint IP, per service id (lc/wlc). */
+  connections: ReadonlyMap<string, ReadonlyMap<string, number>>;
+}
+
+export const EMPTY_RUNTIME: ServiceRuntime = { unhealthy: new Set(), connections: new Map() };
+
+export function selectorMatches(selector: Record<string, string>, labels: Record<string, string>): boolean {
+  const keys = Object.keys(selector);
+  return keys.length > 0 && keys.every((k) => labels[k] === selector[k]);
+}
