@@ -3,6 +3,7 @@
 // deletes only that veth), keyed by (config name, CNI_CONTAINERID, CNI_IFNAME).
 import { existsSync } from "node:fs";
 import type { Engine } from "../engine";
+import { searchDomains } from "../engine/dns-records";
 import { EngineError } from "../errors";
 import type { Network, Workload } from "../model/types";
 import { parseCidr } from "../model/ip";
@@ -87,7 +88,7 @@ export class CniAttachments {
     const { dnsPort, dnsDomain, ndots } = this.engine.ctx.config;
     const server = n.gateway4 ?? n.gateway6;
     if (!this.engine.dns || dnsPort !== 53 || !server) return undefined;
-    return { nameservers: [server], search: [dnsDomain], options: [`ndots:${ndots}`] };
+    return { nameservers: [server], search: searchDomains(dnsDomain), options: [`ndots:${ndots}`] };
   }
 
   /** Idempotent: nothing recorded (never added, failed ADD, second DEL) is success; a vanished netns too. */

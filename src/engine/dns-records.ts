@@ -4,6 +4,19 @@ import { reverseName } from "../dns";
 import type { DesiredState } from "../model/types";
 
 export const DNS_TTL = 5;
+export const CLUSTER_DOMAIN = "cluster.local";
+/** Namespaces (issue 5) do not exist yet: every service lives in "default". */
+export const DEFAULT_NAMESPACE = "default";
+
+/** resolv.conf search list: workload names first, then services as Kubernetes pods see them. */
+export function searchDomains(workloadDomain: string): string[] {
+  return [workloadDomain, `${DEFAULT_NAMESPACE}.svc.${CLUSTER_DOMAIN}`, `svc.${CLUSTER_DOMAIN}`, CLUSTER_DOMAIN];
+}
+
+/** Kubernetes DNS spec names of a service: <service>.<namespace>.svc.<cluster domain>. */
+export function serviceFqdn(name: string, namespace = DEFAULT_NAMESPACE): string {
+  return `${name.toLowerCase()}.${namespace}.svc.${CLUSTER_DOMAIN}`;
+}
 
 /** Records of every bridge network, keyed by network id: names are visible on their own network only. */
 export function dnsViews(state: DesiredState, domain: string): Map<string, DnsRecord[]> {
@@ -17,6 +30,15 @@ export function dnsViews(state: DesiredState, domain: string): Map<string, DnsRe
     if (a.ip4) view.push({ name: fqdn, type: "A", ttl: DNS_TTL, data: a.ip4 }, { name: reverseName(a.ip4), type: "PTR", ttl: DNS_TTL, data: fqdn });
     if (a.ip6) view.push({ name: fqdn, type: "AAAA", ttl: DNS_TTL, data: a.ip6 }, { name: reverseName(a.ip6), type: "PTR", ttl: DNS_TTL, data: fqdn });
   }
+  // Services are reachable from every network, so every view names them.
+  const serviceRecords: DnsRecord[] = (state.services ?? []).flatMap((svc) => {
+    const fqdn = serviceFqdn(svc.name);
+    return [
+      { name: fqdn, type: "A" as const, ttl: DNS_TTL, data: svc.vip },
+      { name: reverseName(svc.vip), type: "PTR" as const, ttl: DNS_TTL, data: fqdn },
+    ];
+  });
+  for (const view of views.values()) view.push(...serviceRecords);
   return views;
 }
 

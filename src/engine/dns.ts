@@ -1,7 +1,7 @@
 // The daemon's embedded DNS, fed from the desired state after every change (names appear at once).
 import { DnsServer, readUpstreams, type ExplainResult } from "../dns";
 import type { DesiredState } from "../model/types";
-import { dnsListenAddresses, dnsViews, viewIndex } from "./dns-records";
+import { CLUSTER_DOMAIN, dnsListenAddresses, dnsViews, viewIndex } from "./dns-records";
 
 export interface DnsConfig {
   domain: string;
@@ -16,7 +16,7 @@ export class EngineDns {
   readonly errors = new Map<string, string>();
 
   constructor(private readonly config: DnsConfig) {
-    this.server = new DnsServer({ viewOf: (ip) => this.index.get(ip), searchDomain: config.domain });
+    this.server = new DnsServer({ viewOf: (ip) => this.index.get(ip), searchDomain: config.domain, localZones: [CLUSTER_DOMAIN] });
   }
 
   get domain(): string {

@@ -4,6 +4,7 @@ import type { Attachment, Network, Workload } from "../model/types";
 import type { EngineContext } from "./context";
 import { deleteLink } from "./networks";
 import { removeResolvConf, writeResolvConf } from "./resolv-conf";
+import { searchDomains } from "./dns-records";
 
 export function networksById(ctx: EngineContext): Map<string, Network> {
   return new Map(ctx.store.networks().map((n) => [n.id, n]));
@@ -51,7 +52,7 @@ export async function writeWorkloadResolvConf(ctx: EngineContext, w: Workload): 
   const nameserver = ctx.config.dnsPort === 53 ? (via?.ip4 ? n?.gateway4 : n?.gateway6) : undefined;
   await writeResolvConf(ctx.config.netnsEtcDir, w.netns, {
     nameservers: nameserver ? [nameserver] : [],
-    search: [ctx.config.dnsDomain],
+    search: searchDomains(ctx.config.dnsDomain),
     options: [`ndots:${ctx.config.ndots}`],
   });
 }

@@ -91,3 +91,27 @@ describe("embedded DNS", () => {
     assert.equal(await short("a1", "b1.ponton.internal"), "172.40.0.3");
   });
 });
+
+describe("embedded DNS: services", () => {
+  let h: TestHost;
+  before(async () => {
+    h = await new TestHost("ds").setUp();
+    await h.pontonOk("network", "create", "front", "--subnet", "172.43.0.0/24");
+    await h.pontonOk("network", "create", "other", "--subnet", "172.44.0.0/24");
+    await h.pontonOk("run", "--name", "web1", "--network", "front", "--label", "app=web");
+    await h.pontonOk("run", "--name", "cl", "--network", "other");
+  });
+  after(() => h.tearDown());
+
+  test("a service name resolves from any network: full Kubernetes form, short form via the search list, PTR", async () => {
+    await h.pontonOk("service", "create", "web", "--port", "80/tcp", "--selector", "app=web", "--vip", "10.96.0.10");
+    const dig = async (...args: string[]) => (await h.inWorkload("cl", "dig", ["+short", "+time=2", "+tries=1", ...args])).stdout.trim();
+    assert.equal(await dig("web.default.svc.cluster.local"), "10.96.0.10");
+    assert.equal(await dig("+search", "web"), "10.96.0.10");
+    assert.equal(await dig("-x", "10.96.0.10"), "web.default.svc.cluster.local.");
+    const getent = await h.inWorkload("cl", "getent", ["hosts", "web.default"]);
+    assert.match(getent.stdout, /^10\.96\.0\.10\s/);
+    await h.pontonOk("service", "rm", "web");
+    assert.match((await h.inWorkload("cl", "dig", ["+time=2", "+tries=1", "web.default.svc.cluster.local"])).stdout, /status: NXDOMAIN/);
+  });
+});
