@@ -4,6 +4,7 @@ import { parseCidr, cidrContains, parseIp } from "../model/ip";
 import { SET_DECLS, type NftPlan } from "./nft-plan";
 import { EMPTY_RUNTIME, type ServiceRuntime } from "../model/service";
 import { compileServices } from "./services/compile";
+import { compilePolicyFragment } from "./policy/fragment";
 
 const q = (ifname: string) => `"${ifname}"`;
 
@@ -81,6 +82,7 @@ export function compileNft(state: DesiredState, runtime: ServiceRuntime = EMPTY_
     sets: SET_DECLS.map((d) => ({ ...d, elements: [...sets.get(d.name)!].sort() })),
     userRules: state.userRules.map((r) => r.rule),
     ...(services.length ? { services } : {}),
+    policy: compilePolicyFragment(state),
   };
 }
 

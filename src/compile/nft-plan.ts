@@ -1,6 +1,7 @@
 // The nftables part of the Plan: a fixed skeleton of chains plus sets/maps whose elements
 // carry everything that grows with the workload (kube-proxy nftables-mode design).
 import type { NftChain, ServiceFragment, ServicePortEndpoints } from "./services/compile";
+import { POLICY_JUMP_RULE, type PolicyPlan } from "../policy";
 
 export interface NftSet {
   name: string;
@@ -17,6 +18,8 @@ export interface NftPlan {
   userRules: string[];
   /** Per-service chains and elements; the diff adds, rewrites or deletes them service by service. */
   services?: ServiceFragment[];
+  /** NetworkPolicy maps and chains (src/policy): always present, empty maps when no policy exists. */
+  policy: PolicyPlan;
 }
 
 export const USER_CHAIN = "user";
@@ -106,6 +109,8 @@ export const SKELETON_CHAINS = `
     type filter hook forward priority filter; policy accept;
     jump ${USER_CHAIN}
     ct state established,related accept
+    # NetworkPolicy: returns when allowed (or no policy applies), drops otherwise; isolation rules still follow.
+    ${POLICY_JUMP_RULE}
     # br_netfilter shows bridged traffic with the bridge as both iif and oif.
     iifname . oifname @same_bridge jump same_network
     iifname @bridges jump from_network

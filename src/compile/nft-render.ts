@@ -2,6 +2,8 @@
 import { NFT_TABLE_REF } from "./names";
 import { SET_DECLS, SKELETON_CHAINS, USER_CHAIN, type NftChain, type NftPlan, type NftSet, type ServiceFragment } from "./nft-plan";
 import type { NftNamedSet } from "./services/compile";
+import { EMPTY_POLICY_PLAN, renderPolicyDecls, samePolicySkeleton } from "./policy/fragment";
+import type { PolicyPlan } from "../policy";
 
 function renderSetDecl(s: NftSet): string {
   const flags = s.flags?.length ? ` flags ${s.flags.join(", ")};` : "";
@@ -35,6 +37,7 @@ export function renderFull(plan: NftPlan): string {
     renderUserChain(plan.userRules),
     ...(plan.services ?? []).flatMap((f) => f.sets ?? []).map((x) => `  set ${x.name} { ${x.decl} }`),
     ...(plan.services ?? []).flatMap((f) => f.chains).map(renderChain),
+    renderPolicyDecls(plan.policy),
     SKELETON_CHAINS,
     "}",
     "",
@@ -116,6 +119,7 @@ function serviceDiff(from: ServiceFragment[], to: ServiceFragment[]) {
 }
 
 function sameSkeleton(a: NftPlan, b: NftPlan): boolean {
+  if (!samePolicySkeleton(a.policy, b.policy)) return false;
   return a.sets.length === b.sets.length && a.sets.every((s, i) => s.name === b.sets[i]!.name && s.type === b.sets[i]!.type);
 }
 
@@ -146,8 +150,33 @@ export function renderDiff(from: NftPlan, to: NftPlan): string | undefined {
     lines.push(`flush chain ${NFT_TABLE_REF} ${USER_CHAIN}`);
     for (const r of to.userRules) lines.push(`add rule ${NFT_TABLE_REF} ${USER_CHAIN} ${r}`);
   }
+  lines.push(...policyDiff(from.policy, to.policy));
   lines.push(...chains.after);
   return lines.length ? lines.join("\n") + "\n" : "";
 }
 
-export const EMPTY_PLAN: NftPlan = { sets: SET_DECLS.map((d) => ({ ...d, elements: [] })), userRules: [] };
+/**
+ * Policy maps change by elements (a label change is a few lines); its chains are fixed text, rewritten
+ * only if the compiler's skeleton changed. Dynamic sets (recent drops) are the kernel's, never touched.
+ */
+function policyDiff(from: PolicyPlan, to: PolicyPlan): string[] {
+  if (from === to) return [];
+  const lines: string[] = [];
+  const chains = chainDiff(from.chains, to.chains);
+  lines.push(...chains.before);
+  to.sets.forEach((next, i) => {
+    const prev = from.sets[i]!;
+    if (next.flags?.includes("dynamic")) return;
+    const before = new Set(prev.elements);
+    const after = new Set(next.elements);
+    const removed = prev.elements.filter((e) => !after.has(e));
+    const added = next.elements.filter((e) => !before.has(e));
+    const key = (e: string) => (next.kind === "map" ? e.slice(0, e.indexOf(" : ")) : e);
+    if (removed.length) lines.push(`delete element ${NFT_TABLE_REF} ${next.name} { ${removed.map(key).join(", ")} }`);
+    if (added.length) lines.push(`add element ${NFT_TABLE_REF} ${next.name} { ${added.join(", ")} }`);
+  });
+  lines.push(...chains.after);
+  return lines;
+}
+
+export const EMPTY_PLAN: NftPlan = { sets: SET_DECLS.map((d) => ({ ...d, elements: [] })), userRules: [], policy: EMPTY_POLICY_PLAN };

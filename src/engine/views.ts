@@ -1,4 +1,5 @@
 // What the API shows: records joined with their network names, addresses and reachability.
+import { formatDeclaredPort } from "../model/declared-ports";
 import { portTarget } from "../compile";
 import { formatPort } from "../model/ports";
 import type { Network, PortMapping, Workload } from "../model/types";
@@ -32,6 +33,8 @@ export function workloadView(store: Store, w: Workload, networks: Map<string, Ne
     name: w.name,
     state: w.state,
     labels: w.labels,
+    namespace: w.namespace ?? "default",
+    exposes: (w.exposes ?? []).map(formatDeclaredPort),
     netnsMode: w.netnsMode,
     netns: w.netnsMode === "owned" ? `/run/netns/${w.netns}` : w.netns || "host",
     netnsName: w.netnsMode === "owned" ? w.netns : undefined,

@@ -33,6 +33,10 @@ export interface RunSpec {
   project?: string;
   /** Made by a CNI ADD (see src/cni/). */
   cni?: CniOwner;
+  /** Policy namespace (default "default"). */
+  namespace?: string;
+  /** Declared ports: "name=80/tcp" strings or {name, containerPort, protocol}. */
+  exposes?: unknown[];
 }
 
 export function normalizeAttachSpecs(spec: RunSpec): AttachSpec[] {

@@ -21,6 +21,8 @@ import {
   type RunSpec,
 } from "./workload-spec";
 import { formatPort } from "../model/ports";
+import { normalizeDeclaredPorts } from "../model/declared-ports";
+import { validateNamespace } from "../model/namespaces";
 
 async function resolveNetworks(ctx: EngineContext, specs: AttachSpec[]): Promise<Network[]> {
   const nets: Network[] = [];
@@ -92,6 +94,8 @@ async function runWorkloadOnce(ctx: EngineContext, spec: RunSpec): Promise<Workl
   const routes = normalizeRoutes(spec.routes);
   const command = normalizeCommand(spec.command);
   const restart = normalizeRestart(spec.restart);
+  const namespace = validateNamespace(spec.namespace);
+  const exposes = normalizeDeclaredPorts(spec.exposes);
   if (spec.netns) checkNetnsPath(spec.netns);
   const clash = portClash(ports, ctx.store.workloads());
   if (clash) throw new EngineError("PORT_IN_USE", `host port ${formatPort(clash.port)} is already published by workload ${clash.holder.name}`);
@@ -127,6 +131,8 @@ async function runWorkloadOnce(ctx: EngineContext, spec: RunSpec): Promise<Workl
     createdAt: now(),
     ...(spec.project ? { project: spec.project } : {}),
     ...(spec.cni ? { cni: spec.cni } : {}),
+    namespace,
+    ...(exposes.length ? { exposes } : {}),
   };
   // Intent first: a crash from here on leaves a 'creating' record that the reconcile undoes.
   const atts = ctx.store.transaction(() => {

@@ -1,5 +1,6 @@
 // Desired state: plain data, the only source of truth (kept in the store).
 import type { Service } from "./service";
+import type { NetworkPolicy } from "../policy/types";
 
 export type Protocol = "tcp" | "udp";
 export type RestartPolicy = "no" | "on-failure" | "always";
@@ -67,6 +68,33 @@ export interface Workload {
   declared?: string;
   /** Set when a CNI runtime made this workload (ADD): the attachment key the runtime uses. */
   cni?: CniOwner;
+  /** Policy/DNS grouping (not the Linux netns); absent = "default". */
+  namespace?: string;
+  /** Declared container ports (a pod spec's `ports`), so named ports in policies resolve. */
+  exposes?: DeclaredPort[];
+}
+
+/** A port the workload listens on, as a pod spec declares it; not published. */
+export interface DeclaredPort {
+  name?: string;
+  port: number;
+  protocol: "TCP" | "UDP" | "SCTP";
+}
+
+export const DEFAULT_NAMESPACE = "default";
+
+/** A policy/DNS grouping with labels (Kubernetes' Namespace object). */
+export interface Namespace {
+  name: string;
+  labels: Record<string, string>;
+  createdAt: string;
+}
+
+/** A stored NetworkPolicy, parsed (defaults applied); `project` when `ponton up` declared it. */
+export interface PolicyRecord {
+  policy: NetworkPolicy;
+  project?: string;
+  createdAt: string;
 }
 
 /** CNI's key for one attachment: network config name, container ID, interface name. */
@@ -105,4 +133,7 @@ export interface DesiredState {
   userRules: UserRule[];
   /** Load-balanced virtual IPs (see model/service.ts). */
   services?: Service[];
+  /** Namespaces created explicitly (a workload's namespace exists implicitly too). */
+  namespaces?: Namespace[];
+  policies?: PolicyRecord[];
 }

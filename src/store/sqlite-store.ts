@@ -1,6 +1,6 @@
 // SQLite store (better-sqlite3): one file under the state directory, objects kept as JSON rows.
 import Database from "better-sqlite3";
-import type { Attachment, DesiredState, Network, UserRule, Workload } from "../model/types";
+import type { Attachment, DesiredState, Namespace, Network, PolicyRecord, UserRule, Workload } from "../model/types";
 import type { Service } from "../model/service";
 import type { Store } from "./store";
 
@@ -16,6 +16,8 @@ CREATE INDEX IF NOT EXISTS attachments_by_network ON attachments (network_id);
 CREATE TABLE IF NOT EXISTS sticky (network_id TEXT NOT NULL, name TEXT NOT NULL, family INTEGER NOT NULL, ip TEXT NOT NULL,
   PRIMARY KEY (network_id, name, family));
 CREATE TABLE IF NOT EXISTS services (id TEXT PRIMARY KEY, name TEXT NOT NULL UNIQUE, doc TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS namespaces (name TEXT PRIMARY KEY, doc TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS policies (key TEXT PRIMARY KEY, doc TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS user_rules (id INTEGER PRIMARY KEY AUTOINCREMENT, position REAL NOT NULL, rule TEXT NOT NULL, owner TEXT);
 `;
 
@@ -63,6 +65,12 @@ export class SqliteStore implements Store {
       serviceId: p("SELECT id FROM services WHERE name = ?"),
       putService: p("INSERT INTO services (id, name, doc) VALUES (?, ?, ?) ON CONFLICT(id) DO UPDATE SET name = excluded.name, doc = excluded.doc"),
       deleteService: p("DELETE FROM services WHERE id = ?"),
+      namespaces: p("SELECT doc FROM namespaces ORDER BY name"),
+      namespace: p("SELECT doc FROM namespaces WHERE name = ?"),
+      putNamespace: p("INSERT INTO namespaces (name, doc) VALUES (?, ?) ON CONFLICT(name) DO UPDATE SET doc = excluded.doc"),
+      policies: p("SELECT doc FROM policies ORDER BY key"),
+      putPolicy: p("INSERT INTO policies (key, doc) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET doc = excluded.doc"),
+      deletePolicy: p("DELETE FROM policies WHERE key = ?"),
     };
   }
 
@@ -83,6 +91,8 @@ export class SqliteStore implements Store {
       attachments: this.attachments(),
       userRules: this.userRules(),
       services: this.services(),
+      namespaces: this.namespaces(),
+      policies: this.policies(),
     }))();
   }
 
@@ -199,6 +209,27 @@ export class SqliteStore implements Store {
     this.stmts.deleteService.run(id);
     this.cachedServices().delete(id);
     this.sortedServices = undefined;
+  }
+
+  namespaces(): Namespace[] {
+    return (this.stmts.namespaces.all() as Row[]).map((r) => JSON.parse(r.doc) as Namespace);
+  }
+  namespace(name: string): Namespace | undefined {
+    return parse<Namespace>(this.stmts.namespace.get(name));
+  }
+  putNamespace(n: Namespace): void {
+    this.stmts.putNamespace.run(n.name, JSON.stringify(n));
+  }
+
+  /** Keyed "namespace/name". */
+  policies(): PolicyRecord[] {
+    return (this.stmts.policies.all() as Row[]).map((r) => JSON.parse(r.doc) as PolicyRecord);
+  }
+  putPolicy(p: PolicyRecord): void {
+    this.stmts.putPolicy.run(`${p.policy.namespace}/${p.policy.name}`, JSON.stringify(p));
+  }
+  deletePolicy(key: string): boolean {
+    return this.stmts.deletePolicy.run(key).changes > 0;
   }
 
   close(): void {

@@ -1,6 +1,6 @@
 // The store port: desired state in, desired state out. SQLite is the default; etcd may follow.
 import type { Service } from "../model/service";
-import type { Attachment, DesiredState, Network, UserRule, Workload } from "../model/types";
+import type { Attachment, DesiredState, Namespace, Network, PolicyRecord, UserRule, Workload } from "../model/types";
 
 export interface Store {
   transaction<T>(fn: () => T): T;
@@ -37,6 +37,15 @@ export interface Store {
   service(name: string): Service | undefined;
   putService(s: Service): void;
   deleteService(id: string): void;
+
+  namespaces(): Namespace[];
+  namespace(name: string): Namespace | undefined;
+  putNamespace(n: Namespace): void;
+
+  policies(): PolicyRecord[];
+  putPolicy(p: PolicyRecord): void;
+  /** key: "namespace/name"; false when there was none. */
+  deletePolicy(key: string): boolean;
 
   close(): void;
 }

@@ -92,6 +92,11 @@ describe("published ports", () => {
     assert.equal(await fromOutside(`http://${UPLINK_HOST}:8001/`), "srv-80");
   });
 
+  test("steady state: the self-healing check never rebuilt an intact table", async () => {
+    const info = JSON.parse(await h.pontonOk("info")) as { nftHeals: number };
+    assert.equal(info.nftHeals, 0);
+  });
+
   test("a port bound to 127.0.0.1 is unreachable with forged packets from a neighbour and from a workload", async () => {
     // Count forged SYNs arriving at the host so the test proves they were really sent.
     await h.inHost("nft", ["add", "table", "inet", "probe"]);
