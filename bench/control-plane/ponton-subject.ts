@@ -112,16 +112,8 @@ export class PontonSubject implements Subject {
 }
 
 /** The workload's netns name, from whatever field the API response carries it in. */
+/** The workload's named network namespace, as the API reports it (`netnsName`). */
 export function findNetns(body: unknown): string | undefined {
-  if (body === null || typeof body !== "object") return undefined;
-  for (const [k, v] of Object.entries(body as Record<string, unknown>)) {
-    if (typeof v === "string") {
-      if (v.startsWith("/run/netns/")) return v.slice("/run/netns/".length);
-      if (/^(netns|netnsName|namespace|sandbox)$/i.test(k) && /^[\w.-]+$/.test(v)) return v;
-    } else {
-      const found = findNetns(v);
-      if (found) return found;
-    }
-  }
-  return undefined;
+  const name = (body as { netnsName?: unknown } | null)?.netnsName;
+  return typeof name === "string" ? name : undefined;
 }
