@@ -1,7 +1,7 @@
 // A throwaway "host" for integration tests: a network namespace with an uplink to an "outside"
 // namespace (the only world traffic may reach), a pontond of its own, and complete cleanup.
 import { execFile, spawn, type ChildProcess } from "node:child_process";
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, openSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { promisify } from "node:util";
@@ -87,7 +87,7 @@ export class TestHost {
   async startDaemon(): Promise<void> {
     mkdirSync(this.stateDir, { recursive: true });
     const log = path.join(this.dir, "pontond.log");
-    const out = require("node:fs").openSync(log, "a");
+    const out = openSync(log, "a");
     this.daemon = spawn(
       "nsenter",
       [`--net=/run/netns/${this.hostNs}`, process.execPath, path.join(BIN, "pontond"), "--state-dir", this.stateDir, "--socket", this.socket, "--prefix", this.prefix, "--host-resolv-conf", path.join(this.dir, "resolv.conf")],
@@ -105,7 +105,7 @@ export class TestHost {
       if (this.daemon.exitCode !== null) break;
       await sleep(50);
     }
-    throw new Error(`pontond did not start: ${require("node:fs").readFileSync(log, "utf8")}`);
+    throw new Error(`pontond did not start: ${readFileSync(log, "utf8")}`);
   }
 
   /** SIGKILL (crash) or SIGTERM the daemon we started, by PID. */
@@ -192,6 +192,16 @@ export class TestHost {
 
 async function must(cmd: string, args: string[]): Promise<void> {
   await run(cmd, args);
+}
+
+/** A process is alive when /proc/PID/stat exists and it is not a zombie. */
+export function processAlive(pid: number): boolean {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+    return stat.slice(stat.lastIndexOf(")") + 2)[0] !== "Z";
+  } catch {
+    return false;
+  }
 }
 
 export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));

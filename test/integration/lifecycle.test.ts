@@ -2,9 +2,9 @@
 // sticky and static addresses; connect/disconnect; routing between subnets without NAT; static routes.
 import { after, before, describe, test } from "node:test";
 import assert from "node:assert/strict";
-import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { mkdirSync, writeFileSync } from "node:fs";
 import path from "node:path";
-import { TestHost, curlFrom, eventually, UPLINK_HOST } from "./harness";
+import { TestHost, curlFrom, eventually, UPLINK_HOST, processAlive } from "./harness";
 
 interface WorkloadJson {
   name: string;
@@ -16,16 +16,6 @@ interface WorkloadJson {
 const listWorkloads = async (h: TestHost) => JSON.parse(await h.pontonOk("ls", "-o", "json")) as WorkloadJson[];
 const inspect = async (h: TestHost, name: string) => (JSON.parse(await h.pontonOk("inspect", name)) as WorkloadJson[])[0]!;
 const ping = async (h: TestHost, from: string, ip: string) => (await h.inWorkload(from, "ping", ["-c", "1", "-W", "1", ip])).code === 0;
-
-/** A process is alive when /proc/PID/stat exists and it is not a zombie. */
-function alive(pid: number): boolean {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
-    return stat.slice(stat.lastIndexOf(")") + 2)[0] !== "Z";
-  } catch {
-    return false;
-  }
-}
 
 /** A document root with one index.html, for busybox httpd run as a workload command. */
 function docRoot(h: TestHost, name: string, text: string): string {
@@ -55,7 +45,7 @@ describe("lifecycle", () => {
     const w1 = await inspect(h, "w1");
     const ip1 = w1.networks[0]!.ip4!;
     const pid = w1.pid!;
-    assert.ok(pid > 0 && alive(pid), "w1's httpd runs");
+    assert.ok(pid > 0 && processAlive(pid), "w1's httpd runs");
     const published = () => curlFrom((c, a, t) => h.inOutside(c, a, t), `http://${UPLINK_HOST}:8081/`);
     assert.ok(await eventually(async () => (await published()) === "w1-ok"), "published port answers before the crash");
     assert.ok(await ping(h, "w2", ip1));
@@ -66,20 +56,20 @@ describe("lifecycle", () => {
     assert.equal((await h.client.request("GET", "/v1/info").catch((e: { code?: string }) => e.code)), "DAEMON_UNAVAILABLE");
     assert.ok(await ping(h, "w2", ip1), "workload-to-workload traffic while the daemon is down");
     assert.equal(await published(), "w1-ok", "published port while the daemon is down");
-    assert.ok(alive(pid), "the workload's process outlives the daemon");
+    assert.ok(processAlive(pid), "the workload's process outlives the daemon");
 
     await h.startDaemon();
     const ws = await listWorkloads(h);
     assert.deepEqual(ws.map((w) => [w.name, w.state]).sort(), [["w1", "running"], ["w2", "running"]]);
     assert.equal(ws.find((w) => w.name === "w1")!.pid, pid, "same process, not a restarted one");
-    assert.ok(alive(pid));
+    assert.ok(processAlive(pid));
     assert.equal(await linkIndex(h, w1.networks[0]!.hostIfname), vethIndex, "the endpoint was kept, not rebuilt");
     assert.equal(await published(), "w1-ok", "published port after the restart");
     assert.ok(await ping(h, "w2", ip1));
 
     // Re-adopted: the new daemon can stop the process the old one started.
     await h.pontonOk("stop", "w1", "-t", "2");
-    assert.ok(await eventually(async () => !alive(pid)), "the adopted process is stopped");
+    assert.ok(await eventually(async () => !processAlive(pid)), "the adopted process is stopped");
     assert.equal((await inspect(h, "w1")).state, "stopped");
     assert.equal(await published(), "", "nothing answers once stopped");
     await h.pontonOk("rm", "-f", "w1", "w2");

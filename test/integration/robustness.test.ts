@@ -6,7 +6,7 @@ import assert from "node:assert/strict";
 import { mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { Client } from "../../src/client/client";
-import { TestHost, curlFrom, eventually, sleep, UPLINK_HOST } from "./harness";
+import { TestHost, curlFrom, eventually, sleep, UPLINK_HOST, processAlive } from "./harness";
 
 interface WorkloadJson {
   name: string;
@@ -34,16 +34,6 @@ function workloadNamespaces(h: TestHost): string[] {
   return readdirSync("/run/netns")
     .filter((n) => n.startsWith(`${h.prefix}-`) && n !== h.hostNs && n !== h.outsideNs)
     .sort();
-}
-
-/** A process is alive when /proc/PID/stat exists and it is not a zombie. */
-function alive(pid: number): boolean {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
-    return stat.slice(stat.lastIndexOf(")") + 2)[0] !== "Z";
-  } catch {
-    return false;
-  }
 }
 
 async function hostLinks(h: TestHost): Promise<{ ifname: string; ifindex: number; master?: string; link_type?: string }[]> {
@@ -156,17 +146,17 @@ describe("reconcile repairs drift and removes only what it owns", () => {
     // A process that ignores SIGTERM keeps the removal waiting in its grace period: the crash lands there.
     await h.pontonOk("run", "--name", "half", "--network", "drift", "-p", "8090:80", "--", "sh", "-c", "trap '' TERM; while :; do sleep 1; done");
     const half = await inspect(h, "half");
-    assert.ok(half.pid && alive(half.pid));
+    assert.ok(half.pid && processAlive(half.pid));
     assert.notDeepEqual(await nftElements(h), before, "the published port is in the maps");
     const removal = h.ponton("rm", "half", "-t", "60");
     assert.ok(await eventually(async () => (await h.client.request<WorkloadJson>("GET", "/v1/workloads/half")).state === "removing"), "removal under way");
     await h.stopDaemon("SIGKILL");
     assert.notEqual((await removal).code, 0, "the client saw the daemon die");
-    assert.ok(alive(half.pid), "the crash left the process behind");
+    assert.ok(processAlive(half.pid), "the crash left the process behind");
     assert.ok(workloadNamespaces(h).includes(h.ns("half")));
 
     await h.startDaemon();
-    assert.equal(alive(half.pid), false, "the restarted daemon stopped the leftover process");
+    assert.equal(processAlive(half.pid), false, "the restarted daemon stopped the leftover process");
     assert.deepEqual((await listWorkloads(h)).map((w) => w.name).sort(), ["d1", "d2", "d3"]);
     assert.equal(workloadNamespaces(h).includes(h.ns("half")), false, "namespace removed");
     assert.ok(await eventually(async () => !(await hostLinks(h)).some((l) => l.ifname === half.networks[0]!.hostIfname)), "veth removed");
@@ -251,7 +241,7 @@ describe("kill -9 in the middle of operations", () => {
     const pids: number[] = [];
     for (const p of readdirSync("/proc").filter((d) => /^\d+$/.test(d))) {
       try {
-        if (readFileSync(`/proc/${p}/cmdline`, "utf8").split("\0").includes(root) && alive(Number(p))) pids.push(Number(p));
+        if (readFileSync(`/proc/${p}/cmdline`, "utf8").split("\0").includes(root) && processAlive(Number(p))) pids.push(Number(p));
       } catch {
         // gone meanwhile
       }
@@ -268,7 +258,7 @@ describe("kill -9 in the middle of operations", () => {
     for (const w of ws) {
       const addr = await h.inWorkload(w.name, "ip", ["-4", "-o", "addr", "show", "eth0"]);
       assert.match(addr.stdout, new RegExp(`inet ${w.networks[0]!.ip4!.replace(/\./g, "\\.")}/24`), `${w.name} has its address`);
-      assert.ok(w.pid && alive(w.pid), `${w.name}'s process runs`);
+      assert.ok(w.pid && processAlive(w.pid), `${w.name}'s process runs`);
     }
     assert.deepEqual(workloadProcesses(), ws.map((w) => w.pid!).sort(), "no process outside the listed workloads");
     const veths = (await hostLinks(h)).filter((l) => l.ifname.startsWith("pv-")).map((l) => l.ifname).sort();

@@ -5,7 +5,7 @@ import { after, before, describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
-import { TestHost, eventually } from "./harness";
+import { TestHost, eventually, processAlive } from "./harness";
 
 interface WorkloadJson {
   name: string;
@@ -14,21 +14,12 @@ interface WorkloadJson {
   networks: { network: string; hostIfname: string; ip4?: string }[];
 }
 
-function alive(pid: number): boolean {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
-    return stat.slice(stat.lastIndexOf(")") + 2)[0] !== "Z";
-  } catch {
-    return false;
-  }
-}
-
 /** Live processes whose command line holds `marker` as one argument. */
 function processesWith(marker: string): number[] {
   const pids: number[] = [];
   for (const p of readdirSync("/proc").filter((d) => /^\d+$/.test(d))) {
     try {
-      if (readFileSync(`/proc/${p}/cmdline`, "utf8").split("\0").includes(marker) && alive(Number(p))) pids.push(Number(p));
+      if (readFileSync(`/proc/${p}/cmdline`, "utf8").split("\0").includes(marker) && processAlive(Number(p))) pids.push(Number(p));
     } catch {
       // gone meanwhile
     }
