@@ -33,9 +33,13 @@ export function dnsViews(state: DesiredState, domain: string): Map<string, DnsRe
   // Services are reachable from every network, so every view names them.
   const serviceRecords: DnsRecord[] = (state.services ?? []).flatMap((svc) => {
     const fqdn = serviceFqdn(svc.name);
+    const srv: DnsRecord[] = svc.ports
+      .filter((p) => p.name)
+      .map((p) => ({ name: `_${p.name}._${p.protocol}.${fqdn}`, type: "SRV" as const, ttl: DNS_TTL, data: { priority: 0, weight: 100, port: p.port, target: fqdn } }));
     return [
       { name: fqdn, type: "A" as const, ttl: DNS_TTL, data: svc.vip },
       { name: reverseName(svc.vip), type: "PTR" as const, ttl: DNS_TTL, data: fqdn },
+      ...srv,
     ];
   });
   for (const view of views.values()) view.push(...serviceRecords);

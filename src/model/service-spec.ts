@@ -8,8 +8,8 @@ import type { Protocol } from "./types";
 
 export interface ServiceSpec {
   name: string;
-  /** "80", "80/udp", "80:8080/tcp" (port:targetPort), or objects. */
-  ports: (string | { port: number; targetPort?: number; protocol?: Protocol })[];
+  /** "80", "80/udp", "80:8080/tcp" (port:targetPort), "http=80/tcp" (named), or objects. */
+  ports: (string | { name?: string; port: number; targetPort?: number; protocol?: Protocol })[];
   /** A label map, or "k=v" strings. */
   selector: Record<string, string> | string[];
   vip?: string;
@@ -45,15 +45,29 @@ function protocolOf(text: string | undefined, spec: string): Protocol {
   return p;
 }
 
+const PORT_NAME = /^[a-z0-9]([-a-z0-9]{0,13}[a-z0-9])?$/;
+
+function portName(name: unknown): { name?: string } {
+  if (name === undefined || name === "") return {};
+  if (typeof name !== "string" || !PORT_NAME.test(name)) {
+    throw new EngineError("INVALID_PORT", `invalid port name '${String(name)}'`, { hint: "port names are lowercase letters, digits and '-', at most 15 (an IANA service name like http)" });
+  }
+  return { name };
+}
+
+/** "[NAME=]PORT[:TARGET][/PROTO]" or an object; NAME is what SRV records are published under. */
 export function parseServicePort(spec: ServiceSpec["ports"][number]): ServicePort {
   if (typeof spec === "object" && spec !== null) {
     const port = portNumber(spec.port, "service port");
-    return { port, targetPort: portNumber(spec.targetPort ?? port, "target port"), protocol: protocolOf(spec.protocol, String(spec.port)) };
+    return { ...portName(spec.name), port, targetPort: portNumber(spec.targetPort ?? port, "target port"), protocol: protocolOf(spec.protocol, String(spec.port)) };
   }
-  const [ports, proto] = String(spec).split("/");
+  const text = String(spec);
+  const eq = text.indexOf("=");
+  const named = eq >= 0 ? portName(text.slice(0, eq)) : {};
+  const [ports, proto] = text.slice(eq + 1).split("/");
   const [p, t] = ports!.split(":");
   const port = portNumber(p!, "service port");
-  return { port, targetPort: t === undefined ? port : portNumber(t, "target port"), protocol: protocolOf(proto, String(spec)) };
+  return { ...named, port, targetPort: t === undefined ? port : portNumber(t, "target port"), protocol: protocolOf(proto, text) };
 }
 
 function keyValues(v: Record<string, string | number> | string[] | undefined, what: string): Record<string, string> {

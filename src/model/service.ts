@@ -5,6 +5,8 @@ export const SCHEDULERS = ["rr", "wrr", "random", "sh", "dh", "lc", "wlc", "magl
 export type Scheduler = (typeof SCHEDULERS)[number];
 
 export interface ServicePort {
+  /** A port name (Kubernetes' ports[].name): published in DNS as _NAME._PROTO.<service> SRV. */
+  name?: string;
   port: number;
   /** Port on the endpoints (defaults to `port`). */
   targetPort: number;

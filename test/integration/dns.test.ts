@@ -103,7 +103,7 @@ describe("embedded DNS: services", () => {
   });
   after(() => h.tearDown());
 
-  test("a service name resolves from any network: full Kubernetes form, short form via the search list, PTR", async () => {
+  test("a service name resolves from any network: full Kubernetes form, short form via the search list, PTR, SRV for named ports", async () => {
     await h.pontonOk("service", "create", "web", "--port", "80/tcp", "--selector", "app=web", "--vip", "10.96.0.10");
     const dig = async (...args: string[]) => (await h.inWorkload("cl", "dig", ["+short", "+time=2", "+tries=1", ...args])).stdout.trim();
     assert.equal(await dig("web.default.svc.cluster.local"), "10.96.0.10");
@@ -111,6 +111,10 @@ describe("embedded DNS: services", () => {
     assert.equal(await dig("-x", "10.96.0.10"), "web.default.svc.cluster.local.");
     const getent = await h.inWorkload("cl", "getent", ["hosts", "web.default"]);
     assert.match(getent.stdout, /^10\.96\.0\.10\s/);
+    await h.pontonOk("service", "create", "api", "--port", "http=8080/tcp", "--port", "dns=53/udp", "--selector", "app=web", "--vip", "10.96.0.11");
+    assert.equal(await dig("SRV", "_http._tcp.api.default.svc.cluster.local"), "0 100 8080 api.default.svc.cluster.local.");
+    assert.equal(await dig("SRV", "_dns._udp.api.default.svc.cluster.local"), "0 100 53 api.default.svc.cluster.local.");
+    await h.pontonOk("service", "rm", "api");
     await h.pontonOk("service", "rm", "web");
     assert.match((await h.inWorkload("cl", "dig", ["+time=2", "+tries=1", "web.default.svc.cluster.local"])).stdout, /status: NXDOMAIN/);
   });

@@ -16,7 +16,7 @@ interface ServiceView {
 }
 
 const SPEC_OPTIONS = {
-  port: { type: "string" as const, multiple: true, description: "service port, PORT[:TARGET][/tcp|udp]", value: "PORT" },
+  port: { type: "string" as const, multiple: true, description: "service port, [NAME=]PORT[:TARGET][/tcp|udp] (a NAME publishes an SRV record)", value: "PORT" },
   selector: { type: "string" as const, multiple: true, description: "workloads with this label are endpoints", value: "K=V" },
   vip: { type: "string" as const, description: "virtual IP (default: next free in the service range)", value: "IP" },
   scheduler: { type: "string" as const, description: "rr|wrr|random|sh|dh|lc|wlc|maglev (default rr)", value: "NAME" },
