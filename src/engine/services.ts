@@ -136,7 +136,7 @@ function build(state: DesiredState, spec: ServiceSpec, base?: Service, holders =
 export function specOf(s: Service): ServiceSpec {
   return {
     name: s.name,
-    ports: s.ports.map((p) => `${p.port}:${p.targetPort}/${p.protocol}`),
+    ports: s.ports.map((p) => `${p.name ? `${p.name}=` : ""}${p.port}:${p.targetPort}/${p.protocol}`),
     publish: s.ports.filter((p) => p.hostPort !== undefined).map((p) => `${p.hostPort}:${p.port}/${p.protocol}`),
     selector: s.selector,
     vip: s.vip,
