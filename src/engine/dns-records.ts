@@ -27,6 +27,8 @@ export function dnsViews(state: DesiredState, domain: string): Map<string, DnsRe
     const view = views.get(a.networkId);
     if (!w || !view) continue;
     const fqdn = `${w.name.toLowerCase()}.${domain}`;
+    // Kubernetes pod records (a-b-c-d.<namespace>.pod.<cluster domain>), on the pod's own network.
+    if (a.ip4) view.push({ name: `${a.ip4.replace(/\./g, "-")}.${w.namespace ?? DEFAULT_NAMESPACE}.pod.${CLUSTER_DOMAIN}`, type: "A", ttl: DNS_TTL, data: a.ip4 });
     if (a.ip4) view.push({ name: fqdn, type: "A", ttl: DNS_TTL, data: a.ip4 }, { name: reverseName(a.ip4), type: "PTR", ttl: DNS_TTL, data: fqdn });
     if (a.ip6) view.push({ name: fqdn, type: "AAAA", ttl: DNS_TTL, data: a.ip6 }, { name: reverseName(a.ip6), type: "PTR", ttl: DNS_TTL, data: fqdn });
   }

@@ -36,6 +36,7 @@ describe("embedded DNS", () => {
     assert.equal(await short("a1", "AAAA", "b1.ponton.internal"), "fd00:40::3");
     assert.equal(await short("a1", "+search", "b1"), "172.40.0.3");
     assert.equal(await short("a1", "-x", "172.40.0.3"), "b1.ponton.internal.");
+    assert.equal(await short("a1", "172-40-0-3.default.pod.cluster.local"), "172.40.0.3");
     const getent = await h.inWorkload("a1", "getent", ["hosts", "b1"]);
     assert.match(getent.stdout, /^(172\.40\.0\.3|fd00:40::3)\s+b1\.ponton\.internal/);
   });
