@@ -65,6 +65,24 @@ export function routes(engine: Engine): Route[] {
       return engine.addFirewallRule(str(b, "rule"), typeof b.position === "number" ? b.position : undefined);
     }),
     r("DELETE", "/v1/firewall/rules/:id", 200, async ({ params }) => engine.removeFirewallRule(Number(params[0]))),
+    r("GET", "/v1/namespaces", 200, async () => engine.listNamespaces()),
+    r("POST", "/v1/namespaces", 201, async ({ body }) => {
+      const b = await body();
+      return engine.createNamespace(str(b, "name"), b.labels);
+    }),
+    r("POST", "/v1/namespaces/:name/labels", 200, async ({ params, body }) => engine.labelNamespace(params[0]!, labelEdits(await body()))),
+    r("POST", "/v1/workloads/:name/labels", 200, async ({ params, body }) => engine.labelWorkload(params[0]!, labelEdits(await body()))),
+    r("GET", "/v1/policies", 200, async () => engine.listPolicies()),
+    r("POST", "/v1/policies", 201, async ({ body }) => ({ applied: await engine.applyPolicies(str(await body(), "yaml")) })),
+    r("GET", "/v1/policies/explain", 200, async ({ query }) => engine.explainPolicy({ from: query.get("from") ?? "", to: query.get("to") ?? "", port: query.get("port") ?? "" })),
+    r("DELETE", "/v1/policies/:ns/:name", 200, async ({ params, query }) => engine.removePolicy(`${params[0]}/${params[1]}`, flag(query, "missingOk"))),
+    r("GET", "/v1/observe", 200, async ({ query }) =>
+      engine.observe(query.get("verdict") ?? undefined, {
+        ...(query.get("namespace") ? { namespace: query.get("namespace")! } : {}),
+        ...(query.get("workload") ? { workload: query.get("workload")! } : {}),
+        ...(query.get("port") ? { port: Number(query.get("port")) } : {}),
+      }),
+    ),
     r("POST", "/v1/reconcile", 200, async () => engine.reconcile()),
     r("GET", "/v1/dns/records", 200, async ({ query }) => engine.dnsRecords(query.get("network") ?? undefined)),
     r("GET", "/v1/dns/query", 200, async ({ query }) => engine.dnsQuery(query.get("name") ?? "", query.get("type") ?? "A", query.get("from") ?? "")),
@@ -80,6 +98,14 @@ export function routes(engine: Engine): Route[] {
     r("POST", "/v1/cni/:cmd", 0, async ({ params, req, res }) => cni(params[0]!, req, res)),
     r("GET", "/v1/workloads/:name/logs", 0, async ({ params, query, res }) => streamLogs(engine.logPath(params[0]!), flag(query, "follow"), res)),
   ];
+}
+
+/** {set: {k: v}, remove: [k]} */
+function labelEdits(b: Record<string, unknown>): { set?: Record<string, string>; remove?: string[] } {
+  const set = b.set ?? {};
+  const remove = b.remove ?? [];
+  if (typeof set !== "object" || Array.isArray(set) || !Array.isArray(remove)) throw new EngineError("INVALID_ARGUMENT", "label edits are {set: {key: value}, remove: [key]}");
+  return { set: set as Record<string, string>, remove: remove.map(String) };
 }
 
 /** Logs are plain text; with follow, new lines are sent as they are written until the client leaves. */

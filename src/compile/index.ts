@@ -3,3 +3,4 @@ export * from "./nft-plan";
 export * from "./nft-compile";
 export * from "./nft-render";
 export * from "./links";
+export { policyWorld, statePolicies } from "./policy/world";

@@ -25,6 +25,9 @@ import { ServiceMonitor } from "./services-monitor";
 import { serviceView } from "./service-views";
 import { createService, createServices, getService, removeService, serviceHostPortClash, updateService } from "./services";
 import { normalizePorts } from "./workload-spec";
+import { createNamespace, labelNamespace, labelWorkload, listNamespaces, type LabelEdits } from "./namespaces";
+import { applyPolicyText, explainPolicy, policyViews, removePolicy } from "./policies";
+import { checkVerdict, recentDrops, type DropFilter } from "./policy-drops";
 
 /**
  * A namespace someone else made (--netns, CNI) that vanished while we were down cannot be rebuilt:
@@ -242,6 +245,37 @@ export class Engine {
     });
   }
 
+  // Namespaces, labels, NetworkPolicies
+  createNamespace(name: string, labels: unknown) {
+    return this.change(async () => createNamespace(this.ctx, name, labels));
+  }
+  listNamespaces() {
+    return listNamespaces(this.ctx);
+  }
+  labelNamespace(name: string, edits: LabelEdits) {
+    return this.change(() => labelNamespace(this.ctx, name, edits));
+  }
+  labelWorkload(name: string, edits: LabelEdits) {
+    return this.change(async () => this.view(await labelWorkload(this.ctx, name, edits)));
+  }
+  applyPolicies(text: string) {
+    return this.change(() => applyPolicyText(this.ctx, text));
+  }
+  listPolicies() {
+    return policyViews(this.ctx);
+  }
+  removePolicy(ref: string, missingOk = false) {
+    return this.change(() => removePolicy(this.ctx, ref, missingOk));
+  }
+  explainPolicy(q: { from: string; to: string; port: string }) {
+    return explainPolicy(this.ctx, q);
+  }
+  /** Recent policy drops read from the kernel's drop sets (not a full flow log; see policy-drops.ts). */
+  observe(verdict: string | undefined, filter: DropFilter) {
+    checkVerdict(verdict);
+    return recentDrops(this.ctx, filter);
+  }
+
   reconcile() {
     return this.change(() => reconcile(this.ctx));
   }
@@ -264,6 +298,8 @@ export class Engine {
       workloads: this.ctx.store.workloads().length,
       services: this.ctx.store.services().length,
       nftHeals: this.ctx.nft.heals,
+      nftDiffFallbacks: this.ctx.nft.diffFallbacks,
+      policies: this.ctx.store.policies().length,
       dns: this.dns?.info(),
     };
   }

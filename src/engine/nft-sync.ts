@@ -8,6 +8,8 @@ export class NftSync {
   private committed: NftPlan | undefined;
   /** Times the table was found damaged and rebuilt (a metric). */
   heals = 0;
+  /** Times an incremental diff was refused and the whole table replaced instead (a metric; 0 when healthy). */
+  diffFallbacks = 0;
   private nextHealCheck = 0;
   /** Observed service facts (health, connection counts) the compile takes into account. */
   runtime: ServiceRuntime = EMPTY_RUNTIME;
@@ -39,6 +41,7 @@ export class NftSync {
           return;
         } catch {
           // The table drifted from what we committed (someone edited it): replace it whole.
+          this.diffFallbacks++;
         }
       }
     }

@@ -7,6 +7,8 @@ import type { EngineContext } from "./context";
 import { createNetwork, planNetwork, removeNetwork } from "./networks";
 import { removeWorkload, runWorkload } from "./workloads";
 import { createService, removeService, updateService } from "./services";
+import { putPolicies } from "./policies";
+import { now } from "./ids";
 import { normalizePorts, normalizeRoutes, normalizeRestart, normalizeAttachSpecs, type RunSpec } from "./workload-spec";
 
 export const PROJECT_LABEL = "ponton.project";
@@ -125,6 +127,12 @@ export async function projectUp(ctx: EngineContext, file: ProjectFile): Promise<
       undo.push(() => removeNetwork(ctx, d.name, { missingOk: true }));
       (changed.has(`network ${d.name}`) ? report.recreated : report.created).push(`network ${d.name}`);
     }
+    // Namespaces and policies before new workloads: a workload starts already policed.
+    for (const n of file.namespaces ?? []) {
+      const old = ctx.store.namespace(n.name);
+      ctx.store.putNamespace({ name: n.name, labels: n.labels, createdAt: old?.createdAt ?? now() });
+    }
+    await convergePolicies(ctx, file, report);
     for (const d of file.workloads) {
       if (ctx.store.workload(d.name)) {
         report.unchanged.push(`workload ${d.name}`);
@@ -180,7 +188,20 @@ export async function projectDown(ctx: EngineContext, project: string): Promise<
   }
   await convergeRules(ctx, project, []);
   await convergeServices(ctx, { project, networks: [], workloads: [], userRules: [] }, report);
+  await convergePolicies(ctx, { project, networks: [], workloads: [], userRules: [] }, report);
   return report;
+}
+
+/** The project's policies become exactly the declared ones, in one nft transaction. */
+async function convergePolicies(ctx: EngineContext, file: ProjectFile, report: ConvergeReport): Promise<void> {
+  const key = (p: { namespace: string; name: string }) => `${p.namespace}/${p.name}`;
+  const wanted = new Set((file.policies ?? []).map(key));
+  const mine = ctx.store.policies().filter((r) => r.project === file.project).map((r) => key(r.policy));
+  const gone = mine.filter((k) => !wanted.has(k));
+  if (gone.length === 0 && (file.policies ?? []).length === 0) return;
+  await putPolicies(ctx, file.policies ?? [], { project: file.project, remove: gone });
+  report.removed.push(...gone.map((k) => `policy ${k}`));
+  for (const k of wanted) (mine.includes(k) ? report.unchanged : report.created).push(`policy ${k}`);
 }
 
 /** Declared services are created or updated in place (their VIP stays); undeclared ones of the project go. */

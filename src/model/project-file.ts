@@ -1,5 +1,9 @@
 // Pure: a `ponton up` YAML document -> validated declarations. Nothing is applied if this throws.
-import { parse as parseYaml } from "yaml";
+import { parseAllDocuments } from "yaml";
+import { parsePolicy, PolicyError, type NetworkPolicy } from "../policy";
+import { normalizeDeclaredPorts } from "./declared-ports";
+import { validateNamespace } from "./namespaces";
+import { validateLabels } from "./names";
 import { normalizeServiceSpec, type ServiceSpec } from "./service-spec";
 import { EngineError } from "../errors";
 import { validateName } from "./names";
@@ -28,6 +32,10 @@ export interface DeclaredWorkload {
   labels?: Record<string, string>;
   restart?: "no" | "on-failure" | "always";
   routes?: { dst: string; via: string }[];
+  /** Policy namespace (default "default"). */
+  namespace?: string;
+  /** Declared container ports: `expose:`, or pod-spec style maps ({name, containerPort, protocol}) in `ports:`. */
+  exposes?: unknown[];
 }
 
 export interface ProjectFile {
@@ -37,10 +45,15 @@ export interface ProjectFile {
   userRules: string[];
   /** `services:` — same fields as `ponton service create` (see model/service-spec.ts). */
   services?: ServiceSpec[];
+  /** `namespaces: {x: {labels: {…}}}` */
+  namespaces?: { name: string; labels: Record<string, string> }[];
+  /** `policies:` (a list of NetworkPolicy objects) and/or NetworkPolicy documents beside the project document. */
+  policies?: NetworkPolicy[];
 }
 
 const NETWORK_KEYS = new Set(["subnet", "gateway", "ipv6", "subnet6", "gateway6", "internal", "icc", "masquerade", "routesTo", "labels"]);
-const WORKLOAD_KEYS = new Set(["networks", "command", "env", "ports", "allowFrom", "labels", "restart", "routes"]);
+const WORKLOAD_KEYS = new Set(["networks", "command", "env", "ports", "allowFrom", "labels", "restart", "routes", "namespace", "expose"]);
+const POLICY_KINDS = new Set(["NetworkPolicy", "NetworkPolicyList", "List"]);
 
 function fail(path: string, message: string): never {
   throw new EngineError("INVALID_YAML", `${path}: ${message}`);
@@ -80,15 +93,46 @@ function parseNetworksField(v: unknown, path: string): DeclaredWorkload["network
   });
 }
 
-export function parseProjectFile(text: string, defaultProject: string): ProjectFile {
-  let doc: unknown;
-  try {
-    doc = parseYaml(text);
-  } catch (e) {
-    throw new EngineError("INVALID_YAML", `not valid YAML: ${(e as Error).message}`);
+/** Kubernetes NetworkPolicy objects, validated as `ponton policy apply` does. */
+function parsePolicyList(raw: unknown[], path: string): NetworkPolicy[] {
+  const out: NetworkPolicy[] = [];
+  raw.forEach((v, i) => {
+    const m = v as Record<string, unknown> | null;
+    if (m && typeof m === "object" && (m.kind === "NetworkPolicyList" || m.kind === "List")) {
+      out.push(...parsePolicyList(Array.isArray(m.items) ? m.items : [], `${path}[${i}].items`));
+      return;
+    }
+    try {
+      out.push(parsePolicy(v));
+    } catch (e) {
+      if (e instanceof PolicyError) throw new EngineError("INVALID_YAML", `${path}[${i}]: ${e.message}`);
+      throw e;
+    }
+  });
+  return out;
+}
+
+/** One project document; NetworkPolicy documents (kind: NetworkPolicy or a List) may sit beside it. */
+function splitDocuments(text: string): { project: unknown; policies: unknown[] } {
+  const docs = parseAllDocuments(text);
+  let project: unknown;
+  const policies: unknown[] = [];
+  for (const d of docs) {
+    if (d.errors.length) throw new EngineError("INVALID_YAML", `not valid YAML: ${d.errors[0]!.message}`);
+    const v: unknown = d.toJS();
+    if (v === null || v === undefined) continue;
+    if (typeof v === "object" && !Array.isArray(v) && POLICY_KINDS.has(String((v as Record<string, unknown>).kind))) policies.push(v);
+    else if (project === undefined) project = v;
+    else throw new EngineError("INVALID_YAML", "a file holds one project document (other documents must be NetworkPolicies)");
   }
+  return { project, policies };
+}
+
+export function parseProjectFile(text: string, defaultProject: string): ProjectFile {
+  const split = splitDocuments(text);
+  const doc = split.project;
   const top = asMap(doc, "file");
-  checkKeys(top, new Set(["name", "networks", "workloads", "firewall", "services"]), "file");
+  checkKeys(top, new Set(["name", "networks", "workloads", "firewall", "services", "namespaces", "policies"]), "file");
   const project = validateName("project", top.name ?? defaultProject);
 
   const networks = Object.entries(asMap(top.networks, "networks")).map(([name, raw]) => {
@@ -108,8 +152,22 @@ export function parseProjectFile(text: string, defaultProject: string): ProjectF
     if (nets) w.networks = nets;
     if (command) w.command = command;
     if (m.env !== undefined) w.env = Object.fromEntries(Object.entries(asMap(m.env, `workloads.${name}.env`)).map(([k, v]) => [k, String(v)]));
-    const ports = stringList(m.ports, `workloads.${name}.ports`);
-    if (ports) w.ports = ports;
+    // Pod-spec style entries ({name, containerPort, protocol}) declare ports; strings publish them.
+    const rawPorts = Array.isArray(m.ports) ? m.ports : m.ports === undefined ? undefined : [m.ports];
+    const declared = (rawPorts ?? []).filter((p) => p && typeof p === "object");
+    const ports = stringList(rawPorts?.filter((p) => !(p && typeof p === "object")), `workloads.${name}.ports`);
+    // Declarations as before for files without pod-style entries (a changed text would recreate the workload).
+    if (ports && (ports.length > 0 || declared.length === 0)) w.ports = ports;
+    const exposes = [...(m.expose === undefined ? [] : Array.isArray(m.expose) ? m.expose : [m.expose]), ...declared];
+    if (exposes.length) {
+      try {
+        normalizeDeclaredPorts(exposes);
+      } catch (e) {
+        fail(`workloads.${name}.expose`, (e as Error).message);
+      }
+      w.exposes = exposes;
+    }
+    if (m.namespace !== undefined) w.namespace = validateNamespace(m.namespace);
     const allowFrom = stringList(m.allowFrom, `workloads.${name}.allowFrom`);
     if (allowFrom) w.allowFrom = allowFrom;
     if (m.labels !== undefined) w.labels = asMap(m.labels, `workloads.${name}.labels`) as Record<string, string>;
@@ -127,7 +185,22 @@ export function parseProjectFile(text: string, defaultProject: string): ProjectF
   const firewall = asMap(top.firewall, "firewall");
   checkKeys(firewall, new Set(["user"]), "firewall");
   const services = parseServices(top.services, project);
-  return { project, networks, workloads, userRules: stringList(firewall.user, "firewall.user") ?? [], ...(services.length ? { services } : {}) };
+  const namespaces = Object.entries(asMap(top.namespaces, "namespaces")).map(([name, raw]) => {
+    const m = asMap(raw, `namespaces.${name}`);
+    checkKeys(m, new Set(["labels"]), `namespaces.${name}`);
+    return { name: validateNamespace(name), labels: validateLabels(m.labels) };
+  });
+  if (top.policies !== undefined && !Array.isArray(top.policies)) fail("policies", "expected a list of NetworkPolicy objects");
+  const policies = [...parsePolicyList((top.policies as unknown[] | undefined) ?? [], "policies"), ...parsePolicyList(split.policies, "documents")];
+  return {
+    project,
+    networks,
+    workloads,
+    userRules: stringList(firewall.user, "firewall.user") ?? [],
+    ...(services.length ? { services } : {}),
+    ...(namespaces.length ? { namespaces } : {}),
+    ...(policies.length ? { policies } : {}),
+  };
 }
 
 const SERVICE_KEYS = new Set(["ports", "selector", "vip", "scheduler", "weights", "publish", "externalIps", "health", "healthIntervalMs", "healthRise", "healthFall", "affinity", "affinityTimeout"]);

@@ -47,6 +47,8 @@ export function execPlugin(h: TestHost, type: string, command: string, rt: Parti
       }
       resolve({ code: code ?? 1, stdout: out, json });
     });
+    // VERSION is answered without reading stdin: the plugin may exit first (EPIPE is not a failure).
+    child.stdin.on("error", () => undefined);
     child.stdin.end(stdin);
   });
 }

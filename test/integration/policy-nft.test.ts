@@ -148,6 +148,9 @@ function load(yaml: string) {
 }
 `;
   hostNft(["-f", "-"], `table inet ponton\ndelete table inet ponton\n${renderPolicyNft(plan)}${skeleton}`);
+  // Flows of the previous case must not ride on conntrack into this one (a reused UDP source
+  // port would be "established" and skip both the policy and the ct-mark record).
+  try { run("ip", ["netns", "exec", HOST, "conntrack", "-F"]); } catch { /* nothing to flush */ }
   return { policies, plan, explainer: createExplainer(world, policies) };
 }
 

@@ -7,10 +7,22 @@ import { policyWorld, statePolicies } from "./world";
 /** With no policy the plan is constant (empty maps, fixed chains): skip building the world. */
 const EMPTY: PolicyPlan = compilePolicies({ namespaces: [], workloads: [] }, []);
 
+/**
+ * Every sync compiles the whole state (service health ticks included): keep the last policy plan
+ * and reuse it while its inputs are the same text. Same input, same output, so this stays pure
+ * in effect; keeping the identity also lets the diff skip the policy maps at once.
+ */
+let last: { key: string; plan: PolicyPlan } | undefined;
+
 export function compilePolicyFragment(state: DesiredState): PolicyPlan {
   const policies = statePolicies(state);
   if (policies.length === 0) return EMPTY;
-  return compilePolicies(policyWorld(state), policies);
+  const world = policyWorld(state);
+  const key = JSON.stringify([world, policies]);
+  if (last?.key === key) return last.plan;
+  const plan = compilePolicies(world, policies);
+  last = { key, plan };
+  return plan;
 }
 
 export const EMPTY_POLICY_PLAN = EMPTY;

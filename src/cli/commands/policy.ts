@@ -1,0 +1,111 @@
+// ponton policy apply|ls|rm|explain: Kubernetes NetworkPolicy (networking.k8s.io/v1) YAML, unchanged.
+import { readFileSync } from "node:fs";
+import { EngineError } from "../../errors";
+import { OUTPUT_OPTION, type Command } from "../command";
+import { printTable, show } from "../output";
+
+interface PolicyView {
+  name: string;
+  namespace: string;
+  podSelector: { matchLabels: Record<string, string>; matchExpressions: { key: string; operator: string; values: string[] }[] };
+  policyTypes: string[];
+  ingressRules: number;
+  egressRules: number;
+  project?: string;
+}
+
+interface DirectionView {
+  isolated: boolean;
+  allowed: boolean;
+  allowedBy: { policy: string; direction: string; ruleIndex: number }[];
+  isolatedBy: string[];
+}
+
+interface ExplainView {
+  allowed: boolean;
+  from: { ip: string; workload?: string };
+  to: { ip: string; workload?: string };
+  egress: DirectionView;
+  ingress: DirectionView;
+  ids: { egress?: number; ingress?: number };
+}
+
+const selectorText = (s: PolicyView["podSelector"]) => {
+  const parts = [
+    ...Object.entries(s.matchLabels).map(([k, v]) => `${k}=${v}`),
+    ...s.matchExpressions.map((e) => `${e.key} ${e.operator}${e.values.length ? ` (${e.values.join(",")})` : ""}`),
+  ];
+  return parts.length ? parts.join(",") : "(all pods)";
+};
+
+function directionText(name: string, d: DirectionView, id: number | undefined): string {
+  const tag = id !== undefined ? ` [id ${id}]` : "";
+  if (!d.isolated) return `${name}: allowed (no policy isolates this workload)`;
+  if (d.allowed) return `${name}: allowed by ${d.allowedBy.map((r) => `${r.policy} ${r.direction}[${r.ruleIndex}]`).join(", ")}${tag}`;
+  return `${name}: DENIED — isolated by ${d.isolatedBy.join(", ")} and no rule admits it${tag}`;
+}
+
+export const policyCommands: Record<string, Command> = {
+  apply: {
+    usage: "ponton policy apply -f FILE",
+    summary: "Apply NetworkPolicy YAML (one or more documents, or a List); same-named policies are replaced. All or nothing.",
+    options: { filename: { type: "string", short: "f", description: "YAML file ('-' for stdin)", value: "FILE" }, ...OUTPUT_OPTION },
+    async run({ client, args, format }) {
+      const file = args.values.filename as string | undefined;
+      if (!file) throw new EngineError("INVALID_ARGUMENT", "give the file: ponton policy apply -f FILE");
+      let yaml: string;
+      try {
+        yaml = readFileSync(file === "-" ? 0 : file, "utf8");
+      } catch (e) {
+        throw new EngineError("NOT_FOUND", `cannot read ${file}: ${(e as NodeJS.ErrnoException).code}`);
+      }
+      const out = await client.request<{ applied: string[] }>("POST", "/v1/policies", { yaml });
+      show(format, out, (o) => o.applied.forEach((k) => console.log(`networkpolicy ${k} applied`)));
+    },
+  },
+  ls: {
+    usage: "ponton policy ls [-o json]",
+    summary: "List NetworkPolicies.",
+    options: { ...OUTPUT_OPTION },
+    async run({ client, format }) {
+      const rows = await client.request<PolicyView[]>("GET", "/v1/policies");
+      show(format, rows, (r) =>
+        printTable(["NAMESPACE", "NAME", "POD-SELECTOR", "TYPES", "RULES (IN/EG)", "PROJECT"], r.map((p) => [p.namespace, p.name, selectorText(p.podSelector), p.policyTypes.join(","), `${p.ingressRules}/${p.egressRules}`, p.project])),
+      );
+    },
+  },
+  rm: {
+    usage: "ponton policy rm NS/NAME... [-f]",
+    summary: "Remove NetworkPolicies (NAME alone means default/NAME).",
+    options: { force: { type: "boolean", short: "f", description: "no error if the policy does not exist" } },
+    async run({ client, args }) {
+      for (const ref of args.positionals) {
+        const [ns, name] = ref.includes("/") ? ref.split("/", 2) : ["default", ref];
+        await client.request("DELETE", `/v1/policies/${encodeURIComponent(ns!)}/${encodeURIComponent(name!)}${args.values.force ? "?missingOk=1" : ""}`);
+        console.log(`${ns}/${name}`);
+      }
+    },
+  },
+  explain: {
+    usage: "ponton policy explain --from NS/WORKLOAD|IP --to NS/WORKLOAD|IP --port 80/tcp",
+    summary: "Would a new connection be allowed? Names the policies and rules that decide, without sending a packet.",
+    options: {
+      from: { type: "string", description: "source: namespace/workload, workload, or IP", value: "REF" },
+      to: { type: "string", description: "destination: namespace/workload, workload, or IP", value: "REF" },
+      port: { type: "string", description: "destination port and protocol (default tcp)", value: "PORT[/PROTO]" },
+      ...OUTPUT_OPTION,
+    },
+    async run({ client, args, format }) {
+      const v = args.values;
+      if (!v.from || !v.to || !v.port) throw new EngineError("INVALID_ARGUMENT", "--from, --to and --port are required");
+      const q = new URLSearchParams({ from: String(v.from), to: String(v.to), port: String(v.port) });
+      const e = await client.request<ExplainView>("GET", `/v1/policies/explain?${q}`);
+      show(format, e, () => {
+        const who = (x: { ip: string; workload?: string }) => (x.workload ? `${x.workload} (${x.ip})` : x.ip);
+        console.log(`${e.allowed ? "ALLOWED" : "DENIED"}: ${who(e.from)} -> ${who(e.to)} ${v.port}`);
+        console.log(`  ${directionText("egress ", e.egress, e.ids.egress)}`);
+        console.log(`  ${directionText("ingress", e.ingress, e.ids.ingress)}`);
+      });
+    },
+  },
+};

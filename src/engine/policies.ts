@@ -1,0 +1,114 @@
+// Use cases on NetworkPolicies: apply (one or many, one nft transaction), list, remove, explain.
+import { EngineError } from "../errors";
+import { compileNft, policyWorld, statePolicies } from "../compile";
+import { describeDecision, explain, parsePolicies, ruleDecisionId, denyDecisionId, type NetworkPolicy, type Protocol } from "../policy";
+import type { DesiredState, PolicyRecord } from "../model/types";
+import { DEFAULT_NAMESPACE } from "../model/types";
+import type { EngineContext } from "./context";
+import { now } from "./ids";
+import { syncedPut } from "./namespaces";
+
+const keyOf = (p: NetworkPolicy) => `${p.namespace}/${p.name}`;
+
+/** Validate against the whole state (a compile that throws applies nothing). */
+function candidate(state: DesiredState, records: PolicyRecord[], removed: Set<string>): DesiredState {
+  const next = new Map((state.policies ?? []).filter((r) => !removed.has(keyOf(r.policy))).map((r) => [keyOf(r.policy), r]));
+  for (const r of records) next.set(keyOf(r.policy), r);
+  return { ...state, policies: [...next.values()] };
+}
+
+/**
+ * Store policies (replacing same-named ones) and remove `remove`, all in one nft transaction.
+ * A policy owned by another project (or by none, when a project applies) is not taken over.
+ */
+export async function putPolicies(ctx: EngineContext, policies: NetworkPolicy[], opts: { project?: string; remove?: string[] } = {}): Promise<string[]> {
+  const seen = new Set<string>();
+  for (const p of policies) {
+    if (seen.has(keyOf(p))) throw new EngineError("POLICY_INVALID", `policy ${keyOf(p)} is given twice`);
+    seen.add(keyOf(p));
+  }
+  const before = ctx.store.policies();
+  const existing = new Map(before.map((r) => [keyOf(r.policy), r]));
+  for (const p of policies) {
+    const old = existing.get(keyOf(p));
+    if (old && opts.project !== undefined && old.project !== opts.project) {
+      throw new EngineError("NAME_IN_USE", `policy ${keyOf(p)} exists outside project ${opts.project}`);
+    }
+  }
+  const records: PolicyRecord[] = policies.map((policy) => ({ policy, createdAt: existing.get(keyOf(policy))?.createdAt ?? now(), ...(opts.project ? { project: opts.project } : {}) }));
+  const removed = new Set(opts.remove ?? []);
+  compileNft(candidate(ctx.store.state(), records, removed));
+  await syncedPut(
+    ctx,
+    () => {
+      for (const k of removed) ctx.store.deletePolicy(k);
+      for (const r of records) ctx.store.putPolicy(r);
+    },
+    () => {
+      for (const r of ctx.store.policies()) ctx.store.deletePolicy(keyOf(r.policy));
+      for (const r of before) ctx.store.putPolicy(r);
+    },
+  );
+  return records.map((r) => keyOf(r.policy));
+}
+
+export function applyPolicyText(ctx: EngineContext, text: string): Promise<string[]> {
+  return putPolicies(ctx, parsePolicies(text));
+}
+
+/** "name" means default/name. */
+export function policyKey(ref: string): string {
+  return ref.includes("/") ? ref : `${DEFAULT_NAMESPACE}/${ref}`;
+}
+
+export async function removePolicy(ctx: EngineContext, ref: string, missingOk = false): Promise<void> {
+  const key = policyKey(ref);
+  if (!ctx.store.policies().some((r) => keyOf(r.policy) === key)) {
+    if (missingOk) return;
+    throw new EngineError("NOT_FOUND", `policy ${key} not found`, { hint: "list policies with 'ponton policy ls'" });
+  }
+  await putPolicies(ctx, [], { remove: [key] });
+}
+
+export function policyViews(ctx: EngineContext) {
+  return ctx.store.policies().map((r) => ({
+    name: r.policy.name,
+    namespace: r.policy.namespace,
+    podSelector: r.policy.podSelector,
+    policyTypes: r.policy.policyTypes,
+    ingressRules: r.policy.ingress.length,
+    egressRules: r.policy.egress.length,
+    ...(r.project ? { project: r.project } : {}),
+    createdAt: r.createdAt,
+    policy: r.policy,
+  }));
+}
+
+/** A bare workload name is looked up in the store; "ns/name" and IP addresses pass through. */
+function endpointRef(ctx: EngineContext, ref: string): string {
+  if (ref.includes("/") || ref.includes(":") || /^\d+\.\d+\.\d+\.\d+$/.test(ref)) return ref;
+  const w = ctx.store.workload(ref);
+  if (!w) throw new EngineError("WORKLOAD_NOT_FOUND", `workload ${ref} not found`);
+  return `${w.namespace ?? DEFAULT_NAMESPACE}/${w.name}`;
+}
+
+/** `port`: "80/tcp", "81/udp", "80" (TCP). */
+export function explainPolicy(ctx: EngineContext, q: { from: string; to: string; port: string }) {
+  const [portText, protoText] = String(q.port ?? "").split("/");
+  const port = Number(portText);
+  const protocol = (protoText ?? "tcp").toUpperCase() as Protocol;
+  if (!Number.isInteger(port) || port < 1 || port > 65535 || !["TCP", "UDP", "SCTP"].includes(protocol)) {
+    throw new EngineError("INVALID_ARGUMENT", `invalid port '${q.port}'`, { hint: "write PORT[/tcp|udp|sctp], e.g. 80/tcp" });
+  }
+  const state = ctx.store.state();
+  const result = explain(policyWorld(state), statePolicies(state), { from: endpointRef(ctx, q.from), to: endpointRef(ctx, q.to), port, protocol });
+  // The ids the kernel carries for this decision, so a probe's mark or a drop record can be matched.
+  const plan = ctx.nft.current?.policy;
+  const idOf = (dir: "ingress" | "egress") => {
+    const d = result[dir];
+    if (!plan || !d.isolated) return undefined;
+    return d.allowed ? ruleDecisionId(plan, d.allowedBy[0]!) : denyDecisionId(plan, dir, d.isolatedBy);
+  };
+  const ids = { egress: idOf("egress"), ingress: idOf("ingress") };
+  return { ...result, ids, decisions: Object.fromEntries(Object.entries(ids).filter(([, v]) => v !== undefined).map(([k, v]) => [k, plan && describeDecision(plan, v!)])) };
+}
