@@ -73,6 +73,10 @@ show ip netns exec demo-ns1 curl -s -m 2 http://172.20.0.1:8002/
 step "egress NAT: ns1 reaches the outside, which sees the host's uplink address"
 show ip netns exec demo-ns1 curl -s -m 2 http://198.51.100.2/
 
+step "why each packet went where it went: flow records from the kernel"
+show $P observe --last 12
+show $P flows status
+
 step "the pieces in the kernel"
 show ip -n $HOST -br link show type bridge
 show ip -n $HOST -br link show type veth

@@ -5,6 +5,8 @@ import { EngineError } from "../errors";
 import type { Engine, NetworkSpec, RunSpec } from "../engine";
 import { cniHandler } from "../cni/http";
 import type { ServiceSpec } from "../model/service-spec";
+import type { FlowQuery } from "../flows";
+import { DEFAULT_FLOW_LIMIT } from "../engine/flows";
 
 type Handler = (ctx: { req: IncomingMessage; res: ServerResponse; params: string[]; query: URLSearchParams; body: () => Promise<Record<string, unknown>> }) => Promise<unknown>;
 
@@ -76,13 +78,13 @@ export function routes(engine: Engine): Route[] {
     r("POST", "/v1/policies", 201, async ({ body }) => ({ applied: await engine.applyPolicies(str(await body(), "yaml")) })),
     r("GET", "/v1/policies/explain", 200, async ({ query }) => engine.explainPolicy({ from: query.get("from") ?? "", to: query.get("to") ?? "", port: query.get("port") ?? "" })),
     r("DELETE", "/v1/policies/:ns/:name", 200, async ({ params, query }) => engine.removePolicy(`${params[0]}/${params[1]}`, flag(query, "missingOk"))),
-    r("GET", "/v1/observe", 200, async ({ query }) =>
-      engine.observe(query.get("verdict") ?? undefined, {
-        ...(query.get("namespace") ? { namespace: query.get("namespace")! } : {}),
-        ...(query.get("workload") ? { workload: query.get("workload")! } : {}),
-        ...(query.get("port") ? { port: Number(query.get("port")) } : {}),
-      }),
-    ),
+    r("GET", "/v1/flows", 0, async ({ query, res }) => streamFlows(engine, flowQuery(query), flag(query, "follow"), Number(query.get("limit") ?? DEFAULT_FLOW_LIMIT), res)),
+    r("GET", "/v1/policies/log", 0, async ({ query, res }) => streamLogs(engine.policyLogPath(), flag(query, "follow"), res)),
+    r("GET", "/v1/flows/status", 200, async () => engine.flowStatus()),
+    r("GET", "/metrics", 0, async ({ res }) => {
+      res.writeHead(200, { "content-type": METRICS_CONTENT_TYPE });
+      res.end(engine.metrics());
+    }),
     r("POST", "/v1/reconcile", 200, async () => engine.reconcile()),
     r("GET", "/v1/dns/records", 200, async ({ query }) => engine.dnsRecords(query.get("network") ?? undefined)),
     r("GET", "/v1/dns/query", 200, async ({ query }) => engine.dnsQuery(query.get("name") ?? "", query.get("type") ?? "A", query.get("from") ?? "")),
@@ -106,6 +108,31 @@ function labelEdits(b: Record<string, unknown>): { set?: Record<string, string>;
   const remove = b.remove ?? [];
   if (typeof set !== "object" || Array.isArray(set) || !Array.isArray(remove)) throw new EngineError("INVALID_ARGUMENT", "label edits are {set: {key: value}, remove: [key]}");
   return { set: set as Record<string, string>, remove: remove.map(String) };
+}
+
+export const METRICS_CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8";
+
+const FLOW_QUERY_KEYS = ["verdict", "namespace", "workload", "port", "from", "to", "protocol", "policy", "since"] as const;
+
+function flowQuery(q: URLSearchParams): FlowQuery {
+  return Object.fromEntries(FLOW_QUERY_KEYS.filter((k) => q.get(k)).map((k) => [k, q.get(k)!]));
+}
+
+/**
+ * Without follow: a JSON array of the newest `limit` matching records. With follow: those as
+ * JSON lines, then each new matching record as it is recorded, until the client leaves.
+ */
+async function streamFlows(engine: Engine, q: FlowQuery, follow: boolean, limit: number, res: ServerResponse): Promise<void> {
+  const past = engine.observe(q, limit);
+  if (!follow) {
+    res.writeHead(200, { "content-type": "application/json" });
+    res.end(JSON.stringify(past));
+    return;
+  }
+  const stop = engine.followFlows(q, (r) => res.write(JSON.stringify(r) + "\n"));
+  res.writeHead(200, { "content-type": "application/x-ndjson" });
+  for (const r of past) res.write(JSON.stringify(r) + "\n");
+  res.on("close", stop);
 }
 
 /** Logs are plain text; with follow, new lines are sent as they are written until the client leaves. */

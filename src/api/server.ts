@@ -2,7 +2,7 @@ import { createServer, type Server } from "node:http";
 import type { Engine } from "../engine";
 import { EngineError } from "../errors";
 import { readJson, sendError, sendJson } from "./http-util";
-import { routes } from "./routes";
+import { METRICS_CONTENT_TYPE, routes } from "./routes";
 
 export function apiServer(engine: Engine): Server {
   const table = routes(engine);
@@ -19,4 +19,23 @@ export function apiServer(engine: Engine): Server {
       else res.end();
     }
   });
+}
+
+/** GET /metrics alone, over TCP, for a Prometheus scraper (the API socket stays root-only). */
+export async function metricsServer(engine: Engine, listen: string): Promise<Server> {
+  const m = /^(.*):(\d+)$/.exec(listen);
+  if (!m) throw new EngineError("INVALID_ARGUMENT", `--metrics-listen '${listen}' is not ADDR:PORT`);
+  const server = createServer((req, res) => {
+    if (req.method !== "GET" || new URL(req.url ?? "/", "http://ponton").pathname !== "/metrics") {
+      res.writeHead(404).end();
+      return;
+    }
+    res.writeHead(200, { "content-type": METRICS_CONTENT_TYPE });
+    res.end(engine.metrics());
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once("error", (e) => reject(new EngineError("INVALID_ARGUMENT", `--metrics-listen ${listen}: ${(e as NodeJS.ErrnoException).code}`)));
+    server.listen(Number(m[2]), m[1]!.replace(/^\[|\]$/g, ""), resolve);
+  });
+  return server;
 }

@@ -11,17 +11,17 @@ import { serviceCommands } from "./commands/service";
 import { workloadCommands } from "./commands/workload";
 import { labelCommand, namespaceCommands } from "./commands/namespace";
 import { policyCommands } from "./commands/policy";
-import { observeCommand } from "./commands/observe";
+import { flowsCommands, observeCommand } from "./commands/observe";
 
-const GROUPS: Record<string, Record<string, Command>> = { network: networkCommands, dns: dnsCommands, port: portCommands, firewall: firewallCommands, service: serviceCommands, namespace: namespaceCommands, policy: policyCommands };
+const GROUPS: Record<string, Record<string, Command>> = { network: networkCommands, dns: dnsCommands, port: portCommands, firewall: firewallCommands, service: serviceCommands, namespace: namespaceCommands, policy: policyCommands, flows: flowsCommands };
 const TOP: Record<string, Command> = { ...workloadCommands, ...topCommands, label: labelCommand, observe: observeCommand };
 
 const USAGE = `Usage: ponton [--socket PATH] COMMAND [options]
 
 Workloads:  run, ls, inspect, exec, logs, stop, start, rm, label
 Namespaces: namespace create|ls|label   (policy groupings with labels)
-Policies:   policy apply -f FILE|ls|rm|explain   (Kubernetes NetworkPolicy)
-Flows:      observe --verdict DROPPED   (recent policy drops, from the kernel's drop sets)
+Policies:   policy apply -f FILE|ls|rm|explain|log   (Kubernetes NetworkPolicy)
+Flows:      observe [--follow] [--verdict DROPPED] …, flows status   (from kernel NFLOG events)
 Networks:   network create|ls|inspect|rm|connect|disconnect
 Ports:      port ls
 DNS:        dns records [--network NET], dns query NAME --from WORKLOAD

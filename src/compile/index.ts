@@ -4,3 +4,4 @@ export * from "./nft-compile";
 export * from "./nft-render";
 export * from "./links";
 export { policyWorld, statePolicies } from "./policy/world";
+export * from "./flow-log";

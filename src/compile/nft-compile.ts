@@ -5,6 +5,15 @@ import { SET_DECLS, type NftPlan } from "./nft-plan";
 import { EMPTY_RUNTIME, type ServiceRuntime } from "../model/service";
 import { compileServices } from "./services/compile";
 import { compilePolicyFragment } from "./policy/fragment";
+import { flowRecordRules, loggedAllowIds, userRuleWithLog } from "./flow-log";
+import { statePolicies } from "./policy/world";
+
+export interface CompileOptions {
+  /** Log every new connection to NFLOG for the flow collector (drops are always logged). */
+  flowLog: boolean;
+}
+
+const DEFAULT_OPTIONS: CompileOptions = { flowLog: true };
 
 const q = (ifname: string) => `"${ifname}"`;
 
@@ -34,7 +43,7 @@ function publishElements(p: PortMapping, target: Attachment, family: 4 | 6): { s
   return { set: family === 4 ? "pub4" : "pub6", element: `${p.protocol} . ${p.hostPort} : ${value}` };
 }
 
-export function compileNft(state: DesiredState, runtime: ServiceRuntime = EMPTY_RUNTIME): NftPlan {
+export function compileNft(state: DesiredState, runtime: ServiceRuntime = EMPTY_RUNTIME, options: CompileOptions = DEFAULT_OPTIONS): NftPlan {
   const sets = new Map<string, Set<string>>(SET_DECLS.map((d) => [d.name, new Set<string>()]));
   const add = (name: string, element: string) => sets.get(name)!.add(element);
   const networks = new Map(state.networks.map((n) => [n.id, n]));
@@ -77,12 +86,15 @@ export function compileNft(state: DesiredState, runtime: ServiceRuntime = EMPTY_
   }
 
   const services = compileServices(state, runtime);
+  const policy = compilePolicyFragment(state);
+  for (const id of loggedAllowIds(policy, statePolicies(state))) add("flow_log_ids", id);
 
   return {
     sets: SET_DECLS.map((d) => ({ ...d, elements: [...sets.get(d.name)!].sort() })),
-    userRules: state.userRules.map((r) => r.rule),
+    userRules: state.userRules.flatMap((r) => userRuleWithLog(r.rule, r.id)),
     ...(services.length ? { services } : {}),
-    policy: compilePolicyFragment(state),
+    policy,
+    flowRecord: flowRecordRules(options.flowLog),
   };
 }
 

@@ -2,6 +2,7 @@
 // carry everything that grows with the workload (kube-proxy nftables-mode design).
 import type { NftChain, ServiceFragment, ServicePortEndpoints } from "./services/compile";
 import { POLICY_JUMP_RULE, type PolicyPlan } from "../policy";
+import { dropChain, logRule } from "./flow-log";
 
 export interface NftSet {
   name: string;
@@ -20,9 +21,12 @@ export interface NftPlan {
   services?: ServiceFragment[];
   /** NetworkPolicy maps and chains (src/policy): always present, empty maps when no policy exists. */
   policy: PolicyPlan;
+  /** Rules of `flow_record`: NFLOG of each new connection (empty when flow logging is off). */
+  flowRecord: string[];
 }
 
 export const USER_CHAIN = "user";
+export const FLOW_RECORD_CHAIN = "flow_record";
 export type { NftChain, ServiceFragment, ServicePortEndpoints };
 
 /** Set declarations, in render order. Changing one means a full reload, so keep it stable. */
@@ -48,6 +52,8 @@ export const SET_DECLS: ReadonlyArray<Omit<NftSet, "elements">> = [
   { name: "svc_ports", kind: "map", type: "inet_proto . inet_service : verdict" },
   { name: "svc_noep", kind: "set", type: "ipv4_addr . inet_proto . inet_service" },
   { name: "svc_noep_ports", kind: "set", type: "inet_proto . inet_service" },
+  // Decision ids of policy rules whose admitted connections are logged even with flow logging off.
+  { name: "flow_log_ids", kind: "set", type: "mark" },
 ];
 
 /**
@@ -55,10 +61,17 @@ export const SET_DECLS: ReadonlyArray<Omit<NftSet, "elements">> = [
  * whatever the number of networks, workloads and ports.
  */
 export const SKELETON_CHAINS = `
+  # Declared first (rules jump to them). Each drop logs its reason to NFLOG (rate-limited) for the flow collector.
+${dropChain("isolation")}
+${dropChain("iccOff")}
+${dropChain("internal")}
+${dropChain("notPublished")}
+${dropChain("allowFrom")}
+${dropChain("forgedLocalhost")}
   chain raw_prerouting {
     type filter hook prerouting priority raw; policy accept;
     # route_localnet is on for our bridges (127.0.0.1-published ports need it): refuse forged 127/8 there.
-    iifname @bridges ip daddr 127.0.0.0/8 drop
+    iifname @bridges ip daddr 127.0.0.0/8 goto drop_forged_localhost
   }
   chain mangle_prerouting {
     type filter hook prerouting priority mangle; policy accept;
@@ -67,7 +80,7 @@ export const SKELETON_CHAINS = `
   chain check_allow_from {
     ip saddr . meta l4proto . th dport @pub_allow4 return
     ip6 saddr . meta l4proto . th dport @pub_allow6 return
-    drop
+    goto drop_allow_from
   }
   chain nat_prerouting {
     type nat hook prerouting priority dstnat; policy accept;
@@ -95,6 +108,7 @@ export const SKELETON_CHAINS = `
     ct state new meta l4proto . th dport @svc_noep_ports fib daddr type local jump svc_reject
   }
   chain svc_reject {
+    ${logRule("noEndpoint")}
     meta l4proto tcp reject with tcp reset
     reject
   }
@@ -118,22 +132,28 @@ export const SKELETON_CHAINS = `
   }
   chain same_network {
     ct status dnat accept
-    iifname @icc_off_bridges drop
+    iifname @icc_off_bridges goto drop_icc_off
     accept
   }
   chain from_network {
     oifname @bridges jump between_networks
-    iifname @internal_bridges drop
+    iifname @internal_bridges goto drop_internal
   }
   chain between_networks {
     ct status dnat accept
     iifname . oifname @routed accept
-    drop
+    goto drop_isolation
   }
   chain to_network {
-    oifname @internal_bridges drop
+    oifname @internal_bridges goto drop_internal
     ct status dnat accept
-    drop
+    goto drop_not_published
+  }
+  chain flow_log {
+    # After every verdict of ours: what reaches it was let through.
+    type filter hook forward priority filter + 10; policy accept;
+    ct state new iifname @bridges jump flow_record
+    ct state new oifname @bridges iifname != @bridges jump flow_record
   }
   chain nat_postrouting {
     type nat hook postrouting priority srcnat; policy accept;

@@ -1,6 +1,6 @@
 // NftPlan -> `nft -f` text: a full atomic replace of our table, or an incremental element diff.
 import { NFT_TABLE_REF } from "./names";
-import { SET_DECLS, SKELETON_CHAINS, USER_CHAIN, type NftChain, type NftPlan, type NftSet, type ServiceFragment } from "./nft-plan";
+import { FLOW_RECORD_CHAIN, SET_DECLS, SKELETON_CHAINS, USER_CHAIN, type NftChain, type NftPlan, type NftSet, type ServiceFragment } from "./nft-plan";
 import type { NftNamedSet } from "./services/compile";
 import { EMPTY_POLICY_PLAN, renderPolicyDecls, samePolicySkeleton } from "./policy/fragment";
 import type { PolicyPlan } from "../policy";
@@ -9,10 +9,6 @@ function renderSetDecl(s: NftSet): string {
   const flags = s.flags?.length ? ` flags ${s.flags.join(", ")};` : "";
   const elements = s.elements.length ? ` elements = { ${s.elements.join(", ")} }` : "";
   return `  ${s.kind} ${s.name} { type ${s.type};${flags}${elements} }`;
-}
-
-function renderUserChain(rules: string[]): string {
-  return [`  chain ${USER_CHAIN} {`, ...rules.map((r) => `    ${r}`), "  }"].join("\n");
 }
 
 function renderChain(c: NftChain): string {
@@ -34,7 +30,8 @@ export function renderFull(plan: NftPlan): string {
     `delete table ${NFT_TABLE_REF}`,
     `table ${NFT_TABLE_REF} {`,
     ...withServiceElements(plan).map(renderSetDecl),
-    renderUserChain(plan.userRules),
+    renderChain({ name: USER_CHAIN, rules: plan.userRules }),
+    renderChain({ name: FLOW_RECORD_CHAIN, rules: plan.flowRecord }),
     ...(plan.services ?? []).flatMap((f) => f.sets ?? []).map((x) => `  set ${x.name} { ${x.decl} }`),
     ...(plan.services ?? []).flatMap((f) => f.chains).map(renderChain),
     renderPolicyDecls(plan.policy),
@@ -146,13 +143,16 @@ export function renderDiff(from: NftPlan, to: NftPlan): string | undefined {
     if (removed.length) lines.push(`delete element ${NFT_TABLE_REF} ${next.name} { ${removed.map((e) => elementKey(next, e)).join(", ")} }`);
     if (added.length) lines.push(`add element ${NFT_TABLE_REF} ${next.name} { ${added.join(", ")} }`);
   });
-  if (from.userRules.join("\n") !== to.userRules.join("\n")) {
-    lines.push(`flush chain ${NFT_TABLE_REF} ${USER_CHAIN}`);
-    for (const r of to.userRules) lines.push(`add rule ${NFT_TABLE_REF} ${USER_CHAIN} ${r}`);
-  }
+  lines.push(...refill(USER_CHAIN, from.userRules, to.userRules), ...refill(FLOW_RECORD_CHAIN, from.flowRecord, to.flowRecord));
   lines.push(...policyDiff(from.policy, to.policy));
   lines.push(...chains.after);
   return lines.length ? lines.join("\n") + "\n" : "";
+}
+
+/** A chain whose rules are data (user hook, flow record): flushed and refilled when they changed. */
+function refill(chain: string, from: string[], to: string[]): string[] {
+  if (from.join("\n") === to.join("\n")) return [];
+  return [`flush chain ${NFT_TABLE_REF} ${chain}`, ...to.map((r) => `add rule ${NFT_TABLE_REF} ${chain} ${r}`)];
 }
 
 /**
@@ -179,4 +179,4 @@ function policyDiff(from: PolicyPlan, to: PolicyPlan): string[] {
   return lines;
 }
 
-export const EMPTY_PLAN: NftPlan = { sets: SET_DECLS.map((d) => ({ ...d, elements: [] })), userRules: [], policy: EMPTY_POLICY_PLAN };
+export const EMPTY_PLAN: NftPlan = { sets: SET_DECLS.map((d) => ({ ...d, elements: [] })), userRules: [], policy: EMPTY_POLICY_PLAN, flowRecord: [] };

@@ -2,9 +2,9 @@
 import { existsSync, mkdirSync, unlinkSync } from "node:fs";
 import net from "node:net";
 import path from "node:path";
-import { apiServer } from "../api/server";
+import { apiServer, metricsServer } from "../api/server";
 import { Engine, defaultConfig } from "../engine";
-import { asEngineError, codeInfo } from "../errors";
+import { asEngineError, codeInfo, EngineError } from "../errors";
 import { parsePoolSpec } from "../ipam";
 import { parseArgs, helpText, type Options } from "../args/parse";
 import { socketFrom, stateDirFrom } from "../settings";
@@ -19,8 +19,18 @@ const OPTIONS: Options = {
   "dns-port": { type: "string", description: "port of the embedded DNS on gateway addresses (default 53; 0 turns it off)", value: "PORT" },
   "dns-domain": { type: "string", description: "search domain of workload names (default ponton.internal)", value: "DOMAIN" },
   ndots: { type: "string", description: "options ndots in workloads' resolv.conf (default 1)", value: "N" },
+  "flow-log": { type: "string", description: "record every new connection for `ponton observe` (on|off; default on; drops are always recorded)", value: "on|off" },
+  "flow-buffer": { type: "string", description: "flow records kept in memory (default 10000)", value: "N" },
+  "metrics-listen": { type: "string", description: "also serve GET /metrics over TCP here for Prometheus (e.g. 127.0.0.1:9469; default: only on the API socket)", value: "ADDR:PORT" },
   help: { type: "boolean", short: "h", description: "show this help" },
 };
+
+function flowOptions(log: string | undefined, buffer: string | undefined): { flowLog?: boolean; flowBuffer?: number } {
+  if (log !== undefined && log !== "on" && log !== "off") throw new EngineError("INVALID_ARGUMENT", `--flow-log is on or off, not '${log}'`);
+  const size = buffer === undefined ? undefined : Number(buffer);
+  if (size !== undefined && (!Number.isInteger(size) || size < 1 || size > 10_000_000)) throw new EngineError("INVALID_ARGUMENT", `--flow-buffer must be a whole number from 1 to 10000000, not '${buffer}'`);
+  return { ...(log ? { flowLog: log === "on" } : {}), ...(size ? { flowBuffer: size } : {}) };
+}
 
 /** Refuse to start twice on one socket; remove a stale socket file left by a crash. */
 async function claimSocket(socket: string): Promise<void> {
@@ -55,6 +65,7 @@ export async function main(argv: string[]): Promise<void> {
     ...(values["dns-port"] !== undefined ? { dnsPort: Number(values["dns-port"]) } : {}),
     ...(values["dns-domain"] ? { dnsDomain: String(values["dns-domain"]) } : {}),
     ...(values.ndots !== undefined ? { ndots: Number(values.ndots) } : {}),
+    ...flowOptions(values["flow-log"] as string | undefined, values["flow-buffer"] as string | undefined),
   });
   await claimSocket(socket);
   mkdirSync(path.dirname(socket), { recursive: true });
@@ -62,9 +73,11 @@ export async function main(argv: string[]): Promise<void> {
   const report = await engine.start();
   const server = apiServer(engine);
   await new Promise<void>((resolve) => server.listen(socket, resolve));
+  const metrics = values["metrics-listen"] ? await metricsServer(engine, String(values["metrics-listen"])) : undefined;
   console.log(`pontond: serving ${socket}, state in ${stateDir}; reconcile: ${JSON.stringify(report)}`);
   const shutdown = () => {
     server.close();
+    metrics?.close();
     engine.close();
     try {
       unlinkSync(socket);

@@ -20,6 +20,10 @@ export interface EngineConfig {
   dnsPort: number;
   /** `options ndots:N` in workloads' resolv.conf: low, since single-host names are short. */
   ndots: number;
+  /** Record every new connection and every logged drop (NFLOG via bin/ponton-nflog). */
+  flowLog: boolean;
+  /** Flow records kept in memory (a ring: the oldest go first). */
+  flowBuffer: number;
 }
 
 export function defaultConfig(stateDir: string, overrides: Partial<EngineConfig> = {}): EngineConfig {
@@ -35,6 +39,8 @@ export function defaultConfig(stateDir: string, overrides: Partial<EngineConfig>
     dnsDomain: "ponton.internal",
     dnsPort: 53,
     ndots: 1,
+    flowLog: true,
+    flowBuffer: 10_000,
     ...overrides,
   };
 }

@@ -27,7 +27,9 @@ import { createService, createServices, getService, removeService, serviceHostPo
 import { normalizePorts } from "./workload-spec";
 import { createNamespace, labelNamespace, labelWorkload, listNamespaces, type LabelEdits } from "./namespaces";
 import { applyPolicyText, explainPolicy, policyViews, removePolicy } from "./policies";
-import { checkVerdict, recentDrops, type DropFilter } from "./policy-drops";
+import { EngineFlows } from "./flows";
+import { policyLogFile } from "./policy-log";
+import type { FlowQuery, FlowRecord, Metric } from "../flows";
 
 /**
  * A namespace someone else made (--netns, CNI) that vanished while we were down cannot be rebuilt:
@@ -47,6 +49,7 @@ export class Engine {
   readonly services: ServiceMonitor;
   /** Embedded DNS (off when config.dnsPort is 0). */
   readonly dns: EngineDns | undefined;
+  readonly flows: EngineFlows;
 
   constructor(config: EngineConfig, exec: Executor = new ProcessExecutor()) {
     mkdirSync(config.stateDir, { recursive: true });
@@ -60,11 +63,15 @@ export class Engine {
     this.ctx = { config, store: new SqliteStore(storeFile(config)), exec, kernel, nft: new NftSync(kernel), supervisor };
     this.dns = config.dnsPort > 0 ? new EngineDns({ domain: config.dnsDomain, port: config.dnsPort, hostResolvConf: config.hostResolvConf }) : undefined;
     this.exits = new ExitHandler(this.ctx, (op) => void this.serial.run(op).catch(() => undefined));
+    this.ctx.nft.flowLog = config.flowLog;
+    this.flows = new EngineFlows(this.ctx);
     this.services = new ServiceMonitor(this.ctx, () => this.serial.run(() => this.ctx.nft.sync(this.ctx.store.state())));
   }
 
   /** Start-up: reconcile the kernel with the store, then watch our table for damage. */
   async start(): Promise<ReconcileReport> {
+    // Listening before the table is written: the first logged packet is not lost.
+    await this.flows.start();
     const report = await this.serial.run(async () => {
       ensureBuiltinNetworks(this.ctx);
       await dropVanishedNetnsWorkloads(this.ctx);
@@ -89,6 +96,7 @@ export class Engine {
   close(): void {
     if (this.healTimer) clearInterval(this.healTimer);
     this.services.stop();
+    this.flows.stop();
     this.ctx.supervisor.close();
     void this.dns?.close();
     this.ctx.store.close();
@@ -100,6 +108,7 @@ export class Engine {
       try {
         return await op();
       } finally {
+        this.flows.invalidate();
         await this.syncDns();
       }
     });
@@ -270,10 +279,29 @@ export class Engine {
   explainPolicy(q: { from: string; to: string; port: string }) {
     return explainPolicy(this.ctx, q);
   }
-  /** Recent policy drops read from the kernel's drop sets (not a full flow log; see policy-drops.ts). */
-  observe(verdict: string | undefined, filter: DropFilter) {
-    checkVerdict(verdict);
-    return recentDrops(this.ctx, filter);
+  // Flows
+  observe(q: FlowQuery, limit?: number): FlowRecord[] {
+    return this.flows.query(q, limit);
+  }
+  followFlows(q: FlowQuery, onRecord: (r: FlowRecord) => void): () => void {
+    return this.flows.follow(q, onRecord);
+  }
+  flowStatus() {
+    return this.flows.status();
+  }
+  policyLogPath(): string {
+    return policyLogFile(this.ctx);
+  }
+  metrics(): string {
+    const i = this.info();
+    const gauge = (name: string, help: string, value: number): Metric => ({ name, help, type: "gauge", samples: [{ value }] });
+    return this.flows.metrics([
+      gauge("ponton_networks", "Networks.", i.networks),
+      gauge("ponton_workloads", "Workloads.", i.workloads),
+      gauge("ponton_services", "Services.", i.services),
+      gauge("ponton_policies", "NetworkPolicies.", i.policies),
+      { name: "ponton_nft_heals_total", help: "Times our nftables table was found damaged and rebuilt.", type: "counter", samples: [{ value: i.nftHeals }] },
+    ]);
   }
 
   reconcile() {

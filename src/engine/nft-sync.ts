@@ -13,6 +13,8 @@ export class NftSync {
   private nextHealCheck = 0;
   /** Observed service facts (health, connection counts) the compile takes into account. */
   runtime: ServiceRuntime = EMPTY_RUNTIME;
+  /** Log every new connection for the flow collector (pontond --flow-log). */
+  flowLog = true;
   /** Called after each commit with the previous plan (services clean conntrack up from it). */
   onCommit: ((from: NftPlan | undefined, to: NftPlan) => void) | undefined;
 
@@ -30,7 +32,7 @@ export class NftSync {
 
   /** Incremental when possible: a few element lines in one transaction. */
   async sync(state: DesiredState): Promise<void> {
-    const plan = compileNft(state, this.runtime);
+    const plan = compileNft(state, this.runtime, { flowLog: this.flowLog });
     if (this.committed) {
       const diff = renderDiff(this.committed, plan);
       if (diff === "") return;
@@ -49,7 +51,7 @@ export class NftSync {
   }
 
   /** Replace the whole table atomically (start-up, reconcile, drift). */
-  async full(state: DesiredState, plan: NftPlan = compileNft(state, this.runtime)): Promise<void> {
+  async full(state: DesiredState, plan: NftPlan = compileNft(state, this.runtime, { flowLog: this.flowLog })): Promise<void> {
     const before = this.committed;
     this.committed = undefined;
     await this.kernel.nft(renderFull(plan));
@@ -72,6 +74,6 @@ export class NftSync {
 
   /** A user rule is checked against the real table before it is stored. */
   async check(state: DesiredState): Promise<void> {
-    await this.kernel.nftCheck(renderFull(compileNft(state, this.runtime)));
+    await this.kernel.nftCheck(renderFull(compileNft(state, this.runtime, { flowLog: this.flowLog })));
   }
 }

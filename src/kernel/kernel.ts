@@ -33,18 +33,6 @@ export class Kernel {
     await this.exec.run("nft", ["-c", "-f", "-"], script);
   }
 
-  /** The elements of one set of our table as `nft -j` gives them, and the set's timeout in seconds (none when missing). */
-  async setElements(set: string): Promise<{ timeout?: number; elems: unknown[] }> {
-    try {
-      const { stdout } = await this.exec.run("nft", ["-j", "list", "set", ...NFT_TABLE_REF.split(" "), set]);
-      const parsed = JSON.parse(stdout) as { nftables: { set?: { elem?: unknown[]; timeout?: number } }[] };
-      const s = parsed.nftables.find((o) => o.set)?.set;
-      return { ...(s?.timeout !== undefined ? { timeout: s.timeout } : {}), elems: s?.elem ?? [] };
-    } catch {
-      return { elems: [] };
-    }
-  }
-
   /** Rules in one chain of our table, or -1 when the chain (or the table) is gone. */
   async ruleCount(chain: string): Promise<number> {
     try {

@@ -2,7 +2,7 @@ import YAML from "yaml";
 import { parseCidr, cidrLast } from "./cidr";
 import { PolicyError, invalid } from "./errors";
 import { checkDnsLabel, checkDnsSubdomain, checkLabelKey, checkLabelValue, checkPortName } from "./k8s-names";
-import type { LabelRequirement, LabelSelector, NetworkPolicy, Peer, PolicyRule, PolicyType, PortSpec, Protocol } from "./types";
+import type { PolicyLog, LabelRequirement, LabelSelector, NetworkPolicy, Peer, PolicyRule, PolicyType, PortSpec, Protocol } from "./types";
 
 // Parses networking.k8s.io/v1 NetworkPolicy objects exactly as the API server validates and
 // defaults them. Unknown fields are rejected (kubectl's strict validation does the same):
@@ -197,7 +197,27 @@ export function parsePolicy(v: unknown): NetworkPolicy {
   if (policyTypes.length === 0) policyTypes = egress.length > 0 ? ["Ingress", "Egress"] : ["Ingress"];
   policyTypes.sort();
 
-  return { name, namespace, podSelector, policyTypes, ingress, egress };
+  const log = parseLogAnnotation(o.metadata.annotations, ingress.length, egress.length);
+  return { name, namespace, podSelector, policyTypes, ingress, egress, ...(log ? { log } : {}) };
+}
+
+export const LOG_ANNOTATION = "ponton.dev/log";
+
+/** `ponton.dev/log: "denied,ingress[0]"` — tokens none, denied, allowed, all, ingress[N], egress[N]. */
+function parseLogAnnotation(annotations: unknown, ingressRules: number, egressRules: number): PolicyLog | undefined {
+  if (!isObj(annotations) || absent(annotations[LOG_ANNOTATION])) return undefined;
+  const path = `metadata.annotations["${LOG_ANNOTATION}"]`;
+  const log: PolicyLog = { denied: false, allowed: false, rules: [] };
+  for (const token of expectString(annotations[LOG_ANNOTATION], path).split(",").map((t) => t.trim()).filter(Boolean)) {
+    const rule = /^(ingress|egress)\[(\d+)\]$/.exec(token);
+    if (token === "none") continue;
+    else if (token === "denied") log.denied = true;
+    else if (token === "allowed") log.allowed = true;
+    else if (token === "all") Object.assign(log, { denied: true, allowed: true });
+    else if (rule && Number(rule[2]) < (rule[1] === "ingress" ? ingressRules : egressRules)) log.rules.push(token);
+    else throw invalid(path, `"${token}" is not none, denied, allowed, all, or ingress[N]/egress[N] naming one of the policy's rules`);
+  }
+  return log;
 }
 
 /**

@@ -48,6 +48,18 @@ export interface NetworkPolicy {
   policyTypes: PolicyType[];
   ingress: PolicyRule[];
   egress: PolicyRule[];
+  /** From the `ponton.dev/log` annotation; absent = log denied traffic only. */
+  log?: PolicyLog;
+}
+
+/** What a policy's decisions write to the policy log (and, for allowed, to NFLOG when flow logging is off). */
+export interface PolicyLog {
+  /** Traffic dropped by the default deny this policy takes part in. */
+  denied: boolean;
+  /** Connections admitted by any of its rules. */
+  allowed: boolean;
+  /** Connections admitted by these rules only ("ingress[0]", "egress[1]"). */
+  rules: string[];
 }
 
 export interface WorldPort {

@@ -44,6 +44,8 @@ export class TestHost {
   readonly socket: string;
   readonly client: Client;
   private daemon: ChildProcess | undefined;
+  /** Extra pontond options for the next startDaemon(). */
+  daemonArgs: string[] = [];
   private readonly pids: number[] = [];
 
   constructor(name: string) {
@@ -90,7 +92,7 @@ export class TestHost {
     const out = openSync(log, "a");
     this.daemon = spawn(
       "nsenter",
-      [`--net=/run/netns/${this.hostNs}`, process.execPath, path.join(BIN, "pontond"), "--state-dir", this.stateDir, "--socket", this.socket, "--prefix", this.prefix, "--host-resolv-conf", path.join(this.dir, "resolv.conf")],
+      [`--net=/run/netns/${this.hostNs}`, process.execPath, path.join(BIN, "pontond"), "--state-dir", this.stateDir, "--socket", this.socket, "--prefix", this.prefix, "--host-resolv-conf", path.join(this.dir, "resolv.conf"), ...this.daemonArgs],
       { stdio: ["ignore", out, out] },
     );
     for (let i = 0; i < 200; i++) {

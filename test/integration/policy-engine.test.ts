@@ -169,12 +169,16 @@ describe("network policy through the engine", () => {
     await apply(c.yaml);
     const cell: Probe = { from: "ya", to: "xb", port: 80, proto: "TCP" };
     assert.equal((await probeAll([cell])).get(cell), false);
-    // The drop is in the kernel's recent-drops set, named by the policy that isolated xb.
-    const drops = JSON.parse(await h.pontonOk("observe", "--verdict", "DROPPED", "--workload", "xb", "--port", "80", "-o", "json")) as {
-      source: { workload?: string }; destination: { workload?: string; port: number }; protocol: string; direction?: string; policies: string[];
-    }[];
-    assert.ok(drops.some((d) => d.source.workload === "ya" && d.destination.workload === "xb" && d.protocol === "tcp" && d.direction === "ingress" && d.policies.join() === "x/deny-all"), JSON.stringify(drops));
-    assert.equal((await h.ponton("observe", "--verdict", "FORWARDED")).code, 2);
+    // The drop is a flow record from the kernel's log, named by the policy that isolated xb.
+    type Drop = { source: { workload?: string }; destination: { workload?: string; port: number }; protocol: string; direction?: string; policies: string[] };
+    let drops: Drop[] = [];
+    const seen = () => drops.some((d) => d.source.workload === "ya" && d.destination.workload === "xb" && d.protocol === "tcp" && d.direction === "ingress" && d.policies.join() === "x/deny-all");
+    await eventually(async () => {
+      drops = JSON.parse(await h.pontonOk("observe", "--verdict", "DROPPED", "--workload", "xb", "--port", "80", "-o", "json")) as Drop[];
+      return seen();
+    }, 5000);
+    assert.ok(seen(), JSON.stringify(drops));
+    assert.equal((await h.ponton("observe", "--verdict", "ALLOWED")).code, 2);
     await h.pontonOk("policy", "rm", "x/deny-all");
     assert.equal((await probeAll([cell])).get(cell), true);
     const bad = path.join(h.dir, "bad.yaml");

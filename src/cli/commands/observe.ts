@@ -1,45 +1,87 @@
-// ponton observe: recent policy drops, read from the kernel's drop sets and named by policy.
-// A first step, not hubble: no allowed flows, no --follow; see src/engine/policy-drops.ts.
-import { EngineError } from "../../errors";
+// ponton observe / ponton flows status: flow records from the kernel, like `hubble observe`.
+import { Transform } from "node:stream";
+import { flowLine, type FlowRecord } from "../../flows";
 import { OUTPUT_OPTION, type Command } from "../command";
 import { printTable, show } from "../output";
 
-interface DropView {
-  verdict: string;
-  lastSeenSecondsAgo?: number;
-  source: { ip: string; workload?: string; namespace?: string };
-  destination: { ip: string; port: number; workload?: string; namespace?: string };
-  protocol: string;
-  direction?: string;
-  id: number;
-  reason: string;
-  policies: string[];
+const FILTERS = ["verdict", "namespace", "workload", "port", "from", "to", "protocol", "policy", "since"] as const;
+
+/** NDJSON in, formatted lines out. */
+function formatter(): Transform {
+  let rest = "";
+  return new Transform({
+    transform(chunk: Buffer, _enc, done) {
+      const lines = (rest + chunk.toString()).split("\n");
+      rest = lines.pop() ?? "";
+      done(null, lines.filter(Boolean).map((l) => flowLine(JSON.parse(l) as FlowRecord) + "\n").join(""));
+    },
+  });
 }
 
-const who = (e: { ip: string; workload?: string; namespace?: string }) => (e.workload ? `${e.namespace}/${e.workload}` : e.ip);
-
 export const observeCommand: Command = {
-  usage: "ponton observe [--verdict DROPPED] [--namespace NS] [--workload NAME] [--port N] [-o json]",
-  summary: "Recent policy drops (last 120 s, one line per source/destination/protocol/port) with the policies that decided them.",
+  usage: "ponton observe [--follow] [--since 5m] [--verdict DROPPED] [--namespace NS] [--workload NAME] [--from REF] [--to REF] [--port N] [--protocol tcp] [--policy NS/NAME] [--last N] [-o json]",
+  summary: "Flow records read from the kernel: every new connection (FORWARDED) and every logged drop (DROPPED/REJECTED) with the rule or policy that decided.",
   options: {
-    verdict: { type: "string", description: "only DROPPED is recorded so far", value: "VERDICT" },
+    follow: { type: "boolean", short: "f", description: "keep printing new records" },
+    since: { type: "string", description: "only records newer than a duration (30s, 5m, 2h) or a time", value: "WHEN" },
+    verdict: { type: "string", description: "FORWARDED, DROPPED or REJECTED (comma-separated)", value: "VERDICT" },
     namespace: { type: "string", description: "either end in this namespace", value: "NS" },
     workload: { type: "string", description: "either end is this workload", value: "NAME" },
-    port: { type: "string", description: "destination port", value: "N" },
-    follow: { type: "boolean", short: "f", description: "not supported yet (needs the NFLOG collector)" },
+    from: { type: "string", description: "source: ns/workload, workload, IP or CIDR", value: "REF" },
+    to: { type: "string", description: "destination: ns/workload, workload, IP or CIDR", value: "REF" },
+    port: { type: "string", description: "either port", value: "N" },
+    protocol: { type: "string", description: "tcp, udp, sctp, icmp…", value: "PROTO" },
+    policy: { type: "string", description: "decided by this NetworkPolicy (NS/NAME or NAME)", value: "POLICY" },
+    last: { type: "string", description: "at most N past records (default 1000; 0: all kept)", value: "N" },
     ...OUTPUT_OPTION,
   },
   async run({ client, args, format }) {
     const v = args.values;
-    if (v.follow) throw new EngineError("UNSUPPORTED", "--follow needs the NFLOG/conntrack flow collector, not built yet");
     const q = new URLSearchParams();
-    for (const k of ["verdict", "namespace", "workload", "port"]) if (v[k] !== undefined) q.set(k, String(v[k]));
-    const rows = await client.request<DropView[]>("GET", `/v1/observe?${q}`);
-    show(format, rows, (r) =>
-      printTable(
-        ["AGO", "SOURCE", "DESTINATION", "PROTO", "VERDICT", "DIRECTION", "POLICIES"],
-        r.map((d) => [d.lastSeenSecondsAgo !== undefined ? `${d.lastSeenSecondsAgo}s` : "", who(d.source), `${who(d.destination)}:${d.destination.port}`, d.protocol, d.verdict, d.direction, d.policies.join(",") || `id ${d.id}`]),
-      ),
-    );
+    for (const k of FILTERS) if (v[k] !== undefined) q.set(k, String(v[k]));
+    if (v.last !== undefined) q.set("limit", String(v.last));
+    if (v.follow) {
+      q.set("follow", "1");
+      if (format === "json") return client.stream(`/v1/flows?${q}`, process.stdout);
+      const f = formatter();
+      f.pipe(process.stdout);
+      return client.stream(`/v1/flows?${q}`, f);
+    }
+    const rows = await client.request<FlowRecord[]>("GET", `/v1/flows?${q}`);
+    show(format, rows, (r) => r.forEach((x) => console.log(flowLine(x))));
+  },
+};
+
+interface StatusView {
+  allConnections: boolean;
+  policyLog: string;
+  running?: boolean;
+  flowsPerSecond?: number;
+  recorded?: number;
+  buffer?: { capacity: number; used: number; fill: number };
+  lostBatches?: number;
+  helperRestarts?: number;
+  lastError?: string;
+  counters?: { byVerdict: Record<string, number>; byReason: Record<string, number> };
+}
+
+export const flowsCommands: Record<string, Command> = {
+  status: {
+    usage: "ponton flows status [-o json]",
+    summary: "Flow collector state: flows/s, ring-buffer fill, records by verdict and drop reason.",
+    options: { ...OUTPUT_OPTION },
+    async run({ client, format }) {
+      const s = await client.request<StatusView>("GET", "/v1/flows/status");
+      show(format, s, () => {
+        console.log(`new connections: ${s.allConnections ? "every one" : "only those a policy's ponton.dev/log selects (pontond --flow-log off)"}; drops: always; policy log: ${s.policyLog}`);
+        const b = s.buffer!;
+        printTable(
+          ["COLLECTOR", "FLOWS/S", "RECORDED", "BUFFER", "LOST", "RESTARTS"],
+          [[s.running ? "running" : `down${s.lastError ? `: ${s.lastError}` : ""}`, s.flowsPerSecond!.toFixed(1), String(s.recorded), `${b.used}/${b.capacity} (${Math.round(b.fill * 100)}%)`, String(s.lostBatches), String(s.helperRestarts)]],
+        );
+        const counts = [...Object.entries(s.counters!.byVerdict), ...Object.entries(s.counters!.byReason).map(([k, n]) => [`  ${k}`, n] as const)];
+        if (counts.length) printTable(["VERDICT / DROP REASON", "COUNT"], counts.map(([k, n]) => [k, String(n)]));
+      });
+    },
   },
 };

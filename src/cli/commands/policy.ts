@@ -86,6 +86,14 @@ export const policyCommands: Record<string, Command> = {
       }
     },
   },
+  log: {
+    usage: "ponton policy log [-f]",
+    summary: "The policy log: traffic each policy's ponton.dev/log annotation selects (denied by default; allowed, all, ingress[N], none).",
+    options: { follow: { type: "boolean", short: "f", description: "keep printing new lines" } },
+    async run({ client, args }) {
+      await client.stream(`/v1/policies/log${args.values.follow ? "?follow=1" : ""}`, process.stdout);
+    },
+  },
   explain: {
     usage: "ponton policy explain --from NS/WORKLOAD|IP --to NS/WORKLOAD|IP --port 80/tcp",
     summary: "Would a new connection be allowed? Names the policies and rules that decide, without sending a packet.",

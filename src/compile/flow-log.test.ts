@@ -1,0 +1,51 @@
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { flowRecordRules, loggedAllowIds, userRuleWithLog } from "./flow-log";
+import { compilePolicies, parsePolicies, ruleDecisionId, type PolicyWorld } from "../policy";
+
+test("a dropping or rejecting user rule gets a logging copy before it, counters stripped", () => {
+  assert.deepEqual(userRuleWithLog("tcp dport 5678 reject", 3), ['tcp dport 5678 limit rate 1000/second burst 1000 packets log prefix "user-3 " group 2', "tcp dport 5678 reject"]);
+  assert.deepEqual(userRuleWithLog("ip saddr 10.0.0.0/8 counter drop", 4)[0], 'ip saddr 10.0.0.0/8 limit rate 1000/second burst 1000 packets log prefix "user-4 " group 2');
+  assert.equal(userRuleWithLog("tcp dport 1 reject with tcp reset comment \"no\"", 5).length, 2);
+  assert.equal(userRuleWithLog("meta l4proto icmp reject with icmp type admin-prohibited", 6).length, 2);
+});
+
+test("accepting or verdict-less user rules are left alone", () => {
+  assert.deepEqual(userRuleWithLog("tcp dport 22 accept", 1), ["tcp dport 22 accept"]);
+  assert.deepEqual(userRuleWithLog("counter", 1), ["counter"]);
+  assert.deepEqual(userRuleWithLog("ip saddr @dropped counter", 1), ["ip saddr @dropped counter"]);
+});
+
+test("flow logging off logs only connections whose decision id a policy asked for", () => {
+  assert.deepEqual(flowRecordRules(false).length, 1);
+  assert.match(flowRecordRules(false)[0]!, /^ct mark @flow_log_ids /);
+  assert.equal(flowRecordRules(true).length, 2);
+});
+
+test("loggedAllowIds: allowed = every rule of the policy; ingress[N] = that rule", () => {
+  const policies = parsePolicies(`apiVersion: networking.k8s.io/v1
+kind: NetworkPolicy
+metadata: {name: all-rules, namespace: x, annotations: {ponton.dev/log: allowed}}
+spec: {podSelector: {}, ingress: [{ports: [{port: 80}]}, {ports: [{port: 81}]}]}
+---
+apiVersion: networking.k8s.io/v1
+kind: NetworkPolicy
+metadata: {name: second-rule, namespace: x, annotations: {ponton.dev/log: "denied, ingress[1]"}}
+spec: {podSelector: {}, ingress: [{ports: [{port: 82}]}, {ports: [{port: 83}]}]}
+---
+apiVersion: networking.k8s.io/v1
+kind: NetworkPolicy
+metadata: {name: quiet, namespace: x}
+spec: {podSelector: {}, ingress: [{ports: [{port: 84}]}]}
+`);
+  const world: PolicyWorld = { namespaces: [{ name: "x", labels: {} }], workloads: [{ namespace: "x", name: "a", labels: {}, ips: ["10.0.0.2"], ports: [] }] };
+  const plan = compilePolicies(world, policies);
+  const id = (policy: string, ruleIndex: number) => String(ruleDecisionId(plan, { policy, direction: "ingress", ruleIndex }));
+  assert.deepEqual(loggedAllowIds(plan, policies).sort(), [id("x/all-rules", 0), id("x/all-rules", 1), id("x/second-rule", 1)].sort());
+  assert.deepEqual(policies[1]!.log, { denied: true, allowed: false, rules: ["ingress[1]"] });
+  assert.equal(policies[2]!.log, undefined);
+  assert.throws(() => parsePolicies(`apiVersion: networking.k8s.io/v1
+kind: NetworkPolicy
+metadata: {name: bad, annotations: {ponton.dev/log: "ingress[3]"}}
+spec: {podSelector: {}, ingress: [{}]}`), /ponton.dev\/log/);
+});

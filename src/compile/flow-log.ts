@@ -1,0 +1,84 @@
+// Where verdicts are logged to NFLOG, and under which prefix: the collector (src/flows) reads the
+// prefix back to name the reason. Pure text; the groups and prefixes are the contract.
+import { POLICY_LOG_PREFIX, type NetworkPolicy, type PolicyPlan } from "../policy";
+
+/** Dropped or rejected packets (every drop chain, rate-limited). The policy compiler uses it too. */
+export const DROP_LOG_GROUP = 2;
+/** First packet of every new forwarded connection to or from a workload. */
+export const FLOW_LOG_GROUP = 3;
+/** Per drop chain: a flood is logged at most this fast (the drops still happen, and are counted). */
+export const DROP_LOG_RATE = 1000;
+/** New connections logged per second at most (a connection flood must not exhaust the daemon). */
+export const FLOW_LOG_RATE = 20000;
+
+/** Reason of each engine drop chain, by NFLOG prefix (the policy chains log their own). */
+export const DROP_REASONS = {
+  isolation: { chain: "drop_isolation", prefix: "net-isolation ", verdict: "DROPPED", text: "isolation between networks (no --route-to between them)" },
+  iccOff: { chain: "drop_icc_off", prefix: "icc-off ", verdict: "DROPPED", text: "traffic between workloads of this network is off (--no-icc)" },
+  internal: { chain: "drop_internal", prefix: "net-internal ", verdict: "DROPPED", text: "internal network: no traffic in or out" },
+  notPublished: { chain: "drop_not_published", prefix: "not-published ", verdict: "DROPPED", text: "inbound to a workload on a port that is not published" },
+  allowFrom: { chain: "drop_allow_from", prefix: "allow-from ", verdict: "DROPPED", text: "source not in the published port's --allow-from list" },
+  forgedLocalhost: { chain: "drop_forged_localhost", prefix: "forged-localhost ", verdict: "DROPPED", text: "packet to 127.0.0.0/8 from a workload network (forged)" },
+  noEndpoint: { chain: "svc_reject", prefix: "svc-no-endpoint ", verdict: "REJECTED", text: "service has no ready endpoint" },
+} as const;
+
+export type DropReasonKey = keyof typeof DROP_REASONS;
+
+const limited = (prefix: string) => `limit rate ${DROP_LOG_RATE}/second burst ${DROP_LOG_RATE} packets log prefix "${prefix}" group ${DROP_LOG_GROUP}`;
+
+/** A chain that logs (within budget) and drops: its own rule, so a spent budget never skips the drop. */
+export function dropChain(key: Exclude<DropReasonKey, "noEndpoint">): string {
+  const r = DROP_REASONS[key];
+  return `  chain ${r.chain} {\n    ${limited(r.prefix)}\n    counter drop\n  }`;
+}
+
+export function logRule(key: DropReasonKey): string {
+  return limited(DROP_REASONS[key].prefix);
+}
+
+/**
+ * Rules of `flow_record` (jumped to for each new connection through a workload bridge): the
+ * first packet goes to NFLOG with the admitting policy rule's id. The kernel here has no
+ * conntrack glue for NFLOG, so the id (ct mark) is copied into the packet mark for the log
+ * statement and the mark is put back to 0 in the same rule; a packet that came with a mark of
+ * its own keeps it and is logged without the id.
+ */
+export function flowRecordRules(on: boolean): string[] {
+  const budget = `limit rate ${FLOW_LOG_RATE}/second burst ${FLOW_LOG_RATE} packets`;
+  const withId = `meta mark 0 ${budget} meta mark set ct mark log group ${FLOW_LOG_GROUP} meta mark set 0`;
+  // Off: only connections admitted by rules whose policy asks for it (ponton.dev/log).
+  if (!on) return [`ct mark @flow_log_ids ${withId}`];
+  return [`${withId} return`, `meta mark != 0 ${budget} log group ${FLOW_LOG_GROUP}`];
+}
+
+/** Ids of the allow decisions whose connections a policy's `ponton.dev/log` asks to log. */
+export function loggedAllowIds(plan: PolicyPlan, policies: readonly NetworkPolicy[]): string[] {
+  const logs = new Map(policies.map((p) => [`${p.namespace}/${p.name}`, p.log]));
+  return plan.ids.flatMap((e) => {
+    if (e.kind !== "allow") return [];
+    const log = logs.get(e.rule.policy);
+    return log && (log.allowed || log.rules.includes(`${e.rule.direction}[${e.rule.ruleIndex}]`)) ? [String(e.id)] : [];
+  });
+}
+
+/** NFLOG prefix of a user hook rule (the store's rule id). */
+export const userRulePrefix = (id: number) => `user-${id} `;
+
+// A rule's final verdict: drop, or reject with its options (and an optional trailing comment).
+const VERDICT = /\s(drop|reject(?:\s+with\s+[a-z0-9-]+(?:\s+(?:type\s+)?[a-z0-9-]+)?)?)(\s+comment\s+"[^"]*")?\s*$/;
+
+/**
+ * A user rule whose verdict drops or rejects is preceded by a copy that only logs (same match,
+ * counters stripped, rate-limited), so the user's own rule runs exactly as written.
+ */
+export function userRuleWithLog(rule: string, id: number): string[] {
+  const m = VERDICT.exec(rule);
+  if (!m) return [rule];
+  const match = rule.slice(0, m.index).replace(/\bcounter(\s+packets\s+\d+\s+bytes\s+\d+)?/g, "").trim();
+  return [`${match ? `${match} ` : ""}${limited(userRulePrefix(id))}`, rule];
+}
+
+export const POLICY_DROP_PREFIXES: Record<string, "ingress" | "egress"> = {
+  [POLICY_LOG_PREFIX.ingress]: "ingress",
+  [POLICY_LOG_PREFIX.egress]: "egress",
+};

@@ -1,0 +1,72 @@
+// Use cases on flow records: query, follow, status and the Prometheus metrics.
+import { FlowCollector, flowDirectory, flowFilter, labelledSamples, renderMetrics, type FlowQuery, type FlowRecord, type Metric } from "../flows";
+import type { EngineContext } from "./context";
+import { PolicyLogWriter, policyLogFile } from "./policy-log";
+
+export const DEFAULT_FLOW_LIMIT = 1000;
+
+/**
+ * The collector always runs: drops are always logged by the kernel. `--flow-log off` only stops
+ * the kernel from logging every new connection (those a policy's ponton.dev/log asks for still are).
+ */
+export class EngineFlows {
+  readonly collector: FlowCollector;
+  private readonly policyLog: PolicyLogWriter;
+
+  constructor(private readonly ctx: EngineContext) {
+    this.collector = new FlowCollector(ctx.config.flowBuffer, () => flowDirectory(ctx.store.state(), ctx.nft.current?.policy));
+    this.policyLog = new PolicyLogWriter(ctx);
+    this.policyLog.attach(this.collector.ring);
+  }
+
+  start(): Promise<void> {
+    return this.collector.start();
+  }
+
+  /** The state changed: names and policy log settings are read again. */
+  invalidate(): void {
+    this.collector.invalidate();
+    this.policyLog.invalidate();
+  }
+
+  stop(): void {
+    this.collector.stop();
+    this.policyLog.close();
+  }
+
+  /** The newest `limit` matching records, oldest first. */
+  query(q: FlowQuery, limit = DEFAULT_FLOW_LIMIT): FlowRecord[] {
+    const match = flowFilter(q);
+    const all = this.collector.ring.records().filter(match);
+    return limit > 0 ? all.slice(-limit) : all;
+  }
+
+  /** Matching records as they come, until the returned function is called. */
+  follow(q: FlowQuery, onRecord: (r: FlowRecord) => void): () => void {
+    const match = flowFilter({ ...q, since: undefined });
+    return this.collector.ring.subscribe((r) => {
+      if (match(r)) onRecord(r);
+    });
+  }
+
+  status() {
+    return { allConnections: this.ctx.config.flowLog, ...this.collector.info(), counters: this.collector.ring.counters, policyLog: policyLogFile(this.ctx) };
+  }
+
+  metrics(extra: Metric[]): string {
+    const { ring } = this.collector;
+    const info = this.collector.info();
+    const counter = (name: string, help: string, samples: Metric["samples"]): Metric => ({ name, help, type: "counter", samples });
+    const gauge = (name: string, help: string, value: number): Metric => ({ name, help, type: "gauge", samples: [{ value }] });
+    return renderMetrics([
+      ...extra,
+      counter("ponton_flows_total", "Flow records by verdict (new connections forwarded, packets dropped or rejected).", labelledSamples(ring.counters.byVerdict, ["verdict"])),
+      counter("ponton_drops_total", "Dropped or rejected packets logged, by reason.", labelledSamples(ring.counters.byReason, ["reason"])),
+      counter("ponton_namespace_flows_total", "Flow records by namespace (either end) and verdict.", labelledSamples(ring.counters.byNamespace, ["namespace", "verdict"])),
+      gauge("ponton_flow_buffer_capacity", "Flow records the ring buffer keeps.", info.buffer.capacity),
+      gauge("ponton_flow_buffer_used", "Flow records in the ring buffer.", info.buffer.used),
+      counter("ponton_flow_events_lost_total", "Kernel log batches lost because the collector read too slowly.", [{ value: info.lostBatches }]),
+      gauge("ponton_flow_collector_up", "1 when the NFLOG helper is running.", info.running ? 1 : 0),
+    ]);
+  }
+}

@@ -1,0 +1,15 @@
+// Pure: a flow record as one human line (ponton observe, the policy log), hubble-style.
+import type { FlowEndpoint, FlowRecord } from "./record";
+
+function endpointText(e: FlowEndpoint): string {
+  const addr = e.port !== undefined ? (e.ip.includes(":") ? `[${e.ip}]:${e.port}` : `${e.ip}:${e.port}`) : e.ip;
+  if (e.workload) return `${e.namespace}/${e.workload} (${addr})`;
+  return e.service ? `service ${e.service} (${addr})` : addr;
+}
+
+/** Time, source -> destination, protocol and flags, verdict, why. */
+export function flowLine(r: FlowRecord): string {
+  const what = [r.protocol, ...(r.tcpFlags ?? []), ...(r.icmp ? [`type ${r.icmp.type} code ${r.icmp.code}`] : [])].join(" ");
+  const verdict = r.dropReason ? `${r.verdict} (${r.dropReason})` : r.verdict;
+  return `${r.time.slice(0, 23).replace("T", " ")}  ${endpointText(r.source)} -> ${endpointText(r.destination)}  ${what}  ${verdict}  ${r.summary}`;
+}

@@ -1,0 +1,164 @@
+// Pure: one NFLOG event (from bin/ponton-nflog) + what the daemon knows -> a flow record that
+// says who talked to whom and why the packet went where it went.
+import { DROP_LOG_GROUP, DROP_REASONS, FLOW_LOG_GROUP, POLICY_DROP_PREFIXES, userRulePrefix } from "../compile/flow-log";
+import { describeDecision, type PolicyPlan, type RuleRef } from "../policy";
+import { DEFAULT_NAMESPACE, type DesiredState } from "../model/types";
+import { decodePacket, PROTOCOL_NAMES } from "./packet";
+
+/** A line of ponton-nflog. */
+export interface NflogEvent {
+  /** NFLOG group. */
+  g: number;
+  /** Unix time, seconds. */
+  t: number;
+  /** Packet mark: a policy decision id (drops, and new flows where the ct mark was copied in). */
+  m: number;
+  in?: string;
+  out?: string;
+  /** Log prefix: names the drop chain. */
+  p?: string;
+  /** Packet bytes, hex. */
+  x?: string;
+}
+
+export type Verdict = "FORWARDED" | "DROPPED" | "REJECTED";
+
+export type DropReason = "POLICY_DENIED" | "NETWORK_ISOLATION" | "ICC_OFF" | "INTERNAL_NETWORK" | "NOT_PUBLISHED" | "ALLOW_FROM" | "FORGED_LOCALHOST" | "NO_ENDPOINT" | "USER_RULE" | "UNKNOWN";
+
+export interface FlowEndpoint {
+  ip: string;
+  port?: number;
+  workload?: string;
+  namespace?: string;
+  labels?: Record<string, string>;
+  network?: string;
+  /** The destination is a service VIP. */
+  service?: string;
+}
+
+export interface FlowRecord {
+  /** Sequence number in this daemon's buffer (for --since and follow). */
+  seq: number;
+  time: string;
+  verdict: Verdict;
+  ipVersion: 4 | 6;
+  protocol: string;
+  source: FlowEndpoint;
+  destination: FlowEndpoint;
+  tcpFlags?: string[];
+  icmp?: { type: number; code: number };
+  interfaces: { in?: string; out?: string };
+  /** The policy direction that decided (ingress: the destination's policies; egress: the source's). */
+  direction?: "ingress" | "egress";
+  dropReason?: DropReason;
+  /** Why, in words: the deciding policy rule, the default deny and who isolates, or the engine rule. */
+  summary: string;
+  /** Policies that decided (allowed by, or isolated by). */
+  policies: string[];
+  /** The decision id the kernel carried (ct mark / meta mark), when there was one. */
+  decisionId?: number;
+  userRule?: { id: number; rule: string };
+  /** For an allowed connection: the policy rule that admitted it. */
+  rule?: RuleRef;
+}
+
+/** What a record is resolved against: built from one state and the plan committed with it. */
+export interface FlowDirectory {
+  byIp: Map<string, FlowEndpoint>;
+  vips: Map<string, string>;
+  bridges: Map<string, string>;
+  userRules: Map<string, { id: number; rule: string }>;
+  policy: PolicyPlan | undefined;
+}
+
+export function flowDirectory(state: DesiredState, policy: PolicyPlan | undefined): FlowDirectory {
+  const networks = new Map(state.networks.map((n) => [n.id, n]));
+  const workloads = new Map(state.workloads.map((w) => [w.id, w]));
+  const byIp = new Map<string, FlowEndpoint>();
+  for (const a of state.attachments) {
+    const w = workloads.get(a.workloadId);
+    if (!w) continue;
+    const info = { workload: w.name, namespace: w.namespace ?? DEFAULT_NAMESPACE, labels: w.labels, network: networks.get(a.networkId)?.name ?? "" };
+    if (a.ip4) byIp.set(a.ip4, { ip: a.ip4, ...info });
+    if (a.ip6) byIp.set(a.ip6, { ip: a.ip6, ...info });
+  }
+  return {
+    byIp,
+    vips: new Map((state.services ?? []).flatMap((s) => (s.vip ? [[s.vip, s.name] as [string, string]] : []))),
+    bridges: new Map(state.networks.filter((n) => n.driver === "bridge").map((n) => [n.bridge, n.name])),
+    userRules: new Map(state.userRules.map((r) => [userRulePrefix(r.id), { id: r.id, rule: r.rule }])),
+    policy,
+  };
+}
+
+const ENGINE_REASONS: Record<string, { reason: DropReason; verdict: Verdict; text: string }> = Object.fromEntries(
+  Object.entries({
+    isolation: "NETWORK_ISOLATION",
+    iccOff: "ICC_OFF",
+    internal: "INTERNAL_NETWORK",
+    notPublished: "NOT_PUBLISHED",
+    allowFrom: "ALLOW_FROM",
+    forgedLocalhost: "FORGED_LOCALHOST",
+    noEndpoint: "NO_ENDPOINT",
+  } satisfies Record<keyof typeof DROP_REASONS, DropReason>).map(([k, reason]) => {
+    const r = DROP_REASONS[k as keyof typeof DROP_REASONS];
+    return [r.prefix, { reason, verdict: r.verdict, text: r.text }];
+  }),
+);
+
+type Decision = Pick<FlowRecord, "verdict" | "direction" | "dropReason" | "summary" | "policies" | "decisionId" | "userRule" | "rule">;
+
+/** The verdict and its reason, from the group, prefix and mark. */
+function decide(e: NflogEvent, dir: FlowDirectory): Decision {
+  const entry = e.m && dir.policy ? describeDecision(dir.policy, e.m) : undefined;
+  if (e.g === FLOW_LOG_GROUP) {
+    if (entry?.kind === "allow") {
+      const r = entry.rule;
+      return { verdict: "FORWARDED", direction: r.direction, summary: `allowed by ${r.policy} ${r.direction}[${r.ruleIndex}]`, policies: [r.policy], decisionId: e.m, rule: r };
+    }
+    return { verdict: "FORWARDED", summary: e.m ? `allowed (decision ${e.m} is not in the current policies)` : "allowed: no policy selects either end", policies: [] };
+  }
+  const prefix = e.p ?? "";
+  const policyDirection = POLICY_DROP_PREFIXES[prefix];
+  if (policyDirection) {
+    const isolatedBy = entry?.kind === "deny" ? entry.policies : [];
+    const summary = isolatedBy.length ? `default deny (${policyDirection}): isolated by ${isolatedBy.join(", ")} and no rule admits it` : `policy drop (decision ${e.m} is not in the current policies)`;
+    return { verdict: "DROPPED", direction: policyDirection, dropReason: "POLICY_DENIED", summary, policies: isolatedBy, decisionId: e.m };
+  }
+  const engine = ENGINE_REASONS[prefix];
+  if (engine) return { verdict: engine.verdict, dropReason: engine.reason, summary: engine.text, policies: [] };
+  const user = dir.userRules.get(prefix);
+  if (user) {
+    const verdict: Verdict = /\breject\b/.test(user.rule) ? "REJECTED" : "DROPPED";
+    return { verdict, dropReason: "USER_RULE", summary: `user hook rule ${user.id}: ${user.rule}`, policies: [], userRule: user };
+  }
+  return { verdict: "DROPPED", dropReason: "UNKNOWN", summary: `logged with prefix '${prefix.trim()}' (rule no longer present)`, policies: [] };
+}
+
+export function isFlowGroup(g: number): boolean {
+  return g === FLOW_LOG_GROUP || g === DROP_LOG_GROUP;
+}
+
+/** undefined when the payload is not an IP packet we can read. */
+export function toFlowRecord(e: NflogEvent, dir: FlowDirectory, seq: number): FlowRecord | undefined {
+  const h = e.x ? decodePacket(Buffer.from(e.x, "hex")) : undefined;
+  if (!h) return undefined;
+  const end = (ip: string, port: number | undefined): FlowEndpoint => {
+    const known = dir.byIp.get(ip);
+    const service = dir.vips.get(ip);
+    return { ...(known ?? { ip }), ...(port !== undefined ? { port } : {}), ...(service ? { service } : {}) };
+  };
+  const interfaces = { ...(e.in ? { in: dir.bridges.get(e.in) ? `${e.in} (${dir.bridges.get(e.in)})` : e.in } : {}), ...(e.out ? { out: dir.bridges.get(e.out) ? `${e.out} (${dir.bridges.get(e.out)})` : e.out } : {}) };
+  return {
+    seq,
+    time: new Date(e.t * 1000).toISOString(),
+    ipVersion: h.ipVersion,
+    protocol: PROTOCOL_NAMES[h.protocol] ?? String(h.protocol),
+    source: end(h.src, h.sport),
+    destination: end(h.dst, h.dport),
+    ...(h.tcpFlags ? { tcpFlags: h.tcpFlags } : {}),
+    ...(h.icmp ? { icmp: h.icmp } : {}),
+    interfaces,
+    ...decide(e, dir),
+  };
+}
