@@ -7,7 +7,7 @@ export class Client {
 
   constructor(readonly socketPath: string) {}
 
-  request<T>(method: string, path: string, body?: unknown): Promise<T> {
+  request<T>(method: string, path: string, body?: unknown, retried = false): Promise<T> {
     return new Promise((resolve, reject) => {
       const payload = body === undefined ? undefined : JSON.stringify(body);
       const req = http.request(
@@ -31,7 +31,10 @@ export class Client {
         },
       );
       req.on("error", (e: NodeJS.ErrnoException) => {
-        if (e.code === "ENOENT" || e.code === "ECONNREFUSED") {
+        // The daemon closed an idle keep-alive socket just as we reused it: a GET is safe to resend.
+        if (method === "GET" && !retried && req.reusedSocket && (e.code === "ECONNRESET" || e.code === "EPIPE")) {
+          this.request<T>(method, path, body, true).then(resolve, reject);
+        } else if (e.code === "ENOENT" || e.code === "ECONNREFUSED") {
           reject(new EngineError("DAEMON_UNAVAILABLE", `cannot reach pontond at ${this.socketPath}: ${e.code}`));
         } else reject(new EngineError("INTERNAL", e.message));
       });

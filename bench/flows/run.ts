@@ -1,0 +1,87 @@
+// Cost of flow logging on the new-connection rate, in one run, in a throwaway host namespace:
+// wrk with `Connection: close` from one workload to another (a NetworkPolicy admits it, so each
+// record carries the admitting rule's id), pontond with `--flow-log on` and `--flow-log off`,
+// alternated (A B A B …) because the machine is shared; medians and their ratio.
+// Run: npx tsc -p tsconfig.json && node dist/bench/flows/run.js [--quick]
+import { writeFileSync } from "node:fs";
+import path from "node:path";
+import { TestHost } from "../../test/integration/harness";
+import { summarize } from "../lib/stats";
+
+const quick = process.argv.includes("--quick");
+const SECONDS = quick ? 2 : 4;
+const ROUNDS = quick ? 2 : 4;
+const SERVER = `require("http").createServer((q,s)=>s.end("ok\\n")).listen(80)`;
+const POLICY = `apiVersion: networking.k8s.io/v1
+kind: NetworkPolicy
+metadata: {name: web-from-client, namespace: default}
+spec:
+  podSelector: {matchLabels: {app: web}}
+  ingress: [{from: [{podSelector: {matchLabels: {app: client}}}], ports: [{port: 80}]}]
+`;
+
+interface Status {
+  recorded: number;
+  lostBatches: number;
+}
+
+async function wrk(h: TestHost, addr: string): Promise<number> {
+  const r = await h.inWorkload("cli", "wrk", ["-t1", "-c10", `-d${SECONDS}s`, "-H", "Connection: close", `http://${addr}/`], 60_000);
+  return Number(/Requests\/sec:\s+([\d.]+)/.exec(r.stdout)?.[1] ?? 0);
+}
+
+async function restart(h: TestHost, flowLog: "on" | "off"): Promise<void> {
+  await h.stopDaemon();
+  h.daemonArgs = ["--flow-log", flowLog];
+  await h.startDaemon();
+}
+
+async function main(): Promise<void> {
+  const h = await new TestHost("bf").setUp();
+  try {
+    await h.pontonOk("network", "create", "bench", "--subnet", "10.77.0.0/24");
+    const web = JSON.parse(await h.pontonOk("run", "--name", "web", "--network", "bench", "--label", "app=web", "-o", "json", "--", process.execPath, "-e", SERVER)) as { networks: { ip4: string }[] };
+    await h.pontonOk("run", "--name", "cli", "--network", "bench", "--label", "app=client");
+    const file = path.join(h.dir, "policy.yaml");
+    writeFileSync(file, POLICY);
+    await h.pontonOk("policy", "apply", "-f", file);
+    const addr = web.networks[0]!.ip4;
+    await new Promise((r) => setTimeout(r, 500));
+
+    const rates: Record<"on" | "off", number[]> = { on: [], off: [] };
+    const records: number[] = [];
+    let lost = 0;
+    for (let round = 0; round < ROUNDS; round++) {
+      for (const mode of ["on", "off"] as const) {
+        await restart(h, mode);
+        await h.inHost("conntrack", ["-F"]);
+        await wrk(h, addr); // warm-up
+        const before = await h.client.request<Status>("GET", "/v1/flows/status");
+        const rps = await wrk(h, addr);
+        const after = await h.client.request<Status>("GET", "/v1/flows/status");
+        rates[mode].push(rps);
+        if (mode === "on") records.push((after.recorded - before.recorded) / SECONDS);
+        lost += after.lostBatches - before.lostBatches;
+        console.log(JSON.stringify({ round, flowLog: mode, connPerSec: Math.round(rps), recordsPerSec: Math.round((after.recorded - before.recorded) / SECONDS) }));
+      }
+    }
+    const on = summarize(rates.on).p50;
+    const off = summarize(rates.off).p50;
+    const result = {
+      date: new Date().toISOString(),
+      seconds: SECONDS,
+      rounds: ROUNDS,
+      connPerSecFlowLogOff: Math.round(off),
+      connPerSecFlowLogOn: Math.round(on),
+      ratioOnOverOff: Math.round((on / off) * 1000) / 1000,
+      recordsPerSecWhileOn: Math.round(summarize(records).p50),
+      lostBatches: lost,
+    };
+    console.log(JSON.stringify(result, null, 2));
+    writeFileSync(path.join(__dirname, "..", "..", "..", "bench", "flows", "last-run.json"), JSON.stringify(result, null, 2) + "\n");
+  } finally {
+    await h.tearDown();
+  }
+}
+
+void main();
