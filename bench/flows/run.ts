@@ -42,6 +42,9 @@ async function main(): Promise<void> {
     await h.pontonOk("network", "create", "bench", "--subnet", "10.77.0.0/24");
     const web = JSON.parse(await h.pontonOk("run", "--name", "web", "--network", "bench", "--label", "app=web", "-o", "json", "--", process.execPath, "-e", SERVER)) as { networks: { ip4: string }[] };
     await h.pontonOk("run", "--name", "cli", "--network", "bench", "--label", "app=client");
+    // Tens of thousands of short connections per run: without reuse the client runs out of
+    // ephemeral ports held in TIME_WAIT and the rate collapses (a bench artefact, not the engine).
+    await h.inWorkload("cli", "sysctl", ["-qw", "net.ipv4.tcp_tw_reuse=1", "net.ipv4.ip_local_port_range=1024 65535"]);
     const file = path.join(h.dir, "policy.yaml");
     writeFileSync(file, POLICY);
     await h.pontonOk("policy", "apply", "-f", file);
