@@ -1,16 +1,18 @@
 // Pure: desired state -> the DNS records each network's workloads see (one view per network).
 import type { DnsRecord } from "../dns";
 import { reverseName } from "../dns";
-import type { DesiredState } from "../model/types";
+import { serviceNamespace } from "../model/service";
+import { DEFAULT_NAMESPACE, type DesiredState } from "../model/types";
 
 export const DNS_TTL = 5;
 export const CLUSTER_DOMAIN = "cluster.local";
-/** Namespaces (issue 5) do not exist yet: every service lives in "default". */
-export const DEFAULT_NAMESPACE = "default";
 
-/** resolv.conf search list: workload names first, then services as Kubernetes pods see them. */
-export function searchDomains(workloadDomain: string): string[] {
-  return [workloadDomain, `${DEFAULT_NAMESPACE}.svc.${CLUSTER_DOMAIN}`, `svc.${CLUSTER_DOMAIN}`, CLUSTER_DOMAIN];
+/**
+ * resolv.conf search list: workload names first, then services as a Kubernetes pod of that
+ * namespace sees them (`web` is web in its own namespace, `web.x` is web in namespace x).
+ */
+export function searchDomains(workloadDomain: string, namespace: string = DEFAULT_NAMESPACE): string[] {
+  return [workloadDomain, `${namespace}.svc.${CLUSTER_DOMAIN}`, `svc.${CLUSTER_DOMAIN}`, CLUSTER_DOMAIN];
 }
 
 /** Kubernetes DNS spec names of a service: <service>.<namespace>.svc.<cluster domain>. */
@@ -34,7 +36,7 @@ export function dnsViews(state: DesiredState, domain: string): Map<string, DnsRe
   }
   // Services are reachable from every network, so every view names them.
   const serviceRecords: DnsRecord[] = (state.services ?? []).flatMap((svc) => {
-    const fqdn = serviceFqdn(svc.name);
+    const fqdn = serviceFqdn(svc.name, serviceNamespace(svc));
     const srv: DnsRecord[] = svc.ports
       .filter((p) => p.name)
       .map((p) => ({ name: `_${p.name}._${p.protocol}.${fqdn}`, type: "SRV" as const, ttl: DNS_TTL, data: { priority: 0, weight: 100, port: p.port, target: fqdn } }));

@@ -21,6 +21,7 @@ import { connectWorkload, disconnectWorkload, finishRemoval, getWorkload, remove
 import type { AttachSpec, RunSpec } from "./workload-spec";
 import { networksById } from "./endpoints";
 import type { ServiceSpec } from "../model/service-spec";
+import { serviceNamespace } from "../model/service";
 import { ServiceMonitor } from "./services-monitor";
 import { serviceView } from "./service-views";
 import { createService, createServices, getService, removeService, serviceHostPortClash, updateService } from "./services";
@@ -175,29 +176,35 @@ export class Engine {
     return out;
   }
 
-  // Services
+  // Services (namespace: default "default")
   createService(spec: ServiceSpec) {
-    return this.change(async () => this.serviceView((await createService(this.ctx, spec)).name));
+    return this.change(async () => {
+      const s = await createService(this.ctx, spec);
+      return this.serviceView(s.name, s.namespace);
+    });
   }
   createServices(specs: ServiceSpec[]) {
-    return this.change(async () => (await createServices(this.ctx, specs)).map((s) => ({ name: s.name, vip: s.vip })));
+    return this.change(async () => (await createServices(this.ctx, specs)).map((s) => ({ name: s.name, namespace: s.namespace, vip: s.vip })));
   }
-  updateService(name: string, changes: Partial<ServiceSpec>) {
-    return this.change(async () => this.serviceView((await updateService(this.ctx, name, changes)).name));
+  updateService(name: string, changes: Partial<ServiceSpec>, namespace?: string) {
+    return this.change(async () => {
+      const s = await updateService(this.ctx, name, changes, namespace);
+      return this.serviceView(s.name, s.namespace);
+    });
   }
-  removeService(name: string, missingOk = false) {
-    return this.change(() => removeService(this.ctx, name, missingOk));
+  removeService(name: string, missingOk = false, namespace?: string) {
+    return this.change(() => removeService(this.ctx, name, missingOk, namespace));
   }
-  listServices() {
+  listServices(namespace?: string) {
     const state = this.ctx.store.state();
-    return (state.services ?? []).map((s) => serviceView(state, s, this.services));
+    return (state.services ?? []).filter((s) => namespace === undefined || serviceNamespace(s) === namespace).map((s) => serviceView(state, s, this.services));
   }
-  async inspectService(name: string) {
+  async inspectService(name: string, namespace?: string) {
     await this.services.settled();
-    return this.serviceView(name);
+    return this.serviceView(name, namespace);
   }
-  private serviceView(name: string) {
-    return serviceView(this.ctx.store.state(), getService(this.ctx, name), this.services);
+  private serviceView(name: string, namespace?: string) {
+    return serviceView(this.ctx.store.state(), getService(this.ctx, name, namespace), this.services);
   }
   list() {
     const networks = networksById(this.ctx);

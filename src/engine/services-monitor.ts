@@ -2,8 +2,8 @@
 // and, for lc/wlc, live connection counts from conntrack. It also removes the conntrack entries of
 // endpoints that left a service, right after the commit that stopped sending them new flows.
 import type { NftPlan, ServicePortEndpoints } from "../compile";
-import { indexEndpoints } from "../compile/services/endpoints";
-import { selectorMatches, type ServiceRuntime } from "../model/service";
+import { indexEndpoints, selects } from "../compile/services/endpoints";
+import type { ServiceRuntime } from "../model/service";
 import { connectionsByEndpoint, deleteFlows } from "./conntrack";
 import type { EngineContext } from "./context";
 import { HealthState, probe } from "./health";
@@ -106,7 +106,7 @@ export class ServiceMonitor {
       const check = s.health!;
       const port = (s.ports.find((p) => p.protocol === "tcp") ?? s.ports[0]!).targetPort;
       for (const c of index.candidates) {
-        if (!selectorMatches(s.selector, c.labels)) continue;
+        if (!selects(s, c)) continue;
         const key = `${s.id}/${c.workloadId}`;
         seen.add(key);
         let entry = this.health.get(key);

@@ -4,12 +4,13 @@ import { EngineError } from "../errors";
 import { networkOfAddress } from "../compile";
 import { cidrContains, formatIp, parseCidr, parseIp, lastAddress } from "../model/ip";
 import { portsCollide } from "../model/ports";
-import type { Service } from "../model/service";
+import { serviceNamespace, serviceRef, type Service } from "../model/service";
 import { normalizeServiceSpec, type ServiceSpec } from "../model/service-spec";
 import type { DesiredState, PortMapping } from "../model/types";
 import type { EngineContext } from "./context";
 import { newId, now } from "./ids";
 import { asKernelError } from "./networks";
+import { validateNamespace } from "../model/namespaces";
 
 /** Where VIPs come from (kube's default service CIDR is in 10.96.0.0/12). */
 export const serviceRange = () => process.env.PONTON_SERVICE_RANGE ?? "10.96.0.0/16";
@@ -78,7 +79,7 @@ function checkAgainst(state: DesiredState, holders: Holders, s: Service, vipGive
     throw new EngineError("ADDRESS_OUT_OF_SUBNET", `VIP ${s.vip} is outside the service range ${serviceRange()}`, { hint: "pick a VIP inside the range, or omit --vip" });
   }
   const holder = other(holders.vipHolder(s.vip));
-  if (holder) throw new EngineError("ADDRESS_IN_USE", `VIP ${s.vip} is already used by service ${holder.name}`);
+  if (holder) throw new EngineError("ADDRESS_IN_USE", `VIP ${s.vip} is already used by service ${serviceRef(holder)}`);
   for (const ip of [s.vip, ...s.externalIps]) {
     const n = networkOfAddress(state, ip);
     if (n) throw new EngineError("ADDRESS_IN_USE", `${ip} is inside network ${n.name}'s subnet`, { hint: "VIPs and external IPs must not belong to a network" });
@@ -86,7 +87,7 @@ function checkAgainst(state: DesiredState, holders: Holders, s: Service, vipGive
   for (const ip of s.externalIps) {
     for (const p of s.ports) {
       const o = other(holders.addrPorts.get(`${ip}/${p.protocol}/${p.port}`));
-      if (o) throw new EngineError("PORT_IN_USE", `external IP ${ip} already serves ${p.port}/${p.protocol} for service ${o.name}`);
+      if (o) throw new EngineError("PORT_IN_USE", `external IP ${ip} already serves ${p.port}/${p.protocol} for service ${serviceRef(o)}`);
     }
   }
   for (const p of s.ports) {
@@ -95,7 +96,7 @@ function checkAgainst(state: DesiredState, holders: Holders, s: Service, vipGive
     const w = state.workloads.find((x) => x.ports.some((t) => portsCollide(mine, t)));
     if (w) throw new EngineError("PORT_IN_USE", `host port ${p.hostPort}/${p.protocol} is already published by workload ${w.name}`);
     const o = other(holders.hostPorts.get(`${p.protocol}/${p.hostPort}`));
-    if (o) throw new EngineError("PORT_IN_USE", `host port ${p.hostPort}/${p.protocol} is already published by service ${o.name}`);
+    if (o) throw new EngineError("PORT_IN_USE", `host port ${p.hostPort}/${p.protocol} is already published by service ${serviceRef(o)}`);
   }
 }
 
@@ -105,7 +106,7 @@ export function serviceHostPortClash(state: DesiredState, ports: PortMapping[]):
     for (const p of s.ports) {
       if (p.hostPort === undefined) continue;
       const mine: PortMapping = { hostPort: p.hostPort, containerPort: p.port, protocol: p.protocol, allowFrom: [] };
-      if (ports.some((t) => portsCollide(mine, t))) return `host port ${p.hostPort}/${p.protocol} is already published by service ${s.name}`;
+      if (ports.some((t) => portsCollide(mine, t))) return `host port ${p.hostPort}/${p.protocol} is already published by service ${serviceRef(s)}`;
     }
   }
   return undefined;
@@ -117,6 +118,7 @@ function build(state: DesiredState, spec: ServiceSpec, base?: Service, holders =
   const s: Service = {
     id: base?.id ?? newId(),
     name: n.name,
+    namespace: n.namespace,
     vip,
     ports: n.ports,
     selector: n.selector,
@@ -136,6 +138,7 @@ function build(state: DesiredState, spec: ServiceSpec, base?: Service, holders =
 export function specOf(s: Service): ServiceSpec {
   return {
     name: s.name,
+    namespace: serviceNamespace(s),
     ports: s.ports.map((p) => `${p.name ? `${p.name}=` : ""}${p.port}:${p.targetPort}/${p.protocol}`),
     publish: s.ports.filter((p) => p.hostPort !== undefined).map((p) => `${p.hostPort}:${p.port}/${p.protocol}`),
     selector: s.selector,
@@ -160,10 +163,21 @@ async function apply(ctx: EngineContext, put: () => void, undo: () => void, what
   }
 }
 
+const refOf = (name: string, namespace?: string) => serviceRef({ name, ...(namespace ? { namespace } : {}) });
+
+function checkNameFree(ctx: EngineContext, spec: ServiceSpec, taken?: Set<string>): void {
+  if (typeof spec?.name !== "string") return;
+  const ns = validateNamespace(spec.namespace);
+  const ref = refOf(spec.name, ns);
+  if (taken ? taken.has(ref) : ctx.store.service(spec.name, ns)) {
+    throw new EngineError("NAME_IN_USE", `service ${spec.name} already exists in namespace ${ns}`, { hint: "service names are unique per namespace; use 'ponton service update'" });
+  }
+}
+
 export async function createService(ctx: EngineContext, spec: ServiceSpec): Promise<Service> {
-  if (typeof spec?.name === "string" && ctx.store.service(spec.name)) throw new EngineError("NAME_IN_USE", `service ${spec.name} already exists`);
+  checkNameFree(ctx, spec);
   const s = build(ctx.store.state(), spec);
-  await apply(ctx, () => ctx.store.putService(s), () => ctx.store.deleteService(s.id), `create service ${s.name}`);
+  await apply(ctx, () => ctx.store.putService(s), () => ctx.store.deleteService(s.id), `create service ${serviceRef(s)}`);
   return s;
 }
 
@@ -173,13 +187,13 @@ export async function createServices(ctx: EngineContext, specs: ServiceSpec[]): 
   const state = ctx.store.state();
   const holders = new Holders(state.services ?? []);
   void holders.vips;
-  const names = new Set((state.services ?? []).map((x) => x.name));
+  const names = new Set((state.services ?? []).map((x) => serviceRef(x)));
   const made: Service[] = [];
   for (const spec of specs) {
-    if (typeof spec?.name === "string" && names.has(spec.name)) throw new EngineError("NAME_IN_USE", `service ${spec.name} already exists`);
+    checkNameFree(ctx, spec, names);
     const s = build(state, spec, undefined, holders);
     holders.add(s);
-    names.add(s.name);
+    names.add(serviceRef(s));
     made.push(s);
   }
   const put = () => made.forEach((s) => ctx.store.putService(s));
@@ -188,25 +202,29 @@ export async function createServices(ctx: EngineContext, specs: ServiceSpec[]): 
   return made;
 }
 
-export async function updateService(ctx: EngineContext, name: string, changes: Partial<ServiceSpec>): Promise<Service> {
-  const old = getService(ctx, name);
+export async function updateService(ctx: EngineContext, name: string, changes: Partial<ServiceSpec>, namespace?: string): Promise<Service> {
+  const old = getService(ctx, name, namespace ?? changes.namespace);
   const defined = Object.fromEntries(Object.entries(changes).filter(([, v]) => v !== undefined));
-  const s = build(ctx.store.state(), { ...specOf(old), ...defined, name }, old);
-  await apply(ctx, () => ctx.store.putService(s), () => ctx.store.putService(old), `update service ${name}`);
+  // The namespace is part of the identity: moving a service is rm + create.
+  const s = build(ctx.store.state(), { ...specOf(old), ...defined, name, namespace: serviceNamespace(old) }, old);
+  await apply(ctx, () => ctx.store.putService(s), () => ctx.store.putService(old), `update service ${serviceRef(s)}`);
   return s;
 }
 
-export async function removeService(ctx: EngineContext, name: string, missingOk = false): Promise<void> {
-  const s = ctx.store.service(name);
+export async function removeService(ctx: EngineContext, name: string, missingOk = false, namespace?: string): Promise<void> {
+  const s = ctx.store.service(name, validateNamespace(namespace));
   if (!s) {
     if (missingOk) return;
-    throw new EngineError("NOT_FOUND", `service ${name} not found`, { hint: "list services with 'ponton service ls'" });
+    throw notFound(name, namespace);
   }
-  await apply(ctx, () => ctx.store.deleteService(s.id), () => ctx.store.putService(s), `remove service ${name}`);
+  await apply(ctx, () => ctx.store.deleteService(s.id), () => ctx.store.putService(s), `remove service ${serviceRef(s)}`);
 }
 
-export function getService(ctx: EngineContext, name: string): Service {
-  const s = ctx.store.service(name);
-  if (!s) throw new EngineError("NOT_FOUND", `service ${name} not found`, { hint: "list services with 'ponton service ls'" });
+const notFound = (name: string, namespace?: string) =>
+  new EngineError("NOT_FOUND", `service ${name} not found in namespace ${validateNamespace(namespace)}`, { hint: "list services with 'ponton service ls'" });
+
+export function getService(ctx: EngineContext, name: string, namespace?: string): Service {
+  const s = ctx.store.service(name, validateNamespace(namespace));
+  if (!s) throw notFound(name, namespace);
   return s;
 }

@@ -3,11 +3,14 @@
 import { EngineError } from "../errors";
 import { canonicalIp, parseIp } from "./ip";
 import { validateLabels, validateName } from "./names";
+import { validateNamespace } from "./namespaces";
 import { SCHEDULERS, type HealthCheck, type Scheduler, type ServicePort } from "./service";
 import type { Protocol } from "./types";
 
 export interface ServiceSpec {
   name: string;
+  /** Policy namespace (default "default"): the selector matches workloads of this namespace only. */
+  namespace?: string;
   /** "80", "80/udp", "80:8080/tcp" (port:targetPort), "http=80/tcp" (named), or objects. */
   ports: (string | { name?: string; port: number; targetPort?: number; protocol?: Protocol })[];
   /** A label map, or "k=v" strings. */
@@ -111,6 +114,7 @@ function healthFromText(text: string): Partial<HealthCheck> {
 /** Parsed and self-consistent; the VIP is left undefined when it is to be allocated. */
 export function normalizeServiceSpec(spec: ServiceSpec) {
   const name = validateName("service", spec.name);
+  const namespace = validateNamespace(spec.namespace);
   if (!Array.isArray(spec.ports) || spec.ports.length === 0) throw bad(`service ${name} needs at least one --port`);
   const ports = spec.ports.map(parseServicePort);
   const keys = new Set<string>();
@@ -150,7 +154,7 @@ export function normalizeServiceSpec(spec: ServiceSpec) {
     affinityTimeoutS = parseDuration(spec.affinityTimeout ?? "3h");
   }
   const health = parseHealth(spec);
-  return { name, ports, selector, scheduler, weights, vip, externalIps, ...(health ? { health } : {}), ...(affinityTimeoutS ? { affinityTimeoutS } : {}) };
+  return { name, namespace, ports, selector, scheduler, weights, vip, externalIps, ...(health ? { health } : {}), ...(affinityTimeoutS ? { affinityTimeoutS } : {}) };
 }
 
 function parseDuration(v: string | number): number {

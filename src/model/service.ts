@@ -1,5 +1,5 @@
 // Services: a virtual IP load-balanced over the workloads its selector matches (desired state only).
-import type { Protocol } from "./types";
+import { DEFAULT_NAMESPACE, type Protocol } from "./types";
 
 export const SCHEDULERS = ["rr", "wrr", "random", "sh", "dh", "lc", "wlc", "maglev"] as const;
 export type Scheduler = (typeof SCHEDULERS)[number];
@@ -30,6 +30,8 @@ export interface HealthCheck {
 export interface Service {
   id: string;
   name: string;
+  /** Policy namespace (as a Kubernetes Service's); absent in records made before namespaces = "default". */
+  namespace?: string;
   vip: string;
   ports: ServicePort[];
   selector: Record<string, string>;
@@ -53,6 +55,16 @@ export interface ServiceRuntime {
 }
 
 export const EMPTY_RUNTIME: ServiceRuntime = { unhealthy: new Set(), connections: new Map() };
+
+export const serviceNamespace = (s: { namespace?: string | undefined }): string => s.namespace ?? DEFAULT_NAMESPACE;
+
+/** Store key and sort key: "web" in the default namespace (as before namespaces), "x/web" elsewhere. */
+export function serviceKey(name: string, namespace: string = DEFAULT_NAMESPACE): string {
+  return namespace === DEFAULT_NAMESPACE ? name : `${namespace}/${name}`;
+}
+
+/** "web" or "web" in namespace x as "x/web": how messages name a service. */
+export const serviceRef = (s: { name: string; namespace?: string | undefined }) => serviceKey(s.name, serviceNamespace(s));
 
 export function selectorMatches(selector: Record<string, string>, labels: Record<string, string>): boolean {
   const keys = Object.keys(selector);

@@ -5,6 +5,7 @@ import { printTable, show } from "../output";
 
 interface ServiceView {
   name: string;
+  namespace: string;
   vip: string;
   scheduler: string;
   ports: { port: number; targetPort: number; protocol: string; hostPort?: number }[];
@@ -14,6 +15,9 @@ interface ServiceView {
   ready: number;
   conntrackCleared: number;
 }
+
+const NAMESPACE_OPTION = { namespace: { type: "string" as const, short: "n", description: "the service's namespace (default: default)", value: "NS" } };
+const nsQuery = (values: Record<string, unknown>) => (values.namespace ? `?namespace=${encodeURIComponent(String(values.namespace))}` : "");
 
 const SPEC_OPTIONS = {
   port: { type: "string" as const, multiple: true, description: "service port, [NAME=]PORT[:TARGET][/tcp|udp] (a NAME publishes an SRV record)", value: "PORT" },
@@ -59,55 +63,57 @@ export const serviceCommands: Record<string, Command> = {
   create: {
     usage: "ponton service create NAME --port 80/tcp --selector app=web [options]",
     summary: "Create a service: a VIP load-balanced over the workloads the selector matches, live.",
-    options: { ...SPEC_OPTIONS, ...OUTPUT_OPTION },
+    options: { ...NAMESPACE_OPTION, ...SPEC_OPTIONS, ...OUTPUT_OPTION },
     async run({ client, args, format }) {
       const [name] = args.positionals;
       if (!name) throw new EngineError("INVALID_ARGUMENT", "a service name is required");
-      const s = await client.request<ServiceView>("POST", "/v1/services", { name, ...specFrom(args.values) });
+      const ns = args.values.namespace ? { namespace: args.values.namespace } : {};
+      const s = await client.request<ServiceView>("POST", "/v1/services", { name, ...ns, ...specFrom(args.values) });
       show(format, s, () => console.log(`${s.name} ${s.vip}`));
     },
   },
   update: {
     usage: "ponton service update NAME [options]",
     summary: "Change a service; options not given keep their value.",
-    options: { ...SPEC_OPTIONS, ...OUTPUT_OPTION },
+    options: { ...NAMESPACE_OPTION, ...SPEC_OPTIONS, ...OUTPUT_OPTION },
     async run({ client, args, format }) {
       const [name] = args.positionals;
-      const s = await client.request<ServiceView>("PATCH", `/v1/services/${encodeURIComponent(name!)}`, specFrom(args.values));
+      const s = await client.request<ServiceView>("PATCH", `/v1/services/${encodeURIComponent(name!)}${nsQuery(args.values)}`, specFrom(args.values));
       show(format, s, () => console.log(`${s.name} ${s.vip}`));
     },
   },
   ls: {
-    usage: "ponton service ls [-o json]",
-    summary: "List services with their VIP, ports, scheduler and ready endpoints.",
-    options: { ...OUTPUT_OPTION },
-    async run({ client, format }) {
-      const all = await client.request<ServiceView[]>("GET", "/v1/services");
+    usage: "ponton service ls [-n NS] [-o json]",
+    summary: "List services with their namespace, VIP, ports, scheduler and ready endpoints (-n: one namespace).",
+    options: { ...NAMESPACE_OPTION, ...OUTPUT_OPTION },
+    async run({ client, args, format }) {
+      const all = await client.request<ServiceView[]>("GET", `/v1/services${nsQuery(args.values)}`);
       show(format, all, (ss) =>
         printTable(
-          ["NAME", "VIP", "PORTS", "SCHEDULER", "SELECTOR", "ENDPOINTS"],
-          ss.map((s) => [s.name, s.vip, s.ports.map(portText).join(","), s.scheduler, Object.entries(s.selector).map(([k, v]) => `${k}=${v}`).join(","), `${s.ready}/${s.endpoints.length}`]),
+          ["NAMESPACE", "NAME", "VIP", "PORTS", "SCHEDULER", "SELECTOR", "ENDPOINTS"],
+          ss.map((s) => [s.namespace, s.name, s.vip, s.ports.map(portText).join(","), s.scheduler, Object.entries(s.selector).map(([k, v]) => `${k}=${v}`).join(","), `${s.ready}/${s.endpoints.length}`]),
         ),
       );
     },
   },
   inspect: {
-    usage: "ponton service inspect NAME...",
+    usage: "ponton service inspect NAME... [-n NS]",
     summary: "Show services as JSON, with endpoints, health, connection counts and conntrack entries cleared.",
-    options: { ...OUTPUT_OPTION },
+    options: { ...NAMESPACE_OPTION, ...OUTPUT_OPTION },
     async run({ client, args }) {
       const out = [];
-      for (const name of args.positionals) out.push(await client.request("GET", `/v1/services/${encodeURIComponent(name)}`));
+      for (const name of args.positionals) out.push(await client.request("GET", `/v1/services/${encodeURIComponent(name)}${nsQuery(args.values)}`));
       console.log(JSON.stringify(out, null, 2));
     },
   },
   rm: {
-    usage: "ponton service rm NAME... [-f]",
+    usage: "ponton service rm NAME... [-n NS] [-f]",
     summary: "Remove services. -f: succeed when already gone.",
-    options: { force: { type: "boolean", short: "f", description: "no error if the service does not exist" } },
+    options: { ...NAMESPACE_OPTION, force: { type: "boolean", short: "f", description: "no error if the service does not exist" } },
     async run({ client, args }) {
       for (const name of args.positionals) {
-        await client.request("DELETE", `/v1/services/${encodeURIComponent(name)}${args.values.force ? "?missingOk=1" : ""}`);
+        const q = new URLSearchParams({ ...(args.values.force ? { missingOk: "1" } : {}), ...(args.values.namespace ? { namespace: String(args.values.namespace) } : {}) }).toString();
+        await client.request("DELETE", `/v1/services/${encodeURIComponent(name)}${q ? `?${q}` : ""}`);
         console.log(name);
       }
     },

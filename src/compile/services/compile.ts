@@ -2,7 +2,7 @@
 // `ip daddr . meta l4proto . th dport vmap @svc_ips` (kube-proxy's nftables design): one lookup
 // per new connection whatever the number of services; the per-service chain holds one DNAT rule.
 import type { DesiredState } from "../../model/types";
-import { EMPTY_RUNTIME, type Service, type ServicePort, type ServiceRuntime } from "../../model/service";
+import { EMPTY_RUNTIME, serviceRef, type Service, type ServicePort, type ServiceRuntime } from "../../model/service";
 import { indexEndpoints, serviceEndpoints, type Endpoint } from "./endpoints";
 import { schedulerRule } from "./schedulers";
 
@@ -36,7 +36,7 @@ export interface ServiceFragment {
   id: string;
   /** Per-endpoint affinity sets (client-ip affinity only). */
   sets?: NftNamedSet[];
-  /** Fragments are in service-name order: the diff merges two lists instead of hashing them. */
+  /** The service's store key ("web", "x/web"); fragments are in key order: the diff merges two lists instead of hashing them. */
   name: string;
   chains: NftChain[];
   /** [set name, element] pairs in svc_ips, svc_ports, svc_noep, svc_noep_ports. */
@@ -66,7 +66,7 @@ export function compileServices(state: DesiredState, runtime: ServiceRuntime = E
 }
 
 function compileService(s: Service, eps: Endpoint[], counts: ReadonlyMap<string, number> | undefined): ServiceFragment {
-  const f: ServiceFragment = { id: s.id, name: s.name, chains: [], elements: [], endpoints: [] };
+  const f: ServiceFragment = { id: s.id, name: serviceRef(s), chains: [], elements: [], endpoints: [] };
   for (const p of s.ports) {
     const chain = serviceChainName(s, p);
     const aff = s.affinityTimeoutS ? affinityParts(s, p, eps, chain) : undefined;

@@ -1,6 +1,6 @@
 // Which workloads back a service right now: selector match, alive, healthy, reachable over IPv4.
-import type { Attachment, DesiredState, Network } from "../../model/types";
-import { selectorMatches, type Service, type ServiceRuntime } from "../../model/service";
+import { DEFAULT_NAMESPACE, type Attachment, type DesiredState, type Network } from "../../model/types";
+import { selectorMatches, serviceNamespace, type Service, type ServiceRuntime } from "../../model/service";
 
 export interface Endpoint {
   workloadId: string;
@@ -11,7 +11,20 @@ export interface Endpoint {
 
 /** Index of state used by every service: built once per compile. */
 export interface EndpointIndex {
-  candidates: { workloadId: string; name: string; labels: Record<string, string>; ip: string }[];
+  candidates: Candidate[];
+}
+
+export interface Candidate {
+  workloadId: string;
+  name: string;
+  namespace: string;
+  labels: Record<string, string>;
+  ip: string;
+}
+
+/** As Kubernetes: a selector picks workloads of the service's own namespace only. */
+export function selects(s: Service, c: Candidate): boolean {
+  return c.namespace === serviceNamespace(s) && selectorMatches(s.selector, c.labels);
 }
 
 export function indexEndpoints(state: DesiredState): EndpointIndex {
@@ -26,7 +39,7 @@ export function indexEndpoints(state: DesiredState): EndpointIndex {
     const a = [...(byWorkload.get(w.id) ?? [])]
       .sort((x, y) => x.index - y.index)
       .find((x) => x.ip4 && networks.get(x.networkId)?.driver === "bridge" && !networks.get(x.networkId)?.internal);
-    if (a) candidates.push({ workloadId: w.id, name: w.name, labels: w.labels, ip: a.ip4! });
+    if (a) candidates.push({ workloadId: w.id, name: w.name, namespace: w.namespace ?? DEFAULT_NAMESPACE, labels: w.labels, ip: a.ip4! });
   }
   candidates.sort((x, y) => (x.name < y.name ? -1 : x.name > y.name ? 1 : 0));
   return { candidates };
@@ -35,6 +48,6 @@ export function indexEndpoints(state: DesiredState): EndpointIndex {
 /** Ready endpoints of a service, sorted by workload name (the compile is deterministic). */
 export function serviceEndpoints(s: Service, index: EndpointIndex, runtime: ServiceRuntime): Endpoint[] {
   return index.candidates
-    .filter((c) => selectorMatches(s.selector, c.labels) && !runtime.unhealthy.has(`${s.id}/${c.workloadId}`))
+    .filter((c) => selects(s, c) && !runtime.unhealthy.has(`${s.id}/${c.workloadId}`))
     .map((c) => ({ workloadId: c.workloadId, name: c.name, ip: c.ip, weight: s.weights[c.name] ?? 1 }));
 }
