@@ -41,7 +41,12 @@ export function routes(engine: Engine): Route[] {
     r("DELETE", "/v1/networks/:name", 200, async ({ params, query }) => engine.removeNetwork(params[0]!, flag(query, "missingOk"))),
     r("POST", "/v1/networks/:name/connect", 200, async ({ params, body }) => {
       const b = await body();
-      return engine.connect(str(b, "workload"), { network: params[0]!, ...(b.ip ? { ip: String(b.ip) } : {}), ...(b.ip6 ? { ip6: String(b.ip6) } : {}) });
+      return engine.connect(str(b, "workload"), {
+        network: params[0]!,
+        ...(b.ip ? { ip: String(b.ip) } : {}),
+        ...(b.ip6 ? { ip6: String(b.ip6) } : {}),
+        ...(b.aliases !== undefined ? { aliases: b.aliases as string[] } : {}),
+      });
     }),
     r("POST", "/v1/networks/:name/disconnect", 200, async ({ params, body }) => engine.disconnect(str(await body(), "workload"), params[0]!)),
     r("GET", "/v1/workloads", 200, async () => engine.list()),

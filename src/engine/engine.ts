@@ -56,12 +56,19 @@ export class Engine {
     const onExit = async (e: { workloadId: string; pid: number; exitCode?: number | undefined }) => {
       await this.exits.exited(e.workloadId, e.pid, e.exitCode);
       await this.ctx.nft.sync(this.ctx.store.state());
+      // A headless service's answers follow its ready endpoints.
+      await this.syncDns();
     };
     const supervisor = new Supervisor(logDir(config), (e) => this.serial.run(() => onExit(e)).catch(() => undefined));
     this.ctx = { config, store: new SqliteStore(storeFile(config)), exec, kernel, nft: new NftSync(kernel), supervisor };
     this.dns = config.dnsPort > 0 ? new EngineDns({ domain: config.dnsDomain, port: config.dnsPort, hostResolvConf: config.hostResolvConf }) : undefined;
     this.exits = new ExitHandler(this.ctx, (op) => void this.serial.run(op).catch(() => undefined));
-    this.services = new ServiceMonitor(this.ctx, () => this.serial.run(() => this.ctx.nft.sync(this.ctx.store.state())));
+    this.services = new ServiceMonitor(this.ctx, () =>
+      this.serial.run(async () => {
+        await this.ctx.nft.sync(this.ctx.store.state());
+        await this.syncDns();
+      }),
+    );
   }
 
   /** Start-up: reconcile the kernel with the store, then watch our table for damage. */
@@ -107,7 +114,7 @@ export class Engine {
   }
 
   private async syncDns(): Promise<void> {
-    await this.dns?.sync(this.ctx.store.state());
+    await this.dns?.sync(this.ctx.store.state(), this.ctx.nft.runtime.unhealthy);
   }
 
   // DNS
@@ -115,7 +122,7 @@ export class Engine {
     const state = this.ctx.store.state();
     const names = new Map(state.networks.map((n) => [n.id, n.name]));
     if (network !== undefined && !this.ctx.store.network(network)) throw new EngineError("NETWORK_NOT_FOUND", `network ${network} not found`);
-    return [...dnsViews(state, this.ctx.config.dnsDomain)]
+    return [...dnsViews(state, this.ctx.config.dnsDomain, this.ctx.nft.runtime.unhealthy)]
       .map(([id, records]) => ({ network: names.get(id)!, records }))
       .filter((v) => network === undefined || v.network === network);
   }

@@ -4,7 +4,8 @@ import { EngineError } from "../errors";
 import { networkOfAddress } from "../compile";
 import { cidrContains, formatIp, parseCidr, parseIp, lastAddress } from "../model/ip";
 import { portsCollide } from "../model/ports";
-import { serviceNamespace, serviceRef, type Service } from "../model/service";
+import { hasVip, serviceNamespace, serviceRef, type Service } from "../model/service";
+import { kindOf } from "../model/service-kind";
 import { normalizeServiceSpec, type ServiceSpec } from "../model/service-spec";
 import type { DesiredState, PortMapping } from "../model/types";
 import type { EngineContext } from "./context";
@@ -25,6 +26,8 @@ function allocateVip(range: string, taken: Set<string>): string {
   throw new EngineError("POOL_EXHAUSTED", `no free VIP in the service range ${range}`, { hint: "remove services or set a larger PONTON_SERVICE_RANGE" });
 }
 
+const addressesOf = (s: Service): string[] => (s.vip ? [s.vip, ...s.externalIps] : []);
+
 /** Who holds what: each index is built on first use, once per operation, then checks are lookups. */
 class Holders {
   private readonly added: Service[] = [];
@@ -38,9 +41,9 @@ class Holders {
     for (const s of this.added) fill(m, s);
     return m;
   }
-  private static fillVip = (m: Map<string, Service>, s: Service) => void m.set(s.vip, s);
+  private static fillVip = (m: Map<string, Service>, s: Service) => void (s.vip && m.set(s.vip, s));
   private static fillAddr = (m: Map<string, Service>, s: Service) => {
-    for (const ip of [s.vip, ...s.externalIps]) for (const p of s.ports) m.set(`${ip}/${p.protocol}/${p.port}`, s);
+    for (const ip of addressesOf(s)) for (const p of s.ports) m.set(`${ip}/${p.protocol}/${p.port}`, s);
   };
   private static fillHost = (m: Map<string, Service>, s: Service) => {
     for (const p of s.ports) if (p.hostPort !== undefined) m.set(`${p.protocol}/${p.hostPort}`, s);
@@ -51,7 +54,7 @@ class Holders {
     return this.services.find((x) => x.vip === vip) ?? this.added.find((x) => x.vip === vip);
   }
   takenVips(): Set<string> {
-    return this.v ? new Set(this.v.keys()) : new Set([...this.services, ...this.added].map((x) => x.vip));
+    return this.v ? new Set(this.v.keys()) : new Set([...this.services, ...this.added].flatMap((x) => (x.vip ? [x.vip] : [])));
   }
   get vips() {
     return (this.v ??= this.build(Holders.fillVip));
@@ -73,14 +76,16 @@ class Holders {
 /** Every check that needs the rest of the state: VIP range and uniqueness, host-port and address clashes. */
 function checkAgainst(state: DesiredState, holders: Holders, s: Service, vipGiven: boolean): void {
   const other = (x: Service | undefined) => (x && x.id !== s.id ? x : undefined);
-  const range = parseCidr(serviceRange());
-  const v = parseIp(s.vip)!;
-  if (vipGiven && !cidrContains(range, 4, v.value)) {
-    throw new EngineError("ADDRESS_OUT_OF_SUBNET", `VIP ${s.vip} is outside the service range ${serviceRange()}`, { hint: "pick a VIP inside the range, or omit --vip" });
+  if (s.vip) {
+    const range = parseCidr(serviceRange());
+    const v = parseIp(s.vip)!;
+    if (vipGiven && !cidrContains(range, 4, v.value)) {
+      throw new EngineError("ADDRESS_OUT_OF_SUBNET", `VIP ${s.vip} is outside the service range ${serviceRange()}`, { hint: "pick a VIP inside the range, or omit --vip" });
+    }
+    const holder = other(holders.vipHolder(s.vip));
+    if (holder) throw new EngineError("ADDRESS_IN_USE", `VIP ${s.vip} is already used by service ${serviceRef(holder)}`);
   }
-  const holder = other(holders.vipHolder(s.vip));
-  if (holder) throw new EngineError("ADDRESS_IN_USE", `VIP ${s.vip} is already used by service ${serviceRef(holder)}`);
-  for (const ip of [s.vip, ...s.externalIps]) {
+  for (const ip of addressesOf(s)) {
     const n = networkOfAddress(state, ip);
     if (n) throw new EngineError("ADDRESS_IN_USE", `${ip} is inside network ${n.name}'s subnet`, { hint: "VIPs and external IPs must not belong to a network" });
   }
@@ -114,12 +119,14 @@ export function serviceHostPortClash(state: DesiredState, ports: PortMapping[]):
 
 function build(state: DesiredState, spec: ServiceSpec, base?: Service, holders = new Holders(state.services ?? [])): Service {
   const n = normalizeServiceSpec(spec);
-  const vip = n.vip ?? base?.vip ?? allocateVip(serviceRange(), holders.takenVips());
+  const vip = n.kind !== "ClusterIP" ? undefined : (n.vip ?? base?.vip ?? allocateVip(serviceRange(), holders.takenVips()));
   const s: Service = {
     id: base?.id ?? newId(),
     name: n.name,
     namespace: n.namespace,
-    vip,
+    ...(vip ? { vip } : {}),
+    ...(n.headless ? { headless: true } : {}),
+    ...(n.externalName ? { externalName: n.externalName } : {}),
     ports: n.ports,
     selector: n.selector,
     scheduler: n.scheduler,
@@ -136,19 +143,24 @@ function build(state: DesiredState, spec: ServiceSpec, base?: Service, holders =
 
 /** The stored record back into a request, so `update` changes only the fields it is given. */
 export function specOf(s: Service): ServiceSpec {
-  return {
+  const common = {
     name: s.name,
     namespace: serviceNamespace(s),
     ports: s.ports.map((p) => `${p.name ? `${p.name}=` : ""}${p.port}:${p.targetPort}/${p.protocol}`),
-    publish: s.ports.filter((p) => p.hostPort !== undefined).map((p) => `${p.hostPort}:${p.port}/${p.protocol}`),
     selector: s.selector,
+    ...(s.health ? { health: s.health } : {}),
+    ...(s.project ? { project: s.project } : {}),
+  };
+  if (s.externalName) return { ...common, externalName: s.externalName };
+  if (!hasVip(s)) return { ...common, headless: true };
+  return {
+    ...common,
+    publish: s.ports.filter((p) => p.hostPort !== undefined).map((p) => `${p.hostPort}:${p.port}/${p.protocol}`),
     vip: s.vip,
     scheduler: s.scheduler,
     weights: s.weights,
     externalIps: s.externalIps,
-    ...(s.health ? { health: s.health } : {}),
     ...(s.affinityTimeoutS ? { affinity: "client-ip", affinityTimeout: s.affinityTimeoutS } : {}),
-    ...(s.project ? { project: s.project } : {}),
   };
 }
 
@@ -205,6 +217,9 @@ export async function createServices(ctx: EngineContext, specs: ServiceSpec[]): 
 export async function updateService(ctx: EngineContext, name: string, changes: Partial<ServiceSpec>, namespace?: string): Promise<Service> {
   const old = getService(ctx, name, namespace ?? changes.namespace);
   const defined = Object.fromEntries(Object.entries(changes).filter(([, v]) => v !== undefined));
+  if (kindOf({ ...specOf(old), ...defined }) !== kindOf(specOf(old))) {
+    throw new EngineError("INVALID_ARGUMENT", `service ${serviceRef(old)} is ${kindOf(specOf(old))}: update cannot change its kind`, { hint: "remove it and create it again (ponton up and service apply replace it)" });
+  }
   // The namespace is part of the identity: moving a service is rm + create.
   const s = build(ctx.store.state(), { ...specOf(old), ...defined, name, namespace: serviceNamespace(old) }, old);
   await apply(ctx, () => ctx.store.putService(s), () => ctx.store.putService(old), `update service ${serviceRef(s)}`);

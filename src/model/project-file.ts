@@ -24,7 +24,9 @@ export interface DeclaredNetwork {
 
 export interface DeclaredWorkload {
   name: string;
-  networks?: ({ network: string; ip?: string; ip6?: string } | string)[];
+  networks?: ({ network: string; ip?: string; ip6?: string; aliases?: string[] } | string)[];
+  /** DNS names of the workload on each of its networks. */
+  aliases?: string[];
   command?: string[];
   env?: Record<string, string>;
   ports?: string[];
@@ -52,7 +54,7 @@ export interface ProjectFile {
 }
 
 const NETWORK_KEYS = new Set(["subnet", "gateway", "ipv6", "subnet6", "gateway6", "internal", "icc", "masquerade", "routesTo", "labels"]);
-const WORKLOAD_KEYS = new Set(["networks", "command", "env", "ports", "allowFrom", "labels", "restart", "routes", "namespace", "expose"]);
+const WORKLOAD_KEYS = new Set(["aliases", "networks", "command", "env", "ports", "allowFrom", "labels", "restart", "routes", "namespace", "expose"]);
 const POLICY_KINDS = new Set(["NetworkPolicy", "NetworkPolicyList", "List"]);
 
 function fail(path: string, message: string): never {
@@ -83,14 +85,19 @@ function parseNetworksField(v: unknown, path: string): DeclaredWorkload["network
       if (typeof x === "string") return x;
       const m = asMap(x, `${path}[${i}]`);
       if (typeof m.network !== "string") fail(`${path}[${i}].network`, "expected a network name");
-      return { network: m.network, ...(m.ip ? { ip: String(m.ip) } : {}), ...(m.ip6 ? { ip6: String(m.ip6) } : {}) };
+      return { network: m.network, ...attachOptions(m, `${path}[${i}]`) };
     });
   }
   // Compose style: { net-a: { ip: … }, net-b: {} }
   return Object.entries(asMap(v, path)).map(([network, opts]) => {
-    const m = asMap(opts, `${path}.${network}`);
-    return { network, ...(m.ip ? { ip: String(m.ip) } : {}), ...(m.ip6 ? { ip6: String(m.ip6) } : {}) };
+    return { network, ...attachOptions(asMap(opts, `${path}.${network}`), `${path}.${network}`) };
   });
+}
+
+/** ip, ip6 and aliases of one network entry. */
+function attachOptions(m: Record<string, unknown>, path: string): { ip?: string; ip6?: string; aliases?: string[] } {
+  const aliases = stringList(m.aliases, `${path}.aliases`);
+  return { ...(m.ip ? { ip: String(m.ip) } : {}), ...(m.ip6 ? { ip6: String(m.ip6) } : {}), ...(aliases ? { aliases } : {}) };
 }
 
 /** Kubernetes NetworkPolicy objects, validated as `ponton policy apply` does. */
@@ -168,6 +175,8 @@ export function parseProjectFile(text: string, defaultProject: string): ProjectF
       w.exposes = exposes;
     }
     if (m.namespace !== undefined) w.namespace = validateNamespace(m.namespace);
+    const aliases = stringList(m.aliases, `workloads.${name}.aliases`);
+    if (aliases) w.aliases = aliases;
     const allowFrom = stringList(m.allowFrom, `workloads.${name}.allowFrom`);
     if (allowFrom) w.allowFrom = allowFrom;
     if (m.labels !== undefined) w.labels = asMap(m.labels, `workloads.${name}.labels`) as Record<string, string>;

@@ -4,6 +4,7 @@ import { EngineError } from "../errors";
 import { canonicalIp, parseIp } from "./ip";
 import { validateLabels, validateName } from "./names";
 import { validateNamespace } from "./namespaces";
+import { checkKind, validateExternalName } from "./service-kind";
 import { SCHEDULERS, type HealthCheck, type Scheduler, type ServicePort } from "./service";
 import type { Protocol } from "./types";
 
@@ -32,6 +33,10 @@ export interface ServiceSpec {
   /** "3h", "10m", "90s" or seconds (default 3h, as Kubernetes). */
   affinityTimeout?: string | number;
   project?: string;
+  /** No VIP: DNS answers one A/AAAA per ready endpoint (Kubernetes clusterIP: None). */
+  headless?: boolean;
+  /** No VIP, no endpoints: DNS answers a CNAME to this name. */
+  externalName?: string;
 }
 
 const bad = (msg: string, hint?: string) => new EngineError("INVALID_ARGUMENT", msg, hint ? { hint } : {});
@@ -115,8 +120,12 @@ function healthFromText(text: string): Partial<HealthCheck> {
 export function normalizeServiceSpec(spec: ServiceSpec) {
   const name = validateName("service", spec.name);
   const namespace = validateNamespace(spec.namespace);
-  if (!Array.isArray(spec.ports) || spec.ports.length === 0) throw bad(`service ${name} needs at least one --port`);
-  const ports = spec.ports.map(parseServicePort);
+  const kind = checkKind(spec as unknown as Record<string, unknown>);
+  const dnsOnly: { headless?: true; externalName?: string } = kind === "Headless" ? { headless: true } : kind === "ExternalName" ? { externalName: validateExternalName(spec.externalName) } : {};
+  // Without a VIP there is nothing to load-balance: ports are optional (named ones give SRV records).
+  if (spec.ports !== undefined && !Array.isArray(spec.ports)) throw bad(`service ${name}: ports must be a list`);
+  if (kind === "ClusterIP" && (spec.ports ?? []).length === 0) throw bad(`service ${name} needs at least one --port`);
+  const ports = (spec.ports ?? []).map(parseServicePort);
   const keys = new Set<string>();
   for (const p of ports) {
     const k = `${p.port}/${p.protocol}`;
@@ -132,7 +141,7 @@ export function normalizeServiceSpec(spec: ServiceSpec) {
     target.hostPort = portNumber(hp!, "host port");
   }
   const selector = validateLabels(keyValues(spec.selector, "selector"));
-  if (Object.keys(selector).length === 0) throw bad(`service ${name} needs a --selector`, "e.g. --selector app=web");
+  if (Object.keys(selector).length === 0 && kind !== "ExternalName") throw bad(`service ${name} needs a --selector`, "e.g. --selector app=web");
   const scheduler = (spec.scheduler ?? "rr") as Scheduler;
   if (!SCHEDULERS.includes(scheduler)) throw bad(`unknown scheduler '${spec.scheduler}'`, `use one of ${SCHEDULERS.join(", ")}`);
   const weights: Record<string, number> = {};
@@ -154,7 +163,7 @@ export function normalizeServiceSpec(spec: ServiceSpec) {
     affinityTimeoutS = parseDuration(spec.affinityTimeout ?? "3h");
   }
   const health = parseHealth(spec);
-  return { name, namespace, ports, selector, scheduler, weights, vip, externalIps, ...(health ? { health } : {}), ...(affinityTimeoutS ? { affinityTimeoutS } : {}) };
+  return { name, namespace, kind, ...dnsOnly, ports, selector, scheduler, weights, vip, externalIps, ...(health ? { health } : {}), ...(affinityTimeoutS ? { affinityTimeoutS } : {}) };
 }
 
 function parseDuration(v: string | number): number {

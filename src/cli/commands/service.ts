@@ -6,9 +6,11 @@ import { printTable, show } from "../output";
 interface ServiceView {
   name: string;
   namespace: string;
-  vip: string;
+  vip?: string;
+  headless?: boolean;
+  externalName?: string;
   scheduler: string;
-  ports: { port: number; targetPort: number; protocol: string; hostPort?: number }[];
+  ports: { port: number; targetPort: number | string; protocol: string; hostPort?: number }[];
   selector: Record<string, string>;
   externalIps: string[];
   endpoints: { workload: string; ip: string; healthy: boolean; weight: number; connections?: number }[];
@@ -32,6 +34,8 @@ const SPEC_OPTIONS = {
   "health-rise": { type: "string" as const, description: "successes before an endpoint returns (default 1)", value: "N" },
   "health-fall": { type: "string" as const, description: "failures before an endpoint is removed (default 2)", value: "N" },
   affinity: { type: "string" as const, description: "client-ip: a client keeps its endpoint; none", value: "KIND" },
+  headless: { type: "boolean" as const, description: "no VIP: DNS answers one A/AAAA per ready endpoint (clusterIP: None)" },
+  "external-name": { type: "string" as const, description: "no VIP, no endpoints: DNS answers a CNAME to NAME", value: "NAME" },
   "affinity-timeout": { type: "string" as const, description: "how long a client stays pinned after its last new connection (default 3h)", value: "DURATION" },
 };
 
@@ -53,9 +57,14 @@ function specFrom(values: Record<string, unknown>): Record<string, unknown> {
     healthFall: num(values["health-fall"]),
     affinity: values.affinity,
     affinityTimeout: values["affinity-timeout"],
+    headless: values.headless,
+    externalName: values["external-name"],
   };
   return Object.fromEntries(Object.entries(spec).filter(([, v]) => v !== undefined));
 }
+
+/** The VIP, or what answers instead of one. */
+const vipText = (s: ServiceView) => s.vip ?? (s.externalName ? `CNAME ${s.externalName}` : "None");
 
 const portText = (p: ServiceView["ports"][number]) => `${p.hostPort ? `${p.hostPort}->` : ""}${p.port}${p.targetPort !== p.port ? `:${p.targetPort}` : ""}/${p.protocol}`;
 
@@ -69,7 +78,7 @@ export const serviceCommands: Record<string, Command> = {
       if (!name) throw new EngineError("INVALID_ARGUMENT", "a service name is required");
       const ns = args.values.namespace ? { namespace: args.values.namespace } : {};
       const s = await client.request<ServiceView>("POST", "/v1/services", { name, ...ns, ...specFrom(args.values) });
-      show(format, s, () => console.log(`${s.name} ${s.vip}`));
+      show(format, s, () => console.log(`${s.name} ${vipText(s)}`));
     },
   },
   update: {
@@ -79,7 +88,7 @@ export const serviceCommands: Record<string, Command> = {
     async run({ client, args, format }) {
       const [name] = args.positionals;
       const s = await client.request<ServiceView>("PATCH", `/v1/services/${encodeURIComponent(name!)}${nsQuery(args.values)}`, specFrom(args.values));
-      show(format, s, () => console.log(`${s.name} ${s.vip}`));
+      show(format, s, () => console.log(`${s.name} ${vipText(s)}`));
     },
   },
   ls: {
@@ -91,7 +100,7 @@ export const serviceCommands: Record<string, Command> = {
       show(format, all, (ss) =>
         printTable(
           ["NAMESPACE", "NAME", "VIP", "PORTS", "SCHEDULER", "SELECTOR", "ENDPOINTS"],
-          ss.map((s) => [s.namespace, s.name, s.vip, s.ports.map(portText).join(","), s.scheduler, Object.entries(s.selector).map(([k, v]) => `${k}=${v}`).join(","), `${s.ready}/${s.endpoints.length}`]),
+          ss.map((s) => [s.namespace, s.name, vipText(s), s.ports.map(portText).join(","), s.scheduler, Object.entries(s.selector).map(([k, v]) => `${k}=${v}`).join(","), `${s.ready}/${s.endpoints.length}`]),
         ),
       );
     },
