@@ -61,6 +61,7 @@ export function routes(engine: Engine): Route[] {
     r("GET", "/v1/ports", 200, async () => engine.ports()),
     r("GET", "/v1/services", 200, async ({ query }) => engine.listServices(query.get("namespace") ?? undefined)),
     r("POST", "/v1/services", 201, async ({ body }) => engine.createService((await body()) as unknown as ServiceSpec)),
+    r("POST", "/v1/services/apply", 200, async ({ body }) => engine.applyServiceManifests(str(await body(), "yaml"))),
     r("POST", "/v1/services/batch", 201, async ({ body }) => engine.createServices((await body()).services as ServiceSpec[])),
     // ?namespace=x picks the service in namespace x (default "default").
     r("GET", "/v1/services/:name", 200, async ({ params, query }) => engine.inspectService(params[0]!, nsOf(query))),

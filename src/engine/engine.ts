@@ -24,7 +24,8 @@ import type { ServiceSpec } from "../model/service-spec";
 import { serviceNamespace } from "../model/service";
 import { ServiceMonitor } from "./services-monitor";
 import { serviceView } from "./service-views";
-import { createService, createServices, getService, removeService, serviceHostPortClash, updateService } from "./services";
+import { parseServiceManifests } from "../model/k8s-service";
+import { applyServices, createService, createServices, getService, removeService, serviceHostPortClash, updateService } from "./services";
 import { normalizePorts } from "./workload-spec";
 import { createNamespace, labelNamespace, labelWorkload, listNamespaces, type LabelEdits } from "./namespaces";
 import { applyPolicyText, explainPolicy, policyViews, removePolicy } from "./policies";
@@ -192,6 +193,11 @@ export class Engine {
   }
   createServices(specs: ServiceSpec[]) {
     return this.change(async () => (await createServices(this.ctx, specs)).map((s) => ({ name: s.name, namespace: s.namespace, vip: s.vip })));
+  }
+  /** `ponton service apply`: Kubernetes v1 Service manifests, parsed before anything changes, applied all or nothing. */
+  applyServiceManifests(yamlText: string) {
+    const specs = parseServiceManifests(yamlText);
+    return this.change(() => applyServices(this.ctx, specs));
   }
   updateService(name: string, changes: Partial<ServiceSpec>, namespace?: string) {
     return this.change(async () => {

@@ -4,7 +4,7 @@ import { EngineError } from "../errors";
 import { networkOfAddress } from "../compile";
 import { cidrContains, formatIp, parseCidr, parseIp, lastAddress } from "../model/ip";
 import { portsCollide } from "../model/ports";
-import { hasVip, serviceNamespace, serviceRef, type Service } from "../model/service";
+import { hasVip, serviceNamespace, serviceRef, type Service, type ServicePort } from "../model/service";
 import { kindOf } from "../model/service-kind";
 import { normalizeServiceSpec, type ServiceSpec } from "../model/service-spec";
 import type { DesiredState, PortMapping } from "../model/types";
@@ -117,6 +117,28 @@ export function serviceHostPortClash(state: DesiredState, ports: PortMapping[]):
   return undefined;
 }
 
+/** NodePorts, as Kubernetes allocates them. */
+export const NODE_PORT_RANGE = [30000, 32767] as const;
+
+/**
+ * Ports asking for a host port ("auto") keep the one their previous version had, or take the first
+ * free one of the NodePort range (free of workloads' published ports and other services' host ports).
+ */
+function withNodePorts(state: DesiredState, holders: Holders, ports: (ServicePort & { autoHostPort?: true })[], base: Service | undefined): ServicePort[] {
+  const taken = new Set<string>(state.workloads.flatMap((w) => w.ports.map((p) => `${p.protocol}/${p.hostPort}`)));
+  for (const p of ports) if (p.hostPort !== undefined) taken.add(`${p.protocol}/${p.hostPort}`);
+  return ports.map(({ autoHostPort, ...p }) => {
+    if (!autoHostPort) return p;
+    const before = base?.ports.find((b) => b.port === p.port && b.protocol === p.protocol)?.hostPort;
+    const free = (hp: number) => !taken.has(`${p.protocol}/${hp}`) && (!holders.hostPorts.has(`${p.protocol}/${hp}`) || holders.hostPorts.get(`${p.protocol}/${hp}`)!.id === base?.id);
+    let hostPort = before !== undefined && free(before) ? before : undefined;
+    for (let hp = NODE_PORT_RANGE[0]; hostPort === undefined && hp <= NODE_PORT_RANGE[1]; hp++) if (free(hp)) hostPort = hp;
+    if (hostPort === undefined) throw new EngineError("POOL_EXHAUSTED", `no free NodePort in ${NODE_PORT_RANGE.join("-")}/${p.protocol}`);
+    taken.add(`${p.protocol}/${hostPort}`);
+    return { ...p, hostPort };
+  });
+}
+
 function build(state: DesiredState, spec: ServiceSpec, base?: Service, holders = new Holders(state.services ?? [])): Service {
   const n = normalizeServiceSpec(spec);
   const vip = n.kind !== "ClusterIP" ? undefined : (n.vip ?? base?.vip ?? allocateVip(serviceRange(), holders.takenVips()));
@@ -127,7 +149,7 @@ function build(state: DesiredState, spec: ServiceSpec, base?: Service, holders =
     ...(vip ? { vip } : {}),
     ...(n.headless ? { headless: true } : {}),
     ...(n.externalName ? { externalName: n.externalName } : {}),
-    ports: n.ports,
+    ports: withNodePorts(state, holders, n.ports, base),
     selector: n.selector,
     scheduler: n.scheduler,
     weights: n.weights,
@@ -242,4 +264,43 @@ export function getService(ctx: EngineContext, name: string, namespace?: string)
   const s = ctx.store.service(name, validateNamespace(namespace));
   if (!s) throw notFound(name, namespace);
   return s;
+}
+
+export interface ApplyReport {
+  created: string[];
+  replaced: string[];
+}
+
+/**
+ * Declarative create-or-replace (`ponton service apply`, `ponton up`): each spec is the whole
+ * service (fields it omits go back to their defaults), an existing one keeps its id, VIP and
+ * NodePorts. Everything is built and checked first, then one store and one nft transaction.
+ */
+export async function applyServices(ctx: EngineContext, specs: ServiceSpec[]): Promise<ApplyReport> {
+  if (!Array.isArray(specs)) throw new EngineError("INVALID_ARGUMENT", "'services' must be a list of service specs");
+  const state = ctx.store.state();
+  const holders = new Holders(state.services ?? []);
+  const seen = new Set<string>();
+  const made: { s: Service; old: Service | undefined }[] = [];
+  for (const spec of specs) {
+    const ns = validateNamespace(spec?.namespace);
+    const old = typeof spec?.name === "string" ? ctx.store.service(spec.name, ns) : undefined;
+    let s: Service;
+    try {
+      s = build(state, spec, old, holders);
+    } catch (e) {
+      throw e instanceof EngineError ? e.within(`service ${ns}/${String(spec?.name)}`) : e;
+    }
+    if (seen.has(serviceRef(s))) throw new EngineError("INVALID_ARGUMENT", `service ${serviceRef(s)} is given twice`);
+    seen.add(serviceRef(s));
+    holders.add(s);
+    made.push({ s, old });
+  }
+  const put = () => made.forEach(({ s }) => ctx.store.putService(s));
+  const undo = () => made.forEach(({ s, old }) => (old ? ctx.store.putService(old) : ctx.store.deleteService(s.id)));
+  await apply(ctx, put, undo, `apply ${made.length} services`);
+  return {
+    created: made.filter((m) => !m.old).map((m) => serviceRef(m.s)),
+    replaced: made.filter((m) => m.old).map((m) => serviceRef(m.s)),
+  };
 }

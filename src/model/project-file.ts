@@ -5,6 +5,7 @@ import { normalizeDeclaredPorts } from "./declared-ports";
 import { validateNamespace } from "./namespaces";
 import { validateLabels } from "./names";
 import { normalizeServiceSpec, type ServiceSpec } from "./service-spec";
+import { servicesFromDocuments } from "./k8s-service";
 import { EngineError } from "../errors";
 import { validateName } from "./names";
 
@@ -119,20 +120,37 @@ function parsePolicyList(raw: unknown[], path: string): NetworkPolicy[] {
   return out;
 }
 
-/** One project document; NetworkPolicy documents (kind: NetworkPolicy or a List) may sit beside it. */
-function splitDocuments(text: string): { project: unknown; policies: unknown[] } {
+/**
+ * One project document; NetworkPolicy and v1 Service documents (or Lists of them) may sit beside it.
+ * List items are sorted by kind; a kind that is neither is refused.
+ */
+function splitDocuments(text: string): { project: unknown; policies: unknown[]; services: unknown[] } {
   const docs = parseAllDocuments(text);
   let project: unknown;
   const policies: unknown[] = [];
-  for (const d of docs) {
+  const services: unknown[] = [];
+  const kindOf = (v: unknown) => {
+    const kind = typeof v === "object" && v !== null && !Array.isArray(v) ? (v as Record<string, unknown>).kind : undefined;
+    return kind === undefined ? undefined : String(kind);
+  };
+  const place = (v: unknown, at: string): void => {
+    const kind = kindOf(v);
+    if (kind === "Service") services.push(v);
+    else if (kind === "List" || kind === "ServiceList" || kind === "NetworkPolicyList") {
+      const items = (v as Record<string, unknown>).items;
+      (Array.isArray(items) ? items : []).forEach((item, i) => place(item, `${at}.items[${i}]`));
+    } else if (kind !== undefined && POLICY_KINDS.has(kind)) policies.push(v);
+    else throw new EngineError("INVALID_YAML", `${at}: kind '${kind}' is not supported beside a project (NetworkPolicy or v1 Service)`);
+  };
+  docs.forEach((d, i) => {
     if (d.errors.length) throw new EngineError("INVALID_YAML", `not valid YAML: ${d.errors[0]!.message}`);
     const v: unknown = d.toJS();
-    if (v === null || v === undefined) continue;
-    if (typeof v === "object" && !Array.isArray(v) && POLICY_KINDS.has(String((v as Record<string, unknown>).kind))) policies.push(v);
+    if (v === null || v === undefined) return;
+    if (kindOf(v) !== undefined) place(v, `documents[${i}]`);
     else if (project === undefined) project = v;
-    else throw new EngineError("INVALID_YAML", "a file holds one project document (other documents must be NetworkPolicies)");
-  }
-  return { project, policies };
+    else throw new EngineError("INVALID_YAML", "a file holds one project document (other documents must be NetworkPolicies or Services)");
+  });
+  return { project, policies, services };
 }
 
 export function parseProjectFile(text: string, defaultProject: string): ProjectFile {
@@ -193,7 +211,10 @@ export function parseProjectFile(text: string, defaultProject: string): ProjectF
 
   const firewall = asMap(top.firewall, "firewall");
   checkKeys(firewall, new Set(["user"]), "firewall");
-  const services = parseServices(top.services, project);
+  const services = [...parseServices(top.services, project), ...manifestServices(split.services, project)];
+  const refs = services.map((x) => `${x.namespace ?? "default"}/${x.name}`);
+  const dup = refs.find((r, i) => refs.indexOf(r) !== i);
+  if (dup) fail("services", `service ${dup} is declared twice`);
   const namespaces = Object.entries(asMap(top.namespaces, "namespaces")).map(([name, raw]) => {
     const m = asMap(raw, `namespaces.${name}`);
     checkKeys(m, new Set(["labels"]), `namespaces.${name}`);
@@ -227,5 +248,18 @@ function parseServices(raw: unknown, project: string): ServiceSpec[] {
       throw new EngineError("INVALID_YAML", `services.${name}: ${(e as Error).message}`);
     }
     return spec;
+  });
+}
+
+/** v1 Service documents beside the project document, checked as `ponton service apply` does. */
+function manifestServices(docs: unknown[], project: string): ServiceSpec[] {
+  return servicesFromDocuments(docs).map((spec) => {
+    const withProject = { ...spec, project };
+    try {
+      normalizeServiceSpec(withProject);
+    } catch (e) {
+      throw new EngineError("INVALID_YAML", `Service ${spec.namespace ?? "default"}/${spec.name}: ${(e as Error).message}`);
+    }
+    return withProject;
   });
 }

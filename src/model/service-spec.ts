@@ -12,8 +12,11 @@ export interface ServiceSpec {
   name: string;
   /** Policy namespace (default "default"): the selector matches workloads of this namespace only. */
   namespace?: string;
-  /** "80", "80/udp", "80:8080/tcp" (port:targetPort), "http=80/tcp" (named), or objects. */
-  ports: (string | { name?: string; port: number; targetPort?: number; protocol?: Protocol })[];
+  /**
+   * "80", "80/udp", "80:8080/tcp" (port:targetPort), "http=80/tcp" (named), "80:web" (target port
+   * named on each endpoint), or objects; an object's hostPort "auto" takes a free NodePort.
+   */
+  ports: (string | { name?: string; port: number; targetPort?: number | string; protocol?: Protocol; hostPort?: number | "auto" })[];
   /** A label map, or "k=v" strings. */
   selector: Record<string, string> | string[];
   vip?: string;
@@ -63,11 +66,24 @@ function portName(name: unknown): { name?: string } {
   return { name };
 }
 
+// Kubernetes' IANA_SVC_NAME (at least one letter): a target port by name.
+const TARGET_NAME = /^(?=.*[a-z])[a-z0-9]([a-z0-9-]{0,13}[a-z0-9])?$/;
+
+/** A number, or the name of a port the endpoints declare (resolved on each endpoint). */
+function targetPort(v: string | number): number | string {
+  if (typeof v === "string" && !/^\d+$/.test(v)) {
+    if (!TARGET_NAME.test(v)) throw new EngineError("INVALID_PORT", `invalid target port '${v}'`, { hint: "a target port is a number or a port name the endpoints declare (--expose NAME=PORT)" });
+    return v;
+  }
+  return portNumber(v, "target port");
+}
+
 /** "[NAME=]PORT[:TARGET][/PROTO]" or an object; NAME is what SRV records are published under. */
-export function parseServicePort(spec: ServiceSpec["ports"][number]): ServicePort {
+export function parseServicePort(spec: ServiceSpec["ports"][number]): ServicePort & { autoHostPort?: true } {
   if (typeof spec === "object" && spec !== null) {
     const port = portNumber(spec.port, "service port");
-    return { ...portName(spec.name), port, targetPort: portNumber(spec.targetPort ?? port, "target port"), protocol: protocolOf(spec.protocol, String(spec.port)) };
+    const host = spec.hostPort === "auto" ? { autoHostPort: true as const } : spec.hostPort !== undefined ? { hostPort: portNumber(spec.hostPort, "host port") } : {};
+    return { ...portName(spec.name), port, targetPort: targetPort(spec.targetPort ?? port), protocol: protocolOf(spec.protocol, String(spec.port)), ...host };
   }
   const text = String(spec);
   const eq = text.indexOf("=");
@@ -75,7 +91,7 @@ export function parseServicePort(spec: ServiceSpec["ports"][number]): ServicePor
   const [ports, proto] = text.slice(eq + 1).split("/");
   const [p, t] = ports!.split(":");
   const port = portNumber(p!, "service port");
-  return { ...named, port, targetPort: t === undefined ? port : portNumber(t, "target port"), protocol: protocolOf(proto, text) };
+  return { ...named, port, targetPort: t === undefined ? port : targetPort(t), protocol: protocolOf(proto, text) };
 }
 
 function keyValues(v: Record<string, string | number> | string[] | undefined, what: string): Record<string, string> {
@@ -126,6 +142,7 @@ export function normalizeServiceSpec(spec: ServiceSpec) {
   if (spec.ports !== undefined && !Array.isArray(spec.ports)) throw bad(`service ${name}: ports must be a list`);
   if (kind === "ClusterIP" && (spec.ports ?? []).length === 0) throw bad(`service ${name} needs at least one --port`);
   const ports = (spec.ports ?? []).map(parseServicePort);
+  if (kind !== "ClusterIP" && ports.some((p) => p.hostPort !== undefined || p.autoHostPort)) throw bad(`service ${name}: a host port (NodePort) needs a VIP; a ${kind} service has none`);
   const keys = new Set<string>();
   for (const p of ports) {
     const k = `${p.port}/${p.protocol}`;

@@ -1,4 +1,5 @@
 // ponton service create|ls|inspect|update|rm: VIPs load-balanced over the workloads a selector matches.
+import { readFileSync } from "node:fs";
 import { EngineError } from "../../errors";
 import { list, OUTPUT_OPTION, type Command } from "../command";
 import { printTable, show } from "../output";
@@ -89,6 +90,26 @@ export const serviceCommands: Record<string, Command> = {
       const [name] = args.positionals;
       const s = await client.request<ServiceView>("PATCH", `/v1/services/${encodeURIComponent(name!)}${nsQuery(args.values)}`, specFrom(args.values));
       show(format, s, () => console.log(`${s.name} ${vipText(s)}`));
+    },
+  },
+  apply: {
+    usage: "ponton service apply -f FILE",
+    summary: "Apply Kubernetes v1 Service manifests as they are (several documents or a List): created or replaced, all or nothing.",
+    options: { filename: { type: "string", short: "f", description: "YAML or JSON file ('-' for stdin)", value: "FILE" }, ...OUTPUT_OPTION },
+    async run({ client, args, format }) {
+      const file = args.values.filename as string | undefined;
+      if (!file) throw new EngineError("INVALID_ARGUMENT", "give the file: ponton service apply -f FILE");
+      let yaml: string;
+      try {
+        yaml = readFileSync(file === "-" ? 0 : file, "utf8");
+      } catch (e) {
+        throw new EngineError("NOT_FOUND", `cannot read ${file}: ${(e as NodeJS.ErrnoException).code}`);
+      }
+      const out = await client.request<{ created: string[]; replaced: string[] }>("POST", "/v1/services/apply", { yaml });
+      show(format, out, (o) => {
+        o.created.forEach((k) => console.log(`service ${k} created`));
+        o.replaced.forEach((k) => console.log(`service ${k} configured`));
+      });
     },
   },
   ls: {

@@ -57,3 +57,12 @@ test("two services of one name in two namespaces compile side by side, in key or
   const diff = renderDiff(compileNft(base([a])), plan)!;
   assert.match(diff, /add chain inet ponton svc_0000000000001001_tcp_80/);
 });
+
+test("a named target port is resolved on each endpoint; an endpoint without it is left out of that port", () => {
+  const s = base([{ ...svc(0, "web"), ports: [{ port: 80, targetPort: "web", protocol: "tcp" }] }], 3);
+  s.workloads[0] = { ...s.workloads[0]!, exposes: [{ name: "web", port: 8080, protocol: "TCP" }] };
+  s.workloads[1] = { ...s.workloads[1]!, exposes: [{ name: "web", port: 9090, protocol: "TCP" }] };
+  const plan = compileNft(s);
+  assert.match(renderFull(plan), /numgen inc mod 2 map \{ 0 : 172\.30\.0\.2 \. 8080, 1 : 172\.30\.0\.3 \. 9090 \}/);
+  assert.deepEqual(plan.services![0]!.endpoints[0]!.endpoints, ["172.30.0.2:8080", "172.30.0.3:9090"]);
+});
