@@ -233,7 +233,7 @@ export function parseProjectFile(text: string, defaultProject: string): ProjectF
   };
 }
 
-const SERVICE_KEYS = new Set(["namespace", "ports", "selector", "vip", "scheduler", "weights", "publish", "externalIps", "health", "healthIntervalMs", "healthRise", "healthFall", "affinity", "affinityTimeout"]);
+const SERVICE_KEYS = new Set(["namespace", "ports", "selector", "vip", "scheduler", "weights", "publish", "externalIps", "health", "healthIntervalMs", "healthRise", "healthFall", "affinity", "affinityTimeout", "headless", "externalName"]);
 
 /** Services are validated here as the CLI's are (bad input fails the file before anything changes). */
 function parseServices(raw: unknown, project: string): ServiceSpec[] {
@@ -241,7 +241,8 @@ function parseServices(raw: unknown, project: string): ServiceSpec[] {
   return Object.entries(asMap(raw, "services")).map(([name, v]) => {
     const m = asMap(v, `services.${name}`);
     checkKeys(m, SERVICE_KEYS, `services.${name}`);
-    const spec = { ...(m as Partial<ServiceSpec>), name, project, ports: (Array.isArray(m.ports) ? m.ports : [m.ports]).map((p) => (typeof p === "number" ? String(p) : p)) } as ServiceSpec;
+    const ports = m.ports === undefined ? [] : Array.isArray(m.ports) ? m.ports : [m.ports];
+    const spec = { ...(m as Partial<ServiceSpec>), name, project, ports: ports.map((p) => (typeof p === "number" ? String(p) : p)) } as ServiceSpec;
     try {
       normalizeServiceSpec(spec);
     } catch (e) {

@@ -134,13 +134,14 @@ describe("Kubernetes Service manifests", () => {
     }
   });
 
-  test("ponton up: Service documents beside the project document; down removes them", async () => {
-    const project = `name: kp\nworkloads:\n  k1:\n    networks: [front]\n    labels: {app: kp}\n    expose: [serve=7070/tcp]\n    command: [socat, "TCP-LISTEN:7070,fork,reuseaddr", "SYSTEM:echo k1"]\n---\napiVersion: v1\nkind: Service\nmetadata: {name: kp, namespace: default}\nspec: {selector: {app: kp}, ports: [{port: 80, targetPort: serve}]}\n`;
+  test("ponton up: Service documents beside the project document (and YAML aliases); down removes them", async () => {
+    const project = `name: kp\nworkloads:\n  k1:\n    networks: [front]\n    aliases: [kpalias]\n    labels: {app: kp}\n    expose: [serve=7070/tcp]\n    command: [socat, "TCP-LISTEN:7070,fork,reuseaddr", "SYSTEM:echo k1"]\n---\napiVersion: v1\nkind: Service\nmetadata: {name: kp, namespace: default}\nspec: {selector: {app: kp}, ports: [{port: 80, targetPort: serve}]}\n`;
     const f = file("kp.yaml", project);
     await h.pontonOk("up", f);
     const s = await inspect("kp");
     assert.equal(s.project, "kp");
     assert.ok(await eventually(async () => (await names(inCli, s.vip as string, 80, 1))[0] === "k1"));
+    assert.equal((await names(inCli, "kpalias", 7070, 1))[0], "k1", "the YAML alias resolves on front");
     await h.pontonOk("down", f);
     assert.equal((await h.ponton("service", "inspect", "kp")).code, 4);
   });
