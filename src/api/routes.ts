@@ -18,6 +18,7 @@ interface Route {
 }
 
 const flag = (q: URLSearchParams, k: string) => q.get(k) === "1" || q.get(k) === "true";
+const nsOf = (q: URLSearchParams) => q.get("namespace") || undefined;
 const graceOf = (q: URLSearchParams) => (q.has("time") ? Number(q.get("time")) * 1000 : undefined);
 
 function str(body: Record<string, unknown>, key: string): string {
@@ -42,7 +43,12 @@ export function routes(engine: Engine): Route[] {
     r("DELETE", "/v1/networks/:name", 200, async ({ params, query }) => engine.removeNetwork(params[0]!, flag(query, "missingOk"))),
     r("POST", "/v1/networks/:name/connect", 200, async ({ params, body }) => {
       const b = await body();
-      return engine.connect(str(b, "workload"), { network: params[0]!, ...(b.ip ? { ip: String(b.ip) } : {}), ...(b.ip6 ? { ip6: String(b.ip6) } : {}) });
+      return engine.connect(str(b, "workload"), {
+        network: params[0]!,
+        ...(b.ip ? { ip: String(b.ip) } : {}),
+        ...(b.ip6 ? { ip6: String(b.ip6) } : {}),
+        ...(b.aliases !== undefined ? { aliases: b.aliases as string[] } : {}),
+      });
     }),
     r("POST", "/v1/networks/:name/disconnect", 200, async ({ params, body }) => engine.disconnect(str(await body(), "workload"), params[0]!)),
     r("GET", "/v1/workloads", 200, async () => engine.list()),
@@ -55,12 +61,14 @@ export function routes(engine: Engine): Route[] {
     r("POST", "/v1/workloads/:name/stop", 200, async ({ params, query }) => engine.stop(params[0]!, graceOf(query))),
     r("POST", "/v1/workloads/:name/start", 200, async ({ params }) => engine.startWorkload(params[0]!)),
     r("GET", "/v1/ports", 200, async () => engine.ports()),
-    r("GET", "/v1/services", 200, async () => engine.listServices()),
+    r("GET", "/v1/services", 200, async ({ query }) => engine.listServices(query.get("namespace") ?? undefined)),
     r("POST", "/v1/services", 201, async ({ body }) => engine.createService((await body()) as unknown as ServiceSpec)),
+    r("POST", "/v1/services/apply", 200, async ({ body }) => engine.applyServiceManifests(str(await body(), "yaml"))),
     r("POST", "/v1/services/batch", 201, async ({ body }) => engine.createServices((await body()).services as ServiceSpec[])),
-    r("GET", "/v1/services/:name", 200, async ({ params }) => engine.inspectService(params[0]!)),
-    r("PATCH", "/v1/services/:name", 200, async ({ params, body }) => engine.updateService(params[0]!, (await body()) as Partial<ServiceSpec>)),
-    r("DELETE", "/v1/services/:name", 200, async ({ params, query }) => engine.removeService(params[0]!, flag(query, "missingOk"))),
+    // ?namespace=x picks the service in namespace x (default "default").
+    r("GET", "/v1/services/:name", 200, async ({ params, query }) => engine.inspectService(params[0]!, nsOf(query))),
+    r("PATCH", "/v1/services/:name", 200, async ({ params, body, query }) => engine.updateService(params[0]!, (await body()) as Partial<ServiceSpec>, nsOf(query))),
+    r("DELETE", "/v1/services/:name", 200, async ({ params, query }) => engine.removeService(params[0]!, flag(query, "missingOk"), nsOf(query))),
     r("GET", "/v1/firewall/rules", 200, async () => engine.firewallRules()),
     r("POST", "/v1/firewall/rules", 201, async ({ body }) => {
       const b = await body();

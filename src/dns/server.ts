@@ -8,7 +8,8 @@ import { type DnsCounters, zeroCounters } from "./counters";
 import { type ExplainResult, explainQuery } from "./explain";
 import { Forwarder } from "./forwarder";
 import { type ListenAddress, Listener, type Reply } from "./listener";
-import { resolveLocal } from "./local-resolver";
+import { type LocalAnswer, resolveLocal } from "./local-resolver";
+import { encodeChased, externalCnameTarget } from "./cname-chase";
 import { LocalZones } from "./local-zones";
 import { RecordTable } from "./record-table";
 import { type DnsRecord, normalizeName } from "./records";
@@ -270,6 +271,8 @@ export class DnsServer {
 
     const local = resolveLocal(this.table, this.zones, view, normalizeName(q.name), q.type, q.class ?? "IN", this.searchDomain);
     if (local) {
+      const target = externalCnameTarget(local, q.type, this.zones);
+      if (target) return this.chase(query, edns, local, target, tcp, reply);
       let res = encodeLocal(query, edns, local, this.negativeTtl);
       if (!tcp && res.length > udpLimit(edns)) {
         c.truncated++;
@@ -312,6 +315,28 @@ export class DnsServer {
           return reply(errorResponse(id, flags, out.readUInt16BE(2) & 0xf, q, edns, TC));
         }
         reply(out);
+      })
+      .catch(() => {
+        c.errors++;
+        reply(undefined);
+      });
+  }
+
+  /** A local CNAME to an outside name: forward the target and answer with the whole chain (never cached here). */
+  private chase(query: dnsPacket.DecodedPacket, edns: ClientEdns | undefined, local: LocalAnswer, target: string, tcp: boolean, reply: Reply): void {
+    const c = this.c;
+    const q = query.questions![0];
+    c.answeredLocally++;
+    c.forwarded++;
+    this.forwarder
+      .resolve({ question: { ...q, name: target }, cd: false, edns, tcp })
+      .then((r) => {
+        let res = encodeChased(query, edns, local, r.kind === "answer" ? r.response : undefined, this.negativeTtl);
+        if (!tcp && res.length > udpLimit(edns)) {
+          c.truncated++;
+          res = errorResponse(query.id ?? 0, query.flags ?? 0, RCODE.NOERROR, q, edns, AA | TC);
+        }
+        reply(res);
       })
       .catch(() => {
         c.errors++;

@@ -1,25 +1,23 @@
 // Pure: desired state -> the DNS records each network's workloads see (one view per network).
 import type { DnsRecord } from "../dns";
 import { reverseName } from "../dns";
-import type { DesiredState } from "../model/types";
+import { CLUSTER_DOMAIN, DNS_TTL } from "./dns-config";
+import { serviceRecords as recordsOfServices } from "./service-records";
+import { DEFAULT_NAMESPACE, type DesiredState } from "../model/types";
 
-export const DNS_TTL = 5;
-export const CLUSTER_DOMAIN = "cluster.local";
-/** Namespaces (issue 5) do not exist yet: every service lives in "default". */
-export const DEFAULT_NAMESPACE = "default";
+export { CLUSTER_DOMAIN, DNS_TTL } from "./dns-config";
+export { serviceFqdn } from "./service-records";
 
-/** resolv.conf search list: workload names first, then services as Kubernetes pods see them. */
-export function searchDomains(workloadDomain: string): string[] {
-  return [workloadDomain, `${DEFAULT_NAMESPACE}.svc.${CLUSTER_DOMAIN}`, `svc.${CLUSTER_DOMAIN}`, CLUSTER_DOMAIN];
-}
-
-/** Kubernetes DNS spec names of a service: <service>.<namespace>.svc.<cluster domain>. */
-export function serviceFqdn(name: string, namespace = DEFAULT_NAMESPACE): string {
-  return `${name.toLowerCase()}.${namespace}.svc.${CLUSTER_DOMAIN}`;
+/**
+ * resolv.conf search list: workload names first, then services as a Kubernetes pod of that
+ * namespace sees them (`web` is web in its own namespace, `web.x` is web in namespace x).
+ */
+export function searchDomains(workloadDomain: string, namespace: string = DEFAULT_NAMESPACE): string[] {
+  return [workloadDomain, `${namespace}.svc.${CLUSTER_DOMAIN}`, `svc.${CLUSTER_DOMAIN}`, CLUSTER_DOMAIN];
 }
 
 /** Records of every bridge network, keyed by network id: names are visible on their own network only. */
-export function dnsViews(state: DesiredState, domain: string): Map<string, DnsRecord[]> {
+export function dnsViews(state: DesiredState, domain: string, unhealthy: ReadonlySet<string> = new Set()): Map<string, DnsRecord[]> {
   const views = new Map<string, DnsRecord[]>(state.networks.filter((n) => n.driver === "bridge").map((n) => [n.id, []]));
   const workloads = new Map(state.workloads.filter((w) => w.state !== "removing").map((w) => [w.id, w]));
   for (const a of state.attachments) {
@@ -31,19 +29,15 @@ export function dnsViews(state: DesiredState, domain: string): Map<string, DnsRe
     if (a.ip4) view.push({ name: `${a.ip4.replace(/\./g, "-")}.${w.namespace ?? DEFAULT_NAMESPACE}.pod.${CLUSTER_DOMAIN}`, type: "A", ttl: DNS_TTL, data: a.ip4 });
     if (a.ip4) view.push({ name: fqdn, type: "A", ttl: DNS_TTL, data: a.ip4 }, { name: reverseName(a.ip4), type: "PTR", ttl: DNS_TTL, data: fqdn });
     if (a.ip6) view.push({ name: fqdn, type: "AAAA", ttl: DNS_TTL, data: a.ip6 }, { name: reverseName(a.ip6), type: "PTR", ttl: DNS_TTL, data: fqdn });
+    // Aliases resolve like the name, on this network only (no PTR: an address names its workload).
+    for (const alias of a.aliases ?? []) {
+      const name = `${alias.toLowerCase()}.${domain}`;
+      if (a.ip4) view.push({ name, type: "A", ttl: DNS_TTL, data: a.ip4 });
+      if (a.ip6) view.push({ name, type: "AAAA", ttl: DNS_TTL, data: a.ip6 });
+    }
   }
   // Services are reachable from every network, so every view names them.
-  const serviceRecords: DnsRecord[] = (state.services ?? []).flatMap((svc) => {
-    const fqdn = serviceFqdn(svc.name);
-    const srv: DnsRecord[] = svc.ports
-      .filter((p) => p.name)
-      .map((p) => ({ name: `_${p.name}._${p.protocol}.${fqdn}`, type: "SRV" as const, ttl: DNS_TTL, data: { priority: 0, weight: 100, port: p.port, target: fqdn } }));
-    return [
-      { name: fqdn, type: "A" as const, ttl: DNS_TTL, data: svc.vip },
-      { name: reverseName(svc.vip), type: "PTR" as const, ttl: DNS_TTL, data: fqdn },
-      ...srv,
-    ];
-  });
+  const serviceRecords = recordsOfServices(state, unhealthy);
   for (const view of views.values()) view.push(...serviceRecords);
   return views;
 }

@@ -28,9 +28,10 @@ export class EngineDns {
   }
 
   /** Views, then listeners: gateways come and go with networks. */
-  async sync(state: DesiredState): Promise<void> {
+  /** unhealthy: endpoints failing health checks ("serviceId/workloadId"), left out of headless answers. */
+  async sync(state: DesiredState, unhealthy?: ReadonlySet<string>): Promise<void> {
     this.index = viewIndex(state);
-    const views = dnsViews(state, this.config.domain);
+    const views = dnsViews(state, this.config.domain, unhealthy);
     for (const [id, records] of views) this.server.setView(id, records);
     for (const id of this.server.viewIds()) if (!views.has(id)) this.server.deleteView(id);
 

@@ -52,7 +52,7 @@ export async function writeWorkloadResolvConf(ctx: EngineContext, w: Workload): 
   const nameserver = ctx.config.dnsPort === 53 ? (via?.ip4 ? n?.gateway4 : n?.gateway6) : undefined;
   await writeResolvConf(ctx.config.netnsEtcDir, w.netns, {
     nameservers: nameserver ? [nameserver] : [],
-    search: searchDomains(ctx.config.dnsDomain),
+    search: searchDomains(ctx.config.dnsDomain, w.namespace),
     options: [`ndots:${ctx.config.ndots}`],
   });
 }

@@ -21,9 +21,11 @@ import { connectWorkload, disconnectWorkload, finishRemoval, getWorkload, remove
 import type { AttachSpec, RunSpec } from "./workload-spec";
 import { networksById } from "./endpoints";
 import type { ServiceSpec } from "../model/service-spec";
+import { serviceNamespace } from "../model/service";
 import { ServiceMonitor } from "./services-monitor";
 import { serviceView } from "./service-views";
-import { createService, createServices, getService, removeService, serviceHostPortClash, updateService } from "./services";
+import { parseServiceManifests } from "../model/k8s-service";
+import { applyServices, createService, createServices, getService, removeService, serviceHostPortClash, updateService } from "./services";
 import { normalizePorts } from "./workload-spec";
 import { createNamespace, labelNamespace, labelWorkload, listNamespaces, type LabelEdits } from "./namespaces";
 import { applyPolicyText, explainPolicy, policyViews, removePolicy } from "./policies";
@@ -58,6 +60,8 @@ export class Engine {
     const onExit = async (e: { workloadId: string; pid: number; exitCode?: number | undefined }) => {
       await this.exits.exited(e.workloadId, e.pid, e.exitCode);
       await this.ctx.nft.sync(this.ctx.store.state());
+      // A headless service's answers follow its ready endpoints.
+      await this.syncDns();
     };
     const supervisor = new Supervisor(logDir(config), (e) => this.serial.run(() => onExit(e)).catch(() => undefined));
     this.ctx = { config, store: new SqliteStore(storeFile(config)), exec, kernel, nft: new NftSync(kernel), supervisor };
@@ -65,7 +69,12 @@ export class Engine {
     this.exits = new ExitHandler(this.ctx, (op) => void this.serial.run(op).catch(() => undefined));
     this.ctx.nft.flowLog = config.flowLog;
     this.flows = new EngineFlows(this.ctx);
-    this.services = new ServiceMonitor(this.ctx, () => this.serial.run(() => this.ctx.nft.sync(this.ctx.store.state())));
+    this.services = new ServiceMonitor(this.ctx, () =>
+      this.serial.run(async () => {
+        await this.ctx.nft.sync(this.ctx.store.state());
+        await this.syncDns();
+      }),
+    );
   }
 
   /** Start-up: reconcile the kernel with the store, then watch our table for damage. */
@@ -115,7 +124,7 @@ export class Engine {
   }
 
   private async syncDns(): Promise<void> {
-    await this.dns?.sync(this.ctx.store.state());
+    await this.dns?.sync(this.ctx.store.state(), this.ctx.nft.runtime.unhealthy);
   }
 
   // DNS
@@ -123,7 +132,7 @@ export class Engine {
     const state = this.ctx.store.state();
     const names = new Map(state.networks.map((n) => [n.id, n.name]));
     if (network !== undefined && !this.ctx.store.network(network)) throw new EngineError("NETWORK_NOT_FOUND", `network ${network} not found`);
-    return [...dnsViews(state, this.ctx.config.dnsDomain)]
+    return [...dnsViews(state, this.ctx.config.dnsDomain, this.ctx.nft.runtime.unhealthy)]
       .map(([id, records]) => ({ network: names.get(id)!, records }))
       .filter((v) => network === undefined || v.network === network);
   }
@@ -184,29 +193,40 @@ export class Engine {
     return out;
   }
 
-  // Services
+  // Services (namespace: default "default")
   createService(spec: ServiceSpec) {
-    return this.change(async () => this.serviceView((await createService(this.ctx, spec)).name));
+    return this.change(async () => {
+      const s = await createService(this.ctx, spec);
+      return this.serviceView(s.name, s.namespace);
+    });
   }
   createServices(specs: ServiceSpec[]) {
-    return this.change(async () => (await createServices(this.ctx, specs)).map((s) => ({ name: s.name, vip: s.vip })));
+    return this.change(async () => (await createServices(this.ctx, specs)).map((s) => ({ name: s.name, namespace: s.namespace, vip: s.vip })));
   }
-  updateService(name: string, changes: Partial<ServiceSpec>) {
-    return this.change(async () => this.serviceView((await updateService(this.ctx, name, changes)).name));
+  /** `ponton service apply`: Kubernetes v1 Service manifests, parsed before anything changes, applied all or nothing. */
+  applyServiceManifests(yamlText: string) {
+    const specs = parseServiceManifests(yamlText);
+    return this.change(() => applyServices(this.ctx, specs));
   }
-  removeService(name: string, missingOk = false) {
-    return this.change(() => removeService(this.ctx, name, missingOk));
+  updateService(name: string, changes: Partial<ServiceSpec>, namespace?: string) {
+    return this.change(async () => {
+      const s = await updateService(this.ctx, name, changes, namespace);
+      return this.serviceView(s.name, s.namespace);
+    });
   }
-  listServices() {
+  removeService(name: string, missingOk = false, namespace?: string) {
+    return this.change(() => removeService(this.ctx, name, missingOk, namespace));
+  }
+  listServices(namespace?: string) {
     const state = this.ctx.store.state();
-    return (state.services ?? []).map((s) => serviceView(state, s, this.services));
+    return (state.services ?? []).filter((s) => namespace === undefined || serviceNamespace(s) === namespace).map((s) => serviceView(state, s, this.services));
   }
-  async inspectService(name: string) {
+  async inspectService(name: string, namespace?: string) {
     await this.services.settled();
-    return this.serviceView(name);
+    return this.serviceView(name, namespace);
   }
-  private serviceView(name: string) {
-    return serviceView(this.ctx.store.state(), getService(this.ctx, name), this.services);
+  private serviceView(name: string, namespace?: string) {
+    return serviceView(this.ctx.store.state(), getService(this.ctx, name, namespace), this.services);
   }
   list() {
     const networks = networksById(this.ctx);

@@ -6,8 +6,10 @@ import type { Network } from "../model/types";
 import type { EngineContext } from "./context";
 import { createNetwork, planNetwork, removeNetwork } from "./networks";
 import { removeWorkload, runWorkload } from "./workloads";
-import { createService, removeService, updateService } from "./services";
+import { applyServices, removeService } from "./services";
 import { putPolicies } from "./policies";
+import { serviceNamespace, serviceRef } from "../model/service";
+import { validateNamespace } from "../model/namespaces";
 import { now } from "./ids";
 import { normalizePorts, normalizeRoutes, normalizeRestart, normalizeAttachSpecs, type RunSpec } from "./workload-spec";
 
@@ -204,22 +206,20 @@ async function convergePolicies(ctx: EngineContext, file: ProjectFile, report: C
   for (const k of wanted) (mine.includes(k) ? report.unchanged : report.created).push(`policy ${k}`);
 }
 
-/** Declared services are created or updated in place (their VIP stays); undeclared ones of the project go. */
+/** Declared services are created or replaced (their VIP and NodePorts stay) in one transaction; undeclared ones of the project go. */
 async function convergeServices(ctx: EngineContext, file: ProjectFile, report: ConvergeReport): Promise<void> {
-  const wanted = new Map((file.services ?? []).map((s) => [s.name, s]));
-  for (const s of ctx.store.services().filter((x) => x.project === file.project && !wanted.has(x.name))) {
-    await removeService(ctx, s.name, true);
-    report.removed.push(`service ${s.name}`);
+  const refOf = (s: { name: string; namespace?: string | undefined }) => serviceRef({ name: s.name, namespace: validateNamespace(s.namespace) });
+  const wanted = new Map((file.services ?? []).map((s) => [refOf(s), s]));
+  for (const s of ctx.store.services().filter((x) => x.project === file.project && !wanted.has(serviceRef(x)))) {
+    await removeService(ctx, s.name, true, serviceNamespace(s));
+    report.removed.push(`service ${serviceRef(s)}`);
   }
   for (const spec of file.services ?? []) {
-    const existing = ctx.store.service(spec.name);
-    if (existing && existing.project !== file.project) throw new EngineError("NAME_IN_USE", `service ${spec.name} exists outside project ${file.project}`);
-    if (existing) {
-      await updateService(ctx, spec.name, spec);
-      report.unchanged.push(`service ${spec.name}`);
-    } else {
-      await createService(ctx, spec);
-      report.created.push(`service ${spec.name}`);
-    }
+    const existing = ctx.store.service(spec.name, validateNamespace(spec.namespace));
+    if (existing && existing.project !== file.project) throw new EngineError("NAME_IN_USE", `service ${refOf(spec)} exists outside project ${file.project}`);
   }
+  if (!file.services?.length) return;
+  const r = await applyServices(ctx, file.services.map((s) => ({ ...s, project: file.project })));
+  report.created.push(...r.created.map((k) => `service ${k}`));
+  report.unchanged.push(...r.replaced.map((k) => `service ${k}`));
 }

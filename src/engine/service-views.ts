@@ -1,6 +1,6 @@
 // What `service ls|inspect` and the API show: the record plus live endpoint facts.
-import { indexEndpoints } from "../compile/services/endpoints";
-import { selectorMatches, type Service } from "../model/service";
+import { indexEndpoints, selects } from "../compile/services/endpoints";
+import { serviceNamespace, type Service } from "../model/service";
 import type { DesiredState } from "../model/types";
 import type { ServiceMonitor } from "./services-monitor";
 
@@ -16,7 +16,7 @@ export interface ServiceEndpointView {
 export function serviceView(state: DesiredState, s: Service, monitor: ServiceMonitor) {
   const counts = monitor.connectionsOf(s.id);
   const endpoints: ServiceEndpointView[] = indexEndpoints(state)
-    .candidates.filter((c) => selectorMatches(s.selector, c.labels))
+    .candidates.filter((c) => selects(s, c))
     .map((c) => ({
       workload: c.name,
       ip: c.ip,
@@ -26,6 +26,7 @@ export function serviceView(state: DesiredState, s: Service, monitor: ServiceMon
     }));
   return {
     ...s,
+    namespace: serviceNamespace(s),
     endpoints,
     ready: endpoints.filter((e) => e.healthy).length,
     conntrackCleared: monitor.cleared.get(s.id) ?? 0,

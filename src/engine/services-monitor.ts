@@ -2,8 +2,8 @@
 // and, for lc/wlc, live connection counts from conntrack. It also removes the conntrack entries of
 // endpoints that left a service, right after the commit that stopped sending them new flows.
 import type { NftPlan, ServicePortEndpoints } from "../compile";
-import { indexEndpoints } from "../compile/services/endpoints";
-import { selectorMatches, type ServiceRuntime } from "../model/service";
+import { indexEndpoints, selects } from "../compile/services/endpoints";
+import { hasVip, targetPortOn, type ServiceRuntime } from "../model/service";
 import { connectionsByEndpoint, deleteFlows } from "./conntrack";
 import type { EngineContext } from "./context";
 import { HealthState, probe } from "./health";
@@ -67,8 +67,10 @@ export class ServiceMonitor {
     }
   }
 
+  /** ep: "ip:targetPort" as the compile lists it. */
   private clearFlows(p: ServicePortEndpoints, ep: string): void {
-    const base = { protocol: p.protocol, replySrc: ep, replyPortSrc: p.targetPort };
+    const colon = ep.lastIndexOf(":");
+    const base = { protocol: p.protocol, replySrc: ep.slice(0, colon), replyPortSrc: Number(ep.slice(colon + 1)) };
     const filters = [...p.dsts.map((d) => ({ ...base, origDst: d, origPortDst: p.port })), ...(p.hostPort !== undefined ? [{ ...base, origPortDst: p.hostPort }] : [])];
     this.cleanup = this.cleanup.then(async () => {
       for (const f of filters) {
@@ -104,9 +106,12 @@ export class ServiceMonitor {
     const probes: Promise<boolean>[] = [];
     for (const s of services) {
       const check = s.health!;
-      const port = (s.ports.find((p) => p.protocol === "tcp") ?? s.ports[0]!).targetPort;
+      const checked = s.ports.find((p) => p.protocol === "tcp") ?? s.ports[0];
       for (const c of index.candidates) {
-        if (!selectorMatches(s.selector, c.labels)) continue;
+        if (!selects(s, c)) continue;
+        // A named target port is resolved on each endpoint; without ports, a tcp check has nothing to try.
+        const port = checked && targetPortOn(checked, c.exposes);
+        if (!port) continue;
         const key = `${s.id}/${c.workloadId}`;
         seen.add(key);
         let entry = this.health.get(key);
@@ -126,7 +131,7 @@ export class ServiceMonitor {
   }
 
   private async countConnections(): Promise<boolean> {
-    const services = (this.ctx.store.services() ?? []).filter((s) => s.scheduler === "lc" || s.scheduler === "wlc");
+    const services = (this.ctx.store.services() ?? []).filter(hasVip).filter((s) => s.scheduler === "lc" || s.scheduler === "wlc");
     const next = new Map<string, Map<string, number>>();
     for (const s of services) {
       const counts = new Map<string, number>();

@@ -4,12 +4,14 @@ import { EngineError } from "../errors";
 import { networkOfAddress } from "../compile";
 import { cidrContains, formatIp, parseCidr, parseIp, lastAddress } from "../model/ip";
 import { portsCollide } from "../model/ports";
-import type { Service } from "../model/service";
+import { hasVip, serviceNamespace, serviceRef, type Service, type ServicePort } from "../model/service";
+import { kindOf } from "../model/service-kind";
 import { normalizeServiceSpec, type ServiceSpec } from "../model/service-spec";
 import type { DesiredState, PortMapping } from "../model/types";
 import type { EngineContext } from "./context";
 import { newId, now } from "./ids";
 import { asKernelError } from "./networks";
+import { validateNamespace } from "../model/namespaces";
 
 /** Where VIPs come from (kube's default service CIDR is in 10.96.0.0/12). */
 export const serviceRange = () => process.env.PONTON_SERVICE_RANGE ?? "10.96.0.0/16";
@@ -24,6 +26,8 @@ function allocateVip(range: string, taken: Set<string>): string {
   throw new EngineError("POOL_EXHAUSTED", `no free VIP in the service range ${range}`, { hint: "remove services or set a larger PONTON_SERVICE_RANGE" });
 }
 
+const addressesOf = (s: Service): string[] => (s.vip ? [s.vip, ...s.externalIps] : []);
+
 /** Who holds what: each index is built on first use, once per operation, then checks are lookups. */
 class Holders {
   private readonly added: Service[] = [];
@@ -37,9 +41,9 @@ class Holders {
     for (const s of this.added) fill(m, s);
     return m;
   }
-  private static fillVip = (m: Map<string, Service>, s: Service) => void m.set(s.vip, s);
+  private static fillVip = (m: Map<string, Service>, s: Service) => void (s.vip && m.set(s.vip, s));
   private static fillAddr = (m: Map<string, Service>, s: Service) => {
-    for (const ip of [s.vip, ...s.externalIps]) for (const p of s.ports) m.set(`${ip}/${p.protocol}/${p.port}`, s);
+    for (const ip of addressesOf(s)) for (const p of s.ports) m.set(`${ip}/${p.protocol}/${p.port}`, s);
   };
   private static fillHost = (m: Map<string, Service>, s: Service) => {
     for (const p of s.ports) if (p.hostPort !== undefined) m.set(`${p.protocol}/${p.hostPort}`, s);
@@ -50,7 +54,7 @@ class Holders {
     return this.services.find((x) => x.vip === vip) ?? this.added.find((x) => x.vip === vip);
   }
   takenVips(): Set<string> {
-    return this.v ? new Set(this.v.keys()) : new Set([...this.services, ...this.added].map((x) => x.vip));
+    return this.v ? new Set(this.v.keys()) : new Set([...this.services, ...this.added].flatMap((x) => (x.vip ? [x.vip] : [])));
   }
   get vips() {
     return (this.v ??= this.build(Holders.fillVip));
@@ -72,21 +76,23 @@ class Holders {
 /** Every check that needs the rest of the state: VIP range and uniqueness, host-port and address clashes. */
 function checkAgainst(state: DesiredState, holders: Holders, s: Service, vipGiven: boolean): void {
   const other = (x: Service | undefined) => (x && x.id !== s.id ? x : undefined);
-  const range = parseCidr(serviceRange());
-  const v = parseIp(s.vip)!;
-  if (vipGiven && !cidrContains(range, 4, v.value)) {
-    throw new EngineError("ADDRESS_OUT_OF_SUBNET", `VIP ${s.vip} is outside the service range ${serviceRange()}`, { hint: "pick a VIP inside the range, or omit --vip" });
+  if (s.vip) {
+    const range = parseCidr(serviceRange());
+    const v = parseIp(s.vip)!;
+    if (vipGiven && !cidrContains(range, 4, v.value)) {
+      throw new EngineError("ADDRESS_OUT_OF_SUBNET", `VIP ${s.vip} is outside the service range ${serviceRange()}`, { hint: "pick a VIP inside the range, or omit --vip" });
+    }
+    const holder = other(holders.vipHolder(s.vip));
+    if (holder) throw new EngineError("ADDRESS_IN_USE", `VIP ${s.vip} is already used by service ${serviceRef(holder)}`);
   }
-  const holder = other(holders.vipHolder(s.vip));
-  if (holder) throw new EngineError("ADDRESS_IN_USE", `VIP ${s.vip} is already used by service ${holder.name}`);
-  for (const ip of [s.vip, ...s.externalIps]) {
+  for (const ip of addressesOf(s)) {
     const n = networkOfAddress(state, ip);
     if (n) throw new EngineError("ADDRESS_IN_USE", `${ip} is inside network ${n.name}'s subnet`, { hint: "VIPs and external IPs must not belong to a network" });
   }
   for (const ip of s.externalIps) {
     for (const p of s.ports) {
       const o = other(holders.addrPorts.get(`${ip}/${p.protocol}/${p.port}`));
-      if (o) throw new EngineError("PORT_IN_USE", `external IP ${ip} already serves ${p.port}/${p.protocol} for service ${o.name}`);
+      if (o) throw new EngineError("PORT_IN_USE", `external IP ${ip} already serves ${p.port}/${p.protocol} for service ${serviceRef(o)}`);
     }
   }
   for (const p of s.ports) {
@@ -95,7 +101,7 @@ function checkAgainst(state: DesiredState, holders: Holders, s: Service, vipGive
     const w = state.workloads.find((x) => x.ports.some((t) => portsCollide(mine, t)));
     if (w) throw new EngineError("PORT_IN_USE", `host port ${p.hostPort}/${p.protocol} is already published by workload ${w.name}`);
     const o = other(holders.hostPorts.get(`${p.protocol}/${p.hostPort}`));
-    if (o) throw new EngineError("PORT_IN_USE", `host port ${p.hostPort}/${p.protocol} is already published by service ${o.name}`);
+    if (o) throw new EngineError("PORT_IN_USE", `host port ${p.hostPort}/${p.protocol} is already published by service ${serviceRef(o)}`);
   }
 }
 
@@ -105,20 +111,45 @@ export function serviceHostPortClash(state: DesiredState, ports: PortMapping[]):
     for (const p of s.ports) {
       if (p.hostPort === undefined) continue;
       const mine: PortMapping = { hostPort: p.hostPort, containerPort: p.port, protocol: p.protocol, allowFrom: [] };
-      if (ports.some((t) => portsCollide(mine, t))) return `host port ${p.hostPort}/${p.protocol} is already published by service ${s.name}`;
+      if (ports.some((t) => portsCollide(mine, t))) return `host port ${p.hostPort}/${p.protocol} is already published by service ${serviceRef(s)}`;
     }
   }
   return undefined;
 }
 
+/** NodePorts, as Kubernetes allocates them. */
+export const NODE_PORT_RANGE = [30000, 32767] as const;
+
+/**
+ * Ports asking for a host port ("auto") keep the one their previous version had, or take the first
+ * free one of the NodePort range (free of workloads' published ports and other services' host ports).
+ */
+function withNodePorts(state: DesiredState, holders: Holders, ports: (ServicePort & { autoHostPort?: true })[], base: Service | undefined): ServicePort[] {
+  const taken = new Set<string>(state.workloads.flatMap((w) => w.ports.map((p) => `${p.protocol}/${p.hostPort}`)));
+  for (const p of ports) if (p.hostPort !== undefined) taken.add(`${p.protocol}/${p.hostPort}`);
+  return ports.map(({ autoHostPort, ...p }) => {
+    if (!autoHostPort) return p;
+    const before = base?.ports.find((b) => b.port === p.port && b.protocol === p.protocol)?.hostPort;
+    const free = (hp: number) => !taken.has(`${p.protocol}/${hp}`) && (!holders.hostPorts.has(`${p.protocol}/${hp}`) || holders.hostPorts.get(`${p.protocol}/${hp}`)!.id === base?.id);
+    let hostPort = before !== undefined && free(before) ? before : undefined;
+    for (let hp = NODE_PORT_RANGE[0]; hostPort === undefined && hp <= NODE_PORT_RANGE[1]; hp++) if (free(hp)) hostPort = hp;
+    if (hostPort === undefined) throw new EngineError("POOL_EXHAUSTED", `no free NodePort in ${NODE_PORT_RANGE.join("-")}/${p.protocol}`);
+    taken.add(`${p.protocol}/${hostPort}`);
+    return { ...p, hostPort };
+  });
+}
+
 function build(state: DesiredState, spec: ServiceSpec, base?: Service, holders = new Holders(state.services ?? [])): Service {
   const n = normalizeServiceSpec(spec);
-  const vip = n.vip ?? base?.vip ?? allocateVip(serviceRange(), holders.takenVips());
+  const vip = n.kind !== "ClusterIP" ? undefined : (n.vip ?? base?.vip ?? allocateVip(serviceRange(), holders.takenVips()));
   const s: Service = {
     id: base?.id ?? newId(),
     name: n.name,
-    vip,
-    ports: n.ports,
+    namespace: n.namespace,
+    ...(vip ? { vip } : {}),
+    ...(n.headless ? { headless: true } : {}),
+    ...(n.externalName ? { externalName: n.externalName } : {}),
+    ports: withNodePorts(state, holders, n.ports, base),
     selector: n.selector,
     scheduler: n.scheduler,
     weights: n.weights,
@@ -134,18 +165,24 @@ function build(state: DesiredState, spec: ServiceSpec, base?: Service, holders =
 
 /** The stored record back into a request, so `update` changes only the fields it is given. */
 export function specOf(s: Service): ServiceSpec {
-  return {
+  const common = {
     name: s.name,
+    namespace: serviceNamespace(s),
     ports: s.ports.map((p) => `${p.name ? `${p.name}=` : ""}${p.port}:${p.targetPort}/${p.protocol}`),
-    publish: s.ports.filter((p) => p.hostPort !== undefined).map((p) => `${p.hostPort}:${p.port}/${p.protocol}`),
     selector: s.selector,
+    ...(s.health ? { health: s.health } : {}),
+    ...(s.project ? { project: s.project } : {}),
+  };
+  if (s.externalName) return { ...common, externalName: s.externalName };
+  if (!hasVip(s)) return { ...common, headless: true };
+  return {
+    ...common,
+    publish: s.ports.filter((p) => p.hostPort !== undefined).map((p) => `${p.hostPort}:${p.port}/${p.protocol}`),
     vip: s.vip,
     scheduler: s.scheduler,
     weights: s.weights,
     externalIps: s.externalIps,
-    ...(s.health ? { health: s.health } : {}),
     ...(s.affinityTimeoutS ? { affinity: "client-ip", affinityTimeout: s.affinityTimeoutS } : {}),
-    ...(s.project ? { project: s.project } : {}),
   };
 }
 
@@ -160,10 +197,21 @@ async function apply(ctx: EngineContext, put: () => void, undo: () => void, what
   }
 }
 
+const refOf = (name: string, namespace?: string) => serviceRef({ name, ...(namespace ? { namespace } : {}) });
+
+function checkNameFree(ctx: EngineContext, spec: ServiceSpec, taken?: Set<string>): void {
+  if (typeof spec?.name !== "string") return;
+  const ns = validateNamespace(spec.namespace);
+  const ref = refOf(spec.name, ns);
+  if (taken ? taken.has(ref) : ctx.store.service(spec.name, ns)) {
+    throw new EngineError("NAME_IN_USE", `service ${spec.name} already exists in namespace ${ns}`, { hint: "service names are unique per namespace; use 'ponton service update'" });
+  }
+}
+
 export async function createService(ctx: EngineContext, spec: ServiceSpec): Promise<Service> {
-  if (typeof spec?.name === "string" && ctx.store.service(spec.name)) throw new EngineError("NAME_IN_USE", `service ${spec.name} already exists`);
+  checkNameFree(ctx, spec);
   const s = build(ctx.store.state(), spec);
-  await apply(ctx, () => ctx.store.putService(s), () => ctx.store.deleteService(s.id), `create service ${s.name}`);
+  await apply(ctx, () => ctx.store.putService(s), () => ctx.store.deleteService(s.id), `create service ${serviceRef(s)}`);
   return s;
 }
 
@@ -173,13 +221,13 @@ export async function createServices(ctx: EngineContext, specs: ServiceSpec[]): 
   const state = ctx.store.state();
   const holders = new Holders(state.services ?? []);
   void holders.vips;
-  const names = new Set((state.services ?? []).map((x) => x.name));
+  const names = new Set((state.services ?? []).map((x) => serviceRef(x)));
   const made: Service[] = [];
   for (const spec of specs) {
-    if (typeof spec?.name === "string" && names.has(spec.name)) throw new EngineError("NAME_IN_USE", `service ${spec.name} already exists`);
+    checkNameFree(ctx, spec, names);
     const s = build(state, spec, undefined, holders);
     holders.add(s);
-    names.add(s.name);
+    names.add(serviceRef(s));
     made.push(s);
   }
   const put = () => made.forEach((s) => ctx.store.putService(s));
@@ -188,25 +236,71 @@ export async function createServices(ctx: EngineContext, specs: ServiceSpec[]): 
   return made;
 }
 
-export async function updateService(ctx: EngineContext, name: string, changes: Partial<ServiceSpec>): Promise<Service> {
-  const old = getService(ctx, name);
+export async function updateService(ctx: EngineContext, name: string, changes: Partial<ServiceSpec>, namespace?: string): Promise<Service> {
+  const old = getService(ctx, name, namespace ?? changes.namespace);
   const defined = Object.fromEntries(Object.entries(changes).filter(([, v]) => v !== undefined));
-  const s = build(ctx.store.state(), { ...specOf(old), ...defined, name }, old);
-  await apply(ctx, () => ctx.store.putService(s), () => ctx.store.putService(old), `update service ${name}`);
+  if (kindOf({ ...specOf(old), ...defined }) !== kindOf(specOf(old))) {
+    throw new EngineError("INVALID_ARGUMENT", `service ${serviceRef(old)} is ${kindOf(specOf(old))}: update cannot change its kind`, { hint: "remove it and create it again (ponton up and service apply replace it)" });
+  }
+  // The namespace is part of the identity: moving a service is rm + create.
+  const s = build(ctx.store.state(), { ...specOf(old), ...defined, name, namespace: serviceNamespace(old) }, old);
+  await apply(ctx, () => ctx.store.putService(s), () => ctx.store.putService(old), `update service ${serviceRef(s)}`);
   return s;
 }
 
-export async function removeService(ctx: EngineContext, name: string, missingOk = false): Promise<void> {
-  const s = ctx.store.service(name);
+export async function removeService(ctx: EngineContext, name: string, missingOk = false, namespace?: string): Promise<void> {
+  const s = ctx.store.service(name, validateNamespace(namespace));
   if (!s) {
     if (missingOk) return;
-    throw new EngineError("NOT_FOUND", `service ${name} not found`, { hint: "list services with 'ponton service ls'" });
+    throw notFound(name, namespace);
   }
-  await apply(ctx, () => ctx.store.deleteService(s.id), () => ctx.store.putService(s), `remove service ${name}`);
+  await apply(ctx, () => ctx.store.deleteService(s.id), () => ctx.store.putService(s), `remove service ${serviceRef(s)}`);
 }
 
-export function getService(ctx: EngineContext, name: string): Service {
-  const s = ctx.store.service(name);
-  if (!s) throw new EngineError("NOT_FOUND", `service ${name} not found`, { hint: "list services with 'ponton service ls'" });
+const notFound = (name: string, namespace?: string) =>
+  new EngineError("NOT_FOUND", `service ${name} not found in namespace ${validateNamespace(namespace)}`, { hint: "list services with 'ponton service ls'" });
+
+export function getService(ctx: EngineContext, name: string, namespace?: string): Service {
+  const s = ctx.store.service(name, validateNamespace(namespace));
+  if (!s) throw notFound(name, namespace);
   return s;
+}
+
+export interface ApplyReport {
+  created: string[];
+  replaced: string[];
+}
+
+/**
+ * Declarative create-or-replace (`ponton service apply`, `ponton up`): each spec is the whole
+ * service (fields it omits go back to their defaults), an existing one keeps its id, VIP and
+ * NodePorts. Everything is built and checked first, then one store and one nft transaction.
+ */
+export async function applyServices(ctx: EngineContext, specs: ServiceSpec[]): Promise<ApplyReport> {
+  if (!Array.isArray(specs)) throw new EngineError("INVALID_ARGUMENT", "'services' must be a list of service specs");
+  const state = ctx.store.state();
+  const holders = new Holders(state.services ?? []);
+  const seen = new Set<string>();
+  const made: { s: Service; old: Service | undefined }[] = [];
+  for (const spec of specs) {
+    const ns = validateNamespace(spec?.namespace);
+    const old = typeof spec?.name === "string" ? ctx.store.service(spec.name, ns) : undefined;
+    let s: Service;
+    try {
+      s = build(state, spec, old, holders);
+    } catch (e) {
+      throw e instanceof EngineError ? e.within(`service ${ns}/${String(spec?.name)}`) : e;
+    }
+    if (seen.has(serviceRef(s))) throw new EngineError("INVALID_ARGUMENT", `service ${serviceRef(s)} is given twice`);
+    seen.add(serviceRef(s));
+    holders.add(s);
+    made.push({ s, old });
+  }
+  const put = () => made.forEach(({ s }) => ctx.store.putService(s));
+  const undo = () => made.forEach(({ s, old }) => (old ? ctx.store.putService(old) : ctx.store.deleteService(s.id)));
+  await apply(ctx, put, undo, `apply ${made.length} services`);
+  return {
+    created: made.filter((m) => !m.old).map((m) => serviceRef(m.s)),
+    replaced: made.filter((m) => m.old).map((m) => serviceRef(m.s)),
+  };
 }

@@ -47,7 +47,7 @@ export function workloadView(store: Store, w: Workload, networks: Map<string, Ne
     routes: w.routes,
     networks: atts.map((a) => {
       const n = networks.get(a.networkId)!;
-      return { network: n.name, ifname: a.ifname, hostIfname: a.hostIfname, mac: a.mac, ip4: a.ip4, ip6: a.ip6, gateway4: n.gateway4, gateway6: n.gateway6 };
+      return { network: n.name, ifname: a.ifname, hostIfname: a.hostIfname, mac: a.mac, ip4: a.ip4, ip6: a.ip6, gateway4: n.gateway4, gateway6: n.gateway6, ...(a.aliases ? { aliases: a.aliases } : {}) };
     }),
     ports: w.ports.map((p) => ({ ...p, spec: formatPort(p), target: target4?.ip4, reachableFrom: reachability(p) })),
   };

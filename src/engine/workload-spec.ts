@@ -14,6 +14,8 @@ export interface AttachSpec {
   ifname?: string;
   /** MAC of that interface (CNI's mac capability); default derived from the address. */
   mac?: string;
+  /** DNS names of the workload on this network only. */
+  aliases?: string[];
 }
 
 export interface RunSpec {
@@ -37,17 +39,30 @@ export interface RunSpec {
   namespace?: string;
   /** Declared ports: "name=80/tcp" strings or {name, containerPort, protocol}. */
   exposes?: unknown[];
+  /** DNS names of the workload on every network it joins (an AttachSpec's own aliases add to them). */
+  aliases?: string[];
+}
+
+/** Aliases are names (as workload names), kept in order without repeats. */
+export function normalizeAliases(aliases: unknown): string[] {
+  if (aliases === undefined || aliases === null) return [];
+  if (!Array.isArray(aliases)) throw new EngineError("INVALID_ARGUMENT", "aliases must be a list of names");
+  return [...new Set(aliases.map((a) => validateName("alias", a)))];
 }
 
 export function normalizeAttachSpecs(spec: RunSpec): AttachSpec[] {
   const list = (spec.networks?.length ? spec.networks : ["bridge"]).map((a) => (typeof a === "string" ? { network: a } : a));
+  const common = normalizeAliases(spec.aliases);
   const seen = new Set<string>();
+  const out: AttachSpec[] = [];
   for (const a of list) {
     if (typeof a.network !== "string") throw new EngineError("INVALID_ARGUMENT", "each network entry needs a network name");
     if (seen.has(a.network)) throw new EngineError("INVALID_ARGUMENT", `network ${a.network} is listed twice`);
     seen.add(a.network);
+    const aliases = [...new Set([...common, ...normalizeAliases(a.aliases)])];
+    out.push(aliases.length ? { ...a, aliases } : a);
   }
-  return list;
+  return out;
 }
 
 export function normalizePorts(spec: RunSpec): PortMapping[] {

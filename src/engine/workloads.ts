@@ -10,6 +10,7 @@ import { asKernelError, createNetwork, DEFAULT_BRIDGE, removeNetwork } from "./n
 import {
   checkNetnsPath,
   modeOf,
+  normalizeAliases,
   normalizeAttachSpecs,
   normalizeCommand,
   normalizePorts,
@@ -71,6 +72,7 @@ function allocateAttachment(ctx: EngineContext, w: Workload, n: Network, s: Atta
     ...(ip4 ? { ip4 } : {}),
     ...(ip6 ? { ip6 } : {}),
     index,
+    ...(s.aliases?.length ? { aliases: normalizeAliases(s.aliases) } : {}),
   };
 }
 

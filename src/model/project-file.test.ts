@@ -35,3 +35,22 @@ test("malformed files are refused with INVALID_YAML naming the field", () => {
   assert.throws(() => parseProjectFile("networks: 3\n", "x"), /networks: expected a map/);
   assert.throws(() => parseProjectFile("workloads:\n  'bad name':\n    command: [x]\n", "x"), { code: "INVALID_NAME" });
 });
+
+test("aliases (per workload and per network entry) and DNS-only services parse", () => {
+  const p = parseProjectFile(
+    `
+workloads:
+  db:
+    aliases: [primary]
+    networks: {front: {aliases: [pg]}, back: {}}
+services:
+  dbh: {headless: true, selector: {app: db}}
+  ext: {externalName: db.example.org}
+`,
+    "demo",
+  );
+  assert.deepEqual(p.workloads[0]!.aliases, ["primary"]);
+  assert.deepEqual(p.workloads[0]!.networks, [{ network: "front", aliases: ["pg"] }, { network: "back" }]);
+  assert.deepEqual(p.services!.map((s) => [s.name, s.headless ?? false, s.externalName ?? ""]), [["dbh", true, ""], ["ext", false, "db.example.org"]]);
+  assert.throws(() => parseProjectFile("services:\n  dbh: {headless: true, vip: 10.96.0.9, selector: {app: db}}\n", "d"), /services\.dbh: --vip/);
+});

@@ -5,6 +5,7 @@ import { normalizeDeclaredPorts } from "./declared-ports";
 import { validateNamespace } from "./namespaces";
 import { validateLabels } from "./names";
 import { normalizeServiceSpec, type ServiceSpec } from "./service-spec";
+import { servicesFromDocuments } from "./k8s-service";
 import { EngineError } from "../errors";
 import { validateName } from "./names";
 
@@ -24,7 +25,9 @@ export interface DeclaredNetwork {
 
 export interface DeclaredWorkload {
   name: string;
-  networks?: ({ network: string; ip?: string; ip6?: string } | string)[];
+  networks?: ({ network: string; ip?: string; ip6?: string; aliases?: string[] } | string)[];
+  /** DNS names of the workload on each of its networks. */
+  aliases?: string[];
   command?: string[];
   env?: Record<string, string>;
   ports?: string[];
@@ -52,7 +55,7 @@ export interface ProjectFile {
 }
 
 const NETWORK_KEYS = new Set(["subnet", "gateway", "ipv6", "subnet6", "gateway6", "internal", "icc", "masquerade", "routesTo", "labels"]);
-const WORKLOAD_KEYS = new Set(["networks", "command", "env", "ports", "allowFrom", "labels", "restart", "routes", "namespace", "expose"]);
+const WORKLOAD_KEYS = new Set(["aliases", "networks", "command", "env", "ports", "allowFrom", "labels", "restart", "routes", "namespace", "expose"]);
 const POLICY_KINDS = new Set(["NetworkPolicy", "NetworkPolicyList", "List"]);
 
 function fail(path: string, message: string): never {
@@ -83,14 +86,19 @@ function parseNetworksField(v: unknown, path: string): DeclaredWorkload["network
       if (typeof x === "string") return x;
       const m = asMap(x, `${path}[${i}]`);
       if (typeof m.network !== "string") fail(`${path}[${i}].network`, "expected a network name");
-      return { network: m.network, ...(m.ip ? { ip: String(m.ip) } : {}), ...(m.ip6 ? { ip6: String(m.ip6) } : {}) };
+      return { network: m.network, ...attachOptions(m, `${path}[${i}]`) };
     });
   }
   // Compose style: { net-a: { ip: … }, net-b: {} }
   return Object.entries(asMap(v, path)).map(([network, opts]) => {
-    const m = asMap(opts, `${path}.${network}`);
-    return { network, ...(m.ip ? { ip: String(m.ip) } : {}), ...(m.ip6 ? { ip6: String(m.ip6) } : {}) };
+    return { network, ...attachOptions(asMap(opts, `${path}.${network}`), `${path}.${network}`) };
   });
+}
+
+/** ip, ip6 and aliases of one network entry. */
+function attachOptions(m: Record<string, unknown>, path: string): { ip?: string; ip6?: string; aliases?: string[] } {
+  const aliases = stringList(m.aliases, `${path}.aliases`);
+  return { ...(m.ip ? { ip: String(m.ip) } : {}), ...(m.ip6 ? { ip6: String(m.ip6) } : {}), ...(aliases ? { aliases } : {}) };
 }
 
 /** Kubernetes NetworkPolicy objects, validated as `ponton policy apply` does. */
@@ -112,20 +120,37 @@ function parsePolicyList(raw: unknown[], path: string): NetworkPolicy[] {
   return out;
 }
 
-/** One project document; NetworkPolicy documents (kind: NetworkPolicy or a List) may sit beside it. */
-function splitDocuments(text: string): { project: unknown; policies: unknown[] } {
+/**
+ * One project document; NetworkPolicy and v1 Service documents (or Lists of them) may sit beside it.
+ * List items are sorted by kind; a kind that is neither is refused.
+ */
+function splitDocuments(text: string): { project: unknown; policies: unknown[]; services: unknown[] } {
   const docs = parseAllDocuments(text);
   let project: unknown;
   const policies: unknown[] = [];
-  for (const d of docs) {
+  const services: unknown[] = [];
+  const kindOf = (v: unknown) => {
+    const kind = typeof v === "object" && v !== null && !Array.isArray(v) ? (v as Record<string, unknown>).kind : undefined;
+    return kind === undefined ? undefined : String(kind);
+  };
+  const place = (v: unknown, at: string): void => {
+    const kind = kindOf(v);
+    if (kind === "Service") services.push(v);
+    else if (kind === "List" || kind === "ServiceList" || kind === "NetworkPolicyList") {
+      const items = (v as Record<string, unknown>).items;
+      (Array.isArray(items) ? items : []).forEach((item, i) => place(item, `${at}.items[${i}]`));
+    } else if (kind !== undefined && POLICY_KINDS.has(kind)) policies.push(v);
+    else throw new EngineError("INVALID_YAML", `${at}: kind '${kind}' is not supported beside a project (NetworkPolicy or v1 Service)`);
+  };
+  docs.forEach((d, i) => {
     if (d.errors.length) throw new EngineError("INVALID_YAML", `not valid YAML: ${d.errors[0]!.message}`);
     const v: unknown = d.toJS();
-    if (v === null || v === undefined) continue;
-    if (typeof v === "object" && !Array.isArray(v) && POLICY_KINDS.has(String((v as Record<string, unknown>).kind))) policies.push(v);
+    if (v === null || v === undefined) return;
+    if (kindOf(v) !== undefined) place(v, `documents[${i}]`);
     else if (project === undefined) project = v;
-    else throw new EngineError("INVALID_YAML", "a file holds one project document (other documents must be NetworkPolicies)");
-  }
-  return { project, policies };
+    else throw new EngineError("INVALID_YAML", "a file holds one project document (other documents must be NetworkPolicies or Services)");
+  });
+  return { project, policies, services };
 }
 
 export function parseProjectFile(text: string, defaultProject: string): ProjectFile {
@@ -168,6 +193,8 @@ export function parseProjectFile(text: string, defaultProject: string): ProjectF
       w.exposes = exposes;
     }
     if (m.namespace !== undefined) w.namespace = validateNamespace(m.namespace);
+    const aliases = stringList(m.aliases, `workloads.${name}.aliases`);
+    if (aliases) w.aliases = aliases;
     const allowFrom = stringList(m.allowFrom, `workloads.${name}.allowFrom`);
     if (allowFrom) w.allowFrom = allowFrom;
     if (m.labels !== undefined) w.labels = asMap(m.labels, `workloads.${name}.labels`) as Record<string, string>;
@@ -184,7 +211,10 @@ export function parseProjectFile(text: string, defaultProject: string): ProjectF
 
   const firewall = asMap(top.firewall, "firewall");
   checkKeys(firewall, new Set(["user"]), "firewall");
-  const services = parseServices(top.services, project);
+  const services = [...parseServices(top.services, project), ...manifestServices(split.services, project)];
+  const refs = services.map((x) => `${x.namespace ?? "default"}/${x.name}`);
+  const dup = refs.find((r, i) => refs.indexOf(r) !== i);
+  if (dup) fail("services", `service ${dup} is declared twice`);
   const namespaces = Object.entries(asMap(top.namespaces, "namespaces")).map(([name, raw]) => {
     const m = asMap(raw, `namespaces.${name}`);
     checkKeys(m, new Set(["labels"]), `namespaces.${name}`);
@@ -203,7 +233,7 @@ export function parseProjectFile(text: string, defaultProject: string): ProjectF
   };
 }
 
-const SERVICE_KEYS = new Set(["ports", "selector", "vip", "scheduler", "weights", "publish", "externalIps", "health", "healthIntervalMs", "healthRise", "healthFall", "affinity", "affinityTimeout"]);
+const SERVICE_KEYS = new Set(["namespace", "ports", "selector", "vip", "scheduler", "weights", "publish", "externalIps", "health", "healthIntervalMs", "healthRise", "healthFall", "affinity", "affinityTimeout", "headless", "externalName"]);
 
 /** Services are validated here as the CLI's are (bad input fails the file before anything changes). */
 function parseServices(raw: unknown, project: string): ServiceSpec[] {
@@ -211,12 +241,26 @@ function parseServices(raw: unknown, project: string): ServiceSpec[] {
   return Object.entries(asMap(raw, "services")).map(([name, v]) => {
     const m = asMap(v, `services.${name}`);
     checkKeys(m, SERVICE_KEYS, `services.${name}`);
-    const spec = { ...(m as Partial<ServiceSpec>), name, project, ports: (Array.isArray(m.ports) ? m.ports : [m.ports]).map((p) => (typeof p === "number" ? String(p) : p)) } as ServiceSpec;
+    const ports = m.ports === undefined ? [] : Array.isArray(m.ports) ? m.ports : [m.ports];
+    const spec = { ...(m as Partial<ServiceSpec>), name, project, ports: ports.map((p) => (typeof p === "number" ? String(p) : p)) } as ServiceSpec;
     try {
       normalizeServiceSpec(spec);
     } catch (e) {
       throw new EngineError("INVALID_YAML", `services.${name}: ${(e as Error).message}`);
     }
     return spec;
+  });
+}
+
+/** v1 Service documents beside the project document, checked as `ponton service apply` does. */
+function manifestServices(docs: unknown[], project: string): ServiceSpec[] {
+  return servicesFromDocuments(docs).map((spec) => {
+    const withProject = { ...spec, project };
+    try {
+      normalizeServiceSpec(withProject);
+    } catch (e) {
+      throw new EngineError("INVALID_YAML", `Service ${spec.namespace ?? "default"}/${spec.name}: ${(e as Error).message}`);
+    }
+    return withProject;
   });
 }

@@ -3,13 +3,20 @@
 import { EngineError } from "../errors";
 import { canonicalIp, parseIp } from "./ip";
 import { validateLabels, validateName } from "./names";
+import { validateNamespace } from "./namespaces";
+import { checkKind, validateExternalName } from "./service-kind";
 import { SCHEDULERS, type HealthCheck, type Scheduler, type ServicePort } from "./service";
 import type { Protocol } from "./types";
 
 export interface ServiceSpec {
   name: string;
-  /** "80", "80/udp", "80:8080/tcp" (port:targetPort), "http=80/tcp" (named), or objects. */
-  ports: (string | { name?: string; port: number; targetPort?: number; protocol?: Protocol })[];
+  /** Policy namespace (default "default"): the selector matches workloads of this namespace only. */
+  namespace?: string;
+  /**
+   * "80", "80/udp", "80:8080/tcp" (port:targetPort), "http=80/tcp" (named), "80:web" (target port
+   * named on each endpoint), or objects; an object's hostPort "auto" takes a free NodePort.
+   */
+  ports: (string | { name?: string; port: number; targetPort?: number | string; protocol?: Protocol; hostPort?: number | "auto" })[];
   /** A label map, or "k=v" strings. */
   selector: Record<string, string> | string[];
   vip?: string;
@@ -29,6 +36,10 @@ export interface ServiceSpec {
   /** "3h", "10m", "90s" or seconds (default 3h, as Kubernetes). */
   affinityTimeout?: string | number;
   project?: string;
+  /** No VIP: DNS answers one A/AAAA per ready endpoint (Kubernetes clusterIP: None). */
+  headless?: boolean;
+  /** No VIP, no endpoints: DNS answers a CNAME to this name. */
+  externalName?: string;
 }
 
 const bad = (msg: string, hint?: string) => new EngineError("INVALID_ARGUMENT", msg, hint ? { hint } : {});
@@ -55,11 +66,24 @@ function portName(name: unknown): { name?: string } {
   return { name };
 }
 
+// Kubernetes' IANA_SVC_NAME (at least one letter): a target port by name.
+const TARGET_NAME = /^(?=.*[a-z])[a-z0-9]([a-z0-9-]{0,13}[a-z0-9])?$/;
+
+/** A number, or the name of a port the endpoints declare (resolved on each endpoint). */
+function targetPort(v: string | number): number | string {
+  if (typeof v === "string" && !/^\d+$/.test(v)) {
+    if (!TARGET_NAME.test(v)) throw new EngineError("INVALID_PORT", `invalid target port '${v}'`, { hint: "a target port is a number or a port name the endpoints declare (--expose NAME=PORT)" });
+    return v;
+  }
+  return portNumber(v, "target port");
+}
+
 /** "[NAME=]PORT[:TARGET][/PROTO]" or an object; NAME is what SRV records are published under. */
-export function parseServicePort(spec: ServiceSpec["ports"][number]): ServicePort {
+export function parseServicePort(spec: ServiceSpec["ports"][number]): ServicePort & { autoHostPort?: true } {
   if (typeof spec === "object" && spec !== null) {
     const port = portNumber(spec.port, "service port");
-    return { ...portName(spec.name), port, targetPort: portNumber(spec.targetPort ?? port, "target port"), protocol: protocolOf(spec.protocol, String(spec.port)) };
+    const host = spec.hostPort === "auto" ? { autoHostPort: true as const } : spec.hostPort !== undefined ? { hostPort: portNumber(spec.hostPort, "host port") } : {};
+    return { ...portName(spec.name), port, targetPort: targetPort(spec.targetPort ?? port), protocol: protocolOf(spec.protocol, String(spec.port)), ...host };
   }
   const text = String(spec);
   const eq = text.indexOf("=");
@@ -67,7 +91,7 @@ export function parseServicePort(spec: ServiceSpec["ports"][number]): ServicePor
   const [ports, proto] = text.slice(eq + 1).split("/");
   const [p, t] = ports!.split(":");
   const port = portNumber(p!, "service port");
-  return { ...named, port, targetPort: t === undefined ? port : portNumber(t, "target port"), protocol: protocolOf(proto, text) };
+  return { ...named, port, targetPort: t === undefined ? port : targetPort(t), protocol: protocolOf(proto, text) };
 }
 
 function keyValues(v: Record<string, string | number> | string[] | undefined, what: string): Record<string, string> {
@@ -111,8 +135,14 @@ function healthFromText(text: string): Partial<HealthCheck> {
 /** Parsed and self-consistent; the VIP is left undefined when it is to be allocated. */
 export function normalizeServiceSpec(spec: ServiceSpec) {
   const name = validateName("service", spec.name);
-  if (!Array.isArray(spec.ports) || spec.ports.length === 0) throw bad(`service ${name} needs at least one --port`);
-  const ports = spec.ports.map(parseServicePort);
+  const namespace = validateNamespace(spec.namespace);
+  const kind = checkKind(spec as unknown as Record<string, unknown>);
+  const dnsOnly: { headless?: true; externalName?: string } = kind === "Headless" ? { headless: true } : kind === "ExternalName" ? { externalName: validateExternalName(spec.externalName) } : {};
+  // Without a VIP there is nothing to load-balance: ports are optional (named ones give SRV records).
+  if (spec.ports !== undefined && !Array.isArray(spec.ports)) throw bad(`service ${name}: ports must be a list`);
+  if (kind === "ClusterIP" && (spec.ports ?? []).length === 0) throw bad(`service ${name} needs at least one --port`);
+  const ports = (spec.ports ?? []).map(parseServicePort);
+  if (kind !== "ClusterIP" && ports.some((p) => p.hostPort !== undefined || p.autoHostPort)) throw bad(`service ${name}: a host port (NodePort) needs a VIP; a ${kind} service has none`);
   const keys = new Set<string>();
   for (const p of ports) {
     const k = `${p.port}/${p.protocol}`;
@@ -128,7 +158,7 @@ export function normalizeServiceSpec(spec: ServiceSpec) {
     target.hostPort = portNumber(hp!, "host port");
   }
   const selector = validateLabels(keyValues(spec.selector, "selector"));
-  if (Object.keys(selector).length === 0) throw bad(`service ${name} needs a --selector`, "e.g. --selector app=web");
+  if (Object.keys(selector).length === 0 && kind !== "ExternalName") throw bad(`service ${name} needs a --selector`, "e.g. --selector app=web");
   const scheduler = (spec.scheduler ?? "rr") as Scheduler;
   if (!SCHEDULERS.includes(scheduler)) throw bad(`unknown scheduler '${spec.scheduler}'`, `use one of ${SCHEDULERS.join(", ")}`);
   const weights: Record<string, number> = {};
@@ -150,7 +180,7 @@ export function normalizeServiceSpec(spec: ServiceSpec) {
     affinityTimeoutS = parseDuration(spec.affinityTimeout ?? "3h");
   }
   const health = parseHealth(spec);
-  return { name, ports, selector, scheduler, weights, vip, externalIps, ...(health ? { health } : {}), ...(affinityTimeoutS ? { affinityTimeoutS } : {}) };
+  return { name, namespace, kind, ...dnsOnly, ports, selector, scheduler, weights, vip, externalIps, ...(health ? { health } : {}), ...(affinityTimeoutS ? { affinityTimeoutS } : {}) };
 }
 
 function parseDuration(v: string | number): number {

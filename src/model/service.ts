@@ -1,5 +1,5 @@
 // Services: a virtual IP load-balanced over the workloads its selector matches (desired state only).
-import type { Protocol } from "./types";
+import { DEFAULT_NAMESPACE, type DeclaredPort, type Protocol } from "./types";
 
 export const SCHEDULERS = ["rr", "wrr", "random", "sh", "dh", "lc", "wlc", "maglev"] as const;
 export type Scheduler = (typeof SCHEDULERS)[number];
@@ -8,8 +8,11 @@ export interface ServicePort {
   /** A port name (Kubernetes' ports[].name): published in DNS as _NAME._PROTO.<service> SRV. */
   name?: string;
   port: number;
-  /** Port on the endpoints (defaults to `port`). */
-  targetPort: number;
+  /**
+   * Port on the endpoints (defaults to `port`), or the name of a port each endpoint declares
+   * (`--expose NAME=PORT`, a pod's `ports[].name`), resolved per endpoint as Kubernetes does.
+   */
+  targetPort: number | string;
   protocol: Protocol;
   /** Host port that reaches this service port from every host address (NodePort / --publish). */
   hostPort?: number;
@@ -30,7 +33,14 @@ export interface HealthCheck {
 export interface Service {
   id: string;
   name: string;
-  vip: string;
+  /** Policy namespace (as a Kubernetes Service's); absent in records made before namespaces = "default". */
+  namespace?: string;
+  /** Absent for headless and ExternalName services: nothing of theirs is in nftables, they are DNS only. */
+  vip?: string;
+  /** Headless (Kubernetes clusterIP: None): DNS answers one A/AAAA per ready endpoint. */
+  headless?: boolean;
+  /** ExternalName: DNS answers a CNAME to this name. */
+  externalName?: string;
   ports: ServicePort[];
   selector: Record<string, string>;
   scheduler: Scheduler;
@@ -54,7 +64,29 @@ export interface ServiceRuntime {
 
 export const EMPTY_RUNTIME: ServiceRuntime = { unhealthy: new Set(), connections: new Map() };
 
+/** A service with a VIP (load-balanced in nftables), as opposed to headless and ExternalName ones. */
+export const hasVip = (s: Service): s is Service & { vip: string } => typeof s.vip === "string";
+
+export const serviceNamespace = (s: { namespace?: string | undefined }): string => s.namespace ?? DEFAULT_NAMESPACE;
+
+/** Store key and sort key: "web" in the default namespace (as before namespaces), "x/web" elsewhere. */
+export function serviceKey(name: string, namespace: string = DEFAULT_NAMESPACE): string {
+  return namespace === DEFAULT_NAMESPACE ? name : `${namespace}/${name}`;
+}
+
+/** "web" or "web" in namespace x as "x/web": how messages name a service. */
+export const serviceRef = (s: { name: string; namespace?: string | undefined }) => serviceKey(s.name, serviceNamespace(s));
+
 export function selectorMatches(selector: Record<string, string>, labels: Record<string, string>): boolean {
   const keys = Object.keys(selector);
   return keys.length > 0 && keys.every((k) => labels[k] === selector[k]);
+}
+
+/**
+ * The port a service port reaches on one endpoint: the number, or the endpoint's declared port of
+ * that name and protocol. undefined: that endpoint does not declare it (it is no endpoint of that port).
+ */
+export function targetPortOn(p: ServicePort, exposes: readonly DeclaredPort[] | undefined): number | undefined {
+  if (typeof p.targetPort === "number") return p.targetPort;
+  return exposes?.find((d) => d.name === p.targetPort && d.protocol.toLowerCase() === p.protocol)?.port;
 }

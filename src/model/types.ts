@@ -117,6 +117,8 @@ export interface Attachment {
   ip6?: string;
   /** Order in which the workload joined networks: the first non-internal one carries the default route. */
   index: number;
+  /** Other names of the workload on this network only (`--alias`, Docker's network aliases). */
+  aliases?: string[];
 }
 
 export interface UserRule {

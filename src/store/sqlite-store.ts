@@ -1,7 +1,7 @@
 // SQLite store (better-sqlite3): one file under the state directory, objects kept as JSON rows.
 import Database from "better-sqlite3";
 import type { Attachment, DesiredState, Namespace, Network, PolicyRecord, UserRule, Workload } from "../model/types";
-import type { Service } from "../model/service";
+import { serviceKey, serviceNamespace, type Service } from "../model/service";
 import type { Store } from "./store";
 
 const SCHEMA = `
@@ -15,6 +15,7 @@ CREATE TABLE IF NOT EXISTS attachments (
 CREATE INDEX IF NOT EXISTS attachments_by_network ON attachments (network_id);
 CREATE TABLE IF NOT EXISTS sticky (network_id TEXT NOT NULL, name TEXT NOT NULL, family INTEGER NOT NULL, ip TEXT NOT NULL,
   PRIMARY KEY (network_id, name, family));
+-- services.name is the key: "web" in the default namespace (as before namespaces), "x/web" in x.
 CREATE TABLE IF NOT EXISTS services (id TEXT PRIMARY KEY, name TEXT NOT NULL UNIQUE, doc TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS namespaces (name TEXT PRIMARY KEY, doc TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS policies (key TEXT PRIMARY KEY, doc TEXT NOT NULL);
@@ -193,15 +194,18 @@ export class SqliteStore implements Store {
 
   /** Shared and frozen: callers must not modify the returned list. */
   services(): Service[] {
-    this.sortedServices ??= Object.freeze([...this.cachedServices().values()].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))) as Service[];
+    const key = (s: Service) => serviceKey(s.name, serviceNamespace(s));
+    this.sortedServices ??= Object.freeze(
+      [...this.cachedServices().values()].map((s) => [key(s), s] as const).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([, s]) => s),
+    ) as Service[];
     return this.sortedServices;
   }
-  service(name: string): Service | undefined {
-    const id = (this.stmts.serviceId.get(name) as { id: string } | undefined)?.id;
+  service(name: string, namespace?: string): Service | undefined {
+    const id = (this.stmts.serviceId.get(serviceKey(name, namespace)) as { id: string } | undefined)?.id;
     return id === undefined ? undefined : this.cachedServices().get(id);
   }
   putService(s: Service): void {
-    this.stmts.putService.run(s.id, s.name, JSON.stringify(s));
+    this.stmts.putService.run(s.id, serviceKey(s.name, serviceNamespace(s)), JSON.stringify(s));
     this.cachedServices().set(s.id, Object.freeze({ ...s }));
     this.sortedServices = undefined;
   }

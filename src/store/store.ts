@@ -34,7 +34,8 @@ export interface Store {
   deleteUserRule(id: number): boolean;
 
   services(): Service[];
-  service(name: string): Service | undefined;
+  /** By name in a namespace (default "default"). */
+  service(name: string, namespace?: string): Service | undefined;
   putService(s: Service): void;
   deleteService(id: string): void;
 

@@ -87,12 +87,22 @@ export const networkCommands: Record<string, Command> = {
     },
   },
   connect: {
-    usage: "ponton network connect NETWORK WORKLOAD [--ip IP] [--ip6 IP]",
+    usage: "ponton network connect NETWORK WORKLOAD [--ip IP] [--ip6 IP] [--alias NAME]...",
     summary: "Attach a running workload to another network.",
-    options: { ip: { type: "string", description: "static IPv4 address", value: "IP" }, ip6: { type: "string", description: "static IPv6 address", value: "IP" } },
+    options: {
+      ip: { type: "string", description: "static IPv4 address", value: "IP" },
+      ip6: { type: "string", description: "static IPv6 address", value: "IP" },
+      alias: { type: "string", multiple: true, description: "another DNS name of the workload, on this network only", value: "NAME" },
+    },
     async run({ client, args }) {
       const [network, workload] = args.positionals;
-      await client.request("POST", `/v1/networks/${encodeURIComponent(network!)}/connect`, { workload, ...(args.values.ip ? { ip: args.values.ip } : {}), ...(args.values.ip6 ? { ip6: args.values.ip6 } : {}) });
+      const aliases = list(args.values.alias);
+      await client.request("POST", `/v1/networks/${encodeURIComponent(network!)}/connect`, {
+        workload,
+        ...(args.values.ip ? { ip: args.values.ip } : {}),
+        ...(args.values.ip6 ? { ip6: args.values.ip6 } : {}),
+        ...(aliases.length ? { aliases } : {}),
+      });
     },
   },
   disconnect: {

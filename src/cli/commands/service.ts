@@ -1,19 +1,26 @@
 // ponton service create|ls|inspect|update|rm: VIPs load-balanced over the workloads a selector matches.
+import { readFileSync } from "node:fs";
 import { EngineError } from "../../errors";
 import { list, OUTPUT_OPTION, type Command } from "../command";
 import { printTable, show } from "../output";
 
 interface ServiceView {
   name: string;
-  vip: string;
+  namespace: string;
+  vip?: string;
+  headless?: boolean;
+  externalName?: string;
   scheduler: string;
-  ports: { port: number; targetPort: number; protocol: string; hostPort?: number }[];
+  ports: { port: number; targetPort: number | string; protocol: string; hostPort?: number }[];
   selector: Record<string, string>;
   externalIps: string[];
   endpoints: { workload: string; ip: string; healthy: boolean; weight: number; connections?: number }[];
   ready: number;
   conntrackCleared: number;
 }
+
+const NAMESPACE_OPTION = { namespace: { type: "string" as const, short: "n", description: "the service's namespace (default: default)", value: "NS" } };
+const nsQuery = (values: Record<string, unknown>) => (values.namespace ? `?namespace=${encodeURIComponent(String(values.namespace))}` : "");
 
 const SPEC_OPTIONS = {
   port: { type: "string" as const, multiple: true, description: "service port, [NAME=]PORT[:TARGET][/tcp|udp] (a NAME publishes an SRV record)", value: "PORT" },
@@ -28,6 +35,8 @@ const SPEC_OPTIONS = {
   "health-rise": { type: "string" as const, description: "successes before an endpoint returns (default 1)", value: "N" },
   "health-fall": { type: "string" as const, description: "failures before an endpoint is removed (default 2)", value: "N" },
   affinity: { type: "string" as const, description: "client-ip: a client keeps its endpoint; none", value: "KIND" },
+  headless: { type: "boolean" as const, description: "no VIP: DNS answers one A/AAAA per ready endpoint (clusterIP: None)" },
+  "external-name": { type: "string" as const, description: "no VIP, no endpoints: DNS answers a CNAME to NAME", value: "NAME" },
   "affinity-timeout": { type: "string" as const, description: "how long a client stays pinned after its last new connection (default 3h)", value: "DURATION" },
 };
 
@@ -49,9 +58,14 @@ function specFrom(values: Record<string, unknown>): Record<string, unknown> {
     healthFall: num(values["health-fall"]),
     affinity: values.affinity,
     affinityTimeout: values["affinity-timeout"],
+    headless: values.headless,
+    externalName: values["external-name"],
   };
   return Object.fromEntries(Object.entries(spec).filter(([, v]) => v !== undefined));
 }
+
+/** The VIP, or what answers instead of one. */
+const vipText = (s: ServiceView) => s.vip ?? (s.externalName ? `CNAME ${s.externalName}` : "None");
 
 const portText = (p: ServiceView["ports"][number]) => `${p.hostPort ? `${p.hostPort}->` : ""}${p.port}${p.targetPort !== p.port ? `:${p.targetPort}` : ""}/${p.protocol}`;
 
@@ -59,55 +73,77 @@ export const serviceCommands: Record<string, Command> = {
   create: {
     usage: "ponton service create NAME --port 80/tcp --selector app=web [options]",
     summary: "Create a service: a VIP load-balanced over the workloads the selector matches, live.",
-    options: { ...SPEC_OPTIONS, ...OUTPUT_OPTION },
+    options: { ...NAMESPACE_OPTION, ...SPEC_OPTIONS, ...OUTPUT_OPTION },
     async run({ client, args, format }) {
       const [name] = args.positionals;
       if (!name) throw new EngineError("INVALID_ARGUMENT", "a service name is required");
-      const s = await client.request<ServiceView>("POST", "/v1/services", { name, ...specFrom(args.values) });
-      show(format, s, () => console.log(`${s.name} ${s.vip}`));
+      const ns = args.values.namespace ? { namespace: args.values.namespace } : {};
+      const s = await client.request<ServiceView>("POST", "/v1/services", { name, ...ns, ...specFrom(args.values) });
+      show(format, s, () => console.log(`${s.name} ${vipText(s)}`));
     },
   },
   update: {
     usage: "ponton service update NAME [options]",
     summary: "Change a service; options not given keep their value.",
-    options: { ...SPEC_OPTIONS, ...OUTPUT_OPTION },
+    options: { ...NAMESPACE_OPTION, ...SPEC_OPTIONS, ...OUTPUT_OPTION },
     async run({ client, args, format }) {
       const [name] = args.positionals;
-      const s = await client.request<ServiceView>("PATCH", `/v1/services/${encodeURIComponent(name!)}`, specFrom(args.values));
-      show(format, s, () => console.log(`${s.name} ${s.vip}`));
+      const s = await client.request<ServiceView>("PATCH", `/v1/services/${encodeURIComponent(name!)}${nsQuery(args.values)}`, specFrom(args.values));
+      show(format, s, () => console.log(`${s.name} ${vipText(s)}`));
+    },
+  },
+  apply: {
+    usage: "ponton service apply -f FILE",
+    summary: "Apply Kubernetes v1 Service manifests as they are (several documents or a List): created or replaced, all or nothing.",
+    options: { filename: { type: "string", short: "f", description: "YAML or JSON file ('-' for stdin)", value: "FILE" }, ...OUTPUT_OPTION },
+    async run({ client, args, format }) {
+      const file = args.values.filename as string | undefined;
+      if (!file) throw new EngineError("INVALID_ARGUMENT", "give the file: ponton service apply -f FILE");
+      let yaml: string;
+      try {
+        yaml = readFileSync(file === "-" ? 0 : file, "utf8");
+      } catch (e) {
+        throw new EngineError("NOT_FOUND", `cannot read ${file}: ${(e as NodeJS.ErrnoException).code}`);
+      }
+      const out = await client.request<{ created: string[]; replaced: string[] }>("POST", "/v1/services/apply", { yaml });
+      show(format, out, (o) => {
+        o.created.forEach((k) => console.log(`service ${k} created`));
+        o.replaced.forEach((k) => console.log(`service ${k} configured`));
+      });
     },
   },
   ls: {
-    usage: "ponton service ls [-o json]",
-    summary: "List services with their VIP, ports, scheduler and ready endpoints.",
-    options: { ...OUTPUT_OPTION },
-    async run({ client, format }) {
-      const all = await client.request<ServiceView[]>("GET", "/v1/services");
+    usage: "ponton service ls [-n NS] [-o json]",
+    summary: "List services with their namespace, VIP, ports, scheduler and ready endpoints (-n: one namespace).",
+    options: { ...NAMESPACE_OPTION, ...OUTPUT_OPTION },
+    async run({ client, args, format }) {
+      const all = await client.request<ServiceView[]>("GET", `/v1/services${nsQuery(args.values)}`);
       show(format, all, (ss) =>
         printTable(
-          ["NAME", "VIP", "PORTS", "SCHEDULER", "SELECTOR", "ENDPOINTS"],
-          ss.map((s) => [s.name, s.vip, s.ports.map(portText).join(","), s.scheduler, Object.entries(s.selector).map(([k, v]) => `${k}=${v}`).join(","), `${s.ready}/${s.endpoints.length}`]),
+          ["NAMESPACE", "NAME", "VIP", "PORTS", "SCHEDULER", "SELECTOR", "ENDPOINTS"],
+          ss.map((s) => [s.namespace, s.name, vipText(s), s.ports.map(portText).join(","), s.scheduler, Object.entries(s.selector).map(([k, v]) => `${k}=${v}`).join(","), `${s.ready}/${s.endpoints.length}`]),
         ),
       );
     },
   },
   inspect: {
-    usage: "ponton service inspect NAME...",
+    usage: "ponton service inspect NAME... [-n NS]",
     summary: "Show services as JSON, with endpoints, health, connection counts and conntrack entries cleared.",
-    options: { ...OUTPUT_OPTION },
+    options: { ...NAMESPACE_OPTION, ...OUTPUT_OPTION },
     async run({ client, args }) {
       const out = [];
-      for (const name of args.positionals) out.push(await client.request("GET", `/v1/services/${encodeURIComponent(name)}`));
+      for (const name of args.positionals) out.push(await client.request("GET", `/v1/services/${encodeURIComponent(name)}${nsQuery(args.values)}`));
       console.log(JSON.stringify(out, null, 2));
     },
   },
   rm: {
-    usage: "ponton service rm NAME... [-f]",
+    usage: "ponton service rm NAME... [-n NS] [-f]",
     summary: "Remove services. -f: succeed when already gone.",
-    options: { force: { type: "boolean", short: "f", description: "no error if the service does not exist" } },
+    options: { ...NAMESPACE_OPTION, force: { type: "boolean", short: "f", description: "no error if the service does not exist" } },
     async run({ client, args }) {
       for (const name of args.positionals) {
-        await client.request("DELETE", `/v1/services/${encodeURIComponent(name)}${args.values.force ? "?missingOk=1" : ""}`);
+        const q = new URLSearchParams({ ...(args.values.force ? { missingOk: "1" } : {}), ...(args.values.namespace ? { namespace: String(args.values.namespace) } : {}) }).toString();
+        await client.request("DELETE", `/v1/services/${encodeURIComponent(name)}${q ? `?${q}` : ""}`);
         console.log(name);
       }
     },

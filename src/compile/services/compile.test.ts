@@ -39,3 +39,30 @@ test("adding one service or one endpoint among many is a few lines, whatever the
 test("sh and maglev carry a fixed jhash seed (a rewrite must not re-pin clients)", () => {
   for (const s of ["sh", "maglev"] as const) assert.match(renderFull(compileNft(base([svc(0, "web", s)]))), /jhash ip saddr.* seed 0x00000000/);
 });
+
+test("a selector matches workloads of the service's namespace only", () => {
+  const s = base([{ ...svc(0, "web"), namespace: "x" }], 3);
+  s.workloads[1] = { ...s.workloads[1]!, namespace: "x" };
+  const full = renderFull(compileNft(s));
+  assert.match(full, /meta l4proto tcp dnat ip to 172\.30\.0\.3:8080/);
+  const dflt = renderFull(compileNft({ ...s, services: [svc(0, "web")] }));
+  assert.match(dflt, /numgen inc mod 2 map \{ 0 : 172\.30\.0\.2 \. 8080, 1 : 172\.30\.0\.4 \. 8080 \}/);
+});
+
+test("two services of one name in two namespaces compile side by side, in key order", () => {
+  const a = svc(0, "web");
+  const b = { ...svc(1, "web"), name: a.name, namespace: "x" };
+  const plan = compileNft(base([a, b]));
+  assert.deepEqual(plan.services!.map((f) => f.name), [a.name, `x/${a.name}`]);
+  const diff = renderDiff(compileNft(base([a])), plan)!;
+  assert.match(diff, /add chain inet ponton svc_0000000000001001_tcp_80/);
+});
+
+test("a named target port is resolved on each endpoint; an endpoint without it is left out of that port", () => {
+  const s = base([{ ...svc(0, "web"), ports: [{ port: 80, targetPort: "web", protocol: "tcp" }] }], 3);
+  s.workloads[0] = { ...s.workloads[0]!, exposes: [{ name: "web", port: 8080, protocol: "TCP" }] };
+  s.workloads[1] = { ...s.workloads[1]!, exposes: [{ name: "web", port: 9090, protocol: "TCP" }] };
+  const plan = compileNft(s);
+  assert.match(renderFull(plan), /numgen inc mod 2 map \{ 0 : 172\.30\.0\.2 \. 8080, 1 : 172\.30\.0\.3 \. 9090 \}/);
+  assert.deepEqual(plan.services![0]!.endpoints[0]!.endpoints, ["172.30.0.2:8080", "172.30.0.3:9090"]);
+});

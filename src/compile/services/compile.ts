@@ -2,8 +2,8 @@
 // `ip daddr . meta l4proto . th dport vmap @svc_ips` (kube-proxy's nftables design): one lookup
 // per new connection whatever the number of services; the per-service chain holds one DNAT rule.
 import type { DesiredState } from "../../model/types";
-import { EMPTY_RUNTIME, type Service, type ServicePort, type ServiceRuntime } from "../../model/service";
-import { indexEndpoints, serviceEndpoints, type Endpoint } from "./endpoints";
+import { EMPTY_RUNTIME, hasVip, serviceRef, type Service, type ServicePort, type ServiceRuntime } from "../../model/service";
+import { indexEndpoints, portEndpoints, serviceEndpoints, type Endpoint } from "./endpoints";
 import { schedulerRule } from "./schedulers";
 
 export interface NftChain {
@@ -20,7 +20,7 @@ export interface ServicePortEndpoints {
   dsts: string[];
   port: number;
   hostPort?: number;
-  targetPort: number;
+  /** "ip:targetPort" of each endpoint (a named target port may differ per endpoint). */
   endpoints: string[];
 }
 
@@ -36,7 +36,7 @@ export interface ServiceFragment {
   id: string;
   /** Per-endpoint affinity sets (client-ip affinity only). */
   sets?: NftNamedSet[];
-  /** Fragments are in service-name order: the diff merges two lists instead of hashing them. */
+  /** The service's store key ("web", "x/web"); fragments are in key order: the diff merges two lists instead of hashing them. */
   name: string;
   chains: NftChain[];
   /** [set name, element] pairs in svc_ips, svc_ports, svc_noep, svc_noep_ports. */
@@ -50,7 +50,8 @@ export const serviceChainName = (s: Service, p: ServicePort) => `svc_${s.id}_${p
 const memo = new WeakMap<Service, { key: string; fragment: ServiceFragment }>();
 
 export function compileServices(state: DesiredState, runtime: ServiceRuntime = EMPTY_RUNTIME): ServiceFragment[] {
-  const services = state.services ?? [];
+  // Headless and ExternalName services have no VIP: they are DNS only.
+  const services = (state.services ?? []).filter(hasVip);
   if (services.length === 0) return [];
   const index = indexEndpoints(state);
   return services.map((s) => {
@@ -65,12 +66,13 @@ export function compileServices(state: DesiredState, runtime: ServiceRuntime = E
   });
 }
 
-function compileService(s: Service, eps: Endpoint[], counts: ReadonlyMap<string, number> | undefined): ServiceFragment {
-  const f: ServiceFragment = { id: s.id, name: s.name, chains: [], elements: [], endpoints: [] };
+function compileService(s: Service & { vip: string }, eps: Endpoint[], counts: ReadonlyMap<string, number> | undefined): ServiceFragment {
+  const f: ServiceFragment = { id: s.id, name: serviceRef(s), chains: [], elements: [], endpoints: [] };
   for (const p of s.ports) {
     const chain = serviceChainName(s, p);
-    const aff = s.affinityTimeoutS ? affinityParts(s, p, eps, chain) : undefined;
-    const rule = schedulerRule(s.scheduler, p, eps, s.id.slice(0, 8), counts, aff?.chainOf);
+    const peps = portEndpoints(p, eps);
+    const aff = s.affinityTimeoutS ? affinityParts(s, p, peps, chain) : undefined;
+    const rule = schedulerRule(s.scheduler, peps, s.id.slice(0, 8), counts, aff?.chainOf);
     f.chains.push({ name: chain, rules: rule ? [...(aff?.lookups ?? []), `meta l4proto ${p.protocol} ${rule}`] : [] });
     if (aff) {
       f.chains.push(...aff.chains);
@@ -92,8 +94,7 @@ function compileService(s: Service, eps: Endpoint[], counts: ReadonlyMap<string,
       dsts,
       port: p.port,
       ...(p.hostPort !== undefined ? { hostPort: p.hostPort } : {}),
-      targetPort: p.targetPort,
-      endpoints: eps.map((e) => e.ip),
+      endpoints: peps.map((e) => `${e.ip}:${e.port}`),
     });
   }
   return f;
@@ -114,7 +115,7 @@ function affinityParts(s: Service, p: ServicePort, eps: Endpoint[], chain: strin
     lookups: eps.map((e) => `ip saddr @${setOf(e)} goto ${chainOf(e)}`),
     chains: eps.map((e) => ({
       name: chainOf(e),
-      rules: [`update @${setOf(e)} { ip saddr }`, `meta l4proto ${p.protocol} dnat ip to ${e.ip}:${p.targetPort}`],
+      rules: [`update @${setOf(e)} { ip saddr }`, `meta l4proto ${p.protocol} dnat ip to ${e.ip}:${e.port}`],
     })),
     sets: eps.map((e) => ({ name: setOf(e), decl: `type ipv4_addr; flags dynamic,timeout; timeout ${s.affinityTimeoutS}s;` })),
   };

@@ -1,17 +1,36 @@
 // Which workloads back a service right now: selector match, alive, healthy, reachable over IPv4.
-import type { Attachment, DesiredState, Network } from "../../model/types";
-import { selectorMatches, type Service, type ServiceRuntime } from "../../model/service";
+import { DEFAULT_NAMESPACE, type Attachment, type DeclaredPort, type DesiredState, type Network } from "../../model/types";
+import { selectorMatches, serviceNamespace, targetPortOn, type Service, type ServicePort, type ServiceRuntime } from "../../model/service";
 
 export interface Endpoint {
   workloadId: string;
   name: string;
   ip: string;
   weight: number;
+  /** The target port on this endpoint (set per service port by portEndpoints). */
+  port: number;
+  exposes?: readonly DeclaredPort[];
 }
 
 /** Index of state used by every service: built once per compile. */
 export interface EndpointIndex {
-  candidates: { workloadId: string; name: string; labels: Record<string, string>; ip: string }[];
+  candidates: Candidate[];
+}
+
+export interface Candidate {
+  workloadId: string;
+  name: string;
+  namespace: string;
+  labels: Record<string, string>;
+  ip: string;
+  /** IPv6 address on the same attachment (headless services' AAAA records). */
+  ip6?: string;
+  exposes?: readonly DeclaredPort[];
+}
+
+/** As Kubernetes: a selector picks workloads of the service's own namespace only. */
+export function selects(s: Service, c: Candidate): boolean {
+  return c.namespace === serviceNamespace(s) && selectorMatches(s.selector, c.labels);
 }
 
 export function indexEndpoints(state: DesiredState): EndpointIndex {
@@ -26,7 +45,17 @@ export function indexEndpoints(state: DesiredState): EndpointIndex {
     const a = [...(byWorkload.get(w.id) ?? [])]
       .sort((x, y) => x.index - y.index)
       .find((x) => x.ip4 && networks.get(x.networkId)?.driver === "bridge" && !networks.get(x.networkId)?.internal);
-    if (a) candidates.push({ workloadId: w.id, name: w.name, labels: w.labels, ip: a.ip4! });
+    if (a) {
+      candidates.push({
+        workloadId: w.id,
+        name: w.name,
+        namespace: w.namespace ?? DEFAULT_NAMESPACE,
+        labels: w.labels,
+        ip: a.ip4!,
+        ...(a.ip6 ? { ip6: a.ip6 } : {}),
+        ...(w.exposes ? { exposes: w.exposes } : {}),
+      });
+    }
   }
   candidates.sort((x, y) => (x.name < y.name ? -1 : x.name > y.name ? 1 : 0));
   return { candidates };
@@ -35,6 +64,16 @@ export function indexEndpoints(state: DesiredState): EndpointIndex {
 /** Ready endpoints of a service, sorted by workload name (the compile is deterministic). */
 export function serviceEndpoints(s: Service, index: EndpointIndex, runtime: ServiceRuntime): Endpoint[] {
   return index.candidates
-    .filter((c) => selectorMatches(s.selector, c.labels) && !runtime.unhealthy.has(`${s.id}/${c.workloadId}`))
-    .map((c) => ({ workloadId: c.workloadId, name: c.name, ip: c.ip, weight: s.weights[c.name] ?? 1 }));
+    .filter((c) => selects(s, c) && !runtime.unhealthy.has(`${s.id}/${c.workloadId}`))
+    .map((c) => ({ workloadId: c.workloadId, name: c.name, ip: c.ip, weight: s.weights[c.name] ?? 1, port: 0, ...(c.exposes ? { exposes: c.exposes } : {}) }));
+}
+
+/** The endpoints of one service port, each with its target port; those that lack a named target port are left out. */
+export function portEndpoints(p: ServicePort, eps: Endpoint[]): Endpoint[] {
+  const out: Endpoint[] = [];
+  for (const e of eps) {
+    const port = targetPortOn(p, e.exposes);
+    if (port !== undefined) out.push({ ...e, port });
+  }
+  return out;
 }

@@ -1,6 +1,6 @@
 // One DNAT rule per service port that picks an endpoint by the service's scheduler. The choice is
 // an anonymous map lookup keyed by numgen/jhash: constant work per new connection, whatever N.
-import type { Scheduler, ServicePort } from "../../model/service";
+import type { Scheduler } from "../../model/service";
 import type { Endpoint } from "./endpoints";
 import { maglevSize, maglevTable, runs } from "./maglev";
 
@@ -25,21 +25,21 @@ export function leastLoaded(eps: Endpoint[], counts: ReadonlyMap<string, number>
  */
 export function schedulerRule(
   scheduler: Scheduler,
-  port: ServicePort,
   eps: Endpoint[],
   seed: string,
   counts?: ReadonlyMap<string, number>,
   /** With affinity the choice jumps to a per-endpoint chain (which records the client) instead of DNAT. */
   gotoChain?: (e: Endpoint) => string,
 ): string | undefined {
-  const target = (e: Endpoint) => (gotoChain ? `goto ${gotoChain(e)}` : `${e.ip} . ${port.targetPort}`);
+  // Each endpoint carries its own target port (a named targetPort may differ per endpoint).
+  const target = (e: Endpoint) => (gotoChain ? `goto ${gotoChain(e)}` : `${e.ip} . ${e.port}`);
   const choose = (expr: string, map: string) => (gotoChain ? `${expr} vmap ${map}` : `dnat ip to ${expr} map ${map}`);
   const pick = (expr: string, list: Endpoint[], suffix = "") => choose(`${expr} mod ${list.length}${suffix}`, mapOf(list.map((e, i) => [i, i, target(e)])));
   let list = eps;
   if (scheduler === "wrr" || scheduler === "wlc") list = eps.filter((e) => e.weight > 0);
   if (scheduler === "lc" || scheduler === "wlc") list = leastLoaded(list, counts, scheduler === "wlc");
   if (list.length === 0) return undefined;
-  if (list.length === 1) return gotoChain ? `goto ${gotoChain(list[0]!)}` : `dnat ip to ${list[0]!.ip}:${port.targetPort}`;
+  if (list.length === 1) return gotoChain ? `goto ${gotoChain(list[0]!)}` : `dnat ip to ${list[0]!.ip}:${list[0]!.port}`;
   switch (scheduler) {
     case "rr":
     case "lc":

@@ -1,0 +1,49 @@
+// Pure: services -> their DNS records, as the Kubernetes DNS specification defines them:
+// ClusterIP: A (and PTR) of the VIP, SRV per named port; headless: one A/AAAA per ready endpoint,
+// a name per endpoint (<workload>.<service>.<ns>.svc.<zone>) and SRV per endpoint for named ports;
+// ExternalName: a CNAME.
+import type { DnsRecord } from "../dns";
+import { reverseName } from "../dns";
+import { indexEndpoints, selects, type Candidate } from "../compile/services/endpoints";
+import { hasVip, serviceNamespace, targetPortOn, type Service } from "../model/service";
+import type { DesiredState } from "../model/types";
+import { CLUSTER_DOMAIN, DNS_TTL } from "./dns-config";
+
+/** Kubernetes DNS spec names of a service: <service>.<namespace>.svc.<cluster domain>. */
+export function serviceFqdn(name: string, namespace: string): string {
+  return `${name.toLowerCase()}.${namespace}.svc.${CLUSTER_DOMAIN}`;
+}
+
+/** A workload name as one DNS label (names may hold '.' and '_'). */
+const hostLabel = (name: string) => name.toLowerCase().replace(/[._]/g, "-");
+
+const rec = (name: string, type: DnsRecord["type"], data: DnsRecord["data"]): DnsRecord => ({ name, type, ttl: DNS_TTL, data });
+
+/** `unhealthy`: "serviceId/workloadId" of endpoints failing their health check (not ready). */
+export function serviceRecords(state: DesiredState, unhealthy: ReadonlySet<string> = new Set()): DnsRecord[] {
+  const services = state.services ?? [];
+  const index = services.some((s) => s.headless) ? indexEndpoints(state) : undefined;
+  return services.flatMap((svc) => {
+    const fqdn = serviceFqdn(svc.name, serviceNamespace(svc));
+    if (svc.externalName) return [rec(fqdn, "CNAME", svc.externalName)];
+    if (hasVip(svc)) {
+      const srv = svc.ports
+        .filter((p) => p.name)
+        .map((p) => rec(`_${p.name}._${p.protocol}.${fqdn}`, "SRV", { priority: 0, weight: 100, port: p.port, target: fqdn }));
+      return [rec(fqdn, "A", svc.vip), rec(reverseName(svc.vip), "PTR", fqdn), ...srv];
+    }
+    const ready = index!.candidates.filter((c) => selects(svc, c) && !unhealthy.has(`${svc.id}/${c.workloadId}`));
+    return ready.flatMap((c) => headlessEndpoint(svc, fqdn, c));
+  });
+}
+
+function headlessEndpoint(svc: Service, fqdn: string, c: Candidate): DnsRecord[] {
+  const host = `${hostLabel(c.name)}.${fqdn}`;
+  const out = [rec(fqdn, "A", c.ip), rec(host, "A", c.ip)];
+  if (c.ip6) out.push(rec(fqdn, "AAAA", c.ip6), rec(host, "AAAA", c.ip6));
+  for (const p of svc.ports) {
+    const port = p.name ? targetPortOn(p, c.exposes) : undefined;
+    if (port !== undefined) out.push(rec(`_${p.name}._${p.protocol}.${fqdn}`, "SRV", { priority: 0, weight: 100, port, target: host }));
+  }
+  return out;
+}
