@@ -9,6 +9,7 @@ import { kindOf } from "../model/service-kind";
 import { normalizeServiceSpec, type ServiceSpec } from "../model/service-spec";
 import type { DesiredState, PortMapping } from "../model/types";
 import type { EngineContext } from "./context";
+import { syncedPut } from "./namespaces";
 import { newId, now } from "./ids";
 import { asKernelError } from "./networks";
 import { validateNamespace } from "../model/namespaces";
@@ -187,12 +188,9 @@ export function specOf(s: Service): ServiceSpec {
 }
 
 async function apply(ctx: EngineContext, put: () => void, undo: () => void, what: string): Promise<void> {
-  ctx.store.transaction(put);
   try {
-    await ctx.nft.sync(ctx.store.state());
+    await syncedPut(ctx, put, undo);
   } catch (e) {
-    ctx.store.transaction(undo);
-    await ctx.nft.sync(ctx.store.state()).catch(() => undefined);
     throw asKernelError(e, what);
   }
 }
