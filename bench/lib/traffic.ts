@@ -43,7 +43,8 @@ export async function iperfUdp64(run: Runner, addr: string, seconds: number): Pr
 
 export function median(xs: readonly number[]): number {
   const s = [...xs].sort((a, b) => a - b);
-  return s.length ? s[Math.floor(s.length / 2)]! : NaN;
+  const m = s.length >> 1;
+  return s.length === 0 ? NaN : s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
 }
 
 export const round2 = (x: number) => Math.round(x * 100) / 100;
