@@ -8,6 +8,15 @@ export type Runner = (cmd: string, args: string[], timeoutMs?: number) => Promis
 /** A server workload's command: `iperf3 -s` in the background and an HTTP "ok" server on :80. */
 export const serverScript = (node: string) => `iperf3 -s -D; exec ${node} -e 'require("http").createServer((q,s)=>s.end("ok\\n")).listen(80)'`;
 
+/**
+ * For the client's own namespace before wrk: ~10,000 new connections a second leave tens of thousands
+ * of TIME_WAIT sockets (60 s), and without reuse the client's connect() soon spends its time looking
+ * for a free port (`__inet_hash_connect`): ~500 conn/s whatever is being measured.
+ */
+export async function reuseTimeWait(run: Runner): Promise<void> {
+  await run("sysctl", ["-qw", "net.ipv4.tcp_tw_reuse=1", "net.ipv4.ip_local_port_range=1024 65535"]);
+}
+
 export async function wrk(run: Runner, url: string, seconds: number): Promise<{ rps: number; latencyMs: number }> {
   const r = await run("wrk", ["-t1", "-c10", `-d${seconds}s`, "-H", "Connection: close", "--latency", url], 60_000);
   const rps = Number(/Requests\/sec:\s+([\d.]+)/.exec(r.stdout)?.[1] ?? 0);

@@ -10,7 +10,7 @@ import path from "node:path";
 import { TestHost } from "../../test/integration/harness";
 import { nowMs, sleep } from "../lib/proc";
 import { percentile, timeEach } from "../lib/stats";
-import { iperfTcp, iperfUdp64, median, round2, serverScript, wrk, type Runner } from "../lib/traffic";
+import { iperfTcp, iperfUdp64, median, reuseTimeWait, round2, serverScript, wrk, type Runner } from "../lib/traffic";
 import * as world from "./world";
 
 const arg = (name: string, dflt: number) => Number(process.argv[process.argv.indexOf(name) + 1] ?? dflt) || dflt;
@@ -168,9 +168,7 @@ async function main(): Promise<void> {
   const out: Record<string, unknown> = { date: new Date().toISOString(), rounds: ROUNDS, seconds: SECONDS };
   try {
     const addr = await buildCluster(h);
-    // wrk opens ~10,000 connections a second: without reuse of TIME_WAIT ports the client's connect()
-    // soon spends its time searching for a free port (__inet_hash_connect), whatever the policies.
-    await h.inWorkload(world.CLIENT, "sysctl", ["-qw", "net.ipv4.tcp_tw_reuse=1", "net.ipv4.ip_local_port_range=1024 65535"]);
+    await reuseTimeWait((cmd, args, t) => h.inWorkload(world.CLIENT, cmd, args, t));
     for (let i = 0; i < 100 && (await h.inWorkload(world.CLIENT, "curl", ["-s", "-m", "1", `http://${addr}/`])).stdout.trim() !== "ok"; i++) await sleep(100);
     const data: Figures[] = [];
     out.controlAt1 = await policyChanges(h, "~1 policy");

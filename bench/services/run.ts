@@ -7,7 +7,7 @@ import { writeFileSync } from "node:fs";
 import path from "node:path";
 import { sh, TestHost } from "../../test/integration/harness";
 import { timeEach } from "../lib/stats";
-import { iperfTcp, median, round2, serverScript, wrk, type Runner } from "../lib/traffic";
+import { iperfTcp, median, reuseTimeWait, round2, serverScript, wrk, type Runner } from "../lib/traffic";
 
 const VIP = "10.96.0.10";
 const LINEAR_VIP = "10.97.255.254";
@@ -96,6 +96,7 @@ async function main(): Promise<void> {
     await h.pontonOk("network", "create", "web", "--subnet", "172.30.0.0/24");
     await h.pontonOk("run", "--name", "srv", "--network", "web", "--label", "app=srv", "--", "sh", "-c", serverScript(process.execPath));
     await h.pontonOk("run", "--name", "cli", "--network", "web");
+    await reuseTimeWait((cmd, args, t) => h.inWorkload("cli", cmd, args, t));
     const backend = JSON.parse(await h.pontonOk("inspect", "srv", "-o", "json")) as { networks?: { ip4?: string }[]; attachments?: { ip4?: string }[] };
     const ip = (backend.networks ?? backend.attachments ?? [])[0]?.ip4 ?? "172.30.0.2";
     await h.pontonOk("service", "create", "eps", "--port", "80/tcp", "--selector", "app=ep");
