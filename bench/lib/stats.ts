@@ -1,4 +1,5 @@
 // Nearest-rank percentiles, as in the anchor scripts (common.sh), so figures compare like for like.
+import { nowMs } from "./proc";
 
 export interface Summary {
   n: number;
@@ -38,4 +39,15 @@ export function summarize(samples: readonly number[]): Summary {
     first10Mean: mean(samples.slice(0, 10)),
     last10Mean: mean(samples.slice(-10)),
   };
+}
+
+/** Wall time of each of `n` sequential runs of `op`, in ms. */
+export async function timeEach(n: number, op: (i: number) => Promise<unknown>): Promise<number[]> {
+  const samples: number[] = [];
+  for (let i = 0; i < n; i++) {
+    const t = nowMs();
+    await op(i);
+    samples.push(nowMs() - t);
+  }
+  return samples;
 }

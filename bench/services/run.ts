@@ -6,13 +6,13 @@
 import { writeFileSync } from "node:fs";
 import path from "node:path";
 import { sh, TestHost } from "../../test/integration/harness";
+import { timeEach } from "../lib/stats";
+import { iperfTcp, median, reuseTimeWait, round2, serverScript, wrk, type Runner } from "../lib/traffic";
 
 const VIP = "10.96.0.10";
 const LINEAR_VIP = "10.97.255.254";
 const quick = process.argv.includes("--quick");
 const SECONDS = quick ? 2 : 4;
-
-const SERVER = `require("http").createServer((q,s)=>s.end("ok\\n")).listen(80)`;
 
 interface Figures {
   label: string;
@@ -23,32 +23,16 @@ interface Figures {
 
 const now = () => Number(process.hrtime.bigint()) / 1e6;
 
-async function wrk(h: TestHost, addr: string): Promise<{ rps: number; latencyMs: number }> {
-  const r = await h.inWorkload("cli", "wrk", ["-t1", "-c10", `-d${SECONDS}s`, "-H", "Connection: close", "--latency", `http://${addr}/`], 60_000);
-  const rps = Number(/Requests\/sec:\s+([\d.]+)/.exec(r.stdout)?.[1] ?? 0);
-  const lat = /Latency\s+([\d.]+)(us|ms|s)/.exec(r.stdout);
-  const latencyMs = lat ? Number(lat[1]) * (lat[2] === "us" ? 0.001 : lat[2] === "s" ? 1000 : 1) : NaN;
-  return { rps, latencyMs };
-}
-
-async function iperf(h: TestHost, addr: string): Promise<number> {
-  const r = await h.inWorkload("cli", "iperf3", ["-c", addr, "-t", String(SECONDS), "-J"], 60_000);
-  try {
-    return (JSON.parse(r.stdout) as { end: { sum_received: { bits_per_second: number } } }).end.sum_received.bits_per_second / 1e9;
-  } catch {
-    return NaN;
-  }
-}
-
 async function measure(h: TestHost, label: string, addr: string): Promise<Figures> {
   // Each run leaves tens of thousands of TIME_WAIT entries: start every case from the same state
   // (this is the bench's own throwaway host namespace).
   await h.inHost("conntrack", ["-F"]);
   await new Promise((r) => setTimeout(r, 1000));
-  await wrk(h, addr); // warm-up: neighbours, conntrack, caches
-  const w = await wrk(h, addr);
-  const gbits = await iperf(h, addr);
-  const f = { label, connPerSec: Math.round(w.rps), latencyMs: w.latencyMs, gbits: Math.round(gbits * 100) / 100 };
+  const cli: Runner = (cmd, args, t) => h.inWorkload("cli", cmd, args, t);
+  await wrk(cli, `http://${addr}/`, SECONDS); // warm-up: neighbours, conntrack, caches
+  const w = await wrk(cli, `http://${addr}/`, SECONDS);
+  const gbits = await iperfTcp(cli, addr, SECONDS);
+  const f = { label, connPerSec: Math.round(w.rps), latencyMs: w.latencyMs, gbits: round2(gbits) };
   console.log(JSON.stringify(f));
   return f;
 }
@@ -78,14 +62,7 @@ async function linearTable(h: TestHost, n: number, backend: string): Promise<voi
 }
 
 async function timed(op: () => Promise<unknown>, n = 5): Promise<number> {
-  const samples: number[] = [];
-  for (let i = 0; i < n; i++) {
-    const t = now();
-    await op();
-    samples.push(now() - t);
-  }
-  samples.sort((a, b) => a - b);
-  return Math.round(samples[Math.floor(n / 2)]! * 10) / 10;
+  return Math.round(median(await timeEach(n, op)) * 10) / 10;
 }
 
 async function controlPlane(h: TestHost, label: string, round: number) {
@@ -106,10 +83,9 @@ async function controlPlane(h: TestHost, label: string, round: number) {
 async function rounds(h: TestHost, cases: [string, string][], n = quick ? 1 : 3): Promise<Figures[]> {
   const all = new Map<string, Figures[]>(cases.map(([l]) => [l, []]));
   for (let r = 0; r < n; r++) for (const [label, addr] of cases) all.get(label)!.push(await measure(h, label, addr));
-  const med = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
   return cases.map(([label]) => {
     const xs = all.get(label)!;
-    return { label, connPerSec: med(xs.map((x) => x.connPerSec)), latencyMs: med(xs.map((x) => x.latencyMs)), gbits: med(xs.map((x) => x.gbits)) };
+    return { label, connPerSec: median(xs.map((x) => x.connPerSec)), latencyMs: median(xs.map((x) => x.latencyMs)), gbits: median(xs.map((x) => x.gbits)) };
   });
 }
 
@@ -118,8 +94,9 @@ async function main(): Promise<void> {
   const results: { data: Figures[]; control: unknown[] } = { data: [], control: [] };
   try {
     await h.pontonOk("network", "create", "web", "--subnet", "172.30.0.0/24");
-    await h.pontonOk("run", "--name", "srv", "--network", "web", "--label", "app=srv", "--", "sh", "-c", `iperf3 -s -D; exec ${process.execPath} -e '${SERVER}'`);
+    await h.pontonOk("run", "--name", "srv", "--network", "web", "--label", "app=srv", "--", "sh", "-c", serverScript(process.execPath));
     await h.pontonOk("run", "--name", "cli", "--network", "web");
+    await reuseTimeWait((cmd, args, t) => h.inWorkload("cli", cmd, args, t));
     const backend = JSON.parse(await h.pontonOk("inspect", "srv", "-o", "json")) as { networks?: { ip4?: string }[]; attachments?: { ip4?: string }[] };
     const ip = (backend.networks ?? backend.attachments ?? [])[0]?.ip4 ?? "172.30.0.2";
     await h.pontonOk("service", "create", "eps", "--port", "80/tcp", "--selector", "app=ep");
