@@ -11,15 +11,15 @@ export const DROP_LOG_RATE = 1000;
 /** New connections logged per second at most (a connection flood must not exhaust the daemon). */
 export const FLOW_LOG_RATE = 20000;
 
-/** Reason of each engine drop chain, by NFLOG prefix (the policy chains log their own). */
+/** Each engine drop chain: its reason code in flow records, NFLOG prefix and verdict (the policy chains log their own). */
 export const DROP_REASONS = {
-  isolation: { chain: "drop_isolation", prefix: "net-isolation ", verdict: "DROPPED", text: "isolation between networks (no --route-to between them)" },
-  iccOff: { chain: "drop_icc_off", prefix: "icc-off ", verdict: "DROPPED", text: "traffic between workloads of this network is off (--no-icc)" },
-  internal: { chain: "drop_internal", prefix: "net-internal ", verdict: "DROPPED", text: "internal network: no traffic in or out" },
-  notPublished: { chain: "drop_not_published", prefix: "not-published ", verdict: "DROPPED", text: "inbound to a workload on a port that is not published" },
-  allowFrom: { chain: "drop_allow_from", prefix: "allow-from ", verdict: "DROPPED", text: "source not in the published port's --allow-from list" },
-  forgedLocalhost: { chain: "drop_forged_localhost", prefix: "forged-localhost ", verdict: "DROPPED", text: "packet to 127.0.0.0/8 from a workload network (forged)" },
-  noEndpoint: { chain: "svc_reject", prefix: "svc-no-endpoint ", verdict: "REJECTED", text: "service has no ready endpoint" },
+  isolation: { code: "NETWORK_ISOLATION", chain: "drop_isolation", prefix: "net-isolation ", verdict: "DROPPED", text: "isolation between networks (no --route-to between them)" },
+  iccOff: { code: "ICC_OFF", chain: "drop_icc_off", prefix: "icc-off ", verdict: "DROPPED", text: "traffic between workloads of this network is off (--no-icc)" },
+  internal: { code: "INTERNAL_NETWORK", chain: "drop_internal", prefix: "net-internal ", verdict: "DROPPED", text: "internal network: no traffic in or out" },
+  notPublished: { code: "NOT_PUBLISHED", chain: "drop_not_published", prefix: "not-published ", verdict: "DROPPED", text: "inbound to a workload on a port that is not published" },
+  allowFrom: { code: "ALLOW_FROM", chain: "drop_allow_from", prefix: "allow-from ", verdict: "DROPPED", text: "source not in the published port's --allow-from list" },
+  forgedLocalhost: { code: "FORGED_LOCALHOST", chain: "drop_forged_localhost", prefix: "forged-localhost ", verdict: "DROPPED", text: "packet to 127.0.0.0/8 from a workload network (forged)" },
+  noEndpoint: { code: "NO_ENDPOINT", chain: "svc_reject", prefix: "svc-no-endpoint ", verdict: "REJECTED", text: "service has no ready endpoint" },
 } as const;
 
 export type DropReasonKey = keyof typeof DROP_REASONS;

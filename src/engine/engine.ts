@@ -31,7 +31,7 @@ import { createNamespace, labelNamespace, labelWorkload, listNamespaces, type La
 import { applyPolicyText, explainPolicy, policyViews, removePolicy } from "./policies";
 import { EngineFlows } from "./flows";
 import { policyLogFile } from "./policy-log";
-import type { FlowQuery, FlowRecord, Metric } from "../flows";
+import { counter, gauge, type FlowQuery, type FlowRecord } from "../flows";
 
 /**
  * A namespace someone else made (--netns, CNI) that vanished while we were down cannot be rebuilt:
@@ -314,13 +314,12 @@ export class Engine {
   }
   metrics(): string {
     const i = this.info();
-    const gauge = (name: string, help: string, value: number): Metric => ({ name, help, type: "gauge", samples: [{ value }] });
     return this.flows.metrics([
       gauge("ponton_networks", "Networks.", i.networks),
       gauge("ponton_workloads", "Workloads.", i.workloads),
       gauge("ponton_services", "Services.", i.services),
       gauge("ponton_policies", "NetworkPolicies.", i.policies),
-      { name: "ponton_nft_heals_total", help: "Times our nftables table was found damaged and rebuilt.", type: "counter", samples: [{ value: i.nftHeals }] },
+      counter("ponton_nft_heals_total", "Times our nftables table was found damaged and rebuilt.", [{ value: i.nftHeals }]),
     ]);
   }
 

@@ -1,5 +1,5 @@
 // Use cases on flow records: query, follow, status and the Prometheus metrics.
-import { FlowCollector, flowDirectory, flowFilter, labelledSamples, renderMetrics, type FlowQuery, type FlowRecord, type Metric } from "../flows";
+import { counter, FlowCollector, flowDirectory, flowFilter, gauge, labelledSamples, renderMetrics, type FlowQuery, type FlowRecord, type Metric } from "../flows";
 import type { EngineContext } from "./context";
 import { PolicyLogWriter, policyLogFile } from "./policy-log";
 
@@ -56,8 +56,6 @@ export class EngineFlows {
   metrics(extra: Metric[]): string {
     const { ring } = this.collector;
     const info = this.collector.info();
-    const counter = (name: string, help: string, samples: Metric["samples"]): Metric => ({ name, help, type: "counter", samples });
-    const gauge = (name: string, help: string, value: number): Metric => ({ name, help, type: "gauge", samples: [{ value }] });
     return renderMetrics([
       ...extra,
       counter("ponton_flows_total", "Flow records by verdict (new connections forwarded, packets dropped or rejected).", labelledSamples(ring.counters.byVerdict, ["verdict"])),

@@ -22,6 +22,9 @@ export function renderMetrics(metrics: Metric[]): string {
   return lines.join("\n") + "\n";
 }
 
+export const counter = (name: string, help: string, samples: Metric["samples"]): Metric => ({ name, help, type: "counter", samples });
+export const gauge = (name: string, help: string, value: number): Metric => ({ name, help, type: "gauge", samples: [{ value }] });
+
 /** A counter keyed by one or more label values ("a b" keys split on spaces into `labels`). */
 export function labelledSamples(counts: Record<string, number>, labels: string[]): Metric["samples"] {
   return Object.entries(counts)

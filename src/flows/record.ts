@@ -23,7 +23,7 @@ export interface NflogEvent {
 
 export type Verdict = "FORWARDED" | "DROPPED" | "REJECTED";
 
-export type DropReason = "POLICY_DENIED" | "NETWORK_ISOLATION" | "ICC_OFF" | "INTERNAL_NETWORK" | "NOT_PUBLISHED" | "ALLOW_FROM" | "FORGED_LOCALHOST" | "NO_ENDPOINT" | "USER_RULE" | "UNKNOWN";
+export type DropReason = "POLICY_DENIED" | (typeof DROP_REASONS)[keyof typeof DROP_REASONS]["code"] | "USER_RULE" | "UNKNOWN";
 
 export interface FlowEndpoint {
   ip: string;
@@ -91,20 +91,7 @@ export function flowDirectory(state: DesiredState, policy: PolicyPlan | undefine
   };
 }
 
-const ENGINE_REASONS: Record<string, { reason: DropReason; verdict: Verdict; text: string }> = Object.fromEntries(
-  Object.entries({
-    isolation: "NETWORK_ISOLATION",
-    iccOff: "ICC_OFF",
-    internal: "INTERNAL_NETWORK",
-    notPublished: "NOT_PUBLISHED",
-    allowFrom: "ALLOW_FROM",
-    forgedLocalhost: "FORGED_LOCALHOST",
-    noEndpoint: "NO_ENDPOINT",
-  } satisfies Record<keyof typeof DROP_REASONS, DropReason>).map(([k, reason]) => {
-    const r = DROP_REASONS[k as keyof typeof DROP_REASONS];
-    return [r.prefix, { reason, verdict: r.verdict, text: r.text }];
-  }),
-);
+const ENGINE_REASONS = new Map(Object.values(DROP_REASONS).map((r) => [r.prefix as string, r]));
 
 type Decision = Pick<FlowRecord, "verdict" | "direction" | "dropReason" | "summary" | "policies" | "decisionId" | "userRule" | "rule">;
 
@@ -125,8 +112,8 @@ function decide(e: NflogEvent, dir: FlowDirectory): Decision {
     const summary = isolatedBy.length ? `default deny (${policyDirection}): isolated by ${isolatedBy.join(", ")} and no rule admits it` : `policy drop (decision ${e.m} is not in the current policies)`;
     return { verdict: "DROPPED", direction: policyDirection, dropReason: "POLICY_DENIED", summary, policies: isolatedBy, decisionId: e.m };
   }
-  const engine = ENGINE_REASONS[prefix];
-  if (engine) return { verdict: engine.verdict, dropReason: engine.reason, summary: engine.text, policies: [] };
+  const engine = ENGINE_REASONS.get(prefix);
+  if (engine) return { verdict: engine.verdict, dropReason: engine.code, summary: engine.text, policies: [] };
   const user = dir.userRules.get(prefix);
   if (user) {
     const verdict: Verdict = /\breject\b/.test(user.rule) ? "REJECTED" : "DROPPED";
@@ -148,7 +135,9 @@ export function toFlowRecord(e: NflogEvent, dir: FlowDirectory, seq: number): Fl
     const service = dir.vips.get(ip);
     return { ...(known ?? { ip }), ...(port !== undefined ? { port } : {}), ...(service ? { service } : {}) };
   };
-  const interfaces = { ...(e.in ? { in: dir.bridges.get(e.in) ? `${e.in} (${dir.bridges.get(e.in)})` : e.in } : {}), ...(e.out ? { out: dir.bridges.get(e.out) ? `${e.out} (${dir.bridges.get(e.out)})` : e.out } : {}) };
+  // A bridge is shown with its network's name.
+  const named = (ifname: string) => (dir.bridges.has(ifname) ? `${ifname} (${dir.bridges.get(ifname)})` : ifname);
+  const interfaces = { ...(e.in ? { in: named(e.in) } : {}), ...(e.out ? { out: named(e.out) } : {}) };
   return {
     seq,
     time: new Date(e.t * 1000).toISOString(),

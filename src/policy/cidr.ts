@@ -1,7 +1,9 @@
 // Minimal IPv4/IPv6 arithmetic on bigint: enough to turn CIDRs, excepts and workload
 // addresses into intervals and to print intervals back the way nft reads them.
+// Parsing and printing addresses is the model's (src/model/ip.ts).
+import { formatIp, parseIp, type Family } from "../model/ip";
 
-export type Family = 4 | 6;
+export type { Family };
 
 export interface Addr {
   family: Family;
@@ -14,84 +16,18 @@ export function maxValue(family: Family): bigint {
   return (1n << BigInt(FAMILY_BITS[family])) - 1n;
 }
 
-function parseV4(text: string): bigint | null {
-  const parts = text.split(".");
-  if (parts.length !== 4) return null;
-  let v = 0n;
-  for (const p of parts) {
-    if (!/^(0|[1-9][0-9]{0,2})$/.test(p)) return null; // no leading zeros: they read as octal elsewhere
-    const n = Number(p);
-    if (n > 255) return null;
-    v = (v << 8n) | BigInt(n);
-  }
-  return v;
-}
-
-function parseV6(text: string): bigint | null {
-  if (!/^[0-9a-fA-F:.]+$/.test(text)) return null;
-  let head = text;
-  let tailV4: bigint | null = null;
-  const lastColon = text.lastIndexOf(":");
-  if (text.includes(".")) {
-    tailV4 = parseV4(text.slice(lastColon + 1));
-    if (tailV4 === null) return null;
-    head = text.slice(0, lastColon + 1) + "0:0"; // placeholder groups, replaced below
-  }
-  const halves = head.split("::");
-  if (halves.length > 2) return null;
-  const groups = (s: string): string[] | null => {
-    if (s === "") return [];
-    const g = s.split(":");
-    return g.every((x) => /^[0-9a-fA-F]{1,4}$/.test(x)) ? g : null;
-  };
-  const left = groups(halves[0]!);
-  const right = halves.length === 2 ? groups(halves[1]!) : [];
-  if (left === null || right === null) return null;
-  let all: string[];
-  if (halves.length === 2) {
-    const fill = 8 - left.length - right.length;
-    if (fill < 1) return null;
-    all = [...left, ...Array<string>(fill).fill("0"), ...right];
-  } else {
-    all = left;
-  }
-  if (all.length !== 8) return null;
-  let v = 0n;
-  for (const g of all) v = (v << 16n) | BigInt(parseInt(g, 16));
-  if (tailV4 !== null) v = (v & ~0xffffffffn) | tailV4;
-  return v;
-}
-
+/**
+ * Stricter than the engine's parser in one way, as the API server is: a dotted-quad part with a
+ * leading zero ("010") is refused, since other tools read it as octal.
+ */
 export function parseAddr(text: string): Addr | null {
   if (typeof text !== "string") return null;
-  if (text.includes(":")) {
-    const v = parseV6(text);
-    return v === null ? null : { family: 6, value: v };
-  }
-  const v = parseV4(text);
-  return v === null ? null : { family: 4, value: v };
+  const dotted = text.slice(text.lastIndexOf(":") + 1);
+  if (dotted.includes(".") && dotted.split(".").some((p) => /^0\d/.test(p))) return null;
+  return parseIp(text) ?? null;
 }
 
-export function formatAddr(family: Family, value: bigint): string {
-  if (family === 4) {
-    return [24n, 16n, 8n, 0n].map((s) => String((value >> s) & 255n)).join(".");
-  }
-  const g: number[] = [];
-  for (let i = 7; i >= 0; i--) g.push(Number((value >> BigInt(i * 16)) & 0xffffn));
-  // RFC 5952: compress the longest run (length >= 2) of zero groups, the first one on ties.
-  let bestStart = -1;
-  let bestLen = 0;
-  for (let i = 0; i < 8; ) {
-    if (g[i] !== 0) { i++; continue; }
-    let j = i;
-    while (j < 8 && g[j] === 0) j++;
-    if (j - i > bestLen && j - i >= 2) { bestStart = i; bestLen = j - i; }
-    i = j;
-  }
-  const hex = g.map((x) => x.toString(16));
-  if (bestStart < 0) return hex.join(":");
-  return `${hex.slice(0, bestStart).join(":")}::${hex.slice(bestStart + bestLen).join(":")}`;
-}
+export const formatAddr: (family: Family, value: bigint) => string = formatIp;
 
 export interface Cidr {
   family: Family;

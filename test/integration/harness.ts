@@ -218,13 +218,32 @@ export async function eventually(check: () => Promise<boolean>, timeoutMs = 10_0
   return check();
 }
 
-/** Serve a fixed text over HTTP in a namespace with busybox httpd; returns the document root. */
-export function httpServer(host: TestHost, netns: string, port: number, text: string): void {
-  const root = path.join(host.dir, `www-${netns}-${port}`);
+/** A document root with one index.html, for busybox httpd (in a namespace or as a workload command). */
+export function docRoot(h: TestHost, name: string, text: string): string {
+  const root = path.join(h.dir, `www-${name}`);
   mkdirSync(root, { recursive: true });
   writeFileSync(path.join(root, "index.html"), text + "\n");
-  host.spawnIn(netns, "busybox", ["httpd", "-f", "-p", String(port), "-h", root]);
+  return root;
 }
+
+/** Serve a fixed text over HTTP in a namespace with busybox httpd. */
+export function httpServer(host: TestHost, netns: string, port: number, text: string): void {
+  host.spawnIn(netns, "busybox", ["httpd", "-f", "-p", String(port), "-h", docRoot(host, `${netns}-${port}`, text)]);
+}
+
+/** A workload as `ponton ls|inspect -o json` prints it (the fields tests read). */
+export interface WorkloadJson {
+  name: string;
+  state: string;
+  pid?: number;
+  project?: string;
+  labels: Record<string, string>;
+  networks: { network: string; ifname: string; hostIfname: string; ip4?: string }[];
+}
+
+export const listWorkloads = async (h: TestHost) => JSON.parse(await h.pontonOk("ls", "-o", "json")) as WorkloadJson[];
+export const inspect = async (h: TestHost, name: string) => (JSON.parse(await h.pontonOk("inspect", name)) as WorkloadJson[])[0]!;
+export const ping = async (h: TestHost, from: string, ip: string) => (await h.inWorkload(from, "ping", ["-c", "1", "-W", "1", ip])).code === 0;
 
 /** HTTP GET with curl from a namespace; returns the body or "" on failure. */
 export async function curlFrom(run: (cmd: string, args: string[], t?: number) => Promise<Result>, url: string, extra: string[] = []): Promise<string> {

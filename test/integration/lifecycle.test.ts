@@ -2,28 +2,7 @@
 // sticky and static addresses; connect/disconnect; routing between subnets without NAT; static routes.
 import { after, before, describe, test } from "node:test";
 import assert from "node:assert/strict";
-import { mkdirSync, writeFileSync } from "node:fs";
-import path from "node:path";
-import { TestHost, curlFrom, eventually, UPLINK_HOST, processAlive } from "./harness";
-
-interface WorkloadJson {
-  name: string;
-  state: string;
-  pid?: number;
-  networks: { network: string; ifname: string; hostIfname: string; ip4?: string }[];
-}
-
-const listWorkloads = async (h: TestHost) => JSON.parse(await h.pontonOk("ls", "-o", "json")) as WorkloadJson[];
-const inspect = async (h: TestHost, name: string) => (JSON.parse(await h.pontonOk("inspect", name)) as WorkloadJson[])[0]!;
-const ping = async (h: TestHost, from: string, ip: string) => (await h.inWorkload(from, "ping", ["-c", "1", "-W", "1", ip])).code === 0;
-
-/** A document root with one index.html, for busybox httpd run as a workload command. */
-function docRoot(h: TestHost, name: string, text: string): string {
-  const root = path.join(h.dir, `www-${name}`);
-  mkdirSync(root, { recursive: true });
-  writeFileSync(path.join(root, "index.html"), text + "\n");
-  return root;
-}
+import { TestHost, curlFrom, docRoot, eventually, inspect, listWorkloads, ping, processAlive, UPLINK_HOST } from "./harness";
 
 async function linkIndex(h: TestHost, ifname: string): Promise<number | undefined> {
   const r = await h.inHost("ip", ["-j", "link", "show", "dev", ifname]);

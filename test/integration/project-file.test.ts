@@ -1,34 +1,15 @@
 // `ponton up` / `ponton down` on the real kernel, and the built-in networks (host, none, --netns).
 import { after, before, describe, test } from "node:test";
 import assert from "node:assert/strict";
-import { existsSync, mkdirSync, readdirSync, statSync, writeFileSync } from "node:fs";
+import { existsSync, readdirSync, statSync, writeFileSync } from "node:fs";
 import path from "node:path";
-import { TestHost, curlFrom, eventually, UPLINK_HOST } from "./harness";
+import { TestHost, curlFrom, docRoot, eventually, inspect, listWorkloads, ping, UPLINK_HOST } from "./harness";
 
-interface WorkloadJson {
-  name: string;
-  state: string;
-  pid?: number;
-  project?: string;
-  labels: Record<string, string>;
-  networks: { network: string; ifname: string; hostIfname: string; ip4?: string }[];
-}
 interface Report {
   created: string[];
   recreated: string[];
   unchanged: string[];
   removed: string[];
-}
-
-const listWorkloads = async (h: TestHost) => JSON.parse(await h.pontonOk("ls", "-o", "json")) as WorkloadJson[];
-const inspect = async (h: TestHost, name: string) => (JSON.parse(await h.pontonOk("inspect", name)) as WorkloadJson[])[0]!;
-const ping = async (h: TestHost, from: string, ip: string) => (await h.inWorkload(from, "ping", ["-c", "1", "-W", "1", ip])).code === 0;
-
-function docRoot(h: TestHost, name: string, text: string): string {
-  const root = path.join(h.dir, `www-${name}`);
-  mkdirSync(root, { recursive: true });
-  writeFileSync(path.join(root, "index.html"), text + "\n");
-  return root;
 }
 
 describe("ponton up / down", () => {
