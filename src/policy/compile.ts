@@ -2,10 +2,11 @@ import { FAMILY_BITS, formatAddr, formatRange, maxValue, parseCidr, cidrLast, ty
 import { allocateIds, allowKey, denyKey, type PolicyIdEntry } from "./ids";
 import { normalize, subtract, type Interval } from "./intervals";
 import { decompose, itemsKey, type Box, type Item } from "./boxes";
-import { PROTOCOL_NUMBER, isolates, podPeerMatches, resolveNamedPort } from "./match";
+import { PROTOCOL_NUMBER, isolates, resolveNamedPort } from "./match";
+import { matchesSelector } from "./selector";
 import { CHAIN, DEFAULT_LOG_GROUP, DEFAULT_LOG_RATE, DROPS, DROPS_SIZE, DROPS_TIMEOUT, LOG_PREFIX, MAP } from "./names";
 import type { CompileOptions, NftChain, NftSet, PolicyPlan } from "./plan";
-import type { Direction, NetworkPolicy, PolicyRule, PolicyWorld, PortSpec, RuleRef } from "./types";
+import type { Direction, LabelSelector, NetworkPolicy, PolicyRule, PolicyWorld, PortSpec, RuleRef } from "./types";
 import { indexWorld, policyKey, sortPolicies, type WorkloadView, type WorldIndex } from "./world";
 
 // NetworkPolicy -> nft data. The rule count is fixed (see chains()); everything that grows
@@ -52,8 +53,8 @@ class Compiler {
         const holes = normalize(peer.except.map((e) => parseCidr(e)!).map((e) => ({ lo: e.base, hi: cidrLast(e) })));
         out.push(...subtract([{ lo: c.base, hi: cidrLast(c) }], holes));
       } else {
-        for (const w of this.index.workloads) {
-          if (!podPeerMatches(peer, r.policy.namespace, w)) continue;
+        for (const w of this.podPeerCandidates(peer.namespaceSelector, r.policy.namespace)) {
+          if (peer.podSelector !== null && !matchesSelector(peer.podSelector, w.workload.labels)) continue;
           for (const a of w.addrs) if (a.family === f) out.push({ lo: a.value, hi: a.value });
         }
       }
@@ -61,6 +62,19 @@ class Compiler {
     const result = normalize(out);
     this.peerMemo.set(memoKey, result);
     return result;
+  }
+
+  /**
+   * Workloads of the namespaces a pod peer's namespaceSelector picks (the policy's own when null):
+   * the namespace test runs once per namespace instead of once per workload (podPeerMatches' rule).
+   */
+  private podPeerCandidates(namespaceSelector: LabelSelector | null, policyNamespace: string): WorkloadView[] {
+    if (namespaceSelector === null) return this.index.byNamespace.get(policyNamespace) ?? [];
+    const out: WorkloadView[] = [];
+    for (const views of this.index.byNamespace.values()) {
+      if (matchesSelector(namespaceSelector, views[0]!.namespaceLabels)) out.push(...views);
+    }
+    return out;
   }
 
   /** Ingress: named ports resolve on the subject (the destination) itself. */
@@ -118,6 +132,12 @@ function lineToNft(lo: bigint, hi: bigint): string[] {
   if (first <= last) out.push(`${range(first, last)} . 0-65535`);
   if (tail) out.push(tail);
   return out;
+}
+
+function pushTo<T>(m: Map<string, T[]>, key: string, value: T): void {
+  const list = m.get(key);
+  if (list) list.push(value);
+  else m.set(key, [value]);
 }
 
 function hexId(id: number): string {
@@ -188,14 +208,22 @@ export function compilePolicies(world: PolicyWorld, policies: readonly NetworkPo
       });
     }
   }
+  const rulesOf: Record<Direction, Map<string, RankedRule[]>> = { ingress: new Map(), egress: new Map() };
+  for (const dir of ["egress", "ingress"] as const) {
+    for (const r of ranked[dir]) pushTo(rulesOf[dir], r.ref.policy, r);
+  }
   const byRank = new Map<number, RankedRule>();
   for (const r of [...ranked.ingress, ...ranked.egress]) byRank.set(r.rank, r);
 
   // Subjects and their isolating policies, first, so ids can be allocated before emitting.
   const subjects: { dir: Direction; view: WorkloadView; isolating: NetworkPolicy[] }[] = [];
+  // A policy only ever selects workloads of its own namespace (still in sorted order).
+  const byNamespace = new Map<string, NetworkPolicy[]>();
+  for (const p of sorted) pushTo(byNamespace, p.namespace, p);
   for (const view of index.workloads) {
+    const candidates = byNamespace.get(view.workload.namespace) ?? [];
     for (const dir of ["egress", "ingress"] as const) {
-      const isolating = sorted.filter((p) => isolates(p, dir === "ingress" ? "Ingress" : "Egress", view));
+      const isolating = candidates.filter((p) => isolates(p, dir === "ingress" ? "Ingress" : "Egress", view));
       if (isolating.length > 0) subjects.push({ dir, view, isolating });
     }
   }
@@ -206,8 +234,8 @@ export function compilePolicies(world: PolicyWorld, policies: readonly NetworkPo
   const elements = new Map<string, Element[]>(Object.values(MAP).map((m) => [m, []]));
   for (const { dir, view, isolating } of subjects) {
     const denyId = ids.get(denyKey(dir, isolating.map(policyKey)))!;
-    const mine = new Set(isolating.map(policyKey));
-    const rules = ranked[dir].filter((r) => mine.has(r.ref.policy));
+    // Policies and their rules are both in rank order, so concatenating keeps the ranks ascending.
+    const rules = isolating.flatMap((p) => rulesOf[dir].get(policyKey(p)) ?? []);
     for (const f of [4, 6] as const) {
       const addrs = view.addrs.filter((a) => a.family === f);
       if (addrs.length === 0) continue;

@@ -4,8 +4,9 @@ import type { LabelSelector } from "./types";
 // are ANDed; NotIn and DoesNotExist also match objects that lack the key.
 
 export function matchesSelector(sel: LabelSelector, labels: Readonly<Record<string, string>>): boolean {
-  for (const [k, v] of Object.entries(sel.matchLabels)) {
-    if (!Object.prototype.hasOwnProperty.call(labels, k) || labels[k] !== v) return false;
+  // for…in, not Object.entries: this runs ~10^5 times per policy compile at 1,000 workloads.
+  for (const k in sel.matchLabels) {
+    if (!Object.prototype.hasOwnProperty.call(labels, k) || labels[k] !== sel.matchLabels[k]) return false;
   }
   for (const r of sel.matchExpressions) {
     const has = Object.prototype.hasOwnProperty.call(labels, r.key);

@@ -20,6 +20,8 @@ export interface WorldIndex {
   byKey: Map<string, WorkloadView>;
   /** Keyed by addrKey(). */
   byAddr: Map<string, WorkloadView>;
+  /** Workloads of each namespace (sorted by key): selectors only ever look within namespaces. */
+  byNamespace: Map<string, WorkloadView[]>;
 }
 
 export function addrKey(a: Addr): string {
@@ -61,7 +63,13 @@ export function indexWorld(world: PolicyWorld): WorldIndex {
     workloads.push(view);
   });
   workloads.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
-  return { workloads, byKey, byAddr };
+  const byNamespace = new Map<string, WorkloadView[]>();
+  for (const v of workloads) {
+    const list = byNamespace.get(v.workload.namespace);
+    if (list) list.push(v);
+    else byNamespace.set(v.workload.namespace, [v]);
+  }
+  return { workloads, byKey, byAddr, byNamespace };
 }
 
 export function policyKey(p: NetworkPolicy): string {
