@@ -93,6 +93,8 @@ export class Engine {
       if (w?.pid) void this.serial.run(() => this.exits.exited(w.id, w.pid!, undefined));
     }
     if (this.ctx.config.healIntervalMs > 0) {
+      // Once now, errors surfacing: a missing bin/ponton-nftcount must stop start-up, not disable healing.
+      await this.serial.run(() => this.ctx.nft.heal(() => this.ctx.store.state()));
       this.healTimer = setInterval(() => {
         this.serial.run(() => this.ctx.nft.heal(() => this.ctx.store.state())).catch(() => undefined);
       }, this.ctx.config.healIntervalMs);

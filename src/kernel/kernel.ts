@@ -1,6 +1,7 @@
 // Kernel operations Ponton needs, expressed over the Executor port (iproute2 and nftables).
 import { promises as fs } from "node:fs";
-import { NFT_TABLE_REF } from "../compile/names";
+import * as path from "node:path";
+import { NFT_FAMILY, NFT_TABLE } from "../compile/names";
 import type { Executor } from "./executor";
 
 export interface LinkInfo {
@@ -9,6 +10,9 @@ export interface LinkInfo {
   up: boolean;
   kind?: string;
 }
+
+/** Counts one chain's rules through a filtered netlink dump (native/ponton-nftcount, built by `npm run build`). */
+export const NFTCOUNT_HELPER = process.env.PONTON_NFTCOUNT ?? path.resolve(__dirname, "..", "..", "..", "bin", "ponton-nftcount");
 
 export class Kernel {
   constructor(private readonly exec: Executor) {}
@@ -33,15 +37,13 @@ export class Kernel {
     await this.exec.run("nft", ["-c", "-f", "-"], script);
   }
 
-  /** Rules in one chain of our table, or -1 when the chain (or the table) is gone. */
+  /**
+   * Rules in one chain of our table (0 when the chain or the table is gone). Not `nft list chain`:
+   * nft loads every set of the table, elements included, to print one chain (~160 ms at 1,000 policies).
+   */
   async ruleCount(chain: string): Promise<number> {
-    try {
-      const { stdout } = await this.exec.run("nft", ["-j", "list", "chain", ...NFT_TABLE_REF.split(" "), chain]);
-      const parsed = JSON.parse(stdout) as { nftables: Record<string, unknown>[] };
-      return parsed.nftables.filter((o) => "rule" in o).length;
-    } catch {
-      return -1;
-    }
+    const { stdout } = await this.exec.run(NFTCOUNT_HELPER, [NFT_FAMILY, NFT_TABLE, chain]);
+    return Number(stdout.trim());
   }
 
   async links(netns?: string): Promise<LinkInfo[]> {
