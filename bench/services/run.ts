@@ -2,6 +2,8 @@
 //  - new-connection rate / latency (wrk, Connection: close) and TCP throughput (iperf3) through a VIP
 //    with 1, 1,000 and 10,000 services loaded, beside the same services as a linear rule list;
 //  - time to add one service and one endpoint with 1 and 10,000 services present.
+// Every filler service selects two real backends (app=filler), so each has a scheduler rule and
+// endpoint slots, as in a real cluster: empty services would hide a per-service cost.
 // Run: npx tsc -p tsconfig.json && node dist/bench/services/run.js [--quick]
 import { writeFileSync } from "node:fs";
 import path from "node:path";
@@ -40,7 +42,7 @@ async function measure(h: TestHost, label: string, addr: string): Promise<Figure
 const filler = (i: number) => ({
   name: `f${i}`,
   ports: ["80/tcp"],
-  selector: [`app=f${i}`],
+  selector: ["app=filler"],
   vip: `10.96.${100 + Math.floor(i / 250)}.${(i % 250) + 1}`,
 });
 
@@ -71,10 +73,15 @@ async function controlPlane(h: TestHost, label: string, round: number) {
     await h.client.request("POST", "/v1/services", { name, ports: ["80/tcp"], selector: ["app=ep"] });
   });
   let k = 0;
-  const addEndpoint = await timed(async () => {
+  const runEndpoint = await timed(async () => {
     await h.client.request("POST", "/v1/workloads", { name: `ep${round}x${k++}`, networks: ["web"], labels: { app: "ep" } });
   });
-  const f = { label, addServiceMs: addService, addEndpointMs: addEndpoint };
+  // The endpoint change alone: a running workload gains (then loses) the label service "eps" selects.
+  const labelEndpoint = await timed(async () => {
+    await h.client.request("POST", "/v1/workloads/spare/labels", { set: { app: "ep" }, remove: [] });
+    await h.client.request("POST", "/v1/workloads/spare/labels", { set: {}, remove: ["app"] });
+  });
+  const f = { label, addServiceMs: addService, runEndpointMs: runEndpoint, labelEndpointAddAndRemoveMs: labelEndpoint };
   console.log(JSON.stringify(f));
   return f;
 }
@@ -96,6 +103,8 @@ async function main(): Promise<void> {
     await h.pontonOk("network", "create", "web", "--subnet", "172.30.0.0/24");
     await h.pontonOk("run", "--name", "srv", "--network", "web", "--label", "app=srv", "--", "sh", "-c", serverScript(process.execPath));
     await h.pontonOk("run", "--name", "cli", "--network", "web");
+    await h.pontonOk("run", "--name", "spare", "--network", "web");
+    for (const b of ["fb1", "fb2"]) await h.pontonOk("run", "--name", b, "--network", "web", "--label", "app=filler");
     await reuseTimeWait((cmd, args, t) => h.inWorkload("cli", cmd, args, t));
     const backend = JSON.parse(await h.pontonOk("inspect", "srv", "-o", "json")) as { networks?: { ip4?: string }[]; attachments?: { ip4?: string }[] };
     const ip = (backend.networks ?? backend.attachments ?? [])[0]?.ip4 ?? "172.30.0.2";
@@ -107,8 +116,10 @@ async function main(): Promise<void> {
     results.control.push(await controlPlane(h, "~3 services", 1));
     await loadServices(h, 0, 1000);
     results.data.push(...(await rounds(h, [["direct to backend, 1,000 services", ip], ["VIP, 1,000 services", VIP]])));
+    let t = now();
     await loadServices(h, 1000, 10000);
-    const t = now();
+    console.log(`9,000 more services (2 endpoints each) loaded in ${Math.round(now() - t)} ms`);
+    t = now();
     await linearTable(h, 10000, ip);
     console.log(`linear 10,000-rule table loaded in ${Math.round(now() - t)} ms`);
     results.data.push(

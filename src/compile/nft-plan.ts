@@ -8,6 +8,8 @@ export interface NftSet {
   name: string;
   kind: "set" | "map";
   type: string;
+  /** `type` is a `typeof` expression (numgen keys have no named datatype to declare). */
+  typeof?: boolean;
   flags?: string[];
   /** Rendered elements, sorted: the element text doubles as its identity for diffs. */
   elements: string[];
@@ -52,6 +54,9 @@ export const SET_DECLS: ReadonlyArray<Omit<NftSet, "elements">> = [
   { name: "svc_ports", kind: "map", type: "inet_proto . inet_service : verdict" },
   { name: "svc_noep", kind: "set", type: "ipv4_addr . inet_proto . inet_service" },
   { name: "svc_noep_ports", kind: "set", type: "inet_proto . inet_service" },
+  // Every service port's endpoints at its slot block (services/slots.ts): one map, not one per service.
+  { name: "svc_eps", kind: "map", type: "numgen inc mod 2 : ip daddr . tcp dport", typeof: true },
+  { name: "svc_eps_goto", kind: "map", type: "numgen inc mod 2 : verdict", typeof: true },
   // Decision ids of policy rules whose admitted connections are logged even with flow logging off.
   { name: "flow_log_ids", kind: "set", type: "mark" },
 ];

@@ -8,7 +8,7 @@ import type { PolicyPlan } from "../policy";
 function renderSetDecl(s: NftSet): string {
   const flags = s.flags?.length ? ` flags ${s.flags.join(", ")};` : "";
   const elements = s.elements.length ? ` elements = { ${s.elements.join(", ")} }` : "";
-  return `  ${s.kind} ${s.name} { type ${s.type};${flags}${elements} }`;
+  return `  ${s.kind} ${s.name} { ${s.typeof ? "typeof" : "type"} ${s.type};${flags}${elements} }`;
 }
 
 function renderChain(c: NftChain): string {

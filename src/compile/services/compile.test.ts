@@ -16,10 +16,41 @@ const base = (services: Service[], n = 2): DesiredState => ({
   networks: [net], workloads: [...Array(n).keys()].map((i) => wl(i, "web")), attachments: [...Array(n).keys()].map(att), userRules: [], services,
 });
 
-test("a service compiles to one chain with one rr DNAT rule and a verdict-map element", () => {
+/** The endpoints a numgen rule picks from, in slot order, read back from the shared svc_eps map. */
+function slotted(full: string, mod: number): string[] {
+  const m = new RegExp(`numgen inc mod ${mod} offset (\\d+) map @svc_eps`).exec(full);
+  assert.ok(m, `no slotted rule mod ${mod} in:\n${full}`);
+  const elements = /map svc_eps \{[^}]*elements = \{ ([^}]*) \}/.exec(full)![1]!.split(", ");
+  const at = new Map(elements.map((e) => e.split(" : ") as [string, string]));
+  return [...Array(mod).keys()].map((i) => at.get(String(Number(m[1]) + i)) ?? "missing");
+}
+
+test("a service compiles to one chain with one rr DNAT rule over the shared endpoint map, and a verdict-map element", () => {
   const full = renderFull(compileNft(base([svc(0, "web")])));
   assert.match(full, /10\.96\.1\.1 \. tcp \. 80 : goto svc_0000000000001000_tcp_80/);
-  assert.match(full, /meta l4proto tcp dnat ip to numgen inc mod 2 map \{ 0 : 172\.30\.0\.2 \. 8080, 1 : 172\.30\.0\.3 \. 8080 \}/);
+  assert.deepEqual(slotted(full, 2), ["172.30.0.2 . 8080", "172.30.0.3 . 8080"]);
+  assert.doesNotMatch(full, /map \{/, "no anonymous map per service");
+});
+
+test("each service port has its own slot block; a removed service's block is reused", () => {
+  const a = renderFull(compileNft(base([svc(0, "web"), { ...svc(1, "web"), ports: [{ port: 80, targetPort: 8080, protocol: "tcp" }, { port: 81, targetPort: 8081, protocol: "tcp" }] }])));
+  const offsets = [...a.matchAll(/offset (\d+) map @svc_eps/g)].map((m) => Number(m[1]));
+  assert.equal(new Set(offsets).size, 3);
+  for (const o of offsets) assert.equal(o % 65536, 0);
+  compileNft(base([svc(1, "web")]));
+  const reused = renderFull(compileNft(base([svc(1, "web"), svc(2, "web")])));
+  const third = Number(/svc_0000000000001002_tcp_80 \{\s*meta l4proto tcp dnat ip to numgen inc mod 2 offset (\d+)/.exec(reused)![1]);
+  assert.ok(offsets.includes(third), `block ${third} reused from ${offsets}`);
+});
+
+test("wrr spreads its weights over consecutive slots (1/1/98 is 100 slots, 200/200/200 is 3); maglev's table fills its block", () => {
+  const weighted = base([{ ...svc(0, "web", "wrr"), weights: { w0: 1, w1: 1, w2: 98 } }], 3);
+  const targets = slotted(renderFull(compileNft(weighted)), 100);
+  assert.deepEqual([targets.filter((t) => t.startsWith("172.30.0.2 ")).length, targets.filter((t) => t.startsWith("172.30.0.3 ")).length, targets.filter((t) => t.startsWith("172.30.0.4 ")).length], [1, 1, 98]);
+  assert.deepEqual(slotted(renderFull(compileNft(base([{ ...svc(0, "web", "wrr"), weights: { w0: 200, w1: 200, w2: 200 } }], 3))), 3).length, 3);
+  const maglev = renderFull(compileNft(base([svc(0, "web", "maglev")], 3)));
+  assert.match(maglev, /jhash ip saddr \. th sport mod 1021 seed 0x[0-9a-f]+ offset \d+ map @svc_eps/);
+  assert.equal(/map svc_eps \{[^}]*elements = \{ ([^}]*) \}/.exec(maglev)![1]!.split(", ").length, 1021);
 });
 
 test("no endpoint: the service is in svc_noep and its chain is empty", () => {
@@ -31,9 +62,10 @@ test("adding one service or one endpoint among many is a few lines, whatever the
   const many = [...Array(2000).keys()].map((i) => svc(i, `f${i}`));
   const before = compileNft(base([...many, svc(5000, "web")]));
   const oneMore = renderDiff(before, compileNft(base([...many, svc(5000, "web"), svc(5001, "web")])))!;
-  assert.equal(oneMore.trim().split("\n").length, 3, oneMore);
+  assert.equal(oneMore.trim().split("\n").length, 4, oneMore);
   const endpoint = renderDiff(before, compileNft(base([...many, svc(5000, "web")], 3)))!;
-  assert.deepEqual(endpoint.trim().split("\n").map((l) => l.split(" ").slice(0, 2).join(" ")), ["flush chain", "add rule"]);
+  assert.deepEqual(endpoint.trim().split("\n").map((l) => l.split(" ").slice(0, 2).join(" ")), ["flush chain", "add rule", "add element"]);
+  assert.match(endpoint, /add element inet ponton svc_eps \{ \d+ : 172\.30\.0\.4 \. 8080 \}/);
 });
 
 test("sh and maglev carry a fixed jhash seed (a rewrite must not re-pin clients)", () => {
@@ -46,7 +78,7 @@ test("a selector matches workloads of the service's namespace only", () => {
   const full = renderFull(compileNft(s));
   assert.match(full, /meta l4proto tcp dnat ip to 172\.30\.0\.3:8080/);
   const dflt = renderFull(compileNft({ ...s, services: [svc(0, "web")] }));
-  assert.match(dflt, /numgen inc mod 2 map \{ 0 : 172\.30\.0\.2 \. 8080, 1 : 172\.30\.0\.4 \. 8080 \}/);
+  assert.deepEqual(slotted(dflt, 2), ["172.30.0.2 . 8080", "172.30.0.4 . 8080"]);
 });
 
 test("two services of one name in two namespaces compile side by side, in key order", () => {
@@ -63,6 +95,6 @@ test("a named target port is resolved on each endpoint; an endpoint without it i
   s.workloads[0] = { ...s.workloads[0]!, exposes: [{ name: "web", port: 8080, protocol: "TCP" }] };
   s.workloads[1] = { ...s.workloads[1]!, exposes: [{ name: "web", port: 9090, protocol: "TCP" }] };
   const plan = compileNft(s);
-  assert.match(renderFull(plan), /numgen inc mod 2 map \{ 0 : 172\.30\.0\.2 \. 8080, 1 : 172\.30\.0\.3 \. 9090 \}/);
+  assert.deepEqual(slotted(renderFull(plan), 2), ["172.30.0.2 . 8080", "172.30.0.3 . 9090"]);
   assert.deepEqual(plan.services![0]!.endpoints[0]!.endpoints, ["172.30.0.2:8080", "172.30.0.3:9090"]);
 });

@@ -5,6 +5,7 @@ import type { DesiredState } from "../../model/types";
 import { EMPTY_RUNTIME, hasVip, serviceRef, type Service, type ServicePort, type ServiceRuntime } from "../../model/service";
 import { indexEndpoints, portEndpoints, serviceEndpoints, type Endpoint } from "./endpoints";
 import { schedulerRule } from "./schedulers";
+import { SlotBlocks } from "./slots";
 
 export interface NftChain {
   name: string;
@@ -48,32 +49,44 @@ export const serviceChainName = (s: Service, p: ServicePort) => `svc_${s.id}_${p
 
 /** Memo keyed by the (immutable) stored record and what it was compiled against. */
 const memo = new WeakMap<Service, { key: string; fragment: ServiceFragment }>();
+/** Slot blocks of the scheduler chains in the shared endpoint maps (see slots.ts). */
+const blocks = new SlotBlocks();
 
 export function compileServices(state: DesiredState, runtime: ServiceRuntime = EMPTY_RUNTIME): ServiceFragment[] {
   // Headless and ExternalName services have no VIP: they are DNS only.
   const services = (state.services ?? []).filter(hasVip);
   if (services.length === 0) return [];
   const index = indexEndpoints(state);
-  return services.map((s) => {
+  const chains = new Set<string>();
+  const fragments = services.map((s) => {
     const eps = serviceEndpoints(s, index, runtime);
     const counts = runtime.connections.get(s.id);
-    const key = eps.length === 0 && !counts ? "" : JSON.stringify([eps, counts ? [...counts] : null]);
+    const bases = s.ports.map((p) => {
+      const chain = serviceChainName(s, p);
+      chains.add(chain);
+      return blocks.baseOf(chain);
+    });
+    const key = eps.length === 0 && !counts ? `${bases}` : JSON.stringify([bases, eps, counts ? [...counts] : null]);
     const hit = memo.get(s);
     if (hit && hit.key === key) return hit.fragment;
-    const fragment = compileService(s, eps, counts);
+    const fragment = compileService(s, eps, counts, bases);
     memo.set(s, { key, fragment });
     return fragment;
   });
+  blocks.retain(chains);
+  return fragments;
 }
 
-function compileService(s: Service & { vip: string }, eps: Endpoint[], counts: ReadonlyMap<string, number> | undefined): ServiceFragment {
+function compileService(s: Service & { vip: string }, eps: Endpoint[], counts: ReadonlyMap<string, number> | undefined, bases: (number | undefined)[]): ServiceFragment {
   const f: ServiceFragment = { id: s.id, name: serviceRef(s), chains: [], elements: [], endpoints: [] };
-  for (const p of s.ports) {
+  s.ports.forEach((p, portIndex) => {
     const chain = serviceChainName(s, p);
     const peps = portEndpoints(p, eps);
     const aff = s.affinityTimeoutS ? affinityParts(s, p, peps, chain) : undefined;
-    const rule = schedulerRule(s.scheduler, peps, s.id.slice(0, 8), counts, aff?.chainOf);
+    const sched = schedulerRule(s.scheduler, peps, s.id.slice(0, 8), counts, aff?.chainOf, bases[portIndex]);
+    const rule = sched?.rule;
     f.chains.push({ name: chain, rules: rule ? [...(aff?.lookups ?? []), `meta l4proto ${p.protocol} ${rule}`] : [] });
+    f.elements.push(...(sched?.elements ?? []));
     if (aff) {
       f.chains.push(...aff.chains);
       (f.sets ??= []).push(...aff.sets);
@@ -96,7 +109,7 @@ function compileService(s: Service & { vip: string }, eps: Endpoint[], counts: R
       ...(p.hostPort !== undefined ? { hostPort: p.hostPort } : {}),
       endpoints: peps.map((e) => `${e.ip}:${e.port}`),
     });
-  }
+  });
   return f;
 }
 

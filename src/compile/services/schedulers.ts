@@ -1,5 +1,8 @@
 // One DNAT rule per service port that picks an endpoint by the service's scheduler. The choice is
-// an anonymous map lookup keyed by numgen/jhash: constant work per new connection, whatever N.
+// a map lookup keyed by numgen/jhash: constant work per new connection, whatever N. The map is the
+// shared svc_eps (svc_eps_goto with affinity) at the port's slot block (slots.ts); only wrr weights
+// summing past WRR_EXPANDED_MAX (after dividing by their gcd) and a port without a block keep an
+// anonymous interval map of their own.
 import type { Scheduler } from "../../model/service";
 import type { Endpoint } from "./endpoints";
 import { maglevSize, maglevTable, runs } from "./maglev";
@@ -18,7 +21,22 @@ export function leastLoaded(eps: Endpoint[], counts: ReadonlyMap<string, number>
   return live.filter((e) => score(e) === min);
 }
 
-/** The rule body (after the protocol match), or undefined when no endpoint may take connections. */
+/** Shared maps: slot -> endpoint (DNAT) and slot -> per-endpoint chain (affinity). */
+export const ENDPOINT_MAP = "svc_eps";
+export const ENDPOINT_GOTO_MAP = "svc_eps_goto";
+/** wrr expands one slot per unit of weight in the shared map up to this total, runs in its own map beyond. */
+const WRR_EXPANDED_MAX = 4096;
+
+const gcd = (a: number, b: number): number => (b === 0 ? a : gcd(b, a % b));
+
+export interface SchedulerRule {
+  /** The rule body (after the protocol match). */
+  rule: string;
+  /** Elements of the shared map the rule reads: [map, "slot : target"]. */
+  elements: [string, string][];
+}
+
+/** The rule, or undefined when no endpoint may take connections. */
 /**
  * `seed` fixes jhash's seed: without one the kernel draws a random seed each time the rule is
  * written, and every endpoint change would re-pin every client (sh) or move every flow (maglev).
@@ -27,19 +45,28 @@ export function schedulerRule(
   scheduler: Scheduler,
   eps: Endpoint[],
   seed: string,
-  counts?: ReadonlyMap<string, number>,
+  counts: ReadonlyMap<string, number> | undefined,
   /** With affinity the choice jumps to a per-endpoint chain (which records the client) instead of DNAT. */
-  gotoChain?: (e: Endpoint) => string,
-): string | undefined {
+  gotoChain: ((e: Endpoint) => string) | undefined,
+  /** First slot of this port's block in the shared maps (undefined: an anonymous map of its own). */
+  base: number | undefined,
+): SchedulerRule | undefined {
   // Each endpoint carries its own target port (a named targetPort may differ per endpoint).
   const target = (e: Endpoint) => (gotoChain ? `goto ${gotoChain(e)}` : `${e.ip} . ${e.port}`);
+  const shared = gotoChain ? ENDPOINT_GOTO_MAP : ENDPOINT_MAP;
   const choose = (expr: string, map: string) => (gotoChain ? `${expr} vmap ${map}` : `dnat ip to ${expr} map ${map}`);
-  const pick = (expr: string, list: Endpoint[], suffix = "") => choose(`${expr} mod ${list.length}${suffix}`, mapOf(list.map((e, i) => [i, i, target(e)])));
+  const own = (expr: string, entries: [number, number, string][]): SchedulerRule => ({ rule: choose(expr, mapOf(entries)), elements: [] });
+  /** Slot i of the block holds targets[i]; `expr` must yield 0..targets.length-1 before the offset. */
+  const slotted = (expr: string, targets: string[]): SchedulerRule =>
+    base === undefined
+      ? own(expr, targets.map((t, i) => [i, i, t]))
+      : { rule: choose(`${expr} offset ${base}`, `@${shared}`), elements: targets.map((t, i) => [shared, `${base + i} : ${t}`]) };
+  const pick = (expr: string, list: Endpoint[], suffix = "") => slotted(`${expr} mod ${list.length}${suffix}`, list.map(target));
   let list = eps;
   if (scheduler === "wrr" || scheduler === "wlc") list = eps.filter((e) => e.weight > 0);
   if (scheduler === "lc" || scheduler === "wlc") list = leastLoaded(list, counts, scheduler === "wlc");
   if (list.length === 0) return undefined;
-  if (list.length === 1) return gotoChain ? `goto ${gotoChain(list[0]!)}` : `dnat ip to ${list[0]!.ip}:${list[0]!.port}`;
+  if (list.length === 1) return { rule: gotoChain ? `goto ${gotoChain(list[0]!)}` : `dnat ip to ${list[0]!.ip}:${list[0]!.port}`, elements: [] };
   switch (scheduler) {
     case "rr":
     case "lc":
@@ -52,19 +79,24 @@ export function schedulerRule(
     case "dh":
       return pick("jhash ip daddr", list, ` seed 0x${seed}`);
     case "wrr": {
-      // Consecutive ranges of the counter: exact shares over every SUM connections.
+      // Consecutive ranges of the counter: exact shares over every SUM connections (100/100/100 is 1/1/1).
+      const unit = list.reduce((g, e) => gcd(g, e.weight), 0);
+      const weights = list.map((e) => e.weight / unit);
+      const total = weights.reduce((sum, w) => sum + w, 0);
+      if (total <= WRR_EXPANDED_MAX) return slotted(`numgen inc mod ${total}`, list.flatMap((e, i) => Array<string>(weights[i]!).fill(target(e))));
       let at = 0;
-      const entries: [number, number, string][] = list.map((e) => {
-        const entry: [number, number, string] = [at, at + e.weight - 1, target(e)];
-        at += e.weight;
+      const entries: [number, number, string][] = list.map((e, i) => {
+        const entry: [number, number, string] = [at, at + weights[i]! - 1, target(e)];
+        at += weights[i]!;
         return entry;
       });
-      return choose(`numgen inc mod ${at}`, mapOf(entries));
+      return own(`numgen inc mod ${total}`, entries);
     }
     case "maglev": {
       const m = maglevSize(list.length);
       const table = maglevTable(list.map((e) => e.name), m);
-      return choose(`jhash ip saddr . th sport mod ${m} seed 0x${seed}`, mapOf(runs(table).map(([a, b, i]) => [a, b, target(list[i]!)])));
+      if (base === undefined) return own(`jhash ip saddr . th sport mod ${m} seed 0x${seed}`, runs(table).map(([a, b, i]) => [a, b, target(list[i]!)]));
+      return slotted(`jhash ip saddr . th sport mod ${m} seed 0x${seed}`, table.map((i) => target(list[i]!)));
     }
   }
 }

@@ -1,0 +1,40 @@
+// Where each service port's endpoints live in the shared endpoint maps. The scheduler rule of a
+// service port reads `numgen … mod N offset BASE map @svc_eps`: no set per service. A set per service
+// (anonymous `map { … }`) made every nft call fetch one set per service, and the kernel allocates
+// anonymous set names by scanning the table's sets: ~30 s to load 10,000 services with endpoints,
+// 60–100 ms per later change, 4 s to list one chain.
+
+/** Slots per block: big enough for maglev's largest table (65,521) and any expanded wrr. */
+export const BLOCK_SLOTS = 65536;
+/** 2^32 slots / 2^16: the numgen offset is a 32-bit value. Beyond this, ports fall back to a map of their own. */
+const MAX_BLOCKS = 65536;
+
+/**
+ * Block per scheduler chain, kept while the chain exists so an unchanged service keeps its rule
+ * text (the diff skips it). Not persisted: a full reload rewrites every rule and element at once.
+ */
+export class SlotBlocks {
+  private readonly byChain = new Map<string, number>();
+  private readonly free: number[] = [];
+  private next = 0;
+
+  /** The first slot of this chain's block, or undefined when all blocks are taken. */
+  baseOf(chain: string): number | undefined {
+    let block = this.byChain.get(chain);
+    if (block === undefined) {
+      block = this.free.pop() ?? (this.next < MAX_BLOCKS ? this.next++ : undefined);
+      if (block === undefined) return undefined;
+      this.byChain.set(chain, block);
+    }
+    return block * BLOCK_SLOTS;
+  }
+
+  /** Frees the blocks of chains that no longer exist. */
+  retain(chains: ReadonlySet<string>): void {
+    for (const [chain, block] of this.byChain) {
+      if (chains.has(chain)) continue;
+      this.byChain.delete(chain);
+      this.free.push(block);
+    }
+  }
+}
