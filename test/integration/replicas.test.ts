@@ -2,7 +2,8 @@
 // connections, `scale` up and down (removed replicas leave the kernel), restart, `template rm`, bad input.
 import { after, before, describe, test } from "node:test";
 import assert from "node:assert/strict";
-import { readdirSync } from "node:fs";
+import { readdirSync, writeFileSync } from "node:fs";
+import path from "node:path";
 import { TestHost, eventually, listWorkloads, type Result } from "./harness";
 
 interface TemplateJson {
@@ -127,5 +128,36 @@ describe("replicas", () => {
     for (const i of [1, 2, 3]) assert.ok(!netns.has(h.ns(`web-${i}`)));
     assert.deepEqual(errorOf(await h.ponton("template", "rm", "web")), { exit: 4, code: "TEMPLATE_NOT_FOUND" });
     await h.pontonOk("template", "rm", "-f", "web");
+  });
+
+  test("`replicas: N` in `ponton up`: made, scaled by a changed count, recreated by a changed spec, removed by down", async () => {
+    const file = path.join(h.dir, "shop.yaml");
+    const up = async (replicas: string, text: string) => {
+      writeFileSync(file, `name: shop\nworkloads:\n  shop:\n    replicas: ${replicas}\n    networks: [web]\n    labels: { app: shop }\n    command: ["socat", "TCP-LISTEN:80,fork,reuseaddr", "SYSTEM:echo ${text} $PONTON_REPLICA_NAME"]\n`);
+      return h.ponton("up", file, "-o", "json");
+    };
+    const report = async (replicas: string, text: string) => {
+      const r = await up(replicas, text);
+      assert.equal(r.code, 0, r.stderr);
+      return JSON.parse(r.stdout) as Record<string, string[]>;
+    };
+    const shops = async () => (await listWorkloads(h)).filter((w) => w.name.startsWith("shop-")).map((w) => `${w.name}:${w.project}`);
+    assert.deepEqual((await report("2", "v1")).created, ["template shop", "workload shop-1", "workload shop-2"]);
+    assert.deepEqual(await shops(), ["shop-1:shop", "shop-2:shop"]);
+    assert.deepEqual((await report("2", "v1")).unchanged, ["template shop"]);
+    const grown = await report("3", "v1");
+    assert.deepEqual([grown.created, grown.removed], [["workload shop-3"], []]);
+    const recreated = await report("3", "v2");
+    assert.deepEqual(recreated.recreated, ["template shop", "workload shop-1", "workload shop-2", "workload shop-3"]);
+    assert.equal((await h.inWorkload("cli", "socat", ["-T2", "-u", `TCP:${(await listWorkloads(h)).find((w) => w.name === "shop-2")!.networks[0]!.ip4}:80`, "-"])).stdout.trim(), "v2 shop-2");
+    // A bad count fails the file and changes nothing.
+    assert.deepEqual(errorOf(await up("-3", "v2")), { exit: 2, code: "INVALID_YAML" });
+    assert.equal((await shops()).length, 3);
+    assert.deepEqual((await report("3", "v2")).unchanged, ["template shop"]);
+    const down = await h.ponton("down", file, "-o", "json");
+    assert.equal(down.code, 0, down.stderr);
+    assert.deepEqual(await shops(), []);
+    assert.ok(!(await templates()).some((t) => t.name === "shop"));
+    for (const i of [1, 2, 3]) assert.ok(!netnsOnMachine().has(h.ns(`shop-${i}`)));
   });
 });
