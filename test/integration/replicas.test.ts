@@ -56,6 +56,7 @@ describe("replicas", () => {
     assert.deepEqual(tally(await names(30)), { "web-1": 10, "web-2": 10, "web-3": 10 });
     const [t] = await templates();
     assert.deepEqual([t!.name, t!.replicas, t!.running, t!.labels, t!.networks], ["web", 3, 3, { app: "web" }, ["web"]]);
+    assert.match(await h.pontonOk("template", "ls"), /^web\s+3\/3\s+default\s+app=web\s+web\s+socat/m);
   });
 
   test("scale to 5: five endpoints answer", async () => {
@@ -99,6 +100,19 @@ describe("replicas", () => {
     await h.pontonOk("template", "rm", "pub");
     assert.deepEqual((await templates()).map((t) => t.name), ["web"]);
     assert.ok(!(await listWorkloads(h)).some((w) => w.name.startsWith("pub") || w.name.startsWith("bad")));
+  });
+
+  test("a run or grow that fails half way (subnet full) takes back what it made", async () => {
+    // A /29 has 5 addresses for workloads.
+    await h.pontonOk("network", "create", "tiny", "--subnet", "172.33.0.0/29");
+    assert.deepEqual(errorOf(await h.ponton("run", "--name", "t", "--replicas", "8", "--network", "tiny")), { exit: 3, code: "SUBNET_FULL" });
+    assert.ok(!(await templates()).some((t) => t.name === "t"));
+    assert.ok(!(await listWorkloads(h)).some((w) => w.name.startsWith("t-")));
+    await h.pontonOk("run", "--name", "t", "--replicas", "2", "--network", "tiny");
+    assert.deepEqual(errorOf(await h.ponton("scale", "web=2", "t=8")), { exit: 3, code: "SUBNET_FULL" });
+    assert.deepEqual((await templates()).map((t) => [t.name, t.replicas, t.workloads.length]), [["t", 2, 2], ["web", 1, 1]]);
+    await h.pontonOk("template", "rm", "t");
+    await h.pontonOk("network", "rm", "tiny");
   });
 
   test("daemon restart: templates and replicas persist; a replica removed by hand comes back, none twice", async () => {
