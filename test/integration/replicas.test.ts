@@ -129,6 +129,21 @@ describe("replicas", () => {
     assert.ok(await eventually(async () => Object.keys(tally(await names(6))).sort().join() === "web-1,web-2,web-3", 15_000));
   });
 
+  test("pontond killed (SIGKILL) in the middle of a scale: after restart the count and the replicas agree, none twice, nothing leaked", async () => {
+    const scaling = h.ponton("scale", "web=12");
+    const made = async () => (await h.client.request<{ name: string }[]>("GET", "/v1/workloads")).filter((w) => w.name.startsWith("web-")).length;
+    assert.ok(await eventually(async () => (await made()) >= 5, 10_000, 10));
+    await h.stopDaemon("SIGKILL");
+    assert.notEqual((await scaling).code, 0, "the kill landed before the scale finished");
+    await h.startDaemon();
+    const names = await replicaNames();
+    assert.equal((await templates())[0]!.replicas, 12);
+    assert.deepEqual(names, Array.from({ length: 12 }, (_, i) => `web-${i + 1}`).sort());
+    const left = [...netnsOnMachine()].filter((n) => n.startsWith(h.ns("web-"))).sort();
+    assert.deepEqual(left, names.map((n) => h.ns(n)).sort());
+    await h.pontonOk("scale", "web=3");
+  });
+
   test("scale to 0 keeps the template; template rm removes it and every replica", async () => {
     await h.pontonOk("scale", "web=0");
     assert.deepEqual(await replicaNames(), []);
