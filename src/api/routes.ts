@@ -52,7 +52,11 @@ export function routes(engine: Engine): Route[] {
     }),
     r("POST", "/v1/networks/:name/disconnect", 200, async ({ params, body }) => engine.disconnect(str(await body(), "workload"), params[0]!)),
     r("GET", "/v1/workloads", 200, async () => engine.list()),
-    r("POST", "/v1/workloads", 201, async ({ body }) => engine.run((await body()) as unknown as RunSpec)),
+    r("POST", "/v1/workloads", 201, async ({ body }) => {
+      // replicaOf is the engine's own mark (templates.ts): a client cannot claim it.
+      const { replicaOf: _ignored, ...spec } = (await body()) as unknown as RunSpec;
+      return engine.run(spec);
+    }),
     r("GET", "/v1/workloads/:name", 200, async ({ params }) => engine.inspect(params[0]!)),
     r("DELETE", "/v1/workloads/:name", 200, async ({ params, query }) => {
       const graceMs = graceOf(query);
@@ -60,6 +64,17 @@ export function routes(engine: Engine): Route[] {
     }),
     r("POST", "/v1/workloads/:name/stop", 200, async ({ params, query }) => engine.stop(params[0]!, graceOf(query))),
     r("POST", "/v1/workloads/:name/start", 200, async ({ params }) => engine.startWorkload(params[0]!)),
+    r("GET", "/v1/templates", 200, async () => engine.listTemplates()),
+    r("POST", "/v1/templates", 201, async ({ body }) => {
+      const { replicas, replicaOf: _ignored, ...spec } = (await body()) as unknown as RunSpec & { replicas?: unknown };
+      return engine.createTemplate(spec, replicas);
+    }),
+    r("DELETE", "/v1/templates/:name", 200, async ({ params, query }) => engine.removeTemplate(params[0]!, flag(query, "missingOk"))),
+    r("POST", "/v1/scale", 200, async ({ body }) => {
+      const { replicas } = await body();
+      if (typeof replicas !== "object" || replicas === null || Array.isArray(replicas)) throw new EngineError("INVALID_ARGUMENT", "scale takes {replicas: {TEMPLATE: N}}");
+      return engine.scale(replicas as Record<string, unknown>);
+    }),
     r("GET", "/v1/ports", 200, async () => engine.ports()),
     r("GET", "/v1/services", 200, async ({ query }) => engine.listServices(query.get("namespace") ?? undefined)),
     r("POST", "/v1/services", 201, async ({ body }) => engine.createService((await body()) as unknown as ServiceSpec)),

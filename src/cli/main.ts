@@ -12,13 +12,15 @@ import { workloadCommands } from "./commands/workload";
 import { labelCommand, namespaceCommands } from "./commands/namespace";
 import { policyCommands } from "./commands/policy";
 import { flowsCommands, observeCommand } from "./commands/observe";
+import { scaleCommand, templateCommands } from "./commands/template";
 
-const GROUPS: Record<string, Record<string, Command>> = { network: networkCommands, dns: dnsCommands, port: portCommands, firewall: firewallCommands, service: serviceCommands, namespace: namespaceCommands, policy: policyCommands, flows: flowsCommands };
-const TOP: Record<string, Command> = { ...workloadCommands, ...topCommands, label: labelCommand, observe: observeCommand };
+const GROUPS: Record<string, Record<string, Command>> = { network: networkCommands, dns: dnsCommands, port: portCommands, firewall: firewallCommands, service: serviceCommands, namespace: namespaceCommands, policy: policyCommands, flows: flowsCommands, template: templateCommands };
+const TOP: Record<string, Command> = { ...workloadCommands, ...topCommands, label: labelCommand, observe: observeCommand, scale: scaleCommand };
 
 const USAGE = `Usage: ponton [--socket PATH] COMMAND [options]
 
 Workloads:  run, ls, inspect, exec, logs, stop, start, rm, label
+Replicas:   run --replicas N, scale NAME=N…, template ls|rm
 Namespaces: namespace create|ls|label   (policy groupings with labels)
 Policies:   policy apply -f FILE|ls|rm|explain|log   (Kubernetes NetworkPolicy)
 Flows:      observe [--follow] [--verdict DROPPED] …, flows status   (from kernel NFLOG events)

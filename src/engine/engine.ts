@@ -32,6 +32,7 @@ import { applyPolicyText, explainPolicy, policyViews, removePolicy } from "./pol
 import { EngineFlows } from "./flows";
 import { policyLogFile } from "./policy-log";
 import { counter, gauge, type FlowQuery, type FlowRecord } from "../flows";
+import { convergeTemplates, createTemplate, removeTemplate, scaleTemplates, templateViews } from "./templates";
 
 /**
  * A namespace someone else made (--netns, CNI) that vanished while we were down cannot be rebuilt:
@@ -84,7 +85,8 @@ export class Engine {
     const report = await this.serial.run(async () => {
       ensureBuiltinNetworks(this.ctx);
       await dropVanishedNetnsWorkloads(this.ctx);
-      return reconcile(this.ctx);
+      const r = await reconcile(this.ctx);
+      return { ...r, replicas: await convergeTemplates(this.ctx) };
     });
     await this.dns?.start();
     await this.serial.run(() => this.syncDns());
@@ -188,6 +190,19 @@ export class Engine {
   }
   startWorkload(name: string) {
     return this.change(async () => this.view(await this.resynced(startWorkload(this.ctx, name))));
+  }
+  // Templates: `run --replicas`, `scale`, `template ls|rm` (see templates.ts)
+  createTemplate(spec: RunSpec, replicas: unknown) {
+    return this.change(() => createTemplate(this.ctx, spec, replicas));
+  }
+  scale(wanted: Record<string, unknown>) {
+    return this.change(() => scaleTemplates(this.ctx, wanted));
+  }
+  listTemplates() {
+    return templateViews(this.ctx);
+  }
+  removeTemplate(name: string, missingOk = false) {
+    return this.change(() => removeTemplate(this.ctx, name, missingOk));
   }
   private async resynced<T>(op: Promise<T>): Promise<T> {
     const out = await op;
@@ -326,7 +341,7 @@ export class Engine {
   }
 
   reconcile() {
-    return this.change(() => reconcile(this.ctx));
+    return this.change(async () => ({ ...(await reconcile(this.ctx)), replicas: await convergeTemplates(this.ctx) }));
   }
 
   /** `ponton up`: the file is parsed and validated before anything changes. */

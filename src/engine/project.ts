@@ -12,6 +12,7 @@ import { serviceNamespace, serviceRef } from "../model/service";
 import { validateNamespace } from "../model/namespaces";
 import { now } from "./ids";
 import { normalizePorts, normalizeRoutes, normalizeRestart, normalizeAttachSpecs, type RunSpec } from "./workload-spec";
+import { downTemplates, isTemplated, takeDownTemplates, upTemplates, validateProjectTemplates } from "./project-templates";
 
 export const PROJECT_LABEL = "ponton.project";
 
@@ -76,6 +77,7 @@ async function validate(ctx: EngineContext, file: ProjectFile): Promise<void> {
     }
   }
   if (file.userRules.length) await checkRules(ctx, file.project, file.userRules);
+  validateProjectTemplates(ctx, file);
   for (const d of file.workloads) {
     const existing = ctx.store.workload(d.name);
     if (existing && existing.project !== file.project) throw new EngineError("NAME_IN_USE", `workload ${d.name} exists outside project ${file.project}`);
@@ -96,12 +98,13 @@ export async function projectUp(ctx: EngineContext, file: ProjectFile): Promise<
   const undo: (() => Promise<void>)[] = [];
   try {
     // Workloads that changed or left the file go first: they may hold networks or ports.
-    const wanted = new Map(file.workloads.map((d) => [d.name, d]));
+    const wanted = new Map(file.workloads.filter((d) => !isTemplated(d)).map((d) => [d.name, d]));
     // Objects taken down here because they changed: created again below, and reported as recreated.
     const changed = new Set<string>();
     // A workload on a network that is taken down goes down with it (and comes back if still declared).
     const goingNets = new Set(networksToTakeDown(ctx, file).map((n) => n.id));
-    for (const w of ctx.store.workloads().filter((x) => x.project === file.project)) {
+    // Replicas follow their template (takeDownTemplates, upTemplates).
+    for (const w of ctx.store.workloads().filter((x) => x.project === file.project && !x.replicaOf)) {
       const d = wanted.get(w.name);
       const onGoingNet = ctx.store.attachmentsOf(w.id).some((a) => goingNets.has(a.networkId));
       if (!d || w.declared !== declaredText(d) || onGoingNet) {
@@ -110,6 +113,7 @@ export async function projectUp(ctx: EngineContext, file: ProjectFile): Promise<
         else changed.add(`workload ${w.name}`);
       }
     }
+    await takeDownTemplates(ctx, file, goingNets, report, changed);
     const wantedNets = new Map(file.networks.map((d) => [d.name, d]));
     for (const n of ctx.store.networks().filter((x) => x.labels[PROJECT_LABEL] === file.project)) {
       const d = wantedNets.get(n.name);
@@ -135,7 +139,7 @@ export async function projectUp(ctx: EngineContext, file: ProjectFile): Promise<
       ctx.store.putNamespace({ name: n.name, labels: n.labels, createdAt: old?.createdAt ?? now() });
     }
     await convergePolicies(ctx, file, report);
-    for (const d of file.workloads) {
+    for (const d of wanted.values()) {
       if (ctx.store.workload(d.name)) {
         report.unchanged.push(`workload ${d.name}`);
         continue;
@@ -145,6 +149,7 @@ export async function projectUp(ctx: EngineContext, file: ProjectFile): Promise<
       undo.push(() => removeWorkload(ctx, d.name, { missingOk: true, graceMs: 1000 }));
       (changed.has(`workload ${d.name}`) ? report.recreated : report.created).push(`workload ${d.name}`);
     }
+    await upTemplates(ctx, file, report, changed, undo);
     await convergeRules(ctx, file.project, file.userRules);
     await convergeServices(ctx, file, report);
     return report;
@@ -180,6 +185,7 @@ async function convergeRules(ctx: EngineContext, project: string, rules: string[
 
 export async function projectDown(ctx: EngineContext, project: string): Promise<ConvergeReport> {
   const report: ConvergeReport = { created: [], recreated: [], unchanged: [], removed: [] };
+  await downTemplates(ctx, project, report);
   for (const w of ctx.store.workloads().filter((x) => x.project === project)) {
     await removeWorkload(ctx, w.name, { missingOk: true, graceMs: 2000 });
     report.removed.push(`workload ${w.name}`);

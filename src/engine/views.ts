@@ -44,6 +44,7 @@ export function workloadView(store: Store, w: Workload, networks: Map<string, Ne
     exitCode: w.exitCode,
     createdAt: w.createdAt,
     project: w.project,
+    replicaOf: w.replicaOf,
     routes: w.routes,
     networks: atts.map((a) => {
       const n = networks.get(a.networkId)!;

@@ -4,7 +4,7 @@ import { EngineError } from "../errors";
 import { canonicalIp, formatCidr, parseCidr } from "../model/ip";
 import { validateLabels, validateName } from "../model/names";
 import { formatPort, parsePortSpec, portsCollide, validatePortMapping } from "../model/ports";
-import type { CniOwner, Network, PortMapping, RestartPolicy, StaticRoute, Workload } from "../model/types";
+import type { CniOwner, Network, PortMapping, ReplicaRef, RestartPolicy, StaticRoute, Workload } from "../model/types";
 
 export interface AttachSpec {
   network: string;
@@ -41,6 +41,8 @@ export interface RunSpec {
   exposes?: unknown[];
   /** DNS names of the workload on every network it joins (an AttachSpec's own aliases add to them). */
   aliases?: string[];
+  /** Set by templates (see engine/templates.ts) for each replica they make. */
+  replicaOf?: ReplicaRef;
 }
 
 /** Aliases are names (as workload names), kept in order without repeats. */

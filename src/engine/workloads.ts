@@ -135,6 +135,7 @@ async function runWorkloadOnce(ctx: EngineContext, spec: RunSpec): Promise<Workl
     ...(spec.cni ? { cni: spec.cni } : {}),
     namespace,
     ...(exposes.length ? { exposes } : {}),
+    ...(spec.replicaOf ? { replicaOf: spec.replicaOf } : {}),
   };
   // Intent first: a crash from here on leaves a 'creating' record that the reconcile undoes.
   const atts = ctx.store.transaction(() => {

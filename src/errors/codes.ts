@@ -23,6 +23,7 @@ export const ERROR_CODES = {
   NAME_IN_USE: { http: 409, exit: 3, cni: 7, hint: "remove the existing object or choose another name" },
   NETWORK_NOT_FOUND: { http: 404, exit: 4, cni: 7, hint: "list networks with 'ponton network ls'" },
   WORKLOAD_NOT_FOUND: { http: 404, exit: 4, cni: 7, hint: "list workloads with 'ponton ls'" },
+  TEMPLATE_NOT_FOUND: { http: 404, exit: 4, cni: 7, hint: "list templates with 'ponton template ls'" },
   NOT_FOUND: { http: 404, exit: 4, cni: 7, hint: "check the name" },
   NETWORK_IN_USE: { http: 409, exit: 3, cni: 7, hint: "remove or disconnect its workloads first (or use --force)" },
   ALREADY_CONNECTED: { http: 409, exit: 3, cni: 7, hint: "the workload is already on that network" },

@@ -54,3 +54,14 @@ services:
   assert.deepEqual(p.services!.map((s) => [s.name, s.headless ?? false, s.externalName ?? ""]), [["dbh", true, ""], ["ext", false, "db.example.org"]]);
   assert.throws(() => parseProjectFile("services:\n  dbh: {headless: true, vip: 10.96.0.9, selector: {app: db}}\n", "d"), /services\.dbh: --vip/);
 });
+
+test("replicas: N makes a templated workload; a bad count or a clash is refused naming the field", () => {
+  const p = parseProjectFile("workloads:\n  web: { replicas: 3, labels: { app: web } }\n  one: {}\n", "demo");
+  assert.deepEqual(p.workloads.map((w) => [w.name, w.replicas]), [["web", 3], ["one", undefined]]);
+  assert.equal(parseProjectFile("workloads:\n  web: { replicas: 0 }\n", "demo").workloads[0]!.replicas, 0);
+  for (const bad of ["-1", "two", "1.5"]) {
+    assert.throws(() => parseProjectFile(`workloads:\n  web: { replicas: ${bad} }\n`, "demo"), (e: Error & { code?: string }) => e.code === "INVALID_YAML" && e.message.startsWith("workloads.web.replicas"), bad);
+  }
+  assert.throws(() => parseProjectFile('workloads:\n  web: { replicas: 2, ports: ["8080:80"] }\n', "demo"), (e: Error & { code?: string }) => e.code === "INVALID_YAML" && /publish/.test(e.message));
+  assert.doesNotThrow(() => parseProjectFile('workloads:\n  web: { replicas: 1, ports: ["8080:80"] }\n', "demo"));
+});

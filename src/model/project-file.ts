@@ -8,6 +8,7 @@ import { normalizeServiceSpec, type ServiceSpec } from "./service-spec";
 import { servicesFromDocuments } from "./k8s-service";
 import { EngineError } from "../errors";
 import { validateName } from "./names";
+import { checkReplicable, parseReplicas, validateTemplateName } from "./template";
 
 export interface DeclaredNetwork {
   name: string;
@@ -39,6 +40,8 @@ export interface DeclaredWorkload {
   namespace?: string;
   /** Declared container ports: `expose:`, or pod-spec style maps ({name, containerPort, protocol}) in `ports:`. */
   exposes?: unknown[];
+  /** `replicas: N`: a template of this name and N workloads NAME-1…NAME-N (see model/template.ts). */
+  replicas?: number;
 }
 
 export interface ProjectFile {
@@ -55,7 +58,7 @@ export interface ProjectFile {
 }
 
 const NETWORK_KEYS = new Set(["subnet", "gateway", "ipv6", "subnet6", "gateway6", "internal", "icc", "masquerade", "routesTo", "labels"]);
-const WORKLOAD_KEYS = new Set(["aliases", "networks", "command", "env", "ports", "allowFrom", "labels", "restart", "routes", "namespace", "expose"]);
+const WORKLOAD_KEYS = new Set(["aliases", "networks", "command", "env", "ports", "allowFrom", "labels", "restart", "routes", "namespace", "expose", "replicas"]);
 const POLICY_KINDS = new Set(["NetworkPolicy", "NetworkPolicyList", "List"]);
 
 function fail(path: string, message: string): never {
@@ -205,6 +208,15 @@ export function parseProjectFile(text: string, defaultProject: string): ProjectF
         const rm = asMap(r, `workloads.${name}.routes[${i}]`);
         return { dst: String(rm.dst), via: String(rm.via) };
       });
+    }
+    if (m.replicas !== undefined) {
+      try {
+        validateTemplateName(name);
+        w.replicas = parseReplicas(m.replicas);
+        checkReplicable(name, w, w.replicas);
+      } catch (e) {
+        fail(`workloads.${name}.replicas`, (e as Error).message);
+      }
     }
     return w;
   });

@@ -72,6 +72,14 @@ export interface Workload {
   namespace?: string;
   /** Declared container ports (a pod spec's `ports`), so named ports in policies resolve. */
   exposes?: DeclaredPort[];
+  /** Set when a template made this workload (`run --replicas`, `scale`): recorded with the intent, so a restart never counts it twice. */
+  replicaOf?: ReplicaRef;
+}
+
+/** Which template a replica belongs to and its index (its name is TEMPLATE-INDEX). */
+export interface ReplicaRef {
+  template: string;
+  index: number;
 }
 
 /** A port the workload listens on, as a pod spec declares it; not published. */

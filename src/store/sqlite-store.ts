@@ -2,6 +2,7 @@
 import Database from "better-sqlite3";
 import type { Attachment, DesiredState, Namespace, Network, PolicyRecord, UserRule, Workload } from "../model/types";
 import { serviceKey, serviceNamespace, type Service } from "../model/service";
+import type { Template } from "../model/template";
 import type { Store } from "./store";
 
 const SCHEMA = `
@@ -19,6 +20,7 @@ CREATE TABLE IF NOT EXISTS sticky (network_id TEXT NOT NULL, name TEXT NOT NULL,
 CREATE TABLE IF NOT EXISTS services (id TEXT PRIMARY KEY, name TEXT NOT NULL UNIQUE, doc TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS namespaces (name TEXT PRIMARY KEY, doc TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS policies (key TEXT PRIMARY KEY, doc TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS templates (name TEXT PRIMARY KEY, doc TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS user_rules (id INTEGER PRIMARY KEY AUTOINCREMENT, position REAL NOT NULL, rule TEXT NOT NULL, owner TEXT);
 `;
 
@@ -72,6 +74,10 @@ export class SqliteStore implements Store {
       policies: p("SELECT doc FROM policies ORDER BY key"),
       putPolicy: p("INSERT INTO policies (key, doc) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET doc = excluded.doc"),
       deletePolicy: p("DELETE FROM policies WHERE key = ?"),
+      templates: p("SELECT doc FROM templates ORDER BY name"),
+      template: p("SELECT doc FROM templates WHERE name = ?"),
+      putTemplate: p("INSERT INTO templates (name, doc) VALUES (?, ?) ON CONFLICT(name) DO UPDATE SET doc = excluded.doc"),
+      deleteTemplate: p("DELETE FROM templates WHERE name = ?"),
     };
   }
 
@@ -234,6 +240,19 @@ export class SqliteStore implements Store {
   }
   deletePolicy(key: string): boolean {
     return this.stmts.deletePolicy.run(key).changes > 0;
+  }
+
+  templates(): Template[] {
+    return (this.stmts.templates.all() as Row[]).map((r) => JSON.parse(r.doc) as Template);
+  }
+  template(name: string): Template | undefined {
+    return parse<Template>(this.stmts.template.get(name));
+  }
+  putTemplate(t: Template): void {
+    this.stmts.putTemplate.run(t.name, JSON.stringify(t));
+  }
+  deleteTemplate(name: string): void {
+    this.stmts.deleteTemplate.run(name);
   }
 
   close(): void {

@@ -1,5 +1,6 @@
 // The store port: desired state in, desired state out. SQLite is the default; etcd may follow.
 import type { Service } from "../model/service";
+import type { Template } from "../model/template";
 import type { Attachment, DesiredState, Namespace, Network, PolicyRecord, UserRule, Workload } from "../model/types";
 
 export interface Store {
@@ -47,6 +48,12 @@ export interface Store {
   putPolicy(p: PolicyRecord): void;
   /** key: "namespace/name"; false when there was none. */
   deletePolicy(key: string): boolean;
+
+  /** Workload templates (`run --replicas`); their replicas are ordinary workloads. */
+  templates(): Template[];
+  template(name: string): Template | undefined;
+  putTemplate(t: Template): void;
+  deleteTemplate(name: string): void;
 
   close(): void;
 }

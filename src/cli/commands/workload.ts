@@ -29,11 +29,13 @@ function parseKv(items: string[], what: string): Record<string, string> {
 
 export const workloadCommands: Record<string, Command> = {
   run: {
-    usage: "ponton run --name NAME [options] [--] [CMD ARGS...]",
-    summary: "Create a workload: a network namespace with its interfaces, addresses and routes, running CMD (supervised) if given.",
+    usage: "ponton run --name NAME [--replicas N] [options] [--] [CMD ARGS...]",
+    summary:
+      "Create a workload: a network namespace with its interfaces, addresses and routes, running CMD (supervised) if given. With --replicas N: a template NAME and N workloads NAME-1…NAME-N made from it (see ponton scale, ponton template).",
     stopAtPositional: 0,
     options: {
       name: { type: "string", description: "workload name (required)", value: "NAME" },
+      replicas: { type: "string", description: "store a template NAME and run N replicas of it (each gets $PONTON_REPLICA_NAME)", value: "N" },
       network: { type: "string", multiple: true, description: "network to join (default: bridge; also host, none)", value: "NET" },
       ip: { type: "string", description: "static IPv4 address on the first network", value: "IP" },
       ip6: { type: "string", description: "static IPv6 address on the first network", value: "IP" },
@@ -74,6 +76,11 @@ export const workloadCommands: Record<string, Command> = {
         ...(v.netns ? { netns: v.netns } : {}),
         command: [...args.positionals, ...args.rest],
       };
+      if (v.replicas !== undefined) {
+        const r = await client.request<{ added: string[] }>("POST", "/v1/templates", { ...body, replicas: v.replicas });
+        show(format, r, () => r.added.forEach((n) => console.log(n)));
+        return;
+      }
       const w = await client.request<WorkloadView>("POST", "/v1/workloads", body);
       show(format, w, () => console.log(w.name));
     },
