@@ -1,5 +1,5 @@
 // The daemon's embedded DNS, fed from the desired state after every change (names appear at once).
-import { DnsServer, readUpstreams, type ExplainResult } from "../dns";
+import { DnsServer, readUpstreams, type DnsRecord, type ExplainResult } from "../dns";
 import type { DesiredState } from "../model/types";
 import { CLUSTER_DOMAIN, dnsListenAddresses, dnsViews, viewIndex } from "./dns-records";
 
@@ -9,9 +9,23 @@ export interface DnsConfig {
   hostResolvConf: string;
 }
 
+/** Same records, in the same order (services' records are the same objects between syncs). */
+function sameRecords(a: readonly DnsRecord[], b: readonly DnsRecord[]): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) {
+    const x = a[i]!;
+    const y = b[i]!;
+    if (x === y) continue;
+    if (x.name !== y.name || x.type !== y.type || x.ttl !== y.ttl || JSON.stringify(x.data) !== JSON.stringify(y.data)) return false;
+  }
+  return true;
+}
+
 export class EngineDns {
   private readonly server: DnsServer;
   private index = new Map<string, string>();
+  /** What each view was last given: an unchanged view is not rebuilt (10,000 services = 30,000 records per view). */
+  private readonly sent = new Map<string, DnsRecord[]>();
   /** Listen failures (e.g. the port is taken on that address), for `ponton info`. */
   readonly errors = new Map<string, string>();
 
@@ -32,8 +46,17 @@ export class EngineDns {
   async sync(state: DesiredState, unhealthy?: ReadonlySet<string>): Promise<void> {
     this.index = viewIndex(state);
     const views = dnsViews(state, this.config.domain, unhealthy);
-    for (const [id, records] of views) this.server.setView(id, records);
-    for (const id of this.server.viewIds()) if (!views.has(id)) this.server.deleteView(id);
+    for (const [id, records] of views) {
+      const before = this.sent.get(id);
+      if (before && sameRecords(before, records)) continue;
+      this.server.setView(id, records);
+      this.sent.set(id, records);
+    }
+    for (const id of this.server.viewIds()) {
+      if (views.has(id)) continue;
+      this.server.deleteView(id);
+      this.sent.delete(id);
+    }
 
     const want = new Set(dnsListenAddresses(state));
     const have = new Set(this.server.addresses().map((a) => a.address));

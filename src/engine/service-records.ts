@@ -4,7 +4,7 @@
 // ExternalName: a CNAME.
 import type { DnsRecord } from "../dns";
 import { reverseName } from "../dns";
-import { indexEndpoints, selects, type Candidate } from "../compile/services/endpoints";
+import { indexEndpoints, selected, type Candidate } from "../compile/services/endpoints";
 import { hasVip, serviceNamespace, targetPortOn, type Service } from "../model/service";
 import type { DesiredState } from "../model/types";
 import { CLUSTER_DOMAIN, DNS_TTL } from "./dns-config";
@@ -19,22 +19,42 @@ const hostLabel = (name: string) => name.toLowerCase().replace(/[._]/g, "-");
 
 const rec = (name: string, type: DnsRecord["type"], data: DnsRecord["data"]): DnsRecord => ({ name, type, ttl: DNS_TTL, data });
 
+/**
+ * Records of a ClusterIP or ExternalName service depend on its (immutable) stored record alone: the
+ * same objects come back until it changes, so the DNS sync can tell an unchanged view by identity.
+ */
+const fixedRecords = new WeakMap<Service, DnsRecord[]>();
+
+/** The last answer when no service is headless: the same records while the same records are stored. */
+let lastFixed: { services: readonly Service[]; records: DnsRecord[] } | undefined;
+
 /** `unhealthy`: "serviceId/workloadId" of endpoints failing their health check (not ready). */
 export function serviceRecords(state: DesiredState, unhealthy: ReadonlySet<string> = new Set()): DnsRecord[] {
   const services = state.services ?? [];
-  const index = services.some((s) => s.headless) ? indexEndpoints(state) : undefined;
-  return services.flatMap((svc) => {
-    const fqdn = serviceFqdn(svc.name, serviceNamespace(svc));
-    if (svc.externalName) return [rec(fqdn, "CNAME", svc.externalName)];
-    if (hasVip(svc)) {
-      const srv = svc.ports
-        .filter((p) => p.name)
-        .map((p) => rec(`_${p.name}._${p.protocol}.${fqdn}`, "SRV", { priority: 0, weight: 100, port: p.port, target: fqdn }));
-      return [rec(fqdn, "A", svc.vip), rec(reverseName(svc.vip), "PTR", fqdn), ...srv];
+  const headless = services.some((s) => s.headless);
+  if (!headless && lastFixed && lastFixed.services.length === services.length && lastFixed.services.every((s, i) => s === services[i])) return lastFixed.records;
+  const index = headless ? indexEndpoints(state) : undefined;
+  const records = services.flatMap((svc) => {
+    if (svc.externalName || hasVip(svc)) {
+      let records = fixedRecords.get(svc);
+      if (!records) fixedRecords.set(svc, (records = fixedServiceRecords(svc)));
+      return records;
     }
-    const ready = index!.candidates.filter((c) => selects(svc, c) && !unhealthy.has(`${svc.id}/${c.workloadId}`));
+    const fqdn = serviceFqdn(svc.name, serviceNamespace(svc));
+    const ready = selected(svc, index!).filter((c) => !unhealthy.has(`${svc.id}/${c.workloadId}`));
     return ready.flatMap((c) => headlessEndpoint(svc, fqdn, c));
   });
+  lastFixed = headless ? undefined : { services, records };
+  return records;
+}
+
+function fixedServiceRecords(svc: Service): DnsRecord[] {
+  const fqdn = serviceFqdn(svc.name, serviceNamespace(svc));
+  if (svc.externalName) return [rec(fqdn, "CNAME", svc.externalName)];
+  const srv = svc.ports
+    .filter((p) => p.name)
+    .map((p) => rec(`_${p.name}._${p.protocol}.${fqdn}`, "SRV", { priority: 0, weight: 100, port: p.port, target: fqdn }));
+  return [rec(fqdn, "A", svc.vip!), rec(reverseName(svc.vip!), "PTR", fqdn), ...srv];
 }
 
 function headlessEndpoint(svc: Service, fqdn: string, c: Candidate): DnsRecord[] {

@@ -1,5 +1,5 @@
 // What `service ls|inspect` and the API show: the record plus live endpoint facts.
-import { indexEndpoints, selects } from "../compile/services/endpoints";
+import { indexEndpoints, selected } from "../compile/services/endpoints";
 import { serviceNamespace, type Service } from "../model/service";
 import type { DesiredState } from "../model/types";
 import type { ServiceMonitor } from "./services-monitor";
@@ -15,8 +15,7 @@ export interface ServiceEndpointView {
 
 export function serviceView(state: DesiredState, s: Service, monitor: ServiceMonitor) {
   const counts = monitor.connectionsOf(s.id);
-  const endpoints: ServiceEndpointView[] = indexEndpoints(state)
-    .candidates.filter((c) => selects(s, c))
+  const endpoints: ServiceEndpointView[] = selected(s, indexEndpoints(state))
     .map((c) => ({
       workload: c.name,
       ip: c.ip,

@@ -2,7 +2,7 @@
 // and, for lc/wlc, live connection counts from conntrack. It also removes the conntrack entries of
 // endpoints that left a service, right after the commit that stopped sending them new flows.
 import type { NftPlan, ServicePortEndpoints } from "../compile";
-import { indexEndpoints, selects } from "../compile/services/endpoints";
+import { indexEndpoints, selected } from "../compile/services/endpoints";
 import { hasVip, targetPortOn, type ServiceRuntime } from "../model/service";
 import { connectionsByEndpoint, deleteFlows } from "./conntrack";
 import type { EngineContext } from "./context";
@@ -107,8 +107,7 @@ export class ServiceMonitor {
     for (const s of services) {
       const check = s.health!;
       const checked = s.ports.find((p) => p.protocol === "tcp") ?? s.ports[0];
-      for (const c of index.candidates) {
-        if (!selects(s, c)) continue;
+      for (const c of selected(s, index)) {
         // A named target port is resolved on each endpoint; without ports, a tcp check has nothing to try.
         const port = checked && targetPortOn(checked, c.exposes);
         if (!port) continue;

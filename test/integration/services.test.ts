@@ -52,10 +52,11 @@ describe("services", () => {
 
   test("maglev keeps >= 60% of flows' backends when one of 3 leaves", async () => {
     await h.pontonOk("service", "update", "web", "--scheduler", "maglev");
-    const first = await names(inCli, VIP, 80, 90, 41000);
+    // 300 flows: b's share of 90 varied enough (sd ≈ 5%) to put an exact Maglev under 60% about 1 run in 10.
+    const first = await names(inCli, VIP, 80, 300, 41000);
     assert.equal(new Set(first).size, 3, "flows spread over the three");
     await h.pontonOk("stop", "b", "--time", "0");
-    const second = await names(inCli, VIP, 80, 90, 41000);
+    const second = await names(inCli, VIP, 80, 300, 41000);
     assert.ok(!second.includes("b") && !second.includes("ERR"));
     const kept = first.filter((x, i) => x === second[i]).length / first.length;
     assert.ok(kept >= 0.6, `kept ${kept}`);

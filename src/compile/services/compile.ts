@@ -3,7 +3,8 @@
 // per new connection whatever the number of services; the per-service chain holds one DNAT rule.
 import type { DesiredState } from "../../model/types";
 import { EMPTY_RUNTIME, hasVip, serviceRef, type Service, type ServicePort, type ServiceRuntime } from "../../model/service";
-import { indexEndpoints, portEndpoints, serviceEndpoints, type Endpoint } from "./endpoints";
+import { indexEndpoints, portEndpoints, selectionList, serviceEndpoints, type Endpoint } from "./endpoints";
+import { LabelListVersions } from "./label-lists";
 import { schedulerRule } from "./schedulers";
 import { SlotBlocks } from "./slots";
 
@@ -48,7 +49,9 @@ export interface ServiceFragment {
 export const serviceChainName = (s: Service, p: ServicePort) => `svc_${s.id}_${p.protocol}_${p.port}`;
 
 /** Memo keyed by the (immutable) stored record and what it was compiled against. */
-const memo = new WeakMap<Service, { key: string; fragment: ServiceFragment }>();
+const memo = new WeakMap<Service, { key: string; fragment: ServiceFragment; chains: string[]; list: string | undefined; listVersion: number; runtime: ServiceRuntime }>();
+/** Label lists (endpoints.ts selectionList) by version: bumped when a list's members or their data change. */
+const lists = new LabelListVersions();
 /** Slot blocks of the scheduler chains in the shared endpoint maps (see slots.ts). */
 const blocks = new SlotBlocks();
 
@@ -57,20 +60,25 @@ export function compileServices(state: DesiredState, runtime: ServiceRuntime = E
   const services = (state.services ?? []).filter(hasVip);
   if (services.length === 0) return [];
   const index = indexEndpoints(state);
+  lists.update(index);
   const chains = new Set<string>();
+  // An unchanged record whose selection list and runtime are unchanged keeps its fragment without
+  // selecting again: adding one service among 10,000 costs a few map lookups per service.
   const fragments = services.map((s) => {
+    const hit = memo.get(s);
+    if (hit && hit.runtime === runtime && lists.version(hit.list) === hit.listVersion) {
+      for (const c of hit.chains) chains.add(c);
+      return hit.fragment;
+    }
+    const list = selectionList(s, index);
     const eps = serviceEndpoints(s, index, runtime);
     const counts = runtime.connections.get(s.id);
-    const bases = s.ports.map((p) => {
-      const chain = serviceChainName(s, p);
-      chains.add(chain);
-      return blocks.baseOf(chain);
-    });
-    const key = eps.length === 0 && !counts ? `${bases}` : JSON.stringify([bases, eps, counts ? [...counts] : null]);
-    const hit = memo.get(s);
-    if (hit && hit.key === key) return hit.fragment;
-    const fragment = compileService(s, eps, counts, bases);
-    memo.set(s, { key, fragment });
+    const own = s.ports.map((p) => serviceChainName(s, p));
+    for (const c of own) chains.add(c);
+    const bases = own.map((c) => blocks.baseOf(c));
+    const key = `${bases}|${eps.map((e) => `${e.key} ${e.weight}`).join("|")}|${counts ? JSON.stringify([...counts]) : ""}`;
+    const fragment = hit?.key === key ? hit.fragment : compileService(s, eps, counts, bases);
+    memo.set(s, { key, fragment, chains: own, list, listVersion: lists.version(list), runtime });
     return fragment;
   });
   blocks.retain(chains);

@@ -10,11 +10,15 @@ export interface Endpoint {
   /** The target port on this endpoint (set per service port by portEndpoints). */
   port: number;
   exposes?: readonly DeclaredPort[];
+  /** Identity of what the compile reads from the workload (memo keys; see Candidate.key). */
+  key: string;
 }
 
 /** Index of state used by every service: built once per compile. */
 export interface EndpointIndex {
   candidates: Candidate[];
+  /** Candidates by "namespace\0key=value", in candidates' order: a selector reads one list, not all workloads. */
+  byLabel: Map<string, Candidate[]>;
 }
 
 export interface Candidate {
@@ -26,6 +30,8 @@ export interface Candidate {
   /** IPv6 address on the same attachment (headless services' AAAA records). */
   ip6?: string;
   exposes?: readonly DeclaredPort[];
+  /** Everything above a compile reads, as one string: unchanged services are recognised without JSON. */
+  key: string;
 }
 
 /** As Kubernetes: a selector picks workloads of the service's own namespace only. */
@@ -54,18 +60,51 @@ export function indexEndpoints(state: DesiredState): EndpointIndex {
         ip: a.ip4!,
         ...(a.ip6 ? { ip6: a.ip6 } : {}),
         ...(w.exposes ? { exposes: w.exposes } : {}),
+        key: `${w.id} ${w.name} ${a.ip4} ${a.ip6 ?? ""} ${w.exposes ? JSON.stringify(w.exposes) : ""}`,
       });
     }
   }
   candidates.sort((x, y) => (x.name < y.name ? -1 : x.name > y.name ? 1 : 0));
-  return { candidates };
+  const byLabel = new Map<string, Candidate[]>();
+  for (const c of candidates) {
+    for (const k in c.labels) {
+      const at = labelKey(c.namespace, k, c.labels[k]!);
+      const list = byLabel.get(at);
+      if (list) list.push(c);
+      else byLabel.set(at, [c]);
+    }
+  }
+  return { candidates, byLabel };
+}
+
+const labelKey = (namespace: string, key: string, value: string) => `${namespace}\0${key}=${value}`;
+
+/**
+ * The label list a service's selection is read from: the shortest of its selector's pairs, or
+ * undefined for an empty selector (which selects nothing). Every selected candidate is in it, so
+ * the selection can only change when that list (its members or their labels and addresses) does.
+ */
+export function selectionList(s: Service, index: EndpointIndex): string | undefined {
+  let shortest: { key: string; size: number } | undefined;
+  for (const k in s.selector) {
+    const key = labelKey(serviceNamespace(s), k, s.selector[k]!);
+    const size = index.byLabel.get(key)?.length ?? 0;
+    if (!shortest || size < shortest.size) shortest = { key, size };
+  }
+  return shortest?.key;
+}
+
+/** The candidates a service's selector picks (its namespace only). */
+export function selected(s: Service, index: EndpointIndex): Candidate[] {
+  const list = selectionList(s, index);
+  return list === undefined ? [] : (index.byLabel.get(list) ?? []).filter((c) => selects(s, c));
 }
 
 /** Ready endpoints of a service, sorted by workload name (the compile is deterministic). */
 export function serviceEndpoints(s: Service, index: EndpointIndex, runtime: ServiceRuntime): Endpoint[] {
-  return index.candidates
-    .filter((c) => selects(s, c) && !runtime.unhealthy.has(`${s.id}/${c.workloadId}`))
-    .map((c) => ({ workloadId: c.workloadId, name: c.name, ip: c.ip, weight: s.weights[c.name] ?? 1, port: 0, ...(c.exposes ? { exposes: c.exposes } : {}) }));
+  return selected(s, index)
+    .filter((c) => !runtime.unhealthy.has(`${s.id}/${c.workloadId}`))
+    .map((c) => ({ workloadId: c.workloadId, name: c.name, ip: c.ip, weight: s.weights[c.name] ?? 1, port: 0, ...(c.exposes ? { exposes: c.exposes } : {}), key: c.key }));
 }
 
 /** The endpoints of one service port, each with its target port; those that lack a named target port are left out. */
