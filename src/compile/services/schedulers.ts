@@ -2,6 +2,7 @@
 // an anonymous map lookup keyed by numgen/jhash: constant work per new connection, whatever N.
 import type { Scheduler } from "../../model/service";
 import type { Endpoint } from "./endpoints";
+import { hostPort, type NftFamily } from "./family";
 import { maglevSize, maglevTable, runs } from "./maglev";
 
 const slot = (from: number, to: number) => (from === to ? `${from}` : `${from}-${to}`);
@@ -24,6 +25,7 @@ export function leastLoaded(eps: Endpoint[], counts: ReadonlyMap<string, number>
  * written, and every endpoint change would re-pin every client (sh) or move every flow (maglev).
  */
 export function schedulerRule(
+  fam: NftFamily,
   scheduler: Scheduler,
   eps: Endpoint[],
   seed: string,
@@ -33,13 +35,13 @@ export function schedulerRule(
 ): string | undefined {
   // Each endpoint carries its own target port (a named targetPort may differ per endpoint).
   const target = (e: Endpoint) => (gotoChain ? `goto ${gotoChain(e)}` : `${e.ip} . ${e.port}`);
-  const choose = (expr: string, map: string) => (gotoChain ? `${expr} vmap ${map}` : `dnat ip to ${expr} map ${map}`);
+  const choose = (expr: string, map: string) => (gotoChain ? `${expr} vmap ${map}` : `dnat ${fam.ip} to ${expr} map ${map}`);
   const pick = (expr: string, list: Endpoint[], suffix = "") => choose(`${expr} mod ${list.length}${suffix}`, mapOf(list.map((e, i) => [i, i, target(e)])));
   let list = eps;
   if (scheduler === "wrr" || scheduler === "wlc") list = eps.filter((e) => e.weight > 0);
   if (scheduler === "lc" || scheduler === "wlc") list = leastLoaded(list, counts, scheduler === "wlc");
   if (list.length === 0) return undefined;
-  if (list.length === 1) return gotoChain ? `goto ${gotoChain(list[0]!)}` : `dnat ip to ${list[0]!.ip}:${list[0]!.port}`;
+  if (list.length === 1) return gotoChain ? `goto ${gotoChain(list[0]!)}` : `dnat ${fam.ip} to ${hostPort(list[0]!.ip, list[0]!.port)}`;
   switch (scheduler) {
     case "rr":
     case "lc":
@@ -48,9 +50,9 @@ export function schedulerRule(
     case "random":
       return pick("numgen random", list);
     case "sh":
-      return pick("jhash ip saddr", list, ` seed 0x${seed}`);
+      return pick(`jhash ${fam.ip} saddr`, list, ` seed 0x${seed}`);
     case "dh":
-      return pick("jhash ip daddr", list, ` seed 0x${seed}`);
+      return pick(`jhash ${fam.ip} daddr`, list, ` seed 0x${seed}`);
     case "wrr": {
       // Consecutive ranges of the counter: exact shares over every SUM connections.
       let at = 0;
@@ -64,7 +66,7 @@ export function schedulerRule(
     case "maglev": {
       const m = maglevSize(list.length);
       const table = maglevTable(list.map((e) => e.name), m);
-      return choose(`jhash ip saddr . th sport mod ${m} seed 0x${seed}`, mapOf(runs(table).map(([a, b, i]) => [a, b, target(list[i]!)])));
+      return choose(`jhash ${fam.ip} saddr . th sport mod ${m} seed 0x${seed}`, mapOf(runs(table).map(([a, b, i]) => [a, b, target(list[i]!)])));
     }
   }
 }
