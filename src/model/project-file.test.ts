@@ -54,3 +54,9 @@ services:
   assert.deepEqual(p.services!.map((s) => [s.name, s.headless ?? false, s.externalName ?? ""]), [["dbh", true, ""], ["ext", false, "db.example.org"]]);
   assert.throws(() => parseProjectFile("services:\n  dbh: {headless: true, vip: 10.96.0.9, selector: {app: db}}\n", "d"), /services\.dbh: --vip/);
 });
+
+test("services in a project file may be IPv6 or dual stack; a bad family fails the file", () => {
+  const p = parseProjectFile("services:\n  web: {ports: [80], selector: {app: web}, ipFamily: dual}\n  web6: {ports: [80], selector: {app: web}, vip: 'fd00:10:96::10'}\n", "d");
+  assert.deepEqual(p.services!.map((s) => [s.name, s.ipFamily, s.vip]), [["web", "dual", undefined], ["web6", undefined, "fd00:10:96::10"]]);
+  assert.throws(() => parseProjectFile("services:\n  web: {ports: [80], selector: {app: web}, ipFamily: ipv5}\n", "d"), { code: "INVALID_YAML" });
+});
