@@ -63,8 +63,8 @@ describe("services over IPv6", () => {
     await h.pontonOk("service", "rm", "sticky6");
   });
 
-  test("dual stack: one service on both VIPs (IPv4 primary), A and AAAA in DNS, a host port over IPv6, hairpin", async () => {
-    await h.pontonOk("service", "create", "both", "--port", "80", "--selector", "app=web", "--ip-family", "dual", "--publish", "8600:80");
+  test("dual stack: one service on both VIPs (IPv4 primary), A and AAAA in DNS, host port and external IP over IPv6, hairpin", async () => {
+    await h.pontonOk("service", "create", "both", "--port", "80", "--selector", "app=web", "--ip-family", "dual", "--publish", "8600:80", "--external-ip", "2001:db8:99::10");
     const s = await inspect("both");
     const [v4, v6] = s.vips as string[];
     assert.deepEqual([s.ipFamilies, s.ipFamilyPolicy], [["IPv4", "IPv6"], "RequireDualStack"]);
@@ -78,13 +78,16 @@ describe("services over IPv6", () => {
     assert.equal(await dig("AAAA"), v6);
     assert.equal((await inCli("dig", ["+time=2", "+tries=1", "+short", "-x", v6!])).stdout.trim(), "both.default.svc.cluster.local.");
     assert.match((await names((c, a, t) => h.inOutside(c, a, t), UPLINK_HOST6, 1, 8600))[0]!, /^[abc]$/, "host port from outside over IPv6");
+    await h.inOutside("ip", ["-6", "route", "add", "2001:db8:99::10/128", "via", UPLINK_HOST6]);
+    assert.match((await names((c, a, t) => h.inOutside(c, a, t), "2001:db8:99::10", 1))[0]!, /^[abc]$/, "IPv6 external IP from outside");
     const self = await names((c, a, t) => h.inWorkload("a", c, a, t), v6!, 6);
     assert.deepEqual(self.filter((x) => !/^[abc]$/.test(x)), [], "hairpin from a backend over IPv6");
     const ls = await h.pontonOk("service", "ls");
     assert.match(ls, new RegExp(`both\\s+${v4!.replace(/\./g, "\\.")},${v6}`));
-    await h.pontonOk("service", "update", "both", "--ip-family", "ipv4");
-    assert.deepEqual((await inspect("both")).vips, [v4], "single stack again keeps the primary VIP");
-    assert.doesNotMatch(await nftSet("svc_ips6"), new RegExp(v6!.replace(/\./g, "\\.") + " "));
+    const drop = await h.ponton("service", "update", "both", "--ip-family", "ipv4");
+    assert.equal(drop.code, 2);
+    assert.match(drop.stderr, /FAMILY_UNAVAILABLE: external IP 2001:db8:99::10 is IPv6/, "an IPv6 external IP needs the IPv6 family");
+    assert.deepEqual((await inspect("both")).vips, [v4, v6], "nothing applied");
     await h.pontonOk("service", "rm", "both");
   });
 
@@ -111,6 +114,10 @@ describe("services over IPv6", () => {
     const dual = (await inspect("k6")).vips as string[];
     assert.equal(dual[0], s.vip, "the IPv6 VIP is kept, an IPv4 one added");
     assert.match((await names(inCli, dual[1]!, 1))[0]!, /^[abc]$/);
+    writeFileSync(file, "apiVersion: v1\nkind: Service\nmetadata: {name: k6}\nspec:\n  ipFamilyPolicy: SingleStack\n  selector: {app: web}\n  ports: [{port: 80}]\n");
+    await h.pontonOk("service", "apply", "-f", file);
+    assert.deepEqual((await inspect("k6")).vips, [s.vip], "single stack again keeps the primary VIP");
+    assert.doesNotMatch(await nftSet("svc_ips"), new RegExp(`${dual[1]!.replace(/\./g, "\\.")} `));
     await h.pontonOk("service", "rm", "k6");
   });
 
