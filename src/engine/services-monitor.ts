@@ -3,7 +3,7 @@
 // endpoints that left a service, right after the commit that stopped sending them new flows.
 import type { NftPlan, ServicePortEndpoints } from "../compile";
 import { indexEndpoints, selects } from "../compile/services/endpoints";
-import { splitHostPort } from "../compile/services/family";
+import { splitAddrPort } from "../compile/services/family";
 import { hasVip, serviceVips, targetPortOn, type ServiceRuntime } from "../model/service";
 import { connectionsByEndpoint, deleteFlows } from "./conntrack";
 import type { EngineContext } from "./context";
@@ -70,7 +70,7 @@ export class ServiceMonitor {
 
   /** ep: "ip:targetPort" or "[ip6]:targetPort" as the compile lists it (the chain is of one family). */
   private clearFlows(p: ServicePortEndpoints, ep: string): void {
-    const { ip, port } = splitHostPort(ep);
+    const { ip, port } = splitAddrPort(ep);
     const base = { protocol: p.protocol, replySrc: ip, replyPortSrc: port };
     const filters = [...p.dsts.map((d) => ({ ...base, origDst: d, origPortDst: p.port })), ...(p.hostPort !== undefined ? [{ ...base, origPortDst: p.hostPort }] : [])];
     this.cleanup = this.cleanup.then(async () => {

@@ -7,7 +7,7 @@ import { EMPTY_RUNTIME, hasVip, serviceRef, serviceVips, type Service, type Serv
 import { familyOfIp, type IpFamily } from "../../model/service-families";
 import { parseIp } from "../../model/ip";
 import { indexEndpoints, portEndpoints, serviceEndpoints, type Endpoint } from "./endpoints";
-import { hostPort, NFT_FAMILIES, type NftFamily } from "./family";
+import { addrPort, NFT_FAMILIES, type NftFamily } from "./family";
 import { schedulerRule } from "./schedulers";
 
 export interface NftChain {
@@ -105,7 +105,7 @@ function compileService(s: Service & { vip: string }, eps: ReadonlyMap<IpFamily,
         dsts,
         port: p.port,
         ...(p.hostPort !== undefined ? { hostPort: p.hostPort } : {}),
-        endpoints: peps.map((e) => hostPort(e.ip, e.port)),
+        endpoints: peps.map((e) => addrPort(e.ip, e.port)),
       });
     }
   }
@@ -127,7 +127,7 @@ function affinityParts(s: Service, p: ServicePort, eps: Endpoint[], chain: strin
     lookups: eps.map((e) => `${fam.ip} saddr @${setOf(e)} goto ${chainOf(e)}`),
     chains: eps.map((e) => ({
       name: chainOf(e),
-      rules: [`update @${setOf(e)} { ${fam.ip} saddr }`, `meta l4proto ${p.protocol} dnat ${fam.ip} to ${hostPort(e.ip, e.port)}`],
+      rules: [`update @${setOf(e)} { ${fam.ip} saddr }`, `meta l4proto ${p.protocol} dnat ${fam.ip} to ${addrPort(e.ip, e.port)}`],
     })),
     sets: eps.map((e) => ({ name: setOf(e), decl: `type ${fam.addrType}; flags dynamic,timeout; timeout ${s.affinityTimeoutS}s;` })),
   };

@@ -22,10 +22,10 @@ export const NFT_FAMILIES: Record<IpFamily, NftFamily> = {
 };
 
 /** An address and port as nft's `dnat … to` and conntrack listings write them: 10.0.0.2:80, [fd00::2]:80. */
-export const hostPort = (ip: string, port: number) => (ip.includes(":") ? `[${ip}]:${port}` : `${ip}:${port}`);
+export const addrPort = (ip: string, port: number) => (ip.includes(":") ? `[${ip}]:${port}` : `${ip}:${port}`);
 
-/** The inverse of hostPort. */
-export function splitHostPort(text: string): { ip: string; port: number } {
+/** The inverse of addrPort. */
+export function splitAddrPort(text: string): { ip: string; port: number } {
   const colon = text.lastIndexOf(":");
   return { ip: text.slice(0, colon).replace(/^\[(.*)\]$/, "$1"), port: Number(text.slice(colon + 1)) };
 }

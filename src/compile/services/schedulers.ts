@@ -2,7 +2,7 @@
 // an anonymous map lookup keyed by numgen/jhash: constant work per new connection, whatever N.
 import type { Scheduler } from "../../model/service";
 import type { Endpoint } from "./endpoints";
-import { hostPort, type NftFamily } from "./family";
+import { addrPort, type NftFamily } from "./family";
 import { maglevSize, maglevTable, runs } from "./maglev";
 
 const slot = (from: number, to: number) => (from === to ? `${from}` : `${from}-${to}`);
@@ -41,7 +41,7 @@ export function schedulerRule(
   if (scheduler === "wrr" || scheduler === "wlc") list = eps.filter((e) => e.weight > 0);
   if (scheduler === "lc" || scheduler === "wlc") list = leastLoaded(list, counts, scheduler === "wlc");
   if (list.length === 0) return undefined;
-  if (list.length === 1) return gotoChain ? `goto ${gotoChain(list[0]!)}` : `dnat ${fam.ip} to ${hostPort(list[0]!.ip, list[0]!.port)}`;
+  if (list.length === 1) return gotoChain ? `goto ${gotoChain(list[0]!)}` : `dnat ${fam.ip} to ${addrPort(list[0]!.ip, list[0]!.port)}`;
   switch (scheduler) {
     case "rr":
     case "lc":
