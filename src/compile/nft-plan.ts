@@ -49,13 +49,19 @@ export const SET_DECLS: ReadonlyArray<Omit<NftSet, "elements">> = [
   { name: "pub_restricted", kind: "set", type: "inet_proto . inet_service" },
   { name: "pub_allow4", kind: "set", type: "ipv4_addr . inet_proto . inet_service", flags: ["interval"] },
   { name: "pub_allow6", kind: "set", type: "ipv6_addr . inet_proto . inet_service", flags: ["interval"] },
-  // Services: VIP (and external IP) dispatch, host-port dispatch, and those with no ready endpoint.
+  // Services: VIP (and external IP) dispatch, host-port dispatch, and those with no ready endpoint;
+  // one of each per IP family (a dual-stack service has an element in both).
   { name: "svc_ips", kind: "map", type: "ipv4_addr . inet_proto . inet_service : verdict" },
   { name: "svc_ports", kind: "map", type: "inet_proto . inet_service : verdict" },
   { name: "svc_noep", kind: "set", type: "ipv4_addr . inet_proto . inet_service" },
   { name: "svc_noep_ports", kind: "set", type: "inet_proto . inet_service" },
+  { name: "svc_ips6", kind: "map", type: "ipv6_addr . inet_proto . inet_service : verdict" },
+  { name: "svc_ports6", kind: "map", type: "inet_proto . inet_service : verdict" },
+  { name: "svc_noep6", kind: "set", type: "ipv6_addr . inet_proto . inet_service" },
+  { name: "svc_noep_ports6", kind: "set", type: "inet_proto . inet_service" },
   // Every service port's endpoints at its slot block (services/slots.ts): one map, not one per service.
   { name: "svc_eps", kind: "map", type: "numgen inc mod 2 : ip daddr . tcp dport", typeof: true },
+  { name: "svc_eps6", kind: "map", type: "numgen inc mod 2 : ip6 daddr . tcp dport", typeof: true },
   { name: "svc_eps_goto", kind: "map", type: "numgen inc mod 2 : verdict", typeof: true },
   // Decision ids of policy rules whose admitted connections are logged even with flow logging off.
   { name: "flow_log_ids", kind: "set", type: "mark" },
@@ -94,31 +100,40 @@ ${dropChain("forgedLocalhost")}
     ip daddr 127.0.0.0/8 return
     ip6 daddr ::1 return
     ip daddr . meta l4proto . th dport vmap @svc_ips
+    ip6 daddr . meta l4proto . th dport vmap @svc_ips6
     fib daddr type local jump published
   }
   chain nat_output {
     type nat hook output priority -100; policy accept;
     ip daddr . meta l4proto . th dport vmap @svc_ips
+    ip6 daddr . meta l4proto . th dport vmap @svc_ips6
     fib daddr type local jump published
   }
   chain svc_filter_prerouting {
     # Before DNAT: a service with no ready endpoint refuses at once instead of timing out.
     type filter hook prerouting priority dstnat - 10; policy accept;
     ct state new ip daddr . meta l4proto . th dport @svc_noep jump svc_reject
-    ct state new meta l4proto . th dport @svc_noep_ports fib daddr type local jump svc_reject
+    ct state new ip6 daddr . meta l4proto . th dport @svc_noep6 jump svc_reject
+    ct state new meta nfproto ipv4 meta l4proto . th dport @svc_noep_ports fib daddr type local jump svc_reject
+    ct state new meta nfproto ipv6 meta l4proto . th dport @svc_noep_ports6 fib daddr type local jump svc_reject
   }
   chain svc_filter_output {
     type filter hook output priority -110; policy accept;
     ct state new ip daddr . meta l4proto . th dport @svc_noep jump svc_reject
-    ct state new meta l4proto . th dport @svc_noep_ports fib daddr type local jump svc_reject
+    ct state new ip6 daddr . meta l4proto . th dport @svc_noep6 jump svc_reject
+    ct state new meta nfproto ipv4 meta l4proto . th dport @svc_noep_ports fib daddr type local jump svc_reject
+    ct state new meta nfproto ipv6 meta l4proto . th dport @svc_noep_ports6 fib daddr type local jump svc_reject
   }
   chain svc_reject {
     ${logRule("noEndpoint")}
     meta l4proto tcp reject with tcp reset
+    # In the inet family: ICMP or ICMPv6 port unreachable, whichever the packet is.
     reject
   }
   chain published {
-    meta l4proto . th dport vmap @svc_ports
+    # A host port reaches the service's half of the client's family (a single-stack service: one).
+    meta nfproto ipv4 meta l4proto . th dport vmap @svc_ports
+    meta nfproto ipv6 meta l4proto . th dport vmap @svc_ports6
     meta nfproto ipv4 dnat ip to ip daddr . meta l4proto . th dport map @pub4_addr
     meta nfproto ipv4 dnat ip to meta l4proto . th dport map @pub4
     meta nfproto ipv6 dnat ip6 to ip6 daddr . meta l4proto . th dport map @pub6_addr

@@ -1,6 +1,7 @@
 // conntrack(8) through the Executor: per-endpoint connection counts (lc/wlc) and the targeted
 // removal of flows NATed to an endpoint that went away. Never a flush: every call is filtered by
-// original destination (VIP / host port) and reply source (the endpoint).
+// original destination (VIP / host port) and reply source (the endpoint). conntrack(8) takes the
+// family from the addresses given, so an IPv6 endpoint's filter touches IPv6 flows only.
 import type { Executor } from "../kernel";
 import { CommandError } from "../kernel/executor";
 

@@ -218,7 +218,7 @@ export class Engine {
     });
   }
   createServices(specs: ServiceSpec[]) {
-    return this.change(async () => (await createServices(this.ctx, specs)).map((s) => ({ name: s.name, namespace: s.namespace, vip: s.vip })));
+    return this.change(async () => (await createServices(this.ctx, specs)).map((s) => ({ name: s.name, namespace: s.namespace, vip: s.vip, vips: s.vips })));
   }
   /** `ponton service apply`: Kubernetes v1 Service manifests, parsed before anything changes, applied all or nothing. */
   applyServiceManifests(yamlText: string) {

@@ -1,11 +1,12 @@
 // Pure: services -> their DNS records, as the Kubernetes DNS specification defines them:
-// ClusterIP: A (and PTR) of the VIP, SRV per named port; headless: one A/AAAA per ready endpoint,
+// ClusterIP: A / AAAA (and PTR) of each VIP (a dual-stack service has both), SRV per named port; headless: one A/AAAA per ready endpoint,
 // a name per endpoint (<workload>.<service>.<ns>.svc.<zone>) and SRV per endpoint for named ports;
 // ExternalName: a CNAME.
 import type { DnsRecord } from "../dns";
 import { reverseName } from "../dns";
 import { indexEndpoints, selected, type Candidate } from "../compile/services/endpoints";
-import { hasVip, serviceNamespace, targetPortOn, type Service } from "../model/service";
+import { hasVip, serviceNamespace, serviceVips, targetPortOn, type Service } from "../model/service";
+import { familyOfIp } from "../model/service-families";
 import type { DesiredState } from "../model/types";
 import { CLUSTER_DOMAIN, DNS_TTL } from "./dns-config";
 
@@ -54,7 +55,8 @@ function fixedServiceRecords(svc: Service): DnsRecord[] {
   const srv = svc.ports
     .filter((p) => p.name)
     .map((p) => rec(`_${p.name}._${p.protocol}.${fqdn}`, "SRV", { priority: 0, weight: 100, port: p.port, target: fqdn }));
-  return [rec(fqdn, "A", svc.vip!), rec(reverseName(svc.vip!), "PTR", fqdn), ...srv];
+  const vips = serviceVips(svc).flatMap((v) => [rec(fqdn, familyOfIp(v) === "IPv6" ? "AAAA" : "A", v), rec(reverseName(v), "PTR", fqdn)]);
+  return [...vips, ...srv];
 }
 
 function headlessEndpoint(svc: Service, fqdn: string, c: Candidate): DnsRecord[] {

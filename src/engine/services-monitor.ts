@@ -3,7 +3,8 @@
 // endpoints that left a service, right after the commit that stopped sending them new flows.
 import type { NftPlan, ServicePortEndpoints } from "../compile";
 import { indexEndpoints, selected } from "../compile/services/endpoints";
-import { hasVip, targetPortOn, type ServiceRuntime } from "../model/service";
+import { splitAddrPort } from "../compile/services/family";
+import { hasVip, serviceVips, targetPortOn, type ServiceRuntime } from "../model/service";
 import { connectionsByEndpoint, deleteFlows } from "./conntrack";
 import type { EngineContext } from "./context";
 import { HealthState, probe } from "./health";
@@ -67,10 +68,10 @@ export class ServiceMonitor {
     }
   }
 
-  /** ep: "ip:targetPort" as the compile lists it. */
+  /** ep: "ip:targetPort" or "[ip6]:targetPort" as the compile lists it (the chain is of one family). */
   private clearFlows(p: ServicePortEndpoints, ep: string): void {
-    const colon = ep.lastIndexOf(":");
-    const base = { protocol: p.protocol, replySrc: ep.slice(0, colon), replyPortSrc: Number(ep.slice(colon + 1)) };
+    const { ip, port } = splitAddrPort(ep);
+    const base = { protocol: p.protocol, replySrc: ip, replyPortSrc: port };
     const filters = [...p.dsts.map((d) => ({ ...base, origDst: d, origPortDst: p.port })), ...(p.hostPort !== undefined ? [{ ...base, origPortDst: p.hostPort }] : [])];
     this.cleanup = this.cleanup.then(async () => {
       for (const f of filters) {
@@ -135,7 +136,7 @@ export class ServiceMonitor {
     for (const s of services) {
       const counts = new Map<string, number>();
       for (const proto of new Set(s.ports.map((p) => p.protocol))) {
-        for (const dst of [s.vip, ...s.externalIps]) await connectionsByEndpoint(this.ctx.exec, proto, dst, counts);
+        for (const dst of [...serviceVips(s), ...s.externalIps]) await connectionsByEndpoint(this.ctx.exec, proto, dst, counts);
       }
       next.set(s.id, counts);
     }

@@ -2,9 +2,9 @@
 // the one nft transaction; a failed apply removes the record again, so nothing is half-applied.
 import { EngineError } from "../errors";
 import { networkOfAddress } from "../compile";
-import { cidrContains, formatIp, parseCidr, parseIp, lastAddress } from "../model/ip";
 import { portsCollide } from "../model/ports";
-import { hasVip, serviceNamespace, serviceRef, type Service, type ServicePort } from "../model/service";
+import { hasVip, serviceNamespace, serviceRef, serviceVips, type Service, type ServicePort } from "../model/service";
+import { familyOfIp, resolveFamilies } from "../model/service-families";
 import { kindOf } from "../model/service-kind";
 import { normalizeServiceSpec, type ServiceSpec } from "../model/service-spec";
 import type { DesiredState, PortMapping } from "../model/types";
@@ -13,21 +13,9 @@ import { syncedPut } from "./namespaces";
 import { newId, now } from "./ids";
 import { asKernelError } from "./networks";
 import { validateNamespace } from "../model/namespaces";
+import { assignVips, availableFamilies, checkVipInRange, familiesOf } from "./service-vips";
 
-/** Where VIPs come from (kube's default service CIDR is in 10.96.0.0/12). */
-export const serviceRange = () => process.env.PONTON_SERVICE_RANGE ?? "10.96.0.0/16";
-
-function allocateVip(range: string, taken: Set<string>): string {
-  const c = parseCidr(range);
-  // Skip the network address; the range is a pool of /32s, nothing routes to it.
-  for (let v = c.network + 1n; v <= lastAddress(c); v++) {
-    const ip = formatIp(4, v);
-    if (!taken.has(ip)) return ip;
-  }
-  throw new EngineError("POOL_EXHAUSTED", `no free VIP in the service range ${range}`, { hint: "remove services or set a larger PONTON_SERVICE_RANGE" });
-}
-
-const addressesOf = (s: Service): string[] => (s.vip ? [s.vip, ...s.externalIps] : []);
+const addressesOf = (s: Service): string[] => (s.vip ? [...serviceVips(s), ...s.externalIps] : []);
 
 /** Who holds what: each index is built on first use, once per operation, then checks are lookups. */
 class Holders {
@@ -42,7 +30,9 @@ class Holders {
     for (const s of this.added) fill(m, s);
     return m;
   }
-  private static fillVip = (m: Map<string, Service>, s: Service) => void (s.vip && m.set(s.vip, s));
+  private static fillVip = (m: Map<string, Service>, s: Service) => {
+    for (const v of serviceVips(s)) m.set(v, s);
+  };
   private static fillAddr = (m: Map<string, Service>, s: Service) => {
     for (const ip of addressesOf(s)) for (const p of s.ports) m.set(`${ip}/${p.protocol}/${p.port}`, s);
   };
@@ -52,10 +42,11 @@ class Holders {
   /** One lookup does not pay for an index: scan, unless a batch already built it. */
   vipHolder(vip: string): Service | undefined {
     if (this.v) return this.v.get(vip);
-    return this.services.find((x) => x.vip === vip) ?? this.added.find((x) => x.vip === vip);
+    const holds = (x: Service) => serviceVips(x).includes(vip);
+    return this.services.find(holds) ?? this.added.find(holds);
   }
   takenVips(): Set<string> {
-    return this.v ? new Set(this.v.keys()) : new Set([...this.services, ...this.added].flatMap((x) => (x.vip ? [x.vip] : [])));
+    return this.v ? new Set(this.v.keys()) : new Set([...this.services, ...this.added].flatMap(serviceVips));
   }
   get vips() {
     return (this.v ??= this.build(Holders.fillVip));
@@ -75,16 +66,16 @@ class Holders {
 }
 
 /** Every check that needs the rest of the state: VIP range and uniqueness, host-port and address clashes. */
-function checkAgainst(state: DesiredState, holders: Holders, s: Service, vipGiven: boolean): void {
+function checkAgainst(state: DesiredState, holders: Holders, s: Service, newlyGiven: string[]): void {
   const other = (x: Service | undefined) => (x && x.id !== s.id ? x : undefined);
-  if (s.vip) {
-    const range = parseCidr(serviceRange());
-    const v = parseIp(s.vip)!;
-    if (vipGiven && !cidrContains(range, 4, v.value)) {
-      throw new EngineError("ADDRESS_OUT_OF_SUBNET", `VIP ${s.vip} is outside the service range ${serviceRange()}`, { hint: "pick a VIP inside the range, or omit --vip" });
-    }
-    const holder = other(holders.vipHolder(s.vip));
-    if (holder) throw new EngineError("ADDRESS_IN_USE", `VIP ${s.vip} is already used by service ${serviceRef(holder)}`);
+  for (const vip of newlyGiven) checkVipInRange(vip);
+  for (const vip of serviceVips(s)) {
+    const holder = other(holders.vipHolder(vip));
+    if (holder) throw new EngineError("ADDRESS_IN_USE", `VIP ${vip} is already used by service ${serviceRef(holder)}`);
+  }
+  const families = new Set(serviceVips(s).map(familyOfIp));
+  for (const ip of s.externalIps) {
+    if (!families.has(familyOfIp(ip))) throw new EngineError("FAMILY_UNAVAILABLE", `external IP ${ip} is ${familyOfIp(ip)} but service ${serviceRef(s)} has no ${familyOfIp(ip)} VIP`, { hint: "add that family (--ip-family dual) or drop the external IP" });
   }
   for (const ip of addressesOf(s)) {
     const n = networkOfAddress(state, ip);
@@ -142,12 +133,13 @@ function withNodePorts(state: DesiredState, holders: Holders, ports: (ServicePor
 
 function build(state: DesiredState, spec: ServiceSpec, base?: Service, holders = new Holders(state.services ?? [])): Service {
   const n = normalizeServiceSpec(spec);
-  const vip = n.kind !== "ClusterIP" ? undefined : (n.vip ?? base?.vip ?? allocateVip(serviceRange(), holders.takenVips()));
+  const resolved = n.kind === "ClusterIP" ? resolveFamilies(n.families, availableFamilies(), familiesOf(base)) : undefined;
+  const vips = resolved ? assignVips(resolved.families, n.families.vips, base, () => holders.takenVips()) : [];
   const s: Service = {
     id: base?.id ?? newId(),
     name: n.name,
     namespace: n.namespace,
-    ...(vip ? { vip } : {}),
+    ...(resolved ? { vip: vips[0]!, vips, ipFamilyPolicy: resolved.policy } : {}),
     ...(n.headless ? { headless: true } : {}),
     ...(n.externalName ? { externalName: n.externalName } : {}),
     ports: withNodePorts(state, holders, n.ports, base),
@@ -160,7 +152,8 @@ function build(state: DesiredState, spec: ServiceSpec, base?: Service, holders =
     createdAt: base?.createdAt ?? now(),
     ...(spec.project ?? base?.project ? { project: (spec.project ?? base?.project)! } : {}),
   };
-  checkAgainst(state, holders, s, n.vip !== undefined && n.vip !== base?.vip);
+  const before = base ? serviceVips(base) : [];
+  checkAgainst(state, holders, s, n.families.vips.filter((v) => !before.includes(v)));
   return s;
 }
 
@@ -179,7 +172,9 @@ export function specOf(s: Service): ServiceSpec {
   return {
     ...common,
     publish: s.ports.filter((p) => p.hostPort !== undefined).map((p) => `${p.hostPort}:${p.port}/${p.protocol}`),
-    vip: s.vip,
+    // No VIPs: the previous version (the base) keeps its VIP of each family it still has.
+    ipFamilies: serviceVips(s).map(familyOfIp),
+    ipFamilyPolicy: s.ipFamilyPolicy ?? "SingleStack",
     scheduler: s.scheduler,
     weights: s.weights,
     externalIps: s.externalIps,

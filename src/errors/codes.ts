@@ -17,6 +17,7 @@ export const ERROR_CODES = {
   SUBNET_OVERLAP: { http: 409, exit: 3, cni: 7, hint: "pick a subnet that no network or host route uses" },
   POOL_EXHAUSTED: { http: 409, exit: 3, cni: 11, hint: "free a network, or widen the default pool with --default-pool / PONTON_DEFAULT_POOL" },
   ADDRESS_OUT_OF_SUBNET: { http: 400, exit: 2, cni: 7, hint: "pick an address inside the network's subnet" },
+  FAMILY_UNAVAILABLE: { http: 400, exit: 2, cni: 7, hint: "the daemon has no service range of that IP family" },
   ADDRESS_IN_USE: { http: 409, exit: 3, cni: 7, hint: "pick another address or remove the workload that holds it" },
   SUBNET_FULL: { http: 409, exit: 3, cni: 11, hint: "the network has no free address; remove workloads or use a larger subnet" },
   PORT_IN_USE: { http: 409, exit: 3, cni: 7, hint: "another workload publishes this host port; pick another" },

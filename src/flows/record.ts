@@ -3,6 +3,7 @@
 import { DROP_LOG_GROUP, DROP_REASONS, FLOW_LOG_GROUP, POLICY_DROP_PREFIXES, userRulePrefix } from "../compile/flow-log";
 import { describeDecision, type PolicyPlan, type RuleRef } from "../policy";
 import { DEFAULT_NAMESPACE, type DesiredState } from "../model/types";
+import { serviceVips } from "../model/service";
 import { decodePacket, PROTOCOL_NAMES } from "./packet";
 
 /** A line of ponton-nflog. */
@@ -84,7 +85,7 @@ export function flowDirectory(state: DesiredState, policy: PolicyPlan | undefine
   }
   return {
     byIp,
-    vips: new Map((state.services ?? []).flatMap((s) => (s.vip ? [[s.vip, s.name] as [string, string]] : []))),
+    vips: new Map((state.services ?? []).flatMap((s) => serviceVips(s).map((v) => [v, s.name] as [string, string]))),
     bridges: new Map(state.networks.filter((n) => n.driver === "bridge").map((n) => [n.bridge, n.name])),
     userRules: new Map(state.userRules.map((r) => [userRulePrefix(r.id), { id: r.id, rule: r.rule }])),
     policy,

@@ -33,6 +33,20 @@ test("ClusterIP: selector, ports (number and named targetPort), given cluster IP
   assert.equal(n.affinityTimeoutS, 600);
 });
 
+test("ipFamilies, ipFamilyPolicy and two clusterIPs map to the spec's families and VIPs; headless ignores them", () => {
+  const dual = serviceFromManifest(svc({ selector: { app: "web" }, ports: [{ port: 80 }], ipFamilyPolicy: "RequireDualStack", ipFamilies: ["IPv6", "IPv4"], clusterIP: "fd00:10:96::20", clusterIPs: ["fd00:10:96::20", "10.96.0.20"] }), "d");
+  assert.deepEqual([dual.vips, dual.ipFamilies, dual.ipFamilyPolicy], [["fd00:10:96::20", "10.96.0.20"], ["IPv6", "IPv4"], "RequireDualStack"]);
+  assert.deepEqual(normalizeServiceSpec(dual).families, { ipFamilyPolicy: "RequireDualStack", ipFamilies: ["IPv6", "IPv4"], vips: ["fd00:10:96::20", "10.96.0.20"] });
+  const v6 = serviceFromManifest(svc({ selector: { app: "web" }, ports: [{ port: 80 }], ipFamilies: ["IPv6"] }), "d");
+  assert.deepEqual([v6.vip, v6.ipFamilies, v6.ipFamilyPolicy], [undefined, ["IPv6"], undefined]);
+  const headless = serviceFromManifest(svc({ clusterIP: "None", clusterIPs: ["None"], ipFamilyPolicy: "PreferDualStack", ipFamilies: ["IPv4", "IPv6"], selector: { app: "db" } }), "d");
+  assert.deepEqual([headless.headless, headless.ipFamilies], [true, undefined]);
+  normalizeServiceSpec(headless);
+  // Disagreeing clusterIPs and ipFamilies are refused when the spec is checked (nothing applied).
+  const wrong = serviceFromManifest(svc({ selector: { app: "web" }, ports: [{ port: 80 }], ipFamilies: ["IPv4", "IPv6"], clusterIPs: ["fd00:10:96::20", "10.96.0.20"] }), "d");
+  assert.throws(() => normalizeServiceSpec(wrong), { code: "INVALID_ARGUMENT" });
+});
+
 test("NodePort and LoadBalancer: given nodePorts kept, missing ones allocated ('auto'), the LB address served as an external IP", () => {
   const np = serviceFromManifest(svc({ type: "NodePort", selector: { app: "web" }, ports: [{ port: 80, nodePort: 30080 }, { port: 81 }] }), "d");
   assert.deepEqual(np.ports.map((p) => (p as { hostPort?: unknown }).hostPort), [30080, "auto"]);
@@ -58,8 +72,9 @@ test("fields that would change behaviour are refused with INVALID_YAML naming th
   const refused: [object, RegExp, object?][] = [
     [{ ...sel, externalTrafficPolicy: "Local" }, /spec\.externalTrafficPolicy: 'Local' is not supported/],
     [{ ...sel, internalTrafficPolicy: "Local" }, /spec\.internalTrafficPolicy/],
-    [{ ...sel, ipFamilies: ["IPv6"] }, /spec\.ipFamilies/],
-    [{ ...sel, ipFamilyPolicy: "RequireDualStack" }, /spec\.ipFamilyPolicy/],
+    [{ ...sel, ipFamilies: ["IPv7"] }, /spec\.ipFamilies\[0\]: unknown family/],
+    [{ ...sel, ipFamilyPolicy: "DualStack" }, /spec\.ipFamilyPolicy: unknown/],
+    [{ ...sel, clusterIPs: ["10.96.0.1", "fd00:10:96::1", "10.96.0.2"] }, /spec\.clusterIPs: at most two/],
     [{ ...sel, loadBalancerSourceRanges: ["10.0.0.0/8"] }, /spec\.loadBalancerSourceRanges/],
     [{ ...sel, publishNotReadyAddresses: true }, /spec\.publishNotReadyAddresses/],
     [{ ...sel, topologyKeys: ["x"] }, /spec\.topologyKeys: unknown field/],

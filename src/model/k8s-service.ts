@@ -4,6 +4,7 @@
 import { parseAllDocuments } from "yaml";
 import { EngineError } from "../errors";
 import type { ServiceSpec } from "./service-spec";
+import { IP_FAMILY_POLICIES, type IpFamily, type IpFamilyPolicy } from "./service-families";
 
 type Obj = Record<string, unknown>;
 
@@ -21,7 +22,6 @@ const DEFAULT_ONLY: [string, unknown[], string][] = [
   ["externalTrafficPolicy", ["Cluster"], "only Cluster (every host address reaches every endpoint) is implemented"],
   ["internalTrafficPolicy", ["Cluster"], "only Cluster is implemented"],
   ["publishNotReadyAddresses", [false], "headless answers list ready endpoints only"],
-  ["ipFamilyPolicy", ["SingleStack", "PreferDualStack"], "services are IPv4 only"],
   ["loadBalancerClass", [], "another load-balancer implementation owns such services"],
   ["healthCheckNodePort", [], "it exists only with externalTrafficPolicy: Local"],
   ["trafficDistribution", [], "topology-aware routing is not implemented"],
@@ -73,7 +73,9 @@ export function serviceFromManifest(doc: unknown, at: string): ServiceSpec {
   const type = spec.type === undefined ? "ClusterIP" : String(spec.type);
   if (!TYPES.has(type)) fail(`${path}: spec.type`, `unknown type '${type}' (ClusterIP, NodePort, LoadBalancer or ExternalName)`);
   const families = strings(spec.ipFamilies, `${path}: spec.ipFamilies`);
-  if (families.some((f) => f !== "IPv4")) fail(`${path}: spec.ipFamilies`, "services are IPv4 only");
+  families.forEach((f, i) => f !== "IPv4" && f !== "IPv6" && fail(`${path}: spec.ipFamilies[${i}]`, `unknown family '${f}' (IPv4 or IPv6)`));
+  const policy = spec.ipFamilyPolicy ?? undefined;
+  if (policy !== undefined && !IP_FAMILY_POLICIES.includes(policy as IpFamilyPolicy)) fail(`${path}: spec.ipFamilyPolicy`, `unknown '${String(policy)}' (${IP_FAMILY_POLICIES.join(", ")})`);
   const sourceRanges = strings(spec.loadBalancerSourceRanges, `${path}: spec.loadBalancerSourceRanges`);
   if (sourceRanges.length) fail(`${path}: spec.loadBalancerSourceRanges`, "not supported: restrict clients with the user hook (ponton firewall)");
 
@@ -89,13 +91,19 @@ export function serviceFromManifest(doc: unknown, at: string): ServiceSpec {
 
   const clusterIP = spec.clusterIP === undefined || spec.clusterIP === null ? "" : String(spec.clusterIP);
   const clusterIPs = strings(spec.clusterIPs, `${path}: spec.clusterIPs`);
-  if (clusterIPs.length > 1) fail(`${path}: spec.clusterIPs`, "services are IPv4 only (one cluster IP)");
-  if (clusterIPs.length === 1 && clusterIP !== "" && clusterIPs[0] !== clusterIP) fail(`${path}: spec.clusterIPs`, "must start with spec.clusterIP");
+  if (clusterIPs.length > 2) fail(`${path}: spec.clusterIPs`, "at most two (one per IP family)");
+  if (clusterIPs.length >= 1 && clusterIP !== "" && clusterIPs[0] !== clusterIP) fail(`${path}: spec.clusterIPs`, "must start with spec.clusterIP");
   const ip = clusterIP || clusterIPs[0] || "";
   const headless = ip === "None";
   if (headless && type !== "ClusterIP") fail(`${path}: spec.clusterIP`, `None (headless) is only valid with type ClusterIP, not ${type}`);
   if (headless) out.headless = true;
-  else if (ip) out.vip = ip;
+  else {
+    // Checked against each other, the ranges and the daemon's families when the service is built.
+    if (clusterIPs.length === 2) out.vips = clusterIPs;
+    else if (ip) out.vip = ip;
+    if (families.length) out.ipFamilies = families as IpFamily[];
+    if (policy !== undefined) out.ipFamilyPolicy = policy as IpFamilyPolicy;
+  }
 
   const nodePorts = type === "NodePort" || (type === "LoadBalancer" && spec.allocateLoadBalancerNodePorts !== false);
   out.ports = list(spec.ports, `${path}: spec.ports`).map((raw, i) => {

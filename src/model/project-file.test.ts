@@ -65,3 +65,9 @@ test("replicas: N makes a templated workload; a bad count or a clash is refused 
   assert.throws(() => parseProjectFile('workloads:\n  web: { replicas: 2, ports: ["8080:80"] }\n', "demo"), (e: Error & { code?: string }) => e.code === "INVALID_YAML" && /publish/.test(e.message));
   assert.doesNotThrow(() => parseProjectFile('workloads:\n  web: { replicas: 1, ports: ["8080:80"] }\n', "demo"));
 });
+
+test("services in a project file may be IPv6 or dual stack; a bad family fails the file", () => {
+  const p = parseProjectFile("services:\n  web: {ports: [80], selector: {app: web}, ipFamily: dual}\n  web6: {ports: [80], selector: {app: web}, vip: 'fd00:10:96::10'}\n", "d");
+  assert.deepEqual(p.services!.map((s) => [s.name, s.ipFamily, s.vip]), [["web", "dual", undefined], ["web6", undefined, "fd00:10:96::10"]]);
+  assert.throws(() => parseProjectFile("services:\n  web: {ports: [80], selector: {app: web}, ipFamily: ipv5}\n", "d"), { code: "INVALID_YAML" });
+});

@@ -245,7 +245,7 @@ export function parseProjectFile(text: string, defaultProject: string): ProjectF
   };
 }
 
-const SERVICE_KEYS = new Set(["namespace", "ports", "selector", "vip", "scheduler", "weights", "publish", "externalIps", "health", "healthIntervalMs", "healthRise", "healthFall", "affinity", "affinityTimeout", "headless", "externalName"]);
+const SERVICE_KEYS = new Set(["namespace", "ports", "selector", "vip", "vips", "ipFamily", "ipFamilies", "ipFamilyPolicy", "scheduler", "weights", "publish", "externalIps", "health", "healthIntervalMs", "healthRise", "healthFall", "affinity", "affinityTimeout", "headless", "externalName"]);
 
 /** Services are validated here as the CLI's are (bad input fails the file before anything changes). */
 function parseServices(raw: unknown, project: string): ServiceSpec[] {

@@ -15,6 +15,10 @@ export const kindOf = (s: KindFields): ServiceKind => (s.externalName ? "Externa
 /** Fields only a service with a VIP uses, with the CLI flag that sets them. */
 export const VIP_FIELDS = [
   ["vip", "--vip"],
+  ["vips", "--vip"],
+  ["ipFamily", "--ip-family"],
+  ["ipFamilies", "--ip-family"],
+  ["ipFamilyPolicy", "--ip-family"],
   ["scheduler", "--scheduler"],
   ["weights", "--weight"],
   ["publish", "--publish"],

@@ -2,6 +2,7 @@
 // before anything is stored or applied. Checks that need the store live in engine/services.ts.
 import { EngineError } from "../errors";
 import { canonicalIp, parseIp } from "./ip";
+import { checkFamilyRequest, parseIpFamilyFlag, type IpFamily, type IpFamilyPolicy } from "./service-families";
 import { validateLabels, validateName } from "./names";
 import { validateNamespace } from "./namespaces";
 import { checkKind, validateExternalName } from "./service-kind";
@@ -19,7 +20,13 @@ export interface ServiceSpec {
   ports: (string | { name?: string; port: number; targetPort?: number | string; protocol?: Protocol; hostPort?: number | "auto" })[];
   /** A label map, or "k=v" strings. */
   selector: Record<string, string> | string[];
+  /** The VIP (either family), or `vips`: one per family, primary first (Kubernetes' clusterIPs). */
   vip?: string;
+  vips?: string[];
+  /** "ipv4", "ipv6", "dual" (IPv4 primary), "ipv6,ipv4", "prefer-dual": sets ipFamilies and ipFamilyPolicy. */
+  ipFamily?: string;
+  ipFamilies?: IpFamily[];
+  ipFamilyPolicy?: IpFamilyPolicy;
   scheduler?: string;
   /** Per workload name, or "NAME=N" strings. */
   weights?: Record<string, number> | string[];
@@ -132,7 +139,7 @@ function healthFromText(text: string): Partial<HealthCheck> {
   throw bad(`unknown health check '${text}'`, "use --health tcp or --health http:/path");
 }
 
-/** Parsed and self-consistent; the VIP is left undefined when it is to be allocated. */
+/** Parsed and self-consistent; VIPs not given are allocated (per family) by the engine. */
 export function normalizeServiceSpec(spec: ServiceSpec) {
   const name = validateName("service", spec.name);
   const namespace = validateNamespace(spec.namespace);
@@ -167,20 +174,23 @@ export function normalizeServiceSpec(spec: ServiceSpec) {
     if (!/^\d+$/.test(v) || !Number.isSafeInteger(n)) throw bad(`weight of ${k} must be an integer >= 0, not '${v}'`);
     weights[validateName("workload", k)] = n;
   }
-  const ipv4 = (text: string, what: string) => {
-    const ip = parseIp(text);
-    if (!ip || ip.family !== 4) throw bad(`${what} '${text}' is not an IPv4 address`, "services are IPv4 for now");
+  const address = (text: unknown, what: string) => {
+    if (typeof text !== "string" || !parseIp(text)) throw bad(`${what} '${String(text)}' is not an IP address`, "give an IPv4 address like 10.96.0.10 or an IPv6 one like fd00:10:96::10");
     return canonicalIp(text);
   };
-  const vip = spec.vip ? ipv4(spec.vip, "VIP") : undefined;
-  const externalIps = [...new Set((spec.externalIps ?? []).map((x) => ipv4(x, "external IP")))];
+  if (spec.vips !== undefined && !Array.isArray(spec.vips)) throw bad("vips must be a list of addresses");
+  const vips = (spec.vips ?? (spec.vip ? [spec.vip] : [])).map((v) => address(v, "VIP"));
+  if (spec.vip && spec.vips && vips[0] !== address(spec.vip, "VIP")) throw bad(`vip ${spec.vip} must be the first of vips`);
+  const flag = spec.ipFamily !== undefined ? parseIpFamilyFlag(spec.ipFamily) : undefined;
+  const families = checkFamilyRequest(flag?.ipFamilyPolicy ?? spec.ipFamilyPolicy, flag?.ipFamilies ?? spec.ipFamilies, vips);
+  const externalIps = [...new Set((spec.externalIps ?? []).map((x) => address(x, "external IP")))];
   let affinityTimeoutS: number | undefined;
   if (spec.affinity !== undefined && spec.affinity !== "none" && spec.affinity !== "None") {
     if (spec.affinity !== "client-ip" && spec.affinity !== "ClientIP") throw bad(`unknown affinity '${spec.affinity}'`, "use --affinity client-ip or none");
     affinityTimeoutS = parseDuration(spec.affinityTimeout ?? "3h");
   }
   const health = parseHealth(spec);
-  return { name, namespace, kind, ...dnsOnly, ports, selector, scheduler, weights, vip, externalIps, ...(health ? { health } : {}), ...(affinityTimeoutS ? { affinityTimeoutS } : {}) };
+  return { name, namespace, kind, ...dnsOnly, ports, selector, scheduler, weights, families, externalIps, ...(health ? { health } : {}), ...(affinityTimeoutS ? { affinityTimeoutS } : {}) };
 }
 
 function parseDuration(v: string | number): number {

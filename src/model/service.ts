@@ -1,5 +1,6 @@
 // Services: a virtual IP load-balanced over the workloads its selector matches (desired state only).
 import { DEFAULT_NAMESPACE, type DeclaredPort, type Protocol } from "./types";
+import type { IpFamilyPolicy } from "./service-families";
 
 export const SCHEDULERS = ["rr", "wrr", "random", "sh", "dh", "lc", "wlc", "maglev"] as const;
 export type Scheduler = (typeof SCHEDULERS)[number];
@@ -35,8 +36,12 @@ export interface Service {
   name: string;
   /** Policy namespace (as a Kubernetes Service's); absent in records made before namespaces = "default". */
   namespace?: string;
-  /** Absent for headless and ExternalName services: nothing of theirs is in nftables, they are DNS only. */
+  /** The primary VIP (Kubernetes' clusterIP). Absent for headless and ExternalName services: nothing of theirs is in nftables, they are DNS only. */
   vip?: string;
+  /** Every VIP, primary first, one per family (clusterIPs); absent in records made before dual stack = [vip]. */
+  vips?: string[];
+  /** How the families were chosen (absent in older records = SingleStack). */
+  ipFamilyPolicy?: IpFamilyPolicy;
   /** Headless (Kubernetes clusterIP: None): DNS answers one A/AAAA per ready endpoint. */
   headless?: boolean;
   /** ExternalName: DNS answers a CNAME to this name. */
@@ -66,6 +71,9 @@ export const EMPTY_RUNTIME: ServiceRuntime = { unhealthy: new Set(), connections
 
 /** A service with a VIP (load-balanced in nftables), as opposed to headless and ExternalName ones. */
 export const hasVip = (s: Service): s is Service & { vip: string } => typeof s.vip === "string";
+
+/** The VIPs, primary first (one, or one per family for a dual-stack service). */
+export const serviceVips = (s: Service): string[] => s.vips ?? (s.vip ? [s.vip] : []);
 
 export const serviceNamespace = (s: { namespace?: string | undefined }): string => s.namespace ?? DEFAULT_NAMESPACE;
 

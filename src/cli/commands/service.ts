@@ -8,13 +8,14 @@ interface ServiceView {
   name: string;
   namespace: string;
   vip?: string;
+  vips?: string[];
   headless?: boolean;
   externalName?: string;
   scheduler: string;
   ports: { port: number; targetPort: number | string; protocol: string; hostPort?: number }[];
   selector: Record<string, string>;
   externalIps: string[];
-  endpoints: { workload: string; ip: string; healthy: boolean; weight: number; connections?: number }[];
+  endpoints: { workload: string; ip: string; ip6?: string; healthy: boolean; weight: number; connections?: number }[];
   ready: number;
   conntrackCleared: number;
 }
@@ -25,7 +26,8 @@ const nsQuery = (values: Record<string, unknown>) => (values.namespace ? `?names
 const SPEC_OPTIONS = {
   port: { type: "string" as const, multiple: true, description: "service port, [NAME=]PORT[:TARGET][/tcp|udp] (a NAME publishes an SRV record)", value: "PORT" },
   selector: { type: "string" as const, multiple: true, description: "workloads with this label are endpoints", value: "K=V" },
-  vip: { type: "string" as const, description: "virtual IP (default: next free in the service range)", value: "IP" },
+  vip: { type: "string" as const, multiple: true, description: "virtual IP, IPv4 or IPv6; twice for dual stack (default: next free in the family's service range)", value: "IP" },
+  "ip-family": { type: "string" as const, description: "ipv4 (default), ipv6, dual (IPv4 primary), ipv6,ipv4, or prefer-dual", value: "FAMILY" },
   scheduler: { type: "string" as const, description: "rr|wrr|random|sh|dh|lc|wlc|maglev (default rr)", value: "NAME" },
   weight: { type: "string" as const, multiple: true, description: "weight of a workload for wrr/wlc (default 1)", value: "WORKLOAD=N" },
   publish: { type: "string" as const, multiple: true, description: "host port to service port on every host address", value: "HOST:PORT[/proto]" },
@@ -40,6 +42,9 @@ const SPEC_OPTIONS = {
   "affinity-timeout": { type: "string" as const, description: "how long a client stays pinned after its last new connection (default 3h)", value: "DURATION" },
 };
 
+/** One --vip is `vip`; two (dual stack, primary first) are `vips`. */
+const vipsFrom = (v: string[] | undefined) => (v === undefined ? {} : v.length === 1 ? { vip: v[0] } : { vips: v });
+
 function specFrom(values: Record<string, unknown>): Record<string, unknown> {
   const secs = (v: unknown) => (v === undefined ? undefined : Math.round(Number(v) * 1000));
   const num = (v: unknown) => (v === undefined ? undefined : Number(v));
@@ -47,7 +52,8 @@ function specFrom(values: Record<string, unknown>): Record<string, unknown> {
   const spec: Record<string, unknown> = {
     ports: many("port"),
     selector: many("selector"),
-    vip: values.vip,
+    ...vipsFrom(many("vip")),
+    ipFamily: values["ip-family"],
     scheduler: values.scheduler,
     weights: many("weight"),
     publish: many("publish"),
@@ -64,8 +70,8 @@ function specFrom(values: Record<string, unknown>): Record<string, unknown> {
   return Object.fromEntries(Object.entries(spec).filter(([, v]) => v !== undefined));
 }
 
-/** The VIP, or what answers instead of one. */
-const vipText = (s: ServiceView) => s.vip ?? (s.externalName ? `CNAME ${s.externalName}` : "None");
+/** The VIPs (primary first), or what answers instead of one. */
+const vipText = (s: ServiceView) => (s.vip ? (s.vips ?? [s.vip]).join(",") : s.externalName ? `CNAME ${s.externalName}` : "None");
 
 const portText = (p: ServiceView["ports"][number]) => `${p.hostPort ? `${p.hostPort}->` : ""}${p.port}${p.targetPort !== p.port ? `:${p.targetPort}` : ""}/${p.protocol}`;
 
@@ -114,7 +120,7 @@ export const serviceCommands: Record<string, Command> = {
   },
   ls: {
     usage: "ponton service ls [-n NS] [-o json]",
-    summary: "List services with their namespace, VIP, ports, scheduler and ready endpoints (-n: one namespace).",
+    summary: "List services with their namespace, VIPs (both of a dual-stack one), ports, scheduler and ready endpoints (-n: one namespace).",
     options: { ...NAMESPACE_OPTION, ...OUTPUT_OPTION },
     async run({ client, args, format }) {
       const all = await client.request<ServiceView[]>("GET", `/v1/services${nsQuery(args.values)}`);

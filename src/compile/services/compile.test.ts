@@ -16,11 +16,11 @@ const base = (services: Service[], n = 2): DesiredState => ({
   networks: [net], workloads: [...Array(n).keys()].map((i) => wl(i, "web")), attachments: [...Array(n).keys()].map(att), userRules: [], services,
 });
 
-/** The endpoints a numgen rule picks from, in slot order, read back from the shared svc_eps map. */
-function slotted(full: string, mod: number): string[] {
-  const m = new RegExp(`numgen inc mod ${mod} offset (\\d+) map @svc_eps`).exec(full);
-  assert.ok(m, `no slotted rule mod ${mod} in:\n${full}`);
-  const elements = /map svc_eps \{[^}]*elements = \{ ([^}]*) \}/.exec(full)![1]!.split(", ");
+/** The endpoints a rule picks from, in slot order, read back from the shared slot map (svc_eps, svc_eps6). */
+function slotted(full: string, mod: number, map = "svc_eps", expr = "numgen inc"): string[] {
+  const m = new RegExp(`${expr.replace(/\./g, "\\.")} mod ${mod}(?: seed 0x[0-9a-f]+)? offset (\\d+) map @${map}\\b`).exec(full);
+  assert.ok(m, `no slotted rule ${expr} mod ${mod} over ${map} in:\n${full}`);
+  const elements = new RegExp(`map ${map} \\{[^}]*elements = \\{ ([^}]*) \\}`).exec(full)![1]!.split(", ");
   const at = new Map(elements.map((e) => e.split(" : ") as [string, string]));
   return [...Array(mod).keys()].map((i) => at.get(String(Number(m[1]) + i)) ?? "missing");
 }
@@ -97,4 +97,86 @@ test("a named target port is resolved on each endpoint; an endpoint without it i
   const plan = compileNft(s);
   assert.deepEqual(slotted(renderFull(plan), 2), ["172.30.0.2 . 8080", "172.30.0.3 . 9090"]);
   assert.deepEqual(plan.services![0]!.endpoints[0]!.endpoints, ["172.30.0.2:8080", "172.30.0.3:9090"]);
+});
+
+// Dual stack: the same backends with IPv6 addresses on the attachment.
+const att6 = (i: number) => ({ ...att(i), ip6: `fd00:30::${i + 2}` });
+const base6 = (services: Service[], n = 2): DesiredState => ({ ...base(services, n), attachments: [...Array(n).keys()].map(att6) });
+const dual = (i: number, app: string, scheduler: Service["scheduler"] = "rr"): Service => ({ ...svc(i, app, scheduler), vips: [`10.96.1.${i + 1}`, `fd00:10:96::${i + 1}`], ipFamilyPolicy: "RequireDualStack" });
+
+test("dual stack: the IPv6 VIP is in svc_ips6 and its own chain DNATs to the endpoints' IPv6 addresses", () => {
+  const full = renderFull(compileNft(base6([dual(0, "web")])));
+  assert.match(full, /map svc_ips \{[^}]*10\.96\.1\.1 \. tcp \. 80 : goto svc_0000000000001000_tcp_80 \}/);
+  assert.match(full, /map svc_ips6 \{[^}]*fd00:10:96::1 \. tcp \. 80 : goto svc_0000000000001000_tcp_80_v6 \}/);
+  assert.deepEqual(slotted(full, 2), ["172.30.0.2 . 8080", "172.30.0.3 . 8080"]);
+  assert.deepEqual(slotted(full, 2, "svc_eps6"), ["fd00:30::2 . 8080", "fd00:30::3 . 8080"]);
+  assert.match(full, /meta l4proto tcp dnat ip6 to numgen inc mod 2 offset \d+ map @svc_eps6/);
+  assert.match(full, /ip6 daddr \. meta l4proto \. th dport vmap @svc_ips6/);
+});
+
+test("every scheduler has an IPv6 form: ip6 hashes and dnat ip6", () => {
+  const want: Record<Service["scheduler"], RegExp> = {
+    rr: /dnat ip6 to numgen inc mod 2 offset \d+ map @svc_eps6/,
+    wrr: /dnat ip6 to numgen inc mod 2 offset \d+ map @svc_eps6/,
+    random: /dnat ip6 to numgen random mod 2 offset \d+ map @svc_eps6/,
+    sh: /dnat ip6 to jhash ip6 saddr mod 2 seed 0x00000000 offset \d+ map @svc_eps6/,
+    dh: /dnat ip6 to jhash ip6 daddr mod 2 seed 0x00000000 offset \d+ map @svc_eps6/,
+    lc: /dnat ip6 to numgen inc mod 2 offset \d+ map @svc_eps6/,
+    wlc: /dnat ip6 to numgen inc mod 2 offset \d+ map @svc_eps6/,
+    maglev: /dnat ip6 to jhash ip6 saddr \. th sport mod 1021 seed 0x00000000 offset \d+ map @svc_eps6/,
+  };
+  for (const [s, re] of Object.entries(want)) {
+    const full = renderFull(compileNft(base6([dual(0, "web", s as Service["scheduler"])])));
+    const v6chain = /chain svc_0000000000001000_tcp_80_v6 \{\n([^}]*\})/.exec(full)![1]!;
+    assert.match(v6chain, re, s);
+    assert.doesNotMatch(v6chain, /\bip (saddr|daddr|to)\b/, s);
+  }
+  assert.deepEqual(slotted(renderFull(compileNft(base6([dual(0, "web", "wrr")]))), 2, "svc_eps6"), ["fd00:30::2 . 8080", "fd00:30::3 . 8080"]);
+  const one = renderFull(compileNft(base6([dual(0, "web")], 1)));
+  assert.match(one, /meta l4proto tcp dnat ip6 to \[fd00:30::2\]:8080/);
+});
+
+test("IPv6 single stack: no IPv4 element; no IPv6 endpoint (IPv4-only network) puts the VIP in svc_noep6", () => {
+  const v6: Service = { ...svc(0, "web"), vip: "fd00:10:96::1", vips: ["fd00:10:96::1"], externalIps: ["2001:db8::7"] };
+  const plan = compileNft(base([v6]));
+  const full = renderFull(plan);
+  assert.match(full, /set svc_noep6 \{[^}]*elements = \{ 2001:db8::7 \. tcp \. 80, fd00:10:96::1 \. tcp \. 80 \}/);
+  assert.doesNotMatch(full, /map svc_ips \{[^}]*elements/);
+  assert.deepEqual(plan.services![0]!.endpoints.map((e) => e.chain), ["svc_0000000000001000_tcp_80_v6"]);
+});
+
+test("client-ip affinity over IPv6: ipv6_addr timeout sets, ip6 saddr lookups, one chain per endpoint", () => {
+  const full = renderFull(compileNft(base6([{ ...dual(0, "web"), affinityTimeoutS: 600 }])));
+  const set = "aff_0000000000001000_tcp_80_fd000030000000000000000000000002_600";
+  assert.match(full, new RegExp(`set ${set} \\{ type ipv6_addr; flags dynamic,timeout; timeout 600s; \\}`));
+  assert.match(full, new RegExp(`ip6 saddr @${set} goto svc_0000000000001000_tcp_80_v6_ep_fd000030000000000000000000000002`));
+  assert.match(full, new RegExp(`update @${set} \\{ ip6 saddr \\}\\n\\s*meta l4proto tcp dnat ip6 to \\[fd00:30::2\\]:8080`));
+});
+
+test("a host port of a dual-stack service is in svc_ports and svc_ports6, each to its family's chain", () => {
+  const s = { ...dual(0, "nobody"), ports: [{ port: 80, targetPort: 8080, protocol: "tcp" as const, hostPort: 30080 }] };
+  const full = renderFull(compileNft(base6([s])));
+  assert.match(full, /map svc_ports6 \{[^}]*tcp \. 30080 : goto svc_0000000000001000_tcp_80_v6 \}/);
+  assert.match(full, /set svc_noep_ports6 \{[^}]*tcp \. 30080 \}/);
+  assert.match(full, /set svc_noep6 \{[^}]*fd00:10:96::1 \. tcp \. 80 \}/);
+});
+
+test("adding a dual-stack service or an IPv6 endpoint stays an element diff", () => {
+  const many = [...Array(500).keys()].map((i) => dual(i, `f${i}`));
+  const before = compileNft(base6([...many, dual(600, "web")]));
+  const oneMore = renderDiff(before, compileNft(base6([...many, dual(600, "web"), dual(601, "web")])))!;
+  assert.deepEqual(oneMore.trim().split("\n").map((l) => l.split(" ").slice(0, 5).join(" ")), [
+    "add chain inet ponton svc_0000000000001259_tcp_80",
+    "add chain inet ponton svc_0000000000001259_tcp_80_v6",
+    "add rule inet ponton svc_0000000000001259_tcp_80",
+    "add rule inet ponton svc_0000000000001259_tcp_80_v6",
+    "add element inet ponton svc_ips",
+    "add element inet ponton svc_ips6",
+    "add element inet ponton svc_eps",
+    "add element inet ponton svc_eps6",
+  ]);
+  const endpoint = renderDiff(before, compileNft(base6([...many, dual(600, "web")], 3)))!;
+  assert.equal(endpoint.trim().split("\n").length, 6, endpoint);
+  const ep = compileNft(base6([...many, dual(600, "web")], 3)).services!.at(-1)!.endpoints;
+  assert.deepEqual(ep[1]!.endpoints, ["[fd00:30::2]:8080", "[fd00:30::3]:8080", "[fd00:30::4]:8080"]);
 });

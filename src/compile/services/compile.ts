@@ -1,9 +1,13 @@
-// Pure: services -> verdict-map elements and one small chain per service port. The dispatch is
-// `ip daddr . meta l4proto . th dport vmap @svc_ips` (kube-proxy's nftables design): one lookup
-// per new connection whatever the number of services; the per-service chain holds one DNAT rule.
+// Pure: services -> verdict-map elements and one small chain per service port and IP family. The
+// dispatch is `ip daddr . meta l4proto . th dport vmap @svc_ips` (`ip6 … @svc_ips6` for IPv6 VIPs;
+// kube-proxy's nftables design): one lookup per new connection whatever the number of services;
+// the per-service chain holds one DNAT rule of its family.
 import type { DesiredState } from "../../model/types";
-import { EMPTY_RUNTIME, hasVip, serviceRef, type Service, type ServicePort, type ServiceRuntime } from "../../model/service";
+import { EMPTY_RUNTIME, hasVip, serviceRef, serviceVips, type Service, type ServicePort, type ServiceRuntime } from "../../model/service";
+import { familyOfIp, type IpFamily } from "../../model/service-families";
+import { parseIp } from "../../model/ip";
 import { indexEndpoints, portEndpoints, selectionList, serviceEndpoints, type Endpoint } from "./endpoints";
+import { addrPort, NFT_FAMILIES, type NftFamily } from "./family";
 import { LabelListVersions } from "./label-lists";
 import { schedulerRule } from "./schedulers";
 import { SlotBlocks } from "./slots";
@@ -18,11 +22,11 @@ export interface ServicePortEndpoints {
   serviceId: string;
   chain: string;
   protocol: string;
-  /** Original destinations: the VIP and the external IPs. */
+  /** Original destinations: the VIP and the external IPs of this chain's family. */
   dsts: string[];
   port: number;
   hostPort?: number;
-  /** "ip:targetPort" of each endpoint (a named target port may differ per endpoint). */
+  /** "ip:targetPort" ("[ip6]:targetPort") of each endpoint (a named target port may differ per endpoint). */
   endpoints: string[];
 }
 
@@ -41,12 +45,18 @@ export interface ServiceFragment {
   /** The service's store key ("web", "x/web"); fragments are in key order: the diff merges two lists instead of hashing them. */
   name: string;
   chains: NftChain[];
-  /** [set name, element] pairs in svc_ips, svc_ports, svc_noep, svc_noep_ports. */
+  /** [set name, element] pairs in svc_ips(6), svc_ports(6), svc_noep(6), svc_noep_ports(6). */
   elements: [string, string][];
   endpoints: ServicePortEndpoints[];
 }
 
-export const serviceChainName = (s: Service, p: ServicePort) => `svc_${s.id}_${p.protocol}_${p.port}`;
+export const serviceChainName = (s: Service, p: ServicePort, fam: NftFamily = NFT_FAMILIES.IPv4) => `svc_${s.id}_${p.protocol}_${p.port}${fam.suffix}`;
+
+/** The service's families, primary first, each with its destinations (VIP, then external IPs). */
+function halves(s: Service): { fam: NftFamily; dsts: string[] }[] {
+  const families = serviceVips(s).map(familyOfIp);
+  return families.map((f) => ({ fam: NFT_FAMILIES[f], dsts: [...serviceVips(s), ...s.externalIps].filter((ip) => familyOfIp(ip) === f) }));
+}
 
 /** Memo keyed by the (immutable) stored record and what it was compiled against. */
 const memo = new WeakMap<Service, { key: string; fragment: ServiceFragment; chains: string[]; list: string | undefined; listVersion: number; runtime: ServiceRuntime }>();
@@ -71,12 +81,13 @@ export function compileServices(state: DesiredState, runtime: ServiceRuntime = E
       return hit.fragment;
     }
     const list = selectionList(s, index);
-    const eps = serviceEndpoints(s, index, runtime);
+    const eps = new Map(serviceVips(s).map((v) => [familyOfIp(v), serviceEndpoints(s, index, runtime, familyOfIp(v))] as const));
     const counts = runtime.connections.get(s.id);
-    const own = s.ports.map((p) => serviceChainName(s, p));
+    const own = s.ports.flatMap((p) => halves(s).map(({ fam }) => serviceChainName(s, p, fam)));
     for (const c of own) chains.add(c);
-    const bases = own.map((c) => blocks.baseOf(c));
-    const key = `${bases}|${eps.map((e) => `${e.key} ${e.weight}`).join("|")}|${counts ? JSON.stringify([...counts]) : ""}`;
+    const bases = new Map(own.map((c) => [c, blocks.baseOf(c)]));
+    const epsKey = [...eps].map(([f, list]) => `${f}:${list.map((e) => `${e.key} ${e.weight}`).join("|")}`).join("/");
+    const key = `${[...bases.values()]}|${epsKey}|${counts ? JSON.stringify([...counts]) : ""}`;
     const fragment = hit?.key === key ? hit.fragment : compileService(s, eps, counts, bases);
     memo.set(s, { key, fragment, chains: own, list, listVersion: lists.version(list), runtime });
     return fragment;
@@ -85,39 +96,45 @@ export function compileServices(state: DesiredState, runtime: ServiceRuntime = E
   return fragments;
 }
 
-function compileService(s: Service & { vip: string }, eps: Endpoint[], counts: ReadonlyMap<string, number> | undefined, bases: (number | undefined)[]): ServiceFragment {
+function compileService(
+  s: Service & { vip: string },
+  eps: ReadonlyMap<IpFamily, Endpoint[]>,
+  counts: ReadonlyMap<string, number> | undefined,
+  bases: ReadonlyMap<string, number | undefined>,
+): ServiceFragment {
   const f: ServiceFragment = { id: s.id, name: serviceRef(s), chains: [], elements: [], endpoints: [] };
-  s.ports.forEach((p, portIndex) => {
-    const chain = serviceChainName(s, p);
-    const peps = portEndpoints(p, eps);
-    const aff = s.affinityTimeoutS ? affinityParts(s, p, peps, chain) : undefined;
-    const sched = schedulerRule(s.scheduler, peps, s.id.slice(0, 8), counts, aff?.chainOf, bases[portIndex]);
-    const rule = sched?.rule;
-    f.chains.push({ name: chain, rules: rule ? [...(aff?.lookups ?? []), `meta l4proto ${p.protocol} ${rule}`] : [] });
-    f.elements.push(...(sched?.elements ?? []));
-    if (aff) {
-      f.chains.push(...aff.chains);
-      (f.sets ??= []).push(...aff.sets);
+  for (const p of s.ports) {
+    for (const { fam, dsts } of halves(s)) {
+      const chain = serviceChainName(s, p, fam);
+      const peps = portEndpoints(p, eps.get(fam.family) ?? []);
+      const aff = s.affinityTimeoutS ? affinityParts(s, p, peps, chain, fam) : undefined;
+      const sched = schedulerRule(fam, s.scheduler, peps, s.id.slice(0, 8), counts, aff?.chainOf, bases.get(chain));
+      const rule = sched?.rule;
+      f.chains.push({ name: chain, rules: rule ? [...(aff?.lookups ?? []), `meta l4proto ${p.protocol} ${rule}`] : [] });
+      f.elements.push(...(sched?.elements ?? []));
+      if (aff) {
+        f.chains.push(...aff.chains);
+        (f.sets ??= []).push(...aff.sets);
+      }
+      for (const d of dsts) {
+        f.elements.push([fam.ips, `${d} . ${p.protocol} . ${p.port} : goto ${chain}`]);
+        if (!rule) f.elements.push([fam.noep, `${d} . ${p.protocol} . ${p.port}`]);
+      }
+      if (p.hostPort !== undefined) {
+        f.elements.push([fam.ports, `${p.protocol} . ${p.hostPort} : goto ${chain}`]);
+        if (!rule) f.elements.push([fam.noepPorts, `${p.protocol} . ${p.hostPort}`]);
+      }
+      f.endpoints.push({
+        serviceId: s.id,
+        chain,
+        protocol: p.protocol,
+        dsts,
+        port: p.port,
+        ...(p.hostPort !== undefined ? { hostPort: p.hostPort } : {}),
+        endpoints: peps.map((e) => addrPort(e.ip, e.port)),
+      });
     }
-    const dsts = [s.vip, ...s.externalIps];
-    for (const d of dsts) {
-      f.elements.push(["svc_ips", `${d} . ${p.protocol} . ${p.port} : goto ${chain}`]);
-      if (!rule) f.elements.push(["svc_noep", `${d} . ${p.protocol} . ${p.port}`]);
-    }
-    if (p.hostPort !== undefined) {
-      f.elements.push(["svc_ports", `${p.protocol} . ${p.hostPort} : goto ${chain}`]);
-      if (!rule) f.elements.push(["svc_noep_ports", `${p.protocol} . ${p.hostPort}`]);
-    }
-    f.endpoints.push({
-      serviceId: s.id,
-      chain,
-      protocol: p.protocol,
-      dsts,
-      port: p.port,
-      ...(p.hostPort !== undefined ? { hostPort: p.hostPort } : {}),
-      endpoints: peps.map((e) => `${e.ip}:${e.port}`),
-    });
-  });
+  }
   return f;
 }
 
@@ -126,18 +143,18 @@ function compileService(s: Service & { vip: string }, eps: Endpoint[], counts: R
  * checked before the scheduler (linear in this service's endpoints only), and a per-endpoint chain
  * that records the client and DNATs. A client seen within the timeout keeps its endpoint.
  */
-function affinityParts(s: Service, p: ServicePort, eps: Endpoint[], chain: string) {
-  const tag = (e: Endpoint) => e.ip.split(".").map((o) => Number(o).toString(16).padStart(2, "0")).join("");
+function affinityParts(s: Service, p: ServicePort, eps: Endpoint[], chain: string, fam: NftFamily) {
+  const tag = (e: Endpoint) => parseIp(e.ip)!.value.toString(16).padStart(fam.ip === "ip" ? 8 : 32, "0");
   const chainOf = (e: Endpoint) => `${chain}_ep_${tag(e)}`;
   // The timeout is in the name: a changed timeout is a new set, never an in-place redefinition.
   const setOf = (e: Endpoint) => `aff_${s.id}_${p.protocol}_${p.port}_${tag(e)}_${s.affinityTimeoutS}`;
   return {
     chainOf,
-    lookups: eps.map((e) => `ip saddr @${setOf(e)} goto ${chainOf(e)}`),
+    lookups: eps.map((e) => `${fam.ip} saddr @${setOf(e)} goto ${chainOf(e)}`),
     chains: eps.map((e) => ({
       name: chainOf(e),
-      rules: [`update @${setOf(e)} { ip saddr }`, `meta l4proto ${p.protocol} dnat ip to ${e.ip}:${e.port}`],
+      rules: [`update @${setOf(e)} { ${fam.ip} saddr }`, `meta l4proto ${p.protocol} dnat ${fam.ip} to ${addrPort(e.ip, e.port)}`],
     })),
-    sets: eps.map((e) => ({ name: setOf(e), decl: `type ipv4_addr; flags dynamic,timeout; timeout ${s.affinityTimeoutS}s;` })),
+    sets: eps.map((e) => ({ name: setOf(e), decl: `type ${fam.addrType}; flags dynamic,timeout; timeout ${s.affinityTimeoutS}s;` })),
   };
 }

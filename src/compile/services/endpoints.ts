@@ -1,10 +1,13 @@
-// Which workloads back a service right now: selector match, alive, healthy, reachable over IPv4.
+// Which workloads back a service right now: selector match, alive, healthy, reachable over IPv4
+// (and, for a service's IPv6 half, those of them with an IPv6 address on that attachment).
 import { DEFAULT_NAMESPACE, type Attachment, type DeclaredPort, type DesiredState, type Network } from "../../model/types";
 import { selectorMatches, serviceNamespace, targetPortOn, type Service, type ServicePort, type ServiceRuntime } from "../../model/service";
+import type { IpFamily } from "../../model/service-families";
 
 export interface Endpoint {
   workloadId: string;
   name: string;
+  /** The endpoint's address in the family of the service half it serves. */
   ip: string;
   weight: number;
   /** The target port on this endpoint (set per service port by portEndpoints). */
@@ -100,11 +103,15 @@ export function selected(s: Service, index: EndpointIndex): Candidate[] {
   return list === undefined ? [] : (index.byLabel.get(list) ?? []).filter((c) => selects(s, c));
 }
 
-/** Ready endpoints of a service, sorted by workload name (the compile is deterministic). */
-export function serviceEndpoints(s: Service, index: EndpointIndex, runtime: ServiceRuntime): Endpoint[] {
-  return selected(s, index)
-    .filter((c) => !runtime.unhealthy.has(`${s.id}/${c.workloadId}`))
-    .map((c) => ({ workloadId: c.workloadId, name: c.name, ip: c.ip, weight: s.weights[c.name] ?? 1, port: 0, ...(c.exposes ? { exposes: c.exposes } : {}), key: c.key }));
+/** Ready endpoints of a service in one family, sorted by workload name (the compile is deterministic). */
+export function serviceEndpoints(s: Service, index: EndpointIndex, runtime: ServiceRuntime, family: IpFamily = "IPv4"): Endpoint[] {
+  const out: Endpoint[] = [];
+  for (const c of selected(s, index)) {
+    const ip = family === "IPv4" ? c.ip : c.ip6;
+    if (!ip || runtime.unhealthy.has(`${s.id}/${c.workloadId}`)) continue;
+    out.push({ workloadId: c.workloadId, name: c.name, ip, weight: s.weights[c.name] ?? 1, port: 0, ...(c.exposes ? { exposes: c.exposes } : {}), key: c.key });
+  }
+  return out;
 }
 
 /** The endpoints of one service port, each with its target port; those that lack a named target port are left out. */

@@ -1,10 +1,11 @@
 // One DNAT rule per service port that picks an endpoint by the service's scheduler. The choice is
 // a map lookup keyed by numgen/jhash: constant work per new connection, whatever N. The map is the
-// shared svc_eps (svc_eps_goto with affinity) at the port's slot block (slots.ts); only wrr weights
+// shared svc_eps/svc_eps6 (svc_eps_goto with affinity) at the port's slot block (slots.ts); only wrr weights
 // summing past WRR_EXPANDED_MAX (after dividing by their gcd) and a port without a block keep an
 // anonymous interval map of their own.
 import type { Scheduler } from "../../model/service";
 import type { Endpoint } from "./endpoints";
+import { addrPort, type NftFamily } from "./family";
 import { maglevSize, maglevTable, runs } from "./maglev";
 
 const slot = (from: number, to: number) => (from === to ? `${from}` : `${from}-${to}`);
@@ -21,8 +22,7 @@ export function leastLoaded(eps: Endpoint[], counts: ReadonlyMap<string, number>
   return live.filter((e) => score(e) === min);
 }
 
-/** Shared maps: slot -> endpoint (DNAT) and slot -> per-endpoint chain (affinity). */
-export const ENDPOINT_MAP = "svc_eps";
+/** Slot -> per-endpoint chain (affinity), both families (slot -> endpoint is per family: NftFamily.eps). */
 export const ENDPOINT_GOTO_MAP = "svc_eps_goto";
 /** wrr expands one slot per unit of weight in the shared map up to this total, runs in its own map beyond. */
 const WRR_EXPANDED_MAX = 4096;
@@ -42,6 +42,7 @@ export interface SchedulerRule {
  * written, and every endpoint change would re-pin every client (sh) or move every flow (maglev).
  */
 export function schedulerRule(
+  fam: NftFamily,
   scheduler: Scheduler,
   eps: Endpoint[],
   seed: string,
@@ -53,8 +54,8 @@ export function schedulerRule(
 ): SchedulerRule | undefined {
   // Each endpoint carries its own target port (a named targetPort may differ per endpoint).
   const target = (e: Endpoint) => (gotoChain ? `goto ${gotoChain(e)}` : `${e.ip} . ${e.port}`);
-  const shared = gotoChain ? ENDPOINT_GOTO_MAP : ENDPOINT_MAP;
-  const choose = (expr: string, map: string) => (gotoChain ? `${expr} vmap ${map}` : `dnat ip to ${expr} map ${map}`);
+  const shared = gotoChain ? ENDPOINT_GOTO_MAP : fam.eps;
+  const choose = (expr: string, map: string) => (gotoChain ? `${expr} vmap ${map}` : `dnat ${fam.ip} to ${expr} map ${map}`);
   const own = (expr: string, entries: [number, number, string][]): SchedulerRule => ({ rule: choose(expr, mapOf(entries)), elements: [] });
   /** Slot i of the block holds targets[i]; `expr` must yield 0..targets.length-1 before the offset. */
   const slotted = (expr: string, targets: string[]): SchedulerRule =>
@@ -66,7 +67,7 @@ export function schedulerRule(
   if (scheduler === "wrr" || scheduler === "wlc") list = eps.filter((e) => e.weight > 0);
   if (scheduler === "lc" || scheduler === "wlc") list = leastLoaded(list, counts, scheduler === "wlc");
   if (list.length === 0) return undefined;
-  if (list.length === 1) return { rule: gotoChain ? `goto ${gotoChain(list[0]!)}` : `dnat ip to ${list[0]!.ip}:${list[0]!.port}`, elements: [] };
+  if (list.length === 1) return { rule: gotoChain ? `goto ${gotoChain(list[0]!)}` : `dnat ${fam.ip} to ${addrPort(list[0]!.ip, list[0]!.port)}`, elements: [] };
   switch (scheduler) {
     case "rr":
     case "lc":
@@ -75,9 +76,9 @@ export function schedulerRule(
     case "random":
       return pick("numgen random", list);
     case "sh":
-      return pick("jhash ip saddr", list, ` seed 0x${seed}`);
+      return pick(`jhash ${fam.ip} saddr`, list, ` seed 0x${seed}`);
     case "dh":
-      return pick("jhash ip daddr", list, ` seed 0x${seed}`);
+      return pick(`jhash ${fam.ip} daddr`, list, ` seed 0x${seed}`);
     case "wrr": {
       // Consecutive ranges of the counter: exact shares over every SUM connections (100/100/100 is 1/1/1).
       const unit = list.reduce((g, e) => gcd(g, e.weight), 0);
@@ -95,8 +96,8 @@ export function schedulerRule(
     case "maglev": {
       const m = maglevSize(list.length);
       const table = maglevTable(list.map((e) => e.name), m);
-      if (base === undefined) return own(`jhash ip saddr . th sport mod ${m} seed 0x${seed}`, runs(table).map(([a, b, i]) => [a, b, target(list[i]!)]));
-      return slotted(`jhash ip saddr . th sport mod ${m} seed 0x${seed}`, table.map((i) => target(list[i]!)));
+      if (base === undefined) return own(`jhash ${fam.ip} saddr . th sport mod ${m} seed 0x${seed}`, runs(table).map(([a, b, i]) => [a, b, target(list[i]!)]));
+      return slotted(`jhash ${fam.ip} saddr . th sport mod ${m} seed 0x${seed}`, table.map((i) => target(list[i]!)));
     }
   }
 }
