@@ -31,6 +31,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "../netlink-attr.h"
+
 #define COPY_RANGE 128
 #define RECV_BUF (1 << 16)
 
@@ -39,15 +41,6 @@ static int sock;
 static void die(const char *what) {
   fprintf(stderr, "ponton-nflog: %s: %s\n", what, strerror(errno));
   exit(1);
-}
-
-/* Appends one netlink attribute to msg (aligned), returns the new length. */
-static size_t put_attr(char *msg, size_t len, uint16_t type, const void *data, uint16_t size) {
-  struct nlattr *a = (struct nlattr *)(msg + NLMSG_ALIGN(len));
-  a->nla_type = type;
-  a->nla_len = NLA_HDRLEN + size;
-  memcpy((char *)a + NLA_HDRLEN, data, size);
-  return NLMSG_ALIGN(len) + NLA_ALIGN(a->nla_len);
 }
 
 /* One NFULNL_MSG_CONFIG request for a group, acknowledged; returns 0 or the kernel's errno. */

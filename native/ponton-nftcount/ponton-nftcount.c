@@ -21,18 +21,11 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "../netlink-attr.h"
+
 static void die(const char *what, int err) {
   fprintf(stderr, "ponton-nftcount: %s: %s\n", what, strerror(err));
   exit(1);
-}
-
-/* Appends one netlink attribute to msg (aligned), returns the new length. */
-static size_t put_attr(char *msg, size_t len, uint16_t type, const void *data, uint16_t size) {
-  struct nlattr *a = (struct nlattr *)(msg + NLMSG_ALIGN(len));
-  a->nla_type = type;
-  a->nla_len = NLA_HDRLEN + size;
-  memcpy((char *)a + NLA_HDRLEN, data, size);
-  return NLMSG_ALIGN(len) + NLA_ALIGN(a->nla_len);
 }
 
 static uint8_t family_of(const char *name) {

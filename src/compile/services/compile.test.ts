@@ -180,3 +180,17 @@ test("adding a dual-stack service or an IPv6 endpoint stays an element diff", ()
   const ep = compileNft(base6([...many, dual(600, "web")], 3)).services!.at(-1)!.endpoints;
   assert.deepEqual(ep[1]!.endpoints, ["[fd00:30::2]:8080", "[fd00:30::3]:8080", "[fd00:30::4]:8080"]);
 });
+
+test("a service's fragment is reused while its selection's label list is unchanged, recompiled when it changes", () => {
+  const s = base([svc(0, "web"), svc(1, "api")], 3);
+  const first = compileNft(s).services!;
+  // w2 moves from app=web to app=other: "api" is untouched, "web" loses an endpoint.
+  const moved = { ...s, workloads: s.workloads.map((w) => (w.id === "w2" ? { ...w, labels: { app: "other" } } : w)) };
+  const second = compileNft(moved).services!;
+  assert.equal(second[1], first[1], "api: same fragment object, not recompiled");
+  assert.notEqual(second[0], first[0]);
+  assert.deepEqual(second[0]!.endpoints[0]!.endpoints, ["172.30.0.2:8080", "172.30.0.3:8080"]);
+  // A changed address inside the list recompiles too.
+  const readdressed = { ...moved, attachments: moved.attachments.map((a) => (a.workloadId === "w0" ? { ...a, ip4: "172.30.0.9" } : a)) };
+  assert.deepEqual(compileNft(readdressed).services![0]!.endpoints[0]!.endpoints, ["172.30.0.9:8080", "172.30.0.3:8080"]);
+});
