@@ -33,13 +33,16 @@ export class FastpathUnavailableError extends Error {
 let loaded: FastpathAddon | undefined;
 
 export function fastpathAddon(): FastpathAddon {
-  if (loaded) return loaded;
+  return (loaded ??= loadAddon(ADDON_PATH));
+}
+
+/** Loads an addon file; any failure becomes a FastpathUnavailableError that says how to fix it. */
+export function loadAddon(file: string): FastpathAddon {
   try {
-    loaded = require(ADDON_PATH) as FastpathAddon;
+    return require(file) as FastpathAddon;
   } catch (err) {
     throw new FastpathUnavailableError(
-      `dns fast path: cannot load ${ADDON_PATH}: ${(err as Error).message.split("\n")[0]}; run 'npm run build' (needs g++, make, python3 and Node's headers)`,
+      `dns fast path: cannot load ${file}: ${(err as Error).message.split("\n")[0]}; run 'npm run build' (needs g++, make, python3 and Node's headers)`,
     );
   }
-  return loaded;
 }

@@ -1,5 +1,6 @@
 // The daemon's embedded DNS, fed from the desired state after every change (names appear at once).
-import { DnsServer, readUpstreams, type ExplainResult } from "../dns";
+import { DnsServer, FastpathUnavailableError, readUpstreams, type ExplainResult } from "../dns";
+import { EngineError } from "../errors";
 import type { DesiredState } from "../model/types";
 import { CLUSTER_DOMAIN, dnsListenAddresses, dnsViews, viewIndex } from "./dns-records";
 
@@ -16,7 +17,13 @@ export class EngineDns {
   readonly errors = new Map<string, string>();
 
   constructor(private readonly config: DnsConfig) {
-    this.server = new DnsServer({ viewOf: (ip) => this.index.get(ip), searchDomain: config.domain, localZones: [CLUSTER_DOMAIN] });
+    try {
+      this.server = new DnsServer({ viewOf: (ip) => this.index.get(ip), searchDomain: config.domain, localZones: [CLUSTER_DOMAIN] });
+    } catch (err) {
+      // The daemon does not start without its DNS fast path rather than run slower unnoticed.
+      if (err instanceof FastpathUnavailableError) throw new EngineError("BUILD_INCOMPLETE", err.message);
+      throw err;
+    }
   }
 
   get domain(): string {
