@@ -116,7 +116,9 @@ void UdpLoop::close() {
 
 void UdpLoop::run() {
   pthread_setname_np(pthread_self(), "ponton-dns");
-  std::vector<uint8_t> in(kBatch * kMaxDatagram);
+  // Not zeroed: pages the kernel never writes into (beyond each slot's first query) stay unmapped,
+  // so an idle listener holds about a page per slot rather than 2 MiB.
+  std::unique_ptr<uint8_t[]> in(new uint8_t[kBatch * kMaxDatagram]);
   std::vector<std::string> out(kBatch);
   mmsghdr rx[kBatch], tx[kBatch];
   iovec rxIov[kBatch], txIov[kBatch];
