@@ -180,6 +180,7 @@ void UdpLoop::sendAll(mmsghdr* tx, int n) {
     }
     if (r < 0 && errno == EINTR) continue;
     if (r < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
+      if (stopping_) return;  // close() is waiting: do not hold it up for a full send buffer
       pollfd p = {fd_, POLLOUT, 0};
       if (poll(&p, 1, 100) > 0) continue;
     }
