@@ -105,7 +105,7 @@ void UdpLoop::close() {
   stopping_ = true;
   uint64_t one = 1;
   if (write(wake_, &one, sizeof one) < 0) {
-    // cannot happen on a fresh eventfd; the thread would then only stop at process exit
+    // cannot fail on this eventfd (its counter is nowhere near overflow); stopping_ is checked too
   }
   thread_.join();
   ::close(fd_);
@@ -130,7 +130,7 @@ void UdpLoop::run() {
       if (errno == EINTR || errno == ENOMEM) continue;
       return;
     }
-    if (fds[1].revents) return;
+    if (fds[1].revents || stopping_) return;
     // Drain what is queued before sleeping again: under load one wake-up serves many batches.
     for (int n = kBatch; n == kBatch && !stopping_;) {
       for (int i = 0; i < kBatch; i++) {
