@@ -3,7 +3,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 need=()
-for pkg in iproute2 nftables kmod iputils-ping curl socat busybox-static util-linux conntrack gcc libc6-dev; do
+for pkg in iproute2 nftables kmod iputils-ping curl socat busybox-static util-linux conntrack gcc g++ make python3 libc6-dev; do
   dpkg -s "$pkg" >/dev/null 2>&1 || need+=("$pkg")
 done
 if [ ${#need[@]} -gt 0 ]; then
@@ -15,4 +15,4 @@ fi
 modprobe br_netfilter 2>/dev/null || true
 [ -d node_modules ] || npm ci --no-audit --no-fund
 npm run -s build
-echo "== built: bin/ponton, bin/pontond, bin/ponton-cni"
+echo "== built: bin/ponton, bin/pontond, bin/ponton-cni, native/dns-fastpath"

@@ -1,5 +1,6 @@
 // Bench entry point: our DnsServer on one address with N names `<prefix><i>` (A records), every
-// client in one view. Prints `ready <port>` when listening; SIGTERM/SIGINT close it.
+// client in one view; `--udp node` serves UDP with Node's dgram instead of the native fast path.
+// Prints `ready <port>` when listening; SIGTERM/SIGINT close it.
 import { DnsServer } from "../../src/dns";
 
 function arg(name: string, fallback: string): string {
@@ -12,7 +13,9 @@ async function main(): Promise<void> {
   const port = Number(arg("port", "0"));
   const names = Number(arg("names", "100"));
   const prefix = arg("prefix", "anc-dns-");
-  const server = new DnsServer({ viewOf: () => "bench", upstreams: [] });
+  const udp = arg("udp", "native");
+  if (udp !== "native" && udp !== "node") throw new Error(`--udp ${udp}: native or node`);
+  const server = new DnsServer({ viewOf: () => "bench", upstreams: [], udp });
   server.setView(
     "bench",
     Array.from({ length: names }, (_, k) => ({ name: `${prefix}${k + 1}`, type: "A" as const, ttl: 60, data: `10.88.${(k + 1) >> 8}.${(k + 1) & 255}` })),

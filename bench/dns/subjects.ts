@@ -17,14 +17,16 @@ export function addressOf(i: number): string {
   return `10.88.${i >> 8}.${i & 255}`;
 }
 
-export async function startPonton(dir: string, port: number, names: number): Promise<Proc> {
+/** `udp`: the native fast path (the default) or Node's dgram (every query in JS, as before it). */
+export async function startPonton(dir: string, port: number, names: number, udp: "native" | "node" = "native"): Promise<Proc> {
   let ready!: () => void;
   const up = new Promise<void>((r) => (ready = r));
   const serve = path.join(__dirname, "serve.js");
-  const p = start("ponton", [...PIN_SERVER, process.execPath, serve, "--port", String(port), "--names", String(names)], path.join(dir, "ponton.log"), (line) => {
+  const argv = [...PIN_SERVER, process.execPath, serve, "--port", String(port), "--names", String(names), "--udp", udp];
+  const p = start(`ponton-${udp}`, argv, path.join(dir, `ponton-${udp}.log`), (line) => {
     if (line.startsWith("ready ")) ready();
   });
-  await Promise.race([up, p.exited.then(() => Promise.reject(new Error("ponton serve exited; see ponton.log")))]);
+  await Promise.race([up, p.exited.then(() => Promise.reject(new Error(`ponton serve exited; see ponton-${udp}.log`)))]);
   await waitAnswering(port);
   return p;
 }

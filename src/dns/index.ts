@@ -1,5 +1,6 @@
 // Public surface of the embedded DNS server; the engine imports from here only.
 export { DnsServer, type DnsServerOptions } from "./server";
+export { FastpathUnavailableError } from "./fastpath-addon";
 export type { DnsRecord, RecordType, SrvData } from "./records";
 export { normalizeName, validateRecord } from "./records";
 export { reverseName } from "./reverse-name";

@@ -1,8 +1,8 @@
-// One address we serve on: a UDP socket and a TCP server on the same port. TCP connections are
+// One address we serve on: a UDP endpoint and a TCP server on the same port. TCP connections are
 // bounded in number, idle time and queries in flight, so a slow or hostile client holds little.
-import * as dgram from "node:dgram";
 import * as net from "node:net";
 import { FrameReader, frame } from "./tcp-framing";
+import type { UdpEndpoint, UdpOpener, UdpQueryHandler } from "./udp-endpoint";
 
 export interface ListenAddress {
   address: string;
@@ -13,7 +13,7 @@ export interface ListenAddress {
 export type Reply = (response: Buffer | undefined) => void;
 
 export interface ListenerHandlers {
-  udp(msg: Buffer, rinfo: dgram.RemoteInfo, socket: dgram.Socket): void;
+  udp: UdpQueryHandler;
   tcp(msg: Buffer, clientAddress: string, clientPort: number, reply: Reply): void;
 }
 
@@ -29,7 +29,7 @@ export class Listener {
   private constructor(
     readonly address: string,
     readonly port: number,
-    private readonly udp: dgram.Socket,
+    private readonly udp: UdpEndpoint,
     private readonly tcp: net.Server,
   ) {}
 
@@ -38,23 +38,15 @@ export class Listener {
   }
 
   /** Binds UDP then TCP on the port UDP got (port 0 picks one free for both, retried on a clash). */
-  static async open(at: ListenAddress, handlers: ListenerHandlers, limits: ListenerLimits): Promise<Listener> {
+  static async open(at: ListenAddress, handlers: ListenerHandlers, limits: ListenerLimits, openUdp: UdpOpener): Promise<Listener> {
     for (let attempt = 0; ; attempt++) {
-      const family = net.isIPv6(at.address) ? 6 : 4;
-      const udp = dgram.createSocket({ type: family === 6 ? "udp6" : "udp4", lookup: literalLookup(family) });
+      let udp: UdpEndpoint;
       try {
-        await new Promise<void>((resolve, reject) => {
-          udp.once("error", reject);
-          udp.bind({ address: at.address, port: at.port, exclusive: true }, () => {
-            udp.off("error", reject);
-            resolve();
-          });
-        });
+        udp = await openUdp(at.address, at.port, handlers.udp);
       } catch (err) {
-        udp.close();
         throw new Error(`dns listen udp ${at.address}:${at.port}: ${(err as Error).message}`);
       }
-      const port = udp.address().port;
+      const port = udp.port;
       const tcp = net.createServer();
       try {
         await new Promise<void>((resolve, reject) => {
@@ -65,7 +57,7 @@ export class Listener {
           });
         });
       } catch (err) {
-        udp.close();
+        await udp.close();
         tcp.close();
         if (at.port === 0 && attempt < 5) continue;
         throw new Error(`dns listen tcp ${at.address}:${port}: ${(err as Error).message}`);
@@ -80,20 +72,12 @@ export class Listener {
     for (const c of this.connections) c.destroy();
     this.connections.clear();
     await Promise.all([
-      new Promise<void>((resolve) => this.udp.close(() => resolve())),
+      this.udp.close(),
       new Promise<void>((resolve) => this.tcp.close(() => resolve())),
     ]);
   }
 
   private wire(h: ListenerHandlers, limits: ListenerLimits): void {
-    try {
-      this.udp.setRecvBufferSize(4 << 20); // absorb bursts; the kernel caps it at rmem_max
-    } catch {
-      // not fatal
-    }
-    // Socket-level errors (e.g. ICMP from a client that went away) must not kill the process.
-    this.udp.on("error", () => undefined);
-    this.udp.on("message", (msg, rinfo) => h.udp(msg, rinfo, this.udp));
     this.tcp.on("error", () => undefined);
     this.tcp.on("connection", (sock) => {
       if (this.connections.size >= limits.maxTcpConnections) {
@@ -121,12 +105,4 @@ export class Listener {
       });
     });
   }
-}
-
-/**
- * Replies go to the literal address a query came from, of the socket's own family: skip
- * dns.lookup, its address regexes and its nextTick on every send.
- */
-function literalLookup(family: 4 | 6) {
-  return (address: string, _opts: unknown, cb: (err: Error | null, address: string, family: number) => void): void => cb(null, address, family);
 }

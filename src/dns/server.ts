@@ -1,12 +1,13 @@
 // The embedded DNS server: local views answered authoritatively, the rest forwarded. Local UDP
 // answers are encoded once per (view, exact question bytes) and then served by copying the
-// bytes and patching id, RD and CD: the hot path does no DNS decoding at all.
-import type * as dgram from "node:dgram";
+// bytes and patching id, RD and CD: the hot path does no DNS decoding at all. By default that
+// hot path runs in the native addon's listener threads and only the other queries enter JS.
 import * as dnsPacket from "dns-packet";
 import { AnswerCache } from "./answer-cache";
 import { type DnsCounters, zeroCounters } from "./counters";
 import { type ExplainResult, explainQuery } from "./explain";
 import { Forwarder } from "./forwarder";
+import { HotAnswers } from "./hot-answers";
 import { type ListenAddress, Listener, type Reply } from "./listener";
 import { type LocalAnswer, resolveLocal } from "./local-resolver";
 import { encodeChased, externalCnameTarget } from "./cname-chase";
@@ -14,12 +15,25 @@ import { LocalZones } from "./local-zones";
 import { RecordTable } from "./record-table";
 import { type DnsRecord, normalizeName } from "./records";
 import { type UpstreamAddress, wouldLoop } from "./resolv-conf";
+import type { UdpOpener } from "./udp-endpoint";
+import { nativeUdp } from "./udp-native";
+import { openNodeUdp } from "./udp-node";
 import type { UpstreamHealth } from "./upstreams";
 import { AA, CD, type ClientEdns, RCODE, TC, ednsOf, encodeLocal, errorResponse, opcodeOf, questionNameLength, udpLimit } from "./wire";
 
 export interface DnsServerOptions {
-  /** Maps a client address to its network's view id; undefined: the client sees no local names. */
+  /**
+   * Maps a client address to its network's view id; undefined: the client sees no local names.
+   * May change only together with a setView/deleteView call: the native path remembers a client's
+   * view until the next one.
+   */
   viewOf: (clientAddress: string) => string | undefined;
+  /**
+   * "native" (default): UDP served by the native fast path; the constructor throws a
+   * FastpathUnavailableError (code DNS_FASTPATH_UNAVAILABLE) when the addon is not built.
+   * "node": Node's dgram, every query in JS (no addon needed).
+   */
+  udp?: "native" | "node";
   upstreams?: readonly UpstreamAddress[];
   /** Suffixes answered authoritatively (default ["cluster.local"]); single-label names always are. */
   localZones?: readonly string[];
@@ -51,9 +65,8 @@ export class DnsServer {
   private readonly zones: LocalZones;
   private readonly searchDomain?: string;
   private readonly negativeTtl: number;
-  private readonly localCacheSize: number;
-  /** view id -> exact question bytes (header from qdcount on) -> encoded response. */
-  private readonly encoded = new Map<string, Map<string, Buffer>>();
+  private readonly hot: HotAnswers;
+  private readonly openUdp: UdpOpener;
   private readonly listeners = new Map<string, Listener>();
   private readonly forwarder: Forwarder;
   private upstreams: UpstreamAddress[];
@@ -69,7 +82,9 @@ export class DnsServer {
     this.searchDomain = opts.searchDomain ? normalizeName(opts.searchDomain) : undefined;
     this.zones = new LocalZones([...(opts.localZones ?? ["cluster.local"]), ...(this.searchDomain ? [this.searchDomain] : [])]);
     this.negativeTtl = opts.negativeTtl ?? 5;
-    this.localCacheSize = opts.localCacheSize ?? 4096;
+    this.hot = new HotAnswers(opts.localCacheSize ?? 4096, opts.udp !== "node");
+    const table = this.hot.nativeTable;
+    this.openUdp = table ? nativeUdp(table) : openNodeUdp;
     this.upstreams = [...(opts.upstreams ?? [])];
     this.maxWaiting = 16 * (opts.maxInflight ?? 1024);
     this.forwarder = new Forwarder({
@@ -82,7 +97,7 @@ export class DnsServer {
       baseBackoffMs: opts.upstreamBackoffMs,
     });
     this.applyUpstreams();
-    this.table.onChange((viewId) => this.encoded.delete(viewId));
+    this.table.onChange((viewId) => this.hot.dropView(viewId));
   }
 
   // ---- records ----
@@ -136,10 +151,11 @@ export class DnsServer {
     const l = await Listener.open(
       at,
       {
-        udp: (msg, rinfo, socket) => this.onUdp(msg, rinfo, socket),
+        udp: (msg, address, reply, peer) => this.onUdp(msg, address, reply, peer),
         tcp: (msg, address, _port, reply) => this.onTcp(msg, address, reply),
       },
       { maxTcpConnections: this.opts.maxTcpConnections ?? 256, tcpIdleMs: this.opts.tcpIdleMs ?? 10000, maxTcpInflight: 32 },
+      this.openUdp,
     );
     this.listeners.set(l.label, l);
     this.applyUpstreams();
@@ -171,8 +187,18 @@ export class DnsServer {
 
   // ---- introspection ----
 
+  /** Queries answered or shed by the native listener threads never reach JS: their counts are added here. */
   counters(): DnsCounters {
-    return { ...this.c, upstreamQueries: this.forwarder.sent };
+    const n = this.hot.nativeCounters();
+    const c = this.c;
+    return {
+      ...c,
+      queries: c.queries + n.hits + n.shed,
+      answeredLocally: c.answeredLocally + n.hits,
+      nxdomain: c.nxdomain + n.nxdomain,
+      dropped: c.dropped + n.shed,
+      upstreamQueries: this.forwarder.sent,
+    };
   }
 
   explain(name: string, type: string, clientAddress: string): ExplainResult {
@@ -186,7 +212,8 @@ export class DnsServer {
 
   // ---- packet handling ----
 
-  private onUdp(msg: Buffer, rinfo: dgram.RemoteInfo, socket: dgram.Socket): void {
+  /** `peer` (native path only) lets the listener threads learn the client's view for next time. */
+  private onUdp(msg: Buffer, clientAddress: string, send: (response: Buffer) => void, peer: Buffer | undefined): void {
     const c = this.c;
     c.queries++;
     try {
@@ -195,10 +222,12 @@ export class DnsServer {
         c.dropped++;
         return;
       }
-      const view = this.viewOf(rinfo.address);
+      const view = this.viewOf(clientAddress);
+      if (peer) this.hot.bindClient(peer, view ?? NO_VIEW);
+      // The key rule native/dns-fastpath/src/udp-loop.cc mirrors: change both or neither.
       const key = (msg[2] & 0x78) === 0 ? msg.toString("latin1", 4) : undefined;
       if (key !== undefined) {
-        const tpl = this.encoded.get(view ?? NO_VIEW)?.get(key);
+        const tpl = this.hot.get(view ?? NO_VIEW, key);
         if (tpl) {
           const out = Buffer.allocUnsafe(tpl.length);
           tpl.copy(out);
@@ -208,20 +237,20 @@ export class DnsServer {
           out[3] = (tpl[3] & 0xef) | (msg[3] & 0x10); // CD
           c.answeredLocally++;
           if ((tpl[3] & 0x0f) === RCODE.NXDOMAIN) c.nxdomain++;
-          socket.send(out, rinfo.port, rinfo.address);
+          this.sendUdp(send, out);
           return;
         }
       }
-      this.handle(msg, false, view, (res) => res && this.sendUdp(socket, res, rinfo), key);
+      this.handle(msg, false, view, (res) => res && this.sendUdp(send, res), key);
     } catch {
       c.errors++;
     }
   }
 
-  private sendUdp(socket: dgram.Socket, res: Buffer, rinfo: dgram.RemoteInfo): void {
+  private sendUdp(send: (response: Buffer) => void, res: Buffer): void {
     if (this.closed) return;
     try {
-      socket.send(res, rinfo.port, rinfo.address);
+      send(res);
     } catch {
       this.c.errors++; // socket closed by removeListener while the answer was on its way
     }
@@ -281,7 +310,7 @@ export class DnsServer {
       c.answeredLocally++;
       if (local.rcode === "NXDOMAIN") c.nxdomain++;
       if (local.rcode === "NOTIMP") c.notimp++;
-      if (fastKey !== undefined) this.remember(view ?? NO_VIEW, fastKey, res);
+      if (fastKey !== undefined) this.hot.remember(view ?? NO_VIEW, fastKey, res);
       return reply(res);
     }
     if (String(q.class).startsWith("UNKNOWN_")) {
@@ -342,14 +371,6 @@ export class DnsServer {
         c.errors++;
         reply(undefined);
       });
-  }
-
-  private remember(view: string, key: string, res: Buffer): void {
-    let m = this.encoded.get(view);
-    if (!m) this.encoded.set(view, (m = new Map()));
-    // Oldest out first; a flood of random names cannot grow this past the bound.
-    if (m.size >= this.localCacheSize) m.delete(m.keys().next().value as string);
-    m.set(key, res);
   }
 
   private applyUpstreams(): void {

@@ -1,5 +1,6 @@
 // The daemon's embedded DNS, fed from the desired state after every change (names appear at once).
-import { DnsServer, readUpstreams, type DnsRecord, type ExplainResult } from "../dns";
+import { DnsServer, FastpathUnavailableError, readUpstreams, type DnsRecord, type ExplainResult } from "../dns";
+import { EngineError } from "../errors";
 import type { DesiredState } from "../model/types";
 import { CLUSTER_DOMAIN, dnsListenAddresses, dnsViews, viewIndex } from "./dns-records";
 
@@ -30,7 +31,13 @@ export class EngineDns {
   readonly errors = new Map<string, string>();
 
   constructor(private readonly config: DnsConfig) {
-    this.server = new DnsServer({ viewOf: (ip) => this.index.get(ip), searchDomain: config.domain, localZones: [CLUSTER_DOMAIN] });
+    try {
+      this.server = new DnsServer({ viewOf: (ip) => this.index.get(ip), searchDomain: config.domain, localZones: [CLUSTER_DOMAIN] });
+    } catch (err) {
+      // The daemon does not start without its DNS fast path rather than run slower unnoticed.
+      if (err instanceof FastpathUnavailableError) throw new EngineError("BUILD_INCOMPLETE", err.message);
+      throw err;
+    }
   }
 
   get domain(): string {
@@ -44,11 +51,15 @@ export class EngineDns {
   /** Views, then listeners: gateways come and go with networks. */
   /** unhealthy: endpoints failing health checks ("serviceId/workloadId"), left out of headless answers. */
   async sync(state: DesiredState, unhealthy?: ReadonlySet<string>): Promise<void> {
-    this.index = viewIndex(state);
+    const index = viewIndex(state);
+    // The fast path binds clients to views and forgets the bindings on setView: a moved address
+    // must come with one, so a changed index rebuilds every view.
+    const moved = index.size !== this.index.size || [...index].some(([ip, view]) => this.index.get(ip) !== view);
+    this.index = index;
     const views = dnsViews(state, this.config.domain, unhealthy);
     for (const [id, records] of views) {
       const before = this.sent.get(id);
-      if (before && sameRecords(before, records)) continue;
+      if (!moved && before && sameRecords(before, records)) continue;
       this.server.setView(id, records);
       this.sent.set(id, records);
     }

@@ -1,0 +1,65 @@
+#include "answer-table.h"
+
+#include <netinet/in.h>
+
+#include <mutex>
+
+namespace {
+// A flood of spoofed sources must not grow the bindings without bound; a reset only costs one
+// JS round trip per client.
+constexpr size_t kMaxClients = 65536;
+}  // namespace
+
+std::string clientKey(const sockaddr* peer, socklen_t len) {
+  if (peer->sa_family == AF_INET && len >= sizeof(sockaddr_in)) {
+    const auto* a = reinterpret_cast<const sockaddr_in*>(peer);
+    return std::string("4", 1) + std::string(reinterpret_cast<const char*>(&a->sin_addr), 4);
+  }
+  if (peer->sa_family == AF_INET6 && len >= sizeof(sockaddr_in6)) {
+    const auto* a = reinterpret_cast<const sockaddr_in6*>(peer);
+    return std::string("6", 1) + std::string(reinterpret_cast<const char*>(&a->sin6_addr), 16) +
+           std::string(reinterpret_cast<const char*>(&a->sin6_scope_id), sizeof(a->sin6_scope_id));
+  }
+  return std::string();
+}
+
+void AnswerTable::remember(const std::string& view, const std::string& key, const std::string& answer) {
+  std::unique_lock lock(mu_);
+  views_[view][key] = answer;
+}
+
+void AnswerTable::forget(const std::string& view, const std::string& key) {
+  std::unique_lock lock(mu_);
+  auto v = views_.find(view);
+  if (v != views_.end()) v->second.erase(key);
+}
+
+void AnswerTable::dropView(const std::string& view) {
+  std::unique_lock lock(mu_);
+  views_.erase(view);
+  clients_.clear();
+}
+
+void AnswerTable::bindClient(const sockaddr* peer, socklen_t len, const std::string& view) {
+  std::string client = clientKey(peer, len);
+  if (client.empty()) return;
+  std::unique_lock lock(mu_);
+  if (clients_.size() >= kMaxClients && clients_.find(client) == clients_.end()) clients_.clear();
+  clients_[client] = view;
+}
+
+bool AnswerTable::lookup(const sockaddr* peer, socklen_t len, const uint8_t* key, size_t keyLen, std::string& out) const {
+  // One scratch string per listener thread: no allocation per packet once it has grown.
+  thread_local std::string scratch;
+  std::string client = clientKey(peer, len);
+  scratch.assign(reinterpret_cast<const char*>(key), keyLen);
+  std::shared_lock lock(mu_);
+  auto c = clients_.find(client);
+  if (c == clients_.end()) return false;
+  auto v = views_.find(c->second);
+  if (v == views_.end()) return false;
+  auto a = v->second.find(scratch);
+  if (a == v->second.end()) return false;
+  out.assign(a->second);
+  return true;
+}

@@ -1,0 +1,36 @@
+// The hot-answer table shared by the JS thread (writer) and the listener threads (readers):
+// (view, question key) -> precomputed answer, and client address -> view. The JS side decides
+// every entry; this side never interprets DNS beyond the key rule in udp-loop.cc.
+#pragma once
+
+#include <sys/socket.h>
+
+#include <atomic>
+#include <cstdint>
+#include <shared_mutex>
+#include <string>
+#include <unordered_map>
+
+class AnswerTable {
+ public:
+  void remember(const std::string& view, const std::string& key, const std::string& answer);
+  void forget(const std::string& view, const std::string& key);
+  /** Drops a view's answers and every client binding: views changed, so viewOf may have too. */
+  void dropView(const std::string& view);
+  void bindClient(const sockaddr* peer, socklen_t len, const std::string& view);
+  /** Copies the answer for this client and key (key bytes from offset 4 of the query) into out. */
+  bool lookup(const sockaddr* peer, socklen_t len, const uint8_t* key, size_t keyLen, std::string& out) const;
+
+  std::atomic<uint64_t> hits{0};
+  std::atomic<uint64_t> nxdomain{0};
+  /** Misses dropped because the JS queue was full (a flood): counted, like a full socket buffer. */
+  std::atomic<uint64_t> shed{0};
+
+ private:
+  mutable std::shared_mutex mu_;
+  std::unordered_map<std::string, std::unordered_map<std::string, std::string>> views_;
+  std::unordered_map<std::string, std::string> clients_;
+};
+
+/** The identity of a client address (family, address, IPv6 scope; not the port); empty if unknown. */
+std::string clientKey(const sockaddr* peer, socklen_t len);

@@ -1,0 +1,80 @@
+// DnsServer on the native fast path against the same server on Node's dgram: the same bytes and
+// the same counters for every kind of query, and view changes seen at once by clients whose
+// answers the listener thread already serves.
+import assert from "node:assert/strict";
+import { after, before, test } from "node:test";
+import * as dnsPacket from "dns-packet";
+import type { DnsRecord } from "./records";
+import { DnsServer } from "./server";
+import { query, rcode, type Target, udpQuery, udpRaw } from "./testing/dns-client";
+
+const NET_A = "127.0.0.2";
+const NET_B = "127.0.0.3";
+const NO_NET = "127.0.0.4";
+
+const recordsA: DnsRecord[] = [
+  { name: "web.net-a.cluster.local", type: "A", ttl: 30, data: "10.88.0.3" },
+  { name: "web", type: "A", ttl: 30, data: "10.88.0.3" },
+  ...Array.from({ length: 60 }, (_, i): DnsRecord => ({ name: "many.net-a.cluster.local", type: "A", ttl: 30, data: `10.89.0.${i + 1}` })),
+];
+
+function serve(udp: "native" | "node"): DnsServer {
+  const s = new DnsServer({ udp, viewOf: (ip) => ({ [NET_A]: "net-a", [NET_B]: "net-b" })[ip], upstreams: [] });
+  s.setView("net-a", recordsA);
+  s.setView("net-b", [{ name: "db.net-b.cluster.local", type: "A", ttl: 30, data: "10.99.0.2" }]);
+  return s;
+}
+
+const servers = { native: serve("native"), node: serve("node") };
+const at: Record<keyof typeof servers, Target> = { native: { address: "", port: 0 }, node: { address: "", port: 0 } };
+
+before(async () => {
+  at.native = await servers.native.addListener({ address: "127.0.0.1", port: 0 });
+  at.node = await servers.node.addListener({ address: "127.0.0.1", port: 0 });
+});
+
+after(() => Promise.all([servers.native.close(), servers.node.close()]));
+
+const opt = (flags: number): dnsPacket.Answer => ({ type: "OPT", name: ".", udpPayloadSize: 1232, extendedRcode: 0, ednsVersion: 0, flags, flag_do: flags !== 0, options: [] });
+
+test("every kind of query gets the same bytes and counters on both paths, repeated ones too", async () => {
+  const cases: Array<[string, dnsPacket.Packet]> = [
+    [NET_A, query("web.net-a.cluster.local", "A")],
+    [NET_A, query("WeB.Net-A.cluster.local", "A")],
+    [NET_A, query("web.net-a.cluster.local", "AAAA")],
+    [NET_A, query("nope.net-a.cluster.local", "A")],
+    [NET_A, query("web", "A", { flags: dnsPacket.CHECKING_DISABLED })],
+    [NET_A, query("web.net-a.cluster.local", "A", { additionals: [opt(dnsPacket.DNSSEC_OK)] })],
+    [NET_A, query("many.net-a.cluster.local", "A")],
+    [NET_A, query("many.net-a.cluster.local", "A", { additionals: [opt(0)] })],
+    [NET_A, query("db.net-b.cluster.local", "A")],
+    [NET_B, query("db.net-b.cluster.local", "A")],
+    [NO_NET, query("web.net-a.cluster.local", "A")],
+    [NET_A, query("example.org", "A")],
+    [NET_A, { type: "query", id: 1, questions: [{ name: "web", type: "A" }, { name: "web", type: "AAAA" }] }],
+  ];
+  for (const [from, packet] of cases) {
+    for (const id of [1, 2, 0xfffe]) {
+      const msg = dnsPacket.encode({ ...packet, id });
+      const [native] = await udpRaw(at.native, [msg], { from });
+      const [node] = await udpRaw(at.node, [msg], { from });
+      assert.ok(node, `node path answered ${packet.questions![0].name} from ${from}`);
+      assert.deepEqual(native, node, `${packet.questions![0].name} ${packet.questions![0].type} from ${from}, id ${id}`);
+    }
+  }
+  assert.deepEqual(servers.native.counters(), servers.node.counters());
+  assert.ok(servers.native.counters().truncated > 0, "the big answer was truncated to a stub");
+});
+
+test("a changed or deleted view is seen at once by a client the listener thread already answers", async () => {
+  const ask = async () => udpQuery(at.native, query("web.net-a.cluster.local", "A"), { from: NET_A });
+  await ask();
+  const served = await ask();
+  assert.deepEqual(served.answers!.map((a) => (a as { data: string }).data), ["10.88.0.3"]);
+  servers.native.setView("net-a", [{ name: "web.net-a.cluster.local", type: "A", ttl: 30, data: "10.88.0.9" }]);
+  const changed = await ask();
+  assert.deepEqual(changed.answers!.map((a) => (a as { data: string }).data), ["10.88.0.9"]);
+  servers.native.deleteView("net-a");
+  assert.equal(rcode(await ask()), "NXDOMAIN");
+  servers.native.setView("net-a", recordsA);
+});
