@@ -52,9 +52,9 @@ export class EngineDns {
   /** unhealthy: endpoints failing health checks ("serviceId/workloadId"), left out of headless answers. */
   async sync(state: DesiredState, unhealthy?: ReadonlySet<string>): Promise<void> {
     const index = viewIndex(state);
-    // The fast path binds clients to views and forgets the bindings on setView: a moved address
-    // must come with one, so a changed index rebuilds every view.
-    const moved = index.size !== this.index.size || [...index].some(([ip, view]) => this.index.get(ip) !== view);
+    // The fast path binds clients to views and forgets the bindings on setView: an address that moved
+    // or went away must come with one, so it rebuilds every view (a new address has no binding yet).
+    const moved = [...this.index].some(([ip, view]) => index.get(ip) !== view);
     this.index = index;
     const views = dnsViews(state, this.config.domain, unhealthy);
     for (const [id, records] of views) {
