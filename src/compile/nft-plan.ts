@@ -60,8 +60,11 @@ export const SET_DECLS: ReadonlyArray<Omit<NftSet, "elements">> = [
   { name: "svc_noep6", kind: "set", type: "ipv6_addr . inet_proto . inet_service" },
   { name: "svc_noep_ports6", kind: "set", type: "inet_proto . inet_service" },
   // Every service port's endpoints at its slot block (services/slots.ts): one map, not one per service.
-  { name: "svc_eps", kind: "map", type: "numgen inc mod 2 : ip daddr . th dport", typeof: true },
-  { name: "svc_eps6", kind: "map", type: "numgen inc mod 2 : ip6 daddr . th dport", typeof: true },
+  // (one map per family and protocol: see services/family.ts endpointMap)
+  { name: "svc_eps_tcp", kind: "map", type: "numgen inc mod 2 : ip daddr . tcp dport", typeof: true },
+  { name: "svc_eps_udp", kind: "map", type: "numgen inc mod 2 : ip daddr . udp dport", typeof: true },
+  { name: "svc_eps6_tcp", kind: "map", type: "numgen inc mod 2 : ip6 daddr . tcp dport", typeof: true },
+  { name: "svc_eps6_udp", kind: "map", type: "numgen inc mod 2 : ip6 daddr . udp dport", typeof: true },
   { name: "svc_eps_goto", kind: "map", type: "numgen inc mod 2 : verdict", typeof: true },
   // Decision ids of policy rules whose admitted connections are logged even with flow logging off.
   { name: "flow_log_ids", kind: "set", type: "mark" },

@@ -142,6 +142,11 @@ describe("services over IPv6", () => {
     await h.pontonOk("service", "rm", "udp6");
   });
 
+  test("every change above went in as an incremental transaction (no diff refused, no full reload)", async () => {
+    const info = await h.client.request<{ nftDiffFallbacks: number }>("GET", "/v1/info");
+    assert.equal(info.nftDiffFallbacks, 0);
+  });
+
   test("bad input: clear error with a code, nothing applied", async () => {
     const before = await nftSet("svc_ips6");
     const bad = async (code: number, pattern: RegExp, ...args: string[]) => {

@@ -202,6 +202,11 @@ describe("services", () => {
     assert.equal((await h.ponton("service", "inspect", "yweb")).code, 4);
   });
 
+  test("every change above went in as an incremental transaction (no diff refused, no full reload)", async () => {
+    const info = await h.client.request<{ nftDiffFallbacks: number }>("GET", "/v1/info");
+    assert.equal(info.nftDiffFallbacks, 0);
+  });
+
   test("service rm removes its elements and chains", async () => {
     for (const s of ["web", "empty", "live", "dns", "lc", "hc"]) await h.pontonOk("service", "rm", s);
     const table = await h.inHost("nft", ["list", "table", "inet", "ponton"]);

@@ -16,8 +16,8 @@ const base = (services: Service[], n = 2): DesiredState => ({
   networks: [net], workloads: [...Array(n).keys()].map((i) => wl(i, "web")), attachments: [...Array(n).keys()].map(att), userRules: [], services,
 });
 
-/** The endpoints a rule picks from, in slot order, read back from the shared slot map (svc_eps, svc_eps6). */
-function slotted(full: string, mod: number, map = "svc_eps", expr = "numgen inc"): string[] {
+/** The endpoints a rule picks from, in slot order, read back from the shared slot map (svc_eps_tcp, svc_eps6_tcp, …). */
+function slotted(full: string, mod: number, map = "svc_eps_tcp", expr = "numgen inc"): string[] {
   const m = new RegExp(`${expr.replace(/\./g, "\\.")} mod ${mod}(?: seed 0x[0-9a-f]+)? offset (\\d+) map @${map}\\b`).exec(full);
   assert.ok(m, `no slotted rule ${expr} mod ${mod} over ${map} in:\n${full}`);
   const elements = new RegExp(`map ${map} \\{[^}]*elements = \\{ ([^}]*) \\}`).exec(full)![1]!.split(", ");
@@ -34,7 +34,7 @@ test("a service compiles to one chain with one rr DNAT rule over the shared endp
 
 test("each service port has its own slot block; a removed service's block is reused", () => {
   const a = renderFull(compileNft(base([svc(0, "web"), { ...svc(1, "web"), ports: [{ port: 80, targetPort: 8080, protocol: "tcp" }, { port: 81, targetPort: 8081, protocol: "tcp" }] }])));
-  const offsets = [...a.matchAll(/offset (\d+) map @svc_eps/g)].map((m) => Number(m[1]));
+  const offsets = [...a.matchAll(/offset (\d+) map @svc_eps_tcp/g)].map((m) => Number(m[1]));
   assert.equal(new Set(offsets).size, 3);
   for (const o of offsets) assert.equal(o % 65536, 0);
   compileNft(base([svc(1, "web")]));
@@ -49,8 +49,8 @@ test("wrr spreads its weights over consecutive slots (1/1/98 is 100 slots, 200/2
   assert.deepEqual([targets.filter((t) => t.startsWith("172.30.0.2 ")).length, targets.filter((t) => t.startsWith("172.30.0.3 ")).length, targets.filter((t) => t.startsWith("172.30.0.4 ")).length], [1, 1, 98]);
   assert.deepEqual(slotted(renderFull(compileNft(base([{ ...svc(0, "web", "wrr"), weights: { w0: 200, w1: 200, w2: 200 } }], 3))), 3).length, 3);
   const maglev = renderFull(compileNft(base([svc(0, "web", "maglev")], 3)));
-  assert.match(maglev, /jhash ip saddr \. th sport mod 1021 seed 0x[0-9a-f]+ offset \d+ map @svc_eps/);
-  assert.equal(/map svc_eps \{[^}]*elements = \{ ([^}]*) \}/.exec(maglev)![1]!.split(", ").length, 1021);
+  assert.match(maglev, /jhash ip saddr \. th sport mod 1021 seed 0x[0-9a-f]+ offset \d+ map @svc_eps_tcp/);
+  assert.equal(/map svc_eps_tcp \{[^}]*elements = \{ ([^}]*) \}/.exec(maglev)![1]!.split(", ").length, 1021);
 });
 
 test("no endpoint: the service is in svc_noep and its chain is empty", () => {
@@ -65,7 +65,7 @@ test("adding one service or one endpoint among many is a few lines, whatever the
   assert.equal(oneMore.trim().split("\n").length, 4, oneMore);
   const endpoint = renderDiff(before, compileNft(base([...many, svc(5000, "web")], 3)))!;
   assert.deepEqual(endpoint.trim().split("\n").map((l) => l.split(" ").slice(0, 2).join(" ")), ["flush chain", "add rule", "add element"]);
-  assert.match(endpoint, /add element inet ponton svc_eps \{ \d+ : 172\.30\.0\.4 \. 8080 \}/);
+  assert.match(endpoint, /add element inet ponton svc_eps_tcp \{ \d+ : 172\.30\.0\.4 \. 8080 \}/);
 });
 
 test("sh and maglev carry a fixed jhash seed (a rewrite must not re-pin clients)", () => {
@@ -109,21 +109,21 @@ test("dual stack: the IPv6 VIP is in svc_ips6 and its own chain DNATs to the end
   assert.match(full, /map svc_ips \{[^}]*10\.96\.1\.1 \. tcp \. 80 : goto svc_0000000000001000_tcp_80 \}/);
   assert.match(full, /map svc_ips6 \{[^}]*fd00:10:96::1 \. tcp \. 80 : goto svc_0000000000001000_tcp_80_v6 \}/);
   assert.deepEqual(slotted(full, 2), ["172.30.0.2 . 8080", "172.30.0.3 . 8080"]);
-  assert.deepEqual(slotted(full, 2, "svc_eps6"), ["fd00:30::2 . 8080", "fd00:30::3 . 8080"]);
-  assert.match(full, /meta l4proto tcp dnat ip6 to numgen inc mod 2 offset \d+ map @svc_eps6/);
+  assert.deepEqual(slotted(full, 2, "svc_eps6_tcp"), ["fd00:30::2 . 8080", "fd00:30::3 . 8080"]);
+  assert.match(full, /meta l4proto tcp dnat ip6 to numgen inc mod 2 offset \d+ map @svc_eps6_tcp/);
   assert.match(full, /ip6 daddr \. meta l4proto \. th dport vmap @svc_ips6/);
 });
 
 test("every scheduler has an IPv6 form: ip6 hashes and dnat ip6", () => {
   const want: Record<Service["scheduler"], RegExp> = {
-    rr: /dnat ip6 to numgen inc mod 2 offset \d+ map @svc_eps6/,
-    wrr: /dnat ip6 to numgen inc mod 2 offset \d+ map @svc_eps6/,
-    random: /dnat ip6 to numgen random mod 2 offset \d+ map @svc_eps6/,
-    sh: /dnat ip6 to jhash ip6 saddr mod 2 seed 0x00000000 offset \d+ map @svc_eps6/,
-    dh: /dnat ip6 to jhash ip6 daddr mod 2 seed 0x00000000 offset \d+ map @svc_eps6/,
-    lc: /dnat ip6 to numgen inc mod 2 offset \d+ map @svc_eps6/,
-    wlc: /dnat ip6 to numgen inc mod 2 offset \d+ map @svc_eps6/,
-    maglev: /dnat ip6 to jhash ip6 saddr \. th sport mod 1021 seed 0x00000000 offset \d+ map @svc_eps6/,
+    rr: /dnat ip6 to numgen inc mod 2 offset \d+ map @svc_eps6_tcp/,
+    wrr: /dnat ip6 to numgen inc mod 2 offset \d+ map @svc_eps6_tcp/,
+    random: /dnat ip6 to numgen random mod 2 offset \d+ map @svc_eps6_tcp/,
+    sh: /dnat ip6 to jhash ip6 saddr mod 2 seed 0x00000000 offset \d+ map @svc_eps6_tcp/,
+    dh: /dnat ip6 to jhash ip6 daddr mod 2 seed 0x00000000 offset \d+ map @svc_eps6_tcp/,
+    lc: /dnat ip6 to numgen inc mod 2 offset \d+ map @svc_eps6_tcp/,
+    wlc: /dnat ip6 to numgen inc mod 2 offset \d+ map @svc_eps6_tcp/,
+    maglev: /dnat ip6 to jhash ip6 saddr \. th sport mod 1021 seed 0x00000000 offset \d+ map @svc_eps6_tcp/,
   };
   for (const [s, re] of Object.entries(want)) {
     const full = renderFull(compileNft(base6([dual(0, "web", s as Service["scheduler"])])));
@@ -131,7 +131,7 @@ test("every scheduler has an IPv6 form: ip6 hashes and dnat ip6", () => {
     assert.match(v6chain, re, s);
     assert.doesNotMatch(v6chain, /\bip (saddr|daddr|to)\b/, s);
   }
-  assert.deepEqual(slotted(renderFull(compileNft(base6([dual(0, "web", "wrr")]))), 2, "svc_eps6"), ["fd00:30::2 . 8080", "fd00:30::3 . 8080"]);
+  assert.deepEqual(slotted(renderFull(compileNft(base6([dual(0, "web", "wrr")]))), 2, "svc_eps6_tcp"), ["fd00:30::2 . 8080", "fd00:30::3 . 8080"]);
   const one = renderFull(compileNft(base6([dual(0, "web")], 1)));
   assert.match(one, /meta l4proto tcp dnat ip6 to \[fd00:30::2\]:8080/);
 });
@@ -172,8 +172,8 @@ test("adding a dual-stack service or an IPv6 endpoint stays an element diff", ()
     "add rule inet ponton svc_0000000000001259_tcp_80_v6",
     "add element inet ponton svc_ips",
     "add element inet ponton svc_ips6",
-    "add element inet ponton svc_eps",
-    "add element inet ponton svc_eps6",
+    "add element inet ponton svc_eps_tcp",
+    "add element inet ponton svc_eps6_tcp",
   ]);
   const endpoint = renderDiff(before, compileNft(base6([...many, dual(600, "web")], 3)))!;
   assert.equal(endpoint.trim().split("\n").length, 6, endpoint);

@@ -7,7 +7,7 @@ import { EMPTY_RUNTIME, hasVip, serviceRef, serviceVips, type Service, type Serv
 import { familyOfIp, type IpFamily } from "../../model/service-families";
 import { parseIp } from "../../model/ip";
 import { indexEndpoints, portEndpoints, selectionList, serviceEndpoints, type Endpoint } from "./endpoints";
-import { addrPort, NFT_FAMILIES, type NftFamily } from "./family";
+import { addrPort, endpointMap, NFT_FAMILIES, type NftFamily } from "./family";
 import { LabelListVersions } from "./label-lists";
 import { schedulerRule } from "./schedulers";
 import { SlotBlocks } from "./slots";
@@ -108,7 +108,8 @@ function compileService(
       const chain = serviceChainName(s, p, fam);
       const peps = portEndpoints(p, eps.get(fam.family) ?? []);
       const aff = s.affinityTimeoutS ? affinityParts(s, p, peps, chain, fam) : undefined;
-      const sched = schedulerRule(fam, s.scheduler, peps, s.id.slice(0, 8), counts, aff?.chainOf, bases.get(chain));
+      const base = bases.get(chain);
+      const sched = schedulerRule(fam, s.scheduler, peps, s.id.slice(0, 8), counts, aff?.chainOf, base === undefined ? undefined : { base, map: endpointMap(fam, p.protocol) });
       const rule = sched?.rule;
       f.chains.push({ name: chain, rules: rule ? [...(aff?.lookups ?? []), `meta l4proto ${p.protocol} ${rule}`] : [] });
       f.elements.push(...(sched?.elements ?? []));

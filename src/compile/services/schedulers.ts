@@ -1,6 +1,6 @@
 // One DNAT rule per service port that picks an endpoint by the service's scheduler. The choice is
 // a map lookup keyed by numgen/jhash: constant work per new connection, whatever N. The map is the
-// shared svc_eps/svc_eps6 (svc_eps_goto with affinity) at the port's slot block (slots.ts); only wrr weights
+// shared svc_eps_tcp/_udp, svc_eps6_tcp/_udp (svc_eps_goto with affinity) at the port's slot block (slots.ts); only wrr weights
 // summing past WRR_EXPANDED_MAX (after dividing by their gcd) and a port without a block keep an
 // anonymous interval map of their own.
 import type { Scheduler } from "../../model/service";
@@ -49,12 +49,13 @@ export function schedulerRule(
   counts: ReadonlyMap<string, number> | undefined,
   /** With affinity the choice jumps to a per-endpoint chain (which records the client) instead of DNAT. */
   gotoChain: ((e: Endpoint) => string) | undefined,
-  /** First slot of this port's block in the shared maps (undefined: an anonymous map of its own). */
-  base: number | undefined,
+  /** This port's block: its first slot and the shared slot -> endpoint map (undefined: an anonymous map of its own). */
+  slots: { base: number; map: string } | undefined,
 ): SchedulerRule | undefined {
+  const base = slots?.base;
   // Each endpoint carries its own target port (a named targetPort may differ per endpoint).
   const target = (e: Endpoint) => (gotoChain ? `goto ${gotoChain(e)}` : `${e.ip} . ${e.port}`);
-  const shared = gotoChain ? ENDPOINT_GOTO_MAP : fam.eps;
+  const shared = gotoChain ? ENDPOINT_GOTO_MAP : (slots?.map ?? "");
   const choose = (expr: string, map: string) => (gotoChain ? `${expr} vmap ${map}` : `dnat ${fam.ip} to ${expr} map ${map}`);
   const own = (expr: string, entries: [number, number, string][]): SchedulerRule => ({ rule: choose(expr, mapOf(entries)), elements: [] });
   /** Slot i of the block holds targets[i]; `expr` must yield 0..targets.length-1 before the offset. */
