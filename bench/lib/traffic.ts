@@ -6,7 +6,7 @@ import type { Result } from "../../test/integration/harness";
 export type Runner = (cmd: string, args: string[], timeoutMs?: number) => Promise<Result>;
 
 /** A server workload's command: `iperf3 -s` in the background and an HTTP "ok" server on :80. */
-export const serverScript = (node: string) => `iperf3 -s -D; exec ${node} -e 'require("http").createServer((q,s)=>s.end("ok\\n")).listen(80)'`;
+export const serverScript = (node: string) => `iperf3 -s & exec ${node} -e 'require("http").createServer((q,s)=>s.end("ok\\n")).listen(80)'`;
 
 /**
  * For the client's own namespace before wrk: ~10,000 new connections a second leave tens of thousands

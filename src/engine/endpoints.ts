@@ -66,6 +66,20 @@ export async function deleteNetns(ctx: EngineContext, name: string): Promise<voi
   }
 }
 
+/** SIGKILL whatever runs in a namespace we own (a workload being rolled back or removed): a
+ * process its command daemonized would otherwise outlive the workload in a namespace nobody names. */
+export async function killNetnsProcesses(ctx: EngineContext, netns: string): Promise<void> {
+  if (!(await ctx.kernel.netnsNames()).has(netns)) return;
+  const { stdout } = await ctx.exec.run("ip", ["netns", "pids", netns]).catch(() => ({ stdout: "" }));
+  for (const pid of stdout.split(/\s+/).filter(Boolean)) {
+    try {
+      process.kill(Number(pid), "SIGKILL");
+    } catch {
+      // already gone
+    }
+  }
+}
+
 /** Idempotent: whatever is already gone is success; keeps going and reports every failure. */
 export async function teardownEndpoints(ctx: EngineContext, w: Workload, atts: Attachment[]): Promise<void> {
   const errors: string[] = [];
@@ -77,6 +91,7 @@ export async function teardownEndpoints(ctx: EngineContext, w: Workload, atts: A
     }
   };
   if (w.netnsMode === "owned") {
+    await attempt(`stop what still runs in ${w.netns}`, () => killNetnsProcesses(ctx, w.netns));
     await attempt(`delete namespace ${w.netns}`, () => deleteNetns(ctx, w.netns));
     await attempt("remove resolv.conf", () => removeResolvConf(ctx.config.netnsEtcDir, w.netns));
   } else {

@@ -1,7 +1,7 @@
 // Makes the kernel match the store: finishes interrupted operations, rebuilds what is missing,
 // re-adopts running processes, and replaces our nftables table whole. Touches nothing it does not own.
 import type { EngineContext } from "./context";
-import { buildEndpoints, networksById } from "./endpoints";
+import { buildEndpoints, killNetnsProcesses, networksById } from "./endpoints";
 import { createBridge, deleteLink, networkSysctls } from "./networks";
 import { isOurProcess } from "./supervisor";
 import { finishRemoval } from "./workloads";
@@ -81,17 +81,4 @@ export async function reconcile(ctx: EngineContext): Promise<ReconcileReport> {
     else report.deadProcesses.push(w.name);
   }
   return report;
-}
-
-/** SIGKILL whatever runs in a namespace we own (only used for a workload being rolled back or removed). */
-async function killNetnsProcesses(ctx: EngineContext, netns: string): Promise<void> {
-  if (!(await ctx.kernel.netnsNames()).has(netns)) return;
-  const { stdout } = await ctx.exec.run("ip", ["netns", "pids", netns]).catch(() => ({ stdout: "" }));
-  for (const pid of stdout.split(/\s+/).filter(Boolean)) {
-    try {
-      process.kill(Number(pid), "SIGKILL");
-    } catch {
-      // already gone
-    }
-  }
 }

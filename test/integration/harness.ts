@@ -236,6 +236,8 @@ export interface WorkloadJson {
   name: string;
   state: string;
   pid?: number;
+  /** The /run/netns name of a namespace ponton owns. */
+  netnsName?: string;
   project?: string;
   labels: Record<string, string>;
   networks: { network: string; ifname: string; hostIfname: string; ip4?: string }[];

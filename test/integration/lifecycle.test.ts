@@ -151,4 +151,15 @@ describe("lifecycle", () => {
     const bad = await h.ponton("run", "--name", "rt2", "--network", "left", "--route", "10.50.0.0/16");
     assert.equal(bad.code, 2, "a route needs DST=VIA");
   });
+
+  test("rm stops every process left in the workload's namespace, daemonized ones too", async () => {
+    await h.pontonOk("network", "create", "bg", "--subnet", "10.61.0.0/24");
+    // The background sleep outlives its parent shell's exec'd process: Docker's rm would kill it with the container.
+    await h.pontonOk("run", "--name", "daemonizer", "--network", "bg", "--", "sh", "-c", "setsid sleep 1000 & exec sleep 1001");
+    const netns = (await inspect(h, "daemonizer")).netnsName!;
+    let pids: string[] = [];
+    assert.ok(await eventually(async () => (pids = (await h.inHost("ip", ["netns", "pids", netns])).stdout.split(/\s+/).filter(Boolean)).length === 2), "two processes run in it");
+    await h.pontonOk("rm", "-f", "daemonizer");
+    assert.ok(await eventually(async () => pids.every((p) => !processAlive(Number(p)))), `still running: ${pids.filter((p) => processAlive(Number(p)))}`);
+  });
 });
