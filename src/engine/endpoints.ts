@@ -68,7 +68,7 @@ export async function deleteNetns(ctx: EngineContext, name: string): Promise<voi
 
 /** SIGKILL whatever runs in a namespace we own (a workload being rolled back or removed): a
  * process its command daemonized would otherwise outlive the workload in a namespace nobody names. */
-export async function killNetnsProcesses(ctx: EngineContext, netns: string): Promise<void> {
+async function killNetnsProcesses(ctx: EngineContext, netns: string): Promise<void> {
   if (!(await ctx.kernel.netnsNames()).has(netns)) return;
   const { stdout } = await ctx.exec.run("ip", ["netns", "pids", netns]).catch(() => ({ stdout: "" }));
   for (const pid of stdout.split(/\s+/).filter(Boolean)) {

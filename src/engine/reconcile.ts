@@ -1,7 +1,7 @@
 // Makes the kernel match the store: finishes interrupted operations, rebuilds what is missing,
 // re-adopts running processes, and replaces our nftables table whole. Touches nothing it does not own.
 import type { EngineContext } from "./context";
-import { buildEndpoints, killNetnsProcesses, networksById } from "./endpoints";
+import { buildEndpoints, networksById } from "./endpoints";
 import { createBridge, deleteLink, networkSysctls } from "./networks";
 import { isOurProcess } from "./supervisor";
 import { finishRemoval } from "./workloads";
@@ -22,8 +22,8 @@ export async function reconcile(ctx: EngineContext): Promise<ReconcileReport> {
   for (const w of ctx.store.workloads()) {
     if (w.state === "creating" || w.state === "removing") {
       if (w.pid && isOurProcess(w.pid, w.pidStart)) await ctx.supervisor.stop(w.pid, w.pidStart, 0);
-      // A crash between spawning the command and recording its PID leaves an unrecorded process in our namespace.
-      if (w.netnsMode === "owned") await killNetnsProcesses(ctx, w.netns);
+      // A crash between spawning the command and recording its PID leaves an unrecorded process in our
+      // namespace: the teardown in finishRemoval stops whatever still runs there.
       await finishRemoval(ctx, w);
       report.finished.push(`${w.name} (${w.state})`);
     }

@@ -98,10 +98,10 @@ export class ServiceMonitor {
   }
 
   private async checkHealth(): Promise<boolean> {
-    const state = this.ctx.store.state();
-    const services = (state.services ?? []).filter((s) => s.health);
+    // Every tick: read the whole state (all workloads and policies, parsed) only when something is checked.
+    const services = this.ctx.store.services().filter((s) => s.health);
     if (services.length === 0 && this.health.size === 0) return false;
-    const index = indexEndpoints(state);
+    const index = indexEndpoints(this.ctx.store.state());
     const seen = new Set<string>();
     const nowMs = Date.now();
     const probes: Promise<boolean>[] = [];

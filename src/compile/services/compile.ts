@@ -83,7 +83,8 @@ export function compileServices(state: DesiredState, runtime: ServiceRuntime = E
     const list = selectionList(s, index);
     const eps = new Map(serviceVips(s).map((v) => [familyOfIp(v), serviceEndpoints(s, index, runtime, familyOfIp(v))] as const));
     const counts = runtime.connections.get(s.id);
-    const own = s.ports.flatMap((p) => halves(s).map(({ fam }) => serviceChainName(s, p, fam)));
+    const families = halves(s);
+    const own = s.ports.flatMap((p) => families.map(({ fam }) => serviceChainName(s, p, fam)));
     for (const c of own) chains.add(c);
     const bases = new Map(own.map((c) => [c, blocks.baseOf(c)]));
     const epsKey = [...eps].map(([f, list]) => `${f}:${list.map((e) => `${e.key} ${e.weight}`).join("|")}`).join("/");

@@ -38,7 +38,7 @@ export interface Candidate {
 }
 
 /** As Kubernetes: a selector picks workloads of the service's own namespace only. */
-export function selects(s: Service, c: Candidate): boolean {
+function selects(s: Service, c: Candidate): boolean {
   return c.namespace === serviceNamespace(s) && selectorMatches(s.selector, c.labels);
 }
 
