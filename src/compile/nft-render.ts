@@ -1,5 +1,6 @@
 // NftPlan -> `nft -f` text: a full atomic replace of our table, or an incremental element diff.
 import { NFT_TABLE_REF } from "./names";
+import { elementOps, renderOps, type NftOp } from "./nft-ops";
 import { FLOW_RECORD_CHAIN, SET_DECLS, SKELETON_CHAINS, USER_CHAIN, type NftChain, type NftPlan, type NftSet, type ServiceFragment } from "./nft-plan";
 import type { NftNamedSet } from "./services/compile";
 import { EMPTY_POLICY_PLAN, renderPolicyDecls, samePolicySkeleton } from "./policy/fragment";
@@ -45,20 +46,20 @@ export function renderFull(plan: NftPlan): string {
  * Per-service chains: new ones are created before the elements that point at them, changed ones
  * are flushed and refilled (a few rules), removed ones are deleted after their elements.
  */
-function chainDiff(from: NftChain[], to: NftChain[]): { before: string[]; after: string[] } {
+function chainDiff(from: NftChain[], to: NftChain[]): { before: NftOp[]; after: NftOp[] } {
   const prev = new Map(from.map((c) => [c.name, c]));
   const next = new Map(to.map((c) => [c.name, c]));
-  const before: string[] = [];
-  const after: string[] = [];
+  const before: NftOp[] = [];
+  const after: NftOp[] = [];
   // Every new chain exists before any rule is written: rules may `goto` one another.
-  for (const c of to) if (!prev.has(c.name)) before.push(`add chain ${NFT_TABLE_REF} ${c.name}`);
+  for (const c of to) if (!prev.has(c.name)) before.push({ op: "addChain", chain: c.name });
   for (const c of to) {
     const old = prev.get(c.name);
     if (old && old.rules.join("\n") === c.rules.join("\n")) continue;
-    if (old) before.push(`flush chain ${NFT_TABLE_REF} ${c.name}`);
-    for (const r of c.rules) before.push(`add rule ${NFT_TABLE_REF} ${c.name} ${r}`);
+    if (old) before.push({ op: "flushChain", chain: c.name });
+    for (const rule of c.rules) before.push({ op: "addRule", chain: c.name, rule });
   }
-  for (const c of from) if (!next.has(c.name)) after.push(`delete chain ${NFT_TABLE_REF} ${c.name}`);
+  for (const c of from) if (!next.has(c.name)) after.push({ op: "deleteChain", chain: c.name });
   return { before, after };
 }
 
@@ -110,8 +111,8 @@ function serviceDiff(from: ServiceFragment[], to: ServiceFragment[]) {
   const chains = chainDiff(oldChains, newChains);
   const had = new Set(oldSets.map((x) => x.name));
   const has = new Set(newSets.map((x) => x.name));
-  chains.before.unshift(...newSets.filter((x) => !had.has(x.name)).map((x) => `add set ${NFT_TABLE_REF} ${x.name} { ${x.decl} }`));
-  chains.after.push(...oldSets.filter((x) => !has.has(x.name)).map((x) => `delete set ${NFT_TABLE_REF} ${x.name}`));
+  chains.before.unshift(...newSets.filter((x) => !had.has(x.name)).map((x): NftOp => ({ op: "addSet", name: x.name, decl: x.decl })));
+  chains.after.push(...oldSets.filter((x) => !has.has(x.name)).map((x): NftOp => ({ op: "deleteSet", name: x.name })));
   return { chains, del, add };
 }
 
@@ -120,63 +121,57 @@ function sameSkeleton(a: NftPlan, b: NftPlan): boolean {
   return a.sets.length === b.sets.length && a.sets.every((s, i) => s.name === b.sets[i]!.name && s.type === b.sets[i]!.type);
 }
 
-/** Map elements are replaced by key: delete the old `key : value`, add the new one. */
-function elementKey(set: NftSet, element: string): string {
-  return set.kind === "map" ? element.slice(0, element.indexOf(" : ")) : element;
-}
-
 /**
  * The smallest transaction turning `from` into `to`, or undefined when only a full reload can
- * (skeleton changed). Returns "" when nothing changed.
+ * (skeleton changed). Empty when nothing changed.
  */
-export function renderDiff(from: NftPlan, to: NftPlan): string | undefined {
+export function diffOps(from: NftPlan, to: NftPlan): NftOp[] | undefined {
   if (!sameSkeleton(from, to)) return undefined;
   const svc = serviceDiff(from.services ?? [], to.services ?? []);
-  const chains = svc.chains;
-  const lines: string[] = [...chains.before];
+  const ops: NftOp[] = [...svc.chains.before];
   to.sets.forEach((next, i) => {
     const prev = from.sets[i]!;
     const before = new Set(prev.elements);
     const after = new Set(next.elements);
     const removed = [...prev.elements.filter((e) => !after.has(e)), ...(svc.del.get(next.name) ?? [])];
     const added = [...next.elements.filter((e) => !before.has(e)), ...(svc.add.get(next.name) ?? [])];
-    if (removed.length) lines.push(`delete element ${NFT_TABLE_REF} ${next.name} { ${removed.map((e) => elementKey(next, e)).join(", ")} }`);
-    if (added.length) lines.push(`add element ${NFT_TABLE_REF} ${next.name} { ${added.join(", ")} }`);
+    ops.push(...elementOps(next, removed, added));
   });
-  lines.push(...refill(USER_CHAIN, from.userRules, to.userRules), ...refill(FLOW_RECORD_CHAIN, from.flowRecord, to.flowRecord));
-  lines.push(...policyDiff(from.policy, to.policy));
-  lines.push(...chains.after);
-  return lines.length ? lines.join("\n") + "\n" : "";
+  ops.push(...refill(USER_CHAIN, from.userRules, to.userRules), ...refill(FLOW_RECORD_CHAIN, from.flowRecord, to.flowRecord));
+  ops.push(...policyDiff(from.policy, to.policy));
+  ops.push(...svc.chains.after);
+  return ops;
+}
+
+/** `nft -f` text of diffOps: undefined when only a full reload can do it, "" when nothing changed. */
+export function renderDiff(from: NftPlan, to: NftPlan): string | undefined {
+  const ops = diffOps(from, to);
+  return ops && renderOps(ops);
 }
 
 /** A chain whose rules are data (user hook, flow record): flushed and refilled when they changed. */
-function refill(chain: string, from: string[], to: string[]): string[] {
+function refill(chain: string, from: string[], to: string[]): NftOp[] {
   if (from.join("\n") === to.join("\n")) return [];
-  return [`flush chain ${NFT_TABLE_REF} ${chain}`, ...to.map((r) => `add rule ${NFT_TABLE_REF} ${chain} ${r}`)];
+  return [{ op: "flushChain", chain }, ...to.map((rule): NftOp => ({ op: "addRule", chain, rule }))];
 }
 
 /**
  * Policy maps change by elements (a label change is a few lines); its chains are fixed text, rewritten
  * only if the compiler's skeleton changed. Dynamic sets (recent drops) are the kernel's, never touched.
  */
-function policyDiff(from: PolicyPlan, to: PolicyPlan): string[] {
+function policyDiff(from: PolicyPlan, to: PolicyPlan): NftOp[] {
   if (from === to) return [];
-  const lines: string[] = [];
   const chains = chainDiff(from.chains, to.chains);
-  lines.push(...chains.before);
+  const ops: NftOp[] = [...chains.before];
   to.sets.forEach((next, i) => {
     const prev = from.sets[i]!;
     if (next.flags?.includes("dynamic")) return;
     const before = new Set(prev.elements);
     const after = new Set(next.elements);
-    const removed = prev.elements.filter((e) => !after.has(e));
-    const added = next.elements.filter((e) => !before.has(e));
-    const key = (e: string) => (next.kind === "map" ? e.slice(0, e.indexOf(" : ")) : e);
-    if (removed.length) lines.push(`delete element ${NFT_TABLE_REF} ${next.name} { ${removed.map(key).join(", ")} }`);
-    if (added.length) lines.push(`add element ${NFT_TABLE_REF} ${next.name} { ${added.join(", ")} }`);
+    ops.push(...elementOps(next, prev.elements.filter((e) => !after.has(e)), next.elements.filter((e) => !before.has(e))));
   });
-  lines.push(...chains.after);
-  return lines;
+  ops.push(...chains.after);
+  return ops;
 }
 
 export const EMPTY_PLAN: NftPlan = { sets: SET_DECLS.map((d) => ({ ...d, elements: [] })), userRules: [], policy: EMPTY_POLICY_PLAN, flowRecord: [] };

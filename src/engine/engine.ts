@@ -111,6 +111,7 @@ export class Engine {
     this.services.stop();
     this.flows.stop();
     this.ctx.supervisor.close();
+    this.ctx.kernel.close();
     void this.dns?.close();
     this.ctx.store.close();
   }
@@ -363,6 +364,7 @@ export class Engine {
       services: this.ctx.store.services().length,
       nftHeals: this.ctx.nft.heals,
       nftDiffFallbacks: this.ctx.nft.diffFallbacks,
+      nftCommits: this.ctx.nft.commits,
       policies: this.ctx.store.policies().length,
       dns: this.dns?.info(),
     };

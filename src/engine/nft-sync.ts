@@ -1,5 +1,5 @@
 // Keeps what was last committed to our nftables table and sends only the difference.
-import { compileNft, renderDiff, renderFull, FORWARD_RULE_COUNT, type NftPlan } from "../compile";
+import { compileNft, diffOps, renderFull, FORWARD_RULE_COUNT, type NftPlan } from "../compile";
 import type { DesiredState } from "../model/types";
 import type { Kernel } from "../kernel";
 import { EMPTY_RUNTIME, type ServiceRuntime } from "../model/service";
@@ -10,6 +10,8 @@ export class NftSync {
   heals = 0;
   /** Times an incremental diff was refused and the whole table replaced instead (a metric; 0 when healthy). */
   diffFallbacks = 0;
+  /** Incremental commits by path: netlink from the batch writer, or `nft -f` (forms it does not encode). */
+  readonly commits = { netlink: 0, nft: 0 };
   private nextHealCheck = 0;
   /** Observed service facts (health, connection counts) the compile takes into account. */
   runtime: ServiceRuntime = EMPTY_RUNTIME;
@@ -30,15 +32,15 @@ export class NftSync {
 
   constructor(private readonly kernel: Kernel) {}
 
-  /** Incremental when possible: a few element lines in one transaction. */
+  /** Incremental when possible: a few elements and rules in one transaction. */
   async sync(state: DesiredState): Promise<void> {
     const plan = compileNft(state, this.runtime, { flowLog: this.flowLog });
     if (this.committed) {
-      const diff = renderDiff(this.committed, plan);
-      if (diff === "") return;
-      if (diff !== undefined) {
+      const ops = diffOps(this.committed, plan);
+      if (ops?.length === 0) return;
+      if (ops !== undefined) {
         try {
-          await this.kernel.nft(diff);
+          this.commits[await this.kernel.nftOps(ops)]++;
           this.commit(this.committed, plan);
           return;
         } catch {

@@ -2,7 +2,9 @@
 import { promises as fs } from "node:fs";
 import * as path from "node:path";
 import { NFT_FAMILY, NFT_TABLE } from "../compile/names";
+import { renderOps, type NftOp } from "../compile/nft-ops";
 import type { Executor } from "./executor";
+import { encodeOps, NftBatchWriter } from "./nft-netlink";
 
 export interface LinkInfo {
   name: string;
@@ -14,7 +16,13 @@ export interface LinkInfo {
 /** Counts one chain's rules through a filtered netlink dump (native/ponton-nftcount, built by `npm run build`). */
 export const NFTCOUNT_HELPER = process.env.PONTON_NFTCOUNT ?? path.resolve(__dirname, "..", "..", "..", "bin", "ponton-nftcount");
 
+/** Carries nf_tables batches encoded by pontond (native/ponton-nftbatch, built by `npm run build`). */
+export const NFTBATCH_HELPER = process.env.PONTON_NFTBATCH ?? path.resolve(__dirname, "..", "..", "..", "bin", "ponton-nftbatch");
+
 export class Kernel {
+  private readonly batches = new NftBatchWriter(NFTBATCH_HELPER);
+  private seq = 1;
+
   constructor(private readonly exec: Executor) {}
 
   /** `ip -batch -` in the current namespace, or inside `netns` (a /run/netns name or a path). */
@@ -30,6 +38,30 @@ export class Kernel {
   async nft(script: string): Promise<void> {
     if (script.trim() === "") return;
     await this.exec.run("nft", ["-f", "-"], script);
+  }
+
+  /**
+   * One incremental transaction on our table. Netlink from a long-lived writer when every operation
+   * is of a kind it encodes (no `nft` process, no cache dump of every chain); `nft -f` otherwise.
+   * Either way all of it applies or none. Returns the path taken.
+   */
+  async nftOps(ops: NftOp[]): Promise<"netlink" | "nft"> {
+    if (ops.length === 0) return "netlink";
+    const firstSeq = this.seq;
+    const encoded = encodeOps(NFT_TABLE, ops, firstSeq);
+    if (!encoded) {
+      await this.nft(renderOps(ops));
+      return "nft";
+    }
+    this.seq += encoded.messages + 2;
+    if (this.seq > 0x7fff0000) this.seq = 1;
+    await this.batches.send(encoded.bytes, firstSeq);
+    return "netlink";
+  }
+
+  /** Ends long-lived helpers (daemon shutdown). */
+  close(): void {
+    this.batches.close();
   }
 
   /** Parse-and-check a transaction without committing it (`nft -c`). */

@@ -142,9 +142,11 @@ describe("services over IPv6", () => {
     await h.pontonOk("service", "rm", "udp6");
   });
 
-  test("every change above went in as an incremental transaction (no diff refused, no full reload)", async () => {
-    const info = await h.client.request<{ nftDiffFallbacks: number }>("GET", "/v1/info");
+  test("every change above went in as an incremental transaction (no diff refused, no full reload), mostly over netlink", async () => {
+    const info = await h.client.request<{ nftDiffFallbacks: number; nftCommits: { netlink: number; nft: number } }>("GET", "/v1/info");
     assert.equal(info.nftDiffFallbacks, 0);
+    // Affinity sets and network changes still go through `nft -f`; service and endpoint changes do not.
+    assert.ok(info.nftCommits.netlink > info.nftCommits.nft, JSON.stringify(info.nftCommits));
   });
 
   test("bad input: clear error with a code, nothing applied", async () => {

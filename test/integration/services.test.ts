@@ -202,9 +202,11 @@ describe("services", () => {
     assert.equal((await h.ponton("service", "inspect", "yweb")).code, 4);
   });
 
-  test("every change above went in as an incremental transaction (no diff refused, no full reload)", async () => {
-    const info = await h.client.request<{ nftDiffFallbacks: number }>("GET", "/v1/info");
+  test("every change above went in as an incremental transaction (no diff refused, no full reload), mostly over netlink", async () => {
+    const info = await h.client.request<{ nftDiffFallbacks: number; nftCommits: { netlink: number; nft: number } }>("GET", "/v1/info");
     assert.equal(info.nftDiffFallbacks, 0);
+    // Affinity sets and network changes still go through `nft -f`; service and endpoint changes do not.
+    assert.ok(info.nftCommits.netlink > info.nftCommits.nft, JSON.stringify(info.nftCommits));
   });
 
   test("service rm removes its elements and chains", async () => {

@@ -1,0 +1,122 @@
+// Set element text (as the plan renders it for nft) -> key and data bytes, for the set types the
+// hot path changes: service dispatch maps and the endpoint slot maps. Other types return undefined
+// and the change goes through `nft -f`.
+import { parseIp } from "../../model/ip";
+import type { NftSetRef } from "../../compile/nft-ops";
+import { attr, nest, str, u32, u32host } from "./message";
+
+type FieldType = "ipv4_addr" | "ipv6_addr" | "inet_proto" | "inet_service" | "u32" | "verdict";
+
+const NAMED: Record<string, FieldType> = { ipv4_addr: "ipv4_addr", ipv6_addr: "ipv6_addr", inet_proto: "inet_proto", inet_service: "inet_service", verdict: "verdict" };
+
+/** A `typeof` component: numgen yields a host-order u32; payload fields have their usual types. */
+function typeofField(expr: string): FieldType | undefined {
+  if (/^numgen (inc|random) mod \d+$/.test(expr)) return "u32";
+  if (/^ip [sd]addr$/.test(expr)) return "ipv4_addr";
+  if (/^ip6 [sd]addr$/.test(expr)) return "ipv6_addr";
+  if (/^(tcp|udp|th) [sd]port$/.test(expr)) return "inet_service";
+  if (expr === "verdict") return "verdict";
+  return undefined;
+}
+
+export interface SetLayout {
+  key: FieldType[];
+  data?: FieldType[];
+}
+
+/** The key and data fields of a set, or undefined when its elements are not encodable here (intervals, other types). */
+export function setLayout(set: NftSetRef): SetLayout | undefined {
+  if (set.flags?.includes("interval")) return undefined;
+  const [keyText, dataText] = set.type.split(" : ");
+  const fields = (text: string) => {
+    const list = text.split(" . ").map((t) => (set.typeof ? typeofField(t) : NAMED[t]));
+    return list.every((f) => f !== undefined) ? (list as FieldType[]) : undefined;
+  };
+  const key = fields(keyText!);
+  const data = dataText === undefined ? undefined : fields(dataText);
+  if (!key || (set.kind === "map") !== (data !== undefined)) return undefined;
+  if (key.includes("verdict") || (data && data.includes("verdict") && data.length > 1)) return undefined;
+  return data ? { key, data } : { key };
+}
+
+const PROTOCOLS: Record<string, number> = { icmp: 1, tcp: 6, udp: 17, icmpv6: 58 };
+
+function fieldBytes(type: FieldType, text: string): Buffer | undefined {
+  switch (type) {
+    case "ipv4_addr":
+    case "ipv6_addr": {
+      const ip = parseIp(text);
+      const bytes = type === "ipv4_addr" ? 4 : 16;
+      if (!ip || ip.family !== (bytes === 4 ? 4 : 6)) return undefined;
+      return Buffer.from(ip.value.toString(16).padStart(bytes * 2, "0"), "hex");
+    }
+    case "inet_proto": {
+      const n = PROTOCOLS[text] ?? (/^\d+$/.test(text) ? Number(text) : NaN);
+      return n >= 0 && n <= 255 ? Buffer.from([n]) : undefined;
+    }
+    case "inet_service": {
+      if (!/^\d+$/.test(text) || Number(text) > 65535) return undefined;
+      const b = Buffer.alloc(2);
+      b.writeUInt16BE(Number(text));
+      return b;
+    }
+    case "u32":
+      return /^\d+$/.test(text) && Number(text) <= 0xffffffff ? u32host(Number(text)) : undefined;
+    case "verdict":
+      return undefined;
+  }
+}
+
+/** Concatenated fields are each padded to 32 bits (nft's register layout); a single field is not. */
+function value(types: FieldType[], text: string): Buffer | undefined {
+  const parts = text.split(" . ");
+  if (parts.length !== types.length) return undefined;
+  const bytes = parts.map((p, i) => fieldBytes(types[i]!, p.trim()));
+  if (bytes.some((b) => b === undefined)) return undefined;
+  if (types.length === 1) return bytes[0];
+  return Buffer.concat(bytes.map((b) => Buffer.concat([b!, Buffer.alloc((4 - (b!.length % 4)) % 4)])));
+}
+
+// nf_tables attribute numbers (linux/netfilter/nf_tables.h).
+const NFTA_DATA_VALUE = 1;
+const NFTA_DATA_VERDICT = 2;
+const NFTA_VERDICT_CODE = 1;
+const NFTA_VERDICT_CHAIN = 2;
+const NFTA_SET_ELEM_KEY = 1;
+const NFTA_SET_ELEM_DATA = 2;
+const NFTA_LIST_ELEM = 1;
+const VERDICTS: Record<string, number> = { accept: 1, drop: 0, continue: -1, return: -5 };
+const CHAIN_VERDICTS: Record<string, number> = { jump: -3, goto: -4 };
+
+/** NFTA_DATA_VERDICT of `goto X`, `jump X`, `accept`, `drop`… (also used by immediate rules). */
+export function verdictData(text: string): Buffer | undefined {
+  const [word, chain, extra] = text.trim().split(/\s+/);
+  if (extra !== undefined || word === undefined) return undefined;
+  if (chain === undefined) {
+    const code = VERDICTS[word];
+    return code === undefined ? undefined : nest(NFTA_DATA_VERDICT, [u32(NFTA_VERDICT_CODE, code)]);
+  }
+  const code = CHAIN_VERDICTS[word];
+  if (code === undefined || !/^[A-Za-z0-9_.-]+$/.test(chain)) return undefined;
+  return nest(NFTA_DATA_VERDICT, [u32(NFTA_VERDICT_CODE, code), str(NFTA_VERDICT_CHAIN, chain)]);
+}
+
+/**
+ * NFTA_LIST_ELEM of one element (`key` or `key : data`), or undefined when not encodable.
+ * With `keyOnly` the data part is ignored (deletions).
+ */
+export function elementAttr(layout: SetLayout, text: string, keyOnly: boolean): Buffer | undefined {
+  const colon = text.indexOf(" : ");
+  const keyText = colon < 0 ? text : text.slice(0, colon);
+  const key = value(layout.key, keyText);
+  if (!key) return undefined;
+  const parts = [nest(NFTA_SET_ELEM_KEY, [attr(NFTA_DATA_VALUE, key)])];
+  if (!keyOnly && layout.data) {
+    if (colon < 0) return undefined;
+    const dataText = text.slice(colon + 3);
+    const data = layout.data[0] === "verdict" ? verdictData(dataText) : value(layout.data, dataText);
+    if (!data) return undefined;
+    parts.push(nest(NFTA_SET_ELEM_DATA, [layout.data[0] === "verdict" ? data : attr(NFTA_DATA_VALUE, data)]));
+  }
+  return nest(NFTA_LIST_ELEM, parts);
+}

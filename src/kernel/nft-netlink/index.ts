@@ -1,0 +1,2 @@
+export { encodeOps } from "./encode";
+export { NftBatchError, NftBatchWriter } from "./writer";
