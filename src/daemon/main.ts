@@ -4,6 +4,7 @@ import net from "node:net";
 import path from "node:path";
 import { apiServer, metricsServer } from "../api/server";
 import { Engine, defaultConfig } from "../engine";
+import { SpawnerExecutor } from "../kernel";
 import { asEngineError, codeInfo, EngineError } from "../errors";
 import { parsePoolSpec } from "../ipam";
 import { parseArgs, helpText, type Options } from "../args/parse";
@@ -69,7 +70,8 @@ export async function main(argv: string[]): Promise<void> {
   });
   await claimSocket(socket);
   mkdirSync(path.dirname(socket), { recursive: true });
-  const engine = new Engine(config);
+  // Programs run from a small spawner process: forking pontond itself grows costly with its heap.
+  const engine = new Engine(config, new SpawnerExecutor());
   const report = await engine.start();
   const server = apiServer(engine);
   await new Promise<void>((resolve) => server.listen(socket, resolve));

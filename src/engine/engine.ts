@@ -112,6 +112,7 @@ export class Engine {
     this.flows.stop();
     this.ctx.supervisor.close();
     this.ctx.kernel.close();
+    this.ctx.exec.close?.();
     void this.dns?.close();
     this.ctx.store.close();
   }

@@ -8,6 +8,8 @@ export interface ExecResult {
 
 export interface Executor {
   run(cmd: string, args: string[], input?: string): Promise<ExecResult>;
+  /** Ends helper processes the executor keeps (daemon shutdown). */
+  close?(): void;
 }
 
 export class CommandError extends Error {

@@ -1,2 +1,3 @@
 export * from "./executor";
 export * from "./kernel";
+export { SpawnerExecutor } from "./spawner";
