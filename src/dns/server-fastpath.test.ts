@@ -62,7 +62,8 @@ test("every kind of query gets the same bytes and counters on both paths, repeat
       assert.deepEqual(native, node, `${packet.questions![0].name} ${packet.questions![0].type} from ${from}, id ${id}`);
     }
   }
-  assert.deepEqual(servers.native.counters(), servers.node.counters());
+  assert.deepEqual({ ...servers.native.counters(), answeredNatively: 0 }, servers.node.counters());
+  assert.ok(servers.native.counters().answeredNatively > 0, "repeated queries were answered by the listener thread");
   assert.ok(servers.native.counters().truncated > 0, "the big answer was truncated to a stub");
 });
 

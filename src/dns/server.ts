@@ -208,6 +208,7 @@ export class DnsServer {
       ...c,
       queries: c.queries + n.hits + n.shed,
       answeredLocally: c.answeredLocally + n.hits,
+      answeredNatively: n.hits,
       nxdomain: c.nxdomain + n.nxdomain,
       dropped: c.dropped + n.shed,
       upstreamQueries: this.forwarder.sent,
