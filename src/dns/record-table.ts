@@ -14,7 +14,8 @@ interface View {
   names: Map<string, NameEntry>;
   /**
    * Empty non-terminals (ancestors of a name that hold no record): NODATA, not NXDOMAIN (RFC 8020).
-   * Counted per descendant name, so removing one name keeps the ancestors others still have.
+   * Each counts its children that are names or ancestors, so adding or removing a name walks up
+   * only until an ancestor that stays (one step for most names: their parent is shared).
    */
   ancestors: Map<string, number>;
 }
@@ -34,7 +35,7 @@ export class RecordTable {
       let e = view.names.get(r.name);
       if (!e) {
         view.names.set(r.name, (e = { byType: new Map(), all: [] }));
-        countAncestors(view, r.name, 1);
+        if (!view.ancestors.has(r.name)) countParents(view, r.name, 1);
       }
       addTo(e, r);
     }
@@ -60,17 +61,19 @@ export class RecordTable {
     for (const [name, records] of changes) {
       touched.add(name);
       const had = view.names.has(name);
+      // A name that is also an ancestor stays in the tree whether it holds records or not.
+      const inTree = had || view.ancestors.has(name);
       if (records.length === 0) {
         if (had) {
           view.names.delete(name);
-          countAncestors(view, name, -1, touched);
+          if (!view.ancestors.has(name)) countParents(view, name, -1, touched);
         }
         continue;
       }
       const e: NameEntry = { byType: new Map(), all: [] };
       for (const r of records) addTo(e, r);
       view.names.set(name, e);
-      if (!had) countAncestors(view, name, 1, touched);
+      if (!inTree) countParents(view, name, 1, touched);
     }
     this.changed(viewId, touched);
   }
@@ -117,13 +120,21 @@ function addTo(e: NameEntry, r: DnsRecord): void {
   e.all.push(r);
 }
 
-/** Adds `by` to every proper ancestor of `name`; those that appear or vanish go into `flipped`. */
-function countAncestors(view: View, name: string, by: 1 | -1, flipped?: Set<string>): void {
-  for (let i = name.indexOf("."); i >= 0; i = name.indexOf(".", i + 1)) {
-    const a = name.slice(i + 1);
-    const n = (view.ancestors.get(a) ?? 0) + by;
-    if (n === 0) view.ancestors.delete(a);
-    else view.ancestors.set(a, n);
-    if (n === 0 || (n === 1 && by === 1)) flipped?.add(a);
+/**
+ * A name joined (1) or left (-1) the tree: its parent counts one child more or less, and a parent
+ * that joins or leaves the tree with it does the same to its own parent. Ancestors that appear or
+ * vanish go into `flipped`.
+ */
+function countParents(view: View, name: string, by: 1 | -1, flipped?: Set<string>): void {
+  for (let child = name, dot = child.indexOf("."); dot >= 0; dot = child.indexOf(".")) {
+    const parent = child.slice(dot + 1);
+    const n = (view.ancestors.get(parent) ?? 0) + by;
+    if (n === 0) view.ancestors.delete(parent);
+    else view.ancestors.set(parent, n);
+    // Still (or already) in the tree: nothing changes above it.
+    if (!(n === 0 || (n === 1 && by === 1))) return;
+    flipped?.add(parent);
+    if (view.names.has(parent)) return;
+    child = parent;
   }
 }

@@ -36,8 +36,8 @@ export class SentViews<G extends object> {
   private list: readonly G[] = [];
   private sent: Sent<G>[] = [];
   private readonly known = new Map<G, Sent<G>>();
-  /** Name -> the groups holding records of it (nearly always one). */
-  private readonly groupsOf = new Map<string, Set<Sent<G>>>();
+  /** Name -> the group holding records of it, or the groups when several do (rare: a Set each would cost). */
+  private readonly groupsOf = new Map<string, Sent<G> | Set<Sent<G>>>();
   private generation = 0;
   /** No group's records depend on more than the group: the same list means the same records. */
   private allFixed = true;
@@ -131,20 +131,24 @@ export class SentViews<G extends object> {
   private index(s: Sent<G>, by: 1 | -1, changed: Set<string>): void {
     for (const r of s.records) {
       changed.add(r.name);
-      let groups = this.groupsOf.get(r.name);
+      const held = this.groupsOf.get(r.name);
       if (by === 1) {
-        if (!groups) this.groupsOf.set(r.name, (groups = new Set()));
-        groups.add(s);
-      } else if (groups?.delete(s) && groups.size === 0) {
+        if (held === undefined || held === s) this.groupsOf.set(r.name, s);
+        else if (held instanceof Set) held.add(s);
+        else this.groupsOf.set(r.name, new Set([held, s]));
+      } else if (held === s) {
         this.groupsOf.delete(r.name);
+      } else if (held instanceof Set && held.delete(s) && held.size === 1) {
+        this.groupsOf.set(r.name, held.values().next().value!);
       }
     }
   }
 
   private sharedRecords(name: string): DnsRecord[] {
-    const groups = [...(this.groupsOf.get(name) ?? [])];
-    if (groups.length > 1) groups.sort((a, b) => a.pos - b.pos);
-    return groups.flatMap((s) => recordsOfName(s.records, name));
+    const held = this.groupsOf.get(name);
+    if (held === undefined) return [];
+    if (!(held instanceof Set)) return recordsOfName(held.records, name);
+    return [...held].sort((a, b) => a.pos - b.pos).flatMap((s) => recordsOfName(s.records, name));
   }
 }
 
