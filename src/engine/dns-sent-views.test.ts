@@ -159,3 +159,14 @@ test("a forgotten view is sent whole again", () => {
   sent.forget("v");
   assert.deepEqual(sent.next(own, shared(groups)).created.get("v")!.map((r) => r.name), ["w.x", "s.x"]);
 });
+
+test("a group whose records throw fails the sync, and the next one sends every view whole", () => {
+  const ok: Group = { id: 1, fixed: true, records: [rec("s.x", "10.0.0.1")] };
+  const own = new Map([["v", [rec("w.x", "10.1.0.1")]]]);
+  const sent = new SentViews<Group>();
+  sent.next(own, shared([ok]));
+  const added: Group = { id: 2, fixed: true, records: [rec("t.x", "10.0.0.2")] };
+  const bad = { ...shared([ok, added, { id: 3, fixed: true, records: [] }]), records: (g: Group) => (g.id === 3 ? assert.fail("bad") : g.records) };
+  assert.throws(() => sent.next(own, bad), /bad/);
+  assert.deepEqual(sent.next(own, shared([ok, added])).created.get("v")!.map((r) => r.name), ["w.x", "s.x", "t.x"]);
+});

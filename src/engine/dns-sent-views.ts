@@ -44,7 +44,14 @@ export class SentViews<G extends object> {
 
   /** The changes from what was sent to this content. `own`: each view's workload records, in order (views missing here are forgotten). */
   next(own: ReadonlyMap<string, readonly DnsRecord[]>, shared: SharedGroups<G>): ViewChanges {
-    const sharedChanged = this.nextShared(shared);
+    let sharedChanged: Set<string>;
+    try {
+      sharedChanged = this.nextShared(shared);
+    } catch (err) {
+      // A group's records threw halfway through: start over, every view is sent whole next time.
+      this.reset();
+      throw err;
+    }
     const changes: ViewChanges = { created: new Map(), updated: new Map() };
     const nextOwn = new Map<string, Map<string, DnsRecord[]>>();
     for (const [view, records] of own) {
@@ -70,6 +77,15 @@ export class SentViews<G extends object> {
   /** The server lost this view (a failed update): it is sent whole next time. */
   forget(view: string): void {
     this.own.delete(view);
+  }
+
+  private reset(): void {
+    this.own.clear();
+    this.list = [];
+    this.sent = [];
+    this.known.clear();
+    this.groupsOf.clear();
+    this.allFixed = true;
   }
 
   /**
@@ -153,7 +169,7 @@ export class SentViews<G extends object> {
 }
 
 /** Same records, in the same order (services' records are the same objects between syncs). */
-export function sameRecords(a: readonly DnsRecord[], b: readonly DnsRecord[]): boolean {
+function sameRecords(a: readonly DnsRecord[], b: readonly DnsRecord[]): boolean {
   if (a === b) return true;
   if (a.length !== b.length) return false;
   for (let i = 0; i < a.length; i++) {
