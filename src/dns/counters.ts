@@ -6,6 +6,8 @@ export interface DnsCounters {
   tcpQueries: number;
   /** Answered from the views (any rcode), including the precomputed fast path. */
   answeredLocally: number;
+  /** Of those, sent by the native listener threads without entering JS. */
+  answeredNatively: number;
   /** Local answers that were NXDOMAIN. */
   nxdomain: number;
   /** Sent on the forwarding path (answered from cache, joined, or upstream). */
@@ -31,6 +33,7 @@ export function zeroCounters(): DnsCounters {
     queries: 0,
     tcpQueries: 0,
     answeredLocally: 0,
+    answeredNatively: 0,
     nxdomain: 0,
     forwarded: 0,
     cacheHits: 0,

@@ -8,7 +8,7 @@ import { ADDON_PATH, FastpathUnavailableError, loadAddon } from "./fastpath-addo
 
 test("the built addon loads and has every function the wrapper calls", () => {
   const addon = loadAddon(ADDON_PATH);
-  for (const fn of ["tableCreate", "tableRemember", "tableForget", "tableDropView", "tableBindClient", "tableCounters", "listen", "localPort", "send", "close"]) {
+  for (const fn of ["tableCreate", "tableRemember", "tableForget", "tableDropView", "tableBindClient", "tableUnbindAddress", "tableCounters", "listen", "localPort", "send", "close"]) {
     assert.equal(typeof (addon as unknown as Record<string, unknown>)[fn], "function", fn);
   }
 });

@@ -15,6 +15,8 @@ export interface FastpathAddon {
   tableForget(table: NativeHandle, view: string, key: Buffer): void;
   tableDropView(table: NativeHandle, view: string): void;
   tableBindClient(table: NativeHandle, peer: Buffer, view: string): void;
+  /** Forgets the view bound to a client address ("10.0.0.2", "fd00::2"): the next query asks JS. */
+  tableUnbindAddress(table: NativeHandle, address: string): void;
   /** [answered natively, of which NXDOMAIN, dropped because JS was flooded]. */
   tableCounters(table: NativeHandle): [number, number, number];
   /** Throws an Error with an errno code (EADDRINUSE, ...) when the socket cannot be bound. */

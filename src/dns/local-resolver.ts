@@ -16,6 +16,8 @@ export interface LocalAnswer {
   zone: string;
   /** Set when a single-label name was found as `<name>.<searchDomain>`. */
   expandedTo?: string;
+  /** The names looked up for this answer: it can change only when one of them does. */
+  consulted: string[];
 }
 
 const MAX_CNAME_HOPS = 8;
@@ -34,10 +36,12 @@ export function resolveLocal(
 ): LocalAnswer | undefined {
   let name = qname;
   const zone = zones.apexOf(name);
+  const consulted = [name];
   let inView = table.exists(viewId, name);
   let expandedTo: string | undefined;
   if (!inView && searchDomain && zone === "" ) {
     const full = `${name}.${searchDomain}`;
+    consulted.push(full);
     if (table.exists(viewId, full)) {
       name = expandedTo = full;
       inView = true;
@@ -46,7 +50,7 @@ export function resolveLocal(
   if (zone === undefined && !inView) return undefined;
   const soaZone = zone ?? "";
   if ((qclass !== "IN" && qclass !== "ANY") || NOT_IMPLEMENTED.has(qtype)) {
-    return { rcode: "NOTIMP", answers: [], negative: false, zone: soaZone, expandedTo };
+    return { rcode: "NOTIMP", answers: [], negative: false, zone: soaZone, expandedTo, consulted };
   }
 
   const answers: DnsRecord[] = [];
@@ -56,24 +60,25 @@ export function resolveLocal(
     const entry = table.lookup(viewId, name);
     const here = zones.apexOf(name) ?? (hop === 0 ? soaZone : undefined);
     if (!entry) {
-      if (table.exists(viewId, name)) return { rcode: "NOERROR", answers, negative: true, zone: here ?? soaZone, expandedTo };
+      if (table.exists(viewId, name)) return { rcode: "NOERROR", answers, negative: true, zone: here ?? soaZone, expandedTo, consulted };
       // A CNAME pointing outside our zones: hand back the alias, the client's resolver chases it.
-      if (hop > 0 && here === undefined) return { rcode: "NOERROR", answers, negative: false, zone: soaZone, expandedTo };
-      return { rcode: "NXDOMAIN", answers, negative: true, zone: here ?? soaZone, expandedTo };
+      if (hop > 0 && here === undefined) return { rcode: "NOERROR", answers, negative: false, zone: soaZone, expandedTo, consulted };
+      return { rcode: "NXDOMAIN", answers, negative: true, zone: here ?? soaZone, expandedTo, consulted };
     }
     if (qtype === "ANY") {
       answers.push(...entry.all.map(owner));
-      return { rcode: "NOERROR", answers, negative: false, zone: soaZone, expandedTo };
+      return { rcode: "NOERROR", answers, negative: false, zone: soaZone, expandedTo, consulted };
     }
     const list = entry.byType.get(qtype as RecordType);
     if (list) {
       answers.push(...list.map(owner));
-      return { rcode: "NOERROR", answers, negative: false, zone: soaZone, expandedTo };
+      return { rcode: "NOERROR", answers, negative: false, zone: soaZone, expandedTo, consulted };
     }
     const cname = qtype === "CNAME" ? undefined : entry.byType.get("CNAME")?.[0];
-    if (!cname) return { rcode: "NOERROR", answers, negative: true, zone: here ?? soaZone, expandedTo };
+    if (!cname) return { rcode: "NOERROR", answers, negative: true, zone: here ?? soaZone, expandedTo, consulted };
     answers.push(owner(cname));
     name = normalizeName(cname.data as string);
+    consulted.push(name);
   }
-  return { rcode: "NOERROR", answers, negative: false, zone: soaZone, expandedTo };
+  return { rcode: "NOERROR", answers, negative: false, zone: soaZone, expandedTo, consulted };
 }

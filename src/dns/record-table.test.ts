@@ -44,3 +44,40 @@ test("an invalid record is rejected and the view stays as it was", () => {
   assert.equal(t.lookup("v", "web")?.all.length, 1);
   assert.equal(t.lookup("v", "db"), undefined);
 });
+
+test("updateNames leaves the view as setView of the whole list would, ancestors included", () => {
+  let seed = 3;
+  const rnd = (n: number) => ((seed = (seed * 1103515245 + 12345) & 0x7fffffff), seed % n);
+  const pool = ["a.b.c", "b.c", "x.b.c", "y.x.b.c", "c", "d.e", "e", "z.y.x.b.c"];
+  let whole = new Map<string, DnsRecord[]>();
+  const t = new RecordTable();
+  t.setView("v", []);
+  const touched: Array<ReadonlySet<string> | undefined> = [];
+  t.onChange((_, names) => touched.push(names));
+  for (let step = 0; step < 500; step++) {
+    const changes = new Map<string, DnsRecord[]>();
+    for (let k = rnd(3); k >= 0; k--) {
+      const name = pool[rnd(pool.length)]!;
+      changes.set(name, Array.from({ length: rnd(3) }, () => a(name, `10.0.0.${rnd(9)}`)));
+    }
+    const before = new Map([...pool, "b", "x"].map((n) => [n, t.exists("v", n)]));
+    t.updateNames("v", changes);
+    whole = new Map([...whole, ...changes]);
+    const ref = new RecordTable();
+    ref.setView("v", [...whole.values()].flat());
+    for (const name of [...pool, "b", "x", "nope"]) {
+      assert.deepEqual(t.lookup("v", name), ref.lookup("v", name), `${name} at step ${step}`);
+      assert.equal(t.exists("v", name), ref.exists("v", name), `${name} exists at step ${step}`);
+      // A name whose existence flipped is reported, so answers built from it are dropped.
+      if (before.get(name) !== undefined && before.get(name) !== t.exists("v", name)) assert.ok(touched.at(-1)!.has(name), `${name} reported`);
+    }
+  }
+});
+
+test("updateNames rejects a record listed under another name, or invalid, and changes nothing", () => {
+  const t = new RecordTable();
+  t.setView("v", [a("web", "10.0.0.1")]);
+  assert.throws(() => t.updateNames("v", new Map([["db", [a("web", "10.0.0.2")]]])), /listed under db/);
+  assert.throws(() => t.updateNames("v", new Map([["web", []], ["db", [a("db", "nope")]]])), /IPv4/);
+  assert.equal(t.lookup("v", "web")?.all.length, 1);
+});

@@ -62,7 +62,8 @@ test("every kind of query gets the same bytes and counters on both paths, repeat
       assert.deepEqual(native, node, `${packet.questions![0].name} ${packet.questions![0].type} from ${from}, id ${id}`);
     }
   }
-  assert.deepEqual(servers.native.counters(), servers.node.counters());
+  assert.deepEqual({ ...servers.native.counters(), answeredNatively: 0 }, servers.node.counters());
+  assert.ok(servers.native.counters().answeredNatively > 0, "repeated queries were answered by the listener thread");
   assert.ok(servers.native.counters().truncated > 0, "the big answer was truncated to a stub");
 });
 
@@ -77,4 +78,48 @@ test("a changed or deleted view is seen at once by a client the listener thread 
   servers.native.deleteView("net-a");
   assert.equal(rcode(await ask()), "NXDOMAIN");
   servers.native.setView("net-a", recordsA);
+});
+
+test("updateNames answers the changed names anew at once; the other names stay with the listener thread", async () => {
+  let jsQueries = 0;
+  const s = new DnsServer({ viewOf: (ip) => (jsQueries++, ip === NET_A ? "net-a" : undefined), upstreams: [] });
+  s.setView("net-a", recordsA);
+  const target = await s.addListener({ address: "127.0.0.1", port: 0 });
+  const ask = async (name: string, from = NET_A) => {
+    const r = await udpQuery(target, query(name, "A"), { from });
+    return rcode(r) === "NOERROR" ? r.answers!.map((a) => (a as { data: string }).data) : rcode(r);
+  };
+  const a = (name: string, data: string): DnsRecord => ({ name, type: "A", ttl: 30, data });
+  try {
+    for (const name of ["web.net-a.cluster.local", "new.net-a.cluster.local"]) await ask(name);
+    const js = jsQueries;
+    assert.deepEqual(await ask("web.net-a.cluster.local"), ["10.88.0.3"]);
+    assert.equal(await ask("new.net-a.cluster.local"), "NXDOMAIN");
+    assert.equal(jsQueries, js, "both answered by the listener thread");
+
+    s.updateNames("net-a", new Map([["new.net-a.cluster.local", [a("new.net-a.cluster.local", "10.88.0.7")]]]));
+    assert.deepEqual(await ask("new.net-a.cluster.local"), ["10.88.0.7"]);
+    assert.deepEqual(await ask("web.net-a.cluster.local"), ["10.88.0.3"]);
+    assert.equal(jsQueries, js + 1, "only the changed name went to JS");
+    assert.deepEqual(await ask("new.net-a.cluster.local"), ["10.88.0.7"]);
+    assert.equal(jsQueries, js + 1, "and is served natively again");
+
+    s.updateNames("net-a", new Map([["new.net-a.cluster.local", []]]));
+    assert.equal(await ask("new.net-a.cluster.local"), "NXDOMAIN");
+    // A new name below an answered one turns its NXDOMAIN into NODATA (an empty non-terminal).
+    s.updateNames("net-a", new Map([["x.new.net-a.cluster.local", [a("x.new.net-a.cluster.local", "10.88.0.8")]]]));
+    const nodata = await udpQuery(target, query("new.net-a.cluster.local", "A"), { from: NET_A });
+    assert.deepEqual([rcode(nodata), nodata.answers!.length], ["NOERROR", 0]);
+
+    // A client that moved to another view is asked about again; the others are not.
+    assert.deepEqual(await ask("web.net-a.cluster.local", NET_B), "NXDOMAIN");
+    const before = jsQueries;
+    s.clientsMoved([NET_B]);
+    assert.deepEqual(await ask("web.net-a.cluster.local"), ["10.88.0.3"]);
+    assert.equal(jsQueries, before);
+    assert.equal(await ask("web.net-a.cluster.local", NET_B), "NXDOMAIN");
+    assert.equal(jsQueries, before + 1);
+  } finally {
+    await s.close();
+  }
 });

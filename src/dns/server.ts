@@ -24,8 +24,8 @@ import { AA, CD, type ClientEdns, RCODE, TC, ednsOf, encodeLocal, errorResponse,
 export interface DnsServerOptions {
   /**
    * Maps a client address to its network's view id; undefined: the client sees no local names.
-   * May change only together with a setView/deleteView call: the native path remembers a client's
-   * view until the next one.
+   * The native path remembers a client's view: when the answer for an address changes, call
+   * clientsMoved with it (setView and deleteView forget every client's view).
    */
   viewOf: (clientAddress: string) => string | undefined;
   /**
@@ -97,7 +97,7 @@ export class DnsServer {
       baseBackoffMs: opts.upstreamBackoffMs,
     });
     this.applyUpstreams();
-    this.table.onChange((viewId) => this.hot.dropView(viewId));
+    this.table.onChange((viewId, names) => (names ? this.hot.dropNames(viewId, names) : this.hot.dropView(viewId)));
   }
 
   // ---- records ----
@@ -107,8 +107,21 @@ export class DnsServer {
     this.table.setView(viewId, records);
   }
 
+  /**
+   * Replaces the records of some names of a view (an empty list removes a name), each list in the
+   * order setView would keep; answers of the other names stay cached. Throws on an invalid record.
+   */
+  updateNames(viewId: string, changes: ReadonlyMap<string, readonly DnsRecord[]>): void {
+    this.table.updateNames(viewId, changes);
+  }
+
   deleteView(viewId: string): boolean {
     return this.table.deleteView(viewId);
+  }
+
+  /** viewOf now answers differently for these client addresses. */
+  clientsMoved(addresses: Iterable<string>): void {
+    for (const a of addresses) this.hot.unbindAddress(a);
   }
 
   viewIds(): string[] {
@@ -195,6 +208,7 @@ export class DnsServer {
       ...c,
       queries: c.queries + n.hits + n.shed,
       answeredLocally: c.answeredLocally + n.hits,
+      answeredNatively: n.hits,
       nxdomain: c.nxdomain + n.nxdomain,
       dropped: c.dropped + n.shed,
       upstreamQueries: this.forwarder.sent,
@@ -310,7 +324,7 @@ export class DnsServer {
       c.answeredLocally++;
       if (local.rcode === "NXDOMAIN") c.nxdomain++;
       if (local.rcode === "NOTIMP") c.notimp++;
-      if (fastKey !== undefined) this.hot.remember(view ?? NO_VIEW, fastKey, res);
+      if (fastKey !== undefined) this.hot.remember(view ?? NO_VIEW, fastKey, res, local.consulted);
       return reply(res);
     }
     if (String(q.class).startsWith("UNKNOWN_")) {

@@ -57,7 +57,7 @@ async function learn(q: Buffer, address: string, flags = 0): Promise<void> {
   const [reply] = await udpRaw(at, [q]);
   assert.equal(dataOf(reply), FROM_JS);
   hot.bindClient(misses.at(-1)!.peer, "v");
-  hot.remember("v", key(q), answer(q, address, flags));
+  hot.remember("v", key(q), answer(q, address, flags), [dnsPacket.decode(q).questions![0].name]);
   misses = [];
 }
 
@@ -120,6 +120,31 @@ test("a view change drops its answers and every client binding at once", async (
   assert.equal(dataOf(afterOwn), FROM_JS);
 });
 
+test("a change to some names drops only the answers built from them, natively too", async () => {
+  const web = dnsPacket.encode(query("web.cluster.local", "A"));
+  const db = dnsPacket.encode(query("db.cluster.local", "A"));
+  await learn(web, "10.88.0.3");
+  await learn(db, "10.88.0.4");
+  hot.dropNames("v", ["db.cluster.local", "unrelated.cluster.local"]);
+  const [webReply, dbReply] = [(await udpRaw(at, [web]))[0], (await udpRaw(at, [db]))[0]];
+  assert.equal(dataOf(webReply), "10.88.0.3", "served by the listener thread still");
+  assert.equal(dataOf(dbReply), FROM_JS);
+  assert.equal(misses.length, 1);
+  assert.equal(hot.get("v", key(db)), undefined);
+  assert.ok(hot.get("v", key(web)));
+});
+
+test("unbinding one client address sends only that client back to JS", async () => {
+  const q = dnsPacket.encode(query("web.cluster.local", "A"));
+  await learn(q, "10.88.0.3");
+  hot.unbindAddress("127.0.0.2");
+  hot.unbindAddress("::1");
+  assert.equal(dataOf((await udpRaw(at, [q]))[0]), "10.88.0.3");
+  hot.unbindAddress("127.0.0.1");
+  assert.equal(dataOf((await udpRaw(at, [q]))[0]), FROM_JS);
+  assert.equal(misses.length, 1);
+});
+
 test("a client bound to another view does not get this view's answers", async () => {
   const q = dnsPacket.encode(query("web.cluster.local", "A"));
   await learn(q, "10.88.0.3");
@@ -133,7 +158,7 @@ test("a client bound to another view does not get this view's answers", async ()
 test("the per-view bound evicts the oldest answer natively too", async () => {
   const first = dnsPacket.encode(query("n0.cluster.local", "A"));
   await learn(first, "10.88.1.0");
-  for (let i = 1; i <= 16; i++) hot.remember("v", key(dnsPacket.encode(query(`n${i}.cluster.local`, "A"))), answer(first, "10.88.1.1"));
+  for (let i = 1; i <= 16; i++) hot.remember("v", key(dnsPacket.encode(query(`n${i}.cluster.local`, "A"))), answer(first, "10.88.1.1"), [`n${i}.cluster.local`]);
   const [reply] = await udpRaw(at, [first]);
   assert.equal(dataOf(reply), FROM_JS);
 });

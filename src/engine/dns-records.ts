@@ -2,11 +2,11 @@
 import type { DnsRecord } from "../dns";
 import { reverseName } from "../dns";
 import { CLUSTER_DOMAIN, DNS_TTL } from "./dns-config";
-import { serviceRecords as recordsOfServices } from "./service-records";
+import { serviceRecords } from "./service-records";
 import { DEFAULT_NAMESPACE, type DesiredState } from "../model/types";
 
 export { CLUSTER_DOMAIN, DNS_TTL } from "./dns-config";
-export { serviceFqdn } from "./service-records";
+export { serviceFqdn, serviceGroups } from "./service-records";
 
 /**
  * resolv.conf search list: workload names first, then services as a Kubernetes pod of that
@@ -18,6 +18,15 @@ export function searchDomains(workloadDomain: string, namespace: string = DEFAUL
 
 /** Records of every bridge network, keyed by network id: names are visible on their own network only. */
 export function dnsViews(state: DesiredState, domain: string, unhealthy: ReadonlySet<string> = new Set()): Map<string, DnsRecord[]> {
+  const views = workloadRecords(state, domain);
+  // Services are reachable from every network, so every view names them, after its workloads.
+  const services = serviceRecords(state, unhealthy);
+  for (const view of views.values()) view.push(...services);
+  return views;
+}
+
+/** The workload records of each bridge network's view (the part that differs between views). */
+export function workloadRecords(state: DesiredState, domain: string): Map<string, DnsRecord[]> {
   const views = new Map<string, DnsRecord[]>(state.networks.filter((n) => n.driver === "bridge").map((n) => [n.id, []]));
   const workloads = new Map(state.workloads.filter((w) => w.state !== "removing").map((w) => [w.id, w]));
   for (const a of state.attachments) {
@@ -36,9 +45,6 @@ export function dnsViews(state: DesiredState, domain: string, unhealthy: Readonl
       if (a.ip6) view.push({ name, type: "AAAA", ttl: DNS_TTL, data: a.ip6 });
     }
   }
-  // Services are reachable from every network, so every view names them.
-  const serviceRecords = recordsOfServices(state, unhealthy);
-  for (const view of views.values()) view.push(...serviceRecords);
   return views;
 }
 

@@ -1,8 +1,10 @@
 // The daemon's embedded DNS, fed from the desired state after every change (names appear at once).
-import { DnsServer, FastpathUnavailableError, readUpstreams, type DnsRecord, type ExplainResult } from "../dns";
+import { DnsServer, FastpathUnavailableError, readUpstreams, type ExplainResult } from "../dns";
 import { EngineError } from "../errors";
+import type { Service } from "../model/service";
 import type { DesiredState } from "../model/types";
-import { CLUSTER_DOMAIN, dnsListenAddresses, dnsViews, viewIndex } from "./dns-records";
+import { CLUSTER_DOMAIN, dnsListenAddresses, serviceGroups, viewIndex, workloadRecords } from "./dns-records";
+import { SentViews } from "./dns-sent-views";
 
 export interface DnsConfig {
   domain: string;
@@ -10,23 +12,11 @@ export interface DnsConfig {
   hostResolvConf: string;
 }
 
-/** Same records, in the same order (services' records are the same objects between syncs). */
-function sameRecords(a: readonly DnsRecord[], b: readonly DnsRecord[]): boolean {
-  if (a.length !== b.length) return false;
-  for (let i = 0; i < a.length; i++) {
-    const x = a[i]!;
-    const y = b[i]!;
-    if (x === y) continue;
-    if (x.name !== y.name || x.type !== y.type || x.ttl !== y.ttl || JSON.stringify(x.data) !== JSON.stringify(y.data)) return false;
-  }
-  return true;
-}
-
 export class EngineDns {
   private readonly server: DnsServer;
   private index = new Map<string, string>();
-  /** What each view was last given: an unchanged view is not rebuilt (10,000 services = 30,000 records per view). */
-  private readonly sent = new Map<string, DnsRecord[]>();
+  /** What each view was given: a change sends only the names it touched, an unchanged view nothing. */
+  private readonly sent = new SentViews<Service>();
   /** Listen failures (e.g. the port is taken on that address), for `ponton info`. */
   readonly errors = new Map<string, string>();
 
@@ -52,22 +42,27 @@ export class EngineDns {
   /** unhealthy: endpoints failing health checks ("serviceId/workloadId"), left out of headless answers. */
   async sync(state: DesiredState, unhealthy?: ReadonlySet<string>): Promise<void> {
     const index = viewIndex(state);
-    // The fast path binds clients to views and forgets the bindings on setView: an address that moved
-    // or went away must come with one, so it rebuilds every view (a new address has no binding yet).
-    const moved = [...this.index].some(([ip, view]) => index.get(ip) !== view);
+    // The fast path binds clients to views: an address whose view changed (new ones included: it
+    // may have asked before it was known) is bound again on its next query.
+    const moved = [...this.index.keys()].filter((ip) => index.get(ip) !== this.index.get(ip));
+    for (const ip of index.keys()) if (!this.index.has(ip)) moved.push(ip);
     this.index = index;
-    const views = dnsViews(state, this.config.domain, unhealthy);
-    for (const [id, records] of views) {
-      const before = this.sent.get(id);
-      if (!moved && before && sameRecords(before, records)) continue;
-      this.server.setView(id, records);
-      this.sent.set(id, records);
-    }
-    for (const id of this.server.viewIds()) {
-      if (views.has(id)) continue;
-      this.server.deleteView(id);
-      this.sent.delete(id);
-    }
+    const own = workloadRecords(state, this.config.domain);
+    const changes = this.sent.next(own, serviceGroups(state, unhealthy));
+    let failed: unknown;
+    const apply = (id: string, send: () => void) => {
+      try {
+        send();
+      } catch (e) {
+        // An invalid record leaves the view as it was: send it whole (and fail again) next time.
+        this.sent.forget(id);
+        failed ??= e;
+      }
+    };
+    for (const [id, records] of changes.created) apply(id, () => this.server.setView(id, records));
+    for (const [id, names] of changes.updated) apply(id, () => this.server.updateNames(id, names));
+    for (const id of this.server.viewIds()) if (!own.has(id)) this.server.deleteView(id);
+    this.server.clientsMoved(moved);
 
     const want = new Set(dnsListenAddresses(state));
     const have = new Set(this.server.addresses().map((a) => a.address));
@@ -81,6 +76,7 @@ export class EngineDns {
         this.errors.set(address, (e as Error).message);
       }
     }
+    if (failed) throw failed;
   }
 
   explain(name: string, type: string, clientAddress: string): ExplainResult {

@@ -9,6 +9,7 @@ import { hasVip, serviceNamespace, serviceVips, targetPortOn, type Service } fro
 import { familyOfIp } from "../model/service-families";
 import type { DesiredState } from "../model/types";
 import { CLUSTER_DOMAIN, DNS_TTL } from "./dns-config";
+import type { SharedGroups } from "./dns-sent-views";
 
 /** Kubernetes DNS spec names of a service: <service>.<namespace>.svc.<cluster domain>. */
 export function serviceFqdn(name: string, namespace: string): string {
@@ -22,31 +23,37 @@ const rec = (name: string, type: DnsRecord["type"], data: DnsRecord["data"]): Dn
 
 /**
  * Records of a ClusterIP or ExternalName service depend on its (immutable) stored record alone: the
- * same objects come back until it changes, so the DNS sync can tell an unchanged view by identity.
+ * same objects come back until it changes, so the DNS sync can skip an unchanged service by identity.
  */
 const fixedRecords = new WeakMap<Service, DnsRecord[]>();
 
-/** The last answer when no service is headless: the same records while the same records are stored. */
-let lastFixed: { services: readonly Service[]; records: DnsRecord[] } | undefined;
+/**
+ * Each service's records, in the store's order (every view lists them in this order). Headless
+ * ones follow their ready endpoints; `unhealthy`: "serviceId/workloadId" failing a health check.
+ */
+export function serviceGroups(state: DesiredState, unhealthy: ReadonlySet<string> = new Set()): SharedGroups<Service> {
+  let index: ReturnType<typeof indexEndpoints> | undefined;
+  const fixed = (svc: Service) => !!svc.externalName || hasVip(svc);
+  return {
+    list: state.services ?? [],
+    fixed,
+    records(svc) {
+      if (fixed(svc)) {
+        let records = fixedRecords.get(svc);
+        if (!records) fixedRecords.set(svc, (records = fixedServiceRecords(svc)));
+        return records;
+      }
+      const fqdn = serviceFqdn(svc.name, serviceNamespace(svc));
+      const ready = selected(svc, (index ??= indexEndpoints(state))).filter((c) => !unhealthy.has(`${svc.id}/${c.workloadId}`));
+      return ready.flatMap((c) => headlessEndpoint(svc, fqdn, c));
+    },
+  };
+}
 
-/** `unhealthy`: "serviceId/workloadId" of endpoints failing their health check (not ready). */
-export function serviceRecords(state: DesiredState, unhealthy: ReadonlySet<string> = new Set()): DnsRecord[] {
-  const services = state.services ?? [];
-  const headless = services.some((s) => s.headless);
-  if (!headless && lastFixed && lastFixed.services.length === services.length && lastFixed.services.every((s, i) => s === services[i])) return lastFixed.records;
-  const index = headless ? indexEndpoints(state) : undefined;
-  const records = services.flatMap((svc) => {
-    if (svc.externalName || hasVip(svc)) {
-      let records = fixedRecords.get(svc);
-      if (!records) fixedRecords.set(svc, (records = fixedServiceRecords(svc)));
-      return records;
-    }
-    const fqdn = serviceFqdn(svc.name, serviceNamespace(svc));
-    const ready = selected(svc, index!).filter((c) => !unhealthy.has(`${svc.id}/${c.workloadId}`));
-    return ready.flatMap((c) => headlessEndpoint(svc, fqdn, c));
-  });
-  lastFixed = headless ? undefined : { services, records };
-  return records;
+/** Every service's records, in order. */
+export function serviceRecords(state: DesiredState, unhealthy?: ReadonlySet<string>): DnsRecord[] {
+  const groups = serviceGroups(state, unhealthy);
+  return groups.list.flatMap((svc) => groups.records(svc));
 }
 
 function fixedServiceRecords(svc: Service): DnsRecord[] {

@@ -107,4 +107,33 @@ describe("DNS: headless and ExternalName services, aliases", () => {
     await h.pontonOk("rm", "al", "--time", "0");
     assert.match(await dig("cl", "primary.ponton.internal"), /status: NXDOMAIN/);
   });
+
+  test("a service added or removed among several: its names come and go at once, the others stay in the fast path", async () => {
+    // No cookie: the same question is the same bytes, which the listener threads answer from their table.
+    const ask = async (...args: string[]) => dig("cl", "+nocookie", ...args);
+    const vipOf = async (name: string) => (await ask("+short", `${name}.default.svc.cluster.local`)).trim();
+    const native = async () => (await h.client.request<{ dns: { counters: { answeredNatively: number } } }>("GET", "/v1/info")).dns.counters.answeredNatively;
+    for (const name of ["s1", "s2", "s3"]) await h.pontonOk("service", "create", name, "--port", "80/tcp", "--selector", "app=none");
+    const vips = Object.fromEntries(await Promise.all(["s1", "s2", "s3"].map(async (n) => [n, await vipOf(n)] as const)));
+    for (const vip of Object.values(vips)) assert.match(vip, /^\d+\.\d+\.\d+\.\d+$/);
+    // Both answers are now held by the listener threads: a name and a name that does not exist yet.
+    assert.match(await ask("s4.default.svc.cluster.local"), /status: NXDOMAIN/);
+    let n = await native();
+    assert.equal(await vipOf("s2"), vips.s2);
+    assert.match(await ask("s4.default.svc.cluster.local"), /status: NXDOMAIN/);
+    assert.equal(await native(), n + 2, "answered by the fast path");
+
+    await h.pontonOk("service", "create", "s4", "--port", "80/tcp", "--selector", "app=none");
+    const s4 = await vipOf("s4");
+    assert.match(s4, /^\d+\.\d+\.\d+\.\d+$/, "the new name, not the NXDOMAIN held before");
+    assert.equal((await ask("+short", "-x", s4)).trim(), "s4.default.svc.cluster.local.");
+    n = await native();
+    assert.equal(await vipOf("s2"), vips.s2);
+    assert.equal(await native(), n + 1, "another service's answer stayed in the fast path");
+
+    await h.pontonOk("service", "rm", "s2");
+    assert.match(await ask("s2.default.svc.cluster.local"), /status: NXDOMAIN/);
+    for (const name of ["s1", "s3"]) assert.equal(await vipOf(name), vips[name]);
+    assert.equal(await vipOf("s4"), s4);
+  });
 });

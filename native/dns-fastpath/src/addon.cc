@@ -1,4 +1,4 @@
-// N-API surface of the DNS fast path. Plain functions on opaque handles; src/dns/fastpath.ts is
+// N-API surface of the DNS fast path. Plain functions on opaque handles; src/dns/fastpath-addon.ts is
 // the only caller and gives them types. Argument errors throw TypeError; socket errors throw an
 // Error whose code is the errno name (EADDRINUSE, ...), like Node's own sockets.
 #include <arpa/inet.h>
@@ -154,6 +154,16 @@ napi_value tableBindClient(napi_env env, napi_callback_info info) {
   return undefined(env);
 }
 
+napi_value tableUnbindAddress(napi_env env, napi_callback_info info) {
+  napi_value argv[2];
+  std::string address;
+  if (!args(env, info, 2, argv)) return nullptr;
+  Table* t = external<Table>(env, argv[0]);
+  if (!t || !str(env, argv[1], address)) return nullptr;
+  (*t)->unbindAddress(address);
+  return undefined(env);
+}
+
 napi_value tableCounters(napi_env env, napi_callback_info info) {
   napi_value argv[1];
   if (!args(env, info, 1, argv)) return nullptr;
@@ -277,6 +287,7 @@ napi_value init(napi_env env, napi_value exports) {
       {"tableForget", nullptr, tableForget, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"tableDropView", nullptr, tableDropView, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"tableBindClient", nullptr, tableBindClient, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"tableUnbindAddress", nullptr, tableUnbindAddress, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"tableCounters", nullptr, tableCounters, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"listen", nullptr, listenUdp, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"localPort", nullptr, localPort, nullptr, nullptr, nullptr, napi_default, nullptr},

@@ -1,5 +1,6 @@
 #include "answer-table.h"
 
+#include <arpa/inet.h>
 #include <netinet/in.h>
 
 #include <mutex>
@@ -46,6 +47,29 @@ void AnswerTable::bindClient(const sockaddr* peer, socklen_t len, const std::str
   std::unique_lock lock(mu_);
   if (clients_.size() >= kMaxClients && clients_.find(client) == clients_.end()) clients_.clear();
   clients_[client] = view;
+}
+
+void AnswerTable::unbindAddress(const std::string& address) {
+  in_addr a4;
+  in6_addr a6;
+  std::string prefix;
+  if (inet_pton(AF_INET, address.c_str(), &a4) == 1) {
+    prefix = std::string("4", 1) + std::string(reinterpret_cast<const char*>(&a4), 4);
+  } else if (inet_pton(AF_INET6, address.substr(0, address.find('%')).c_str(), &a6) == 1) {
+    prefix = std::string("6", 1) + std::string(reinterpret_cast<const char*>(&a6), 16);
+  } else {
+    return;
+  }
+  std::unique_lock lock(mu_);
+  if (prefix[0] == '4') {
+    clients_.erase(prefix);
+    return;
+  }
+  // IPv6 keys end with the scope id: one address may be bound once per interface.
+  for (auto c = clients_.begin(); c != clients_.end();) {
+    if (c->first.compare(0, prefix.size(), prefix) == 0) c = clients_.erase(c);
+    else ++c;
+  }
 }
 
 bool AnswerTable::lookup(const sockaddr* peer, socklen_t len, const uint8_t* key, size_t keyLen, std::string& out) const {

@@ -18,6 +18,8 @@ class AnswerTable {
   /** Drops a view's answers and every client binding: views changed, so viewOf may have too. */
   void dropView(const std::string& view);
   void bindClient(const sockaddr* peer, socklen_t len, const std::string& view);
+  /** Forgets the view of one client address (any IPv6 scope): its view changed, the others did not. */
+  void unbindAddress(const std::string& address);
   /** Copies the answer for this client and key (key bytes from offset 4 of the query) into out. */
   bool lookup(const sockaddr* peer, socklen_t len, const uint8_t* key, size_t keyLen, std::string& out) const;
 

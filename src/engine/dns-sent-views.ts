@@ -1,0 +1,203 @@
+// What the DNS server was given, per view and name, so that a change sends only the names it
+// touched: at 10,000 services a view holds 30,000 records, and one service adds or removes three.
+// A view is its workloads' records followed by every service's records (dnsViews' order); a
+// name's records keep that order, so the server answers byte for byte as if the view were set whole.
+import type { DnsRecord } from "../dns";
+
+/** Records every view lists after its own, in groups (one per service), in list order. */
+export interface SharedGroups<G extends object> {
+  list: readonly G[];
+  records(group: G): readonly DnsRecord[];
+  /** The records depend on the group object alone: the same object is not asked again. */
+  fixed(group: G): boolean;
+}
+
+export interface ViewChanges {
+  /** Views not sent before: every record, in order. */
+  created: Map<string, DnsRecord[]>;
+  /** Sent views that changed: the names whose records changed -> all their records now ([] = gone). */
+  updated: Map<string, Map<string, DnsRecord[]>>;
+}
+
+interface Sent<G> {
+  group: G;
+  records: readonly DnsRecord[];
+  fixed: boolean;
+  /** Its place in the list last sent. */
+  pos: number;
+  /** The sync that last listed it: an older one means it is gone. */
+  seen: number;
+}
+
+export class SentViews<G extends object> {
+  /** View -> name -> that view's own (workload) records of the name. */
+  private own = new Map<string, Map<string, DnsRecord[]>>();
+  /** The groups last sent, in order, and the same by identity. */
+  private list: readonly G[] = [];
+  private sent: Sent<G>[] = [];
+  private readonly known = new Map<G, Sent<G>>();
+  /** Name -> the group holding records of it, or the groups when several do (rare: a Set each would cost). */
+  private readonly groupsOf = new Map<string, Sent<G> | Set<Sent<G>>>();
+  private generation = 0;
+  /** No group's records depend on more than the group: the same list means the same records. */
+  private allFixed = true;
+
+  /** The changes from what was sent to this content. `own`: each view's workload records, in order (views missing here are forgotten). */
+  next(own: ReadonlyMap<string, readonly DnsRecord[]>, shared: SharedGroups<G>): ViewChanges {
+    let sharedChanged: Set<string>;
+    try {
+      sharedChanged = this.nextShared(shared);
+    } catch (err) {
+      // A group's records threw halfway through: start over, every view is sent whole next time.
+      this.reset();
+      throw err;
+    }
+    const changes: ViewChanges = { created: new Map(), updated: new Map() };
+    const nextOwn = new Map<string, Map<string, DnsRecord[]>>();
+    for (const [view, records] of own) {
+      const byName = groupByName(records);
+      nextOwn.set(view, byName);
+      const before = this.own.get(view);
+      if (!before) {
+        changes.created.set(view, [...records, ...this.sent.flatMap((s) => s.records)]);
+        continue;
+      }
+      const names = new Set(sharedChanged);
+      for (const [name, list] of byName) if (!sameRecords(before.get(name) ?? [], list)) names.add(name);
+      for (const name of before.keys()) if (!byName.has(name)) names.add(name);
+      if (names.size === 0) continue;
+      const update = new Map<string, DnsRecord[]>();
+      for (const name of names) update.set(name, [...(byName.get(name) ?? []), ...this.sharedRecords(name)]);
+      changes.updated.set(view, update);
+    }
+    this.own = nextOwn;
+    return changes;
+  }
+
+  /** The server lost this view (a failed update): it is sent whole next time. */
+  forget(view: string): void {
+    this.own.delete(view);
+  }
+
+  private reset(): void {
+    this.own.clear();
+    this.list = [];
+    this.sent = [];
+    this.known.clear();
+    this.groupsOf.clear();
+    this.allFixed = true;
+  }
+
+  /**
+   * Takes the new groups; returns the names whose shared records changed. Groups that stay keep
+   * their order, so both lists are walked side by side and only what differs is looked up (frozen
+   * objects are slow Map keys: 10,000 lookups cost a millisecond); only new groups and those whose
+   * records are not fixed are asked for their records.
+   */
+  private nextShared(shared: SharedGroups<G>): Set<string> {
+    const changed = new Set<string>();
+    if (shared.list === this.list && this.allFixed) return changed;
+    const gen = ++this.generation;
+    const before = this.sent;
+    const list = shared.list;
+    const sent: Sent<G>[] = new Array(list.length);
+    /** Groups of the old list passed over: gone unless listed elsewhere. */
+    const passed: Sent<G>[] = [];
+    let j = 0;
+    let allFixed = true;
+    for (let i = 0; i < list.length; i++) {
+      const g = list[i]!;
+      let s: Sent<G> | undefined;
+      if (j < before.length && before[j]!.group === g) s = before[j++]!;
+      else if ((s = this.known.get(g))) {
+        // Moved back (passed over already): its names may now list its records in another order.
+        if (s.pos < j) for (const r of s.records) changed.add(r.name);
+        // Moved forward past groups removed (or moved back, which report then).
+        for (; j <= s.pos && j < before.length; j++) if (before[j] !== s) passed.push(before[j]!);
+      } else {
+        s = { group: g, records: shared.records(g), fixed: shared.fixed(g), pos: i, seen: gen };
+        this.known.set(g, s);
+        this.index(s, 1, changed);
+      }
+      if (!s.fixed && s.seen !== gen) {
+        const records = shared.records(g);
+        if (!sameRecords(s.records, records)) {
+          this.index(s, -1, changed);
+          s.records = records;
+          this.index(s, 1, changed);
+        }
+      }
+      s.seen = gen;
+      s.pos = i;
+      sent[i] = s;
+      allFixed &&= s.fixed;
+    }
+    for (; j < before.length; j++) passed.push(before[j]!);
+    for (const s of passed) {
+      if (s.seen === gen) continue;
+      this.known.delete(s.group);
+      this.index(s, -1, changed);
+    }
+    this.list = list;
+    this.sent = sent;
+    this.allFixed = allFixed;
+    return changed;
+  }
+
+  private index(s: Sent<G>, by: 1 | -1, changed: Set<string>): void {
+    for (const r of s.records) {
+      changed.add(r.name);
+      const held = this.groupsOf.get(r.name);
+      if (by === 1) {
+        if (held === undefined || held === s) this.groupsOf.set(r.name, s);
+        else if (held instanceof Set) held.add(s);
+        else this.groupsOf.set(r.name, new Set([held, s]));
+      } else if (held === s) {
+        this.groupsOf.delete(r.name);
+      } else if (held instanceof Set && held.delete(s) && held.size === 1) {
+        this.groupsOf.set(r.name, held.values().next().value!);
+      }
+    }
+  }
+
+  private sharedRecords(name: string): DnsRecord[] {
+    const held = this.groupsOf.get(name);
+    if (held === undefined) return [];
+    if (!(held instanceof Set)) return recordsOfName(held.records, name);
+    return [...held].sort((a, b) => a.pos - b.pos).flatMap((s) => recordsOfName(s.records, name));
+  }
+}
+
+/** Same records, in the same order (services' records are the same objects between syncs). */
+function sameRecords(a: readonly DnsRecord[], b: readonly DnsRecord[]): boolean {
+  if (a === b) return true;
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) {
+    const x = a[i]!;
+    const y = b[i]!;
+    if (x === y) continue;
+    if (x.name !== y.name || x.type !== y.type || x.ttl !== y.ttl) return false;
+    if (x.data !== y.data && JSON.stringify(x.data) !== JSON.stringify(y.data)) return false;
+  }
+  return true;
+}
+
+function groupByName(records: readonly DnsRecord[]): Map<string, DnsRecord[]> {
+  const byName = new Map<string, DnsRecord[]>();
+  for (const r of records) {
+    const list = byName.get(r.name);
+    if (list) list.push(r);
+    else byName.set(r.name, [r]);
+  }
+  return byName;
+}
+
+/** A group's records by name, once per records array (a headless service may hold thousands). */
+const namesOfGroup = new WeakMap<readonly DnsRecord[], Map<string, DnsRecord[]>>();
+
+function recordsOfName(records: readonly DnsRecord[], name: string): DnsRecord[] {
+  if (records.length <= 8) return records.filter((r) => r.name === name);
+  let byName = namesOfGroup.get(records);
+  if (!byName) namesOfGroup.set(records, (byName = groupByName(records)));
+  return byName.get(name) ?? [];
+}
