@@ -4,6 +4,7 @@
 import type { NftPlan, ServicePortEndpoints } from "../compile";
 import { indexEndpoints, selected } from "../compile/services/endpoints";
 import { splitAddrPort } from "../compile/services/family";
+import { fragmentDelta } from "../compile/services/fragment-delta";
 import { hasVip, serviceVips, targetPortOn, type ServiceRuntime } from "../model/service";
 import { connectionsByEndpoint, deleteFlows } from "./conntrack";
 import type { EngineContext } from "./context";
@@ -57,11 +58,9 @@ export class ServiceMonitor {
 
   private onCommit(from: NftPlan | undefined, to: NftPlan): void {
     // Only fragments that changed identity can have lost endpoints: O(changes), not O(services).
-    const kept = new Set(to.services ?? []);
-    const gone = (from?.services ?? []).filter((f) => !kept.has(f));
+    const { gone, added } = fragmentDelta(from?.services ?? [], to.services ?? []);
     if (gone.length === 0) return;
-    const was = new Set(from?.services ?? []);
-    const next = new Map((to.services ?? []).filter((f) => !was.has(f)).flatMap((f) => f.endpoints).map((s) => [s.chain, s]));
+    const next = new Map(added.flatMap((f) => f.endpoints).map((s) => [s.chain, s]));
     for (const prev of gone.flatMap((f) => f.endpoints)) {
       const now = new Set(next.get(prev.chain)?.endpoints ?? []);
       for (const ep of prev.endpoints) if (!now.has(ep)) this.clearFlows(prev, ep);
