@@ -19,7 +19,8 @@ interface Entry {
   list: string | undefined;
   /** Slot bases, endpoints and counts it was compiled from: the same record with the same key keeps its fragment. */
   key: string;
-  /** Position of its fragment in the last output. */
+  /** Position of its record in the last service list, and of its fragment in the last output. */
+  pos: number;
   at: number;
   /** The last walk over all services that found it (older: it is gone). */
   seen: number;
@@ -31,6 +32,8 @@ export class ServiceCompiler {
   /** Service ids by the label list they read: a changed list recompiles its readers only. */
   private readonly readers = new Map<string, Set<string>>();
   private last: { services: readonly Service[]; runtime: ServiceRuntime; fragments: ServiceFragment[] } | undefined;
+  /** Entries by position in the last service list (undefined for services without a VIP). */
+  private aligned: (Entry | undefined)[] = [];
   private walks = 0;
 
   constructor(private readonly blocks = new SlotBlocks()) {}
@@ -59,29 +62,53 @@ export class ServiceCompiler {
       const e = this.entries.get(id);
       if (!e) continue;
       const next = this.compileOne(e.service, index, runtime, e);
+      next.pos = e.pos;
       next.at = e.at;
       next.seen = e.seen;
+      this.aligned[e.pos] = next;
       this.entries.set(id, next);
       if (next.fragment !== e.fragment) (out ??= fragments.slice())[e.at] = next.fragment;
     }
     return out ?? fragments;
   }
 
-  /** A new service list: unchanged records are a map lookup each; the others compile. */
+  /**
+   * A new service list: mostly the last one with a record added, replaced or removed. Walking both
+   * lists side by side, an unchanged record is one pointer comparison; a map lookup realigns the
+   * walk after a difference, and only changed records compile.
+   */
   private walk(services: readonly Service[], dirty: ReadonlySet<string>, index: EndpointIndex, runtime: ServiceRuntime): ServiceFragment[] {
     const walk = ++this.walks;
+    const prev = this.last?.services ?? [];
+    const prevAligned = this.aligned;
+    const aligned: (Entry | undefined)[] = new Array(services.length);
     const out: ServiceFragment[] = [];
     const released: string[] = [];
-    for (const s of services) {
-      if (!hasVip(s)) continue;
-      let e = this.entries.get(s.id);
-      if (!e || e.service !== s || dirty.has(s.id)) {
-        const next = this.compileOne(s, index, runtime, e);
-        if (e) for (const c of e.chains) if (!next.chains.includes(c)) released.push(c);
-        this.entries.set(s.id, (e = next));
+    let j = 0;
+    for (let i = 0; i < services.length; i++) {
+      const s = services[i]!;
+      let e: Entry | undefined;
+      let record: Service & { vip: string };
+      if (prev[j] === s) {
+        // The same record in the same place: its entry (none without a VIP), without reading the record.
+        e = prevAligned[j++];
+        if (!e) continue;
+        record = e.service;
+      } else {
+        if (!hasVip(s)) continue;
+        record = s;
+        e = this.entries.get(s.id);
+        if (e?.service === s) j = e.pos + 1;
       }
+      if (e?.service !== record || (dirty.size > 0 && dirty.has(record.id))) {
+        const next = this.compileOne(record, index, runtime, e);
+        if (e) for (const c of e.chains) if (!next.chains.includes(c)) released.push(c);
+        this.entries.set(record.id, (e = next));
+      }
+      e.pos = i;
       e.at = out.length;
       e.seen = walk;
+      aligned[i] = e;
       out.push(e.fragment);
     }
     if (this.entries.size > out.length) {
@@ -93,6 +120,7 @@ export class ServiceCompiler {
       }
     }
     this.blocks.release(released);
+    this.aligned = aligned;
     return out;
   }
 
@@ -106,7 +134,7 @@ export class ServiceCompiler {
     const epsKey = [...eps].map(([f, list]) => `${f}:${list.map((e) => `${e.key} ${e.weight}`).join("|")}`).join("/");
     const key = `${[...bases.values()]}|${epsKey}|${counts ? JSON.stringify([...counts]) : ""}`;
     const fragment = prev?.service === s && prev.key === key ? prev.fragment : compileService(s, eps, counts, bases);
-    return { service: s, fragment, chains, list, key, at: -1, seen: -1 };
+    return { service: s, fragment, chains, list, key, pos: -1, at: -1, seen: -1 };
   }
 
   private read(id: string, from: string | undefined, to: string | undefined): void {
