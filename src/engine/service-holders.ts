@@ -4,7 +4,7 @@
 import type { Cidr } from "../model/ip";
 import { formatIp } from "../model/ip";
 import { serviceVips, type Service } from "../model/service";
-import type { ServiceHolders } from "../store";
+import type { ServiceLookups } from "../store";
 import type { VipSpace } from "./service-vips";
 
 /** A service's VIPs and external IPs (none for headless and ExternalName services). */
@@ -17,7 +17,7 @@ export class Holders implements VipSpace {
   /** Per range: the operation has handed out every address before this one. */
   private readonly cursors = new Map<string, bigint>();
 
-  constructor(private readonly stored: ServiceHolders) {}
+  constructor(private readonly stored: ServiceLookups) {}
 
   vip(ip: string): Service | undefined {
     return this.vips.get(ip) ?? this.stored.vip(ip);

@@ -5,7 +5,7 @@ import type { NftPlan, ServicePortEndpoints } from "../compile";
 import { indexEndpoints, selected } from "../compile/services/endpoints";
 import { splitAddrPort } from "../compile/services/family";
 import { fragmentDelta } from "../compile/services/fragment-delta";
-import { hasVip, serviceVips, targetPortOn, type ServiceRuntime } from "../model/service";
+import { serviceVips, targetPortOn, type ServiceRuntime } from "../model/service";
 import { connectionsByEndpoint, countFlowsFrom, deleteFlows } from "./conntrack";
 import type { EngineContext } from "./context";
 import { HealthState, probe } from "./health";
@@ -113,7 +113,7 @@ export class ServiceMonitor {
 
   private async checkHealth(): Promise<boolean> {
     // Every tick: read the whole state (all workloads and policies, parsed) only when something is checked.
-    const services = this.ctx.store.services().filter((s) => s.health);
+    const services = [...this.ctx.store.serviceLookups().withHealth()];
     if (services.length === 0 && this.health.size === 0) return false;
     const index = indexEndpoints(this.ctx.store.state());
     const seen = new Set<string>();
@@ -145,7 +145,7 @@ export class ServiceMonitor {
   }
 
   private async countConnections(): Promise<boolean> {
-    const services = (this.ctx.store.services() ?? []).filter(hasVip).filter((s) => s.scheduler === "lc" || s.scheduler === "wlc");
+    const services = [...this.ctx.store.serviceLookups().countingConnections()];
     const next = new Map<string, Map<string, number>>();
     for (const s of services) {
       const counts = new Map<string, number>();

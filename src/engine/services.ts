@@ -15,7 +15,7 @@ import { asKernelError } from "./networks";
 import { validateNamespace } from "../model/namespaces";
 import { assignVips, availableFamilies, checkVipInRange, familiesOf } from "./service-vips";
 import { addressesOf, Holders } from "./service-holders";
-import type { ServiceHolders } from "../store";
+import type { ServiceLookups } from "../store";
 
 /** Every check that needs the rest of the state: VIP range and uniqueness, host-port and address clashes. */
 function checkAgainst(state: DesiredState, holders: Holders, s: Service, newlyGiven: string[]): void {
@@ -51,7 +51,7 @@ function checkAgainst(state: DesiredState, holders: Holders, s: Service, newlyGi
 
 /** Does a workload's port list clash with a service's host port? (checked by `run`) A service's
  * host port has no host IP, so it collides with any mapping of the same protocol and port. */
-export function serviceHostPortClash(holders: ServiceHolders, ports: PortMapping[]): string | undefined {
+export function serviceHostPortClash(holders: ServiceLookups, ports: PortMapping[]): string | undefined {
   for (const t of ports) {
     const s = holders.hostPort(t.protocol, t.hostPort);
     if (s) return `host port ${t.hostPort}/${t.protocol} is already published by service ${serviceRef(s)}`;
@@ -157,7 +157,7 @@ function checkNameFree(ctx: EngineContext, spec: ServiceSpec, batch?: Set<string
 
 export async function createService(ctx: EngineContext, spec: ServiceSpec): Promise<Service> {
   checkNameFree(ctx, spec);
-  const s = build(ctx.store.state(), new Holders(ctx.store.serviceHolders()), spec);
+  const s = build(ctx.store.state(), new Holders(ctx.store.serviceLookups()), spec);
   await apply(ctx, () => ctx.store.putService(s), () => ctx.store.deleteService(s.id), `create service ${serviceRef(s)}`);
   return s;
 }
@@ -166,7 +166,7 @@ export async function createService(ctx: EngineContext, spec: ServiceSpec): Prom
 export async function createServices(ctx: EngineContext, specs: ServiceSpec[]): Promise<Service[]> {
   if (!Array.isArray(specs)) throw new EngineError("INVALID_ARGUMENT", "'services' must be a list of service specs");
   const state = ctx.store.state();
-  const holders = new Holders(ctx.store.serviceHolders());
+  const holders = new Holders(ctx.store.serviceLookups());
   const names = new Set<string>();
   const made: Service[] = [];
   for (const spec of specs) {
@@ -189,7 +189,7 @@ export async function updateService(ctx: EngineContext, name: string, changes: P
     throw new EngineError("INVALID_ARGUMENT", `service ${serviceRef(old)} is ${kindOf(specOf(old))}: update cannot change its kind`, { hint: "remove it and create it again (ponton up and service apply replace it)" });
   }
   // The namespace is part of the identity: moving a service is rm + create.
-  const s = build(ctx.store.state(), new Holders(ctx.store.serviceHolders()), { ...specOf(old), ...defined, name, namespace: serviceNamespace(old) }, old);
+  const s = build(ctx.store.state(), new Holders(ctx.store.serviceLookups()), { ...specOf(old), ...defined, name, namespace: serviceNamespace(old) }, old);
   await apply(ctx, () => ctx.store.putService(s), () => ctx.store.putService(old), `update service ${serviceRef(s)}`);
   return s;
 }
@@ -225,7 +225,7 @@ export interface ApplyReport {
 export async function applyServices(ctx: EngineContext, specs: ServiceSpec[]): Promise<ApplyReport> {
   if (!Array.isArray(specs)) throw new EngineError("INVALID_ARGUMENT", "'services' must be a list of service specs");
   const state = ctx.store.state();
-  const holders = new Holders(ctx.store.serviceHolders());
+  const holders = new Holders(ctx.store.serviceLookups());
   const seen = new Set<string>();
   const made: { s: Service; old: Service | undefined }[] = [];
   for (const spec of specs) {

@@ -1,3 +1,3 @@
 export type { Store } from "./store";
 export { SqliteStore } from "./sqlite-store";
-export type { ServiceHolders } from "./service-index";
+export type { ServiceLookups } from "./service-index";

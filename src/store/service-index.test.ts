@@ -44,6 +44,17 @@ test("holders follow writes: VIPs, external addresses and host ports are free ag
   assert.equal(index.hostPort("tcp", 30080), undefined);
 });
 
+test("the watched services (health checks, lc/wlc) follow writes", () => {
+  const index = new ServiceIndex([svc("a", "10.96.0.1", { scheduler: "lc" }), svc("b", "10.96.0.2")]);
+  index.put(svc("c", "10.96.0.3", { health: { kind: "tcp", intervalMs: 1000, timeoutMs: 500, rise: 1, fall: 1 } }));
+  assert.deepEqual([...index.countingConnections()].map((s) => s.name), ["a"]);
+  assert.deepEqual([...index.withHealth()].map((s) => s.name), ["c"]);
+  index.put(svc("a", "10.96.0.1"));
+  index.delete("id-c");
+  assert.deepEqual([...index.countingConnections()], []);
+  assert.deepEqual([...index.withHealth()], []);
+});
+
 test("the first free VIP is the lowest one no stored service holds, also after a lower one is released", () => {
   const range = parseCidr("10.96.0.0/16");
   const index = new ServiceIndex([1, 2, 3, 5].map((i) => svc(`s${i}`, `10.96.0.${i}`)));
@@ -66,7 +77,7 @@ test("the store's index is rebuilt from the database after a rolled-back transac
       }),
     );
     assert.deepEqual(keys(store.services()), ["a"]);
-    assert.equal(store.serviceHolders().vip("10.96.0.2"), undefined);
+    assert.equal(store.serviceLookups().vip("10.96.0.2"), undefined);
   } finally {
     store.close();
     rmSync(dir, { recursive: true, force: true });

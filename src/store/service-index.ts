@@ -1,24 +1,28 @@
 // The stored services, parsed once and kept in memory (the daemon is the only writer) and updated on
-// write: the list in key order that every compile reads, and what validation and VIP allocation look
-// up (who holds a VIP, an external address and port, a host port). At 10,000 services a change must
-// not parse, sort or scan them all.
+// write: the list in key order that every compile reads, what validation and VIP allocation look up
+// (who holds a VIP, an external address and port, a host port) and the services the monitor watches.
+// At 10,000 services a change must not parse, sort or scan them all.
 import { formatIp, lastAddress, parseIp, type Cidr } from "../model/ip";
-import { serviceKey, serviceNamespace, serviceVips, type Service } from "../model/service";
+import { hasVip, serviceKey, serviceNamespace, serviceVips, type Service } from "../model/service";
 
-/** Read-only lookups over the stored services (Store.serviceHolders). */
-export interface ServiceHolders {
+/** Read-only lookups over the stored services (Store.serviceLookups). */
+export interface ServiceLookups {
   vip(ip: string): Service | undefined;
   /** An external IP (or VIP) with a port: "ip/protocol/port". */
   addrPort(ip: string, protocol: string, port: number): Service | undefined;
   hostPort(protocol: string, port: number): Service | undefined;
   /** The lowest address of the range (after its network address) that no stored service holds as a VIP. */
   firstFreeVip(range: Cidr): bigint;
+  /** Services with a health check, and those with a VIP scheduled by connection counts (lc/wlc):
+   * what the services monitor observes every tick, without a pass over every service. */
+  withHealth(): Iterable<Service>;
+  countingConnections(): Iterable<Service>;
 }
 
 const keyOf = (s: Service) => serviceKey(s.name, serviceNamespace(s));
 const addressesOf = (s: Service): string[] => (s.vip ? [...serviceVips(s), ...s.externalIps] : []);
 
-export class ServiceIndex implements ServiceHolders {
+export class ServiceIndex implements ServiceLookups {
   private readonly byId = new Map<string, Service>();
   /** In key order; changed in place, handed out as a frozen copy made once per change. */
   private readonly order: Service[] = [];
@@ -26,6 +30,8 @@ export class ServiceIndex implements ServiceHolders {
   private readonly vips = new Map<string, Service>();
   private readonly addrPorts = new Map<string, Service>();
   private readonly hostPorts = new Map<string, Service>();
+  private readonly checked = new Map<string, Service>();
+  private readonly counted = new Map<string, Service>();
   /** Per range (by its text): every address of the range before this one is a stored VIP. */
   private readonly vipFloors = new Map<string, { family: number; value: bigint }>();
 
@@ -51,6 +57,8 @@ export class ServiceIndex implements ServiceHolders {
     for (const v of serviceVips(s)) this.vips.set(v, s);
     for (const ip of addressesOf(s)) for (const p of s.ports) this.addrPorts.set(`${ip}/${p.protocol}/${p.port}`, s);
     for (const p of s.ports) if (p.hostPort !== undefined) this.hostPorts.set(`${p.protocol}/${p.hostPort}`, s);
+    if (s.health) this.checked.set(s.id, s);
+    if (hasVip(s) && (s.scheduler === "lc" || s.scheduler === "wlc")) this.counted.set(s.id, s);
   }
 
   delete(id: string): void {
@@ -68,6 +76,13 @@ export class ServiceIndex implements ServiceHolders {
     return this.hostPorts.get(`${protocol}/${port}`);
   }
 
+  withHealth(): Iterable<Service> {
+    return this.checked.values();
+  }
+  countingConnections(): Iterable<Service> {
+    return this.counted.values();
+  }
+
   firstFreeVip(range: Cidr): bigint {
     const text = `${formatIp(range.family, range.network)}/${range.prefix}`;
     const floor = this.vipFloors.get(text)?.value ?? 0n;
@@ -80,6 +95,8 @@ export class ServiceIndex implements ServiceHolders {
   /** Forget a record: its VIPs and ports are free again (only where it still holds them). */
   private drop(s: Service): void {
     this.byId.delete(s.id);
+    this.checked.delete(s.id);
+    this.counted.delete(s.id);
     const at = this.position(keyOf(s));
     this.order.splice(this.order[at] === s ? at : this.order.indexOf(s), 1);
     this.frozen = undefined;

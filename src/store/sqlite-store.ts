@@ -3,7 +3,7 @@ import Database from "better-sqlite3";
 import type { Attachment, DesiredState, Namespace, Network, PolicyRecord, UserRule, Workload } from "../model/types";
 import { serviceKey, serviceNamespace, type Service } from "../model/service";
 import type { Template } from "../model/template";
-import { ServiceIndex, type ServiceHolders } from "./service-index";
+import { ServiceIndex, type ServiceLookups } from "./service-index";
 import type { Store } from "./store";
 
 const SCHEMA = `
@@ -201,7 +201,7 @@ export class SqliteStore implements Store {
     const id = (this.stmts.serviceId.get(serviceKey(name, namespace)) as { id: string } | undefined)?.id;
     return id === undefined ? undefined : this.indexed().get(id);
   }
-  serviceHolders(): ServiceHolders {
+  serviceLookups(): ServiceLookups {
     return this.indexed();
   }
   putService(s: Service): void {
