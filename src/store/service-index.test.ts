@@ -24,7 +24,6 @@ test("the list stays in key order through puts, replacements and deletes, and is
   assert.deepEqual(keys(list), ["c", "m", "x/a", "z"]);
   assert.deepEqual(keys(list), [...keys(list)].sort());
   assert.equal(index.list(), list);
-  assert.ok(Object.isFrozen(list));
   index.put(svc("d", "10.96.0.7"));
   assert.notEqual(index.list(), list);
   assert.deepEqual(keys(list), ["c", "m", "x/a", "z"], "a list handed out never changes");

@@ -193,9 +193,9 @@ export class SqliteStore implements Store {
     return (this.serviceIndex ??= new ServiceIndex((this.stmts.services.all() as Row[]).map((r) => Object.freeze(JSON.parse(r.doc) as Service))));
   }
 
-  /** Shared and frozen: callers must not modify the returned list. */
-  services(): Service[] {
-    return this.indexed().list() as Service[];
+  /** Shared: the same list until a service is written (callers never modify it). */
+  services(): readonly Service[] {
+    return this.indexed().list();
   }
   service(name: string, namespace?: string): Service | undefined {
     const id = (this.stmts.serviceId.get(serviceKey(name, namespace)) as { id: string } | undefined)?.id;

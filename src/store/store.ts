@@ -35,7 +35,7 @@ export interface Store {
   addUserRule(rule: string, position?: number, owner?: string): UserRule;
   deleteUserRule(id: number): boolean;
 
-  services(): Service[];
+  services(): readonly Service[];
   /** By name in a namespace (default "default"). */
   service(name: string, namespace?: string): Service | undefined;
   /** Who holds a VIP, an address and port, a host port: lookups, not scans (validation, VIP allocation). */

@@ -3,7 +3,7 @@
 // again; the others keep their fragment object (the nft diff and the conntrack cleanup skip them by
 // identity). The result is the same as compiling every service from scratch with the same slot blocks.
 import type { DesiredState } from "../../model/types";
-import { EMPTY_RUNTIME, hasVip, serviceVips, type Service, type ServiceRuntime } from "../../model/service";
+import { EMPTY_RUNTIME, hasVip, serviceKey, serviceNamespace, serviceVips, type Service, type ServiceRuntime } from "../../model/service";
 import { familyOfIp } from "../../model/service-families";
 import { compileService, serviceChains, type ServiceFragment } from "./compile";
 import { indexEndpoints, selectionList, serviceEndpoints, type EndpointIndex } from "./endpoints";
@@ -19,11 +19,6 @@ interface Entry {
   list: string | undefined;
   /** Slot bases, endpoints and counts it was compiled from: the same record with the same key keeps its fragment. */
   key: string;
-  /** Position of its record in the last service list, and of its fragment in the last output. */
-  pos: number;
-  at: number;
-  /** The last walk over all services that found it (older: it is gone). */
-  seen: number;
 }
 
 export class ServiceCompiler {
@@ -32,9 +27,10 @@ export class ServiceCompiler {
   /** Service ids by the label list they read: a changed list recompiles its readers only. */
   private readonly readers = new Map<string, Set<string>>();
   private last: { services: readonly Service[]; runtime: ServiceRuntime; fragments: ServiceFragment[] } | undefined;
-  /** Entries by position in the last service list (undefined for services without a VIP). */
+  /** Entries and their fragments by position in the last service list (undefined without a VIP):
+   * the walk reads these arrays, never the entries or records of unchanged services. */
   private aligned: (Entry | undefined)[] = [];
-  private walks = 0;
+  private fragmentAt: (ServiceFragment | undefined)[] = [];
 
   constructor(private readonly blocks = new SlotBlocks()) {}
 
@@ -51,76 +47,88 @@ export class ServiceCompiler {
     for (const list of this.lists.update(index)) for (const id of this.readers.get(list) ?? []) dirty.add(id);
     // The store hands out the same (frozen) list until a service is written: a workload change
     // then recompiles only the readers of the label lists it changed.
-    const fragments = this.last?.services === services ? this.recompile(dirty, index, runtime, this.last.fragments) : this.walk(services, dirty, index, runtime);
+    const fragments = this.last?.services === services ? this.recompile(services, dirty, index, runtime, this.last.fragments) : this.walk(services, dirty, index, runtime);
     this.last = { services, runtime, fragments };
     return fragments;
   }
 
-  private recompile(dirty: ReadonlySet<string>, index: EndpointIndex, runtime: ServiceRuntime, fragments: ServiceFragment[]): ServiceFragment[] {
+  /** The same service list: only the dirty services compile, in place. */
+  private recompile(services: readonly Service[], dirty: ReadonlySet<string>, index: EndpointIndex, runtime: ServiceRuntime, fragments: ServiceFragment[]): ServiceFragment[] {
     let out: ServiceFragment[] | undefined;
     for (const id of dirty) {
       const e = this.entries.get(id);
       if (!e) continue;
       const next = this.compileOne(e.service, index, runtime, e);
-      next.pos = e.pos;
-      next.at = e.at;
-      next.seen = e.seen;
-      this.aligned[e.pos] = next;
       this.entries.set(id, next);
-      if (next.fragment !== e.fragment) (out ??= fragments.slice())[e.at] = next.fragment;
+      const pos = placeOf(services, e.service, keyOfService);
+      this.aligned[pos] = next;
+      this.fragmentAt[pos] = next.fragment;
+      if (next.fragment !== e.fragment) (out ??= fragments.slice())[placeOf(fragments, e.fragment, (f) => f.name)] = next.fragment;
     }
     return out ?? fragments;
   }
 
   /**
    * A new service list: mostly the last one with a record added, replaced or removed. Walking both
-   * lists side by side, an unchanged record is one pointer comparison; a map lookup realigns the
-   * walk after a difference, and only changed records compile.
+   * lists side by side (both in key order), an unchanged record is a pointer comparison; after a
+   * difference a binary search realigns the walk, and only changed records compile. Entries the walk
+   * passed over are gone unless their service turned up elsewhere.
    */
   private walk(services: readonly Service[], dirty: ReadonlySet<string>, index: EndpointIndex, runtime: ServiceRuntime): ServiceFragment[] {
-    const walk = ++this.walks;
     const prev = this.last?.services ?? [];
     const prevAligned = this.aligned;
+    const prevFragments = this.fragmentAt;
     const aligned: (Entry | undefined)[] = new Array(services.length);
+    const fragmentAt: (ServiceFragment | undefined)[] = new Array(services.length);
     const out: ServiceFragment[] = [];
+    const passed: Entry[] = [];
+    const foundElsewhere = new Set<Entry>();
     const released: string[] = [];
     let j = 0;
     for (let i = 0; i < services.length; i++) {
       const s = services[i]!;
       let e: Entry | undefined;
       let record: Service & { vip: string };
+      if (prev[j] !== s) {
+        const k = s === prev[j + 1] ? j + 1 : findFrom(prev, j, s, keyOfService);
+        for (; j < k; j++) if (prevAligned[j]) passed.push(prevAligned[j]!);
+      }
       if (prev[j] === s) {
-        // The same record in the same place: its entry (none without a VIP), without reading the record.
-        e = prevAligned[j++];
+        e = prevAligned[j];
+        const f = prevFragments[j++];
         if (!e) continue;
+        if (dirty.size === 0 || !dirty.has(e.service.id)) {
+          aligned[i] = e;
+          fragmentAt[i] = f;
+          out.push(f!);
+          continue;
+        }
         record = e.service;
       } else {
         if (!hasVip(s)) continue;
         record = s;
         e = this.entries.get(s.id);
-        if (e?.service === s) j = e.pos + 1;
+        if (e?.service === s) foundElsewhere.add(e);
       }
-      if (e?.service !== record || (dirty.size > 0 && dirty.has(record.id))) {
+      if (e?.service !== record || dirty.has(record.id)) {
         const next = this.compileOne(record, index, runtime, e);
         if (e) for (const c of e.chains) if (!next.chains.includes(c)) released.push(c);
         this.entries.set(record.id, (e = next));
       }
-      e.pos = i;
-      e.at = out.length;
-      e.seen = walk;
       aligned[i] = e;
+      fragmentAt[i] = e.fragment;
       out.push(e.fragment);
     }
-    if (this.entries.size > out.length) {
-      for (const [id, e] of this.entries) {
-        if (e.seen === walk) continue;
-        released.push(...e.chains);
-        this.read(id, e.list, undefined);
-        this.entries.delete(id);
-      }
+    for (; j < prev.length; j++) if (prevAligned[j]) passed.push(prevAligned[j]!);
+    for (const e of passed) {
+      if (this.entries.get(e.service.id) !== e || foundElsewhere.has(e)) continue;
+      released.push(...e.chains);
+      this.read(e.service.id, e.list, undefined);
+      this.entries.delete(e.service.id);
     }
     this.blocks.release(released);
     this.aligned = aligned;
+    this.fragmentAt = fragmentAt;
     return out;
   }
 
@@ -134,7 +142,7 @@ export class ServiceCompiler {
     const epsKey = [...eps].map(([f, list]) => `${f}:${list.map((e) => `${e.key} ${e.weight}`).join("|")}`).join("/");
     const key = `${[...bases.values()]}|${epsKey}|${counts ? JSON.stringify([...counts]) : ""}`;
     const fragment = prev?.service === s && prev.key === key ? prev.fragment : compileService(s, eps, counts, bases);
-    return { service: s, fragment, chains, list, key, pos: -1, at: -1, seen: -1 };
+    return { service: s, fragment, chains, list, key };
   }
 
   private read(id: string, from: string | undefined, to: string | undefined): void {
@@ -147,6 +155,28 @@ export class ServiceCompiler {
     if (now) now.add(id);
     else this.readers.set(to, new Set([id]));
   }
+}
+
+const keyOfService = (s: Service) => serviceKey(s.name, serviceNamespace(s));
+
+/** Where `item` is in `list` (in key order) at or after `from`, by binary search; -1 if it is not there. */
+function findFrom<T>(list: readonly T[], from: number, item: T, keyOf: (t: T) => string): number {
+  const key = keyOf(item);
+  let lo = from;
+  let hi = list.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if (keyOf(list[mid]!) < key) lo = mid + 1;
+    else hi = mid;
+  }
+  for (; lo < list.length && keyOf(list[lo]!) === key; lo++) if (list[lo] === item) return lo;
+  return -1;
+}
+
+/** Where `item` is in `list`: by key, or by a scan for a list that is not in key order (hand-made states). */
+function placeOf<T>(list: readonly T[], item: T, keyOf: (t: T) => string): number {
+  const at = findFrom(list, 0, item, keyOf);
+  return at >= 0 ? at : list.indexOf(item);
 }
 
 /** The daemon's compiler: its memo and slot blocks live as long as the process. */
