@@ -1,14 +1,10 @@
 // Who holds what, as one service operation sees it: the stored services (the store's index) and the
 // services the operation has built so far (a batch, an apply), which take precedence. Every check
 // is a lookup: one change among 10,000 services must not scan them.
-import type { Cidr } from "../model/ip";
-import { formatIp } from "../model/ip";
-import { serviceVips, type Service } from "../model/service";
+import { formatIp, type Cidr } from "../model/ip";
+import { serviceAddresses, serviceVips, type Service } from "../model/service";
 import type { ServiceLookups } from "../store";
 import type { VipSpace } from "./service-vips";
-
-/** A service's VIPs and external IPs (none for headless and ExternalName services). */
-export const addressesOf = (s: Service): string[] => (s.vip ? [...serviceVips(s), ...s.externalIps] : []);
 
 export class Holders implements VipSpace {
   private readonly vips = new Map<string, Service>();
@@ -32,7 +28,7 @@ export class Holders implements VipSpace {
   /** A service built by this operation: later ones of the same operation see what it holds. */
   add(s: Service): void {
     for (const v of serviceVips(s)) this.vips.set(v, s);
-    for (const ip of addressesOf(s)) for (const p of s.ports) this.addrPorts.set(`${ip}/${p.protocol}/${p.port}`, s);
+    for (const ip of serviceAddresses(s)) for (const p of s.ports) this.addrPorts.set(`${ip}/${p.protocol}/${p.port}`, s);
     for (const p of s.ports) if (p.hostPort !== undefined) this.hostPorts.set(`${p.protocol}/${p.hostPort}`, s);
   }
 

@@ -3,7 +3,7 @@
 import { EngineError } from "../errors";
 import { networkOfAddress } from "../compile";
 import { portsCollide } from "../model/ports";
-import { hasVip, serviceNamespace, serviceRef, serviceVips, type Service, type ServicePort } from "../model/service";
+import { hasVip, serviceAddresses, serviceNamespace, serviceRef, serviceVips, type Service, type ServicePort } from "../model/service";
 import { familyOfIp, resolveFamilies } from "../model/service-families";
 import { kindOf } from "../model/service-kind";
 import { normalizeServiceSpec, type ServiceSpec } from "../model/service-spec";
@@ -14,7 +14,7 @@ import { newId, now } from "./ids";
 import { asKernelError } from "./networks";
 import { validateNamespace } from "../model/namespaces";
 import { assignVips, availableFamilies, checkVipInRange, familiesOf } from "./service-vips";
-import { addressesOf, Holders } from "./service-holders";
+import { Holders } from "./service-holders";
 import type { ServiceLookups } from "../store";
 
 /** Every check that needs the rest of the state: VIP range and uniqueness, host-port and address clashes. */
@@ -29,7 +29,7 @@ function checkAgainst(state: DesiredState, holders: Holders, s: Service, newlyGi
   for (const ip of s.externalIps) {
     if (!families.has(familyOfIp(ip))) throw new EngineError("FAMILY_UNAVAILABLE", `external IP ${ip} is ${familyOfIp(ip)} but service ${serviceRef(s)} has no ${familyOfIp(ip)} VIP`, { hint: "add that family (--ip-family dual) or drop the external IP" });
   }
-  for (const ip of addressesOf(s)) {
+  for (const ip of serviceAddresses(s)) {
     const n = networkOfAddress(state, ip);
     if (n) throw new EngineError("ADDRESS_IN_USE", `${ip} is inside network ${n.name}'s subnet`, { hint: "VIPs and external IPs must not belong to a network" });
   }

@@ -3,7 +3,7 @@
 // (who holds a VIP, an external address and port, a host port) and the services the monitor watches.
 // At 10,000 services a change must not parse, sort or scan them all.
 import { formatIp, lastAddress, parseIp, type Cidr } from "../model/ip";
-import { hasVip, serviceKey, serviceNamespace, serviceVips, type Service } from "../model/service";
+import { hasVip, serviceAddresses, serviceKey, serviceNamespace, serviceVips, type Service } from "../model/service";
 
 /** Read-only lookups over the stored services (Store.serviceLookups). */
 export interface ServiceLookups {
@@ -20,7 +20,6 @@ export interface ServiceLookups {
 }
 
 const keyOf = (s: Service) => serviceKey(s.name, serviceNamespace(s));
-const addressesOf = (s: Service): string[] => (s.vip ? [...serviceVips(s), ...s.externalIps] : []);
 
 export class ServiceIndex implements ServiceLookups {
   private readonly byId = new Map<string, Service>();
@@ -57,7 +56,7 @@ export class ServiceIndex implements ServiceLookups {
     this.byId.set(s.id, s);
     this.order.splice(this.position(keyOf(s)), 0, s);
     for (const v of serviceVips(s)) this.vips.set(v, s);
-    for (const ip of addressesOf(s)) for (const p of s.ports) this.addrPorts.set(`${ip}/${p.protocol}/${p.port}`, s);
+    for (const ip of serviceAddresses(s)) for (const p of s.ports) this.addrPorts.set(`${ip}/${p.protocol}/${p.port}`, s);
     for (const p of s.ports) if (p.hostPort !== undefined) this.hostPorts.set(`${p.protocol}/${p.hostPort}`, s);
     if (s.health) this.checked.set(s.id, s);
     if (hasVip(s) && (s.scheduler === "lc" || s.scheduler === "wlc")) this.counted.set(s.id, s);
@@ -108,7 +107,7 @@ export class ServiceIndex implements ServiceLookups {
       const ip = parseIp(v);
       for (const floor of this.vipFloors.values()) if (ip && ip.family === floor.family && ip.value < floor.value) floor.value = ip.value;
     }
-    for (const ip of addressesOf(s)) for (const p of s.ports) release(this.addrPorts, `${ip}/${p.protocol}/${p.port}`);
+    for (const ip of serviceAddresses(s)) for (const p of s.ports) release(this.addrPorts, `${ip}/${p.protocol}/${p.port}`);
     for (const p of s.ports) if (p.hostPort !== undefined) release(this.hostPorts, `${p.protocol}/${p.hostPort}`);
   }
 
