@@ -57,8 +57,11 @@ test("the incremental services compile equals a from-scratch compile over a sequ
     const op = Math.floor(r() * 8);
     const at = Math.floor(r() * services.length);
     // Like the store: the same (sorted) list object until a service is written.
-    if (op === 0) services = [...services, service(nextService++, r)];
-    else if (op === 1 && services.length > 1) services = services.filter((_, i) => i !== at);
+    if (op === 0) services = [...services, ...[...Array(1 + Math.floor(r() * 2)).keys()].map(() => service(nextService++, r))];
+    else if (op === 1 && services.length > 3) {
+      const n = 1 + Math.floor(r() * 3);
+      services = services.filter((_, i) => i < at || i >= at + n);
+    }
     else if (op === 2 && services.length) services = services.map((s, i) => (i === at ? { ...service(Number.parseInt(s.id, 16) - 0x1000, r), id: s.id, name: s.name } : s));
     else if (op === 3 && workloads.size) {
       const [k, w] = [...workloads][Math.floor(r() * workloads.size)]!;

@@ -45,7 +45,7 @@ export class ServiceCompiler {
     const index = indexEndpoints(state);
     const dirty = this.last ? runtimeChanges(this.last.runtime, runtime) : new Set<string>();
     for (const list of this.lists.update(index)) for (const id of this.readers.get(list) ?? []) dirty.add(id);
-    // The store hands out the same (frozen) list until a service is written: a workload change
+    // The store hands out the same list until a service is written: a workload change
     // then recompiles only the readers of the label lists it changed.
     const fragments = this.last?.services === services ? this.recompile(services, dirty, index, runtime, this.last.fragments) : this.walk(services, dirty, index, runtime);
     this.last = { services, runtime, fragments };
