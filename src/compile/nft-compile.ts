@@ -3,7 +3,7 @@ import type { Attachment, DesiredState, Network, PortMapping, Workload } from ".
 import { parseCidr, cidrContains, parseIp } from "../model/ip";
 import { SET_DECLS, type NftPlan } from "./nft-plan";
 import { EMPTY_RUNTIME, type ServiceRuntime } from "../model/service";
-import { compileServices } from "./services/compile";
+import { compileServices } from "./services/service-compiler";
 import { compilePolicyFragment } from "./policy/fragment";
 import { flowRecordRules, loggedAllowIds, userRuleWithLog } from "./flow-log";
 import { statePolicies } from "./policy/world";

@@ -28,6 +28,15 @@ export async function deleteFlows(exec: Executor, f: FlowFilter): Promise<number
 }
 
 /**
+ * How many entries an endpoint (reply source) has, whatever their destination: one call tells that
+ * the per-destination deletes of an endpoint that every changed service dropped have nothing to do.
+ */
+export async function countFlowsFrom(exec: Executor, protocol: string, replySrc: string, replyPortSrc: number): Promise<number> {
+  const r = await exec.run("conntrack", ["-L", "-p", protocol, "--reply-src", replySrc, "--reply-port-src", String(replyPortSrc)]);
+  return counted(r.stderr + r.stdout);
+}
+
+/**
  * Live connections per endpoint (reply source) for flows to `origDst`: established TCP, any UDP.
  * One filtered dump per destination: the kernel filters, we only count lines.
  */

@@ -178,7 +178,7 @@ export class Engine {
   // Workloads
   run(spec: RunSpec) {
     return this.change(async () => {
-      const clash = serviceHostPortClash(this.ctx.store.state(), normalizePorts(spec));
+      const clash = serviceHostPortClash(this.ctx.store.serviceLookups(), normalizePorts(spec));
       if (clash) throw new EngineError("PORT_IN_USE", clash);
       return this.view(await runWorkload(this.ctx, spec));
     });

@@ -1,7 +1,7 @@
 // Service ranges (one per IP family) and VIP assignment: a VIP is the one asked for, the one the
 // service's previous version had in that family, or the next free one of the family's range.
 import { EngineError } from "../errors";
-import { cidrContainsText, formatIp, lastAddress, parseCidr } from "../model/ip";
+import { cidrContainsText, formatIp, lastAddress, parseCidr, type Cidr } from "../model/ip";
 import { hasVip, serviceVips, type Service } from "../model/service";
 import { familyOfIp, type IpFamily, type Resolved } from "../model/service-families";
 
@@ -24,24 +24,37 @@ export function familiesOf(s: Service | undefined): Resolved | undefined {
   return { policy: s.ipFamilyPolicy ?? "SingleStack", families: serviceVips(s).map(familyOfIp) };
 }
 
-function allocate(f: IpFamily, taken: Set<string>): string {
+/** The VIPs already held, as one operation sees them (stored services and those it has built). */
+export interface VipSpace {
+  taken(ip: string): boolean;
+  /** Where the search of a range may start: every address of the range before it is held. */
+  start(range: Cidr): bigint;
+  /** `value` of `range` was handed out. */
+  took(range: Cidr, value: bigint): void;
+}
+
+function allocate(f: IpFamily, space: VipSpace): string {
   const range = rangeOf(f)!;
   const c = parseCidr(range);
   const envName = f === "IPv4" ? "PONTON_SERVICE_RANGE" : "PONTON_SERVICE_RANGE6";
   if (c.family !== (f === "IPv4" ? 4 : 6)) throw new EngineError("INVALID_CIDR", `${envName} ${range} is not an ${f} range`);
   // Skip the network address; the range is a pool of single addresses, nothing routes to it.
-  for (let v = c.network + 1n; v <= lastAddress(c); v++) {
+  // The lowest free address, found from where the held ones end (not by a scan of every VIP).
+  const from = space.start(c);
+  for (let v = from > c.network ? from : c.network + 1n; v <= lastAddress(c); v++) {
     const ip = formatIp(c.family, v);
-    if (!taken.has(ip)) return ip;
+    if (space.taken(ip)) continue;
+    space.took(c, v);
+    return ip;
   }
   throw new EngineError("POOL_EXHAUSTED", `no free VIP in the service range ${range}`, { hint: `remove services or set a larger ${envName}` });
 }
 
 /** One VIP per family, in the families' order (the primary first). */
-export function assignVips(families: IpFamily[], given: string[], base: Service | undefined, taken: () => Set<string>): string[] {
+export function assignVips(families: IpFamily[], given: string[], base: Service | undefined, space: VipSpace): string[] {
   const kept = base ? serviceVips(base) : [];
   const inFamily = (list: string[], f: IpFamily) => list.find((v) => familyOfIp(v) === f);
-  return families.map((f) => inFamily(given, f) ?? inFamily(kept, f) ?? allocate(f, taken()));
+  return families.map((f) => inFamily(given, f) ?? inFamily(kept, f) ?? allocate(f, space));
 }
 
 /** A VIP asked for must lie in its family's range (it is a pool: nothing else routes to it). */

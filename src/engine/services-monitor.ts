@@ -4,8 +4,9 @@
 import type { NftPlan, ServicePortEndpoints } from "../compile";
 import { indexEndpoints, selected } from "../compile/services/endpoints";
 import { splitAddrPort } from "../compile/services/family";
-import { hasVip, serviceVips, targetPortOn, type ServiceRuntime } from "../model/service";
-import { connectionsByEndpoint, deleteFlows } from "./conntrack";
+import { fragmentDelta } from "../compile/services/fragment-delta";
+import { serviceVips, targetPortOn, type ServiceRuntime } from "../model/service";
+import { connectionsByEndpoint, countFlowsFrom, deleteFlows } from "./conntrack";
 import type { EngineContext } from "./context";
 import { HealthState, probe } from "./health";
 
@@ -57,28 +58,41 @@ export class ServiceMonitor {
 
   private onCommit(from: NftPlan | undefined, to: NftPlan): void {
     // Only fragments that changed identity can have lost endpoints: O(changes), not O(services).
-    const kept = new Set(to.services ?? []);
-    const gone = (from?.services ?? []).filter((f) => !kept.has(f));
+    const { gone, added } = fragmentDelta(from?.services ?? [], to.services ?? []);
     if (gone.length === 0) return;
-    const was = new Set(from?.services ?? []);
-    const next = new Map((to.services ?? []).filter((f) => !was.has(f)).flatMap((f) => f.endpoints).map((s) => [s.chain, s]));
+    const next = new Map(added.flatMap((f) => f.endpoints).map((s) => [s.chain, s]));
+    const left: { port: ServicePortEndpoints; ep: string }[] = [];
     for (const prev of gone.flatMap((f) => f.endpoints)) {
       const now = new Set(next.get(prev.chain)?.endpoints ?? []);
-      for (const ep of prev.endpoints) if (!now.has(ep)) this.clearFlows(prev, ep);
+      for (const ep of prev.endpoints) if (!now.has(ep)) left.push({ port: prev, ep });
     }
+    if (left.length) this.cleanup = this.cleanup.then(() => this.clearFlows(left)).catch(() => undefined);
   }
 
-  /** ep: "ip:targetPort" or "[ip6]:targetPort" as the compile lists it (the chain is of one family). */
-  private clearFlows(p: ServicePortEndpoints, ep: string): void {
-    const { ip, port } = splitAddrPort(ep);
-    const base = { protocol: p.protocol, replySrc: ip, replyPortSrc: port };
-    const filters = [...p.dsts.map((d) => ({ ...base, origDst: d, origPortDst: p.port })), ...(p.hostPort !== undefined ? [{ ...base, origPortDst: p.hostPort }] : [])];
-    this.cleanup = this.cleanup.then(async () => {
-      for (const f of filters) {
-        const n = await deleteFlows(this.ctx.exec, f).catch(() => 0);
-        this.cleared.set(p.serviceId, (this.cleared.get(p.serviceId) ?? 0) + n);
+  /**
+   * ep: "ip:targetPort" or "[ip6]:targetPort" as the compile lists it (the chain is of one family).
+   * An endpoint that left many services at once (a label flip) is one conntrack listing when it has
+   * no flows, not one process per service and destination.
+   */
+  private async clearFlows(left: { port: ServicePortEndpoints; ep: string }[]): Promise<void> {
+    const byEndpoint = new Map<string, { protocol: string; ip: string; port: number; ports: ServicePortEndpoints[] }>();
+    for (const { port: p, ep } of left) {
+      const key = `${p.protocol} ${ep}`;
+      const e = byEndpoint.get(key) ?? { protocol: p.protocol, ...splitAddrPort(ep), ports: [] };
+      e.ports.push(p);
+      byEndpoint.set(key, e);
+    }
+    for (const { protocol, ip, port, ports } of byEndpoint.values()) {
+      if ((await countFlowsFrom(this.ctx.exec, protocol, ip, port).catch(() => 1)) === 0) continue;
+      const base = { protocol, replySrc: ip, replyPortSrc: port };
+      for (const p of ports) {
+        const filters = [...p.dsts.map((d) => ({ ...base, origDst: d, origPortDst: p.port })), ...(p.hostPort !== undefined ? [{ ...base, origPortDst: p.hostPort }] : [])];
+        for (const f of filters) {
+          const n = await deleteFlows(this.ctx.exec, f).catch(() => 0);
+          this.cleared.set(p.serviceId, (this.cleared.get(p.serviceId) ?? 0) + n);
+        }
       }
-    });
+    }
   }
 
   private async tick(): Promise<void> {
@@ -99,7 +113,7 @@ export class ServiceMonitor {
 
   private async checkHealth(): Promise<boolean> {
     // Every tick: read the whole state (all workloads and policies, parsed) only when something is checked.
-    const services = this.ctx.store.services().filter((s) => s.health);
+    const services = [...this.ctx.store.serviceLookups().withHealth()];
     if (services.length === 0 && this.health.size === 0) return false;
     const index = indexEndpoints(this.ctx.store.state());
     const seen = new Set<string>();
@@ -131,7 +145,7 @@ export class ServiceMonitor {
   }
 
   private async countConnections(): Promise<boolean> {
-    const services = (this.ctx.store.services() ?? []).filter(hasVip).filter((s) => s.scheduler === "lc" || s.scheduler === "wlc");
+    const services = [...this.ctx.store.serviceLookups().countingConnections()];
     const next = new Map<string, Map<string, number>>();
     for (const s of services) {
       const counts = new Map<string, number>();

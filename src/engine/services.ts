@@ -3,7 +3,7 @@
 import { EngineError } from "../errors";
 import { networkOfAddress } from "../compile";
 import { portsCollide } from "../model/ports";
-import { hasVip, serviceNamespace, serviceRef, serviceVips, type Service, type ServicePort } from "../model/service";
+import { hasVip, serviceAddresses, serviceNamespace, serviceRef, serviceVips, type Service, type ServicePort } from "../model/service";
 import { familyOfIp, resolveFamilies } from "../model/service-families";
 import { kindOf } from "../model/service-kind";
 import { normalizeServiceSpec, type ServiceSpec } from "../model/service-spec";
@@ -14,76 +14,28 @@ import { newId, now } from "./ids";
 import { asKernelError } from "./networks";
 import { validateNamespace } from "../model/namespaces";
 import { assignVips, availableFamilies, checkVipInRange, familiesOf } from "./service-vips";
-
-const addressesOf = (s: Service): string[] => (s.vip ? [...serviceVips(s), ...s.externalIps] : []);
-
-/** Who holds what: each index is built on first use, once per operation, then checks are lookups. */
-class Holders {
-  private readonly added: Service[] = [];
-  private v?: Map<string, Service>;
-  private a?: Map<string, Service>;
-  private h?: Map<string, Service>;
-  constructor(private readonly services: Service[]) {}
-  private build(fill: (m: Map<string, Service>, s: Service) => void): Map<string, Service> {
-    const m = new Map<string, Service>();
-    for (const s of this.services) fill(m, s);
-    for (const s of this.added) fill(m, s);
-    return m;
-  }
-  private static fillVip = (m: Map<string, Service>, s: Service) => {
-    for (const v of serviceVips(s)) m.set(v, s);
-  };
-  private static fillAddr = (m: Map<string, Service>, s: Service) => {
-    for (const ip of addressesOf(s)) for (const p of s.ports) m.set(`${ip}/${p.protocol}/${p.port}`, s);
-  };
-  private static fillHost = (m: Map<string, Service>, s: Service) => {
-    for (const p of s.ports) if (p.hostPort !== undefined) m.set(`${p.protocol}/${p.hostPort}`, s);
-  };
-  /** One lookup does not pay for an index: scan, unless a batch already built it. */
-  vipHolder(vip: string): Service | undefined {
-    if (this.v) return this.v.get(vip);
-    const holds = (x: Service) => serviceVips(x).includes(vip);
-    return this.services.find(holds) ?? this.added.find(holds);
-  }
-  takenVips(): Set<string> {
-    return this.v ? new Set(this.v.keys()) : new Set([...this.services, ...this.added].flatMap(serviceVips));
-  }
-  get vips() {
-    return (this.v ??= this.build(Holders.fillVip));
-  }
-  get addrPorts() {
-    return (this.a ??= this.build(Holders.fillAddr));
-  }
-  get hostPorts() {
-    return (this.h ??= this.build(Holders.fillHost));
-  }
-  add(s: Service): void {
-    this.added.push(s);
-    if (this.v) Holders.fillVip(this.v, s);
-    if (this.a) Holders.fillAddr(this.a, s);
-    if (this.h) Holders.fillHost(this.h, s);
-  }
-}
+import { Holders } from "./service-holders";
+import type { ServiceLookups } from "../store";
 
 /** Every check that needs the rest of the state: VIP range and uniqueness, host-port and address clashes. */
 function checkAgainst(state: DesiredState, holders: Holders, s: Service, newlyGiven: string[]): void {
   const other = (x: Service | undefined) => (x && x.id !== s.id ? x : undefined);
   for (const vip of newlyGiven) checkVipInRange(vip);
   for (const vip of serviceVips(s)) {
-    const holder = other(holders.vipHolder(vip));
+    const holder = other(holders.vip(vip));
     if (holder) throw new EngineError("ADDRESS_IN_USE", `VIP ${vip} is already used by service ${serviceRef(holder)}`);
   }
   const families = new Set(serviceVips(s).map(familyOfIp));
   for (const ip of s.externalIps) {
     if (!families.has(familyOfIp(ip))) throw new EngineError("FAMILY_UNAVAILABLE", `external IP ${ip} is ${familyOfIp(ip)} but service ${serviceRef(s)} has no ${familyOfIp(ip)} VIP`, { hint: "add that family (--ip-family dual) or drop the external IP" });
   }
-  for (const ip of addressesOf(s)) {
+  for (const ip of serviceAddresses(s)) {
     const n = networkOfAddress(state, ip);
     if (n) throw new EngineError("ADDRESS_IN_USE", `${ip} is inside network ${n.name}'s subnet`, { hint: "VIPs and external IPs must not belong to a network" });
   }
   for (const ip of s.externalIps) {
     for (const p of s.ports) {
-      const o = other(holders.addrPorts.get(`${ip}/${p.protocol}/${p.port}`));
+      const o = other(holders.addrPort(ip, p.protocol, p.port));
       if (o) throw new EngineError("PORT_IN_USE", `external IP ${ip} already serves ${p.port}/${p.protocol} for service ${serviceRef(o)}`);
     }
   }
@@ -92,19 +44,17 @@ function checkAgainst(state: DesiredState, holders: Holders, s: Service, newlyGi
     const mine: PortMapping = { hostPort: p.hostPort, containerPort: p.port, protocol: p.protocol, allowFrom: [] };
     const w = state.workloads.find((x) => x.ports.some((t) => portsCollide(mine, t)));
     if (w) throw new EngineError("PORT_IN_USE", `host port ${p.hostPort}/${p.protocol} is already published by workload ${w.name}`);
-    const o = other(holders.hostPorts.get(`${p.protocol}/${p.hostPort}`));
+    const o = other(holders.hostPort(p.protocol, p.hostPort));
     if (o) throw new EngineError("PORT_IN_USE", `host port ${p.hostPort}/${p.protocol} is already published by service ${serviceRef(o)}`);
   }
 }
 
-/** Does a workload's port list clash with a service's host port? (checked by `run`) */
-export function serviceHostPortClash(state: DesiredState, ports: PortMapping[]): string | undefined {
-  for (const s of state.services ?? []) {
-    for (const p of s.ports) {
-      if (p.hostPort === undefined) continue;
-      const mine: PortMapping = { hostPort: p.hostPort, containerPort: p.port, protocol: p.protocol, allowFrom: [] };
-      if (ports.some((t) => portsCollide(mine, t))) return `host port ${p.hostPort}/${p.protocol} is already published by service ${serviceRef(s)}`;
-    }
+/** Does a workload's port list clash with a service's host port? (checked by `run`) A service's
+ * host port has no host IP, so it collides with any mapping of the same protocol and port. */
+export function serviceHostPortClash(holders: ServiceLookups, ports: PortMapping[]): string | undefined {
+  for (const t of ports) {
+    const s = holders.hostPort(t.protocol, t.hostPort);
+    if (s) return `host port ${t.hostPort}/${t.protocol} is already published by service ${serviceRef(s)}`;
   }
   return undefined;
 }
@@ -122,7 +72,10 @@ function withNodePorts(state: DesiredState, holders: Holders, ports: (ServicePor
   return ports.map(({ autoHostPort, ...p }) => {
     if (!autoHostPort) return p;
     const before = base?.ports.find((b) => b.port === p.port && b.protocol === p.protocol)?.hostPort;
-    const free = (hp: number) => !taken.has(`${p.protocol}/${hp}`) && (!holders.hostPorts.has(`${p.protocol}/${hp}`) || holders.hostPorts.get(`${p.protocol}/${hp}`)!.id === base?.id);
+    const free = (hp: number) => {
+      const holder = holders.hostPort(p.protocol, hp);
+      return !taken.has(`${p.protocol}/${hp}`) && (!holder || holder.id === base?.id);
+    };
     let hostPort = before !== undefined && free(before) ? before : undefined;
     for (let hp = NODE_PORT_RANGE[0]; hostPort === undefined && hp <= NODE_PORT_RANGE[1]; hp++) if (free(hp)) hostPort = hp;
     if (hostPort === undefined) throw new EngineError("POOL_EXHAUSTED", `no free NodePort in ${NODE_PORT_RANGE.join("-")}/${p.protocol}`);
@@ -131,10 +84,10 @@ function withNodePorts(state: DesiredState, holders: Holders, ports: (ServicePor
   });
 }
 
-function build(state: DesiredState, spec: ServiceSpec, base?: Service, holders = new Holders(state.services ?? [])): Service {
+function build(state: DesiredState, holders: Holders, spec: ServiceSpec, base?: Service): Service {
   const n = normalizeServiceSpec(spec);
   const resolved = n.kind === "ClusterIP" ? resolveFamilies(n.families, availableFamilies(), familiesOf(base)) : undefined;
-  const vips = resolved ? assignVips(resolved.families, n.families.vips, base, () => holders.takenVips()) : [];
+  const vips = resolved ? assignVips(resolved.families, n.families.vips, base, holders) : [];
   const s: Service = {
     id: base?.id ?? newId(),
     name: n.name,
@@ -192,18 +145,19 @@ async function apply(ctx: EngineContext, put: () => void, undo: () => void, what
 
 const refOf = (name: string, namespace?: string) => serviceRef({ name, ...(namespace ? { namespace } : {}) });
 
-function checkNameFree(ctx: EngineContext, spec: ServiceSpec, taken?: Set<string>): void {
+/** `batch`: names the same operation has already taken. */
+function checkNameFree(ctx: EngineContext, spec: ServiceSpec, batch?: Set<string>): void {
   if (typeof spec?.name !== "string") return;
   const ns = validateNamespace(spec.namespace);
   const ref = refOf(spec.name, ns);
-  if (taken ? taken.has(ref) : ctx.store.service(spec.name, ns)) {
+  if (batch?.has(ref) || ctx.store.service(spec.name, ns)) {
     throw new EngineError("NAME_IN_USE", `service ${spec.name} already exists in namespace ${ns}`, { hint: "service names are unique per namespace; use 'ponton service update'" });
   }
 }
 
 export async function createService(ctx: EngineContext, spec: ServiceSpec): Promise<Service> {
   checkNameFree(ctx, spec);
-  const s = build(ctx.store.state(), spec);
+  const s = build(ctx.store.state(), new Holders(ctx.store.serviceLookups()), spec);
   await apply(ctx, () => ctx.store.putService(s), () => ctx.store.deleteService(s.id), `create service ${serviceRef(s)}`);
   return s;
 }
@@ -212,13 +166,12 @@ export async function createService(ctx: EngineContext, spec: ServiceSpec): Prom
 export async function createServices(ctx: EngineContext, specs: ServiceSpec[]): Promise<Service[]> {
   if (!Array.isArray(specs)) throw new EngineError("INVALID_ARGUMENT", "'services' must be a list of service specs");
   const state = ctx.store.state();
-  const holders = new Holders(state.services ?? []);
-  void holders.vips;
-  const names = new Set((state.services ?? []).map((x) => serviceRef(x)));
+  const holders = new Holders(ctx.store.serviceLookups());
+  const names = new Set<string>();
   const made: Service[] = [];
   for (const spec of specs) {
     checkNameFree(ctx, spec, names);
-    const s = build(state, spec, undefined, holders);
+    const s = build(state, holders, spec);
     holders.add(s);
     names.add(serviceRef(s));
     made.push(s);
@@ -236,7 +189,7 @@ export async function updateService(ctx: EngineContext, name: string, changes: P
     throw new EngineError("INVALID_ARGUMENT", `service ${serviceRef(old)} is ${kindOf(specOf(old))}: update cannot change its kind`, { hint: "remove it and create it again (ponton up and service apply replace it)" });
   }
   // The namespace is part of the identity: moving a service is rm + create.
-  const s = build(ctx.store.state(), { ...specOf(old), ...defined, name, namespace: serviceNamespace(old) }, old);
+  const s = build(ctx.store.state(), new Holders(ctx.store.serviceLookups()), { ...specOf(old), ...defined, name, namespace: serviceNamespace(old) }, old);
   await apply(ctx, () => ctx.store.putService(s), () => ctx.store.putService(old), `update service ${serviceRef(s)}`);
   return s;
 }
@@ -272,7 +225,7 @@ export interface ApplyReport {
 export async function applyServices(ctx: EngineContext, specs: ServiceSpec[]): Promise<ApplyReport> {
   if (!Array.isArray(specs)) throw new EngineError("INVALID_ARGUMENT", "'services' must be a list of service specs");
   const state = ctx.store.state();
-  const holders = new Holders(state.services ?? []);
+  const holders = new Holders(ctx.store.serviceLookups());
   const seen = new Set<string>();
   const made: { s: Service; old: Service | undefined }[] = [];
   for (const spec of specs) {
@@ -280,7 +233,7 @@ export async function applyServices(ctx: EngineContext, specs: ServiceSpec[]): P
     const old = typeof spec?.name === "string" ? ctx.store.service(spec.name, ns) : undefined;
     let s: Service;
     try {
-      s = build(state, spec, old, holders);
+      s = build(state, holders, spec, old);
     } catch (e) {
       throw e instanceof EngineError ? e.within(`service ${ns}/${String(spec?.name)}`) : e;
     }

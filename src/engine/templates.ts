@@ -79,7 +79,7 @@ export async function createTemplate(ctx: EngineContext, spec: RunSpec, replicas
   if (ctx.store.template(name)) {
     throw new EngineError("NAME_IN_USE", `template ${name} already exists`, { hint: `change its count with 'ponton scale ${name}=N' or remove it with 'ponton template rm ${name}'` });
   }
-  const clash = serviceHostPortClash(ctx.store.state(), normalizePorts(spec));
+  const clash = serviceHostPortClash(ctx.store.serviceLookups(), normalizePorts(spec));
   if (clash) throw new EngineError("PORT_IN_USE", clash);
   const { replicaOf: _ignored, ...stored } = spec;
   // Intent first: a crash while replicas are made leaves a template that the start-up converge completes.

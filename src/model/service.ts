@@ -75,6 +75,9 @@ export const hasVip = (s: Service): s is Service & { vip: string } => typeof s.v
 /** The VIPs, primary first (one, or one per family for a dual-stack service). */
 export const serviceVips = (s: Service): string[] => s.vips ?? (s.vip ? [s.vip] : []);
 
+/** The addresses a service answers on: its VIPs and external IPs (none without a VIP). */
+export const serviceAddresses = (s: Service): string[] => (s.vip ? [...serviceVips(s), ...s.externalIps] : []);
+
 export const serviceNamespace = (s: { namespace?: string | undefined }): string => s.namespace ?? DEFAULT_NAMESPACE;
 
 /** Store key and sort key: "web" in the default namespace (as before namespaces), "x/web" elsewhere. */

@@ -142,7 +142,7 @@ export interface DesiredState {
   attachments: Attachment[];
   userRules: UserRule[];
   /** Load-balanced virtual IPs (see model/service.ts). */
-  services?: Service[];
+  services?: readonly Service[];
   /** Namespaces created explicitly (a workload's namespace exists implicitly too). */
   namespaces?: Namespace[];
   policies?: PolicyRecord[];

@@ -1,2 +1,3 @@
 export type { Store } from "./store";
 export { SqliteStore } from "./sqlite-store";
+export type { ServiceLookups } from "./service-index";

@@ -3,6 +3,7 @@ import Database from "better-sqlite3";
 import type { Attachment, DesiredState, Namespace, Network, PolicyRecord, UserRule, Workload } from "../model/types";
 import { serviceKey, serviceNamespace, type Service } from "../model/service";
 import type { Template } from "../model/template";
+import { ServiceIndex, type ServiceLookups } from "./service-index";
 import type { Store } from "./store";
 
 const SCHEMA = `
@@ -85,8 +86,7 @@ export class SqliteStore implements Store {
     try {
       return this.db.transaction(fn).immediate();
     } catch (e) {
-      this.serviceCache = undefined;
-      this.sortedServices = undefined;
+      this.serviceIndex = undefined;
       throw e;
     }
   }
@@ -184,41 +184,33 @@ export class SqliteStore implements Store {
 
   /**
    * Services are read on every sync and there may be tens of thousands: the daemon is the only
-   * writer, so a parsed copy is kept (frozen, shared) and updated on write. Rolled-back writes
-   * drop it. Unchanged records keep their identity, which lets the compile skip them.
+   * writer, so parsed records are kept (frozen, shared) in an index updated on write. Rolled-back
+   * writes drop it. Unchanged records keep their identity, which lets the compile skip them.
    */
-  private serviceCache: Map<string, Service> | undefined;
-  private sortedServices: Service[] | undefined;
+  private serviceIndex: ServiceIndex | undefined;
 
-  private cachedServices(): Map<string, Service> {
-    if (!this.serviceCache) {
-      const rows = (this.stmts.services.all() as Row[]).map((r) => Object.freeze(JSON.parse(r.doc) as Service));
-      this.serviceCache = new Map(rows.map((x) => [x.id, x]));
-    }
-    return this.serviceCache;
+  private indexed(): ServiceIndex {
+    return (this.serviceIndex ??= new ServiceIndex((this.stmts.services.all() as Row[]).map((r) => Object.freeze(JSON.parse(r.doc) as Service))));
   }
 
-  /** Shared and frozen: callers must not modify the returned list. */
-  services(): Service[] {
-    const key = (s: Service) => serviceKey(s.name, serviceNamespace(s));
-    this.sortedServices ??= Object.freeze(
-      [...this.cachedServices().values()].map((s) => [key(s), s] as const).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([, s]) => s),
-    ) as Service[];
-    return this.sortedServices;
+  /** Shared: the same list until a service is written (callers never modify it). */
+  services(): readonly Service[] {
+    return this.indexed().list();
   }
   service(name: string, namespace?: string): Service | undefined {
     const id = (this.stmts.serviceId.get(serviceKey(name, namespace)) as { id: string } | undefined)?.id;
-    return id === undefined ? undefined : this.cachedServices().get(id);
+    return id === undefined ? undefined : this.indexed().get(id);
+  }
+  serviceLookups(): ServiceLookups {
+    return this.indexed();
   }
   putService(s: Service): void {
     this.stmts.putService.run(s.id, serviceKey(s.name, serviceNamespace(s)), JSON.stringify(s));
-    this.cachedServices().set(s.id, Object.freeze({ ...s }));
-    this.sortedServices = undefined;
+    this.indexed().put(Object.freeze({ ...s }));
   }
   deleteService(id: string): void {
     this.stmts.deleteService.run(id);
-    this.cachedServices().delete(id);
-    this.sortedServices = undefined;
+    this.indexed().delete(id);
   }
 
   namespaces(): Namespace[] {

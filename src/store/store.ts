@@ -1,5 +1,6 @@
 // The store port: desired state in, desired state out. SQLite is the default; etcd may follow.
 import type { Service } from "../model/service";
+import type { ServiceLookups } from "./service-index";
 import type { Template } from "../model/template";
 import type { Attachment, DesiredState, Namespace, Network, PolicyRecord, UserRule, Workload } from "../model/types";
 
@@ -34,9 +35,11 @@ export interface Store {
   addUserRule(rule: string, position?: number, owner?: string): UserRule;
   deleteUserRule(id: number): boolean;
 
-  services(): Service[];
+  services(): readonly Service[];
   /** By name in a namespace (default "default"). */
   service(name: string, namespace?: string): Service | undefined;
+  /** Who holds a VIP, an address and port, a host port: lookups, not scans (validation, VIP allocation). */
+  serviceLookups(): ServiceLookups;
   putService(s: Service): void;
   deleteService(id: string): void;
 

@@ -2,15 +2,12 @@
 // dispatch is `ip daddr . meta l4proto . th dport vmap @svc_ips` (`ip6 … @svc_ips6` for IPv6 VIPs;
 // kube-proxy's nftables design): one lookup per new connection whatever the number of services;
 // the per-service chain holds one DNAT rule of its family.
-import type { DesiredState } from "../../model/types";
-import { EMPTY_RUNTIME, hasVip, serviceRef, serviceVips, type Service, type ServicePort, type ServiceRuntime } from "../../model/service";
+import { serviceRef, serviceVips, type Service, type ServicePort } from "../../model/service";
 import { familyOfIp, type IpFamily } from "../../model/service-families";
 import { parseIp } from "../../model/ip";
-import { indexEndpoints, portEndpoints, selectionList, serviceEndpoints, type Endpoint } from "./endpoints";
+import { portEndpoints, type Endpoint } from "./endpoints";
 import { addrPort, endpointMap, NFT_FAMILIES, type NftFamily } from "./family";
-import { LabelListVersions } from "./label-lists";
 import { schedulerRule } from "./schedulers";
-import { SlotBlocks } from "./slots";
 
 export interface NftChain {
   name: string;
@@ -58,46 +55,14 @@ function halves(s: Service): { fam: NftFamily; dsts: string[] }[] {
   return families.map((f) => ({ fam: NFT_FAMILIES[f], dsts: [...serviceVips(s), ...s.externalIps].filter((ip) => familyOfIp(ip) === f) }));
 }
 
-/** Memo keyed by the (immutable) stored record and what it was compiled against. */
-const memo = new WeakMap<Service, { key: string; fragment: ServiceFragment; chains: string[]; list: string | undefined; listVersion: number; runtime: ServiceRuntime }>();
-/** Label lists (endpoints.ts selectionList) by version: bumped when a list's members or their data change. */
-const lists = new LabelListVersions();
-/** Slot blocks of the scheduler chains in the shared endpoint maps (see slots.ts). */
-const blocks = new SlotBlocks();
+/** The service's chains, one per port and family: what its slot blocks are kept for. */
+export const serviceChains = (s: Service): string[] => {
+  const families = halves(s);
+  return s.ports.flatMap((p) => families.map(({ fam }) => serviceChainName(s, p, fam)));
+};
 
-export function compileServices(state: DesiredState, runtime: ServiceRuntime = EMPTY_RUNTIME): ServiceFragment[] {
-  // Headless and ExternalName services have no VIP: they are DNS only.
-  const services = (state.services ?? []).filter(hasVip);
-  if (services.length === 0) return [];
-  const index = indexEndpoints(state);
-  lists.update(index);
-  const chains = new Set<string>();
-  // An unchanged record whose selection list and runtime are unchanged keeps its fragment without
-  // selecting again: adding one service among 10,000 costs a few map lookups per service.
-  const fragments = services.map((s) => {
-    const hit = memo.get(s);
-    if (hit && hit.runtime === runtime && lists.version(hit.list) === hit.listVersion) {
-      for (const c of hit.chains) chains.add(c);
-      return hit.fragment;
-    }
-    const list = selectionList(s, index);
-    const eps = new Map(serviceVips(s).map((v) => [familyOfIp(v), serviceEndpoints(s, index, runtime, familyOfIp(v))] as const));
-    const counts = runtime.connections.get(s.id);
-    const families = halves(s);
-    const own = s.ports.flatMap((p) => families.map(({ fam }) => serviceChainName(s, p, fam)));
-    for (const c of own) chains.add(c);
-    const bases = new Map(own.map((c) => [c, blocks.baseOf(c)]));
-    const epsKey = [...eps].map(([f, list]) => `${f}:${list.map((e) => `${e.key} ${e.weight}`).join("|")}`).join("/");
-    const key = `${[...bases.values()]}|${epsKey}|${counts ? JSON.stringify([...counts]) : ""}`;
-    const fragment = hit?.key === key ? hit.fragment : compileService(s, eps, counts, bases);
-    memo.set(s, { key, fragment, chains: own, list, listVersion: lists.version(list), runtime });
-    return fragment;
-  });
-  blocks.retain(chains);
-  return fragments;
-}
-
-function compileService(
+/** One service's fragment from its ready endpoints per family, lc/wlc counts and slot bases. */
+export function compileService(
   s: Service & { vip: string },
   eps: ReadonlyMap<IpFamily, Endpoint[]>,
   counts: ReadonlyMap<string, number> | undefined,

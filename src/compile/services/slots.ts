@@ -29,12 +29,23 @@ export class SlotBlocks {
     return block * BLOCK_SLOTS;
   }
 
-  /** Frees the blocks of chains that no longer exist. */
-  retain(chains: ReadonlySet<string>): void {
-    for (const [chain, block] of this.byChain) {
-      if (chains.has(chain)) continue;
+  /** Frees the blocks of chains that no longer exist (after the compile that dropped them: a
+   * block is never handed to another chain within the transaction that still deletes its elements). */
+  release(chains: Iterable<string>): void {
+    for (const chain of chains) {
+      const block = this.byChain.get(chain);
+      if (block === undefined) continue;
       this.byChain.delete(chain);
       this.free.push(block);
     }
+  }
+
+  /** The same assignment, independent from now on (a from-scratch compile compared with an incremental one). */
+  clone(): SlotBlocks {
+    const c = new SlotBlocks();
+    for (const [chain, block] of this.byChain) c.byChain.set(chain, block);
+    c.free.push(...this.free);
+    c.next = this.next;
+    return c;
   }
 }
