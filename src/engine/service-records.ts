@@ -68,7 +68,7 @@ function fixedServiceRecords(svc: Service): DnsRecord[] {
 
 function headlessEndpoint(svc: Service, fqdn: string, c: Candidate): DnsRecord[] {
   const host = `${hostLabel(c.name)}.${fqdn}`;
-  const out = [rec(fqdn, "A", c.ip), rec(host, "A", c.ip)];
+  const out = c.ip ? [rec(fqdn, "A", c.ip), rec(host, "A", c.ip)] : [];
   if (c.ip6) out.push(rec(fqdn, "AAAA", c.ip6), rec(host, "AAAA", c.ip6));
   for (const p of svc.ports) {
     const port = p.name ? targetPortOn(p, c.exposes) : undefined;

@@ -7,6 +7,7 @@ import type { ServiceMonitor } from "./services-monitor";
 
 export interface ServiceEndpointView {
   workload: string;
+  /** The endpoint's IPv4 address, or its IPv6 one on an IPv6-only network. */
   ip: string;
   /** The endpoint's IPv6 address (what an IPv6 VIP reaches), on dual-stack networks. */
   ip6?: string;
@@ -21,11 +22,11 @@ export function serviceView(state: DesiredState, s: Service, monitor: ServiceMon
   const endpoints: ServiceEndpointView[] = selected(s, indexEndpoints(state))
     .map((c) => ({
       workload: c.name,
-      ip: c.ip,
+      ip: (c.ip ?? c.ip6)!,
       ...(c.ip6 ? { ip6: c.ip6 } : {}),
       weight: s.weights[c.name] ?? 1,
       healthy: monitor.isHealthy(s.id, c.workloadId),
-      ...(counts ? { connections: counts.get(c.ip) ?? 0 } : {}),
+      ...(counts ? { connections: counts.get((c.ip ?? c.ip6)!) ?? 0 } : {}),
     }));
   return {
     ...s,

@@ -122,6 +122,8 @@ export class ServiceMonitor {
     for (const s of services) {
       const check = s.health!;
       const checked = s.ports.find((p) => p.protocol === "tcp") ?? s.ports[0];
+      // Probe over the family of the service's primary VIP (IPv4 when it has none, as headless).
+      const v6 = serviceVips(s)[0]?.includes(":") ?? false;
       for (const c of selected(s, index)) {
         // A named target port is resolved on each endpoint; without ports, a tcp check has nothing to try.
         const port = checked && targetPortOn(checked, c.exposes);
@@ -133,7 +135,9 @@ export class ServiceMonitor {
         if (entry.due > nowMs) continue;
         entry.due = nowMs + check.intervalMs;
         const e = entry;
-        probes.push(probe(check, c.ip, port).then((ok) => e.state.record(ok, check)));
+        const ip = v6 ? (c.ip6 ?? c.ip) : (c.ip ?? c.ip6);
+        if (!ip) continue;
+        probes.push(probe(check, ip, port).then((ok) => e.state.record(ok, check)));
       }
     }
     let changed = (await Promise.all(probes)).some(Boolean);

@@ -142,6 +142,29 @@ describe("services over IPv6", () => {
     await h.pontonOk("service", "rm", "udp6");
   });
 
+  test("endpoints on an IPv6-only network back an IPv6 VIP; the health check probes their IPv6 address", async () => {
+    await h.pontonOk("network", "create", "only6", "--subnet", "fd00:33::/64");
+    for (const n of ["o1", "o2"]) {
+      // o2 answers on 80 but not on the health check's target (81 is closed on it).
+      await h.pontonOk("run", "--name", n, "--network", "only6", "--label", "app=only6", "--", "sh", "-c",
+        `socat TCP6-LISTEN:80,fork,reuseaddr SYSTEM:'echo ${n}' & ${n === "o1" ? "socat TCP6-LISTEN:81,fork,reuseaddr SYSTEM:'echo ok' &" : ""} wait`);
+    }
+    await h.pontonOk("service", "create", "only6", "--port", "80/tcp", "--selector", "app=only6", "--ip-family", "ipv6");
+    const vip = (await inspect("only6")).vip as string;
+    assert.match(vip, /^fd00:10:96::/);
+    const eps = (await inspect("only6")).endpoints as { workload: string; ip: string; ip6?: string }[];
+    assert.deepEqual(eps.map((e) => [e.workload, /^fd00:33::/.test(e.ip), /^fd00:33::/.test(e.ip6 ?? "")]), [["o1", true, true], ["o2", true, true]]);
+    assert.ok(await eventually(async () => new Set(await names(inCli, vip, 6)).size === 2), "both IPv6-only endpoints serve");
+    // A TCP health check on port 81 (as a target port): o1 passes over IPv6, o2 fails and leaves.
+    await h.pontonOk("service", "create", "only6hc", "--port", "80:81/tcp", "--selector", "app=only6", "--ip-family", "ipv6", "--health", "tcp", "--health-interval", "0.2");
+    const healthy = async () => ((await inspect("only6hc")).endpoints as { workload: string; healthy: boolean }[]).filter((e) => e.healthy).map((e) => e.workload).join();
+    assert.ok(await eventually(async () => (await healthy()) === "o1"), `healthy: ${await healthy()}`);
+    assert.deepEqual(new Set(await names(inCli, (await inspect("only6hc")).vip as string, 4)), new Set(["ok"]));
+    for (const n of ["only6", "only6hc"]) await h.pontonOk("service", "rm", n);
+    for (const n of ["o1", "o2"]) await h.pontonOk("rm", "-f", n);
+    await h.pontonOk("network", "rm", "only6");
+  });
+
   test("every change above went in as an incremental transaction (no diff refused, no full reload), mostly over netlink", async () => {
     const info = await h.client.request<{ nftDiffFallbacks: number; nftCommits: { netlink: number; nft: number } }>("GET", "/v1/info");
     assert.equal(info.nftDiffFallbacks, 0);

@@ -1,5 +1,5 @@
-// Which workloads back a service right now: selector match, alive, healthy, reachable over IPv4
-// (and, for a service's IPv6 half, those of them with an IPv6 address on that attachment).
+// Which workloads back a service right now: selector match, alive, healthy, and an address of the
+// service half's family on the attachment chosen (IPv4 half: its IPv4 address, IPv6 half: its IPv6 one).
 import { DEFAULT_NAMESPACE, type Attachment, type DeclaredPort, type DesiredState, type Network } from "../../model/types";
 import { selectorMatches, serviceNamespace, targetPortOn, type Service, type ServicePort, type ServiceRuntime } from "../../model/service";
 import type { IpFamily } from "../../model/service-families";
@@ -29,8 +29,9 @@ export interface Candidate {
   name: string;
   namespace: string;
   labels: Record<string, string>;
-  ip: string;
-  /** IPv6 address on the same attachment (headless services' AAAA records). */
+  /** IPv4 address (absent on an IPv6-only network). */
+  ip?: string;
+  /** IPv6 address on the same attachment. */
   ip6?: string;
   exposes?: readonly DeclaredPort[];
   /** Everything above a compile reads, as one string: unchanged services are recognised without JSON. */
@@ -50,17 +51,19 @@ export function indexEndpoints(state: DesiredState): EndpointIndex {
   for (const w of state.workloads) {
     // 'creating' counts: the record turns 'running' without another sync once its process started.
     if (w.state !== "running" && w.state !== "creating") continue;
-    // Same choice as published ports: the first non-internal bridge attachment with IPv4.
-    const a = [...(byWorkload.get(w.id) ?? [])]
+    // Same choice as published ports: the first non-internal bridge attachment with IPv4; a workload
+    // only on IPv6-only networks serves from its first such attachment (IPv6 halves only).
+    const usable = [...(byWorkload.get(w.id) ?? [])]
       .sort((x, y) => x.index - y.index)
-      .find((x) => x.ip4 && networks.get(x.networkId)?.driver === "bridge" && !networks.get(x.networkId)?.internal);
+      .filter((x) => networks.get(x.networkId)?.driver === "bridge" && !networks.get(x.networkId)?.internal);
+    const a = usable.find((x) => x.ip4) ?? usable.find((x) => x.ip6);
     if (a) {
       candidates.push({
         workloadId: w.id,
         name: w.name,
         namespace: w.namespace ?? DEFAULT_NAMESPACE,
         labels: w.labels,
-        ip: a.ip4!,
+        ...(a.ip4 ? { ip: a.ip4 } : {}),
         ...(a.ip6 ? { ip6: a.ip6 } : {}),
         ...(w.exposes ? { exposes: w.exposes } : {}),
         key: `${w.id} ${w.name} ${a.ip4} ${a.ip6 ?? ""} ${w.exposes ? JSON.stringify(w.exposes) : ""}`,
