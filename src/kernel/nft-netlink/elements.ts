@@ -39,27 +39,35 @@ export function setLayout(set: NftSetRef): SetLayout | undefined {
   return data ? { key, data } : { key };
 }
 
-const PROTOCOLS: Record<string, number> = { icmp: 1, tcp: 6, udp: 17, icmpv6: 58 };
+export const PROTOCOLS: Record<string, number> = { icmp: 1, tcp: 6, udp: 17, icmpv6: 58 };
+
+/** An address in network order: 4 bytes for "ip", 16 for "ip6" (undefined when of the other family). */
+export function addressBytes(family: "ip" | "ip6", text: string): Buffer | undefined {
+  const ip = parseIp(text);
+  if (!ip || ip.family !== (family === "ip" ? 4 : 6)) return undefined;
+  return Buffer.from(ip.value.toString(16).padStart(family === "ip" ? 8 : 32, "0"), "hex");
+}
+
+/** A port in network order (2 bytes). */
+export function portBytes(text: string): Buffer | undefined {
+  if (!/^\d+$/.test(text) || Number(text) > 65535) return undefined;
+  const b = Buffer.alloc(2);
+  b.writeUInt16BE(Number(text));
+  return b;
+}
 
 function fieldBytes(type: FieldType, text: string): Buffer | undefined {
   switch (type) {
     case "ipv4_addr":
-    case "ipv6_addr": {
-      const ip = parseIp(text);
-      const bytes = type === "ipv4_addr" ? 4 : 16;
-      if (!ip || ip.family !== (bytes === 4 ? 4 : 6)) return undefined;
-      return Buffer.from(ip.value.toString(16).padStart(bytes * 2, "0"), "hex");
-    }
+      return addressBytes("ip", text);
+    case "ipv6_addr":
+      return addressBytes("ip6", text);
     case "inet_proto": {
       const n = PROTOCOLS[text] ?? (/^\d+$/.test(text) ? Number(text) : NaN);
       return n >= 0 && n <= 255 ? Buffer.from([n]) : undefined;
     }
-    case "inet_service": {
-      if (!/^\d+$/.test(text) || Number(text) > 65535) return undefined;
-      const b = Buffer.alloc(2);
-      b.writeUInt16BE(Number(text));
-      return b;
-    }
+    case "inet_service":
+      return portBytes(text);
     case "u32":
       return /^\d+$/.test(text) && Number(text) <= 0xffffffff ? u32host(Number(text)) : undefined;
     case "verdict":

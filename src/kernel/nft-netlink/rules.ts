@@ -1,7 +1,7 @@
 // The service chains' rule forms (compile/services/schedulers.ts) -> nf_tables expressions, the
 // same ones nft emits for that text (checked against nft's own bytecode in
 // test/integration/nft-netlink.test.ts). Any other rule returns undefined: `nft -f` writes it.
-import { parseIp } from "../../model/ip";
+import { addressBytes, portBytes, PROTOCOLS } from "./elements";
 import { attr, nest, str, u32 } from "./message";
 
 // Registers as nft allocates them: 16-byte NFT_REG_1..3, 32-bit NFT_REG32_xx = 8 + index.
@@ -39,22 +39,7 @@ const dnat = (family: "ip" | "ip6", protoReg: number, flags?: number) =>
     ...(flags === undefined ? [] : [u32(7 /* FLAGS */, flags)]),
   ]);
 
-const PROTOCOLS: Record<string, number> = { tcp: 6, udp: 17 };
 const NF_NAT_RANGE_PROTO_SPECIFIED = 2;
-
-function port(text: string): Buffer | undefined {
-  const n = Number(text);
-  if (!/^\d+$/.test(text) || n > 65535) return undefined;
-  const b = Buffer.alloc(2);
-  b.writeUInt16BE(n);
-  return b;
-}
-
-function address(family: "ip" | "ip6", text: string): Buffer | undefined {
-  const ip = parseIp(text);
-  if (!ip || ip.family !== (family === "ip" ? 4 : 6)) return undefined;
-  return Buffer.from(ip.value.toString(16).padStart(family === "ip" ? 8 : 32, "0"), "hex");
-}
 
 /** Where `ip saddr` / `ip6 daddr` sit in the network header, and their length. */
 const addrField = (family: "ip" | "ip6", dir: string) => (family === "ip" ? { offset: dir === "saddr" ? 12 : 16, len: 4 } : { offset: dir === "saddr" ? 8 : 24, len: 16 });
@@ -72,8 +57,8 @@ export function ruleExpressions(rule: string): Buffer[] | undefined {
   let m = SINGLE.exec(rule);
   if (m) {
     const family = m[2] as "ip" | "ip6";
-    const addr = address(family, m[3] ?? m[4]!);
-    const p = port(m[5]!);
+    const addr = addressBytes(family, m[3] ?? m[4]!);
+    const p = portBytes(m[5]!);
     if (!addr || !p) return undefined;
     return [...l4(m[1]!), immediate(REG_1, addr), immediate(REG_2, p), dnat(family, REG_2, NF_NAT_RANGE_PROTO_SPECIFIED)];
   }
