@@ -1,8 +1,8 @@
 // NftPlan -> `nft -f` text: a full atomic replace of our table, or an incremental element diff.
 import { NFT_TABLE_REF } from "./names";
 import { elementOps, renderOps, type NftOp } from "./nft-ops";
+import { fragmentDelta } from "./services/fragment-delta";
 import { FLOW_RECORD_CHAIN, SET_DECLS, SKELETON_CHAINS, USER_CHAIN, type NftChain, type NftPlan, type NftSet, type ServiceFragment } from "./nft-plan";
-import type { NftNamedSet } from "./services/compile";
 import { EMPTY_POLICY_PLAN, renderPolicyDecls, samePolicySkeleton } from "./policy/fragment";
 import type { PolicyPlan } from "../policy";
 
@@ -16,11 +16,18 @@ function renderChain(c: NftChain): string {
   return [`  chain ${c.name} {`, ...c.rules.map((r) => `    ${r}`), "  }"].join("\n");
 }
 
+/** Appends in place (a copy per element was quadratic: 30,000 service elements at 10,000 services). */
+function pushTo(m: Map<string, string[]>, key: string, value: string): void {
+  const list = m.get(key);
+  if (list) list.push(value);
+  else m.set(key, [value]);
+}
+
 /** Set contents including the services' elements (kept per service in the plan, merged here). */
 function withServiceElements(plan: NftPlan): NftSet[] {
   if (!plan.services?.length) return plan.sets;
   const extra = new Map<string, string[]>();
-  for (const f of plan.services) for (const [set, e] of f.elements) extra.set(set, [...(extra.get(set) ?? []), e]);
+  for (const f of plan.services) for (const [set, e] of f.elements) pushTo(extra, set, e);
   return plan.sets.map((s) => (extra.has(s.name) ? { ...s, elements: [...s.elements, ...extra.get(s.name)!].sort() } : s));
 }
 
@@ -65,54 +72,25 @@ function chainDiff(from: NftChain[], to: NftChain[]): { before: NftOp[]; after: 
 
 /** Services whose fragment changed (by identity): their chains and element deltas, grouped by set. */
 function serviceDiff(from: ServiceFragment[], to: ServiceFragment[]) {
-  const oldChains: NftChain[] = [];
-  const newChains: NftChain[] = [];
-  const oldSets: NftNamedSet[] = [];
-  const newSets: NftNamedSet[] = [];
+  const { gone, added } = fragmentDelta(from, to);
+  const oldChains = gone.flatMap((f) => f.chains);
+  const newChains = added.flatMap((f) => f.chains);
+  const oldSets = gone.flatMap((f) => f.sets ?? []);
+  const newSets = added.flatMap((f) => f.sets ?? []);
   const del = new Map<string, string[]>();
   const add = new Map<string, string[]>();
-  const push = (m: Map<string, string[]>, set: string, e: string) => m.set(set, [...(m.get(set) ?? []), e]);
-  const delta = (a: [string, string][], b: [string, string][]) => {
-    const before = new Set(a.map(([s, e]) => `${s}\t${e}`));
-    const after = new Set(b.map(([s, e]) => `${s}\t${e}`));
-    for (const [s, e] of a) if (!after.has(`${s}\t${e}`)) push(del, s, e);
-    for (const [s, e] of b) if (!before.has(`${s}\t${e}`)) push(add, s, e);
-  };
-  const change = (old: ServiceFragment | undefined, next: ServiceFragment | undefined) => {
-    oldSets.push(...(old?.sets ?? []));
-    newSets.push(...(next?.sets ?? []));
-    oldChains.push(...(old?.chains ?? []));
-    newChains.push(...(next?.chains ?? []));
-    delta(old?.elements ?? [], next?.elements ?? []);
-  };
-  // Both lists are sorted by service name and mostly identical: a merge walk, skipping by identity.
-  let i = 0;
-  let j = 0;
-  while (i < from.length || j < to.length) {
-    const a = from[i];
-    const b = to[j];
-    if (a && b && a === b) {
-      i++;
-      j++;
-    } else if (a && b && a.name === b.name) {
-      if (a.id === b.id) change(a, b);
-      else (change(a, undefined), change(undefined, b));
-      i++;
-      j++;
-    } else if (a && (!b || a.name < b.name)) {
-      change(a, undefined);
-      i++;
-    } else {
-      change(undefined, b);
-      j++;
-    }
-  }
+  const before = gone.flatMap((f) => f.elements);
+  const after = added.flatMap((f) => f.elements);
+  const had = new Set(before.map(([s, e]) => `${s}\t${e}`));
+  const has = new Set(after.map(([s, e]) => `${s}\t${e}`));
+  for (const [s, e] of before) if (!has.has(`${s}\t${e}`)) pushTo(del, s, e);
+  for (const [s, e] of after) if (!had.has(`${s}\t${e}`)) pushTo(add, s, e);
   // Affinity sets: created before the chains that use them, deleted after; kept ones keep their clients.
   const chains = chainDiff(oldChains, newChains);
-  const had = new Set(oldSets.map((x) => x.name));
-  const has = new Set(newSets.map((x) => x.name));
-  chains.before.unshift(...newSets.filter((x) => !had.has(x.name)).map((x): NftOp => ({ op: "addSet", name: x.name, decl: x.decl })));
-  chains.after.push(...oldSets.filter((x) => !has.has(x.name)).map((x): NftOp => ({ op: "deleteSet", name: x.name })));
+  const hadSet = new Set(oldSets.map((x) => x.name));
+  const hasSet = new Set(newSets.map((x) => x.name));
+  chains.before.unshift(...newSets.filter((x) => !hadSet.has(x.name)).map((x): NftOp => ({ op: "addSet", name: x.name, decl: x.decl })));
+  chains.after.push(...oldSets.filter((x) => !hasSet.has(x.name)).map((x): NftOp => ({ op: "deleteSet", name: x.name })));
   return { chains, del, add };
 }
 

@@ -2,7 +2,7 @@
 // services the operation has built so far (a batch, an apply), which take precedence. Every check
 // is a lookup: one change among 10,000 services must not scan them.
 import { formatIp, type Cidr } from "../model/ip";
-import { serviceAddresses, serviceVips, type Service } from "../model/service";
+import { addrPortKey, hostPortKey, serviceHoldings, serviceVips, type Service } from "../model/service";
 import type { ServiceLookups } from "../store";
 import type { VipSpace } from "./service-vips";
 
@@ -19,17 +19,18 @@ export class Holders implements VipSpace {
     return this.vips.get(ip) ?? this.stored.vip(ip);
   }
   addrPort(ip: string, protocol: string, port: number): Service | undefined {
-    return this.addrPorts.get(`${ip}/${protocol}/${port}`) ?? this.stored.addrPort(ip, protocol, port);
+    return this.addrPorts.get(addrPortKey(ip, protocol, port)) ?? this.stored.addrPort(ip, protocol, port);
   }
   hostPort(protocol: string, port: number): Service | undefined {
-    return this.hostPorts.get(`${protocol}/${port}`) ?? this.stored.hostPort(protocol, port);
+    return this.hostPorts.get(hostPortKey(protocol, port)) ?? this.stored.hostPort(protocol, port);
   }
 
   /** A service built by this operation: later ones of the same operation see what it holds. */
   add(s: Service): void {
     for (const v of serviceVips(s)) this.vips.set(v, s);
-    for (const ip of serviceAddresses(s)) for (const p of s.ports) this.addrPorts.set(`${ip}/${p.protocol}/${p.port}`, s);
-    for (const p of s.ports) if (p.hostPort !== undefined) this.hostPorts.set(`${p.protocol}/${p.hostPort}`, s);
+    const held = serviceHoldings(s);
+    for (const k of held.addrPorts) this.addrPorts.set(k, s);
+    for (const k of held.hostPorts) this.hostPorts.set(k, s);
   }
 
   taken(ip: string): boolean {

@@ -13,11 +13,14 @@ export interface LinkInfo {
   kind?: string;
 }
 
-/** Counts one chain's rules through a filtered netlink dump (native/ponton-nftcount, built by `npm run build`). */
-export const NFTCOUNT_HELPER = process.env.PONTON_NFTCOUNT ?? path.resolve(__dirname, "..", "..", "..", "bin", "ponton-nftcount");
+/** A native helper in bin/ (built by `npm run build`), or where the environment variable says. */
+const helper = (name: string, env: string) => process.env[env] ?? path.resolve(__dirname, "..", "..", "..", "bin", name);
 
-/** Carries nf_tables batches encoded by pontond (native/ponton-nftbatch, built by `npm run build`). */
-export const NFTBATCH_HELPER = process.env.PONTON_NFTBATCH ?? path.resolve(__dirname, "..", "..", "..", "bin", "ponton-nftbatch");
+/** Counts one chain's rules through a filtered netlink dump (native/ponton-nftcount). */
+export const NFTCOUNT_HELPER = helper("ponton-nftcount", "PONTON_NFTCOUNT");
+
+/** Carries nf_tables batches encoded by pontond (native/ponton-nftbatch). */
+export const NFTBATCH_HELPER = helper("ponton-nftbatch", "PONTON_NFTBATCH");
 
 export class Kernel {
   private readonly batches = new NftBatchWriter(NFTBATCH_HELPER);
@@ -46,7 +49,6 @@ export class Kernel {
    * Either way all of it applies or none. Returns the path taken.
    */
   async nftOps(ops: NftOp[]): Promise<"netlink" | "nft"> {
-    if (ops.length === 0) return "netlink";
     const firstSeq = this.seq;
     const encoded = encodeOps(NFT_TABLE, ops, firstSeq);
     if (!encoded) {

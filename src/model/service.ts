@@ -78,6 +78,18 @@ export const serviceVips = (s: Service): string[] => s.vips ?? (s.vip ? [s.vip] 
 /** The addresses a service answers on: its VIPs and external IPs (none without a VIP). */
 export const serviceAddresses = (s: Service): string[] => (s.vip ? [...serviceVips(s), ...s.externalIps] : []);
 
+/** Lookup keys of what one service may hold and no other: an address with a port, a host port. */
+export const addrPortKey = (ip: string, protocol: string, port: number) => `${ip}/${protocol}/${port}`;
+export const hostPortKey = (protocol: string, port: number) => `${protocol}/${port}`;
+
+/** The address-with-port and host-port keys a service holds (its VIPs are serviceVips). */
+export function serviceHoldings(s: Service): { addrPorts: string[]; hostPorts: string[] } {
+  return {
+    addrPorts: serviceAddresses(s).flatMap((ip) => s.ports.map((p) => addrPortKey(ip, p.protocol, p.port))),
+    hostPorts: s.ports.flatMap((p) => (p.hostPort === undefined ? [] : [hostPortKey(p.protocol, p.hostPort)])),
+  };
+}
+
 export const serviceNamespace = (s: { namespace?: string | undefined }): string => s.namespace ?? DEFAULT_NAMESPACE;
 
 /** Store key and sort key: "web" in the default namespace (as before namespaces), "x/web" elsewhere. */

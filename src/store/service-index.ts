@@ -3,7 +3,7 @@
 // (who holds a VIP, an external address and port, a host port) and the services the monitor watches.
 // At 10,000 services a change must not parse, sort or scan them all.
 import { formatIp, lastAddress, parseIp, type Cidr } from "../model/ip";
-import { hasVip, serviceAddresses, serviceKey, serviceNamespace, serviceVips, type Service } from "../model/service";
+import { addrPortKey, hasVip, hostPortKey, serviceHoldings, serviceKey, serviceNamespace, serviceVips, type Service } from "../model/service";
 
 /** Read-only lookups over the stored services (Store.serviceLookups). */
 export interface ServiceLookups {
@@ -56,8 +56,9 @@ export class ServiceIndex implements ServiceLookups {
     this.byId.set(s.id, s);
     this.order.splice(this.position(keyOf(s)), 0, s);
     for (const v of serviceVips(s)) this.vips.set(v, s);
-    for (const ip of serviceAddresses(s)) for (const p of s.ports) this.addrPorts.set(`${ip}/${p.protocol}/${p.port}`, s);
-    for (const p of s.ports) if (p.hostPort !== undefined) this.hostPorts.set(`${p.protocol}/${p.hostPort}`, s);
+    const held = serviceHoldings(s);
+    for (const k of held.addrPorts) this.addrPorts.set(k, s);
+    for (const k of held.hostPorts) this.hostPorts.set(k, s);
     if (s.health) this.checked.set(s.id, s);
     if (hasVip(s) && (s.scheduler === "lc" || s.scheduler === "wlc")) this.counted.set(s.id, s);
   }
@@ -71,10 +72,10 @@ export class ServiceIndex implements ServiceLookups {
     return this.vips.get(ip);
   }
   addrPort(ip: string, protocol: string, port: number): Service | undefined {
-    return this.addrPorts.get(`${ip}/${protocol}/${port}`);
+    return this.addrPorts.get(addrPortKey(ip, protocol, port));
   }
   hostPort(protocol: string, port: number): Service | undefined {
-    return this.hostPorts.get(`${protocol}/${port}`);
+    return this.hostPorts.get(hostPortKey(protocol, port));
   }
 
   withHealth(): Iterable<Service> {
@@ -107,8 +108,9 @@ export class ServiceIndex implements ServiceLookups {
       const ip = parseIp(v);
       for (const floor of this.vipFloors.values()) if (ip && ip.family === floor.family && ip.value < floor.value) floor.value = ip.value;
     }
-    for (const ip of serviceAddresses(s)) for (const p of s.ports) release(this.addrPorts, `${ip}/${p.protocol}/${p.port}`);
-    for (const p of s.ports) if (p.hostPort !== undefined) release(this.hostPorts, `${p.protocol}/${p.hostPort}`);
+    const held = serviceHoldings(s);
+    for (const k of held.addrPorts) release(this.addrPorts, k);
+    for (const k of held.hostPorts) release(this.hostPorts, k);
   }
 
   /** Where a key is or would go in `order` (binary search). */

@@ -1,10 +1,10 @@
-// Versions of the endpoint index's label lists between compiles: a service whose selection list
-// kept its version selects the same endpoints with the same data, so its fragment is reused as is.
+// Which of the endpoint index's label lists changed between compiles: a service whose selection list
+// did not change selects the same endpoints with the same data, so its fragment is reused as is.
 import type { EndpointIndex } from "./endpoints";
 
-export class LabelListVersions {
-  private readonly known = new Map<string, { fingerprint: string; version: number }>();
-  private next = 1;
+export class LabelListChanges {
+  /** Each list's members and their data, as one string, at the last compile. */
+  private readonly known = new Map<string, string>();
 
   /**
    * Compares every list of this compile's index with the last one (O(workloads × labels)) and
@@ -15,12 +15,11 @@ export class LabelListVersions {
     const changed: string[] = [];
     for (const [key, list] of index.byLabel) {
       const fingerprint = list.map((c) => `${c.key} ${JSON.stringify(c.labels)}`).join("\n");
-      const was = this.known.get(key);
-      if (was?.fingerprint === fingerprint) continue;
-      this.known.set(key, { fingerprint, version: this.next++ });
+      if (this.known.get(key) === fingerprint) continue;
+      this.known.set(key, fingerprint);
       changed.push(key);
     }
-    // A list that emptied reads as version 0 from now on: a different version, so its services recompile.
+    // A list that emptied is a change too: its services recompile.
     for (const key of this.known.keys()) {
       if (index.byLabel.has(key)) continue;
       this.known.delete(key);

@@ -7,7 +7,7 @@ import { EMPTY_RUNTIME, hasVip, serviceKey, serviceNamespace, serviceVips, type 
 import { familyOfIp } from "../../model/service-families";
 import { compileService, serviceChains, type ServiceFragment } from "./compile";
 import { indexEndpoints, selectionList, serviceEndpoints, type EndpointIndex } from "./endpoints";
-import { LabelListVersions } from "./label-lists";
+import { LabelListChanges } from "./label-lists";
 import { runtimeChanges } from "./runtime-changes";
 import { SlotBlocks } from "./slots";
 
@@ -22,7 +22,7 @@ interface Entry {
 }
 
 export class ServiceCompiler {
-  private readonly lists = new LabelListVersions();
+  private readonly lists = new LabelListChanges();
   private readonly entries = new Map<string, Entry>();
   /** Service ids by the label list they read: a changed list recompiles its readers only. */
   private readonly readers = new Map<string, Set<string>>();

@@ -96,8 +96,8 @@ const NFTA_LIST_ELEM = 1;
 const VERDICTS: Record<string, number> = { accept: 1, drop: 0, continue: -1, return: -5 };
 const CHAIN_VERDICTS: Record<string, number> = { jump: -3, goto: -4 };
 
-/** NFTA_DATA_VERDICT of `goto X`, `jump X`, `accept`, `drop`… (also used by immediate rules). */
-export function verdictData(text: string): Buffer | undefined {
+/** NFTA_DATA_VERDICT of `goto X`, `jump X`, `accept`, `drop`… */
+function verdictData(text: string): Buffer | undefined {
   const [word, chain, extra] = text.trim().split(/\s+/);
   if (extra !== undefined || word === undefined) return undefined;
   if (chain === undefined) {
