@@ -12,9 +12,8 @@ export interface NativeCounters {
 }
 
 interface ViewAnswers {
-  answers: Map<string, Buffer>;
-  /** Key -> the names its answer was built from. */
-  namesOf: Map<string, readonly string[]>;
+  /** Key -> its answer and the names the answer was built from. */
+  answers: Map<string, { answer: Buffer; names: readonly string[] }>;
   /** Name -> the keys whose answers were built from it. */
   keysOf: Map<string, Set<string>>;
 }
@@ -40,18 +39,17 @@ export class HotAnswers {
   }
 
   get(view: string, key: string): Buffer | undefined {
-    return this.byView.get(view)?.answers.get(key);
+    return this.byView.get(view)?.answers.get(key)?.answer;
   }
 
   /** `names`: what the answer was built from (LocalAnswer.consulted). */
   remember(view: string, key: string, answer: Buffer, names: readonly string[]): void {
     let v = this.byView.get(view);
-    if (!v) this.byView.set(view, (v = { answers: new Map(), namesOf: new Map(), keysOf: new Map() }));
+    if (!v) this.byView.set(view, (v = { answers: new Map(), keysOf: new Map() }));
     if (v.answers.has(key)) this.forget(view, v, key);
     // A flood of random names cannot grow this past the bound.
     else if (v.answers.size >= this.maxPerView) this.forget(view, v, v.answers.keys().next().value as string);
-    v.answers.set(key, answer);
-    v.namesOf.set(key, names);
+    v.answers.set(key, { answer, names });
     for (const n of names) {
       let keys = v.keysOf.get(n);
       if (!keys) v.keysOf.set(n, (keys = new Set()));
@@ -90,13 +88,12 @@ export class HotAnswers {
   }
 
   private forget(view: string, v: ViewAnswers, key: string): void {
-    v.answers.delete(key);
-    for (const n of v.namesOf.get(key) ?? []) {
+    for (const n of v.answers.get(key)?.names ?? []) {
       const keys = v.keysOf.get(n);
       keys?.delete(key);
       if (keys?.size === 0) v.keysOf.delete(n);
     }
-    v.namesOf.delete(key);
+    v.answers.delete(key);
     this.native?.addon.tableForget(this.native.table, view, Buffer.from(key, "latin1"));
   }
 }

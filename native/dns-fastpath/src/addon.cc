@@ -39,13 +39,19 @@ bool str(napi_env env, napi_value v, std::string& out) {
   return true;
 }
 
-bool bytes(napi_env env, napi_value v, std::string& out) {
-  void* data = nullptr;
-  size_t len = 0;
+/** A Buffer's bytes in place: valid while the Buffer is. */
+bool buffer(napi_env env, napi_value v, void*& data, size_t& len) {
   if (napi_get_buffer_info(env, v, &data, &len) != napi_ok) {
     napi_throw_type_error(env, nullptr, "dns fast path: expected a Buffer");
     return false;
   }
+  return true;
+}
+
+bool bytes(napi_env env, napi_value v, std::string& out) {
+  void* data = nullptr;
+  size_t len = 0;
+  if (!buffer(env, v, data, len)) return false;
   out.assign(static_cast<const char*>(data), len);
   return true;
 }
@@ -260,11 +266,7 @@ napi_value sendTo(napi_env env, napi_callback_info info) {
   size_t len = 0;
   if (!args(env, info, 3, argv)) return nullptr;
   UdpLoop* loop = external<UdpLoop>(env, argv[0]);
-  if (!loop || !bytes(env, argv[2], peer)) return nullptr;
-  if (napi_get_buffer_info(env, argv[1], &data, &len) != napi_ok) {
-    napi_throw_type_error(env, nullptr, "dns fast path: expected a Buffer");
-    return nullptr;
-  }
+  if (!loop || !bytes(env, argv[2], peer) || !buffer(env, argv[1], data, len)) return nullptr;
   bool sent = loop->send(static_cast<const uint8_t*>(data), len, reinterpret_cast<const sockaddr*>(peer.data()), peer.size());
   napi_get_boolean(env, sent, &out);
   return out;

@@ -9,17 +9,24 @@ namespace {
 // A flood of spoofed sources must not grow the bindings without bound; a reset only costs one
 // JS round trip per client.
 constexpr size_t kMaxClients = 65536;
+
+/** A client key without its IPv6 scope: the family, then the address bytes. */
+std::string addressKey(char family, const void* addr, size_t len) {
+  std::string key(1, family);
+  key.append(static_cast<const char*>(addr), len);
+  return key;
+}
 }  // namespace
 
 std::string clientKey(const sockaddr* peer, socklen_t len) {
   if (peer->sa_family == AF_INET && len >= sizeof(sockaddr_in)) {
-    const auto* a = reinterpret_cast<const sockaddr_in*>(peer);
-    return std::string("4", 1) + std::string(reinterpret_cast<const char*>(&a->sin_addr), 4);
+    return addressKey('4', &reinterpret_cast<const sockaddr_in*>(peer)->sin_addr, sizeof(in_addr));
   }
   if (peer->sa_family == AF_INET6 && len >= sizeof(sockaddr_in6)) {
     const auto* a = reinterpret_cast<const sockaddr_in6*>(peer);
-    return std::string("6", 1) + std::string(reinterpret_cast<const char*>(&a->sin6_addr), 16) +
-           std::string(reinterpret_cast<const char*>(&a->sin6_scope_id), sizeof(a->sin6_scope_id));
+    std::string key = addressKey('6', &a->sin6_addr, sizeof(in6_addr));
+    key.append(reinterpret_cast<const char*>(&a->sin6_scope_id), sizeof(a->sin6_scope_id));
+    return key;
   }
   return std::string();
 }
@@ -54,9 +61,9 @@ void AnswerTable::unbindAddress(const std::string& address) {
   in6_addr a6;
   std::string prefix;
   if (inet_pton(AF_INET, address.c_str(), &a4) == 1) {
-    prefix = std::string("4", 1) + std::string(reinterpret_cast<const char*>(&a4), 4);
+    prefix = addressKey('4', &a4, sizeof a4);
   } else if (inet_pton(AF_INET6, address.substr(0, address.find('%')).c_str(), &a6) == 1) {
-    prefix = std::string("6", 1) + std::string(reinterpret_cast<const char*>(&a6), 16);
+    prefix = addressKey('6', &a6, sizeof a6);
   } else {
     return;
   }
