@@ -23,7 +23,7 @@ export type NftOp =
   /** Keys only (a map element is deleted by its key). */
   | { op: "deleteElements"; set: NftSetRef; keys: string[] };
 
-export function renderOp(o: NftOp): string {
+function renderOp(o: NftOp): string {
   switch (o.op) {
     case "addSet":
       return `add set ${NFT_TABLE_REF} ${o.name} { ${o.decl} }`;
@@ -50,7 +50,7 @@ export function renderOps(ops: NftOp[]): string {
 }
 
 /** A map element is deleted by its key: the text before ` : `. */
-export function elementKey(set: NftSetRef, element: string): string {
+function elementKey(set: NftSetRef, element: string): string {
   return set.kind === "map" ? element.slice(0, element.indexOf(" : ")) : element;
 }
 

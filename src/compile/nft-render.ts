@@ -2,8 +2,8 @@
 import { NFT_TABLE_REF } from "./names";
 import { elementOps, renderOps, type NftOp } from "./nft-ops";
 import { fragmentDelta } from "./services/fragment-delta";
-import { FLOW_RECORD_CHAIN, SET_DECLS, SKELETON_CHAINS, USER_CHAIN, type NftChain, type NftPlan, type NftSet, type ServiceFragment } from "./nft-plan";
-import { EMPTY_POLICY_PLAN, renderPolicyDecls, samePolicySkeleton } from "./policy/fragment";
+import { FLOW_RECORD_CHAIN, SKELETON_CHAINS, USER_CHAIN, type NftChain, type NftPlan, type NftSet, type ServiceFragment } from "./nft-plan";
+import { renderPolicyDecls, samePolicySkeleton } from "./policy/fragment";
 import type { PolicyPlan } from "../policy";
 
 function renderSetDecl(s: NftSet): string {
@@ -152,4 +152,3 @@ function policyDiff(from: PolicyPlan, to: PolicyPlan): NftOp[] {
   return ops;
 }
 
-export const EMPTY_PLAN: NftPlan = { sets: SET_DECLS.map((d) => ({ ...d, elements: [] })), userRules: [], policy: EMPTY_POLICY_PLAN, flowRecord: [] };

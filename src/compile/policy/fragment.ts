@@ -25,8 +25,6 @@ export function compilePolicyFragment(state: DesiredState): PolicyPlan {
   return plan;
 }
 
-export const EMPTY_POLICY_PLAN = EMPTY;
-
 /** Declarations for the body of `table inet ponton { … }` (a full replace). */
 export function renderPolicyDecls(plan: PolicyPlan): string {
   const lines = renderPolicyNft(plan).trimEnd().split("\n");

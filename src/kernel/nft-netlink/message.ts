@@ -22,7 +22,7 @@ export function u32host(n: number): Buffer {
   return b;
 }
 
-export function u32be(n: number): Buffer {
+function u32be(n: number): Buffer {
   const b = Buffer.alloc(4);
   b.writeUInt32BE(n >>> 0);
   return b;
