@@ -43,8 +43,9 @@ function replicaSpec(t: Template, index: number): RunSpec {
 
 /** Makes or removes replicas until `t.replicas` exist; each one made is registered in `undo`. */
 async function converge(ctx: EngineContext, t: Template, undo: Undo): Promise<ScaleResult> {
-  const mine = replicasOf(ctx, t.name);
-  const taken = new Set(ctx.store.workloads().filter((w) => w.replicaOf?.template !== t.name).map((w) => w.name));
+  const workloads = ctx.store.workloads();
+  const mine = replicasIn(workloads, t.name);
+  const taken = new Set(workloads.filter((w) => w.replicaOf?.template !== t.name).map((w) => w.name));
   const plan = planScale(t.name, mine.map((w) => w.replicaOf!.index), taken, t.replicas);
   const result: ScaleResult = { template: t.name, replicas: t.replicas, added: [], removed: [] };
   for (const index of plan.remove) {
