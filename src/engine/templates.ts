@@ -118,11 +118,8 @@ export async function scaleTemplates(ctx: EngineContext, wanted: Record<string, 
 
 /** Replicas go first (the count drops to 0 before any is removed, so a crash never brings them back), then the template. */
 export async function removeTemplate(ctx: EngineContext, name: string, missingOk = false): Promise<ScaleResult | undefined> {
-  const t = ctx.store.template(name);
-  if (!t) {
-    if (missingOk) return undefined;
-    throw new EngineError("TEMPLATE_NOT_FOUND", `template ${name} not found`);
-  }
+  const t = missingOk ? ctx.store.template(name) : getTemplate(ctx, name);
+  if (!t) return undefined;
   const none = { ...t, replicas: 0 };
   ctx.store.putTemplate(none);
   const result = await converge(ctx, none, []);
