@@ -11,6 +11,9 @@ export function printTable(headers: string[], rows: (string | number | undefined
   for (const r of cells) process.stdout.write(r.map((c, i) => (i === r.length - 1 ? c : (c ?? "").padEnd(widths[i]!))).join("   ") + "\n");
 }
 
+/** Labels (or a selector's matchLabels) as K=V,K=V. */
+export const labelText = (l: Record<string, string>): string => Object.entries(l).map(([k, v]) => `${k}=${v}`).join(",");
+
 export function show<T>(format: Format, data: T, table: (d: T) => void): void {
   if (format === "json") printJson(data);
   else table(data);

@@ -1,14 +1,12 @@
 // Workload templates: a stored run request stamped out as replicas NAME-1…NAME-N (Swarm's
 // `docker service scale`). Replicas are ordinary workloads marked with `replicaOf`.
 import { EngineError } from "../errors";
-import { normalizeDeclaredPorts } from "../model/declared-ports";
-import { validateNamespace } from "../model/namespaces";
 import { checkReplicable, parseReplicas, planScale, replicaEnv, replicaName, validateTemplateName, type Template } from "../model/template";
-import type { Workload } from "../model/types";
+import type { PortMapping, Workload } from "../model/types";
 import type { EngineContext } from "./context";
 import { now } from "./ids";
 import { serviceHostPortClash } from "./services";
-import { normalizeAttachSpecs, normalizeCommand, normalizePorts, normalizeRestart, normalizeRoutes, validateRunBasics, type RunSpec } from "./workload-spec";
+import { normalizeAttachSpecs, normalizeRunFields, validateRunBasics, type RunSpec } from "./workload-spec";
 import { removeWorkload, runWorkload } from "./workloads";
 
 export interface ScaleResult {
@@ -31,18 +29,12 @@ const replicasIn = (workloads: Workload[], template: string): Workload[] =>
 const replicasOf = (ctx: EngineContext, template: string): Workload[] => replicasIn(ctx.store.workloads(), template);
 
 /** What `run` checks without the kernel, so a bad template stores nothing. */
-export function validateTemplateSpec(spec: RunSpec, replicas: number): string {
+function validateTemplateSpec(spec: RunSpec, replicas: number): { name: string; ports: PortMapping[] } {
   const name = validateTemplateName(spec.name);
   validateRunBasics(spec);
-  normalizeAttachSpecs(spec);
-  normalizePorts(spec);
-  normalizeRoutes(spec.routes);
-  normalizeCommand(spec.command);
-  normalizeRestart(spec.restart);
-  validateNamespace(spec.namespace);
-  normalizeDeclaredPorts(spec.exposes);
+  const { ports } = normalizeRunFields(spec);
   checkReplicable(name, spec, replicas);
-  return name;
+  return { name, ports };
 }
 
 function replicaSpec(t: Template, index: number): RunSpec {
@@ -51,8 +43,9 @@ function replicaSpec(t: Template, index: number): RunSpec {
 
 /** Makes or removes replicas until `t.replicas` exist; each one made is registered in `undo`. */
 async function converge(ctx: EngineContext, t: Template, undo: Undo): Promise<ScaleResult> {
-  const mine = replicasOf(ctx, t.name);
-  const taken = new Set(ctx.store.workloads().filter((w) => w.replicaOf?.template !== t.name).map((w) => w.name));
+  const workloads = ctx.store.workloads();
+  const mine = replicasIn(workloads, t.name);
+  const taken = new Set(workloads.filter((w) => w.replicaOf?.template !== t.name).map((w) => w.name));
   const plan = planScale(t.name, mine.map((w) => w.replicaOf!.index), taken, t.replicas);
   const result: ScaleResult = { template: t.name, replicas: t.replicas, added: [], removed: [] };
   for (const index of plan.remove) {
@@ -75,11 +68,11 @@ async function undoAll(undo: Undo): Promise<void> {
 /** `run --replicas N`: the template and its N replicas, or (on any failure) nothing. */
 export async function createTemplate(ctx: EngineContext, spec: RunSpec, replicas: unknown, owner: { project?: string; declared?: string } = {}): Promise<ScaleResult> {
   const n = parseReplicas(replicas);
-  const name = validateTemplateSpec(spec, n);
+  const { name, ports } = validateTemplateSpec(spec, n);
   if (ctx.store.template(name)) {
     throw new EngineError("NAME_IN_USE", `template ${name} already exists`, { hint: `change its count with 'ponton scale ${name}=N' or remove it with 'ponton template rm ${name}'` });
   }
-  const clash = serviceHostPortClash(ctx.store.serviceLookups(), normalizePorts(spec));
+  const clash = serviceHostPortClash(ctx.store.serviceLookups(), ports);
   if (clash) throw new EngineError("PORT_IN_USE", clash);
   const { replicaOf: _ignored, ...stored } = spec;
   // Intent first: a crash while replicas are made leaves a template that the start-up converge completes.
@@ -125,11 +118,8 @@ export async function scaleTemplates(ctx: EngineContext, wanted: Record<string, 
 
 /** Replicas go first (the count drops to 0 before any is removed, so a crash never brings them back), then the template. */
 export async function removeTemplate(ctx: EngineContext, name: string, missingOk = false): Promise<ScaleResult | undefined> {
-  const t = ctx.store.template(name);
-  if (!t) {
-    if (missingOk) return undefined;
-    throw new EngineError("TEMPLATE_NOT_FOUND", `template ${name} not found`);
-  }
+  const t = missingOk ? ctx.store.template(name) : getTemplate(ctx, name);
+  if (!t) return undefined;
   const none = { ...t, replicas: 0 };
   ctx.store.putTemplate(none);
   const result = await converge(ctx, none, []);

@@ -4,7 +4,9 @@ import { EngineError } from "../errors";
 import { canonicalIp, formatCidr, parseCidr } from "../model/ip";
 import { validateLabels, validateName } from "../model/names";
 import { formatPort, parsePortSpec, portsCollide, validatePortMapping } from "../model/ports";
-import type { CniOwner, Network, PortMapping, ReplicaRef, RestartPolicy, StaticRoute, Workload } from "../model/types";
+import { normalizeDeclaredPorts } from "../model/declared-ports";
+import { validateNamespace } from "../model/namespaces";
+import type { CniOwner, DeclaredPort, Network, PortMapping, ReplicaRef, RestartPolicy, StaticRoute, Workload } from "../model/types";
 
 export interface AttachSpec {
   network: string;
@@ -121,6 +123,27 @@ export function checkNetnsPath(path: string): void {
 
 export function validateRunBasics(spec: RunSpec): { name: string; labels: Record<string, string> } {
   return { name: validateName("workload", spec.name), labels: validateLabels(spec.labels) };
+}
+
+/** The request's fields past its name and labels, checked in this order (run, and a template before it stores anything). */
+export function normalizeRunFields(spec: RunSpec): {
+  attachSpecs: AttachSpec[];
+  ports: PortMapping[];
+  routes: StaticRoute[];
+  command: string[];
+  restart: RestartPolicy;
+  namespace: string;
+  exposes: DeclaredPort[];
+} {
+  return {
+    attachSpecs: normalizeAttachSpecs(spec),
+    ports: normalizePorts(spec),
+    routes: normalizeRoutes(spec.routes),
+    command: normalizeCommand(spec.command),
+    restart: normalizeRestart(spec.restart),
+    namespace: validateNamespace(spec.namespace),
+    exposes: normalizeDeclaredPorts(spec.exposes),
+  };
 }
 
 export function modeOf(nets: Network[], netnsPath: string | undefined): "owned" | "host" | "path" {

@@ -11,19 +11,13 @@ import {
   checkNetnsPath,
   modeOf,
   normalizeAliases,
-  normalizeAttachSpecs,
-  normalizeCommand,
-  normalizePorts,
-  normalizeRestart,
-  normalizeRoutes,
+  normalizeRunFields,
   portClash,
   validateRunBasics,
   type AttachSpec,
   type RunSpec,
 } from "./workload-spec";
 import { formatPort } from "../model/ports";
-import { normalizeDeclaredPorts } from "../model/declared-ports";
-import { validateNamespace } from "../model/namespaces";
 
 async function resolveNetworks(ctx: EngineContext, specs: AttachSpec[]): Promise<Network[]> {
   const nets: Network[] = [];
@@ -91,13 +85,7 @@ export async function runWorkload(ctx: EngineContext, spec: RunSpec): Promise<Wo
 async function runWorkloadOnce(ctx: EngineContext, spec: RunSpec): Promise<Workload> {
   const { name, labels } = validateRunBasics(spec);
   if (ctx.store.workload(name)) throw new EngineError("NAME_IN_USE", `workload ${name} already exists`);
-  const attachSpecs = normalizeAttachSpecs(spec);
-  const ports = normalizePorts(spec);
-  const routes = normalizeRoutes(spec.routes);
-  const command = normalizeCommand(spec.command);
-  const restart = normalizeRestart(spec.restart);
-  const namespace = validateNamespace(spec.namespace);
-  const exposes = normalizeDeclaredPorts(spec.exposes);
+  const { attachSpecs, ports, routes, command, restart, namespace, exposes } = normalizeRunFields(spec);
   if (spec.netns) checkNetnsPath(spec.netns);
   const clash = portClash(ports, ctx.store.workloads());
   if (clash) throw new EngineError("PORT_IN_USE", `host port ${formatPort(clash.port)} is already published by workload ${clash.holder.name}`);

@@ -7,7 +7,7 @@ import { matchesSelector } from "./selector";
 import { CHAIN, DEFAULT_LOG_GROUP, DEFAULT_LOG_RATE, DROPS, DROPS_SIZE, DROPS_TIMEOUT, LOG_PREFIX, MAP } from "./names";
 import type { CompileOptions, NftChain, NftSet, PolicyPlan } from "./plan";
 import type { Direction, LabelSelector, NetworkPolicy, PolicyRule, PolicyWorld, PortSpec, RuleRef } from "./types";
-import { indexWorld, policyKey, sortPolicies, type WorkloadView, type WorldIndex } from "./world";
+import { indexWorld, policyKey, pushTo, sortPolicies, type WorkloadView, type WorldIndex } from "./world";
 
 // NetworkPolicy -> nft data. The rule count is fixed (see chains()); everything that grows
 // with workloads or policies becomes map elements:
@@ -132,12 +132,6 @@ function lineToNft(lo: bigint, hi: bigint): string[] {
   if (first <= last) out.push(`${range(first, last)} . 0-65535`);
   if (tail) out.push(tail);
   return out;
-}
-
-function pushTo<T>(m: Map<string, T[]>, key: string, value: T): void {
-  const list = m.get(key);
-  if (list) list.push(value);
-  else m.set(key, [value]);
 }
 
 function hexId(id: number): string {

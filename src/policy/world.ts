@@ -64,12 +64,15 @@ export function indexWorld(world: PolicyWorld): WorldIndex {
   });
   workloads.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
   const byNamespace = new Map<string, WorkloadView[]>();
-  for (const v of workloads) {
-    const list = byNamespace.get(v.workload.namespace);
-    if (list) list.push(v);
-    else byNamespace.set(v.workload.namespace, [v]);
-  }
+  for (const v of workloads) pushTo(byNamespace, v.workload.namespace, v);
   return { workloads, byKey, byAddr, byNamespace };
+}
+
+/** Appends `value` to the list under `key` (grouping in one pass, order kept). */
+export function pushTo<T>(m: Map<string, T[]>, key: string, value: T): void {
+  const list = m.get(key);
+  if (list) list.push(value);
+  else m.set(key, [value]);
 }
 
 export function policyKey(p: NetworkPolicy): string {

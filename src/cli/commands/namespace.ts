@@ -2,7 +2,7 @@
 import { EngineError } from "../../errors";
 import { parseLabelArgs } from "../../model/names";
 import { list, OUTPUT_OPTION, type Command } from "../command";
-import { printTable, show } from "../output";
+import { labelText, printTable, show } from "../output";
 import { labelEditArgs } from "./labels";
 
 interface NamespaceView {
@@ -11,8 +11,6 @@ interface NamespaceView {
   workloads: number;
   policies: number;
 }
-
-const labelText = (l: Record<string, string>) => Object.entries(l).map(([k, v]) => `${k}=${v}`).join(",");
 
 export const namespaceCommands: Record<string, Command> = {
   create: {

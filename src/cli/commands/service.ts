@@ -2,7 +2,7 @@
 import { readFileSync } from "node:fs";
 import { EngineError } from "../../errors";
 import { list, OUTPUT_OPTION, type Command } from "../command";
-import { printTable, show } from "../output";
+import { labelText, printTable, show } from "../output";
 
 interface ServiceView {
   name: string;
@@ -127,7 +127,7 @@ export const serviceCommands: Record<string, Command> = {
       show(format, all, (ss) =>
         printTable(
           ["NAMESPACE", "NAME", "VIP", "PORTS", "SCHEDULER", "SELECTOR", "ENDPOINTS"],
-          ss.map((s) => [s.namespace, s.name, vipText(s), s.ports.map(portText).join(","), s.scheduler, Object.entries(s.selector).map(([k, v]) => `${k}=${v}`).join(","), `${s.ready}/${s.endpoints.length}`]),
+          ss.map((s) => [s.namespace, s.name, vipText(s), s.ports.map(portText).join(","), s.scheduler, labelText(s.selector), `${s.ready}/${s.endpoints.length}`]),
         ),
       );
     },

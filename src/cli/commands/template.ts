@@ -2,7 +2,7 @@
 import { EngineError } from "../../errors";
 import { parseScaleArgs } from "../../model/template";
 import { OUTPUT_OPTION, type Command } from "../command";
-import { printTable, show } from "../output";
+import { labelText, printTable, show } from "../output";
 
 interface TemplateView {
   name: string;
@@ -21,7 +21,6 @@ interface ScaleResult {
   removed: string[];
 }
 
-const labelText = (l: Record<string, string>) => Object.entries(l).map(([k, v]) => `${k}=${v}`).join(",");
 const changeText = (r: ScaleResult) => [...r.added.map((n) => `+${n}`), ...r.removed.map((n) => `-${n}`)].join(" ") || "unchanged";
 
 export const scaleCommand: Command = {
