@@ -5,6 +5,8 @@ import { fragmentDelta } from "./services/fragment-delta";
 import { FLOW_RECORD_CHAIN, SKELETON_CHAINS, USER_CHAIN, type NftChain, type NftPlan, type NftSet, type ServiceFragment } from "./nft-plan";
 import { renderPolicyDecls, samePolicySkeleton } from "./policy/fragment";
 import type { PolicyPlan } from "../policy";
+// In place: a copy per element was quadratic (30,000 service elements at 10,000 services).
+import { pushTo } from "../policy/world";
 
 function renderSetDecl(s: NftSet): string {
   const flags = s.flags?.length ? ` flags ${s.flags.join(", ")};` : "";
@@ -14,13 +16,6 @@ function renderSetDecl(s: NftSet): string {
 
 function renderChain(c: NftChain): string {
   return [`  chain ${c.name} {`, ...c.rules.map((r) => `    ${r}`), "  }"].join("\n");
-}
-
-/** Appends in place (a copy per element was quadratic: 30,000 service elements at 10,000 services). */
-function pushTo(m: Map<string, string[]>, key: string, value: string): void {
-  const list = m.get(key);
-  if (list) list.push(value);
-  else m.set(key, [value]);
 }
 
 /** Set contents including the services' elements (kept per service in the plan, merged here). */
