@@ -1,7 +1,7 @@
 // The nftables part of the Plan: a fixed skeleton of chains plus sets/maps whose elements
 // carry everything that grows with the workload (kube-proxy nftables-mode design).
 import type { NftChain, ServiceFragment, ServicePortEndpoints } from "./services/compile";
-import { POLICY_JUMP_RULE, type PolicyPlan } from "../policy";
+import { POLICY_JUMP_RULE, SERVICE_SLOT_MARK, type PolicyPlan } from "../policy";
 import { dropChain, logRule } from "./flow-log";
 
 export interface NftSet {
@@ -59,12 +59,10 @@ export const SET_DECLS: ReadonlyArray<Omit<NftSet, "elements">> = [
   { name: "svc_ports6", kind: "map", type: "inet_proto . inet_service : verdict" },
   { name: "svc_noep6", kind: "set", type: "ipv6_addr . inet_proto . inet_service" },
   { name: "svc_noep_ports6", kind: "set", type: "inet_proto . inet_service" },
-  // Every service port's endpoints at its slot block (services/slots.ts): one map, not one per service.
-  // (one map per family and protocol: see services/family.ts endpointMap)
-  { name: "svc_eps_tcp", kind: "map", type: "numgen inc mod 2 : ip daddr . tcp dport", typeof: true },
-  { name: "svc_eps_udp", kind: "map", type: "numgen inc mod 2 : ip daddr . udp dport", typeof: true },
-  { name: "svc_eps6_tcp", kind: "map", type: "numgen inc mod 2 : ip6 daddr . tcp dport", typeof: true },
-  { name: "svc_eps6_udp", kind: "map", type: "numgen inc mod 2 : ip6 daddr . udp dport", typeof: true },
+  // Every service port's endpoints at its slot block (services/slots.ts), keyed by the ct mark the
+  // scheduler rule left: one map per family, not one per service.
+  { name: "svc_eps", kind: "map", type: "mark : ipv4_addr . inet_service" },
+  { name: "svc_eps6", kind: "map", type: "mark : ipv6_addr . inet_service" },
   { name: "svc_eps_goto", kind: "map", type: "numgen inc mod 2 : verdict", typeof: true },
   // Decision ids of policy rules whose admitted connections are logged even with flow logging off.
   { name: "flow_log_ids", kind: "set", type: "mark" },
@@ -74,6 +72,9 @@ export const SET_DECLS: ReadonlyArray<Omit<NftSet, "elements">> = [
  * Base chains and dispatch rules. Fixed text: per-packet cost is a handful of set lookups
  * whatever the number of networks, workloads and ports.
  */
+/** A service's scheduler rule ran for this new connection: its slot is in the ct mark. */
+const SLOT_PICKED = `ct mark and 0x${SERVICE_SLOT_MARK.toString(16)} == 0x${SERVICE_SLOT_MARK.toString(16)}`;
+
 export const SKELETON_CHAINS = `
   # Declared first (rules jump to them). Each drop logs its reason to NFLOG (rate-limited) for the flow collector.
 ${dropChain("isolation")}
@@ -102,15 +103,25 @@ ${dropChain("forgedLocalhost")}
     # so a forged 127.0.0.1 packet from the wire would become routable (Docker's leak before 28.0).
     ip daddr 127.0.0.0/8 return
     ip6 daddr ::1 return
+    # A service's chain (jumped to) leaves its endpoint pick in the ct mark; svc_dnat applies it.
     ip daddr . meta l4proto . th dport vmap @svc_ips
     ip6 daddr . meta l4proto . th dport vmap @svc_ips6
+    ${SLOT_PICKED} goto svc_dnat
     fib daddr type local jump published
   }
   chain nat_output {
     type nat hook output priority -100; policy accept;
     ip daddr . meta l4proto . th dport vmap @svc_ips
     ip6 daddr . meta l4proto . th dport vmap @svc_ips6
+    ${SLOT_PICKED} goto svc_dnat
     fib daddr type local jump published
+  }
+  chain svc_dnat {
+    # The protocol match first: nft maps a port only after one.
+    meta nfproto ipv4 meta l4proto tcp dnat ip to ct mark map @svc_eps
+    meta nfproto ipv4 meta l4proto udp dnat ip to ct mark map @svc_eps
+    meta nfproto ipv6 meta l4proto tcp dnat ip6 to ct mark map @svc_eps6
+    meta nfproto ipv6 meta l4proto udp dnat ip6 to ct mark map @svc_eps6
   }
   chain svc_filter_prerouting {
     # Before DNAT: a service with no ready endpoint refuses at once instead of timing out.
@@ -137,6 +148,7 @@ ${dropChain("forgedLocalhost")}
     # A host port reaches the service's half of the client's family (a single-stack service: one).
     meta nfproto ipv4 meta l4proto . th dport vmap @svc_ports
     meta nfproto ipv6 meta l4proto . th dport vmap @svc_ports6
+    ${SLOT_PICKED} goto svc_dnat
     meta nfproto ipv4 dnat ip to ip daddr . meta l4proto . th dport map @pub4_addr
     meta nfproto ipv4 dnat ip to meta l4proto . th dport map @pub4
     meta nfproto ipv6 dnat ip6 to ip6 daddr . meta l4proto . th dport map @pub6_addr

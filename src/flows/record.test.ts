@@ -42,10 +42,13 @@ test("a new connection names both workloads and the policy rule whose id the ker
   assert.equal(r.interfaces.in, "pbr-n1 (web)");
 });
 
-test("a new connection without a policy decision says so", () => {
-  const r = toFlowRecord(event({}), dir, 1)!;
-  assert.equal(r.summary, "allowed: no policy selects either end");
-  assert.deepEqual(r.policies, []);
+test("a new connection without a policy decision says so, also when its ct mark holds a service slot", () => {
+  for (const m of [0, 0x80010002]) {
+    const r = toFlowRecord(event({ m }), dir, 1)!;
+    assert.equal(r.summary, "allowed: no policy selects either end");
+    assert.deepEqual(r.policies, []);
+    assert.equal(r.decisionId, undefined);
+  }
 });
 
 test("a policy drop names the policies that isolate the destination", () => {

@@ -1,7 +1,7 @@
 // Pure: one NFLOG event (from bin/ponton-nflog) + what the daemon knows -> a flow record that
 // says who talked to whom and why the packet went where it went.
 import { DROP_LOG_GROUP, DROP_REASONS, FLOW_LOG_GROUP, POLICY_DROP_PREFIXES, userRulePrefix } from "../compile/flow-log";
-import { describeDecision, type PolicyPlan, type RuleRef } from "../policy";
+import { describeDecision, isDecisionMark, type PolicyPlan, type RuleRef } from "../policy";
 import { DEFAULT_NAMESPACE, type DesiredState } from "../model/types";
 import { serviceVips } from "../model/service";
 import { decodePacket, PROTOCOL_NAMES } from "./packet";
@@ -98,20 +98,21 @@ type Decision = Pick<FlowRecord, "verdict" | "direction" | "dropReason" | "summa
 
 /** The verdict and its reason, from the group, prefix and mark. */
 function decide(e: NflogEvent, dir: FlowDirectory): Decision {
-  const entry = e.m && dir.policy ? describeDecision(dir.policy, e.m) : undefined;
+  const mark = isDecisionMark(e.m) ? e.m : undefined;
+  const entry = mark && dir.policy ? describeDecision(dir.policy, mark) : undefined;
   if (e.g === FLOW_LOG_GROUP) {
     if (entry?.kind === "allow") {
       const r = entry.rule;
-      return { verdict: "FORWARDED", direction: r.direction, summary: `allowed by ${r.policy} ${r.direction}[${r.ruleIndex}]`, policies: [r.policy], decisionId: e.m, rule: r };
+      return { verdict: "FORWARDED", direction: r.direction, summary: `allowed by ${r.policy} ${r.direction}[${r.ruleIndex}]`, policies: [r.policy], decisionId: mark, rule: r };
     }
-    return { verdict: "FORWARDED", summary: e.m ? `allowed (decision ${e.m} is not in the current policies)` : "allowed: no policy selects either end", policies: [] };
+    return { verdict: "FORWARDED", summary: mark ? `allowed (decision ${mark} is not in the current policies)` : "allowed: no policy selects either end", policies: [] };
   }
   const prefix = e.p ?? "";
   const policyDirection = POLICY_DROP_PREFIXES[prefix];
   if (policyDirection) {
     const isolatedBy = entry?.kind === "deny" ? entry.policies : [];
-    const summary = isolatedBy.length ? `default deny (${policyDirection}): isolated by ${isolatedBy.join(", ")} and no rule admits it` : `policy drop (decision ${e.m} is not in the current policies)`;
-    return { verdict: "DROPPED", direction: policyDirection, dropReason: "POLICY_DENIED", summary, policies: isolatedBy, decisionId: e.m };
+    const summary = isolatedBy.length ? `default deny (${policyDirection}): isolated by ${isolatedBy.join(", ")} and no rule admits it` : `policy drop (decision ${mark} is not in the current policies)`;
+    return { verdict: "DROPPED", direction: policyDirection, dropReason: "POLICY_DENIED", summary, policies: isolatedBy, decisionId: mark };
   }
   const engine = ENGINE_REASONS.get(prefix);
   if (engine) return { verdict: engine.verdict, dropReason: engine.code, summary: engine.text, policies: [] };

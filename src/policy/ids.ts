@@ -4,6 +4,16 @@ import type { Direction, RuleRef } from "./types";
 // the rule that decided. An id is a hash of what it names, not a position, so adding or
 // removing an unrelated policy does not renumber the others and older flow records stay
 // readable. 31 bits, never 0 (0 means "no policy decision").
+//
+// The ct mark is shared with services: a service's scheduler rule leaves its pick there, with the
+// top bit set (compile/services/slots.ts), and the policy overwrites it only when a rule admits the
+// connection. So a mark with that bit is never a decision.
+
+/** The ct mark's top bit: a service slot, not a decision id. */
+export const SERVICE_SLOT_MARK = 0x80000000;
+
+/** Whether a mark read back from the kernel names a policy decision. */
+export const isDecisionMark = (mark: number | undefined): mark is number => !!mark && (mark & SERVICE_SLOT_MARK) === 0;
 
 export type PolicyIdEntry =
   | { id: number; kind: "allow"; rule: RuleRef }

@@ -7,6 +7,7 @@ export { explain, createExplainer, type ExplainQuery, type Explanation, type Dir
 export { compilePolicies } from "./compile";
 export type { PolicyPlan, NftSet, NftChain, CompileOptions } from "./plan";
 export type { PolicyIdEntry } from "./ids";
+export { SERVICE_SLOT_MARK, isDecisionMark } from "./ids";
 export { renderPolicyNft, renderPolicyReplace } from "./render";
 export { describeDecision, ruleDecisionId, denyDecisionId } from "./decisions";
 export { POLICY_ENTRY_CHAIN, POLICY_JUMP_RULE, CHAIN as POLICY_CHAINS, MAP as POLICY_MAPS, LOG_PREFIX as POLICY_LOG_PREFIX } from "./names";

@@ -16,30 +16,32 @@ const base = (services: Service[], n = 2): DesiredState => ({
   networks: [net], workloads: [...Array(n).keys()].map((i) => wl(i, "web")), attachments: [...Array(n).keys()].map(att), userRules: [], services,
 });
 
-/** The endpoints a rule picks from, in slot order, read back from the shared slot map (svc_eps_tcp, svc_eps6_tcp, …). */
-function slotted(full: string, mod: number, map = "svc_eps_tcp", expr = "numgen inc"): string[] {
-  const m = new RegExp(`${expr.replace(/\./g, "\\.")} mod ${mod}(?: seed 0x[0-9a-f]+)? offset (\\d+) map @${map}\\b`).exec(full);
-  assert.ok(m, `no slotted rule ${expr} mod ${mod} over ${map} in:\n${full}`);
+/** The endpoints a rule picks from, in slot order, read back from the shared slot map (svc_eps, svc_eps6). */
+function slotted(full: string, mod: number, map = "svc_eps", expr = "numgen inc"): string[] {
+  const m = new RegExp(`ct mark set ${expr.replace(/\./g, "\\.")} mod ${mod}(?: seed 0x[0-9a-f]+)? offset (\\d+)$`, "m").exec(full);
+  assert.ok(m, `no slotted rule ${expr} mod ${mod} in:\n${full}`);
   const elements = new RegExp(`map ${map} \\{[^}]*elements = \\{ ([^}]*) \\}`).exec(full)![1]!.split(", ");
   const at = new Map(elements.map((e) => e.split(" : ") as [string, string]));
   return [...Array(mod).keys()].map((i) => at.get(String(Number(m[1]) + i)) ?? "missing");
 }
 
-test("a service compiles to one chain with one rr DNAT rule over the shared endpoint map, and a verdict-map element", () => {
+test("a service compiles to one chain whose one rr rule picks a slot of the shared endpoint map, and a verdict-map element", () => {
   const full = renderFull(compileNft(base([svc(0, "web")])));
-  assert.match(full, /10\.96\.1\.1 \. tcp \. 80 : goto svc_0000000000001000_tcp_80/);
+  assert.match(full, /10\.96\.1\.1 \. tcp \. 80 : jump svc_0000000000001000_tcp_80/);
+  // Slots are ct marks with the top bit: never a policy decision id.
+  assert.match(full, /chain svc_0000000000001000_tcp_80 \{\n\s*ct mark set numgen inc mod 2 offset 2147483648\n/);
   assert.deepEqual(slotted(full, 2), ["172.30.0.2 . 8080", "172.30.0.3 . 8080"]);
   assert.doesNotMatch(full, /map \{/, "no anonymous map per service");
 });
 
 test("each service port has its own slot block; a removed service's block is reused", () => {
   const a = renderFull(compileNft(base([svc(0, "web"), { ...svc(1, "web"), ports: [{ port: 80, targetPort: 8080, protocol: "tcp" }, { port: 81, targetPort: 8081, protocol: "tcp" }] }])));
-  const offsets = [...a.matchAll(/offset (\d+) map @svc_eps_tcp/g)].map((m) => Number(m[1]));
+  const offsets = [...a.matchAll(/ct mark set numgen inc mod 2 offset (\d+)/g)].map((m) => Number(m[1]));
   assert.equal(new Set(offsets).size, 3);
-  for (const o of offsets) assert.equal(o % 65536, 0);
+  for (const o of offsets) assert.ok(o >= 0x80000000 && o % 65536 === 0, `${o}`);
   compileNft(base([svc(1, "web")]));
   const reused = renderFull(compileNft(base([svc(1, "web"), svc(2, "web")])));
-  const third = Number(/svc_0000000000001002_tcp_80 \{\s*meta l4proto tcp dnat ip to numgen inc mod 2 offset (\d+)/.exec(reused)![1]);
+  const third = Number(/svc_0000000000001002_tcp_80 \{\s*ct mark set numgen inc mod 2 offset (\d+)/.exec(reused)![1]);
   assert.ok(offsets.includes(third), `block ${third} reused from ${offsets}`);
 });
 
@@ -49,8 +51,8 @@ test("wrr spreads its weights over consecutive slots (1/1/98 is 100 slots, 200/2
   assert.deepEqual([targets.filter((t) => t.startsWith("172.30.0.2 ")).length, targets.filter((t) => t.startsWith("172.30.0.3 ")).length, targets.filter((t) => t.startsWith("172.30.0.4 ")).length], [1, 1, 98]);
   assert.deepEqual(slotted(renderFull(compileNft(base([{ ...svc(0, "web", "wrr"), weights: { w0: 200, w1: 200, w2: 200 } }], 3))), 3).length, 3);
   const maglev = renderFull(compileNft(base([svc(0, "web", "maglev")], 3)));
-  assert.match(maglev, /jhash ip saddr \. th sport mod 1021 seed 0x[0-9a-f]+ offset \d+ map @svc_eps_tcp/);
-  assert.equal(/map svc_eps_tcp \{[^}]*elements = \{ ([^}]*) \}/.exec(maglev)![1]!.split(", ").length, 1021);
+  assert.match(maglev, /ct mark set jhash @nh,96,32 \. @th,0,16 mod 1021 seed 0x[0-9a-f]+ offset \d+$/m);
+  assert.equal(/map svc_eps \{[^}]*elements = \{ ([^}]*) \}/.exec(maglev)![1]!.split(", ").length, 1021);
 });
 
 test("no endpoint: the service is in svc_noep and its chain is empty", () => {
@@ -65,18 +67,18 @@ test("adding one service or one endpoint among many is a few lines, whatever the
   assert.equal(oneMore.trim().split("\n").length, 4, oneMore);
   const endpoint = renderDiff(before, compileNft(base([...many, svc(5000, "web")], 3)))!;
   assert.deepEqual(endpoint.trim().split("\n").map((l) => l.split(" ").slice(0, 2).join(" ")), ["flush chain", "add rule", "add element"]);
-  assert.match(endpoint, /add element inet ponton svc_eps_tcp \{ \d+ : 172\.30\.0\.4 \. 8080 \}/);
+  assert.match(endpoint, /add element inet ponton svc_eps \{ \d+ : 172\.30\.0\.4 \. 8080 \}/);
 });
 
 test("sh and maglev carry a fixed jhash seed (a rewrite must not re-pin clients)", () => {
-  for (const s of ["sh", "maglev"] as const) assert.match(renderFull(compileNft(base([svc(0, "web", s)]))), /jhash ip saddr.* seed 0x00000000/);
+  for (const s of ["sh", "maglev"] as const) assert.match(renderFull(compileNft(base([svc(0, "web", s)]))), /jhash @nh,96,32.* seed 0x00000000/);
 });
 
 test("a selector matches workloads of the service's namespace only", () => {
   const s = base([{ ...svc(0, "web"), namespace: "x" }], 3);
   s.workloads[1] = { ...s.workloads[1]!, namespace: "x" };
   const full = renderFull(compileNft(s));
-  assert.match(full, /meta l4proto tcp dnat ip to 172\.30\.0\.3:8080/);
+  assert.deepEqual(slotted(full, 1), ["172.30.0.3 . 8080"]);
   const dflt = renderFull(compileNft({ ...s, services: [svc(0, "web")] }));
   assert.deepEqual(slotted(dflt, 2), ["172.30.0.2 . 8080", "172.30.0.4 . 8080"]);
 });
@@ -106,24 +108,24 @@ const dual = (i: number, app: string, scheduler: Service["scheduler"] = "rr"): S
 
 test("dual stack: the IPv6 VIP is in svc_ips6 and its own chain DNATs to the endpoints' IPv6 addresses", () => {
   const full = renderFull(compileNft(base6([dual(0, "web")])));
-  assert.match(full, /map svc_ips \{[^}]*10\.96\.1\.1 \. tcp \. 80 : goto svc_0000000000001000_tcp_80 \}/);
-  assert.match(full, /map svc_ips6 \{[^}]*fd00:10:96::1 \. tcp \. 80 : goto svc_0000000000001000_tcp_80_v6 \}/);
+  assert.match(full, /map svc_ips \{[^}]*10\.96\.1\.1 \. tcp \. 80 : jump svc_0000000000001000_tcp_80 \}/);
+  assert.match(full, /map svc_ips6 \{[^}]*fd00:10:96::1 \. tcp \. 80 : jump svc_0000000000001000_tcp_80_v6 \}/);
   assert.deepEqual(slotted(full, 2), ["172.30.0.2 . 8080", "172.30.0.3 . 8080"]);
-  assert.deepEqual(slotted(full, 2, "svc_eps6_tcp"), ["fd00:30::2 . 8080", "fd00:30::3 . 8080"]);
-  assert.match(full, /meta l4proto tcp dnat ip6 to numgen inc mod 2 offset \d+ map @svc_eps6_tcp/);
+  const v6rule = /chain svc_0000000000001000_tcp_80_v6 \{\n\s*(.*)\n/.exec(full)![1]!;
+  assert.deepEqual(slotted(v6rule + "\n" + full.slice(full.indexOf("map svc_eps6 {")), 2, "svc_eps6"), ["fd00:30::2 . 8080", "fd00:30::3 . 8080"]);
   assert.match(full, /ip6 daddr \. meta l4proto \. th dport vmap @svc_ips6/);
 });
 
-test("every scheduler has an IPv6 form: ip6 hashes and dnat ip6", () => {
+test("every scheduler has an IPv6 form: hashes over the IPv6 header's fields", () => {
   const want: Record<Service["scheduler"], RegExp> = {
-    rr: /dnat ip6 to numgen inc mod 2 offset \d+ map @svc_eps6_tcp/,
-    wrr: /dnat ip6 to numgen inc mod 2 offset \d+ map @svc_eps6_tcp/,
-    random: /dnat ip6 to numgen random mod 2 offset \d+ map @svc_eps6_tcp/,
-    sh: /dnat ip6 to jhash ip6 saddr mod 2 seed 0x00000000 offset \d+ map @svc_eps6_tcp/,
-    dh: /dnat ip6 to jhash ip6 daddr mod 2 seed 0x00000000 offset \d+ map @svc_eps6_tcp/,
-    lc: /dnat ip6 to numgen inc mod 2 offset \d+ map @svc_eps6_tcp/,
-    wlc: /dnat ip6 to numgen inc mod 2 offset \d+ map @svc_eps6_tcp/,
-    maglev: /dnat ip6 to jhash ip6 saddr \. th sport mod 1021 seed 0x00000000 offset \d+ map @svc_eps6_tcp/,
+    rr: /ct mark set numgen inc mod 2 offset \d+/,
+    wrr: /ct mark set numgen inc mod 2 offset \d+/,
+    random: /ct mark set numgen random mod 2 offset \d+/,
+    sh: /ct mark set jhash @nh,64,128 mod 2 seed 0x00000000 offset \d+/,
+    dh: /ct mark set jhash @nh,192,128 mod 2 seed 0x00000000 offset \d+/,
+    lc: /ct mark set numgen inc mod 2 offset \d+/,
+    wlc: /ct mark set numgen inc mod 2 offset \d+/,
+    maglev: /ct mark set jhash @nh,64,128 \. @th,0,16 mod 1021 seed 0x00000000 offset \d+/,
   };
   for (const [s, re] of Object.entries(want)) {
     const full = renderFull(compileNft(base6([dual(0, "web", s as Service["scheduler"])])));
@@ -131,9 +133,9 @@ test("every scheduler has an IPv6 form: ip6 hashes and dnat ip6", () => {
     assert.match(v6chain, re, s);
     assert.doesNotMatch(v6chain, /\bip (saddr|daddr|to)\b/, s);
   }
-  assert.deepEqual(slotted(renderFull(compileNft(base6([dual(0, "web", "wrr")]))), 2, "svc_eps6_tcp"), ["fd00:30::2 . 8080", "fd00:30::3 . 8080"]);
-  const one = renderFull(compileNft(base6([dual(0, "web")], 1)));
-  assert.match(one, /meta l4proto tcp dnat ip6 to \[fd00:30::2\]:8080/);
+  const wrr = renderFull(compileNft(base6([dual(0, "web", "wrr")])));
+  const v6rule = /chain svc_0000000000001000_tcp_80_v6 \{\n\s*(.*)\n/.exec(wrr)![1]!;
+  assert.deepEqual(slotted(v6rule + "\n" + wrr.slice(wrr.indexOf("map svc_eps6 {")), 2, "svc_eps6"), ["fd00:30::2 . 8080", "fd00:30::3 . 8080"]);
 });
 
 test("IPv6 single stack: no IPv4 element; no IPv6 endpoint (IPv4-only network) puts the VIP in svc_noep6", () => {
@@ -156,7 +158,7 @@ test("client-ip affinity over IPv6: ipv6_addr timeout sets, ip6 saddr lookups, o
 test("a host port of a dual-stack service is in svc_ports and svc_ports6, each to its family's chain", () => {
   const s = { ...dual(0, "nobody"), ports: [{ port: 80, targetPort: 8080, protocol: "tcp" as const, hostPort: 30080 }] };
   const full = renderFull(compileNft(base6([s])));
-  assert.match(full, /map svc_ports6 \{[^}]*tcp \. 30080 : goto svc_0000000000001000_tcp_80_v6 \}/);
+  assert.match(full, /map svc_ports6 \{[^}]*tcp \. 30080 : jump svc_0000000000001000_tcp_80_v6 \}/);
   assert.match(full, /set svc_noep_ports6 \{[^}]*tcp \. 30080 \}/);
   assert.match(full, /set svc_noep6 \{[^}]*fd00:10:96::1 \. tcp \. 80 \}/);
 });
@@ -172,8 +174,8 @@ test("adding a dual-stack service or an IPv6 endpoint stays an element diff", ()
     "add rule inet ponton svc_0000000000001259_tcp_80_v6",
     "add element inet ponton svc_ips",
     "add element inet ponton svc_ips6",
-    "add element inet ponton svc_eps_tcp",
-    "add element inet ponton svc_eps6_tcp",
+    "add element inet ponton svc_eps",
+    "add element inet ponton svc_eps6",
   ]);
   const endpoint = renderDiff(before, compileNft(base6([...many, dual(600, "web")], 3)))!;
   assert.equal(endpoint.trim().split("\n").length, 6, endpoint);

@@ -1,12 +1,13 @@
 // Pure: services -> verdict-map elements and one small chain per service port and IP family. The
 // dispatch is `ip daddr . meta l4proto . th dport vmap @svc_ips` (`ip6 … @svc_ips6` for IPv6 VIPs;
-// kube-proxy's nftables design): one lookup per new connection whatever the number of services;
-// the per-service chain holds one DNAT rule of its family.
+// kube-proxy's nftables design): one lookup per new connection whatever the number of services.
+// It jumps to the per-service chain, whose one rule picks an endpoint slot (schedulers.ts), then
+// svc_dnat DNATs to that slot's endpoint.
 import { serviceRef, serviceVips, type Service, type ServicePort } from "../../model/service";
 import { familyOfIp, type IpFamily } from "../../model/service-families";
 import { parseIp } from "../../model/ip";
 import { portEndpoints, type Endpoint } from "./endpoints";
-import { addrPort, endpointMap, NFT_FAMILIES, type NftFamily } from "./family";
+import { addrPort, NFT_FAMILIES, type NftFamily } from "./family";
 import { schedulerRule } from "./schedulers";
 
 export interface NftChain {
@@ -75,20 +76,20 @@ export function compileService(
       const peps = portEndpoints(p, eps.get(fam.family) ?? []);
       const aff = s.affinityTimeoutS ? affinityParts(s, p, peps, chain, fam) : undefined;
       const base = bases.get(chain);
-      const sched = schedulerRule(fam, s.scheduler, peps, s.id.slice(0, 8), counts, aff?.chainOf, base === undefined ? undefined : { base, map: endpointMap(fam, p.protocol) });
+      const sched = schedulerRule(fam, p.protocol, s.scheduler, peps, s.id.slice(0, 8), counts, aff?.chainOf, base === undefined ? undefined : { base, map: fam.eps });
       const rule = sched?.rule;
-      f.chains.push({ name: chain, rules: rule ? [...(aff?.lookups ?? []), `meta l4proto ${p.protocol} ${rule}`] : [] });
+      f.chains.push({ name: chain, rules: rule ? [...(aff?.lookups ?? []), rule] : [] });
       f.elements.push(...(sched?.elements ?? []));
       if (aff) {
         f.chains.push(...aff.chains);
         (f.sets ??= []).push(...aff.sets);
       }
       for (const d of dsts) {
-        f.elements.push([fam.ips, `${d} . ${p.protocol} . ${p.port} : goto ${chain}`]);
+        f.elements.push([fam.ips, `${d} . ${p.protocol} . ${p.port} : jump ${chain}`]);
         if (!rule) f.elements.push([fam.noep, `${d} . ${p.protocol} . ${p.port}`]);
       }
       if (p.hostPort !== undefined) {
-        f.elements.push([fam.ports, `${p.protocol} . ${p.hostPort} : goto ${chain}`]);
+        f.elements.push([fam.ports, `${p.protocol} . ${p.hostPort} : jump ${chain}`]);
         if (!rule) f.elements.push([fam.noepPorts, `${p.protocol} . ${p.hostPort}`]);
       }
       f.endpoints.push({

@@ -14,16 +14,9 @@ export interface NftFamily {
   noep: string;
   ports: string;
   noepPorts: string;
-  /** Prefix of the shared slot -> endpoint maps the scheduler rules read (slots.ts), one per protocol. */
+  /** The shared slot -> endpoint map svc_dnat reads (slots.ts). */
   eps: string;
 }
-
-/**
- * The slot map of one family and protocol. One per protocol because the map's `typeof` names the
- * port's protocol: with `th dport` nft refuses a rule added to a live table next to `meta l4proto tcp`
- * ("conflicting protocols"), and with `tcp dport` it refuses UDP elements.
- */
-export const endpointMap = (fam: NftFamily, protocol: string) => `${fam.eps}_${protocol}`;
 
 export const NFT_FAMILIES: Record<IpFamily, NftFamily> = {
   IPv4: { family: "IPv4", ip: "ip", addrType: "ipv4_addr", suffix: "", ips: "svc_ips", noep: "svc_noep", ports: "svc_ports", noepPorts: "svc_noep_ports", eps: "svc_eps" },

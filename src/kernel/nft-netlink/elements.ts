@@ -7,7 +7,8 @@ import { attr, nest, str, u32, u32host } from "./message";
 
 type FieldType = "ipv4_addr" | "ipv6_addr" | "inet_proto" | "inet_service" | "u32" | "verdict";
 
-const NAMED: Record<string, FieldType> = { ipv4_addr: "ipv4_addr", ipv6_addr: "ipv6_addr", inet_proto: "inet_proto", inet_service: "inet_service", verdict: "verdict" };
+// A mark is a host-order u32 like numgen's result.
+const NAMED: Record<string, FieldType> = { ipv4_addr: "ipv4_addr", ipv6_addr: "ipv6_addr", inet_proto: "inet_proto", inet_service: "inet_service", mark: "u32", verdict: "verdict" };
 
 /** A `typeof` component: numgen yields a host-order u32; payload fields have their usual types. */
 function typeofField(expr: string): FieldType | undefined {

@@ -33,29 +33,32 @@ test("affinity rules, user rules and unknown forms are left to nft", () => {
   const rules = plan.services![0]!.chains.flatMap((c) => c.rules);
   assert.ok(rules.some((r) => ruleExpressions(r) === undefined));
   assert.equal(ruleExpressions("tcp dport 22 accept"), undefined);
-  assert.equal(ruleExpressions("meta l4proto tcp dnat ip to jhash ip6 saddr mod 2 seed 0x1 offset 0 map @svc_eps_tcp"), undefined, "family mismatch");
+  assert.equal(ruleExpressions("ct mark set jhash @nh,97,32 mod 2 seed 0x1 offset 0"), undefined, "not on a byte");
+  assert.equal(ruleExpressions("ct mark set jhash ip saddr mod 2 seed 0x1 offset 0"), undefined, "nft would add a meta check");
   assert.equal(encodeOps("ponton", [{ op: "addSet", name: "x", decl: "type ipv4_addr;" }], 1), undefined);
   assert.equal(encodeOps("ponton", [{ op: "addRule", chain: "user", rule: "counter" }], 1), undefined);
 });
 
 test("set layouts: plain and typeof maps are encodable, intervals and interface names are not", () => {
   assert.deepEqual(setLayout({ name: "svc_ips", kind: "map", type: "ipv4_addr . inet_proto . inet_service : verdict" }), { key: ["ipv4_addr", "inet_proto", "inet_service"], data: ["verdict"] });
-  assert.deepEqual(setLayout({ name: "svc_eps6_udp", kind: "map", type: "numgen inc mod 2 : ip6 daddr . udp dport", typeof: true }), { key: ["u32"], data: ["ipv6_addr", "inet_service"] });
+  assert.deepEqual(setLayout({ name: "svc_eps6", kind: "map", type: "mark : ipv6_addr . inet_service" }), { key: ["u32"], data: ["ipv6_addr", "inet_service"] });
+  assert.deepEqual(setLayout({ name: "svc_eps_goto", kind: "map", type: "numgen inc mod 2 : verdict", typeof: true }), { key: ["u32"], data: ["verdict"] });
   assert.equal(setLayout({ name: "subnets4", kind: "set", type: "ipv4_addr", flags: ["interval"] }), undefined);
   assert.equal(setLayout({ name: "bridges", kind: "set", type: "ifname" }), undefined);
 });
 
-test("element bytes: concatenated fields padded to 32 bits, numgen keys in host order, ports big-endian", () => {
-  const eps = setLayout({ name: "svc_eps_tcp", kind: "map", type: "numgen inc mod 2 : ip daddr . tcp dport", typeof: true })!;
-  const bytes = elementAttr(eps, "65536 : 10.0.0.2 . 80", false)!;
+test("element bytes: concatenated fields padded to 32 bits, mark keys in host order, ports big-endian", () => {
+  const eps = setLayout({ name: "svc_eps", kind: "map", type: "mark : ipv4_addr . inet_service" })!;
+  const bytes = elementAttr(eps, "2147549184 : 10.0.0.2 . 80", false)!;
   // LIST_ELEM{ KEY{ VALUE(4) }, DATA{ VALUE(8) } }
-  assert.ok(bytes.includes(Buffer.from([0x00, 0x00, 0x01, 0x00])), "65536 host order (little-endian)");
+  assert.ok(bytes.includes(Buffer.from([0x00, 0x00, 0x01, 0x80])), "0x80010000 host order (little-endian)");
   assert.ok(bytes.includes(Buffer.from([10, 0, 0, 2, 0x00, 0x50, 0, 0])), "10.0.0.2 . 80, port padded");
   const ips = setLayout({ name: "svc_ips", kind: "map", type: "ipv4_addr . inet_proto . inet_service : verdict" })!;
   const goto = elementAttr(ips, "10.96.0.1 . udp . 53 : goto svc_x", false)!;
   assert.ok(goto.includes(Buffer.from([10, 96, 0, 1, 17, 0, 0, 0, 0, 53, 0, 0])));
   assert.ok(goto.includes(Buffer.from([0xff, 0xff, 0xff, 0xfc])), "NFT_GOTO");
   assert.ok(goto.includes(Buffer.from("svc_x\0")));
+  assert.ok(elementAttr(ips, "10.96.0.1 . udp . 53 : jump svc_x", false)!.includes(Buffer.from([0xff, 0xff, 0xff, 0xfd])), "NFT_JUMP");
   assert.ok(elementAttr(ips, "10.96.0.1 . udp . 53", true), "deletion: key only");
   assert.equal(elementAttr(ips, "10.96.0.1 . udp", false), undefined, "wrong arity");
   assert.equal(elementAttr(ips, "fd00::1 . udp . 53 : goto x", false), undefined, "wrong family");
