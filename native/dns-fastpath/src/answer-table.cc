@@ -11,24 +11,24 @@ namespace {
 constexpr size_t kMaxClients = 65536;
 
 /** A client key without its IPv6 scope: the family, then the address bytes. */
-std::string addressKey(char family, const void* addr, size_t len) {
-  std::string key(1, family);
+void addressKey(char family, const void* addr, size_t len, std::string& key) {
+  key.assign(1, family);
   key.append(static_cast<const char*>(addr), len);
-  return key;
 }
 }  // namespace
 
-std::string clientKey(const sockaddr* peer, socklen_t len) {
+bool clientKey(const sockaddr* peer, socklen_t len, std::string& key) {
   if (peer->sa_family == AF_INET && len >= sizeof(sockaddr_in)) {
-    return addressKey('4', &reinterpret_cast<const sockaddr_in*>(peer)->sin_addr, sizeof(in_addr));
+    addressKey('4', &reinterpret_cast<const sockaddr_in*>(peer)->sin_addr, sizeof(in_addr), key);
+    return true;
   }
   if (peer->sa_family == AF_INET6 && len >= sizeof(sockaddr_in6)) {
     const auto* a = reinterpret_cast<const sockaddr_in6*>(peer);
-    std::string key = addressKey('6', &a->sin6_addr, sizeof(in6_addr));
+    addressKey('6', &a->sin6_addr, sizeof(in6_addr), key);
     key.append(reinterpret_cast<const char*>(&a->sin6_scope_id), sizeof(a->sin6_scope_id));
-    return key;
+    return true;
   }
-  return std::string();
+  return false;
 }
 
 void AnswerTable::remember(const std::string& view, const std::string& key, const std::string& answer) {
@@ -49,8 +49,15 @@ void AnswerTable::dropView(const std::string& view) {
 }
 
 void AnswerTable::bindClient(const sockaddr* peer, socklen_t len, const std::string& view) {
-  std::string client = clientKey(peer, len);
-  if (client.empty()) return;
+  thread_local std::string client;
+  if (!clientKey(peer, len, client)) return;
+  {
+    // JS binds the client of every query it answers: most are bound to that view already, and a
+    // reader lock keeps the listener threads answering meanwhile.
+    std::shared_lock lock(mu_);
+    auto c = clients_.find(client);
+    if (c != clients_.end() && c->second == view) return;
+  }
   std::unique_lock lock(mu_);
   if (clients_.size() >= kMaxClients && clients_.find(client) == clients_.end()) clients_.clear();
   clients_[client] = view;
@@ -61,9 +68,9 @@ void AnswerTable::unbindAddress(const std::string& address) {
   in6_addr a6;
   std::string prefix;
   if (inet_pton(AF_INET, address.c_str(), &a4) == 1) {
-    prefix = addressKey('4', &a4, sizeof a4);
+    addressKey('4', &a4, sizeof a4, prefix);
   } else if (inet_pton(AF_INET6, address.substr(0, address.find('%')).c_str(), &a6) == 1) {
-    prefix = addressKey('6', &a6, sizeof a6);
+    addressKey('6', &a6, sizeof a6, prefix);
   } else {
     return;
   }
@@ -80,9 +87,11 @@ void AnswerTable::unbindAddress(const std::string& address) {
 }
 
 bool AnswerTable::lookup(const sockaddr* peer, socklen_t len, const uint8_t* key, size_t keyLen, std::string& out) const {
-  // One scratch string per listener thread: no allocation per packet once it has grown.
+  // Scratch strings per listener thread: no allocation per packet once they have grown (an IPv6
+  // client key, 21 bytes, is past the inline capacity of std::string).
   thread_local std::string scratch;
-  std::string client = clientKey(peer, len);
+  thread_local std::string client;
+  if (!clientKey(peer, len, client)) return false;
   scratch.assign(reinterpret_cast<const char*>(key), keyLen);
   std::shared_lock lock(mu_);
   auto c = clients_.find(client);

@@ -34,5 +34,5 @@ class AnswerTable {
   std::unordered_map<std::string, std::string> clients_;
 };
 
-/** The identity of a client address (family, address, IPv6 scope; not the port); empty if unknown. */
-std::string clientKey(const sockaddr* peer, socklen_t len);
+/** The identity of a client address (family, address, IPv6 scope; not the port) into key; false if unknown. */
+bool clientKey(const sockaddr* peer, socklen_t len, std::string& key);
