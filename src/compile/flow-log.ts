@@ -37,7 +37,8 @@ export function logRule(key: DropReasonKey): string {
 }
 
 /**
- * Rules of `flow_record` (jumped to for each new connection through a workload bridge): the
+ * Rules of `flow_record` (jumped to for each new connection through a workload bridge, forwarded
+ * or between the host and a workload): the
  * first packet goes to NFLOG with the admitting policy rule's id. The kernel here has no
  * conntrack glue for NFLOG, so the id (ct mark) is copied into the packet mark for the log
  * statement and the mark is put back to 0 in the same rule; a packet that came with a mark of

@@ -190,6 +190,16 @@ ${dropChain("forgedLocalhost")}
     ct state new iifname @bridges jump flow_record
     ct state new oifname @bridges iifname != @bridges jump flow_record
   }
+  # Connections between this host and a workload (its DNS server, a workload's own published
+  # port reached from the host…) never cross forward.
+  chain flow_log_host_in {
+    type filter hook input priority filter + 10; policy accept;
+    ct state new iifname @bridges jump flow_record
+  }
+  chain flow_log_host_out {
+    type filter hook output priority filter + 10; policy accept;
+    ct state new oifname @bridges jump flow_record
+  }
   chain nat_postrouting {
     type nat hook postrouting priority srcnat; policy accept;
     ct status dnat oifname @bridges ip saddr @subnets4 masquerade

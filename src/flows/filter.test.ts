@@ -19,11 +19,14 @@ test("filters by verdict, namespace, workload, port and protocol", () => {
   assert.ok(flowFilter({ protocol: "TCP" })(r()) && !flowFilter({ protocol: "udp" })(r()));
 });
 
-test("--from/--to take ns/workload, workload, IP or CIDR", () => {
+test("--from/--to take ns/workload, workload, host, IP or CIDR", () => {
   assert.ok(flowFilter({ from: "x/a", to: "y/b" })(r()));
   assert.ok(!flowFilter({ from: "y/a" })(r()));
   assert.ok(flowFilter({ from: "a", to: "10.0.1.2" })(r()));
   assert.ok(flowFilter({ to: "10.0.1.0/24" })(r()) && !flowFilter({ to: "10.0.0.0/24" })(r()));
+  const fromHost = r({ source: { ip: "10.0.1.1", port: 40000, host: true } });
+  assert.ok(flowFilter({ from: "host", to: "y/b" })(fromHost));
+  assert.ok(!flowFilter({ from: "host" })(r()) && !flowFilter({ to: "host" })(fromHost));
 });
 
 test("--policy matches a deciding policy, with or without its namespace", () => {

@@ -34,6 +34,8 @@ function endpointMatcher(ref: string, what: string): (e: FlowEndpoint) => boolea
     return (e) => cidrContainsText(cidr, e.ip);
   }
   const [ns, name] = ref.includes("/") ? ref.split("/", 2) : [undefined, ref];
+  // `host`: this host's end of a host↔workload connection (or a workload named so).
+  if (ref === "host") return (e) => e.host === true || e.workload === "host";
   return (e) => e.workload === name && (ns === undefined || e.namespace === ns);
 }
 

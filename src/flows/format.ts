@@ -4,7 +4,8 @@ import type { FlowEndpoint, FlowRecord } from "./record";
 function endpointText(e: FlowEndpoint): string {
   const addr = e.port !== undefined ? (e.ip.includes(":") ? `[${e.ip}]:${e.port}` : `${e.ip}:${e.port}`) : e.ip;
   if (e.workload) return `${e.namespace}/${e.workload} (${addr})`;
-  return e.service ? `service ${e.service} (${addr})` : addr;
+  if (e.service) return `service ${e.service} (${addr})`;
+  return e.host ? `host (${addr})` : addr;
 }
 
 /** Time, source -> destination, protocol and flags, verdict, why. */

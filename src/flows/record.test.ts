@@ -5,6 +5,7 @@ import { DROP_LOG_GROUP, DROP_REASONS, FLOW_LOG_GROUP, userRulePrefix } from "..
 import { denyDecisionId, parsePolicies, POLICY_LOG_PREFIX, ruleDecisionId } from "../policy";
 import type { DesiredState, Workload } from "../model/types";
 import { flowDirectory, toFlowRecord, type NflogEvent } from "./record";
+import { flowLine } from "./format";
 
 const net = { id: "n1", name: "web", driver: "bridge" as const, bridge: "pbr-n1", subnet4: "172.30.0.0/24", gateway4: "172.30.0.1", internal: false, icc: true, masquerade: true, routesTo: [], labels: {}, createdAt: "" };
 const wl = (i: number, pod: string): Workload => ({ id: `w${i}`, name: `w${i}`, namespace: "x", labels: { pod }, netnsMode: "owned", netns: "x", command: [], env: {}, restart: "no", routes: [], ports: [], state: "running", createdAt: "" });
@@ -49,6 +50,21 @@ test("a new connection without a policy decision says so, also when its ct mark 
     assert.deepEqual(r.policies, []);
     assert.equal(r.decisionId, undefined);
   }
+});
+
+test("a connection between the host and a workload names the host's end", () => {
+  const toHost = toFlowRecord(event({ out: undefined, x: SYN_B_TO_A.replace("ac1e0003ac1e0002", "ac1e0003ac1e0001") }), dir, 1)!;
+  assert.equal(toHost.destination.host, true);
+  assert.equal(toHost.source.host, undefined);
+  assert.equal(toHost.source.workload, "w1");
+  const fromHost = toFlowRecord(event({ in: undefined, x: SYN_B_TO_A.replace("ac1e0003ac1e0002", "ac1e0001ac1e0002") }), dir, 1)!;
+  assert.deepEqual([fromHost.source.ip, fromHost.source.host, fromHost.destination.workload], ["172.30.0.1", true, "w0"]);
+  assert.equal(flowLine(fromHost).split("  ")[1], "host (172.30.0.1:40000) -> x/w0 (172.30.0.2:80)");
+  assert.equal(toFlowRecord(event({ in: undefined }), dir, 1)!.source.host, undefined, "a workload's own address is never the host");
+  const forwarded = toFlowRecord(event({}), dir, 1)!;
+  assert.deepEqual([forwarded.source.host, forwarded.destination.host], [undefined, undefined]);
+  const drop = toFlowRecord(event({ g: DROP_LOG_GROUP, p: DROP_REASONS.allowFrom.prefix, out: undefined }), dir, 1)!;
+  assert.equal(drop.destination.host, undefined, "only new-connection records say host");
 });
 
 test("a policy drop names the policies that isolate the destination", () => {

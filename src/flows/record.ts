@@ -35,6 +35,8 @@ export interface FlowEndpoint {
   network?: string;
   /** The destination is a service VIP. */
   service?: string;
+  /** This host, the other end of a connection with a workload. */
+  host?: true;
 }
 
 export interface FlowRecord {
@@ -132,10 +134,13 @@ export function isFlowGroup(g: number): boolean {
 export function toFlowRecord(e: NflogEvent, dir: FlowDirectory, seq: number): FlowRecord | undefined {
   const h = e.x ? decodePacket(Buffer.from(e.x, "hex")) : undefined;
   if (!h) return undefined;
-  const end = (ip: string, port: number | undefined): FlowEndpoint => {
+  // A new connection logged with no input interface left this host (output hook); with no output
+  // interface it was addressed to this host (input hook). Forwarded ones have both.
+  const hostEnd = e.g === FLOW_LOG_GROUP ? { source: !e.in, destination: !e.out } : { source: false, destination: false };
+  const end = (ip: string, port: number | undefined, host: boolean): FlowEndpoint => {
     const known = dir.byIp.get(ip);
     const service = dir.vips.get(ip);
-    return { ...(known ?? { ip }), ...(port !== undefined ? { port } : {}), ...(service ? { service } : {}) };
+    return { ...(known ?? { ip }), ...(port !== undefined ? { port } : {}), ...(service ? { service } : {}), ...(host && !known ? { host: true as const } : {}) };
   };
   // A bridge is shown with its network's name.
   const named = (ifname: string) => (dir.bridges.has(ifname) ? `${ifname} (${dir.bridges.get(ifname)})` : ifname);
@@ -145,8 +150,8 @@ export function toFlowRecord(e: NflogEvent, dir: FlowDirectory, seq: number): Fl
     time: new Date(e.t * 1000).toISOString(),
     ipVersion: h.ipVersion,
     protocol: PROTOCOL_NAMES[h.protocol] ?? String(h.protocol),
-    source: end(h.src, h.sport),
-    destination: end(h.dst, h.dport),
+    source: end(h.src, h.sport, hostEnd.source),
+    destination: end(h.dst, h.dport, hostEnd.destination),
     ...(h.tcpFlags ? { tcpFlags: h.tcpFlags } : {}),
     ...(h.icmp ? { icmp: h.icmp } : {}),
     interfaces,

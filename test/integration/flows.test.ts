@@ -107,6 +107,21 @@ describe("flow records", () => {
     }
   });
 
+  test("connections between the host and a workload are recorded, the host's end named", async () => {
+    // The host to a workload: out through the bridge, never through forward.
+    assert.equal((await h.inHost("socat", ["-T1", "-u", `TCP:${ip.get("web")}:80,connect-timeout=1`, "-"], 5000)).stdout, "ok");
+    const [out] = await awaitFlows({ from: "host", to: "shop/web", port: "80" });
+    assert.ok(out);
+    assert.deepEqual([out.verdict, out.source.host, out.interfaces.in], ["FORWARDED", true, undefined]);
+    assert.match(out.interfaces.out ?? "", /\(front\)$/, "out through the network's bridge");
+    // A workload to this host: the network's gateway, where pontond serves DNS (over TCP too).
+    const gw = ip.get("client")!.replace(/\.\d+$/, ".1");
+    await h.inWorkload("client", "socat", ["-T1", "-u", "/dev/null", `TCP:${gw}:53,connect-timeout=1`], 5000);
+    const [inward] = await awaitFlows({ from: "shop/client", to: "host", port: "53", protocol: "tcp" });
+    assert.ok(inward);
+    assert.deepEqual([inward.destination.ip, inward.destination.host, inward.interfaces.out], [gw, true, undefined]);
+  });
+
   test("observe --follow streams new records as they happen", async () => {
     const cli = spawn(process.execPath, [path.join(__dirname, "..", "..", "..", "bin", "ponton"), "--socket", h.socket, "observe", "--follow", "--since", "1s", "--to", "shop/client", "--protocol", "udp"], { stdio: ["ignore", "pipe", "pipe"] });
     let out = "";
