@@ -22,15 +22,22 @@ const OPTIONS: Options = {
   ndots: { type: "string", description: "options ndots in workloads' resolv.conf (default 1)", value: "N" },
   "flow-log": { type: "string", description: "record every new connection for `ponton observe` (on|off; default on; drops are always recorded)", value: "on|off" },
   "flow-buffer": { type: "string", description: "flow records kept in memory (default 10000)", value: "N" },
+  "flow-journal": { type: "string", description: "also append every flow record to <state>/logs/flows.jsonl (rotated at 64 MiB) and read the newest back at start, so they survive a restart (on|off; default off)", value: "on|off" },
   "metrics-listen": { type: "string", description: "also serve GET /metrics over TCP here for Prometheus (e.g. 127.0.0.1:9469; default: only on the API socket)", value: "ADDR:PORT" },
   help: { type: "boolean", short: "h", description: "show this help" },
 };
 
-function flowOptions(log: string | undefined, buffer: string | undefined): { flowLog?: boolean; flowBuffer?: number } {
-  if (log !== undefined && log !== "on" && log !== "off") throw new EngineError("INVALID_ARGUMENT", `--flow-log is on or off, not '${log}'`);
+function onOff(option: string, value: string | undefined): boolean | undefined {
+  if (value !== undefined && value !== "on" && value !== "off") throw new EngineError("INVALID_ARGUMENT", `--${option} is on or off, not '${value}'`);
+  return value === undefined ? undefined : value === "on";
+}
+
+function flowOptions(log: string | undefined, buffer: string | undefined, journal: string | undefined): { flowLog?: boolean; flowBuffer?: number; flowJournal?: boolean } {
+  const flowLog = onOff("flow-log", log);
+  const flowJournal = onOff("flow-journal", journal);
   const size = buffer === undefined ? undefined : Number(buffer);
   if (size !== undefined && (!Number.isInteger(size) || size < 1 || size > 10_000_000)) throw new EngineError("INVALID_ARGUMENT", `--flow-buffer must be a whole number from 1 to 10000000, not '${buffer}'`);
-  return { ...(log ? { flowLog: log === "on" } : {}), ...(size ? { flowBuffer: size } : {}) };
+  return { ...(flowLog !== undefined ? { flowLog } : {}), ...(size ? { flowBuffer: size } : {}), ...(flowJournal !== undefined ? { flowJournal } : {}) };
 }
 
 /** Refuse to start twice on one socket; remove a stale socket file left by a crash. */
@@ -66,7 +73,7 @@ export async function main(argv: string[]): Promise<void> {
     ...(values["dns-port"] !== undefined ? { dnsPort: Number(values["dns-port"]) } : {}),
     ...(values["dns-domain"] ? { dnsDomain: String(values["dns-domain"]) } : {}),
     ...(values.ndots !== undefined ? { ndots: Number(values.ndots) } : {}),
-    ...flowOptions(values["flow-log"] as string | undefined, values["flow-buffer"] as string | undefined),
+    ...flowOptions(values["flow-log"] as string | undefined, values["flow-buffer"] as string | undefined, values["flow-journal"] as string | undefined),
   });
   await claimSocket(socket);
   mkdirSync(path.dirname(socket), { recursive: true });

@@ -24,6 +24,8 @@ export interface EngineConfig {
   flowLog: boolean;
   /** Flow records kept in memory (a ring: the oldest go first). */
   flowBuffer: number;
+  /** Also append every flow record to <state>/logs/flows.jsonl and read the newest back at start. */
+  flowJournal: boolean;
 }
 
 export function defaultConfig(stateDir: string, overrides: Partial<EngineConfig> = {}): EngineConfig {
@@ -41,6 +43,7 @@ export function defaultConfig(stateDir: string, overrides: Partial<EngineConfig>
     ndots: 1,
     flowLog: true,
     flowBuffer: 10_000,
+    flowJournal: false,
     ...overrides,
   };
 }

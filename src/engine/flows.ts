@@ -1,6 +1,7 @@
 // Use cases on flow records: query, follow, status and the Prometheus metrics.
 import { counter, FlowCollector, flowDirectory, flowFilter, gauge, labelledSamples, renderMetrics, type FlowQuery, type FlowRecord, type Metric } from "../flows";
 import type { EngineContext } from "./context";
+import { FlowJournal, flowJournalFile } from "./flow-journal";
 import { PolicyLogWriter, policyLogFile } from "./policy-log";
 
 export const DEFAULT_FLOW_LIMIT = 1000;
@@ -12,11 +13,16 @@ export const DEFAULT_FLOW_LIMIT = 1000;
 export class EngineFlows {
   readonly collector: FlowCollector;
   private readonly policyLog: PolicyLogWriter;
+  private readonly journal: FlowJournal | undefined;
 
   constructor(private readonly ctx: EngineContext) {
     this.collector = new FlowCollector(ctx.config.flowBuffer, () => flowDirectory(ctx.store.state(), ctx.nft.current?.policy));
     this.policyLog = new PolicyLogWriter(ctx);
     this.policyLog.attach(this.collector.ring);
+    if (ctx.config.flowJournal) {
+      this.journal = new FlowJournal(flowJournalFile(ctx.config));
+      this.journal.attach(this.collector.ring);
+    }
   }
 
   start(): Promise<void> {
@@ -32,6 +38,7 @@ export class EngineFlows {
   stop(): void {
     this.collector.stop();
     this.policyLog.close();
+    this.journal?.close();
   }
 
   /** The newest `limit` matching records, oldest first. */

@@ -1,11 +1,11 @@
 // The policy log: flow records that policies' `ponton.dev/log` select, one line each, in
 // <state>/logs/policy.log (rotated to policy.log.1 at 16 MiB, so disk use is bounded).
-import { createWriteStream, renameSync, statSync, type WriteStream } from "node:fs";
 import path from "node:path";
 import { flowLine, policiesLogging, type FlowRecord, type FlowRing } from "../flows";
 import type { PolicyLog } from "../policy";
 import { logDir } from "./config";
 import type { EngineContext } from "./context";
+import { RotatingFile } from "./rotating-file";
 
 const MAX_BYTES = 16 * 1024 * 1024;
 
@@ -13,12 +13,10 @@ export const policyLogFile = (ctx: EngineContext) => path.join(logDir(ctx.config
 
 export class PolicyLogWriter {
   private settings: Map<string, PolicyLog | undefined> | undefined;
-  private out: WriteStream | undefined;
-  private bytes = 0;
-  private readonly file: string;
+  private readonly out: RotatingFile;
 
   constructor(private readonly ctx: EngineContext) {
-    this.file = policyLogFile(ctx);
+    this.out = new RotatingFile(policyLogFile(ctx), MAX_BYTES);
   }
 
   attach(ring: FlowRing): () => void {
@@ -33,30 +31,10 @@ export class PolicyLogWriter {
   private record(r: FlowRecord): void {
     this.settings ??= new Map(this.ctx.store.policies().map((p) => [`${p.policy.namespace}/${p.policy.name}`, p.policy.log]));
     const policies = policiesLogging(r, this.settings);
-    if (policies.length) this.write(`policy=${policies.join(",")}  ${flowLine(r)}\n`);
-  }
-
-  private write(line: string): void {
-    if (!this.out) {
-      try {
-        this.bytes = statSync(this.file).size;
-      } catch {
-        this.bytes = 0;
-      }
-      this.out = createWriteStream(this.file, { flags: "a" });
-      this.out.on("error", () => (this.out = undefined));
-    }
-    this.out.write(line);
-    this.bytes += Buffer.byteLength(line);
-    if (this.bytes > MAX_BYTES) {
-      // The open stream finishes into the renamed file; the next line opens a new one.
-      this.out.end();
-      this.out = undefined;
-      renameSync(this.file, `${this.file}.1`);
-    }
+    if (policies.length) this.out.write(`policy=${policies.join(",")}  ${flowLine(r)}\n`);
   }
 
   close(): void {
-    this.out?.end();
+    this.out.close();
   }
 }

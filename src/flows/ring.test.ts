@@ -37,3 +37,15 @@ test("subscribers see new records until they leave", () => {
   ring.push(rec(2));
   assert.deepEqual(seen, [1]);
 });
+
+test("restored records of an earlier run are kept and numbered anew, neither counted nor announced", () => {
+  const ring = new FlowRing(3);
+  const heard: number[] = [];
+  ring.subscribe((r) => heard.push(r.seq));
+  ring.restore([rec(40), rec(41), rec(42), rec(43)]);
+  assert.deepEqual(ring.records().map((r) => [r.seq, r.time]), [[1, rec(41).time], [2, rec(42).time], [3, rec(43).time]]);
+  assert.deepEqual([ring.counters.byVerdict, heard], [{}, []]);
+  ring.push(rec(ring.nextSeq()), 0);
+  assert.deepEqual(ring.records().map((r) => r.seq), [2, 3, 4]);
+  assert.deepEqual(heard, [4]);
+});

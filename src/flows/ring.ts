@@ -45,6 +45,15 @@ export class FlowRing {
     for (const l of this.listeners) l(r);
   }
 
+  /** Records of an earlier run (the flow journal): kept and numbered anew, not counted, not announced. */
+  restore(records: readonly FlowRecord[]): void {
+    for (const r of records.slice(-this.capacity)) {
+      this.total++;
+      this.items[this.next] = { ...r, seq: this.total };
+      this.next = (this.next + 1) % this.capacity;
+    }
+  }
+
   private trim(second: number): void {
     for (const s of this.perSecond.keys()) if (s <= second - RATE_WINDOW_S) this.perSecond.delete(s);
   }

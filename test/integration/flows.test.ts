@@ -170,6 +170,24 @@ describe("flow records", () => {
     assert.doesNotMatch(log, /no policy selects/);
   });
 
+  test("with --flow-journal on, records survive a restart of pontond", async () => {
+    await h.stopDaemon();
+    h.daemonArgs = ["--flow-journal", "on"];
+    await h.startDaemon();
+    assert.equal((await tcp("client", "web", 80)).stdout, "ok");
+    const [before] = await awaitFlows({ from: "shop/client", to: "shop/web", port: "80" });
+    assert.ok(before);
+    await h.stopDaemon();
+    await h.startDaemon();
+    const after = await flows({ since: testStart.toISOString(), from: "shop/client", to: "shop/web", port: "80" });
+    assert.ok(after.some((r) => r.time === before.time && r.source.port === before.source.port && r.summary === before.summary), "the record from before the restart");
+    // Without the journal, a restart starts from an empty buffer.
+    await h.stopDaemon();
+    h.daemonArgs = [];
+    await h.startDaemon();
+    assert.deepEqual(await flows({ since: testStart.toISOString(), from: "shop/client", to: "shop/web", port: "80" }), []);
+  });
+
   test("restarted with --flow-log off and --metrics-listen: drops and policy-logged connections only; /metrics on TCP", async () => {
     await h.stopDaemon();
     h.daemonArgs = ["--metrics-listen", "127.0.0.1:9469", "--flow-buffer", "500", "--flow-log", "off"];

@@ -1,0 +1,39 @@
+// An append-only log file with bounded disk use: past `maxBytes` it is renamed to FILE.1 (replacing
+// the previous one) and a new FILE is started.
+import { createWriteStream, mkdirSync, renameSync, statSync, type WriteStream } from "node:fs";
+import path from "node:path";
+
+export class RotatingFile {
+  private out: WriteStream | undefined;
+  private bytes = 0;
+
+  constructor(
+    readonly file: string,
+    private readonly maxBytes: number,
+  ) {}
+
+  write(line: string): void {
+    if (!this.out) {
+      try {
+        this.bytes = statSync(this.file).size;
+      } catch {
+        this.bytes = 0;
+      }
+      mkdirSync(path.dirname(this.file), { recursive: true });
+      this.out = createWriteStream(this.file, { flags: "a" });
+      this.out.on("error", () => (this.out = undefined));
+    }
+    this.out.write(line);
+    this.bytes += Buffer.byteLength(line);
+    if (this.bytes > this.maxBytes) {
+      // The open stream finishes into the renamed file; the next line opens a new one.
+      this.out.end();
+      this.out = undefined;
+      renameSync(this.file, `${this.file}.1`);
+    }
+  }
+
+  close(): void {
+    this.out?.end();
+  }
+}
