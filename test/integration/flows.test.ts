@@ -107,6 +107,28 @@ describe("flow records", () => {
     }
   });
 
+  test("through a service VIP: the admitting rule is named; without a policy, the service's slot in the ct mark is no decision", async () => {
+    const create = async (name: string, port: string, app: string) =>
+      (JSON.parse(await h.pontonOk("service", "create", name, "--namespace", "shop", "--port", port, "--selector", `app=${app}`, "-o", "json")) as { vip: string }).vip;
+    const webVip = await create("webvip", "80/tcp", "web");
+    const clientVip = await create("clientvip", "53/udp", "client");
+    try {
+      assert.ok(await eventually(async () => (await h.inWorkload("client", "socat", ["-T1", "-u", `TCP:${webVip}:80,connect-timeout=1`, "-"], 5000)).stdout === "ok", 5000, 200));
+      const [admitted] = await awaitFlows({ from: "shop/client", to: "shop/web", port: "80" });
+      assert.equal(admitted?.summary, "allowed by shop/web-from-client ingress[0]");
+      // The scheduler left a slot (top bit set) in this connection's ct mark and no policy replaced it.
+      assert.equal((await h.inWorkload("stranger", "sh", ["-c", `echo ping | socat -T1 - UDP:${clientVip}:53`])).stdout, "ok");
+      const [plain] = await awaitFlows({ from: "shop/stranger", to: "shop/client", port: "53" });
+      assert.deepEqual([plain?.summary, plain?.decisionId], ["allowed: no policy selects either end", undefined]);
+      const marks = await h.inHost("conntrack", ["-L", "-p", "udp", "--orig-dst", clientVip]);
+      assert.match(marks.stdout, /mark=(\d+)/);
+      assert.ok(Number(/mark=(\d+)/.exec(marks.stdout)![1]) >= 0x80000000, marks.stdout);
+    } finally {
+      await h.pontonOk("service", "rm", "shop/webvip");
+      await h.pontonOk("service", "rm", "shop/clientvip");
+    }
+  });
+
   test("connections between the host and a workload are recorded, the host's end named", async () => {
     // The host to a workload: out through the bridge, never through forward.
     assert.equal((await h.inHost("socat", ["-T1", "-u", `TCP:${ip.get("web")}:80,connect-timeout=1`, "-"], 5000)).stdout, "ok");
