@@ -48,8 +48,9 @@ const RAW_ADDR = { ip: { saddr: "@nh,96,32", daddr: "@nh,128,32" }, ip6: { saddr
 const RAW_SPORT = "@th,0,16";
 
 /**
- * The rule, or undefined when no endpoint may take connections. `seed` fixes jhash's seed: without one the kernel draws a random seed each time the rule is
- * written, and every endpoint change would re-pin every client (sh) or move every flow (maglev).
+ * The rule, or undefined when no endpoint may take connections. `seed` fixes jhash's seed: without
+ * one the kernel draws a random seed each time the rule is written, and every endpoint change would
+ * re-pin every client (sh) or move every flow (maglev).
  */
 export function schedulerRule(
   fam: NftFamily,
