@@ -5,6 +5,7 @@ import assert from "node:assert/strict";
 import { readdirSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { TestHost, eventually, listWorkloads, type Result } from "./harness";
+import { replies, tally } from "./replies";
 
 interface TemplateJson {
   name: string;
@@ -21,11 +22,7 @@ describe("replicas", () => {
   const inCli = (c: string, a: string[], t?: number) => h.inWorkload("cli", c, a, t);
 
   /** `n` new TCP connections to the VIP in sequence; each answers its replica's name. */
-  async function names(n: number): Promise<string[]> {
-    const r = await inCli("sh", ["-c", `i=0; while [ $i -lt ${n} ]; do socat -T2 -u TCP:${vip}:80 - 2>/dev/null || echo ERR; i=$((i+1)); done`], 120_000);
-    return r.stdout.split("\n").filter(Boolean);
-  }
-  const tally = (xs: string[]) => xs.reduce<Record<string, number>>((m, x) => ({ ...m, [x]: (m[x] ?? 0) + 1 }), {});
+  const names = (n: number) => replies(inCli, vip, 80, n);
   const templates = async () => JSON.parse(await h.pontonOk("template", "ls", "-o", "json")) as TemplateJson[];
   const replicaNames = async () => (await listWorkloads(h)).map((w) => w.name).filter((n) => n.startsWith("web-")).sort();
   const netnsOnMachine = () => new Set(readdirSync("/run/netns"));

@@ -7,6 +7,7 @@ import assert from "node:assert/strict";
 import { writeFileSync } from "node:fs";
 import path from "node:path";
 import { TestHost, eventually, UPLINK_HOST } from "./harness";
+import { replies as names } from "./replies";
 
 const MANIFESTS = `
 apiVersion: v1
@@ -58,11 +59,7 @@ describe("Kubernetes Service manifests", () => {
     writeFileSync(p, text);
     return p;
   };
-  /** `n` new connections; each backend answers its name. */
-  const names = async (run: (c: string, a: string[], t?: number) => Promise<{ stdout: string }>, addr: string, port: number, n: number) => {
-    const r = await run("sh", ["-c", `i=0; while [ $i -lt ${n} ]; do socat -T2 -u TCP:${addr}:${port} - 2>/dev/null || echo ERR; i=$((i+1)); done`], 60_000);
-    return r.stdout.split("\n").filter(Boolean);
-  };
+
   const inCli = (c: string, a: string[], t?: number) => h.inWorkload("cli", c, a, t);
   const inspect = async (name: string) => (JSON.parse(await h.pontonOk("service", "inspect", name)) as Record<string, unknown>[])[0]!;
 

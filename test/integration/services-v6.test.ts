@@ -4,22 +4,16 @@
 import { after, before, describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { writeFileSync } from "node:fs";
-import { TestHost, eventually, UPLINK_HOST6, type Result } from "./harness";
+import { TestHost, eventually, UPLINK_HOST6 } from "./harness";
+import { replies, tally, type Run } from "./replies";
 
 const VIP6 = "fd00:10:96::10";
 
 describe("services over IPv6", () => {
   let h: TestHost;
-  type Run = (cmd: string, args: string[], t?: number) => Promise<Result>;
   const inCli: Run = (c, a, t) => h.inWorkload("cli", c, a, t);
-  const url = (ip: string, port = 80) => (ip.includes(":") ? `[${ip}]:${port}` : `${ip}:${port}`);
 
-  /** `n` new TCP connections in sequence; each answers its backend's name. */
-  async function names(run: Run, addr: string, n: number, port = 80): Promise<string[]> {
-    const script = `i=0; while [ $i -lt ${n} ]; do socat -T2 -u TCP:${url(addr, port)} - 2>/dev/null || echo ERR; i=$((i+1)); done`;
-    return (await run("sh", ["-c", script], 120_000)).stdout.split("\n").filter(Boolean);
-  }
-  const tally = (xs: string[]) => xs.reduce<Record<string, number>>((m, x) => ({ ...m, [x]: (m[x] ?? 0) + 1 }), {});
+  const names = (run: Run, addr: string, n: number, port = 80) => replies(run, addr, port, n);
   // TCP6-LISTEN is a dual-stack socket (bindv6only=0): the same backend serves both families.
   const backend = (name: string, label: string) =>
     h.pontonOk("run", "--name", name, "--network", "web", "--label", label, "--", "socat", "TCP6-LISTEN:80,fork,reuseaddr", `SYSTEM:echo ${name}`);

@@ -2,23 +2,16 @@
 // with real connections, live endpoints, reject when empty, every path in, health, conntrack.
 import { after, before, describe, test } from "node:test";
 import assert from "node:assert/strict";
-import { TestHost, eventually, OUTSIDE_A, UPLINK_HOST, type Result } from "./harness";
+import { TestHost, eventually, OUTSIDE_A, UPLINK_HOST } from "./harness";
+import { replies as names, tally, type Run } from "./replies";
 
 const VIP = "10.96.0.10";
 
 describe("services", () => {
   let h: TestHost;
-  type Run = (cmd: string, args: string[], t?: number) => Promise<Result>;
   const inCli: Run = (c, a, t) => h.inWorkload("cli", c, a, t);
 
   /** `n` new TCP connections in sequence; each answers its backend's name. */
-  async function names(run: Run, addr: string, port: number, n: number, sourcePort?: number): Promise<string[]> {
-    const src = sourcePort === undefined ? "" : `,sourceport=$((${sourcePort} + i)),reuseaddr`;
-    const script = `i=0; while [ $i -lt ${n} ]; do socat -T2 -u TCP:${addr}:${port}${src} - 2>/dev/null || echo ERR; i=$((i+1)); done`;
-    const r = await run("sh", ["-c", script], 120_000);
-    return r.stdout.split("\n").filter(Boolean);
-  }
-  const tally = (xs: string[]) => xs.reduce<Record<string, number>>((m, x) => ({ ...m, [x]: (m[x] ?? 0) + 1 }), {});
   const backend = (name: string, label: string, net = "web") =>
     h.pontonOk("run", "--name", name, "--network", net, "--label", label, "--", "socat", "TCP-LISTEN:80,fork,reuseaddr", `SYSTEM:echo ${name}`);
   const inspect = async (name: string) => (JSON.parse(await h.pontonOk("service", "inspect", name)) as Record<string, unknown>[])[0]!;
