@@ -1,7 +1,8 @@
 // Cost of flow logging on the new-connection rate, in one run, in a throwaway host namespace:
 // wrk with `Connection: close` from one workload to another (a NetworkPolicy admits it, so each
-// record carries the admitting rule's id), pontond with `--flow-log on` and `--flow-log off`,
-// alternated (A B A B …) because the machine is shared; medians and their ratio.
+// record carries the admitting rule's id), pontond with `--flow-log on`, `--flow-log off` and
+// `--flow-log on --flow-journal on` (every record also appended to a file), alternated (A B C A B C …)
+// because the machine is shared; medians and their ratios.
 // Run: npx tsc -p tsconfig.json && node dist/bench/flows/run.js [--quick]
 import { writeFileSync } from "node:fs";
 import path from "node:path";
@@ -30,9 +31,11 @@ async function wrk(h: TestHost, addr: string): Promise<number> {
   return Number(/Requests\/sec:\s+([\d.]+)/.exec(r.stdout)?.[1] ?? 0);
 }
 
-async function restart(h: TestHost, flowLog: "on" | "off"): Promise<void> {
+type Mode = "on" | "off" | "journal";
+
+async function restart(h: TestHost, mode: Mode): Promise<void> {
   await h.stopDaemon();
-  h.daemonArgs = ["--flow-log", flowLog];
+  h.daemonArgs = mode === "journal" ? ["--flow-log", "on", "--flow-journal", "on"] : ["--flow-log", mode];
   await h.startDaemon();
 }
 
@@ -51,11 +54,11 @@ async function main(): Promise<void> {
     const addr = web.networks[0]!.ip4;
     await new Promise((r) => setTimeout(r, 500));
 
-    const rates: Record<"on" | "off", number[]> = { on: [], off: [] };
+    const rates: Record<Mode, number[]> = { on: [], off: [], journal: [] };
     const records: number[] = [];
     let lost = 0;
     for (let round = 0; round < ROUNDS; round++) {
-      for (const mode of ["on", "off"] as const) {
+      for (const mode of ["on", "off", "journal"] as const) {
         await restart(h, mode);
         await h.inHost("conntrack", ["-F"]);
         await wrk(h, addr); // warm-up
@@ -70,6 +73,7 @@ async function main(): Promise<void> {
     }
     const on = summarize(rates.on).p50;
     const off = summarize(rates.off).p50;
+    const journal = summarize(rates.journal).p50;
     const result = {
       date: new Date().toISOString(),
       seconds: SECONDS,
@@ -77,6 +81,8 @@ async function main(): Promise<void> {
       connPerSecFlowLogOff: Math.round(off),
       connPerSecFlowLogOn: Math.round(on),
       ratioOnOverOff: Math.round((on / off) * 1000) / 1000,
+      connPerSecFlowJournalOn: Math.round(journal),
+      ratioJournalOverOn: Math.round((journal / on) * 1000) / 1000,
       recordsPerSecWhileOn: Math.round(summarize(records).p50),
       lostBatches: lost,
     };
