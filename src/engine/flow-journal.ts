@@ -1,7 +1,7 @@
 // The flow journal (`pontond --flow-journal on`): every flow record as one JSON line in
 // <state>/logs/flows.jsonl (rotated to flows.jsonl.1 at 64 MiB). At start the newest records there
 // fill the in-memory buffer again, so `ponton observe` survives a restart of pontond.
-import { closeSync, openSync, readSync, statSync } from "node:fs";
+import { closeSync, fstatSync, openSync, readSync } from "node:fs";
 import path from "node:path";
 import type { FlowRecord, FlowRing } from "../flows";
 import { logDir, type EngineConfig } from "./config";
@@ -22,8 +22,8 @@ export function readJournalTail(file: string, count: number): FlowRecord[] {
     return [];
   }
   try {
-    const size = statSync(file).size;
-    const length = Math.min(size, count * BYTES_PER_RECORD, MAX_BYTES * 2);
+    const size = fstatSync(fd).size;
+    const length = Math.min(size, count * BYTES_PER_RECORD);
     const buf = Buffer.alloc(length);
     readSync(fd, buf, 0, length, size - length);
     const lines = buf.toString("utf8").split("\n");

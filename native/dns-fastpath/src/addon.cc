@@ -140,15 +140,18 @@ napi_value tableForget(napi_env env, napi_callback_info info) {
   return undefined(env);
 }
 
-napi_value tableDropView(napi_env env, napi_callback_info info) {
+/** (table, string) -> undefined: one AnswerTable method that takes a string. */
+napi_value tableStringCall(napi_env env, napi_callback_info info, void (AnswerTable::*method)(const std::string&)) {
   napi_value argv[2];
-  std::string view;
+  std::string text;
   if (!args(env, info, 2, argv)) return nullptr;
   Table* t = external<Table>(env, argv[0]);
-  if (!t || !str(env, argv[1], view)) return nullptr;
-  (*t)->dropView(view);
+  if (!t || !str(env, argv[1], text)) return nullptr;
+  ((**t).*method)(text);
   return undefined(env);
 }
+
+napi_value tableDropView(napi_env env, napi_callback_info info) { return tableStringCall(env, info, &AnswerTable::dropView); }
 
 napi_value tableBindClient(napi_env env, napi_callback_info info) {
   napi_value argv[3];
@@ -160,15 +163,7 @@ napi_value tableBindClient(napi_env env, napi_callback_info info) {
   return undefined(env);
 }
 
-napi_value tableUnbindAddress(napi_env env, napi_callback_info info) {
-  napi_value argv[2];
-  std::string address;
-  if (!args(env, info, 2, argv)) return nullptr;
-  Table* t = external<Table>(env, argv[0]);
-  if (!t || !str(env, argv[1], address)) return nullptr;
-  (*t)->unbindAddress(address);
-  return undefined(env);
-}
+napi_value tableUnbindAddress(napi_env env, napi_callback_info info) { return tableStringCall(env, info, &AnswerTable::unbindAddress); }
 
 napi_value tableCounters(napi_env env, napi_callback_info info) {
   napi_value argv[1];

@@ -65,15 +65,15 @@ export function schedulerRule(
   slots: { base: number; map: string } | undefined,
 ): SchedulerRule | undefined {
   const l4 = `meta l4proto ${protocol}`;
-  const base = slots?.base;
   // Each endpoint carries its own target port (a named targetPort may differ per endpoint).
   const target = (e: Endpoint) => (gotoChain ? `goto ${gotoChain(e)}` : `${e.ip} . ${e.port}`);
   const choose = (expr: string, map: string) => (gotoChain ? `${l4} ${expr} vmap ${map}` : `${l4} dnat ${fam.ip} to ${expr} map ${map}`);
   const own = (expr: string, entries: [number, number, string][]): SchedulerRule => ({ rule: choose(expr, mapOf(entries)), elements: [] });
   /** Slot i of the block holds targets[i]; `expr` must yield 0..targets.length-1 before the offset. */
   const slotted = (expr: string, targets: string[]): SchedulerRule => {
-    if (base === undefined) return own(expr, targets.map((t, i) => [i, i, t]));
-    const map = gotoChain ? ENDPOINT_GOTO_MAP : slots!.map;
+    if (!slots) return own(expr, targets.map((t, i) => [i, i, t]));
+    const { base } = slots;
+    const map = gotoChain ? ENDPOINT_GOTO_MAP : slots.map;
     const rule = gotoChain ? choose(`${expr} offset ${base}`, `@${map}`) : `ct mark set ${expr} offset ${base}`;
     return { rule, elements: targets.map((t, i) => [map, `${base + i} : ${t}`]) };
   };
@@ -86,7 +86,7 @@ export function schedulerRule(
   if (list.length === 1) {
     if (gotoChain) return { rule: `goto ${gotoChain(list[0]!)}`, elements: [] };
     // `mod 1` rather than a constant: a constant is an immediate, which makes the kernel re-check the table.
-    if (base !== undefined) return pick("numgen inc", list);
+    if (slots) return pick("numgen inc", list);
     return { rule: `${l4} dnat ${fam.ip} to ${addrPort(list[0]!.ip, list[0]!.port)}`, elements: [] };
   }
   switch (scheduler) {
@@ -118,7 +118,7 @@ export function schedulerRule(
       const m = maglevSize(list.length);
       const table = maglevTable(list.map((e) => e.name), m);
       const expr = `${hashed(RAW_ADDR[fam.ip].saddr, RAW_SPORT)} mod ${m} seed 0x${seed}`;
-      if (base === undefined) return own(expr, runs(table).map(([a, b, i]) => [a, b, target(list[i]!)]));
+      if (!slots) return own(expr, runs(table).map(([a, b, i]) => [a, b, target(list[i]!)]));
       return slotted(expr, table.map((i) => target(list[i]!)));
     }
   }

@@ -3,7 +3,7 @@
 // and the change goes through `nft -f`.
 import { parseIp } from "../../model/ip";
 import type { NftSetRef } from "../../compile/nft-ops";
-import { attr, nest, str, u32, u32host } from "./message";
+import { attr, listElem, nest, str, u32, u32host } from "./message";
 
 type FieldType = "ipv4_addr" | "ipv6_addr" | "inet_proto" | "inet_service" | "u32" | "verdict";
 
@@ -93,7 +93,6 @@ const NFTA_VERDICT_CODE = 1;
 const NFTA_VERDICT_CHAIN = 2;
 const NFTA_SET_ELEM_KEY = 1;
 const NFTA_SET_ELEM_DATA = 2;
-const NFTA_LIST_ELEM = 1;
 const VERDICTS: Record<string, number> = { accept: 1, drop: 0, continue: -1, return: -5 };
 const CHAIN_VERDICTS: Record<string, number> = { jump: -3, goto: -4 };
 
@@ -127,5 +126,5 @@ export function elementAttr(layout: SetLayout, text: string, keyOnly: boolean): 
     if (!data) return undefined;
     parts.push(nest(NFTA_SET_ELEM_DATA, [layout.data[0] === "verdict" ? data : attr(NFTA_DATA_VALUE, data)]));
   }
-  return nest(NFTA_LIST_ELEM, parts);
+  return listElem(parts);
 }

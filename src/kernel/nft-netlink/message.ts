@@ -41,6 +41,8 @@ export function attr(type: number, payload: Buffer): Buffer {
 }
 
 export const nest = (type: number, children: Buffer[]) => attr(type | NLA_F_NESTED, Buffer.concat(children));
+/** NFTA_LIST_ELEM: one item of a list attribute (a rule's expressions, a message's set elements). */
+export const listElem = (children: Buffer[]) => nest(1, children);
 export const str = (type: number, s: string) => attr(type, Buffer.from(`${s}\0`));
 export const u32 = (type: number, n: number) => attr(type, u32be(n));
 

@@ -2,7 +2,7 @@
 // a hash) -> nf_tables expressions, the same ones nft emits for that text (checked against nft's
 // own bytecode in test/integration/nft-netlink.test.ts). Any other rule returns undefined: `nft -f`
 // writes it.
-import { nest, str, u32 } from "./message";
+import { listElem, nest, str, u32 } from "./message";
 
 // Registers as nft allocates them: 16-byte NFT_REG_1..3, 32-bit NFT_REG32_xx = 8 + index.
 const REG_1 = 1;
@@ -10,11 +10,10 @@ const REG_2 = 2;
 const REG_3 = 3;
 const REG32_05 = 13;
 
-const NFTA_LIST_ELEM = 1;
 const NFTA_EXPR_NAME = 1;
 const NFTA_EXPR_DATA = 2;
 
-const expr = (name: string, data: Buffer[]) => nest(NFTA_LIST_ELEM, [str(NFTA_EXPR_NAME, name), nest(NFTA_EXPR_DATA, data)]);
+const expr = (name: string, data: Buffer[]) => listElem([str(NFTA_EXPR_NAME, name), nest(NFTA_EXPR_DATA, data)]);
 
 const NFT_CT_MARK = 3;
 const payload = (base: "nh" | "th", offset: number, len: number, dreg: number) =>
