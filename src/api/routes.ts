@@ -6,7 +6,7 @@ import type { Engine, NetworkSpec, RunSpec } from "../engine";
 import { cniHandler } from "../cni/http";
 import type { ServiceSpec } from "../model/service-spec";
 import type { FlowQuery } from "../flows";
-import { DEFAULT_FLOW_LIMIT } from "../engine/flows";
+import { DEFAULT_FLOW_LIMIT } from "../engine/flows/flows";
 
 type Handler = (ctx: { req: IncomingMessage; res: ServerResponse; params: string[]; query: URLSearchParams; body: () => Promise<Record<string, unknown>> }) => Promise<unknown>;
 

@@ -3,7 +3,7 @@
 // deletes only that veth), keyed by (config name, CNI_CONTAINERID, CNI_IFNAME).
 import { existsSync } from "node:fs";
 import type { Engine } from "../engine";
-import { searchDomains } from "../engine/dns-records";
+import { searchDomains } from "../engine/dns/dns-records";
 import { EngineError } from "../errors";
 import type { Network, Workload } from "../model/types";
 import { parseCidr } from "../model/ip";

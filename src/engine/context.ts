@@ -2,7 +2,7 @@ import type { Store } from "../store";
 import type { Executor, Kernel } from "../kernel";
 import type { EngineConfig } from "./config";
 import type { NftSync } from "./nft-sync";
-import type { Supervisor } from "./supervisor";
+import type { Supervisor } from "./workloads/supervisor";
 
 /** What every use case works with. The engine is the only place that composes them. */
 export interface EngineContext {

@@ -7,7 +7,7 @@ import { validateLabels, validateName } from "../model/names";
 import type { Network } from "../model/types";
 import type { DeclaredNetwork } from "../model/project-file";
 import type { EngineContext } from "./context";
-import { hostRoutes } from "./host-routes";
+import { hostRoutes } from "./workloads/host-routes";
 import { newId, now } from "./ids";
 
 /** A network as a user declares it (CLI, API or `ponton up`). */

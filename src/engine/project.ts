@@ -5,14 +5,14 @@ import type { DeclaredNetwork, DeclaredWorkload, ProjectFile } from "../model/pr
 import type { Network } from "../model/types";
 import type { EngineContext } from "./context";
 import { createNetwork, planNetwork, removeNetwork } from "./networks";
-import { removeWorkload, runWorkload } from "./workloads";
-import { applyServices, removeService } from "./services";
-import { putPolicies } from "./policies";
+import { removeWorkload, runWorkload } from "./workloads/workloads";
+import { applyServices, removeService } from "./services/services";
+import { putPolicies } from "./policy/policies";
 import { serviceNamespace, serviceRef } from "../model/service";
 import { validateNamespace } from "../model/namespaces";
 import { now } from "./ids";
-import { normalizePorts, normalizeRoutes, normalizeRestart, normalizeAttachSpecs, type RunSpec } from "./workload-spec";
-import { downTemplates, isTemplated, takeDownTemplates, upTemplates, validateProjectTemplates } from "./project-templates";
+import { normalizePorts, normalizeRoutes, normalizeRestart, normalizeAttachSpecs, type RunSpec } from "./workloads/workload-spec";
+import { downTemplates, isTemplated, takeDownTemplates, upTemplates, validateProjectTemplates } from "./workloads/project-templates";
 
 export const PROJECT_LABEL = "ponton.project";
 

@@ -1,10 +1,10 @@
 // Makes the kernel match the store: finishes interrupted operations, rebuilds what is missing,
 // re-adopts running processes, and replaces our nftables table whole. Touches nothing it does not own.
 import type { EngineContext } from "./context";
-import { buildEndpoints, networksById } from "./endpoints";
+import { buildEndpoints, networksById } from "./workloads/endpoints";
 import { createBridge, deleteLink, networkSysctls } from "./networks";
-import { isOurProcess } from "./supervisor";
-import { finishRemoval } from "./workloads";
+import { isOurProcess } from "./workloads/supervisor";
+import { finishRemoval } from "./workloads/workloads";
 import { bridgeLines } from "../compile";
 
 export interface ReconcileReport {

@@ -1,5 +1,5 @@
 // Validation of a service request (CLI flags, API body or `ponton up` YAML) into a Service,
-// before anything is stored or applied. Checks that need the store live in engine/services.ts.
+// before anything is stored or applied. Checks that need the store live in engine/services/services.ts.
 import { EngineError } from "../errors";
 import { canonicalIp, parseIp } from "./ip";
 import { checkFamilyRequest, parseIpFamilyFlag, type IpFamily, type IpFamilyPolicy } from "./service-families";

@@ -2,8 +2,8 @@
 // removal of flows NATed to an endpoint that went away. Never a flush: every call is filtered by
 // original destination (VIP / host port) and reply source (the endpoint). conntrack(8) takes the
 // family from the addresses given, so an IPv6 endpoint's filter touches IPv6 flows only.
-import type { Executor } from "../kernel";
-import { CommandError } from "../kernel/executor";
+import type { Executor } from "../../kernel";
+import { CommandError } from "../../kernel/executor";
 
 export interface FlowFilter {
   protocol: string;

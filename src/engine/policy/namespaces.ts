@@ -1,12 +1,12 @@
 // Use cases on policy namespaces and labels: every change is one nft transaction (policy maps and
 // service endpoints follow labels), compiled from the updated desired state.
-import { EngineError } from "../errors";
-import { validateLabels } from "../model/names";
-import { applyLabelEdits, validateNamespace } from "../model/namespaces";
-import { DEFAULT_NAMESPACE, type Namespace, type Workload } from "../model/types";
-import type { EngineContext } from "./context";
-import { now } from "./ids";
-import { getWorkload } from "./workloads";
+import { EngineError } from "../../errors";
+import { validateLabels } from "../../model/names";
+import { applyLabelEdits, validateNamespace } from "../../model/namespaces";
+import { DEFAULT_NAMESPACE, type Namespace, type Workload } from "../../model/types";
+import type { EngineContext } from "../context";
+import { now } from "../ids";
+import { getWorkload } from "../workloads/workloads";
 
 export interface LabelEdits {
   set?: Record<string, string>;

@@ -3,7 +3,7 @@
 import { spawn } from "node:child_process";
 import { openSync, closeSync, readFileSync, promises as fs } from "node:fs";
 import path from "node:path";
-import type { Workload } from "../model/types";
+import type { Workload } from "../../model/types";
 
 export interface ProcessInfo {
   pid: number;

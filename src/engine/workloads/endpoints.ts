@@ -1,10 +1,10 @@
 // The kernel side of a workload: its namespace, veths, addresses, routes and resolv.conf.
-import { defaultRouteAttachment, endpointLines, staticRouteLines } from "../compile";
-import type { Attachment, Network, Workload } from "../model/types";
-import type { EngineContext } from "./context";
-import { deleteLink } from "./networks";
-import { removeResolvConf, writeResolvConf } from "./resolv-conf";
-import { searchDomains } from "./dns-records";
+import { defaultRouteAttachment, endpointLines, staticRouteLines } from "../../compile";
+import type { Attachment, Network, Workload } from "../../model/types";
+import type { EngineContext } from "../context";
+import { deleteLink } from "../networks";
+import { removeResolvConf, writeResolvConf } from "../dns/resolv-conf";
+import { searchDomains } from "../dns/dns-records";
 
 export function networksById(ctx: EngineContext): Map<string, Network> {
   return new Map(ctx.store.networks().map((n) => [n.id, n]));

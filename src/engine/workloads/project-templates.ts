@@ -1,8 +1,8 @@
 // `replicas: N` workloads of a `ponton up` file: templates owned by the project (see templates.ts).
-import { EngineError } from "../errors";
-import type { DeclaredWorkload, ProjectFile } from "../model/project-file";
-import type { EngineContext } from "./context";
-import type { ConvergeReport } from "./project";
+import { EngineError } from "../../errors";
+import type { DeclaredWorkload, ProjectFile } from "../../model/project-file";
+import type { EngineContext } from "../context";
+import type { ConvergeReport } from "../project";
 import { createTemplate, removeTemplate, scaleTemplates } from "./templates";
 import type { RunSpec } from "./workload-spec";
 

@@ -1,12 +1,12 @@
 // Use cases on workloads: run, remove, stop, start, connect, disconnect.
-import { EngineError } from "../errors";
-import { hostVethName, macFor, netnsName, defaultRouteAttachment } from "../compile";
-import { allocateAddress } from "../ipam";
-import type { Attachment, Network, Workload } from "../model/types";
-import type { EngineContext } from "./context";
+import { EngineError } from "../../errors";
+import { hostVethName, macFor, netnsName, defaultRouteAttachment } from "../../compile";
+import { allocateAddress } from "../../ipam";
+import type { Attachment, Network, Workload } from "../../model/types";
+import type { EngineContext } from "../context";
 import { allSettledOrThrow, buildEndpoints, networksById, teardownEndpoints } from "./endpoints";
-import { newId, now } from "./ids";
-import { asKernelError, createNetwork, DEFAULT_BRIDGE, removeNetwork } from "./networks";
+import { newId, now } from "../ids";
+import { asKernelError, createNetwork, DEFAULT_BRIDGE, removeNetwork } from "../networks";
 import {
   checkNetnsPath,
   modeOf,
@@ -17,7 +17,7 @@ import {
   type AttachSpec,
   type RunSpec,
 } from "./workload-spec";
-import { formatPort } from "../model/ports";
+import { formatPort } from "../../model/ports";
 
 async function resolveNetworks(ctx: EngineContext, specs: AttachSpec[]): Promise<Network[]> {
   const nets: Network[] = [];

@@ -3,7 +3,7 @@ import assert from "node:assert/strict";
 import { appendFileSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import { FlowRing, type FlowRecord } from "../flows";
+import { FlowRing, type FlowRecord } from "../../flows";
 import { FlowJournal, readJournalTail } from "./flow-journal";
 
 const rec = (seq: number): FlowRecord => ({

@@ -1,7 +1,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import type { Service } from "../model/service";
-import type { DesiredState, Workload } from "../model/types";
+import type { Service } from "../../model/service";
+import type { DesiredState, Workload } from "../../model/types";
 import { dnsViews, searchDomains, serviceFqdn } from "./dns-records";
 
 const net = { id: "n1", name: "front", driver: "bridge" as const, bridge: "pbr-n1", subnet4: "172.30.0.0/24", gateway4: "172.30.0.1", internal: false, icc: true, masquerade: true, routesTo: [], labels: {}, createdAt: "" };

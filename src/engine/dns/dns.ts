@@ -1,8 +1,8 @@
 // The daemon's embedded DNS, fed from the desired state after every change (names appear at once).
-import { DnsServer, FastpathUnavailableError, readUpstreams, type ExplainResult } from "../dns";
-import { EngineError } from "../errors";
-import type { Service } from "../model/service";
-import type { DesiredState } from "../model/types";
+import { DnsServer, FastpathUnavailableError, readUpstreams, type ExplainResult } from "../../dns";
+import { EngineError } from "../../errors";
+import type { Service } from "../../model/service";
+import type { DesiredState } from "../../model/types";
 import { CLUSTER_DOMAIN, dnsListenAddresses, serviceGroups, viewIndex, workloadRecords } from "./dns-records";
 import { SentViews } from "./dns-sent-views";
 

@@ -2,7 +2,7 @@
 // names and record order of the views set whole (dnsViews' order), after any sequence of changes.
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import type { DnsRecord } from "../dns";
+import type { DnsRecord } from "../../dns";
 import { SentViews, type SharedGroups, type ViewChanges } from "./dns-sent-views";
 
 interface Group {

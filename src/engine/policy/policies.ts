@@ -1,11 +1,11 @@
 // Use cases on NetworkPolicies: apply (one or many, one nft transaction), list, remove, explain.
-import { EngineError } from "../errors";
-import { compileNft, policyWorld, statePolicies } from "../compile";
-import { describeDecision, explain, parsePolicies, ruleDecisionId, denyDecisionId, type NetworkPolicy, type Protocol } from "../policy";
-import type { DesiredState, PolicyRecord } from "../model/types";
-import { DEFAULT_NAMESPACE } from "../model/types";
-import type { EngineContext } from "./context";
-import { now } from "./ids";
+import { EngineError } from "../../errors";
+import { compileNft, policyWorld, statePolicies } from "../../compile";
+import { describeDecision, explain, parsePolicies, ruleDecisionId, denyDecisionId, type NetworkPolicy, type Protocol } from "../../policy";
+import type { DesiredState, PolicyRecord } from "../../model/types";
+import { DEFAULT_NAMESPACE } from "../../model/types";
+import type { EngineContext } from "../context";
+import { now } from "../ids";
 import { syncedPut } from "./namespaces";
 
 const keyOf = (p: NetworkPolicy) => `${p.namespace}/${p.name}`;

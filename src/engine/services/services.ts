@@ -1,21 +1,21 @@
 // Use cases on services: create, update, remove. Everything is validated against the store before
 // the one nft transaction; a failed apply removes the record again, so nothing is half-applied.
-import { EngineError } from "../errors";
-import { networkOfAddress } from "../compile";
-import { portsCollide } from "../model/ports";
-import { hasVip, serviceAddresses, serviceNamespace, serviceRef, serviceVips, type Service, type ServicePort } from "../model/service";
-import { familyOfIp, resolveFamilies } from "../model/service-families";
-import { kindOf } from "../model/service-kind";
-import { normalizeServiceSpec, type ServiceSpec } from "../model/service-spec";
-import type { DesiredState, PortMapping } from "../model/types";
-import type { EngineContext } from "./context";
-import { syncedPut } from "./namespaces";
-import { newId, now } from "./ids";
-import { asKernelError } from "./networks";
-import { validateNamespace } from "../model/namespaces";
+import { EngineError } from "../../errors";
+import { networkOfAddress } from "../../compile";
+import { portsCollide } from "../../model/ports";
+import { hasVip, serviceAddresses, serviceNamespace, serviceRef, serviceVips, type Service, type ServicePort } from "../../model/service";
+import { familyOfIp, resolveFamilies } from "../../model/service-families";
+import { kindOf } from "../../model/service-kind";
+import { normalizeServiceSpec, type ServiceSpec } from "../../model/service-spec";
+import type { DesiredState, PortMapping } from "../../model/types";
+import type { EngineContext } from "../context";
+import { syncedPut } from "../policy/namespaces";
+import { newId, now } from "../ids";
+import { asKernelError } from "../networks";
+import { validateNamespace } from "../../model/namespaces";
 import { assignVips, availableFamilies, checkVipInRange, familiesOf } from "./service-vips";
 import { Holders } from "./service-holders";
-import type { ServiceLookups } from "../store";
+import type { ServiceLookups } from "../../store";
 
 /** Every check that needs the rest of the state: VIP range and uniqueness, host-port and address clashes. */
 function checkAgainst(state: DesiredState, holders: Holders, s: Service, newlyGiven: string[]): void {

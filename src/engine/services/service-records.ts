@@ -2,14 +2,14 @@
 // ClusterIP: A / AAAA (and PTR) of each VIP (a dual-stack service has both), SRV per named port; headless: one A/AAAA per ready endpoint,
 // a name per endpoint (<workload>.<service>.<ns>.svc.<zone>) and SRV per endpoint for named ports;
 // ExternalName: a CNAME.
-import type { DnsRecord } from "../dns";
-import { reverseName } from "../dns";
-import { indexEndpoints, selected, type Candidate } from "../compile/services/endpoints";
-import { hasVip, serviceNamespace, serviceVips, targetPortOn, type Service } from "../model/service";
-import { familyOfIp } from "../model/service-families";
-import type { DesiredState } from "../model/types";
-import { CLUSTER_DOMAIN, DNS_TTL } from "./dns-config";
-import type { SharedGroups } from "./dns-sent-views";
+import type { DnsRecord } from "../../dns";
+import { reverseName } from "../../dns";
+import { indexEndpoints, selected, type Candidate } from "../../compile/services/endpoints";
+import { hasVip, serviceNamespace, serviceVips, targetPortOn, type Service } from "../../model/service";
+import { familyOfIp } from "../../model/service-families";
+import type { DesiredState } from "../../model/types";
+import { CLUSTER_DOMAIN, DNS_TTL } from "../dns/dns-config";
+import type { SharedGroups } from "../dns/dns-sent-views";
 
 /** Kubernetes DNS spec names of a service: <service>.<namespace>.svc.<cluster domain>. */
 export function serviceFqdn(name: string, namespace: string): string {

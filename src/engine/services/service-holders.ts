@@ -1,9 +1,9 @@
 // Who holds what, as one service operation sees it: the stored services (the store's index) and the
 // services the operation has built so far (a batch, an apply), which take precedence. Every check
 // is a lookup: one change among 10,000 services must not scan them.
-import { formatIp, type Cidr } from "../model/ip";
-import { addrPortKey, hostPortKey, serviceHoldings, serviceVips, type Service } from "../model/service";
-import type { ServiceLookups } from "../store";
+import { formatIp, type Cidr } from "../../model/ip";
+import { addrPortKey, hostPortKey, serviceHoldings, serviceVips, type Service } from "../../model/service";
+import type { ServiceLookups } from "../../store";
 import type { VipSpace } from "./service-vips";
 
 export class Holders implements VipSpace {

@@ -1,11 +1,11 @@
 // Workload templates: a stored run request stamped out as replicas NAME-1…NAME-N (Swarm's
 // `docker service scale`). Replicas are ordinary workloads marked with `replicaOf`.
-import { EngineError } from "../errors";
-import { checkReplicable, parseReplicas, planScale, replicaEnv, replicaName, validateTemplateName, type Template } from "../model/template";
-import type { PortMapping, Workload } from "../model/types";
-import type { EngineContext } from "./context";
-import { now } from "./ids";
-import { serviceHostPortClash } from "./services";
+import { EngineError } from "../../errors";
+import { checkReplicable, parseReplicas, planScale, replicaEnv, replicaName, validateTemplateName, type Template } from "../../model/template";
+import type { PortMapping, Workload } from "../../model/types";
+import type { EngineContext } from "../context";
+import { now } from "../ids";
+import { serviceHostPortClash } from "../services/services";
 import { normalizeAttachSpecs, normalizeRunFields, validateRunBasics, type RunSpec } from "./workload-spec";
 import { removeWorkload, runWorkload } from "./workloads";
 

@@ -1,6 +1,6 @@
 // What happens when a workload's process ends: record it, and restart it if its policy says so.
-import type { Workload } from "../model/types";
-import type { EngineContext } from "./context";
+import type { Workload } from "../../model/types";
+import type { EngineContext } from "../context";
 
 const MAX_BACKOFF_MS = 10_000;
 

@@ -1,11 +1,11 @@
 // The policy log: flow records that policies' `ponton.dev/log` select, one line each, in
 // <state>/logs/policy.log (rotated to policy.log.1 at 16 MiB, so disk use is bounded).
 import path from "node:path";
-import { flowLine, policiesLogging, type FlowRecord, type FlowRing } from "../flows";
-import type { PolicyLog } from "../policy";
-import { logDir } from "./config";
-import type { EngineContext } from "./context";
-import { RotatingFile } from "./rotating-file";
+import { flowLine, policiesLogging, type FlowRecord, type FlowRing } from "../../flows";
+import type { PolicyLog } from "../../policy";
+import { logDir } from "../config";
+import type { EngineContext } from "../context";
+import { RotatingFile } from "../rotating-file";
 
 const MAX_BYTES = 16 * 1024 * 1024;
 

@@ -2,7 +2,7 @@
 // touched: at 10,000 services a view holds 30,000 records, and one service adds or removes three.
 // A view is its workloads' records followed by every service's records (dnsViews' order); a
 // name's records keep that order, so the server answers byte for byte as if the view were set whole.
-import type { DnsRecord } from "../dns";
+import type { DnsRecord } from "../../dns";
 
 /** Records every view lists after its own, in groups (one per service), in list order. */
 export interface SharedGroups<G extends object> {

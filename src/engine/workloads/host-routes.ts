@@ -1,6 +1,6 @@
 // What the host already routes: new networks must not shadow it.
-import type { Executor } from "../kernel";
-import type { TakenPrefix } from "../ipam";
+import type { Executor } from "../../kernel";
+import type { TakenPrefix } from "../../ipam";
 
 interface RouteRow {
   dst: string;

@@ -1,13 +1,13 @@
 // What the daemon observes about services and feeds back into the (pure) compile: endpoint health
 // and, for lc/wlc, live connection counts from conntrack. It also removes the conntrack entries of
 // endpoints that left a service, right after the commit that stopped sending them new flows.
-import type { NftPlan, ServicePortEndpoints } from "../compile";
-import { indexEndpoints, selected } from "../compile/services/endpoints";
-import { splitAddrPort } from "../compile/services/family";
-import { fragmentDelta } from "../compile/services/fragment-delta";
-import { serviceVips, targetPortOn, type ServiceRuntime } from "../model/service";
+import type { NftPlan, ServicePortEndpoints } from "../../compile";
+import { indexEndpoints, selected } from "../../compile/services/endpoints";
+import { splitAddrPort } from "../../compile/services/family";
+import { fragmentDelta } from "../../compile/services/fragment-delta";
+import { serviceVips, targetPortOn, type ServiceRuntime } from "../../model/service";
 import { connectionsByEndpoint, countFlowsFrom, deleteFlows } from "./conntrack";
-import type { EngineContext } from "./context";
+import type { EngineContext } from "../context";
 import { HealthState, probe } from "./health";
 
 /** How often lc/wlc counts are read (their reaction time) and health checks are considered. */

@@ -1,7 +1,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import type { Service } from "../model/service";
-import { ServiceIndex } from "../store/service-index";
+import type { Service } from "../../model/service";
+import { ServiceIndex } from "../../store/service-index";
 import { Holders } from "./service-holders";
 import { assignVips } from "./service-vips";
 

@@ -1,12 +1,12 @@
 // Validation of a `run` request into what the engine needs (no kernel, no store writes).
 import { existsSync } from "node:fs";
-import { EngineError } from "../errors";
-import { canonicalIp, formatCidr, parseCidr } from "../model/ip";
-import { validateLabels, validateName } from "../model/names";
-import { formatPort, parsePortSpec, portsCollide, validatePortMapping } from "../model/ports";
-import { normalizeDeclaredPorts } from "../model/declared-ports";
-import { validateNamespace } from "../model/namespaces";
-import type { CniOwner, DeclaredPort, Network, PortMapping, ReplicaRef, RestartPolicy, StaticRoute, Workload } from "../model/types";
+import { EngineError } from "../../errors";
+import { canonicalIp, formatCidr, parseCidr } from "../../model/ip";
+import { validateLabels, validateName } from "../../model/names";
+import { formatPort, parsePortSpec, portsCollide, validatePortMapping } from "../../model/ports";
+import { normalizeDeclaredPorts } from "../../model/declared-ports";
+import { validateNamespace } from "../../model/namespaces";
+import type { CniOwner, DeclaredPort, Network, PortMapping, ReplicaRef, RestartPolicy, StaticRoute, Workload } from "../../model/types";
 
 export interface AttachSpec {
   network: string;
@@ -43,7 +43,7 @@ export interface RunSpec {
   exposes?: unknown[];
   /** DNS names of the workload on every network it joins (an AttachSpec's own aliases add to them). */
   aliases?: string[];
-  /** Set by templates (see engine/templates.ts) for each replica they make. */
+  /** Set by templates (see engine/workloads/templates.ts) for each replica they make. */
   replicaOf?: ReplicaRef;
 }
 

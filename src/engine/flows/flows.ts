@@ -1,8 +1,8 @@
 // Use cases on flow records: query, follow, status and the Prometheus metrics.
-import { counter, FlowCollector, flowDirectory, flowFilter, gauge, labelledSamples, renderMetrics, type FlowQuery, type FlowRecord, type Metric } from "../flows";
-import type { EngineContext } from "./context";
+import { counter, FlowCollector, flowDirectory, flowFilter, gauge, labelledSamples, renderMetrics, type FlowQuery, type FlowRecord, type Metric } from "../../flows";
+import type { EngineContext } from "../context";
 import { FlowJournal, flowJournalFile } from "./flow-journal";
-import { PolicyLogWriter, policyLogFile } from "./policy-log";
+import { PolicyLogWriter, policyLogFile } from "../policy/policy-log";
 
 export const DEFAULT_FLOW_LIMIT = 1000;
 

@@ -1,8 +1,8 @@
 // What `service ls|inspect` and the API show: the record plus live endpoint facts.
-import { indexEndpoints, selected } from "../compile/services/endpoints";
-import { serviceNamespace, serviceVips, type Service } from "../model/service";
-import { familyOfIp } from "../model/service-families";
-import type { DesiredState } from "../model/types";
+import { indexEndpoints, selected } from "../../compile/services/endpoints";
+import { serviceNamespace, serviceVips, type Service } from "../../model/service";
+import { familyOfIp } from "../../model/service-families";
+import type { DesiredState } from "../../model/types";
 import type { ServiceMonitor } from "./services-monitor";
 
 export interface ServiceEndpointView {

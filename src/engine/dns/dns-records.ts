@@ -1,12 +1,12 @@
 // Pure: desired state -> the DNS records each network's workloads see (one view per network).
-import type { DnsRecord } from "../dns";
-import { reverseName } from "../dns";
+import type { DnsRecord } from "../../dns";
+import { reverseName } from "../../dns";
 import { CLUSTER_DOMAIN, DNS_TTL } from "./dns-config";
-import { serviceRecords } from "./service-records";
-import { DEFAULT_NAMESPACE, type DesiredState } from "../model/types";
+import { serviceRecords } from "../services/service-records";
+import { DEFAULT_NAMESPACE, type DesiredState } from "../../model/types";
 
 export { CLUSTER_DOMAIN, DNS_TTL } from "./dns-config";
-export { serviceFqdn, serviceGroups } from "./service-records";
+export { serviceFqdn, serviceGroups } from "../services/service-records";
 
 /**
  * resolv.conf search list: workload names first, then services as a Kubernetes pod of that
