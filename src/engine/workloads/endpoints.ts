@@ -11,6 +11,16 @@ export function networksById(ctx: EngineContext): Map<string, Network> {
 }
 
 /**
+ * A namespace given by path (CNI, --netns) may hold several of our workloads, one per interface:
+ * only the earliest carries the default route, as a runtime's second network does not replace the first's.
+ */
+export function sharesNetnsWithEarlier(ctx: EngineContext, w: Workload): boolean {
+  if (w.netnsMode !== "path") return false;
+  const key = (x: Workload) => `${x.createdAt}/${x.id}`;
+  return ctx.store.workloads().some((o) => o.id !== w.id && o.netns === w.netns && key(o) < key(w));
+}
+
+/**
  * Builds the endpoints in two `ip -batch` runs (host side, then inside the namespace).
  * `createNetns` is false when attaching to a namespace that already exists.
  */
@@ -24,7 +34,7 @@ export async function buildEndpoints(ctx: EngineContext, w: Workload, atts: Atta
     inside.push("link set lo up");
   }
   const all = ctx.store.attachmentsOf(w.id);
-  const def = defaultRouteAttachment(all.length ? all : atts, networks);
+  const def = sharesNetnsWithEarlier(ctx, w) ? undefined : defaultRouteAttachment(all.length ? all : atts, networks);
   for (const a of atts) {
     const p = endpointLines(w, a, networks.get(a.networkId)!, { createNetns: false, defaultRoute: a.networkId === def?.networkId });
     host.push(...p.host);
