@@ -209,11 +209,3 @@ ${dropChain("forgedLocalhost")}
     oifname != @bridges ip6 saddr @masq6 masquerade
   }
 `;
-
-/** Number of rules in the forward base chain: the self-healing watcher checks it cheaply. */
-// Derived from the text (a hand-kept number drifted once and made the healer reload the whole table
-// every second, resetting every numgen counter).
-export const FORWARD_RULE_COUNT = /chain forward \{([^}]*)\}/
-  .exec(SKELETON_CHAINS)![1]!.split("\n")
-  .map((l) => l.trim())
-  .filter((l) => l && !l.startsWith("#") && !l.startsWith("type ")).length;

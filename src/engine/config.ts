@@ -13,8 +13,6 @@ export interface EngineConfig {
   netnsEtcDir: string;
   /** Grace period between SIGTERM and SIGKILL when stopping a workload. */
   stopGraceMs: number;
-  /** How often the table is checked for damage (flush, delete) and rebuilt. */
-  healIntervalMs: number;
   /** Embedded DNS: search domain of workload names, and the port it serves on gateway addresses (0: off). */
   dnsDomain: string;
   dnsPort: number;
@@ -37,7 +35,6 @@ export function defaultConfig(stateDir: string, overrides: Partial<EngineConfig>
     hostResolvConf: "/etc/resolv.conf",
     netnsEtcDir: "/etc/netns",
     stopGraceMs: 10_000,
-    healIntervalMs: 1_000,
     dnsDomain: "ponton.internal",
     dnsPort: 53,
     ndots: 1,

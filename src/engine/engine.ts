@@ -32,6 +32,8 @@ import { applyPolicyText, explainPolicy, policyViews, removePolicy } from "./pol
 import { EngineFlows } from "./flows/flows";
 import { policyLogFile } from "./policy/policy-log";
 import { counter, gauge, type FlowQuery, type FlowRecord } from "../flows";
+import { Healer } from "./heal/healer";
+import { healMetrics } from "./heal/heal-metrics";
 import { convergeTemplates, createTemplate, removeTemplate, scaleTemplates, templateViews } from "./workloads/templates";
 
 /**
@@ -48,7 +50,8 @@ export class Engine {
   readonly ctx: EngineContext;
   private readonly serial = new Serial();
   private readonly exits: ExitHandler;
-  private healTimer: NodeJS.Timeout | undefined;
+  /** Repairs damage to our table, links and namespaces as the kernel reports it. */
+  readonly healer: Healer;
   readonly services: ServiceMonitor;
   /** Embedded DNS (off when config.dnsPort is 0). */
   readonly dns: EngineDns | undefined;
@@ -70,6 +73,11 @@ export class Engine {
     this.exits = new ExitHandler(this.ctx, (op) => void this.serial.run(op).catch(() => undefined));
     this.ctx.nft.flowLog = config.flowLog;
     this.flows = new EngineFlows(this.ctx);
+    this.healer = new Healer(this.ctx, (op) => this.serial.run(op), (what) => {
+      console.error(`pontond: repaired ${what.join("; ")}`);
+      this.flows.invalidate();
+      void this.serial.run(() => this.syncDns()).catch(() => undefined);
+    });
     this.services = new ServiceMonitor(this.ctx, () =>
       this.serial.run(async () => {
         await this.ctx.nft.sync(this.ctx.store.state());
@@ -94,20 +102,14 @@ export class Engine {
       const w = this.ctx.store.workload(name);
       if (w?.pid) void this.serial.run(() => this.exits.exited(w.id, w.pid!, undefined));
     }
-    if (this.ctx.config.healIntervalMs > 0) {
-      // Once now, errors surfacing: a missing bin/ponton-nftcount must stop start-up, not disable healing.
-      await this.serial.run(() => this.ctx.nft.heal(() => this.ctx.store.state()));
-      this.healTimer = setInterval(() => {
-        this.serial.run(() => this.ctx.nft.heal(() => this.ctx.store.state())).catch(() => undefined);
-      }, this.ctx.config.healIntervalMs);
-      this.healTimer.unref();
-    }
+    // Damage from here on is reported by the kernel as it happens; a missing bin/ponton-watch stops start-up.
+    await this.healer.start();
     this.services.start();
     return report;
   }
 
   close(): void {
-    if (this.healTimer) clearInterval(this.healTimer);
+    this.healer.stop();
     this.services.stop();
     this.flows.stop();
     this.ctx.supervisor.close();
@@ -338,7 +340,8 @@ export class Engine {
       gauge("ponton_workloads", "Workloads.", i.workloads),
       gauge("ponton_services", "Services.", i.services),
       gauge("ponton_policies", "NetworkPolicies.", i.policies),
-      counter("ponton_nft_heals_total", "Times our nftables table was found damaged and rebuilt.", [{ value: i.nftHeals }]),
+      counter("ponton_nft_heals_total", "Times our nftables table was changed by another process and replaced whole.", [{ value: i.nftHeals }]),
+      ...healMetrics(this.healer, this.ctx.store.workloads()),
     ]);
   }
 
@@ -363,7 +366,8 @@ export class Engine {
       networks: this.ctx.store.networks().length,
       workloads: this.ctx.store.workloads().length,
       services: this.ctx.store.services().length,
-      nftHeals: this.ctx.nft.heals,
+      nftHeals: this.healer.counters.nftRepairs,
+      heal: { ...this.healer.counters, watcherRestarts: this.healer.watcherRestarts },
       nftDiffFallbacks: this.ctx.nft.diffFallbacks,
       nftCommits: this.ctx.nft.commits,
       policies: this.ctx.store.policies().length,

@@ -1,10 +1,11 @@
 // Kernel operations Ponton needs, expressed over the Executor port (iproute2 and nftables).
 import { promises as fs } from "node:fs";
 import * as path from "node:path";
-import { NFT_FAMILY, NFT_TABLE } from "../compile/names";
+import { NFT_TABLE } from "../compile/names";
 import { renderOps, type NftOp } from "../compile/nft-ops";
 import type { Executor } from "./executor";
 import { encodeOps, NftBatchWriter } from "./nft-netlink";
+import { OwnCommits } from "./own-commits";
 
 export interface LinkInfo {
   name: string;
@@ -16,15 +17,14 @@ export interface LinkInfo {
 /** A native helper in bin/ (built by `npm run build`), or where the environment variable says. */
 const helper = (name: string, env: string) => process.env[env] ?? path.resolve(__dirname, "..", "..", "..", "bin", name);
 
-/** Counts one chain's rules through a filtered netlink dump (native/ponton-nftcount). */
-export const NFTCOUNT_HELPER = helper("ponton-nftcount", "PONTON_NFTCOUNT");
-
 /** Carries nf_tables batches encoded by pontond (native/ponton-nftbatch). */
 export const NFTBATCH_HELPER = helper("ponton-nftbatch", "PONTON_NFTBATCH");
 
 export class Kernel {
   private readonly batches = new NftBatchWriter(NFTBATCH_HELPER);
   private seq = 1;
+  /** Which nf_tables commits were ours (the watcher reports each commit's PID). */
+  readonly own = new OwnCommits();
 
   constructor(private readonly exec: Executor) {}
 
@@ -40,7 +40,10 @@ export class Kernel {
   /** One atomic nftables transaction. */
   async nft(script: string): Promise<void> {
     if (script.trim() === "") return;
-    await this.exec.run("nft", ["-f", "-"], script);
+    await this.own.during(async () => {
+      const { pid } = await this.exec.run("nft", ["-f", "-"], script);
+      if (pid) this.own.add(pid);
+    });
   }
 
   /**
@@ -57,7 +60,11 @@ export class Kernel {
     }
     this.seq += encoded.messages + 2;
     if (this.seq > 0x7fff0000) this.seq = 1;
-    await this.batches.send(encoded.bytes, firstSeq);
+    await this.own.during(async () => {
+      const sent = this.batches.send(encoded.bytes, firstSeq);
+      if (this.batches.pid) this.own.add(this.batches.pid);
+      await sent;
+    });
     return "netlink";
   }
 
@@ -69,15 +76,6 @@ export class Kernel {
   /** Parse-and-check a transaction without committing it (`nft -c`). */
   async nftCheck(script: string): Promise<void> {
     await this.exec.run("nft", ["-c", "-f", "-"], script);
-  }
-
-  /**
-   * Rules in one chain of our table (0 when the chain or the table is gone). Not `nft list chain`:
-   * nft loads every set of the table, elements included, to print one chain (~160 ms at 1,000 policies).
-   */
-  async ruleCount(chain: string): Promise<number> {
-    const { stdout } = await this.exec.run(NFTCOUNT_HELPER, [NFT_FAMILY, NFT_TABLE, chain]);
-    return Number(stdout.trim());
   }
 
   async links(netns?: string): Promise<LinkInfo[]> {

@@ -4,7 +4,8 @@ import type { NetworkPolicy } from "../policy/types";
 
 export type Protocol = "tcp" | "udp";
 export type RestartPolicy = "no" | "on-failure" | "always";
-export type WorkloadState = "creating" | "running" | "stopped" | "exited" | "removing";
+/** `broken`: its namespace vanished (someone deleted it) and its restart policy does not bring it back. */
+export type WorkloadState = "creating" | "running" | "stopped" | "exited" | "removing" | "broken";
 /** owned: a namespace we create; host: share the host's; path: a namespace someone else made (--netns). */
 export type NetnsMode = "owned" | "host" | "path";
 

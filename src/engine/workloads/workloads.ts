@@ -197,6 +197,8 @@ export async function stopWorkload(ctx: EngineContext, name: string, graceMs?: n
 export async function startWorkload(ctx: EngineContext, name: string): Promise<Workload> {
   const w = getWorkload(ctx, name);
   if (w.state === "running" && w.pid) return w;
+  // A broken workload lost its namespace: a new one, with the addresses it holds.
+  if (w.state === "broken") await buildEndpoints(ctx, w, ctx.store.attachmentsOf(w.id), { createNetns: true, routes: true });
   const started: Workload = { ...w, state: "running" };
   delete started.exitCode;
   if (w.command.length) Object.assign(started, await ctx.supervisor.start(started));
