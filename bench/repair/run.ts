@@ -34,8 +34,9 @@ function childPids(pid: number): number[] {
 }
 
 async function main(): Promise<void> {
-  const h = await new TestHost("br").setUp();
+  const h = new TestHost("br");
   try {
+    await h.setUp();
     await h.pontonOk("network", "create", "rep", "--subnet", "10.78.0.0/24");
     await h.pontonOk("run", "--name", "web", "--network", "rep", "-p", "8091:80", "--", "busybox", "httpd", "-f", "-p", "80", "-h", docRoot(h, "web", "ok"));
     await h.pontonOk("run", "--name", "keep", "--network", "rep", "--restart", "always");

@@ -1,5 +1,5 @@
 // The engine: composes store, kernel and supervisor, serialises every change, and exposes use cases.
-import { existsSync, mkdirSync } from "node:fs";
+import { mkdirSync } from "node:fs";
 import { EngineError } from "../errors";
 import { Kernel, ProcessExecutor, type Executor } from "../kernel";
 import { SqliteStore } from "../store";
@@ -17,7 +17,7 @@ import { dnsViews } from "./dns/dns-records";
 import { Supervisor } from "./workloads/supervisor";
 import { networkView, portViews, workloadView } from "./views";
 import { createNetwork, ensureBuiltinNetworks, removeNetwork, type NetworkSpec } from "./networks";
-import { connectWorkload, disconnectWorkload, finishRemoval, getWorkload, removeWorkload, runWorkload, startWorkload, stopWorkload } from "./workloads/workloads";
+import { connectWorkload, disconnectWorkload, getWorkload, removeWorkload, runWorkload, startWorkload, stopWorkload } from "./workloads/workloads";
 import type { AttachSpec, RunSpec } from "./workloads/workload-spec";
 import { networksById } from "./workloads/endpoints";
 import type { ServiceSpec } from "../model/service-spec";
@@ -33,18 +33,9 @@ import { EngineFlows } from "./flows/flows";
 import { policyLogFile } from "./policy/policy-log";
 import { counter, gauge, type FlowQuery, type FlowRecord } from "../flows";
 import { Healer } from "./heal/healer";
+import { dropVanishedNetnsWorkloads } from "./heal/repair-links";
 import { healMetrics } from "./heal/heal-metrics";
 import { convergeTemplates, createTemplate, removeTemplate, scaleTemplates, templateViews } from "./workloads/templates";
-
-/**
- * A namespace someone else made (--netns, CNI) that vanished while we were down cannot be rebuilt:
- * its owner is done with it (a CNI runtime deletes the netns after DEL). Forget the workload and free its addresses.
- */
-async function dropVanishedNetnsWorkloads(ctx: EngineContext): Promise<void> {
-  for (const w of ctx.store.workloads()) {
-    if (w.netnsMode === "path" && !existsSync(w.netns)) await finishRemoval(ctx, w).catch(() => undefined);
-  }
-}
 
 export class Engine {
   readonly ctx: EngineContext;

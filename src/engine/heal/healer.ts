@@ -7,7 +7,7 @@ import type { KernelEvent } from "../../kernel/kernel-events";
 import { KernelWatch } from "../../kernel/kernel-watch";
 import { NFT_FAMILY, NFT_TABLE } from "../../compile/names";
 import { routeDamage, wantedObjects, type RouteEvent } from "./damage";
-import { KEPT_STATES, repairLinks } from "./repair-links";
+import { dropVanishedNetnsWorkloads, KEPT_STATES, repairLinks } from "./repair-links";
 
 /** Long enough to take a whole `nft -f` or `ip -batch` of damage as one, short against the 1 s goal. */
 const DEBOUNCE_MS = 20;
@@ -98,14 +98,16 @@ export class Healer {
     const state = this.ctx.store.state();
     const damage = lost.route ? ["events lost"] : routeDamage(events, wantedObjects(state, (w) => KEPT_STATES.has(w.state)));
     if (damage.length) {
+      const dropped = await dropVanishedNetnsWorkloads(this.ctx);
+      for (const name of dropped) console.error(`pontond: workload ${name} removed: the namespace it was given vanished`);
       const r = await repairLinks(this.ctx, "heal");
       const fixed = [...r.bridgesRebuilt.map((n) => `bridge of ${n}`), ...r.bridgesFixed.map((n) => `bridge ${n}`), ...r.endpointsRebuilt.map((n) => `endpoints of ${n}`)];
       this.counters.linkRepairs += fixed.length;
       this.counters.broken += r.broken.length;
       for (const name of r.broken) console.error(`pontond: workload ${name} is broken: its network namespace vanished (\`ponton reconcile\` or \`ponton start ${name}\` rebuilds it)`);
-      done.push(...fixed, ...r.broken.map((n) => `${n} marked broken`));
+      done.push(...fixed, ...r.broken.map((n) => `${n} marked broken`), ...dropped.map((n) => `${n} forgotten`));
       // A rebuilt bridge or namespace may change what the table holds (a broken workload leaves its services).
-      if (r.broken.length) await this.ctx.nft.sync(this.ctx.store.state());
+      if (r.broken.length || dropped.length) await this.ctx.nft.sync(this.ctx.store.state());
     }
     if (foreign.length || lost.nft) {
       await this.ctx.nft.full(this.ctx.store.state());

@@ -1,11 +1,13 @@
 // Makes bridges, their addresses, workload namespaces and veths match the store. Shared by the
 // start-up/`ponton reconcile` pass and the healer, which acts on kernel events as they come.
+import { existsSync } from "node:fs";
 import type { EngineContext } from "../context";
 import type { Workload } from "../../model/types";
 import { bridgeLines } from "../../compile";
 import { buildEndpoints, networksById } from "../workloads/endpoints";
 import { createBridge, deleteLink, networkSysctls } from "../networks";
 import { isOurProcess } from "../workloads/supervisor";
+import { finishRemoval } from "../workloads/workloads";
 
 export interface LinkRepair {
   bridgesRebuilt: string[];
@@ -25,6 +27,21 @@ export type RepairMode = "reconcile" | "heal";
 
 /** Workloads whose kernel side we keep (not half made, not half removed). */
 export const KEPT_STATES: ReadonlySet<Workload["state"]> = new Set(["running", "stopped", "exited"]);
+
+/**
+ * A namespace someone else made (--netns, CNI) that vanished cannot be rebuilt: its owner is done
+ * with it (a CNI runtime deletes the netns after DEL). Forget the workload and free its addresses.
+ */
+export async function dropVanishedNetnsWorkloads(ctx: EngineContext): Promise<string[]> {
+  const dropped: string[] = [];
+  for (const w of ctx.store.workloads()) {
+    if (w.netnsMode === "path" && !existsSync(w.netns)) {
+      await finishRemoval(ctx, w).catch(() => undefined);
+      dropped.push(w.name);
+    }
+  }
+  return dropped;
+}
 
 export async function repairLinks(ctx: EngineContext, mode: RepairMode): Promise<LinkRepair> {
   const out: LinkRepair = { bridgesRebuilt: [], bridgesFixed: [], endpointsRebuilt: [], broken: [] };
