@@ -64,8 +64,8 @@ export class Engine {
     this.exits = new ExitHandler(this.ctx, (op) => void this.serial.run(op).catch(() => undefined));
     this.ctx.nft.flowLog = config.flowLog;
     this.flows = new EngineFlows(this.ctx);
-    this.healer = new Healer(this.ctx, (op) => this.serial.run(op), (what) => {
-      console.error(`pontond: repaired ${what.join("; ")}`);
+    this.healer = new Healer(this.ctx, (op) => this.serial.run(op), (what, ms) => {
+      console.error(`pontond: repaired ${what.join("; ")} in ${Math.round(ms)} ms`);
       this.flows.invalidate();
       void this.serial.run(() => this.syncDns()).catch(() => undefined);
     });

@@ -11,6 +11,8 @@ import { dropVanishedNetnsWorkloads, KEPT_STATES, repairLinks } from "./repair-l
 
 /** Long enough to take a whole `nft -f` or `ip -batch` of damage as one, short against the 1 s goal. */
 const DEBOUNCE_MS = 20;
+/** A repair that failed is tried again this many times (1 s, 2 s, 4 s later), then left to the next event. */
+const MAX_RETRIES = 3;
 
 export interface HealCounters {
   /** nf_tables commits on our table by another process, and the table replacements they caused. */
@@ -31,14 +33,17 @@ export class Healer {
   private routeEvents: RouteEvent[] = [];
   private lost = { nft: false, route: false };
   private timer: NodeJS.Timeout | undefined;
+  /** When the first event of the gathered batch came (a repair's time is counted from it). */
+  private firstEventAt = 0;
   private readySeen = false;
+  private failures = 0;
 
   constructor(
     private readonly ctx: EngineContext,
     /** Runs an operation in the engine's serial queue. */
     private readonly serial: <T>(op: () => Promise<T>) => Promise<T>,
-    /** Told after each repair (the engine re-syncs DNS, logs). */
-    private readonly onRepair: (what: string[]) => void,
+    /** Told after each repair, with the time from the first event to the repair done (the engine re-syncs DNS, logs). */
+    private readonly onRepair: (what: string[], ms: number) => void,
   ) {
     const prefixes = ["pbr-", "pv-", "ponton0"];
     this.watch = new KernelWatch({ family: NFT_FAMILY, table: NFT_TABLE, netnsPrefix: `${ctx.config.prefix}-`, ifPrefixes: prefixes }, (e) => this.onEvent(e));
@@ -73,7 +78,10 @@ export class Healer {
       default:
         this.routeEvents.push(e);
     }
-    this.timer ??= setTimeout(() => void this.flush(), DEBOUNCE_MS);
+    if (!this.timer) {
+      this.firstEventAt = performance.now();
+      this.timer = setTimeout(() => void this.flush(), DEBOUNCE_MS);
+    }
   }
 
   private async flush(): Promise<void> {
@@ -84,10 +92,25 @@ export class Healer {
     this.nftPids = [];
     this.routeEvents = [];
     this.lost = { nft: false, route: false };
-    await this.serial(() => this.repair(pids, events, lost)).catch((e: Error) => console.error(`pontond: repair failed: ${e.message}`));
+    const since = this.firstEventAt;
+    try {
+      await this.serial(() => this.repair(pids, events, lost, since));
+      this.failures = 0;
+    } catch (e) {
+      // No event may come again for this damage: look again by ourselves, a few times, further apart.
+      this.failures++;
+      const retry = this.failures <= MAX_RETRIES;
+      console.error(`pontond: repair failed: ${(e as Error).message}${retry ? `; trying again in ${2 ** this.failures} s` : ""}`);
+      if (retry) {
+        setTimeout(() => {
+          this.lost = { nft: this.lost.nft || lost.nft || pids.length > 0, route: true };
+          this.timer ??= setTimeout(() => void this.flush(), 0);
+        }, 1000 * 2 ** this.failures).unref();
+      }
+    }
   }
 
-  private async repair(pids: number[], events: RouteEvent[], lost: { nft: boolean; route: boolean }): Promise<void> {
+  private async repair(pids: number[], events: RouteEvent[], lost: { nft: boolean; route: boolean }, since: number): Promise<void> {
     const done: string[] = [];
     // Our own commit's PID is known once it returned: judge after every commit of ours has.
     await this.ctx.kernel.own.settled();
@@ -114,6 +137,6 @@ export class Healer {
       this.counters.nftRepairs++;
       done.push(`table ${NFT_FAMILY} ${NFT_TABLE} (${foreign.length ? `changed by PID ${foreign.join(", ")}` : "events lost"})`);
     }
-    if (done.length) this.onRepair(done);
+    if (done.length) this.onRepair(done, performance.now() - since);
   }
 }
