@@ -156,7 +156,7 @@ static void addr_message(const struct nlmsghdr *nh) {
   printf("addr %s %s %s/%u\n", nh->nlmsg_type == RTM_DELADDR ? "del" : "new", name, text, ifa->ifa_prefixlen);
 }
 
-/* Reads everything queued on a netlink socket; 0 when the socket is drained, -1 after ENOBUFS. */
+/* Reads everything queued on a netlink socket; a loss (ENOBUFS) is reported as a line and reading goes on. */
 static void drain(int sock, const char *what, void (*handle)(const struct nlmsghdr *)) {
   static char buf[RECV_BUF];
   for (;;) {
