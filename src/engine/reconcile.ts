@@ -3,6 +3,7 @@
 import type { EngineContext } from "./context";
 import { buildEndpoints, networksById } from "./workloads/endpoints";
 import { createBridge, deleteLink, networkSysctls } from "./networks";
+import { releaseForwarding } from "./forwarding";
 import { isOurProcess } from "./workloads/supervisor";
 import { finishRemoval } from "./workloads/workloads";
 import { bridgeLines } from "../compile";
@@ -74,6 +75,8 @@ export async function reconcile(ctx: EngineContext): Promise<ReconcileReport> {
   }
 
   await ctx.nft.full(ctx.store.state());
+  // A crash between a network's removal and its forwarding release leaves the flag: finish it.
+  await releaseForwarding(ctx);
 
   for (const w of ctx.store.workloads()) {
     if (w.state !== "running" || !w.command.length) continue;
