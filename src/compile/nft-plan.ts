@@ -174,10 +174,10 @@ ${dropChain("hostAccess")}
     type filter hook forward priority filter; policy accept;
     jump ${USER_CHAIN}
     ct state established,related accept
-    # A packet conntrack cannot place (a stray RST) gets no NAT: it would leave with the workload's address.
-    ct state invalid iifname @bridges goto drop_invalid
     # NetworkPolicy: returns when allowed (or no policy applies), drops otherwise; isolation rules still follow.
     ${POLICY_JUMP_RULE}
+    # A packet conntrack cannot place (a stray RST) gets no NAT: it would leave with the workload's address.
+    ct state invalid iifname @bridges goto drop_invalid
     # br_netfilter shows bridged traffic with the bridge as both iif and oif.
     iifname . oifname @same_bridge jump same_network
     iifname @bridges jump from_network
