@@ -4,7 +4,7 @@
 // (and, for --no-host-access, published ports), and what another table's input drop does to DNS.
 import { after, before, describe, test } from "node:test";
 import assert from "node:assert/strict";
-import { TestHost, eventually, sh, OUTSIDE_A, UPLINK_HOST } from "./harness";
+import { TestHost, eventually, inspect, sh, OUTSIDE_A, UPLINK_HOST } from "./harness";
 import type { FlowRecord } from "../../src/flows";
 
 /** A TCP segment with the given flags and no connection behind it, sent through a raw socket. */
@@ -57,9 +57,9 @@ describe("host firewall hardening", () => {
     h.spawnIn(h.outsideNs, "socat", ["TCP-LISTEN:7002,fork,reuseaddr", "SYSTEM:echo outside"]);
     h.spawnIn(right(), "socat", ["TCP-LISTEN:7000,fork,reuseaddr", "SYSTEM:echo right"]);
     // A host service on every address (0.0.0.0), as an admin's own daemon would be.
-    h.spawnIn(h.hostNs, "socat", ["TCP-LISTEN:9999,fork,reuseaddr", "SYSTEM:echo host"]);
-    await h.pontonOk("network", "create", "open", "--subnet", "172.31.1.0/24");
-    await h.pontonOk("network", "create", "closed", "--subnet", "172.31.2.0/24", "--no-host-access");
+    h.spawnIn(h.hostNs, "socat", ["TCP6-LISTEN:9999,fork,reuseaddr,ipv6only=0", "SYSTEM:echo host"]);
+    await h.pontonOk("network", "create", "open", "--subnet", "172.31.1.0/24", "--ipv6", "--subnet6", "fd00:31:1::/64");
+    await h.pontonOk("network", "create", "closed", "--subnet", "172.31.2.0/24", "--ipv6", "--subnet6", "fd00:31:2::/64", "--no-host-access");
     await h.pontonOk("network", "create", "iso", "--subnet", "172.31.3.0/24", "--internal");
     await h.pontonOk("network", "create", "iso-host", "--subnet", "172.31.4.0/24", "--internal", "--host-access");
     await h.pontonOk("run", "--name", "srv", "--network", "open", "-p", "8080:80", "--", "socat", "TCP-LISTEN:80,fork,reuseaddr", "SYSTEM:echo published");
@@ -88,7 +88,8 @@ describe("host firewall hardening", () => {
       input: `table inet probe {\n counter private {}\n counter natted {}\n chain pre { type filter hook prerouting priority -300; ip saddr 172.31.0.0/16 tcp dport 7001 counter name private; ip saddr ${UPLINK_HOST} tcp dport 7001 counter name natted; }\n}\n`,
     });
     const packets = async (name: string) => Number(/packets (\d+)/.exec((await h.inOutside("nft", ["list", "counter", "inet", "probe", name])).stdout)?.[1] ?? "-1");
-    const o1 = "172.31.1.2";
+    // The workload's own address: the checksum covers it, and a bad checksum alone would make the packet invalid.
+    const o1 = (await inspect(h, "o1")).networks[0]!.ip4!;
     const since = new Date();
     const sent = await h.inWorkload("o1", "python3", ["-c", STRAY_TCP, o1, OUTSIDE_A, "7001", String(RST_ACK)]);
     assert.equal(sent.code, 0, sent.stderr);
@@ -116,6 +117,11 @@ describe("host firewall hardening", () => {
     assert.equal(dig.stdout.trim(), "172.31.2.2");
     const tcpDig = await h.inWorkload("c1", "dig", ["+tcp", "+time=2", "+tries=1", "+short", "c1.ponton.internal"]);
     assert.equal(tcpDig.stdout.trim(), "172.31.2.2");
+    // IPv6: neighbour discovery with the gateway (untracked) and DNS on its IPv6 address still pass.
+    const dig6 = await h.inWorkload("c1", "dig", ["@fd00:31:2::1", "+time=2", "+tries=1", "+short", "c1.ponton.internal", "AAAA"]);
+    assert.equal(dig6.stdout.trim(), "fd00:31:2::2");
+    assert.equal(await fromWorkload("o1", "[fd00:31:1::1]", 9999), "host", "IPv6 from a normal network");
+    assert.equal(await fromWorkload("c1", "[fd00:31:2::1]", 9999), "", "the host service over IPv6");
     const since = new Date(Date.now() - 60_000);
     assert.ok(await eventually(async () => (await drops("NO_HOST_ACCESS", since)).length > 0, 5000));
     const closed = JSON.parse(await h.pontonOk("network", "inspect", "closed")) as { hostAccess: boolean }[];
@@ -157,12 +163,13 @@ describe("host firewall hardening", () => {
     h.daemonArgs = ["--forward-others", "accept"];
     await h.startDaemon();
     assert.equal(await leftToRight(), "right");
-    const info = JSON.parse(await h.pontonOk("info")) as { firewall: { forwardOthers: string; forwardingTurnedOn: { ipv4: boolean } } };
+    const info = JSON.parse(await h.pontonOk("info")) as { firewall: { forwardOthers: string; forwardingTurnedOn: { ipv4: boolean; ipv6: boolean } } };
     assert.equal(info.firewall.forwardOthers, "accept");
-    assert.equal(info.firewall.forwardingTurnedOn.ipv4, true, "the test host started with ip_forward=0: Ponton turned it on");
+    assert.deepEqual(info.firewall.forwardingTurnedOn, { ipv4: true, ipv6: true }, "the test host started with forwarding off: Ponton turned it on");
     for (const w of ["srv", "o1", "c1", "i1", "ih1"]) await h.pontonOk("rm", "-t", "0", w);
     for (const n of ["open", "closed", "iso"]) await h.pontonOk("network", "rm", n);
     assert.equal(await sysctl("net/ipv4/ip_forward"), "1", "one network left");
+    assert.equal(await sysctl("net/ipv6/conf/all/forwarding"), "0", "the last IPv6 network is gone");
     await h.pontonOk("network", "rm", "iso-host");
     assert.equal(await sysctl("net/ipv4/ip_forward"), "0", "the last network took forwarding back off");
     // Someone else's forwarding is left alone.
