@@ -169,6 +169,7 @@ export function parseProjectFile(text: string, defaultProject: string): ProjectF
     const m = asMap(raw, `networks.${name}`);
     checkKeys(m, NETWORK_KEYS, `networks.${name}`);
     validateName("network", name);
+    if (m.hostAccess !== undefined && typeof m.hostAccess !== "boolean") fail(`networks.${name}.hostAccess`, "expected true or false");
     return { name, ...m, ...(m.routesTo !== undefined ? { routesTo: stringList(m.routesTo, `networks.${name}.routesTo`) } : {}) } as DeclaredNetwork;
   });
 
