@@ -5,15 +5,24 @@ import { SET_DECLS, type NftPlan } from "./nft-plan";
 import { EMPTY_RUNTIME, type ServiceRuntime } from "../model/service";
 import { compileServices } from "./services/service-compiler";
 import { compilePolicyFragment } from "./policy/fragment";
-import { flowRecordRules, loggedAllowIds, userRuleWithLog } from "./flow-log";
+import { DROP_REASONS, flowRecordRules, loggedAllowIds, userRuleWithLog } from "./flow-log";
 import { statePolicies } from "./policy/world";
+
+export type ForwardOthers = "drop" | "accept";
 
 export interface CompileOptions {
   /** Log every new connection to NFLOG for the flow collector (drops are always logged). */
   flowLog: boolean;
+  /** Traffic forwarded between interfaces Ponton does not own (pontond --forward-others). */
+  forwardOthers: ForwardOthers;
+  /** Port of the embedded DNS on gateway addresses (0: off), kept open on --no-host-access networks. */
+  dnsPort: number;
 }
 
-const DEFAULT_OPTIONS: CompileOptions = { flowLog: true };
+export const DEFAULT_COMPILE_OPTIONS: CompileOptions = { flowLog: true, forwardOthers: "drop", dnsPort: 53 };
+
+/** A network's workloads reach this host's own services (not only DNS): off by default for internal ones. */
+export const hostAccessOf = (n: Network): boolean => n.hostAccess ?? !n.internal;
 
 const q = (ifname: string) => `"${ifname}"`;
 
@@ -43,7 +52,7 @@ function publishElements(p: PortMapping, target: Attachment, family: 4 | 6): { s
   return { set: family === 4 ? "pub4" : "pub6", element: `${p.protocol} . ${p.hostPort} : ${value}` };
 }
 
-export function compileNft(state: DesiredState, runtime: ServiceRuntime = EMPTY_RUNTIME, options: CompileOptions = DEFAULT_OPTIONS): NftPlan {
+export function compileNft(state: DesiredState, runtime: ServiceRuntime = EMPTY_RUNTIME, options: CompileOptions = DEFAULT_COMPILE_OPTIONS): NftPlan {
   const sets = new Map<string, Set<string>>(SET_DECLS.map((d) => [d.name, new Set<string>()]));
   const add = (name: string, element: string) => sets.get(name)!.add(element);
   const networks = new Map(state.networks.map((n) => [n.id, n]));
@@ -52,6 +61,12 @@ export function compileNft(state: DesiredState, runtime: ServiceRuntime = EMPTY_
   for (const n of state.networks) {
     if (n.driver !== "bridge") continue;
     add("bridges", q(n.bridge));
+    add("owned_ifs", q(n.bridge));
+    if (!hostAccessOf(n)) add("no_host_access", q(n.bridge));
+    for (const proto of options.dnsPort ? ["tcp", "udp"] : []) {
+      if (n.gateway4) add("gw_dns4", `${q(n.bridge)} . ${n.gateway4} . ${proto} . ${options.dnsPort}`);
+      if (n.gateway6) add("gw_dns6", `${q(n.bridge)} . ${n.gateway6} . ${proto} . ${options.dnsPort}`);
+    }
     add("same_bridge", `${q(n.bridge)} . ${q(n.bridge)}`);
     if (!n.icc) add("icc_off_bridges", q(n.bridge));
     if (n.internal) add("internal_bridges", q(n.bridge));
@@ -95,6 +110,7 @@ export function compileNft(state: DesiredState, runtime: ServiceRuntime = EMPTY_
     ...(services.length ? { services } : {}),
     policy,
     flowRecord: flowRecordRules(options.flowLog),
+    forwardOthers: options.forwardOthers === "drop" ? [`goto ${DROP_REASONS.foreignForward.chain}`] : [],
   };
 }
 

@@ -1,5 +1,6 @@
 import path from "node:path";
 import { DEFAULT_POOL4, DEFAULT_POOL6, type PoolSpec } from "../ipam";
+import type { ForwardOthers } from "../compile";
 
 export interface EngineConfig {
   stateDir: string;
@@ -22,6 +23,8 @@ export interface EngineConfig {
   flowLog: boolean;
   /** Flow records kept in memory (a ring: the oldest go first). */
   flowBuffer: number;
+  /** Traffic forwarded between interfaces Ponton does not own: dropped (default) or left alone. */
+  forwardOthers: ForwardOthers;
   /** Also append every flow record to <state>/logs/flows.jsonl and read the newest back at start. */
   flowJournal: boolean;
 }
@@ -41,6 +44,7 @@ export function defaultConfig(stateDir: string, overrides: Partial<EngineConfig>
     flowLog: true,
     flowBuffer: 10_000,
     flowJournal: false,
+    forwardOthers: "drop",
     ...overrides,
   };
 }

@@ -9,6 +9,7 @@ import type { EngineContext } from "./context";
 import { parseProjectFile } from "../model/project-file";
 import { projectDown, projectUp } from "./project";
 import { NftSync } from "./nft-sync";
+import { firewallInfo } from "./firewall-info";
 import { ExitHandler } from "./workloads/process-exits";
 import { reconcile, type ReconcileReport } from "./reconcile";
 import { Serial } from "./serial";
@@ -62,7 +63,7 @@ export class Engine {
     this.ctx = { config, store: new SqliteStore(storeFile(config)), exec, kernel, nft: new NftSync(kernel), supervisor };
     this.dns = config.dnsPort > 0 ? new EngineDns({ domain: config.dnsDomain, port: config.dnsPort, hostResolvConf: config.hostResolvConf }) : undefined;
     this.exits = new ExitHandler(this.ctx, (op) => void this.serial.run(op).catch(() => undefined));
-    this.ctx.nft.flowLog = config.flowLog;
+    this.ctx.nft.options = { flowLog: config.flowLog, forwardOthers: config.forwardOthers, dnsPort: config.dnsPort };
     this.flows = new EngineFlows(this.ctx);
     this.healer = new Healer(this.ctx, (op) => this.serial.run(op), (what, ms) => {
       console.error(`pontond: repaired ${what.join("; ")} in ${Math.round(ms)} ms`);
@@ -364,5 +365,10 @@ export class Engine {
       policies: this.ctx.store.policies().length,
       dns: this.dns?.info(),
     };
+  }
+
+  /** `ponton info`: the counters above and the firewall section (it lists the host's chains). */
+  async fullInfo() {
+    return { ...this.info(), firewall: await firewallInfo(this.ctx) };
   }
 }

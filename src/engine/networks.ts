@@ -9,6 +9,7 @@ import type { DeclaredNetwork } from "../model/project-file";
 import type { EngineContext } from "./context";
 import { hostRoutes } from "./workloads/host-routes";
 import { newId, now } from "./ids";
+import { claimForwarding, releaseForwarding } from "./forwarding";
 
 /** A network as a user declares it (CLI, API or `ponton up`). */
 export type NetworkSpec = DeclaredNetwork & { driver?: "bridge" };
@@ -74,6 +75,9 @@ export async function planNetwork(ctx: EngineContext, spec: NetworkSpec): Promis
   if (spec.ipv6 || givenV6 !== undefined) subnet6 = await chooseSubnet(ctx, 6, givenV6, name);
   const gateway4 = subnet4 ? chooseGateway(subnet4, spec.subnet?.includes(":") ? undefined : spec.gateway) : undefined;
   const gateway6 = subnet6 ? chooseGateway(subnet6, spec.gateway6 ?? (spec.subnet?.includes(":") ? spec.gateway : undefined)) : undefined;
+  if (spec.hostAccess !== undefined && typeof spec.hostAccess !== "boolean") {
+    throw new EngineError("INVALID_ARGUMENT", `network ${name}: hostAccess is true or false, not '${String(spec.hostAccess)}'`);
+  }
   const routesTo = [...new Set(spec.routesTo ?? [])];
   for (const other of routesTo) {
     const o = ctx.store.network(other);
@@ -88,6 +92,7 @@ export async function planNetwork(ctx: EngineContext, spec: NetworkSpec): Promis
     ...(subnet4 ? { subnet4, gateway4 } : {}),
     ...(subnet6 ? { subnet6, gateway6 } : {}),
     internal: spec.internal ?? false,
+    hostAccess: spec.hostAccess ?? !(spec.internal ?? false),
     icc: spec.icc ?? true,
     masquerade: spec.masquerade ?? !(spec.internal ?? false),
     routesTo,
@@ -100,8 +105,7 @@ export async function planNetwork(ctx: EngineContext, spec: NetworkSpec): Promis
 export async function networkSysctls(ctx: EngineContext, n: Network): Promise<void> {
   await bridgeNetfilter(ctx);
   // Forwarding: published ports, egress and routing between networks all cross the host.
-  if (n.subnet4) await ctx.kernel.sysctl("net/ipv4/ip_forward", "1");
-  if (n.subnet6) await ctx.kernel.sysctl("net/ipv6/conf/all/forwarding", "1");
+  await claimForwarding(ctx, n);
   // 127.0.0.1-published ports: DNAT'd loopback traffic must be routable out of this bridge only.
   if (n.subnet4) await ctx.kernel.sysctl(`net/ipv4/conf/${n.bridge}/route_localnet`, "1");
 }
@@ -156,6 +160,7 @@ export async function createNetwork(ctx: EngineContext, spec: NetworkSpec): Prom
     await deleteLink(ctx, n.bridge).catch(() => undefined);
     ctx.store.transaction(() => dropNetworkRecord(ctx, n));
     await ctx.nft.sync(ctx.store.state()).catch(() => undefined);
+    await releaseForwarding(ctx).catch(() => undefined);
     throw asKernelError(e, `create network ${n.name}`);
   }
 }
@@ -183,6 +188,7 @@ export async function removeNetwork(ctx: EngineContext, name: string, opts: { mi
   await deleteLink(ctx, n.bridge);
   ctx.store.transaction(() => dropNetworkRecord(ctx, n));
   await ctx.nft.sync(ctx.store.state());
+  await releaseForwarding(ctx);
 }
 
 /** Turn a failed command into a KERNEL_ERROR naming the operation; keep EngineErrors as they are. */

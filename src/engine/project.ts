@@ -3,6 +3,7 @@ import { EngineError } from "../errors";
 import { canonicalIp, parseCidr } from "../model/ip";
 import type { DeclaredNetwork, DeclaredWorkload, ProjectFile } from "../model/project-file";
 import type { Network } from "../model/types";
+import { hostAccessOf } from "../compile";
 import type { EngineContext } from "./context";
 import { createNetwork, planNetwork, removeNetwork } from "./networks";
 import { removeWorkload, runWorkload } from "./workloads/workloads";
@@ -29,6 +30,7 @@ function networkMatches(n: Network, d: DeclaredNetwork): boolean {
     same(d.subnet && !d.subnet.includes(":") ? d.subnet : undefined, n.subnet4) &&
     same(d.gateway, d.subnet?.includes(":") ? n.gateway6 : n.gateway4) &&
     (d.internal ?? false) === n.internal &&
+    (d.hostAccess ?? !(d.internal ?? false)) === hostAccessOf(n) &&
     (d.icc ?? true) === n.icc &&
     Boolean(d.ipv6 || d.subnet6 || d.subnet?.includes(":")) === Boolean(n.subnet6) &&
     [...(d.routesTo ?? [])].sort().join() === [...n.routesTo].filter((r) => (d.routesTo ?? []).includes(r)).sort().join()

@@ -1,6 +1,7 @@
 // Makes the kernel match the store: finishes interrupted operations, rebuilds what is missing,
 // re-adopts running processes, and replaces our nftables table whole. Touches nothing it does not own.
 import type { EngineContext } from "./context";
+import { releaseForwarding } from "./forwarding";
 import { isOurProcess } from "./workloads/supervisor";
 import { finishRemoval } from "./workloads/workloads";
 import { repairLinks } from "./heal/repair-links";
@@ -32,6 +33,8 @@ export async function reconcile(ctx: EngineContext): Promise<ReconcileReport> {
   report.endpointsRebuilt.push(...links.endpointsRebuilt);
 
   await ctx.nft.full(ctx.store.state());
+  // A crash between a network's removal and its forwarding release leaves the flag: finish it.
+  await releaseForwarding(ctx);
 
   for (const w of ctx.store.workloads()) {
     if (w.state !== "running" || !w.command.length) continue;

@@ -1,6 +1,6 @@
 // What the API shows: records joined with their network names, addresses and reachability.
 import { formatDeclaredPort } from "../model/declared-ports";
-import { portTarget } from "../compile";
+import { hostAccessOf, portTarget } from "../compile";
 import { formatPort } from "../model/ports";
 import type { Network, PortMapping, Workload } from "../model/types";
 import type { Store } from "../store";
@@ -58,6 +58,7 @@ export function networkView(store: Store, n: Network) {
   const workloads = new Map(store.workloads().map((w) => [w.id, w.name]));
   return {
     ...n,
+    ...(n.driver === "bridge" ? { hostAccess: hostAccessOf(n) } : {}),
     workloads: store.attachmentsOn(n.id).map((a) => ({ name: workloads.get(a.workloadId), ip4: a.ip4, ip6: a.ip6, mac: a.mac })),
   };
 }

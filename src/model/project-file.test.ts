@@ -71,3 +71,9 @@ test("services in a project file may be IPv6 or dual stack; a bad family fails t
   assert.deepEqual(p.services!.map((s) => [s.name, s.ipFamily, s.vip]), [["web", "dual", undefined], ["web6", undefined, "fd00:10:96::10"]]);
   assert.throws(() => parseProjectFile("services:\n  web: {ports: [80], selector: {app: web}, ipFamily: ipv5}\n", "d"), { code: "INVALID_YAML" });
 });
+
+test("hostAccess on a network is true or false", () => {
+  const p = parseProjectFile("networks:\n  vault: { internal: true, hostAccess: true }\n  back: { hostAccess: false }\n", "x");
+  assert.deepEqual(p.networks.map((n) => [n.name, n.hostAccess]), [["vault", true], ["back", false]]);
+  assert.throws(() => parseProjectFile("networks:\n  back: { hostAccess: nope }\n", "x"), /networks\.back\.hostAccess: expected true or false/);
+});

@@ -18,6 +18,8 @@ export interface DeclaredNetwork {
   subnet6?: string;
   gateway6?: string;
   internal?: boolean;
+  /** Workloads reach this host's own services (default: on unless internal). */
+  hostAccess?: boolean;
   icc?: boolean;
   masquerade?: boolean;
   routesTo?: string[];
@@ -57,7 +59,7 @@ export interface ProjectFile {
   policies?: NetworkPolicy[];
 }
 
-const NETWORK_KEYS = new Set(["subnet", "gateway", "ipv6", "subnet6", "gateway6", "internal", "icc", "masquerade", "routesTo", "labels"]);
+const NETWORK_KEYS = new Set(["subnet", "gateway", "ipv6", "subnet6", "gateway6", "internal", "hostAccess", "icc", "masquerade", "routesTo", "labels"]);
 const WORKLOAD_KEYS = new Set(["aliases", "networks", "command", "env", "ports", "allowFrom", "labels", "restart", "routes", "namespace", "expose", "replicas"]);
 const POLICY_KINDS = new Set(["NetworkPolicy", "NetworkPolicyList", "List"]);
 
@@ -167,6 +169,7 @@ export function parseProjectFile(text: string, defaultProject: string): ProjectF
     const m = asMap(raw, `networks.${name}`);
     checkKeys(m, NETWORK_KEYS, `networks.${name}`);
     validateName("network", name);
+    if (m.hostAccess !== undefined && typeof m.hostAccess !== "boolean") fail(`networks.${name}.hostAccess`, "expected true or false");
     return { name, ...m, ...(m.routesTo !== undefined ? { routesTo: stringList(m.routesTo, `networks.${name}.routesTo`) } : {}) } as DeclaredNetwork;
   });
 

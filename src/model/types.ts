@@ -21,6 +21,11 @@ export interface Network {
   gateway6?: string;
   /** No route out of the host and no NAT. */
   internal: boolean;
+  /**
+   * Workloads reach this host's own addresses (any service listening there), beyond DNS on the
+   * gateway and published ports. Undefined (records made before it existed): on unless internal.
+   */
+  hostAccess?: boolean;
   /** Traffic between workloads of this network (Docker's enable_icc). */
   icc: boolean;
   /** Egress masquerade for traffic leaving the host. */

@@ -1,4 +1,5 @@
 import { parseLabelArgs } from "../../model/names";
+import { EngineError } from "../../errors";
 import { list, OUTPUT_OPTION, type Command } from "../command";
 import { printTable, show } from "../output";
 
@@ -10,6 +11,7 @@ interface NetworkView {
   gateway4?: string;
   subnet6?: string;
   internal: boolean;
+  hostAccess?: boolean;
   icc: boolean;
   workloads: { name: string; ip4?: string; ip6?: string }[];
 }
@@ -24,7 +26,9 @@ export const networkCommands: Record<string, Command> = {
       ipv6: { type: "boolean", description: "add an IPv6 subnet (from the IPv6 pool unless --subnet6)" },
       subnet6: { type: "string", description: "IPv6 subnet, e.g. fd00:1::/64", value: "CIDR" },
       gateway6: { type: "string", description: "IPv6 gateway", value: "IP" },
-      internal: { type: "boolean", description: "no route out of the host, no NAT" },
+      internal: { type: "boolean", description: "no route out of the host, no NAT (and --no-host-access unless --host-access)" },
+      "no-host-access": { type: "boolean", description: "workloads reach nothing on this host but DNS on the gateway and published ports" },
+      "host-access": { type: "boolean", description: "workloads reach this host's own services (the default, except for --internal)" },
       "no-icc": { type: "boolean", description: "forbid traffic between workloads of this network" },
       "no-masquerade": { type: "boolean", description: "no egress NAT for traffic leaving the host" },
       "route-to": { type: "string", multiple: true, description: "allow routed traffic (no NAT) with this network", value: "NETWORK" },
@@ -34,6 +38,7 @@ export const networkCommands: Record<string, Command> = {
     async run({ client, args, format }) {
       const [name] = args.positionals;
       const v = args.values;
+      if (v["no-host-access"] && v["host-access"]) throw new EngineError("INVALID_ARGUMENT", "--host-access and --no-host-access contradict each other");
       const body = {
         name,
         ...(v.subnet ? { subnet: v.subnet } : {}),
@@ -42,6 +47,7 @@ export const networkCommands: Record<string, Command> = {
         ...(v.subnet6 ? { subnet6: v.subnet6 } : {}),
         ...(v.gateway6 ? { gateway6: v.gateway6 } : {}),
         internal: Boolean(v.internal),
+        ...(v["no-host-access"] ? { hostAccess: false } : v["host-access"] ? { hostAccess: true } : {}),
         icc: !v["no-icc"],
         ...(v["no-masquerade"] ? { masquerade: false } : {}),
         routesTo: list(v["route-to"]),
@@ -60,7 +66,7 @@ export const networkCommands: Record<string, Command> = {
       show(format, nets, (ns) =>
         printTable(
           ["NAME", "DRIVER", "BRIDGE", "SUBNET", "GATEWAY", "IPV6", "FLAGS", "WORKLOADS"],
-          ns.map((n) => [n.name, n.driver, n.bridge, n.subnet4, n.gateway4, n.subnet6, [n.internal ? "internal" : "", n.icc ? "" : "no-icc"].filter(Boolean).join(","), n.workloads.length]),
+          ns.map((n) => [n.name, n.driver, n.bridge, n.subnet4, n.gateway4, n.subnet6, [n.internal ? "internal" : "", n.hostAccess === false ? "no-host-access" : "", n.icc ? "" : "no-icc"].filter(Boolean).join(","), n.workloads.length]),
         ),
       );
     },
