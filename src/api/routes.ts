@@ -2,6 +2,7 @@
 import { createReadStream, promises as fs, watch } from "node:fs";
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { EngineError } from "../errors";
+import { checkShape } from "../model/shape";
 import type { Engine, NetworkSpec, RunSpec } from "../engine";
 import { cniHandler } from "../cni/http";
 import type { ServiceSpec } from "../model/service-spec";
@@ -19,7 +20,14 @@ interface Route {
 
 const flag = (q: URLSearchParams, k: string) => q.get(k) === "1" || q.get(k) === "true";
 const nsOf = (q: URLSearchParams) => q.get("namespace") || undefined;
-const graceOf = (q: URLSearchParams) => (q.has("time") ? Number(q.get("time")) * 1000 : undefined);
+const graceOf = (q: URLSearchParams) => (q.has("time") ? count(q.get("time"), "time") * 1000 : undefined);
+
+/** A whole number >= 0 from a query value or path segment. */
+function count(v: string | null, what: string): number {
+  const n = Number(v);
+  if (v === null || !/^\d+$/.test(v) || !Number.isSafeInteger(n)) throw new EngineError("INVALID_ARGUMENT", `${what} must be a whole number >= 0, not '${v}'`);
+  return n;
+}
 
 function str(body: Record<string, unknown>, key: string): string {
   const v = body[key];
@@ -42,7 +50,7 @@ export function routes(engine: Engine): Route[] {
     r("GET", "/v1/networks/:name", 200, async ({ params }) => engine.inspectNetwork(params[0]!)),
     r("DELETE", "/v1/networks/:name", 200, async ({ params, query }) => engine.removeNetwork(params[0]!, flag(query, "missingOk"))),
     r("POST", "/v1/networks/:name/connect", 200, async ({ params, body }) => {
-      const b = await body();
+      const b = checkShape("connect", await body(), { workload: "string", ip: "string", ip6: "string", aliases: "string[]" });
       return engine.connect(str(b, "workload"), {
         network: params[0]!,
         ...(b.ip ? { ip: String(b.ip) } : {}),
@@ -86,13 +94,13 @@ export function routes(engine: Engine): Route[] {
     r("DELETE", "/v1/services/:name", 200, async ({ params, query }) => engine.removeService(params[0]!, flag(query, "missingOk"), nsOf(query))),
     r("GET", "/v1/firewall/rules", 200, async () => engine.firewallRules()),
     r("POST", "/v1/firewall/rules", 201, async ({ body }) => {
-      const b = await body();
-      return engine.addFirewallRule(str(b, "rule"), typeof b.position === "number" ? b.position : undefined);
+      const b = checkShape("firewall rule", await body(), { rule: "string", position: "integer" });
+      return engine.addFirewallRule(str(b, "rule"), b.position as number | undefined);
     }),
-    r("DELETE", "/v1/firewall/rules/:id", 200, async ({ params }) => engine.removeFirewallRule(Number(params[0]))),
+    r("DELETE", "/v1/firewall/rules/:id", 200, async ({ params }) => engine.removeFirewallRule(count(params[0]!, "rule id"))),
     r("GET", "/v1/namespaces", 200, async () => engine.listNamespaces()),
     r("POST", "/v1/namespaces", 201, async ({ body }) => {
-      const b = await body();
+      const b = checkShape("namespace", await body(), { name: "string", labels: "map" });
       return engine.createNamespace(str(b, "name"), b.labels);
     }),
     r("POST", "/v1/namespaces/:name/labels", 200, async ({ params, body }) => engine.labelNamespace(params[0]!, labelEdits(await body()))),
@@ -101,7 +109,7 @@ export function routes(engine: Engine): Route[] {
     r("POST", "/v1/policies", 201, async ({ body }) => ({ applied: await engine.applyPolicies(str(await body(), "yaml")) })),
     r("GET", "/v1/policies/explain", 200, async ({ query }) => engine.explainPolicy({ from: query.get("from") ?? "", to: query.get("to") ?? "", port: query.get("port") ?? "" })),
     r("DELETE", "/v1/policies/:ns/:name", 200, async ({ params, query }) => engine.removePolicy(`${params[0]}/${params[1]}`, flag(query, "missingOk"))),
-    r("GET", "/v1/flows", 0, async ({ query, res }) => streamFlows(engine, flowQuery(query), flag(query, "follow"), Number(query.get("limit") ?? DEFAULT_FLOW_LIMIT), res)),
+    r("GET", "/v1/flows", 0, async ({ query, res }) => streamFlows(engine, flowQuery(query), flag(query, "follow"), query.has("limit") ? count(query.get("limit"), "limit") : DEFAULT_FLOW_LIMIT, res)),
     r("GET", "/v1/policies/log", 0, async ({ query, res }) => streamLogs(engine.policyLogPath(), flag(query, "follow"), res)),
     r("GET", "/v1/flows/status", 200, async () => engine.flowStatus()),
     r("GET", "/metrics", 0, async ({ res }) => {
@@ -126,11 +134,9 @@ export function routes(engine: Engine): Route[] {
 }
 
 /** {set: {k: v}, remove: [k]} */
-function labelEdits(b: Record<string, unknown>): { set?: Record<string, string>; remove?: string[] } {
-  const set = b.set ?? {};
-  const remove = b.remove ?? [];
-  if (typeof set !== "object" || Array.isArray(set) || !Array.isArray(remove)) throw new EngineError("INVALID_ARGUMENT", "label edits are {set: {key: value}, remove: [key]}");
-  return { set: set as Record<string, string>, remove: remove.map(String) };
+function labelEdits(body: Record<string, unknown>): { set?: Record<string, string>; remove?: string[] } {
+  const b = checkShape("label edits {set: {key: value}, remove: [key]}", body, { set: "map", remove: "string[]" });
+  return { set: (b.set ?? {}) as Record<string, string>, remove: (b.remove ?? []) as string[] };
 }
 
 export const METRICS_CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8";

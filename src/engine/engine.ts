@@ -21,6 +21,7 @@ import { connectWorkload, disconnectWorkload, finishRemoval, getWorkload, remove
 import type { AttachSpec, RunSpec } from "./workloads/workload-spec";
 import { networksById } from "./workloads/endpoints";
 import type { ServiceSpec } from "../model/service-spec";
+import { checkRunShape } from "../model/request-shapes";
 import { serviceNamespace } from "../model/service";
 import { ServiceMonitor } from "./services/services-monitor";
 import { serviceView } from "./services/service-views";
@@ -176,8 +177,9 @@ export class Engine {
   }
 
   // Workloads
-  run(spec: RunSpec) {
+  run(given: RunSpec) {
     return this.change(async () => {
+      const spec = checkRunShape<RunSpec>("run", given);
       const clash = serviceHostPortClash(this.ctx.store.serviceLookups(), normalizePorts(spec));
       if (clash) throw new EngineError("PORT_IN_USE", clash);
       return this.view(await runWorkload(this.ctx, spec));

@@ -12,6 +12,7 @@ export const ERROR_CODES = {
   INVALID_CIDR: { http: 400, exit: 2, cni: 7, hint: "give a network like 172.20.0.0/16 or fd00:1::/64" },
   INVALID_NAME: { http: 400, exit: 2, cni: 7, hint: "names are 1-63 characters: letters, digits, '-', '_', '.'" },
   INVALID_PORT: { http: 400, exit: 2, cni: 7, hint: "ports look like [hostIP:]hostPort[-end]:containerPort[-end][/tcp|udp]" },
+  PAYLOAD_TOO_LARGE: { http: 413, exit: 2, cni: 7, hint: "send less: a request body is at most 4 MiB" },
   INVALID_YAML: { http: 400, exit: 2, cni: 6, hint: "fix the file; nothing was applied" },
   POLICY_INVALID: { http: 400, exit: 2, cni: 7, hint: "fix the NetworkPolicy at the field named; nothing was applied" },
   SUBNET_OVERLAP: { http: 409, exit: 3, cni: 7, hint: "pick a subnet that no network or host route uses" },
