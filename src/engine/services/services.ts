@@ -7,6 +7,7 @@ import { hasVip, serviceAddresses, serviceNamespace, serviceRef, serviceVips, ty
 import { familyOfIp, resolveFamilies } from "../../model/service-families";
 import { kindOf } from "../../model/service-kind";
 import { normalizeServiceSpec, type ServiceSpec } from "../../model/service-spec";
+import { checkServiceShape } from "../../model/request-shapes";
 import type { DesiredState, PortMapping } from "../../model/types";
 import type { EngineContext } from "../context";
 import { syncedPut } from "../policy/namespaces";
@@ -182,7 +183,8 @@ export async function createServices(ctx: EngineContext, specs: ServiceSpec[]): 
   return made;
 }
 
-export async function updateService(ctx: EngineContext, name: string, changes: Partial<ServiceSpec>, namespace?: string): Promise<Service> {
+export async function updateService(ctx: EngineContext, name: string, given: Partial<ServiceSpec>, namespace?: string): Promise<Service> {
+  const changes = checkServiceShape<Partial<ServiceSpec>>(`update service ${name}`, given);
   const old = getService(ctx, name, namespace ?? changes.namespace);
   const defined = Object.fromEntries(Object.entries(changes).filter(([, v]) => v !== undefined));
   if (kindOf({ ...specOf(old), ...defined }) !== kindOf(specOf(old))) {
