@@ -1,4 +1,5 @@
 import { yamlDocuments } from "../model/yaml-documents";
+import { checkCount, MAX_OBJECTS } from "../model/limits";
 import { parseCidr, cidrLast } from "./cidr";
 import { PolicyError, invalid } from "./errors";
 import { checkDnsLabel, checkDnsSubdomain, checkLabelKey, checkLabelValue, checkPortName } from "./k8s-names";
@@ -249,5 +250,6 @@ export function parsePolicies(text: string): NetworkPolicy[] {
     }
     withContext(() => out.push(parsePolicy(value)), context);
   });
+  checkCount("policies in one request", out.length, MAX_OBJECTS);
   return out;
 }

@@ -85,6 +85,8 @@ const CASES: Case[] = [
   { what: "network entry without a string name", method: "POST", path: "/v1/workloads", body: JSON.stringify({ name: "bad5", networks: [{ network: 7 }] }) },
   { what: "route object with a number", method: "POST", path: "/v1/workloads", body: JSON.stringify({ name: "bad6", networks: ["net0"], routes: [{ dst: "default", via: 7 }] }) },
   { what: "internal: \"false\" (a string, not a boolean)", method: "POST", path: "/v1/networks", body: JSON.stringify({ name: "bad7", internal: "false" }) },
+  { what: "10,000 labels on a workload", method: "POST", path: "/v1/workloads/w0/labels", body: JSON.stringify({ set: Object.fromEntries(Array.from({ length: 10_000 }, (_, i) => [`k${i}`, "v"])) }) },
+  { what: "a label key with a 254-character prefix", method: "POST", path: "/v1/namespaces", body: JSON.stringify({ name: "bad9", labels: { [`${"a".repeat(254)}/k`]: "v" } }) },
   // Encodings and queries.
   { what: "malformed %-escape in a path", method: "GET", path: "/v1/workloads/%E0%A4%A" },
   { what: "lone % in a path", method: "DELETE", path: "/v1/services/%" },
