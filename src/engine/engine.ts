@@ -29,6 +29,7 @@ import { parseServiceManifests } from "../model/k8s-service";
 import { applyServices, createService, createServices, getService, removeService, serviceHostPortClash, updateService } from "./services/services";
 import { normalizePorts } from "./workloads/workload-spec";
 import { createNamespace, labelNamespace, labelWorkload, listNamespaces, type LabelEdits } from "./policy/namespaces";
+import { removeNamespace } from "./policy/remove-namespace";
 import { applyPolicyText, explainPolicy, policyViews, removePolicy } from "./policy/policies";
 import { EngineFlows } from "./flows/flows";
 import { policyLogFile } from "./policy/policy-log";
@@ -301,6 +302,9 @@ export class Engine {
   }
   listNamespaces() {
     return listNamespaces(this.ctx);
+  }
+  removeNamespace(name: string, opts: { force?: boolean; missingOk?: boolean }) {
+    return this.change(() => removeNamespace(this.ctx, name, opts));
   }
   labelNamespace(name: string, edits: LabelEdits) {
     return this.change(() => labelNamespace(this.ctx, name, edits));

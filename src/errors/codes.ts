@@ -27,6 +27,7 @@ export const ERROR_CODES = {
   WORKLOAD_NOT_FOUND: { http: 404, exit: 4, cni: 7, hint: "list workloads with 'ponton ls'" },
   TEMPLATE_NOT_FOUND: { http: 404, exit: 4, cni: 7, hint: "list templates with 'ponton template ls'" },
   NOT_FOUND: { http: 404, exit: 4, cni: 7, hint: "check the name" },
+  NAMESPACE_NOT_EMPTY: { http: 409, exit: 3, cni: 7, hint: "remove its workloads, templates, services and policies first, or use --force to remove them with it" },
   NETWORK_IN_USE: { http: 409, exit: 3, cni: 7, hint: "remove or disconnect its workloads first (or use --force)" },
   ALREADY_CONNECTED: { http: 409, exit: 3, cni: 7, hint: "the workload is already on that network" },
   NOT_CONNECTED: { http: 409, exit: 3, cni: 7, hint: "the workload is not on that network" },
