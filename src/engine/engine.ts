@@ -22,6 +22,7 @@ import { connectWorkload, disconnectWorkload, getWorkload, removeWorkload, runWo
 import type { AttachSpec, RunSpec } from "./workloads/workload-spec";
 import { networksById } from "./workloads/endpoints";
 import type { ServiceSpec } from "../model/service-spec";
+import { checkRunShape } from "../model/request-shapes";
 import { serviceNamespace } from "../model/service";
 import { ServiceMonitor } from "./services/services-monitor";
 import { serviceView } from "./services/service-views";
@@ -29,6 +30,7 @@ import { parseServiceManifests } from "../model/k8s-service";
 import { applyServices, createService, createServices, getService, removeService, serviceHostPortClash, updateService } from "./services/services";
 import { normalizePorts } from "./workloads/workload-spec";
 import { createNamespace, labelNamespace, labelWorkload, listNamespaces, type LabelEdits } from "./policy/namespaces";
+import { removeNamespace } from "./policy/remove-namespace";
 import { applyPolicyText, explainPolicy, policyViews, removePolicy } from "./policy/policies";
 import { EngineFlows } from "./flows/flows";
 import { policyLogFile } from "./policy/policy-log";
@@ -170,8 +172,9 @@ export class Engine {
   }
 
   // Workloads
-  run(spec: RunSpec) {
+  run(given: RunSpec) {
     return this.change(async () => {
+      const spec = checkRunShape<RunSpec>("run", given);
       const clash = serviceHostPortClash(this.ctx.store.serviceLookups(), normalizePorts(spec));
       if (clash) throw new EngineError("PORT_IN_USE", clash);
       return this.view(await runWorkload(this.ctx, spec));
@@ -293,6 +296,9 @@ export class Engine {
   }
   listNamespaces() {
     return listNamespaces(this.ctx);
+  }
+  removeNamespace(name: string, opts: { force?: boolean; missingOk?: boolean }) {
+    return this.change(() => removeNamespace(this.ctx, name, opts));
   }
   labelNamespace(name: string, edits: LabelEdits) {
     return this.change(() => labelNamespace(this.ctx, name, edits));

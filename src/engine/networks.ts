@@ -2,8 +2,11 @@
 import { EngineError } from "../errors";
 import { bridgeName, bridgeLines } from "../compile";
 import { allocateSubnet, defaultGateway, type TakenPrefix } from "../ipam";
-import { canonicalIp, cidrContainsText, cidrsOverlap, formatCidr, parseCidr } from "../model/ip";
+import { cidrsOverlap, formatCidr, parseCidr } from "../model/ip";
+import { validateGateway, validateSubnet } from "../model/subnet-rules";
 import { validateLabels, validateName } from "../model/names";
+import { checkShape } from "../model/shape";
+import { NETWORK_FIELDS } from "../model/request-shapes";
 import type { Network } from "../model/types";
 import type { DeclaredNetwork } from "../model/project-file";
 import type { EngineContext } from "./context";
@@ -45,8 +48,7 @@ async function chooseSubnet(ctx: EngineContext, family: 4 | 6, given: string | u
   if (given === undefined) {
     return allocateSubnet(family === 4 ? ctx.config.pool4 : ctx.config.pool6, taken, "pontond --default-pool");
   }
-  const subnet = parseCidr(given);
-  if (subnet.family !== family) throw new EngineError("INVALID_CIDR", `subnet ${given} is not IPv${family}`);
+  const subnet = parseCidr(validateSubnet(given, family));
   const clash = taken.find((t) => cidrsOverlap(parseCidr(t.cidr), subnet));
   if (clash) throw new EngineError("SUBNET_OVERLAP", `subnet ${given} of network ${name} overlaps ${clash.cidr} (${clash.by})`);
   return formatCidr(subnet);
@@ -54,13 +56,12 @@ async function chooseSubnet(ctx: EngineContext, family: 4 | 6, given: string | u
 
 function chooseGateway(subnet: string, given: string | undefined): string {
   if (given === undefined) return defaultGateway(subnet);
-  const gw = canonicalIp(given);
-  if (!cidrContainsText(parseCidr(subnet), gw)) throw new EngineError("ADDRESS_OUT_OF_SUBNET", `gateway ${given} is not inside ${subnet}`);
-  return gw;
+  return validateGateway(subnet, given);
 }
 
 /** Validates a spec into a Network (no kernel change yet). */
-export async function planNetwork(ctx: EngineContext, spec: NetworkSpec): Promise<Network> {
+export async function planNetwork(ctx: EngineContext, given: NetworkSpec): Promise<Network> {
+  const spec = checkShape<NetworkSpec>("network", given, NETWORK_FIELDS);
   const name = validateName("network", spec.name);
   if (ctx.store.network(name)) throw new EngineError("NAME_IN_USE", `network ${name} already exists`);
   if (spec.driver !== undefined && spec.driver !== "bridge") {

@@ -1,9 +1,9 @@
 // Pure: a `ponton up` YAML document -> validated declarations. Nothing is applied if this throws.
-import { parseAllDocuments } from "yaml";
 import { parsePolicy, PolicyError, type NetworkPolicy } from "../policy";
 import { normalizeDeclaredPorts } from "./declared-ports";
 import { validateNamespace } from "./namespaces";
 import { validateLabels } from "./names";
+import { yamlDocuments } from "./yaml-documents";
 import { normalizeServiceSpec, type ServiceSpec } from "./service-spec";
 import { servicesFromDocuments } from "./k8s-service";
 import { EngineError } from "../errors";
@@ -130,7 +130,7 @@ function parsePolicyList(raw: unknown[], path: string): NetworkPolicy[] {
  * List items are sorted by kind; a kind that is neither is refused.
  */
 function splitDocuments(text: string): { project: unknown; policies: unknown[]; services: unknown[] } {
-  const docs = parseAllDocuments(text);
+  const docs = yamlDocuments(text);
   let project: unknown;
   const policies: unknown[] = [];
   const services: unknown[] = [];
@@ -147,9 +147,7 @@ function splitDocuments(text: string): { project: unknown; policies: unknown[]; 
     } else if (kind !== undefined && POLICY_KINDS.has(kind)) policies.push(v);
     else throw new EngineError("INVALID_YAML", `${at}: kind '${kind}' is not supported beside a project (NetworkPolicy or v1 Service)`);
   };
-  docs.forEach((d, i) => {
-    if (d.errors.length) throw new EngineError("INVALID_YAML", `not valid YAML: ${d.errors[0]!.message}`);
-    const v: unknown = d.toJS();
+  docs.forEach((v, i) => {
     if (v === null || v === undefined) return;
     if (kindOf(v) !== undefined) place(v, `documents[${i}]`);
     else if (project === undefined) project = v;

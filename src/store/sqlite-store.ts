@@ -73,6 +73,7 @@ export class SqliteStore implements Store {
       namespaces: p("SELECT doc FROM namespaces ORDER BY name"),
       namespace: p("SELECT doc FROM namespaces WHERE name = ?"),
       putNamespace: p("INSERT INTO namespaces (name, doc) VALUES (?, ?) ON CONFLICT(name) DO UPDATE SET doc = excluded.doc"),
+      deleteNamespace: p("DELETE FROM namespaces WHERE name = ?"),
       policies: p("SELECT doc FROM policies ORDER BY key"),
       putPolicy: p("INSERT INTO policies (key, doc) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET doc = excluded.doc"),
       deletePolicy: p("DELETE FROM policies WHERE key = ?"),
@@ -232,6 +233,9 @@ export class SqliteStore implements Store {
   }
   putNamespace(n: Namespace): void {
     this.stmts.putNamespace.run(n.name, JSON.stringify(n));
+  }
+  deleteNamespace(name: string): void {
+    this.stmts.deleteNamespace.run(name);
   }
 
   /** Keyed "namespace/name". */

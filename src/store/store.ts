@@ -50,6 +50,7 @@ export interface Store {
   namespaces(): Namespace[];
   namespace(name: string): Namespace | undefined;
   putNamespace(n: Namespace): void;
+  deleteNamespace(name: string): void;
 
   policies(): PolicyRecord[];
   putPolicy(p: PolicyRecord): void;

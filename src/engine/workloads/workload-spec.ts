@@ -5,6 +5,7 @@ import { canonicalIp, formatCidr, parseCidr } from "../../model/ip";
 import { validateLabels, validateName } from "../../model/names";
 import { formatPort, parsePortSpec, portsCollide, validatePortMapping } from "../../model/ports";
 import { normalizeDeclaredPorts } from "../../model/declared-ports";
+import { requestedAddresses } from "../../model/subnet-rules";
 import { validateNamespace } from "../../model/namespaces";
 import type { CniOwner, DeclaredPort, Network, PortMapping, ReplicaRef, RestartPolicy, StaticRoute, Workload } from "../../model/types";
 
@@ -63,6 +64,7 @@ export function normalizeAttachSpecs(spec: RunSpec): AttachSpec[] {
     if (typeof a.network !== "string") throw new EngineError("INVALID_ARGUMENT", "each network entry needs a network name");
     if (seen.has(a.network)) throw new EngineError("INVALID_ARGUMENT", `network ${a.network} is listed twice`);
     seen.add(a.network);
+    requestedAddresses(a.ip, a.ip6);
     const aliases = [...new Set([...common, ...normalizeAliases(a.aliases)])];
     out.push(aliases.length ? { ...a, aliases } : a);
   }

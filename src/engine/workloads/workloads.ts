@@ -1,5 +1,7 @@
 // Use cases on workloads: run, remove, stop, start, connect, disconnect.
 import { EngineError } from "../../errors";
+import { checkRunShape } from "../../model/request-shapes";
+import { requestedAddresses } from "../../model/subnet-rules";
 import { hostVethName, macFor, netnsName, defaultRouteAttachment } from "../../compile";
 import { allocateAddress } from "../../ipam";
 import type { Attachment, Network, Workload } from "../../model/types";
@@ -34,15 +36,14 @@ async function resolveNetworks(ctx: EngineContext, specs: AttachSpec[]): Promise
 function allocateAttachment(ctx: EngineContext, w: Workload, n: Network, s: AttachSpec, index: number): Attachment {
   const held = ctx.store.attachmentsOn(n.id);
   const sticky = ctx.store.stickyAddresses(n.id);
+  const asked = requestedAddresses(s.ip, s.ip6);
   const pick = (family: 4 | 6): string | undefined => {
     const subnet = family === 4 ? n.subnet4 : n.subnet6;
+    const requested = asked[family];
     if (!subnet) {
-      const asked = family === 4 ? s.ip : s.ip6;
-      if (asked) throw new EngineError("ADDRESS_OUT_OF_SUBNET", `network ${n.name} has no IPv${family} subnet for ${asked}`);
+      if (requested) throw new EngineError("ADDRESS_OUT_OF_SUBNET", `network ${n.name} has no IPv${family} subnet for ${requested}`);
       return undefined;
     }
-    // --ip takes either family; --ip6 is IPv6 only.
-    const requested = family === 4 ? (s.ip && !s.ip.includes(":") ? s.ip : undefined) : (s.ip6 ?? (s.ip?.includes(":") ? s.ip : undefined));
     const previous = ctx.store.sticky(n.id, w.name, family);
     const ip = allocateAddress({
       subnet,
@@ -82,7 +83,8 @@ export async function runWorkload(ctx: EngineContext, spec: RunSpec): Promise<Wo
   }
 }
 
-async function runWorkloadOnce(ctx: EngineContext, spec: RunSpec): Promise<Workload> {
+async function runWorkloadOnce(ctx: EngineContext, given: RunSpec): Promise<Workload> {
+  const spec = checkRunShape<RunSpec>("run", given);
   const { name, labels } = validateRunBasics(spec);
   if (ctx.store.workload(name)) throw new EngineError("NAME_IN_USE", `workload ${name} already exists`);
   const { attachSpecs, ports, routes, command, restart, namespace, exposes } = normalizeRunFields(spec);
