@@ -101,6 +101,14 @@ describe("network drivers: macvlan on a parent's segment", () => {
     assert.equal((await h.ponton("network", "inspect", "iv")).code, 4);
   });
 
+  test("a daemon restart and a reconcile leave macvlan workloads as they are", async () => {
+    await h.stopDaemon();
+    await h.startDaemon();
+    await h.pontonOk("reconcile");
+    assert.equal((await h.inWorkload("m1", "ip", ["-br", "link", "show", "eth0"])).code, 0);
+    assert.ok((await inPeer("ping", ["-c", "1", "-W", "1", "192.168.77.10"])).code === 0);
+  });
+
   test("removing the workloads removes their sub-interfaces; then the network goes, the parent stays", async () => {
     await h.pontonOk("rm", "m2");
     await h.pontonOk("network", "disconnect", "lan", "m1");
