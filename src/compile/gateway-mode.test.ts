@@ -24,7 +24,7 @@ const set = (s: DesiredState, name: string) => compileNft(s).sets.find((x) => x.
 
 const state: DesiredState = {
   // A routed network (masquerade asked for by an old record: routed mode still never masquerades), a NAT one, a macvlan one.
-  networks: [net("r", { gatewayMode: "routed", masquerade: true }), net("n", { gatewayMode: "nat" }), net("m", { driver: "macvlan", bridge: "", parent: "eth1", mode: "bridge", subnet4: "192.168.5.0/24", masquerade: false })],
+  networks: [net("r", { gatewayMode: "routed", masquerade: true, subnet6: "fd00:7::/64", gateway6: "fd00:7::1" }), net("n", { gatewayMode: "nat" }), net("m", { driver: "macvlan", bridge: "", parent: "eth1", mode: "bridge", subnet4: "192.168.5.0/24", masquerade: false })],
   workloads: [
     wl("web", [
       { hostPort: 8080, containerPort: 80, protocol: "tcp", allowFrom: [] },
@@ -35,13 +35,15 @@ const state: DesiredState = {
     wl("app", [{ hostPort: 8081, containerPort: 80, protocol: "tcp", allowFrom: [] }]),
     wl("seg", []),
   ],
-  attachments: [att("web", "r", "10.7.0.2"), att("app", "n", "10.8.0.2"), att("seg", "m", "192.168.5.9")],
+  attachments: [{ ...att("web", "r", "10.7.0.2"), ip6: "fd00:7::2" }, att("app", "n", "10.8.0.2"), att("seg", "m", "192.168.5.9")],
   userRules: [],
 };
 
 test("routed gateway mode: published container ports at the workload's address, no masquerade, ICMP allowed in", () => {
   assert.deepEqual(set(state, "direct4"), ["10.7.0.2 . tcp . 80", "10.7.0.2 . udp . 53"], "not the --allow-from port, not the loopback-bound one, not the NAT network's");
+  assert.deepEqual(set(state, "direct6"), ["fd00:7::2 . tcp . 80", "fd00:7::2 . udp . 53"]);
   assert.deepEqual(set(state, "masq4"), ["10.8.0.0/24"]);
+  assert.deepEqual(set(state, "masq6"), []);
   assert.deepEqual(set(state, "routed_gw_bridges"), ['"pbr-r"']);
   // Host ports still DNAT as in NAT mode.
   assert.ok(set(state, "pub4").includes("tcp . 8080 : 10.7.0.2 . 80"));

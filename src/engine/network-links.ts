@@ -1,7 +1,7 @@
 // The host links a network depends on: the uplink whose MTU a bridge copies, and the parent of a
 // macvlan/ipvlan network (with its 802.1Q sub-interface), probed for kernel support before use.
 import { EngineError } from "../errors";
-import { vlanLines } from "../compile";
+import { driverProbeName, vlanLines } from "../compile";
 import { MTU_FALLBACK, type ParentSpec, type UserDriver } from "../model/network-options";
 import type { LinkInfo } from "../kernel";
 import type { EngineContext } from "./context";
@@ -69,7 +69,7 @@ export async function ensureParent(ctx: EngineContext, network: string, parent: 
  * once, so the network is refused at `network create` rather than at its first workload.
  */
 export async function probeDriver(ctx: EngineContext, network: string, driver: Exclude<UserDriver, "bridge">, parent: string, mode: string): Promise<void> {
-  const probe = `pprobe-${process.pid % 100000}`;
+  const probe = driverProbeName(process.pid);
   try {
     await ctx.kernel.ipBatch([`link add link ${parent} name ${probe} type ${driver} mode ${mode}`]);
   } catch (e) {
