@@ -64,6 +64,9 @@ test("default routes: the first network without a metric, later ones above IPv6'
   assert.ok(later.includes("route add default via fd00::1 dev eth0 metric 1101"), later.join("\n"));
   const none = endpointLines(wl, att({}), net({ defaultRoute: false }), { createNetns: false }).inside;
   assert.ok(!none.some((l) => l.includes("default")), none.join("\n"));
+  // A CNI runtime's second interface in a namespace an earlier workload already routes.
+  const shared = endpointLines(wl, att({}), net({}), { createNetns: false, defaultRoutes: false }).inside;
+  assert.ok(!shared.some((l) => l.includes("default")), shared.join("\n"));
 });
 
 test("the primary network (resolv.conf, disconnect) is the lowest metric, then the first joined", () => {
