@@ -26,11 +26,11 @@ export const hostAccessOf = (n: Network): boolean => n.hostAccess ?? !n.internal
 
 const q = (ifname: string) => `"${ifname}"`;
 
-/** The attachment a published port lands on: the first non-internal network with that family. */
+/** The attachment a published port lands on: the first non-internal bridge network with that family. */
 export function portTarget(attachments: Attachment[], networks: Map<string, Network>, family: 4 | 6): Attachment | undefined {
   return [...attachments]
     .sort((a, b) => a.index - b.index)
-    .find((a) => !networks.get(a.networkId)?.internal && (family === 4 ? a.ip4 : a.ip6));
+    .find((a) => networks.get(a.networkId)?.driver === "bridge" && !networks.get(a.networkId)?.internal && (family === 4 ? a.ip4 : a.ip6));
 }
 
 function familyOf(ip: string): 4 | 6 {
@@ -72,7 +72,8 @@ export function compileNft(state: DesiredState, runtime: ServiceRuntime = EMPTY_
     if (n.internal) add("internal_bridges", q(n.bridge));
     if (n.subnet4) add("subnets4", n.subnet4);
     if (n.subnet6) add("subnets6", n.subnet6);
-    if (n.masquerade && !n.internal) {
+    if (n.gatewayMode === "routed") add("routed_gw_bridges", q(n.bridge));
+    if (n.masquerade && !n.internal && n.gatewayMode !== "routed") {
       if (n.subnet4) add("masq4", n.subnet4);
       if (n.subnet6) add("masq6", n.subnet6);
     }
@@ -129,12 +130,25 @@ function publishWorkload(
       if (!target) continue;
       const { set, element } = publishElements(p, target, family);
       add(set, element);
+      const direct = directElement(p, target, networks.get(target.networkId)!, family);
+      if (direct) add(family === 4 ? "direct4" : "direct6", direct);
     }
     if (p.allowFrom.length > 0) {
       const key = `${p.protocol} . ${p.hostPort}`;
       allow.set(key, [...(allow.get(key) ?? []), ...p.allowFrom]);
     }
   }
+}
+
+/**
+ * Gateway mode routed: the published container port at the workload's own address, for clients
+ * routed to the network. Not for ports bound to loopback (this host's alone) or restricted with
+ * --allow-from (the allow-list is checked on the host port only).
+ */
+function directElement(p: PortMapping, target: Attachment, n: Network, family: 4 | 6): string | undefined {
+  if (n.gatewayMode !== "routed" || p.allowFrom.length > 0) return undefined;
+  if (p.hostIp === "::1" || p.hostIp?.startsWith("127.")) return undefined;
+  return `${family === 4 ? target.ip4! : target.ip6!} . ${p.protocol} . ${p.containerPort}`;
 }
 
 /** Does this address belong to one of the given networks? (used by validation) */

@@ -57,6 +57,11 @@ export const SET_DECLS: ReadonlyArray<Omit<NftSet, "elements">> = [
   { name: "pub6", kind: "map", type: "inet_proto . inet_service : ipv6_addr . inet_service" },
   { name: "pub6_addr", kind: "map", type: "ipv6_addr . inet_proto . inet_service : ipv6_addr . inet_service" },
   { name: "pub_restricted", kind: "set", type: "inet_proto . inet_service" },
+  // Gateway mode routed: published container ports reachable at the workload's own address, and
+  // the bridges where ICMP from outside may reach workloads (Docker's gateway_mode_ipv4=routed).
+  { name: "direct4", kind: "set", type: "ipv4_addr . inet_proto . inet_service" },
+  { name: "direct6", kind: "set", type: "ipv6_addr . inet_proto . inet_service" },
+  { name: "routed_gw_bridges", kind: "set", type: "ifname" },
   { name: "pub_allow4", kind: "set", type: "ipv4_addr . inet_proto . inet_service", flags: ["interval"] },
   { name: "pub_allow6", kind: "set", type: "ipv6_addr . inet_proto . inet_service", flags: ["interval"] },
   // Services: VIP (and external IP) dispatch, host-port dispatch, and those with no ready endpoint;
@@ -214,6 +219,9 @@ ${dropChain("hostAccess")}
   chain to_network {
     oifname @internal_bridges goto drop_internal
     ct status dnat accept
+    ip daddr . meta l4proto . th dport @direct4 accept
+    ip6 daddr . meta l4proto . th dport @direct6 accept
+    oifname @routed_gw_bridges meta l4proto { icmp, ipv6-icmp } accept
     goto drop_not_published
   }
   chain flow_log {

@@ -33,7 +33,14 @@ function networkMatches(n: Network, d: DeclaredNetwork): boolean {
     (d.hostAccess ?? !(d.internal ?? false)) === hostAccessOf(n) &&
     (d.icc ?? true) === n.icc &&
     Boolean(d.ipv6 || d.subnet6 || d.subnet?.includes(":")) === Boolean(n.subnet6) &&
-    [...(d.routesTo ?? [])].sort().join() === [...n.routesTo].filter((r) => (d.routesTo ?? []).includes(r)).sort().join()
+    [...(d.routesTo ?? [])].sort().join() === [...n.routesTo].filter((r) => (d.routesTo ?? []).includes(r)).sort().join() &&
+    (d.driver ?? "bridge") === n.driver &&
+    same(d.parent, n.parent) &&
+    same(d.mode, n.mode) &&
+    same(d.mtu, n.mtu) &&
+    (d.gatewayMode ?? "nat") === (n.gatewayMode ?? "nat") &&
+    d.defaultRouteMetric === n.defaultRouteMetric &&
+    (d.defaultRoute ?? true) === (n.defaultRoute ?? true)
   );
 }
 

@@ -12,6 +12,7 @@ export interface LinkInfo {
   master?: string;
   up: boolean;
   kind?: string;
+  mtu?: number;
 }
 
 /** A native helper in bin/ (built by `npm run build`), or where the environment variable says. */
@@ -81,12 +82,13 @@ export class Kernel {
   async links(netns?: string): Promise<LinkInfo[]> {
     const args = netns === undefined ? ["-json", "-details", "link", "show"] : ["-n", netns, "-json", "-details", "link", "show"];
     const { stdout } = await this.exec.run("ip", args);
-    const raw = JSON.parse(stdout || "[]") as { ifname: string; master?: string; flags?: string[]; linkinfo?: { info_kind?: string } }[];
+    const raw = JSON.parse(stdout || "[]") as { ifname: string; master?: string; flags?: string[]; mtu?: number; linkinfo?: { info_kind?: string } }[];
     return raw.map((l) => ({
       name: l.ifname,
       ...(l.master ? { master: l.master } : {}),
       up: (l.flags ?? []).includes("UP"),
       ...(l.linkinfo?.info_kind ? { kind: l.linkinfo.info_kind } : {}),
+      ...(l.mtu ? { mtu: l.mtu } : {}),
     }));
   }
 

@@ -77,3 +77,22 @@ test("hostAccess on a network is true or false", () => {
   assert.deepEqual(p.networks.map((n) => [n.name, n.hostAccess]), [["vault", true], ["back", false]]);
   assert.throws(() => parseProjectFile("networks:\n  back: { hostAccess: nope }\n", "x"), /networks\.back\.hostAccess: expected true or false/);
 });
+
+test("network driver, MTU, gateway mode and default-route fields, and blackhole routes, parse", () => {
+  const p = parseProjectFile(
+    `
+networks:
+  lan: { driver: macvlan, parent: eth1.20, mode: private, subnet: 192.168.20.0/24, mtu: 1400 }
+  direct: { gatewayMode: routed, defaultRouteMetric: 50, defaultRoute: false }
+workloads:
+  w:
+    networks: [lan]
+    routes: [{ dst: 192.0.2.0/24, type: blackhole }, { dst: 10.9.0.0/16, via: 192.168.20.254 }]
+`,
+    "demo",
+  );
+  assert.deepEqual(p.networks[0], { name: "lan", driver: "macvlan", parent: "eth1.20", mode: "private", subnet: "192.168.20.0/24", mtu: 1400 });
+  assert.deepEqual(p.networks[1], { name: "direct", gatewayMode: "routed", defaultRouteMetric: 50, defaultRoute: false });
+  assert.deepEqual(p.workloads[0]!.routes, [{ dst: "192.0.2.0/24", type: "blackhole" }, { dst: "10.9.0.0/16", via: "192.168.20.254" }]);
+  assert.throws(() => parseProjectFile("workloads:\n  w:\n    routes: [{ dst: 10.0.0.0/8, type: unreachable }]\n", "x"), /type may only be blackhole/);
+});

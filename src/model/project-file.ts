@@ -24,6 +24,17 @@ export interface DeclaredNetwork {
   masquerade?: boolean;
   routesTo?: string[];
   labels?: Record<string, string>;
+  /** bridge (default), macvlan or ipvlan (model/network-options.ts). */
+  driver?: string;
+  /** macvlan/ipvlan: host interface, or IF.VLAN for an 802.1Q sub-interface. */
+  parent?: string;
+  mode?: string;
+  mtu?: number;
+  /** nat (default) or routed. */
+  gatewayMode?: string;
+  defaultRouteMetric?: number;
+  /** false: no default route through this network. */
+  defaultRoute?: boolean;
 }
 
 export interface DeclaredWorkload {
@@ -37,7 +48,8 @@ export interface DeclaredWorkload {
   allowFrom?: string[];
   labels?: Record<string, string>;
   restart?: "no" | "on-failure" | "always";
-  routes?: { dst: string; via: string }[];
+  /** `via` a next hop, or `type: blackhole`. */
+  routes?: { dst: string; via?: string; type?: "blackhole" }[];
   /** Policy namespace (default "default"). */
   namespace?: string;
   /** Declared container ports: `expose:`, or pod-spec style maps ({name, containerPort, protocol}) in `ports:`. */
@@ -59,7 +71,10 @@ export interface ProjectFile {
   policies?: NetworkPolicy[];
 }
 
-const NETWORK_KEYS = new Set(["subnet", "gateway", "ipv6", "subnet6", "gateway6", "internal", "hostAccess", "icc", "masquerade", "routesTo", "labels"]);
+const NETWORK_KEYS = new Set([
+  "subnet", "gateway", "ipv6", "subnet6", "gateway6", "internal", "hostAccess", "icc", "masquerade", "routesTo", "labels",
+  "driver", "parent", "mode", "mtu", "gatewayMode", "defaultRouteMetric", "defaultRoute",
+]);
 const WORKLOAD_KEYS = new Set(["aliases", "networks", "command", "env", "ports", "allowFrom", "labels", "restart", "routes", "namespace", "expose", "replicas"]);
 const POLICY_KINDS = new Set(["NetworkPolicy", "NetworkPolicyList", "List"]);
 
@@ -207,6 +222,10 @@ export function parseProjectFile(text: string, defaultProject: string): ProjectF
       if (!Array.isArray(m.routes)) fail(`workloads.${name}.routes`, "expected a list of {dst, via}");
       w.routes = m.routes.map((r, i) => {
         const rm = asMap(r, `workloads.${name}.routes[${i}]`);
+        if (rm.type !== undefined) {
+          if (rm.type !== "blackhole" || rm.via !== undefined) fail(`workloads.${name}.routes[${i}]`, "type may only be blackhole, without via");
+          return { dst: String(rm.dst), type: "blackhole" as const };
+        }
         return { dst: String(rm.dst), via: String(rm.via) };
       });
     }

@@ -12,9 +12,23 @@ export type NetnsMode = "owned" | "host" | "path";
 export interface Network {
   id: string;
   name: string;
-  driver: "bridge" | "host" | "null";
-  /** Kernel bridge name (bridge driver only). */
+  driver: NetworkDriver;
+  /** Kernel bridge name (bridge driver only; "" for the others). */
   bridge: string;
+  /** macvlan/ipvlan: the host interface the workloads' sub-interfaces hang from (IF or IF.VLAN). */
+  parent?: string;
+  /** macvlan: bridge|private|vepa|passthru; ipvlan: l2|l3. */
+  mode?: string;
+  /** Set when Ponton made the 802.1Q parent (`--parent IF.ID`): it is removed with the network. */
+  vlanCreated?: boolean;
+  /** MTU of the bridge, veths and workload interfaces (absent on records made before MTUs were kept: kernel default). */
+  mtu?: number;
+  /** Metric of the default routes this network gives workloads (absent: 0 for a workload's first network, 1100+join order for later ones). */
+  defaultRouteMetric?: number;
+  /** false: workloads get no default route from this network (`--no-default-route`). */
+  defaultRoute?: boolean;
+  /** nat (default): egress masquerade, ports only through the host; routed: no NAT, published container ports reachable at the workload's address. */
+  gatewayMode?: GatewayMode;
   subnet4?: string;
   gateway4?: string;
   subnet6?: string;
@@ -36,9 +50,14 @@ export interface Network {
   createdAt: string;
 }
 
+export type NetworkDriver = "bridge" | "macvlan" | "ipvlan" | "host" | "null";
+export type GatewayMode = "nat" | "routed";
+
+/** A route inside a workload: through a next hop, or a blackhole (packets to DST are discarded). */
 export interface StaticRoute {
   dst: string;
-  via: string;
+  via?: string;
+  type?: "blackhole";
 }
 
 export interface PortMapping {

@@ -48,7 +48,7 @@ export const workloadCommands: Record<string, Command> = {
       "allow-from": { type: "string", multiple: true, description: "only these source prefixes may reach the published ports", value: "CIDR" },
       env: { type: "string", short: "e", multiple: true, description: "environment variable for CMD", value: "K=V" },
       restart: { type: "string", description: "restart policy: no, on-failure, always", value: "POLICY" },
-      route: { type: "string", multiple: true, description: "static route inside the workload", value: "DST=VIA" },
+      route: { type: "string", multiple: true, description: "static route inside the workload (VIA a next hop, or blackhole: DST is discarded)", value: "DST=VIA" },
       netns: { type: "string", description: "attach an existing network namespace instead of creating one", value: "PATH" },
       detach: { type: "boolean", short: "d", description: "accepted for Docker habits; workloads always run detached" },
       ...OUTPUT_OPTION,
@@ -71,8 +71,8 @@ export const workloadCommands: Record<string, Command> = {
         ...(v.restart ? { restart: v.restart } : {}),
         routes: list(v.route).map((r) => {
           const [dst, via] = r.split("=");
-          if (!dst || !via) throw new EngineError("INVALID_ARGUMENT", `invalid route '${r}'`, { hint: "write it as DST=VIA, e.g. 10.50.0.0/16=172.20.0.254" });
-          return { dst, via };
+          if (!dst || !via) throw new EngineError("INVALID_ARGUMENT", `invalid route '${r}'`, { hint: "write it as DST=VIA or DST=blackhole, e.g. 10.50.0.0/16=172.20.0.254" });
+          return via === "blackhole" ? { dst, type: "blackhole" } : { dst, via };
         }),
         ...(v.netns ? { netns: v.netns } : {}),
         command: [...args.positionals, ...args.rest],

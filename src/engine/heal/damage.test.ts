@@ -36,3 +36,12 @@ test("each kind of damage is named", () => {
   // Deleted, then put back by someone: the last event counts.
   assert.deepEqual(routeDamage([link("del", "pv-a", 5, true), link("new", "pv-a", 5, true)], wanted), []);
 });
+
+test("macvlan: no host end is wanted for its workloads; a VLAN parent Ponton made is", () => {
+  const lan: Network = { ...net, id: "n2", name: "lan", driver: "macvlan", bridge: "", parent: "eth1.20", mode: "bridge", vlanCreated: true };
+  const s: DesiredState = { networks: [lan], workloads: [wl("m", "running")], attachments: [{ ...att("m"), networkId: "n2", hostIfname: "" }], userRules: [] };
+  const w = wantedObjects(s, () => true);
+  assert.deepEqual([...w.links.keys()], ["eth1.20"]);
+  assert.deepEqual(routeDamage([link("del", "eth1.20", 0, true)], w), ["link eth1.20 deleted"]);
+  assert.deepEqual([...wantedObjects({ ...s, networks: [{ ...lan, vlanCreated: false }] }, () => true).links.keys()], []);
+});

@@ -19,13 +19,16 @@ export function wantedObjects(state: DesiredState, kept: (w: DesiredState["workl
   const links = new Map<string, { port: boolean }>();
   const addrs = new Set<string>();
   for (const n of state.networks) {
+    // A VLAN parent Ponton made is ours to keep too.
+    if (n.vlanCreated && n.parent) links.set(n.parent, { port: false });
     if (n.driver !== "bridge") continue;
     links.set(n.bridge, { port: false });
     for (const l of bridgeLines(n)) if (l.startsWith("addr add ")) addrs.add(`${n.bridge} ${l.split(" ")[2]}`);
   }
   const workloads = new Map(state.workloads.filter(kept).map((w) => [w.id, w]));
   const netns = new Set([...workloads.values()].filter((w) => w.netnsMode === "owned").map((w) => w.netns));
-  for (const a of state.attachments) if (workloads.has(a.workloadId)) links.set(a.hostIfname, { port: true });
+  // macvlan/ipvlan attachments have no host end (hostIfname "").
+  for (const a of state.attachments) if (workloads.has(a.workloadId) && a.hostIfname) links.set(a.hostIfname, { port: true });
   return { links, addrs, netns };
 }
 

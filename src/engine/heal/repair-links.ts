@@ -3,9 +3,9 @@
 import { existsSync } from "node:fs";
 import type { EngineContext } from "../context";
 import type { Workload } from "../../model/types";
-import { bridgeLines } from "../../compile";
+import { bridgeLines, staticRouteLines } from "../../compile";
 import { buildEndpoints, networksById } from "../workloads/endpoints";
-import { createBridge, deleteLink, networkSysctls } from "../networks";
+import { createBridge, createNetworkLinks, deleteLink, networkSysctls } from "../networks";
 import { isOurProcess } from "../workloads/supervisor";
 import { finishRemoval } from "../workloads/workloads";
 
@@ -48,7 +48,11 @@ export async function repairLinks(ctx: EngineContext, mode: RepairMode): Promise
 
   const links = new Map((await ctx.kernel.links()).map((l) => [l.name, l]));
   for (const n of ctx.store.networks()) {
-    if (n.driver !== "bridge") continue;
+    if (n.driver !== "bridge") {
+      // A VLAN parent Ponton made (gone after a reboot, say) is made again before its workloads.
+      if (n.vlanCreated && n.parent && !links.has(n.parent)) await createNetworkLinks(ctx, n);
+      continue;
+    }
     const bridge = links.get(n.bridge);
     if (!bridge) {
       await createBridge(ctx, n);
@@ -77,7 +81,7 @@ export async function repairLinks(ctx: EngineContext, mode: RepairMode): Promise
       out.endpointsRebuilt.push(w.name);
     } else if (netnsMissing) {
       // The kernel tears a namespace down asynchronously: a host end may still be there and would block the rebuild.
-      for (const a of atts) await deleteLink(ctx, a.hostIfname);
+      for (const a of atts) if (a.hostIfname) await deleteLink(ctx, a.hostIfname);
       if (mode === "heal" && w.restart !== "always") {
         const broken: Workload = { ...w, state: "broken" };
         delete broken.pid;
@@ -94,11 +98,12 @@ export async function repairLinks(ctx: EngineContext, mode: RepairMode): Promise
       out.endpointsRebuilt.push(w.name);
       continue;
     }
-    const missing = atts.filter((a) => !hostLinks.has(a.hostIfname));
+    // macvlan/ipvlan attachments have no host end (hostIfname ""): only a lost namespace rebuilds them.
+    const missing = atts.filter((a) => a.hostIfname !== "" && !hostLinks.has(a.hostIfname));
     if (missing.length) {
       await buildEndpoints(ctx, w, missing, { createNetns: false, routes: false });
       // Static routes went with the deleted interface; `replace` leaves those that survived alone.
-      await ctx.kernel.ipBatch(w.routes.map((r) => `route replace ${r.dst} via ${r.via}`), w.netns);
+      await ctx.kernel.ipBatch(staticRouteLines(w, "replace"), w.netns);
       out.endpointsRebuilt.push(w.name);
     }
     // A rebuilt bridge lost its ports, and a port set down carries nothing: put them back.

@@ -33,10 +33,10 @@ export async function buildEndpoints(ctx: EngineContext, w: Workload, atts: Atta
     host.push(`netns add ${w.netns}`);
     inside.push("link set lo up");
   }
-  const all = ctx.store.attachmentsOf(w.id);
-  const def = sharesNetnsWithEarlier(ctx, w) ? undefined : defaultRouteAttachment(all.length ? all : atts, networks);
+  // A runtime's second network in one namespace does not replace the first's default route.
+  const defaultRoutes = !sharesNetnsWithEarlier(ctx, w);
   for (const a of atts) {
-    const p = endpointLines(w, a, networks.get(a.networkId)!, { createNetns: false, defaultRoute: a.networkId === def?.networkId });
+    const p = endpointLines(w, a, networks.get(a.networkId)!, { createNetns: false, defaultRoutes });
     host.push(...p.host);
     inside.push(...p.inside);
   }
@@ -57,7 +57,9 @@ export async function buildEndpoints(ctx: EngineContext, w: Workload, atts: Atta
  */
 export async function writeWorkloadResolvConf(ctx: EngineContext, w: Workload): Promise<void> {
   const networks = networksById(ctx);
-  const via = defaultRouteAttachment(ctx.store.attachmentsOf(w.id), networks) ?? ctx.store.attachmentsOf(w.id)[0];
+  // The daemon's DNS listens on bridge gateways only: a macvlan/ipvlan gateway is the segment's router.
+  const bridged = ctx.store.attachmentsOf(w.id).filter((a) => networks.get(a.networkId)?.driver === "bridge");
+  const via = defaultRouteAttachment(bridged, networks) ?? bridged[0];
   const n = via ? networks.get(via.networkId) : undefined;
   const nameserver = ctx.config.dnsPort === 53 ? (via?.ip4 ? n?.gateway4 : n?.gateway6) : undefined;
   await writeResolvConf(ctx.config.netnsEtcDir, w.netns, {
@@ -90,6 +92,14 @@ async function killNetnsProcesses(ctx: EngineContext, netns: string): Promise<vo
   }
 }
 
+async function deleteLinkInside(ctx: EngineContext, netns: string, ifname: string): Promise<void> {
+  try {
+    await ctx.kernel.ipBatch([`link del ${ifname}`], netns);
+  } catch (e) {
+    if (!/Cannot find device|does not exist/.test(String((e as Error).message))) throw e;
+  }
+}
+
 /** Idempotent: whatever is already gone is success; keeps going and reports every failure. */
 export async function teardownEndpoints(ctx: EngineContext, w: Workload, atts: Attachment[]): Promise<void> {
   const errors: string[] = [];
@@ -105,7 +115,11 @@ export async function teardownEndpoints(ctx: EngineContext, w: Workload, atts: A
     await attempt(`delete namespace ${w.netns}`, () => deleteNetns(ctx, w.netns));
     await attempt("remove resolv.conf", () => removeResolvConf(ctx.config.netnsEtcDir, w.netns));
   } else {
-    for (const a of atts) await attempt(`delete ${a.hostIfname}`, () => deleteLink(ctx, a.hostIfname));
+    for (const a of atts) {
+      // A veth goes with its host end; a macvlan/ipvlan sub-interface lives only in the workload's namespace.
+      if (a.hostIfname) await attempt(`delete ${a.hostIfname}`, () => deleteLink(ctx, a.hostIfname));
+      else await attempt(`delete ${a.ifname} in ${w.netns}`, () => deleteLinkInside(ctx, w.netns, a.ifname));
+    }
   }
   if (errors.length) throw new Error(errors.join("; "));
 }

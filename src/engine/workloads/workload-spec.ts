@@ -85,8 +85,18 @@ export function normalizePorts(spec: RunSpec): PortMapping[] {
   return out;
 }
 
+/** `via` a next hop, or `type: "blackhole"` (`--route DST=blackhole`): packets to DST are discarded in the workload. */
 export function normalizeRoutes(routes: StaticRoute[] | undefined): StaticRoute[] {
-  return (routes ?? []).map((r) => ({ dst: r.dst === "default" ? "default" : formatCidr(parseCidr(r.dst)), via: canonicalIp(r.via) }));
+  return (routes ?? []).map((r) => {
+    const dst = r.dst === "default" ? "default" : formatCidr(parseCidr(r.dst));
+    if (r.type === "blackhole") {
+      if (r.via !== undefined) throw new EngineError("INVALID_ARGUMENT", `route ${r.dst}: a blackhole route has no next hop`);
+      return { dst, type: "blackhole" };
+    }
+    if (r.type !== undefined) throw new EngineError("INVALID_ARGUMENT", `route ${r.dst}: unknown route type '${String(r.type)}'`, { hint: "give a next hop (DST=VIA) or DST=blackhole" });
+    if (typeof r.via !== "string") throw new EngineError("INVALID_ARGUMENT", `route ${r.dst} has no next hop`, { hint: "write it as DST=VIA or DST=blackhole" });
+    return { dst, via: canonicalIp(r.via) };
+  });
 }
 
 export function normalizeCommand(command: unknown): string[] {
@@ -149,7 +159,7 @@ export function normalizeRunFields(spec: RunSpec): {
 }
 
 export function modeOf(nets: Network[], netnsPath: string | undefined): "owned" | "host" | "path" {
-  const special = nets.filter((n) => n.driver !== "bridge");
+  const special = nets.filter((n) => n.driver === "host" || n.driver === "null");
   if (special.length > 0 && nets.length > 1) {
     throw new EngineError("INVALID_ARGUMENT", `network ${special[0]!.name} cannot be combined with other networks`);
   }

@@ -2,7 +2,7 @@
 import { EngineError } from "../../errors";
 import { checkRunShape } from "../../model/request-shapes";
 import { requestedAddresses } from "../../model/subnet-rules";
-import { hostVethName, macFor, netnsName, defaultRouteAttachment } from "../../compile";
+import { hostVethName, macFor, netnsName, defaultRouteAttachment, defaultRouteMetric } from "../../compile";
 import { allocateAddress } from "../../ipam";
 import type { Attachment, Network, Workload } from "../../model/types";
 import type { EngineContext } from "../context";
@@ -20,6 +20,11 @@ import {
   type RunSpec,
 } from "./workload-spec";
 import { formatPort } from "../../model/ports";
+
+/** Networks a workload gets an interface on (host and none are namespaces, not interfaces). */
+function attachable(n: Network): boolean {
+  return n.driver === "bridge" || n.driver === "macvlan" || n.driver === "ipvlan";
+}
 
 async function resolveNetworks(ctx: EngineContext, specs: AttachSpec[]): Promise<Network[]> {
   const nets: Network[] = [];
@@ -62,8 +67,9 @@ function allocateAttachment(ctx: EngineContext, w: Workload, n: Network, s: Atta
     workloadId: w.id,
     networkId: n.id,
     ifname: s.ifname ?? `eth${index}`,
-    hostIfname: hostVethName(w.id, n.id),
-    mac: s.mac ?? macFor(ip4, `${w.id}/${n.id}`),
+    // macvlan/ipvlan: no host end; an ipvlan child has its parent's MAC.
+    hostIfname: n.driver === "bridge" ? hostVethName(w.id, n.id) : "",
+    mac: n.driver === "ipvlan" ? "" : (s.mac ?? macFor(ip4, `${w.id}/${n.id}`)),
     ...(ip4 ? { ip4 } : {}),
     ...(ip6 ? { ip6 } : {}),
     index,
@@ -95,6 +101,12 @@ async function runWorkloadOnce(ctx: EngineContext, given: RunSpec): Promise<Work
   const nets = await resolveNetworks(ctx, attachSpecs);
   const mode = modeOf(nets, spec.netns);
   const bridged = nets.filter((n) => n.driver === "bridge");
+  const onSegment = nets.find((n) => n.driver === "macvlan" || n.driver === "ipvlan");
+  if (ports.length && onSegment && !bridged.some((n) => !n.internal)) {
+    throw new EngineError("UNSUPPORTED", `workload ${name} publishes ports but its network ${onSegment.name} is ${onSegment.driver}: there is no host port to publish`, {
+      hint: `${onSegment.driver} workloads sit on the parent's segment: reach them at their own address, or also attach a bridge network`,
+    });
+  }
   if (ports.length && !bridged.some((n) => !n.internal)) {
     throw new EngineError("UNSUPPORTED", `workload ${name} publishes ports but has no non-internal bridge network`, {
       hint: "ports are published from bridge networks; host-network workloads use the host's ports directly",
@@ -132,7 +144,7 @@ async function runWorkloadOnce(ctx: EngineContext, given: RunSpec): Promise<Work
     ctx.store.putWorkload(w);
     return nets
       .map((n, i) => ({ n, s: attachSpecs[i]! }))
-      .filter(({ n }) => n.driver === "bridge")
+      .filter(({ n }) => attachable(n))
       .map(({ n, s }, i) => {
         const a = allocateAttachment(ctx, w, n, s, i);
         ctx.store.putAttachment(a);
@@ -211,7 +223,7 @@ export async function startWorkload(ctx: EngineContext, name: string): Promise<W
 export async function connectWorkload(ctx: EngineContext, workloadName: string, spec: AttachSpec): Promise<Attachment> {
   const w = getWorkload(ctx, workloadName);
   const [n] = await resolveNetworks(ctx, [spec]);
-  if (n!.driver !== "bridge" || w.netnsMode === "host") throw new EngineError("UNSUPPORTED", `cannot connect ${w.name} to network ${n!.name}`);
+  if (!attachable(n!) || w.netnsMode === "host") throw new EngineError("UNSUPPORTED", `cannot connect ${w.name} to network ${n!.name}`);
   const existing = ctx.store.attachmentsOf(w.id);
   if (existing.some((a) => a.networkId === n!.id)) throw new EngineError("ALREADY_CONNECTED", `workload ${w.name} is already on network ${n!.name}`);
   const index = existing.reduce((m, a) => Math.max(m, a.index + 1), 0);
@@ -247,10 +259,14 @@ export async function disconnectWorkload(ctx: EngineContext, workloadName: strin
   await ctx.nft.sync(ctx.store.state());
   const after = defaultRouteAttachment(ctx.store.attachmentsOf(w.id), networks);
   if (before?.networkId === a.networkId && after) {
+    // The next network's default route is normally there already (with its metric): `replace` keeps it so,
+    // and adds it for a workload made when only the first network had one.
     const an = networks.get(after.networkId)!;
+    const metric = defaultRouteMetric(after, an);
+    const m = metric === undefined || metric === null ? "" : ` metric ${metric}`;
     const lines = [];
-    if (after.ip4) lines.push(`route replace default via ${an.gateway4} dev ${after.ifname}`);
-    if (after.ip6) lines.push(`route replace default via ${an.gateway6} dev ${after.ifname}`);
+    if (after.ip4 && an.gateway4) lines.push(`route replace default via ${an.gateway4} dev ${after.ifname}${m}`);
+    if (after.ip6 && an.gateway6) lines.push(`route replace default via ${an.gateway6} dev ${after.ifname}${m}`);
     await ctx.kernel.ipBatch(lines, w.netns);
   }
 }
