@@ -92,7 +92,7 @@ test("a remembered answer is sent by the listener thread with the query's id, RD
   assert.equal(reply[3] & 0xef, stored[3] & 0xef);
 });
 
-test("the key is every byte after the flags: another question, EDNS, or a response bit goes to JS", async () => {
+test("the key is every byte after the flags: another question, EDNS or opcode goes to JS; a response is dropped on the thread", async () => {
   const q = dnsPacket.encode(query("web.cluster.local", "A"));
   await learn(q, "10.88.0.3");
   const aaaa = dnsPacket.encode(query("web.cluster.local", "AAAA"));
@@ -101,8 +101,10 @@ test("the key is every byte after the flags: another question, EDNS, or a respon
   notify[2] |= 4 << 3; // opcode NOTIFY
   const response = Buffer.from(q);
   response[2] |= 0x80;
+  const dropped = hot.nativeCounters().dropped;
   await udpRaw(at, [aaaa, edns, notify, response], { expect: 3, timeoutMs: 500 });
-  assert.equal(misses.length, 4);
+  assert.equal(misses.length, 3);
+  assert.equal(hot.nativeCounters().dropped, dropped + 1);
 });
 
 test("a view change drops its answers and every client binding at once", async () => {
@@ -163,17 +165,20 @@ test("the per-view bound evicts the oldest answer natively too", async () => {
   assert.equal(dataOf(reply), FROM_JS);
 });
 
-test("garbage of every length goes to JS or is dropped; the thread keeps answering", async () => {
+test("garbage of every length goes to JS, is answered from its header or is dropped; the thread keeps answering", async () => {
   const q = dnsPacket.encode(query("web.cluster.local", "A"));
   await learn(q, "10.88.0.3");
+  const before = hot.nativeCounters();
   const junk = [Buffer.alloc(0), Buffer.from([1]), randomBytes(11), ...Array.from({ length: 300 }, (_, i) => randomBytes(12 + ((i * 37) % 1500)))];
   await udpRaw(at, junk, { expect: junk.length, timeoutMs: 300 });
   const big = randomBytes(60000);
   await udpRaw(at, [big], { expect: 1, timeoutMs: 300 });
   const [reply] = await udpRaw(at, [q]);
   assert.equal(dataOf(reply), "10.88.0.3");
-  const { shed } = hot.nativeCounters();
-  assert.equal(misses.length + shed, junk.length + 1);
+  const n = hot.nativeCounters();
+  const onThread = n.shed + n.formerr + n.refused + n.dropped - (before.shed + before.formerr + before.refused + before.dropped);
+  assert.equal(misses.length + onThread, junk.length + 1);
+  assert.ok(n.formerr > before.formerr && n.dropped > before.dropped, "random headers are screened on the thread");
 });
 
 test("bind errors carry the errno code and Node's message shape", async () => {
