@@ -57,7 +57,7 @@ export class Listener {
       try {
         udp = await openUdp(at.address, at.port, handlers.udp, clients);
       } catch (err) {
-        throw new Error(`dns listen udp ${at.address}:${at.port}: ${(err as Error).message}`);
+        throw Object.assign(new Error(`dns listen udp ${at.address}:${at.port}: ${(err as Error).message}`), { code: (err as NodeJS.ErrnoException).code });
       }
       const port = udp.port;
       const tcp = net.createServer();
@@ -73,7 +73,7 @@ export class Listener {
         await udp.close();
         tcp.close();
         if (at.port === 0 && attempt < 5) continue;
-        throw new Error(`dns listen tcp ${at.address}:${port}: ${(err as Error).message}`);
+        throw Object.assign(new Error(`dns listen tcp ${at.address}:${port}: ${(err as Error).message}`), { code: (err as NodeJS.ErrnoException).code });
       }
       const l = new Listener(at.address, port, udp, tcp);
       l.wire(handlers, limits, acl);

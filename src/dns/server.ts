@@ -135,7 +135,10 @@ export class DnsServer {
 
   // ---- upstreams ----
 
+  /** A different list also empties the answer cache: the new servers may see other names (a VPN's, say). */
   setUpstreams(list: readonly UpstreamAddress[]): void {
+    const key = (l: readonly UpstreamAddress[]) => l.map((u) => `${u.address}#${u.port}`).join(",");
+    if (key(list) !== key(this.upstreams)) this.forwarder.cache.clear();
     this.upstreams = [...list];
     this.applyUpstreams();
   }

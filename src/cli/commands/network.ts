@@ -14,6 +14,8 @@ interface NetworkView {
   hostAccess?: boolean;
   icc: boolean;
   workloads: { name: string; ip4?: string; ip6?: string }[];
+  /** Set by create when the network works but something of it does not (its DNS port is taken). */
+  warnings?: { code: string; message: string }[];
 }
 
 export const networkCommands: Record<string, Command> = {
@@ -54,6 +56,7 @@ export const networkCommands: Record<string, Command> = {
         labels: parseLabelArgs(list(v.label)),
       };
       const n = await client.request<NetworkView>("POST", "/v1/networks", body);
+      for (const w of n.warnings ?? []) console.error(`warning: ${w.code}: ${w.message}`);
       show(format, n, () => console.log(n.name));
     },
   },
