@@ -1,10 +1,10 @@
 // Answer rate under a garbage flood: dnsperf's max QPS against our server (pinned to cpu0) for
-// real names, with and without a sender of malformed datagrams at --pps (pinned to cpu1 beside
-// dnsperf), in alternating rounds. Both UDP paths: the native fast path (hits on the listener
+// real names, with and without a sender of malformed datagrams at --pps (garbage-sender.c, built
+// here with cc; pinned to cpu1 beside dnsperf, one sendmmsg per 10 ms), in alternating rounds. Both UDP paths: the native fast path (hits on the listener
 // thread) and Node's dgram (every query in JS, where a costly decode stalls the event loop).
 // `--old DIR`: also serve from another build (DIR/bench/dns/serve.js), for a before/after.
 // Usage: node dist/bench/dns/garbage.js [--seconds 4] [--rounds 3] [--pps 3000] [--port-base 15360] [--old DIR]
-import { spawn } from "node:child_process";
+import { execFileSync, spawn } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import path from "node:path";
@@ -20,8 +20,8 @@ function arg(name: string): string | undefined {
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
 /** Starts the sender; the returned function stops it and resolves with its "sent N" line. */
-function flood(port: number, pps: number): () => Promise<string> {
-  const child = spawn("taskset", ["-c", "1", process.execPath, path.join(__dirname, "garbage-sender.js"), String(port), String(pps)], { stdio: ["ignore", "pipe", "inherit"] });
+function flood(sender: string, port: number, pps: number): () => Promise<string> {
+  const child = spawn("taskset", ["-c", "1", sender, String(port), String(pps)], { stdio: ["ignore", "pipe", "inherit"] });
   let out = "";
   child.stdout.on("data", (d: Buffer) => (out += d.toString()));
   const exited = new Promise<void>((r) => child.on("exit", () => r()));
@@ -39,6 +39,9 @@ async function main(): Promise<void> {
   const base = Number(arg("port-base") ?? 15360);
   const old = arg("old");
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "ponton-dns-garbage-"));
+  const sender = path.join(dir, "garbage-sender");
+  // The C source sits beside the TypeScript (dist/bench/dns -> bench/dns).
+  execFileSync("cc", ["-O2", "-Wall", "-Wextra", "-o", sender, path.resolve(__dirname, "../../../bench/dns/garbage-sender.c")]);
   const queries = path.join(dir, "queries.txt");
   fs.writeFileSync(queries, Array.from({ length: 100 }, (_, k) => `${nameOf(k + 1)} A\n`).join(""));
   const subjects: { label: string; udp: "native" | "node"; serve?: string }[] = [
@@ -58,7 +61,7 @@ async function main(): Promise<void> {
         process.stderr.write(`${row.label}: round ${r + 1}/${rounds} clean…\n`);
         row.clean.push((await maxQps(row.port, queries, seconds)).qps);
         process.stderr.write(`${row.label}: round ${r + 1}/${rounds} with ${pps} garbage pps…\n`);
-        const stop = flood(row.port, pps);
+        const stop = flood(sender, row.port, pps);
         await new Promise((res) => setTimeout(res, 300)); // the flood is running before dnsperf starts
         row.flooded.push((await maxQps(row.port, queries, seconds)).qps);
         row.sent.push(await stop());

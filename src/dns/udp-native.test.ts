@@ -181,6 +181,28 @@ test("garbage of every length goes to JS, is answered from its header or is drop
   assert.ok(n.formerr > before.formerr && n.dropped > before.dropped, "random headers are screened on the thread");
 });
 
+test("a bad header or a cut question gets a header-only FORMERR from the thread; JS sees none of them", async () => {
+  const bomb = Buffer.from([0xab, 0xcd, 0x01, 0x00, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff]);
+  const cut = Buffer.from([0x12, 0x34, 0x01, 0x10, 0, 1, 0, 0, 0, 0, 0, 0, 0x3f, 0x61, 0x61]);
+  const noTypeClass = Buffer.from([0x12, 0x35, 0x00, 0x00, 0, 1, 0, 0, 0, 0, 0, 0, 1, 0x61, 0, 0, 1]);
+  const tooLong = Buffer.concat([Buffer.from([0x12, 0x36, 0, 0, 0, 1, 0, 0, 0, 0, 0, 0]), ...Array.from({ length: 5 }, () => Buffer.from([63, ...Buffer.alloc(63, 97)])), Buffer.from([0, 0, 1, 0, 1])]);
+  const before = hot.nativeCounters().formerr;
+  const replies = await udpRaw(at, [bomb, cut, noTypeClass, tooLong], { expect: 4 });
+  assert.equal(replies.length, 4);
+  for (const r of replies) {
+    assert.equal(r.length, 12);
+    assert.equal(r[3] & 0x0f, 1, "FORMERR");
+    assert.equal(r[2] & 0x80, 0x80, "QR");
+  }
+  assert.deepEqual(replies.map((r) => r.readUInt16BE(0)).sort((a, b) => a - b), [0x1234, 0x1235, 0x1236, 0xabcd]);
+  assert.equal(hot.nativeCounters().formerr, before + 4);
+  assert.deepEqual(misses, []);
+  // A question with a compression pointer is JS's to judge.
+  const pointer = Buffer.from([0x12, 0x37, 0x01, 0x00, 0, 1, 0, 0, 0, 0, 0, 0, 0xc0, 0x0c, 0, 1, 0, 1]);
+  await udpRaw(at, [pointer], { expect: 1, timeoutMs: 300 });
+  assert.equal(misses.length, 1);
+});
+
 test("bind errors carry the errno code and Node's message shape", async () => {
   const taken = await nativeUdp(hot.nativeTable!)("127.0.0.1", at.port, () => undefined).catch((e: NodeJS.ErrnoException) => e);
   assert.ok(taken instanceof Error);

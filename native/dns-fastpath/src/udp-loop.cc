@@ -25,8 +25,26 @@ std::string errName(int err) {
  * Answers JS would give from the header alone, mirrored exactly (DnsServer.onUdp and
  * wire.ts headerError): nothing for a non-query, REFUSED for a client outside the listener's
  * networks, FORMERR for a QUERY whose counts are not one question and at most one additional
- * (its OPT). kPass: the datagram needs the table or JS.
+ * (its OPT), or whose question is cut short. kPass: the datagram needs the table or JS.
  */
+/**
+ * True when the question cannot be decoded, exactly where dns-packet's decoder throws: a label
+ * past the end, a name over 254 bytes, or no room for type and class. A compression pointer (or
+ * another label type) is left to JS.
+ */
+bool questionCut(const uint8_t* q, size_t len) {
+  size_t off = 12, total = 0;
+  for (;;) {
+    if (off >= len) return true;
+    uint8_t l = q[off++];
+    if (l == 0) break;
+    if (l & 0xc0) return false;
+    if (off + l > len || (total += l + 1) > 254) return true;
+    off += l;
+  }
+  return off + 4 > len;
+}
+
 enum class Verdict { kPass, kDrop, kReply };
 Verdict screen(const uint8_t* q, size_t len, bool admittedPeer, std::string& out, AnswerTable& table) {
   if (len < 12 || (q[2] & 0x80)) {
@@ -37,7 +55,7 @@ Verdict screen(const uint8_t* q, size_t len, bool admittedPeer, std::string& out
   if (!admittedPeer) {
     rcode = 5;
     table.refused++;
-  } else if ((q[2] & 0x78) == 0 && (q[4] != 0 || q[5] != 1 || q[6] || q[7] || q[8] || q[9] || q[10] || q[11] > 1)) {
+  } else if ((q[2] & 0x78) == 0 && (q[4] != 0 || q[5] != 1 || q[6] || q[7] || q[8] || q[9] || q[10] || q[11] > 1 || questionCut(q, len))) {
     rcode = 1;
     table.formerr++;
   } else {
