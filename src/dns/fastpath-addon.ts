@@ -19,9 +19,9 @@ export interface FastpathAddon {
   tableUnbindAddress(table: NativeHandle, address: string): void;
   /**
    * [answered natively, of which NXDOMAIN, dropped because JS was flooded, FORMERR and REFUSED
-   * sent from the header alone, ignored (short or a response)].
+   * sent from the header alone, ignored (short or a response), NOTIMP sent from the header alone].
    */
-  tableCounters(table: NativeHandle): [number, number, number, number, number, number];
+  tableCounters(table: NativeHandle): [number, number, number, number, number, number, number];
   /**
    * `clients`: prefixes answered at all (others get REFUSED on the listener thread); undefined: any.
    * Throws an Error with an errno code (EADDRINUSE, ...) when the socket cannot be bound.

@@ -226,11 +226,12 @@ export class DnsServer {
     const c = this.c;
     return {
       ...c,
-      queries: c.queries + n.hits + n.shed + n.formerr + n.refused + n.dropped,
+      queries: c.queries + n.hits + n.shed + n.formerr + n.notimp + n.refused + n.dropped,
       answeredLocally: c.answeredLocally + n.hits,
       answeredNatively: n.hits,
       nxdomain: c.nxdomain + n.nxdomain,
       formerr: c.formerr + n.formerr,
+      notimp: c.notimp + n.notimp,
       refused: c.refused + n.refused,
       dropped: c.dropped + n.shed + n.dropped,
       upstreamQueries: this.forwarder.sent,

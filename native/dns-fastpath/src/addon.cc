@@ -171,7 +171,7 @@ napi_value tableCounters(napi_env env, napi_callback_info info) {
   Table* t = external<Table>(env, argv[0]);
   if (!t) return nullptr;
   napi_value out, v;
-  const uint64_t values[] = {(*t)->hits.load(), (*t)->nxdomain.load(), (*t)->shed.load(), (*t)->formerr.load(), (*t)->refused.load(), (*t)->dropped.load()};
+  const uint64_t values[] = {(*t)->hits.load(), (*t)->nxdomain.load(), (*t)->shed.load(), (*t)->formerr.load(), (*t)->refused.load(), (*t)->dropped.load(), (*t)->notimp.load()};
   const uint32_t n = sizeof values / sizeof values[0];
   napi_create_array_with_length(env, n, &out);
   for (uint32_t i = 0; i < n; i++) {

@@ -24,7 +24,7 @@ std::string errName(int err) {
 /**
  * Answers JS would give from the header alone, mirrored exactly (DnsServer.onUdp and
  * wire.ts headerError): nothing for a non-query, REFUSED for a client outside the listener's
- * networks, FORMERR for a QUERY whose counts are not one question and at most one additional
+ * networks, NOTIMP for an opcode other than QUERY, FORMERR for a QUERY whose counts are not one question and at most one additional
  * (its OPT), or whose question is cut short. kPass: the datagram needs the table or JS.
  */
 /**
@@ -55,7 +55,10 @@ Verdict screen(const uint8_t* q, size_t len, bool admittedPeer, std::string& out
   if (!admittedPeer) {
     rcode = 5;
     table.refused++;
-  } else if ((q[2] & 0x78) == 0 && (q[4] != 0 || q[5] != 1 || q[6] || q[7] || q[8] || q[9] || q[10] || q[11] > 1 || questionCut(q, len))) {
+  } else if (q[2] & 0x78) {
+    rcode = 4;
+    table.notimp++;
+  } else if ((q[4] != 0 || q[5] != 1 || q[6] || q[7] || q[8] || q[9] || q[10] || q[11] > 1 || questionCut(q, len))) {
     rcode = 1;
     table.formerr++;
   } else {
