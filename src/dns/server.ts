@@ -238,12 +238,14 @@ export class DnsServer {
     };
   }
 
-  explain(name: string, type: string, clientAddress: string): ExplainResult {
+  /** `sealed`: as a sealed listener would answer (the client's network is --internal). */
+  explain(name: string, type: string, clientAddress: string, sealed = false): ExplainResult {
     return explainQuery(
       { table: this.table, zones: this.zones, searchDomain: this.searchDomain, viewOf: this.viewOf, forwarder: this.forwarder },
       name,
       type,
       clientAddress,
+      sealed,
     );
   }
 

@@ -49,6 +49,8 @@ describe("embedded DNS: who is answered, and from where", () => {
       assert.match(out, /status: REFUSED/, out);
       assert.doesNotMatch(out, /192\.0\.2\.9/);
     }
+    const explained = JSON.parse(await h.pontonOk("dns", "query", "cached.example.test", "--from", "v1", "-o", "json")) as { outcome: string };
+    assert.equal(explained.outcome, "refused", "ponton dns query says what the server does");
   });
 
   test("a rewrite of the host's resolv.conf (by rename, then in place) switches the upstream at once", async () => {

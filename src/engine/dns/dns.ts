@@ -24,6 +24,8 @@ export interface DnsWarning {
 export class EngineDns {
   private readonly server: DnsServer;
   private index = new Map<string, string>();
+  /** Networks whose listeners are sealed (--internal), for explain. */
+  private sealed = new Set<string>();
   /** What each view was given: a change sends only the names it touched, an unchanged view nothing. */
   private readonly sent = new SentViews<Service>();
   /** The plan each open listener was opened with. */
@@ -66,6 +68,7 @@ export class EngineDns {
     const moved = [...this.index.keys()].filter((ip) => index.get(ip) !== this.index.get(ip));
     for (const ip of index.keys()) if (!this.index.has(ip)) moved.push(ip);
     this.index = index;
+    this.sealed = new Set(state.networks.filter((n) => n.internal).map((n) => n.id));
     const own = workloadRecords(state, this.config.domain);
     const changes = this.sent.next(own, serviceGroups(state, unhealthy));
     let failed: unknown;
@@ -125,7 +128,8 @@ export class EngineDns {
   }
 
   explain(name: string, type: string, clientAddress: string): ExplainResult {
-    return this.server.explain(name, type, clientAddress);
+    const network = this.index.get(clientAddress);
+    return this.server.explain(name, type, clientAddress, network !== undefined && this.sealed.has(network));
   }
 
   info() {
