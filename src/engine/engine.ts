@@ -147,8 +147,11 @@ export class Engine {
   }
 
   // Networks
-  createNetwork(spec: NetworkSpec) {
-    return this.change(async () => networkView(this.ctx.store, await createNetwork(this.ctx, spec)));
+  /** The network works without its DNS listener (port taken): the response says so at once. */
+  async createNetwork(spec: NetworkSpec) {
+    const view = await this.change(async () => networkView(this.ctx.store, await createNetwork(this.ctx, spec)));
+    const warnings = this.dns?.warningsFor([view.gateway4, view.gateway6]) ?? [];
+    return warnings.length ? { ...view, warnings } : view;
   }
   removeNetwork(name: string, missingOk = false) {
     return this.change(() => removeNetwork(this.ctx, name, { missingOk }));

@@ -1,5 +1,6 @@
 // A stand-in for the host's upstream resolver, run in the tests' "outside" namespace:
-// answers NAME.example.test A 192.0.2.99 over UDP and TCP, NXDOMAIN for anything else.
+// answers NAME.example.test A 192.0.2.99 (or the address given third) over UDP and TCP,
+// NXDOMAIN for anything else. Usage: fake-upstream.js ADDRESS PORT [ANSWER]
 import dgram from "node:dgram";
 import net from "node:net";
 import * as packet from "dns-packet";
@@ -13,11 +14,12 @@ function answer(query: Buffer): Buffer {
     type: "response",
     flags: packet.RECURSION_DESIRED | packet.RECURSION_AVAILABLE | (known ? 0 : 3),
     questions: q.questions,
-    answers: known ? [{ type: "A", name: question!.name, ttl: 60, data: "192.0.2.99" }] : [],
+    answers: known ? [{ type: "A", name: question!.name, ttl: 60, data: ANSWER }] : [],
   });
 }
 
 const [address, port] = [process.argv[2] ?? "0.0.0.0", Number(process.argv[3] ?? 53)];
+const ANSWER = process.argv[4] ?? "192.0.2.99";
 const udp = dgram.createSocket("udp4");
 udp.on("message", (msg, rinfo) => {
   try {

@@ -19,6 +19,8 @@ interface NetworkView {
   gatewayMode?: string;
   defaultRoute?: boolean;
   workloads: { name: string; ip4?: string; ip6?: string }[];
+  /** Set by create when the network works but something of it does not (its DNS port is taken). */
+  warnings?: { code: string; message: string }[];
 }
 
 /** A whole number as the API wants it; the daemon checks its range. */
@@ -81,6 +83,7 @@ export const networkCommands: Record<string, Command> = {
         ...(v["no-default-route"] ? { defaultRoute: false } : {}),
       };
       const n = await client.request<NetworkView>("POST", "/v1/networks", body);
+      for (const w of n.warnings ?? []) console.error(`warning: ${w.code}: ${w.message}`);
       show(format, n, () => console.log(n.name));
     },
   },
