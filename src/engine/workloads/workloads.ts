@@ -2,7 +2,7 @@
 import { EngineError } from "../../errors";
 import { hostVethName, macFor, netnsName, defaultRouteAttachment } from "../../compile";
 import { allocateAddress } from "../../ipam";
-import type { Attachment, Network, Workload } from "../../model/types";
+import type { Attachment, Network, PortMapping, Workload } from "../../model/types";
 import type { EngineContext } from "../context";
 import { allSettledOrThrow, buildEndpoints, networksById, teardownEndpoints } from "./endpoints";
 import { newId, now } from "../ids";
@@ -18,6 +18,8 @@ import {
   type RunSpec,
 } from "./workload-spec";
 import { formatPort } from "../../model/ports";
+import { serviceHostPortClash } from "../services/services";
+import { claimPorts } from "./published-ports";
 
 async function resolveNetworks(ctx: EngineContext, specs: AttachSpec[]): Promise<Network[]> {
   const nets: Network[] = [];
@@ -85,15 +87,15 @@ export async function runWorkload(ctx: EngineContext, spec: RunSpec): Promise<Wo
 async function runWorkloadOnce(ctx: EngineContext, spec: RunSpec): Promise<Workload> {
   const { name, labels } = validateRunBasics(spec);
   if (ctx.store.workload(name)) throw new EngineError("NAME_IN_USE", `workload ${name} already exists`);
-  const { attachSpecs, ports, routes, command, restart, namespace, exposes } = normalizeRunFields(spec);
+  const { attachSpecs, ports: wanted, routes, command, restart, namespace, exposes } = normalizeRunFields(spec, ctx.config.maxPortRange);
   if (spec.netns) checkNetnsPath(spec.netns);
-  const clash = portClash(ports, ctx.store.workloads());
+  const clash = portClash(wanted, ctx.store.workloads());
   if (clash) throw new EngineError("PORT_IN_USE", `host port ${formatPort(clash.port)} is already published by workload ${clash.holder.name}`);
 
   const nets = await resolveNetworks(ctx, attachSpecs);
   const mode = modeOf(nets, spec.netns);
   const bridged = nets.filter((n) => n.driver === "bridge");
-  if (ports.length && !bridged.some((n) => !n.internal)) {
+  if (wanted.length && !bridged.some((n) => !n.internal)) {
     throw new EngineError("UNSUPPORTED", `workload ${name} publishes ports but has no non-internal bridge network`, {
       hint: "ports are published from bridge networks; host-network workloads use the host's ports directly",
     });
@@ -105,6 +107,9 @@ async function runWorkloadOnce(ctx: EngineContext, spec: RunSpec): Promise<Workl
   if (mode === "owned" && (await ctx.kernel.netnsNames()).has(netns)) {
     throw new EngineError("NAME_IN_USE", `a network namespace named ${netns} already exists and is not ours`);
   }
+  // Last of the checks: holding the host ports is the first thing made (and let go on any failure).
+  const taken = (p: PortMapping) => portClash([p], ctx.store.workloads()) !== undefined || serviceHostPortClash(ctx.store.serviceLookups(), [p]) !== undefined;
+  const ports = await claimPorts(ctx, name, wanted, taken);
 
   const w: Workload = {
     id: newId(),
