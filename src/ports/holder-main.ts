@@ -23,12 +23,16 @@ async function bind(e: HoldEntry): Promise<HeldSocket> {
   }
 }
 
-async function hold(e: HoldEntry): Promise<HoldResult> {
+function hold(e: HoldEntry): HoldResult | Promise<HoldResult> {
   const existing = e.port === 0 ? undefined : held.get(holdKey(e));
   if (existing) {
     existing.target = e.target;
     return { port: existing.port };
   }
+  return bindNew(e);
+}
+
+async function bindNew(e: HoldEntry): Promise<HoldResult> {
   try {
     const s = await bind(e);
     held.set(holdKey({ ...e, port: s.port }), s);
@@ -49,9 +53,8 @@ async function answer(r: HolderRequest): Promise<HolderReply> {
       held.delete(k);
     }
   }
-  const results: HoldResult[] = [];
-  for (const e of r.entries) results.push(await hold(e));
-  return { id: r.id, results };
+  // Binds are independent: all at once (held ones answer at once).
+  return { id: r.id, results: await Promise.all(r.entries.map(hold)) };
 }
 
 function exitIfIdle(): void {

@@ -12,6 +12,7 @@ interface PortJson {
   hostPort: number;
   containerPort: number;
   protocol: string;
+  reachableFrom: string;
 }
 
 describe("held ports", () => {
@@ -76,6 +77,9 @@ describe("held ports", () => {
     assert.equal(await fromOutside(`http://${UPLINK_HOST}:8202/`), "", "[::] is IPv6 only");
     assert.match(await hostBind(4, "tcp", 8202), /bound/);
     assert.match(await hostBind(6, "tcp", 8202), /in use/i);
+    const bySpec = new Map((await ports()).map((p) => [p.spec, p]));
+    assert.match(bySpec.get("0.0.0.0:8201:80/tcp")!.reachableFrom, /^every IPv4 host address/);
+    assert.match(bySpec.get("[::]:8202:80/tcp")!.reachableFrom, /^every IPv6 host address/);
   });
 
   test("[::1] works like 127.0.0.1: the host reaches it, other machines do not", async () => {
