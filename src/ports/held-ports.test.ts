@@ -34,3 +34,17 @@ test("relays go to the workload's address of the socket's family, else the other
     "127.0.0.1:8102 -> 10.1.0.3:80",
   ]);
 });
+
+test("a service's host port is held on every address and relays to its VIP (the IPv6 one first)", () => {
+  const svc = (name: string, vips: string[], hostPort?: number) => ({ name, vips, ports: [{ port: 80, targetPort: 8080, protocol: "tcp", ...(hostPort ? { hostPort } : {}) }] });
+  const state = {
+    networks: [],
+    attachments: [],
+    workloads: [],
+    services: [svc("v4", ["10.96.0.5"], 30080), svc("dual", ["10.96.0.6", "fd00:10:96::6"], 30081), svc("none", ["10.96.0.7"])],
+  } as unknown as DesiredState;
+  assert.deepEqual(heldEntries(state), [
+    { protocol: "tcp", address: "::", v6only: false, port: 30080, target: { ip: "10.96.0.5", port: 80 } },
+    { protocol: "tcp", address: "::", v6only: false, port: 30081, target: { ip: "fd00:10:96::6", port: 80 } },
+  ]);
+});

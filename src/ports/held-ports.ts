@@ -2,6 +2,7 @@
 import { portTarget } from "../compile";
 import { wildcardFamily } from "../model/ports";
 import type { Attachment, DesiredState, Network, PortMapping } from "../model/types";
+import { serviceVips } from "../model/service";
 import type { HoldEntry } from "./holder-protocol";
 
 /** The socket that holds a mapping's host port: no address is one dual-stack socket on `::`. */
@@ -37,6 +38,16 @@ export function heldEntries(state: DesiredState): HoldEntry[] {
     for (const p of w.ports) {
       const target = relayTarget(p, atts, networks);
       out.push({ ...holdEntry(p), ...(target ? { target } : {}) });
+    }
+  }
+  // A service's host port (NodePort, --publish) is on every address; the relay goes to its VIP,
+  // which the host's own connection reaches through nat_output like any other.
+  for (const svc of state.services ?? []) {
+    const vips = serviceVips(svc);
+    const vip = vips.find((v) => v.includes(":")) ?? vips[0];
+    for (const p of svc.ports) {
+      if (p.hostPort === undefined) continue;
+      out.push({ protocol: p.protocol, address: "::", v6only: false, port: p.hostPort, ...(vip ? { target: { ip: vip, port: p.port } } : {}) });
     }
   }
   return out;

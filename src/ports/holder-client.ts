@@ -3,7 +3,7 @@ import { spawn } from "node:child_process";
 import { closeSync, mkdirSync, openSync } from "node:fs";
 import net from "node:net";
 import path from "node:path";
-import type { HoldEntry, HoldResult, HolderReply, HolderRequest, HolderStatus } from "./holder-protocol";
+import { holdKey, type HoldEntry, type HoldResult, type HolderReply, type HolderRequest, type HolderStatus } from "./holder-protocol";
 
 type Pending = { resolve: (r: HolderReply) => void; reject: (e: Error) => void };
 type Body = { op: "hold" | "sync"; entries: HoldEntry[] } | { op: "status" };
@@ -13,6 +13,8 @@ export interface PortHolder {
   hold(entries: HoldEntry[]): Promise<HoldResult[]>;
   /** Hold exactly these. */
   sync(entries: HoldEntry[]): Promise<HoldResult[]>;
+  /** Those of these that the last whole sync did not hold (all of them when unknown). */
+  unsynced(entries: HoldEntry[]): HoldEntry[];
   /** undefined when no holder runs. */
   status(): Promise<HolderStatus | undefined>;
   close(): void;
@@ -22,8 +24,9 @@ export class HolderClient implements PortHolder {
   private conn: net.Socket | undefined;
   private readonly pending = new Map<number, Pending>();
   private nextId = 1;
-  /** The last set the holder confirmed whole. */
+  /** The last set the holder confirmed whole, and its sockets. */
   private synced: string | undefined;
+  private syncedKeys = new Set<string>();
 
   constructor(
     private readonly socketPath: string,
@@ -43,7 +46,13 @@ export class HolderClient implements PortHolder {
     if (entries.length === 0 && !(await this.connect(false))) return [];
     const results = await this.results({ op: "sync", entries });
     this.synced = results.some((r) => r.error) ? undefined : text;
+    this.syncedKeys = new Set(this.synced === undefined ? [] : entries.map(holdKey));
     return results;
+  }
+
+  unsynced(entries: HoldEntry[]): HoldEntry[] {
+    if (this.synced === undefined) return entries;
+    return entries.filter((e) => !this.syncedKeys.has(holdKey(e)));
   }
 
   async status(): Promise<HolderStatus | undefined> {

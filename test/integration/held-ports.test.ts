@@ -63,6 +63,20 @@ describe("held ports", () => {
     assert.match(await hostBind(4, "tcp", 8110), /bound/, "what the refused run bound is let go");
   });
 
+  test("a service's host port is held too: refused over a host listener, relayed to the VIP for IPv6 clients", async () => {
+    await h.pontonOk("label", "four", "app=four");
+    const r = await h.ponton("service", "create", "busy", "--port", "80", "--selector", "app=four", "--publish", "8100:80");
+    assert.equal(r.code, 3, r.stderr);
+    assert.match(r.stderr, /PORT_IN_USE.*8100\/tcp is held by socat \(pid \d+\)/);
+    assert.equal((await h.ponton("service", "inspect", "busy")).code, 4);
+    await h.pontonOk("service", "create", "svc", "--port", "80", "--selector", "app=four", "--publish", "8400:80");
+    assert.match(await hostBind(4, "tcp", 8400), /in use/i);
+    assert.equal(await fromOutside(`http://${UPLINK_HOST}:8400/`), "four-80");
+    assert.equal(await fromOutside(`http://[${UPLINK_HOST6}]:8400/`), "four-80", "an IPv4 service over IPv6, relayed");
+    await h.pontonOk("service", "rm", "svc");
+    assert.match(await hostBind(4, "tcp", 8400), /bound/);
+  });
+
   test("a port on an address this host does not have is refused", async () => {
     const r = await h.ponton("run", "--name", "nowhere", "--network", "v4", "-p", "192.0.2.77:8120:80");
     assert.equal(r.code, 2);

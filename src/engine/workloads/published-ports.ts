@@ -2,15 +2,14 @@
 // one it already holds is refused here, naming it, before anything else is made.
 import { EngineError } from "../../errors";
 import { formatPort, RANDOM_PORT } from "../../model/ports";
-import type { PortMapping } from "../../model/types";
+import type { PortMapping, Protocol } from "../../model/types";
 import { describeOwners, heldEntries, holdEntry, socketOwners, type HoldResult } from "../../ports";
 import type { EngineContext } from "../context";
 
 /** A free port the kernel picked may still be one Ponton gives elsewhere (a service's host port): pick again, this many times. */
 const RANDOM_TRIES = 16;
 
-function refusal(name: string, p: PortMapping, r: HoldResult): EngineError {
-  const what = `publish ${formatPort(p)} for ${name}`;
+function refusal(what: string, p: { protocol: Protocol; hostPort: number; hostIp?: string | undefined }, r: HoldResult): EngineError {
   const errno = r.error!.errno;
   if (errno === "EADDRINUSE") {
     return new EngineError("PORT_IN_USE", `${what}: host port ${p.hostPort}/${p.protocol} is held by ${describeOwners(socketOwners(p.protocol, p.hostPort))}`);
@@ -37,7 +36,7 @@ export async function claimPorts(ctx: EngineContext, name: string, ports: PortMa
         r = (await ctx.ports.hold([holdEntry(p)]))[0]!;
         got = { ...p, hostPort: r.port };
       }
-      if (r.error) throw refusal(name, p, r);
+      if (r.error) throw refusal(`publish ${formatPort(p)} for ${name}`, p, r);
       out.push(got);
     }
     return out;
@@ -52,4 +51,24 @@ export async function syncHeldPorts(ctx: EngineContext): Promise<string[]> {
   const entries = heldEntries(ctx.store.state());
   const results = await ctx.ports.sync(entries);
   return results.flatMap((r, i) => (r.error ? [`${entries[i]!.protocol} [${entries[i]!.address}]:${entries[i]!.port}: ${r.error.errno}`] : []));
+}
+
+/**
+ * Stores a change (`put`), then holds the host ports the state now has that were not held (a
+ * service's host ports): one a host process holds undoes the change and is refused, naming it.
+ */
+export async function putHoldingPorts(ctx: EngineContext, put: () => void, undo: () => void, what: string): Promise<void> {
+  ctx.store.transaction(put);
+  const fresh = ctx.ports.unsynced(heldEntries(ctx.store.state()));
+  if (fresh.length === 0) return;
+  const results = await ctx.ports.hold(fresh).catch((e: Error) => {
+    ctx.store.transaction(undo);
+    throw e;
+  });
+  const bad = results.findIndex((r) => r.error);
+  if (bad < 0) return;
+  ctx.store.transaction(undo);
+  await syncHeldPorts(ctx).catch(() => undefined);
+  const e = fresh[bad]!;
+  throw refusal(what, { protocol: e.protocol, hostPort: e.port, hostIp: e.address }, results[bad]!);
 }
