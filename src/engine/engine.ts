@@ -370,6 +370,11 @@ export class Engine {
     return this.change(() => projectDown(this.ctx, file.project));
   }
 
+  /** The port holder's pid and relay counters; undefined when none runs (nothing published). */
+  portHolder() {
+    return this.ctx.ports.status().catch(() => undefined);
+  }
+
   info() {
     return {
       stateDir: this.ctx.config.stateDir,

@@ -156,6 +156,10 @@ describe("held ports", () => {
     await h.startDaemon();
     assert.deepEqual(await ports(), before, "random ports kept their numbers");
     assert.equal(await holderPids(), holder, "the same holder took pontond back");
+    const info = JSON.parse(await h.pontonOk("info")) as { portHolder: { pid: number; held: number; relayed: number } };
+    assert.equal(String(info.portHolder.pid), holder);
+    assert.equal(info.portHolder.held, before.length);
+    assert.ok(info.portHolder.relayed >= 1);
     assert.equal(await fromOutside(`http://[${UPLINK_HOST6}]:8001/`), "four-80");
   });
 
