@@ -7,7 +7,7 @@ import { SqliteStore } from "../store";
 import type { UserRule } from "../model/types";
 import { logDir, portHolderSocket, storeFile, type EngineConfig } from "./config";
 import { HolderClient } from "../ports";
-import { syncHeldPorts } from "./workloads/published-ports";
+import { syncHeldPorts } from "./published-ports";
 import type { EngineContext } from "./context";
 import { parseProjectFile } from "../model/project-file";
 import { projectDown, projectUp } from "./project";

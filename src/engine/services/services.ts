@@ -10,7 +10,7 @@ import { normalizeServiceSpec, type ServiceSpec } from "../../model/service-spec
 import type { DesiredState, PortMapping } from "../../model/types";
 import type { EngineContext } from "../context";
 import { syncedPut } from "../policy/namespaces";
-import { putHoldingPorts } from "../workloads/published-ports";
+import { putHoldingPorts } from "../published-ports";
 import { newId, now } from "../ids";
 import { asKernelError } from "../networks";
 import { validateNamespace } from "../../model/namespaces";

@@ -19,7 +19,7 @@ import {
 } from "./workload-spec";
 import { formatPort } from "../../model/ports";
 import { serviceHostPortClash } from "../services/services";
-import { claimPorts } from "./published-ports";
+import { claimPorts } from "../published-ports";
 
 async function resolveNetworks(ctx: EngineContext, specs: AttachSpec[]): Promise<Network[]> {
   const nets: Network[] = [];

@@ -1,10 +1,10 @@
 // Published host ports are held by the port holder (src/ports/): a host process cannot take one, and
 // one it already holds is refused here, naming it, before anything else is made.
-import { EngineError } from "../../errors";
-import { formatPort, RANDOM_PORT } from "../../model/ports";
-import type { PortMapping, Protocol } from "../../model/types";
-import { describeOwners, heldEntries, holdEntry, socketOwners, type HoldResult } from "../../ports";
-import type { EngineContext } from "../context";
+import { EngineError } from "../errors";
+import { formatPort, RANDOM_PORT } from "../model/ports";
+import type { PortMapping, Protocol } from "../model/types";
+import { describeOwners, heldEntries, holdEntry, socketOwners, type HoldResult } from "../ports";
+import type { EngineContext } from "./context";
 
 /** A free port the kernel picked may still be one Ponton gives elsewhere (a service's host port): pick again, this many times. */
 const RANDOM_TRIES = 16;
