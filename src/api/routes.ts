@@ -45,7 +45,7 @@ export function routes(engine: Engine): Route[] {
   });
   const cni = cniHandler(engine);
   return [
-    r("GET", "/v1/info", 200, async () => engine.fullInfo()),
+    r("GET", "/v1/info", 200, async () => ({ ...(await engine.fullInfo()), portHolder: await engine.portHolder() })),
     r("GET", "/v1/networks", 200, async () => engine.listNetworks()),
     r("POST", "/v1/networks", 201, async ({ body }) => engine.createNetwork((await body()) as unknown as NetworkSpec)),
     r("GET", "/v1/networks/:name", 200, async ({ params }) => engine.inspectNetwork(params[0]!)),

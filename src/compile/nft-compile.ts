@@ -1,6 +1,7 @@
 // Pure: desired state -> NftPlan. No I/O, no clock: the same state renders byte-identical text.
 import type { Attachment, DesiredState, Network, PortMapping, Workload } from "../model/types";
 import { parseCidr, cidrContains, parseIp } from "../model/ip";
+import { portFamilies, wildcardFamily } from "../model/ports";
 import { SET_DECLS, type NftPlan } from "./nft-plan";
 import { EMPTY_RUNTIME, type ServiceRuntime } from "../model/service";
 import { compileServices } from "./services/service-compiler";
@@ -48,7 +49,7 @@ function withoutContained(cidrs: string[]): string[] {
 function publishElements(p: PortMapping, target: Attachment, family: 4 | 6): { set: string; element: string } {
   const ip = family === 4 ? target.ip4! : target.ip6!;
   const value = `${ip} . ${p.containerPort}`;
-  if (p.hostIp) return { set: family === 4 ? "pub4_addr" : "pub6_addr", element: `${p.hostIp} . ${p.protocol} . ${p.hostPort} : ${value}` };
+  if (p.hostIp && wildcardFamily(p.hostIp) === undefined) return { set: family === 4 ? "pub4_addr" : "pub6_addr", element: `${p.hostIp} . ${p.protocol} . ${p.hostPort} : ${value}` };
   return { set: family === 4 ? "pub4" : "pub6", element: `${p.protocol} . ${p.hostPort} : ${value}` };
 }
 
@@ -124,7 +125,8 @@ function publishWorkload(
 ): void {
   if (w.state === "removing") return;
   for (const p of w.ports) {
-    const families: (4 | 6)[] = p.hostIp ? [familyOf(p.hostIp)] : [4, 6];
+    // [::1] is relayed by the port holder: the kernel never routes a ::1-sourced packet off the host.
+    const families = p.hostIp === "::1" ? [] : portFamilies(p);
     for (const family of families) {
       const target = portTarget(attachments, networks, family);
       if (!target) continue;

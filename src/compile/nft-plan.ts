@@ -132,6 +132,8 @@ ${dropChain("hostAccess")}
     ip daddr . meta l4proto . th dport vmap @svc_ips
     ip6 daddr . meta l4proto . th dport vmap @svc_ips6
     ${SLOT_PICKED} goto svc_dnat
+    # A ::1-sourced packet never leaves lo: the port holder's socket answers [::1] and relays.
+    ip6 daddr ::1 return
     fib daddr type local jump published
   }
   chain svc_dnat {

@@ -27,6 +27,8 @@ export interface EngineConfig {
   forwardOthers: ForwardOthers;
   /** Also append every flow record to <state>/logs/flows.jsonl and read the newest back at start. */
   flowJournal: boolean;
+  /** Most host ports one published range may hold (pontond --max-port-range). */
+  maxPortRange: number;
 }
 
 export function defaultConfig(stateDir: string, overrides: Partial<EngineConfig> = {}): EngineConfig {
@@ -45,9 +47,11 @@ export function defaultConfig(stateDir: string, overrides: Partial<EngineConfig>
     flowBuffer: 10_000,
     flowJournal: false,
     forwardOthers: "drop",
+    maxPortRange: 1000,
     ...overrides,
   };
 }
 
 export const storeFile = (c: EngineConfig) => path.join(c.stateDir, "ponton.db");
 export const logDir = (c: EngineConfig) => path.join(c.stateDir, "logs");
+export const portHolderSocket = (c: EngineConfig) => path.join(c.stateDir, "port-holder.sock");

@@ -1,10 +1,13 @@
 // The engine: composes store, kernel and supervisor, serialises every change, and exposes use cases.
 import { mkdirSync } from "node:fs";
+import path from "node:path";
 import { EngineError } from "../errors";
 import { Kernel, ProcessExecutor, type Executor } from "../kernel";
 import { SqliteStore } from "../store";
 import type { UserRule } from "../model/types";
-import { logDir, storeFile, type EngineConfig } from "./config";
+import { logDir, portHolderSocket, storeFile, type EngineConfig } from "./config";
+import { HolderClient } from "../ports";
+import { syncHeldPorts } from "./published-ports";
 import type { EngineContext } from "./context";
 import { parseProjectFile } from "../model/project-file";
 import { projectDown, projectUp } from "./project";
@@ -62,7 +65,7 @@ export class Engine {
       await this.syncDns();
     };
     const supervisor = new Supervisor(logDir(config), (e) => this.serial.run(() => onExit(e)).catch(() => undefined));
-    this.ctx = { config, store: new SqliteStore(storeFile(config)), exec, kernel, nft: new NftSync(kernel), supervisor };
+    this.ctx = { config, store: new SqliteStore(storeFile(config)), exec, kernel, nft: new NftSync(kernel), supervisor, ports: new HolderClient(portHolderSocket(config), path.join(logDir(config), "port-holder.log")) };
     this.dns = config.dnsPort > 0 ? new EngineDns({ domain: config.dnsDomain, port: config.dnsPort, hostResolvConf: config.hostResolvConf }) : undefined;
     this.exits = new ExitHandler(this.ctx, (op) => void this.serial.run(op).catch(() => undefined));
     this.ctx.nft.options = { flowLog: config.flowLog, forwardOthers: config.forwardOthers, dnsPort: config.dnsPort };
@@ -88,7 +91,9 @@ export class Engine {
       ensureBuiltinNetworks(this.ctx);
       await dropVanishedNetnsWorkloads(this.ctx);
       const r = await reconcile(this.ctx);
-      return { ...r, replicas: await convergeTemplates(this.ctx) };
+      const replicas = await convergeTemplates(this.ctx);
+      // The holder kept the ports through the restart; one that was lost (the holder died) is taken again here.
+      return { ...r, replicas, portsNotHeld: await syncHeldPorts(this.ctx) };
     });
     await this.dns?.start();
     await this.serial.run(() => this.syncDns());
@@ -107,6 +112,8 @@ export class Engine {
     this.services.stop();
     this.flows.stop();
     this.ctx.supervisor.close();
+    // The port holder stays: it holds the ports until the next pontond takes over.
+    this.ctx.ports.close();
     this.ctx.kernel.close();
     this.ctx.exec.close?.();
     void this.dns?.close();
@@ -120,9 +127,16 @@ export class Engine {
         return await op();
       } finally {
         this.flows.invalidate();
+        await this.syncPorts();
         await this.syncDns();
       }
     });
+  }
+
+  /** Releases the ports of what went and points relays where workloads are now. */
+  private async syncPorts(): Promise<void> {
+    const lost = await syncHeldPorts(this.ctx).catch((e: Error) => [e.message]);
+    if (lost.length) console.error(`pontond: published ports not held: ${lost.join("; ")}`);
   }
 
   private async syncDns(): Promise<void> {
@@ -178,7 +192,7 @@ export class Engine {
   run(given: RunSpec) {
     return this.change(async () => {
       const spec = checkRunShape<RunSpec>("run", given);
-      const clash = serviceHostPortClash(this.ctx.store.serviceLookups(), normalizePorts(spec));
+      const clash = serviceHostPortClash(this.ctx.store.serviceLookups(), normalizePorts(spec, this.ctx.config.maxPortRange));
       if (clash) throw new EngineError("PORT_IN_USE", clash);
       return this.view(await runWorkload(this.ctx, spec));
     });
@@ -358,6 +372,11 @@ export class Engine {
   down(yamlText: string, defaultProject: string) {
     const file = parseProjectFile(yamlText, defaultProject);
     return this.change(() => projectDown(this.ctx, file.project));
+  }
+
+  /** The port holder's pid and relay counters; undefined when none runs (nothing published). */
+  portHolder() {
+    return this.ctx.ports.status().catch(() => undefined);
   }
 
   info() {

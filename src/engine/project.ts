@@ -90,7 +90,7 @@ async function validate(ctx: EngineContext, file: ProjectFile): Promise<void> {
   for (const d of file.workloads) {
     const existing = ctx.store.workload(d.name);
     if (existing && existing.project !== file.project) throw new EngineError("NAME_IN_USE", `workload ${d.name} exists outside project ${file.project}`);
-    normalizePorts(runSpecOf(file.project, d));
+    normalizePorts(runSpecOf(file.project, d), ctx.config.maxPortRange);
     normalizeRoutes(d.routes);
     normalizeRestart(d.restart);
     for (const a of normalizeAttachSpecs(runSpecOf(file.project, d))) {

@@ -12,7 +12,7 @@ const ATTACH_FIELDS: Record<string, Kind | Kind[]> = { network: "string", ip: "s
 export const RUN_FIELDS: Record<string, Kind | Kind[]> = {
   name: "string", networks: "list", labels: "map", command: "string[]", env: "map", restart: "string", routes: "list",
   ports: "list", allowFrom: "string[]", netns: "string", project: "string", cni: "object", namespace: "string", exposes: "list",
-  aliases: "string[]", replicas: "integer",
+  aliases: "string[]", replicas: "integer", privilegedRanges: "boolean",
 };
 
 export const SERVICE_FIELDS: Record<string, Kind | Kind[]> = {

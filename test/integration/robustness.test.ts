@@ -339,7 +339,7 @@ describe("bad input: a clear error and exit code, nothing applied", () => {
     [["run", "--name", "x", "--network", "good", "-p", "8084:80"], 3, /PORT_IN_USE.*first/],
     [["run", "--name", "x", "-p", "8084:8080"], 3, /PORT_IN_USE/],
     [["run", "--name", "x", "--network", "good", "-p", "80:banana"], 2, /INVALID_PORT/],
-    [["run", "--name", "x", "--network", "good", "-p", "8085"], 2, /INVALID_PORT/],
+    [["run", "--name", "x", "--network", "good", "-p", "127.0.0.1:8085"], 2, /INVALID_PORT/],
     [["run", "--name", "x", "--network", "good", "-p", "70000:80"], 2, /INVALID_PORT/],
     [["run", "--name", "x", "--network", "good", "-p", "8085:80/sctp"], 2, /INVALID_PORT/],
     [["run", "--name", "x", "--network", "good", "--restart", "sometimes"], 2, /INVALID_ARGUMENT.*restart policy/],

@@ -44,7 +44,8 @@ export const workloadCommands: Record<string, Command> = {
       namespace: { type: "string", description: "policy namespace (default: default)", value: "NS" },
       alias: { type: "string", multiple: true, description: "another DNS name of the workload on its networks (Docker's --network-alias)", value: "NAME" },
       expose: { type: "string", multiple: true, description: "declare a container port, named for policies (not published)", value: "[NAME=]PORT[/proto]" },
-      publish: { type: "string", short: "p", multiple: true, description: "publish [hostIP:]hostPort[-end]:containerPort[-end][/tcp|udp]", value: "SPEC" },
+      publish: { type: "string", short: "p", multiple: true, description: "publish [hostIP:][hostPort[-end]:]containerPort[-end][/tcp|udp] (no host port: a free one is picked)", value: "SPEC" },
+      "privileged-ranges": { type: "boolean", description: "let a published range include host ports below 1024" },
       "allow-from": { type: "string", multiple: true, description: "only these source prefixes may reach the published ports", value: "CIDR" },
       env: { type: "string", short: "e", multiple: true, description: "environment variable for CMD", value: "K=V" },
       restart: { type: "string", description: "restart policy: no, on-failure, always", value: "POLICY" },
@@ -67,6 +68,7 @@ export const workloadCommands: Record<string, Command> = {
         exposes: list(v.expose),
         ports: list(v.publish),
         allowFrom: list(v["allow-from"]),
+        ...(v["privileged-ranges"] ? { privilegedRanges: true } : {}),
         env: parseKv(list(v.env), "--env"),
         ...(v.restart ? { restart: v.restart } : {}),
         routes: list(v.route).map((r) => {

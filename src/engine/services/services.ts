@@ -12,6 +12,7 @@ import { checkCount, MAX_OBJECTS } from "../../model/limits";
 import type { DesiredState, PortMapping } from "../../model/types";
 import type { EngineContext } from "../context";
 import { syncedPut } from "../policy/namespaces";
+import { putHoldingPorts } from "../published-ports";
 import { newId, now } from "../ids";
 import { asKernelError } from "../networks";
 import { validateNamespace } from "../../model/namespaces";
@@ -138,8 +139,10 @@ export function specOf(s: Service): ServiceSpec {
 }
 
 async function apply(ctx: EngineContext, put: () => void, undo: () => void, what: string): Promise<void> {
+  // Host ports are held (and a host process's refused) before the table changes.
+  await putHoldingPorts(ctx, put, undo, what);
   try {
-    await syncedPut(ctx, put, undo);
+    await syncedPut(ctx, () => undefined, undo);
   } catch (e) {
     throw asKernelError(e, what);
   }

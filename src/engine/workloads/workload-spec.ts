@@ -3,7 +3,7 @@ import { existsSync } from "node:fs";
 import { EngineError } from "../../errors";
 import { canonicalIp, formatCidr, parseCidr } from "../../model/ip";
 import { validateLabels, validateName } from "../../model/names";
-import { formatPort, parsePortSpec, portsCollide, validatePortMapping } from "../../model/ports";
+import { DEFAULT_PORT_LIMITS, formatPort, parsePortSpec, portsCollide, validatePortMapping, type PortLimits } from "../../model/ports";
 import { normalizeDeclaredPorts } from "../../model/declared-ports";
 import { requestedAddresses } from "../../model/subnet-rules";
 import { validateNamespace } from "../../model/namespaces";
@@ -33,6 +33,8 @@ export interface RunSpec {
   ports?: (string | PortMapping)[];
   /** Source prefixes allowed to reach the ports given as strings (--allow-from). */
   allowFrom?: string[];
+  /** A port range may include host ports below 1024 (--privileged-ranges); single ports always may. */
+  privilegedRanges?: boolean;
   /** Attach an existing namespace instead of creating one (--netns /path). */
   netns?: string;
   project?: string;
@@ -71,11 +73,16 @@ export function normalizeAttachSpecs(spec: RunSpec): AttachSpec[] {
   return out;
 }
 
-export function normalizePorts(spec: RunSpec): PortMapping[] {
+/** maxRange: pontond --max-port-range. */
+export function normalizePorts(spec: RunSpec, maxRange = DEFAULT_PORT_LIMITS.maxRange): PortMapping[] {
+  if (spec.privilegedRanges !== undefined && typeof spec.privilegedRanges !== "boolean") {
+    throw new EngineError("INVALID_ARGUMENT", "privilegedRanges must be true or false");
+  }
+  const limits: PortLimits = { maxRange, privilegedRanges: spec.privilegedRanges === true };
   const out: PortMapping[] = [];
   for (const p of spec.ports ?? []) {
-    if (typeof p === "string") out.push(...parsePortSpec(p, spec.allowFrom ?? []));
-    else out.push(validatePortMapping(p));
+    if (typeof p === "string") out.push(...parsePortSpec(p, spec.allowFrom ?? [], limits));
+    else out.push(validatePortMapping(p, limits));
   }
   for (let i = 0; i < out.length; i++) {
     for (let j = i + 1; j < out.length; j++) {
@@ -138,7 +145,7 @@ export function validateRunBasics(spec: RunSpec): { name: string; labels: Record
 }
 
 /** The request's fields past its name and labels, checked in this order (run, and a template before it stores anything). */
-export function normalizeRunFields(spec: RunSpec): {
+export function normalizeRunFields(spec: RunSpec, maxPortRange?: number): {
   attachSpecs: AttachSpec[];
   ports: PortMapping[];
   routes: StaticRoute[];
@@ -149,7 +156,7 @@ export function normalizeRunFields(spec: RunSpec): {
 } {
   return {
     attachSpecs: normalizeAttachSpecs(spec),
-    ports: normalizePorts(spec),
+    ports: normalizePorts(spec, maxPortRange),
     routes: normalizeRoutes(spec.routes),
     command: normalizeCommand(spec.command),
     restart: normalizeRestart(spec.restart),

@@ -4,7 +4,7 @@ import { checkRunShape } from "../../model/request-shapes";
 import { requestedAddresses } from "../../model/subnet-rules";
 import { hostVethName, macFor, netnsName, defaultRouteAttachment, defaultRouteMetric } from "../../compile";
 import { allocateAddress } from "../../ipam";
-import type { Attachment, Network, Workload } from "../../model/types";
+import type { Attachment, Network, PortMapping, Workload } from "../../model/types";
 import type { EngineContext } from "../context";
 import { allSettledOrThrow, buildEndpoints, networksById, teardownEndpoints } from "./endpoints";
 import { newId, now } from "../ids";
@@ -20,6 +20,8 @@ import {
   type RunSpec,
 } from "./workload-spec";
 import { formatPort } from "../../model/ports";
+import { serviceHostPortClash } from "../services/services";
+import { claimPorts } from "../published-ports";
 
 /** Networks a workload gets an interface on (host and none are namespaces, not interfaces). */
 function attachable(n: Network): boolean {
@@ -93,21 +95,21 @@ async function runWorkloadOnce(ctx: EngineContext, given: RunSpec): Promise<Work
   const spec = checkRunShape<RunSpec>("run", given);
   const { name, labels } = validateRunBasics(spec);
   if (ctx.store.workload(name)) throw new EngineError("NAME_IN_USE", `workload ${name} already exists`);
-  const { attachSpecs, ports, routes, command, restart, namespace, exposes } = normalizeRunFields(spec);
+  const { attachSpecs, ports: wanted, routes, command, restart, namespace, exposes } = normalizeRunFields(spec, ctx.config.maxPortRange);
   if (spec.netns) checkNetnsPath(spec.netns);
-  const clash = portClash(ports, ctx.store.workloads());
+  const clash = portClash(wanted, ctx.store.workloads());
   if (clash) throw new EngineError("PORT_IN_USE", `host port ${formatPort(clash.port)} is already published by workload ${clash.holder.name}`);
 
   const nets = await resolveNetworks(ctx, attachSpecs);
   const mode = modeOf(nets, spec.netns);
   const bridged = nets.filter((n) => n.driver === "bridge");
   const onSegment = nets.find((n) => n.driver === "macvlan" || n.driver === "ipvlan");
-  if (ports.length && onSegment && !bridged.some((n) => !n.internal)) {
+  if (wanted.length && onSegment && !bridged.some((n) => !n.internal)) {
     throw new EngineError("UNSUPPORTED", `workload ${name} publishes ports but its network ${onSegment.name} is ${onSegment.driver}: there is no host port to publish`, {
       hint: `${onSegment.driver} workloads sit on the parent's segment: reach them at their own address, or also attach a bridge network`,
     });
   }
-  if (ports.length && !bridged.some((n) => !n.internal)) {
+  if (wanted.length && !bridged.some((n) => !n.internal)) {
     throw new EngineError("UNSUPPORTED", `workload ${name} publishes ports but has no non-internal bridge network`, {
       hint: "ports are published from bridge networks; host-network workloads use the host's ports directly",
     });
@@ -119,6 +121,9 @@ async function runWorkloadOnce(ctx: EngineContext, given: RunSpec): Promise<Work
   if (mode === "owned" && (await ctx.kernel.netnsNames()).has(netns)) {
     throw new EngineError("NAME_IN_USE", `a network namespace named ${netns} already exists and is not ours`);
   }
+  // Last of the checks: holding the host ports is the first thing made (and let go on any failure).
+  const taken = (p: PortMapping) => portClash([p], ctx.store.workloads()) !== undefined || serviceHostPortClash(ctx.store.serviceLookups(), [p]) !== undefined;
+  const ports = await claimPorts(ctx, name, wanted, taken);
 
   const w: Workload = {
     id: newId(),
