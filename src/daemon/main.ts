@@ -9,6 +9,8 @@ import { asEngineError, codeInfo, EngineError } from "../errors";
 import { parsePoolSpec } from "../ipam";
 import { parseArgs, helpText, type Options } from "../args/parse";
 import { socketFrom, stateDirFrom } from "../settings";
+import { checkMountNamespace } from "./mount-namespace";
+import { listenPrivately } from "./socket-access";
 
 const OPTIONS: Options = {
   "state-dir": { type: "string", description: "state directory (env PONTON_STATE_DIR; default /var/lib/ponton)", value: "DIR" },
@@ -75,6 +77,7 @@ export async function main(argv: string[]): Promise<void> {
     console.log(helpText("pontond [options]", "The Ponton daemon. Restarting it never interrupts traffic: the data plane lives in the kernel.", OPTIONS));
     return;
   }
+  checkMountNamespace();
   const env = process.env;
   const stateDir = stateDirFrom(values["state-dir"] as string | undefined);
   const socket = socketFrom(values.socket as string | undefined);
@@ -93,14 +96,15 @@ export async function main(argv: string[]): Promise<void> {
     ...maxPortRange(values["max-port-range"] as string | undefined),
   });
   await claimSocket(socket);
-  mkdirSync(path.dirname(socket), { recursive: true });
+  // Never world-writable, whatever the umask: whoever can write there can replace the socket.
+  mkdirSync(path.dirname(socket), { recursive: true, mode: 0o755 });
   // Programs run from a small spawner process: forking pontond itself grows costly with its heap.
   const engine = new Engine(config, new SpawnerExecutor());
   const report = await engine.start();
   const server = apiServer(engine);
-  await new Promise<void>((resolve) => server.listen(socket, resolve));
+  const access = await listenPrivately(server, socket);
   const metrics = values["metrics-listen"] ? await metricsServer(engine, String(values["metrics-listen"])) : undefined;
-  console.log(`pontond: serving ${socket}, state in ${stateDir}; reconcile: ${JSON.stringify(report)}`);
+  console.log(`pontond: serving ${socket} (mode ${access.mode.toString(8)}${access.gid !== undefined ? `, group ponton` : ""}), state in ${stateDir}; reconcile: ${JSON.stringify(report)}`);
   const shutdown = () => {
     server.close();
     metrics?.close();

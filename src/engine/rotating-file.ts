@@ -1,7 +1,8 @@
 // An append-only log file with bounded disk use: past `maxBytes` it is renamed to FILE.1 (replacing
 // the previous one) and a new FILE is started.
-import { createWriteStream, mkdirSync, renameSync, statSync, type WriteStream } from "node:fs";
+import { createWriteStream, renameSync, statSync, type WriteStream } from "node:fs";
 import path from "node:path";
+import { openPrivate, privateDir } from "./private-files";
 
 export class RotatingFile {
   private out: WriteStream | undefined;
@@ -19,8 +20,9 @@ export class RotatingFile {
       } catch {
         this.bytes = 0;
       }
-      mkdirSync(path.dirname(this.file), { recursive: true });
-      this.out = createWriteStream(this.file, { flags: "a" });
+      privateDir(path.dirname(this.file));
+      // Policy and flow logs name every workload and connection: 0600 like the database.
+      this.out = createWriteStream(this.file, { fd: openPrivate(this.file, "a") });
       this.out.on("error", () => (this.out = undefined));
     }
     this.out.write(line);

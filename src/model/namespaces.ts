@@ -1,5 +1,6 @@
 // Policy namespaces (Kubernetes' Namespace): names are DNS labels, as Kubernetes requires.
 import { EngineError } from "../errors";
+import { NAMESPACE_NAME_LABEL } from "../policy/world";
 import { DEFAULT_NAMESPACE } from "./types";
 
 const DNS_LABEL = /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/;
@@ -17,4 +18,29 @@ export function applyLabelEdits(labels: Record<string, string>, edits: { set?: R
   const out = { ...labels, ...(edits.set ?? {}) };
   for (const k of edits.remove ?? []) delete out[k];
   return out;
+}
+
+/**
+ * A namespace's labels with `kubernetes.io/metadata.name` set to its name. As in Kubernetes the
+ * label is Ponton's and immutable: policies that admit namespace x by it must not admit another
+ * namespace that copied it. Giving it any other value is refused.
+ */
+export function namespaceLabels(name: string, labels: Record<string, string>): Record<string, string> {
+  const given = labels[NAMESPACE_NAME_LABEL];
+  if (given !== undefined && given !== name) {
+    throw new EngineError("INVALID_ARGUMENT", `namespace ${name}: label ${NAMESPACE_NAME_LABEL} is the namespace's name, set by Ponton; it cannot be '${given}'`, {
+      hint: `use another label key for your own grouping (${NAMESPACE_NAME_LABEL} is always ${name})`,
+    });
+  }
+  return { ...labels, [NAMESPACE_NAME_LABEL]: name };
+}
+
+/** `namespace label` edits: removing the name label is refused like changing it. */
+export function editNamespaceLabels(name: string, labels: Record<string, string>, edits: { set?: Record<string, string>; remove?: string[] }): Record<string, string> {
+  if (edits.remove?.includes(NAMESPACE_NAME_LABEL)) {
+    throw new EngineError("INVALID_ARGUMENT", `namespace ${name}: label ${NAMESPACE_NAME_LABEL} is set by Ponton and cannot be removed`, {
+      hint: `policies select namespaces by it; it is always the namespace's name`,
+    });
+  }
+  return namespaceLabels(name, applyLabelEdits(labels, edits));
 }

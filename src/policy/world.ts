@@ -36,7 +36,8 @@ export function indexWorld(world: PolicyWorld): WorldIndex {
   const nsLabels = new Map<string, Record<string, string>>();
   world.namespaces.forEach((ns, i) => {
     if (nsLabels.has(ns.name)) throw worldError(`world.namespaces[${i}].name`, `duplicate namespace "${ns.name}"`);
-    nsLabels.set(ns.name, { [NAMESPACE_NAME_LABEL]: ns.name, ...ns.labels });
+    // The automatic label wins over a stored one: namespace z never passes for x.
+    nsLabels.set(ns.name, { ...ns.labels, [NAMESPACE_NAME_LABEL]: ns.name });
   });
   const byKey = new Map<string, WorkloadView>();
   const byAddr = new Map<string, WorkloadView>();

@@ -28,6 +28,13 @@ CREATE TABLE IF NOT EXISTS host_flags (name TEXT PRIMARY KEY);
 
 type Row = { doc: string };
 
+/**
+ * Sticky addresses remembered per network for names that no longer hold one (a removed workload,
+ * a CNI container id that never comes back): the most recently given are kept, older ones dropped
+ * when a name lets its address go, so the table stays bounded under churn.
+ */
+export const STICKY_KEEP = 1024;
+
 export class SqliteStore implements Store {
   private readonly db: Database.Database;
   private readonly stmts;
@@ -60,7 +67,13 @@ export class SqliteStore implements Store {
       deleteAttachment: p("DELETE FROM attachments WHERE workload_id = ? AND network_id = ?"),
       sticky: p("SELECT ip FROM sticky WHERE network_id = ? AND name = ? AND family = ?"),
       stickyAll: p("SELECT name, ip FROM sticky WHERE network_id = ?"),
-      setSticky: p("INSERT INTO sticky (network_id, name, family, ip) VALUES (?, ?, ?, ?) ON CONFLICT DO UPDATE SET ip = excluded.ip"),
+      // REPLACE gives the row a new, highest rowid: rowid order is the order addresses were given.
+      setSticky: p("INSERT OR REPLACE INTO sticky (network_id, name, family, ip) VALUES (?, ?, ?, ?)"),
+      pruneSticky: p(
+        `DELETE FROM sticky WHERE rowid IN (SELECT rowid FROM sticky WHERE network_id = ?1 AND name NOT IN
+           (SELECT w.name FROM attachments a JOIN workloads w ON w.id = a.workload_id WHERE a.network_id = ?1)
+         ORDER BY rowid DESC LIMIT -1 OFFSET ?2)`,
+      ),
       userRules: p("SELECT id, rule, owner FROM user_rules ORDER BY position, id"),
       maxPosition: p("SELECT COALESCE(MAX(position), 0) AS m FROM user_rules"),
       nthPosition: p("SELECT position FROM user_rules ORDER BY position, id LIMIT 1 OFFSET ?"),
@@ -142,8 +155,10 @@ export class SqliteStore implements Store {
     this.stmts.putWorkload.run(w.id, w.name, JSON.stringify(w));
   }
   deleteWorkload(id: string): void {
+    const networks = this.attachmentsOf(id).map((a) => a.networkId);
     this.stmts.deleteWorkloadAttachments.run(id);
     this.stmts.deleteWorkload.run(id);
+    for (const n of networks) this.stmts.pruneSticky.run(n, STICKY_KEEP);
   }
 
   attachments(): Attachment[] {
@@ -160,6 +175,7 @@ export class SqliteStore implements Store {
   }
   deleteAttachment(workloadId: string, networkId: string): void {
     this.stmts.deleteAttachment.run(workloadId, networkId);
+    this.stmts.pruneSticky.run(networkId, STICKY_KEEP);
   }
 
   sticky(networkId: string, name: string, family: 4 | 6): string | undefined {
