@@ -125,6 +125,7 @@ export function runPontond(argv: string[]): void {
   main(argv).catch((err) => {
     const e = asEngineError(err);
     console.error(`pontond: ${e.code}: ${e.message}`);
+    console.error(`Hint: ${e.hint}`);
     process.exit(codeInfo(e.code).exit);
   });
 }

@@ -2,12 +2,14 @@
 // namespace (`ip netns exec`, `unshare -m`, a service with PrivateTmp=), those mounts never reach
 // the rest of the machine: `ip netns`, `ponton exec` and runtimes would not see them, and files
 // left in /run/netns would stay unmounted after it stops. So pontond refuses to start there.
-import { readFileSync, readlinkSync } from "node:fs";
+import { readFileSync } from "node:fs";
 import { EngineError } from "../errors";
 
 export const NETNS_DIR = "/run/netns";
 
 interface Mount {
+  /** Unique per mount on the machine: a new mount namespace gets copies with new ids. */
+  id: number;
   mountPoint: string;
   /** The `shared:N` peer group, when the mount propagates to its peers. */
   sharedGroup?: number;
@@ -23,7 +25,7 @@ export function parseMountInfo(text: string): Mount[] {
       const optional = fields.slice(6, fields.indexOf("-"));
       const shared = optional.find((f) => f.startsWith("shared:"));
       const mountPoint = fields[4]!.replace(/\\([0-7]{3})/g, (_, o: string) => String.fromCharCode(parseInt(o, 8)));
-      return { mountPoint, ...(shared ? { sharedGroup: Number(shared.slice(7)) } : {}) };
+      return { id: Number(fields[0]), mountPoint, ...(shared ? { sharedGroup: Number(shared.slice(7)) } : {}) };
     });
 }
 
@@ -38,13 +40,18 @@ function coveringMount(mounts: Mount[], dir: string): Mount | undefined {
 }
 
 /**
- * Whether mounts made under `dir` in our mount namespace appear in init's: the mount holding `dir`
- * is shared, in a peer group that init's namespace also has (a slave or private copy is not).
+ * Whether mounts made under `dir` in our mount namespace appear in init's (PID 1's): we are in
+ * init's namespace (its root mount has our root mount's id), or the mount holding `dir` is shared
+ * in a peer group that init's namespace also has (a slave or private copy is not). Mount ids are
+ * compared rather than /proc/1/ns/mnt, which root cannot read without ptrace rights over PID 1
+ * (in a container, for one).
  */
 export function mountsPropagate(ownMountInfo: string, initMountInfo: string, dir = NETNS_DIR): boolean {
-  const group = coveringMount(parseMountInfo(ownMountInfo), dir)?.sharedGroup;
-  if (group === undefined) return false;
-  return parseMountInfo(initMountInfo).some((m) => m.sharedGroup === group);
+  const own = parseMountInfo(ownMountInfo);
+  const init = parseMountInfo(initMountInfo);
+  if (coveringMount(own, "/")?.id === coveringMount(init, "/")?.id) return true;
+  const group = coveringMount(own, dir)?.sharedGroup;
+  return group !== undefined && init.some((m) => m.sharedGroup === group);
 }
 
 /** Refuses a private mount namespace, naming the reason and the fix. */
@@ -52,16 +59,15 @@ export function checkMountNamespace(): void {
   let own: string;
   let init: string;
   try {
-    own = readlinkSync("/proc/self/ns/mnt");
-    init = readlinkSync("/proc/1/ns/mnt");
+    own = readFileSync("/proc/self/mountinfo", "utf8");
+    init = readFileSync("/proc/1/mountinfo", "utf8");
   } catch {
-    return; // not allowed to look (not root): nothing to compare with
+    return; // not allowed to look: nothing to compare with
   }
-  if (own === init) return;
-  if (mountsPropagate(readFileSync("/proc/self/mountinfo", "utf8"), readFileSync("/proc/1/mountinfo", "utf8"))) return;
+  if (mountsPropagate(own, init)) return;
   throw new EngineError(
     "PRIVATE_MOUNT_NAMESPACE",
-    `start pontond: it runs in a private mount namespace (${own}, init has ${init}) whose mounts under ${NETNS_DIR} do not reach the rest of the machine, so the workload namespaces it mounts would be invisible and left unmounted in ${NETNS_DIR} when it stops`,
+    `start pontond: it runs in a private mount namespace whose mounts under ${NETNS_DIR} do not reach the rest of the machine, so the workload namespaces it mounts would be invisible and left unmounted in ${NETNS_DIR} when it stops`,
     { hint: `enter only the network namespace: 'nsenter --net=${NETNS_DIR}/NAME pontond …' (not 'ip netns exec' or 'unshare -m')` },
   );
 }

@@ -70,9 +70,9 @@ export class SqliteStore implements Store {
       // REPLACE gives the row a new, highest rowid: rowid order is the order addresses were given.
       setSticky: p("INSERT OR REPLACE INTO sticky (network_id, name, family, ip) VALUES (?, ?, ?, ?)"),
       pruneSticky: p(
-        `DELETE FROM sticky WHERE rowid IN (SELECT rowid FROM sticky WHERE network_id = ?1 AND name NOT IN
-           (SELECT w.name FROM attachments a JOIN workloads w ON w.id = a.workload_id WHERE a.network_id = ?1)
-         ORDER BY rowid DESC LIMIT -1 OFFSET ?2)`,
+        `DELETE FROM sticky WHERE rowid IN (SELECT rowid FROM sticky WHERE network_id = @net AND name NOT IN
+           (SELECT w.name FROM attachments a JOIN workloads w ON w.id = a.workload_id WHERE a.network_id = @net)
+         ORDER BY rowid DESC LIMIT -1 OFFSET @keep)`,
       ),
       userRules: p("SELECT id, rule, owner FROM user_rules ORDER BY position, id"),
       maxPosition: p("SELECT COALESCE(MAX(position), 0) AS m FROM user_rules"),
@@ -158,7 +158,7 @@ export class SqliteStore implements Store {
     const networks = this.attachmentsOf(id).map((a) => a.networkId);
     this.stmts.deleteWorkloadAttachments.run(id);
     this.stmts.deleteWorkload.run(id);
-    for (const n of networks) this.stmts.pruneSticky.run(n, STICKY_KEEP);
+    for (const n of networks) this.stmts.pruneSticky.run({ net: n, keep: STICKY_KEEP });
   }
 
   attachments(): Attachment[] {
@@ -175,7 +175,7 @@ export class SqliteStore implements Store {
   }
   deleteAttachment(workloadId: string, networkId: string): void {
     this.stmts.deleteAttachment.run(workloadId, networkId);
-    this.stmts.pruneSticky.run(networkId, STICKY_KEEP);
+    this.stmts.pruneSticky.run({ net: networkId, keep: STICKY_KEEP });
   }
 
   sticky(networkId: string, name: string, family: 4 | 6): string | undefined {

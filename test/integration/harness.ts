@@ -46,6 +46,9 @@ export class TestHost {
   private daemon: ChildProcess | undefined;
   /** Extra pontond options for the next startDaemon(). */
   daemonArgs: string[] = [];
+  /** Extra environment and a umask (e.g. 0o000) for the next startDaemon(). */
+  daemonEnv: Record<string, string> = {};
+  daemonUmask: number | undefined;
   private readonly pids: number[] = [];
 
   constructor(name: string) {
@@ -90,11 +93,13 @@ export class TestHost {
     mkdirSync(this.stateDir, { recursive: true });
     const log = path.join(this.dir, "pontond.log");
     const out = openSync(log, "a");
-    this.daemon = spawn(
-      "nsenter",
-      [`--net=/run/netns/${this.hostNs}`, process.execPath, path.join(BIN, "pontond"), "--state-dir", this.stateDir, "--socket", this.socket, "--prefix", this.prefix, "--host-resolv-conf", path.join(this.dir, "resolv.conf"), ...this.daemonArgs],
-      { stdio: ["ignore", out, out] },
-    );
+    const argv = [`--net=/run/netns/${this.hostNs}`, process.execPath, path.join(BIN, "pontond"), "--state-dir", this.stateDir, "--socket", this.socket, "--prefix", this.prefix, "--host-resolv-conf", path.join(this.dir, "resolv.conf"), ...this.daemonArgs];
+    const env = { ...process.env, ...this.daemonEnv };
+    // sh sets the umask and execs nsenter: the daemon keeps the PID we hold.
+    this.daemon =
+      this.daemonUmask === undefined
+        ? spawn("nsenter", argv, { stdio: ["ignore", out, out], env })
+        : spawn("sh", ["-c", `umask ${this.daemonUmask.toString(8).padStart(3, "0")} && exec nsenter "$@"`, "sh", ...argv], { stdio: ["ignore", out, out], env });
     for (let i = 0; i < 200; i++) {
       if (existsSync(this.socket)) {
         try {

@@ -1,0 +1,72 @@
+// The sticky-address table stays bounded under churn: names that no longer hold an address are
+// kept up to STICKY_KEEP per network, newest first; names in use are never dropped.
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { mkdtempSync, rmSync } from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import type { Attachment, Network, Workload } from "../model/types";
+import { SqliteStore, STICKY_KEEP } from "./sqlite-store";
+
+const network = (id: string): Network => ({ id, name: id, driver: "bridge", bridge: `pbr-${id}`, subnet4: "10.0.0.0/8", gateway4: "10.0.0.1", internal: false, icc: true, masquerade: true, routesTo: [], labels: {}, createdAt: "" });
+const workload = (i: number): Workload => ({ id: `w${i}`, name: `name-${i}`, labels: {}, netnsMode: "owned", netns: `ns-${i}`, command: [], env: {}, restart: "no", routes: [], ports: [], state: "running", createdAt: "" });
+const ipOf = (i: number) => `10.${(i >> 16) & 255}.${(i >> 8) & 255}.${i & 255}`;
+
+function run(store: SqliteStore, net: string, i: number): void {
+  store.transaction(() => {
+    const w = workload(i);
+    store.putWorkload(w);
+    const a: Attachment = { workloadId: w.id, networkId: net, ifname: "eth0", hostIfname: `pv-${i}`, mac: "02:00:00:00:00:01", ip4: ipOf(i), index: 0 };
+    store.putAttachment(a);
+    store.setSticky(net, w.name, 4, ipOf(i));
+  });
+}
+
+test("removed names' sticky addresses are capped per network, the most recent kept, names in use never dropped", () => {
+  const dir = mkdtempSync(path.join(os.tmpdir(), "ponton-sticky-"));
+  const store = new SqliteStore(path.join(dir, "ponton.db"), { synchronous: "NORMAL" });
+  try {
+    store.putNetwork(network("n1"));
+    store.putNetwork(network("n2"));
+    // Ten workloads stay on n1 the whole time; then churn: each run is removed again.
+    for (let i = 1; i <= 10; i++) run(store, "n1", i);
+    const churn = STICKY_KEEP + 300;
+    for (let i = 11; i < 11 + churn; i++) {
+      run(store, "n1", i);
+      store.transaction(() => store.deleteWorkload(`w${i}`));
+    }
+    run(store, "n2", 900_000);
+    store.transaction(() => store.deleteWorkload("w900000"));
+    const rows = store.stickyAddresses("n1");
+    assert.equal(rows.size, 10 + STICKY_KEEP, "bounded: the names in use plus STICKY_KEEP released ones");
+    for (let i = 1; i <= 10; i++) assert.equal(rows.get(ipOf(i)), `name-${i}`, "a name in use keeps its record");
+    const last = 11 + churn - 1;
+    assert.equal(store.sticky("n1", `name-${last}`, 4), ipOf(last), "the most recently released is kept");
+    assert.equal(store.sticky("n1", `name-${last - STICKY_KEEP + 1}`, 4), ipOf(last - STICKY_KEEP + 1));
+    assert.equal(store.sticky("n1", `name-${last - STICKY_KEEP}`, 4), undefined, "the oldest released are dropped");
+    assert.equal(store.sticky("n2", "name-900000", 4), ipOf(900_000), "other networks are counted on their own");
+    // A name that comes back gets its address again, and counts as the newest.
+    run(store, "n1", last - STICKY_KEEP + 1);
+    store.transaction(() => store.deleteWorkload(`w${last - STICKY_KEEP + 1}`));
+    assert.equal(store.stickyAddresses("n1").size, 10 + STICKY_KEEP);
+  } finally {
+    store.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test("disconnecting a name from a network also bounds that network's records", () => {
+  const dir = mkdtempSync(path.join(os.tmpdir(), "ponton-sticky-"));
+  const store = new SqliteStore(path.join(dir, "ponton.db"), { synchronous: "NORMAL" });
+  try {
+    store.putNetwork(network("n1"));
+    for (let i = 1; i <= STICKY_KEEP + 5; i++) {
+      run(store, "n1", i);
+      store.transaction(() => store.deleteAttachment(`w${i}`, "n1"));
+    }
+    assert.equal(store.stickyAddresses("n1").size, STICKY_KEEP);
+  } finally {
+    store.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
