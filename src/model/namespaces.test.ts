@@ -4,6 +4,7 @@ import assert from "node:assert/strict";
 import { EngineError } from "../errors";
 import { indexWorld } from "../policy/world";
 import { editNamespaceLabels, namespaceLabels } from "./namespaces";
+import { parseProjectFile } from "./project-file";
 
 const NAME = "kubernetes.io/metadata.name";
 const refused = (fn: () => unknown, re: RegExp) => assert.throws(fn, (e: unknown) => e instanceof EngineError && e.code === "INVALID_ARGUMENT" && re.test(e.message));
@@ -25,4 +26,8 @@ test("label edits cannot change or remove it; other edits keep it", () => {
 test("policies see a namespace's own name even if a stored record says otherwise", () => {
   const world = indexWorld({ namespaces: [{ name: "z", labels: { [NAME]: "x" } }], workloads: [{ name: "a", namespace: "z", labels: {}, ips: ["10.0.0.2"], ports: [] }] });
   assert.equal(world.workloads[0]!.namespaceLabels[NAME], "z");
+});
+
+test("a project file cannot give a namespace another's name label", () => {
+  refused(() => parseProjectFile("name: p\nnamespaces:\n  z:\n    labels: {kubernetes.io/metadata.name: x}\n", "p"), /namespace z: label kubernetes.io\/metadata.name/);
 });

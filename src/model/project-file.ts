@@ -251,7 +251,9 @@ export function parseProjectFile(text: string, defaultProject: string): ProjectF
     const m = asMap(raw, `namespaces.${name}`);
     checkKeys(m, new Set(["labels"]), `namespaces.${name}`);
     const ns = validateNamespace(name);
-    return { name: ns, labels: namespaceLabels(ns, validateLabels(m.labels)) };
+    const labels = validateLabels(m.labels);
+    namespaceLabels(ns, labels); // refuses a kubernetes.io/metadata.name other than its name
+    return { name: ns, labels };
   });
   if (top.policies !== undefined && !Array.isArray(top.policies)) fail("policies", "expected a list of NetworkPolicy objects");
   const policies = [...parsePolicyList((top.policies as unknown[] | undefined) ?? [], "policies"), ...parsePolicyList(split.policies, "documents")];
