@@ -22,7 +22,7 @@ export function groupId(name: string): number | undefined {
  * The umask is narrowed around bind() (synchronous for a unix socket), so the socket is never
  * reachable by others before the chmod, whatever umask pontond was started with.
  */
-export async function listenPrivately(server: Server, socket: string): Promise<{ mode: number; gid?: number }> {
+export async function listenPrivately(server: Server, socket: string, group = SOCKET_GROUP): Promise<{ mode: number; gid?: number }> {
   const listening = new Promise<void>((resolve, reject) => {
     server.once("listening", resolve);
     server.once("error", reject);
@@ -34,7 +34,7 @@ export async function listenPrivately(server: Server, socket: string): Promise<{
     process.umask(old);
   }
   await listening;
-  const gid = groupId(SOCKET_GROUP);
+  const gid = groupId(group);
   if (gid === undefined) {
     chmodSync(socket, 0o600);
     return { mode: 0o600 };

@@ -67,6 +67,9 @@ describe("pontond started with umask 000 and a secret in its environment", () =>
     assert.equal(mode(h.stateDir), 0o700, "state dir");
     assert.equal(mode(logs()), 0o700, "logs dir");
     for (const f of [db, `${db}-wal`, `${db}-shm`, journal, logOf("DB_PASSWORD=wl-secret")!]) assert.equal(mode(f), 0o600, f);
+    // The workload's resolv.conf: others read it, only root writes it.
+    const etc = path.join("/etc/netns", h.ns("fw"));
+    assert.deepEqual([mode(etc), mode(path.join(etc, "resolv.conf"))], [0o755, 0o644]);
     const gid = await socketGroup();
     const st = statSync(h.socket);
     assert.equal(st.uid, 0);

@@ -18,9 +18,12 @@ export function renderResolvConf(r: ResolvConf): string {
 
 export async function writeResolvConf(netnsEtcDir: string, netns: string, r: ResolvConf): Promise<void> {
   const dir = path.join(netnsEtcDir, netns);
-  await fs.mkdir(dir, { recursive: true });
+  // Readable by the workload's users, writable by root alone, whatever pontond's umask.
+  await fs.mkdir(dir, { recursive: true, mode: 0o755 });
+  await fs.chmod(dir, 0o755);
   const tmp = path.join(dir, ".resolv.conf.tmp");
-  await fs.writeFile(tmp, renderResolvConf(r));
+  await fs.writeFile(tmp, renderResolvConf(r), { mode: 0o644 });
+  await fs.chmod(tmp, 0o644);
   await fs.rename(tmp, path.join(dir, "resolv.conf"));
 }
 
