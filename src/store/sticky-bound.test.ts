@@ -3,6 +3,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { mkdtempSync, rmSync } from "node:fs";
+import Database from "better-sqlite3";
 import os from "node:os";
 import path from "node:path";
 import type { Attachment, Network, Workload } from "../model/types";
@@ -67,6 +68,37 @@ test("disconnecting a name from a network also bounds that network's records", (
     assert.equal(store.stickyAddresses("n1").size, STICKY_KEEP);
   } finally {
     store.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test("a database from before `released`: names not in use count as the oldest released, names in use are kept", () => {
+  const dir = mkdtempSync(path.join(os.tmpdir(), "ponton-sticky-"));
+  const file = path.join(dir, "ponton.db");
+  try {
+    const att = { workloadId: "w1", networkId: "n1", ifname: "eth0", hostIfname: "pv-1", mac: "m", ip4: ipOf(1), index: 0 };
+    const old = new Database(file);
+    old.exec(`CREATE TABLE workloads (id TEXT PRIMARY KEY, name TEXT NOT NULL UNIQUE, doc TEXT NOT NULL);
+      CREATE TABLE attachments (workload_id TEXT NOT NULL, network_id TEXT NOT NULL, ip4 TEXT, ip6 TEXT, doc TEXT NOT NULL, PRIMARY KEY (workload_id, network_id), UNIQUE (network_id, ip4), UNIQUE (network_id, ip6));
+      CREATE TABLE sticky (network_id TEXT NOT NULL, name TEXT NOT NULL, family INTEGER NOT NULL, ip TEXT NOT NULL, PRIMARY KEY (network_id, name, family));
+      INSERT INTO workloads VALUES ('w1', 'name-1', '${JSON.stringify(workload(1))}');
+      INSERT INTO attachments VALUES ('w1', 'n1', '${ipOf(1)}', NULL, '${JSON.stringify(att)}');
+      INSERT INTO sticky VALUES ('n1', 'name-1', 4, '${ipOf(1)}'), ('n1', 'gone', 4, '10.200.0.1');`);
+    old.close();
+    const store = new SqliteStore(file, { synchronous: "NORMAL" });
+    try {
+      store.putNetwork(network("n1"));
+      for (let i = 2; i <= STICKY_KEEP + 1; i++) {
+        run(store, "n1", i);
+        store.transaction(() => store.deleteWorkload(`w${i}`));
+      }
+      assert.equal(store.sticky("n1", "gone", 4), undefined, "an old released record goes first");
+      assert.equal(store.sticky("n1", "name-1", 4), ipOf(1), "a name in use at migration is kept");
+      assert.equal(store.stickyAddresses("n1").size, 1 + STICKY_KEEP);
+    } finally {
+      store.close();
+    }
+  } finally {
     rmSync(dir, { recursive: true, force: true });
   }
 });
