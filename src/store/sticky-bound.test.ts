@@ -23,10 +23,23 @@ function run(store: SqliteStore, net: string, i: number): void {
   });
 }
 
-test("removed names' sticky addresses are capped per network, the most recent kept, names in use never dropped", () => {
+/** A fresh store in a temporary directory, removed afterwards even if opening fails. */
+function withStore(fn: (store: SqliteStore) => void): void {
   const dir = mkdtempSync(path.join(os.tmpdir(), "ponton-sticky-"));
-  const store = new SqliteStore(path.join(dir, "ponton.db"), { synchronous: "NORMAL" });
   try {
+    const store = new SqliteStore(path.join(dir, "ponton.db"), { synchronous: "NORMAL" });
+    try {
+      fn(store);
+    } finally {
+      store.close();
+    }
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+test("removed names' sticky addresses are capped per network, the most recent kept, names in use never dropped", () => {
+  withStore((store) => {
     store.putNetwork(network("n1"));
     store.putNetwork(network("n2"));
     // Ten workloads stay on n1 the whole time; then churn: each run is removed again.
@@ -50,26 +63,18 @@ test("removed names' sticky addresses are capped per network, the most recent ke
     run(store, "n1", last - STICKY_KEEP + 1);
     store.transaction(() => store.deleteWorkload(`w${last - STICKY_KEEP + 1}`));
     assert.equal(store.stickyAddresses("n1").size, 10 + STICKY_KEEP);
-  } finally {
-    store.close();
-    rmSync(dir, { recursive: true, force: true });
-  }
+  });
 });
 
 test("disconnecting a name from a network also bounds that network's records", () => {
-  const dir = mkdtempSync(path.join(os.tmpdir(), "ponton-sticky-"));
-  const store = new SqliteStore(path.join(dir, "ponton.db"), { synchronous: "NORMAL" });
-  try {
+  withStore((store) => {
     store.putNetwork(network("n1"));
     for (let i = 1; i <= STICKY_KEEP + 5; i++) {
       run(store, "n1", i);
       store.transaction(() => store.deleteAttachment(`w${i}`, "n1"));
     }
     assert.equal(store.stickyAddresses("n1").size, STICKY_KEEP);
-  } finally {
-    store.close();
-    rmSync(dir, { recursive: true, force: true });
-  }
+  });
 });
 
 test("a database from before `released`: names not in use count as the oldest released, names in use are kept", () => {
