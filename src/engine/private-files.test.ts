@@ -1,7 +1,7 @@
 // Whatever umask pontond starts with, its state dir is 0700 and its database, WAL, shm and logs 0600.
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { closeSync, mkdirSync, mkdtempSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { closeSync, existsSync, mkdirSync, mkdtempSync, rmSync, statSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { SqliteStore } from "../store";
@@ -44,17 +44,31 @@ test(
   }),
 );
 
+/** The stream opens its file asynchronously: wait for it (bounded). */
+async function exists(file: string): Promise<boolean> {
+  for (let i = 0; i < 200 && !existsSync(file); i++) await new Promise((r) => setTimeout(r, 10));
+  return existsSync(file);
+}
+
 test(
-  "the policy log and flow journal (RotatingFile) are 0600, before and after rotation",
-  withUmask0((dir) => {
+  "the policy log and flow journal (RotatingFile) are 0600, before and after rotation, and an old wider one is narrowed",
+  withUmask0(async (dir) => {
     const file = path.join(dir, "logs", "policy.log");
     const out = new RotatingFile(file, 15);
     out.write("first line\n");
     assert.equal(mode(path.dirname(file)), 0o700);
+    assert.ok(await exists(file));
     assert.equal(mode(file), 0o600);
     out.write("second line\n");
     assert.equal(mode(`${file}.1`), 0o600);
     out.close();
+    const old = path.join(dir, "logs", "flows.jsonl");
+    writeFileSync(old, "", { mode: 0o644 });
+    const journal = new RotatingFile(old, 1000);
+    journal.write("x\n");
+    for (let i = 0; i < 200 && mode(old) !== 0o600; i++) await new Promise((r) => setTimeout(r, 10));
+    assert.equal(mode(old), 0o600);
+    journal.close();
   }),
 );
 

@@ -1,8 +1,8 @@
 // An append-only log file with bounded disk use: past `maxBytes` it is renamed to FILE.1 (replacing
 // the previous one) and a new FILE is started.
-import { createWriteStream, renameSync, statSync, type WriteStream } from "node:fs";
+import { createWriteStream, fchmod, renameSync, statSync, type WriteStream } from "node:fs";
 import path from "node:path";
-import { openPrivate, privateDir } from "./private-files";
+import { PRIVATE_FILE_MODE, privateDir } from "./private-files";
 
 export class RotatingFile {
   private out: WriteStream | undefined;
@@ -21,8 +21,10 @@ export class RotatingFile {
         this.bytes = 0;
       }
       privateDir(path.dirname(this.file));
-      // Policy and flow logs name every workload and connection: 0600 like the database.
-      this.out = createWriteStream(this.file, { fd: openPrivate(this.file, "a") });
+      // Policy and flow logs name every workload and connection: 0600 like the database (created
+      // so whatever the umask; one an older pontond left wider is narrowed once open).
+      this.out = createWriteStream(this.file, { flags: "a", mode: PRIVATE_FILE_MODE });
+      this.out.on("open", (fd: number) => fchmod(fd, PRIVATE_FILE_MODE, () => undefined));
       this.out.on("error", () => (this.out = undefined));
     }
     this.out.write(line);

@@ -1,6 +1,5 @@
 // Policy namespaces (Kubernetes' Namespace): names are DNS labels, as Kubernetes requires.
 import { EngineError } from "../errors";
-import { NAMESPACE_NAME_LABEL } from "../policy/world";
 import { DEFAULT_NAMESPACE } from "./types";
 
 const DNS_LABEL = /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/;
@@ -19,6 +18,9 @@ export function applyLabelEdits(labels: Record<string, string>, edits: { set?: R
   for (const k of edits.remove ?? []) delete out[k];
   return out;
 }
+
+/** Kubernetes sets this label on every namespace (1.21+); policies commonly select on it. */
+export const NAMESPACE_NAME_LABEL = "kubernetes.io/metadata.name";
 
 /**
  * A namespace's labels with `kubernetes.io/metadata.name` set to its name. As in Kubernetes the
