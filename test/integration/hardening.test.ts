@@ -59,7 +59,8 @@ describe("pontond started with umask 000 and a secret in its environment", () =>
 
   test("state dir 0700, database, WAL, shm, workload logs and flow journal 0600, socket explicitly set", async () => {
     // One flow between the host and a workload, for the journal.
-    await h.pontonOk("run", "--name", "fw", "--network", "hn", "--", "sleep", "600");
+    // A published port, so the port holder (and its log) exists too.
+    await h.pontonOk("run", "--name", "fw", "--network", "hn", "-p", "18080:80", "--", "sleep", "600");
     const ip = (JSON.parse(await h.pontonOk("inspect", "fw")) as { networks: { ip4: string }[] }[])[0]!.networks[0]!.ip4;
     const journal = path.join(logs(), "flows.jsonl");
     assert.ok(await eventually(async () => (await h.inHost("ping", ["-c", "1", "-W", "1", ip])).code === 0 && existsSync(journal)), "flow journal written");
@@ -67,6 +68,7 @@ describe("pontond started with umask 000 and a secret in its environment", () =>
     assert.equal(mode(h.stateDir), 0o700, "state dir");
     assert.equal(mode(logs()), 0o700, "logs dir");
     for (const f of [db, `${db}-wal`, `${db}-shm`, journal, logOf("DB_PASSWORD=wl-secret")!]) assert.equal(mode(f), 0o600, f);
+    for (const f of readdirSync(logs())) assert.equal(mode(path.join(logs(), f)), 0o600, `every log: ${f}`);
     // The workload's resolv.conf: others read it, only root writes it.
     const etc = path.join("/etc/netns", h.ns("fw"));
     assert.deepEqual([mode(etc), mode(path.join(etc, "resolv.conf"))], [0o755, 0o644]);
