@@ -37,7 +37,10 @@ export class RotatingFile {
     }
   }
 
-  close(): void {
-    this.out?.end();
+  /** Resolves once every line written is in the file. */
+  close(): Promise<void> {
+    const out = this.out;
+    this.out = undefined;
+    return new Promise((resolve) => (out ? out.end(() => resolve()) : resolve()));
   }
 }
