@@ -9,6 +9,7 @@ import { asEngineError, codeInfo, EngineError } from "../errors";
 import { parsePoolSpec } from "../ipam";
 import { parseArgs, helpText, type Options } from "../args/parse";
 import { socketFrom, stateDirFrom } from "../settings";
+import { Cluster, parseClusterOptions } from "../cluster";
 
 const OPTIONS: Options = {
   "state-dir": { type: "string", description: "state directory (env PONTON_STATE_DIR; default /var/lib/ponton)", value: "DIR" },
@@ -24,6 +25,10 @@ const OPTIONS: Options = {
   "flow-buffer": { type: "string", description: "flow records kept in memory (default 10000)", value: "N" },
   "flow-journal": { type: "string", description: "also append every flow record to <state>/logs/flows.jsonl (rotated at 64 MiB) and read the newest back at start, so they survive a restart (on|off; default off)", value: "on|off" },
   "metrics-listen": { type: "string", description: "also serve GET /metrics over TCP here for Prometheus (e.g. 127.0.0.1:9469; default: only on the API socket)", value: "ADDR:PORT" },
+  cluster: { type: "string", description: "join a cluster whose store is this etcd (comma-separated http://HOST:PORT)", value: "URLS" },
+  "node-name": { type: "string", description: "this node's name in the cluster (default: the host name)", value: "NAME" },
+  "node-ip": { type: "string", description: "this node's underlay address (default: the source address towards etcd)", value: "IP" },
+  "node-lease-ttl": { type: "string", description: "seconds after which a silent node is NotReady (default 5)", value: "S" },
   help: { type: "boolean", short: "h", description: "show this help" },
 };
 
@@ -75,18 +80,21 @@ export async function main(argv: string[]): Promise<void> {
     ...(values.ndots !== undefined ? { ndots: Number(values.ndots) } : {}),
     ...flowOptions(values["flow-log"] as string | undefined, values["flow-buffer"] as string | undefined, values["flow-journal"] as string | undefined),
   });
+  const clusterOpts = parseClusterOptions(values.cluster as string | undefined, values["node-name"] as string | undefined, values["node-ip"] as string | undefined, values["node-lease-ttl"] as string | undefined);
   await claimSocket(socket);
   mkdirSync(path.dirname(socket), { recursive: true });
   // Programs run from a small spawner process: forking pontond itself grows costly with its heap.
   const engine = new Engine(config, new SpawnerExecutor());
   const report = await engine.start();
-  const server = apiServer(engine);
+  const cluster = clusterOpts ? await Cluster.join(clusterOpts, () => engine.list().length) : undefined;
+  const server = apiServer(engine, cluster);
   await new Promise<void>((resolve) => server.listen(socket, resolve));
   const metrics = values["metrics-listen"] ? await metricsServer(engine, String(values["metrics-listen"])) : undefined;
-  console.log(`pontond: serving ${socket}, state in ${stateDir}; reconcile: ${JSON.stringify(report)}`);
-  const shutdown = () => {
+  console.log(`pontond: serving ${socket}, state in ${stateDir}; reconcile: ${JSON.stringify(report)}${cluster ? `; cluster node ${cluster.nodeName}` : ""}`);
+  const shutdown = async () => {
     server.close();
     metrics?.close();
+    await cluster?.close();
     engine.close();
     try {
       unlinkSync(socket);
@@ -95,8 +103,8 @@ export async function main(argv: string[]): Promise<void> {
     }
     process.exit(0);
   };
-  process.on("SIGTERM", shutdown);
-  process.on("SIGINT", shutdown);
+  process.on("SIGTERM", () => void shutdown());
+  process.on("SIGINT", () => void shutdown());
 }
 
 /** Entry point of bin/pontond: errors become a message and the documented exit code. */

@@ -1,0 +1,3 @@
+export { Cluster } from "./cluster";
+export { parseClusterOptions, type ClusterOptions } from "./options";
+export type { NodeView } from "./node-view";
