@@ -10,6 +10,9 @@ export function clusterRoutes(cluster: Cluster | undefined): Route[] {
   };
   return [
     { method: "GET", pattern: /^\/v1\/nodes$/, status: 200, handler: async () => need().nodes() },
+    { method: "GET", pattern: /^\/v1\/tunnels$/, status: 200, handler: async () => need().tunnels() },
     { method: "DELETE", pattern: /^\/v1\/nodes\/([^/]+)$/, status: 200, handler: async ({ params }) => need().removeNode(params[0]!) },
+    { method: "POST", pattern: /^\/v1\/cluster\/networks$/, status: 201, handler: async ({ body }) => need().createNetwork(await body()) },
+    { method: "GET", pattern: /^\/v1\/cluster\/networks$/, status: 200, handler: async () => need().ipam.networks() },
   ];
 }

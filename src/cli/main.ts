@@ -29,7 +29,7 @@ Networks:   network create|ls|inspect|rm|connect|disconnect
 Ports:      port ls
 DNS:        dns records [--network NET], dns query NAME --from WORKLOAD
 Services:   service create|ls|inspect|update|rm   (load-balanced VIPs)
-Cluster:    node ls|rm   (pontond --cluster http://ETCD:2379 --node-name N)
+Cluster:    node ls|tunnels|rm, network create --scope cluster   (pontond --cluster http://ETCD:2379 --node-name N)
 Firewall:   firewall ls|add|rm      (the user hook chain, like DOCKER-USER)
 Files:      up FILE.yaml, down FILE.yaml
 Daemon:     daemon [pontond options], info, reconcile

@@ -11,6 +11,8 @@ import { statePolicies } from "./policy/world";
 export interface CompileOptions {
   /** Log every new connection to NFLOG for the flow collector (drops are always logged). */
   flowLog: boolean;
+  /** Cluster mode: the VXLAN device(s) and the cluster networks' IPv4 ranges. */
+  overlay?: { ifnames: string[]; cidrs4: string[] };
 }
 
 const DEFAULT_OPTIONS: CompileOptions = { flowLog: true };
@@ -49,6 +51,8 @@ export function compileNft(state: DesiredState, runtime: ServiceRuntime = EMPTY_
   const networks = new Map(state.networks.map((n) => [n.id, n]));
   const byName = new Map(state.networks.map((n) => [n.name, n]));
 
+  for (const i of options.overlay?.ifnames ?? []) add("overlay_ifs", q(i));
+  for (const c of options.overlay?.cidrs4 ?? []) add("cluster4", c);
   for (const n of state.networks) {
     if (n.driver !== "bridge") continue;
     add("bridges", q(n.bridge));

@@ -9,7 +9,7 @@ import { asEngineError, codeInfo, EngineError } from "../errors";
 import { parsePoolSpec } from "../ipam";
 import { parseArgs, helpText, type Options } from "../args/parse";
 import { socketFrom, stateDirFrom } from "../settings";
-import { Cluster, parseClusterOptions } from "../cluster";
+import { Cluster, CLUSTER_NETWORK_LABEL, parseClusterOptions, type LocalSide } from "../cluster";
 
 const OPTIONS: Options = {
   "state-dir": { type: "string", description: "state directory (env PONTON_STATE_DIR; default /var/lib/ponton)", value: "DIR" },
@@ -59,6 +59,20 @@ async function claimSocket(socket: string): Promise<void> {
   unlinkSync(socket);
 }
 
+/** The engine as the cluster sees it: its piece of each cluster network is a local bridge network on its block. */
+function localSide(engine: Engine): LocalSide {
+  return {
+    async ensureNetwork(name, block) {
+      const existing = engine.listNetworks().find((n) => n.name === name);
+      if (existing?.subnet4 === block) return;
+      if (existing) throw new EngineError("NAME_IN_USE", `cluster network ${name}: a local network of that name is on ${existing.subnet4 ?? "no IPv4 subnet"}, not this node's block ${block}`);
+      await engine.createNetwork({ name, subnet: block, labels: { [CLUSTER_NETWORK_LABEL]: name } });
+    },
+    setOverlay: (o) => engine.setOverlay(o),
+    workloads: () => engine.list().length,
+  };
+}
+
 export async function main(argv: string[]): Promise<void> {
   const { values } = parseArgs(argv, OPTIONS);
   if (values.help) {
@@ -86,7 +100,7 @@ export async function main(argv: string[]): Promise<void> {
   // Programs run from a small spawner process: forking pontond itself grows costly with its heap.
   const engine = new Engine(config, new SpawnerExecutor());
   const report = await engine.start();
-  const cluster = clusterOpts ? await Cluster.join(clusterOpts, () => engine.list().length) : undefined;
+  const cluster = clusterOpts ? await Cluster.join(clusterOpts, localSide(engine)) : undefined;
   const server = apiServer(engine, cluster);
   await new Promise<void>((resolve) => server.listen(socket, resolve));
   const metrics = values["metrics-listen"] ? await metricsServer(engine, String(values["metrics-listen"])) : undefined;

@@ -27,6 +27,15 @@ export const nodeCommands: Record<string, Command> = {
       show(format, nodes, (ns) => printTable(["NAME", "ADDRESS", "POD RANGE", "STATUS", "HEARTBEAT", "WORKLOADS"], ns.map((n) => [n.name, n.address, n.blocks.join(",") || "-", n.status, ago(n.heartbeat), n.workloads])));
     },
   },
+  tunnels: {
+    usage: "ponton node tunnels [-o json]",
+    summary: "The overlay's tunnel list: each remote pod block and the node address its packets are sent to (VXLAN).",
+    options: { ...OUTPUT_OPTION },
+    async run({ client, format }) {
+      const ts = await client.request<{ block: string; network: string; node: string; address: string; vtep: string; mac: string }[]>("GET", "/v1/tunnels");
+      show(format, ts, (rows) => printTable(["PREFIX", "TUNNEL", "NODE", "NETWORK", "VTEP", "MAC"], rows.map((t) => [t.block, t.address, t.node, t.network, t.vtep, t.mac])));
+    },
+  },
   rm: {
     usage: "ponton node rm NAME",
     summary: "Forget a NotReady node: its record and the pod blocks it held (a Ready node is refused).",
