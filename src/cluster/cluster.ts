@@ -10,7 +10,7 @@ import { sourceAddressTowards } from "./node-address";
 import type { ClusterOptions } from "./options";
 import type { NodeView } from "./node-view";
 import { tunnelPlan, vtepAddress, type Tunnel } from "./tunnels";
-import { applyTunnels, ensureVtepAddress, ensureVxlan, VXLAN_DEV } from "./vxlan";
+import { applyTunnels, ensureVtepAddress, ensureVxlan, underlayOf, VXLAN_DEV } from "./vxlan";
 
 /** What the cluster needs from the local engine (the daemon wires it). */
 export interface LocalSide {
@@ -39,12 +39,16 @@ export class Cluster {
 
   static async join(opts: ClusterOptions, local: LocalSide): Promise<Cluster> {
     const address = opts.nodeIp ?? (await sourceAddressTowards(opts.endpoints[0]!));
-    const { mac } = await ensureVxlan(address);
+    const underlay = await underlayOf(address);
     const etcd = connectEtcd(opts.endpoints);
-    const membership = new Membership(etcd, { nodeName: opts.nodeName, address, leaseTtlS: opts.leaseTtlS, vtepMac: mac }, local.workloads);
+    const membership = new Membership(etcd, { nodeName: opts.nodeName, address, leaseTtlS: opts.leaseTtlS }, local.workloads);
     try {
+      // Join before touching the kernel: when etcd does not answer, nothing was made.
       await membership.join();
+      membership.spec.vtepMac = await ensureVxlan(address, underlay);
+      await membership.refresh();
     } catch (e) {
+      await membership.close();
       etcd.close();
       throw e;
     }

@@ -25,19 +25,28 @@ async function cmd(what: string, prog: string, args: string[]): Promise<string> 
 
 const json = async <T>(what: string, prog: string, args: string[]): Promise<T[]> => JSON.parse((await cmd(what, prog, ["-j", ...args])) || "[]") as T[];
 
-/** Create (or keep) the device on the interface holding `nodeIp`; returns its MAC and MTU. */
-export async function ensureVxlan(nodeIp: string): Promise<{ mac: string; mtu: number }> {
+export interface Underlay {
+  ifname: string;
+  mtu: number;
+}
+
+/** The interface holding `nodeIp` (read only: checked before anything is made). */
+export async function underlayOf(nodeIp: string): Promise<Underlay> {
   const links = await json<{ ifname: string; mtu: number; addr_info?: { local: string }[] }>("find the underlay", "ip", ["addr", "show"]);
   const underlay = links.find((l) => l.addr_info?.some((a) => a.local === nodeIp));
   if (!underlay) throw new EngineError("INVALID_ARGUMENT", `--node-ip ${nodeIp} is not an address of this host`);
-  const mtu = underlay.mtu - VXLAN_OVERHEAD;
-  const existing = links.find((l) => l.ifname === VXLAN_DEV);
-  if (!existing) {
+  return { ifname: underlay.ifname, mtu: underlay.mtu };
+}
+
+/** Create (or keep) the device on the underlay interface; returns its MAC. */
+export async function ensureVxlan(nodeIp: string, underlay: Underlay): Promise<string> {
+  const exists = (await json<{ ifname: string }>("list links", "ip", ["link", "show"])).some((l) => l.ifname === VXLAN_DEV);
+  if (!exists) {
     await cmd("create the overlay device", "ip", ["link", "add", VXLAN_DEV, "type", "vxlan", "id", String(VXLAN_VNI), "local", nodeIp, "dev", underlay.ifname, "dstport", String(VXLAN_PORT), "nolearning"]);
   }
-  await cmd("bring the overlay device up", "ip", ["link", "set", VXLAN_DEV, "mtu", String(mtu), "up"]);
+  await cmd("bring the overlay device up", "ip", ["link", "set", VXLAN_DEV, "mtu", String(underlay.mtu - VXLAN_OVERHEAD), "up"]);
   const [link] = await json<{ address: string }>("read the overlay device", "ip", ["link", "show", VXLAN_DEV]);
-  return { mac: link!.address, mtu };
+  return link!.address;
 }
 
 /** This node's VTEP address: its block's first address, as /32 (the block itself is on the bridge). */

@@ -2,6 +2,7 @@
 // TestHost with its own pontond) plugged into the switch.
 import { after, before, describe, test } from "node:test";
 import assert from "node:assert/strict";
+import path from "node:path";
 import { eventually, inspect, ping, TestHost } from "./harness";
 import { Underlay, UNDERLAY_PREFIX } from "./underlay";
 
@@ -123,6 +124,27 @@ describe("cluster membership", () => {
     assert.match(await nodes[0]!.pontonOk("node", "tunnels"), /^PREFIX\s+TUNNEL\s+NODE/);
   });
 
+  test("block claims race: nine claimants of a /21 cut in /24s get eight distinct blocks, the ninth is refused", async () => {
+    const dist = path.resolve(__dirname, "..", "..");
+    const script = `
+      const { connectEtcd } = require(${JSON.stringify(path.join(dist, "src/cluster/etcd.js"))});
+      const { ClusterIpam } = require(${JSON.stringify(path.join(dist, "src/cluster/cluster-ipam.js"))});
+      const etcd = connectEtcd(${JSON.stringify(ul.endpoints)});
+      const ipam = new ClusterIpam(etcd);
+      // Not stored as a network, so the nodes do not claim in it themselves.
+      const n = { name: "race", subnet: "10.50.0.0/21", nodeMask: 24 };
+      Promise.allSettled(Array.from({ length: 9 }, (_, i) => ipam.claim(n, "c" + i))).then((rs) => {
+        console.log(JSON.stringify(rs.map((r) => (r.status === "fulfilled" ? r.value : r.reason.code))));
+        etcd.close();
+      });`;
+    const r = await nodes[0]!.inHost(process.execPath, ["-e", script], 30_000);
+    const got = JSON.parse(r.stdout) as string[];
+    assert.equal(got.filter((g) => g === "POOL_EXHAUSTED").length, 1, r.stdout + r.stderr);
+    assert.equal(new Set(got.filter((g) => g !== "POOL_EXHAUSTED")).size, 8, r.stdout);
+    const held = (await ul.etcdctl("get", "--prefix", "/ponton/blocks/race/", "--keys-only")).stdout.split("\n").filter(Boolean);
+    assert.equal(held.length, 8);
+  });
+
   test("a killed pontond turns NotReady after the lease TTL and its tunnel leaves the others", async () => {
     const blocks = await Promise.all(nodes.map(blockOf));
     const ips = await Promise.all(nodes.map((h, i) => ipOf(h, `p${i}`)));
@@ -148,6 +170,26 @@ describe("cluster membership", () => {
     const n2 = (await nodeLs(nodes[0]!)).find((n) => n.name === "n2")!;
     assert.equal(n2.status, "Ready");
     assert.deepEqual(n2.blocks, [`pods=${before}`]);
+  });
+});
+
+describe("cluster refusals", () => {
+  test("a single-host pontond answers node commands with NOT_IN_CLUSTER; a cluster pontond without etcd does not start and makes nothing", async () => {
+    const h = await new TestHost("cr").setUp();
+    try {
+      const r = await h.ponton("node", "ls");
+      assert.equal(r.code, 2);
+      assert.match(r.stderr, /NOT_IN_CLUSTER/);
+      await h.stopDaemon();
+      // Nobody listens there: the daemon gives up with the documented code.
+      h.daemonArgs = ["--cluster", "http://198.51.100.2:2379", "--node-name", "lonely", "--node-ip", "198.51.100.1"];
+      await assert.rejects(h.startDaemon(), /STORE_UNAVAILABLE/);
+      assert.equal((await h.inHost("ip", ["link", "show", "pvx0"])).code !== 0, true, "no overlay device was made");
+      h.daemonArgs = ["--cluster", "http://198.51.100.2:2379", "--node-name", "lonely", "--node-ip", "192.0.2.250"];
+      await assert.rejects(h.startDaemon(), /INVALID_ARGUMENT: --node-ip 192.0.2.250 is not an address of this host/);
+    } finally {
+      await h.tearDown();
+    }
   });
 });
 
