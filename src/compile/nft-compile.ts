@@ -15,7 +15,7 @@ export interface CompileOptions {
   overlay?: { ifnames: string[]; cidrs4: string[] };
 }
 
-const DEFAULT_OPTIONS: CompileOptions = { flowLog: true };
+export const DEFAULT_COMPILE_OPTIONS: CompileOptions = { flowLog: true };
 
 const q = (ifname: string) => `"${ifname}"`;
 
@@ -45,7 +45,7 @@ function publishElements(p: PortMapping, target: Attachment, family: 4 | 6): { s
   return { set: family === 4 ? "pub4" : "pub6", element: `${p.protocol} . ${p.hostPort} : ${value}` };
 }
 
-export function compileNft(state: DesiredState, runtime: ServiceRuntime = EMPTY_RUNTIME, options: CompileOptions = DEFAULT_OPTIONS): NftPlan {
+export function compileNft(state: DesiredState, runtime: ServiceRuntime = EMPTY_RUNTIME, options: CompileOptions = DEFAULT_COMPILE_OPTIONS): NftPlan {
   const sets = new Map<string, Set<string>>(SET_DECLS.map((d) => [d.name, new Set<string>()]));
   const add = (name: string, element: string) => sets.get(name)!.add(element);
   const networks = new Map(state.networks.map((n) => [n.id, n]));

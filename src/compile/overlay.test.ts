@@ -1,6 +1,6 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { compileNft } from "./nft-compile";
+import { compileNft, DEFAULT_COMPILE_OPTIONS } from "./nft-compile";
 import { renderFull } from "./nft-render";
 import type { DesiredState } from "../model/types";
 
@@ -12,7 +12,7 @@ test("overlay: one host has empty overlay sets; a cluster node lists its VXLAN d
   const single = compileNft(state);
   assert.deepEqual(elements(single, "overlay_ifs"), []);
   assert.deepEqual(elements(single, "cluster4"), []);
-  const node = compileNft(state, undefined, { flowLog: true, overlay: { ifnames: ["pvx0"], cidrs4: ["10.42.0.0/16"] } });
+  const node = compileNft(state, undefined, { ...DEFAULT_COMPILE_OPTIONS, overlay: { ifnames: ["pvx0"], cidrs4: ["10.42.0.0/16"] } });
   assert.deepEqual(elements(node, "overlay_ifs"), ['"pvx0"']);
   assert.deepEqual(elements(node, "cluster4"), ["10.42.0.0/16"]);
 });
