@@ -62,7 +62,7 @@ export class Engine {
     this.ctx = { config, store: new SqliteStore(storeFile(config)), exec, kernel, nft: new NftSync(kernel), supervisor };
     this.dns = config.dnsPort > 0 ? new EngineDns({ domain: config.dnsDomain, port: config.dnsPort, hostResolvConf: config.hostResolvConf }) : undefined;
     this.exits = new ExitHandler(this.ctx, (op) => void this.serial.run(op).catch(() => undefined));
-    this.ctx.nft.flowLog = config.flowLog;
+    this.ctx.nft.options = { flowLog: config.flowLog };
     this.flows = new EngineFlows(this.ctx);
     this.healer = new Healer(this.ctx, (op) => this.serial.run(op), (what, ms) => {
       console.error(`pontond: repaired ${what.join("; ")} in ${Math.round(ms)} ms`);
@@ -129,7 +129,7 @@ export class Engine {
   /** Cluster mode: the firewall lets pod traffic in from the overlay and leaves it un-NATed between cluster ranges. */
   setOverlay(overlay: { ifnames: string[]; cidrs4: string[] }): Promise<void> {
     return this.change(async () => {
-      this.ctx.nft.overlay = overlay;
+      this.ctx.nft.options = { ...this.ctx.nft.options, overlay };
       await this.ctx.nft.sync(this.ctx.store.state());
     });
   }

@@ -1,5 +1,5 @@
 // Keeps what was last committed to our nftables table and sends only the difference.
-import { compileNft, diffOps, renderFull, type CompileOptions, type NftPlan } from "../compile";
+import { compileNft, diffOps, renderFull, DEFAULT_COMPILE_OPTIONS, type CompileOptions, type NftPlan } from "../compile";
 import type { DesiredState } from "../model/types";
 import type { Kernel } from "../kernel";
 import { EMPTY_RUNTIME, type ServiceRuntime } from "../model/service";
@@ -12,8 +12,8 @@ export class NftSync {
   readonly commits = { netlink: 0, nft: 0 };
   /** Observed service facts (health, connection counts) the compile takes into account. */
   runtime: ServiceRuntime = EMPTY_RUNTIME;
-  /** Log every new connection for the flow collector (pontond --flow-log). */
-  flowLog = true;
+  /** Daemon options the table depends on (pontond --flow-log; the overlay in cluster mode). */
+  options: CompileOptions = { ...DEFAULT_COMPILE_OPTIONS };
   /** Called after each commit with the previous plan (services clean conntrack up from it). */
   onCommit: ((from: NftPlan | undefined, to: NftPlan) => void) | undefined;
 
@@ -27,18 +27,11 @@ export class NftSync {
     this.onCommit?.(from, to);
   }
 
-  /** Cluster mode: set by the cluster agent through Engine.setOverlay. */
-  overlay: CompileOptions["overlay"];
-
-  private options(): CompileOptions {
-    return { flowLog: this.flowLog, ...(this.overlay ? { overlay: this.overlay } : {}) };
-  }
-
   constructor(private readonly kernel: Kernel) {}
 
   /** Incremental when possible: a few elements and rules in one transaction. */
   async sync(state: DesiredState): Promise<void> {
-    const plan = compileNft(state, this.runtime, this.options());
+    const plan = compileNft(state, this.runtime, this.options);
     if (this.committed) {
       const ops = diffOps(this.committed, plan);
       if (ops?.length === 0) return;
@@ -57,7 +50,7 @@ export class NftSync {
   }
 
   /** Replace the whole table atomically (start-up, reconcile, a change made by someone else). */
-  async full(state: DesiredState, plan: NftPlan = compileNft(state, this.runtime, this.options())): Promise<void> {
+  async full(state: DesiredState, plan: NftPlan = compileNft(state, this.runtime, this.options)): Promise<void> {
     const before = this.committed;
     this.committed = undefined;
     await this.kernel.nft(renderFull(plan));
@@ -66,6 +59,6 @@ export class NftSync {
 
   /** A user rule is checked against the real table before it is stored. */
   async check(state: DesiredState): Promise<void> {
-    await this.kernel.nftCheck(renderFull(compileNft(state, this.runtime, this.options())));
+    await this.kernel.nftCheck(renderFull(compileNft(state, this.runtime, this.options)));
   }
 }
