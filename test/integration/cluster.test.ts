@@ -184,6 +184,15 @@ describe("cluster membership", () => {
     await nodes[1]!.pontonOk("network", "create", "pods2", "--scope", "cluster", "--subnet", "10.44.0.0/16");
     assert.ok(await eventually(async () => (await netLs(nodes[0]!)).some((n) => n.name === "pods2"), 15_000));
   });
+
+  test("etcd gone: cluster changes are refused with STORE_UNAVAILABLE, and the data plane keeps forwarding", async () => {
+    for (const m of ul.members.slice(1)) process.kill(m.pid, "SIGKILL");
+    const r = await nodes[0]!.ponton("network", "create", "pods3", "--scope", "cluster", "--subnet", "10.45.0.0/16");
+    assert.equal(r.code, 6, r.stderr);
+    assert.match(r.stderr, /STORE_UNAVAILABLE: network create pods3/);
+    assert.equal((await nodes[0]!.ponton("node", "ls")).code, 6);
+    assert.ok(await ping(nodes[0]!, "p0", await ipOf(nodes[1]!, "p1")), "pods on two nodes still reach each other");
+  });
 });
 
 describe("cluster refusals", () => {
