@@ -145,6 +145,14 @@ export class Engine {
     await this.dns?.sync(this.ctx.store.state(), this.ctx.nft.runtime.unhealthy);
   }
 
+  /** Cluster mode: the firewall lets pod traffic in from the overlay and leaves it un-NATed between cluster ranges. */
+  setOverlay(overlay: { ifnames: string[]; cidrs4: string[] }): Promise<void> {
+    return this.change(async () => {
+      this.ctx.nft.options = { ...this.ctx.nft.options, overlay };
+      await this.ctx.nft.sync(this.ctx.store.state());
+    });
+  }
+
   // DNS
   dnsRecords(network?: string) {
     const state = this.ctx.store.state();

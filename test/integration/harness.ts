@@ -66,7 +66,8 @@ export class TestHost {
   }
 
   /** Host namespace, uplink to the outside, default route through it, fake upstream resolv.conf. */
-  async setUp(): Promise<this> {
+  /** `beforeDaemon` runs once the namespaces exist (e.g. to plug the host into a cluster's underlay). */
+  async setUp(opts: { beforeDaemon?: () => Promise<void> } = {}): Promise<this> {
     const h = this.hostNs;
     const o = this.outsideNs;
     await must("ip", ["netns", "add", h]);
@@ -84,6 +85,7 @@ export class TestHost {
     await must("ip", ["-n", h, "route", "add", "default", "via", OUTSIDE_A]);
     await must("ip", ["-n", h, "-6", "route", "add", "default", "via", OUTSIDE_6]);
     writeFileSync(path.join(this.dir, "resolv.conf"), `nameserver ${OUTSIDE_A}\n`);
+    await opts.beforeDaemon?.();
     await this.startDaemon();
     return this;
   }
