@@ -4,19 +4,7 @@ import { asEngineError, codeInfo, EngineError } from "../errors";
 import { helpText, parseArgs } from "../args/parse";
 import { socketFrom } from "../settings";
 import type { Command } from "./command";
-import { firewallCommands, portCommands, runDaemon, topCommands } from "./commands/misc";
-import { networkCommands } from "./commands/network";
-import { dnsCommands } from "./commands/dns";
-import { serviceCommands } from "./commands/service";
-import { workloadCommands } from "./commands/workload";
-import { labelCommand, namespaceCommands } from "./commands/namespace";
-import { policyCommands } from "./commands/policy";
-import { flowsCommands, observeCommand } from "./commands/observe";
-import { scaleCommand, templateCommands } from "./commands/template";
-import { nodeCommands } from "./commands/node";
-
-const GROUPS: Record<string, Record<string, Command>> = { network: networkCommands, dns: dnsCommands, port: portCommands, firewall: firewallCommands, service: serviceCommands, namespace: namespaceCommands, policy: policyCommands, flows: flowsCommands, template: templateCommands, node: nodeCommands };
-const TOP: Record<string, Command> = { ...workloadCommands, ...topCommands, label: labelCommand, observe: observeCommand, scale: scaleCommand };
+import { GROUPS, TOP } from "./command-index";
 
 const USAGE = `Usage: ponton [--socket PATH] COMMAND [options]
 
@@ -49,18 +37,20 @@ async function main(argv: string[]): Promise<number> {
     console.log(USAGE);
     return first ? 0 : 2;
   }
-  if (first === "daemon") return runDaemon([...(socketFlag ? ["--socket", socketFlag] : []), ...argv.slice(1)]);
+  if (first === "daemon") return (await import("./commands/misc")).runDaemon([...(socketFlag ? ["--socket", socketFlag] : []), ...argv.slice(1)]);
   let cmd: Command | undefined;
   let rest: string[];
-  if (GROUPS[first]) {
-    cmd = second ? GROUPS[first]![second] : undefined;
+  const group = GROUPS[first];
+  if (group) {
+    const commands = await group();
+    cmd = second ? commands[second] : undefined;
     rest = argv.slice(2);
     if (!cmd) {
-      console.log(`Usage: ponton ${first} ${Object.keys(GROUPS[first]!).join("|")} [options]`);
+      console.log(`Usage: ponton ${first} ${Object.keys(commands).join("|")} [options]`);
       return second === "--help" ? 0 : 2;
     }
   } else {
-    cmd = TOP[first];
+    cmd = TOP[first] ? (await TOP[first]!())[first] : undefined;
     rest = argv.slice(1);
     if (!cmd) throw new EngineError("INVALID_ARGUMENT", `unknown command '${first}'`, { hint: "see ponton --help" });
   }
