@@ -12,7 +12,7 @@ import { DEFAULT_FLOW_LIMIT } from "../engine/flows/flows";
 
 type Handler = (ctx: { req: IncomingMessage; res: ServerResponse; params: string[]; query: URLSearchParams; body: () => Promise<Record<string, unknown>> }) => Promise<unknown>;
 
-interface Route {
+export interface Route {
   method: string;
   pattern: RegExp;
   status: number;

@@ -4,6 +4,8 @@ import net from "node:net";
 import path from "node:path";
 import { apiServer, metricsServer } from "../api/server";
 import { Engine, defaultConfig } from "../engine";
+import { loadWeb, uiServer, WEB_DIR } from "../api/ui/ui-server";
+import { parseUiListen } from "../api/ui/ui-access";
 import { SpawnerExecutor } from "../kernel";
 import { asEngineError, codeInfo, EngineError } from "../errors";
 import { parsePoolSpec } from "../ipam";
@@ -25,6 +27,8 @@ const OPTIONS: Options = {
   "flow-journal": { type: "string", description: "also append every flow record to <state>/logs/flows.jsonl (rotated at 64 MiB) and read the newest back at start, so they survive a restart (on|off; default off)", value: "on|off" },
   "forward-others": { type: "string", description: "traffic the host forwards between interfaces Ponton does not own: drop (default; the host is no open router) or accept (leave it to the host's own firewall)", value: "drop|accept" },
   "metrics-listen": { type: "string", description: "also serve GET /metrics over TCP here for Prometheus (e.g. 127.0.0.1:9469; default: only on the API socket)", value: "ADDR:PORT" },
+  "ui-listen": { type: "string", description: "serve the web UI here (off by default; e.g. 127.0.0.1:12000; any non-loopback address needs --ui-token)", value: "IP:PORT" },
+  "ui-token": { type: "string", description: "token the web UI asks for on every request (env PONTON_UI_TOKEN; at least 16 characters); open it once with ?token=TOKEN", value: "TOKEN" },
   help: { type: "boolean", short: "h", description: "show this help" },
 };
 
@@ -83,6 +87,9 @@ export async function main(argv: string[]): Promise<void> {
     ...forwardOthers(values["forward-others"] as string | undefined),
     ...flowOptions(values["flow-log"] as string | undefined, values["flow-buffer"] as string | undefined, values["flow-journal"] as string | undefined),
   });
+  const ui = values["ui-listen"] ? parseUiListen(String(values["ui-listen"]), (values["ui-token"] as string | undefined) ?? (env.PONTON_UI_TOKEN || undefined)) : undefined;
+  if (!ui && values["ui-token"]) throw new EngineError("INVALID_ARGUMENT", "--ui-token without --ui-listen");
+  const web = ui ? loadWeb(WEB_DIR) : undefined;
   await claimSocket(socket);
   mkdirSync(path.dirname(socket), { recursive: true });
   // Programs run from a small spawner process: forking pontond itself grows costly with its heap.
@@ -91,10 +98,13 @@ export async function main(argv: string[]): Promise<void> {
   const server = apiServer(engine);
   await new Promise<void>((resolve) => server.listen(socket, resolve));
   const metrics = values["metrics-listen"] ? await metricsServer(engine, String(values["metrics-listen"])) : undefined;
+  const uiHttp = ui ? await uiServer(engine, ui, web) : undefined;
+  if (ui) console.log(`pontond: web UI on http://${ui.host.includes(":") ? `[${ui.host}]` : ui.host}:${ui.port}/${ui.token ? " (token required)" : ""}`);
   console.log(`pontond: serving ${socket}, state in ${stateDir}; reconcile: ${JSON.stringify(report)}`);
   const shutdown = () => {
     server.close();
     metrics?.close();
+    uiHttp?.close();
     engine.close();
     try {
       unlinkSync(socket);
