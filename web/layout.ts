@@ -1,0 +1,82 @@
+// Pure: the service map of one namespace. Workloads grouped by template (replicas) or app label,
+// services, and outside peers are nodes; observed flows are edges. Deterministic: nodes sorted by
+// name and placed in columns (clients left, servers right), so the same data draws the same map.
+import type { Endpoint, Flow, Service, Workload } from "./types";
+
+export interface MapNode {
+  id: string;
+  label: string;
+  kind: "group" | "service" | "outside";
+  members: string[];
+  x: number;
+  y: number;
+}
+
+export interface MapEdge {
+  id: string;
+  from: string;
+  to: string;
+  ports: string[];
+  forwarded: number;
+  dropped: number;
+  policies: string[];
+  last: Flow;
+}
+
+export const NODE_W = 170;
+export const NODE_H = 46;
+
+export function groupOf(w: { name: string; replicaOf?: string; labels?: Record<string, string> }): string {
+  return w.replicaOf ?? w.labels?.app ?? w.name;
+}
+
+function nodeIdOf(e: Endpoint, byName: Map<string, Workload>, ns: string): string {
+  if (e.service && (e.namespace ?? ns) === ns) return `svc:${e.service}`;
+  if (e.workload) {
+    if (e.namespace !== ns) return `out:${e.namespace}/${e.workload}`;
+    const w = byName.get(e.workload);
+    return `grp:${w ? groupOf(w) : e.workload}`;
+  }
+  return `out:${e.host ? "host" : e.ip}`;
+}
+
+export function buildMap(ns: string, workloads: readonly Workload[], services: readonly Service[], flows: readonly Flow[]): { nodes: MapNode[]; edges: MapEdge[]; width: number; height: number } {
+  const mine = workloads.filter((w) => w.namespace === ns);
+  const byName = new Map(mine.map((w) => [w.name, w]));
+  const nodes = new Map<string, Omit<MapNode, "x" | "y">>();
+  for (const w of mine) {
+    const g = groupOf(w);
+    const n = nodes.get(`grp:${g}`) ?? { id: `grp:${g}`, label: g, kind: "group" as const, members: [] };
+    n.members.push(w.name);
+    nodes.set(n.id, n);
+  }
+  for (const s of services.filter((s) => s.namespace === ns)) nodes.set(`svc:${s.name}`, { id: `svc:${s.name}`, label: s.name, kind: "service", members: s.endpoints.map((e) => e.workload) });
+  const edges = new Map<string, MapEdge>();
+  for (const f of flows) {
+    if (f.source.namespace !== ns && f.destination.namespace !== ns) continue;
+    const from = nodeIdOf(f.source, byName, ns);
+    const to = nodeIdOf(f.destination, byName, ns);
+    for (const id of [from, to]) if (!nodes.has(id)) nodes.set(id, { id, label: id.slice(4), kind: "outside", members: [] });
+    const key = `${from}>${to}`;
+    const e = edges.get(key) ?? { id: key, from, to, ports: [], forwarded: 0, dropped: 0, policies: [], last: f };
+    const port = f.destination.port !== undefined ? `${f.destination.port}/${f.protocol}` : f.protocol;
+    if (!e.ports.includes(port)) e.ports.push(port);
+    if (f.verdict === "FORWARDED") e.forwarded++;
+    else e.dropped++;
+    for (const p of f.policies) if (!e.policies.includes(p)) e.policies.push(p);
+    e.last = f;
+    edges.set(key, e);
+  }
+  // Column: 0 for nodes that only send, 2 for those that only receive, 1 otherwise.
+  const sends = new Set([...edges.values()].map((e) => e.from));
+  const receives = new Set([...edges.values()].map((e) => e.to));
+  const column = (id: string) => (sends.has(id) && !receives.has(id) ? 0 : receives.has(id) && !sends.has(id) ? 2 : 1);
+  const sorted = [...nodes.values()].sort((a, b) => column(a.id) - column(b.id) || a.id.localeCompare(b.id));
+  const rows = [0, 0, 0];
+  const placed: MapNode[] = sorted.map((n) => {
+    const c = column(n.id);
+    return { ...n, x: 20 + c * (NODE_W + 120), y: 20 + rows[c]!++ * (NODE_H + 30) };
+  });
+  const height = 40 + Math.max(1, ...rows) * (NODE_H + 30);
+  return { nodes: placed, edges: [...edges.values()].sort((a, b) => a.id.localeCompare(b.id)), width: 40 + 3 * NODE_W + 240, height };
+}
