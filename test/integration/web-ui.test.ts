@@ -8,6 +8,9 @@ import type { Page } from "playwright-core";
 import { eventually, sh, TestHost } from "./harness";
 import { launchIn, type TestBrowser } from "./browser";
 
+// Evaluated in the page (this project compiles without the DOM library).
+declare const getComputedStyle: (e: unknown) => { color: string; stroke: string };
+
 const TOKEN = "ui-test-token-0123456789";
 const UI = "http://127.0.0.1:12000";
 const SERVE = `require("net").createServer((s) => { s.on("error", () => {}); s.end("ok"); }).listen(80);`;
@@ -100,7 +103,7 @@ describe("web UI", () => {
     await allowed.first().waitFor({ timeout: 10_000 });
     await denied.first().waitFor({ timeout: 10_000 });
     assert.match(await denied.first().innerText(), /shop\/web-from-client/);
-    assert.equal(await denied.first().locator(".verdict-cell").evaluate("(e) => getComputedStyle(e).color"), "rgb(179, 38, 30)");
+    assert.equal(await denied.first().locator(".verdict-cell").evaluate((e) => getComputedStyle(e).color), "rgb(179, 38, 30)");
     await shot("flows");
     // Keyboard: focus the denied row, open its details with Enter, follow the policy link.
     await denied.first().focus();
@@ -145,8 +148,8 @@ describe("web UI", () => {
     await bad.waitFor();
     assert.match((await ok.getAttribute("class")) ?? "", /forwarded/);
     assert.match((await bad.getAttribute("class")) ?? "", /dropped/);
-    assert.equal(await bad.locator("path").evaluate("(e) => getComputedStyle(e).stroke"), "rgb(179, 38, 30)");
-    assert.match(await bad.innerText(), /80\/tcp/);
+    assert.equal(await bad.locator("path").evaluate((e) => getComputedStyle(e).stroke), "rgb(179, 38, 30)");
+    assert.match((await bad.textContent()) ?? "", /80\/tcp/);
     await bad.focus();
     await page.keyboard.press("Enter");
     const details = page.getByTestId("map-details");
@@ -160,7 +163,7 @@ describe("web UI", () => {
     await page.getByTestId("what-if-run").click();
     const result = page.getByTestId("what-if-result");
     await result.waitFor();
-    const rows = await result.locator("tbody tr").evaluateAll('(trs) => trs.map((tr) => [tr.getAttribute("data-what-if"), tr.getAttribute("data-after")])') as [string, string][];
+    const rows = await result.locator("tbody tr").evaluateAll((trs) => trs.map((tr) => [tr.getAttribute("data-what-if")!, tr.getAttribute("data-after")!] as [string, string]));
     const predicted = new Map(rows);
     const client = `shop/client|shop/web|80/tcp`;
     const stranger = `shop/stranger|shop/web|80/tcp`;
