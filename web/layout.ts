@@ -67,16 +67,21 @@ export function buildMap(ns: string, workloads: readonly Workload[], services: r
     e.last = f;
     edges.set(key, e);
   }
-  // Column: 0 for nodes that only send, 2 for those that only receive, 1 otherwise.
+  // Column: 0 for nodes that only send, 2 for those that only receive, 1 otherwise. Nodes without
+  // flows go in rows below, so no edge is drawn across them.
   const sends = new Set([...edges.values()].map((e) => e.from));
   const receives = new Set([...edges.values()].map((e) => e.to));
   const column = (id: string) => (sends.has(id) && !receives.has(id) ? 0 : receives.has(id) && !sends.has(id) ? 2 : 1);
-  const sorted = [...nodes.values()].sort((a, b) => column(a.id) - column(b.id) || a.id.localeCompare(b.id));
+  const all = [...nodes.values()].sort((a, b) => a.id.localeCompare(b.id));
+  const linked = all.filter((n) => sends.has(n.id) || receives.has(n.id)).sort((a, b) => column(a.id) - column(b.id) || a.id.localeCompare(b.id));
   const rows = [0, 0, 0];
-  const placed: MapNode[] = sorted.map((n) => {
+  const placed: MapNode[] = linked.map((n) => {
     const c = column(n.id);
     return { ...n, x: 20 + c * (NODE_W + 120), y: 20 + rows[c]!++ * (NODE_H + 30) };
   });
-  const height = 40 + Math.max(1, ...rows) * (NODE_H + 30);
-  return { nodes: placed, edges: [...edges.values()].sort((a, b) => a.id.localeCompare(b.id)), width: 40 + 3 * NODE_W + 240, height };
+  const top = 20 + Math.max(0, ...rows) * (NODE_H + 30) + (linked.length ? 20 : 0);
+  const alone = all.filter((n) => !sends.has(n.id) && !receives.has(n.id));
+  alone.forEach((n, i) => placed.push({ ...n, x: 20 + (i % 4) * (NODE_W + 20), y: top + Math.floor(i / 4) * (NODE_H + 20) }));
+  const height = top + Math.ceil(alone.length / 4) * (NODE_H + 20) + 20;
+  return { nodes: placed, edges: [...edges.values()].sort((a, b) => a.id.localeCompare(b.id)), width: 40 + 3 * NODE_W + 240, height: Math.max(height, 120) };
 }

@@ -53,6 +53,7 @@ describe("web UI", () => {
     const file = path.join(h.dir, "policy.yaml");
     writeFileSync(file, POLICY);
     await h.pontonOk("policy", "apply", "-f", file);
+    await h.pontonOk("service", "create", "shop/web", "--port", "80", "--selector", "app=web");
     b = await launchIn(h.hostNs, h.dir, "web-ui");
     page = await b.context.newPage();
     console.log(`# artefacts: ${b.artefacts}`);
@@ -187,6 +188,9 @@ describe("web UI", () => {
   test("at a glance: rates, drops by reason, services", async () => {
     await page.goto(`${UI}/#/glance`);
     await page.getByTestId("flows-per-sec").waitFor();
+    const services = page.getByTestId("services").locator("tbody tr", { hasText: "shop/web" });
+    await services.waitFor();
+    assert.match(await services.innerText(), /1\/1/);
     await shot("glance");
     assert.match(await page.getByTestId("flows-per-sec").innerText(), /flows\/s/);
   });

@@ -38,7 +38,7 @@ export function MapView({ ns, setNs }: { ns: string; setNs: (ns: string) => void
       <div class="split">
         <svg class="map" data-testid="service-map" width={map.width} height={map.height} viewBox={`0 0 ${map.width} ${map.height}`} role="group" aria-label={`Service map of ${ns}`}>
           <defs>
-            <marker id="arrow" viewBox="0 0 10 10" refX="10" refY="5" markerWidth="8" markerHeight="8" orient="auto-start-reverse">
+            <marker id="arrow" viewBox="0 0 10 10" refX="10" refY="5" markerWidth="5" markerHeight="5" orient="auto-start-reverse">
               <path d="M 0 0 L 10 5 L 0 10 z" class="arrowhead" />
             </marker>
           </defs>
@@ -51,7 +51,7 @@ export function MapView({ ns, setNs }: { ns: string; setNs: (ns: string) => void
             const d = self ? `M ${x1} ${y1 - 8} c 40 -30 40 30 0 16` : `M ${x1} ${y1} C ${(x1 + x2) / 2} ${y1}, ${(x1 + x2) / 2} ${y2}, ${x2} ${y2}`;
             const cls = e.dropped > 0 ? "edge dropped" : "edge forwarded";
             return (
-              <g key={e.id} class={cls} tabIndex={0} role="button" aria-label={`${e.from} to ${e.to}: ${e.ports.join(" ")}, ${e.dropped} dropped`} data-edge={e.id} onClick={() => setPicked({ edge: e })} onKeyDown={activate(() => setPicked({ edge: e }))}>
+              <g key={e.id} class={cls} tabindex={0} role="button" aria-label={`${e.from} to ${e.to}: ${e.ports.join(" ")}, ${e.dropped} dropped`} data-edge={e.id} onClick={() => setPicked({ edge: e })} onKeyDown={activate(() => setPicked({ edge: e }))}>
                 <path d={d} marker-end="url(#arrow)" />
                 <text x={self ? x1 + 34 : (x1 + x2) / 2} y={(y1 + y2) / 2 - 6} text-anchor="middle">
                   {e.ports.join(" ")}
@@ -60,7 +60,7 @@ export function MapView({ ns, setNs }: { ns: string; setNs: (ns: string) => void
             );
           })}
           {map.nodes.map((n) => (
-            <g key={n.id} class={`node ${n.kind}`} tabIndex={0} role="button" aria-label={`${n.kind} ${n.label}`} data-node={n.id} onClick={() => setPicked({ node: n })} onKeyDown={activate(() => setPicked({ node: n }))} transform={`translate(${n.x} ${n.y})`}>
+            <g key={n.id} class={`node ${n.kind}`} tabindex={0} role="button" aria-label={`${n.kind} ${n.label}`} data-node={n.id} onClick={() => setPicked({ node: n })} onKeyDown={activate(() => setPicked({ node: n }))} transform={`translate(${n.x} ${n.y})`}>
               <rect width={NODE_W} height={NODE_H} rx="6" />
               <text x="10" y="19">
                 {n.label}
