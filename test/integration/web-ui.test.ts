@@ -156,6 +156,12 @@ describe("web UI", () => {
     const details = page.getByTestId("map-details");
     assert.match(await details.innerText(), /shop\/web-from-client/);
     await shot("map");
+    // Explain between the two ends picked on the map: the same answer as the CLI.
+    await details.getByText("Explain this connection").click();
+    const explained = page.getByTestId("explain-result");
+    await explained.waitFor();
+    assert.match(await explained.innerText(), /^DENIED/);
+    assert.match(await h.pontonOk("policy", "explain", "--from", "shop/stranger", "--to", "shop/web", "--port", "80/tcp"), /^DENIED/);
   });
 
   test("the what-if editor predicts what policy explain answers once the policy is applied", async () => {
