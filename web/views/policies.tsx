@@ -2,8 +2,9 @@
 // workloads, and the what-if editor (computed by pontond with the `policy explain` oracle).
 import { useEffect, useState } from "preact/hooks";
 import { stringify } from "yaml";
+import { policyManifest } from "../../src/policy/manifest";
 import { matchesSelector } from "../../src/policy/selector";
-import type { LabelSelector } from "../../src/policy/types";
+import type { LabelSelector, NetworkPolicy } from "../../src/policy/types";
 import { go } from "../route";
 import { api, useStore } from "../store";
 import type { Policy, WhatIf } from "../types";
@@ -53,7 +54,7 @@ function PolicyDetail({ p }: { p: Policy }) {
         ))}
       </ul>
       <h3>YAML</h3>
-      <pre data-testid="policy-yaml">{stringify({ apiVersion: "networking.k8s.io/v1", kind: "NetworkPolicy", ...(p.policy as object) })}</pre>
+      <pre data-testid="policy-yaml">{stringify(policyManifest(p.policy as NetworkPolicy))}</pre>
       <p>
         <a href={`#/flows`} onClick={(e) => (e.preventDefault(), go("flows", `policy=${keyOf(p)}`))}>
           Flows decided by this policy
