@@ -98,10 +98,12 @@ export function rates(flows: readonly Flow[], now: number): Rates {
 }
 
 export async function start(): Promise<void> {
+  // The objects and the buffered flows load side by side.
+  const flows = api<Flow[]>(`/v1/flows?limit=${FLOW_BUFFER}`);
   await poll();
   setInterval(poll, POLL_MS);
   try {
-    addFlows(await api<Flow[]>("/v1/flows?limit=2000"));
+    addFlows(await flows);
   } catch (e) {
     store.error = (e as Error).message;
   }

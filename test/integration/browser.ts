@@ -15,11 +15,12 @@ export interface TestBrowser {
   close(): Promise<void>;
 }
 
-export async function launchIn(netns: string, dir: string, name: string): Promise<TestBrowser> {
-  // A wrapper as the executable: it records its PID, then becomes chromium inside the namespace.
+/** `netns` undefined: in this namespace (a bench against loopback). */
+export async function launchIn(netns: string | undefined, dir: string, name: string): Promise<TestBrowser> {
+  // A wrapper as the executable: it records its PID, then becomes chromium (inside the namespace).
   const pidFile = path.join(dir, "chromium.pid");
   const wrapper = path.join(dir, "chromium-in-netns");
-  writeFileSync(wrapper, `#!/bin/sh\necho $$ > ${pidFile}\nexec nsenter --net=/run/netns/${netns} ${CHROMIUM} "$@"\n`);
+  writeFileSync(wrapper, `#!/bin/sh\necho $$ > ${pidFile}\nexec ${netns ? `nsenter --net=/run/netns/${netns} ` : ""}${CHROMIUM} "$@"\n`);
   chmodSync(wrapper, 0o755);
   const profile = mkdtempSync(path.join(dir, "profile-"));
   const artefacts = path.join(os.tmpdir(), `ponton-ui-artefacts-${name}-${process.pid}`);
