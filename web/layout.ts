@@ -30,30 +30,39 @@ export function groupOf(w: { name: string; replicaOf?: string; labels?: Record<s
   return w.replicaOf ?? w.labels?.app ?? w.name;
 }
 
+/** The map of every namespace at once. */
+export const ALL = "*";
+const inView = (ns: string, x: string | undefined) => ns === ALL || x === ns;
+// Across namespaces a group is named with its namespace.
+const groupId = (ns: string, w: { namespace: string }, g: string) => `grp:${ns === ALL ? `${w.namespace}/` : ""}${g}`;
+
 function nodeIdOf(e: Endpoint, byName: Map<string, Workload>, ns: string): string {
-  if (e.service && (e.namespace ?? ns) === ns) return `svc:${e.service}`;
+  if (e.service && inView(ns, e.namespace ?? "default")) return `svc:${ns === ALL ? `${e.namespace ?? "default"}/` : ""}${e.service}`;
   if (e.workload) {
-    if (e.namespace !== ns) return `out:${e.namespace}/${e.workload}`;
+    if (!inView(ns, e.namespace)) return `out:${e.namespace}/${e.workload}`;
     const w = byName.get(e.workload);
-    return `grp:${w ? groupOf(w) : e.workload}`;
+    return groupId(ns, { namespace: e.namespace! }, w ? groupOf(w) : e.workload);
   }
   return `out:${e.host ? "host" : e.ip}`;
 }
 
 export function buildMap(ns: string, workloads: readonly Workload[], services: readonly Service[], flows: readonly Flow[]): { nodes: MapNode[]; edges: MapEdge[]; width: number; height: number } {
-  const mine = workloads.filter((w) => w.namespace === ns);
+  const mine = workloads.filter((w) => inView(ns, w.namespace));
   const byName = new Map(mine.map((w) => [w.name, w]));
   const nodes = new Map<string, Omit<MapNode, "x" | "y">>();
   for (const w of mine) {
-    const g = groupOf(w);
-    const n = nodes.get(`grp:${g}`) ?? { id: `grp:${g}`, label: g, kind: "group" as const, members: [] };
+    const id = groupId(ns, w, groupOf(w));
+    const n = nodes.get(id) ?? { id, label: id.slice(4), kind: "group" as const, members: [] };
     n.members.push(w.name);
     nodes.set(n.id, n);
   }
-  for (const s of services.filter((s) => s.namespace === ns)) nodes.set(`svc:${s.name}`, { id: `svc:${s.name}`, label: s.name, kind: "service", members: s.endpoints.map((e) => e.workload) });
+  for (const s of services.filter((s) => inView(ns, s.namespace))) {
+    const id = `svc:${ns === ALL ? `${s.namespace}/` : ""}${s.name}`;
+    nodes.set(id, { id, label: id.slice(4), kind: "service", members: s.endpoints.map((e) => e.workload) });
+  }
   const edges = new Map<string, MapEdge>();
   for (const f of flows) {
-    if (f.source.namespace !== ns && f.destination.namespace !== ns) continue;
+    if (!inView(ns, f.source.namespace) && !inView(ns, f.destination.namespace)) continue;
     const from = nodeIdOf(f.source, byName, ns);
     const to = nodeIdOf(f.destination, byName, ns);
     for (const id of [from, to]) if (!nodes.has(id)) nodes.set(id, { id, label: id.slice(4), kind: "outside", members: [] });

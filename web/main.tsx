@@ -5,9 +5,10 @@ import { start, useStore } from "./store";
 import { FlowsView } from "./views/flows";
 import { GlanceView } from "./views/glance";
 import { MapView } from "./views/map";
+import { PlumbingView } from "./views/plumbing";
 import { PoliciesView } from "./views/policies";
 
-const TITLES: Record<View, string> = { map: "Service map", flows: "Flows", policies: "Policies", glance: "At a glance" };
+const TITLES: Record<View, string> = { map: "Service map", flows: "Flows", policies: "Policies", plumbing: "Plumbing", glance: "At a glance" };
 
 function Tabs({ view }: { view: View }) {
   // Arrow keys move between tabs (WAI-ARIA tabs pattern); Tab moves into the view.
@@ -51,6 +52,7 @@ function App() {
         {view === "map" && <MapView ns={arg || "default"} setNs={(ns) => go("map", ns)} />}
         {view === "flows" && <FlowsView key={arg} initialFilter={arg} />}
         {view === "policies" && <PoliciesView arg={arg} />}
+        {view === "plumbing" && <PlumbingView />}
         {view === "glance" && <GlanceView />}
       </div>
     </>

@@ -1,7 +1,7 @@
 // The view and its argument live in the URL hash (#/policies/shop/web), so links and Back work.
 import { useEffect, useState } from "preact/hooks";
 
-export const VIEWS = ["map", "flows", "policies", "glance"] as const;
+export const VIEWS = ["map", "flows", "policies", "plumbing", "glance"] as const;
 export type View = (typeof VIEWS)[number];
 
 export function parseHash(hash: string): { view: View; arg: string } {

@@ -1,7 +1,7 @@
 // Everything the views read: the objects (polled every few seconds) and the flow buffer (fed by
 // server-sent events). Views re-render at most once per animation frame, however fast flows come.
 import { useEffect, useState } from "preact/hooks";
-import type { Flow, Namespace, Policy, Service, Workload } from "./types";
+import type { Flow, Namespace, Network, Policy, Service, Workload } from "./types";
 
 export const FLOW_BUFFER = 10_000;
 const POLL_MS = 3000;
@@ -14,6 +14,7 @@ export interface Rates {
 
 export const store = {
   workloads: [] as Workload[],
+  networks: [] as Network[],
   services: [] as Service[],
   policies: [] as Policy[],
   namespaces: [] as Namespace[],
@@ -67,13 +68,14 @@ function addFlows(records: Flow[]): void {
 
 async function poll(): Promise<void> {
   try {
-    const [workloads, services, policies, namespaces] = await Promise.all([
+    const [workloads, services, policies, namespaces, networks] = await Promise.all([
       api<Workload[]>("/v1/workloads"),
       api<Service[]>("/v1/services"),
       api<Policy[]>("/v1/policies"),
       api<Namespace[]>("/v1/namespaces"),
+      api<Network[]>("/v1/networks"),
     ]);
-    Object.assign(store, { workloads, services, policies, namespaces, error: "" });
+    Object.assign(store, { workloads, services, policies, namespaces, networks, error: "" });
     store.rates = rates(store.flows, Date.now());
   } catch (e) {
     store.error = (e as Error).message;

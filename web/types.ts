@@ -34,13 +34,23 @@ export interface Flow {
   rule?: RuleRef;
 }
 
+export interface Network {
+  name: string;
+  driver: string;
+  bridge?: string;
+  subnet4?: string;
+  gateway4?: string;
+  subnet6?: string;
+  internal?: boolean;
+}
+
 export interface Workload {
   name: string;
   namespace: string;
   state: string;
   labels: Record<string, string>;
   replicaOf?: string;
-  networks: { network: string; ip4?: string; ip6?: string }[];
+  networks: { network: string; ifname?: string; hostIfname?: string; ip4?: string; ip6?: string }[];
 }
 
 export interface Service {

@@ -191,6 +191,19 @@ describe("web UI", () => {
     assert.equal((await tcp("stranger", "web")).stdout, "ok");
   });
 
+  test("the plumbing view and the map across namespaces", async () => {
+    await page.goto(`${UI}/#/plumbing`);
+    const plumbing = page.getByTestId("plumbing");
+    await plumbing.locator('[data-link="front>web"]').waitFor();
+    const web = JSON.parse(await h.pontonOk("inspect", "web")) as { networks: { hostIfname: string }[] }[];
+    assert.match((await plumbing.locator('[data-link="front>web"]').textContent()) ?? "", new RegExp(web[0]!.networks[0]!.hostIfname));
+    assert.match((await plumbing.locator('[data-network="front"]').textContent()) ?? "", /10\.47\.0\.0\/24/);
+    await shot("plumbing");
+    await page.goto(`${UI}/#/map/*`);
+    await page.getByTestId("service-map").locator('[data-edge="grp:shop/stranger>grp:shop/web"]').waitFor();
+    await shot("map-all-namespaces");
+  });
+
   test("at a glance: rates, drops by reason, services", async () => {
     await page.goto(`${UI}/#/glance`);
     await page.getByTestId("flows-per-sec").waitFor();

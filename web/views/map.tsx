@@ -1,7 +1,7 @@
 // The service map of one namespace: groups, services and outside peers; edges from observed
 // flows, red when any was dropped. Nodes and edges are focusable; Enter or a click shows details.
 import { useState } from "preact/hooks";
-import { buildMap, NODE_H, NODE_W, type MapEdge, type MapNode } from "../layout";
+import { ALL, buildMap, NODE_H, NODE_W, type MapEdge, type MapNode } from "../layout";
 import { go } from "../route";
 import { useStore } from "../store";
 import { endpointName } from "./flow-details";
@@ -24,6 +24,7 @@ export function MapView({ ns, setNs }: { ns: string; setNs: (ns: string) => void
         <label>
           Namespace{" "}
           <select data-testid="map-namespace" value={ns} onChange={(e) => setNs((e.target as HTMLSelectElement).value)}>
+            <option value={ALL}>all namespaces</option>
             {names.map((n) => (
               <option key={n} value={n}>
                 {n}
@@ -36,7 +37,7 @@ export function MapView({ ns, setNs }: { ns: string; setNs: (ns: string) => void
         </span>
       </div>
       <div class="split">
-        <svg class="map" data-testid="service-map" width={map.width} height={map.height} viewBox={`0 0 ${map.width} ${map.height}`} role="group" aria-label={`Service map of ${ns}`}>
+        <svg class="map" data-testid="service-map" width={map.width} height={map.height} viewBox={`0 0 ${map.width} ${map.height}`} role="group" aria-label={`Service map of ${ns === ALL ? "all namespaces" : ns}`}>
           <defs>
             <marker id="arrow" viewBox="0 0 10 10" refX="10" refY="5" markerWidth="5" markerHeight="5" orient="auto-start-reverse">
               <path d="M 0 0 L 10 5 L 0 10 z" class="arrowhead" />
