@@ -8,7 +8,7 @@ const GAP = 16;
 
 export function PlumbingView() {
   const s = useStore();
-  const networks = [...s.networks].sort((a, b) => a.name.localeCompare(b.name));
+  const networks = s.networks.filter((n) => n.driver !== "host" && n.driver !== "null").sort((a, b) => a.name.localeCompare(b.name));
   const workloads = [...s.workloads].sort((a, b) => a.name.localeCompare(b.name));
   const rowOf = new Map(workloads.map((w, i) => [w.name, i]));
   const netRow = new Map(networks.map((n, i) => [n.name, i]));
@@ -19,7 +19,7 @@ export function PlumbingView() {
     <section class="plumbing-view">
       <svg class="map" data-testid="plumbing" width={x[2]! + W + 20} height={height} role="img" aria-label="Host, networks and workloads">
         {networks.map((n) => (
-          <g key={`h-${n.name}`} class="edge forwarded plumb">
+          <g key={`h-${n.name}`} class="edge plumb">
             <path d={`M ${x[0]! + W} ${y(0) + H / 2} L ${x[1]} ${y(netRow.get(n.name)!) + H / 2}`} />
           </g>
         ))}
@@ -29,7 +29,7 @@ export function PlumbingView() {
             .map((a) => {
               const [y1, y2] = [y(netRow.get(a.network)!) + H / 2, y(rowOf.get(w.name)!) + H / 2];
               return (
-                <g key={`${w.name}-${a.network}`} class="edge forwarded plumb" data-link={`${a.network}>${w.name}`}>
+                <g key={`${w.name}-${a.network}`} class="edge plumb" data-link={`${a.network}>${w.name}`}>
                   <path d={`M ${x[1]! + W} ${y1} C ${x[1]! + W + 75} ${y1}, ${x[2]! - 75} ${y2}, ${x[2]} ${y2}`} />
                   <text x={x[2]! - 70} y={y2 - 5} text-anchor="middle">
                     {[a.hostIfname, a.ifname].filter(Boolean).join(" ↔ ")}
