@@ -204,6 +204,35 @@ describe("web UI", () => {
     await shot("map-all-namespaces");
   });
 
+  test("keyboard: tabs move with the arrow keys; text contrast is at least 4.5:1 (WCAG AA)", async () => {
+    await page.goto(`${UI}/#/map/shop`);
+    await page.locator("#tab-map").focus();
+    await page.keyboard.press("ArrowRight");
+    await page.waitForURL(/#\/flows$/);
+    assert.equal(await page.evaluate("document.activeElement.id"), "tab-flows");
+    await page.keyboard.press("ArrowLeft");
+    await page.waitForURL(/#\/map$/);
+    await page.goto(`${UI}/#/flows`);
+    await page.getByTestId("flow-table").locator("tbody tr.DROPPED").first().waitFor();
+    // Every element with its own text, against the first opaque background behind it.
+    const worst = (await page.evaluate(`(() => {
+      const rgb = (c) => c.match(/[\\d.]+/g).map(Number);
+      const lum = ([r, g, b]) => [r, g, b].map((v) => { v /= 255; return v <= 0.03928 ? v / 12.92 : ((v + 0.055) / 1.055) ** 2.4; }).reduce((s, v, i) => s + v * [0.2126, 0.7152, 0.0722][i], 0);
+      const bg = (e) => { for (; e; e = e.parentElement) { const c = rgb(getComputedStyle(e).backgroundColor); if (c.length < 4 || c[3] > 0) return c; } return [255, 255, 255]; };
+      const out = [];
+      for (const e of document.querySelectorAll("body *")) {
+        if (![...e.childNodes].some((n) => n.nodeType === 3 && n.textContent.trim())) continue;
+        if (e.closest("svg")) continue;
+        const a = lum(rgb(getComputedStyle(e).color)), b = lum(bg(e));
+        out.push([(Math.max(a, b) + 0.05) / (Math.min(a, b) + 0.05), e.tagName + "." + e.className + ": " + e.textContent.slice(0, 30)]);
+      }
+      return out.sort((x, y) => x[0] - y[0]).slice(0, 3);
+    })()`)) as [number, string][];
+    console.log(`# lowest text contrast: ${worst.map(([r, what]) => `${r.toFixed(2)} (${what})`).join("; ")}`);
+    assert.ok(worst.length > 0);
+    assert.ok(worst[0]![0] >= 4.5, JSON.stringify(worst));
+  });
+
   test("at a glance: rates, drops by reason, services", async () => {
     await page.goto(`${UI}/#/glance`);
     await page.getByTestId("flows-per-sec").waitFor();
