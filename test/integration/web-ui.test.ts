@@ -31,6 +31,8 @@ describe("web UI", () => {
   let b: TestBrowser;
   let page: Page;
   const ip = new Map<string, string>();
+  // Script errors and CSP violations in the page (the CSP allows no inline script or style).
+  const consoleErrors: string[] = [];
   const curl = (...args: string[]) => sh("nsenter", [`--net=/run/netns/${h.hostNs}`, "curl", "-s", "-o", "/dev/null", "-w", "%{http_code}", "-m", "5", ...args]);
   const tcp = (from: string, to: string) => h.inWorkload(from, "socat", ["-T1", "-u", `TCP:${ip.get(to)}:80,connect-timeout=1`, "-"], 5000);
   const shot = async (name: string) => {
@@ -56,6 +58,8 @@ describe("web UI", () => {
     await h.pontonOk("service", "create", "shop/web", "--port", "80", "--selector", "app=web");
     b = await launchIn(h.hostNs, h.dir, "web-ui");
     page = await b.context.newPage();
+    page.on("console", (m) => void (m.type() === "error" && consoleErrors.push(m.text())));
+    page.on("pageerror", (e) => void consoleErrors.push(e.message));
     console.log(`# artefacts: ${b.artefacts}`);
   });
 
@@ -241,5 +245,6 @@ describe("web UI", () => {
     assert.match(await services.innerText(), /1\/1/);
     await shot("glance");
     assert.match(await page.getByTestId("flows-per-sec").innerText(), /flows\/s/);
+    assert.deepEqual(consoleErrors, []);
   });
 });
