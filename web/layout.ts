@@ -46,6 +46,12 @@ function nodeIdOf(e: Endpoint, byName: Map<string, Workload>, ns: string): strin
   return `out:${e.host ? "host" : e.ip}`;
 }
 
+/** "80/tcp", "icmp", or "proto 2" for a protocol without a name. */
+export function portLabel(f: Flow): string {
+  const proto = /^\d+$/.test(f.protocol) ? `proto ${f.protocol}` : f.protocol;
+  return f.destination.port !== undefined ? `${f.destination.port}/${proto}` : proto;
+}
+
 export function buildMap(ns: string, workloads: readonly Workload[], services: readonly Service[], flows: readonly Flow[]): { nodes: MapNode[]; edges: MapEdge[]; width: number; height: number } {
   const mine = workloads.filter((w) => inView(ns, w.namespace));
   const byName = new Map(mine.map((w) => [w.name, w]));
@@ -68,7 +74,7 @@ export function buildMap(ns: string, workloads: readonly Workload[], services: r
     for (const id of [from, to]) if (!nodes.has(id)) nodes.set(id, { id, label: id.slice(4), kind: "outside", members: [] });
     const key = `${from}>${to}`;
     const e = edges.get(key) ?? { id: key, from, to, ports: [], forwarded: 0, dropped: 0, policies: [], last: f };
-    const port = f.destination.port !== undefined ? `${f.destination.port}/${f.protocol}` : f.protocol;
+    const port = portLabel(f);
     if (!e.ports.includes(port)) e.ports.push(port);
     if (f.verdict === "FORWARDED") e.forwarded++;
     else e.dropped++;

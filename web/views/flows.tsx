@@ -2,6 +2,7 @@
 // ROWS matching rows are drawn, so the page stays fast with a full buffer.
 import { useMemo, useState } from "preact/hooks";
 import { flowMatches, parseTerms } from "../filter-terms";
+import { portLabel } from "../layout";
 import { togglePause, useStore } from "../store";
 import type { Flow } from "../types";
 import { endpointName, FlowDetails } from "./flow-details";
@@ -76,7 +77,7 @@ export function FlowsView({ initialFilter = "" }: { initialFilter?: string }) {
                 <td>{f.time.slice(11, 23)}</td>
                 <td>{endpointName(f.source)}</td>
                 <td>{endpointName(f.destination)}</td>
-                <td>{f.destination.port !== undefined ? `${f.destination.port}/${f.protocol}` : f.protocol}</td>
+                <td>{portLabel(f)}</td>
                 <td class="verdict-cell">{f.verdict}</td>
                 <td>{f.policies.join(", ")}</td>
               </tr>
