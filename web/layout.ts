@@ -14,13 +14,15 @@ export interface MapNode {
 
 export interface MapEdge {
   id: string;
+  /** "selects": a service and the group of an endpoint it balances to (not a flow). */
+  kind: "flow" | "selects";
   from: string;
   to: string;
   ports: string[];
   forwarded: number;
   dropped: number;
   policies: string[];
-  last: Flow;
+  last?: Flow;
 }
 
 export const NODE_W = 170;
@@ -73,7 +75,7 @@ export function buildMap(ns: string, workloads: readonly Workload[], services: r
     const to = nodeIdOf(f.destination, byName, ns);
     for (const id of [from, to]) if (!nodes.has(id)) nodes.set(id, { id, label: id.slice(4), kind: "outside", members: [] });
     const key = `${from}>${to}`;
-    const e = edges.get(key) ?? { id: key, from, to, ports: [], forwarded: 0, dropped: 0, policies: [], last: f };
+    const e = edges.get(key) ?? { id: key, kind: "flow" as const, from, to, ports: [], forwarded: 0, dropped: 0, policies: [], last: f };
     const port = portLabel(f);
     if (!e.ports.includes(port)) e.ports.push(port);
     if (f.verdict === "FORWARDED") e.forwarded++;
@@ -81,6 +83,16 @@ export function buildMap(ns: string, workloads: readonly Workload[], services: r
     for (const p of f.policies) if (!e.policies.includes(p)) e.policies.push(p);
     e.last = f;
     edges.set(key, e);
+  }
+  for (const s of services.filter((s) => inView(ns, s.namespace))) {
+    const from = `svc:${ns === ALL ? `${s.namespace}/` : ""}${s.name}`;
+    for (const ep of s.endpoints) {
+      const w = byName.get(ep.workload);
+      if (!w) continue;
+      const to = groupId(ns, w, groupOf(w));
+      const id = `${from}~>${to}`;
+      if (!edges.has(id)) edges.set(id, { id, kind: "selects", from, to, ports: (s.ports ?? []).map((p) => `${p.port}/${(p.protocol ?? "tcp").toLowerCase()}`), forwarded: 0, dropped: 0, policies: [] });
+    }
   }
   // Column: 0 for nodes that only send, 2 for those that only receive, 1 otherwise. Nodes without
   // flows go in rows below, so no edge is drawn across them.

@@ -153,6 +153,7 @@ describe("web UI", () => {
     await bad.waitFor();
     assert.match((await ok.getAttribute("class")) ?? "", /forwarded/);
     assert.match((await bad.getAttribute("class")) ?? "", /dropped/);
+    assert.match((await map.locator('[data-edge="svc:web~>grp:web"]').getAttribute("class")) ?? "", /selects/);
     assert.equal(await bad.locator("path").evaluate((e) => getComputedStyle(e).stroke), "rgb(179, 38, 30)");
     assert.match((await bad.textContent()) ?? "", /80\/tcp/);
     await bad.focus();

@@ -33,7 +33,7 @@ export function MapView({ ns, setNs }: { ns: string; setNs: (ns: string) => void
           </select>
         </label>
         <span class="legend">
-          <span class="swatch ok" /> forwarded <span class="swatch bad" /> dropped
+          <span class="swatch ok" /> forwarded <span class="swatch bad" /> dropped <span class="swatch selects" /> service endpoints
         </span>
       </div>
       <div class="split">
@@ -50,7 +50,7 @@ export function MapView({ ns, setNs }: { ns: string; setNs: (ns: string) => void
             const [x1, y1] = [a.x + NODE_W, a.y + NODE_H / 2];
             const [x2, y2] = b.x > a.x ? [b.x, b.y + NODE_H / 2] : [b.x + NODE_W / 2, b.y + (b.y > a.y ? 0 : NODE_H)];
             const d = self ? `M ${x1} ${y1 - 8} c 40 -30 40 30 0 16` : `M ${x1} ${y1} C ${(x1 + x2) / 2} ${y1}, ${(x1 + x2) / 2} ${y2}, ${x2} ${y2}`;
-            const cls = e.dropped > 0 ? "edge dropped" : "edge forwarded";
+            const cls = e.kind === "selects" ? "edge selects" : e.dropped > 0 ? "edge dropped" : "edge forwarded";
             return (
               <g key={e.id} class={cls} tabindex={0} role="button" aria-label={`${e.from} to ${e.to}: ${e.ports.join(" ")}, ${e.dropped} dropped`} data-edge={e.id} onClick={() => setPicked({ edge: e })} onKeyDown={activate(() => setPicked({ edge: e }))}>
                 <path d={d} marker-end="url(#arrow)" />
@@ -98,6 +98,7 @@ export function MapView({ ns, setNs }: { ns: string; setNs: (ns: string) => void
 
 function EdgeDetails({ e }: { e: MapEdge }) {
   const f = e.last;
+  if (!f) return <p>Service {e.from.slice(4)} balances to {e.to.slice(4)} ({e.ports.join(" ")}).</p>;
   const port = f.destination.port !== undefined ? `${f.destination.port}/${f.protocol}` : "";
   return (
     <div>

@@ -64,6 +64,8 @@ test("service map: groups by replica/app, outside peers, edges with ports and dr
   const at = new Map(m.nodes.map((n) => [n.id, n]));
   assert.ok(at.get("grp:client")!.x < at.get("grp:web")!.x && at.get("grp:web")!.x < at.get("out:data/db")!.x);
   assert.deepEqual(buildMap("shop", [...workloads].reverse(), [], flows), m);
+  const withService = buildMap("shop", workloads, [{ name: "web", namespace: "shop", ports: [{ port: 80, protocol: "TCP" }], endpoints: [{ workload: "web", ip: "10.0.0.2", healthy: true }], ready: 1 }], flows);
+  assert.deepEqual(withService.edges.filter((e) => e.id.includes("~>")).map((e) => [e.id, e.ports.join()]), [["svc:web~>grp:web", "80/tcp"]]);
   const all = buildMap("*", workloads, [], flows);
   assert.ok(all.edges.some((e) => e.id === "grp:shop/web>grp:data/db"));
 });
