@@ -75,6 +75,9 @@ describe("web UI", () => {
     const auth = ["-H", `Authorization: Bearer ${TOKEN}`];
     assert.equal((await curl(...auth, `${UI}/v1/workloads`)).stdout, "200");
     assert.equal((await curl(`${UI}/?token=${TOKEN}`)).stdout, "303");
+    // The redirect that drops the token never leaves this server ("/.//host" normalises to "//host").
+    const redirect = await sh("nsenter", [`--net=/run/netns/${h.hostNs}`, "curl", "-s", "--path-as-is", "-D", "-", "-o", "/dev/null", `${UI}/.//evil.example/?token=${TOKEN}`]);
+    assert.match(redirect.stdout, /^location: \/evil\.example\/\r?$/im);
     // The admin API is not there, even with the token.
     assert.equal((await curl(...auth, "-X", "POST", "-H", "content-type: application/json", "-d", '{"name":"x"}', `${UI}/v1/networks`)).stdout, "404");
     assert.equal((await curl(...auth, "-X", "DELETE", `${UI}/v1/workloads/web`)).stdout, "404");

@@ -56,7 +56,8 @@ export async function uiServer(engine: Engine, ui: UiListen, web = loadWeb(WEB_D
     if (access instanceof EngineError) throw access;
     if (access === "cookie") {
       url.searchParams.delete("token");
-      res.writeHead(303, { "set-cookie": `${UI_COOKIE}=${ui.token}; HttpOnly; SameSite=Strict; Path=/`, location: url.pathname + url.search });
+      // Never "//host…" (a path like "/.//host" normalises to one): the redirect stays on this server.
+      res.writeHead(303, { "set-cookie": `${UI_COOKIE}=${ui.token}; HttpOnly; SameSite=Strict; Path=/`, location: `/${url.pathname.replace(/^\/+/, "")}${url.search}` });
       res.end();
       return;
     }
