@@ -1,30 +1,33 @@
-import { createServer, type Server } from "node:http";
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { Engine } from "../engine";
 import { EngineError } from "../errors";
 import { decodeSegment, readJson, sendError, sendJson } from "./http-util";
-import { METRICS_CONTENT_TYPE, routes } from "./routes";
+import { METRICS_CONTENT_TYPE, routes, type Route } from "./routes";
 import { clusterRoutes } from "./cluster-routes";
 import type { Cluster } from "../cluster";
 
 export function apiServer(engine: Engine, cluster?: Cluster): Server {
   const table = [...routes(engine), ...clusterRoutes(cluster)];
-  return createServer(async (req, res) => {
-    try {
-      const url = parseUrl(req.url ?? "/");
-      const route = table.find((r) => r.method === req.method && r.pattern.test(url.pathname));
-      if (!route) throw new EngineError("NOT_FOUND", `no API route ${req.method} ${url.pathname}`, { hint: "see docs/api.md" });
-      const params = route.pattern.exec(url.pathname)!.slice(1).map(decodeSegment);
-      const result = await route.handler({ req, res, params, query: url.searchParams, body: () => readJson(req) });
-      if (route.status !== 0) sendJson(res, route.status, result ?? { ok: true });
-    } catch (e) {
-      if (!res.headersSent) sendError(res, e);
-      else res.end();
-    }
-  });
+  return createServer((req, res) => dispatch(table, req, res));
+}
+
+/** Answer one request from a route table: JSON, or an error with its code. */
+export async function dispatch(table: Route[], req: IncomingMessage, res: ServerResponse, url?: URL): Promise<void> {
+  try {
+    url ??= parseUrl(req.url ?? "/");
+    const route = table.find((r) => r.method === req.method && r.pattern.test(url!.pathname));
+    if (!route) throw new EngineError("NOT_FOUND", `no API route ${req.method} ${url.pathname}`, { hint: "see docs/api.md" });
+    const params = route.pattern.exec(url.pathname)!.slice(1).map(decodeSegment);
+    const result = await route.handler({ req, res, params, query: url.searchParams, body: () => readJson(req) });
+    if (route.status !== 0) sendJson(res, route.status, result ?? { ok: true });
+  } catch (e) {
+    if (!res.headersSent) sendError(res, e);
+    else res.end();
+  }
 }
 
 /** The request target; URLSearchParams decodes queries leniently, so a bad escape there is refused here. */
-function parseUrl(target: string): URL {
+export function parseUrl(target: string): URL {
   const url = new URL(target, "http://ponton");
   decodeSegment(url.search.replace(/\+/g, " "));
   return url;

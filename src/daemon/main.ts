@@ -4,6 +4,8 @@ import net from "node:net";
 import path from "node:path";
 import { apiServer, metricsServer } from "../api/server";
 import { Engine, defaultConfig } from "../engine";
+import { loadWeb, uiServer, WEB_DIR } from "../api/ui/ui-server";
+import { parseUiListen } from "../api/ui/ui-access";
 import { SpawnerExecutor } from "../kernel";
 import { asEngineError, codeInfo, EngineError } from "../errors";
 import { parsePoolSpec } from "../ipam";
@@ -33,6 +35,8 @@ const OPTIONS: Options = {
   "node-name": { type: "string", description: "this node's name in the cluster (default: the host name)", value: "NAME" },
   "node-ip": { type: "string", description: "this node's underlay address (default: the source address towards etcd)", value: "IP" },
   "node-lease-ttl": { type: "string", description: "seconds after which a silent node is NotReady (default 5)", value: "S" },
+  "ui-listen": { type: "string", description: "serve the web UI here (off by default; e.g. 127.0.0.1:12000; any non-loopback address needs --ui-token)", value: "IP:PORT" },
+  "ui-token": { type: "string", description: "token the web UI asks for on every request (env PONTON_UI_TOKEN; at least 16 characters); open it once with ?token=TOKEN", value: "TOKEN" },
   help: { type: "boolean", short: "h", description: "show this help" },
 };
 
@@ -115,6 +119,9 @@ export async function main(argv: string[]): Promise<void> {
     ...maxPortRange(values["max-port-range"] as string | undefined),
   });
   const clusterOpts = parseClusterOptions(values.cluster as string | undefined, values["node-name"] as string | undefined, values["node-ip"] as string | undefined, values["node-lease-ttl"] as string | undefined);
+  const ui = values["ui-listen"] ? parseUiListen(String(values["ui-listen"]), (values["ui-token"] as string | undefined) ?? (env.PONTON_UI_TOKEN || undefined)) : undefined;
+  if (!ui && values["ui-token"]) throw new EngineError("INVALID_ARGUMENT", "--ui-token without --ui-listen");
+  const web = ui ? loadWeb(WEB_DIR) : undefined;
   await claimSocket(socket);
   // Never world-writable, whatever the umask: whoever can write there can replace the socket.
   mkdirSync(path.dirname(socket), { recursive: true, mode: 0o755 });
@@ -125,10 +132,13 @@ export async function main(argv: string[]): Promise<void> {
   const server = apiServer(engine, cluster);
   const access = await listenPrivately(server, socket);
   const metrics = values["metrics-listen"] ? await metricsServer(engine, String(values["metrics-listen"])) : undefined;
+  const uiHttp = ui ? await uiServer(engine, ui, web) : undefined;
+  if (ui) console.log(`pontond: web UI on http://${ui.host.includes(":") ? `[${ui.host}]` : ui.host}:${ui.port}/${ui.token ? " (token required)" : ""}`);
   console.log(`pontond: serving ${socket} (mode ${access.mode.toString(8)}${access.gid !== undefined ? `, group ponton` : ""}), state in ${stateDir}; reconcile: ${JSON.stringify(report)}${cluster ? `; cluster node ${cluster.nodeName}` : ""}`);
   const shutdown = async () => {
     server.close();
     metrics?.close();
+    uiHttp?.close();
     await cluster?.close();
     engine.close();
     try {

@@ -35,6 +35,7 @@ import { normalizePorts } from "./workloads/workload-spec";
 import { createNamespace, labelNamespace, labelWorkload, listNamespaces, type LabelEdits } from "./policy/namespaces";
 import { removeNamespace } from "./policy/remove-namespace";
 import { applyPolicyText, explainPolicy, policyViews, removePolicy } from "./policy/policies";
+import { whatIfPolicy } from "./policy/what-if";
 import { EngineFlows } from "./flows/flows";
 import { policyLogFile } from "./policy/policy-log";
 import { counter, gauge, type FlowQuery, type FlowRecord } from "../flows";
@@ -344,6 +345,10 @@ export class Engine {
   }
   explainPolicy(q: { from: string; to: string; port: string }) {
     return explainPolicy(this.ctx, q);
+  }
+  /** What pasted policies would do to the newest `limit` flow records, without applying them. */
+  whatIfPolicy(text: string, limit: number) {
+    return whatIfPolicy(this.ctx, text, this.flows.query({}, limit));
   }
   // Flows
   observe(q: FlowQuery, limit?: number): FlowRecord[] {

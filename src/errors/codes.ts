@@ -34,6 +34,8 @@ export const ERROR_CODES = {
   NETWORK_IN_USE: { http: 409, exit: 3, cni: 7, hint: "remove or disconnect its workloads first (or use --force)" },
   ALREADY_CONNECTED: { http: 409, exit: 3, cni: 7, hint: "the workload is already on that network" },
   NOT_CONNECTED: { http: 409, exit: 3, cni: 7, hint: "the workload is not on that network" },
+  UI_TOKEN_REQUIRED: { http: 400, exit: 2, cni: 7, hint: "give --ui-token (at least 16 characters) or listen on a loopback address" },
+  UNAUTHORIZED: { http: 401, exit: 2, cni: 7, hint: "open the UI with ?token=TOKEN once, or send 'Authorization: Bearer TOKEN'" },
   UNSUPPORTED: { http: 400, exit: 2, cni: 7, hint: "this option is not supported" },
   KERNEL_ERROR: { http: 500, exit: 5, cni: 11, hint: "see the message; the operation was rolled back" },
   STORE_UNAVAILABLE: { http: 503, exit: 6, cni: 11, hint: "the cluster store (etcd) is unreachable; nothing was changed — try again when it answers" },

@@ -5,6 +5,8 @@ export { parsePolicy, parsePolicies, LOG_ANNOTATION } from "./parse";
 export { matchesSelector } from "./selector";
 export { explain, createExplainer, type ExplainQuery, type Explanation, type DirectionExplanation, type Endpoint } from "./evaluate";
 export { compilePolicies } from "./compile";
+export { policyManifest } from "./manifest";
+export { whatIf, withCandidates, type WhatIfConnection, type WhatIfOutcome } from "./what-if";
 export type { PolicyPlan, NftSet, NftChain, CompileOptions } from "./plan";
 export type { PolicyIdEntry } from "./ids";
 export { SERVICE_SLOT_MARK, isDecisionMark } from "./ids";

@@ -1,0 +1,134 @@
+// Everything the views read: the objects (polled every few seconds) and the flow buffer (fed by
+// server-sent events). Views re-render at most once per animation frame, however fast flows come.
+import { useEffect, useState } from "preact/hooks";
+import type { Flow, Namespace, Network, Policy, Service, Workload } from "./types";
+
+export const FLOW_BUFFER = 10_000;
+const POLL_MS = 3000;
+
+export interface Rates {
+  flowsPerSec: number;
+  dropsByReason: Record<string, number>;
+  dnsPerSec: number;
+}
+
+export const store = {
+  workloads: [] as Workload[],
+  networks: [] as Network[],
+  services: [] as Service[],
+  policies: [] as Policy[],
+  namespaces: [] as Namespace[],
+  flows: [] as Flow[],
+  /** Records the server skipped because this page read too slowly. */
+  lost: 0,
+  paused: false,
+  connected: false,
+  error: "",
+  rates: { flowsPerSec: 0, dropsByReason: {}, dnsPerSec: 0 } as Rates,
+  version: 0,
+};
+
+const listeners = new Set<() => void>();
+let scheduled = false;
+
+export function changed(): void {
+  store.version++;
+  if (scheduled) return;
+  scheduled = true;
+  requestAnimationFrame(() => {
+    scheduled = false;
+    for (const l of listeners) l();
+  });
+}
+
+/** Re-render the calling component when the store changes. */
+export function useStore(): typeof store {
+  const [, set] = useState(0);
+  useEffect(() => {
+    const l = () => set(store.version);
+    listeners.add(l);
+    return () => void listeners.delete(l);
+  }, []);
+  return store;
+}
+
+export async function api<T>(path: string, init?: RequestInit): Promise<T> {
+  const res = await fetch(path, { credentials: "same-origin", ...init });
+  const body = await res.json();
+  if (!res.ok) throw new Error(body?.error ? `${body.error.code}: ${body.error.message}` : `HTTP ${res.status}`);
+  return body as T;
+}
+
+function addFlows(records: Flow[]): void {
+  if (store.paused || records.length === 0) return;
+  store.flows = store.flows.concat(records);
+  if (store.flows.length > FLOW_BUFFER) store.flows = store.flows.slice(store.flows.length - FLOW_BUFFER);
+  changed();
+}
+
+async function poll(): Promise<void> {
+  try {
+    const [workloads, services, policies, namespaces, networks] = await Promise.all([
+      api<Workload[]>("/v1/workloads"),
+      api<Service[]>("/v1/services"),
+      api<Policy[]>("/v1/policies"),
+      api<Namespace[]>("/v1/namespaces"),
+      api<Network[]>("/v1/networks"),
+    ]);
+    Object.assign(store, { workloads, services, policies, namespaces, networks, error: "" });
+    store.rates = rates(store.flows, Date.now());
+  } catch (e) {
+    store.error = (e as Error).message;
+  }
+  changed();
+}
+
+/** Rates over the last 10 s of the buffer (the daemon's counters are totals since it started). */
+export function rates(flows: readonly Flow[], now: number): Rates {
+  const since = now - 10_000;
+  let n = 0;
+  let dns = 0;
+  const drops: Record<string, number> = {};
+  for (let i = flows.length - 1; i >= 0; i--) {
+    const f = flows[i]!;
+    if (Date.parse(f.time) < since) break;
+    n++;
+    if (f.destination.port === 53) dns++;
+    if (f.verdict !== "FORWARDED") drops[f.dropReason ?? "UNKNOWN"] = (drops[f.dropReason ?? "UNKNOWN"] ?? 0) + 1;
+  }
+  return { flowsPerSec: n / 10, dropsByReason: drops, dnsPerSec: dns / 10 };
+}
+
+export async function start(): Promise<void> {
+  // The objects and the buffered flows load side by side.
+  const flows = api<Flow[]>(`/v1/flows?limit=${FLOW_BUFFER}`);
+  await poll();
+  setInterval(poll, POLL_MS);
+  try {
+    addFlows(await flows);
+  } catch (e) {
+    store.error = (e as Error).message;
+  }
+  const last = () => store.flows.at(-1)?.seq ?? -1;
+  const events = new EventSource("/ui/v1/events");
+  events.onopen = () => {
+    store.connected = true;
+    changed();
+  };
+  events.onerror = () => {
+    store.connected = false;
+    changed();
+  };
+  events.addEventListener("flows", (e) => {
+    const { records, lost } = JSON.parse((e as MessageEvent).data) as { records: Flow[]; lost: number };
+    store.lost += lost;
+    // The stream may repeat what the first fetch already had.
+    const after = last();
+    addFlows(records.filter((r) => r.seq > after));
+  });
+}
+
+export function togglePause(): void {
+  store.paused = !store.paused;
+  changed();
+}
