@@ -20,7 +20,7 @@ export interface ExplainResult {
   records: DnsRecord[];
   /** Local zone apex ("" for a single-label name). */
   zone?: string;
-  /** A single-label name found as NAME.<search domain>. */
+  /** A single-label name found as NAME.<a search suffix>. */
   expandedTo?: string;
   /** Servers a forwarded query would go to, in order; down ones are left out. */
   upstreams?: string[];
@@ -31,7 +31,8 @@ export interface ExplainResult {
 export interface ExplainContext {
   table: RecordTable;
   zones: LocalZones;
-  searchDomain?: string;
+  /** Where a single-label name is looked for in a view. */
+  search: (view: string | undefined) => readonly string[];
   viewOf: (client: string) => string | undefined;
   forwarder: Forwarder;
 }
@@ -41,7 +42,7 @@ export function explainQuery(ctx: ExplainContext, name: string, type: string, cl
   const qtype = type.toUpperCase();
   const view = ctx.viewOf(client);
   const base = { name: qname, type: qtype, client, view: view ?? null };
-  const local = resolveLocal(ctx.table, ctx.zones, view, qname, qtype, "IN", ctx.searchDomain);
+  const local = resolveLocal(ctx.table, ctx.zones, view, qname, qtype, "IN", ctx.search(view));
   if (local) return { ...base, outcome: "local", rcode: local.rcode, records: local.answers, zone: local.zone, ...(local.expandedTo ? { expandedTo: local.expandedTo } : {}), summary: describeLocal(local, view) };
 
   const set = ctx.forwarder.upstreamSet;

@@ -35,10 +35,12 @@ export interface DnsServerOptions {
    */
   udp?: "native" | "node";
   upstreams?: readonly UpstreamAddress[];
-  /** Suffixes answered authoritatively (default ["cluster.local"]); single-label names always are. */
+  /** Suffixes answered authoritatively (default ["cluster.local"]). */
   localZones?: readonly string[];
   /** Added to the local zones; a single-label NAME is also looked up as NAME.<searchDomain>. */
   searchDomain?: string;
+  /** Further suffixes a single label is looked up under in one view, after searchDomain (e.g. its namespace's services). */
+  viewSearch?: (viewId: string) => readonly string[];
   /** TTL and SOA minimum of local NXDOMAIN/NODATA answers, seconds (default 5: new names show up fast). */
   negativeTtl?: number;
   /** Forwarded answers kept (default 10,000). */
@@ -217,7 +219,7 @@ export class DnsServer {
 
   explain(name: string, type: string, clientAddress: string): ExplainResult {
     return explainQuery(
-      { table: this.table, zones: this.zones, searchDomain: this.searchDomain, viewOf: this.viewOf, forwarder: this.forwarder },
+      { table: this.table, zones: this.zones, search: (view) => this.searchOf(view), viewOf: this.viewOf, forwarder: this.forwarder },
       name,
       type,
       clientAddress,
@@ -286,6 +288,12 @@ export class DnsServer {
     }
   }
 
+  /** Where a single-label name is looked for in this view, in order. */
+  private searchOf(view: string | undefined): readonly string[] {
+    const more = view !== undefined && this.opts.viewSearch ? this.opts.viewSearch(view) : [];
+    return this.searchDomain ? [this.searchDomain, ...more] : more;
+  }
+
   /** The full path: decode, validate, answer locally or forward. `fastKey` caches a local UDP answer. */
   private handle(msg: Buffer, tcp: boolean, view: string | undefined, reply: Reply, fastKey: string | undefined): void {
     const c = this.c;
@@ -312,7 +320,7 @@ export class DnsServer {
     // EDNS version we do not speak: BADVERS (extended rcode 16), RFC 6891 section 6.1.3.
     if (edns && edns.version > 0) return reply(errorResponse(id, flags, 16, q, edns));
 
-    const local = resolveLocal(this.table, this.zones, view, normalizeName(q.name), q.type, q.class ?? "IN", this.searchDomain);
+    const local = resolveLocal(this.table, this.zones, view, normalizeName(q.name), q.type, q.class ?? "IN", this.searchOf(view));
     if (local) {
       const target = externalCnameTarget(local, q.type, this.zones);
       if (target) return this.chase(query, edns, local, target, tcp, reply);

@@ -13,7 +13,7 @@ import { ExitHandler } from "./workloads/process-exits";
 import { reconcile, type ReconcileReport } from "./reconcile";
 import { Serial } from "./serial";
 import { EngineDns } from "./dns/dns";
-import { dnsViews } from "./dns/dns-records";
+import { dnsViews, viewName } from "./dns/dns-records";
 import { Supervisor } from "./workloads/supervisor";
 import { networkView, portViews, workloadView } from "./views";
 import { createNetwork, ensureBuiltinNetworks, removeNetwork, type NetworkSpec } from "./networks";
@@ -139,7 +139,7 @@ export class Engine {
     const names = new Map(state.networks.map((n) => [n.id, n.name]));
     if (network !== undefined && !this.ctx.store.network(network)) throw new EngineError("NETWORK_NOT_FOUND", `network ${network} not found`);
     return [...dnsViews(state, this.ctx.config.dnsDomain, this.ctx.nft.runtime.unhealthy)]
-      .map(([id, records]) => ({ network: names.get(id)!, records }))
+      .map(([id, records]) => ({ network: viewName(id, names), records }))
       .filter((v) => network === undefined || v.network === network);
   }
   dnsQuery(name: string, type: string, from: string) {

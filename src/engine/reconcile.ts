@@ -5,6 +5,7 @@ import { buildEndpoints, networksById } from "./workloads/endpoints";
 import { createBridge, deleteLink, networkSysctls } from "./networks";
 import { isOurProcess } from "./workloads/supervisor";
 import { finishRemoval } from "./workloads/workloads";
+import { writeWorkloadFiles } from "./dns/workload-files";
 import { bridgeLines } from "../compile";
 
 export interface ReconcileReport {
@@ -61,6 +62,8 @@ export async function reconcile(ctx: EngineContext): Promise<ReconcileReport> {
       report.endpointsRebuilt.push(w.name);
       continue;
     }
+    // The daemon's flags (--dns-domain, --ndots) and the host's resolvers may have changed.
+    await writeWorkloadFiles(ctx, w);
     const missing = atts.filter((a) => !hostLinks.has(a.hostIfname));
     if (missing.length) {
       await buildEndpoints(ctx, w, missing, { createNetns: false, routes: false });

@@ -74,6 +74,29 @@ export interface Workload {
   exposes?: DeclaredPort[];
   /** Set when a template made this workload (`run --replicas`, `scale`): recorded with the intent, so a restart never counts it twice. */
   replicaOf?: ReplicaRef;
+  /** The hostname its command runs with, in a UTS namespace of its own (default: the workload name). */
+  hostname?: string;
+  /** Its resolv.conf, as `docker run --dns…` or a pod's dnsPolicy/dnsConfig say. */
+  dns?: WorkloadDns;
+  /** Extra /etc/hosts entries (`--add-host NAME:IP`, a pod's hostAliases). */
+  extraHosts?: HostEntry[];
+}
+
+/**
+ * Kubernetes' dnsPolicy: ClusterFirst (default) asks the embedded DNS; Default copies the host's
+ * resolvers; None writes only what `nameservers`/`search`/`options` say. Those three add to the first
+ * two: nameservers after the embedded one, search domains after ours, options overriding ours by name.
+ */
+export interface WorkloadDns {
+  policy?: "ClusterFirst" | "Default" | "None";
+  nameservers?: string[];
+  search?: string[];
+  options?: string[];
+}
+
+export interface HostEntry {
+  name: string;
+  ip: string;
 }
 
 /** Which template a replica belongs to and its index (its name is TEMPLATE-INDEX). */

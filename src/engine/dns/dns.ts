@@ -3,7 +3,7 @@ import { DnsServer, FastpathUnavailableError, readUpstreams, type ExplainResult 
 import { EngineError } from "../../errors";
 import type { Service } from "../../model/service";
 import type { DesiredState } from "../../model/types";
-import { CLUSTER_DOMAIN, dnsListenAddresses, serviceGroups, viewIndex, workloadRecords } from "./dns-records";
+import { CLUSTER_DOMAIN, dnsListenAddresses, serviceGroups, viewIndex, viewSearch, workloadRecords } from "./dns-records";
 import { SentViews } from "./dns-sent-views";
 
 export interface DnsConfig {
@@ -22,7 +22,7 @@ export class EngineDns {
 
   constructor(private readonly config: DnsConfig) {
     try {
-      this.server = new DnsServer({ viewOf: (ip) => this.index.get(ip), searchDomain: config.domain, localZones: [CLUSTER_DOMAIN] });
+      this.server = new DnsServer({ viewOf: (ip) => this.index.get(ip), searchDomain: config.domain, viewSearch, localZones: [CLUSTER_DOMAIN] });
     } catch (err) {
       // The daemon does not start without its DNS fast path rather than run slower unnoticed.
       if (err instanceof FastpathUnavailableError) throw new EngineError("BUILD_INCOMPLETE", err.message);

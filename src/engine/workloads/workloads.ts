@@ -1,4 +1,5 @@
 // Use cases on workloads: run, remove, stop, start, connect, disconnect.
+import { writeWorkloadFiles } from "../dns/workload-files";
 import { EngineError } from "../../errors";
 import { hostVethName, macFor, netnsName, defaultRouteAttachment } from "../../compile";
 import { allocateAddress } from "../../ipam";
@@ -219,6 +220,7 @@ export async function connectWorkload(ctx: EngineContext, workloadName: string, 
   try {
     await buildEndpoints(ctx, w, [a], { createNetns: false, routes: false });
     await ctx.nft.sync(ctx.store.state());
+    await writeWorkloadFiles(ctx, w);
     return a;
   } catch (e) {
     await teardownEndpoints(ctx, { ...w, netnsMode: "path" }, [a]).catch(() => undefined);
@@ -249,4 +251,5 @@ export async function disconnectWorkload(ctx: EngineContext, workloadName: strin
     if (after.ip6) lines.push(`route replace default via ${an.gateway6} dev ${after.ifname}`);
     await ctx.kernel.ipBatch(lines, w.netns);
   }
+  await writeWorkloadFiles(ctx, w);
 }
