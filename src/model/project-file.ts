@@ -9,6 +9,8 @@ import { servicesFromDocuments } from "./k8s-service";
 import { EngineError } from "../errors";
 import { validateName } from "./names";
 import { checkReplicable, parseReplicas, validateTemplateName } from "./template";
+import { podDnsFields } from "./workload-dns";
+import type { HostEntry, WorkloadDns } from "./types";
 
 export interface DeclaredNetwork {
   name: string;
@@ -42,6 +44,10 @@ export interface DeclaredWorkload {
   exposes?: unknown[];
   /** `replicas: N`: a template of this name and N workloads NAME-1…NAME-N (see model/template.ts). */
   replicas?: number;
+  /** hostname, dnsPolicy/dnsConfig, hostAliases/extraHosts (model/workload-dns.ts). */
+  hostname?: string;
+  dns?: WorkloadDns;
+  extraHosts?: HostEntry[];
 }
 
 export interface ProjectFile {
@@ -58,7 +64,7 @@ export interface ProjectFile {
 }
 
 const NETWORK_KEYS = new Set(["subnet", "gateway", "ipv6", "subnet6", "gateway6", "internal", "icc", "masquerade", "routesTo", "labels"]);
-const WORKLOAD_KEYS = new Set(["aliases", "networks", "command", "env", "ports", "allowFrom", "labels", "restart", "routes", "namespace", "expose", "replicas"]);
+const WORKLOAD_KEYS = new Set(["aliases", "networks", "command", "env", "ports", "allowFrom", "labels", "restart", "routes", "namespace", "expose", "replicas", "hostname", "dnsPolicy", "dnsConfig", "hostAliases", "extraHosts"]);
 const POLICY_KINDS = new Set(["NetworkPolicy", "NetworkPolicyList", "List"]);
 
 function fail(path: string, message: string): never {
@@ -208,6 +214,11 @@ export function parseProjectFile(text: string, defaultProject: string): ProjectF
         const rm = asMap(r, `workloads.${name}.routes[${i}]`);
         return { dst: String(rm.dst), via: String(rm.via) };
       });
+    }
+    try {
+      Object.assign(w, podDnsFields(m));
+    } catch (e) {
+      fail(`workloads.${name}`, (e as Error).message);
     }
     if (m.replicas !== undefined) {
       try {

@@ -3,8 +3,8 @@
 import { after, before, describe, test } from "node:test";
 import assert from "node:assert/strict";
 import path from "node:path";
-import { readFileSync } from "node:fs";
-import { TestHost, OUTSIDE_A } from "./harness";
+import { readFileSync, writeFileSync } from "node:fs";
+import { TestHost, OUTSIDE_A, inspect } from "./harness";
 
 describe("DNS semantics", () => {
   let h: TestHost;
@@ -80,11 +80,119 @@ describe("DNS semantics", () => {
     assert.deepEqual(await short("a1", "-x", "172.48.0.2"), ["a1.ponton.internal.", "alpha.ponton.internal."]);
   });
 
+  test("headless endpoints: PTR to the endpoint name from every network, one name per endpoint; service names are DNS labels", async () => {
+    await h.pontonOk("run", "--name", "h.x", "--network", "front", "--label", "app=hl");
+    await h.pontonOk("run", "--name", "h_x", "--network", "front", "--label", "app=hl");
+    await h.pontonOk("run", "--name", "h-x", "--network", "front", "--label", "app=hl");
+    await h.pontonOk("service", "create", "hl", "--headless", "--selector", "app=hl");
+    const ips = await Promise.all(["h.x", "h_x", "h-x"].map(async (n) => (await inspect(h, n)).networks[0]!.ip4!));
+    const names = await Promise.all(ips.map((ip) => short("x1", "-x", ip)));
+    for (const n of names) assert.equal(n.length, 1, `one PTR from another network: ${n}`);
+    const hosts = names.map((n) => n[0]!);
+    assert.equal(new Set(hosts).size, 3, hosts.join(" "));
+    assert.ok(hosts.includes("h-x.hl.default.svc.cluster.local."));
+    for (const host of hosts) assert.equal((await short("x1", host)).length, 1, `${host} is one endpoint`);
+    // From its own network the workload's own name comes too, first.
+    assert.deepEqual(await short("a1", "-x", ips[2]!), ["h-x.hl.default.svc.cluster.local.", "h-x.ponton.internal."]);
+    const upper = await h.ponton("service", "create", "WEB", "--port", "80/tcp", "--selector", "app=web");
+    assert.notEqual(upper.code, 0);
+    assert.match(upper.stderr, /INVALID_NAME.*WEB/);
+  });
+
   test("a daemon restarted with other --dns-domain/--ndots rewrites existing workloads' resolv.conf", async () => {
     await h.stopDaemon();
     h.daemonArgs = ["--ndots", "3"];
     await h.startDaemon();
     assert.match(await resolvConf("x1"), /options ndots:3\n/);
     assert.match(readFileSync(path.join("/etc/netns", h.ns("x1"), "resolv.conf"), "utf8"), /ndots:3/);
+  });
+});
+
+describe("per-workload DNS settings", () => {
+  let h: TestHost;
+  const cat = async (w: string, file: string) => (await h.inWorkload(w, "cat", [file])).stdout;
+
+  before(async () => {
+    h = await new TestHost("dw").setUp();
+    await h.pontonOk("network", "create", "front", "--subnet", "172.50.0.0/24");
+    await h.pontonOk("network", "create", "back", "--subnet", "172.51.0.0/24");
+  });
+  after(() => h.tearDown());
+
+  test("--hostname: the command runs with it, in a UTS namespace of its own", async () => {
+    const out = path.join(h.dir, "hn.out");
+    await h.pontonOk("run", "--name", "hn", "--network", "front", "--hostname", "box1.example", "--", "sh", "-c", `hostname > ${out}; sleep 600`);
+    await h.pontonOk("run", "--name", "plain", "--network", "front", "--", "sh", "-c", `hostname > ${out}.2; sleep 600`);
+    const read = async (f: string) => {
+      for (let i = 0; i < 50; i++) {
+        const t = (() => { try { return readFileSync(f, "utf8"); } catch { return ""; } })();
+        if (t) return t.trim();
+        await new Promise((r) => setTimeout(r, 100));
+      }
+      return "";
+    };
+    assert.equal(await read(out), "box1.example");
+    assert.equal(await read(`${out}.2`), "plain");
+    assert.notEqual((await h.inWorkload("hn", "hostname", [])).stdout.trim(), "box1.example", "the host's own UTS namespace is untouched");
+  });
+
+  test("--dns, --dns-search, --dns-option, --dns-policy write its resolv.conf", async () => {
+    await h.pontonOk("run", "--name", "d1", "--network", "front", "--dns", "192.0.2.53", "--dns-search", "corp.example", "--dns-option", "ndots:2", "--dns-option", "edns0");
+    const conf = await cat("d1", "/etc/resolv.conf");
+    assert.match(conf, /nameserver 172\.50\.0\.1\nnameserver 192\.0\.2\.53\n/);
+    assert.match(conf, /search ponton\.internal default\.svc\.cluster\.local svc\.cluster\.local cluster\.local corp\.example\n/);
+    assert.match(conf, /options ndots:2 edns0\n/);
+    await h.pontonOk("run", "--name", "d2", "--network", "front", "--dns-policy", "None", "--dns", "192.0.2.54");
+    assert.equal((await cat("d2", "/etc/resolv.conf")).split("\n").filter((l) => !l.startsWith("#")).join("\n"), "nameserver 192.0.2.54\n");
+    await h.pontonOk("run", "--name", "d3", "--network", "front", "--dns-policy", "Default");
+    assert.match(await cat("d3", "/etc/resolv.conf"), new RegExp(`nameserver ${OUTSIDE_A.replace(/\./g, "\\.")}\n`));
+    const bad = await h.ponton("run", "--name", "d4", "--network", "front", "--dns", "not-an-ip");
+    assert.notEqual(bad.code, 0);
+    assert.match(bad.stderr, /INVALID_ARGUMENT.*not-an-ip/);
+    assert.equal((await h.ponton("inspect", "d4")).code === 0, false, "nothing made");
+  });
+
+  test("/etc/hosts: localhost, its own name on each address, --add-host; kept current on connect and disconnect", async () => {
+    await h.pontonOk("run", "--name", "e1", "--network", "front", "--hostname", "edge", "--add-host", "db.local:10.9.9.9", "--add-host", "v6.local:fd00::9");
+    const before = await cat("e1", "/etc/hosts");
+    assert.match(before, /^127\.0\.0\.1\tlocalhost$/m);
+    assert.match(before, /^172\.50\.0\.\d+\tedge e1\.ponton\.internal e1$/m);
+    assert.match(before, /^10\.9\.9\.9\tdb\.local$/m);
+    assert.match(before, /^fd00::9\tv6\.local$/m);
+    const getent = await h.inWorkload("e1", "getent", ["hosts", "db.local"]);
+    assert.match(getent.stdout, /^10\.9\.9\.9\s+db\.local/);
+    await h.pontonOk("network", "connect", "back", "e1");
+    assert.match(await cat("e1", "/etc/hosts"), /^172\.51\.0\.\d+\tedge /m);
+    await h.pontonOk("network", "disconnect", "back", "e1");
+    assert.doesNotMatch(await cat("e1", "/etc/hosts"), /172\.51\./);
+  });
+
+  test("ponton up: hostname, dnsPolicy/dnsConfig, hostAliases as in a pod spec", async () => {
+    const file = path.join(h.dir, "p.yaml");
+    writeFileSync(
+      file,
+      [
+        "name: podlike",
+        "workloads:",
+        "  pod1:",
+        "    networks: [front]",
+        "    hostname: pod-one",
+        "    dnsConfig:",
+        "      nameservers: [192.0.2.55]",
+        "      searches: [ns1.svc.example]",
+        "      options: [{name: ndots, value: '2'}, {name: single-request-reopen}]",
+        "    hostAliases: [{ip: 10.8.8.8, hostnames: [foo.local, bar.local]}]",
+      ].join("\n") + "\n",
+    );
+    await h.pontonOk("up", file);
+    const conf = await cat("pod1", "/etc/resolv.conf");
+    assert.match(conf, /nameserver 172\.50\.0\.1\nnameserver 192\.0\.2\.55\n/);
+    assert.match(conf, / ns1\.svc\.example\n/);
+    assert.match(conf, /options ndots:2 single-request-reopen\n/);
+    assert.match(await cat("pod1", "/etc/hosts"), /^10\.8\.8\.8\tfoo\.local$/m);
+    writeFileSync(file, "name: bad\nworkloads:\n  pod2:\n    networks: [front]\n    dnsPolicy: Sometimes\n");
+    const bad = await h.ponton("up", file);
+    assert.notEqual(bad.code, 0);
+    assert.match(bad.stderr, /workloads\.pod2.*Sometimes/);
   });
 });

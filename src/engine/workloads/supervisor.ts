@@ -32,12 +32,20 @@ export function isOurProcess(pid: number | undefined, pidStart: number | undefin
   return pid !== undefined && pidStart !== undefined && processStartTime(pid) === pidStart;
 }
 
+/**
+ * A UTS namespace of its own, named as the workload (or its --hostname), as a container has; every
+ * step execs the next, so the PID we record is the command's.
+ */
+function withHostname(w: Workload): string[] {
+  return ["unshare", "--uts", "--", "sh", "-c", 'hostname "$0" && exec "$@"', w.hostname ?? w.name, ...w.command];
+}
+
 export function commandLine(w: Workload): [string, string[]] {
   switch (w.netnsMode) {
     case "owned":
-      return ["ip", ["netns", "exec", w.netns, ...w.command]];
+      return ["ip", ["netns", "exec", w.netns, ...withHostname(w)]];
     case "path":
-      return ["nsenter", [`--net=${w.netns}`, ...w.command]];
+      return ["nsenter", [`--net=${w.netns}`, ...withHostname(w)]];
     case "host":
       return [w.command[0]!, w.command.slice(1)];
   }

@@ -6,6 +6,7 @@ import { validateLabels, validateName } from "../../model/names";
 import { formatPort, parsePortSpec, portsCollide, validatePortMapping } from "../../model/ports";
 import { normalizeDeclaredPorts } from "../../model/declared-ports";
 import { validateNamespace } from "../../model/namespaces";
+import { normalizeExtraHosts, normalizeWorkloadDns, validateHostname } from "../../model/workload-dns";
 import type { CniOwner, DeclaredPort, Network, PortMapping, ReplicaRef, RestartPolicy, StaticRoute, Workload } from "../../model/types";
 
 export interface AttachSpec {
@@ -45,6 +46,12 @@ export interface RunSpec {
   aliases?: string[];
   /** Set by templates (see engine/workloads/templates.ts) for each replica they make. */
   replicaOf?: ReplicaRef;
+  /** The hostname its command runs with (default: the workload name). */
+  hostname?: string;
+  /** resolv.conf settings: {policy, nameservers, search, options} (model/workload-dns.ts). */
+  dns?: unknown;
+  /** /etc/hosts entries: "NAME:IP" or {name, ip}. */
+  extraHosts?: unknown[];
 }
 
 /** Aliases are names (as workload names), kept in order without repeats. */
@@ -134,7 +141,10 @@ export function normalizeRunFields(spec: RunSpec): {
   restart: RestartPolicy;
   namespace: string;
   exposes: DeclaredPort[];
+  etc: Pick<Workload, "hostname" | "dns" | "extraHosts">;
 } {
+  const dns = normalizeWorkloadDns(spec.dns);
+  const extraHosts = normalizeExtraHosts(spec.extraHosts);
   return {
     attachSpecs: normalizeAttachSpecs(spec),
     ports: normalizePorts(spec),
@@ -143,6 +153,11 @@ export function normalizeRunFields(spec: RunSpec): {
     restart: normalizeRestart(spec.restart),
     namespace: validateNamespace(spec.namespace),
     exposes: normalizeDeclaredPorts(spec.exposes),
+    etc: {
+      ...(spec.hostname !== undefined ? { hostname: validateHostname(spec.hostname) } : {}),
+      ...(dns ? { dns } : {}),
+      ...(extraHosts.length ? { extraHosts } : {}),
+    },
   };
 }
 

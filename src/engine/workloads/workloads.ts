@@ -86,7 +86,7 @@ export async function runWorkload(ctx: EngineContext, spec: RunSpec): Promise<Wo
 async function runWorkloadOnce(ctx: EngineContext, spec: RunSpec): Promise<Workload> {
   const { name, labels } = validateRunBasics(spec);
   if (ctx.store.workload(name)) throw new EngineError("NAME_IN_USE", `workload ${name} already exists`);
-  const { attachSpecs, ports, routes, command, restart, namespace, exposes } = normalizeRunFields(spec);
+  const { attachSpecs, ports, routes, command, restart, namespace, exposes, etc } = normalizeRunFields(spec);
   if (spec.netns) checkNetnsPath(spec.netns);
   const clash = portClash(ports, ctx.store.workloads());
   if (clash) throw new EngineError("PORT_IN_USE", `host port ${formatPort(clash.port)} is already published by workload ${clash.holder.name}`);
@@ -125,6 +125,7 @@ async function runWorkloadOnce(ctx: EngineContext, spec: RunSpec): Promise<Workl
     namespace,
     ...(exposes.length ? { exposes } : {}),
     ...(spec.replicaOf ? { replicaOf: spec.replicaOf } : {}),
+    ...etc,
   };
   // Intent first: a crash from here on leaves a 'creating' record that the reconcile undoes.
   const atts = ctx.store.transaction(() => {
