@@ -34,7 +34,8 @@ export interface ExplainContext {
   /** Where a single-label name is looked for in a view. */
   search: (view: string | undefined) => readonly string[];
   viewOf: (client: string) => string | undefined;
-  forwarder: Forwarder;
+  /** The forwarder of a view (its network's own upstreams, or the server's). */
+  forwarder: (view: string | undefined) => Forwarder;
 }
 
 export function explainQuery(ctx: ExplainContext, name: string, type: string, client: string): ExplainResult {
@@ -45,10 +46,11 @@ export function explainQuery(ctx: ExplainContext, name: string, type: string, cl
   const local = resolveLocal(ctx.table, ctx.zones, view, qname, qtype, "IN", ctx.search(view));
   if (local) return { ...base, outcome: "local", rcode: local.rcode, records: local.answers, zone: local.zone, ...(local.expandedTo ? { expandedTo: local.expandedTo } : {}), summary: describeLocal(local, view) };
 
-  const set = ctx.forwarder.upstreamSet;
+  const forwarder = ctx.forwarder(view);
+  const set = forwarder.upstreamSet;
   const healthy = set.health().filter((h) => h.up);
   const upstreams = healthy.map((h) => (h.address.includes(":") ? `[${h.address}]:${h.port}` : `${h.address}:${h.port}`));
-  const hit = ctx.forwarder.cache.peek(Forwarder.cacheKey({ question: { name: qname, type: qtype as "A" }, cd: false }));
+  const hit = forwarder.cache.peek(Forwarder.cacheKey({ question: { name: qname, type: qtype as "A" }, cd: false }));
   const cached = hit && { rcode: rcodeName(hit.rcode), ttlRemaining: hit.ttlRemaining };
   const summary = cached
     ? `answered from cache: ${cached.rcode}, ${cached.ttlRemaining}s left`

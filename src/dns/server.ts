@@ -41,6 +41,8 @@ export interface DnsServerOptions {
   searchDomain?: string;
   /** Further suffixes a single label is looked up under in one view, after searchDomain (e.g. its namespace's services). */
   viewSearch?: (viewId: string) => readonly string[];
+  /** Upstreams of one view instead of the server's (a network's own DNS servers); undefined or empty: the server's. */
+  viewUpstreams?: (viewId: string) => readonly UpstreamAddress[] | undefined;
   /** TTL and SOA minimum of local NXDOMAIN/NODATA answers, seconds (default 5: new names show up fast). */
   negativeTtl?: number;
   /** Forwarded answers kept (default 10,000). */
@@ -71,6 +73,8 @@ export class DnsServer {
   private readonly openUdp: UdpOpener;
   private readonly listeners = new Map<string, Listener>();
   private readonly forwarder: Forwarder;
+  /** Forwarders of views with upstreams of their own, by upstream list: each has its own cache and health. */
+  private readonly viewForwarders = new Map<string, { forwarder: Forwarder; upstreams: readonly UpstreamAddress[] }>();
   private upstreams: UpstreamAddress[];
   private readonly c = zeroCounters();
   private readonly viewOf: (clientAddress: string) => string | undefined;
@@ -89,15 +93,7 @@ export class DnsServer {
     this.openUdp = table ? nativeUdp(table) : openNodeUdp;
     this.upstreams = [...(opts.upstreams ?? [])];
     this.maxWaiting = 16 * (opts.maxInflight ?? 1024);
-    this.forwarder = new Forwarder({
-      upstreams: [],
-      cache: new AnswerCache({ maxEntries: opts.cacheSize ?? 10000, now: opts.now }),
-      timeoutMs: opts.timeoutMs ?? 1500,
-      attemptTimeoutMs: opts.attemptTimeoutMs ?? 800,
-      maxInflight: opts.maxInflight ?? 1024,
-      now: opts.now,
-      baseBackoffMs: opts.upstreamBackoffMs,
-    });
+    this.forwarder = this.newForwarder();
     this.applyUpstreams();
     this.table.onChange((viewId, names) => (names ? this.hot.dropNames(viewId, names) : this.hot.dropView(viewId)));
   }
@@ -198,6 +194,7 @@ export class DnsServer {
     this.listeners.clear();
     await Promise.all(all.map((l) => l.close()));
     this.forwarder.close();
+    for (const v of this.viewForwarders.values()) v.forwarder.close();
   }
 
   // ---- introspection ----
@@ -213,13 +210,13 @@ export class DnsServer {
       answeredNatively: n.hits,
       nxdomain: c.nxdomain + n.nxdomain,
       dropped: c.dropped + n.shed,
-      upstreamQueries: this.forwarder.sent,
+      upstreamQueries: [...this.viewForwarders.values()].reduce((n, v) => n + v.forwarder.sent, this.forwarder.sent),
     };
   }
 
   explain(name: string, type: string, clientAddress: string): ExplainResult {
     return explainQuery(
-      { table: this.table, zones: this.zones, search: (view) => this.searchOf(view), viewOf: this.viewOf, forwarder: this.forwarder },
+      { table: this.table, zones: this.zones, search: (view) => this.searchOf(view), viewOf: this.viewOf, forwarder: (view) => this.forwarderOf(view) },
       name,
       type,
       clientAddress,
@@ -323,7 +320,7 @@ export class DnsServer {
     const local = resolveLocal(this.table, this.zones, view, normalizeName(q.name), q.type, q.class ?? "IN", this.searchOf(view));
     if (local) {
       const target = externalCnameTarget(local, q.type, this.zones);
-      if (target) return this.chase(query, edns, local, target, tcp, reply);
+      if (target) return this.chase(query, edns, local, target, tcp, reply, view);
       let res = encodeLocal(query, edns, local, this.negativeTtl);
       if (!tcp && res.length > udpLimit(edns)) {
         c.truncated++;
@@ -347,7 +344,7 @@ export class DnsServer {
       return reply(errorResponse(id, flags, RCODE.SERVFAIL, q, edns));
     }
     this.waiting++;
-    this.forwarder
+    this.forwarderOf(view)
       .resolve({ question: q, cd: (flags & CD) !== 0, edns, tcp })
       .finally(() => this.waiting--)
       .then((r) => {
@@ -374,12 +371,12 @@ export class DnsServer {
   }
 
   /** A local CNAME to an outside name: forward the target and answer with the whole chain (never cached here). */
-  private chase(query: dnsPacket.DecodedPacket, edns: ClientEdns | undefined, local: LocalAnswer, target: string, tcp: boolean, reply: Reply): void {
+  private chase(query: dnsPacket.DecodedPacket, edns: ClientEdns | undefined, local: LocalAnswer, target: string, tcp: boolean, reply: Reply, view: string | undefined): void {
     const c = this.c;
     const q = query.questions![0];
     c.answeredLocally++;
     c.forwarded++;
-    this.forwarder
+    this.forwarderOf(view)
       .resolve({ question: { ...q, name: target }, cd: false, edns, tcp })
       .then((r) => {
         let res = encodeChased(query, edns, local, r.kind === "answer" ? r.response : undefined, this.negativeTtl);
@@ -397,6 +394,46 @@ export class DnsServer {
 
   private applyUpstreams(): void {
     this.forwarder.setUpstreams(this.effectiveUpstreams());
+    const self = this.addresses();
+    for (const v of this.viewForwarders.values()) v.forwarder.setUpstreams(v.upstreams.filter((u) => !wouldLoop(u, self)));
+  }
+
+  private newForwarder(): Forwarder {
+    const o = this.opts;
+    return new Forwarder({
+      upstreams: [],
+      cache: new AnswerCache({ maxEntries: o.cacheSize ?? 10000, now: o.now }),
+      timeoutMs: o.timeoutMs ?? 1500,
+      attemptTimeoutMs: o.attemptTimeoutMs ?? 800,
+      maxInflight: o.maxInflight ?? 1024,
+      now: o.now,
+      baseBackoffMs: o.upstreamBackoffMs,
+    });
+  }
+
+  /** Where this view's forwarded queries go. */
+  private forwarderOf(view: string | undefined): Forwarder {
+    const list = view !== undefined ? this.opts.viewUpstreams?.(view) : undefined;
+    if (!list?.length) return this.forwarder;
+    const key = list.map((u) => `${u.address}#${u.port}`).join(",");
+    const held = this.viewForwarders.get(key);
+    if (held) return held.forwarder;
+    const forwarder = this.newForwarder();
+    const self = this.addresses();
+    forwarder.setUpstreams(list.filter((u) => !wouldLoop(u, self)));
+    this.viewForwarders.set(key, { forwarder, upstreams: [...list] });
+    return forwarder;
+  }
+
+  /** Views' upstreams changed: forwarders no view uses any more are closed. */
+  viewUpstreamsChanged(viewIds: Iterable<string>): void {
+    const used = new Set<Forwarder>();
+    for (const v of viewIds) used.add(this.forwarderOf(v));
+    for (const [key, v] of this.viewForwarders) {
+      if (used.has(v.forwarder)) continue;
+      v.forwarder.close();
+      this.viewForwarders.delete(key);
+    }
   }
 }
 

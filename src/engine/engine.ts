@@ -14,6 +14,7 @@ import { reconcile, type ReconcileReport } from "./reconcile";
 import { Serial } from "./serial";
 import { EngineDns } from "./dns/dns";
 import { dnsViews, viewName } from "./dns/dns-records";
+import { setNetworkDns } from "./dns/network-dns";
 import { Supervisor } from "./workloads/supervisor";
 import { networkView, portViews, workloadView } from "./views";
 import { createNetwork, ensureBuiltinNetworks, removeNetwork, type NetworkSpec } from "./networks";
@@ -153,6 +154,9 @@ export class Engine {
   // Networks
   createNetwork(spec: NetworkSpec) {
     return this.change(async () => networkView(this.ctx.store, await createNetwork(this.ctx, spec)));
+  }
+  setNetworkDns(name: string, servers: unknown) {
+    return this.change(async () => networkView(this.ctx.store, setNetworkDns(this.ctx, name, servers)));
   }
   removeNetwork(name: string, missingOk = false) {
     return this.change(() => removeNetwork(this.ctx, name, { missingOk }));

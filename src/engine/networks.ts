@@ -4,6 +4,7 @@ import { bridgeName, bridgeLines } from "../compile";
 import { allocateSubnet, defaultGateway, type TakenPrefix } from "../ipam";
 import { canonicalIp, cidrContainsText, cidrsOverlap, formatCidr, parseCidr } from "../model/ip";
 import { validateLabels, validateName } from "../model/names";
+import { normalizeNetworkDns } from "../model/workload-dns";
 import type { Network } from "../model/types";
 import type { DeclaredNetwork } from "../model/project-file";
 import type { EngineContext } from "./context";
@@ -79,6 +80,7 @@ export async function planNetwork(ctx: EngineContext, spec: NetworkSpec): Promis
     const o = ctx.store.network(other);
     if (!o || o.driver !== "bridge") throw new EngineError("NETWORK_NOT_FOUND", `network ${name} routes to unknown bridge network ${other}`);
   }
+  const dns = normalizeNetworkDns(spec.dns);
   const id = newId();
   return {
     id,
@@ -91,6 +93,7 @@ export async function planNetwork(ctx: EngineContext, spec: NetworkSpec): Promis
     icc: spec.icc ?? true,
     masquerade: spec.masquerade ?? !(spec.internal ?? false),
     routesTo,
+    ...(dns.length ? { dns } : {}),
     labels: validateLabels(spec.labels),
     createdAt: now(),
   };

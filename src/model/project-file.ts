@@ -24,6 +24,8 @@ export interface DeclaredNetwork {
   masquerade?: boolean;
   routesTo?: string[];
   labels?: Record<string, string>;
+  /** Upstream DNS servers of this network's workloads (`network create --dns`). */
+  dns?: string[];
 }
 
 export interface DeclaredWorkload {

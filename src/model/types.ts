@@ -26,6 +26,8 @@ export interface Network {
   masquerade: boolean;
   /** Networks this one may exchange traffic with, routed through the host without NAT. */
   routesTo: string[];
+  /** DNS servers the embedded DNS forwards its workloads' queries to, instead of the host's (`--dns`). */
+  dns?: string[];
   labels: Record<string, string>;
   createdAt: string;
 }

@@ -54,6 +54,14 @@ export function normalizeWorkloadDns(v: unknown): WorkloadDns | undefined {
   return Object.keys(out).length ? out : undefined;
 }
 
+/** A network's own upstream DNS servers (`network create --dns IP`): addresses, at most 3. */
+export function normalizeNetworkDns(v: unknown): string[] {
+  const servers = [...new Set(strings(v, "network dns servers"))];
+  for (const ip of servers) if (!isIP(ip)) throw bad(`network dns server '${ip}' is not an IP address`);
+  if (servers.length > MAX_NAMESERVERS) throw bad(`at most ${MAX_NAMESERVERS} network dns servers`);
+  return servers;
+}
+
 /** "NAME:IP" (Docker's --add-host; an IPv6 address keeps its colons) or {name, ip}. */
 export function normalizeExtraHosts(v: unknown): HostEntry[] {
   if (v === undefined || v === null) return [];

@@ -4,7 +4,7 @@ import { after, before, describe, test } from "node:test";
 import assert from "node:assert/strict";
 import path from "node:path";
 import { readFileSync, writeFileSync } from "node:fs";
-import { TestHost, OUTSIDE_A, inspect } from "./harness";
+import { TestHost, OUTSIDE_A, OUTSIDE_B, inspect } from "./harness";
 
 describe("DNS semantics", () => {
   let h: TestHost;
@@ -194,5 +194,23 @@ describe("per-workload DNS settings", () => {
     const bad = await h.ponton("up", file);
     assert.notEqual(bad.code, 0);
     assert.match(bad.stderr, /workloads\.pod2.*Sometimes/);
+  });
+
+  test("a network's own DNS servers are its workloads' upstream, live", async () => {
+    h.spawnIn(h.outsideNs, process.execPath, [path.join(__dirname, "fake-upstream.js"), OUTSIDE_A, "53"]);
+    h.spawnIn(h.outsideNs, process.execPath, [path.join(__dirname, "fake-upstream.js"), OUTSIDE_B, "53", "192.0.2.77"]);
+    await h.pontonOk("network", "create", "corp", "--subnet", "172.52.0.0/24", "--dns", OUTSIDE_B);
+    await h.pontonOk("run", "--name", "c1", "--network", "corp");
+    await h.pontonOk("run", "--name", "f1", "--network", "front");
+    const ask = async (w: string, name: string) => (await h.inWorkload(w, "dig", ["+short", "+time=2", "+tries=1", name])).stdout.trim();
+    assert.equal(await ask("c1", "one.example.test"), "192.0.2.77");
+    assert.equal(await ask("f1", "one.example.test"), "192.0.2.99");
+    await h.pontonOk("network", "update", "front", "--dns", OUTSIDE_B);
+    assert.equal(await ask("f1", "two.example.test"), "192.0.2.77");
+    await h.pontonOk("network", "update", "front", "--no-dns");
+    assert.equal(await ask("f1", "three.example.test"), "192.0.2.99");
+    const bad = await h.ponton("network", "update", "front", "--dns", "nowhere");
+    assert.notEqual(bad.code, 0);
+    assert.match(bad.stderr, /INVALID_ARGUMENT.*nowhere/);
   });
 });

@@ -99,6 +99,19 @@ function podRecords(w: Workload, a: Attachment): DnsRecord[] {
   return out;
 }
 
+/** Views whose networks have DNS servers of their own (`network create --dns`): those, in network order, port 53. */
+export function viewUpstreams(state: DesiredState): Map<string, { address: string; port: number }[]> {
+  const dns = new Map(state.networks.filter((n) => n.dns?.length).map((n) => [n.id, n.dns!]));
+  const out = new Map<string, { address: string; port: number }[]>();
+  if (!dns.size) return out;
+  const views = new Set([...state.networks.map((n) => n.id), ...[...askers(state).values()].map((a) => a.view)]);
+  for (const view of views) {
+    const servers = [...new Set(view.split("@")[0]!.split("+").flatMap((id) => dns.get(id) ?? []))];
+    if (servers.length) out.set(view, servers.map((address) => ({ address, port: 53 })));
+  }
+  return out;
+}
+
 /** A view as users read it: its networks' names, and its namespace when not the default (front+back@x). */
 export function viewName(viewId: string, networkNames: ReadonlyMap<string, string>): string {
   const [nets, ns] = viewId.split("@");

@@ -1,9 +1,9 @@
 // The daemon's embedded DNS, fed from the desired state after every change (names appear at once).
-import { DnsServer, FastpathUnavailableError, readUpstreams, type ExplainResult } from "../../dns";
+import { DnsServer, FastpathUnavailableError, readUpstreams, type ExplainResult, type UpstreamAddress } from "../../dns";
 import { EngineError } from "../../errors";
 import type { Service } from "../../model/service";
 import type { DesiredState } from "../../model/types";
-import { CLUSTER_DOMAIN, dnsListenAddresses, serviceGroups, viewIndex, viewSearch, workloadRecords } from "./dns-records";
+import { CLUSTER_DOMAIN, dnsListenAddresses, serviceGroups, viewIndex, viewSearch, viewUpstreams, workloadRecords } from "./dns-records";
 import { SentViews } from "./dns-sent-views";
 
 export interface DnsConfig {
@@ -15,6 +15,8 @@ export interface DnsConfig {
 export class EngineDns {
   private readonly server: DnsServer;
   private index = new Map<string, string>();
+  /** Views forwarding to their networks' own servers. */
+  private upstreams = new Map<string, UpstreamAddress[]>();
   /** What each view was given: a change sends only the names it touched, an unchanged view nothing. */
   private readonly sent = new SentViews<Service>();
   /** Listen failures (e.g. the port is taken on that address), for `ponton info`. */
@@ -22,7 +24,7 @@ export class EngineDns {
 
   constructor(private readonly config: DnsConfig) {
     try {
-      this.server = new DnsServer({ viewOf: (ip) => this.index.get(ip), searchDomain: config.domain, viewSearch, localZones: [CLUSTER_DOMAIN] });
+      this.server = new DnsServer({ viewOf: (ip) => this.index.get(ip), searchDomain: config.domain, viewSearch, viewUpstreams: (view) => this.upstreams.get(view), localZones: [CLUSTER_DOMAIN] });
     } catch (err) {
       // The daemon does not start without its DNS fast path rather than run slower unnoticed.
       if (err instanceof FastpathUnavailableError) throw new EngineError("BUILD_INCOMPLETE", err.message);
@@ -47,6 +49,8 @@ export class EngineDns {
     const moved = [...this.index.keys()].filter((ip) => index.get(ip) !== this.index.get(ip));
     for (const ip of index.keys()) if (!this.index.has(ip)) moved.push(ip);
     this.index = index;
+    this.upstreams = viewUpstreams(state);
+    this.server.viewUpstreamsChanged(this.upstreams.keys());
     const own = workloadRecords(state, this.config.domain);
     const changes = this.sent.next(own, serviceGroups(state, unhealthy));
     let failed: unknown;
