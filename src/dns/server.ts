@@ -317,7 +317,9 @@ export class DnsServer {
     // EDNS version we do not speak: BADVERS (extended rcode 16), RFC 6891 section 6.1.3.
     if (edns && edns.version > 0) return reply(errorResponse(id, flags, 16, q, edns));
 
-    const local = resolveLocal(this.table, this.zones, view, normalizeName(q.name), q.type, q.class ?? "IN", this.searchOf(view));
+    const qname = normalizeName(q.name);
+    // The search list matters to single labels only: no list built for the others.
+    const local = resolveLocal(this.table, this.zones, view, qname, q.type, q.class ?? "IN", qname.includes(".") ? [] : this.searchOf(view));
     if (local) {
       const target = externalCnameTarget(local, q.type, this.zones);
       if (target) return this.chase(query, edns, local, target, tcp, reply, view);
