@@ -86,8 +86,9 @@ export interface Workload {
 
 /**
  * Kubernetes' dnsPolicy: ClusterFirst (default) asks the embedded DNS; Default copies the host's
- * resolvers; None writes only what `nameservers`/`search`/`options` say. Those three add to the first
- * two: nameservers after the embedded one, search domains after ours, options overriding ours by name.
+ * resolvers; None writes only what `nameservers`/`search`/`options` say. Under ClusterFirst the
+ * nameservers are where the embedded DNS forwards this workload's other names (Docker's --dns);
+ * otherwise resolv.conf lines. Search domains come after ours, options replace ours by name.
  */
 export interface WorkloadDns {
   policy?: "ClusterFirst" | "Default" | "None";

@@ -114,6 +114,8 @@ describe("per-workload DNS settings", () => {
 
   before(async () => {
     h = await new TestHost("dw").setUp();
+    h.spawnIn(h.outsideNs, process.execPath, [path.join(__dirname, "fake-upstream.js"), OUTSIDE_A, "53"]);
+    h.spawnIn(h.outsideNs, process.execPath, [path.join(__dirname, "fake-upstream.js"), OUTSIDE_B, "53", "192.0.2.77"]);
     await h.pontonOk("network", "create", "front", "--subnet", "172.50.0.0/24");
     await h.pontonOk("network", "create", "back", "--subnet", "172.51.0.0/24");
   });
@@ -136,10 +138,15 @@ describe("per-workload DNS settings", () => {
     assert.notEqual((await h.inWorkload("hn", "hostname", [])).stdout.trim(), "box1.example", "the host's own UTS namespace is untouched");
   });
 
-  test("--dns, --dns-search, --dns-option, --dns-policy write its resolv.conf", async () => {
-    await h.pontonOk("run", "--name", "d1", "--network", "front", "--dns", "192.0.2.53", "--dns-search", "corp.example", "--dns-option", "ndots:2", "--dns-option", "edns0");
+  test("--dns is the embedded DNS's upstream for that workload (Docker's); --dns-search, --dns-option, --dns-policy write its resolv.conf", async () => {
+    await h.pontonOk("run", "--name", "d1", "--network", "front", "--dns", OUTSIDE_B, "--dns-search", "corp.example", "--dns-option", "ndots:2", "--dns-option", "edns0");
+    await h.pontonOk("run", "--name", "d0", "--network", "front");
     const conf = await cat("d1", "/etc/resolv.conf");
-    assert.match(conf, /nameserver 172\.50\.0\.1\nnameserver 192\.0\.2\.53\n/);
+    assert.match(conf, /search [^\n]*\nnameserver 172\.50\.0\.1\noptions/);
+    const ask = async (w: string, name: string) => (await h.inWorkload(w, "dig", ["+short", "+time=2", "+tries=1", name])).stdout.trim();
+    assert.equal(await ask("d1", "zero.example.test"), "192.0.2.77");
+    assert.equal(await ask("d0", "zero.example.test"), "192.0.2.99");
+    assert.equal(await ask("d1", "d0.ponton.internal"), (await inspect(h, "d0")).networks[0]!.ip4, "local names as before");
     assert.match(conf, /search ponton\.internal default\.svc\.cluster\.local svc\.cluster\.local cluster\.local corp\.example\n/);
     assert.match(conf, /options ndots:2 edns0\n/);
     await h.pontonOk("run", "--name", "d2", "--network", "front", "--dns-policy", "None", "--dns", "192.0.2.54");
@@ -186,7 +193,7 @@ describe("per-workload DNS settings", () => {
     );
     await h.pontonOk("up", file);
     const conf = await cat("pod1", "/etc/resolv.conf");
-    assert.match(conf, /nameserver 172\.50\.0\.1\nnameserver 192\.0\.2\.55\n/);
+    assert.match(conf, /nameserver 172\.50\.0\.1\noptions/);
     assert.match(conf, / ns1\.svc\.example\n/);
     assert.match(conf, /options ndots:2 single-request-reopen\n/);
     assert.match(await cat("pod1", "/etc/hosts"), /^10\.8\.8\.8\tfoo\.local$/m);
@@ -197,8 +204,6 @@ describe("per-workload DNS settings", () => {
   });
 
   test("a network's own DNS servers are its workloads' upstream, live", async () => {
-    h.spawnIn(h.outsideNs, process.execPath, [path.join(__dirname, "fake-upstream.js"), OUTSIDE_A, "53"]);
-    h.spawnIn(h.outsideNs, process.execPath, [path.join(__dirname, "fake-upstream.js"), OUTSIDE_B, "53", "192.0.2.77"]);
     await h.pontonOk("network", "create", "corp", "--subnet", "172.52.0.0/24", "--dns", OUTSIDE_B);
     await h.pontonOk("run", "--name", "c1", "--network", "corp");
     await h.pontonOk("run", "--name", "f1", "--network", "front");

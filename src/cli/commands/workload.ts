@@ -61,7 +61,7 @@ export const workloadCommands: Record<string, Command> = {
       route: { type: "string", multiple: true, description: "static route inside the workload", value: "DST=VIA" },
       netns: { type: "string", description: "attach an existing network namespace instead of creating one", value: "PATH" },
       hostname: { type: "string", description: "hostname CMD runs with, in its own UTS namespace (default: NAME)", value: "NAME" },
-      dns: { type: "string", multiple: true, description: "nameserver added to its resolv.conf, after the embedded DNS", value: "IP" },
+      dns: { type: "string", multiple: true, description: "DNS server the embedded DNS forwards its other names to (with --dns-policy Default or None: a resolv.conf nameserver)", value: "IP" },
       "dns-search": { type: "string", multiple: true, description: "search domain added to its resolv.conf", value: "DOMAIN" },
       "dns-option": { type: "string", multiple: true, description: "resolv.conf option (ndots:2, edns0, …), replacing ours of that name", value: "OPT" },
       "dns-policy": { type: "string", description: "ClusterFirst (default: the embedded DNS), Default (the host's resolvers) or None (only --dns…)", value: "POLICY" },

@@ -2,7 +2,7 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import type { Service } from "../../model/service";
 import type { DesiredState, Workload } from "../../model/types";
-import { dnsViews, searchDomains, serviceFqdn, viewIndex, viewName, viewSearch, workloadRecords } from "./dns-records";
+import { dnsViews, searchDomains, serviceFqdn, viewIndex, viewName, viewSearch, viewUpstreams, workloadRecords } from "./dns-records";
 import { endpointLabel } from "../services/service-records";
 
 const net = { id: "n1", name: "front", driver: "bridge" as const, bridge: "pbr-n1", subnet4: "172.30.0.0/24", gateway4: "172.30.0.1", internal: false, icc: true, masquerade: true, routesTo: [], labels: {}, createdAt: "" };
@@ -42,6 +42,18 @@ test("a workload on two networks asks in a view of both; one in another namespac
   assert.deepEqual(viewSearch("n1@team"), ["team.svc.cluster.local"]);
   assert.deepEqual(viewSearch("n1"), ["default.svc.cluster.local"]);
   assert.equal(viewName("n1+n2@team", new Map([["n1", "front"], ["n2", "back"]])), "front+back@team");
+});
+
+test("upstreams of a view: the workload's own (--dns) first, else its networks'; the others use the host's", () => {
+  const s = state([], [wl(0, { dns: { nameservers: ["192.0.2.53"] } }), wl(1), wl(2, { dns: { policy: "None", nameservers: ["192.0.2.54"] } })]);
+  s.networks = [{ ...net, dns: ["192.0.2.10"] }, back];
+  s.attachments = [att(0), att(1), { ...att(2), networkId: "n2", ip4: "172.31.0.4" }];
+  const index = viewIndex(s);
+  assert.equal(index.get("172.30.0.2"), "n1!192.0.2.53");
+  const ups = viewUpstreams(s);
+  const of = (ip: string) => ups.get(index.get(ip)!)?.map((u) => u.address);
+  assert.deepEqual([of("172.30.0.2"), of("172.30.0.3"), of("172.31.0.4")], [["192.0.2.53"], ["192.0.2.10"], undefined]);
+  assert.equal(viewName("n1!192.0.2.53", new Map([["n1", "front"]])), "front!192.0.2.53");
 });
 
 test("pod records (IPv6 dashed), dns-version and aliases' PTR are in every view", () => {

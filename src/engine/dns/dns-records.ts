@@ -1,7 +1,8 @@
 // Pure: desired state -> the DNS records each workload sees. A view holds the names of some
 // networks: a workload on one network of the default namespace asks in that network's view (its
-// id is the network's id); one on several networks, or in another namespace, in a view of all its
-// networks for that namespace, as Docker's embedded DNS answers for every network of the asker.
+// id is the network's id); one on several networks, or in another namespace, or with upstream
+// servers of its own (`run --dns`), in a view of all its networks for that namespace and those
+// servers, as Docker's embedded DNS answers for every network of the asker.
 import type { DnsRecord } from "../../dns";
 import { reverseName } from "../../dns";
 import { CLUSTER_DOMAIN, DNS_TTL, DNS_SCHEMA_VERSION } from "./dns-config";
@@ -20,10 +21,27 @@ export function searchDomains(workloadDomain: string, namespace: string = DEFAUL
   return [workloadDomain, `${namespace}.svc.${CLUSTER_DOMAIN}`, `svc.${CLUSTER_DOMAIN}`, CLUSTER_DOMAIN];
 }
 
+/** What a view id says: NET1+NET2[@NAMESPACE][!UPSTREAM,UPSTREAM] (namespaces never hold '@' or '!'). */
+interface ViewKey {
+  networks: string[];
+  namespace: string;
+  upstreams: string[];
+}
+
+function viewId(k: ViewKey): string {
+  if (k.networks.length === 1 && k.namespace === DEFAULT_NAMESPACE && !k.upstreams.length) return k.networks[0]!;
+  return k.networks.join("+") + (k.namespace === DEFAULT_NAMESPACE ? "" : `@${k.namespace}`) + (k.upstreams.length ? `!${k.upstreams.join(",")}` : "");
+}
+
+function parseViewId(id: string): ViewKey {
+  const [rest, ups] = id.split("!") as [string, string | undefined];
+  const [nets, ns] = rest.split("@") as [string, string | undefined];
+  return { networks: nets.split("+"), namespace: ns ?? DEFAULT_NAMESPACE, upstreams: ups ? ups.split(",") : [] };
+}
+
 /** Where a bare name asked of a view is looked up after the workload domain: its namespace's services. */
 export function viewSearch(viewId: string): string[] {
-  const at = viewId.indexOf("@");
-  return [`${at < 0 ? DEFAULT_NAMESPACE : viewId.slice(at + 1)}.svc.${CLUSTER_DOMAIN}`];
+  return [`${parseViewId(viewId).namespace}.svc.${CLUSTER_DOMAIN}`];
 }
 
 /** Records of every view, keyed by view id: workload names where they are visible, then every service. */
@@ -49,8 +67,9 @@ function askers(state: DesiredState): Map<string, Asker> {
   for (const w of state.workloads) {
     const networks = [...(nets.get(w.id) ?? [])].sort();
     if (!networks.length) continue;
-    const ns = w.namespace ?? DEFAULT_NAMESPACE;
-    out.set(w.id, { networks, view: networks.length === 1 && ns === DEFAULT_NAMESPACE ? networks[0]! : `${networks.join("+")}${ns === DEFAULT_NAMESPACE ? "" : `@${ns}`}` });
+    // Docker's --dns: the servers the embedded DNS forwards this workload's other names to.
+    const upstreams = (w.dns?.policy ?? "ClusterFirst") === "ClusterFirst" ? (w.dns?.nameservers ?? []) : [];
+    out.set(w.id, { networks, view: viewId({ networks, namespace: w.namespace ?? DEFAULT_NAMESPACE, upstreams }) });
   }
   return out;
 }
@@ -99,23 +118,26 @@ function podRecords(w: Workload, a: Attachment): DnsRecord[] {
   return out;
 }
 
-/** Views whose networks have DNS servers of their own (`network create --dns`): those, in network order, port 53. */
+/**
+ * Views forwarding to servers other than the host's, port 53: the workload's own (`run --dns`),
+ * else those of its networks (`network create --dns`), in network order.
+ */
 export function viewUpstreams(state: DesiredState): Map<string, { address: string; port: number }[]> {
   const dns = new Map(state.networks.filter((n) => n.dns?.length).map((n) => [n.id, n.dns!]));
   const out = new Map<string, { address: string; port: number }[]>();
-  if (!dns.size) return out;
   const views = new Set([...state.networks.map((n) => n.id), ...[...askers(state).values()].map((a) => a.view)]);
   for (const view of views) {
-    const servers = [...new Set(view.split("@")[0]!.split("+").flatMap((id) => dns.get(id) ?? []))];
+    const k = parseViewId(view);
+    const servers = k.upstreams.length ? k.upstreams : [...new Set(k.networks.flatMap((id) => dns.get(id) ?? []))];
     if (servers.length) out.set(view, servers.map((address) => ({ address, port: 53 })));
   }
   return out;
 }
 
-/** A view as users read it: its networks' names, and its namespace when not the default (front+back@x). */
-export function viewName(viewId: string, networkNames: ReadonlyMap<string, string>): string {
-  const [nets, ns] = viewId.split("@");
-  return nets!.split("+").map((id) => networkNames.get(id) ?? id).join("+") + (ns ? `@${ns}` : "");
+/** A view as users read it: its networks' names, then its namespace and upstreams when it has them (front+back@x!10.0.0.53). */
+export function viewName(id: string, networkNames: ReadonlyMap<string, string>): string {
+  const k = parseViewId(id);
+  return viewId({ ...k, networks: k.networks.map((n) => networkNames.get(n) ?? n) });
 }
 
 /** Client address -> the view it asks in. */

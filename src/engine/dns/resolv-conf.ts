@@ -26,9 +26,14 @@ export interface ResolvInputs {
   dns?: WorkloadDns;
 }
 
-/** Kubernetes' rules: the policy gives the base, dnsConfig adds to it; options with one key are one option. */
+/**
+ * Kubernetes' rules: the policy gives the base, dnsConfig adds to it; options with one key are one
+ * option. Under ClusterFirst the workload's nameservers are the embedded DNS's upstreams for it
+ * (Docker's --dns), not lines here, unless the embedded DNS is off.
+ */
 export function workloadResolvConf(i: ResolvInputs): ResolvConf {
   const policy = i.dns?.policy ?? "ClusterFirst";
+  const extra = policy === "ClusterFirst" && i.embedded ? [] : (i.dns?.nameservers ?? []);
   const base: ResolvConf =
     policy === "None"
       ? { nameservers: [], search: [], options: [] }
@@ -38,7 +43,7 @@ export function workloadResolvConf(i: ResolvInputs): ResolvConf {
   const options = new Map(base.options.map((o) => [optionKey(o), o]));
   for (const o of i.dns?.options ?? []) options.set(optionKey(o), o);
   return {
-    nameservers: [...new Set([...base.nameservers, ...(i.dns?.nameservers ?? [])])].slice(0, MAX_NAMESERVERS),
+    nameservers: [...new Set([...base.nameservers, ...extra])].slice(0, MAX_NAMESERVERS),
     search: [...new Set([...base.search, ...(i.dns?.search ?? []).map((s) => s.toLowerCase())])],
     options: [...options.values()],
   };
