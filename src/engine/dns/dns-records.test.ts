@@ -60,7 +60,7 @@ test("pod records (IPv6 dashed), dns-version and aliases' PTR are in every view"
   const s = state([], [wl(0)]);
   s.networks.push(back);
   s.attachments[0] = { ...att(0), ip6: "fd00:40::3", aliases: ["alpha"] };
-  const views = workloadRecords(s, "ponton.internal");
+  const views = dnsViews(s, "ponton.internal");
   for (const id of ["n1", "n2"]) {
     const names = views.get(id)!.map((r) => `${r.name} ${r.type} ${r.data}`);
     assert.ok(names.includes("172-30-0-2.default.pod.cluster.local A 172.30.0.2"), id);

@@ -6,7 +6,9 @@
 import type { DnsRecord } from "../../dns";
 import { reverseName } from "../../dns";
 import { CLUSTER_DOMAIN, DNS_TTL, DNS_SCHEMA_VERSION } from "./dns-config";
-import { serviceRecords } from "../services/service-records";
+import { serviceGroups } from "../services/service-records";
+import type { SharedGroups } from "./dns-sent-views";
+import type { Service } from "../../model/service";
 import { DEFAULT_NAMESPACE, type Attachment, type DesiredState, type Workload } from "../../model/types";
 
 export { CLUSTER_DOMAIN, DNS_TTL } from "./dns-config";
@@ -44,13 +46,49 @@ export function viewSearch(viewId: string): string[] {
   return [`${parseViewId(viewId).namespace}.svc.${CLUSTER_DOMAIN}`];
 }
 
-/** Records of every view, keyed by view id: workload names where they are visible, then every service. */
+/** Records of every view, keyed by view id: workload names where they are visible, then what every view holds. */
 export function dnsViews(state: DesiredState, domain: string, unhealthy: ReadonlySet<string> = new Set()): Map<string, DnsRecord[]> {
   const views = workloadRecords(state, domain);
-  // Services are reachable from every network, so every view names them, after its workloads.
-  const services = serviceRecords(state, unhealthy);
-  for (const view of views.values()) view.push(...services);
+  const groups = sharedGroups(state, unhealthy);
+  const shared = groups.list.flatMap((g) => groups.records(g));
+  for (const view of views.values()) view.push(...shared);
   return views;
+}
+
+/** Records every view holds that depend on nothing but themselves: the DNS sync skips an unchanged one by identity. */
+class FixedGroup {
+  constructor(readonly records: DnsRecord[]) {}
+}
+
+const VERSION = new FixedGroup([{ name: `dns-version.${CLUSTER_DOMAIN}`, type: "TXT", ttl: DNS_TTL, data: DNS_SCHEMA_VERSION }]);
+
+/** Pod record groups of the last sync, by namespace and addresses: the same object while they stay. */
+export type PodGroups = Map<string, FixedGroup>;
+
+/**
+ * What every view lists after its workloads, in groups the DNS sync diffs once for all views:
+ * each service (services are reachable from every network), the schema version, then each
+ * attachment's Kubernetes pod records. `pods` carries the pod groups from one sync to the next
+ * (a cache: the records are the same without it, only sent again).
+ */
+export function sharedGroups(state: DesiredState, unhealthy?: ReadonlySet<string>, pods: PodGroups = new Map()): SharedGroups<object> {
+  const services = serviceGroups(state, unhealthy);
+  const workloads = new Map(state.workloads.filter((w) => w.state !== "removing").map((w) => [w.id, w]));
+  const bridges = new Set(state.networks.filter((n) => n.driver === "bridge").map((n) => n.id));
+  const next: PodGroups = new Map();
+  for (const a of state.attachments) {
+    const w = workloads.get(a.workloadId);
+    if (!w || !bridges.has(a.networkId)) continue;
+    const key = `${w.namespace ?? DEFAULT_NAMESPACE}|${a.ip4 ?? ""}|${a.ip6 ?? ""}`;
+    next.set(key, pods.get(key) ?? new FixedGroup(podRecords(w, a)));
+  }
+  pods.clear();
+  for (const [k, g] of next) pods.set(k, g);
+  return {
+    list: [...services.list, VERSION, ...next.values()],
+    fixed: (g) => g instanceof FixedGroup || services.fixed(g as Service),
+    records: (g) => (g instanceof FixedGroup ? g.records : services.records(g as Service)),
+  };
 }
 
 /** The bridge networks a workload's addresses are on, and the view it asks in. */
@@ -78,20 +116,14 @@ function askers(state: DesiredState): Map<string, Asker> {
 export function workloadRecords(state: DesiredState, domain: string): Map<string, DnsRecord[]> {
   const byNetwork = new Map<string, DnsRecord[]>(state.networks.filter((n) => n.driver === "bridge").map((n) => [n.id, []]));
   const workloads = new Map(state.workloads.filter((w) => w.state !== "removing").map((w) => [w.id, w]));
-  // Seen from every network, like services: Kubernetes pod records and the schema version.
-  const everywhere: DnsRecord[] = [{ name: `dns-version.${CLUSTER_DOMAIN}`, type: "TXT", ttl: DNS_TTL, data: DNS_SCHEMA_VERSION }];
   for (const a of state.attachments) {
     const w = workloads.get(a.workloadId);
     const view = byNetwork.get(a.networkId);
-    if (!w || !view) continue;
-    view.push(...attachmentRecords(w, a, domain));
-    everywhere.push(...podRecords(w, a));
+    if (w && view) view.push(...attachmentRecords(w, a, domain));
   }
-  const views = new Map<string, DnsRecord[]>();
-  for (const [id, records] of byNetwork) views.set(id, [...records, ...everywhere]);
+  const views = new Map(byNetwork);
   for (const asker of askers(state).values()) {
-    if (views.has(asker.view)) continue;
-    views.set(asker.view, [...asker.networks.flatMap((n) => byNetwork.get(n) ?? []), ...everywhere]);
+    if (!views.has(asker.view)) views.set(asker.view, asker.networks.flatMap((n) => byNetwork.get(n) ?? []));
   }
   return views;
 }

@@ -1,9 +1,8 @@
 // The daemon's embedded DNS, fed from the desired state after every change (names appear at once).
 import { DnsServer, FastpathUnavailableError, readUpstreams, type ExplainResult, type UpstreamAddress } from "../../dns";
 import { EngineError } from "../../errors";
-import type { Service } from "../../model/service";
 import type { DesiredState } from "../../model/types";
-import { CLUSTER_DOMAIN, dnsListenAddresses, serviceGroups, viewIndex, viewSearch, viewUpstreams, workloadRecords } from "./dns-records";
+import { CLUSTER_DOMAIN, dnsListenAddresses, sharedGroups, viewIndex, viewSearch, viewUpstreams, workloadRecords, type PodGroups } from "./dns-records";
 import { SentViews } from "./dns-sent-views";
 
 export interface DnsConfig {
@@ -18,7 +17,8 @@ export class EngineDns {
   /** Views forwarding to their networks' own servers. */
   private upstreams = new Map<string, UpstreamAddress[]>();
   /** What each view was given: a change sends only the names it touched, an unchanged view nothing. */
-  private readonly sent = new SentViews<Service>();
+  private readonly sent = new SentViews<object>();
+  private readonly pods: PodGroups = new Map();
   /** Listen failures (e.g. the port is taken on that address), for `ponton info`. */
   readonly errors = new Map<string, string>();
 
@@ -52,7 +52,7 @@ export class EngineDns {
     this.upstreams = viewUpstreams(state);
     this.server.viewUpstreamsChanged(this.upstreams.keys());
     const own = workloadRecords(state, this.config.domain);
-    const changes = this.sent.next(own, serviceGroups(state, unhealthy));
+    const changes = this.sent.next(own, sharedGroups(state, unhealthy, this.pods));
     let failed: unknown;
     const apply = (id: string, send: () => void) => {
       try {

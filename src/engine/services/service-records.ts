@@ -67,12 +67,6 @@ export function serviceGroups(state: DesiredState, unhealthy: ReadonlySet<string
   };
 }
 
-/** Every service's records, in order. */
-export function serviceRecords(state: DesiredState, unhealthy?: ReadonlySet<string>): DnsRecord[] {
-  const groups = serviceGroups(state, unhealthy);
-  return groups.list.flatMap((svc) => groups.records(svc));
-}
-
 function fixedServiceRecords(svc: Service): DnsRecord[] {
   const fqdn = serviceFqdn(svc.name, serviceNamespace(svc));
   if (svc.externalName) return [rec(fqdn, "CNAME", svc.externalName)];
