@@ -1,4 +1,4 @@
-/* Shared by the raw-netlink helpers (ponton-nflog, ponton-nftcount): request building without libmnl. */
+/* Shared by the raw-netlink helpers (ponton-nflog): request building without libmnl. */
 #ifndef PONTON_NETLINK_ATTR_H
 #define PONTON_NETLINK_ATTR_H
 #include <linux/netlink.h>

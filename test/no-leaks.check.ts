@@ -39,3 +39,9 @@ test("no pontond started by the tests is still running", () => {
   const procs = sh("pgrep", ["-af", "bin/pontond"]).split("\n").filter((l) => l.includes("--state-dir /tmp/pt"));
   assert.deepEqual(procs, []);
 });
+
+test("no port holder started by the tests is still running", () => {
+  // It outlives pontond by design; the harness kills it with the rest of the host namespace.
+  const procs = sh("pgrep", ["-af", "holder-main.js"]).split("\n").filter((l) => l.includes("/tmp/pt"));
+  assert.deepEqual(procs, []);
+});

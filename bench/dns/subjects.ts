@@ -18,10 +18,10 @@ export function addressOf(i: number): string {
 }
 
 /** `udp`: the native fast path (the default) or Node's dgram (every query in JS, as before it). */
-export async function startPonton(dir: string, port: number, names: number, udp: "native" | "node" = "native"): Promise<Proc> {
+/** `serve`: another build's serve.js, for a before/after in one run. */
+export async function startPonton(dir: string, port: number, names: number, udp: "native" | "node" = "native", serve = path.join(__dirname, "serve.js")): Promise<Proc> {
   let ready!: () => void;
   const up = new Promise<void>((r) => (ready = r));
-  const serve = path.join(__dirname, "serve.js");
   const argv = [...PIN_SERVER, process.execPath, serve, "--port", String(port), "--names", String(names), "--udp", udp];
   const p = start(`ponton-${udp}`, argv, path.join(dir, `ponton-${udp}.log`), (line) => {
     if (line.startsWith("ready ")) ready();

@@ -34,7 +34,7 @@
 #define DEFAULT_SOCKET "/run/ponton/ponton.sock"
 #define IO_TIMEOUT_S 240
 
-static const char *VERSION_JSON = "{\"cniVersion\":\"1.1.0\",\"supportedVersions\":[\"0.4.0\",\"1.0.0\",\"1.1.0\"]}\n";
+#define SUPPORTED_VERSIONS "[\"0.4.0\",\"1.0.0\",\"1.1.0\"]"
 
 /* CNI error object on stdout, exit 1 (the spec's error shape). */
 static int fail(int code, const char *msg, const char *detail) {
@@ -97,6 +97,15 @@ static int json_str(const char *json, const char *key, char *out, size_t outlen)
   }
   if (*p != '"') return -1;
   out[n] = 0;
+  return 0;
+}
+
+/* VERSION: the spec wants the input's cniVersion echoed beside the versions we support. */
+static int version(const char *in) {
+  char v[16];
+  int ok = json_str(in, "cniVersion", v, sizeof v) == 0 && v[0];
+  for (const char *p = v; ok && *p; p++) ok = (*p >= '0' && *p <= '9') || *p == '.';
+  printf("{\"cniVersion\":\"%s\",\"supportedVersions\":" SUPPORTED_VERSIONS "}\n", ok ? v : "1.1.0");
   return 0;
 }
 
@@ -236,9 +245,9 @@ int main(void) {
   signal(SIGPIPE, SIG_IGN); /* a daemon closing early must give an error, not kill us silently */
   const char *cmd = getenv("CNI_COMMAND");
   if (!cmd || !*cmd) return fail(4, "missing environment variable CNI_COMMAND", NULL);
-  if (strcmp(cmd, "VERSION") == 0) { fputs(VERSION_JSON, stdout); return 0; }
   const char *path = NULL;
-  if (strcmp(cmd, "ADD") == 0) path = "add";
+  if (strcmp(cmd, "VERSION") == 0) path = "version";
+  else if (strcmp(cmd, "ADD") == 0) path = "add";
   else if (strcmp(cmd, "DEL") == 0) path = "del";
   else if (strcmp(cmd, "CHECK") == 0) path = "check";
   else if (strcmp(cmd, "STATUS") == 0) path = "status";
@@ -255,6 +264,7 @@ int main(void) {
     if (len > MAX_STDIN) return fail(7, "network configuration too large", "more than 1 MiB on stdin");
   }
   in[len] = 0;
+  if (strcmp(path, "version") == 0) return version(in);
 
   char sock[256];
   const char *env_sock = getenv("PONTON_SOCKET");

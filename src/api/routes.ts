@@ -2,6 +2,8 @@
 import { createReadStream, promises as fs, watch } from "node:fs";
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { EngineError } from "../errors";
+import { checkShape } from "../model/shape";
+import { validateNamespace } from "../model/namespaces";
 import type { Engine, NetworkSpec, RunSpec } from "../engine";
 import { cniHandler } from "../cni/http";
 import type { ServiceSpec } from "../model/service-spec";
@@ -19,7 +21,14 @@ interface Route {
 
 const flag = (q: URLSearchParams, k: string) => q.get(k) === "1" || q.get(k) === "true";
 const nsOf = (q: URLSearchParams) => q.get("namespace") || undefined;
-const graceOf = (q: URLSearchParams) => (q.has("time") ? Number(q.get("time")) * 1000 : undefined);
+const graceOf = (q: URLSearchParams) => (q.has("time") ? count(q.get("time"), "time") * 1000 : undefined);
+
+/** A whole number >= 0 from a query value or path segment. */
+function count(v: string | null, what: string): number {
+  const n = Number(v);
+  if (v === null || !/^\d+$/.test(v) || !Number.isSafeInteger(n)) throw new EngineError("INVALID_ARGUMENT", `${what} must be a whole number >= 0, not '${v}'`);
+  return n;
+}
 
 function str(body: Record<string, unknown>, key: string): string {
   const v = body[key];
@@ -36,13 +45,13 @@ export function routes(engine: Engine): Route[] {
   });
   const cni = cniHandler(engine);
   return [
-    r("GET", "/v1/info", 200, async () => engine.info()),
+    r("GET", "/v1/info", 200, async () => ({ ...(await engine.fullInfo()), portHolder: await engine.portHolder() })),
     r("GET", "/v1/networks", 200, async () => engine.listNetworks()),
     r("POST", "/v1/networks", 201, async ({ body }) => engine.createNetwork((await body()) as unknown as NetworkSpec)),
     r("GET", "/v1/networks/:name", 200, async ({ params }) => engine.inspectNetwork(params[0]!)),
     r("DELETE", "/v1/networks/:name", 200, async ({ params, query }) => engine.removeNetwork(params[0]!, flag(query, "missingOk"))),
     r("POST", "/v1/networks/:name/connect", 200, async ({ params, body }) => {
-      const b = await body();
+      const b = checkShape("connect", await body(), { workload: "string", ip: "string", ip6: "string", aliases: "string[]" });
       return engine.connect(str(b, "workload"), {
         network: params[0]!,
         ...(b.ip ? { ip: String(b.ip) } : {}),
@@ -58,19 +67,20 @@ export function routes(engine: Engine): Route[] {
       const { replicaOf: _ignored, ...spec } = (await body()) as unknown as RunSpec;
       return engine.run(spec);
     }),
-    r("GET", "/v1/workloads/:name", 200, async ({ params }) => engine.inspect(params[0]!)),
+    r("GET", "/v1/workloads/:name", 200, async ({ params, query }) => workloadIn(engine, params[0]!, query)),
     r("DELETE", "/v1/workloads/:name", 200, async ({ params, query }) => {
       const graceMs = graceOf(query);
+      if (!workloadIn(engine, params[0]!, query, flag(query, "force"))) return undefined;
       return engine.remove(params[0]!, { missingOk: flag(query, "force"), ...(graceMs !== undefined ? { graceMs } : {}) });
     }),
-    r("POST", "/v1/workloads/:name/stop", 200, async ({ params, query }) => engine.stop(params[0]!, graceOf(query))),
-    r("POST", "/v1/workloads/:name/start", 200, async ({ params }) => engine.startWorkload(params[0]!)),
+    r("POST", "/v1/workloads/:name/stop", 200, async ({ params, query }) => workloadIn(engine, params[0]!, query) && engine.stop(params[0]!, graceOf(query))),
+    r("POST", "/v1/workloads/:name/start", 200, async ({ params, query }) => workloadIn(engine, params[0]!, query) && engine.startWorkload(params[0]!)),
     r("GET", "/v1/templates", 200, async () => engine.listTemplates()),
     r("POST", "/v1/templates", 201, async ({ body }) => {
       const { replicas, replicaOf: _ignored, ...spec } = (await body()) as unknown as RunSpec & { replicas?: unknown };
       return engine.createTemplate(spec, replicas);
     }),
-    r("DELETE", "/v1/templates/:name", 200, async ({ params, query }) => engine.removeTemplate(params[0]!, flag(query, "missingOk"))),
+    r("DELETE", "/v1/templates/:name", 200, async ({ params, query }) => templateIn(engine, params[0]!, query, flag(query, "missingOk")) && engine.removeTemplate(params[0]!, flag(query, "missingOk"))),
     r("POST", "/v1/scale", 200, async ({ body }) => {
       const { replicas } = await body();
       if (typeof replicas !== "object" || replicas === null || Array.isArray(replicas)) throw new EngineError("INVALID_ARGUMENT", "scale takes {replicas: {TEMPLATE: N}}");
@@ -87,22 +97,25 @@ export function routes(engine: Engine): Route[] {
     r("DELETE", "/v1/services/:name", 200, async ({ params, query }) => engine.removeService(params[0]!, flag(query, "missingOk"), nsOf(query))),
     r("GET", "/v1/firewall/rules", 200, async () => engine.firewallRules()),
     r("POST", "/v1/firewall/rules", 201, async ({ body }) => {
-      const b = await body();
-      return engine.addFirewallRule(str(b, "rule"), typeof b.position === "number" ? b.position : undefined);
+      const b = checkShape("firewall rule", await body(), { rule: "string", position: "integer" });
+      return engine.addFirewallRule(str(b, "rule"), b.position as number | undefined);
     }),
-    r("DELETE", "/v1/firewall/rules/:id", 200, async ({ params }) => engine.removeFirewallRule(Number(params[0]))),
+    r("DELETE", "/v1/firewall/rules/:id", 200, async ({ params }) => engine.removeFirewallRule(count(params[0]!, "rule id"))),
     r("GET", "/v1/namespaces", 200, async () => engine.listNamespaces()),
     r("POST", "/v1/namespaces", 201, async ({ body }) => {
-      const b = await body();
+      const b = checkShape("namespace", await body(), { name: "string", labels: "map" });
       return engine.createNamespace(str(b, "name"), b.labels);
     }),
+    r("DELETE", "/v1/namespaces/:name", 200, async ({ params, query }) => engine.removeNamespace(params[0]!, { force: flag(query, "force"), missingOk: flag(query, "missingOk") })),
     r("POST", "/v1/namespaces/:name/labels", 200, async ({ params, body }) => engine.labelNamespace(params[0]!, labelEdits(await body()))),
-    r("POST", "/v1/workloads/:name/labels", 200, async ({ params, body }) => engine.labelWorkload(params[0]!, labelEdits(await body()))),
+    r("POST", "/v1/workloads/:name/labels", 200, async ({ params, body, query }) => workloadIn(engine, params[0]!, query) && engine.labelWorkload(params[0]!, labelEdits(await body()))),
     r("GET", "/v1/policies", 200, async () => engine.listPolicies()),
     r("POST", "/v1/policies", 201, async ({ body }) => ({ applied: await engine.applyPolicies(str(await body(), "yaml")) })),
     r("GET", "/v1/policies/explain", 200, async ({ query }) => engine.explainPolicy({ from: query.get("from") ?? "", to: query.get("to") ?? "", port: query.get("port") ?? "" })),
+    // ?namespace=x, or the namespace in the path: the same policy.
+    r("DELETE", "/v1/policies/:name", 200, async ({ params, query }) => engine.removePolicy(`${nsOf(query) ?? "default"}/${params[0]}`, flag(query, "missingOk"))),
     r("DELETE", "/v1/policies/:ns/:name", 200, async ({ params, query }) => engine.removePolicy(`${params[0]}/${params[1]}`, flag(query, "missingOk"))),
-    r("GET", "/v1/flows", 0, async ({ query, res }) => streamFlows(engine, flowQuery(query), flag(query, "follow"), Number(query.get("limit") ?? DEFAULT_FLOW_LIMIT), res)),
+    r("GET", "/v1/flows", 0, async ({ query, res }) => streamFlows(engine, flowQuery(query), flag(query, "follow"), query.has("limit") ? count(query.get("limit"), "limit") : DEFAULT_FLOW_LIMIT, res)),
     r("GET", "/v1/policies/log", 0, async ({ query, res }) => streamLogs(engine.policyLogPath(), flag(query, "follow"), res)),
     r("GET", "/v1/flows/status", 200, async () => engine.flowStatus()),
     r("GET", "/metrics", 0, async ({ res }) => {
@@ -122,16 +135,41 @@ export function routes(engine: Engine): Route[] {
     }),
     // CNI plugin relay (docs/cni.md): answers with the plugin's stdout and an X-Cni-Exit header.
     r("POST", "/v1/cni/:cmd", 0, async ({ params, req, res }) => cni(params[0]!, req, res)),
-    r("GET", "/v1/workloads/:name/logs", 0, async ({ params, query, res }) => streamLogs(engine.logPath(params[0]!), flag(query, "follow"), res)),
+    r("GET", "/v1/workloads/:name/logs", 0, async ({ params, query, res }) => workloadIn(engine, params[0]!, query) && streamLogs(engine.logPath(params[0]!), flag(query, "follow"), res)),
   ];
 }
 
+/**
+ * With ?namespace=NS the workload must be in NS (its name is unique across namespaces; the namespace
+ * is a check, as `kubectl -n`). Its view, or false when it is elsewhere and `missingOk`.
+ */
+function workloadIn(engine: Engine, name: string, q: URLSearchParams, missingOk = false) {
+  const ns = nsOf(q);
+  let view;
+  try {
+    view = engine.inspect(name);
+  } catch (e) {
+    if (missingOk && e instanceof EngineError && e.code === "WORKLOAD_NOT_FOUND") return false;
+    throw e;
+  }
+  if (ns === undefined || view.namespace === validateNamespace(ns)) return view;
+  if (missingOk) return false;
+  throw new EngineError("WORKLOAD_NOT_FOUND", `workload ${name} not found in namespace ${ns} (it is in ${view.namespace})`);
+}
+
+function templateIn(engine: Engine, name: string, q: URLSearchParams, missingOk: boolean): boolean {
+  const ns = nsOf(q);
+  if (ns === undefined) return true;
+  const t = engine.listTemplates().find((x) => x.name === name);
+  if (t && t.namespace === validateNamespace(ns)) return true;
+  if (missingOk) return false;
+  throw new EngineError("TEMPLATE_NOT_FOUND", `template ${name} not found in namespace ${ns}${t ? ` (it is in ${t.namespace})` : ""}`);
+}
+
 /** {set: {k: v}, remove: [k]} */
-function labelEdits(b: Record<string, unknown>): { set?: Record<string, string>; remove?: string[] } {
-  const set = b.set ?? {};
-  const remove = b.remove ?? [];
-  if (typeof set !== "object" || Array.isArray(set) || !Array.isArray(remove)) throw new EngineError("INVALID_ARGUMENT", "label edits are {set: {key: value}, remove: [key]}");
-  return { set: set as Record<string, string>, remove: remove.map(String) };
+function labelEdits(body: Record<string, unknown>): { set?: Record<string, string>; remove?: string[] } {
+  const b = checkShape("label edits {set: {key: value}, remove: [key]}", body, { set: "map", remove: "string[]" });
+  return { set: (b.set ?? {}) as Record<string, string>, remove: (b.remove ?? []) as string[] };
 }
 
 export const METRICS_CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8";

@@ -1,17 +1,17 @@
 import { createServer, type Server } from "node:http";
 import type { Engine } from "../engine";
 import { EngineError } from "../errors";
-import { readJson, sendError, sendJson } from "./http-util";
+import { decodeSegment, readJson, sendError, sendJson } from "./http-util";
 import { METRICS_CONTENT_TYPE, routes } from "./routes";
 
 export function apiServer(engine: Engine): Server {
   const table = routes(engine);
   return createServer(async (req, res) => {
     try {
-      const url = new URL(req.url ?? "/", "http://ponton");
+      const url = parseUrl(req.url ?? "/");
       const route = table.find((r) => r.method === req.method && r.pattern.test(url.pathname));
       if (!route) throw new EngineError("NOT_FOUND", `no API route ${req.method} ${url.pathname}`, { hint: "see docs/api.md" });
-      const params = route.pattern.exec(url.pathname)!.slice(1).map(decodeURIComponent);
+      const params = route.pattern.exec(url.pathname)!.slice(1).map(decodeSegment);
       const result = await route.handler({ req, res, params, query: url.searchParams, body: () => readJson(req) });
       if (route.status !== 0) sendJson(res, route.status, result ?? { ok: true });
     } catch (e) {
@@ -19,6 +19,13 @@ export function apiServer(engine: Engine): Server {
       else res.end();
     }
   });
+}
+
+/** The request target; URLSearchParams decodes queries leniently, so a bad escape there is refused here. */
+function parseUrl(target: string): URL {
+  const url = new URL(target, "http://ponton");
+  decodeSegment(url.search.replace(/\+/g, " "));
+  return url;
 }
 
 /** GET /metrics alone, over TCP, for a Prometheus scraper (the API socket stays root-only). */

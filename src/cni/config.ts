@@ -14,6 +14,22 @@ export interface CniDns {
   options?: string[];
 }
 
+/** The Ponton network a conflist may describe, created on the first ADD if it does not exist. */
+export interface CniNetworkDescription {
+  subnet?: string;
+  gateway?: string;
+  subnet6?: string;
+  gateway6?: string;
+  internal?: boolean;
+  icc?: boolean;
+  masquerade?: boolean;
+}
+
+/** An `ipam` section: delegated to that IPAM plugin (host-local, static, dhcp…), as the reference plugins do. */
+export interface CniIpam {
+  type: string;
+}
+
 export interface CniConfig {
   cniVersion: string;
   name: string;
@@ -25,12 +41,13 @@ export interface CniConfig {
   ips: string[];
   mac?: string;
   prevResult?: Record<string, unknown>;
+  /** Fields that describe the network (see docs/cni.md); empty when the conflist names an existing one. */
+  describes: CniNetworkDescription;
+  ipam?: CniIpam;
   /** GC: `cni.dev/valid-attachments`. */
   validAttachments?: { containerID: string; ifname: string }[];
 }
 
-/** Fields whose meaning we do not implement: the spec wants code 2 naming the key and value. */
-const UNSUPPORTED = ["ipam"];
 const NAME = /^[a-zA-Z0-9][a-zA-Z0-9_.-]*$/;
 
 export function versionAtLeast(v: string, min: string): boolean {
@@ -88,6 +105,31 @@ function parsePorts(v: unknown): PortMapping[] {
   });
 }
 
+const DESCRIPTION_STRINGS = ["subnet", "gateway", "subnet6", "gateway6"] as const;
+const DESCRIPTION_BOOLEANS = ["internal", "icc", "masquerade"] as const;
+
+function parseDescription(o: Record<string, unknown>): CniNetworkDescription {
+  const d: CniNetworkDescription = {};
+  for (const k of DESCRIPTION_STRINGS) {
+    if (o[k] === undefined) continue;
+    if (typeof o[k] !== "string") throw invalid(`config field '${k}' must be a string`);
+    d[k] = o[k] as string;
+  }
+  for (const k of DESCRIPTION_BOOLEANS) {
+    if (o[k] === undefined) continue;
+    if (typeof o[k] !== "boolean") throw invalid(`config field '${k}' must be true or false`);
+    d[k] = o[k] as boolean;
+  }
+  return d;
+}
+
+function parseIpam(v: unknown): CniIpam {
+  const t = v !== null && typeof v === "object" && !Array.isArray(v) ? (v as Record<string, unknown>).type : undefined;
+  // A plugin name, looked up in CNI_PATH: never a path.
+  if (typeof t !== "string" || !/^[a-zA-Z0-9][a-zA-Z0-9_.-]*$/.test(t)) throw invalid("ipam.type must name an IPAM plugin in CNI_PATH (host-local, static, dhcp…)", JSON.stringify(v));
+  return { type: t };
+}
+
 export function parseConfig(text: string, command: CniCommand, args: Record<string, string>): CniConfig {
   let raw: unknown;
   try {
@@ -107,9 +149,6 @@ export function parseConfig(text: string, command: CniCommand, args: Record<stri
   }
   if (typeof o.name !== "string" || !NAME.test(o.name)) throw invalid("config field 'name' is required: letters, digits, '_', '.', '-'");
   if (typeof o.type !== "string" || o.type === "") throw invalid("config field 'type' is required");
-  for (const key of UNSUPPORTED) {
-    if (key in o) throw new CniError(CNI_CODE.UNSUPPORTED_FIELD, `unsupported field ${key}: ${JSON.stringify(o[key])}`, "Ponton allocates addresses itself from the network's subnet; remove 'ipam' (use the 'ips' capability for a static address)");
-  }
   const needsNetwork = command === "ADD" || command === "CHECK" || command === "STATUS";
   if (needsNetwork && (typeof o.network !== "string" || o.network === "")) {
     throw invalid("config field 'network' is required: the Ponton network to attach to", "create it first with 'ponton network create NAME'");
@@ -121,7 +160,8 @@ export function parseConfig(text: string, command: CniCommand, args: Record<stri
   const mac = typeof rc.mac === "string" ? rc.mac : args.MAC;
   if (mac !== undefined && !/^[0-9a-fA-F]{2}(:[0-9a-fA-F]{2}){5}$/.test(mac)) throw invalid(`invalid mac '${mac}'`);
   const dns = parseDns(rc.dns, "runtimeConfig.dns") ?? parseDns(o.dns, "dns");
-  const conf: CniConfig = { cniVersion: version, name: o.name, network: typeof o.network === "string" ? o.network : "", ports: parsePorts(rc.portMappings), ips };
+  const conf: CniConfig = { cniVersion: version, name: o.name, network: typeof o.network === "string" ? o.network : "", ports: parsePorts(rc.portMappings), ips, describes: parseDescription(o) };
+  if (o.ipam !== undefined) conf.ipam = parseIpam(o.ipam);
   if (mac) conf.mac = mac.toLowerCase();
   if (dns) conf.dns = dns;
   if (o.prevResult && typeof o.prevResult === "object") conf.prevResult = o.prevResult as Record<string, unknown>;

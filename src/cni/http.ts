@@ -38,12 +38,12 @@ export function cniHandler(engine: Engine): (cmd: string, req: IncomingMessage, 
       const conf = parseConfig(text, env.command, env.args);
       switch (env.command) {
         case "ADD":
-          return reply(res, 0, await attachments.add(env, conf));
+          return reply(res, 0, await attachments.add(env, conf, text));
         case "DEL":
-          await attachments.del(env, conf);
+          await attachments.del(env, conf, text);
           break;
         case "CHECK":
-          await attachments.check(env, conf);
+          await attachments.check(env, conf, text);
           break;
         case "STATUS":
           await attachments.status(conf);

@@ -19,6 +19,9 @@ export const DROP_REASONS = {
   notPublished: { code: "NOT_PUBLISHED", chain: "drop_not_published", prefix: "not-published ", verdict: "DROPPED", text: "inbound to a workload on a port that is not published" },
   allowFrom: { code: "ALLOW_FROM", chain: "drop_allow_from", prefix: "allow-from ", verdict: "DROPPED", text: "source not in the published port's --allow-from list" },
   forgedLocalhost: { code: "FORGED_LOCALHOST", chain: "drop_forged_localhost", prefix: "forged-localhost ", verdict: "DROPPED", text: "packet to 127.0.0.0/8 from a workload network (forged)" },
+  invalid: { code: "CT_INVALID", chain: "drop_invalid", prefix: "ct-invalid ", verdict: "DROPPED", text: "packet from a workload that conntrack cannot place (a stray RST…): it would leave un-NATed" },
+  foreignForward: { code: "FOREIGN_FORWARD", chain: "drop_foreign_forward", prefix: "foreign-forward ", verdict: "DROPPED", text: "forwarded between interfaces Ponton does not own (pontond --forward-others drop)" },
+  hostAccess: { code: "NO_HOST_ACCESS", chain: "drop_host_access", prefix: "no-host-access ", verdict: "DROPPED", text: "workload to this host from a --no-host-access network (only DNS to the gateway is open)" },
   noEndpoint: { code: "NO_ENDPOINT", chain: "svc_reject", prefix: "svc-no-endpoint ", verdict: "REJECTED", text: "service has no ready endpoint" },
 } as const;
 

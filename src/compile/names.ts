@@ -34,6 +34,11 @@ export function peerTempName(hostIfname: string): string {
   return `pt${hostIfname.slice(2)}`;
 }
 
+/** A throwaway macvlan/ipvlan made and deleted at once to learn whether the kernel supports the driver. */
+export function driverProbeName(pid: number): string {
+  return `pprobe-${pid % 100000}`;
+}
+
 /** A locally administered MAC derived from the IPv4 address (as Docker does) or from a hash. */
 export function macFor(ip4: string | undefined, seed: string): string {
   if (ip4) {

@@ -1,27 +1,37 @@
 // Pure: desired state -> NftPlan. No I/O, no clock: the same state renders byte-identical text.
 import type { Attachment, DesiredState, Network, PortMapping, Workload } from "../model/types";
 import { parseCidr, cidrContains, parseIp } from "../model/ip";
+import { portFamilies, wildcardFamily } from "../model/ports";
 import { SET_DECLS, type NftPlan } from "./nft-plan";
 import { EMPTY_RUNTIME, type ServiceRuntime } from "../model/service";
 import { compileServices } from "./services/service-compiler";
 import { compilePolicyFragment } from "./policy/fragment";
-import { flowRecordRules, loggedAllowIds, userRuleWithLog } from "./flow-log";
+import { DROP_REASONS, flowRecordRules, loggedAllowIds, userRuleWithLog } from "./flow-log";
 import { statePolicies } from "./policy/world";
+
+export type ForwardOthers = "drop" | "accept";
 
 export interface CompileOptions {
   /** Log every new connection to NFLOG for the flow collector (drops are always logged). */
   flowLog: boolean;
+  /** Traffic forwarded between interfaces Ponton does not own (pontond --forward-others). */
+  forwardOthers: ForwardOthers;
+  /** Port of the embedded DNS on gateway addresses (0: off), kept open on --no-host-access networks. */
+  dnsPort: number;
 }
 
-const DEFAULT_OPTIONS: CompileOptions = { flowLog: true };
+export const DEFAULT_COMPILE_OPTIONS: CompileOptions = { flowLog: true, forwardOthers: "drop", dnsPort: 53 };
+
+/** A network's workloads reach this host's own services (not only DNS): off by default for internal ones. */
+export const hostAccessOf = (n: Network): boolean => n.hostAccess ?? !n.internal;
 
 const q = (ifname: string) => `"${ifname}"`;
 
-/** The attachment a published port lands on: the first non-internal network with that family. */
+/** The attachment a published port lands on: the first non-internal bridge network with that family. */
 export function portTarget(attachments: Attachment[], networks: Map<string, Network>, family: 4 | 6): Attachment | undefined {
   return [...attachments]
     .sort((a, b) => a.index - b.index)
-    .find((a) => !networks.get(a.networkId)?.internal && (family === 4 ? a.ip4 : a.ip6));
+    .find((a) => networks.get(a.networkId)?.driver === "bridge" && !networks.get(a.networkId)?.internal && (family === 4 ? a.ip4 : a.ip6));
 }
 
 function familyOf(ip: string): 4 | 6 {
@@ -39,11 +49,11 @@ function withoutContained(cidrs: string[]): string[] {
 function publishElements(p: PortMapping, target: Attachment, family: 4 | 6): { set: string; element: string } {
   const ip = family === 4 ? target.ip4! : target.ip6!;
   const value = `${ip} . ${p.containerPort}`;
-  if (p.hostIp) return { set: family === 4 ? "pub4_addr" : "pub6_addr", element: `${p.hostIp} . ${p.protocol} . ${p.hostPort} : ${value}` };
+  if (p.hostIp && wildcardFamily(p.hostIp) === undefined) return { set: family === 4 ? "pub4_addr" : "pub6_addr", element: `${p.hostIp} . ${p.protocol} . ${p.hostPort} : ${value}` };
   return { set: family === 4 ? "pub4" : "pub6", element: `${p.protocol} . ${p.hostPort} : ${value}` };
 }
 
-export function compileNft(state: DesiredState, runtime: ServiceRuntime = EMPTY_RUNTIME, options: CompileOptions = DEFAULT_OPTIONS): NftPlan {
+export function compileNft(state: DesiredState, runtime: ServiceRuntime = EMPTY_RUNTIME, options: CompileOptions = DEFAULT_COMPILE_OPTIONS): NftPlan {
   const sets = new Map<string, Set<string>>(SET_DECLS.map((d) => [d.name, new Set<string>()]));
   const add = (name: string, element: string) => sets.get(name)!.add(element);
   const networks = new Map(state.networks.map((n) => [n.id, n]));
@@ -52,12 +62,19 @@ export function compileNft(state: DesiredState, runtime: ServiceRuntime = EMPTY_
   for (const n of state.networks) {
     if (n.driver !== "bridge") continue;
     add("bridges", q(n.bridge));
+    add("owned_ifs", q(n.bridge));
+    if (!hostAccessOf(n)) add("no_host_access", q(n.bridge));
+    for (const proto of options.dnsPort ? ["tcp", "udp"] : []) {
+      if (n.gateway4) add("gw_dns4", `${q(n.bridge)} . ${n.gateway4} . ${proto} . ${options.dnsPort}`);
+      if (n.gateway6) add("gw_dns6", `${q(n.bridge)} . ${n.gateway6} . ${proto} . ${options.dnsPort}`);
+    }
     add("same_bridge", `${q(n.bridge)} . ${q(n.bridge)}`);
     if (!n.icc) add("icc_off_bridges", q(n.bridge));
     if (n.internal) add("internal_bridges", q(n.bridge));
     if (n.subnet4) add("subnets4", n.subnet4);
     if (n.subnet6) add("subnets6", n.subnet6);
-    if (n.masquerade && !n.internal) {
+    if (n.gatewayMode === "routed") add("routed_gw_bridges", q(n.bridge));
+    if (n.masquerade && !n.internal && n.gatewayMode !== "routed") {
       if (n.subnet4) add("masq4", n.subnet4);
       if (n.subnet6) add("masq6", n.subnet6);
     }
@@ -95,6 +112,7 @@ export function compileNft(state: DesiredState, runtime: ServiceRuntime = EMPTY_
     ...(services.length ? { services } : {}),
     policy,
     flowRecord: flowRecordRules(options.flowLog),
+    forwardOthers: options.forwardOthers === "drop" ? [`goto ${DROP_REASONS.foreignForward.chain}`] : [],
   };
 }
 
@@ -107,18 +125,32 @@ function publishWorkload(
 ): void {
   if (w.state === "removing") return;
   for (const p of w.ports) {
-    const families: (4 | 6)[] = p.hostIp ? [familyOf(p.hostIp)] : [4, 6];
+    // [::1] is relayed by the port holder: the kernel never routes a ::1-sourced packet off the host.
+    const families = p.hostIp === "::1" ? [] : portFamilies(p);
     for (const family of families) {
       const target = portTarget(attachments, networks, family);
       if (!target) continue;
       const { set, element } = publishElements(p, target, family);
       add(set, element);
+      const direct = directElement(p, target, networks.get(target.networkId)!, family);
+      if (direct) add(family === 4 ? "direct4" : "direct6", direct);
     }
     if (p.allowFrom.length > 0) {
       const key = `${p.protocol} . ${p.hostPort}`;
       allow.set(key, [...(allow.get(key) ?? []), ...p.allowFrom]);
     }
   }
+}
+
+/**
+ * Gateway mode routed: the published container port at the workload's own address, for clients
+ * routed to the network. Not for ports bound to loopback (this host's alone) or restricted with
+ * --allow-from (the allow-list is checked on the host port only).
+ */
+function directElement(p: PortMapping, target: Attachment, n: Network, family: 4 | 6): string | undefined {
+  if (n.gatewayMode !== "routed" || p.allowFrom.length > 0) return undefined;
+  if (p.hostIp === "::1" || p.hostIp?.startsWith("127.")) return undefined;
+  return `${family === 4 ? target.ip4! : target.ip6!} . ${p.protocol} . ${p.containerPort}`;
 }
 
 /** Does this address belong to one of the given networks? (used by validation) */

@@ -25,15 +25,25 @@ export interface NftPlan {
   policy: PolicyPlan;
   /** Rules of `flow_record`: NFLOG of each new connection (empty when flow logging is off). */
   flowRecord: string[];
+  /** Rules of `forward_others`: what happens to traffic forwarded between interfaces we do not own. */
+  forwardOthers: string[];
 }
 
 export const USER_CHAIN = "user";
 export const FLOW_RECORD_CHAIN = "flow_record";
+export const FORWARD_OTHERS_CHAIN = "forward_others";
 export type { NftChain, ServiceFragment, ServicePortEndpoints };
 
 /** Set declarations, in render order. Changing one means a full reload, so keep it stable. */
 export const SET_DECLS: ReadonlyArray<Omit<NftSet, "elements">> = [
   { name: "bridges", kind: "set", type: "ifname" },
+  // Every interface Ponton manages (bridges today; an uplink or VXLAN link of a driver joins it):
+  // traffic forwarded between two interfaces outside it is not ours (forward_others).
+  { name: "owned_ifs", kind: "set", type: "ifname" },
+  // Bridges of --no-host-access networks, and each bridge's DNS (gateway address, protocol, port).
+  { name: "no_host_access", kind: "set", type: "ifname" },
+  { name: "gw_dns4", kind: "set", type: "ifname . ipv4_addr . inet_proto . inet_service" },
+  { name: "gw_dns6", kind: "set", type: "ifname . ipv6_addr . inet_proto . inet_service" },
   { name: "same_bridge", kind: "set", type: "ifname . ifname" },
   { name: "icc_off_bridges", kind: "set", type: "ifname" },
   { name: "internal_bridges", kind: "set", type: "ifname" },
@@ -47,6 +57,11 @@ export const SET_DECLS: ReadonlyArray<Omit<NftSet, "elements">> = [
   { name: "pub6", kind: "map", type: "inet_proto . inet_service : ipv6_addr . inet_service" },
   { name: "pub6_addr", kind: "map", type: "ipv6_addr . inet_proto . inet_service : ipv6_addr . inet_service" },
   { name: "pub_restricted", kind: "set", type: "inet_proto . inet_service" },
+  // Gateway mode routed: published container ports reachable at the workload's own address, and
+  // the bridges where ICMP from outside may reach workloads (Docker's gateway_mode_ipv4=routed).
+  { name: "direct4", kind: "set", type: "ipv4_addr . inet_proto . inet_service" },
+  { name: "direct6", kind: "set", type: "ipv6_addr . inet_proto . inet_service" },
+  { name: "routed_gw_bridges", kind: "set", type: "ifname" },
   { name: "pub_allow4", kind: "set", type: "ipv4_addr . inet_proto . inet_service", flags: ["interval"] },
   { name: "pub_allow6", kind: "set", type: "ipv6_addr . inet_proto . inet_service", flags: ["interval"] },
   // Services: VIP (and external IP) dispatch, host-port dispatch, and those with no ready endpoint;
@@ -83,6 +98,9 @@ ${dropChain("internal")}
 ${dropChain("notPublished")}
 ${dropChain("allowFrom")}
 ${dropChain("forgedLocalhost")}
+${dropChain("invalid")}
+${dropChain("foreignForward")}
+${dropChain("hostAccess")}
   chain raw_prerouting {
     type filter hook prerouting priority raw; policy accept;
     # route_localnet is on for our bridges (127.0.0.1-published ports need it): refuse forged 127/8 there.
@@ -114,6 +132,8 @@ ${dropChain("forgedLocalhost")}
     ip daddr . meta l4proto . th dport vmap @svc_ips
     ip6 daddr . meta l4proto . th dport vmap @svc_ips6
     ${SLOT_PICKED} goto svc_dnat
+    # A ::1-sourced packet never leaves lo: the port holder's socket answers [::1] and relays.
+    ip6 daddr ::1 return
     fib daddr type local jump published
   }
   chain svc_dnat {
@@ -145,6 +165,9 @@ ${dropChain("forgedLocalhost")}
     reject
   }
   chain published {
+    # An internal network reaches no other network, not even through a host port: left untranslated,
+    # the packet is the host's own (input, where host access decides).
+    iifname @internal_bridges return
     # A host port reaches the service's half of the client's family (a single-stack service: one).
     meta nfproto ipv4 meta l4proto . th dport vmap @svc_ports
     meta nfproto ipv6 meta l4proto . th dport vmap @svc_ports6
@@ -160,10 +183,26 @@ ${dropChain("forgedLocalhost")}
     ct state established,related accept
     # NetworkPolicy: returns when allowed (or no policy applies), drops otherwise; isolation rules still follow.
     ${POLICY_JUMP_RULE}
+    # A packet conntrack cannot place (a stray RST) gets no NAT: it would leave with the workload's address.
+    ct state invalid iifname @bridges goto drop_invalid
     # br_netfilter shows bridged traffic with the bridge as both iif and oif.
     iifname . oifname @same_bridge jump same_network
     iifname @bridges jump from_network
     oifname @bridges jump to_network
+    # Neither end is ours: the host is not an open router (pontond --forward-others).
+    iifname != @owned_ifs oifname != @owned_ifs jump ${FORWARD_OTHERS_CHAIN}
+  }
+  chain input {
+    # Workloads to this host. Before filter, though an accept here only ends this chain: a drop in
+    # another table's input chain still wins, whatever its priority (docs/firewall.md).
+    type filter hook input priority filter - 10; policy accept;
+    ct state established,related,untracked accept
+    iifname != @bridges accept
+    ct state invalid goto drop_invalid
+    # DNS on the gateway first: nothing below drops it.
+    iifname . ip daddr . meta l4proto . th dport @gw_dns4 accept
+    iifname . ip6 daddr . meta l4proto . th dport @gw_dns6 accept
+    iifname @no_host_access goto drop_host_access
   }
   chain same_network {
     ct status dnat accept
@@ -182,6 +221,9 @@ ${dropChain("forgedLocalhost")}
   chain to_network {
     oifname @internal_bridges goto drop_internal
     ct status dnat accept
+    ip daddr . meta l4proto . th dport @direct4 accept
+    ip6 daddr . meta l4proto . th dport @direct6 accept
+    oifname @routed_gw_bridges meta l4proto { icmp, ipv6-icmp } accept
     goto drop_not_published
   }
   chain flow_log {
@@ -209,11 +251,3 @@ ${dropChain("forgedLocalhost")}
     oifname != @bridges ip6 saddr @masq6 masquerade
   }
 `;
-
-/** Number of rules in the forward base chain: the self-healing watcher checks it cheaply. */
-// Derived from the text (a hand-kept number drifted once and made the healer reload the whole table
-// every second, resetting every numgen counter).
-export const FORWARD_RULE_COUNT = /chain forward \{([^}]*)\}/
-  .exec(SKELETON_CHAINS)![1]!.split("\n")
-  .map((l) => l.trim())
-  .filter((l) => l && !l.startsWith("#") && !l.startsWith("type ")).length;

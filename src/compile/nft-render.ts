@@ -2,7 +2,7 @@
 import { NFT_TABLE_REF } from "./names";
 import { elementOps, renderOps, type NftOp } from "./nft-ops";
 import { fragmentDelta } from "./services/fragment-delta";
-import { FLOW_RECORD_CHAIN, SKELETON_CHAINS, USER_CHAIN, type NftChain, type NftPlan, type NftSet, type ServiceFragment } from "./nft-plan";
+import { FLOW_RECORD_CHAIN, FORWARD_OTHERS_CHAIN, SKELETON_CHAINS, USER_CHAIN, type NftChain, type NftPlan, type NftSet, type ServiceFragment } from "./nft-plan";
 import { renderPolicyDecls, samePolicySkeleton } from "./policy/fragment";
 import type { PolicyPlan } from "../policy";
 // In place: a copy per element was quadratic (30,000 service elements at 10,000 services).
@@ -35,6 +35,7 @@ export function renderFull(plan: NftPlan): string {
     ...withServiceElements(plan).map(renderSetDecl),
     renderChain({ name: USER_CHAIN, rules: plan.userRules }),
     renderChain({ name: FLOW_RECORD_CHAIN, rules: plan.flowRecord }),
+    renderChain({ name: FORWARD_OTHERS_CHAIN, rules: plan.forwardOthers }),
     ...(plan.services ?? []).flatMap((f) => f.sets ?? []).map((x) => `  set ${x.name} { ${x.decl} }`),
     ...(plan.services ?? []).flatMap((f) => f.chains).map(renderChain),
     renderPolicyDecls(plan.policy),
@@ -111,6 +112,7 @@ export function diffOps(from: NftPlan, to: NftPlan): NftOp[] | undefined {
     ops.push(...elementOps(next, removed, added));
   });
   ops.push(...refill(USER_CHAIN, from.userRules, to.userRules), ...refill(FLOW_RECORD_CHAIN, from.flowRecord, to.flowRecord));
+  ops.push(...refill(FORWARD_OTHERS_CHAIN, from.forwardOthers, to.forwardOthers));
   ops.push(...policyDiff(from.policy, to.policy));
   ops.push(...svc.chains.after);
   return ops;

@@ -23,7 +23,9 @@ const OPTIONS: Options = {
   "flow-log": { type: "string", description: "record every new connection for `ponton observe` (on|off; default on; drops are always recorded)", value: "on|off" },
   "flow-buffer": { type: "string", description: "flow records kept in memory (default 10000)", value: "N" },
   "flow-journal": { type: "string", description: "also append every flow record to <state>/logs/flows.jsonl (rotated at 64 MiB) and read the newest back at start, so they survive a restart (on|off; default off)", value: "on|off" },
+  "forward-others": { type: "string", description: "traffic the host forwards between interfaces Ponton does not own: drop (default; the host is no open router) or accept (leave it to the host's own firewall)", value: "drop|accept" },
   "metrics-listen": { type: "string", description: "also serve GET /metrics over TCP here for Prometheus (e.g. 127.0.0.1:9469; default: only on the API socket)", value: "ADDR:PORT" },
+  "max-port-range": { type: "string", description: "most host ports one published range may hold (default 1000)", value: "N" },
   help: { type: "boolean", short: "h", description: "show this help" },
 };
 
@@ -38,6 +40,19 @@ function flowOptions(log: string | undefined, buffer: string | undefined, journa
   const size = buffer === undefined ? undefined : Number(buffer);
   if (size !== undefined && (!Number.isInteger(size) || size < 1 || size > 10_000_000)) throw new EngineError("INVALID_ARGUMENT", `--flow-buffer must be a whole number from 1 to 10000000, not '${buffer}'`);
   return { ...(flowLog !== undefined ? { flowLog } : {}), ...(size ? { flowBuffer: size } : {}), ...(flowJournal !== undefined ? { flowJournal } : {}) };
+}
+
+function forwardOthers(value: string | undefined): { forwardOthers?: "drop" | "accept" } {
+  if (value === undefined) return {};
+  if (value !== "drop" && value !== "accept") throw new EngineError("INVALID_ARGUMENT", `--forward-others is drop or accept, not '${value}'`);
+  return { forwardOthers: value };
+}
+
+function maxPortRange(value: string | undefined): { maxPortRange?: number } {
+  if (value === undefined) return {};
+  const n = Number(value);
+  if (!/^\d+$/.test(value) || n < 1 || n > 65535) throw new EngineError("INVALID_ARGUMENT", `--max-port-range must be a whole number from 1 to 65535, not '${value}'`);
+  return { maxPortRange: n };
 }
 
 /** Refuse to start twice on one socket; remove a stale socket file left by a crash. */
@@ -73,7 +88,9 @@ export async function main(argv: string[]): Promise<void> {
     ...(values["dns-port"] !== undefined ? { dnsPort: Number(values["dns-port"]) } : {}),
     ...(values["dns-domain"] ? { dnsDomain: String(values["dns-domain"]) } : {}),
     ...(values.ndots !== undefined ? { ndots: Number(values.ndots) } : {}),
+    ...forwardOthers(values["forward-others"] as string | undefined),
     ...flowOptions(values["flow-log"] as string | undefined, values["flow-buffer"] as string | undefined, values["flow-journal"] as string | undefined),
+    ...maxPortRange(values["max-port-range"] as string | undefined),
   });
   await claimSocket(socket);
   mkdirSync(path.dirname(socket), { recursive: true });

@@ -20,7 +20,9 @@ export interface DnsCounters {
   servfail: number;
   formerr: number;
   notimp: number;
-  /** UDP answers cut to a TC=1 stub because they exceed the client's size. */
+  /** Clients outside the networks a listener serves (UDP answered REFUSED, TCP closed), and queries a sealed (--internal) network may not forward. */
+  refused: number;
+  /** UDP answers cut to the whole records that fit, TC=1, because they exceed the client's size. */
   truncated: number;
   /** Packets ignored: shorter than a header, or responses. */
   dropped: number;
@@ -42,6 +44,7 @@ export function zeroCounters(): DnsCounters {
     servfail: 0,
     formerr: 0,
     notimp: 0,
+    refused: 0,
     truncated: 0,
     dropped: 0,
     errors: 0,

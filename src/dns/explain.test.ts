@@ -46,3 +46,11 @@ test("explain: other names say where they would be forwarded; an unknown client 
   const none = new DnsServer({ viewOf: () => undefined }).explain("example.org", "A", "10.0.0.1");
   assert.equal(none.summary, "SERVFAIL: no upstream configured");
 });
+
+test("explain: a client of a sealed (internal) network is told REFUSED for other names, local ones as usual", () => {
+  const s = server();
+  const e = s.explain("example.org", "A", "10.88.0.2", true);
+  assert.deepEqual([e.outcome, e.rcode, e.records.length], ["refused", "REFUSED", 0]);
+  assert.match(e.summary, /^REFUSED: an internal network/);
+  assert.equal(s.explain("web.ponton.internal", "A", "10.88.0.2", true).outcome, "local");
+});

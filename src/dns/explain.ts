@@ -13,7 +13,8 @@ export interface ExplainResult {
   client: string;
   /** The client's view, null when the address belongs to no network. */
   view: string | null;
-  outcome: "local" | "forward";
+  /** refused: the client's network is sealed (--internal) and the name is not local. */
+  outcome: "local" | "forward" | "refused";
   /** For local answers the rcode sent; for forwarded ones the cached rcode, if any. */
   rcode?: string;
   /** Local records answered, in order (CNAME chain first). */
@@ -38,7 +39,8 @@ export interface ExplainContext {
   forwarder: (view: string | undefined) => Forwarder;
 }
 
-export function explainQuery(ctx: ExplainContext, name: string, type: string, client: string): ExplainResult {
+/** `sealed`: the client asks a sealed listener (its network is --internal): nothing is forwarded. */
+export function explainQuery(ctx: ExplainContext, name: string, type: string, client: string, sealed = false): ExplainResult {
   const qname = normalizeName(name);
   const qtype = type.toUpperCase();
   const view = ctx.viewOf(client);
@@ -46,6 +48,7 @@ export function explainQuery(ctx: ExplainContext, name: string, type: string, cl
   const local = resolveLocal(ctx.table, ctx.zones, view, qname, qtype, "IN", ctx.search(view));
   if (local) return { ...base, outcome: "local", rcode: local.rcode, records: local.answers, zone: local.zone, ...(local.expandedTo ? { expandedTo: local.expandedTo } : {}), summary: describeLocal(local, view) };
 
+  if (sealed) return { ...base, outcome: "refused", rcode: "REFUSED", records: [], summary: "REFUSED: an internal network's names are answered locally, nothing is forwarded" };
   const forwarder = ctx.forwarder(view);
   const set = forwarder.upstreamSet;
   const healthy = set.health().filter((h) => h.up);

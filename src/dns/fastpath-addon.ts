@@ -17,10 +17,16 @@ export interface FastpathAddon {
   tableBindClient(table: NativeHandle, peer: Buffer, view: string): void;
   /** Forgets the view bound to a client address ("10.0.0.2", "fd00::2"): the next query asks JS. */
   tableUnbindAddress(table: NativeHandle, address: string): void;
-  /** [answered natively, of which NXDOMAIN, dropped because JS was flooded]. */
-  tableCounters(table: NativeHandle): [number, number, number];
-  /** Throws an Error with an errno code (EADDRINUSE, ...) when the socket cannot be bound. */
-  listen(table: NativeHandle, address: string, port: number, onMiss: MissHandler): NativeHandle;
+  /**
+   * [answered natively, of which NXDOMAIN, dropped because JS was flooded, FORMERR and REFUSED
+   * sent from the header alone, ignored (short or a response), NOTIMP sent from the header alone].
+   */
+  tableCounters(table: NativeHandle): [number, number, number, number, number, number, number];
+  /**
+   * `clients`: prefixes answered at all (others get REFUSED on the listener thread); undefined: any.
+   * Throws an Error with an errno code (EADDRINUSE, ...) when the socket cannot be bound.
+   */
+  listen(table: NativeHandle, address: string, port: number, onMiss: MissHandler, clients: readonly string[] | undefined): NativeHandle;
   localPort(listener: NativeHandle): number;
   send(listener: NativeHandle, msg: Buffer, peer: Buffer): boolean;
   close(listener: NativeHandle): void;

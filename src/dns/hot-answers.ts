@@ -9,6 +9,10 @@ export interface NativeCounters {
   hits: number;
   nxdomain: number;
   shed: number;
+  formerr: number;
+  notimp: number;
+  refused: number;
+  dropped: number;
 }
 
 interface ViewAnswers {
@@ -82,9 +86,9 @@ export class HotAnswers {
   }
 
   nativeCounters(): NativeCounters {
-    if (!this.native) return { hits: 0, nxdomain: 0, shed: 0 };
-    const [hits, nxdomain, shed] = this.native.addon.tableCounters(this.native.table);
-    return { hits, nxdomain, shed };
+    if (!this.native) return { hits: 0, nxdomain: 0, shed: 0, formerr: 0, notimp: 0, refused: 0, dropped: 0 };
+    const [hits, nxdomain, shed, formerr, refused, dropped, notimp] = this.native.addon.tableCounters(this.native.table);
+    return { hits, nxdomain, shed, formerr, notimp, refused, dropped };
   }
 
   private forget(view: string, v: ViewAnswers, key: string): void {

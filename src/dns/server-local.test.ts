@@ -25,6 +25,8 @@ const recordsA: DnsRecord[] = [
   { name: "web", type: "A", ttl: 30, data: "10.88.0.3" },
   { name: "note.net-a.cluster.local", type: "TXT", ttl: 30, data: "hello" },
   ...Array.from({ length: 60 }, (_, i): DnsRecord => ({ name: "many.net-a.cluster.local", type: "A", ttl: 30, data: `10.89.0.${i + 1}` })),
+  // A headless service with 11 endpoints: 563 bytes with every name written out, 247 compressed.
+  ...Array.from({ length: 11 }, (_, i): DnsRecord => ({ name: "backend-api.production.svc.cluster.local", type: "A", ttl: 5, data: `10.90.0.${i + 1}` })),
 ];
 
 before(async () => {
@@ -129,10 +131,26 @@ test("the client's spelling of the name comes back (0x20) and EDNS with DO is ec
   assert.equal(opt.flag_do, true);
 });
 
-test("an answer too big for UDP is truncated; TCP gets it whole", async () => {
-  const udp = await udpQuery(at, query("many.net-a.cluster.local", "A"), { from: NET_A });
+test("local answers are compressed: 11 endpoints fit a plain 512-byte answer, 60 fit EDNS's 1232", async () => {
+  const [raw] = await udpRaw(at, [dnsPacket.encode(query("Backend-API.production.svc.cluster.local", "A"))], { from: NET_A });
+  const r = dnsPacket.decode(raw);
+  assert.equal(r.flag_tc, false);
+  assert.equal(r.answers!.length, 11);
+  assert.ok(raw.length < 300, `${raw.length} bytes`);
+  assert.ok(r.answers!.every((a) => a.name === "Backend-API.production.svc.cluster.local"), "owners point at the client's spelling");
+  const opt: dnsPacket.Answer = { type: "OPT", name: ".", udpPayloadSize: 1232, extendedRcode: 0, ednsVersion: 0, flags: 0, flag_do: false, options: [] };
+  const many = await udpQuery(at, query("many.net-a.cluster.local", "A", { additionals: [opt] }), { from: NET_A });
+  assert.equal(many.flag_tc, false);
+  assert.equal(many.answers!.length, 60);
+});
+
+test("an answer too big for UDP keeps the whole records that fit, with TC; TCP gets it whole", async () => {
+  const [raw] = await udpRaw(at, [dnsPacket.encode(query("many.net-a.cluster.local", "A"))], { from: NET_A });
+  assert.ok(raw.length <= 512, `${raw.length} bytes`);
+  const udp = dnsPacket.decode(raw);
   assert.equal(udp.flag_tc, true);
-  assert.equal(udp.answers!.length, 0);
+  assert.ok(udp.answers!.length >= 20 && udp.answers!.length < 60, `${udp.answers!.length} records`);
+  assert.deepEqual(udp.answers!.map((a) => (a as { data: string }).data), Array.from({ length: udp.answers!.length }, (_, i) => `10.89.0.${i + 1}`));
   const tcp = await tcpQuery(at, query("many.net-a.cluster.local", "A"), { from: NET_A });
   assert.equal(tcp.flag_tc, false);
   assert.equal(tcp.answers!.length, 60);

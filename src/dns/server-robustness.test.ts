@@ -40,6 +40,33 @@ test("a readable header with a broken body gets FORMERR with the same id", async
   assert.deepEqual([r.id, rcode(r), r.type], [0x1234, "FORMERR", "response"]);
 });
 
+test("the header is checked before decoding: bad counts get a header-only FORMERR", async () => {
+  const claims = Buffer.from([0xab, 0xcd, 0x01, 0x00, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff]); // 4 x 65,535 records, no bytes
+  const withAnswer = dnsPacket.encode({ ...query("web.cluster.local", "A"), answers: [{ type: "A", name: "web.cluster.local", ttl: 1, data: "10.0.0.1" }] });
+  const withAuthority = dnsPacket.encode({ ...query("web.cluster.local", "A"), authorities: [{ type: "A", name: "web.cluster.local", ttl: 1, data: "10.0.0.1" }] });
+  const twoAdditionals = dnsPacket.encode({
+    ...query("web.cluster.local", "A"),
+    additionals: [
+      { type: "A", name: "x.cluster.local", ttl: 1, data: "10.0.0.1" },
+      { type: "A", name: "y.cluster.local", ttl: 1, data: "10.0.0.2" },
+    ],
+  });
+  const noQuestion = Buffer.from([0x00, 0x07, 0x01, 0x00, 0, 0, 0, 0, 0, 0, 0, 0]);
+  const before = server.counters().formerr;
+  for (const msg of [claims, withAnswer, withAuthority, twoAdditionals, noQuestion]) {
+    const [reply] = await udpRaw(at, [msg], { expect: 1 });
+    assert.equal(reply.length, 12, "header only");
+    const r = dnsPacket.decode(reply);
+    assert.deepEqual([r.id, rcode(r)], [msg.readUInt16BE(0), "FORMERR"]);
+    const [overTcp] = await tcpRaw(at, Buffer.concat([Buffer.from([0, msg.length]), msg]));
+    assert.equal(rcode(dnsPacket.decode(overTcp)), "FORMERR");
+  }
+  assert.equal(server.counters().formerr, before + 10);
+  const oneOpt = await udpQuery(at, query("web.cluster.local", "A", { additionals: [{ type: "OPT", name: ".", udpPayloadSize: 1232, extendedRcode: 0, ednsVersion: 0, flags: 0, flag_do: false, options: [] }] }));
+  assert.equal(rcode(oneOpt), "NOERROR");
+  await stillAnswers();
+});
+
 test("two questions is FORMERR; an opcode other than QUERY is NOTIMP", async () => {
   const two = await udpQuery(at, { type: "query", id: 9, questions: [{ name: "web.cluster.local", type: "A" }, { name: "web.cluster.local", type: "AAAA" }] });
   assert.equal(rcode(two), "FORMERR");

@@ -4,11 +4,13 @@
 // hot path runs in the native addon's listener threads and only the other queries enter JS.
 import * as dnsPacket from "dns-packet";
 import { AnswerCache } from "./answer-cache";
+import { type ClientAcl, clientAcl } from "./client-acl";
+import { compressMessage } from "./compress";
 import { type DnsCounters, zeroCounters } from "./counters";
 import { type ExplainResult, explainQuery } from "./explain";
 import { Forwarder } from "./forwarder";
 import { HotAnswers } from "./hot-answers";
-import { type ListenAddress, Listener, type Reply } from "./listener";
+import { type ListenAddress, type ListenOptions, Listener, type Reply } from "./listener";
 import { type LocalAnswer, resolveLocal } from "./local-resolver";
 import { encodeChased, externalCnameTarget } from "./cname-chase";
 import { LocalZones } from "./local-zones";
@@ -19,7 +21,7 @@ import type { UdpOpener } from "./udp-endpoint";
 import { nativeUdp } from "./udp-native";
 import { openNodeUdp } from "./udp-node";
 import type { UpstreamHealth } from "./upstreams";
-import { AA, CD, type ClientEdns, RCODE, TC, ednsOf, encodeLocal, errorResponse, opcodeOf, questionNameLength, udpLimit } from "./wire";
+import { AA, CD, type ClientEdns, RCODE, TC, ednsOf, encodeLocal, errorResponse, headerError, questionNameLength, udpLimit } from "./wire";
 
 export interface DnsServerOptions {
   /**
@@ -56,7 +58,10 @@ export interface DnsServerOptions {
   /** First backoff of a failed upstream, doubled per failure up to 30 s (default 1,000 ms). */
   upstreamBackoffMs?: number;
   maxInflight?: number;
+  /** TCP connections per listener (default 256) and per client address (default 16). */
   maxTcpConnections?: number;
+  maxTcpPerClient?: number;
+  /** A TCP connection idle this long is closed, ms (default 10,000). */
   tcpIdleMs?: number;
   /** Clock for the answer cache and upstream backoff, ms. */
   now?: () => number;
@@ -128,7 +133,10 @@ export class DnsServer {
 
   // ---- upstreams ----
 
+  /** A different list also empties the answer cache: the new servers may see other names (a VPN's, say). */
   setUpstreams(list: readonly UpstreamAddress[]): void {
+    const key = (l: readonly UpstreamAddress[]) => l.map((u) => `${u.address}#${u.port}`).join(",");
+    if (key(list) !== key(this.upstreams)) this.forwarder.cache.clear();
     this.upstreams = [...list];
     this.applyUpstreams();
   }
@@ -156,17 +164,29 @@ export class DnsServer {
     }
   }
 
-  /** Starts UDP+TCP on one address; port 0 picks a free port. Returns the bound address. */
-  async addListener(at: ListenAddress): Promise<ListenAddress> {
+  /**
+   * Starts UDP+TCP on one address; port 0 picks a free port. Returns the bound address.
+   * `opts.clients`: the prefixes served (others are refused); `opts.sealed`: local names only.
+   */
+  async addListener(at: ListenAddress, opts: ListenOptions = {}): Promise<ListenAddress> {
     if (this.closed) throw new Error(`dns listen ${at.address}:${at.port}: server closed`);
+    const acl = clientAcl(opts.clients);
+    const sealed = opts.sealed === true;
     const l = await Listener.open(
       at,
       {
-        udp: (msg, address, reply, peer) => this.onUdp(msg, address, reply, peer),
-        tcp: (msg, address, _port, reply) => this.onTcp(msg, address, reply),
+        udp: (msg, address, reply, peer) => this.onUdp(msg, address, reply, peer, acl, sealed),
+        tcp: (msg, address, _port, reply) => this.onTcp(msg, address, reply, sealed),
       },
-      { maxTcpConnections: this.opts.maxTcpConnections ?? 256, tcpIdleMs: this.opts.tcpIdleMs ?? 10000, maxTcpInflight: 32 },
+      {
+        maxTcpConnections: this.opts.maxTcpConnections ?? 256,
+        maxTcpPerClient: this.opts.maxTcpPerClient ?? 16,
+        tcpIdleMs: this.opts.tcpIdleMs ?? 10000,
+        maxTcpInflight: 32,
+      },
       this.openUdp,
+      opts.clients,
+      acl,
     );
     this.listeners.set(l.label, l);
     this.applyUpstreams();
@@ -205,34 +225,48 @@ export class DnsServer {
     const c = this.c;
     return {
       ...c,
-      queries: c.queries + n.hits + n.shed,
+      queries: c.queries + n.hits + n.shed + n.formerr + n.notimp + n.refused + n.dropped,
       answeredLocally: c.answeredLocally + n.hits,
       answeredNatively: n.hits,
       nxdomain: c.nxdomain + n.nxdomain,
-      dropped: c.dropped + n.shed,
+      formerr: c.formerr + n.formerr,
+      notimp: c.notimp + n.notimp,
+      refused: c.refused + n.refused,
+      dropped: c.dropped + n.shed + n.dropped,
       upstreamQueries: [...this.viewForwarders.values()].reduce((n, v) => n + v.forwarder.sent, this.forwarder.sent),
     };
   }
 
-  explain(name: string, type: string, clientAddress: string): ExplainResult {
+  /** `sealed`: as a sealed listener would answer (the client's network is --internal). */
+  explain(name: string, type: string, clientAddress: string, sealed = false): ExplainResult {
     return explainQuery(
       { table: this.table, zones: this.zones, search: (view) => this.searchOf(view), viewOf: this.viewOf, forwarder: (view) => this.forwarderOf(view) },
       name,
       type,
       clientAddress,
+      sealed,
     );
   }
 
   // ---- packet handling ----
 
-  /** `peer` (native path only) lets the listener threads learn the client's view for next time. */
-  private onUdp(msg: Buffer, clientAddress: string, send: (response: Buffer) => void, peer: Buffer | undefined): void {
+  /**
+   * `peer` (native path only) lets the listener threads learn the client's view for next time.
+   * The checks before the table lookup are mirrored by screen() in native/dns-fastpath/src/udp-loop.cc.
+   */
+  private onUdp(msg: Buffer, clientAddress: string, send: (response: Buffer) => void, peer: Buffer | undefined, acl: ClientAcl, sealed: boolean): void {
     const c = this.c;
     c.queries++;
     try {
       // Shorter than a header, or a response (QR set): never answer, or two servers could ping-pong.
       if (msg.length < 12 || msg[2] & 0x80) {
         c.dropped++;
+        return;
+      }
+      // Not on a network this listener serves: never bound to a view, so never answered natively.
+      if (!acl(clientAddress)) {
+        c.refused++;
+        this.sendUdp(send, errorResponse(msg.readUInt16BE(0), msg.readUInt16BE(2), RCODE.REFUSED));
         return;
       }
       const view = this.viewOf(clientAddress);
@@ -254,7 +288,7 @@ export class DnsServer {
           return;
         }
       }
-      this.handle(msg, false, view, (res) => res && this.sendUdp(send, res), key);
+      this.handle(msg, false, view, sealed, (res) => res && this.sendUdp(send, res), key);
     } catch {
       c.errors++;
     }
@@ -269,7 +303,8 @@ export class DnsServer {
     }
   }
 
-  private onTcp(msg: Buffer, clientAddress: string, reply: Reply): void {
+  /** Outsiders never get here: the listener closes their connections at accept. */
+  private onTcp(msg: Buffer, clientAddress: string, reply: Reply, sealed: boolean): void {
     this.c.queries++;
     this.c.tcpQueries++;
     try {
@@ -278,7 +313,7 @@ export class DnsServer {
         reply(undefined);
         return;
       }
-      this.handle(msg, true, this.viewOf(clientAddress), reply, undefined);
+      this.handle(msg, true, this.viewOf(clientAddress), sealed, reply, undefined);
     } catch {
       this.c.errors++;
       reply(undefined);
@@ -291,11 +326,21 @@ export class DnsServer {
     return this.searchDomain ? [this.searchDomain, ...more] : more;
   }
 
-  /** The full path: decode, validate, answer locally or forward. `fastKey` caches a local UDP answer. */
-  private handle(msg: Buffer, tcp: boolean, view: string | undefined, reply: Reply, fastKey: string | undefined): void {
+  /**
+   * The full path: check the header, decode, answer locally or forward (never when `sealed`).
+   * `fastKey` caches a local UDP answer.
+   */
+  private handle(msg: Buffer, tcp: boolean, view: string | undefined, sealed: boolean, reply: Reply, fastKey: string | undefined): void {
     const c = this.c;
     const id = msg.readUInt16BE(0);
     const flags = msg.readUInt16BE(2);
+    // The counts decide the decoder's work: a 12-byte header may claim 65,535 records.
+    const early = headerError(msg);
+    if (early !== undefined) {
+      if (early === RCODE.NOTIMP) c.notimp++;
+      else c.formerr++;
+      return reply(errorResponse(id, flags, early));
+    }
     let query: dnsPacket.DecodedPacket;
     let edns: ClientEdns | undefined;
     try {
@@ -304,14 +349,6 @@ export class DnsServer {
     } catch {
       c.formerr++;
       return reply(errorResponse(id, flags, RCODE.FORMERR));
-    }
-    if (opcodeOf(flags) !== 0) {
-      c.notimp++;
-      return reply(errorResponse(id, flags, RCODE.NOTIMP, undefined, edns));
-    }
-    if (query.questions!.length !== 1) {
-      c.formerr++;
-      return reply(errorResponse(id, flags, RCODE.FORMERR, undefined, edns));
     }
     const q = query.questions![0];
     // EDNS version we do not speak: BADVERS (extended rcode 16), RFC 6891 section 6.1.3.
@@ -322,21 +359,25 @@ export class DnsServer {
     const local = resolveLocal(this.table, this.zones, view, qname, q.type, q.class ?? "IN", qname.includes(".") ? [] : this.searchOf(view));
     if (local) {
       const target = externalCnameTarget(local, q.type, this.zones);
-      if (target) return this.chase(query, edns, local, target, tcp, reply, view);
-      let res = encodeLocal(query, edns, local, this.negativeTtl);
-      if (!tcp && res.length > udpLimit(edns)) {
-        c.truncated++;
-        res = errorResponse(id, flags, RCODE[local.rcode], q, edns, AA | TC);
-      }
+      if (target && !sealed) return this.chase(query, edns, local, target, tcp, reply, view);
+      const res = compressMessage(encodeLocal(query, edns, local, this.negativeTtl), tcp ? MAX_MESSAGE : udpLimit(edns));
+      if (res.readUInt16BE(2) & TC) c.truncated++;
       c.answeredLocally++;
       if (local.rcode === "NXDOMAIN") c.nxdomain++;
       if (local.rcode === "NOTIMP") c.notimp++;
-      if (fastKey !== undefined) this.hot.remember(view ?? NO_VIEW, fastKey, res, local.consulted);
+      // A sealed listener's outside CNAME is not chased: clients of the same view on an open
+      // listener (a workload on an internal and another network) must not get it from the hot table.
+      if (fastKey !== undefined && !target) this.hot.remember(view ?? NO_VIEW, fastKey, res, local.consulted);
       return reply(res);
     }
     if (String(q.class).startsWith("UNKNOWN_")) {
       c.notimp++;
       return reply(errorResponse(id, flags, RCODE.NOTIMP, q, edns));
+    }
+    // A sealed network sees local names only: nothing forwarded, nothing from the shared cache.
+    if (sealed) {
+      c.refused++;
+      return reply(errorResponse(id, flags, RCODE.REFUSED, q, edns));
     }
 
     c.forwarded++;
@@ -362,7 +403,7 @@ export class DnsServer {
         restoreSpelling(msg, out);
         if (!tcp && out.length > udpLimit(edns)) {
           c.truncated++;
-          return reply(errorResponse(id, flags, out.readUInt16BE(2) & 0xf, q, edns, TC));
+          return reply(fitOrStub(out, udpLimit(edns), () => errorResponse(id, flags, out.readUInt16BE(2) & 0xf, q, edns, TC)));
         }
         reply(out);
       })
@@ -381,11 +422,9 @@ export class DnsServer {
     this.forwarderOf(view)
       .resolve({ question: { ...q, name: target }, cd: false, edns, tcp })
       .then((r) => {
-        let res = encodeChased(query, edns, local, r.kind === "answer" ? r.response : undefined, this.negativeTtl);
-        if (!tcp && res.length > udpLimit(edns)) {
-          c.truncated++;
-          res = errorResponse(query.id ?? 0, query.flags ?? 0, RCODE.NOERROR, q, edns, AA | TC);
-        }
+        const full = encodeChased(query, edns, local, r.kind === "answer" ? r.response : undefined, this.negativeTtl);
+        const res = fitOrStub(full, tcp ? MAX_MESSAGE : udpLimit(edns), () => errorResponse(query.id ?? 0, query.flags ?? 0, RCODE.NOERROR, q, edns, AA | TC));
+        if (res.readUInt16BE(2) & TC) c.truncated++;
         reply(res);
       })
       .catch(() => {
@@ -436,6 +475,17 @@ export class DnsServer {
       v.forwarder.close();
       this.viewForwarders.delete(key);
     }
+  }
+}
+
+const MAX_MESSAGE = 0xffff;
+
+/** The message compressed and cut to whole records within `limit` (TC set if cut); the stub if it cannot be parsed. */
+function fitOrStub(msg: Buffer, limit: number, stub: () => Buffer): Buffer {
+  try {
+    return compressMessage(msg, limit);
+  } catch {
+    return stub();
   }
 }
 

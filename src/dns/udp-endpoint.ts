@@ -9,5 +9,8 @@ export interface UdpEndpoint {
   close(): Promise<void>;
 }
 
-/** Binds one address (port 0 picks one); rejects with the socket error. */
-export type UdpOpener = (address: string, port: number, onQuery: UdpQueryHandler) => Promise<UdpEndpoint>;
+/**
+ * Binds one address (port 0 picks one); rejects with the socket error. `clients` (prefixes, or
+ * undefined for any) lets the native path refuse outsiders before JS; JS checks them too.
+ */
+export type UdpOpener = (address: string, port: number, onQuery: UdpQueryHandler, clients?: readonly string[]) => Promise<UdpEndpoint>;

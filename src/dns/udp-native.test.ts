@@ -92,7 +92,7 @@ test("a remembered answer is sent by the listener thread with the query's id, RD
   assert.equal(reply[3] & 0xef, stored[3] & 0xef);
 });
 
-test("the key is every byte after the flags: another question, EDNS, or a response bit goes to JS", async () => {
+test("the key is every byte after the flags: another question or EDNS goes to JS; another opcode is NOTIMP and a response dropped on the thread", async () => {
   const q = dnsPacket.encode(query("web.cluster.local", "A"));
   await learn(q, "10.88.0.3");
   const aaaa = dnsPacket.encode(query("web.cluster.local", "AAAA"));
@@ -101,8 +101,13 @@ test("the key is every byte after the flags: another question, EDNS, or a respon
   notify[2] |= 4 << 3; // opcode NOTIFY
   const response = Buffer.from(q);
   response[2] |= 0x80;
-  await udpRaw(at, [aaaa, edns, notify, response], { expect: 3, timeoutMs: 500 });
-  assert.equal(misses.length, 4);
+  const before = hot.nativeCounters();
+  const replies = await udpRaw(at, [aaaa, edns, notify, response], { expect: 3, timeoutMs: 500 });
+  assert.equal(misses.length, 2);
+  assert.equal(hot.nativeCounters().dropped, before.dropped + 1);
+  assert.equal(hot.nativeCounters().notimp, before.notimp + 1);
+  const notimp = replies.find((r) => r.length === 12)!;
+  assert.deepEqual([notimp[2] >> 3, notimp[3] & 0x0f], [0x10 | 4, 4], "QR, opcode NOTIFY kept, NOTIMP");
 });
 
 test("a view change drops its answers and every client binding at once", async () => {
@@ -163,17 +168,42 @@ test("the per-view bound evicts the oldest answer natively too", async () => {
   assert.equal(dataOf(reply), FROM_JS);
 });
 
-test("garbage of every length goes to JS or is dropped; the thread keeps answering", async () => {
+test("garbage of every length goes to JS, is answered from its header or is dropped; the thread keeps answering", async () => {
   const q = dnsPacket.encode(query("web.cluster.local", "A"));
   await learn(q, "10.88.0.3");
+  const before = hot.nativeCounters();
   const junk = [Buffer.alloc(0), Buffer.from([1]), randomBytes(11), ...Array.from({ length: 300 }, (_, i) => randomBytes(12 + ((i * 37) % 1500)))];
   await udpRaw(at, junk, { expect: junk.length, timeoutMs: 300 });
   const big = randomBytes(60000);
   await udpRaw(at, [big], { expect: 1, timeoutMs: 300 });
   const [reply] = await udpRaw(at, [q]);
   assert.equal(dataOf(reply), "10.88.0.3");
-  const { shed } = hot.nativeCounters();
-  assert.equal(misses.length + shed, junk.length + 1);
+  const n = hot.nativeCounters();
+  const onThread = n.shed + n.formerr + n.notimp + n.refused + n.dropped - (before.shed + before.formerr + before.notimp + before.refused + before.dropped);
+  assert.equal(misses.length + onThread, junk.length + 1);
+  assert.ok(n.formerr > before.formerr && n.dropped > before.dropped, "random headers are screened on the thread");
+});
+
+test("a bad header or a cut question gets a header-only FORMERR from the thread; JS sees none of them", async () => {
+  const bomb = Buffer.from([0xab, 0xcd, 0x01, 0x00, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff]);
+  const cut = Buffer.from([0x12, 0x34, 0x01, 0x10, 0, 1, 0, 0, 0, 0, 0, 0, 0x3f, 0x61, 0x61]);
+  const noTypeClass = Buffer.from([0x12, 0x35, 0x00, 0x00, 0, 1, 0, 0, 0, 0, 0, 0, 1, 0x61, 0, 0, 1]);
+  const tooLong = Buffer.concat([Buffer.from([0x12, 0x36, 0, 0, 0, 1, 0, 0, 0, 0, 0, 0]), ...Array.from({ length: 5 }, () => Buffer.from([63, ...Buffer.alloc(63, 97)])), Buffer.from([0, 0, 1, 0, 1])]);
+  const before = hot.nativeCounters().formerr;
+  const replies = await udpRaw(at, [bomb, cut, noTypeClass, tooLong], { expect: 4 });
+  assert.equal(replies.length, 4);
+  for (const r of replies) {
+    assert.equal(r.length, 12);
+    assert.equal(r[3] & 0x0f, 1, "FORMERR");
+    assert.equal(r[2] & 0x80, 0x80, "QR");
+  }
+  assert.deepEqual(replies.map((r) => r.readUInt16BE(0)).sort((a, b) => a - b), [0x1234, 0x1235, 0x1236, 0xabcd]);
+  assert.equal(hot.nativeCounters().formerr, before + 4);
+  assert.deepEqual(misses, []);
+  // A question with a compression pointer is JS's to judge.
+  const pointer = Buffer.from([0x12, 0x37, 0x01, 0x00, 0, 1, 0, 0, 0, 0, 0, 0, 0xc0, 0x0c, 0, 1, 0, 1]);
+  await udpRaw(at, [pointer], { expect: 1, timeoutMs: 300 });
+  assert.equal(misses.length, 1);
 });
 
 test("bind errors carry the errno code and Node's message shape", async () => {

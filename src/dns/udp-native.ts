@@ -5,11 +5,11 @@ import { fastpathAddon, type NativeHandle } from "./fastpath-addon";
 import type { UdpEndpoint, UdpOpener } from "./udp-endpoint";
 
 export function nativeUdp(table: NativeHandle): UdpOpener {
-  return async (address, port, onQuery) => {
+  return async (address, port, onQuery, clients) => {
     const addon = fastpathAddon();
     let listener: NativeHandle;
     try {
-      listener = addon.listen(table, address, port, (msg, peer, clientAddress) => onQuery(msg, clientAddress, (res) => addon.send(listener, res, peer), peer));
+      listener = addon.listen(table, address, port, (msg, peer, clientAddress) => onQuery(msg, clientAddress, (res) => addon.send(listener, res, peer), peer), clients);
     } catch (err) {
       // The same text as Node's own socket errors: "bind EADDRINUSE 127.0.0.1:53".
       const e = err as NodeJS.ErrnoException;

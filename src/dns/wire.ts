@@ -37,6 +37,18 @@ export function opcodeOf(flags: number): number {
   return (flags >> 11) & 0xf;
 }
 
+/**
+ * What the header alone says about a query (QR already 0): NOTIMP for an opcode other than
+ * QUERY; FORMERR unless it holds exactly one question, no answer or authority records and at
+ * most one additional (the OPT); undefined when it is worth decoding. Mirrored by screen() in
+ * native/dns-fastpath/src/udp-loop.cc.
+ */
+export function headerError(msg: Buffer): number | undefined {
+  if (opcodeOf(msg.readUInt16BE(2)) !== 0) return RCODE.NOTIMP;
+  if (msg.readUInt16BE(4) !== 1 || msg.readUInt16BE(6) !== 0 || msg.readUInt16BE(8) !== 0 || msg.readUInt16BE(10) > 1) return RCODE.FORMERR;
+  return undefined;
+}
+
 export function rcodeName(code: number): string {
   const hit = (Object.keys(RCODE) as RcodeName[]).find((k) => RCODE[k] === code);
   return hit ?? `RCODE_${code}`;

@@ -1,5 +1,6 @@
 import path from "node:path";
 import { DEFAULT_POOL4, DEFAULT_POOL6, type PoolSpec } from "../ipam";
+import type { ForwardOthers } from "../compile";
 
 export interface EngineConfig {
   stateDir: string;
@@ -13,8 +14,6 @@ export interface EngineConfig {
   netnsEtcDir: string;
   /** Grace period between SIGTERM and SIGKILL when stopping a workload. */
   stopGraceMs: number;
-  /** How often the table is checked for damage (flush, delete) and rebuilt. */
-  healIntervalMs: number;
   /** Embedded DNS: search domain of workload names, and the port it serves on gateway addresses (0: off). */
   dnsDomain: string;
   dnsPort: number;
@@ -24,8 +23,12 @@ export interface EngineConfig {
   flowLog: boolean;
   /** Flow records kept in memory (a ring: the oldest go first). */
   flowBuffer: number;
+  /** Traffic forwarded between interfaces Ponton does not own: dropped (default) or left alone. */
+  forwardOthers: ForwardOthers;
   /** Also append every flow record to <state>/logs/flows.jsonl and read the newest back at start. */
   flowJournal: boolean;
+  /** Most host ports one published range may hold (pontond --max-port-range). */
+  maxPortRange: number;
 }
 
 export function defaultConfig(stateDir: string, overrides: Partial<EngineConfig> = {}): EngineConfig {
@@ -37,16 +40,18 @@ export function defaultConfig(stateDir: string, overrides: Partial<EngineConfig>
     hostResolvConf: "/etc/resolv.conf",
     netnsEtcDir: "/etc/netns",
     stopGraceMs: 10_000,
-    healIntervalMs: 1_000,
     dnsDomain: "ponton.internal",
     dnsPort: 53,
     ndots: 5,
     flowLog: true,
     flowBuffer: 10_000,
     flowJournal: false,
+    forwardOthers: "drop",
+    maxPortRange: 1000,
     ...overrides,
   };
 }
 
 export const storeFile = (c: EngineConfig) => path.join(c.stateDir, "ponton.db");
 export const logDir = (c: EngineConfig) => path.join(c.stateDir, "logs");
+export const portHolderSocket = (c: EngineConfig) => path.join(c.stateDir, "port-holder.sock");

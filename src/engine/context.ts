@@ -3,6 +3,7 @@ import type { Executor, Kernel } from "../kernel";
 import type { EngineConfig } from "./config";
 import type { NftSync } from "./nft-sync";
 import type { Supervisor } from "./workloads/supervisor";
+import type { PortHolder } from "../ports";
 
 /** What every use case works with. The engine is the only place that composes them. */
 export interface EngineContext {
@@ -12,4 +13,6 @@ export interface EngineContext {
   kernel: Kernel;
   nft: NftSync;
   supervisor: Supervisor;
+  /** Keeps published host ports bound (a process that outlives pontond). */
+  ports: PortHolder;
 }

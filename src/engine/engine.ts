@@ -1,14 +1,18 @@
 // The engine: composes store, kernel and supervisor, serialises every change, and exposes use cases.
-import { existsSync, mkdirSync } from "node:fs";
+import { mkdirSync } from "node:fs";
+import path from "node:path";
 import { EngineError } from "../errors";
 import { Kernel, ProcessExecutor, type Executor } from "../kernel";
 import { SqliteStore } from "../store";
 import type { UserRule } from "../model/types";
-import { logDir, storeFile, type EngineConfig } from "./config";
+import { logDir, portHolderSocket, storeFile, type EngineConfig } from "./config";
+import { HolderClient } from "../ports";
+import { syncHeldPorts } from "./published-ports";
 import type { EngineContext } from "./context";
 import { parseProjectFile } from "../model/project-file";
 import { projectDown, projectUp } from "./project";
 import { NftSync } from "./nft-sync";
+import { firewallInfo } from "./firewall-info";
 import { ExitHandler } from "./workloads/process-exits";
 import { reconcile, type ReconcileReport } from "./reconcile";
 import { Serial } from "./serial";
@@ -18,10 +22,11 @@ import { setNetworkDns } from "./dns/network-dns";
 import { Supervisor } from "./workloads/supervisor";
 import { networkView, portViews, workloadView } from "./views";
 import { createNetwork, ensureBuiltinNetworks, removeNetwork, type NetworkSpec } from "./networks";
-import { connectWorkload, disconnectWorkload, finishRemoval, getWorkload, removeWorkload, runWorkload, startWorkload, stopWorkload } from "./workloads/workloads";
+import { connectWorkload, disconnectWorkload, getWorkload, removeWorkload, runWorkload, startWorkload, stopWorkload } from "./workloads/workloads";
 import type { AttachSpec, RunSpec } from "./workloads/workload-spec";
 import { networksById } from "./workloads/endpoints";
 import type { ServiceSpec } from "../model/service-spec";
+import { checkRunShape } from "../model/request-shapes";
 import { serviceNamespace } from "../model/service";
 import { ServiceMonitor } from "./services/services-monitor";
 import { serviceView } from "./services/service-views";
@@ -29,27 +34,22 @@ import { parseServiceManifests } from "../model/k8s-service";
 import { applyServices, createService, createServices, getService, removeService, serviceHostPortClash, updateService } from "./services/services";
 import { normalizePorts } from "./workloads/workload-spec";
 import { createNamespace, labelNamespace, labelWorkload, listNamespaces, type LabelEdits } from "./policy/namespaces";
+import { removeNamespace } from "./policy/remove-namespace";
 import { applyPolicyText, explainPolicy, policyViews, removePolicy } from "./policy/policies";
 import { EngineFlows } from "./flows/flows";
 import { policyLogFile } from "./policy/policy-log";
 import { counter, gauge, type FlowQuery, type FlowRecord } from "../flows";
+import { Healer } from "./heal/healer";
+import { dropVanishedNetnsWorkloads } from "./heal/repair-links";
+import { healMetrics } from "./heal/heal-metrics";
 import { convergeTemplates, createTemplate, removeTemplate, scaleTemplates, templateViews } from "./workloads/templates";
-
-/**
- * A namespace someone else made (--netns, CNI) that vanished while we were down cannot be rebuilt:
- * its owner is done with it (a CNI runtime deletes the netns after DEL). Forget the workload and free its addresses.
- */
-async function dropVanishedNetnsWorkloads(ctx: EngineContext): Promise<void> {
-  for (const w of ctx.store.workloads()) {
-    if (w.netnsMode === "path" && !existsSync(w.netns)) await finishRemoval(ctx, w).catch(() => undefined);
-  }
-}
 
 export class Engine {
   readonly ctx: EngineContext;
   private readonly serial = new Serial();
   private readonly exits: ExitHandler;
-  private healTimer: NodeJS.Timeout | undefined;
+  /** Repairs damage to our table, links and namespaces as the kernel reports it. */
+  readonly healer: Healer;
   readonly services: ServiceMonitor;
   /** Embedded DNS (off when config.dnsPort is 0). */
   readonly dns: EngineDns | undefined;
@@ -66,11 +66,16 @@ export class Engine {
       await this.syncDns();
     };
     const supervisor = new Supervisor(logDir(config), (e) => this.serial.run(() => onExit(e)).catch(() => undefined));
-    this.ctx = { config, store: new SqliteStore(storeFile(config)), exec, kernel, nft: new NftSync(kernel), supervisor };
+    this.ctx = { config, store: new SqliteStore(storeFile(config)), exec, kernel, nft: new NftSync(kernel), supervisor, ports: new HolderClient(portHolderSocket(config), path.join(logDir(config), "port-holder.log")) };
     this.dns = config.dnsPort > 0 ? new EngineDns({ domain: config.dnsDomain, port: config.dnsPort, hostResolvConf: config.hostResolvConf }) : undefined;
     this.exits = new ExitHandler(this.ctx, (op) => void this.serial.run(op).catch(() => undefined));
-    this.ctx.nft.flowLog = config.flowLog;
+    this.ctx.nft.options = { flowLog: config.flowLog, forwardOthers: config.forwardOthers, dnsPort: config.dnsPort };
     this.flows = new EngineFlows(this.ctx);
+    this.healer = new Healer(this.ctx, (op) => this.serial.run(op), (what, ms) => {
+      console.error(`pontond: repaired ${what.join("; ")} in ${Math.round(ms)} ms`);
+      this.flows.invalidate();
+      void this.serial.run(() => this.syncDns()).catch(() => undefined);
+    });
     this.services = new ServiceMonitor(this.ctx, () =>
       this.serial.run(async () => {
         await this.ctx.nft.sync(this.ctx.store.state());
@@ -87,7 +92,9 @@ export class Engine {
       ensureBuiltinNetworks(this.ctx);
       await dropVanishedNetnsWorkloads(this.ctx);
       const r = await reconcile(this.ctx);
-      return { ...r, replicas: await convergeTemplates(this.ctx) };
+      const replicas = await convergeTemplates(this.ctx);
+      // The holder kept the ports through the restart; one that was lost (the holder died) is taken again here.
+      return { ...r, replicas, portsNotHeld: await syncHeldPorts(this.ctx) };
     });
     await this.dns?.start();
     await this.serial.run(() => this.syncDns());
@@ -95,23 +102,19 @@ export class Engine {
       const w = this.ctx.store.workload(name);
       if (w?.pid) void this.serial.run(() => this.exits.exited(w.id, w.pid!, undefined));
     }
-    if (this.ctx.config.healIntervalMs > 0) {
-      // Once now, errors surfacing: a missing bin/ponton-nftcount must stop start-up, not disable healing.
-      await this.serial.run(() => this.ctx.nft.heal(() => this.ctx.store.state()));
-      this.healTimer = setInterval(() => {
-        this.serial.run(() => this.ctx.nft.heal(() => this.ctx.store.state())).catch(() => undefined);
-      }, this.ctx.config.healIntervalMs);
-      this.healTimer.unref();
-    }
+    // Damage from here on is reported by the kernel as it happens; a missing bin/ponton-watch stops start-up.
+    await this.healer.start();
     this.services.start();
     return report;
   }
 
   close(): void {
-    if (this.healTimer) clearInterval(this.healTimer);
+    this.healer.stop();
     this.services.stop();
     this.flows.stop();
     this.ctx.supervisor.close();
+    // The port holder stays: it holds the ports until the next pontond takes over.
+    this.ctx.ports.close();
     this.ctx.kernel.close();
     this.ctx.exec.close?.();
     void this.dns?.close();
@@ -125,9 +128,16 @@ export class Engine {
         return await op();
       } finally {
         this.flows.invalidate();
+        await this.syncPorts();
         await this.syncDns();
       }
     });
+  }
+
+  /** Releases the ports of what went and points relays where workloads are now. */
+  private async syncPorts(): Promise<void> {
+    const lost = await syncHeldPorts(this.ctx).catch((e: Error) => [e.message]);
+    if (lost.length) console.error(`pontond: published ports not held: ${lost.join("; ")}`);
   }
 
   private async syncDns(): Promise<void> {
@@ -152,8 +162,11 @@ export class Engine {
   }
 
   // Networks
-  createNetwork(spec: NetworkSpec) {
-    return this.change(async () => networkView(this.ctx.store, await createNetwork(this.ctx, spec)));
+  /** The network works without its DNS listener (port taken): the response says so at once. */
+  async createNetwork(spec: NetworkSpec) {
+    const view = await this.change(async () => networkView(this.ctx.store, await createNetwork(this.ctx, spec)));
+    const warnings = this.dns?.warningsFor([view.gateway4, view.gateway6]) ?? [];
+    return warnings.length ? { ...view, warnings } : view;
   }
   setNetworkDns(name: string, servers: unknown) {
     return this.change(async () => networkView(this.ctx.store, setNetworkDns(this.ctx, name, servers)));
@@ -180,9 +193,10 @@ export class Engine {
   }
 
   // Workloads
-  run(spec: RunSpec) {
+  run(given: RunSpec) {
     return this.change(async () => {
-      const clash = serviceHostPortClash(this.ctx.store.serviceLookups(), normalizePorts(spec));
+      const spec = checkRunShape<RunSpec>("run", given);
+      const clash = serviceHostPortClash(this.ctx.store.serviceLookups(), normalizePorts(spec, this.ctx.config.maxPortRange));
       if (clash) throw new EngineError("PORT_IN_USE", clash);
       return this.view(await runWorkload(this.ctx, spec));
     });
@@ -304,6 +318,9 @@ export class Engine {
   listNamespaces() {
     return listNamespaces(this.ctx);
   }
+  removeNamespace(name: string, opts: { force?: boolean; missingOk?: boolean }) {
+    return this.change(() => removeNamespace(this.ctx, name, opts));
+  }
   labelNamespace(name: string, edits: LabelEdits) {
     return this.change(() => labelNamespace(this.ctx, name, edits));
   }
@@ -342,7 +359,8 @@ export class Engine {
       gauge("ponton_workloads", "Workloads.", i.workloads),
       gauge("ponton_services", "Services.", i.services),
       gauge("ponton_policies", "NetworkPolicies.", i.policies),
-      counter("ponton_nft_heals_total", "Times our nftables table was found damaged and rebuilt.", [{ value: i.nftHeals }]),
+      counter("ponton_nft_heals_total", "Times our nftables table was changed by another process and replaced whole.", [{ value: i.nftHeals }]),
+      ...healMetrics(this.healer, this.ctx.store.workloads()),
     ]);
   }
 
@@ -360,6 +378,11 @@ export class Engine {
     return this.change(() => projectDown(this.ctx, file.project));
   }
 
+  /** The port holder's pid and relay counters; undefined when none runs (nothing published). */
+  portHolder() {
+    return this.ctx.ports.status().catch(() => undefined);
+  }
+
   info() {
     return {
       stateDir: this.ctx.config.stateDir,
@@ -367,11 +390,17 @@ export class Engine {
       networks: this.ctx.store.networks().length,
       workloads: this.ctx.store.workloads().length,
       services: this.ctx.store.services().length,
-      nftHeals: this.ctx.nft.heals,
+      nftHeals: this.healer.counters.nftRepairs,
+      heal: { ...this.healer.counters, watcherRestarts: this.healer.watcherRestarts },
       nftDiffFallbacks: this.ctx.nft.diffFallbacks,
       nftCommits: this.ctx.nft.commits,
       policies: this.ctx.store.policies().length,
       dns: this.dns?.info(),
     };
+  }
+
+  /** `ponton info`: the counters above and the firewall section (it lists the host's chains). */
+  async fullInfo() {
+    return { ...this.info(), firewall: await firewallInfo(this.ctx) };
   }
 }

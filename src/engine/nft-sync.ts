@@ -1,22 +1,19 @@
 // Keeps what was last committed to our nftables table and sends only the difference.
-import { compileNft, diffOps, renderFull, FORWARD_RULE_COUNT, type NftPlan } from "../compile";
+import { compileNft, diffOps, renderFull, DEFAULT_COMPILE_OPTIONS, type CompileOptions, type NftPlan } from "../compile";
 import type { DesiredState } from "../model/types";
 import type { Kernel } from "../kernel";
 import { EMPTY_RUNTIME, type ServiceRuntime } from "../model/service";
 
 export class NftSync {
   private committed: NftPlan | undefined;
-  /** Times the table was found damaged and rebuilt (a metric). */
-  heals = 0;
   /** Times an incremental diff was refused and the whole table replaced instead (a metric; 0 when healthy). */
   diffFallbacks = 0;
   /** Incremental commits by path: netlink from the batch writer, or `nft -f` (forms it does not encode). */
   readonly commits = { netlink: 0, nft: 0 };
-  private nextHealCheck = 0;
   /** Observed service facts (health, connection counts) the compile takes into account. */
   runtime: ServiceRuntime = EMPTY_RUNTIME;
-  /** Log every new connection for the flow collector (pontond --flow-log). */
-  flowLog = true;
+  /** Daemon options the table depends on (pontond --flow-log, --forward-others, --dns-port). */
+  options: CompileOptions = { ...DEFAULT_COMPILE_OPTIONS };
   /** Called after each commit with the previous plan (services clean conntrack up from it). */
   onCommit: ((from: NftPlan | undefined, to: NftPlan) => void) | undefined;
 
@@ -34,7 +31,7 @@ export class NftSync {
 
   /** Incremental when possible: a few elements and rules in one transaction. */
   async sync(state: DesiredState): Promise<void> {
-    const plan = compileNft(state, this.runtime, { flowLog: this.flowLog });
+    const plan = compileNft(state, this.runtime, this.options);
     if (this.committed) {
       const ops = diffOps(this.committed, plan);
       if (ops?.length === 0) return;
@@ -52,30 +49,16 @@ export class NftSync {
     await this.full(state, plan);
   }
 
-  /** Replace the whole table atomically (start-up, reconcile, drift). */
-  async full(state: DesiredState, plan: NftPlan = compileNft(state, this.runtime, { flowLog: this.flowLog })): Promise<void> {
+  /** Replace the whole table atomically (start-up, reconcile, a change made by someone else). */
+  async full(state: DesiredState, plan: NftPlan = compileNft(state, this.runtime, this.options)): Promise<void> {
     const before = this.committed;
     this.committed = undefined;
     await this.kernel.nft(renderFull(plan));
     this.commit(before, plan);
   }
 
-  /** Cheap drift check (one small chain listed, never the sets): rebuild if the table was flushed or deleted. */
-  async heal(state: () => DesiredState): Promise<boolean> {
-    // The count is a filtered netlink dump (~3 ms); spacing the check out to ten times its own cost
-    // still bounds it to ~10% of the time on a loaded machine.
-    if (Date.now() < this.nextHealCheck) return false;
-    const started = Date.now();
-    const count = await this.kernel.ruleCount("forward");
-    this.nextHealCheck = Date.now() + 9 * (Date.now() - started);
-    if (count === FORWARD_RULE_COUNT) return false;
-    await this.full(state());
-    this.heals++;
-    return true;
-  }
-
   /** A user rule is checked against the real table before it is stored. */
   async check(state: DesiredState): Promise<void> {
-    await this.kernel.nftCheck(renderFull(compileNft(state, this.runtime, { flowLog: this.flowLog })));
+    await this.kernel.nftCheck(renderFull(compileNft(state, this.runtime, this.options)));
   }
 }

@@ -3,6 +3,7 @@ import { EngineError } from "../errors";
 import { canonicalIp, parseCidr } from "../model/ip";
 import type { DeclaredNetwork, DeclaredWorkload, ProjectFile } from "../model/project-file";
 import type { Network } from "../model/types";
+import { hostAccessOf } from "../compile";
 import type { EngineContext } from "./context";
 import { createNetwork, planNetwork, removeNetwork } from "./networks";
 import { removeWorkload, runWorkload } from "./workloads/workloads";
@@ -29,9 +30,17 @@ function networkMatches(n: Network, d: DeclaredNetwork): boolean {
     same(d.subnet && !d.subnet.includes(":") ? d.subnet : undefined, n.subnet4) &&
     same(d.gateway, d.subnet?.includes(":") ? n.gateway6 : n.gateway4) &&
     (d.internal ?? false) === n.internal &&
+    (d.hostAccess ?? !(d.internal ?? false)) === hostAccessOf(n) &&
     (d.icc ?? true) === n.icc &&
     Boolean(d.ipv6 || d.subnet6 || d.subnet?.includes(":")) === Boolean(n.subnet6) &&
-    [...(d.routesTo ?? [])].sort().join() === [...n.routesTo].filter((r) => (d.routesTo ?? []).includes(r)).sort().join()
+    [...(d.routesTo ?? [])].sort().join() === [...n.routesTo].filter((r) => (d.routesTo ?? []).includes(r)).sort().join() &&
+    (d.driver ?? "bridge") === n.driver &&
+    same(d.parent, n.parent) &&
+    same(d.mode, n.mode) &&
+    same(d.mtu, n.mtu) &&
+    (d.gatewayMode ?? "nat") === (n.gatewayMode ?? "nat") &&
+    d.defaultRouteMetric === n.defaultRouteMetric &&
+    (d.defaultRoute ?? true) === (n.defaultRoute ?? true)
   );
 }
 
@@ -81,7 +90,7 @@ async function validate(ctx: EngineContext, file: ProjectFile): Promise<void> {
   for (const d of file.workloads) {
     const existing = ctx.store.workload(d.name);
     if (existing && existing.project !== file.project) throw new EngineError("NAME_IN_USE", `workload ${d.name} exists outside project ${file.project}`);
-    normalizePorts(runSpecOf(file.project, d));
+    normalizePorts(runSpecOf(file.project, d), ctx.config.maxPortRange);
     normalizeRoutes(d.routes);
     normalizeRestart(d.restart);
     for (const a of normalizeAttachSpecs(runSpecOf(file.project, d))) {

@@ -1,7 +1,7 @@
 // What the API shows: records joined with their network names, addresses and reachability.
 import { formatDeclaredPort } from "../model/declared-ports";
-import { portTarget } from "../compile";
-import { formatPort } from "../model/ports";
+import { hostAccessOf, portTarget } from "../compile";
+import { formatPort, wildcardFamily } from "../model/ports";
 import type { Network, PortMapping, Workload } from "../model/types";
 import type { Store } from "../store";
 
@@ -17,11 +17,14 @@ export interface PortView {
 }
 
 export function reachability(p: PortMapping): string {
+  const wildcard = wildcardFamily(p.hostIp);
   const where = p.hostIp === undefined
-    ? "every host address (incl. 127.0.0.1), other hosts, and workloads via their gateway"
-    : p.hostIp.startsWith("127.") || p.hostIp === "::1"
-      ? "this host only (loopback)"
-      : `host address ${p.hostIp} only`;
+    ? "every host address (incl. 127.0.0.1 and ::1), other hosts, and workloads via their gateway"
+    : wildcard
+      ? `every IPv${wildcard} host address (incl. ${wildcard === 4 ? "127.0.0.1" : "::1"}), other hosts, and workloads via their gateway`
+      : p.hostIp.startsWith("127.") || p.hostIp === "::1"
+        ? "this host only (loopback)"
+        : `host address ${p.hostIp} only`;
   return p.allowFrom.length ? `${where}; clients restricted to ${p.allowFrom.join(", ")}` : where;
 }
 
@@ -58,6 +61,7 @@ export function networkView(store: Store, n: Network) {
   const workloads = new Map(store.workloads().map((w) => [w.id, w.name]));
   return {
     ...n,
+    ...(n.driver === "bridge" ? { hostAccess: hostAccessOf(n) } : {}),
     workloads: store.attachmentsOn(n.id).map((a) => ({ name: workloads.get(a.workloadId), ip4: a.ip4, ip6: a.ip6, mac: a.mac })),
   };
 }

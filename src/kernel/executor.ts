@@ -4,6 +4,8 @@ import { spawn } from "node:child_process";
 export interface ExecResult {
   stdout: string;
   stderr: string;
+  /** PID the program ran as (the nf_tables watcher tells our commits from others' by it). */
+  pid?: number;
 }
 
 export interface Executor {
@@ -37,7 +39,7 @@ export class ProcessExecutor implements Executor {
       child.on("close", (code) => {
         const stdout = Buffer.concat(out).toString();
         const stderr = Buffer.concat(err).toString();
-        if (code === 0) resolve({ stdout, stderr });
+        if (code === 0) resolve(child.pid === undefined ? { stdout, stderr } : { stdout, stderr, pid: child.pid });
         else reject(new CommandError(cmd, args, code, stderr || stdout));
       });
       if (input !== undefined) child.stdin!.end(input);

@@ -1,23 +1,22 @@
 // Kernel operations Ponton needs, expressed over the Executor port (iproute2 and nftables).
 import { promises as fs } from "node:fs";
 import * as path from "node:path";
-import { NFT_FAMILY, NFT_TABLE } from "../compile/names";
+import { NFT_TABLE } from "../compile/names";
 import { renderOps, type NftOp } from "../compile/nft-ops";
 import type { Executor } from "./executor";
 import { encodeOps, NftBatchWriter } from "./nft-netlink";
+import { OwnCommits } from "./own-commits";
 
 export interface LinkInfo {
   name: string;
   master?: string;
   up: boolean;
   kind?: string;
+  mtu?: number;
 }
 
 /** A native helper in bin/ (built by `npm run build`), or where the environment variable says. */
 const helper = (name: string, env: string) => process.env[env] ?? path.resolve(__dirname, "..", "..", "..", "bin", name);
-
-/** Counts one chain's rules through a filtered netlink dump (native/ponton-nftcount). */
-export const NFTCOUNT_HELPER = helper("ponton-nftcount", "PONTON_NFTCOUNT");
 
 /** Carries nf_tables batches encoded by pontond (native/ponton-nftbatch). */
 export const NFTBATCH_HELPER = helper("ponton-nftbatch", "PONTON_NFTBATCH");
@@ -25,6 +24,8 @@ export const NFTBATCH_HELPER = helper("ponton-nftbatch", "PONTON_NFTBATCH");
 export class Kernel {
   private readonly batches = new NftBatchWriter(NFTBATCH_HELPER);
   private seq = 1;
+  /** Which nf_tables commits were ours (the watcher reports each commit's PID). */
+  readonly own = new OwnCommits();
 
   constructor(private readonly exec: Executor) {}
 
@@ -40,7 +41,10 @@ export class Kernel {
   /** One atomic nftables transaction. */
   async nft(script: string): Promise<void> {
     if (script.trim() === "") return;
-    await this.exec.run("nft", ["-f", "-"], script);
+    await this.own.during(async () => {
+      const { pid } = await this.exec.run("nft", ["-f", "-"], script);
+      if (pid) this.own.add(pid);
+    });
   }
 
   /**
@@ -57,7 +61,11 @@ export class Kernel {
     }
     this.seq += encoded.messages + 2;
     if (this.seq > 0x7fff0000) this.seq = 1;
-    await this.batches.send(encoded.bytes, firstSeq);
+    await this.own.during(async () => {
+      const sent = this.batches.send(encoded.bytes, firstSeq);
+      if (this.batches.pid) this.own.add(this.batches.pid);
+      await sent;
+    });
     return "netlink";
   }
 
@@ -71,24 +79,16 @@ export class Kernel {
     await this.exec.run("nft", ["-c", "-f", "-"], script);
   }
 
-  /**
-   * Rules in one chain of our table (0 when the chain or the table is gone). Not `nft list chain`:
-   * nft loads every set of the table, elements included, to print one chain (~160 ms at 1,000 policies).
-   */
-  async ruleCount(chain: string): Promise<number> {
-    const { stdout } = await this.exec.run(NFTCOUNT_HELPER, [NFT_FAMILY, NFT_TABLE, chain]);
-    return Number(stdout.trim());
-  }
-
   async links(netns?: string): Promise<LinkInfo[]> {
     const args = netns === undefined ? ["-json", "-details", "link", "show"] : ["-n", netns, "-json", "-details", "link", "show"];
     const { stdout } = await this.exec.run("ip", args);
-    const raw = JSON.parse(stdout || "[]") as { ifname: string; master?: string; flags?: string[]; linkinfo?: { info_kind?: string } }[];
+    const raw = JSON.parse(stdout || "[]") as { ifname: string; master?: string; flags?: string[]; mtu?: number; linkinfo?: { info_kind?: string } }[];
     return raw.map((l) => ({
       name: l.ifname,
       ...(l.master ? { master: l.master } : {}),
       up: (l.flags ?? []).includes("UP"),
       ...(l.linkinfo?.info_kind ? { kind: l.linkinfo.info_kind } : {}),
+      ...(l.mtu ? { mtu: l.mtu } : {}),
     }));
   }
 

@@ -15,13 +15,14 @@ export interface SpawnReply {
   code: number | null;
   stdout: string;
   stderr: string;
+  pid?: number;
 }
 
 if (require.main === module && process.send) {
   const exec = new ProcessExecutor();
   process.on("message", (m: SpawnRequest) => {
     exec.run(m.cmd, m.args, m.input).then(
-      (r) => process.send!({ id: m.id, code: 0, stdout: r.stdout, stderr: r.stderr } satisfies SpawnReply),
+      (r) => process.send!({ id: m.id, code: 0, stdout: r.stdout, stderr: r.stderr, ...(r.pid ? { pid: r.pid } : {}) } satisfies SpawnReply),
       (e: unknown) => {
         const err = e instanceof CommandError ? e : new CommandError(m.cmd, m.args, null, String(e));
         process.send!({ id: m.id, code: err.exitCode, stdout: "", stderr: err.stderr } satisfies SpawnReply);

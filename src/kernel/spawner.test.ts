@@ -6,7 +6,11 @@ import { SpawnerExecutor } from "./spawner";
 test("the spawner runs programs with stdin, returns their output, and reports failures as CommandError", async () => {
   const exec = new SpawnerExecutor();
   try {
-    assert.deepEqual(await exec.run("sh", ["-c", "cat; echo err >&2"], "in\n"), { stdout: "in\n", stderr: "err\n" });
+    const r = await exec.run("sh", ["-c", "cat; echo err >&2"], "in\n");
+    assert.deepEqual({ stdout: r.stdout, stderr: r.stderr }, { stdout: "in\n", stderr: "err\n" });
+    // The program's own PID comes back (the nf_tables watcher tells our commits by it).
+    const me = await exec.run("sh", ["-c", "echo $$"]);
+    assert.equal(me.pid, Number(me.stdout));
     const runs = await Promise.all([1, 2, 3].map((i) => exec.run("sh", ["-c", `sleep 0.0${4 - i}; echo ${i}`])));
     assert.deepEqual(runs.map((r) => r.stdout), ["1\n", "2\n", "3\n"], "concurrent runs each get their own answer");
     await assert.rejects(exec.run("sh", ["-c", "echo why >&2; exit 3"]), (e: unknown) => e instanceof CommandError && e.exitCode === 3 && e.stderr === "why\n");

@@ -21,7 +21,7 @@ export class SpawnerExecutor implements Executor {
       if (!p) return;
       this.pending.delete(m.id);
       if (this.pending.size === 0) child.channel?.unref();
-      if (m.code === 0) p.resolve({ stdout: m.stdout, stderr: m.stderr });
+      if (m.code === 0) p.resolve({ stdout: m.stdout, stderr: m.stderr, ...(m.pid ? { pid: m.pid } : {}) });
       else p.reject(new CommandError(p.cmd, p.args, m.code, m.stderr));
     });
     child.on("exit", () => {

@@ -1,7 +1,7 @@
 // Pure: Kubernetes `v1 Service` objects, unchanged, into service specs. Every field that would
 // change behaviour is either mapped or refused (INVALID_YAML naming the field); fields that change
 // nothing here (labels, annotations, uid, appProtocol, status conditions…) are ignored.
-import { parseAllDocuments } from "yaml";
+import { yamlDocuments } from "./yaml-documents";
 import { EngineError } from "../errors";
 import type { ServiceSpec } from "./service-spec";
 import { IP_FAMILY_POLICIES, type IpFamily, type IpFamilyPolicy } from "./service-families";
@@ -161,12 +161,7 @@ export function servicesFromDocuments(docs: unknown[], at = "documents"): Servic
 
 /** `ponton service apply -f FILE`: YAML or JSON, several documents or a List. */
 export function parseServiceManifests(text: string): ServiceSpec[] {
-  const docs: unknown[] = [];
-  for (const d of parseAllDocuments(text)) {
-    if (d.errors.length) throw new EngineError("INVALID_YAML", `not valid YAML: ${d.errors[0]!.message}`);
-    const v: unknown = d.toJS();
-    if (v !== null && v !== undefined) docs.push(v);
-  }
+  const docs = yamlDocuments(text).filter((v) => v !== null && v !== undefined);
   if (docs.length === 0) throw new EngineError("INVALID_YAML", "no Service document in the file");
   return servicesFromDocuments(docs);
 }

@@ -1,5 +1,6 @@
 // Validation of user-given names.
 import { EngineError } from "../errors";
+import { checkCount, MAX_LABEL_PREFIX, MAX_LABELS } from "./limits";
 
 const NAME = /^[a-zA-Z0-9][a-zA-Z0-9_.-]{0,62}$/;
 
@@ -30,11 +31,14 @@ export function validateLabels(labels: unknown): Record<string, string> {
   if (typeof labels !== "object" || Array.isArray(labels)) {
     throw new EngineError("INVALID_ARGUMENT", "labels must be a map of key: value");
   }
+  const entries = Object.entries(labels as Record<string, unknown>);
+  checkCount("labels on one object", entries.length, MAX_LABELS);
   const out: Record<string, string> = {};
-  for (const [k, v] of Object.entries(labels as Record<string, unknown>)) {
+  for (const [k, v] of entries) {
     const value = typeof v === "number" || typeof v === "boolean" ? String(v) : v;
-    if (!LABEL_KEY.test(k) || typeof value !== "string" || !LABEL_VALUE.test(value)) {
-      throw new EngineError("INVALID_ARGUMENT", `invalid label '${k}=${String(v)}'`, { hint: "labels look like app=web (Kubernetes label syntax)" });
+    const slash = k.indexOf("/");
+    if (k.length > MAX_LABEL_PREFIX + 64 || slash > MAX_LABEL_PREFIX || !LABEL_KEY.test(k) || typeof value !== "string" || !LABEL_VALUE.test(value)) {
+      throw new EngineError("INVALID_ARGUMENT", `invalid label '${k}=${String(v)}'`, { hint: `labels look like app=web (Kubernetes label syntax: a key of 1-63 characters with an optional DNS prefix of up to ${MAX_LABEL_PREFIX} and '/', a value of 0-63)` });
     }
     out[k] = value;
   }

@@ -71,3 +71,28 @@ test("services in a project file may be IPv6 or dual stack; a bad family fails t
   assert.deepEqual(p.services!.map((s) => [s.name, s.ipFamily, s.vip]), [["web", "dual", undefined], ["web6", undefined, "fd00:10:96::10"]]);
   assert.throws(() => parseProjectFile("services:\n  web: {ports: [80], selector: {app: web}, ipFamily: ipv5}\n", "d"), { code: "INVALID_YAML" });
 });
+
+test("hostAccess on a network is true or false", () => {
+  const p = parseProjectFile("networks:\n  vault: { internal: true, hostAccess: true }\n  back: { hostAccess: false }\n", "x");
+  assert.deepEqual(p.networks.map((n) => [n.name, n.hostAccess]), [["vault", true], ["back", false]]);
+  assert.throws(() => parseProjectFile("networks:\n  back: { hostAccess: nope }\n", "x"), /networks\.back\.hostAccess: expected true or false/);
+});
+
+test("network driver, MTU, gateway mode and default-route fields, and blackhole routes, parse", () => {
+  const p = parseProjectFile(
+    `
+networks:
+  lan: { driver: macvlan, parent: eth1.20, mode: private, subnet: 192.168.20.0/24, mtu: 1400 }
+  direct: { gatewayMode: routed, defaultRouteMetric: 50, defaultRoute: false }
+workloads:
+  w:
+    networks: [lan]
+    routes: [{ dst: 192.0.2.0/24, type: blackhole }, { dst: 10.9.0.0/16, via: 192.168.20.254 }]
+`,
+    "demo",
+  );
+  assert.deepEqual(p.networks[0], { name: "lan", driver: "macvlan", parent: "eth1.20", mode: "private", subnet: "192.168.20.0/24", mtu: 1400 });
+  assert.deepEqual(p.networks[1], { name: "direct", gatewayMode: "routed", defaultRouteMetric: 50, defaultRoute: false });
+  assert.deepEqual(p.workloads[0]!.routes, [{ dst: "192.0.2.0/24", type: "blackhole" }, { dst: "10.9.0.0/16", via: "192.168.20.254" }]);
+  assert.throws(() => parseProjectFile("workloads:\n  w:\n    routes: [{ dst: 10.0.0.0/8, type: unreachable }]\n", "x"), /type may only be blackhole/);
+});

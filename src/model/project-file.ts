@@ -1,9 +1,9 @@
 // Pure: a `ponton up` YAML document -> validated declarations. Nothing is applied if this throws.
-import { parseAllDocuments } from "yaml";
 import { parsePolicy, PolicyError, type NetworkPolicy } from "../policy";
 import { normalizeDeclaredPorts } from "./declared-ports";
 import { validateNamespace } from "./namespaces";
 import { validateLabels } from "./names";
+import { yamlDocuments } from "./yaml-documents";
 import { normalizeServiceSpec, type ServiceSpec } from "./service-spec";
 import { servicesFromDocuments } from "./k8s-service";
 import { EngineError } from "../errors";
@@ -20,12 +20,25 @@ export interface DeclaredNetwork {
   subnet6?: string;
   gateway6?: string;
   internal?: boolean;
+  /** Workloads reach this host's own services (default: on unless internal). */
+  hostAccess?: boolean;
   icc?: boolean;
   masquerade?: boolean;
   routesTo?: string[];
   labels?: Record<string, string>;
   /** Upstream DNS servers of this network's workloads (`network create --dns`). */
   dns?: string[];
+  /** bridge (default), macvlan or ipvlan (model/network-options.ts). */
+  driver?: string;
+  /** macvlan/ipvlan: host interface, or IF.VLAN for an 802.1Q sub-interface. */
+  parent?: string;
+  mode?: string;
+  mtu?: number;
+  /** nat (default) or routed. */
+  gatewayMode?: string;
+  defaultRouteMetric?: number;
+  /** false: no default route through this network. */
+  defaultRoute?: boolean;
 }
 
 export interface DeclaredWorkload {
@@ -39,7 +52,8 @@ export interface DeclaredWorkload {
   allowFrom?: string[];
   labels?: Record<string, string>;
   restart?: "no" | "on-failure" | "always";
-  routes?: { dst: string; via: string }[];
+  /** `via` a next hop, or `type: blackhole`. */
+  routes?: { dst: string; via?: string; type?: "blackhole" }[];
   /** Policy namespace (default "default"). */
   namespace?: string;
   /** Declared container ports: `expose:`, or pod-spec style maps ({name, containerPort, protocol}) in `ports:`. */
@@ -65,8 +79,14 @@ export interface ProjectFile {
   policies?: NetworkPolicy[];
 }
 
-const NETWORK_KEYS = new Set(["subnet", "gateway", "ipv6", "subnet6", "gateway6", "internal", "icc", "masquerade", "routesTo", "labels"]);
-const WORKLOAD_KEYS = new Set(["aliases", "networks", "command", "env", "ports", "allowFrom", "labels", "restart", "routes", "namespace", "expose", "replicas", "hostname", "dnsPolicy", "dnsConfig", "hostAliases", "extraHosts"]);
+const NETWORK_KEYS = new Set([
+  "subnet", "gateway", "ipv6", "subnet6", "gateway6", "internal", "hostAccess", "icc", "masquerade", "routesTo", "labels",
+  "driver", "parent", "mode", "mtu", "gatewayMode", "defaultRouteMetric", "defaultRoute",
+]);
+const WORKLOAD_KEYS = new Set([
+  "aliases", "networks", "command", "env", "ports", "allowFrom", "labels", "restart", "routes", "namespace", "expose", "replicas",
+  "hostname", "dnsPolicy", "dnsConfig", "hostAliases", "extraHosts",
+]);
 const POLICY_KINDS = new Set(["NetworkPolicy", "NetworkPolicyList", "List"]);
 
 function fail(path: string, message: string): never {
@@ -136,7 +156,7 @@ function parsePolicyList(raw: unknown[], path: string): NetworkPolicy[] {
  * List items are sorted by kind; a kind that is neither is refused.
  */
 function splitDocuments(text: string): { project: unknown; policies: unknown[]; services: unknown[] } {
-  const docs = parseAllDocuments(text);
+  const docs = yamlDocuments(text);
   let project: unknown;
   const policies: unknown[] = [];
   const services: unknown[] = [];
@@ -153,9 +173,7 @@ function splitDocuments(text: string): { project: unknown; policies: unknown[]; 
     } else if (kind !== undefined && POLICY_KINDS.has(kind)) policies.push(v);
     else throw new EngineError("INVALID_YAML", `${at}: kind '${kind}' is not supported beside a project (NetworkPolicy or v1 Service)`);
   };
-  docs.forEach((d, i) => {
-    if (d.errors.length) throw new EngineError("INVALID_YAML", `not valid YAML: ${d.errors[0]!.message}`);
-    const v: unknown = d.toJS();
+  docs.forEach((v, i) => {
     if (v === null || v === undefined) return;
     if (kindOf(v) !== undefined) place(v, `documents[${i}]`);
     else if (project === undefined) project = v;
@@ -175,6 +193,7 @@ export function parseProjectFile(text: string, defaultProject: string): ProjectF
     const m = asMap(raw, `networks.${name}`);
     checkKeys(m, NETWORK_KEYS, `networks.${name}`);
     validateName("network", name);
+    if (m.hostAccess !== undefined && typeof m.hostAccess !== "boolean") fail(`networks.${name}.hostAccess`, "expected true or false");
     return { name, ...m, ...(m.routesTo !== undefined ? { routesTo: stringList(m.routesTo, `networks.${name}.routesTo`) } : {}) } as DeclaredNetwork;
   });
 
@@ -214,6 +233,10 @@ export function parseProjectFile(text: string, defaultProject: string): ProjectF
       if (!Array.isArray(m.routes)) fail(`workloads.${name}.routes`, "expected a list of {dst, via}");
       w.routes = m.routes.map((r, i) => {
         const rm = asMap(r, `workloads.${name}.routes[${i}]`);
+        if (rm.type !== undefined) {
+          if (rm.type !== "blackhole" || rm.via !== undefined) fail(`workloads.${name}.routes[${i}]`, "type may only be blackhole, without via");
+          return { dst: String(rm.dst), type: "blackhole" as const };
+        }
         return { dst: String(rm.dst), via: String(rm.via) };
       });
     }

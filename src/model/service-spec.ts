@@ -2,6 +2,7 @@
 // before anything is stored or applied. Checks that need the store live in engine/services/services.ts.
 import { EngineError } from "../errors";
 import { canonicalIp, parseIp } from "./ip";
+import { checkServiceShape } from "./request-shapes";
 import { checkFamilyRequest, parseIpFamilyFlag, type IpFamily, type IpFamilyPolicy } from "./service-families";
 import { validateLabels, validateName, validateServiceName } from "./names";
 import { validateNamespace } from "./namespaces";
@@ -140,7 +141,8 @@ function healthFromText(text: string): Partial<HealthCheck> {
 }
 
 /** Parsed and self-consistent; VIPs not given are allocated (per family) by the engine. */
-export function normalizeServiceSpec(spec: ServiceSpec) {
+export function normalizeServiceSpec(given: ServiceSpec) {
+  const spec = checkServiceShape<ServiceSpec>("service", given);
   const name = validateServiceName(spec.name);
   const namespace = validateNamespace(spec.namespace);
   const kind = checkKind(spec as unknown as Record<string, unknown>);

@@ -4,22 +4,42 @@ import type { NetworkPolicy } from "../policy/types";
 
 export type Protocol = "tcp" | "udp";
 export type RestartPolicy = "no" | "on-failure" | "always";
-export type WorkloadState = "creating" | "running" | "stopped" | "exited" | "removing";
+/** `broken`: its namespace vanished (someone deleted it) and its restart policy does not bring it back. */
+export type WorkloadState = "creating" | "running" | "stopped" | "exited" | "removing" | "broken";
 /** owned: a namespace we create; host: share the host's; path: a namespace someone else made (--netns). */
 export type NetnsMode = "owned" | "host" | "path";
 
 export interface Network {
   id: string;
   name: string;
-  driver: "bridge" | "host" | "null";
-  /** Kernel bridge name (bridge driver only). */
+  driver: NetworkDriver;
+  /** Kernel bridge name (bridge driver only; "" for the others). */
   bridge: string;
+  /** macvlan/ipvlan: the host interface the workloads' sub-interfaces hang from (IF or IF.VLAN). */
+  parent?: string;
+  /** macvlan: bridge|private|vepa|passthru; ipvlan: l2|l3. */
+  mode?: string;
+  /** Set when Ponton made the 802.1Q parent (`--parent IF.ID`): it is removed with the network. */
+  vlanCreated?: boolean;
+  /** MTU of the bridge, veths and workload interfaces (absent on records made before MTUs were kept: kernel default). */
+  mtu?: number;
+  /** Metric of the default routes this network gives workloads (absent: 0 for a workload's first network, 1100+join order for later ones). */
+  defaultRouteMetric?: number;
+  /** false: workloads get no default route from this network (`--no-default-route`). */
+  defaultRoute?: boolean;
+  /** nat (default): egress masquerade, ports only through the host; routed: no NAT, published container ports reachable at the workload's address. */
+  gatewayMode?: GatewayMode;
   subnet4?: string;
   gateway4?: string;
   subnet6?: string;
   gateway6?: string;
   /** No route out of the host and no NAT. */
   internal: boolean;
+  /**
+   * Workloads reach this host's own addresses (any service listening there), beyond DNS on the
+   * gateway and published ports. Undefined (records made before it existed): on unless internal.
+   */
+  hostAccess?: boolean;
   /** Traffic between workloads of this network (Docker's enable_icc). */
   icc: boolean;
   /** Egress masquerade for traffic leaving the host. */
@@ -32,9 +52,14 @@ export interface Network {
   createdAt: string;
 }
 
+export type NetworkDriver = "bridge" | "macvlan" | "ipvlan" | "host" | "null";
+export type GatewayMode = "nat" | "routed";
+
+/** A route inside a workload: through a next hop, or a blackhole (packets to DST are discarded). */
 export interface StaticRoute {
   dst: string;
-  via: string;
+  via?: string;
+  type?: "blackhole";
 }
 
 export interface PortMapping {

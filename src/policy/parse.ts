@@ -1,4 +1,5 @@
-import YAML from "yaml";
+import { yamlDocuments } from "../model/yaml-documents";
+import { checkCount, MAX_OBJECTS } from "../model/limits";
 import { parseCidr, cidrLast } from "./cidr";
 import { PolicyError, invalid } from "./errors";
 import { checkDnsLabel, checkDnsSubdomain, checkLabelKey, checkLabelValue, checkPortName } from "./k8s-names";
@@ -225,15 +226,13 @@ function parseLogAnnotation(annotations: unknown, ingressRules: number, egressRu
  * NetworkPolicyList or a List of them. Empty documents are skipped.
  */
 export function parsePolicies(text: string): NetworkPolicy[] {
-  const docs = YAML.parseAllDocuments(text);
+  const docs = yamlDocuments(text, (d, message) => {
+    throw new PolicyError("INVALID_YAML", "", message.split("\n")[0]!, d > 0 ? `document ${d + 1}` : undefined);
+  });
   const out: NetworkPolicy[] = [];
   const many = docs.length > 1;
-  docs.forEach((doc, d) => {
+  docs.forEach((value, d) => {
     const context = many ? `document ${d + 1}` : "";
-    if (doc.errors.length > 0) {
-      throw new PolicyError("INVALID_YAML", "", doc.errors[0]!.message.split("\n")[0]!, context || undefined);
-    }
-    const value: unknown = doc.toJS();
     if (absent(value)) return;
     const withContext = (fn: () => void, ctx: string): void => {
       try {
@@ -251,5 +250,6 @@ export function parsePolicies(text: string): NetworkPolicy[] {
     }
     withContext(() => out.push(parsePolicy(value)), context);
   });
+  checkCount("policies in one request", out.length, MAX_OBJECTS);
   return out;
 }

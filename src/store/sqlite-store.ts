@@ -23,6 +23,7 @@ CREATE TABLE IF NOT EXISTS namespaces (name TEXT PRIMARY KEY, doc TEXT NOT NULL)
 CREATE TABLE IF NOT EXISTS policies (key TEXT PRIMARY KEY, doc TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS templates (name TEXT PRIMARY KEY, doc TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS user_rules (id INTEGER PRIMARY KEY AUTOINCREMENT, position REAL NOT NULL, rule TEXT NOT NULL, owner TEXT);
+CREATE TABLE IF NOT EXISTS host_flags (name TEXT PRIMARY KEY);
 `;
 
 type Row = { doc: string };
@@ -72,6 +73,7 @@ export class SqliteStore implements Store {
       namespaces: p("SELECT doc FROM namespaces ORDER BY name"),
       namespace: p("SELECT doc FROM namespaces WHERE name = ?"),
       putNamespace: p("INSERT INTO namespaces (name, doc) VALUES (?, ?) ON CONFLICT(name) DO UPDATE SET doc = excluded.doc"),
+      deleteNamespace: p("DELETE FROM namespaces WHERE name = ?"),
       policies: p("SELECT doc FROM policies ORDER BY key"),
       putPolicy: p("INSERT INTO policies (key, doc) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET doc = excluded.doc"),
       deletePolicy: p("DELETE FROM policies WHERE key = ?"),
@@ -79,6 +81,9 @@ export class SqliteStore implements Store {
       template: p("SELECT doc FROM templates WHERE name = ?"),
       putTemplate: p("INSERT INTO templates (name, doc) VALUES (?, ?) ON CONFLICT(name) DO UPDATE SET doc = excluded.doc"),
       deleteTemplate: p("DELETE FROM templates WHERE name = ?"),
+      hostFlag: p("SELECT name FROM host_flags WHERE name = ?"),
+      setHostFlag: p("INSERT INTO host_flags (name) VALUES (?) ON CONFLICT DO NOTHING"),
+      clearHostFlag: p("DELETE FROM host_flags WHERE name = ?"),
     };
   }
 
@@ -101,6 +106,13 @@ export class SqliteStore implements Store {
       namespaces: this.namespaces(),
       policies: this.policies(),
     }))();
+  }
+
+  hostFlag(name: string): boolean {
+    return this.stmts.hostFlag.get(name) !== undefined;
+  }
+  setHostFlag(name: string, on: boolean): void {
+    (on ? this.stmts.setHostFlag : this.stmts.clearHostFlag).run(name);
   }
 
   networks(): Network[] {
@@ -221,6 +233,9 @@ export class SqliteStore implements Store {
   }
   putNamespace(n: Namespace): void {
     this.stmts.putNamespace.run(n.name, JSON.stringify(n));
+  }
+  deleteNamespace(name: string): void {
+    this.stmts.deleteNamespace.run(name);
   }
 
   /** Keyed "namespace/name". */

@@ -8,6 +8,10 @@ export interface Store {
   transaction<T>(fn: () => T): T;
   state(): DesiredState;
 
+  /** Facts about the host we changed, kept across restarts (e.g. "Ponton turned ip_forward on"). */
+  hostFlag(name: string): boolean;
+  setHostFlag(name: string, on: boolean): void;
+
   networks(): Network[];
   network(name: string): Network | undefined;
   networkById(id: string): Network | undefined;
@@ -46,6 +50,7 @@ export interface Store {
   namespaces(): Namespace[];
   namespace(name: string): Namespace | undefined;
   putNamespace(n: Namespace): void;
+  deleteNamespace(name: string): void;
 
   policies(): PolicyRecord[];
   putPolicy(p: PolicyRecord): void;

@@ -22,10 +22,12 @@ describe("ponton-cni: the CNI commands, one plugin", () => {
   after(() => h.tearDown());
   const listed = async () => JSON.parse(await h.pontonOk("ls", "-o", "json")) as Listed[];
 
-  test("VERSION is answered by the binary itself", async () => {
-    const r = await execPlugin(h, "ponton-cni", "VERSION", {}, conf());
-    assert.equal(r.code, 0);
-    assert.deepEqual(r.json, { cniVersion: "1.1.0", supportedVersions: ["0.4.0", "1.0.0", "1.1.0"] });
+  test("VERSION is answered by the binary itself, echoing the version asked", async () => {
+    for (const v of ["1.1.0", "1.0.0", "0.4.0"]) {
+      const r = await execPlugin(h, "ponton-cni", "VERSION", {}, JSON.stringify({ cniVersion: v }));
+      assert.equal(r.code, 0);
+      assert.deepEqual(r.json, { cniVersion: v, supportedVersions: ["0.4.0", "1.0.0", "1.1.0"] });
+    }
   });
 
   test("ADD gives the spec's result, shows in ponton ls; CHECK passes; DEL twice succeeds", async () => {
@@ -101,10 +103,13 @@ describe("ponton-cni: the CNI commands, one plugin", () => {
     const unknownNet = await execPlugin(h, "ponton-cni", "ADD", rt, conf({ network: "nope" }));
     assert.equal(unknownNet.json?.code, 7);
     assert.match(String(unknownNet.json?.msg), /nope/);
-    const ipam = await execPlugin(h, "ponton-cni", "ADD", rt, conf({ ipam: { type: "host-local" } }));
-    assert.equal(ipam.json?.code, 2);
-    assert.match(String(ipam.json?.msg), /ipam.*host-local/);
-    for (const r of [noNetns, badIf, old, ipam]) assert.equal(r.code, 1);
+    const ipam = await execPlugin(h, "ponton-cni", "ADD", rt, conf({ ipam: { type: "../bin/sh" } }));
+    assert.equal(ipam.json?.code, 7);
+    assert.match(String(ipam.json?.msg), /ipam\.type/);
+    const noPlugin = await execPlugin(h, "ponton-cni", "ADD", rt, conf({ ipam: { type: "no-such-ipam" } }));
+    assert.equal(noPlugin.json?.code, 7);
+    assert.match(String(noPlugin.json?.msg), /no-such-ipam not found in CNI_PATH/);
+    for (const r of [noNetns, badIf, old, ipam, noPlugin]) assert.equal(r.code, 1);
     assert.equal((await listed()).some((x) => x.name === "cni-c0ffee05"), false, "nothing applied");
   });
 
@@ -187,4 +192,51 @@ describe("ponton-cni: the CNI commands, one plugin", () => {
     assert.equal((await execPlugin(h, "ponton-cni", "STATUS", {}, conf())).code, 0);
     assert.equal((await listed()).some((x) => x.name === "cni-c0ffee09"), false, "the address is released");
   });
+  test("CHECK goes by prevResult: missing is an invalid config (7), a different address or MAC fails (100)", async () => {
+    const rt: Runtime = { containerId: "c0ffee12", netns: await makeSandbox(h, "c12") };
+    const add = await addList(h, LIST, rt);
+    assert.equal(add.code, 0, add.stdout);
+    const res = add.json as { ips: { address: string }[]; interfaces: { mac?: string }[] };
+    assert.equal((await checkList(h, LIST, rt, res)).code, 0);
+    const none = await execPlugin(h, "ponton-cni", "CHECK", rt, conf());
+    assert.equal(none.json?.code, 7);
+    assert.match(String(none.json?.msg), /prevResult/);
+    const otherIp = { ...res, ips: [{ ...res.ips[0]!, address: "10.77.0.250/24" }] };
+    const badIp = await checkList(h, LIST, rt, otherIp);
+    assert.equal(badIp.json?.code, 100);
+    assert.match(String(badIp.json?.msg), /10\.77\.0\.250/);
+    const otherMac = { ...res, interfaces: res.interfaces.map((i, n) => (n === 2 ? { ...i, mac: "02:00:00:00:00:99" } : i)) };
+    assert.equal((await checkList(h, LIST, rt, otherMac)).json?.code, 100);
+    assert.equal((await delList(h, LIST, rt, res)).code, 0);
+  });
+
+  test("a second interface in the same container: its own address, no second default route", async () => {
+    const netns = await makeSandbox(h, "c13");
+    const first: Runtime = { containerId: "c0ffee13", netns };
+    const second: Runtime = { containerId: "c0ffee13", netns, ifname: "net1" };
+    const a = await addList(h, LIST, first);
+    assert.equal(a.code, 0, a.stdout);
+    const b = await addList(h, LIST, second);
+    assert.equal(b.code, 0, b.stdout);
+    const rb = b.json as { ips: { address: string }[]; routes: unknown[]; interfaces: { name: string }[] };
+    assert.equal(rb.interfaces[2]!.name, "net1");
+    assert.deepEqual(rb.routes, [], "only the first interface carries the default route");
+    const routes = (await sh("ip", ["-n", `${h.prefix}-c13`, "-4", "route", "show", "default"])).stdout.trim().split("\n");
+    assert.equal(routes.length, 1, routes.join(" | "));
+    assert.match(routes[0]!, /dev eth0/);
+    assert.match((await sh("ip", ["-n", `${h.prefix}-c13`, "-o", "addr", "show", "dev", "net1"])).stdout, new RegExp(rb.ips[0]!.address.replace(/\./g, "\\.")));
+    assert.equal((await checkList(h, LIST, second, b.json)).code, 0);
+    assert.equal((await delList(h, LIST, second, b.json)).code, 0);
+    assert.match((await sh("ip", ["-n", `${h.prefix}-c13`, "-o", "link"])).stdout, /eth0/, "the first interface stays");
+    assert.equal((await delList(h, LIST, first, a.json)).code, 0);
+  });
+
+  test("ADD refuses the daemon's own network namespace (it would configure the host)", async () => {
+    const r = await execPlugin(h, "ponton-cni", "ADD", { containerId: "c0ffee14", netns: `/run/netns/${h.hostNs}` }, conf());
+    assert.equal(r.code, 1);
+    assert.equal(r.json?.code, 4);
+    assert.match(String(r.json?.msg), /host's own network namespace/);
+    assert.equal((await listed()).some((x) => x.name === "cni-c0ffee14"), false);
+  });
+
 });

@@ -1,6 +1,6 @@
 // A stand-in for the host's upstream resolver, run in the tests' "outside" namespace:
-// answers NAME.example.test (and the single label upstream-only) A 192.0.2.99 over UDP and TCP,
-// NXDOMAIN for anything else. A third argument changes the address it answers.
+// answers NAME.example.test (and the single label upstream-only) A 192.0.2.99 (or the address given
+// third) over UDP and TCP, NXDOMAIN for anything else. Usage: fake-upstream.js ADDRESS PORT [ANSWER]
 import dgram from "node:dgram";
 import net from "node:net";
 import * as packet from "dns-packet";
@@ -14,12 +14,12 @@ function answer(query: Buffer): Buffer {
     type: "response",
     flags: packet.RECURSION_DESIRED | packet.RECURSION_AVAILABLE | (known ? 0 : 3),
     questions: q.questions,
-    answers: known ? [{ type: "A", name: question!.name, ttl: 60, data: answerIp }] : [],
+    answers: known ? [{ type: "A", name: question!.name, ttl: 60, data: ANSWER }] : [],
   });
 }
 
 const [address, port] = [process.argv[2] ?? "0.0.0.0", Number(process.argv[3] ?? 53)];
-const answerIp = process.argv[4] ?? "192.0.2.99";
+const ANSWER = process.argv[4] ?? "192.0.2.99";
 const udp = dgram.createSocket("udp4");
 udp.on("message", (msg, rinfo) => {
   try {

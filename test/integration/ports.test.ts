@@ -24,8 +24,9 @@ describe("published ports", () => {
 
   test("reachable from another machine on the host's address (TCP and UDP)", async () => {
     assert.equal(await fromOutside(`http://${UPLINK_HOST}:8001/`), "srv-80");
-    const udp = await h.inOutside("sh", ["-c", `echo q | socat -T1 - UDP:${UPLINK_HOST}:8053`]);
-    assert.match(udp.stdout, /udp-srv/);
+    // socat's UDP echo (a forked shell per datagram) misses one now and then on a loaded machine: ask again.
+    const udp = () => h.inOutside("sh", ["-c", `echo q | socat -T2 - UDP:${UPLINK_HOST}:8053`]);
+    assert.ok(await eventually(async () => /udp-srv/.test((await udp()).stdout), 15_000));
   });
 
   test("reachable from the host itself: its own address and 127.0.0.1", async () => {

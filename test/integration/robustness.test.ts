@@ -85,8 +85,9 @@ describe("reconcile repairs drift and removes only what it owns", () => {
     assert.ok(await ping(h, "d2", ip1));
 
     // 1. d1's host veth (the pair goes with it).
+    // pontond's healer (kernel events) usually repairs before `ponton reconcile` runs: both must end well
+    // together (test/integration/heal.test.ts shows the healer alone, with the break it repairs).
     assert.equal((await h.inHost("ip", ["link", "del", d1.networks[0]!.hostIfname])).code, 0);
-    assert.equal(await ping(h, "d2", ip1), false, "the drift breaks connectivity");
     await h.pontonOk("reconcile");
     assert.ok(await ping(h, "d2", ip1), "veth rebuilt");
     assert.ok(await ping(h, "d1", ip2));
@@ -117,8 +118,8 @@ describe("reconcile repairs drift and removes only what it owns", () => {
     // 3. The bridge: its ports are released, not deleted.
     const [net] = JSON.parse(await h.pontonOk("network", "inspect", "drift")) as { bridge: string }[];
     assert.equal((await h.inHost("ip", ["link", "del", net!.bridge])).code, 0);
-    assert.equal(await ping(h, "d1", ip2), false);
     await h.pontonOk("reconcile");
+    assert.ok(await eventually(async () => (await hostLinks(h)).filter((l) => [d1, d2, d3].some((w) => w.networks[0]!.hostIfname === l.ifname && l.master === net!.bridge)).length === 3), "veths back on the bridge");
     const links = await hostLinks(h);
     assert.ok(links.some((l) => l.ifname === net!.bridge), "bridge rebuilt");
     for (const w of [d1, d2, d3]) assert.equal(links.find((l) => l.ifname === w.networks[0]!.hostIfname)?.master, net!.bridge, `${w.name}'s veth is back on the bridge`);
@@ -338,7 +339,7 @@ describe("bad input: a clear error and exit code, nothing applied", () => {
     [["run", "--name", "x", "--network", "good", "-p", "8084:80"], 3, /PORT_IN_USE.*first/],
     [["run", "--name", "x", "-p", "8084:8080"], 3, /PORT_IN_USE/],
     [["run", "--name", "x", "--network", "good", "-p", "80:banana"], 2, /INVALID_PORT/],
-    [["run", "--name", "x", "--network", "good", "-p", "8085"], 2, /INVALID_PORT/],
+    [["run", "--name", "x", "--network", "good", "-p", "127.0.0.1:8085"], 2, /INVALID_PORT/],
     [["run", "--name", "x", "--network", "good", "-p", "70000:80"], 2, /INVALID_PORT/],
     [["run", "--name", "x", "--network", "good", "-p", "8085:80/sctp"], 2, /INVALID_PORT/],
     [["run", "--name", "x", "--network", "good", "--restart", "sometimes"], 2, /INVALID_ARGUMENT.*restart policy/],

@@ -171,9 +171,10 @@ napi_value tableCounters(napi_env env, napi_callback_info info) {
   Table* t = external<Table>(env, argv[0]);
   if (!t) return nullptr;
   napi_value out, v;
-  napi_create_array_with_length(env, 3, &out);
-  const uint64_t values[3] = {(*t)->hits.load(), (*t)->nxdomain.load(), (*t)->shed.load()};
-  for (uint32_t i = 0; i < 3; i++) {
+  const uint64_t values[] = {(*t)->hits.load(), (*t)->nxdomain.load(), (*t)->shed.load(), (*t)->formerr.load(), (*t)->refused.load(), (*t)->dropped.load(), (*t)->notimp.load()};
+  const uint32_t n = sizeof values / sizeof values[0];
+  napi_create_array_with_length(env, n, &out);
+  for (uint32_t i = 0; i < n; i++) {
     napi_create_double(env, static_cast<double>(values[i]), &v);
     napi_set_element(env, out, i, v);
   }
@@ -201,17 +202,45 @@ void deliverMiss(napi_env env, napi_value fn, void*, void* data) {
 /** At environment teardown the listener thread must stop before Node frees the thread-safe function. */
 void closeAtExit(void* loop) { static_cast<UdpLoop*>(loop)->close(); }
 
+/** undefined: any client; otherwise an array of prefix strings ("10.0.0.0/24"). */
+bool prefixes(napi_env env, napi_value v, std::vector<ClientPrefix>& out, bool& any) {
+  napi_valuetype t;
+  napi_typeof(env, v, &t);
+  any = t == napi_undefined;
+  if (any) return true;
+  uint32_t n = 0;
+  if (napi_get_array_length(env, v, &n) != napi_ok) {
+    napi_throw_type_error(env, nullptr, "dns fast path: clients must be an array of prefixes");
+    return false;
+  }
+  for (uint32_t i = 0; i < n; i++) {
+    napi_value e;
+    std::string text;
+    ClientPrefix p;
+    if (napi_get_element(env, v, i, &e) != napi_ok || !str(env, e, text)) return false;
+    if (!parsePrefix(text, p)) {
+      napi_throw_type_error(env, nullptr, ("dns fast path: bad client prefix " + text).c_str());
+      return false;
+    }
+    out.push_back(p);
+  }
+  return true;
+}
+
 napi_value listenUdp(napi_env env, napi_callback_info info) {
-  napi_value argv[4];
+  napi_value argv[5];
   std::string address;
   uint32_t port = 0;
-  if (!args(env, info, 4, argv)) return nullptr;
+  std::vector<ClientPrefix> clients;
+  bool anyClient = true;
+  if (!args(env, info, 5, argv)) return nullptr;
   Table* t = external<Table>(env, argv[0]);
   if (!t || !str(env, argv[1], address)) return nullptr;
   if (napi_get_value_uint32(env, argv[2], &port) != napi_ok || port > 65535) {
     napi_throw_type_error(env, nullptr, "dns fast path: bad port");
     return nullptr;
   }
+  if (!prefixes(env, argv[4], clients, anyClient)) return nullptr;
   sockaddr_storage at;
   socklen_t atLen = 0;
   if (!parseAddress(address, port, at, atLen)) {
@@ -226,7 +255,7 @@ napi_value listenUdp(napi_env env, napi_callback_info info) {
     return nullptr;
   }
   std::string code, message;
-  UdpLoop* loop = UdpLoop::open(*t, reinterpret_cast<sockaddr*>(&at), atLen, onMiss, code, message);
+  UdpLoop* loop = UdpLoop::open(*t, reinterpret_cast<sockaddr*>(&at), atLen, onMiss, std::move(clients), anyClient, code, message);
   if (!loop) {
     napi_release_threadsafe_function(onMiss, napi_tsfn_abort);
     napi_throw_error(env, code.c_str(), message.c_str());

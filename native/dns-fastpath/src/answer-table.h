@@ -27,6 +27,11 @@ class AnswerTable {
   std::atomic<uint64_t> nxdomain{0};
   /** Misses dropped because the JS queue was full (a flood): counted, like a full socket buffer. */
   std::atomic<uint64_t> shed{0};
+  /** Answered from the header alone on a listener thread: FORMERR, NOTIMP, REFUSED; and ignored (short, responses). */
+  std::atomic<uint64_t> formerr{0};
+  std::atomic<uint64_t> notimp{0};
+  std::atomic<uint64_t> refused{0};
+  std::atomic<uint64_t> dropped{0};
 
  private:
   mutable std::shared_mutex mu_;

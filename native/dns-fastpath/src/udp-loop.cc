@@ -22,6 +22,58 @@ std::string errName(int err) {
 }
 
 /**
+ * Answers JS would give from the header alone, mirrored exactly (DnsServer.onUdp and
+ * wire.ts headerError): nothing for a non-query, REFUSED for a client outside the listener's
+ * networks, NOTIMP for an opcode other than QUERY, FORMERR for a QUERY whose counts are not one question and at most one additional
+ * (its OPT), or whose question is cut short. kPass: the datagram needs the table or JS.
+ */
+/**
+ * True when the question cannot be decoded, exactly where dns-packet's decoder throws: a label
+ * past the end, a name over 254 bytes, or no room for type and class. A compression pointer (or
+ * another label type) is left to JS.
+ */
+bool questionCut(const uint8_t* q, size_t len) {
+  size_t off = 12, total = 0;
+  for (;;) {
+    if (off >= len) return true;
+    uint8_t l = q[off++];
+    if (l == 0) break;
+    if (l & 0xc0) return false;
+    if (off + l > len || (total += l + 1) > 254) return true;
+    off += l;
+  }
+  return off + 4 > len;
+}
+
+enum class Verdict { kPass, kDrop, kReply };
+Verdict screen(const uint8_t* q, size_t len, bool admittedPeer, std::string& out, AnswerTable& table) {
+  if (len < 12 || (q[2] & 0x80)) {
+    table.dropped++;
+    return Verdict::kDrop;
+  }
+  int rcode = 0;
+  if (!admittedPeer) {
+    rcode = 5;
+    table.refused++;
+  } else if (q[2] & 0x78) {
+    rcode = 4;
+    table.notimp++;
+  } else if ((q[4] != 0 || q[5] != 1 || q[6] || q[7] || q[8] || q[9] || q[10] || q[11] > 1 || questionCut(q, len))) {
+    rcode = 1;
+    table.formerr++;
+  } else {
+    return Verdict::kPass;
+  }
+  // Header only: id, QR, the query's opcode and RD, RA, its CD, the rcode; every count zero.
+  out.assign(12, '\0');
+  out[0] = static_cast<char>(q[0]);
+  out[1] = static_cast<char>(q[1]);
+  out[2] = static_cast<char>(0x80 | (q[2] & 0x79));
+  out[3] = static_cast<char>(0x80 | (q[3] & 0x10) | rcode);
+  return Verdict::kReply;
+}
+
+/**
  * The key rule of DnsServer.onUdp, mirrored exactly: a query (QR=0) with opcode QUERY is keyed
  * by every byte after the first four (counts, question, additional records with any EDNS OPT),
  * so an answer JS stored for that key is JS's answer to this query except for the id, RD and CD
@@ -39,13 +91,14 @@ bool answerHot(const AnswerTable& table, const uint8_t* q, size_t len, const soc
 }
 }  // namespace
 
-UdpLoop::UdpLoop(std::shared_ptr<AnswerTable> table, int fd, int wake, napi_threadsafe_function onMiss)
-    : table_(std::move(table)), fd_(fd), wake_(wake), onMiss_(onMiss) {}
+UdpLoop::UdpLoop(std::shared_ptr<AnswerTable> table, int fd, int wake, napi_threadsafe_function onMiss, std::vector<ClientPrefix> clients,
+                 bool anyClient)
+    : table_(std::move(table)), fd_(fd), wake_(wake), onMiss_(onMiss), clients_(std::move(clients)), anyClient_(anyClient) {}
 
 UdpLoop::~UdpLoop() { close(); }
 
 UdpLoop* UdpLoop::open(std::shared_ptr<AnswerTable> table, const sockaddr* at, socklen_t len, napi_threadsafe_function onMiss,
-                       std::string& code, std::string& message) {
+                       std::vector<ClientPrefix> clients, bool anyClient, std::string& code, std::string& message) {
   int fd = socket(at->sa_family, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
   if (fd < 0) {
     code = errName(errno);
@@ -66,7 +119,7 @@ UdpLoop* UdpLoop::open(std::shared_ptr<AnswerTable> table, const sockaddr* at, s
     ::close(fd);
     return nullptr;
   }
-  auto* loop = new UdpLoop(std::move(table), fd, wake, onMiss);
+  auto* loop = new UdpLoop(std::move(table), fd, wake, onMiss, std::move(clients), anyClient);
   // Signals belong to Node's main thread: the listener thread is created with all of them blocked.
   sigset_t all, old;
   sigfillset(&all);
@@ -148,9 +201,14 @@ void UdpLoop::run() {
         const uint8_t* q = static_cast<const uint8_t*>(rxIov[i].iov_base);
         const auto* peer = reinterpret_cast<const sockaddr*>(&peers[i]);
         socklen_t peerLen = rx[i].msg_hdr.msg_namelen;
-        if (answerHot(*table_, q, rx[i].msg_len, peer, peerLen, out[hits])) {
+        Verdict v = screen(q, rx[i].msg_len, anyClient_ || admitted(clients_, peer), out[hits], *table_);
+        if (v == Verdict::kDrop) continue;
+        bool hot = v == Verdict::kPass && answerHot(*table_, q, rx[i].msg_len, peer, peerLen, out[hits]);
+        if (hot) {
           table_->hits++;
           if ((out[hits][3] & 0x0f) == 3) table_->nxdomain++;
+        }
+        if (v == Verdict::kReply || hot) {
           txIov[hits] = {out[hits].data(), out[hits].size()};
           memset(&tx[hits], 0, sizeof tx[hits]);
           tx[hits].msg_hdr.msg_name = &peers[i];

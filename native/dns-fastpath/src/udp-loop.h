@@ -10,8 +10,10 @@
 #include <memory>
 #include <string>
 #include <thread>
+#include <vector>
 
 #include "answer-table.h"
+#include "client-prefixes.h"
 
 /** A query for JS: the datagram and who sent it. Owned by the queue until JS has seen it. */
 struct Miss {
@@ -22,9 +24,12 @@ struct Miss {
 
 class UdpLoop {
  public:
-  /** Binds and starts the thread; on failure returns null with errno-style code and message set. */
+  /**
+   * Binds and starts the thread; on failure returns null with errno-style code and message set.
+   * `clients`: who is answered at all (others get REFUSED); empty with `open` true: everyone.
+   */
   static UdpLoop* open(std::shared_ptr<AnswerTable> table, const sockaddr* at, socklen_t len, napi_threadsafe_function onMiss,
-                       std::string& code, std::string& message);
+                       std::vector<ClientPrefix> clients, bool anyClient, std::string& code, std::string& message);
   ~UdpLoop();
 
   int port() const;
@@ -34,7 +39,8 @@ class UdpLoop {
   void close();
 
  private:
-  UdpLoop(std::shared_ptr<AnswerTable> table, int fd, int wake, napi_threadsafe_function onMiss);
+  UdpLoop(std::shared_ptr<AnswerTable> table, int fd, int wake, napi_threadsafe_function onMiss, std::vector<ClientPrefix> clients,
+          bool anyClient);
   void run();
   /** Sends a batch of replies, waiting briefly when the socket buffer is full. */
   void sendAll(mmsghdr* tx, int n);
@@ -43,6 +49,8 @@ class UdpLoop {
   int fd_;
   int wake_;
   napi_threadsafe_function onMiss_;
+  const std::vector<ClientPrefix> clients_;
+  const bool anyClient_;
   std::thread thread_;
   bool closed_ = false;  // JS thread only
   std::atomic<bool> stopping_{false};

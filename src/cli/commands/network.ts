@@ -11,21 +11,46 @@ interface NetworkView {
   gateway4?: string;
   subnet6?: string;
   internal: boolean;
+  hostAccess?: boolean;
   icc: boolean;
+  parent?: string;
+  mode?: string;
+  mtu?: number;
+  gatewayMode?: string;
+  defaultRoute?: boolean;
   workloads: { name: string; ip4?: string; ip6?: string }[];
+  /** Set by create when the network works but something of it does not (its DNS port is taken). */
+  warnings?: { code: string; message: string }[];
+}
+
+/** A whole number as the API wants it; the daemon checks its range. */
+function integer(value: unknown, option: string): number {
+  const text = String(value);
+  if (!/^\d+$/.test(text)) throw new EngineError("INVALID_ARGUMENT", `${option} ${text} is not a whole number`);
+  return Number(text);
 }
 
 export const networkCommands: Record<string, Command> = {
   create: {
     usage: "ponton network create NAME [options]",
-    summary: "Create a bridge network. Without --subnet, a free /24 is taken from the default pool (skipping routed prefixes).",
+    summary:
+      "Create a network: a bridge (default; without --subnet a free /24 comes from the default pool, skipping routed prefixes), or macvlan/ipvlan on --parent IF (or IF.VLAN), where workloads sit on the parent's segment. See docs/networks.md.",
     options: {
+      driver: { type: "string", short: "d", description: "bridge (default), macvlan or ipvlan", value: "DRIVER" },
+      parent: { type: "string", description: "macvlan/ipvlan: host interface on the segment; IF.ID makes an 802.1Q VLAN", value: "IF" },
+      mode: { type: "string", description: "macvlan: bridge|private|vepa|passthru (default bridge); ipvlan: l2|l3 (default l2)", value: "MODE" },
+      mtu: { type: "string", description: "MTU of the bridge, veths and workload interfaces (default: the uplink's, or the parent's)", value: "N" },
+      "gateway-mode": { type: "string", description: "nat (default) or routed: no masquerade, published container ports reachable at the workload's address", value: "MODE" },
+      "default-route-metric": { type: "string", description: "metric of the default route workloads get from this network (lowest wins)", value: "N" },
+      "no-default-route": { type: "boolean", description: "workloads get no default route from this network" },
       subnet: { type: "string", description: "IPv4 or IPv6 subnet, e.g. 172.20.0.0/16", value: "CIDR" },
       gateway: { type: "string", description: "gateway address (default: first address)", value: "IP" },
       ipv6: { type: "boolean", description: "add an IPv6 subnet (from the IPv6 pool unless --subnet6)" },
       subnet6: { type: "string", description: "IPv6 subnet, e.g. fd00:1::/64", value: "CIDR" },
       gateway6: { type: "string", description: "IPv6 gateway", value: "IP" },
-      internal: { type: "boolean", description: "no route out of the host, no NAT" },
+      internal: { type: "boolean", description: "no route out of the host, no NAT (and --no-host-access unless --host-access)" },
+      "no-host-access": { type: "boolean", description: "workloads reach nothing on this host but DNS on the gateway and published ports" },
+      "host-access": { type: "boolean", description: "workloads reach this host's own services (the default, except for --internal)" },
       "no-icc": { type: "boolean", description: "forbid traffic between workloads of this network" },
       "no-masquerade": { type: "boolean", description: "no egress NAT for traffic leaving the host" },
       "route-to": { type: "string", multiple: true, description: "allow routed traffic (no NAT) with this network", value: "NETWORK" },
@@ -36,6 +61,7 @@ export const networkCommands: Record<string, Command> = {
     async run({ client, args, format }) {
       const [name] = args.positionals;
       const v = args.values;
+      if (v["no-host-access"] && v["host-access"]) throw new EngineError("INVALID_ARGUMENT", "--host-access and --no-host-access contradict each other");
       const body = {
         name,
         ...(v.subnet ? { subnet: v.subnet } : {}),
@@ -44,13 +70,22 @@ export const networkCommands: Record<string, Command> = {
         ...(v.subnet6 ? { subnet6: v.subnet6 } : {}),
         ...(v.gateway6 ? { gateway6: v.gateway6 } : {}),
         internal: Boolean(v.internal),
+        ...(v["no-host-access"] ? { hostAccess: false } : v["host-access"] ? { hostAccess: true } : {}),
         icc: !v["no-icc"],
         ...(v["no-masquerade"] ? { masquerade: false } : {}),
         routesTo: list(v["route-to"]),
         labels: parseLabelArgs(list(v.label)),
+        ...(v.driver ? { driver: v.driver } : {}),
+        ...(v.parent ? { parent: v.parent } : {}),
+        ...(v.mode ? { mode: v.mode } : {}),
+        ...(v.mtu !== undefined ? { mtu: integer(v.mtu, "--mtu") } : {}),
+        ...(v["gateway-mode"] ? { gatewayMode: v["gateway-mode"] } : {}),
+        ...(v["default-route-metric"] !== undefined ? { defaultRouteMetric: integer(v["default-route-metric"], "--default-route-metric") } : {}),
+        ...(v["no-default-route"] ? { defaultRoute: false } : {}),
         ...(list(v.dns).length ? { dns: list(v.dns) } : {}),
       };
       const n = await client.request<NetworkView>("POST", "/v1/networks", body);
+      for (const w of n.warnings ?? []) console.error(`warning: ${w.code}: ${w.message}`);
       show(format, n, () => console.log(n.name));
     },
   },
@@ -78,8 +113,18 @@ export const networkCommands: Record<string, Command> = {
       const nets = await client.request<NetworkView[]>("GET", "/v1/networks");
       show(format, nets, (ns) =>
         printTable(
-          ["NAME", "DRIVER", "BRIDGE", "SUBNET", "GATEWAY", "IPV6", "FLAGS", "WORKLOADS"],
-          ns.map((n) => [n.name, n.driver, n.bridge, n.subnet4, n.gateway4, n.subnet6, [n.internal ? "internal" : "", n.icc ? "" : "no-icc"].filter(Boolean).join(","), n.workloads.length]),
+          ["NAME", "DRIVER", "BRIDGE/PARENT", "SUBNET", "GATEWAY", "IPV6", "MTU", "FLAGS", "WORKLOADS"],
+          ns.map((n) => [
+            n.name,
+            n.mode ? `${n.driver}/${n.mode}` : n.driver,
+            n.bridge || n.parent,
+            n.subnet4,
+            n.gateway4,
+            n.subnet6,
+            n.mtu,
+            [n.internal ? "internal" : "", n.hostAccess === false ? "no-host-access" : "", n.icc ? "" : "no-icc", n.gatewayMode === "routed" ? "routed" : "", n.defaultRoute === false ? "no-default-route" : ""].filter(Boolean).join(","),
+            n.workloads.length,
+          ]),
         ),
       );
     },

@@ -1,6 +1,7 @@
 // ponton observe / ponton flows status: flow records from the kernel, like `hubble observe`.
 import { Transform } from "node:stream";
-import { flowLine, type FlowRecord } from "../../flows";
+import { flowLine } from "../../flows/format";
+import type { FlowRecord } from "../../flows";
 import { OUTPUT_OPTION, type Command } from "../command";
 import { printTable, show } from "../output";
 

@@ -1,7 +1,7 @@
 // ponton policy apply|ls|rm|explain: Kubernetes NetworkPolicy (networking.k8s.io/v1) YAML, unchanged.
 import { readFileSync } from "node:fs";
 import { EngineError } from "../../errors";
-import { OUTPUT_OPTION, type Command } from "../command";
+import { NAMESPACE_OPTION, OUTPUT_OPTION, refs, type Command } from "../command";
 import { printTable, show } from "../output";
 
 interface PolicyView {
@@ -75,14 +75,14 @@ export const policyCommands: Record<string, Command> = {
     },
   },
   rm: {
-    usage: "ponton policy rm NS/NAME... [-f]",
+    usage: "ponton policy rm [-n NS] NAME|NS/NAME... [-f]",
     summary: "Remove NetworkPolicies (NAME alone means default/NAME).",
-    options: { force: { type: "boolean", short: "f", description: "no error if the policy does not exist" } },
+    options: { ...NAMESPACE_OPTION, force: { type: "boolean", short: "f", description: "no error if the policy does not exist" } },
     async run({ client, args }) {
-      for (const ref of args.positionals) {
-        const [ns, name] = ref.includes("/") ? ref.split("/", 2) : ["default", ref];
-        await client.request("DELETE", `/v1/policies/${encodeURIComponent(ns!)}/${encodeURIComponent(name!)}${args.values.force ? "?missingOk=1" : ""}`);
-        console.log(`${ns}/${name}`);
+      for (const ref of refs("policy", args)) {
+        const ns = ref.namespace ?? "default";
+        await client.request("DELETE", `/v1/policies/${encodeURIComponent(ns)}/${encodeURIComponent(ref.name)}${args.values.force ? "?missingOk=1" : ""}`);
+        console.log(`${ns}/${ref.name}`);
       }
     },
   },

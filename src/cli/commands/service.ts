@@ -1,7 +1,8 @@
 // ponton service create|ls|inspect|update|rm: VIPs load-balanced over the workloads a selector matches.
 import { readFileSync } from "node:fs";
 import { EngineError } from "../../errors";
-import { list, OUTPUT_OPTION, type Command } from "../command";
+import { list, NAMESPACE_OPTION, OUTPUT_OPTION, refs, type Command } from "../command";
+import { namespaceQuery } from "../../model/object-ref";
 import { labelText, printTable, show } from "../output";
 
 interface ServiceView {
@@ -20,8 +21,6 @@ interface ServiceView {
   conntrackCleared: number;
 }
 
-const NAMESPACE_OPTION = { namespace: { type: "string" as const, short: "n", description: "the service's namespace (default: default)", value: "NS" } };
-const nsQuery = (values: Record<string, unknown>) => (values.namespace ? `?namespace=${encodeURIComponent(String(values.namespace))}` : "");
 
 const SPEC_OPTIONS = {
   port: { type: "string" as const, multiple: true, description: "service port, [NAME=]PORT[:TARGET][/tcp|udp] (a NAME publishes an SRV record)", value: "PORT" },
@@ -77,24 +76,24 @@ const portText = (p: ServiceView["ports"][number]) => `${p.hostPort ? `${p.hostP
 
 export const serviceCommands: Record<string, Command> = {
   create: {
-    usage: "ponton service create NAME --port 80/tcp --selector app=web [options]",
+    usage: "ponton service create [-n NS] NAME|NS/NAME --port 80/tcp --selector app=web [options]",
     summary: "Create a service: a VIP load-balanced over the workloads the selector matches, live.",
     options: { ...NAMESPACE_OPTION, ...SPEC_OPTIONS, ...OUTPUT_OPTION },
     async run({ client, args, format }) {
-      const [name] = args.positionals;
-      if (!name) throw new EngineError("INVALID_ARGUMENT", "a service name is required");
-      const ns = args.values.namespace ? { namespace: args.values.namespace } : {};
-      const s = await client.request<ServiceView>("POST", "/v1/services", { name, ...ns, ...specFrom(args.values) });
+      const [ref] = refs("service", args);
+      if (!ref) throw new EngineError("INVALID_ARGUMENT", "a service name is required");
+      const s = await client.request<ServiceView>("POST", "/v1/services", { ...specFrom(args.values), name: ref.name, ...(ref.namespace ? { namespace: ref.namespace } : {}) });
       show(format, s, () => console.log(`${s.name} ${vipText(s)}`));
     },
   },
   update: {
-    usage: "ponton service update NAME [options]",
+    usage: "ponton service update [-n NS] NAME|NS/NAME [options]",
     summary: "Change a service; options not given keep their value.",
     options: { ...NAMESPACE_OPTION, ...SPEC_OPTIONS, ...OUTPUT_OPTION },
     async run({ client, args, format }) {
-      const [name] = args.positionals;
-      const s = await client.request<ServiceView>("PATCH", `/v1/services/${encodeURIComponent(name!)}${nsQuery(args.values)}`, specFrom(args.values));
+      const [ref] = refs("service", args);
+      if (!ref) throw new EngineError("INVALID_ARGUMENT", "a service name is required");
+      const s = await client.request<ServiceView>("PATCH", `/v1/services/${encodeURIComponent(ref.name)}${namespaceQuery(ref)}`, specFrom(args.values));
       show(format, s, () => console.log(`${s.name} ${vipText(s)}`));
     },
   },
@@ -123,7 +122,7 @@ export const serviceCommands: Record<string, Command> = {
     summary: "List services with their namespace, VIPs (both of a dual-stack one), ports, scheduler and ready endpoints (-n: one namespace).",
     options: { ...NAMESPACE_OPTION, ...OUTPUT_OPTION },
     async run({ client, args, format }) {
-      const all = await client.request<ServiceView[]>("GET", `/v1/services${nsQuery(args.values)}`);
+      const all = await client.request<ServiceView[]>("GET", `/v1/services${args.values.namespace ? `?namespace=${encodeURIComponent(String(args.values.namespace))}` : ""}`);
       show(format, all, (ss) =>
         printTable(
           ["NAMESPACE", "NAME", "VIP", "PORTS", "SCHEDULER", "SELECTOR", "ENDPOINTS"],
@@ -133,24 +132,23 @@ export const serviceCommands: Record<string, Command> = {
     },
   },
   inspect: {
-    usage: "ponton service inspect NAME... [-n NS]",
+    usage: "ponton service inspect [-n NS] NAME|NS/NAME...",
     summary: "Show services as JSON, with endpoints, health, connection counts and conntrack entries cleared.",
     options: { ...NAMESPACE_OPTION, ...OUTPUT_OPTION },
     async run({ client, args }) {
       const out = [];
-      for (const name of args.positionals) out.push(await client.request("GET", `/v1/services/${encodeURIComponent(name)}${nsQuery(args.values)}`));
+      for (const ref of refs("service", args)) out.push(await client.request("GET", `/v1/services/${encodeURIComponent(ref.name)}${namespaceQuery(ref)}`));
       console.log(JSON.stringify(out, null, 2));
     },
   },
   rm: {
-    usage: "ponton service rm NAME... [-n NS] [-f]",
+    usage: "ponton service rm [-n NS] NAME|NS/NAME... [-f]",
     summary: "Remove services. -f: succeed when already gone.",
     options: { ...NAMESPACE_OPTION, force: { type: "boolean", short: "f", description: "no error if the service does not exist" } },
     async run({ client, args }) {
-      for (const name of args.positionals) {
-        const q = new URLSearchParams({ ...(args.values.force ? { missingOk: "1" } : {}), ...(args.values.namespace ? { namespace: String(args.values.namespace) } : {}) }).toString();
-        await client.request("DELETE", `/v1/services/${encodeURIComponent(name)}${q ? `?${q}` : ""}`);
-        console.log(name);
+      for (const ref of refs("service", args)) {
+        await client.request("DELETE", `/v1/services/${encodeURIComponent(ref.name)}${namespaceQuery(ref, args.values.force ? { missingOk: "1" } : {})}`);
+        console.log(ref.namespace ? `${ref.namespace}/${ref.name}` : ref.name);
       }
     },
   },

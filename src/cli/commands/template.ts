@@ -1,7 +1,8 @@
 // ponton scale NAME=N…, ponton template ls|rm: replicas of templates made by `ponton run --replicas`.
 import { EngineError } from "../../errors";
 import { parseScaleArgs } from "../../model/template";
-import { OUTPUT_OPTION, type Command } from "../command";
+import { NAMESPACE_OPTION, OUTPUT_OPTION, refs, type Command } from "../command";
+import { namespaceQuery } from "../../model/object-ref";
 import { labelText, printTable, show } from "../output";
 
 interface TemplateView {
@@ -50,14 +51,14 @@ export const templateCommands: Record<string, Command> = {
     },
   },
   rm: {
-    usage: "ponton template rm NAME... [-f]",
+    usage: "ponton template rm [-n NS] NAME|NS/NAME... [-f]",
     summary: "Remove templates and all their replicas. -f: succeed when already gone.",
-    options: { force: { type: "boolean", short: "f", description: "no error if the template does not exist" } },
+    options: { ...NAMESPACE_OPTION, force: { type: "boolean", short: "f", description: "no error if the template does not exist" } },
     async run({ client, args }) {
       if (args.positionals.length === 0) throw new EngineError("INVALID_ARGUMENT", "a template name is required");
-      for (const name of args.positionals) {
-        await client.request("DELETE", `/v1/templates/${encodeURIComponent(name)}${args.values.force ? "?missingOk=1" : ""}`);
-        console.log(name);
+      for (const ref of refs("template", args)) {
+        await client.request("DELETE", `/v1/templates/${encodeURIComponent(ref.name)}${namespaceQuery(ref, args.values.force ? { missingOk: "1" } : {})}`);
+        console.log(ref.name);
       }
     },
   },

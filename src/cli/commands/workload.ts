@@ -1,7 +1,8 @@
 import { spawnSync } from "node:child_process";
 import { EngineError } from "../../errors";
 import { parseLabelArgs } from "../../model/names";
-import { list, OUTPUT_OPTION, type Command } from "../command";
+import { list, NAMESPACE_OPTION, OUTPUT_OPTION, refs, type Command } from "../command";
+import { namespaceQuery } from "../../model/object-ref";
 import { printTable, show } from "../output";
 
 interface WorkloadView {
@@ -54,11 +55,12 @@ export const workloadCommands: Record<string, Command> = {
       namespace: { type: "string", description: "policy namespace (default: default)", value: "NS" },
       alias: { type: "string", multiple: true, description: "another DNS name of the workload on its networks (Docker's --network-alias)", value: "NAME" },
       expose: { type: "string", multiple: true, description: "declare a container port, named for policies (not published)", value: "[NAME=]PORT[/proto]" },
-      publish: { type: "string", short: "p", multiple: true, description: "publish [hostIP:]hostPort[-end]:containerPort[-end][/tcp|udp]", value: "SPEC" },
+      publish: { type: "string", short: "p", multiple: true, description: "publish [hostIP:][hostPort[-end]:]containerPort[-end][/tcp|udp] (no host port: a free one is picked)", value: "SPEC" },
+      "privileged-ranges": { type: "boolean", description: "let a published range include host ports below 1024" },
       "allow-from": { type: "string", multiple: true, description: "only these source prefixes may reach the published ports", value: "CIDR" },
       env: { type: "string", short: "e", multiple: true, description: "environment variable for CMD", value: "K=V" },
       restart: { type: "string", description: "restart policy: no, on-failure, always", value: "POLICY" },
-      route: { type: "string", multiple: true, description: "static route inside the workload", value: "DST=VIA" },
+      route: { type: "string", multiple: true, description: "static route inside the workload (VIA a next hop, or blackhole: DST is discarded)", value: "DST=VIA" },
       netns: { type: "string", description: "attach an existing network namespace instead of creating one", value: "PATH" },
       hostname: { type: "string", description: "hostname CMD runs with, in its own UTS namespace (default: NAME)", value: "NAME" },
       dns: { type: "string", multiple: true, description: "DNS server the embedded DNS forwards its other names to (with --dns-policy Default or None: a resolv.conf nameserver)", value: "IP" },
@@ -83,12 +85,13 @@ export const workloadCommands: Record<string, Command> = {
         exposes: list(v.expose),
         ports: list(v.publish),
         allowFrom: list(v["allow-from"]),
+        ...(v["privileged-ranges"] ? { privilegedRanges: true } : {}),
         env: parseKv(list(v.env), "--env"),
         ...(v.restart ? { restart: v.restart } : {}),
         routes: list(v.route).map((r) => {
           const [dst, via] = r.split("=");
-          if (!dst || !via) throw new EngineError("INVALID_ARGUMENT", `invalid route '${r}'`, { hint: "write it as DST=VIA, e.g. 10.50.0.0/16=172.20.0.254" });
-          return { dst, via };
+          if (!dst || !via) throw new EngineError("INVALID_ARGUMENT", `invalid route '${r}'`, { hint: "write it as DST=VIA or DST=blackhole, e.g. 10.50.0.0/16=172.20.0.254" });
+          return via === "blackhole" ? { dst, type: "blackhole" } : { dst, via };
         }),
         ...(v.netns ? { netns: v.netns } : {}),
         ...(v.hostname !== undefined ? { hostname: v.hostname } : {}),
@@ -128,12 +131,12 @@ export const workloadCommands: Record<string, Command> = {
     },
   },
   inspect: {
-    usage: "ponton inspect NAME...",
+    usage: "ponton inspect [-n NS] NAME|NS/NAME...",
     summary: "Show workloads as JSON.",
-    options: { ...OUTPUT_OPTION },
+    options: { ...NAMESPACE_OPTION, ...OUTPUT_OPTION },
     async run({ client, args }) {
       const out = [];
-      for (const name of args.positionals) out.push(await client.request("GET", `/v1/workloads/${encodeURIComponent(name)}`));
+      for (const ref of refs("workload", args)) out.push(await client.request("GET", `/v1/workloads/${encodeURIComponent(ref.name)}${namespaceQuery(ref)}`));
       console.log(JSON.stringify(out, null, 2));
     },
   },
@@ -154,51 +157,53 @@ export const workloadCommands: Record<string, Command> = {
     },
   },
   stop: {
-    usage: "ponton stop NAME... [-t SECONDS]",
+    usage: "ponton stop [-n NS] NAME|NS/NAME... [-t SECONDS]",
     summary: "Stop workloads' processes (SIGTERM, then SIGKILL after the grace period). Their network stays.",
-    options: { time: { type: "string", short: "t", description: "grace period in seconds (default 10)", value: "S" } },
+    options: { ...NAMESPACE_OPTION, time: { type: "string", short: "t", description: "grace period in seconds (default 10)", value: "S" } },
     async run({ client, args }) {
-      for (const name of args.positionals) {
-        await client.request("POST", `/v1/workloads/${encodeURIComponent(name)}/stop${args.values.time ? `?time=${args.values.time}` : ""}`);
-        console.log(name);
+      for (const ref of refs("workload", args)) {
+        await client.request("POST", `/v1/workloads/${encodeURIComponent(ref.name)}/stop${namespaceQuery(ref, args.values.time ? { time: String(args.values.time) } : {})}`);
+        console.log(ref.name);
       }
     },
   },
   start: {
-    usage: "ponton start NAME...",
+    usage: "ponton start [-n NS] NAME|NS/NAME...",
     summary: "Start a stopped workload's command again.",
-    options: {},
+    options: { ...NAMESPACE_OPTION },
     async run({ client, args }) {
-      for (const name of args.positionals) {
-        await client.request("POST", `/v1/workloads/${encodeURIComponent(name)}/start`);
-        console.log(name);
+      for (const ref of refs("workload", args)) {
+        await client.request("POST", `/v1/workloads/${encodeURIComponent(ref.name)}/start${namespaceQuery(ref)}`);
+        console.log(ref.name);
       }
     },
   },
   rm: {
-    usage: "ponton rm NAME... [-f] [-t SECONDS]",
+    usage: "ponton rm [-n NS] NAME|NS/NAME... [-f] [-t SECONDS]",
     summary: "Stop and remove workloads: process, namespace, veths, addresses, published ports. -f: succeed when already gone.",
     options: {
+      ...NAMESPACE_OPTION,
       force: { type: "boolean", short: "f", description: "no error if the workload does not exist" },
       time: { type: "string", short: "t", description: "grace period in seconds before SIGKILL", value: "S" },
     },
     async run({ client, args }) {
-      const q = new URLSearchParams();
-      if (args.values.force) q.set("force", "1");
-      if (args.values.time) q.set("time", String(args.values.time));
-      for (const name of args.positionals) {
-        await client.request("DELETE", `/v1/workloads/${encodeURIComponent(name)}?${q}`);
-        console.log(name);
+      const q: Record<string, string> = {};
+      if (args.values.force) q.force = "1";
+      if (args.values.time) q.time = String(args.values.time);
+      for (const ref of refs("workload", args)) {
+        await client.request("DELETE", `/v1/workloads/${encodeURIComponent(ref.name)}${namespaceQuery(ref, q)}`);
+        console.log(ref.name);
       }
     },
   },
   logs: {
-    usage: "ponton logs NAME [-f]",
+    usage: "ponton logs [-n NS] NAME|NS/NAME [-f]",
     summary: "Print a workload's output.",
-    options: { follow: { type: "boolean", short: "f", description: "keep printing new output" } },
+    options: { ...NAMESPACE_OPTION, follow: { type: "boolean", short: "f", description: "keep printing new output" } },
     async run({ client, args }) {
-      const [name] = args.positionals;
-      await client.stream(`/v1/workloads/${encodeURIComponent(name!)}/logs${args.values.follow ? "?follow=1" : ""}`, process.stdout);
+      const [ref] = refs("workload", args);
+      if (!ref) throw new EngineError("INVALID_ARGUMENT", "a workload name is required");
+      await client.stream(`/v1/workloads/${encodeURIComponent(ref.name)}/logs${namespaceQuery(ref, args.values.follow ? { follow: "1" } : {})}`, process.stdout);
     },
   },
 };

@@ -1,5 +1,6 @@
 // Which workloads back a service right now: selector match, alive, healthy, and an address of the
 // service half's family on the attachment chosen (IPv4 half: its IPv4 address, IPv6 half: its IPv6 one).
+import { createHash } from "node:crypto";
 import { DEFAULT_NAMESPACE, type Attachment, type DeclaredPort, type DesiredState, type Network } from "../../model/types";
 import { selectorMatches, serviceNamespace, targetPortOn, type Service, type ServicePort, type ServiceRuntime } from "../../model/service";
 import type { IpFamily } from "../../model/service-families";
@@ -36,6 +37,11 @@ export interface Candidate {
   exposes?: readonly DeclaredPort[];
   /** Everything above a compile reads, as one string: unchanged services are recognised without JSON. */
   key: string;
+  /**
+   * A digest of the labels, made once per compile: each of the workload's label lists compares it,
+   * and comparing the whole map there cost O(labels²) per workload (16.8 s at 10,000 labels).
+   */
+  labelsDigest: string;
 }
 
 /** As Kubernetes: a selector picks workloads of the service's own namespace only. */
@@ -67,6 +73,7 @@ export function indexEndpoints(state: DesiredState): EndpointIndex {
         ...(a.ip6 ? { ip6: a.ip6 } : {}),
         ...(w.exposes ? { exposes: w.exposes } : {}),
         key: `${w.id} ${w.name} ${a.ip4} ${a.ip6 ?? ""} ${w.exposes ? JSON.stringify(w.exposes) : ""}`,
+        labelsDigest: createHash("sha1").update(JSON.stringify(w.labels)).digest("base64"),
       });
     }
   }

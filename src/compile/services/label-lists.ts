@@ -7,14 +7,15 @@ export class LabelListChanges {
   private readonly known = new Map<string, string>();
 
   /**
-   * Compares every list of this compile's index with the last one (O(workloads × labels)) and
+   * Compares every list of this compile's index with the last one (O(workloads × labels), each
+   * member by its key and labels digest) and
    * returns the keys of lists that changed, appeared or emptied: only services reading one of them
    * can select differently.
    */
   update(index: EndpointIndex): string[] {
     const changed: string[] = [];
     for (const [key, list] of index.byLabel) {
-      const fingerprint = list.map((c) => `${c.key} ${JSON.stringify(c.labels)}`).join("\n");
+      const fingerprint = list.map((c) => `${c.key} ${c.labelsDigest}`).join("\n");
       if (this.known.get(key) === fingerprint) continue;
       this.known.set(key, fingerprint);
       changed.push(key);

@@ -184,8 +184,3 @@ export function viewIndex(state: DesiredState): Map<string, string> {
   }
   return index;
 }
-
-/** Where each network's workloads find the server: its gateway addresses. */
-export function dnsListenAddresses(state: DesiredState): string[] {
-  return state.networks.flatMap((n) => (n.driver === "bridge" ? [n.gateway4, n.gateway6].filter((g): g is string => !!g) : []));
-}

@@ -1,9 +1,12 @@
 // The daemon's embedded DNS, fed from the desired state after every change (names appear at once).
-import { DnsServer, FastpathUnavailableError, readUpstreams, type ExplainResult, type UpstreamAddress } from "../../dns";
+import { DnsServer, FastpathUnavailableError, readUpstreams, SYSTEMD_RESOLV_CONF, type ExplainResult, type UpstreamAddress } from "../../dns";
 import { EngineError } from "../../errors";
 import type { DesiredState } from "../../model/types";
-import { CLUSTER_DOMAIN, dnsListenAddresses, sharedGroups, viewIndex, viewSearch, viewUpstreams, workloadRecords, type PodGroups } from "./dns-records";
+import { CLUSTER_DOMAIN, sharedGroups, viewIndex, viewSearch, viewUpstreams, workloadRecords, type PodGroups } from "./dns-records";
+import { type DnsListenerPlan, dnsListenerPlans, samePlan, sealedClients } from "./dns-listeners";
 import { SentViews } from "./dns-sent-views";
+import { findPortHolder } from "./port-holder";
+import { ResolvWatch } from "./resolv-watch";
 
 export interface DnsConfig {
   domain: string;
@@ -11,16 +14,27 @@ export interface DnsConfig {
   hostResolvConf: string;
 }
 
+/** Told at once to whoever created the network, not only in `ponton info`. */
+export interface DnsWarning {
+  code: "DNS_PORT_IN_USE" | "DNS_LISTEN_FAILED";
+  message: string;
+}
+
 export class EngineDns {
   private readonly server: DnsServer;
   private index = new Map<string, string>();
   /** Views forwarding to their networks' own servers. */
   private upstreams = new Map<string, UpstreamAddress[]>();
+  /** Client addresses on --internal networks: they ask a sealed listener (for explain). */
+  private sealed = new Set<string>();
   /** What each view was given: a change sends only the names it touched, an unchanged view nothing. */
   private readonly sent = new SentViews<object>();
   private readonly pods: PodGroups = new Map();
-  /** Listen failures (e.g. the port is taken on that address), for `ponton info`. */
-  readonly errors = new Map<string, string>();
+  /** The plan each open listener was opened with. */
+  private readonly plans = new Map<string, DnsListenerPlan>();
+  /** Listen failures (e.g. the port is taken on that address), for `ponton info` and the create response. */
+  readonly errors = new Map<string, DnsWarning>();
+  private watch?: ResolvWatch;
 
   constructor(private readonly config: DnsConfig) {
     try {
@@ -36,7 +50,14 @@ export class EngineDns {
     return this.config.domain;
   }
 
+  /** Reads the host's upstreams and follows later changes to them. */
   async start(): Promise<void> {
+    await this.reloadUpstreams();
+    this.watch = new ResolvWatch([this.config.hostResolvConf, SYSTEMD_RESOLV_CONF], () => void this.reloadUpstreams().catch(() => undefined));
+    this.watch.start();
+  }
+
+  private async reloadUpstreams(): Promise<void> {
     this.server.setUpstreams(await readUpstreams(this.config.hostResolvConf));
   }
 
@@ -51,6 +72,7 @@ export class EngineDns {
     this.index = index;
     this.upstreams = viewUpstreams(state);
     this.server.viewUpstreamsChanged(this.upstreams.keys());
+    this.sealed = sealedClients(state);
     const own = workloadRecords(state, this.config.domain);
     const changes = this.sent.next(own, sharedGroups(state, unhealthy, this.pods));
     let failed: unknown;
@@ -67,31 +89,66 @@ export class EngineDns {
     for (const [id, names] of changes.updated) apply(id, () => this.server.updateNames(id, names));
     for (const id of this.server.viewIds()) if (!own.has(id)) this.server.deleteView(id);
     this.server.clientsMoved(moved);
-
-    const want = new Set(dnsListenAddresses(state));
-    const have = new Set(this.server.addresses().map((a) => a.address));
-    for (const address of have) if (!want.has(address)) await this.server.removeListener({ address });
-    for (const address of want) {
-      if (have.has(address)) continue;
-      try {
-        await this.server.addListener({ address, port: this.config.port });
-        this.errors.delete(address);
-      } catch (e) {
-        this.errors.set(address, (e as Error).message);
-      }
-    }
+    await this.syncListeners(dnsListenerPlans(state));
     if (failed) throw failed;
   }
 
+  private async syncListeners(plans: DnsListenerPlan[]): Promise<void> {
+    const want = new Map(plans.map((p) => [p.address, p]));
+    for (const [address, had] of this.plans) {
+      const now = want.get(address);
+      if (now && samePlan(had, now)) continue;
+      await this.server.removeListener({ address });
+      this.plans.delete(address);
+    }
+    for (const address of this.errors.keys()) if (!want.has(address)) this.errors.delete(address);
+    for (const plan of plans) {
+      if (this.plans.has(plan.address)) continue;
+      try {
+        await this.server.addListener({ address: plan.address, port: this.config.port }, { clients: plan.clients, sealed: plan.sealed });
+        this.plans.set(plan.address, plan);
+        this.errors.delete(plan.address);
+      } catch (e) {
+        // Retried on every change; the /proc scan for the holder only when the failure is new.
+        if (!this.errors.has(plan.address)) this.errors.set(plan.address, await this.describe(plan.address, e as NodeJS.ErrnoException));
+      }
+    }
+  }
+
+  private async describe(address: string, err: NodeJS.ErrnoException): Promise<DnsWarning> {
+    const port = this.config.port;
+    if (err.code !== "EADDRINUSE") return { code: "DNS_LISTEN_FAILED", message: `dns on ${address}:${port}: ${err.message}` };
+    const holder = await findPortHolder(address, port).catch(() => undefined);
+    const by = holder ? ` by ${holder.command} (pid ${holder.pid})` : "";
+    return {
+      code: "DNS_PORT_IN_USE",
+      message: `dns on ${address}:${port}: port ${port} is taken${by}; workloads on this network get no name service there until it is freed (pontond retries on the next change)`,
+    };
+  }
+
+  /** Problems of the listeners on these addresses (a network's gateways). */
+  warningsFor(addresses: readonly (string | undefined)[]): DnsWarning[] {
+    return addresses.flatMap((a) => (a && this.errors.has(a) ? [this.errors.get(a)!] : []));
+  }
+
+  /** As the listener the address can ask answers: a view may span networks, sealing goes by the address's own. */
   explain(name: string, type: string, clientAddress: string): ExplainResult {
-    return this.server.explain(name, type, clientAddress);
+    return this.server.explain(name, type, clientAddress, this.sealed.has(clientAddress));
   }
 
   info() {
-    return { domain: this.config.domain, port: this.config.port, listening: this.server.addresses(), upstreams: this.server.effectiveUpstreams(), counters: this.server.counters(), errors: Object.fromEntries(this.errors) };
+    return {
+      domain: this.config.domain,
+      port: this.config.port,
+      listening: this.server.addresses(),
+      upstreams: this.server.effectiveUpstreams(),
+      counters: this.server.counters(),
+      errors: Object.fromEntries([...this.errors].map(([a, w]) => [a, w.message])),
+    };
   }
 
   close(): Promise<void> {
+    this.watch?.close();
     return this.server.close();
   }
 }

@@ -7,9 +7,12 @@ import { hasVip, serviceAddresses, serviceNamespace, serviceRef, serviceVips, ty
 import { familyOfIp, resolveFamilies } from "../../model/service-families";
 import { kindOf } from "../../model/service-kind";
 import { normalizeServiceSpec, type ServiceSpec } from "../../model/service-spec";
+import { checkServiceShape } from "../../model/request-shapes";
+import { checkCount, MAX_OBJECTS } from "../../model/limits";
 import type { DesiredState, PortMapping } from "../../model/types";
 import type { EngineContext } from "../context";
 import { syncedPut } from "../policy/namespaces";
+import { putHoldingPorts } from "../published-ports";
 import { newId, now } from "../ids";
 import { asKernelError } from "../networks";
 import { validateNamespace } from "../../model/namespaces";
@@ -136,8 +139,10 @@ export function specOf(s: Service): ServiceSpec {
 }
 
 async function apply(ctx: EngineContext, put: () => void, undo: () => void, what: string): Promise<void> {
+  // Host ports are held (and a host process's refused) before the table changes.
+  await putHoldingPorts(ctx, put, undo, what);
   try {
-    await syncedPut(ctx, put, undo);
+    await syncedPut(ctx, () => undefined, undo);
   } catch (e) {
     throw asKernelError(e, what);
   }
@@ -165,6 +170,7 @@ export async function createService(ctx: EngineContext, spec: ServiceSpec): Prom
 /** Many services in one store transaction and one nft transaction (`ponton up`, bulk loads). */
 export async function createServices(ctx: EngineContext, specs: ServiceSpec[]): Promise<Service[]> {
   if (!Array.isArray(specs)) throw new EngineError("INVALID_ARGUMENT", "'services' must be a list of service specs");
+  checkCount("services in one request", specs.length, MAX_OBJECTS);
   const state = ctx.store.state();
   const holders = new Holders(ctx.store.serviceLookups());
   const names = new Set<string>();
@@ -182,7 +188,8 @@ export async function createServices(ctx: EngineContext, specs: ServiceSpec[]): 
   return made;
 }
 
-export async function updateService(ctx: EngineContext, name: string, changes: Partial<ServiceSpec>, namespace?: string): Promise<Service> {
+export async function updateService(ctx: EngineContext, name: string, given: Partial<ServiceSpec>, namespace?: string): Promise<Service> {
+  const changes = checkServiceShape<Partial<ServiceSpec>>(`update service ${name}`, given);
   const old = getService(ctx, name, namespace ?? changes.namespace);
   const defined = Object.fromEntries(Object.entries(changes).filter(([, v]) => v !== undefined));
   if (kindOf({ ...specOf(old), ...defined }) !== kindOf(specOf(old))) {
@@ -224,6 +231,7 @@ export interface ApplyReport {
  */
 export async function applyServices(ctx: EngineContext, specs: ServiceSpec[]): Promise<ApplyReport> {
   if (!Array.isArray(specs)) throw new EngineError("INVALID_ARGUMENT", "'services' must be a list of service specs");
+  checkCount("services in one request", specs.length, MAX_OBJECTS);
   const state = ctx.store.state();
   const holders = new Holders(ctx.store.serviceLookups());
   const seen = new Set<string>();

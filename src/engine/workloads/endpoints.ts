@@ -1,5 +1,5 @@
 // The kernel side of a workload: its namespace, veths, addresses, routes, resolv.conf and hosts.
-import { defaultRouteAttachment, endpointLines, staticRouteLines } from "../../compile";
+import { endpointLines, staticRouteLines } from "../../compile";
 import type { Attachment, Network, Workload } from "../../model/types";
 import type { EngineContext } from "../context";
 import { deleteLink } from "../networks";
@@ -8,6 +8,16 @@ import { writeWorkloadFiles } from "../dns/workload-files";
 
 export function networksById(ctx: EngineContext): Map<string, Network> {
   return new Map(ctx.store.networks().map((n) => [n.id, n]));
+}
+
+/**
+ * A namespace given by path (CNI, --netns) may hold several of our workloads, one per interface:
+ * only the earliest carries the default route, as a runtime's second network does not replace the first's.
+ */
+export function sharesNetnsWithEarlier(ctx: EngineContext, w: Workload): boolean {
+  if (w.netnsMode !== "path") return false;
+  const key = (x: Workload) => `${x.createdAt}/${x.id}`;
+  return ctx.store.workloads().some((o) => o.id !== w.id && o.netns === w.netns && key(o) < key(w));
 }
 
 /**
@@ -23,10 +33,10 @@ export async function buildEndpoints(ctx: EngineContext, w: Workload, atts: Atta
     host.push(`netns add ${w.netns}`);
     inside.push("link set lo up");
   }
-  const all = ctx.store.attachmentsOf(w.id);
-  const def = defaultRouteAttachment(all.length ? all : atts, networks);
+  // A runtime's second network in one namespace does not replace the first's default route.
+  const defaultRoutes = !sharesNetnsWithEarlier(ctx, w);
   for (const a of atts) {
-    const p = endpointLines(w, a, networks.get(a.networkId)!, { createNetns: false, defaultRoute: a.networkId === def?.networkId });
+    const p = endpointLines(w, a, networks.get(a.networkId)!, { createNetns: false, defaultRoutes });
     host.push(...p.host);
     inside.push(...p.inside);
   }
@@ -64,6 +74,14 @@ async function killNetnsProcesses(ctx: EngineContext, netns: string): Promise<vo
   }
 }
 
+async function deleteLinkInside(ctx: EngineContext, netns: string, ifname: string): Promise<void> {
+  try {
+    await ctx.kernel.ipBatch([`link del ${ifname}`], netns);
+  } catch (e) {
+    if (!/Cannot find device|does not exist/.test(String((e as Error).message))) throw e;
+  }
+}
+
 /** Idempotent: whatever is already gone is success; keeps going and reports every failure. */
 export async function teardownEndpoints(ctx: EngineContext, w: Workload, atts: Attachment[]): Promise<void> {
   const errors: string[] = [];
@@ -79,7 +97,11 @@ export async function teardownEndpoints(ctx: EngineContext, w: Workload, atts: A
     await attempt(`delete namespace ${w.netns}`, () => deleteNetns(ctx, w.netns));
     await attempt("remove resolv.conf and hosts", () => removeNetnsFiles(ctx.config.netnsEtcDir, w.netns));
   } else {
-    for (const a of atts) await attempt(`delete ${a.hostIfname}`, () => deleteLink(ctx, a.hostIfname));
+    for (const a of atts) {
+      // A veth goes with its host end; a macvlan/ipvlan sub-interface lives only in the workload's namespace.
+      if (a.hostIfname) await attempt(`delete ${a.hostIfname}`, () => deleteLink(ctx, a.hostIfname));
+      else await attempt(`delete ${a.ifname} in ${w.netns}`, () => deleteLinkInside(ctx, w.netns, a.ifname));
+    }
   }
   if (errors.length) throw new Error(errors.join("; "));
 }

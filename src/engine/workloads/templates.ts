@@ -1,6 +1,7 @@
 // Workload templates: a stored run request stamped out as replicas NAME-1…NAME-N (Swarm's
 // `docker service scale`). Replicas are ordinary workloads marked with `replicaOf`.
 import { EngineError } from "../../errors";
+import { checkRunShape } from "../../model/request-shapes";
 import { checkReplicable, parseReplicas, planScale, replicaEnv, replicaName, validateTemplateName, type Template } from "../../model/template";
 import type { PortMapping, Workload } from "../../model/types";
 import type { EngineContext } from "../context";
@@ -66,7 +67,8 @@ async function undoAll(undo: Undo): Promise<void> {
 }
 
 /** `run --replicas N`: the template and its N replicas, or (on any failure) nothing. */
-export async function createTemplate(ctx: EngineContext, spec: RunSpec, replicas: unknown, owner: { project?: string; declared?: string } = {}): Promise<ScaleResult> {
+export async function createTemplate(ctx: EngineContext, given: RunSpec, replicas: unknown, owner: { project?: string; declared?: string } = {}): Promise<ScaleResult> {
+  const spec = checkRunShape<RunSpec>("template", given);
   const n = parseReplicas(replicas);
   const { name, ports } = validateTemplateSpec(spec, n);
   if (ctx.store.template(name)) {

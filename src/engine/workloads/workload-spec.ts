@@ -3,8 +3,9 @@ import { existsSync } from "node:fs";
 import { EngineError } from "../../errors";
 import { canonicalIp, formatCidr, parseCidr } from "../../model/ip";
 import { validateLabels, validateName } from "../../model/names";
-import { formatPort, parsePortSpec, portsCollide, validatePortMapping } from "../../model/ports";
+import { DEFAULT_PORT_LIMITS, formatPort, parsePortSpec, portsCollide, validatePortMapping, type PortLimits } from "../../model/ports";
 import { normalizeDeclaredPorts } from "../../model/declared-ports";
+import { requestedAddresses } from "../../model/subnet-rules";
 import { validateNamespace } from "../../model/namespaces";
 import { normalizeExtraHosts, normalizeWorkloadDns, validateHostname } from "../../model/workload-dns";
 import type { CniOwner, DeclaredPort, Network, PortMapping, ReplicaRef, RestartPolicy, StaticRoute, Workload } from "../../model/types";
@@ -33,6 +34,8 @@ export interface RunSpec {
   ports?: (string | PortMapping)[];
   /** Source prefixes allowed to reach the ports given as strings (--allow-from). */
   allowFrom?: string[];
+  /** A port range may include host ports below 1024 (--privileged-ranges); single ports always may. */
+  privilegedRanges?: boolean;
   /** Attach an existing namespace instead of creating one (--netns /path). */
   netns?: string;
   project?: string;
@@ -70,17 +73,23 @@ export function normalizeAttachSpecs(spec: RunSpec): AttachSpec[] {
     if (typeof a.network !== "string") throw new EngineError("INVALID_ARGUMENT", "each network entry needs a network name");
     if (seen.has(a.network)) throw new EngineError("INVALID_ARGUMENT", `network ${a.network} is listed twice`);
     seen.add(a.network);
+    requestedAddresses(a.ip, a.ip6);
     const aliases = [...new Set([...common, ...normalizeAliases(a.aliases)])];
     out.push(aliases.length ? { ...a, aliases } : a);
   }
   return out;
 }
 
-export function normalizePorts(spec: RunSpec): PortMapping[] {
+/** maxRange: pontond --max-port-range. */
+export function normalizePorts(spec: RunSpec, maxRange = DEFAULT_PORT_LIMITS.maxRange): PortMapping[] {
+  if (spec.privilegedRanges !== undefined && typeof spec.privilegedRanges !== "boolean") {
+    throw new EngineError("INVALID_ARGUMENT", "privilegedRanges must be true or false");
+  }
+  const limits: PortLimits = { maxRange, privilegedRanges: spec.privilegedRanges === true };
   const out: PortMapping[] = [];
   for (const p of spec.ports ?? []) {
-    if (typeof p === "string") out.push(...parsePortSpec(p, spec.allowFrom ?? []));
-    else out.push(validatePortMapping(p));
+    if (typeof p === "string") out.push(...parsePortSpec(p, spec.allowFrom ?? [], limits));
+    else out.push(validatePortMapping(p, limits));
   }
   for (let i = 0; i < out.length; i++) {
     for (let j = i + 1; j < out.length; j++) {
@@ -90,8 +99,18 @@ export function normalizePorts(spec: RunSpec): PortMapping[] {
   return out;
 }
 
+/** `via` a next hop, or `type: "blackhole"` (`--route DST=blackhole`): packets to DST are discarded in the workload. */
 export function normalizeRoutes(routes: StaticRoute[] | undefined): StaticRoute[] {
-  return (routes ?? []).map((r) => ({ dst: r.dst === "default" ? "default" : formatCidr(parseCidr(r.dst)), via: canonicalIp(r.via) }));
+  return (routes ?? []).map((r) => {
+    const dst = r.dst === "default" ? "default" : formatCidr(parseCidr(r.dst));
+    if (r.type === "blackhole") {
+      if (r.via !== undefined) throw new EngineError("INVALID_ARGUMENT", `route ${r.dst}: a blackhole route has no next hop`);
+      return { dst, type: "blackhole" };
+    }
+    if (r.type !== undefined) throw new EngineError("INVALID_ARGUMENT", `route ${r.dst}: unknown route type '${String(r.type)}'`, { hint: "give a next hop (DST=VIA) or DST=blackhole" });
+    if (typeof r.via !== "string") throw new EngineError("INVALID_ARGUMENT", `route ${r.dst} has no next hop`, { hint: "write it as DST=VIA or DST=blackhole" });
+    return { dst, via: canonicalIp(r.via) };
+  });
 }
 
 export function normalizeCommand(command: unknown): string[] {
@@ -133,7 +152,7 @@ export function validateRunBasics(spec: RunSpec): { name: string; labels: Record
 }
 
 /** The request's fields past its name and labels, checked in this order (run, and a template before it stores anything). */
-export function normalizeRunFields(spec: RunSpec): {
+export function normalizeRunFields(spec: RunSpec, maxPortRange?: number): {
   attachSpecs: AttachSpec[];
   ports: PortMapping[];
   routes: StaticRoute[];
@@ -147,7 +166,7 @@ export function normalizeRunFields(spec: RunSpec): {
   const extraHosts = normalizeExtraHosts(spec.extraHosts);
   return {
     attachSpecs: normalizeAttachSpecs(spec),
-    ports: normalizePorts(spec),
+    ports: normalizePorts(spec, maxPortRange),
     routes: normalizeRoutes(spec.routes),
     command: normalizeCommand(spec.command),
     restart: normalizeRestart(spec.restart),
@@ -162,7 +181,7 @@ export function normalizeRunFields(spec: RunSpec): {
 }
 
 export function modeOf(nets: Network[], netnsPath: string | undefined): "owned" | "host" | "path" {
-  const special = nets.filter((n) => n.driver !== "bridge");
+  const special = nets.filter((n) => n.driver === "host" || n.driver === "null");
   if (special.length > 0 && nets.length > 1) {
     throw new EngineError("INVALID_ARGUMENT", `network ${special[0]!.name} cannot be combined with other networks`);
   }

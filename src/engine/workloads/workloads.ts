@@ -1,9 +1,11 @@
 // Use cases on workloads: run, remove, stop, start, connect, disconnect.
 import { writeWorkloadFiles } from "../dns/workload-files";
 import { EngineError } from "../../errors";
-import { hostVethName, macFor, netnsName, defaultRouteAttachment } from "../../compile";
+import { checkRunShape } from "../../model/request-shapes";
+import { requestedAddresses } from "../../model/subnet-rules";
+import { hostVethName, macFor, netnsName, defaultRouteAttachment, defaultRouteMetric } from "../../compile";
 import { allocateAddress } from "../../ipam";
-import type { Attachment, Network, Workload } from "../../model/types";
+import type { Attachment, Network, PortMapping, Workload } from "../../model/types";
 import type { EngineContext } from "../context";
 import { allSettledOrThrow, buildEndpoints, networksById, teardownEndpoints } from "./endpoints";
 import { newId, now } from "../ids";
@@ -19,6 +21,13 @@ import {
   type RunSpec,
 } from "./workload-spec";
 import { formatPort } from "../../model/ports";
+import { serviceHostPortClash } from "../services/services";
+import { claimPorts } from "../published-ports";
+
+/** Networks a workload gets an interface on (host and none are namespaces, not interfaces). */
+function attachable(n: Network): boolean {
+  return n.driver === "bridge" || n.driver === "macvlan" || n.driver === "ipvlan";
+}
 
 async function resolveNetworks(ctx: EngineContext, specs: AttachSpec[]): Promise<Network[]> {
   const nets: Network[] = [];
@@ -35,15 +44,14 @@ async function resolveNetworks(ctx: EngineContext, specs: AttachSpec[]): Promise
 function allocateAttachment(ctx: EngineContext, w: Workload, n: Network, s: AttachSpec, index: number): Attachment {
   const held = ctx.store.attachmentsOn(n.id);
   const sticky = ctx.store.stickyAddresses(n.id);
+  const asked = requestedAddresses(s.ip, s.ip6);
   const pick = (family: 4 | 6): string | undefined => {
     const subnet = family === 4 ? n.subnet4 : n.subnet6;
+    const requested = asked[family];
     if (!subnet) {
-      const asked = family === 4 ? s.ip : s.ip6;
-      if (asked) throw new EngineError("ADDRESS_OUT_OF_SUBNET", `network ${n.name} has no IPv${family} subnet for ${asked}`);
+      if (requested) throw new EngineError("ADDRESS_OUT_OF_SUBNET", `network ${n.name} has no IPv${family} subnet for ${requested}`);
       return undefined;
     }
-    // --ip takes either family; --ip6 is IPv6 only.
-    const requested = family === 4 ? (s.ip && !s.ip.includes(":") ? s.ip : undefined) : (s.ip6 ?? (s.ip?.includes(":") ? s.ip : undefined));
     const previous = ctx.store.sticky(n.id, w.name, family);
     const ip = allocateAddress({
       subnet,
@@ -62,8 +70,9 @@ function allocateAttachment(ctx: EngineContext, w: Workload, n: Network, s: Atta
     workloadId: w.id,
     networkId: n.id,
     ifname: s.ifname ?? `eth${index}`,
-    hostIfname: hostVethName(w.id, n.id),
-    mac: s.mac ?? macFor(ip4, `${w.id}/${n.id}`),
+    // macvlan/ipvlan: no host end; an ipvlan child has its parent's MAC.
+    hostIfname: n.driver === "bridge" ? hostVethName(w.id, n.id) : "",
+    mac: n.driver === "ipvlan" ? "" : (s.mac ?? macFor(ip4, `${w.id}/${n.id}`)),
     ...(ip4 ? { ip4 } : {}),
     ...(ip6 ? { ip6 } : {}),
     index,
@@ -83,18 +92,25 @@ export async function runWorkload(ctx: EngineContext, spec: RunSpec): Promise<Wo
   }
 }
 
-async function runWorkloadOnce(ctx: EngineContext, spec: RunSpec): Promise<Workload> {
+async function runWorkloadOnce(ctx: EngineContext, given: RunSpec): Promise<Workload> {
+  const spec = checkRunShape<RunSpec>("run", given);
   const { name, labels } = validateRunBasics(spec);
   if (ctx.store.workload(name)) throw new EngineError("NAME_IN_USE", `workload ${name} already exists`);
-  const { attachSpecs, ports, routes, command, restart, namespace, exposes, etc } = normalizeRunFields(spec);
+  const { attachSpecs, ports: wanted, routes, command, restart, namespace, exposes, etc } = normalizeRunFields(spec, ctx.config.maxPortRange);
   if (spec.netns) checkNetnsPath(spec.netns);
-  const clash = portClash(ports, ctx.store.workloads());
+  const clash = portClash(wanted, ctx.store.workloads());
   if (clash) throw new EngineError("PORT_IN_USE", `host port ${formatPort(clash.port)} is already published by workload ${clash.holder.name}`);
 
   const nets = await resolveNetworks(ctx, attachSpecs);
   const mode = modeOf(nets, spec.netns);
   const bridged = nets.filter((n) => n.driver === "bridge");
-  if (ports.length && !bridged.some((n) => !n.internal)) {
+  const onSegment = nets.find((n) => n.driver === "macvlan" || n.driver === "ipvlan");
+  if (wanted.length && onSegment && !bridged.some((n) => !n.internal)) {
+    throw new EngineError("UNSUPPORTED", `workload ${name} publishes ports but its network ${onSegment.name} is ${onSegment.driver}: there is no host port to publish`, {
+      hint: `${onSegment.driver} workloads sit on the parent's segment: reach them at their own address, or also attach a bridge network`,
+    });
+  }
+  if (wanted.length && !bridged.some((n) => !n.internal)) {
     throw new EngineError("UNSUPPORTED", `workload ${name} publishes ports but has no non-internal bridge network`, {
       hint: "ports are published from bridge networks; host-network workloads use the host's ports directly",
     });
@@ -106,6 +122,9 @@ async function runWorkloadOnce(ctx: EngineContext, spec: RunSpec): Promise<Workl
   if (mode === "owned" && (await ctx.kernel.netnsNames()).has(netns)) {
     throw new EngineError("NAME_IN_USE", `a network namespace named ${netns} already exists and is not ours`);
   }
+  // Last of the checks: holding the host ports is the first thing made (and let go on any failure).
+  const taken = (p: PortMapping) => portClash([p], ctx.store.workloads()) !== undefined || serviceHostPortClash(ctx.store.serviceLookups(), [p]) !== undefined;
+  const ports = await claimPorts(ctx, name, wanted, taken);
 
   const w: Workload = {
     id: newId(),
@@ -132,7 +151,7 @@ async function runWorkloadOnce(ctx: EngineContext, spec: RunSpec): Promise<Workl
     ctx.store.putWorkload(w);
     return nets
       .map((n, i) => ({ n, s: attachSpecs[i]! }))
-      .filter(({ n }) => n.driver === "bridge")
+      .filter(({ n }) => attachable(n))
       .map(({ n, s }, i) => {
         const a = allocateAttachment(ctx, w, n, s, i);
         ctx.store.putAttachment(a);
@@ -199,6 +218,8 @@ export async function stopWorkload(ctx: EngineContext, name: string, graceMs?: n
 export async function startWorkload(ctx: EngineContext, name: string): Promise<Workload> {
   const w = getWorkload(ctx, name);
   if (w.state === "running" && w.pid) return w;
+  // A broken workload lost its namespace: a new one, with the addresses it holds.
+  if (w.state === "broken") await buildEndpoints(ctx, w, ctx.store.attachmentsOf(w.id), { createNetns: true, routes: true });
   const started: Workload = { ...w, state: "running" };
   delete started.exitCode;
   if (w.command.length) Object.assign(started, await ctx.supervisor.start(started));
@@ -209,7 +230,7 @@ export async function startWorkload(ctx: EngineContext, name: string): Promise<W
 export async function connectWorkload(ctx: EngineContext, workloadName: string, spec: AttachSpec): Promise<Attachment> {
   const w = getWorkload(ctx, workloadName);
   const [n] = await resolveNetworks(ctx, [spec]);
-  if (n!.driver !== "bridge" || w.netnsMode === "host") throw new EngineError("UNSUPPORTED", `cannot connect ${w.name} to network ${n!.name}`);
+  if (!attachable(n!) || w.netnsMode === "host") throw new EngineError("UNSUPPORTED", `cannot connect ${w.name} to network ${n!.name}`);
   const existing = ctx.store.attachmentsOf(w.id);
   if (existing.some((a) => a.networkId === n!.id)) throw new EngineError("ALREADY_CONNECTED", `workload ${w.name} is already on network ${n!.name}`);
   const index = existing.reduce((m, a) => Math.max(m, a.index + 1), 0);
@@ -246,10 +267,14 @@ export async function disconnectWorkload(ctx: EngineContext, workloadName: strin
   await ctx.nft.sync(ctx.store.state());
   const after = defaultRouteAttachment(ctx.store.attachmentsOf(w.id), networks);
   if (before?.networkId === a.networkId && after) {
+    // The next network's default route is normally there already (with its metric): `replace` keeps it so,
+    // and adds it for a workload made when only the first network had one.
     const an = networks.get(after.networkId)!;
+    const metric = defaultRouteMetric(after, an);
+    const m = metric === undefined || metric === null ? "" : ` metric ${metric}`;
     const lines = [];
-    if (after.ip4) lines.push(`route replace default via ${an.gateway4} dev ${after.ifname}`);
-    if (after.ip6) lines.push(`route replace default via ${an.gateway6} dev ${after.ifname}`);
+    if (after.ip4 && an.gateway4) lines.push(`route replace default via ${an.gateway4} dev ${after.ifname}${m}`);
+    if (after.ip6 && an.gateway6) lines.push(`route replace default via ${an.gateway6} dev ${after.ifname}${m}`);
     await ctx.kernel.ipBatch(lines, w.netns);
   }
   await writeWorkloadFiles(ctx, w);

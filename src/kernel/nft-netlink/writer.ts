@@ -39,6 +39,11 @@ export class NftBatchWriter {
     return child;
   }
 
+  /** PID of the running helper (its commits are ours), if one runs. */
+  get pid(): number | undefined {
+    return this.child?.pid;
+  }
+
   /** Sends one batch; resolves when the kernel committed it, rejects with NftBatchError when it refused it. */
   async send(bytes: Buffer, firstSeq: number): Promise<void> {
     const child = (this.child ??= this.start());

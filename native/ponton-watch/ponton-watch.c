@@ -1,0 +1,239 @@
+/*
+ * ponton-watch: tells pontond, as it happens, about changes to what it owns in the kernel, so that
+ * damage is repaired without polling anything.
+ *
+ * Three event sources, all of the current network namespace, read in one poll() loop:
+ *   - nf_tables (NFNLGRP_NFTABLES): the kernel announces every committed transaction, object by
+ *     object, then NFT_MSG_NEWGEN with the new generation and the PID of the committing process.
+ *     Objects of other tables are skipped here; a transaction that touched our table is printed
+ *     once, at its NEWGEN, with that PID: pontond tells its own commits (its nft processes, its
+ *     ponton-nftbatch) from anybody else's by it.
+ *   - rtnetlink (RTNLGRP_LINK, RTNLGRP_IPV4_IFADDR, RTNLGRP_IPV6_IFADDR): links and addresses
+ *     whose name starts with one of the given prefixes.
+ *   - inotify on /run/netns: a named namespace with the given prefix removed (`ip netns del`).
+ *
+ * Usage: ponton-watch FAMILY TABLE NETNS_PREFIX IFPREFIX...   (e.g. inet ponton ponton- pbr- pv- ponton0)
+ * Lines (stdout):
+ *   ready
+ *   nft GEN PID                 a transaction that touched FAMILY TABLE, committed by PID
+ *   link new|del NAME MASTER UP  MASTER: ifindex of the master or 0; UP: 1 or 0
+ *   addr new|del NAME ADDR/LEN
+ *   netns del NAME
+ *   lost nft|route              the kernel dropped events (ENOBUFS): the consumer must look for itself
+ * Exits when pontond goes away (parent-death signal, or stdout closed) or on SIGTERM.
+ */
+#define _GNU_SOURCE
+#include <arpa/inet.h>
+#include <errno.h>
+#include <net/if.h>
+#include <linux/if_addr.h>
+#include <linux/if_link.h>
+#include <linux/netfilter.h>
+#include <linux/netfilter/nf_tables.h>
+#include <linux/netfilter/nfnetlink.h>
+#include <linux/netlink.h>
+#include <linux/rtnetlink.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/inotify.h>
+#include <sys/prctl.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#define RECV_BUF (1 << 16)
+#define NETNS_DIR "/run/netns"
+
+static const char *family_name, *table_name, *netns_prefix;
+static char **if_prefixes;
+static int n_if_prefixes;
+static int family;
+/* Whether the transaction being announced touched our table (reset at each NEWGEN). */
+static int touched;
+
+static void die(const char *what) {
+  fprintf(stderr, "ponton-watch: %s: %s\n", what, strerror(errno));
+  exit(1);
+}
+
+static int open_netlink(int proto, const unsigned *groups, int n) {
+  int s = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC | SOCK_NONBLOCK, proto);
+  if (s < 0) die("socket");
+  struct sockaddr_nl addr = {.nl_family = AF_NETLINK};
+  if (bind(s, (struct sockaddr *)&addr, sizeof(addr)) < 0) die("bind");
+  for (int i = 0; i < n; i++) {
+    if (setsockopt(s, SOL_NETLINK, NETLINK_ADD_MEMBERSHIP, &groups[i], sizeof(groups[i])) < 0) die("join group");
+  }
+  /* A whole-table replace announces every object: room for a large one before ENOBUFS. */
+  int size = 32 << 20;
+  if (setsockopt(s, SOL_SOCKET, SO_RCVBUFFORCE, &size, sizeof(size)) < 0) setsockopt(s, SOL_SOCKET, SO_RCVBUF, &size, sizeof(size));
+  return s;
+}
+
+/* The first attribute of type `type` in a message body after `hdr` bytes of fixed header. */
+static const struct nlattr *attr(const struct nlmsghdr *nh, size_t hdr, uint16_t type) {
+  int rest = (int)nh->nlmsg_len - (int)NLMSG_LENGTH(hdr);
+  const struct nlattr *a = (const struct nlattr *)((const char *)NLMSG_DATA(nh) + NLMSG_ALIGN(hdr));
+  while (rest >= NLA_HDRLEN && a->nla_len >= NLA_HDRLEN && a->nla_len <= rest) {
+    if ((a->nla_type & NLA_TYPE_MASK) == type) return a;
+    rest -= NLA_ALIGN(a->nla_len);
+    a = (const struct nlattr *)((const char *)a + NLA_ALIGN(a->nla_len));
+  }
+  return NULL;
+}
+
+static const char *attr_str(const struct nlattr *a) {
+  return a && a->nla_len > NLA_HDRLEN ? (const char *)a + NLA_HDRLEN : NULL;
+}
+
+static uint32_t attr_u32(const struct nlattr *a) {
+  uint32_t v = 0;
+  if (a && a->nla_len >= NLA_HDRLEN + 4) memcpy(&v, (const char *)a + NLA_HDRLEN, 4);
+  return v;
+}
+
+/* Which attribute names the table in each kind of nf_tables message (they all come first, as 1). */
+static uint16_t table_attr(int msg) {
+  switch (msg) {
+    case NFT_MSG_NEWTABLE: case NFT_MSG_DELTABLE: return NFTA_TABLE_NAME;
+    case NFT_MSG_NEWCHAIN: case NFT_MSG_DELCHAIN: return NFTA_CHAIN_TABLE;
+    case NFT_MSG_NEWRULE: case NFT_MSG_DELRULE: return NFTA_RULE_TABLE;
+    case NFT_MSG_NEWSET: case NFT_MSG_DELSET: return NFTA_SET_TABLE;
+    case NFT_MSG_NEWSETELEM: case NFT_MSG_DELSETELEM: return NFTA_SET_ELEM_LIST_TABLE;
+    case NFT_MSG_NEWOBJ: case NFT_MSG_DELOBJ: return NFTA_OBJ_TABLE;
+    case NFT_MSG_NEWFLOWTABLE: case NFT_MSG_DELFLOWTABLE: return NFTA_FLOWTABLE_TABLE;
+    default: return 0;
+  }
+}
+
+static void nft_message(const struct nlmsghdr *nh) {
+  if ((nh->nlmsg_type >> 8) != NFNL_SUBSYS_NFTABLES) return;
+  int msg = nh->nlmsg_type & 0xff;
+  const struct nfgenmsg *g = (const struct nfgenmsg *)NLMSG_DATA(nh);
+  if (msg == NFT_MSG_NEWGEN) {
+    if (touched) printf("nft %u %u\n", ntohl(attr_u32(attr(nh, sizeof(*g), NFTA_GEN_ID))), ntohl(attr_u32(attr(nh, sizeof(*g), NFTA_GEN_PROC_PID))));
+    touched = 0;
+    return;
+  }
+  uint16_t t = table_attr(msg);
+  if (!t || g->nfgen_family != family) return;
+  const char *name = attr_str(attr(nh, sizeof(*g), t));
+  if (name && strcmp(name, table_name) == 0) touched = 1;
+}
+
+static int ours(const char *ifname) {
+  for (int i = 0; i < n_if_prefixes; i++) {
+    if (strncmp(ifname, if_prefixes[i], strlen(if_prefixes[i])) == 0) return 1;
+  }
+  return 0;
+}
+
+static void link_message(const struct nlmsghdr *nh) {
+  const struct ifinfomsg *ifi = (const struct ifinfomsg *)NLMSG_DATA(nh);
+  const char *name = attr_str(attr(nh, sizeof(*ifi), IFLA_IFNAME));
+  if (!name || !ours(name)) return;
+  uint32_t master = attr_u32(attr(nh, sizeof(*ifi), IFLA_MASTER));
+  printf("link %s %s %u %d\n", nh->nlmsg_type == RTM_DELLINK ? "del" : "new", name, master, (ifi->ifi_flags & IFF_UP) ? 1 : 0);
+}
+
+static void addr_message(const struct nlmsghdr *nh) {
+  const struct ifaddrmsg *ifa = (const struct ifaddrmsg *)NLMSG_DATA(nh);
+  const struct nlattr *label = attr(nh, sizeof(*ifa), IFA_LABEL);
+  char name[IF_NAMESIZE] = {0};
+  /* IPv6 addresses carry no label: the index names the link (gone already when it was deleted). */
+  if (label) snprintf(name, sizeof(name), "%s", attr_str(label));
+  else if (!if_indextoname(ifa->ifa_index, name)) return;
+  if (!ours(name)) return;
+  const struct nlattr *a = attr(nh, sizeof(*ifa), IFA_LOCAL);
+  if (!a) a = attr(nh, sizeof(*ifa), IFA_ADDRESS);
+  if (!a) return;
+  char text[INET6_ADDRSTRLEN];
+  if (!inet_ntop(ifa->ifa_family, (const char *)a + NLA_HDRLEN, text, sizeof(text))) return;
+  printf("addr %s %s %s/%u\n", nh->nlmsg_type == RTM_DELADDR ? "del" : "new", name, text, ifa->ifa_prefixlen);
+}
+
+/* Reads everything queued on a netlink socket; a loss (ENOBUFS) is reported as a line and reading goes on. */
+static void drain(int sock, const char *what, void (*handle)(const struct nlmsghdr *)) {
+  static char buf[RECV_BUF];
+  for (;;) {
+    ssize_t n = recv(sock, buf, sizeof(buf), 0);
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      if (errno == EAGAIN) return;
+      if (errno == ENOBUFS) {
+        /* Whatever transaction was half read is unknown now: the consumer looks for itself. */
+        touched = 0;
+        printf("lost %s\n", what);
+        continue;
+      }
+      die("recv");
+    }
+    for (struct nlmsghdr *h = (struct nlmsghdr *)buf; NLMSG_OK(h, (size_t)n); h = NLMSG_NEXT(h, n)) handle(h);
+  }
+}
+
+static void route_message(const struct nlmsghdr *nh) {
+  if (nh->nlmsg_type == RTM_NEWLINK || nh->nlmsg_type == RTM_DELLINK) link_message(nh);
+  else if (nh->nlmsg_type == RTM_NEWADDR || nh->nlmsg_type == RTM_DELADDR) addr_message(nh);
+}
+
+static void netns_events(int fd) {
+  static char buf[8192] __attribute__((aligned(__alignof__(struct inotify_event))));
+  for (;;) {
+    ssize_t n = read(fd, buf, sizeof(buf));
+    if (n <= 0) return;
+    for (char *p = buf; p < buf + n;) {
+      struct inotify_event *e = (struct inotify_event *)p;
+      if (e->len && (e->mask & IN_DELETE) && strncmp(e->name, netns_prefix, strlen(netns_prefix)) == 0) printf("netns del %s\n", e->name);
+      p += sizeof(*e) + e->len;
+    }
+  }
+}
+
+int main(int argc, char **argv) {
+  if (argc < 5) {
+    fprintf(stderr, "usage: ponton-watch FAMILY TABLE NETNS_PREFIX IFPREFIX...\n");
+    return 2;
+  }
+  family_name = argv[1];
+  table_name = argv[2];
+  netns_prefix = argv[3];
+  if_prefixes = argv + 4;
+  n_if_prefixes = argc - 4;
+  family = strcmp(family_name, "inet") == 0 ? NFPROTO_INET : strcmp(family_name, "ip") == 0 ? NFPROTO_IPV4 : strcmp(family_name, "ip6") == 0 ? NFPROTO_IPV6 : -1;
+  if (family < 0) {
+    fprintf(stderr, "ponton-watch: unknown family %s\n", family_name);
+    return 2;
+  }
+  prctl(PR_SET_PDEATHSIG, SIGTERM);
+  if (getppid() == 1) return 0;
+  signal(SIGPIPE, SIG_DFL);
+
+  const unsigned nft_groups[] = {NFNLGRP_NFTABLES};
+  const unsigned route_groups[] = {RTNLGRP_LINK, RTNLGRP_IPV4_IFADDR, RTNLGRP_IPV6_IFADDR};
+  int nft = open_netlink(NETLINK_NETFILTER, nft_groups, 1);
+  int route = open_netlink(NETLINK_ROUTE, route_groups, 3);
+  int notify = inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
+  if (notify < 0) die("inotify_init1");
+  mkdir(NETNS_DIR, 0755); /* `ip netns add` makes it on first use; watch it from the start */
+  if (inotify_add_watch(notify, NETNS_DIR, IN_DELETE) < 0) die("inotify_add_watch " NETNS_DIR);
+
+  printf("ready\n");
+  fflush(stdout);
+  struct pollfd fds[] = {{.fd = nft, .events = POLLIN}, {.fd = route, .events = POLLIN}, {.fd = notify, .events = POLLIN}};
+  for (;;) {
+    if (poll(fds, 3, -1) < 0) {
+      if (errno == EINTR) continue;
+      die("poll");
+    }
+    if (fds[0].revents) drain(nft, "nft", nft_message);
+    if (fds[1].revents) drain(route, "route", route_message);
+    if (fds[2].revents) netns_events(notify);
+    /* One write per wake-up; a closed stdout (pontond gone) ends us through SIGPIPE. */
+    if (fflush(stdout) != 0) return 0;
+  }
+}

@@ -1,0 +1,57 @@
+// Which link, address and namespace events are damage: pure, so that a burst of our own changes
+// (a veth made, moved, enslaved and set up) is judged by where each object ended, not by its steps.
+import type { KernelEvent } from "../../kernel/kernel-events";
+import type { DesiredState } from "../../model/types";
+import { bridgeLines } from "../../compile";
+
+export type RouteEvent = Extract<KernelEvent, { kind: "link" | "addr" | "netns" }>;
+
+/** The kernel objects the store wants in pontond's namespace. */
+export interface Wanted {
+  /** Link name → whether it is a bridge port (it must keep a master). */
+  links: Map<string, { port: boolean }>;
+  /** "link address/len" of every bridge address. */
+  addrs: Set<string>;
+  netns: Set<string>;
+}
+
+export function wantedObjects(state: DesiredState, kept: (w: DesiredState["workloads"][number]) => boolean): Wanted {
+  const links = new Map<string, { port: boolean }>();
+  const addrs = new Set<string>();
+  for (const n of state.networks) {
+    // A VLAN parent Ponton made is ours to keep too.
+    if (n.vlanCreated && n.parent) links.set(n.parent, { port: false });
+    if (n.driver !== "bridge") continue;
+    links.set(n.bridge, { port: false });
+    for (const l of bridgeLines(n)) if (l.startsWith("addr add ")) addrs.add(`${n.bridge} ${l.split(" ")[2]}`);
+  }
+  const workloads = new Map(state.workloads.filter(kept).map((w) => [w.id, w]));
+  const netns = new Set([...workloads.values()].filter((w) => w.netnsMode === "owned").map((w) => w.netns));
+  // macvlan/ipvlan attachments have no host end (hostIfname "").
+  for (const a of state.attachments) if (workloads.has(a.workloadId) && a.hostIfname) links.set(a.hostIfname, { port: true });
+  return { links, addrs, netns };
+}
+
+/** What is damaged after these events (in order), as short descriptions; empty when all ended well. */
+export function routeDamage(events: readonly RouteEvent[], wanted: Wanted): string[] {
+  const lastLink = new Map<string, Extract<RouteEvent, { kind: "link" }>>();
+  const lastAddr = new Map<string, Extract<RouteEvent, { kind: "addr" }>>();
+  const damage: string[] = [];
+  for (const e of events) {
+    if (e.kind === "link") lastLink.set(e.name, e);
+    else if (e.kind === "addr") lastAddr.set(`${e.name} ${e.addr}`, e);
+    else if (wanted.netns.has(e.name)) damage.push(`namespace ${e.name} deleted`);
+  }
+  for (const [name, e] of lastLink) {
+    const want = wanted.links.get(name);
+    if (!want) continue;
+    if (e.op === "del") damage.push(`link ${name} deleted`);
+    else if (!e.up) damage.push(`link ${name} down`);
+    else if (want.port && e.master === 0) damage.push(`link ${name} left its bridge`);
+  }
+  for (const [key, e] of lastAddr) {
+    // A deleted link takes its addresses: the link's own event says so already.
+    if (e.op === "del" && wanted.addrs.has(key) && lastLink.get(e.name)?.op !== "del") damage.push(`address ${e.addr} of ${e.name} deleted`);
+  }
+  return damage;
+}

@@ -1,0 +1,118 @@
+// Makes bridges, their addresses, workload namespaces and veths match the store. Shared by the
+// start-up/`ponton reconcile` pass and the healer, which acts on kernel events as they come.
+import { existsSync } from "node:fs";
+import type { EngineContext } from "../context";
+import type { Workload } from "../../model/types";
+import { bridgeLines, staticRouteLines } from "../../compile";
+import { buildEndpoints, networksById } from "../workloads/endpoints";
+import { createBridge, createNetworkLinks, deleteLink, networkSysctls } from "../networks";
+import { isOurProcess } from "../workloads/supervisor";
+import { finishRemoval } from "../workloads/workloads";
+
+export interface LinkRepair {
+  bridgesRebuilt: string[];
+  /** Bridges given back a missing address or their up state (`network:address`). */
+  bridgesFixed: string[];
+  endpointsRebuilt: string[];
+  /** Workloads marked `broken`: their namespace vanished and nothing brings it back by itself. */
+  broken: string[];
+}
+
+/**
+ * `reconcile` (start-up, `ponton reconcile`) rebuilds every vanished namespace; `heal` (kernel
+ * events) rebuilds it only for `--restart always` and marks the others `broken`: a namespace that
+ * vanished took its processes with it, and only that policy asks for a new life.
+ */
+export type RepairMode = "reconcile" | "heal";
+
+/** Workloads whose kernel side we keep (not half made, not half removed). */
+export const KEPT_STATES: ReadonlySet<Workload["state"]> = new Set(["running", "stopped", "exited"]);
+
+/**
+ * A namespace someone else made (--netns, CNI) that vanished cannot be rebuilt: its owner is done
+ * with it (a CNI runtime deletes the netns after DEL). Forget the workload and free its addresses.
+ */
+export async function dropVanishedNetnsWorkloads(ctx: EngineContext): Promise<string[]> {
+  const dropped: string[] = [];
+  for (const w of ctx.store.workloads()) {
+    if (w.netnsMode === "path" && !existsSync(w.netns)) {
+      await finishRemoval(ctx, w).catch(() => undefined);
+      dropped.push(w.name);
+    }
+  }
+  return dropped;
+}
+
+export async function repairLinks(ctx: EngineContext, mode: RepairMode): Promise<LinkRepair> {
+  const out: LinkRepair = { bridgesRebuilt: [], bridgesFixed: [], endpointsRebuilt: [], broken: [] };
+
+  const links = new Map((await ctx.kernel.links()).map((l) => [l.name, l]));
+  for (const n of ctx.store.networks()) {
+    if (n.driver !== "bridge") {
+      // A VLAN parent Ponton made (gone after a reboot, say) is made again before its workloads.
+      if (n.vlanCreated && n.parent && !links.has(n.parent)) await createNetworkLinks(ctx, n);
+      continue;
+    }
+    const bridge = links.get(n.bridge);
+    if (!bridge) {
+      await createBridge(ctx, n);
+      out.bridgesRebuilt.push(n.name);
+      continue;
+    }
+    const have = new Set(await ctx.kernel.addresses(n.bridge));
+    const want = bridgeLines(n).filter((l) => l.startsWith("addr add ") && !have.has(l.split(" ")[2]!));
+    if (mode === "heal" && !want.length && bridge.up) continue;
+    await ctx.kernel.ipBatch([...want, `link set ${n.bridge} up`]);
+    if (mode === "reconcile") await networkSysctls(ctx, n);
+    if (want.length || !bridge.up) out.bridgesFixed.push(...(want.length ? want.map((l) => `${n.name}:${l.split(" ")[2]}`) : [`${n.name}:up`]));
+  }
+
+  const networks = networksById(ctx);
+  const present = await ctx.kernel.netnsNames();
+  const hostLinks = new Map((await ctx.kernel.links()).map((l) => [l.name, l]));
+  for (const w of ctx.store.workloads()) {
+    if (w.netnsMode === "host") continue;
+    if (mode === "heal" && !KEPT_STATES.has(w.state)) continue;
+    const atts = ctx.store.attachmentsOf(w.id);
+    const netnsMissing = w.netnsMode === "owned" && !present.has(w.netns);
+    if (netnsMissing && w.pid && isOurProcess(w.pid, w.pidStart)) {
+      // Only the name was removed: the workload's process still holds the namespace (and its veths). Name it again.
+      await ctx.exec.run("ip", ["netns", "attach", w.netns, String(w.pid)]);
+      out.endpointsRebuilt.push(w.name);
+    } else if (netnsMissing) {
+      // The kernel tears a namespace down asynchronously: a host end may still be there and would block the rebuild.
+      for (const a of atts) if (a.hostIfname) await deleteLink(ctx, a.hostIfname);
+      if (mode === "heal" && w.restart !== "always") {
+        const broken: Workload = { ...w, state: "broken" };
+        delete broken.pid;
+        delete broken.pidStart;
+        ctx.store.putWorkload(broken);
+        out.broken.push(w.name);
+        continue;
+      }
+      await buildEndpoints(ctx, w, atts, { createNetns: true, routes: true });
+      // Its process died with the namespace: a new life now (the exit handler's own restart then finds it
+      // done). At start-up a plain `running` one is left to the exit handler, which applies its policy.
+      const revive = w.state === "broken" || (mode === "heal" && w.state === "running");
+      if (revive) ctx.store.putWorkload({ ...w, state: "running", ...(w.command.length ? await ctx.supervisor.start({ ...w, state: "running" }) : {}) });
+      out.endpointsRebuilt.push(w.name);
+      continue;
+    }
+    // macvlan/ipvlan attachments have no host end (hostIfname ""): only a lost namespace rebuilds them.
+    const missing = atts.filter((a) => a.hostIfname !== "" && !hostLinks.has(a.hostIfname));
+    if (missing.length) {
+      await buildEndpoints(ctx, w, missing, { createNetns: false, routes: false });
+      // Static routes went with the deleted interface; `replace` leaves those that survived alone.
+      await ctx.kernel.ipBatch(staticRouteLines(w, "replace"), w.netns);
+      out.endpointsRebuilt.push(w.name);
+    }
+    // A rebuilt bridge lost its ports, and a port set down carries nothing: put them back.
+    const loose = atts.filter((a) => {
+      const l = hostLinks.get(a.hostIfname);
+      return l && (l.master !== networks.get(a.networkId)?.bridge || !l.up);
+    });
+    await ctx.kernel.ipBatch(loose.flatMap((a) => [`link set ${a.hostIfname} master ${networks.get(a.networkId)!.bridge} up`, `link set ${a.hostIfname} type bridge_slave hairpin on`]));
+    if (loose.length && !missing.length) out.endpointsRebuilt.push(w.name);
+  }
+  return out;
+}

@@ -1,0 +1,14 @@
+// Limits on what one object or one request may hold, so every request costs bounded, linear work
+// (docs/api.md, "Limits"). Labels follow Kubernetes' syntax limits; their count is ours.
+import { EngineError } from "../errors";
+
+/** Labels on one object. Kubernetes bounds annotations at 256 KiB; 256 labels of the longest legal pair stay under 100 KiB. */
+export const MAX_LABELS = 256;
+/** A label key's optional DNS-subdomain prefix (Kubernetes: 253). */
+export const MAX_LABEL_PREFIX = 253;
+/** Objects (services, policies, project entries) in one request. */
+export const MAX_OBJECTS = 5000;
+
+export function checkCount(what: string, count: number, max: number): void {
+  if (count > max) throw new EngineError("INVALID_ARGUMENT", `${what}: ${count} is more than the limit of ${max}`, { hint: "split the request; see docs/api.md, Limits" });
+}

@@ -1,0 +1,4 @@
+export { HolderClient, type PortHolder } from "./holder-client";
+export { heldEntries, holdEntry } from "./held-ports";
+export { describeOwners, socketOwners } from "./socket-owner";
+export type { HoldEntry, HoldResult, HolderStatus } from "./holder-protocol";
