@@ -19,6 +19,7 @@ import { Serial } from "./serial";
 import { EngineDns } from "./dns/dns";
 import { dnsViews, viewName } from "./dns/dns-records";
 import { setNetworkDns } from "./dns/network-dns";
+import { embeddedDnsVia } from "./dns/workload-files";
 import { Supervisor } from "./workloads/supervisor";
 import { networkView, portViews, workloadView } from "./views";
 import { createNetwork, ensureBuiltinNetworks, removeNetwork, type NetworkSpec } from "./networks";
@@ -156,7 +157,10 @@ export class Engine {
   dnsQuery(name: string, type: string, from: string) {
     if (!this.dns) throw new EngineError("UNSUPPORTED", "the embedded DNS is off (pontond --dns-port 0)");
     const w = this.inspect(from);
-    const client = w.networks[0]?.ip4 ?? w.networks[0]?.ip6;
+    // Asked from the address its resolv.conf's nameserver is reached by (sealed or not goes by it).
+    const atts = this.ctx.store.attachmentsOf(w.id);
+    const via = embeddedDnsVia(atts, new Map(this.ctx.store.networks().map((n) => [n.id, n]))) ?? atts[0];
+    const client = via?.ip4 ?? via?.ip6;
     if (!client) throw new EngineError("INVALID_ARGUMENT", `workload ${from} has no address to ask from`);
     return this.dns.explain(name, type, client);
   }
