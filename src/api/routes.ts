@@ -10,9 +10,9 @@ import type { ServiceSpec } from "../model/service-spec";
 import type { FlowQuery } from "../flows";
 import { DEFAULT_FLOW_LIMIT } from "../engine/flows/flows";
 
-type Handler = (ctx: { req: IncomingMessage; res: ServerResponse; params: string[]; query: URLSearchParams; body: () => Promise<Record<string, unknown>> }) => Promise<unknown>;
+export type Handler = (ctx: { req: IncomingMessage; res: ServerResponse; params: string[]; query: URLSearchParams; body: () => Promise<Record<string, unknown>> }) => Promise<unknown>;
 
-interface Route {
+export interface Route {
   method: string;
   pattern: RegExp;
   status: number;

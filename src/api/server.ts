@@ -3,9 +3,11 @@ import type { Engine } from "../engine";
 import { EngineError } from "../errors";
 import { decodeSegment, readJson, sendError, sendJson } from "./http-util";
 import { METRICS_CONTENT_TYPE, routes } from "./routes";
+import { clusterRoutes } from "./cluster-routes";
+import type { Cluster } from "../cluster";
 
-export function apiServer(engine: Engine): Server {
-  const table = routes(engine);
+export function apiServer(engine: Engine, cluster?: Cluster): Server {
+  const table = [...routes(engine), ...clusterRoutes(cluster)];
   return createServer(async (req, res) => {
     try {
       const url = parseUrl(req.url ?? "/");

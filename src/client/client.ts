@@ -2,6 +2,24 @@
 import http from "node:http";
 import { EngineError, type ErrorCode } from "../errors";
 
+/** Why the daemon cannot be used, from the socket error: every such failure is DAEMON_UNAVAILABLE. */
+export function unavailable(socketPath: string, e: NodeJS.ErrnoException, method = "GET"): EngineError {
+  const details = { errno: e.code };
+  if (e.code === "EACCES" || e.code === "EPERM") {
+    return new EngineError("DAEMON_UNAVAILABLE", `permission denied on pontond's socket ${socketPath}`, {
+      hint: "the API is root's and the group ponton's (members are root-equivalent): run as root, or ask for that group",
+      details,
+    });
+  }
+  if (e.code === "ENOENT" || e.code === "ECONNREFUSED") return new EngineError("DAEMON_UNAVAILABLE", `cannot reach pontond at ${socketPath}: ${e.code}`, { details });
+  // Accepted, then closed before an answer: the daemon stopped or crashed mid-request.
+  const applied = method === "GET" ? "" : "; the change may or may not have been applied (check with ponton ls/inspect)";
+  return new EngineError("DAEMON_UNAVAILABLE", `pontond at ${socketPath} closed the connection before answering (${e.code ?? e.message})${applied}`, {
+    hint: "see the daemon's log; start it again with 'pontond' (or 'ponton daemon')",
+    details,
+  });
+}
+
 export class Client {
   private readonly agent = new http.Agent({ keepAlive: true });
 
@@ -14,6 +32,7 @@ export class Client {
         { socketPath: this.socketPath, method, path, agent: this.agent, headers: payload ? { "content-type": "application/json", "content-length": Buffer.byteLength(payload) } : {} },
         (res) => {
           const chunks: Buffer[] = [];
+          res.on("error", (e: NodeJS.ErrnoException) => reject(unavailable(this.socketPath, e, method)));
           res.on("data", (c: Buffer) => chunks.push(c));
           res.on("end", () => {
             const text = Buffer.concat(chunks).toString();
@@ -34,9 +53,7 @@ export class Client {
         // The daemon closed an idle keep-alive socket just as we reused it: a GET is safe to resend.
         if (method === "GET" && !retried && req.reusedSocket && (e.code === "ECONNRESET" || e.code === "EPIPE")) {
           this.request<T>(method, path, body, true).then(resolve, reject);
-        } else if (e.code === "ENOENT" || e.code === "ECONNREFUSED") {
-          reject(new EngineError("DAEMON_UNAVAILABLE", `cannot reach pontond at ${this.socketPath}: ${e.code}`));
-        } else reject(new EngineError("INTERNAL", e.message));
+        } else reject(unavailable(this.socketPath, e, method));
       });
       req.end(payload);
     });
@@ -55,10 +72,11 @@ export class Client {
           });
           return;
         }
+        res.on("error", (e: NodeJS.ErrnoException) => reject(unavailable(this.socketPath, e)));
         res.pipe(out, { end: false });
         res.on("end", () => resolve());
       });
-      req.on("error", (e: NodeJS.ErrnoException) => reject(new EngineError("DAEMON_UNAVAILABLE", `cannot reach pontond at ${this.socketPath}: ${e.code}`)));
+      req.on("error", (e: NodeJS.ErrnoException) => reject(unavailable(this.socketPath, e)));
       req.end();
     });
   }

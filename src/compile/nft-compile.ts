@@ -18,6 +18,8 @@ export interface CompileOptions {
   forwardOthers: ForwardOthers;
   /** Port of the embedded DNS on gateway addresses (0: off), kept open on --no-host-access networks. */
   dnsPort: number;
+  /** Cluster mode: the VXLAN device(s) and the cluster networks' IPv4 ranges. */
+  overlay?: { ifnames: string[]; cidrs4: string[] };
 }
 
 export const DEFAULT_COMPILE_OPTIONS: CompileOptions = { flowLog: true, forwardOthers: "drop", dnsPort: 53 };
@@ -59,6 +61,11 @@ export function compileNft(state: DesiredState, runtime: ServiceRuntime = EMPTY_
   const networks = new Map(state.networks.map((n) => [n.id, n]));
   const byName = new Map(state.networks.map((n) => [n.name, n]));
 
+  for (const i of options.overlay?.ifnames ?? []) {
+    add("overlay_ifs", q(i));
+    add("owned_ifs", q(i));
+  }
+  for (const c of options.overlay?.cidrs4 ?? []) add("cluster4", c);
   for (const n of state.networks) {
     if (n.driver !== "bridge") continue;
     add("bridges", q(n.bridge));

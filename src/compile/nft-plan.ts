@@ -52,6 +52,9 @@ export const SET_DECLS: ReadonlyArray<Omit<NftSet, "elements">> = [
   { name: "subnets6", kind: "set", type: "ipv6_addr", flags: ["interval"] },
   { name: "masq4", kind: "set", type: "ipv4_addr", flags: ["interval"] },
   { name: "masq6", kind: "set", type: "ipv6_addr", flags: ["interval"] },
+  // Cluster mode (empty on a single host): the VXLAN device and the cluster networks' ranges.
+  { name: "overlay_ifs", kind: "set", type: "ifname" },
+  { name: "cluster4", kind: "set", type: "ipv4_addr", flags: ["interval"] },
   { name: "pub4", kind: "map", type: "inet_proto . inet_service : ipv4_addr . inet_service" },
   { name: "pub4_addr", kind: "map", type: "ipv4_addr . inet_proto . inet_service : ipv4_addr . inet_service" },
   { name: "pub6", kind: "map", type: "inet_proto . inet_service : ipv6_addr . inet_service" },
@@ -187,6 +190,8 @@ ${dropChain("hostAccess")}
     ct state invalid iifname @bridges goto drop_invalid
     # br_netfilter shows bridged traffic with the bridge as both iif and oif.
     iifname . oifname @same_bridge jump same_network
+    # Pod to pod from another node, over the overlay: as if on one network (policy ran above).
+    iifname @overlay_ifs oifname @bridges ip saddr @cluster4 ip daddr @cluster4 accept
     iifname @bridges jump from_network
     oifname @bridges jump to_network
     # Neither end is ours: the host is not an open router (pontond --forward-others).
@@ -247,6 +252,8 @@ ${dropChain("hostAccess")}
     ct status dnat oifname @bridges ip saddr @subnets4 masquerade
     ct status dnat oifname @bridges ip6 saddr @subnets6 masquerade
     oifname @bridges ip saddr 127.0.0.0/8 masquerade
+    # Pods keep their own addresses between nodes (no NAT inside the cluster ranges).
+    ip saddr @cluster4 ip daddr @cluster4 accept
     oifname != @bridges ip saddr @masq4 masquerade
     oifname != @bridges ip6 saddr @masq6 masquerade
   }

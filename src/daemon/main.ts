@@ -9,6 +9,9 @@ import { asEngineError, codeInfo, EngineError } from "../errors";
 import { parsePoolSpec } from "../ipam";
 import { parseArgs, helpText, type Options } from "../args/parse";
 import { socketFrom, stateDirFrom } from "../settings";
+import { checkMountNamespace } from "./mount-namespace";
+import { listenPrivately } from "./socket-access";
+import { Cluster, CLUSTER_NETWORK_LABEL, parseClusterOptions, type LocalSide } from "../cluster";
 
 const OPTIONS: Options = {
   "state-dir": { type: "string", description: "state directory (env PONTON_STATE_DIR; default /var/lib/ponton)", value: "DIR" },
@@ -26,6 +29,10 @@ const OPTIONS: Options = {
   "forward-others": { type: "string", description: "traffic the host forwards between interfaces Ponton does not own: drop (default; the host is no open router) or accept (leave it to the host's own firewall)", value: "drop|accept" },
   "metrics-listen": { type: "string", description: "also serve GET /metrics over TCP here for Prometheus (e.g. 127.0.0.1:9469; default: only on the API socket)", value: "ADDR:PORT" },
   "max-port-range": { type: "string", description: "most host ports one published range may hold (default 1000)", value: "N" },
+  cluster: { type: "string", description: "join a cluster whose store is this etcd (comma-separated http://HOST:PORT)", value: "URLS" },
+  "node-name": { type: "string", description: "this node's name in the cluster (default: the host name)", value: "NAME" },
+  "node-ip": { type: "string", description: "this node's underlay address (default: the source address towards etcd)", value: "IP" },
+  "node-lease-ttl": { type: "string", description: "seconds after which a silent node is NotReady (default 5)", value: "S" },
   help: { type: "boolean", short: "h", description: "show this help" },
 };
 
@@ -69,12 +76,27 @@ async function claimSocket(socket: string): Promise<void> {
   unlinkSync(socket);
 }
 
+/** The engine as the cluster sees it: its piece of each cluster network is a local bridge network on its block. */
+function localSide(engine: Engine): LocalSide {
+  return {
+    async ensureNetwork(name, block) {
+      const existing = engine.listNetworks().find((n) => n.name === name);
+      if (existing?.subnet4 === block) return;
+      if (existing) throw new EngineError("NAME_IN_USE", `cluster network ${name}: a local network of that name is on ${existing.subnet4 ?? "no IPv4 subnet"}, not this node's block ${block}`);
+      await engine.createNetwork({ name, subnet: block, labels: { [CLUSTER_NETWORK_LABEL]: name } });
+    },
+    setOverlay: (o) => engine.setOverlay(o),
+    workloads: () => engine.list().length,
+  };
+}
+
 export async function main(argv: string[]): Promise<void> {
   const { values } = parseArgs(argv, OPTIONS);
   if (values.help) {
     console.log(helpText("pontond [options]", "The Ponton daemon. Restarting it never interrupts traffic: the data plane lives in the kernel.", OPTIONS));
     return;
   }
+  checkMountNamespace();
   const env = process.env;
   const stateDir = stateDirFrom(values["state-dir"] as string | undefined);
   const socket = socketFrom(values.socket as string | undefined);
@@ -92,18 +114,22 @@ export async function main(argv: string[]): Promise<void> {
     ...flowOptions(values["flow-log"] as string | undefined, values["flow-buffer"] as string | undefined, values["flow-journal"] as string | undefined),
     ...maxPortRange(values["max-port-range"] as string | undefined),
   });
+  const clusterOpts = parseClusterOptions(values.cluster as string | undefined, values["node-name"] as string | undefined, values["node-ip"] as string | undefined, values["node-lease-ttl"] as string | undefined);
   await claimSocket(socket);
-  mkdirSync(path.dirname(socket), { recursive: true });
+  // Never world-writable, whatever the umask: whoever can write there can replace the socket.
+  mkdirSync(path.dirname(socket), { recursive: true, mode: 0o755 });
   // Programs run from a small spawner process: forking pontond itself grows costly with its heap.
   const engine = new Engine(config, new SpawnerExecutor());
   const report = await engine.start();
-  const server = apiServer(engine);
-  await new Promise<void>((resolve) => server.listen(socket, resolve));
+  const cluster = clusterOpts ? await Cluster.join(clusterOpts, localSide(engine)) : undefined;
+  const server = apiServer(engine, cluster);
+  const access = await listenPrivately(server, socket);
   const metrics = values["metrics-listen"] ? await metricsServer(engine, String(values["metrics-listen"])) : undefined;
-  console.log(`pontond: serving ${socket}, state in ${stateDir}; reconcile: ${JSON.stringify(report)}`);
-  const shutdown = () => {
+  console.log(`pontond: serving ${socket} (mode ${access.mode.toString(8)}${access.gid !== undefined ? `, group ponton` : ""}), state in ${stateDir}; reconcile: ${JSON.stringify(report)}${cluster ? `; cluster node ${cluster.nodeName}` : ""}`);
+  const shutdown = async () => {
     server.close();
     metrics?.close();
+    await cluster?.close();
     engine.close();
     try {
       unlinkSync(socket);
@@ -112,8 +138,8 @@ export async function main(argv: string[]): Promise<void> {
     }
     process.exit(0);
   };
-  process.on("SIGTERM", shutdown);
-  process.on("SIGINT", shutdown);
+  process.on("SIGTERM", () => void shutdown());
+  process.on("SIGINT", () => void shutdown());
 }
 
 /** Entry point of bin/pontond: errors become a message and the documented exit code. */
@@ -121,6 +147,7 @@ export function runPontond(argv: string[]): void {
   main(argv).catch((err) => {
     const e = asEngineError(err);
     console.error(`pontond: ${e.code}: ${e.message}`);
+    console.error(`Hint: ${e.hint}`);
     process.exit(codeInfo(e.code).exit);
   });
 }

@@ -1,5 +1,4 @@
 // The engine: composes store, kernel and supervisor, serialises every change, and exposes use cases.
-import { mkdirSync } from "node:fs";
 import path from "node:path";
 import { EngineError } from "../errors";
 import { Kernel, ProcessExecutor, type Executor } from "../kernel";
@@ -8,6 +7,7 @@ import type { UserRule } from "../model/types";
 import { logDir, portHolderSocket, storeFile, type EngineConfig } from "./config";
 import { HolderClient } from "../ports";
 import { syncHeldPorts } from "./published-ports";
+import { privateDatabase, privateDir, privateFilesDir } from "./private-files";
 import type { EngineContext } from "./context";
 import { parseProjectFile } from "../model/project-file";
 import { projectDown, projectUp } from "./project";
@@ -57,7 +57,9 @@ export class Engine {
   readonly flows: EngineFlows;
 
   constructor(config: EngineConfig, exec: Executor = new ProcessExecutor()) {
-    mkdirSync(config.stateDir, { recursive: true });
+    privateDir(config.stateDir);
+    privateFilesDir(logDir(config));
+    privateDatabase(storeFile(config));
     const kernel = new Kernel(exec);
     // After an exit the workload may stop being a service endpoint: re-sync (a no-op diff otherwise).
     const onExit = async (e: { workloadId: string; pid: number; exitCode?: number | undefined }) => {
@@ -143,6 +145,14 @@ export class Engine {
 
   private async syncDns(): Promise<void> {
     await this.dns?.sync(this.ctx.store.state(), this.ctx.nft.runtime.unhealthy);
+  }
+
+  /** Cluster mode: the firewall lets pod traffic in from the overlay and leaves it un-NATed between cluster ranges. */
+  setOverlay(overlay: { ifnames: string[]; cidrs4: string[] }): Promise<void> {
+    return this.change(async () => {
+      this.ctx.nft.options = { ...this.ctx.nft.options, overlay };
+      await this.ctx.nft.sync(this.ctx.store.state());
+    });
   }
 
   // DNS

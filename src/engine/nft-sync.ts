@@ -12,7 +12,7 @@ export class NftSync {
   readonly commits = { netlink: 0, nft: 0 };
   /** Observed service facts (health, connection counts) the compile takes into account. */
   runtime: ServiceRuntime = EMPTY_RUNTIME;
-  /** Daemon options the table depends on (pontond --flow-log, --forward-others, --dns-port). */
+  /** Daemon options the table depends on (pontond --flow-log, --forward-others, --dns-port; the overlay in cluster mode). */
   options: CompileOptions = { ...DEFAULT_COMPILE_OPTIONS };
   /** Called after each commit with the previous plan (services clean conntrack up from it). */
   onCommit: ((from: NftPlan | undefined, to: NftPlan) => void) | undefined;

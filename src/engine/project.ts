@@ -10,7 +10,7 @@ import { removeWorkload, runWorkload } from "./workloads/workloads";
 import { applyServices, removeService } from "./services/services";
 import { putPolicies } from "./policy/policies";
 import { serviceNamespace, serviceRef } from "../model/service";
-import { validateNamespace } from "../model/namespaces";
+import { namespaceLabels, validateNamespace } from "../model/namespaces";
 import { now } from "./ids";
 import { normalizePorts, normalizeRoutes, normalizeRestart, normalizeAttachSpecs, type RunSpec } from "./workloads/workload-spec";
 import { downTemplates, isTemplated, takeDownTemplates, upTemplates, validateProjectTemplates } from "./workloads/project-templates";
@@ -145,7 +145,7 @@ export async function projectUp(ctx: EngineContext, file: ProjectFile): Promise<
     // Namespaces and policies before new workloads: a workload starts already policed.
     for (const n of file.namespaces ?? []) {
       const old = ctx.store.namespace(n.name);
-      ctx.store.putNamespace({ name: n.name, labels: n.labels, createdAt: old?.createdAt ?? now() });
+      ctx.store.putNamespace({ name: n.name, labels: namespaceLabels(n.name, n.labels), createdAt: old?.createdAt ?? now() });
     }
     await convergePolicies(ctx, file, report);
     for (const d of wanted.values()) {

@@ -1,7 +1,8 @@
 // An append-only log file with bounded disk use: past `maxBytes` it is renamed to FILE.1 (replacing
 // the previous one) and a new FILE is started.
-import { createWriteStream, mkdirSync, renameSync, statSync, type WriteStream } from "node:fs";
+import { createWriteStream, fchmod, renameSync, statSync, type WriteStream } from "node:fs";
 import path from "node:path";
+import { PRIVATE_FILE_MODE, privateDir } from "./private-files";
 
 export class RotatingFile {
   private out: WriteStream | undefined;
@@ -19,8 +20,11 @@ export class RotatingFile {
       } catch {
         this.bytes = 0;
       }
-      mkdirSync(path.dirname(this.file), { recursive: true });
-      this.out = createWriteStream(this.file, { flags: "a" });
+      privateDir(path.dirname(this.file));
+      // Policy and flow logs name every workload and connection: 0600 like the database (created
+      // so whatever the umask; one an older pontond left wider is narrowed once open).
+      this.out = createWriteStream(this.file, { flags: "a", mode: PRIVATE_FILE_MODE });
+      this.out.on("open", (fd: number) => fchmod(fd, PRIVATE_FILE_MODE, () => undefined));
       this.out.on("error", () => (this.out = undefined));
     }
     this.out.write(line);
@@ -33,7 +37,10 @@ export class RotatingFile {
     }
   }
 
-  close(): void {
-    this.out?.end();
+  /** Resolves once every line written is in the file. */
+  close(): Promise<void> {
+    const out = this.out;
+    this.out = undefined;
+    return new Promise((resolve) => (out ? out.end(() => resolve()) : resolve()));
   }
 }

@@ -36,7 +36,11 @@ export const ERROR_CODES = {
   NOT_CONNECTED: { http: 409, exit: 3, cni: 7, hint: "the workload is not on that network" },
   UNSUPPORTED: { http: 400, exit: 2, cni: 7, hint: "this option is not supported" },
   KERNEL_ERROR: { http: 500, exit: 5, cni: 11, hint: "see the message; the operation was rolled back" },
+  STORE_UNAVAILABLE: { http: 503, exit: 6, cni: 11, hint: "the cluster store (etcd) is unreachable; nothing was changed — try again when it answers" },
+  NOT_IN_CLUSTER: { http: 400, exit: 2, cni: 7, hint: "start pontond with --cluster http://ETCD:2379 --node-name NAME" },
+  NODE_READY: { http: 409, exit: 3, cni: 7, hint: "stop the node's pontond first; a Ready node cannot be forgotten" },
   DAEMON_UNAVAILABLE: { http: 503, exit: 6, cni: 11, hint: "start the daemon with 'pontond' (or 'ponton daemon')" },
+  PRIVATE_MOUNT_NAMESPACE: { http: 500, exit: 2, cni: 999, hint: "start pontond with 'nsenter --net=/run/netns/NAME pontond …', not 'ip netns exec'" },
   BUILD_INCOMPLETE: { http: 500, exit: 1, cni: 999, hint: "run 'npm run build' in the Ponton checkout (needs g++, make, python3 and Node's headers)" },
   INTERNAL: { http: 500, exit: 1, cni: 999, hint: "this is a bug; please report it with the daemon log" },
 } as const satisfies Record<string, CodeInfo>;

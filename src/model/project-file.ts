@@ -1,7 +1,7 @@
 // Pure: a `ponton up` YAML document -> validated declarations. Nothing is applied if this throws.
 import { parsePolicy, PolicyError, type NetworkPolicy } from "../policy";
 import { normalizeDeclaredPorts } from "./declared-ports";
-import { validateNamespace } from "./namespaces";
+import { namespaceLabels, validateNamespace } from "./namespaces";
 import { validateLabels } from "./names";
 import { yamlDocuments } from "./yaml-documents";
 import { normalizeServiceSpec, type ServiceSpec } from "./service-spec";
@@ -266,7 +266,10 @@ export function parseProjectFile(text: string, defaultProject: string): ProjectF
   const namespaces = Object.entries(asMap(top.namespaces, "namespaces")).map(([name, raw]) => {
     const m = asMap(raw, `namespaces.${name}`);
     checkKeys(m, new Set(["labels"]), `namespaces.${name}`);
-    return { name: validateNamespace(name), labels: validateLabels(m.labels) };
+    const ns = validateNamespace(name);
+    const labels = validateLabels(m.labels);
+    namespaceLabels(ns, labels); // refuses a kubernetes.io/metadata.name other than its name
+    return { name: ns, labels };
   });
   if (top.policies !== undefined && !Array.isArray(top.policies)) fail("policies", "expected a list of NetworkPolicy objects");
   const policies = [...parsePolicyList((top.policies as unknown[] | undefined) ?? [], "policies"), ...parsePolicyList(split.policies, "documents")];

@@ -1,11 +1,12 @@
+import { NAMESPACE_NAME_LABEL } from "../model/namespaces";
 import { parseAddr, type Addr } from "./cidr";
 import { PolicyError } from "./errors";
 import type { NetworkPolicy, PolicyWorld, WorldWorkload } from "./types";
 
 // An indexed, validated view of the world that evaluation and compilation share.
 
-/** Kubernetes sets this label on every namespace (1.21+); policies commonly select on it. */
-export const NAMESPACE_NAME_LABEL = "kubernetes.io/metadata.name";
+/** Kubernetes' automatic namespace label (defined with the namespace model, used by selectors here). */
+export { NAMESPACE_NAME_LABEL };
 
 export interface WorkloadView {
   key: string; // "namespace/name"
@@ -36,7 +37,8 @@ export function indexWorld(world: PolicyWorld): WorldIndex {
   const nsLabels = new Map<string, Record<string, string>>();
   world.namespaces.forEach((ns, i) => {
     if (nsLabels.has(ns.name)) throw worldError(`world.namespaces[${i}].name`, `duplicate namespace "${ns.name}"`);
-    nsLabels.set(ns.name, { [NAMESPACE_NAME_LABEL]: ns.name, ...ns.labels });
+    // The automatic label wins over a stored one: namespace z never passes for x.
+    nsLabels.set(ns.name, { ...ns.labels, [NAMESPACE_NAME_LABEL]: ns.name });
   });
   const byKey = new Map<string, WorkloadView>();
   const byAddr = new Map<string, WorkloadView>();

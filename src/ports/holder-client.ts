@@ -128,7 +128,7 @@ export class HolderClient implements PortHolder {
   /** Detached, in this (the host's) network namespace: it must outlive a pontond restart. */
   private spawnHolder(): void {
     mkdirSync(path.dirname(this.logPath), { recursive: true });
-    const log = openSync(this.logPath, "a");
+    const log = openSync(this.logPath, "a", 0o600); // in pontond's logs: root's alone, whatever the umask
     const child = spawn(process.execPath, ["--max-old-space-size=64", path.join(__dirname, "holder-main.js"), this.socketPath], {
       detached: true,
       stdio: ["ignore", log, log],

@@ -15,7 +15,8 @@ CREATE TABLE IF NOT EXISTS attachments (
   UNIQUE (network_id, ip4), UNIQUE (network_id, ip6)
 );
 CREATE INDEX IF NOT EXISTS attachments_by_network ON attachments (network_id);
-CREATE TABLE IF NOT EXISTS sticky (network_id TEXT NOT NULL, name TEXT NOT NULL, family INTEGER NOT NULL, ip TEXT NOT NULL,
+-- released: NULL while the name holds the address, else the order in which names let theirs go.
+CREATE TABLE IF NOT EXISTS sticky (network_id TEXT NOT NULL, name TEXT NOT NULL, family INTEGER NOT NULL, ip TEXT NOT NULL, released INTEGER,
   PRIMARY KEY (network_id, name, family));
 -- services.name is the key: "web" in the default namespace (as before namespaces), "x/web" in x.
 CREATE TABLE IF NOT EXISTS services (id TEXT PRIMARY KEY, name TEXT NOT NULL UNIQUE, doc TEXT NOT NULL);
@@ -28,6 +29,24 @@ CREATE TABLE IF NOT EXISTS host_flags (name TEXT PRIMARY KEY);
 
 type Row = { doc: string };
 
+/**
+ * Sticky addresses remembered per network for names that no longer hold one (a removed workload,
+ * a CNI container id that never comes back): the most recently released are kept, older ones
+ * dropped as a name lets its address go, so the table stays bounded under churn.
+ */
+export const STICKY_KEEP = 1024;
+
+/** A database made before `sticky.released` existed: add it, and mark names not in use as released first. */
+function migrateSticky(db: Database.Database): void {
+  const columns = db.prepare("SELECT name FROM pragma_table_info('sticky')").all() as { name: string }[];
+  if (!columns.some((c) => c.name === "released")) {
+    db.exec(`ALTER TABLE sticky ADD COLUMN released INTEGER;
+      UPDATE sticky SET released = 0 WHERE name NOT IN
+        (SELECT w.name FROM attachments a JOIN workloads w ON w.id = a.workload_id WHERE a.network_id = sticky.network_id);`);
+  }
+  db.exec("CREATE INDEX IF NOT EXISTS sticky_released ON sticky (network_id, released)");
+}
+
 export class SqliteStore implements Store {
   private readonly db: Database.Database;
   private readonly stmts;
@@ -38,6 +57,7 @@ export class SqliteStore implements Store {
     this.db.pragma(`synchronous = ${opts.synchronous ?? "FULL"}`);
     this.db.pragma("busy_timeout = 5000");
     this.db.exec(SCHEMA);
+    migrateSticky(this.db);
     const p = (sql: string) => this.db.prepare(sql);
     this.stmts = {
       networks: p("SELECT doc FROM networks ORDER BY name"),
@@ -60,7 +80,16 @@ export class SqliteStore implements Store {
       deleteAttachment: p("DELETE FROM attachments WHERE workload_id = ? AND network_id = ?"),
       sticky: p("SELECT ip FROM sticky WHERE network_id = ? AND name = ? AND family = ?"),
       stickyAll: p("SELECT name, ip FROM sticky WHERE network_id = ?"),
-      setSticky: p("INSERT INTO sticky (network_id, name, family, ip) VALUES (?, ?, ?, ?) ON CONFLICT DO UPDATE SET ip = excluded.ip"),
+      setSticky: p("INSERT INTO sticky (network_id, name, family, ip) VALUES (?, ?, ?, ?) ON CONFLICT DO UPDATE SET ip = excluded.ip, released = NULL"),
+      releaseSticky: p(
+        `UPDATE sticky SET released = (SELECT COALESCE(MAX(released), 0) + 1 FROM sticky WHERE network_id = @net)
+         WHERE network_id = @net AND name = (SELECT name FROM workloads WHERE id = @workload)`,
+      ),
+      // Both walk the (network_id, released) index over released rows only: cheap beside 10,000 names in use.
+      pruneSticky: p(
+        `DELETE FROM sticky WHERE rowid IN (SELECT rowid FROM sticky WHERE network_id = @net AND released IS NOT NULL
+         ORDER BY released DESC LIMIT -1 OFFSET @keep)`,
+      ),
       userRules: p("SELECT id, rule, owner FROM user_rules ORDER BY position, id"),
       maxPosition: p("SELECT COALESCE(MAX(position), 0) AS m FROM user_rules"),
       nthPosition: p("SELECT position FROM user_rules ORDER BY position, id LIMIT 1 OFFSET ?"),
@@ -142,6 +171,7 @@ export class SqliteStore implements Store {
     this.stmts.putWorkload.run(w.id, w.name, JSON.stringify(w));
   }
   deleteWorkload(id: string): void {
+    for (const a of this.attachmentsOf(id)) this.releaseSticky(id, a.networkId);
     this.stmts.deleteWorkloadAttachments.run(id);
     this.stmts.deleteWorkload.run(id);
   }
@@ -159,7 +189,14 @@ export class SqliteStore implements Store {
     this.stmts.putAttachment.run(a.workloadId, a.networkId, a.ip4 ?? null, a.ip6 ?? null, JSON.stringify(a));
   }
   deleteAttachment(workloadId: string, networkId: string): void {
+    this.releaseSticky(workloadId, networkId);
     this.stmts.deleteAttachment.run(workloadId, networkId);
+  }
+
+  /** The workload's name lets its addresses on the network go; the oldest released beyond STICKY_KEEP are forgotten. */
+  private releaseSticky(workloadId: string, networkId: string): void {
+    this.stmts.releaseSticky.run({ net: networkId, workload: workloadId });
+    this.stmts.pruneSticky.run({ net: networkId, keep: STICKY_KEEP });
   }
 
   sticky(networkId: string, name: string, family: 4 | 6): string | undefined {

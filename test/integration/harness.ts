@@ -46,6 +46,9 @@ export class TestHost {
   private daemon: ChildProcess | undefined;
   /** Extra pontond options for the next startDaemon(). */
   daemonArgs: string[] = [];
+  /** Extra environment and a umask (e.g. 0o000) for the next startDaemon(). */
+  daemonEnv: Record<string, string> = {};
+  daemonUmask: number | undefined;
   private readonly pids: number[] = [];
 
   constructor(name: string) {
@@ -63,7 +66,8 @@ export class TestHost {
   }
 
   /** Host namespace, uplink to the outside, default route through it, fake upstream resolv.conf. */
-  async setUp(): Promise<this> {
+  /** `beforeDaemon` runs once the namespaces exist (e.g. to plug the host into a cluster's underlay). */
+  async setUp(opts: { beforeDaemon?: () => Promise<void> } = {}): Promise<this> {
     const h = this.hostNs;
     const o = this.outsideNs;
     await must("ip", ["netns", "add", h]);
@@ -81,6 +85,7 @@ export class TestHost {
     await must("ip", ["-n", h, "route", "add", "default", "via", OUTSIDE_A]);
     await must("ip", ["-n", h, "-6", "route", "add", "default", "via", OUTSIDE_6]);
     writeFileSync(path.join(this.dir, "resolv.conf"), `nameserver ${OUTSIDE_A}\n`);
+    await opts.beforeDaemon?.();
     await this.startDaemon();
     return this;
   }
@@ -90,11 +95,13 @@ export class TestHost {
     mkdirSync(this.stateDir, { recursive: true });
     const log = path.join(this.dir, "pontond.log");
     const out = openSync(log, "a");
-    this.daemon = spawn(
-      "nsenter",
-      [`--net=/run/netns/${this.hostNs}`, process.execPath, path.join(BIN, "pontond"), "--state-dir", this.stateDir, "--socket", this.socket, "--prefix", this.prefix, "--host-resolv-conf", path.join(this.dir, "resolv.conf"), ...this.daemonArgs],
-      { stdio: ["ignore", out, out] },
-    );
+    const argv = [`--net=/run/netns/${this.hostNs}`, process.execPath, path.join(BIN, "pontond"), "--state-dir", this.stateDir, "--socket", this.socket, "--prefix", this.prefix, "--host-resolv-conf", path.join(this.dir, "resolv.conf"), ...this.daemonArgs];
+    const env = { ...process.env, ...this.daemonEnv };
+    // sh sets the umask and execs nsenter: the daemon keeps the PID we hold.
+    this.daemon =
+      this.daemonUmask === undefined
+        ? spawn("nsenter", argv, { stdio: ["ignore", out, out], env })
+        : spawn("sh", ["-c", `umask ${this.daemonUmask.toString(8).padStart(3, "0")} && exec nsenter "$@"`, "sh", ...argv], { stdio: ["ignore", out, out], env });
     for (let i = 0; i < 200; i++) {
       if (existsSync(this.socket)) {
         try {

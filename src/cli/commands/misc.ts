@@ -31,7 +31,9 @@ async function ensureDaemon(ctx: CommandContext): Promise<void> {
     await ctx.client.request("GET", "/v1/info");
     return;
   } catch (e) {
-    if ((e as EngineError).code !== "DAEMON_UNAVAILABLE") throw e;
+    // Only when nobody listens: a permission error or a daemon that died mid-request is reported.
+    const errno = ((e as EngineError).details as { errno?: string } | undefined)?.errno;
+    if ((e as EngineError).code !== "DAEMON_UNAVAILABLE" || (errno !== "ENOENT" && errno !== "ECONNREFUSED")) throw e;
   }
   console.error(`ponton: no daemon on ${ctx.socket}; starting pontond in the background`);
   const child = spawn(process.execPath, [bin("pontond"), "--socket", ctx.socket], { detached: true, stdio: "ignore" });

@@ -56,12 +56,21 @@ export const networkCommands: Record<string, Command> = {
       "route-to": { type: "string", multiple: true, description: "allow routed traffic (no NAT) with this network", value: "NETWORK" },
       label: { type: "string", multiple: true, description: "label key=value", value: "K=V" },
       dns: { type: "string", multiple: true, description: "DNS server its workloads' other names are forwarded to (default: the host's)", value: "IP" },
+      scope: { type: "string", description: "local (default) or cluster: one range for every node, a block per node, joined by the overlay", value: "SCOPE" },
+      "node-mask": { type: "string", description: "with --scope cluster: prefix length of each node's block (default 24)", value: "N" },
       ...OUTPUT_OPTION,
     },
     async run({ client, args, format }) {
       const [name] = args.positionals;
       const v = args.values;
       if (v["no-host-access"] && v["host-access"]) throw new EngineError("INVALID_ARGUMENT", "--host-access and --no-host-access contradict each other");
+      if (v.scope !== undefined && v.scope !== "local" && v.scope !== "cluster") throw new EngineError("INVALID_ARGUMENT", `--scope is local or cluster, not '${String(v.scope)}'`);
+      if (v.scope !== "cluster" && v["node-mask"] !== undefined) throw new EngineError("INVALID_ARGUMENT", "--node-mask needs --scope cluster");
+      if (v.scope === "cluster") {
+        const n = await client.request<{ name: string; subnet: string; nodeMask: number }>("POST", "/v1/cluster/networks", { name, subnet: v.subnet, ...(v["node-mask"] !== undefined ? { nodeMask: Number(v["node-mask"]) } : {}) });
+        show(format, n, () => console.log(n.name));
+        return;
+      }
       const body = {
         name,
         ...(v.subnet ? { subnet: v.subnet } : {}),

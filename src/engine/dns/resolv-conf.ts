@@ -73,10 +73,14 @@ export function renderResolvConf(r: ResolvConf): string {
  * Rewrites /etc/netns/NETNS/FILE in place, as Docker rewrites a container's hosts: a running command
  * holds a bind mount of this inode, so a new file put in by rename would never reach it.
  */
-export async function writeNetnsFile(netnsEtcDir: string, netns: string, file: string, text: string): Promise<void> {
+export async function writeNetnsFile(netnsEtcDir: string, netns: string, name: string, text: string): Promise<void> {
   const dir = path.join(netnsEtcDir, netns);
-  await fs.mkdir(dir, { recursive: true });
-  await fs.writeFile(path.join(dir, file), text);
+  // Readable by the workload's users, writable by root alone, whatever pontond's umask.
+  await fs.mkdir(dir, { recursive: true, mode: 0o755 });
+  await fs.chmod(dir, 0o755);
+  const file = path.join(dir, name);
+  await fs.writeFile(file, text, { mode: 0o644 });
+  await fs.chmod(file, 0o644);
 }
 
 export async function removeNetnsFiles(netnsEtcDir: string, netns: string): Promise<void> {

@@ -19,8 +19,7 @@ test("the journal keeps every record and refills a new buffer with the newest, a
     const journal = new FlowJournal(file);
     journal.attach(first);
     for (let i = 1; i <= 5; i++) first.push(rec(i), 0);
-    journal.close();
-    await new Promise((r) => setTimeout(r, 50));
+    await journal.close();
     assert.equal(readFileSync(file, "utf8").trim().split("\n").length, 5);
 
     const second = new FlowRing(3);

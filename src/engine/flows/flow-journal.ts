@@ -56,7 +56,7 @@ export class FlowJournal {
     return ring.subscribe((r) => this.out.write(`${JSON.stringify(r)}\n`));
   }
 
-  close(): void {
-    this.out.close();
+  close(): Promise<void> {
+    return this.out.close();
   }
 }

@@ -37,8 +37,8 @@ export class EngineFlows {
 
   stop(): void {
     this.collector.stop();
-    this.policyLog.close();
-    this.journal?.close();
+    void this.policyLog.close();
+    void this.journal?.close();
   }
 
   /** The newest `limit` matching records, oldest first. */

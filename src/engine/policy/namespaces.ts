@@ -2,7 +2,7 @@
 // service endpoints follow labels), compiled from the updated desired state.
 import { EngineError } from "../../errors";
 import { validateLabels } from "../../model/names";
-import { applyLabelEdits, validateNamespace } from "../../model/namespaces";
+import { applyLabelEdits, editNamespaceLabels, namespaceLabels, validateNamespace } from "../../model/namespaces";
 import { DEFAULT_NAMESPACE, type Namespace, type Workload } from "../../model/types";
 import type { EngineContext } from "../context";
 import { now } from "../ids";
@@ -25,7 +25,7 @@ export interface NamespaceView {
 export function createNamespace(ctx: EngineContext, name: string, labels: unknown): Namespace {
   const ns = validateNamespace(name);
   if (ctx.store.namespace(ns)) throw new EngineError("NAME_IN_USE", `namespace ${ns} already exists`);
-  const n: Namespace = { name: ns, labels: validateLabels(labels), createdAt: now() };
+  const n: Namespace = { name: ns, labels: namespaceLabels(ns, validateLabels(labels)), createdAt: now() };
   ctx.store.putNamespace(n);
   return n;
 }
@@ -35,11 +35,12 @@ export function listNamespaces(ctx: EngineContext): NamespaceView[] {
   const state = ctx.store.state();
   const views = new Map<string, NamespaceView>();
   const view = (name: string) => {
-    if (!views.has(name)) views.set(name, { name, labels: {}, workloads: 0, policies: 0, created: false });
+    if (!views.has(name)) views.set(name, { name, labels: namespaceLabels(name, {}), workloads: 0, policies: 0, created: false });
     return views.get(name)!;
   };
   view(DEFAULT_NAMESPACE);
-  for (const n of state.namespaces ?? []) Object.assign(view(n.name), { labels: n.labels, created: true });
+  // Records an older pontond stored may lack the name label (or hold another value): shown as they act.
+  for (const n of state.namespaces ?? []) Object.assign(view(n.name), { labels: { ...n.labels, ...namespaceLabels(n.name, {}) }, created: true });
   for (const w of state.workloads) view(w.namespace ?? DEFAULT_NAMESPACE).workloads++;
   for (const p of state.policies ?? []) view(p.policy.namespace).policies++;
   return [...views.values()].sort((a, b) => (a.name < b.name ? -1 : 1));
@@ -48,7 +49,7 @@ export function listNamespaces(ctx: EngineContext): NamespaceView[] {
 export async function labelNamespace(ctx: EngineContext, name: string, edits: LabelEdits): Promise<Namespace> {
   const ns = validateNamespace(name);
   const old = ctx.store.namespace(ns) ?? { name: ns, labels: {}, createdAt: now() };
-  const n: Namespace = { ...old, labels: validateLabels(applyLabelEdits(old.labels, edits)) };
+  const n: Namespace = { ...old, labels: validateLabels(editNamespaceLabels(ns, { ...old.labels, ...namespaceLabels(ns, {}) }, edits)) };
   await syncedPut(ctx, () => ctx.store.putNamespace(n), () => ctx.store.putNamespace(old));
   return n;
 }

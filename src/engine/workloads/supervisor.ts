@@ -1,9 +1,10 @@
 // Runs workload commands inside their namespace, detached so they outlive a daemon restart,
 // with their output kept in a log file; restarts them by policy.
 import { spawn } from "node:child_process";
-import { openSync, closeSync, readFileSync, promises as fs } from "node:fs";
+import { closeSync, readFileSync, rmSync } from "node:fs";
 import path from "node:path";
 import type { Workload } from "../../model/types";
+import { openPrivate, privateDir } from "../private-files";
 
 export interface ProcessInfo {
   pid: number;
@@ -51,6 +52,17 @@ export function commandLine(w: Workload): [string, string[]] {
   }
 }
 
+/** Docker's default PATH: the command finds the usual tools, whatever pontond's own PATH was. */
+export const WORKLOAD_PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
+
+/**
+ * A command's environment is built, never inherited: pontond's own may hold secrets (tokens, a
+ * database password given to the daemon). Its `-e` values (and a replica's PONTON_* ones) win.
+ */
+export function workloadEnv(w: Pick<Workload, "name" | "env" | "hostname">): Record<string, string> {
+  return { PATH: WORKLOAD_PATH, HOME: "/root", HOSTNAME: w.hostname ?? w.name, ...w.env };
+}
+
 export class Supervisor {
   /** PIDs we are the parent of: their exit is reported by the 'exit' event. */
   private readonly children = new Map<number, string>();
@@ -68,11 +80,11 @@ export class Supervisor {
   }
 
   async start(w: Workload): Promise<ProcessInfo> {
-    await fs.mkdir(this.logDir, { recursive: true });
-    const fd = openSync(this.logPath(w.id), "a");
+    privateDir(this.logDir);
+    const fd = openPrivate(this.logPath(w.id), "a");
     try {
       const [cmd, args] = commandLine(w);
-      const child = spawn(cmd, args, { detached: true, stdio: ["ignore", fd, fd], env: { ...process.env, ...w.env } });
+      const child = spawn(cmd, args, { detached: true, stdio: ["ignore", fd, fd], env: workloadEnv(w) });
       const pid = await new Promise<number>((resolve, reject) => {
         child.once("spawn", () => resolve(child.pid!));
         child.once("error", reject);
@@ -87,6 +99,11 @@ export class Supervisor {
     } finally {
       closeSync(fd);
     }
+  }
+
+  /** A removed workload's output goes with it. */
+  removeLog(workloadId: string): void {
+    rmSync(this.logPath(workloadId), { force: true });
   }
 
   /** Watch a process an earlier daemon started; its exit code is unknown to us. */

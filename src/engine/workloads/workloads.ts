@@ -168,6 +168,7 @@ async function runWorkloadOnce(ctx: EngineContext, given: RunSpec): Promise<Work
   } catch (e) {
     await teardownEndpoints(ctx, w, atts).catch(() => undefined);
     ctx.store.transaction(() => ctx.store.deleteWorkload(w.id));
+    ctx.supervisor.removeLog(w.id);
     await ctx.nft.sync(ctx.store.state()).catch(() => undefined);
     throw asKernelError(e, `run ${name}`);
   }
@@ -204,6 +205,7 @@ export async function finishRemoval(ctx: EngineContext, w: Workload): Promise<vo
     throw asKernelError(e, `remove ${w.name}`);
   }
   ctx.store.transaction(() => ctx.store.deleteWorkload(w.id));
+  ctx.supervisor.removeLog(w.id);
   await ctx.nft.sync(ctx.store.state());
 }
 

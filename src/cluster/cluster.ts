@@ -1,0 +1,132 @@
+// A node's part in a cluster: the etcd connection, its membership, its pod blocks and the overlay.
+// One loop keeps the kernel in step with etcd: a watch on /ponton/ (the client resumes it from its
+// last revision after a reconnect) schedules a sync, and a sync reads the state whole and applies it.
+import type { Etcd3, Watcher } from "etcd3";
+import { connectEtcd } from "./etcd";
+import { ClusterIpam } from "./cluster-ipam";
+import { ROOT } from "./keys";
+import { Membership } from "./membership";
+import { sourceAddressTowards } from "./node-address";
+import type { ClusterOptions } from "./options";
+import type { NodeView } from "./node-view";
+import { tunnelPlan, vtepAddress, type Tunnel } from "./tunnels";
+import { applyTunnels, ensureVtepAddress, ensureVxlan, underlayOf, VXLAN_DEV } from "./vxlan";
+
+/** What the cluster needs from the local engine (the daemon wires it). */
+export interface LocalSide {
+  /** The node's piece of a cluster network: a local bridge network on its block. */
+  ensureNetwork(name: string, block: string): Promise<void>;
+  setOverlay(o: { ifnames: string[]; cidrs4: string[] }): Promise<void>;
+  workloads(): number;
+}
+
+export class Cluster {
+  private watcher: Watcher | undefined;
+  private running: Promise<void> | undefined;
+  private dirty = false;
+  private closed = false;
+  private applied: Tunnel[] = [];
+  private cidrs = "";
+  readonly ipam: ClusterIpam;
+
+  private constructor(
+    private readonly etcd: Etcd3,
+    readonly membership: Membership,
+    private readonly local: LocalSide,
+  ) {
+    this.ipam = new ClusterIpam(etcd);
+  }
+
+  static async join(opts: ClusterOptions, local: LocalSide): Promise<Cluster> {
+    const address = opts.nodeIp ?? (await sourceAddressTowards(opts.endpoints[0]!));
+    const underlay = await underlayOf(address);
+    const etcd = connectEtcd(opts.endpoints);
+    const membership = new Membership(etcd, { nodeName: opts.nodeName, address, leaseTtlS: opts.leaseTtlS }, local.workloads);
+    try {
+      // Join before touching the kernel: when etcd does not answer, nothing was made.
+      await membership.join();
+      membership.spec.vtepMac = await ensureVxlan(address, underlay);
+      await membership.refresh();
+    } catch (e) {
+      await membership.close();
+      etcd.close();
+      throw e;
+    }
+    const cluster = new Cluster(etcd, membership, local);
+    // Watch first, then sync: nothing written between the two is missed.
+    cluster.watcher = await etcd.watch().prefix(ROOT).create();
+    cluster.watcher.on("data", () => void cluster.sync());
+    cluster.watcher.on("connected", () => void cluster.sync());
+    cluster.watcher.on("error", (e) => console.error(`pontond: cluster: watch: ${e.message}`));
+    await cluster.sync();
+    return cluster;
+  }
+
+  get nodeName(): string {
+    return this.membership.spec.nodeName;
+  }
+
+  /** Run a sync; if one is running, run once more after it (the state may have moved meanwhile). */
+  sync(): Promise<void> {
+    if (this.running) {
+      this.dirty = true;
+      return this.running;
+    }
+    this.running = (async () => {
+      do {
+        this.dirty = false;
+        try {
+          await this.syncOnce();
+        } catch (e) {
+          console.error(`pontond: cluster: sync: ${(e as Error).message}`);
+        }
+      } while (this.dirty && !this.closed);
+      this.running = undefined;
+    })();
+    return this.running;
+  }
+
+  private async syncOnce(): Promise<void> {
+    if (this.closed) return;
+    const networks = await this.ipam.networks();
+    for (const n of networks) {
+      const block = await this.ipam.claim(n, this.nodeName);
+      await this.local.ensureNetwork(n.name, block);
+      await ensureVtepAddress(vtepAddress(block));
+    }
+    const cidrs = networks.map((n) => n.subnet).sort();
+    if (cidrs.join() !== this.cidrs) {
+      await this.local.setOverlay({ ifnames: [VXLAN_DEV], cidrs4: cidrs });
+      this.cidrs = cidrs.join();
+    }
+    const tunnels = tunnelPlan(this.nodeName, await this.membership.list());
+    await applyTunnels(tunnels);
+    this.applied = tunnels;
+  }
+
+  /** What the overlay forwards now: block → node address (as `cilium bpf tunnel list`). */
+  tunnels(): Tunnel[] {
+    return this.applied;
+  }
+
+  async createNetwork(spec: { name?: unknown; subnet?: unknown; nodeMask?: unknown }) {
+    const n = await this.ipam.create(spec);
+    await this.sync();
+    return n;
+  }
+
+  nodes(): Promise<NodeView[]> {
+    return this.membership.list();
+  }
+
+  removeNode(name: string) {
+    return this.membership.remove(name);
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    await this.watcher?.cancel().catch(() => undefined);
+    await this.membership.close();
+    this.etcd.close();
+  }
+}

@@ -1,0 +1,6 @@
+export { Cluster, type LocalSide } from "./cluster";
+/** Marks a node's local piece of a cluster network. */
+export const CLUSTER_NETWORK_LABEL = "ponton.cluster/network";
+export type { Tunnel } from "./tunnels";
+export { parseClusterOptions, type ClusterOptions } from "./options";
+export type { NodeView } from "./node-view";

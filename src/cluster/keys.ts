@@ -1,0 +1,25 @@
+// Where cluster state lives in etcd. One prefix per kind, so a watch on a prefix sees one kind.
+export const ROOT = "/ponton/";
+export const NODES = `${ROOT}nodes/`;
+export const NETWORKS = `${ROOT}networks/`;
+export const BLOCKS = `${ROOT}blocks/`;
+
+/** The node's record (address, heartbeat, workloads): kept after the node dies, so `node ls` can say NotReady. */
+export const nodeInfoKey = (name: string) => `${NODES}${name}/info`;
+/** Present only while the node's lease lives: the node is Ready exactly when this key exists. */
+export const nodeAliveKey = (name: string) => `${NODES}${name}/alive`;
+export const networkKey = (name: string) => `${NETWORKS}${name}`;
+/** A pod block of a cluster network, e.g. /ponton/blocks/pods/10.42.3.0_24 → node name. */
+export const blockKey = (network: string, block: string) => `${BLOCKS}${network}/${block.replace("/", "_")}`;
+
+/** Parse a key under NODES into the node name and what it is. */
+export function parseNodeKey(key: string): { node: string; kind: "info" | "alive" } | undefined {
+  const m = /^\/ponton\/nodes\/([^/]+)\/(info|alive)$/.exec(key);
+  return m ? { node: m[1]!, kind: m[2] as "info" | "alive" } : undefined;
+}
+
+/** Parse a key under BLOCKS into network and block CIDR. */
+export function parseBlockKey(key: string): { network: string; block: string } | undefined {
+  const m = /^\/ponton\/blocks\/([^/]+)\/([^/]+)$/.exec(key);
+  return m ? { network: m[1]!, block: m[2]!.replace("_", "/") } : undefined;
+}

@@ -1,0 +1,34 @@
+// The overlay's desired state (pure): for each pod block of another Ready node, where to send it.
+// As Flannel's vxlan backend: the remote VTEP address is the block's network address, reached
+// `onlink` through our VXLAN device, with a permanent neighbour (its MAC) and FDB entry (its node).
+import { parseCidr, formatIp } from "../model/ip";
+import type { NodeView } from "./node-view";
+
+export interface Tunnel {
+  block: string;
+  network: string;
+  node: string;
+  /** Underlay address of the node (the FDB destination). */
+  address: string;
+  /** The remote VTEP: the block's first address, held by the remote VXLAN device as /32. */
+  vtep: string;
+  mac: string;
+}
+
+export const vtepAddress = (block: string): string => {
+  const c = parseCidr(block);
+  return formatIp(c.family, c.network);
+};
+
+/** Tunnels to every block held by another Ready node that has published its VXLAN MAC. */
+export function tunnelPlan(self: string, nodes: NodeView[]): Tunnel[] {
+  return nodes
+    .filter((n) => n.name !== self && n.status === "Ready" && n.vtepMac)
+    .flatMap((n) =>
+      n.blocks.map((nb) => {
+        const [network, block] = nb.split("=") as [string, string];
+        return { block, network, node: n.name, address: n.address, vtep: vtepAddress(block), mac: n.vtepMac! };
+      }),
+    )
+    .sort((a, b) => a.block.localeCompare(b.block, "en", { numeric: true }));
+}

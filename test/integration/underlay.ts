@@ -1,0 +1,116 @@
+// A test "data centre": an underlay namespace with a bridge (the switch), namespaces plugged into it,
+// and an etcd of 1 or 3 members in namespaces of its own. Everything is removed by name and PID.
+import { spawn, type ChildProcess } from "node:child_process";
+import { mkdtempSync, openSync, readFileSync, readdirSync, rmSync } from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { sh, sleep } from "./harness";
+
+/** TEST-NET-1: documentation addresses, never routed anywhere. */
+export const UNDERLAY_PREFIX = "192.0.2";
+
+let counter = 0;
+
+async function must(cmd: string, args: string[]): Promise<void> {
+  const r = await sh(cmd, args);
+  if (r.code !== 0) throw new Error(`${cmd} ${args.join(" ")}: ${r.stderr.trim()}`);
+}
+
+export interface EtcdMember {
+  name: string;
+  netns: string;
+  ip: string;
+  pid: number;
+}
+
+export class Underlay {
+  readonly prefix: string;
+  readonly netns: string;
+  readonly dir: string;
+  private readonly made: string[] = [];
+  private readonly children: ChildProcess[] = [];
+  private port = 0;
+  members: EtcdMember[] = [];
+
+  constructor(name = "ul") {
+    this.prefix = `pu${process.pid % 100000}${name}${counter++}`;
+    this.netns = `${this.prefix}-SW`;
+    this.dir = mkdtempSync(path.join(os.tmpdir(), `${this.prefix}-`));
+  }
+
+  async setUp(): Promise<this> {
+    await must("ip", ["netns", "add", this.netns]);
+    this.made.push(this.netns);
+    await must("ip", ["-n", this.netns, "link", "set", "lo", "up"]);
+    await must("ip", ["-n", this.netns, "link", "add", "br0", "type", "bridge"]);
+    await must("ip", ["-n", this.netns, "link", "set", "br0", "up"]);
+    return this;
+  }
+
+  /** Plug a namespace (ours or another's) into the switch as `ifname` with ip/24; returns the address. */
+  async plug(netns: string, ifname: string, ip: string, mtu = 1500): Promise<string> {
+    const port = `p${this.port++}`;
+    await must("ip", ["-n", this.netns, "link", "add", port, "mtu", String(mtu), "type", "veth", "peer", "name", ifname, "netns", netns]);
+    await must("ip", ["-n", this.netns, "link", "set", port, "master", "br0", "up"]);
+    await must("ip", ["-n", netns, "link", "set", ifname, "mtu", String(mtu), "up"]);
+    await must("ip", ["-n", netns, "addr", "add", `${ip}/24`, "dev", ifname]);
+    return ip;
+  }
+
+  /** A namespace of the underlay's own (etcd members live in these). */
+  async addNamespace(name: string, ip: string): Promise<string> {
+    const ns = `${this.prefix}-${name}`;
+    await must("ip", ["netns", "add", ns]);
+    this.made.push(ns);
+    await must("ip", ["-n", ns, "link", "set", "lo", "up"]);
+    await this.plug(ns, "eth0", ip);
+    return ns;
+  }
+
+  get endpoints(): string[] {
+    return this.members.map((m) => `http://${m.ip}:2379`);
+  }
+
+  /** Start `size` etcd members (1 or 3) at .2, .3, .4; waits (bounded) until every endpoint is healthy. */
+  async startEtcd(size: 1 | 3 = 1, timeoutMs = 30_000): Promise<EtcdMember[]> {
+    const specs = Array.from({ length: size }, (_, i) => ({ name: `etcd${i}`, ip: `${UNDERLAY_PREFIX}.${2 + i}` }));
+    const initial = specs.map((s) => `${s.name}=http://${s.ip}:2380`).join(",");
+    for (const s of specs) {
+      const netns = await this.addNamespace(s.name, s.ip);
+      const log = openSync(path.join(this.dir, `${s.name}.log`), "a");
+      // nsenter execs etcd: the PID we hold is etcd's own.
+      const child = spawn(
+        "nsenter",
+        [`--net=/run/netns/${netns}`, "etcd", "--name", s.name, "--data-dir", path.join(this.dir, s.name), "--listen-client-urls", `http://${s.ip}:2379`, "--advertise-client-urls", `http://${s.ip}:2379`, "--listen-peer-urls", `http://${s.ip}:2380`, "--initial-advertise-peer-urls", `http://${s.ip}:2380`, "--initial-cluster", initial, "--initial-cluster-state", "new", "--initial-cluster-token", this.prefix, "--heartbeat-interval", "100", "--election-timeout", "1000"],
+        { stdio: ["ignore", log, log] },
+      );
+      this.children.push(child);
+      this.members.push({ ...s, netns, pid: child.pid! });
+    }
+    const end = Date.now() + timeoutMs;
+    while (Date.now() < end) {
+      const r = await sh("nsenter", [`--net=/run/netns/${this.members[0]!.netns}`, "etcdctl", "--endpoints", this.endpoints.join(","), "--dial-timeout", "1s", "--command-timeout", "2s", "endpoint", "health"], { timeoutMs: 5000 });
+      if (r.code === 0) return this.members;
+      if (this.children.some((c) => c.exitCode !== null)) break;
+      await sleep(200);
+    }
+    const logs = specs.map((s) => readFileSync(path.join(this.dir, `${s.name}.log`), "utf8").slice(-2000)).join("\n");
+    throw new Error(`etcd did not become healthy:\n${logs}`);
+  }
+
+  /** etcdctl against the cluster, from the first member's namespace. */
+  etcdctl(...args: string[]) {
+    return sh("nsenter", [`--net=/run/netns/${this.members[0]!.netns}`, "etcdctl", "--endpoints", this.endpoints.join(","), ...args]);
+  }
+
+  async tearDown(): Promise<void> {
+    for (const c of this.children) {
+      if (c.exitCode !== null || c.signalCode !== null || !c.pid) continue;
+      const exited = new Promise((r) => c.once("exit", r));
+      c.kill("SIGKILL");
+      await exited;
+    }
+    for (const ns of readdirSync("/run/netns").filter((n) => n.startsWith(`${this.prefix}-`))) await sh("ip", ["netns", "del", ns]);
+    rmSync(this.dir, { recursive: true, force: true });
+  }
+}
