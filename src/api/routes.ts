@@ -59,6 +59,7 @@ export function routes(engine: Engine): Route[] {
         ...(b.aliases !== undefined ? { aliases: b.aliases as string[] } : {}),
       });
     }),
+    r("POST", "/v1/networks/:name/dns", 200, async ({ params, body }) => engine.setNetworkDns(params[0]!, checkShape("network dns", await body(), { servers: "string[]" }).servers)),
     r("POST", "/v1/networks/:name/disconnect", 200, async ({ params, body }) => engine.disconnect(str(await body(), "workload"), params[0]!)),
     r("GET", "/v1/workloads", 200, async () => engine.list()),
     r("POST", "/v1/workloads", 201, async ({ body }) => {

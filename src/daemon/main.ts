@@ -24,7 +24,7 @@ const OPTIONS: Options = {
   "host-resolv-conf": { type: "string", description: "where upstream nameservers are read (default /etc/resolv.conf)", value: "PATH" },
   "dns-port": { type: "string", description: "port of the embedded DNS on gateway addresses (default 53; 0 turns it off)", value: "PORT" },
   "dns-domain": { type: "string", description: "search domain of workload names (default ponton.internal)", value: "DOMAIN" },
-  ndots: { type: "string", description: "options ndots in workloads' resolv.conf (default 1)", value: "N" },
+  ndots: { type: "string", description: "options ndots in workloads' resolv.conf (default 5, as Kubernetes)", value: "N" },
   "flow-log": { type: "string", description: "record every new connection for `ponton observe` (on|off; default on; drops are always recorded)", value: "on|off" },
   "flow-buffer": { type: "string", description: "flow records kept in memory (default 10000)", value: "N" },
   "flow-journal": { type: "string", description: "also append every flow record to <state>/logs/flows.jsonl (rotated at 64 MiB) and read the newest back at start, so they survive a restart (on|off; default off)", value: "on|off" },

@@ -21,7 +21,7 @@ export interface ExplainResult {
   records: DnsRecord[];
   /** Local zone apex ("" for a single-label name). */
   zone?: string;
-  /** A single-label name found as NAME.<search domain>. */
+  /** A single-label name found as NAME.<a search suffix>. */
   expandedTo?: string;
   /** Servers a forwarded query would go to, in order; down ones are left out. */
   upstreams?: string[];
@@ -32,9 +32,11 @@ export interface ExplainResult {
 export interface ExplainContext {
   table: RecordTable;
   zones: LocalZones;
-  searchDomain?: string;
+  /** Where a single-label name is looked for in a view. */
+  search: (view: string | undefined) => readonly string[];
   viewOf: (client: string) => string | undefined;
-  forwarder: Forwarder;
+  /** The forwarder of a view (its network's own upstreams, or the server's). */
+  forwarder: (view: string | undefined) => Forwarder;
 }
 
 /** `sealed`: the client asks a sealed listener (its network is --internal): nothing is forwarded. */
@@ -43,14 +45,15 @@ export function explainQuery(ctx: ExplainContext, name: string, type: string, cl
   const qtype = type.toUpperCase();
   const view = ctx.viewOf(client);
   const base = { name: qname, type: qtype, client, view: view ?? null };
-  const local = resolveLocal(ctx.table, ctx.zones, view, qname, qtype, "IN", ctx.searchDomain);
+  const local = resolveLocal(ctx.table, ctx.zones, view, qname, qtype, "IN", ctx.search(view));
   if (local) return { ...base, outcome: "local", rcode: local.rcode, records: local.answers, zone: local.zone, ...(local.expandedTo ? { expandedTo: local.expandedTo } : {}), summary: describeLocal(local, view) };
 
   if (sealed) return { ...base, outcome: "refused", rcode: "REFUSED", records: [], summary: "REFUSED: an internal network's names are answered locally, nothing is forwarded" };
-  const set = ctx.forwarder.upstreamSet;
+  const forwarder = ctx.forwarder(view);
+  const set = forwarder.upstreamSet;
   const healthy = set.health().filter((h) => h.up);
   const upstreams = healthy.map((h) => (h.address.includes(":") ? `[${h.address}]:${h.port}` : `${h.address}:${h.port}`));
-  const hit = ctx.forwarder.cache.peek(Forwarder.cacheKey({ question: { name: qname, type: qtype as "A" }, cd: false }));
+  const hit = forwarder.cache.peek(Forwarder.cacheKey({ question: { name: qname, type: qtype as "A" }, cd: false }));
   const cached = hit && { rcode: rcodeName(hit.rcode), ttlRemaining: hit.ttlRemaining };
   const summary = cached
     ? `answered from cache: ${cached.rcode}, ${cached.ttlRemaining}s left`

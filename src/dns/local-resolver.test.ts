@@ -39,12 +39,15 @@ test("missing local name: NXDOMAIN with the zone for the SOA; wrong type: NODATA
   assert.deepEqual([unknown.rcode, unknown.negative], ["NOERROR", true]);
 });
 
-test("single-label names are local: NXDOMAIN when absent, found via the search domain when present", () => {
+test("single-label names: found through the search suffixes in order, else not ours (forwarded)", () => {
   const { t, z } = setup();
-  assert.equal(resolveLocal(t, z, "v", "printer", "A", "IN")!.rcode, "NXDOMAIN");
-  const r = resolveLocal(t, z, "v", "db", "A", "IN", "net0.ponton")!;
+  assert.equal(resolveLocal(t, z, "v", "printer", "A", "IN", ["net0.ponton", "cluster.local"]), undefined);
+  const r = resolveLocal(t, z, "v", "db", "A", "IN", ["net0.ponton"])!;
   assert.equal(r.expandedTo, "db.net0.ponton");
   assert.deepEqual(r.answers.map((x) => [x.name, x.data]), [["db", "10.0.0.3"]]);
+  const second = resolveLocal(t, z, "v", "web", "A", "IN", ["net0.ponton", "cluster.local"])!;
+  assert.deepEqual([second.expandedTo, second.consulted], ["web.cluster.local", ["web", "web.net0.ponton", "web.cluster.local"]]);
+  assert.equal(resolveLocal(t, z, "other", "db", "A", "IN", ["net0.ponton"]), undefined);
 });
 
 test("CNAME is chased inside local data; a dangling local target is NXDOMAIN; an outside target stops the chase", () => {

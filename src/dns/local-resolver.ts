@@ -1,5 +1,5 @@
 // Authoritative answers from one view: exact match, CNAME chasing inside local data, NXDOMAIN vs
-// NODATA, and single-label names expanded with the search domain. Pure: table in, answer out.
+// NODATA, and single-label names expanded with the view's search list. Pure: table in, answer out.
 import type { LocalZones } from "./local-zones";
 import type { RecordTable } from "./record-table";
 import { type DnsRecord, type RecordType, normalizeName } from "./records";
@@ -14,7 +14,7 @@ export interface LocalAnswer {
   negative: boolean;
   /** Apex of the zone the answer came from ("" when the name is local only because it is in the view). */
   zone: string;
-  /** Set when a single-label name was found as `<name>.<searchDomain>`. */
+  /** Set when a single-label name was found as `<name>.<one of the search suffixes>`. */
   expandedTo?: string;
   /** The names looked up for this answer: it can change only when one of them does. */
   consulted: string[];
@@ -24,7 +24,11 @@ const MAX_CNAME_HOPS = 8;
 // Zone transfers and obsolete mail meta-queries make no sense against a synthesized zone.
 const NOT_IMPLEMENTED = new Set(["AXFR", "IXFR", "MAILA", "MAILB", "UNKNOWN_253", "UNKNOWN_254"]);
 
-/** undefined means "not ours": the caller forwards the query. */
+/**
+ * undefined means "not ours": the caller forwards the query. A single-label name is ours only when
+ * the view holds it, as is or under one of `search` (in order): otherwise it goes upstream, as
+ * Docker's embedded DNS does, and the client gets the upstream's answer.
+ */
 export function resolveLocal(
   table: RecordTable,
   zones: LocalZones,
@@ -32,22 +36,23 @@ export function resolveLocal(
   qname: string,
   qtype: string,
   qclass: string,
-  searchDomain?: string,
+  search: readonly string[] = [],
 ): LocalAnswer | undefined {
   let name = qname;
-  const zone = zones.apexOf(name);
+  const single = name !== "" && !name.includes(".");
+  const zone = single ? "" : zones.apexOf(name);
   const consulted = [name];
   let inView = table.exists(viewId, name);
   let expandedTo: string | undefined;
-  if (!inView && searchDomain && zone === "" ) {
-    const full = `${name}.${searchDomain}`;
+  for (let i = 0; single && !inView && i < search.length; i++) {
+    const full = `${name}.${search[i]}`;
     consulted.push(full);
     if (table.exists(viewId, full)) {
       name = expandedTo = full;
       inView = true;
     }
   }
-  if (zone === undefined && !inView) return undefined;
+  if ((zone === undefined || single) && !inView) return undefined;
   const soaZone = zone ?? "";
   if ((qclass !== "IN" && qclass !== "ANY") || NOT_IMPLEMENTED.has(qtype)) {
     return { rcode: "NOTIMP", answers: [], negative: false, zone: soaZone, expandedTo, consulted };

@@ -1,6 +1,6 @@
-// Which names we answer authoritatively. A name under a local suffix, or a single label, never
-// goes upstream: a miss there is NXDOMAIN at once instead of a slow round trip (and no leak of
-// internal names to the host's resolver).
+// Which names we answer authoritatively. A name under a local suffix never goes upstream: a miss
+// there is NXDOMAIN at once instead of a slow round trip (and no leak of internal names to the
+// host's resolver). A single label is local only when the asker's view holds it (local-resolver).
 
 export class LocalZones {
   private readonly suffixes: string[];

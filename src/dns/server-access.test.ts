@@ -11,6 +11,9 @@ import { FakeUpstream } from "./testing/fake-upstream";
 const INSIDE = "127.0.0.2";
 const OUTSIDE = "127.0.0.3";
 const INTERNAL = "127.0.0.4";
+/** One workload on an internal and another network: two addresses, one view. */
+const BOTH_SEALED = "127.0.0.5";
+const BOTH_OPEN = "127.0.0.6";
 
 let upstream: FakeUpstream;
 const servers: Record<"native" | "node", DnsServer> = {} as never;
@@ -20,16 +23,17 @@ const sealed: Record<"native" | "node", Target> = {} as never;
 before(async () => {
   upstream = await FakeUpstream.start({ address: "127.0.0.31" });
   for (const udp of ["native", "node"] as const) {
-    const s = new DnsServer({ udp, viewOf: (ip) => ({ [INSIDE]: "net", "127.0.0.65": "net", [INTERNAL]: "sealed" })[ip], maxTcpConnections: 6, maxTcpPerClient: 2, tcpIdleMs: 300 });
+    const s = new DnsServer({ udp, viewOf: (ip) => ({ [INSIDE]: "net", "127.0.0.65": "net", [INTERNAL]: "sealed", [BOTH_SEALED]: "both", [BOTH_OPEN]: "both" })[ip], maxTcpConnections: 6, maxTcpPerClient: 2, tcpIdleMs: 300 });
     s.setUpstreams([{ address: upstream.address, port: upstream.port }]);
     s.setView("net", [{ name: "web.cluster.local", type: "A", ttl: 30, data: "10.88.0.3" }]);
     s.setView("sealed", [
       { name: "db.cluster.local", type: "A", ttl: 30, data: "10.99.0.2" },
       { name: "ext.cluster.local", type: "CNAME", ttl: 30, data: "www.example.org" },
     ]);
+    s.setView("both", [{ name: "alias.cluster.local", type: "CNAME", ttl: 30, data: "www.example.org" }]);
     servers[udp] = s;
-    open[udp] = await s.addListener({ address: "127.0.0.1", port: 0 }, { clients: [`${INSIDE}/32`, "127.0.0.64/26"] });
-    sealed[udp] = await s.addListener({ address: "127.0.0.1", port: 0 }, { clients: [`${INTERNAL}/32`], sealed: true });
+    open[udp] = await s.addListener({ address: "127.0.0.1", port: 0 }, { clients: [`${INSIDE}/32`, "127.0.0.64/26", `${BOTH_OPEN}/32`] });
+    sealed[udp] = await s.addListener({ address: "127.0.0.1", port: 0 }, { clients: [`${INTERNAL}/32`, `${BOTH_SEALED}/32`], sealed: true });
   }
 });
 
@@ -81,6 +85,27 @@ for (const udp of ["native", "node"] as const) {
     const ext = await udpQuery(sealed[udp], query("ext.cluster.local", "A"), { from: INTERNAL });
     assert.deepEqual(ext.answers!.map((a) => a.type), ["CNAME"], "an alias to an outside name is not chased");
     assert.equal(upstream.count(), before, "the sealed listener sent nothing upstream");
+    upstream.seen.length = 0;
+  });
+}
+
+for (const udp of ["native", "node"] as const) {
+  test(`${udp}: a view asked on a sealed and an open listener: each answers as it is, the sealed answer is not served to the open side`, async () => {
+    const before = upstream.count();
+    for (let i = 0; i < 3; i++) {
+      // Repeated: the native thread learns the client and would serve a remembered answer.
+      const r = await udpQuery(sealed[udp], query("alias.cluster.local", "A"), { from: BOTH_SEALED });
+      assert.deepEqual(r.answers!.map((a) => a.type), ["CNAME"], "not chased on the sealed listener");
+      const fwd = await udpQuery(sealed[udp], query(`out-${udp}.example.org`, "A"), { from: BOTH_SEALED });
+      assert.equal(rcode(fwd), "REFUSED");
+    }
+    assert.equal(upstream.count(), before, "the sealed side sent nothing upstream");
+    for (let i = 0; i < 2; i++) {
+      const r = await udpQuery(open[udp], query("alias.cluster.local", "A"), { from: BOTH_OPEN });
+      assert.deepEqual(r.answers!.map((a) => a.type), ["CNAME", "A"], "chased on the open listener");
+    }
+    const fwd = await udpQuery(open[udp], query(`out-${udp}.example.org`, "A"), { from: BOTH_OPEN });
+    assert.equal(rcode(fwd), "NOERROR");
     upstream.seen.length = 0;
   });
 }

@@ -61,9 +61,15 @@ test("the upstream's rcode is relayed (REFUSED), and it is not cached", async ()
 test("local zones never go upstream, even when the name is missing", async () => {
   await withServer([{ address: "127.0.0.21" }], async (_s, at, [up]) => {
     assert.equal(rcode(await udpQuery(at, query("missing.cluster.local", "A"))), "NXDOMAIN");
-    assert.equal(rcode(await udpQuery(at, query("printer", "A"))), "NXDOMAIN");
     assert.deepEqual(data(await udpQuery(at, query("web.cluster.local", "A"))), ["10.88.0.3"]);
     assert.equal(up.count(), 0);
+  });
+});
+
+test("a single label the view does not hold goes upstream, and the upstream's rcode comes back", async () => {
+  await withServer([{ address: "127.0.0.21", answer: () => ({ rcode: 5 }) }], async (_s, at, [up]) => {
+    assert.equal(rcode(await udpQuery(at, query("printer", "A"))), "REFUSED");
+    assert.equal(up.count(), 1);
   });
 });
 

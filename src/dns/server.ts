@@ -37,10 +37,14 @@ export interface DnsServerOptions {
    */
   udp?: "native" | "node";
   upstreams?: readonly UpstreamAddress[];
-  /** Suffixes answered authoritatively (default ["cluster.local"]); single-label names always are. */
+  /** Suffixes answered authoritatively (default ["cluster.local"]). */
   localZones?: readonly string[];
   /** Added to the local zones; a single-label NAME is also looked up as NAME.<searchDomain>. */
   searchDomain?: string;
+  /** Further suffixes a single label is looked up under in one view, after searchDomain (e.g. its namespace's services). */
+  viewSearch?: (viewId: string) => readonly string[];
+  /** Upstreams of one view instead of the server's (a network's own DNS servers); undefined or empty: the server's. */
+  viewUpstreams?: (viewId: string) => readonly UpstreamAddress[] | undefined;
   /** TTL and SOA minimum of local NXDOMAIN/NODATA answers, seconds (default 5: new names show up fast). */
   negativeTtl?: number;
   /** Forwarded answers kept (default 10,000). */
@@ -74,6 +78,8 @@ export class DnsServer {
   private readonly openUdp: UdpOpener;
   private readonly listeners = new Map<string, Listener>();
   private readonly forwarder: Forwarder;
+  /** Forwarders of views with upstreams of their own, by upstream list: each has its own cache and health. */
+  private readonly viewForwarders = new Map<string, { forwarder: Forwarder; upstreams: readonly UpstreamAddress[] }>();
   private upstreams: UpstreamAddress[];
   private readonly c = zeroCounters();
   private readonly viewOf: (clientAddress: string) => string | undefined;
@@ -92,15 +98,7 @@ export class DnsServer {
     this.openUdp = table ? nativeUdp(table) : openNodeUdp;
     this.upstreams = [...(opts.upstreams ?? [])];
     this.maxWaiting = 16 * (opts.maxInflight ?? 1024);
-    this.forwarder = new Forwarder({
-      upstreams: [],
-      cache: new AnswerCache({ maxEntries: opts.cacheSize ?? 10000, now: opts.now }),
-      timeoutMs: opts.timeoutMs ?? 1500,
-      attemptTimeoutMs: opts.attemptTimeoutMs ?? 800,
-      maxInflight: opts.maxInflight ?? 1024,
-      now: opts.now,
-      baseBackoffMs: opts.upstreamBackoffMs,
-    });
+    this.forwarder = this.newForwarder();
     this.applyUpstreams();
     this.table.onChange((viewId, names) => (names ? this.hot.dropNames(viewId, names) : this.hot.dropView(viewId)));
   }
@@ -216,6 +214,7 @@ export class DnsServer {
     this.listeners.clear();
     await Promise.all(all.map((l) => l.close()));
     this.forwarder.close();
+    for (const v of this.viewForwarders.values()) v.forwarder.close();
   }
 
   // ---- introspection ----
@@ -234,14 +233,14 @@ export class DnsServer {
       notimp: c.notimp + n.notimp,
       refused: c.refused + n.refused,
       dropped: c.dropped + n.shed + n.dropped,
-      upstreamQueries: this.forwarder.sent,
+      upstreamQueries: [...this.viewForwarders.values()].reduce((n, v) => n + v.forwarder.sent, this.forwarder.sent),
     };
   }
 
   /** `sealed`: as a sealed listener would answer (the client's network is --internal). */
   explain(name: string, type: string, clientAddress: string, sealed = false): ExplainResult {
     return explainQuery(
-      { table: this.table, zones: this.zones, searchDomain: this.searchDomain, viewOf: this.viewOf, forwarder: this.forwarder },
+      { table: this.table, zones: this.zones, search: (view) => this.searchOf(view), viewOf: this.viewOf, forwarder: (view) => this.forwarderOf(view) },
       name,
       type,
       clientAddress,
@@ -321,6 +320,12 @@ export class DnsServer {
     }
   }
 
+  /** Where a single-label name is looked for in this view, in order. */
+  private searchOf(view: string | undefined): readonly string[] {
+    const more = view !== undefined && this.opts.viewSearch ? this.opts.viewSearch(view) : [];
+    return this.searchDomain ? [this.searchDomain, ...more] : more;
+  }
+
   /**
    * The full path: check the header, decode, answer locally or forward (never when `sealed`).
    * `fastKey` caches a local UDP answer.
@@ -349,16 +354,20 @@ export class DnsServer {
     // EDNS version we do not speak: BADVERS (extended rcode 16), RFC 6891 section 6.1.3.
     if (edns && edns.version > 0) return reply(errorResponse(id, flags, 16, q, edns));
 
-    const local = resolveLocal(this.table, this.zones, view, normalizeName(q.name), q.type, q.class ?? "IN", this.searchDomain);
+    const qname = normalizeName(q.name);
+    // The search list matters to single labels only: no list built for the others.
+    const local = resolveLocal(this.table, this.zones, view, qname, q.type, q.class ?? "IN", qname.includes(".") ? [] : this.searchOf(view));
     if (local) {
-      const target = sealed ? undefined : externalCnameTarget(local, q.type, this.zones);
-      if (target) return this.chase(query, edns, local, target, tcp, reply);
+      const target = externalCnameTarget(local, q.type, this.zones);
+      if (target && !sealed) return this.chase(query, edns, local, target, tcp, reply, view);
       const res = compressMessage(encodeLocal(query, edns, local, this.negativeTtl), tcp ? MAX_MESSAGE : udpLimit(edns));
       if (res.readUInt16BE(2) & TC) c.truncated++;
       c.answeredLocally++;
       if (local.rcode === "NXDOMAIN") c.nxdomain++;
       if (local.rcode === "NOTIMP") c.notimp++;
-      if (fastKey !== undefined) this.hot.remember(view ?? NO_VIEW, fastKey, res, local.consulted);
+      // A sealed listener's outside CNAME is not chased: clients of the same view on an open
+      // listener (a workload on an internal and another network) must not get it from the hot table.
+      if (fastKey !== undefined && !target) this.hot.remember(view ?? NO_VIEW, fastKey, res, local.consulted);
       return reply(res);
     }
     if (String(q.class).startsWith("UNKNOWN_")) {
@@ -378,7 +387,7 @@ export class DnsServer {
       return reply(errorResponse(id, flags, RCODE.SERVFAIL, q, edns));
     }
     this.waiting++;
-    this.forwarder
+    this.forwarderOf(view)
       .resolve({ question: q, cd: (flags & CD) !== 0, edns, tcp })
       .finally(() => this.waiting--)
       .then((r) => {
@@ -405,12 +414,12 @@ export class DnsServer {
   }
 
   /** A local CNAME to an outside name: forward the target and answer with the whole chain (never cached here). */
-  private chase(query: dnsPacket.DecodedPacket, edns: ClientEdns | undefined, local: LocalAnswer, target: string, tcp: boolean, reply: Reply): void {
+  private chase(query: dnsPacket.DecodedPacket, edns: ClientEdns | undefined, local: LocalAnswer, target: string, tcp: boolean, reply: Reply, view: string | undefined): void {
     const c = this.c;
     const q = query.questions![0];
     c.answeredLocally++;
     c.forwarded++;
-    this.forwarder
+    this.forwarderOf(view)
       .resolve({ question: { ...q, name: target }, cd: false, edns, tcp })
       .then((r) => {
         const full = encodeChased(query, edns, local, r.kind === "answer" ? r.response : undefined, this.negativeTtl);
@@ -426,6 +435,46 @@ export class DnsServer {
 
   private applyUpstreams(): void {
     this.forwarder.setUpstreams(this.effectiveUpstreams());
+    const self = this.addresses();
+    for (const v of this.viewForwarders.values()) v.forwarder.setUpstreams(v.upstreams.filter((u) => !wouldLoop(u, self)));
+  }
+
+  private newForwarder(): Forwarder {
+    const o = this.opts;
+    return new Forwarder({
+      upstreams: [],
+      cache: new AnswerCache({ maxEntries: o.cacheSize ?? 10000, now: o.now }),
+      timeoutMs: o.timeoutMs ?? 1500,
+      attemptTimeoutMs: o.attemptTimeoutMs ?? 800,
+      maxInflight: o.maxInflight ?? 1024,
+      now: o.now,
+      baseBackoffMs: o.upstreamBackoffMs,
+    });
+  }
+
+  /** Where this view's forwarded queries go. */
+  private forwarderOf(view: string | undefined): Forwarder {
+    const list = view !== undefined ? this.opts.viewUpstreams?.(view) : undefined;
+    if (!list?.length) return this.forwarder;
+    const key = list.map((u) => `${u.address}#${u.port}`).join(",");
+    const held = this.viewForwarders.get(key);
+    if (held) return held.forwarder;
+    const forwarder = this.newForwarder();
+    const self = this.addresses();
+    forwarder.setUpstreams(list.filter((u) => !wouldLoop(u, self)));
+    this.viewForwarders.set(key, { forwarder, upstreams: [...list] });
+    return forwarder;
+  }
+
+  /** Views' upstreams changed: forwarders no view uses any more are closed. */
+  viewUpstreamsChanged(viewIds: Iterable<string>): void {
+    const used = new Set<Forwarder>();
+    for (const v of viewIds) used.add(this.forwarderOf(v));
+    for (const [key, v] of this.viewForwarders) {
+      if (used.has(v.forwarder)) continue;
+      v.forwarder.close();
+      this.viewForwarders.delete(key);
+    }
   }
 }
 

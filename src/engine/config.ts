@@ -17,7 +17,7 @@ export interface EngineConfig {
   /** Embedded DNS: search domain of workload names, and the port it serves on gateway addresses (0: off). */
   dnsDomain: string;
   dnsPort: number;
-  /** `options ndots:N` in workloads' resolv.conf: low, since single-host names are short. */
+  /** `options ndots:N` in workloads' resolv.conf: 5 as in Kubernetes, so `web.ns` and `web.ns.svc` try the search list (local zones) first. */
   ndots: number;
   /** Record every new connection and every logged drop (NFLOG via bin/ponton-nflog). */
   flowLog: boolean;
@@ -42,7 +42,7 @@ export function defaultConfig(stateDir: string, overrides: Partial<EngineConfig>
     stopGraceMs: 10_000,
     dnsDomain: "ponton.internal",
     dnsPort: 53,
-    ndots: 1,
+    ndots: 5,
     flowLog: true,
     flowBuffer: 10_000,
     flowJournal: false,

@@ -17,7 +17,9 @@ import { ExitHandler } from "./workloads/process-exits";
 import { reconcile, type ReconcileReport } from "./reconcile";
 import { Serial } from "./serial";
 import { EngineDns } from "./dns/dns";
-import { dnsViews } from "./dns/dns-records";
+import { dnsViews, viewName } from "./dns/dns-records";
+import { setNetworkDns } from "./dns/network-dns";
+import { embeddedDnsVia } from "./dns/workload-files";
 import { Supervisor } from "./workloads/supervisor";
 import { networkView, portViews, workloadView } from "./views";
 import { createNetwork, ensureBuiltinNetworks, removeNetwork, type NetworkSpec } from "./networks";
@@ -160,13 +162,16 @@ export class Engine {
     const names = new Map(state.networks.map((n) => [n.id, n.name]));
     if (network !== undefined && !this.ctx.store.network(network)) throw new EngineError("NETWORK_NOT_FOUND", `network ${network} not found`);
     return [...dnsViews(state, this.ctx.config.dnsDomain, this.ctx.nft.runtime.unhealthy)]
-      .map(([id, records]) => ({ network: names.get(id)!, records }))
+      .map(([id, records]) => ({ network: viewName(id, names), records }))
       .filter((v) => network === undefined || v.network === network);
   }
   dnsQuery(name: string, type: string, from: string) {
     if (!this.dns) throw new EngineError("UNSUPPORTED", "the embedded DNS is off (pontond --dns-port 0)");
     const w = this.inspect(from);
-    const client = w.networks[0]?.ip4 ?? w.networks[0]?.ip6;
+    // Asked from the address its resolv.conf's nameserver is reached by (sealed or not goes by it).
+    const atts = this.ctx.store.attachmentsOf(w.id);
+    const via = embeddedDnsVia(atts, new Map(this.ctx.store.networks().map((n) => [n.id, n]))) ?? atts[0];
+    const client = via?.ip4 ?? via?.ip6;
     if (!client) throw new EngineError("INVALID_ARGUMENT", `workload ${from} has no address to ask from`);
     return this.dns.explain(name, type, client);
   }
@@ -177,6 +182,9 @@ export class Engine {
     const view = await this.change(async () => networkView(this.ctx.store, await createNetwork(this.ctx, spec)));
     const warnings = this.dns?.warningsFor([view.gateway4, view.gateway6]) ?? [];
     return warnings.length ? { ...view, warnings } : view;
+  }
+  setNetworkDns(name: string, servers: unknown) {
+    return this.change(async () => networkView(this.ctx.store, setNetworkDns(this.ctx, name, servers)));
   }
   removeNetwork(name: string, missingOk = false) {
     return this.change(() => removeNetwork(this.ctx, name, { missingOk }));

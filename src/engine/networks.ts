@@ -5,6 +5,7 @@ import { allocateSubnet, defaultGateway, type TakenPrefix } from "../ipam";
 import { cidrsOverlap, formatCidr, parseCidr } from "../model/ip";
 import { validateGateway, validateSubnet } from "../model/subnet-rules";
 import { validateLabels, validateName } from "../model/names";
+import { normalizeNetworkDns } from "../model/workload-dns";
 import { checkShape } from "../model/shape";
 import { NETWORK_FIELDS } from "../model/request-shapes";
 import { parseDriver, parseGatewayMode, parseMode, parseParent, validateMetric, validateMtu, type UserDriver } from "../model/network-options";
@@ -89,6 +90,8 @@ export async function planNetwork(ctx: EngineContext, given: NetworkSpec): Promi
     const o = ctx.store.network(other);
     if (!o || o.driver !== "bridge") throw new EngineError("NETWORK_NOT_FOUND", `network ${name} routes to unknown bridge network ${other}`);
   }
+  const dns = normalizeNetworkDns(spec.dns);
+  if (dns.length && driver !== "bridge") throw new EngineError("UNSUPPORTED", `create network ${name}: --dns needs the embedded DNS, which only bridge networks have`);
   // A sub-interface cannot be larger than its parent (a VLAN still to be made: its link's MTU).
   let vlanCreated = false;
   let parentMtu: { mtu: number; of: string } | undefined;
@@ -116,6 +119,7 @@ export async function planNetwork(ctx: EngineContext, given: NetworkSpec): Promi
     // Routed gateway mode and sub-interface drivers never masquerade.
     masquerade: driver === "bridge" && gatewayMode === "nat" && (spec.masquerade ?? !internal),
     routesTo,
+    ...(dns.length ? { dns } : {}),
     mtu,
     ...(spec.defaultRouteMetric !== undefined ? { defaultRouteMetric: validateMetric(spec.defaultRouteMetric) } : {}),
     ...(spec.defaultRoute === false ? { defaultRoute: false } : {}),

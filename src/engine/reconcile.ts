@@ -5,6 +5,7 @@ import { releaseForwarding } from "./forwarding";
 import { isOurProcess } from "./workloads/supervisor";
 import { finishRemoval } from "./workloads/workloads";
 import { repairLinks } from "./heal/repair-links";
+import { writeWorkloadFiles } from "./dns/workload-files";
 
 export interface ReconcileReport {
   /** Records of interrupted runs/removals that were rolled back or completed. */
@@ -31,6 +32,8 @@ export async function reconcile(ctx: EngineContext): Promise<ReconcileReport> {
   const links = await repairLinks(ctx, "reconcile");
   report.bridgesRebuilt.push(...links.bridgesRebuilt);
   report.endpointsRebuilt.push(...links.endpointsRebuilt);
+  // resolv.conf and hosts: the daemon's flags (--dns-domain, --ndots) and the host's resolvers may have changed.
+  for (const w of ctx.store.workloads()) await writeWorkloadFiles(ctx, w);
 
   await ctx.nft.full(ctx.store.state());
   // A crash between a network's removal and its forwarding release leaves the flag: finish it.

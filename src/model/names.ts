@@ -11,6 +11,17 @@ export function validateName(kind: string, name: unknown): string {
   return name;
 }
 
+// Kubernetes' DNS-1035 label: a service name is one DNS label as it is, so `WEB` and `web`, or
+// `a.b` (two labels), never fold into another service's name.
+const DNS_1035 = /^[a-z]([-a-z0-9]{0,61}[a-z0-9])?$/;
+
+export function validateServiceName(name: unknown): string {
+  if (typeof name !== "string" || !DNS_1035.test(name)) {
+    throw new EngineError("INVALID_NAME", `invalid service name '${String(name)}'`, { hint: "a service name is a DNS label: lowercase letters, digits and '-', starting with a letter, at most 63 (Kubernetes' DNS-1035)" });
+  }
+  return name;
+}
+
 const LABEL_KEY = /^([a-z0-9]([-a-z0-9.]*[a-z0-9])?\/)?[a-zA-Z0-9]([-a-zA-Z0-9_.]{0,61}[a-zA-Z0-9])?$/;
 const LABEL_VALUE = /^([a-zA-Z0-9]([-a-zA-Z0-9_.]{0,61}[a-zA-Z0-9])?)?$/;
 

@@ -9,6 +9,8 @@ import { servicesFromDocuments } from "./k8s-service";
 import { EngineError } from "../errors";
 import { validateName } from "./names";
 import { checkReplicable, parseReplicas, validateTemplateName } from "./template";
+import { podDnsFields } from "./workload-dns";
+import type { HostEntry, WorkloadDns } from "./types";
 
 export interface DeclaredNetwork {
   name: string;
@@ -24,6 +26,8 @@ export interface DeclaredNetwork {
   masquerade?: boolean;
   routesTo?: string[];
   labels?: Record<string, string>;
+  /** Upstream DNS servers of this network's workloads (`network create --dns`). */
+  dns?: string[];
   /** bridge (default), macvlan or ipvlan (model/network-options.ts). */
   driver?: string;
   /** macvlan/ipvlan: host interface, or IF.VLAN for an 802.1Q sub-interface. */
@@ -56,6 +60,10 @@ export interface DeclaredWorkload {
   exposes?: unknown[];
   /** `replicas: N`: a template of this name and N workloads NAME-1…NAME-N (see model/template.ts). */
   replicas?: number;
+  /** hostname, dnsPolicy/dnsConfig, hostAliases/extraHosts (model/workload-dns.ts). */
+  hostname?: string;
+  dns?: WorkloadDns;
+  extraHosts?: HostEntry[];
 }
 
 export interface ProjectFile {
@@ -75,7 +83,10 @@ const NETWORK_KEYS = new Set([
   "subnet", "gateway", "ipv6", "subnet6", "gateway6", "internal", "hostAccess", "icc", "masquerade", "routesTo", "labels",
   "driver", "parent", "mode", "mtu", "gatewayMode", "defaultRouteMetric", "defaultRoute",
 ]);
-const WORKLOAD_KEYS = new Set(["aliases", "networks", "command", "env", "ports", "allowFrom", "labels", "restart", "routes", "namespace", "expose", "replicas"]);
+const WORKLOAD_KEYS = new Set([
+  "aliases", "networks", "command", "env", "ports", "allowFrom", "labels", "restart", "routes", "namespace", "expose", "replicas",
+  "hostname", "dnsPolicy", "dnsConfig", "hostAliases", "extraHosts",
+]);
 const POLICY_KINDS = new Set(["NetworkPolicy", "NetworkPolicyList", "List"]);
 
 function fail(path: string, message: string): never {
@@ -228,6 +239,11 @@ export function parseProjectFile(text: string, defaultProject: string): ProjectF
         }
         return { dst: String(rm.dst), via: String(rm.via) };
       });
+    }
+    try {
+      Object.assign(w, podDnsFields(m));
+    } catch (e) {
+      fail(`workloads.${name}`, (e as Error).message);
     }
     if (m.replicas !== undefined) {
       try {

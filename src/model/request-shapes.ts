@@ -5,6 +5,7 @@ export const NETWORK_FIELDS: Record<string, Kind | Kind[]> = {
   name: "string", driver: "string", subnet: "string", gateway: "string", ipv6: "boolean", subnet6: "string", gateway6: "string",
   internal: "boolean", hostAccess: "boolean", icc: "boolean", masquerade: "boolean", routesTo: "string[]", labels: "map",
   parent: "string", mode: "string", mtu: "integer", gatewayMode: "string", defaultRouteMetric: "integer", defaultRoute: "boolean",
+  dns: "string[]",
 };
 
 const ATTACH_FIELDS: Record<string, Kind | Kind[]> = { network: "string", ip: "string", ip6: "string", ifname: "string", mac: "string", aliases: "string[]" };
@@ -12,8 +13,11 @@ const ATTACH_FIELDS: Record<string, Kind | Kind[]> = { network: "string", ip: "s
 export const RUN_FIELDS: Record<string, Kind | Kind[]> = {
   name: "string", networks: "list", labels: "map", command: "string[]", env: "map", restart: "string", routes: "list",
   ports: "list", allowFrom: "string[]", netns: "string", project: "string", cni: "object", namespace: "string", exposes: "list",
-  aliases: "string[]", replicas: "integer", privilegedRanges: "boolean",
+  aliases: "string[]", replicas: "integer", privilegedRanges: "boolean", hostname: "string", dns: "object", extraHosts: "list",
 };
+
+/** A workload's dns object (model/workload-dns.ts checks its values). */
+const WORKLOAD_DNS_FIELDS: Record<string, Kind | Kind[]> = { policy: "string", nameservers: "string[]", search: "string[]", options: "string[]" };
 
 export const SERVICE_FIELDS: Record<string, Kind | Kind[]> = {
   name: "string", namespace: "string", ports: "list", selector: ["map", "string[]"], vip: "string", vips: "string[]",
@@ -31,6 +35,8 @@ export function checkRunShape<T>(what: string, spec: unknown): T {
   checkEach(`${what}: ports`, s.ports, { hostIp: "string", hostPort: "integer", containerPort: "integer", protocol: "string", allowFrom: "string[]" }, true);
   checkEach(`${what}: exposes`, s.exposes, { name: "string", containerPort: "integer", port: "integer", protocol: "string" }, true);
   if (s.cni !== undefined) checkShape(`${what}: cni`, s.cni, { network: "string", containerId: "string", ifname: "string" });
+  if (s.dns !== undefined) checkShape(`${what}: dns`, s.dns, WORKLOAD_DNS_FIELDS);
+  checkEach(`${what}: extraHosts`, s.extraHosts, { name: "string", ip: "string" }, true);
   return s as T;
 }
 

@@ -4,7 +4,7 @@ import { EngineError } from "../errors";
 import { canonicalIp, parseIp } from "./ip";
 import { checkServiceShape } from "./request-shapes";
 import { checkFamilyRequest, parseIpFamilyFlag, type IpFamily, type IpFamilyPolicy } from "./service-families";
-import { validateLabels, validateName } from "./names";
+import { validateLabels, validateName, validateServiceName } from "./names";
 import { validateNamespace } from "./namespaces";
 import { checkKind, validateExternalName } from "./service-kind";
 import { SCHEDULERS, type HealthCheck, type Scheduler, type ServicePort } from "./service";
@@ -143,7 +143,7 @@ function healthFromText(text: string): Partial<HealthCheck> {
 /** Parsed and self-consistent; VIPs not given are allocated (per family) by the engine. */
 export function normalizeServiceSpec(given: ServiceSpec) {
   const spec = checkServiceShape<ServiceSpec>("service", given);
-  const name = validateName("service", spec.name);
+  const name = validateServiceName(spec.name);
   const namespace = validateNamespace(spec.namespace);
   const kind = checkKind(spec as unknown as Record<string, unknown>);
   const dnsOnly: { headless?: true; externalName?: string } = kind === "Headless" ? { headless: true } : kind === "ExternalName" ? { externalName: validateExternalName(spec.externalName) } : {};

@@ -46,6 +46,8 @@ export interface Network {
   masquerade: boolean;
   /** Networks this one may exchange traffic with, routed through the host without NAT. */
   routesTo: string[];
+  /** DNS servers the embedded DNS forwards its workloads' queries to, instead of the host's (`--dns`). */
+  dns?: string[];
   labels: Record<string, string>;
   createdAt: string;
 }
@@ -99,6 +101,30 @@ export interface Workload {
   exposes?: DeclaredPort[];
   /** Set when a template made this workload (`run --replicas`, `scale`): recorded with the intent, so a restart never counts it twice. */
   replicaOf?: ReplicaRef;
+  /** The hostname its command runs with, in a UTS namespace of its own (default: the workload name). */
+  hostname?: string;
+  /** Its resolv.conf, as `docker run --dns…` or a pod's dnsPolicy/dnsConfig say. */
+  dns?: WorkloadDns;
+  /** Extra /etc/hosts entries (`--add-host NAME:IP`, a pod's hostAliases). */
+  extraHosts?: HostEntry[];
+}
+
+/**
+ * Kubernetes' dnsPolicy: ClusterFirst (default) asks the embedded DNS; Default copies the host's
+ * resolvers; None writes only what `nameservers`/`search`/`options` say. Under ClusterFirst the
+ * nameservers are where the embedded DNS forwards this workload's other names (Docker's --dns);
+ * otherwise resolv.conf lines. Search domains come after ours, options replace ours by name.
+ */
+export interface WorkloadDns {
+  policy?: "ClusterFirst" | "Default" | "None";
+  nameservers?: string[];
+  search?: string[];
+  options?: string[];
+}
+
+export interface HostEntry {
+  name: string;
+  ip: string;
 }
 
 /** Which template a replica belongs to and its index (its name is TEMPLATE-INDEX). */

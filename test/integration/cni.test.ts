@@ -40,7 +40,7 @@ describe("ponton-cni: the CNI commands, one plugin", () => {
     assert.equal(res.interfaces[2]!.sandbox, rt.netns);
     assert.deepEqual(res.ips, [{ interface: 2, address: "10.77.0.2/24", gateway: "10.77.0.1" }]);
     assert.deepEqual(res.routes, [{ dst: "0.0.0.0/0", gw: "10.77.0.1" }]);
-    assert.deepEqual(res.dns, { nameservers: ["10.77.0.1"], search: ["ponton.internal", "default.svc.cluster.local", "svc.cluster.local", "cluster.local"], options: ["ndots:1"] }, "points at Ponton's DNS on the gateway");
+    assert.deepEqual(res.dns, { nameservers: ["10.77.0.1"], search: ["ponton.internal", "default.svc.cluster.local", "svc.cluster.local", "cluster.local"], options: ["ndots:5"] }, "points at Ponton's DNS on the gateway");
     const w = (await listed()).find((x) => x.name === "cni-c0ffee01");
     assert.ok(w, "the attachment is a workload in ponton ls");
     assert.equal(w.networks[0]!.ip4, "10.77.0.2");

@@ -24,11 +24,11 @@ describe("embedded DNS", () => {
   });
   after(() => h.tearDown());
 
-  test("resolv.conf points at the gateway with the search domain and a low ndots", async () => {
+  test("resolv.conf points at the gateway with the search list and Kubernetes' ndots", async () => {
     const r = await h.inWorkload("a1", "cat", ["/etc/resolv.conf"]);
     assert.match(r.stdout, /nameserver 172\.40\.0\.1\n/);
     assert.match(r.stdout, /search ponton\.internal/);
-    assert.match(r.stdout, /options ndots:1/);
+    assert.match(r.stdout, /options ndots:5/);
   });
 
   test("workload names on the same network resolve: A, AAAA, short name via search, PTR", async () => {

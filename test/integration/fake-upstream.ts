@@ -1,6 +1,6 @@
 // A stand-in for the host's upstream resolver, run in the tests' "outside" namespace:
-// answers NAME.example.test A 192.0.2.99 (or the address given third) over UDP and TCP,
-// NXDOMAIN for anything else. Usage: fake-upstream.js ADDRESS PORT [ANSWER]
+// answers NAME.example.test (and the single label upstream-only) A 192.0.2.99 (or the address given
+// third) over UDP and TCP, NXDOMAIN for anything else. Usage: fake-upstream.js ADDRESS PORT [ANSWER]
 import dgram from "node:dgram";
 import net from "node:net";
 import * as packet from "dns-packet";
@@ -8,7 +8,7 @@ import * as packet from "dns-packet";
 function answer(query: Buffer): Buffer {
   const q = packet.decode(query);
   const question = q.questions?.[0];
-  const known = question !== undefined && question.name.endsWith("example.test") && question.type === "A";
+  const known = question !== undefined && (question.name.endsWith("example.test") || question.name === "upstream-only") && question.type === "A";
   return packet.encode({
     id: q.id,
     type: "response",

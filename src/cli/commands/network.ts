@@ -55,6 +55,7 @@ export const networkCommands: Record<string, Command> = {
       "no-masquerade": { type: "boolean", description: "no egress NAT for traffic leaving the host" },
       "route-to": { type: "string", multiple: true, description: "allow routed traffic (no NAT) with this network", value: "NETWORK" },
       label: { type: "string", multiple: true, description: "label key=value", value: "K=V" },
+      dns: { type: "string", multiple: true, description: "DNS server its workloads' other names are forwarded to (default: the host's)", value: "IP" },
       scope: { type: "string", description: "local (default) or cluster: one range for every node, a block per node, joined by the overlay", value: "SCOPE" },
       "node-mask": { type: "string", description: "with --scope cluster: prefix length of each node's block (default 24)", value: "N" },
       ...OUTPUT_OPTION,
@@ -90,9 +91,26 @@ export const networkCommands: Record<string, Command> = {
         ...(v["gateway-mode"] ? { gatewayMode: v["gateway-mode"] } : {}),
         ...(v["default-route-metric"] !== undefined ? { defaultRouteMetric: integer(v["default-route-metric"], "--default-route-metric") } : {}),
         ...(v["no-default-route"] ? { defaultRoute: false } : {}),
+        ...(list(v.dns).length ? { dns: list(v.dns) } : {}),
       };
       const n = await client.request<NetworkView>("POST", "/v1/networks", body);
       for (const w of n.warnings ?? []) console.error(`warning: ${w.code}: ${w.message}`);
+      show(format, n, () => console.log(n.name));
+    },
+  },
+  update: {
+    usage: "ponton network update NAME --dns IP [--dns IP]... | --no-dns",
+    summary: "Change a network's upstream DNS servers, live: its workloads' next forwarded query goes there (--no-dns: back to the host's).",
+    options: {
+      dns: { type: "string", multiple: true, description: "DNS server its workloads' other names are forwarded to", value: "IP" },
+      "no-dns": { type: "boolean", description: "forward to the host's resolvers again" },
+      ...OUTPUT_OPTION,
+    },
+    async run({ client, args, format }) {
+      const [name] = args.positionals;
+      const servers = list(args.values.dns);
+      if (!name || (!servers.length && !args.values["no-dns"])) throw new EngineError("INVALID_ARGUMENT", "network update needs a NAME and --dns IP or --no-dns");
+      const n = await client.request<NetworkView>("POST", `/v1/networks/${encodeURIComponent(name)}/dns`, { servers });
       show(format, n, () => console.log(n.name));
     },
   },

@@ -28,6 +28,17 @@ function parseKv(items: string[], what: string): Record<string, string> {
   );
 }
 
+/** --dns, --dns-search, --dns-option, --dns-policy as the API's dns object (absent when none is given). */
+function dnsSettings(v: Record<string, unknown>): { dns?: Record<string, unknown> } {
+  const dns = {
+    ...(v["dns-policy"] !== undefined ? { policy: v["dns-policy"] } : {}),
+    ...(list(v.dns).length ? { nameservers: list(v.dns) } : {}),
+    ...(list(v["dns-search"]).length ? { search: list(v["dns-search"]) } : {}),
+    ...(list(v["dns-option"]).length ? { options: list(v["dns-option"]) } : {}),
+  };
+  return Object.keys(dns).length ? { dns } : {};
+}
+
 export const workloadCommands: Record<string, Command> = {
   run: {
     usage: "ponton run --name NAME [--replicas N] [options] [--] [CMD ARGS...]",
@@ -51,6 +62,12 @@ export const workloadCommands: Record<string, Command> = {
       restart: { type: "string", description: "restart policy: no, on-failure, always", value: "POLICY" },
       route: { type: "string", multiple: true, description: "static route inside the workload (VIA a next hop, or blackhole: DST is discarded)", value: "DST=VIA" },
       netns: { type: "string", description: "attach an existing network namespace instead of creating one", value: "PATH" },
+      hostname: { type: "string", description: "hostname CMD runs with, in its own UTS namespace (default: NAME)", value: "NAME" },
+      dns: { type: "string", multiple: true, description: "DNS server the embedded DNS forwards its other names to (with --dns-policy Default or None: a resolv.conf nameserver)", value: "IP" },
+      "dns-search": { type: "string", multiple: true, description: "search domain added to its resolv.conf", value: "DOMAIN" },
+      "dns-option": { type: "string", multiple: true, description: "resolv.conf option (ndots:2, edns0, …), replacing ours of that name", value: "OPT" },
+      "dns-policy": { type: "string", description: "ClusterFirst (default: the embedded DNS), Default (the host's resolvers) or None (only --dns…)", value: "POLICY" },
+      "add-host": { type: "string", multiple: true, description: "a line of its /etc/hosts", value: "NAME:IP" },
       detach: { type: "boolean", short: "d", description: "accepted for Docker habits; workloads always run detached" },
       ...OUTPUT_OPTION,
     },
@@ -77,6 +94,9 @@ export const workloadCommands: Record<string, Command> = {
           return via === "blackhole" ? { dst, type: "blackhole" } : { dst, via };
         }),
         ...(v.netns ? { netns: v.netns } : {}),
+        ...(v.hostname !== undefined ? { hostname: v.hostname } : {}),
+        ...dnsSettings(v),
+        ...(list(v["add-host"]).length ? { extraHosts: list(v["add-host"]) } : {}),
         command: [...args.positionals, ...args.rest],
       };
       if (v.replicas !== undefined) {

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import type { DesiredState, Network } from "../../model/types";
-import { dnsListenerPlans, samePlan } from "./dns-listeners";
+import { dnsListenerPlans, samePlan, sealedClients } from "./dns-listeners";
 
 const net = (n: Partial<Network>): Network => ({ id: "x", name: "x", driver: "bridge", bridge: "br", internal: false, icc: true, masquerade: true, routesTo: [], labels: {}, createdAt: "", ...n });
 
@@ -21,4 +21,15 @@ test("each bridge gateway answers its own subnets; internal networks are sealed;
   const [a, , v] = dnsListenerPlans(state);
   assert.equal(samePlan(a, { ...a, clients: [...a.clients] }), true);
   assert.equal(samePlan(a, v), false);
+});
+
+test("sealed clients: the addresses a workload has on internal networks, not its others", () => {
+  const state = {
+    networks: [net({ id: "open" }), net({ id: "int", internal: true })],
+    attachments: [
+      { workloadId: "w", networkId: "open", ip4: "172.40.0.2" },
+      { workloadId: "w", networkId: "int", ip4: "172.42.0.2", ip6: "fd00:42::2" },
+    ],
+  } as unknown as DesiredState;
+  assert.deepEqual([...sealedClients(state)], ["172.42.0.2", "fd00:42::2"]);
 });

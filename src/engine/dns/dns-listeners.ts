@@ -23,3 +23,15 @@ export function dnsListenerPlans(state: DesiredState): DnsListenerPlan[] {
 export function samePlan(a: DnsListenerPlan, b: DnsListenerPlan): boolean {
   return a.sealed === b.sealed && a.clients.join(",") === b.clients.join(",");
 }
+
+/**
+ * Workload addresses on --internal networks. Such an address can ask only its network's (sealed)
+ * listener, whatever view it asks in: a workload on an internal and another network keeps local
+ * names only there, and forwards through the other network's gateway.
+ */
+export function sealedClients(state: DesiredState): Set<string> {
+  const internal = new Set(state.networks.filter((n) => n.internal).map((n) => n.id));
+  const out = new Set<string>();
+  for (const a of state.attachments) if (internal.has(a.networkId)) for (const ip of [a.ip4, a.ip6]) if (ip) out.add(ip);
+  return out;
+}

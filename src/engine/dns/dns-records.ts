@@ -1,59 +1,186 @@
-// Pure: desired state -> the DNS records each network's workloads see (one view per network).
+// Pure: desired state -> the DNS records each workload sees. A view holds the names of some
+// networks: a workload on one network of the default namespace asks in that network's view (its
+// id is the network's id); one on several networks, or in another namespace, or with upstream
+// servers of its own (`run --dns`), in a view of all its networks for that namespace and those
+// servers, as Docker's embedded DNS answers for every network of the asker.
 import type { DnsRecord } from "../../dns";
 import { reverseName } from "../../dns";
-import { CLUSTER_DOMAIN, DNS_TTL } from "./dns-config";
-import { serviceRecords } from "../services/service-records";
-import { DEFAULT_NAMESPACE, type DesiredState } from "../../model/types";
+import { CLUSTER_DOMAIN, DNS_TTL, DNS_SCHEMA_VERSION } from "./dns-config";
+import { serviceGroups } from "../services/service-records";
+import type { SharedGroups } from "./dns-sent-views";
+import type { Service } from "../../model/service";
+import { DEFAULT_NAMESPACE, type Attachment, type DesiredState, type Workload } from "../../model/types";
 
 export { CLUSTER_DOMAIN, DNS_TTL } from "./dns-config";
 export { serviceFqdn, serviceGroups } from "../services/service-records";
 
 /**
  * resolv.conf search list: workload names first, then services as a Kubernetes pod of that
- * namespace sees them (`web` is web in its own namespace, `web.x` is web in namespace x).
+ * namespace sees them (`web` is web in its own namespace, `web.x` is web in namespace x). Every
+ * suffix is a local zone, so with Kubernetes' ndots:5 a cluster name is never asked upstream.
  */
 export function searchDomains(workloadDomain: string, namespace: string = DEFAULT_NAMESPACE): string[] {
   return [workloadDomain, `${namespace}.svc.${CLUSTER_DOMAIN}`, `svc.${CLUSTER_DOMAIN}`, CLUSTER_DOMAIN];
 }
 
-/** Records of every bridge network, keyed by network id: names are visible on their own network only. */
+/** What a view id says: NET1+NET2[@NAMESPACE][!UPSTREAM,UPSTREAM] (namespaces never hold '@' or '!'). */
+interface ViewKey {
+  networks: string[];
+  namespace: string;
+  upstreams: string[];
+}
+
+function viewId(k: ViewKey): string {
+  if (k.networks.length === 1 && k.namespace === DEFAULT_NAMESPACE && !k.upstreams.length) return k.networks[0]!;
+  return k.networks.join("+") + (k.namespace === DEFAULT_NAMESPACE ? "" : `@${k.namespace}`) + (k.upstreams.length ? `!${k.upstreams.join(",")}` : "");
+}
+
+function parseViewId(id: string): ViewKey {
+  const [rest, ups] = id.split("!") as [string, string | undefined];
+  const [nets, ns] = rest.split("@") as [string, string | undefined];
+  return { networks: nets.split("+"), namespace: ns ?? DEFAULT_NAMESPACE, upstreams: ups ? ups.split(",") : [] };
+}
+
+/** Where a bare name asked of a view is looked up after the workload domain: its namespace's services. */
+export function viewSearch(viewId: string): string[] {
+  return [`${parseViewId(viewId).namespace}.svc.${CLUSTER_DOMAIN}`];
+}
+
+/** Records of every view, keyed by view id: workload names where they are visible, then what every view holds. */
 export function dnsViews(state: DesiredState, domain: string, unhealthy: ReadonlySet<string> = new Set()): Map<string, DnsRecord[]> {
   const views = workloadRecords(state, domain);
-  // Services are reachable from every network, so every view names them, after its workloads.
-  const services = serviceRecords(state, unhealthy);
-  for (const view of views.values()) view.push(...services);
+  const groups = sharedGroups(state, unhealthy);
+  const shared = groups.list.flatMap((g) => groups.records(g));
+  for (const view of views.values()) view.push(...shared);
   return views;
 }
 
-/** The workload records of each bridge network's view (the part that differs between views). */
+/** Records every view holds that depend on nothing but themselves: the DNS sync skips an unchanged one by identity. */
+class FixedGroup {
+  constructor(readonly records: DnsRecord[]) {}
+}
+
+const VERSION = new FixedGroup([{ name: `dns-version.${CLUSTER_DOMAIN}`, type: "TXT", ttl: DNS_TTL, data: DNS_SCHEMA_VERSION }]);
+
+/** Pod record groups of the last sync, by namespace and addresses: the same object while they stay. */
+export type PodGroups = Map<string, FixedGroup>;
+
+/**
+ * What every view lists after its workloads, in groups the DNS sync diffs once for all views:
+ * each service (services are reachable from every network), the schema version, then each
+ * attachment's Kubernetes pod records. `pods` carries the pod groups from one sync to the next
+ * (a cache: the records are the same without it, only sent again).
+ */
+export function sharedGroups(state: DesiredState, unhealthy?: ReadonlySet<string>, pods: PodGroups = new Map()): SharedGroups<object> {
+  const services = serviceGroups(state, unhealthy);
+  const workloads = new Map(state.workloads.filter((w) => w.state !== "removing").map((w) => [w.id, w]));
+  const bridges = new Set(state.networks.filter((n) => n.driver === "bridge").map((n) => n.id));
+  const next: PodGroups = new Map();
+  for (const a of state.attachments) {
+    const w = workloads.get(a.workloadId);
+    if (!w || !bridges.has(a.networkId)) continue;
+    const key = `${w.namespace ?? DEFAULT_NAMESPACE}|${a.ip4 ?? ""}|${a.ip6 ?? ""}`;
+    next.set(key, pods.get(key) ?? new FixedGroup(podRecords(w, a)));
+  }
+  pods.clear();
+  for (const [k, g] of next) pods.set(k, g);
+  return {
+    list: [...services.list, VERSION, ...next.values()],
+    fixed: (g) => g instanceof FixedGroup || services.fixed(g as Service),
+    records: (g) => (g instanceof FixedGroup ? g.records : services.records(g as Service)),
+  };
+}
+
+/** The bridge networks a workload's addresses are on, and the view it asks in. */
+interface Asker {
+  networks: string[];
+  view: string;
+}
+
+function askers(state: DesiredState): Map<string, Asker> {
+  const bridges = new Set(state.networks.filter((n) => n.driver === "bridge").map((n) => n.id));
+  const nets = new Map<string, Set<string>>();
+  for (const a of state.attachments) if (bridges.has(a.networkId)) (nets.get(a.workloadId) ?? nets.set(a.workloadId, new Set()).get(a.workloadId)!).add(a.networkId);
+  const out = new Map<string, Asker>();
+  for (const w of state.workloads) {
+    const networks = [...(nets.get(w.id) ?? [])].sort();
+    if (!networks.length) continue;
+    // Docker's --dns: the servers the embedded DNS forwards this workload's other names to.
+    const upstreams = (w.dns?.policy ?? "ClusterFirst") === "ClusterFirst" ? (w.dns?.nameservers ?? []) : [];
+    out.set(w.id, { networks, view: viewId({ networks, namespace: w.namespace ?? DEFAULT_NAMESPACE, upstreams }) });
+  }
+  return out;
+}
+
+/** The workload records of each view (the part that differs between views). */
 export function workloadRecords(state: DesiredState, domain: string): Map<string, DnsRecord[]> {
-  const views = new Map<string, DnsRecord[]>(state.networks.filter((n) => n.driver === "bridge").map((n) => [n.id, []]));
+  const byNetwork = new Map<string, DnsRecord[]>(state.networks.filter((n) => n.driver === "bridge").map((n) => [n.id, []]));
   const workloads = new Map(state.workloads.filter((w) => w.state !== "removing").map((w) => [w.id, w]));
   for (const a of state.attachments) {
     const w = workloads.get(a.workloadId);
-    const view = views.get(a.networkId);
-    if (!w || !view) continue;
-    const fqdn = `${w.name.toLowerCase()}.${domain}`;
-    // Kubernetes pod records (a-b-c-d.<namespace>.pod.<cluster domain>), on the pod's own network.
-    if (a.ip4) view.push({ name: `${a.ip4.replace(/\./g, "-")}.${w.namespace ?? DEFAULT_NAMESPACE}.pod.${CLUSTER_DOMAIN}`, type: "A", ttl: DNS_TTL, data: a.ip4 });
-    if (a.ip4) view.push({ name: fqdn, type: "A", ttl: DNS_TTL, data: a.ip4 }, { name: reverseName(a.ip4), type: "PTR", ttl: DNS_TTL, data: fqdn });
-    if (a.ip6) view.push({ name: fqdn, type: "AAAA", ttl: DNS_TTL, data: a.ip6 }, { name: reverseName(a.ip6), type: "PTR", ttl: DNS_TTL, data: fqdn });
-    // Aliases resolve like the name, on this network only (no PTR: an address names its workload).
-    for (const alias of a.aliases ?? []) {
-      const name = `${alias.toLowerCase()}.${domain}`;
-      if (a.ip4) view.push({ name, type: "A", ttl: DNS_TTL, data: a.ip4 });
-      if (a.ip6) view.push({ name, type: "AAAA", ttl: DNS_TTL, data: a.ip6 });
-    }
+    const view = byNetwork.get(a.networkId);
+    if (w && view) view.push(...attachmentRecords(w, a, domain));
+  }
+  const views = new Map(byNetwork);
+  for (const asker of askers(state).values()) {
+    if (!views.has(asker.view)) views.set(asker.view, asker.networks.flatMap((n) => byNetwork.get(n) ?? []));
   }
   return views;
 }
 
-/** Client address -> its network (the view it sees). */
+/** A workload's names on one network: A/AAAA of its name and aliases, PTR of each address to each. */
+function attachmentRecords(w: Workload, a: Attachment, domain: string): DnsRecord[] {
+  const names = [w.name, ...(a.aliases ?? [])].map((n) => `${n.toLowerCase()}.${domain}`);
+  const out: DnsRecord[] = [];
+  for (const name of names) {
+    if (a.ip4) out.push({ name, type: "A", ttl: DNS_TTL, data: a.ip4 });
+    if (a.ip6) out.push({ name, type: "AAAA", ttl: DNS_TTL, data: a.ip6 });
+  }
+  // The workload's own name first: getent and dig -x +short show the first PTR.
+  for (const ip of [a.ip4, a.ip6]) if (ip) out.push(...names.map((data) => ({ name: reverseName(ip), type: "PTR" as const, ttl: DNS_TTL, data })));
+  return out;
+}
+
+/** Kubernetes pod records: a-b-c-d.NS.pod.<zone>, and for IPv6 the address with ':' as '-' (fd00-40--3). */
+function podRecords(w: Workload, a: Attachment): DnsRecord[] {
+  const zone = `${w.namespace ?? DEFAULT_NAMESPACE}.pod.${CLUSTER_DOMAIN}`;
+  const out: DnsRecord[] = [];
+  if (a.ip4) out.push({ name: `${a.ip4.replace(/\./g, "-")}.${zone}`, type: "A", ttl: DNS_TTL, data: a.ip4 });
+  if (a.ip6) out.push({ name: `${a.ip6.toLowerCase().replace(/:/g, "-")}.${zone}`, type: "AAAA", ttl: DNS_TTL, data: a.ip6 });
+  return out;
+}
+
+/**
+ * Views forwarding to servers other than the host's, port 53: the workload's own (`run --dns`),
+ * else those of its networks (`network create --dns`), in network order.
+ */
+export function viewUpstreams(state: DesiredState): Map<string, { address: string; port: number }[]> {
+  const dns = new Map(state.networks.filter((n) => n.dns?.length).map((n) => [n.id, n.dns!]));
+  const out = new Map<string, { address: string; port: number }[]>();
+  const views = new Set([...state.networks.map((n) => n.id), ...[...askers(state).values()].map((a) => a.view)]);
+  for (const view of views) {
+    const k = parseViewId(view);
+    const servers = k.upstreams.length ? k.upstreams : [...new Set(k.networks.flatMap((id) => dns.get(id) ?? []))];
+    if (servers.length) out.set(view, servers.map((address) => ({ address, port: 53 })));
+  }
+  return out;
+}
+
+/** A view as users read it: its networks' names, then its namespace and upstreams when it has them (front+back@x!10.0.0.53). */
+export function viewName(id: string, networkNames: ReadonlyMap<string, string>): string {
+  const k = parseViewId(id);
+  return viewId({ ...k, networks: k.networks.map((n) => networkNames.get(n) ?? n) });
+}
+
+/** Client address -> the view it asks in. */
 export function viewIndex(state: DesiredState): Map<string, string> {
   const index = new Map<string, string>();
+  const views = askers(state);
   for (const a of state.attachments) {
-    if (a.ip4) index.set(a.ip4, a.networkId);
-    if (a.ip6) index.set(a.ip6, a.networkId);
+    const view = views.get(a.workloadId)?.view;
+    if (!view) continue;
+    if (a.ip4) index.set(a.ip4, view);
+    if (a.ip6) index.set(a.ip6, view);
   }
   return index;
 }

@@ -1,10 +1,9 @@
 // The daemon's embedded DNS, fed from the desired state after every change (names appear at once).
-import { DnsServer, FastpathUnavailableError, readUpstreams, SYSTEMD_RESOLV_CONF, type ExplainResult } from "../../dns";
+import { DnsServer, FastpathUnavailableError, readUpstreams, SYSTEMD_RESOLV_CONF, type ExplainResult, type UpstreamAddress } from "../../dns";
 import { EngineError } from "../../errors";
-import type { Service } from "../../model/service";
 import type { DesiredState } from "../../model/types";
-import { CLUSTER_DOMAIN, serviceGroups, viewIndex, workloadRecords } from "./dns-records";
-import { type DnsListenerPlan, dnsListenerPlans, samePlan } from "./dns-listeners";
+import { CLUSTER_DOMAIN, sharedGroups, viewIndex, viewSearch, viewUpstreams, workloadRecords, type PodGroups } from "./dns-records";
+import { type DnsListenerPlan, dnsListenerPlans, samePlan, sealedClients } from "./dns-listeners";
 import { SentViews } from "./dns-sent-views";
 import { findPortHolder } from "./port-holder";
 import { ResolvWatch } from "./resolv-watch";
@@ -24,10 +23,13 @@ export interface DnsWarning {
 export class EngineDns {
   private readonly server: DnsServer;
   private index = new Map<string, string>();
-  /** Networks whose listeners are sealed (--internal), for explain. */
+  /** Views forwarding to their networks' own servers. */
+  private upstreams = new Map<string, UpstreamAddress[]>();
+  /** Client addresses on --internal networks: they ask a sealed listener (for explain). */
   private sealed = new Set<string>();
   /** What each view was given: a change sends only the names it touched, an unchanged view nothing. */
-  private readonly sent = new SentViews<Service>();
+  private readonly sent = new SentViews<object>();
+  private readonly pods: PodGroups = new Map();
   /** The plan each open listener was opened with. */
   private readonly plans = new Map<string, DnsListenerPlan>();
   /** Listen failures (e.g. the port is taken on that address), for `ponton info` and the create response. */
@@ -36,7 +38,7 @@ export class EngineDns {
 
   constructor(private readonly config: DnsConfig) {
     try {
-      this.server = new DnsServer({ viewOf: (ip) => this.index.get(ip), searchDomain: config.domain, localZones: [CLUSTER_DOMAIN] });
+      this.server = new DnsServer({ viewOf: (ip) => this.index.get(ip), searchDomain: config.domain, viewSearch, viewUpstreams: (view) => this.upstreams.get(view), localZones: [CLUSTER_DOMAIN] });
     } catch (err) {
       // The daemon does not start without its DNS fast path rather than run slower unnoticed.
       if (err instanceof FastpathUnavailableError) throw new EngineError("BUILD_INCOMPLETE", err.message);
@@ -68,9 +70,11 @@ export class EngineDns {
     const moved = [...this.index.keys()].filter((ip) => index.get(ip) !== this.index.get(ip));
     for (const ip of index.keys()) if (!this.index.has(ip)) moved.push(ip);
     this.index = index;
-    this.sealed = new Set(state.networks.filter((n) => n.internal).map((n) => n.id));
+    this.upstreams = viewUpstreams(state);
+    this.server.viewUpstreamsChanged(this.upstreams.keys());
+    this.sealed = sealedClients(state);
     const own = workloadRecords(state, this.config.domain);
-    const changes = this.sent.next(own, serviceGroups(state, unhealthy));
+    const changes = this.sent.next(own, sharedGroups(state, unhealthy, this.pods));
     let failed: unknown;
     const apply = (id: string, send: () => void) => {
       try {
@@ -127,9 +131,9 @@ export class EngineDns {
     return addresses.flatMap((a) => (a && this.errors.has(a) ? [this.errors.get(a)!] : []));
   }
 
+  /** As the listener the address can ask answers: a view may span networks, sealing goes by the address's own. */
   explain(name: string, type: string, clientAddress: string): ExplainResult {
-    const network = this.index.get(clientAddress);
-    return this.server.explain(name, type, clientAddress, network !== undefined && this.sealed.has(network));
+    return this.server.explain(name, type, clientAddress, this.sealed.has(clientAddress));
   }
 
   info() {

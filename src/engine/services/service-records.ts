@@ -1,6 +1,6 @@
 // Pure: services -> their DNS records, as the Kubernetes DNS specification defines them:
 // ClusterIP: A / AAAA (and PTR) of each VIP (a dual-stack service has both), SRV per named port; headless: one A/AAAA per ready endpoint,
-// a name per endpoint (<workload>.<service>.<ns>.svc.<zone>) and SRV per endpoint for named ports;
+// a name per endpoint (<host>.<service>.<ns>.svc.<zone>) with its PTR, and SRV per endpoint for named ports;
 // ExternalName: a CNAME.
 import type { DnsRecord } from "../../dns";
 import { reverseName } from "../../dns";
@@ -16,8 +16,25 @@ export function serviceFqdn(name: string, namespace: string): string {
   return `${name.toLowerCase()}.${namespace}.svc.${CLUSTER_DOMAIN}`;
 }
 
-/** A workload name as one DNS label (names may hold '.' and '_'). */
-const hostLabel = (name: string) => name.toLowerCase().replace(/[._]/g, "-");
+const DNS_LABEL = /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/;
+
+/**
+ * A workload name as one DNS label of its own: a name that is one already stays; another (it may
+ * hold '.', '_' or capitals) is folded and given a hash of the name, so `h.x`, `h_x` and `h-x` stay
+ * three names whatever other endpoints exist.
+ */
+export function endpointLabel(name: string): string {
+  if (DNS_LABEL.test(name)) return name;
+  const folded = name.toLowerCase().replace(/[^-a-z0-9]/g, "-").slice(0, 55);
+  return `${folded}-${fnv1a(name)}`;
+}
+
+/** FNV-1a, 32 bits, as 7 base-36 digits: deterministic and pure. */
+function fnv1a(s: string): string {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < s.length; i++) h = Math.imul(h ^ s.charCodeAt(i), 0x01000193) >>> 0;
+  return h.toString(36).padStart(7, "0");
+}
 
 const rec = (name: string, type: DnsRecord["type"], data: DnsRecord["data"]): DnsRecord => ({ name, type, ttl: DNS_TTL, data });
 
@@ -50,12 +67,6 @@ export function serviceGroups(state: DesiredState, unhealthy: ReadonlySet<string
   };
 }
 
-/** Every service's records, in order. */
-export function serviceRecords(state: DesiredState, unhealthy?: ReadonlySet<string>): DnsRecord[] {
-  const groups = serviceGroups(state, unhealthy);
-  return groups.list.flatMap((svc) => groups.records(svc));
-}
-
 function fixedServiceRecords(svc: Service): DnsRecord[] {
   const fqdn = serviceFqdn(svc.name, serviceNamespace(svc));
   if (svc.externalName) return [rec(fqdn, "CNAME", svc.externalName)];
@@ -67,9 +78,9 @@ function fixedServiceRecords(svc: Service): DnsRecord[] {
 }
 
 function headlessEndpoint(svc: Service, fqdn: string, c: Candidate): DnsRecord[] {
-  const host = `${hostLabel(c.name)}.${fqdn}`;
-  const out = c.ip ? [rec(fqdn, "A", c.ip), rec(host, "A", c.ip)] : [];
-  if (c.ip6) out.push(rec(fqdn, "AAAA", c.ip6), rec(host, "AAAA", c.ip6));
+  const host = `${endpointLabel(c.name)}.${fqdn}`;
+  const out = c.ip ? [rec(fqdn, "A", c.ip), rec(host, "A", c.ip), rec(reverseName(c.ip), "PTR", host)] : [];
+  if (c.ip6) out.push(rec(fqdn, "AAAA", c.ip6), rec(host, "AAAA", c.ip6), rec(reverseName(c.ip6), "PTR", host));
   for (const p of svc.ports) {
     const port = p.name ? targetPortOn(p, c.exposes) : undefined;
     if (port !== undefined) out.push(rec(`_${p.name}._${p.protocol}.${fqdn}`, "SRV", { priority: 0, weight: 100, port, target: host }));

@@ -1,10 +1,10 @@
-// The kernel side of a workload: its namespace, veths, addresses, routes and resolv.conf.
-import { defaultRouteAttachment, endpointLines, staticRouteLines } from "../../compile";
+// The kernel side of a workload: its namespace, veths, addresses, routes, resolv.conf and hosts.
+import { endpointLines, staticRouteLines } from "../../compile";
 import type { Attachment, Network, Workload } from "../../model/types";
 import type { EngineContext } from "../context";
 import { deleteLink } from "../networks";
-import { removeResolvConf, writeResolvConf } from "../dns/resolv-conf";
-import { searchDomains } from "../dns/dns-records";
+import { removeNetnsFiles } from "../dns/resolv-conf";
+import { writeWorkloadFiles } from "../dns/workload-files";
 
 export function networksById(ctx: EngineContext): Map<string, Network> {
   return new Map(ctx.store.networks().map((n) => [n.id, n]));
@@ -41,32 +41,14 @@ export async function buildEndpoints(ctx: EngineContext, w: Workload, atts: Atta
     inside.push(...p.inside);
   }
   if (opts.routes) inside.push(...staticRouteLines(w));
-  // resolv.conf is a file under /etc/netns: it need not wait for the namespace.
+  // resolv.conf and hosts are files under /etc/netns: they need not wait for the namespace.
   await allSettledOrThrow([
     (async () => {
       await ctx.kernel.ipBatch(host);
       await ctx.kernel.ipBatch(inside, w.netns);
     })(),
-    opts.createNetns && w.netnsMode === "owned" ? writeWorkloadResolvConf(ctx, w) : Promise.resolve(),
+    opts.createNetns ? writeWorkloadFiles(ctx, w) : Promise.resolve(),
   ]);
-}
-
-/**
- * The workload asks the daemon's DNS on its gateway (no DNAT, so no conntrack race between parallel
- * A and AAAA queries); a workload without a network gets no nameserver.
- */
-export async function writeWorkloadResolvConf(ctx: EngineContext, w: Workload): Promise<void> {
-  const networks = networksById(ctx);
-  // The daemon's DNS listens on bridge gateways only: a macvlan/ipvlan gateway is the segment's router.
-  const bridged = ctx.store.attachmentsOf(w.id).filter((a) => networks.get(a.networkId)?.driver === "bridge");
-  const via = defaultRouteAttachment(bridged, networks) ?? bridged[0];
-  const n = via ? networks.get(via.networkId) : undefined;
-  const nameserver = ctx.config.dnsPort === 53 ? (via?.ip4 ? n?.gateway4 : n?.gateway6) : undefined;
-  await writeResolvConf(ctx.config.netnsEtcDir, w.netns, {
-    nameservers: nameserver ? [nameserver] : [],
-    search: searchDomains(ctx.config.dnsDomain, w.namespace),
-    options: [`ndots:${ctx.config.ndots}`],
-  });
 }
 
 export async function deleteNetns(ctx: EngineContext, name: string): Promise<void> {
@@ -113,7 +95,7 @@ export async function teardownEndpoints(ctx: EngineContext, w: Workload, atts: A
   if (w.netnsMode === "owned") {
     await attempt(`stop what still runs in ${w.netns}`, () => killNetnsProcesses(ctx, w.netns));
     await attempt(`delete namespace ${w.netns}`, () => deleteNetns(ctx, w.netns));
-    await attempt("remove resolv.conf", () => removeResolvConf(ctx.config.netnsEtcDir, w.netns));
+    await attempt("remove resolv.conf and hosts", () => removeNetnsFiles(ctx.config.netnsEtcDir, w.netns));
   } else {
     for (const a of atts) {
       // A veth goes with its host end; a macvlan/ipvlan sub-interface lives only in the workload's namespace.

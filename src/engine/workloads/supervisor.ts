@@ -33,12 +33,20 @@ export function isOurProcess(pid: number | undefined, pidStart: number | undefin
   return pid !== undefined && pidStart !== undefined && processStartTime(pid) === pidStart;
 }
 
+/**
+ * A UTS namespace of its own, named as the workload (or its --hostname), as a container has; every
+ * step execs the next, so the PID we record is the command's.
+ */
+function withHostname(w: Workload): string[] {
+  return ["unshare", "--uts", "--", "sh", "-c", 'hostname "$0" && exec "$@"', w.hostname ?? w.name, ...w.command];
+}
+
 export function commandLine(w: Workload): [string, string[]] {
   switch (w.netnsMode) {
     case "owned":
-      return ["ip", ["netns", "exec", w.netns, ...w.command]];
+      return ["ip", ["netns", "exec", w.netns, ...withHostname(w)]];
     case "path":
-      return ["nsenter", [`--net=${w.netns}`, ...w.command]];
+      return ["nsenter", [`--net=${w.netns}`, ...withHostname(w)]];
     case "host":
       return [w.command[0]!, w.command.slice(1)];
   }
@@ -51,8 +59,8 @@ export const WORKLOAD_PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:
  * A command's environment is built, never inherited: pontond's own may hold secrets (tokens, a
  * database password given to the daemon). Its `-e` values (and a replica's PONTON_* ones) win.
  */
-export function workloadEnv(w: Pick<Workload, "name" | "env">): Record<string, string> {
-  return { PATH: WORKLOAD_PATH, HOME: "/root", HOSTNAME: w.name, ...w.env };
+export function workloadEnv(w: Pick<Workload, "name" | "env" | "hostname">): Record<string, string> {
+  return { PATH: WORKLOAD_PATH, HOME: "/root", HOSTNAME: w.hostname ?? w.name, ...w.env };
 }
 
 export class Supervisor {

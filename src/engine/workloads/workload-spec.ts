@@ -7,6 +7,7 @@ import { DEFAULT_PORT_LIMITS, formatPort, parsePortSpec, portsCollide, validateP
 import { normalizeDeclaredPorts } from "../../model/declared-ports";
 import { requestedAddresses } from "../../model/subnet-rules";
 import { validateNamespace } from "../../model/namespaces";
+import { normalizeExtraHosts, normalizeWorkloadDns, validateHostname } from "../../model/workload-dns";
 import type { CniOwner, DeclaredPort, Network, PortMapping, ReplicaRef, RestartPolicy, StaticRoute, Workload } from "../../model/types";
 
 export interface AttachSpec {
@@ -48,6 +49,12 @@ export interface RunSpec {
   aliases?: string[];
   /** Set by templates (see engine/workloads/templates.ts) for each replica they make. */
   replicaOf?: ReplicaRef;
+  /** The hostname its command runs with (default: the workload name). */
+  hostname?: string;
+  /** resolv.conf settings: {policy, nameservers, search, options} (model/workload-dns.ts). */
+  dns?: unknown;
+  /** /etc/hosts entries: "NAME:IP" or {name, ip}. */
+  extraHosts?: unknown[];
 }
 
 /** Aliases are names (as workload names), kept in order without repeats. */
@@ -153,7 +160,10 @@ export function normalizeRunFields(spec: RunSpec, maxPortRange?: number): {
   restart: RestartPolicy;
   namespace: string;
   exposes: DeclaredPort[];
+  etc: Pick<Workload, "hostname" | "dns" | "extraHosts">;
 } {
+  const dns = normalizeWorkloadDns(spec.dns);
+  const extraHosts = normalizeExtraHosts(spec.extraHosts);
   return {
     attachSpecs: normalizeAttachSpecs(spec),
     ports: normalizePorts(spec, maxPortRange),
@@ -162,6 +172,11 @@ export function normalizeRunFields(spec: RunSpec, maxPortRange?: number): {
     restart: normalizeRestart(spec.restart),
     namespace: validateNamespace(spec.namespace),
     exposes: normalizeDeclaredPorts(spec.exposes),
+    etc: {
+      ...(spec.hostname !== undefined ? { hostname: validateHostname(spec.hostname) } : {}),
+      ...(dns ? { dns } : {}),
+      ...(extraHosts.length ? { extraHosts } : {}),
+    },
   };
 }
 

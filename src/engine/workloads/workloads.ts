@@ -1,4 +1,5 @@
 // Use cases on workloads: run, remove, stop, start, connect, disconnect.
+import { writeWorkloadFiles } from "../dns/workload-files";
 import { EngineError } from "../../errors";
 import { checkRunShape } from "../../model/request-shapes";
 import { requestedAddresses } from "../../model/subnet-rules";
@@ -95,7 +96,7 @@ async function runWorkloadOnce(ctx: EngineContext, given: RunSpec): Promise<Work
   const spec = checkRunShape<RunSpec>("run", given);
   const { name, labels } = validateRunBasics(spec);
   if (ctx.store.workload(name)) throw new EngineError("NAME_IN_USE", `workload ${name} already exists`);
-  const { attachSpecs, ports: wanted, routes, command, restart, namespace, exposes } = normalizeRunFields(spec, ctx.config.maxPortRange);
+  const { attachSpecs, ports: wanted, routes, command, restart, namespace, exposes, etc } = normalizeRunFields(spec, ctx.config.maxPortRange);
   if (spec.netns) checkNetnsPath(spec.netns);
   const clash = portClash(wanted, ctx.store.workloads());
   if (clash) throw new EngineError("PORT_IN_USE", `host port ${formatPort(clash.port)} is already published by workload ${clash.holder.name}`);
@@ -143,6 +144,7 @@ async function runWorkloadOnce(ctx: EngineContext, given: RunSpec): Promise<Work
     namespace,
     ...(exposes.length ? { exposes } : {}),
     ...(spec.replicaOf ? { replicaOf: spec.replicaOf } : {}),
+    ...etc,
   };
   // Intent first: a crash from here on leaves a 'creating' record that the reconcile undoes.
   const atts = ctx.store.transaction(() => {
@@ -242,6 +244,7 @@ export async function connectWorkload(ctx: EngineContext, workloadName: string, 
   try {
     await buildEndpoints(ctx, w, [a], { createNetns: false, routes: false });
     await ctx.nft.sync(ctx.store.state());
+    await writeWorkloadFiles(ctx, w);
     return a;
   } catch (e) {
     await teardownEndpoints(ctx, { ...w, netnsMode: "path" }, [a]).catch(() => undefined);
@@ -276,4 +279,5 @@ export async function disconnectWorkload(ctx: EngineContext, workloadName: strin
     if (after.ip6 && an.gateway6) lines.push(`route replace default via ${an.gateway6} dev ${after.ifname}${m}`);
     await ctx.kernel.ipBatch(lines, w.netns);
   }
+  await writeWorkloadFiles(ctx, w);
 }
