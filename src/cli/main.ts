@@ -8,13 +8,14 @@ import { firewallCommands, portCommands, runDaemon, topCommands } from "./comman
 import { networkCommands } from "./commands/network";
 import { dnsCommands } from "./commands/dns";
 import { serviceCommands } from "./commands/service";
+import { lbPoolCommands } from "./commands/lb-pool";
 import { workloadCommands } from "./commands/workload";
 import { labelCommand, namespaceCommands } from "./commands/namespace";
 import { policyCommands } from "./commands/policy";
 import { flowsCommands, observeCommand } from "./commands/observe";
 import { scaleCommand, templateCommands } from "./commands/template";
 
-const GROUPS: Record<string, Record<string, Command>> = { network: networkCommands, dns: dnsCommands, port: portCommands, firewall: firewallCommands, service: serviceCommands, namespace: namespaceCommands, policy: policyCommands, flows: flowsCommands, template: templateCommands };
+const GROUPS: Record<string, Record<string, Command>> = { network: networkCommands, dns: dnsCommands, port: portCommands, firewall: firewallCommands, service: serviceCommands, "lb-pool": lbPoolCommands, namespace: namespaceCommands, policy: policyCommands, flows: flowsCommands, template: templateCommands };
 const TOP: Record<string, Command> = { ...workloadCommands, ...topCommands, label: labelCommand, observe: observeCommand, scale: scaleCommand };
 
 const USAGE = `Usage: ponton [--socket PATH] COMMAND [options]
@@ -28,6 +29,7 @@ Networks:   network create|ls|inspect|rm|connect|disconnect
 Ports:      port ls
 DNS:        dns records [--network NET], dns query NAME --from WORKLOAD
 Services:   service create|ls|inspect|update|rm   (load-balanced VIPs)
+LB pools:   lb-pool apply -f FILE|ls|rm   (CiliumLoadBalancerIPPool: LoadBalancer addresses)
 Firewall:   firewall ls|add|rm      (the user hook chain, like DOCKER-USER)
 Files:      up FILE.yaml, down FILE.yaml
 Daemon:     daemon [pontond options], info, reconcile

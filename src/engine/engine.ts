@@ -26,6 +26,8 @@ import { serviceNamespace } from "../model/service";
 import { ServiceMonitor } from "./services/services-monitor";
 import { serviceView } from "./services/service-views";
 import { parseServiceManifests } from "../model/k8s-service";
+import { parseLbPoolManifests } from "../model/lb-pool";
+import { applyLbPools, lbPoolViews } from "./services/lb-pools";
 import { applyServices, createService, createServices, getService, removeService, serviceHostPortClash, updateService } from "./services/services";
 import { normalizePorts } from "./workloads/workload-spec";
 import { createNamespace, labelNamespace, labelWorkload, listNamespaces, type LabelEdits } from "./policy/namespaces";
@@ -229,6 +231,17 @@ export class Engine {
   }
   removeService(name: string, missingOk = false, namespace?: string) {
     return this.change(() => removeService(this.ctx, name, missingOk, namespace));
+  }
+  /** `ponton lb-pool apply`: CiliumLoadBalancerIPPool manifests, parsed before anything changes. */
+  applyLbPools(yamlText: string) {
+    const pools = parseLbPoolManifests(yamlText);
+    return this.change(() => applyLbPools(this.ctx, pools));
+  }
+  removeLbPools(names: string[], missingOk = false) {
+    return this.change(() => applyLbPools(this.ctx, [], { remove: names, missingOk }));
+  }
+  listLbPools() {
+    return lbPoolViews(this.ctx);
   }
   listServices(namespace?: string) {
     const state = this.ctx.store.state();
