@@ -25,6 +25,7 @@ test("ClusterIP: selector, ports (number and named targetPort), given cluster IP
     vip: "10.96.0.20",
     ports: [{ name: "http", port: 80, targetPort: "web", protocol: "tcp" }, { port: 53, targetPort: 5353, protocol: "udp" }],
     externalIps: ["192.0.2.7"],
+    labels: { a: "b" },
     affinity: "client-ip",
     affinityTimeout: 600,
   });
