@@ -16,7 +16,7 @@ test("lowest free address of the first matching pool by name, in service order; 
   const pools = [pool("b", { blocks: [{ cidr: "10.0.20.0/30" }] }), pool("a", { blocks: [{ start: "10.0.10.5", stop: "10.0.10.6" }] })];
   const cs = [claim("x"), claim("y"), claim("z")];
   const r = assignLbAddresses(pools, cs, never);
-  assert.deepEqual(ips(r), { x: "10.0.10.5", y: "10.0.10.6", z: "10.0.20.1" });
+  assert.deepEqual(ips(r), { x: "10.0.10.5", y: "10.0.10.6", z: "10.0.20.0" });
   assert.deepEqual(ips(assignLbAddresses(pools, [...cs].reverse(), never)), ips(r), "the input order does not matter");
 });
 
@@ -71,7 +71,7 @@ test("sharing key: same key and namespace, different ports share one address; a 
 });
 
 test("dual stack: one address per family the service has; preferred addresses are taken when free; blocked addresses are skipped", () => {
-  const pools = [pool("p", { blocks: [{ cidr: "10.0.10.0/29" }, { cidr: "fd00:10::/125" }] })];
+  const pools = [pool("p", { blocks: [{ cidr: "10.0.10.0/29" }, { cidr: "fd00:10::/125" }], allowFirstLastIPs: "No" })];
   const r = assignLbAddresses(pools, [claim("d", { families: [4, 6] }), claim("pref", { preferred: ["10.0.10.6", "192.0.2.1"] }), claim("next")], (ip) => ip === "10.0.10.2");
   assert.deepEqual(ips(r), { d: "10.0.10.1,fd00:10::1", pref: "10.0.10.6", next: "10.0.10.3" });
 });

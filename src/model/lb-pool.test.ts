@@ -4,20 +4,20 @@ import { lbPoolFromManifest, parseLbPoolManifests, poolSize } from "./lb-pool";
 
 const pool = (spec: object, apiVersion = "cilium.io/v2alpha1") => ({ apiVersion, kind: "CiliumLoadBalancerIPPool", metadata: { name: "blue" }, spec });
 
-test("the seed's pool: cidr blocks lose their first and last address, start/stop keep both ends", () => {
+test("the seed's pool: cidr blocks hold every address (Cilium's default), start/stop both ends", () => {
   const p = lbPoolFromManifest(pool({ blocks: [{ cidr: "10.0.10.0/24" }, { start: "10.0.20.5", stop: "10.0.20.9" }, { cidr: "2001:db8:10::/126" }], serviceSelector: { matchLabels: { color: "blue" } } }), "d");
   assert.deepEqual(
     p.blocks.map((b) => [b.text, b.first, b.last]),
-    [["10.0.10.0/24", "10.0.10.1", "10.0.10.254"], ["10.0.20.5-10.0.20.9", "10.0.20.5", "10.0.20.9"], ["2001:db8:10::/126", "2001:db8:10::1", "2001:db8:10::2"]],
+    [["10.0.10.0/24", "10.0.10.0", "10.0.10.255"], ["10.0.20.5-10.0.20.9", "10.0.20.5", "10.0.20.9"], ["2001:db8:10::/126", "2001:db8:10::", "2001:db8:10::3"]],
   );
   assert.deepEqual(p.serviceSelector, { matchLabels: { color: "blue" }, matchExpressions: [] });
   assert.equal(p.disabled, false);
-  assert.equal(poolSize(p), 254n + 5n + 2n);
+  assert.equal(poolSize(p), 256n + 5n + 4n);
 });
 
-test("v2 is accepted; allowFirstLastIPs: Yes keeps both ends; /32 and a lone start are one address; cidrs is the old name of blocks", () => {
-  const p = lbPoolFromManifest(pool({ blocks: [{ cidr: "10.0.10.0/30" }, { cidr: "10.0.11.7/32" }, { start: "10.0.12.1" }], allowFirstLastIPs: "Yes", disabled: true }, "cilium.io/v2"), "d");
-  assert.deepEqual(p.blocks.map((b) => `${b.first}-${b.last}`), ["10.0.10.0-10.0.10.3", "10.0.11.7-10.0.11.7", "10.0.12.1-10.0.12.1"]);
+test("v2 is accepted; allowFirstLastIPs: No leaves out both ends but of a /31, /32; a lone start is one address; cidrs is the old name of blocks", () => {
+  const p = lbPoolFromManifest(pool({ blocks: [{ cidr: "10.0.10.0/30" }, { cidr: "10.0.11.7/32" }, { cidr: "10.0.11.8/31" }, { start: "10.0.12.1" }], allowFirstLastIPs: "No", disabled: true }, "cilium.io/v2"), "d");
+  assert.deepEqual(p.blocks.map((b) => `${b.first}-${b.last}`), ["10.0.10.1-10.0.10.2", "10.0.11.7-10.0.11.7", "10.0.11.8-10.0.11.9", "10.0.12.1-10.0.12.1"]);
   assert.equal(p.disabled, true);
   assert.equal(lbPoolFromManifest(pool({ cidrs: [{ cidr: "10.0.10.0/31" }] }), "d").blocks[0]!.first, "10.0.10.0");
 });

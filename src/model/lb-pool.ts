@@ -37,8 +37,8 @@ const fail = (path: string, message: string): never => {
 const isObj = (v: unknown): v is Record<string, unknown> => typeof v === "object" && v !== null && !Array.isArray(v);
 
 /**
- * A cidr block: its network and broadcast addresses are left out unless allowFirstLastIPs is Yes or
- * the block is a /31, /32 (/127, /128), as Cilium does. start/stop: both ends included.
+ * A cidr block: every address, as Cilium's default (allowFirstLastIPs Yes or unset); with No its
+ * network and broadcast addresses are left out, except in a /31, /32 (/127, /128). start/stop: both ends.
  */
 function parseBlock(raw: unknown, allowFirstLast: boolean, at: string): LbBlock {
   if (!isObj(raw)) return fail(at, "expected a map with cidr, or start and stop");
@@ -53,7 +53,7 @@ function parseBlock(raw: unknown, allowFirstLast: boolean, at: string): LbBlock 
     }
     const trim = !allowFirstLast && bits(c.family) - c.prefix > 1 ? 1n : 0n;
     const [first, last] = [c.network + trim, lastAddress(c) - trim];
-    if (first > last) fail(at, `${String(raw.cidr)} holds no usable address (its first and last are left out; allowFirstLastIPs: Yes keeps them)`);
+    if (first > last) fail(at, `${String(raw.cidr)} holds no usable address`);
     return { text: String(raw.cidr), family: c.family, first: formatIp(c.family, first), last: formatIp(c.family, last) };
   }
   if (typeof raw.start !== "string") return fail(`${at}.start`, "required without cidr (an address)");
@@ -82,7 +82,7 @@ export function lbPoolFromManifest(doc: unknown, at: string): LbPool {
   const path = `${LB_POOL_KIND} ${name}`;
   const spec = isObj(doc.spec) ? doc.spec : fail(`${path}: spec`, "required, with blocks");
   for (const k of Object.keys(spec)) if (!SPEC_KEYS.has(k)) fail(`${path}: spec.${k}`, "unknown field");
-  const allow = spec.allowFirstLastIPs ?? "No";
+  const allow = spec.allowFirstLastIPs ?? "Yes";
   if (allow !== "Yes" && allow !== "No") fail(`${path}: spec.allowFirstLastIPs`, `'${String(allow)}' is not Yes or No`);
   if (spec.disabled !== undefined && typeof spec.disabled !== "boolean") fail(`${path}: spec.disabled`, "expected true or false");
   // `cidrs` is v2alpha1's older name for `blocks` (same entries).

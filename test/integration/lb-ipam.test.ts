@@ -68,13 +68,13 @@ describe("LoadBalancer IP pools (LB IPAM)", () => {
     assert.deepEqual(out.created.sort(), ["blue-pool", "small"]);
     await h.pontonOk("service", "apply", "-f", file("web.yaml", svc("web", 80, ", labels: {color: blue}")));
     const web = await inspect("web");
-    assert.deepEqual(web.loadBalancer.ips, ["10.0.10.1"], "the cidr's network address is left out");
-    assert.ok(await eventually(async () => (await names(outside, "10.0.10.1", 80, 1))[0] !== "ERR"));
-    assert.deepEqual(await reached("10.0.10.1", 80), ["b1", "b2"]);
+    assert.deepEqual(web.loadBalancer.ips, ["10.0.10.0"], "every address of the cidr, as Cilium by default");
+    assert.ok(await eventually(async () => (await names(outside, "10.0.10.0", 80, 1))[0] !== "ERR"));
+    assert.deepEqual(await reached("10.0.10.0", 80), ["b1", "b2"]);
     const ls = await h.pontonOk("service", "ls");
     assert.match(ls, new RegExp(`web\\s+10\\.96\\.\\S+\\s+LoadBalancer\\s+10\\.0\\.10\\.1\\s+80:${web.ports[0]!.hostPort}/TCP\\s`));
     const pools = await h.pontonOk("lb-pool", "ls");
-    assert.match(pools, /blue-pool\s+false\s+10\.0\.10\.0\/24\s+color=blue\s+1\/254\s+web/);
+    assert.match(pools, /blue-pool\s+false\s+10\.0\.10\.0\/24\s+color=blue\s+1\/256\s+web/);
   });
 
   test("sharing key: another port on the same address; a requested taken address and a full pool are <pending> with the reason", async () => {
@@ -83,11 +83,11 @@ describe("LoadBalancer IP pools (LB IPAM)", () => {
       + svc("web-alt", 8443, `, labels: {color: blue}${share}`)
       + svc("other", 80)
       + svc("third", 80)
-      + svc("want", 80, ", labels: {color: blue}", "\n  loadBalancerIP: 10.0.10.1");
+      + svc("want", 80, ", labels: {color: blue}", "\n  loadBalancerIP: 10.0.10.0");
     await h.pontonOk("service", "apply", "-f", file("more.yaml", text));
-    assert.deepEqual((await inspect("web")).loadBalancer.ips, ["10.0.10.1"], "web keeps its address");
-    assert.deepEqual((await inspect("web-alt")).loadBalancer.ips, ["10.0.10.1"], "shared");
-    assert.deepEqual(await reached("10.0.10.1", 8443), ["b1", "b2"]);
+    assert.deepEqual((await inspect("web")).loadBalancer.ips, ["10.0.10.0"], "web keeps its address");
+    assert.deepEqual((await inspect("web-alt")).loadBalancer.ips, ["10.0.10.0"], "shared");
+    assert.deepEqual(await reached("10.0.10.0", 8443), ["b1", "b2"]);
     assert.deepEqual((await inspect("other")).loadBalancer.ips, ["10.0.20.5"], "the pool without selector");
     const third = await inspect("third");
     assert.deepEqual([third.loadBalancer.ips, third.loadBalancer.pending?.code], [[], "POOL_EXHAUSTED"]);
@@ -107,7 +107,7 @@ describe("LoadBalancer IP pools (LB IPAM)", () => {
     const web = await inspect("web");
     assert.deepEqual([web.loadBalancer.ips, web.loadBalancer.pending?.code], [[], "POOL_EXHAUSTED"], "only the full small pool is left");
     // Nothing answers there now (the SYN is routed back out, not DNATed): a connect timeout, not a reply.
-    const gone = await h.inOutside("sh", ["-c", "socat -T2 -u TCP:10.0.10.1:80,connect-timeout=3 - || echo ERR"], 15_000);
+    const gone = await h.inOutside("sh", ["-c", "socat -T2 -u TCP:10.0.10.0:80,connect-timeout=3 - || echo ERR"], 15_000);
     assert.equal(gone.stdout.trim(), "ERR", "the address no longer reaches the service");
     assert.doesNotMatch((await h.inHost("nft", ["list", "table", "inet", "ponton"])).stdout, /10\.0\.10\.1\b/);
     // Freeing an address serves the oldest pending service in the same transaction.
@@ -134,8 +134,8 @@ describe("LoadBalancer IP pools (LB IPAM)", () => {
     const project = `name: shop\n---${POOLS("10.0.20.5")}${svc("shop-web", 80, ", labels: {color: blue}")}`;
     const f = file("shop.yaml", project);
     await h.pontonOk("up", f);
-    assert.deepEqual((await inspect("shop-web")).loadBalancer.ips, ["10.0.10.1"]);
-    assert.ok(await eventually(async () => (await names(outside, "10.0.10.1", 80, 1))[0] !== "ERR"));
+    assert.deepEqual((await inspect("shop-web")).loadBalancer.ips, ["10.0.10.0"]);
+    assert.ok(await eventually(async () => (await names(outside, "10.0.10.0", 80, 1))[0] !== "ERR"));
     await h.pontonOk("down", f);
     assert.equal((await h.ponton("service", "inspect", "shop-web")).code, 4);
     assert.equal((await h.pontonOk("lb-pool", "ls", "-o", "json")).trim(), "[]");
