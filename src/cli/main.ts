@@ -9,13 +9,14 @@ import { networkCommands } from "./commands/network";
 import { dnsCommands } from "./commands/dns";
 import { serviceCommands } from "./commands/service";
 import { lbPoolCommands } from "./commands/lb-pool";
+import { bgpCommands } from "./commands/bgp";
 import { workloadCommands } from "./commands/workload";
 import { labelCommand, namespaceCommands } from "./commands/namespace";
 import { policyCommands } from "./commands/policy";
 import { flowsCommands, observeCommand } from "./commands/observe";
 import { scaleCommand, templateCommands } from "./commands/template";
 
-const GROUPS: Record<string, Record<string, Command>> = { network: networkCommands, dns: dnsCommands, port: portCommands, firewall: firewallCommands, service: serviceCommands, "lb-pool": lbPoolCommands, namespace: namespaceCommands, policy: policyCommands, flows: flowsCommands, template: templateCommands };
+const GROUPS: Record<string, Record<string, Command>> = { network: networkCommands, dns: dnsCommands, port: portCommands, firewall: firewallCommands, service: serviceCommands, "lb-pool": lbPoolCommands, bgp: bgpCommands, namespace: namespaceCommands, policy: policyCommands, flows: flowsCommands, template: templateCommands };
 const TOP: Record<string, Command> = { ...workloadCommands, ...topCommands, label: labelCommand, observe: observeCommand, scale: scaleCommand };
 
 const USAGE = `Usage: ponton [--socket PATH] COMMAND [options]
@@ -30,6 +31,7 @@ Ports:      port ls
 DNS:        dns records [--network NET], dns query NAME --from WORKLOAD
 Services:   service create|ls|inspect|update|rm   (load-balanced VIPs)
 LB pools:   lb-pool apply -f FILE|ls|rm   (CiliumLoadBalancerIPPool: LoadBalancer addresses)
+BGP:        bgp apply -f FILE|ls|rm|status   (CiliumBGPPeeringPolicy: FRR's bgpd announces them)
 Firewall:   firewall ls|add|rm      (the user hook chain, like DOCKER-USER)
 Files:      up FILE.yaml, down FILE.yaml
 Daemon:     daemon [pontond options], info, reconcile

@@ -1,9 +1,11 @@
 // pontond: owns the store, serialises changes, serves the API on a unix socket.
+import os from "node:os";
 import { existsSync, mkdirSync, unlinkSync } from "node:fs";
 import net from "node:net";
 import path from "node:path";
 import { apiServer, metricsServer } from "../api/server";
 import { Engine, defaultConfig } from "../engine";
+import { validateLabels } from "../model/names";
 import { SpawnerExecutor } from "../kernel";
 import { asEngineError, codeInfo, EngineError } from "../errors";
 import { parsePoolSpec } from "../ipam";
@@ -22,6 +24,7 @@ const OPTIONS: Options = {
   ndots: { type: "string", description: "options ndots in workloads' resolv.conf (default 1)", value: "N" },
   "flow-log": { type: "string", description: "record every new connection for `ponton observe` (on|off; default on; drops are always recorded)", value: "on|off" },
   "flow-buffer": { type: "string", description: "flow records kept in memory (default 10000)", value: "N" },
+  "node-label": { type: "string", multiple: true, description: "a label of this node, what CiliumBGPPeeringPolicy nodeSelectors match (kubernetes.io/hostname is always set)", value: "K=V" },
   "flow-journal": { type: "string", description: "also append every flow record to <state>/logs/flows.jsonl (rotated at 64 MiB) and read the newest back at start, so they survive a restart (on|off; default off)", value: "on|off" },
   "forward-others": { type: "string", description: "traffic the host forwards between interfaces Ponton does not own: drop (default; the host is no open router) or accept (leave it to the host's own firewall)", value: "drop|accept" },
   "metrics-listen": { type: "string", description: "also serve GET /metrics over TCP here for Prometheus (e.g. 127.0.0.1:9469; default: only on the API socket)", value: "ADDR:PORT" },
@@ -61,6 +64,16 @@ async function claimSocket(socket: string): Promise<void> {
   unlinkSync(socket);
 }
 
+function nodeLabels(given: string[] | undefined): Record<string, string> {
+  const out: Record<string, string> = { "kubernetes.io/hostname": os.hostname() };
+  for (const kv of given ?? []) {
+    const eq = kv.indexOf("=");
+    if (eq <= 0) throw new EngineError("INVALID_ARGUMENT", `--node-label is K=V, not '${kv}'`);
+    out[kv.slice(0, eq)] = kv.slice(eq + 1);
+  }
+  return validateLabels(out);
+}
+
 export async function main(argv: string[]): Promise<void> {
   const { values } = parseArgs(argv, OPTIONS);
   if (values.help) {
@@ -82,6 +95,7 @@ export async function main(argv: string[]): Promise<void> {
     ...(values.ndots !== undefined ? { ndots: Number(values.ndots) } : {}),
     ...forwardOthers(values["forward-others"] as string | undefined),
     ...flowOptions(values["flow-log"] as string | undefined, values["flow-buffer"] as string | undefined, values["flow-journal"] as string | undefined),
+    nodeLabels: nodeLabels(values["node-label"] as string[] | undefined),
   });
   await claimSocket(socket);
   mkdirSync(path.dirname(socket), { recursive: true });

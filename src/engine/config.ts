@@ -27,6 +27,8 @@ export interface EngineConfig {
   forwardOthers: ForwardOthers;
   /** Also append every flow record to <state>/logs/flows.jsonl and read the newest back at start. */
   flowJournal: boolean;
+  /** This node's labels (BGP policies' nodeSelector); kubernetes.io/hostname is always one. */
+  nodeLabels: Record<string, string>;
 }
 
 export function defaultConfig(stateDir: string, overrides: Partial<EngineConfig> = {}): EngineConfig {
@@ -45,6 +47,7 @@ export function defaultConfig(stateDir: string, overrides: Partial<EngineConfig>
     flowBuffer: 10_000,
     flowJournal: false,
     forwardOthers: "drop",
+    nodeLabels: {},
     ...overrides,
   };
 }

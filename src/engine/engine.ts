@@ -1,4 +1,6 @@
 // The engine: composes store, kernel and supervisor, serialises every change, and exposes use cases.
+import os from "node:os";
+import path from "node:path";
 import { mkdirSync } from "node:fs";
 import { EngineError } from "../errors";
 import { Kernel, ProcessExecutor, type Executor } from "../kernel";
@@ -27,6 +29,10 @@ import { ServiceMonitor } from "./services/services-monitor";
 import { serviceView } from "./services/service-views";
 import { parseServiceManifests } from "../model/k8s-service";
 import { parseLbPoolManifests } from "../model/lb-pool";
+import { parseBgpPolicyManifests } from "../model/bgp-policy";
+import { bgpPlan } from "../compile/bgp/bgp-plan";
+import { BgpSpeaker } from "./bgp/speaker";
+import { applyBgpPolicies } from "./bgp/bgp-policies";
 import { applyLbPools, lbPoolViews } from "./services/lb-pools";
 import { applyServices, createService, createServices, getService, removeService, serviceHostPortClash, updateService } from "./services/services";
 import { normalizePorts } from "./workloads/workload-spec";
@@ -50,6 +56,8 @@ export class Engine {
   /** Embedded DNS (off when config.dnsPort is 0). */
   readonly dns: EngineDns | undefined;
   readonly flows: EngineFlows;
+  /** FRR's bgpd, announcing LoadBalancer addresses (see engine/bgp/speaker.ts). */
+  readonly bgp: BgpSpeaker;
 
   constructor(config: EngineConfig, exec: Executor = new ProcessExecutor()) {
     mkdirSync(config.stateDir, { recursive: true });
@@ -58,8 +66,9 @@ export class Engine {
     const onExit = async (e: { workloadId: string; pid: number; exitCode?: number | undefined }) => {
       await this.exits.exited(e.workloadId, e.pid, e.exitCode);
       await this.ctx.nft.sync(this.ctx.store.state());
-      // A headless service's answers follow its ready endpoints.
+      // A headless service's answers follow its ready endpoints, and announcements too.
       await this.syncDns();
+      await this.syncBgp();
     };
     const supervisor = new Supervisor(logDir(config), (e) => this.serial.run(() => onExit(e)).catch(() => undefined));
     this.ctx = { config, store: new SqliteStore(storeFile(config)), exec, kernel, nft: new NftSync(kernel), supervisor };
@@ -67,6 +76,7 @@ export class Engine {
     this.exits = new ExitHandler(this.ctx, (op) => void this.serial.run(op).catch(() => undefined));
     this.ctx.nft.options = { flowLog: config.flowLog, forwardOthers: config.forwardOthers, dnsPort: config.dnsPort };
     this.flows = new EngineFlows(this.ctx);
+    this.bgp = new BgpSpeaker(path.join(config.stateDir, "bgp"), exec);
     this.healer = new Healer(this.ctx, (op) => this.serial.run(op), (what, ms) => {
       console.error(`pontond: repaired ${what.join("; ")} in ${Math.round(ms)} ms`);
       this.flows.invalidate();
@@ -76,6 +86,7 @@ export class Engine {
       this.serial.run(async () => {
         await this.ctx.nft.sync(this.ctx.store.state());
         await this.syncDns();
+        await this.syncBgp();
       }),
     );
   }
@@ -92,6 +103,7 @@ export class Engine {
     });
     await this.dns?.start();
     await this.serial.run(() => this.syncDns());
+    await this.serial.run(() => this.syncBgp());
     for (const name of report.deadProcesses) {
       const w = this.ctx.store.workload(name);
       if (w?.pid) void this.serial.run(() => this.exits.exited(w.id, w.pid!, undefined));
@@ -105,6 +117,7 @@ export class Engine {
   close(): void {
     this.healer.stop();
     this.services.stop();
+    this.bgp.close();
     this.flows.stop();
     this.ctx.supervisor.close();
     this.ctx.kernel.close();
@@ -121,8 +134,33 @@ export class Engine {
       } finally {
         this.flows.invalidate();
         await this.syncDns();
+        await this.syncBgp();
       }
     });
+  }
+
+  /** The speaker follows the policies, LoadBalancer addresses and ready endpoints. */
+  private async syncBgp(): Promise<void> {
+    const nodeLabels = { "kubernetes.io/hostname": os.hostname(), ...this.ctx.config.nodeLabels };
+    await this.bgp.apply(bgpPlan(this.ctx.store.state(), this.ctx.store.bgpPolicies(), nodeLabels, this.ctx.nft.runtime.unhealthy)).catch((e: Error) => {
+      console.error(`pontond: BGP speaker: ${e.message}`);
+    });
+  }
+
+  /** `ponton bgp apply`: CiliumBGPPeeringPolicy manifests, parsed before anything changes. */
+  applyBgpPolicies(yamlText: string) {
+    const policies = parseBgpPolicyManifests(yamlText);
+    return this.change(async () => applyBgpPolicies(this.ctx, policies));
+  }
+  removeBgpPolicies(names: string[], missingOk = false) {
+    return this.change(async () => applyBgpPolicies(this.ctx, [], { remove: names, missingOk }));
+  }
+  listBgpPolicies() {
+    return this.ctx.store.bgpPolicies();
+  }
+  /** `ponton bgp status`: the speaker's coded state and its sessions as it reports them. */
+  async bgpStatus() {
+    return { ...this.bgp.state, peers: await this.bgp.peers() };
   }
 
   private async syncDns(): Promise<void> {

@@ -3,6 +3,7 @@ import type { Service } from "../model/service";
 import type { ServiceLookups } from "./service-index";
 import type { Template } from "../model/template";
 import type { LbPool } from "../model/lb-pool";
+import type { BgpPolicy } from "../model/bgp-policy";
 import type { Attachment, DesiredState, Namespace, Network, PolicyRecord, UserRule, Workload } from "../model/types";
 
 export interface Store {
@@ -68,6 +69,11 @@ export interface Store {
   putLbPool(p: LbPool): void;
   /** false when there was none. */
   deleteLbPool(name: string): boolean;
+
+  /** CiliumBGPPeeringPolicies, by name. */
+  bgpPolicies(): BgpPolicy[];
+  putBgpPolicy(p: BgpPolicy): void;
+  deleteBgpPolicy(name: string): boolean;
 
   close(): void;
 }

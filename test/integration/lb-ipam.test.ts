@@ -72,7 +72,7 @@ describe("LoadBalancer IP pools (LB IPAM)", () => {
     assert.ok(await eventually(async () => (await names(outside, "10.0.10.0", 80, 1))[0] !== "ERR"));
     assert.deepEqual(await reached("10.0.10.0", 80), ["b1", "b2"]);
     const ls = await h.pontonOk("service", "ls");
-    assert.match(ls, new RegExp(`web\\s+10\\.96\\.\\S+\\s+LoadBalancer\\s+10\\.0\\.10\\.1\\s+80:${web.ports[0]!.hostPort}/TCP\\s`));
+    assert.match(ls, new RegExp(`web\\s+10\\.96\\.\\S+\\s+LoadBalancer\\s+10\\.0\\.10\\.0\\s+80:${web.ports[0]!.hostPort}/TCP\\s`));
     const pools = await h.pontonOk("lb-pool", "ls");
     assert.match(pools, /blue-pool\s+false\s+10\.0\.10\.0\/24\s+color=blue\s+1\/256\s+web/);
   });
@@ -94,7 +94,7 @@ describe("LoadBalancer IP pools (LB IPAM)", () => {
     assert.match(third.loadBalancer.pending!.reason, /every IPv4 address of pool small is taken/);
     const want = await inspect("want");
     assert.equal(want.loadBalancer.pending?.code, "ADDRESS_TAKEN");
-    assert.match(want.loadBalancer.pending!.reason, /10\.0\.10\.1 is taken by service web/);
+    assert.match(want.loadBalancer.pending!.reason, /10\.0\.10\.0 is taken by service web/);
     assert.match(await h.pontonOk("service", "ls"), /third\s+10\.96\.\S+\s+LoadBalancer\s+<pending>\s/);
   });
 
@@ -109,7 +109,7 @@ describe("LoadBalancer IP pools (LB IPAM)", () => {
     // Nothing answers there now (the SYN is routed back out, not DNATed): a connect timeout, not a reply.
     const gone = await h.inOutside("sh", ["-c", "socat -T2 -u TCP:10.0.10.0:80,connect-timeout=3 - || echo ERR"], 15_000);
     assert.equal(gone.stdout.trim(), "ERR", "the address no longer reaches the service");
-    assert.doesNotMatch((await h.inHost("nft", ["list", "table", "inet", "ponton"])).stdout, /10\.0\.10\.1\b/);
+    assert.doesNotMatch((await h.inHost("nft", ["list", "table", "inet", "ponton"])).stdout, /10\.0\.10\.0\b/);
     // Freeing an address serves the oldest pending service in the same transaction.
     await h.pontonOk("service", "rm", "other");
     assert.deepEqual((await inspect("web")).loadBalancer.ips, ["10.0.20.5"]);
