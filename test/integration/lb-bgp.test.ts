@@ -1,0 +1,143 @@
+// BGP with a real router: pontond runs FRR's bgpd from a CiliumBGPPeeringPolicy and peers with a
+// "ToR" — a second FRR (zebra + bgpd, started by this test, killed by PID, files in its tmp dir) in
+// the outside namespace. The ToR learns each LoadBalancer address with the host as next hop and
+// installs it; a client behind the ToR reaches the service through it; a service without a ready
+// endpoint, or deleted, is withdrawn; a killed speaker is a visible state and is started again.
+import { after, before, describe, test } from "node:test";
+import assert from "node:assert/strict";
+import { chmodSync, existsSync, mkdirSync, writeFileSync } from "node:fs";
+import path from "node:path";
+import { TestHost, eventually, sh, UPLINK_HOST, OUTSIDE_A } from "./harness";
+import { replies as names } from "./replies";
+
+const FRR = "/usr/lib/frr";
+const CLIENT_NET = { tor: "203.0.113.1", client: "203.0.113.2" };
+
+const POLICY = `apiVersion: "cilium.io/v2alpha1"
+kind: CiliumBGPPeeringPolicy
+metadata:
+  name: blue-peering-policy
+spec:
+  nodeSelector:
+    matchLabels:
+      bgp-policy: blue
+  virtualRouters:
+    - localASN: 65001
+      exportPodCIDR: true
+      serviceSelector:
+        matchLabels: {color: blue}
+      neighbors:
+        - peerAddress: '${OUTSIDE_A}/32'
+          peerASN: 65000
+`;
+const POOL = `apiVersion: cilium.io/v2alpha1
+kind: CiliumLoadBalancerIPPool
+metadata: {name: pool-blue}
+spec:
+  blocks: [{cidr: 192.0.2.0/24}]
+  serviceSelector: {matchLabels: {color: blue}}
+`;
+const svc = (name: string, app: string) => `---
+apiVersion: v1
+kind: Service
+metadata: {name: ${name}, labels: {color: blue}}
+spec:
+  type: LoadBalancer
+  selector: {app: ${app}}
+  ports: [{port: 80, targetPort: 8080}]
+`;
+
+interface Route { nexthops: { ip: string }[] }
+interface Status { code: string; message: string; restarts: number; pid?: number; plan?: { prefixes: string[] }; peers: { ipv4Unicast?: { peers: Record<string, { state: string; pfxSnt: number }> } } }
+
+describe("BGP to a ToR running FRR", { skip: !existsSync(`${FRR}/bgpd`) && "FRR is not installed (apt-get install frr)" }, () => {
+  let h: TestHost;
+  let torDir: string;
+  const clientNs = () => `${h.prefix}-CLI`;
+  const inClient = (c: string, a: string[], t?: number) => sh("ip", ["netns", "exec", clientNs(), c, ...a], { timeoutMs: t ?? 10_000 });
+  const torRoutes = async (): Promise<Record<string, Route[]>> => {
+    const r = await h.inOutside("vtysh", ["--vty_socket", torDir, "-c", "show bgp ipv4 json"]);
+    return r.code === 0 && r.stdout.trim() ? ((JSON.parse(r.stdout) as { routes?: Record<string, Route[]> }).routes ?? {}) : {};
+  };
+  const status = async () => JSON.parse(await h.pontonOk("bgp", "status", "-o", "json")) as Status;
+  const file = (name: string, text: string) => {
+    const p = path.join(h.dir, name);
+    writeFileSync(p, text);
+    return p;
+  };
+
+  before(async () => {
+    h = new TestHost("bgp");
+    h.daemonArgs = ["--node-label", "bgp-policy=blue"];
+    await h.setUp();
+    // The ToR: zebra installs what bgpd learns into the outside namespace's table; it forwards.
+    torDir = path.join(h.dir, "tor");
+    mkdirSync(torDir);
+    chmodSync(h.dir, 0o755);
+    chmodSync(torDir, 0o777); // zebra and bgpd run as the frr user
+    writeFileSync(path.join(torDir, "zebra.conf"), "hostname tor\n");
+    writeFileSync(path.join(torDir, "bgpd.conf"), `hostname tor\nrouter bgp 65000\n bgp router-id ${OUTSIDE_A}\n no bgp ebgp-requires-policy\n bgp graceful-restart\n neighbor ${UPLINK_HOST} remote-as 65001\n`);
+    const common = ["--vty_socket", torDir, "-z", path.join(torDir, "zserv.api"), "-P", "0"];
+    h.spawnIn(h.outsideNs, `${FRR}/zebra`, ["-f", path.join(torDir, "zebra.conf"), "-i", path.join(torDir, "zebra.pid"), ...common]);
+    assert.ok(await eventually(async () => existsSync(path.join(torDir, "zserv.api"))), "zebra is up");
+    h.spawnIn(h.outsideNs, `${FRR}/bgpd`, ["-f", path.join(torDir, "bgpd.conf"), "-i", path.join(torDir, "bgpd.pid"), ...common]);
+    await h.inOutside("sysctl", ["-qw", "net.ipv4.ip_forward=1"]);
+    // A client behind the ToR; the host answers it through its default route (the uplink).
+    await sh("ip", ["netns", "add", clientNs()]);
+    await sh("ip", ["-n", h.outsideNs, "link", "add", "tor-cli", "type", "veth", "peer", "name", "eth0", "netns", clientNs()]);
+    await sh("ip", ["-n", h.outsideNs, "addr", "add", `${CLIENT_NET.tor}/24`, "dev", "tor-cli"]);
+    await sh("ip", ["-n", clientNs(), "addr", "add", `${CLIENT_NET.client}/24`, "dev", "eth0"]);
+    for (const [ns, dev] of [[h.outsideNs, "tor-cli"], [clientNs(), "eth0"], [clientNs(), "lo"]] as const) await sh("ip", ["-n", ns, "link", "set", dev, "up"]);
+    await sh("ip", ["-n", clientNs(), "route", "add", "default", "via", CLIENT_NET.tor]);
+
+    await h.pontonOk("network", "create", "front", "--subnet", "172.50.0.0/24");
+    for (const n of ["b1", "b2"]) await h.pontonOk("run", "--name", n, "--network", "front", "--label", "app=web", "--", "socat", "TCP-LISTEN:8080,fork,reuseaddr", `SYSTEM:echo ${n}`);
+  });
+  after(() => h.tearDown());
+
+  test("without a policy the speaker is off, and says so", async () => {
+    const s = await status();
+    assert.equal(s.code, "NO_POLICY");
+  });
+
+  test("the ToR learns the LoadBalancer address (/32) and the pod range with the host as next hop; a client behind it reaches the service", async () => {
+    await h.pontonOk("lb-pool", "apply", "-f", file("pool.yaml", POOL));
+    await h.pontonOk("service", "apply", "-f", file("svc.yaml", svc("web", "web") + svc("idle", "nobody")));
+    await h.pontonOk("bgp", "apply", "-f", file("bgp.yaml", POLICY));
+    assert.ok(await eventually(async () => "192.0.2.0/32" in (await torRoutes()), 60_000, 500), `ToR: ${JSON.stringify(await torRoutes())}; speaker: ${JSON.stringify(await status())}`);
+    const routes = await torRoutes();
+    assert.equal(routes["192.0.2.0/32"]![0]!.nexthops[0]!.ip, UPLINK_HOST, "next hop: the host");
+    assert.ok("172.50.0.0/24" in routes, "exportPodCIDR: the network's subnet");
+    assert.ok(!("192.0.2.1/32" in routes), "a service without a ready endpoint is not announced");
+    assert.match((await h.inOutside("ip", ["route", "show", "192.0.2.0"])).stdout, new RegExp(`via ${UPLINK_HOST.replace(/\./g, "\\.")} .*proto bgp`));
+    assert.ok(await eventually(async () => (await names(inClient, "192.0.2.0", 80, 1))[0] !== "ERR", 20_000));
+    assert.deepEqual((await names(inClient, "192.0.2.0", 80, 2)).sort(), ["b1", "b2"]);
+    const s = await status();
+    assert.equal(s.code, "RUNNING");
+    const peer = s.peers.ipv4Unicast!.peers[OUTSIDE_A]!;
+    assert.equal(peer.state, "Established");
+    assert.equal(peer.pfxSnt, 2);
+    assert.match(await h.pontonOk("bgp", "status"), new RegExp(`${OUTSIDE_A.replace(/\./g, "\\.")}\\s+ipv4Unicast\\s+65000\\s+Established`));
+  });
+
+  test("an endpoint appearing announces; the service deleted withdraws", async () => {
+    await h.pontonOk("run", "--name", "n1", "--network", "front", "--label", "app=nobody", "--", "socat", "TCP-LISTEN:8080,fork,reuseaddr", "SYSTEM:echo n1");
+    assert.ok(await eventually(async () => "192.0.2.1/32" in (await torRoutes()), 30_000, 500), "idle has a ready endpoint now");
+    await h.pontonOk("service", "rm", "web");
+    assert.ok(await eventually(async () => !("192.0.2.0/32" in (await torRoutes())), 30_000, 500), "withdrawn at the ToR");
+    assert.ok("192.0.2.1/32" in (await torRoutes()), "the other stays");
+  });
+
+  test("a killed speaker is a visible state and comes back", async () => {
+    const before = await status();
+    assert.ok(before.pid);
+    process.kill(before.pid!, "SIGKILL");
+    assert.ok(await eventually(async () => {
+      const s = await status();
+      return s.code === "RUNNING" && s.restarts >= 1 && s.pid !== before.pid;
+    }, 30_000, 200), JSON.stringify(await status()));
+    assert.ok(await eventually(async () => "192.0.2.1/32" in (await torRoutes()), 60_000, 500), "announced again");
+    await h.pontonOk("bgp", "rm", "blue-peering-policy");
+    assert.equal((await status()).code, "NO_POLICY");
+  });
+});
