@@ -102,7 +102,9 @@ describe("BGP to a ToR running FRR", { skip: !existsSync(`${FRR}/bgpd`) && "FRR 
 
   test("the ToR learns the LoadBalancer address (/32) and the pod range with the host as next hop; a client behind it reaches the service", async () => {
     await h.pontonOk("lb-pool", "apply", "-f", file("pool.yaml", POOL));
-    await h.pontonOk("service", "apply", "-f", file("svc.yaml", svc("web", "web") + svc("idle", "nobody")));
+    // One after the other: web, the older, gets the pool's first address.
+    await h.pontonOk("service", "apply", "-f", file("web.yaml", svc("web", "web")));
+    await h.pontonOk("service", "apply", "-f", file("idle.yaml", svc("idle", "nobody")));
     await h.pontonOk("bgp", "apply", "-f", file("bgp.yaml", POLICY));
     assert.ok(await eventually(async () => "192.0.2.0/32" in (await torRoutes()), 60_000, 500), `ToR: ${JSON.stringify(await torRoutes())}; speaker: ${JSON.stringify(await status())}`);
     const routes = await torRoutes();
