@@ -5,13 +5,11 @@
 // endpoint, or deleted, is withdrawn; a killed speaker is a visible state and is started again.
 import { after, before, describe, test } from "node:test";
 import assert from "node:assert/strict";
-import { chmodSync, existsSync, mkdirSync, writeFileSync } from "node:fs";
+import { existsSync, writeFileSync } from "node:fs";
 import path from "node:path";
-import { TestHost, eventually, sh, UPLINK_HOST, OUTSIDE_A } from "./harness";
+import { TestHost, eventually, UPLINK_HOST, OUTSIDE_A } from "./harness";
 import { replies as names } from "./replies";
-
-const FRR = "/usr/lib/frr";
-const CLIENT_NET = { tor: "203.0.113.1", client: "203.0.113.2" };
+import { FRR, startTor, type Tor } from "./frr-tor";
 
 const POLICY = `apiVersion: "cilium.io/v2alpha1"
 kind: CiliumBGPPeeringPolicy
@@ -47,18 +45,13 @@ spec:
   ports: [{port: 80, targetPort: 8080}]
 `;
 
-interface Route { nexthops: { ip: string }[] }
 interface Status { code: string; message: string; restarts: number; pid?: number; plan?: { prefixes: string[] }; peers: { ipv4Unicast?: { peers: Record<string, { state: string; pfxSnt: number }> } } }
 
 describe("BGP to a ToR running FRR", { skip: !existsSync(`${FRR}/bgpd`) && "FRR is not installed (apt-get install frr)" }, () => {
   let h: TestHost;
-  let torDir: string;
-  const clientNs = () => `${h.prefix}-CLI`;
-  const inClient = (c: string, a: string[], t?: number) => sh("ip", ["netns", "exec", clientNs(), c, ...a], { timeoutMs: t ?? 10_000 });
-  const torRoutes = async (): Promise<Record<string, Route[]>> => {
-    const r = await h.inOutside("vtysh", ["--vty_socket", torDir, "-c", "show bgp ipv4 json"]);
-    return r.code === 0 && r.stdout.trim() ? ((JSON.parse(r.stdout) as { routes?: Record<string, Route[]> }).routes ?? {}) : {};
-  };
+  let tor: Tor;
+  const inClient = (c: string, a: string[], t?: number) => tor.inClient(c, a, t);
+  const torRoutes = () => tor.routes();
   const status = async () => JSON.parse(await h.pontonOk("bgp", "status", "-o", "json")) as Status;
   const file = (name: string, text: string) => {
     const p = path.join(h.dir, name);
@@ -70,26 +63,7 @@ describe("BGP to a ToR running FRR", { skip: !existsSync(`${FRR}/bgpd`) && "FRR 
     h = new TestHost("bgp");
     h.daemonArgs = ["--node-label", "bgp-policy=blue"];
     await h.setUp();
-    // The ToR: zebra installs what bgpd learns into the outside namespace's table; it forwards.
-    torDir = path.join(h.dir, "tor");
-    mkdirSync(torDir);
-    chmodSync(h.dir, 0o755);
-    chmodSync(torDir, 0o777); // zebra and bgpd run as the frr user
-    writeFileSync(path.join(torDir, "zebra.conf"), "hostname tor\n");
-    writeFileSync(path.join(torDir, "bgpd.conf"), `hostname tor\nrouter bgp 65000\n bgp router-id ${OUTSIDE_A}\n no bgp ebgp-requires-policy\n bgp graceful-restart\n neighbor ${UPLINK_HOST} remote-as 65001\n`);
-    const common = ["--vty_socket", torDir, "-z", path.join(torDir, "zserv.api"), "-P", "0"];
-    h.spawnIn(h.outsideNs, `${FRR}/zebra`, ["-f", path.join(torDir, "zebra.conf"), "-i", path.join(torDir, "zebra.pid"), ...common]);
-    assert.ok(await eventually(async () => existsSync(path.join(torDir, "zserv.api"))), "zebra is up");
-    h.spawnIn(h.outsideNs, `${FRR}/bgpd`, ["-f", path.join(torDir, "bgpd.conf"), "-i", path.join(torDir, "bgpd.pid"), ...common]);
-    await h.inOutside("sysctl", ["-qw", "net.ipv4.ip_forward=1"]);
-    // A client behind the ToR; the host answers it through its default route (the uplink).
-    await sh("ip", ["netns", "add", clientNs()]);
-    await sh("ip", ["-n", h.outsideNs, "link", "add", "tor-cli", "type", "veth", "peer", "name", "eth0", "netns", clientNs()]);
-    await sh("ip", ["-n", h.outsideNs, "addr", "add", `${CLIENT_NET.tor}/24`, "dev", "tor-cli"]);
-    await sh("ip", ["-n", clientNs(), "addr", "add", `${CLIENT_NET.client}/24`, "dev", "eth0"]);
-    for (const [ns, dev] of [[h.outsideNs, "tor-cli"], [clientNs(), "eth0"], [clientNs(), "lo"]] as const) await sh("ip", ["-n", ns, "link", "set", dev, "up"]);
-    await sh("ip", ["-n", clientNs(), "route", "add", "default", "via", CLIENT_NET.tor]);
-
+    tor = await startTor(h, 65001);
     await h.pontonOk("network", "create", "front", "--subnet", "172.50.0.0/24");
     for (const n of ["b1", "b2"]) await h.pontonOk("run", "--name", n, "--network", "front", "--label", "app=web", "--", "socat", "TCP-LISTEN:8080,fork,reuseaddr", `SYSTEM:echo ${n}`);
   });
