@@ -3,8 +3,8 @@ import Database from "better-sqlite3";
 import type { Attachment, DesiredState, Namespace, Network, PolicyRecord, UserRule, Workload } from "../model/types";
 import { serviceKey, serviceNamespace, type Service } from "../model/service";
 import type { Template } from "../model/template";
-import type { LbPool } from "../model/lb-pool";
-import type { BgpPolicy } from "../model/bgp-policy";
+import type { LbPool } from "../model/lb/lb-pool";
+import type { BgpPolicy } from "../model/lb/bgp-policy";
 import { ServiceIndex, type ServiceLookups } from "./service-index";
 import type { Store } from "./store";
 

@@ -2,8 +2,8 @@
 import type { Service } from "../model/service";
 import type { ServiceLookups } from "./service-index";
 import type { Template } from "../model/template";
-import type { LbPool } from "../model/lb-pool";
-import type { BgpPolicy } from "../model/bgp-policy";
+import type { LbPool } from "../model/lb/lb-pool";
+import type { BgpPolicy } from "../model/lb/bgp-policy";
 import type { Attachment, DesiredState, Namespace, Network, PolicyRecord, UserRule, Workload } from "../model/types";
 
 export interface Store {

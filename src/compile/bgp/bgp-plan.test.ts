@@ -1,7 +1,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { bgpPlan, frrConfig, sameSessions, type BgpPlan } from "./bgp-plan";
-import { bgpPolicyFromManifest } from "../../model/bgp-policy";
+import { bgpPolicyFromManifest } from "../../model/lb/bgp-policy";
 import type { Service } from "../../model/service";
 import type { DesiredState } from "../../model/types";
 

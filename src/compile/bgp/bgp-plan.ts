@@ -1,10 +1,10 @@
 // Pure: what this host's BGP speaker should announce and to whom, from the desired state, the BGP
 // policies and the endpoints' health; and the FRR bgpd configuration that says it.
 import { indexEndpoints, selected } from "../services/endpoints";
-import { claimLabels } from "../../model/lb-ipam";
+import { claimLabels } from "../../model/lb/lb-ipam";
 import { parseIp } from "../../model/ip";
 import { serviceNamespace, type Service } from "../../model/service";
-import type { BgpNeighbor, BgpPolicy } from "../../model/bgp-policy";
+import type { BgpNeighbor, BgpPolicy } from "../../model/lb/bgp-policy";
 import type { DesiredState } from "../../model/types";
 import { matchesSelector } from "../../policy";
 

@@ -1,7 +1,7 @@
 // Use cases on CiliumBGPPeeringPolicies: apply (create or replace), remove. Stored only: the engine
 // brings the speaker to the new plan after the change (Engine.syncBgp).
 import { EngineError } from "../../errors";
-import type { BgpPolicy } from "../../model/bgp-policy";
+import type { BgpPolicy } from "../../model/lb/bgp-policy";
 import type { EngineContext } from "../context";
 
 export interface BgpPolicyReport {

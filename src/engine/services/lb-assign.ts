@@ -3,8 +3,8 @@
 // store and nft transaction writes them. Nothing here touches the kernel.
 import { networkOfAddress } from "../../compile";
 import { parseIp, type Family } from "../../model/ip";
-import { assignLbAddresses, type LbClaim } from "../../model/lb-ipam";
-import type { LbPool } from "../../model/lb-pool";
+import { assignLbAddresses, type LbClaim } from "../../model/lb/lb-ipam";
+import type { LbPool } from "../../model/lb/lb-pool";
 import { serviceNamespace, serviceRef, serviceVips, type LoadBalancerState, type Service } from "../../model/service";
 import type { DesiredState } from "../../model/types";
 import type { EngineContext } from "../context";

@@ -2,8 +2,8 @@
 // re-evaluates every LoadBalancer service in the same store and nft transaction as the pool itself.
 import { EngineError } from "../../errors";
 import { parseIp } from "../../model/ip";
-import { claimLabels } from "../../model/lb-ipam";
-import { poolHolds, poolSize, type LbPool } from "../../model/lb-pool";
+import { claimLabels } from "../../model/lb/lb-ipam";
+import { poolHolds, poolSize, type LbPool } from "../../model/lb/lb-pool";
 import { matchesSelector } from "../../policy";
 import { serviceNamespace, serviceRef } from "../../model/service";
 import type { EngineContext } from "../context";

@@ -2,10 +2,10 @@
 // that would change behaviour and are not implemented are refused naming the field; status and
 // metadata other than the name change nothing here.
 import { parseAllDocuments } from "yaml";
-import { EngineError } from "../errors";
-import { parseSelector, PolicyError, type LabelSelector } from "../policy";
-import { bits, formatIp, lastAddress, parseCidr, parseIp, type Family } from "./ip";
-import { validateName } from "./names";
+import { EngineError } from "../../errors";
+import { parseSelector, PolicyError, type LabelSelector } from "../../policy";
+import { bits, formatIp, lastAddress, parseCidr, parseIp, type Family } from "../ip";
+import { validateName } from "../names";
 
 export const LB_POOL_KIND = "CiliumLoadBalancerIPPool";
 const API_VERSIONS = new Set(["cilium.io/v2alpha1", "cilium.io/v2"]);

@@ -1,10 +1,10 @@
 // Pure: `CiliumBGPPeeringPolicy` (cilium.io/v2alpha1) objects into records. Fields that would change
 // behaviour and are not implemented are refused naming the field.
 import { parseAllDocuments } from "yaml";
-import { EngineError } from "../errors";
-import { parseSelector, PolicyError, type LabelSelector } from "../policy";
-import { formatIp, parseIp } from "./ip";
-import { validateName } from "./names";
+import { EngineError } from "../../errors";
+import { parseSelector, PolicyError, type LabelSelector } from "../../policy";
+import { formatIp, parseIp } from "../ip";
+import { validateName } from "../names";
 
 export const BGP_POLICY_KIND = "CiliumBGPPeeringPolicy";
 

@@ -2,8 +2,8 @@
 // once from the pools and every LoadBalancer service, so it is deterministic: addresses already
 // held stay (first pass, oldest service first), then the others get a requested, preferred, shared
 // or the lowest free address of the first matching pool by name.
-import { matchesSelector } from "../policy";
-import { formatIp, parseIp, type Family } from "./ip";
+import { matchesSelector } from "../../policy";
+import { formatIp, parseIp, type Family } from "../ip";
 import { blockRange, poolHolds, type LbPool } from "./lb-pool";
 
 /** One LoadBalancer service as the allocator sees it. */
