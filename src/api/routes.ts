@@ -95,6 +95,13 @@ export function routes(engine: Engine): Route[] {
     r("GET", "/v1/services/:name", 200, async ({ params, query }) => engine.inspectService(params[0]!, nsOf(query))),
     r("PATCH", "/v1/services/:name", 200, async ({ params, body, query }) => engine.updateService(params[0]!, (await body()) as Partial<ServiceSpec>, nsOf(query))),
     r("DELETE", "/v1/services/:name", 200, async ({ params, query }) => engine.removeService(params[0]!, flag(query, "missingOk"), nsOf(query))),
+    r("GET", "/v1/lb-pools", 200, async () => engine.listLbPools()),
+    r("POST", "/v1/lb-pools/apply", 200, async ({ body }) => engine.applyLbPools(str(await body(), "yaml"))),
+    r("DELETE", "/v1/lb-pools/:name", 200, async ({ params, query }) => engine.removeLbPools([params[0]!], flag(query, "missingOk"))),
+    r("GET", "/v1/bgp/policies", 200, async () => engine.listBgpPolicies()),
+    r("POST", "/v1/bgp/policies/apply", 200, async ({ body }) => engine.applyBgpPolicies(str(await body(), "yaml"))),
+    r("DELETE", "/v1/bgp/policies/:name", 200, async ({ params, query }) => engine.removeBgpPolicies([params[0]!], flag(query, "missingOk"))),
+    r("GET", "/v1/bgp/status", 200, async () => engine.bgpStatus()),
     r("GET", "/v1/firewall/rules", 200, async () => engine.firewallRules()),
     r("POST", "/v1/firewall/rules", 201, async ({ body }) => {
       const b = checkShape("firewall rule", await body(), { rule: "string", position: "integer" });

@@ -9,6 +9,8 @@ export const GROUPS: Record<string, () => Promise<Commands>> = {
   port: async () => (await import("./commands/misc")).portCommands,
   firewall: async () => (await import("./commands/misc")).firewallCommands,
   service: async () => (await import("./commands/service")).serviceCommands,
+  "lb-pool": async () => (await import("./commands/lb-pool")).lbPoolCommands,
+  bgp: async () => (await import("./commands/bgp")).bgpCommands,
   namespace: async () => (await import("./commands/namespace")).namespaceCommands,
   policy: async () => (await import("./commands/policy")).policyCommands,
   flows: async () => (await import("./commands/observe")).flowsCommands,

@@ -1,4 +1,5 @@
 // pontond: owns the store, serialises changes, serves the API on a unix socket.
+import os from "node:os";
 import { existsSync, mkdirSync, unlinkSync } from "node:fs";
 import net from "node:net";
 import path from "node:path";
@@ -6,6 +7,7 @@ import { apiServer, metricsServer } from "../api/server";
 import { Engine, defaultConfig } from "../engine";
 import { loadWeb, uiServer, WEB_DIR } from "../api/ui/ui-server";
 import { parseUiListen } from "../api/ui/ui-access";
+import { validateLabels } from "../model/names";
 import { SpawnerExecutor } from "../kernel";
 import { asEngineError, codeInfo, EngineError } from "../errors";
 import { parsePoolSpec } from "../ipam";
@@ -27,6 +29,7 @@ const OPTIONS: Options = {
   ndots: { type: "string", description: "options ndots in workloads' resolv.conf (default 5, as Kubernetes)", value: "N" },
   "flow-log": { type: "string", description: "record every new connection for `ponton observe` (on|off; default on; drops are always recorded)", value: "on|off" },
   "flow-buffer": { type: "string", description: "flow records kept in memory (default 10000)", value: "N" },
+  "node-label": { type: "string", multiple: true, description: "a label of this node, what CiliumBGPPeeringPolicy nodeSelectors match (kubernetes.io/hostname is always set)", value: "K=V" },
   "flow-journal": { type: "string", description: "also append every flow record to <state>/logs/flows.jsonl (rotated at 64 MiB) and read the newest back at start, so they survive a restart (on|off; default off)", value: "on|off" },
   "forward-others": { type: "string", description: "traffic the host forwards between interfaces Ponton does not own: drop (default; the host is no open router) or accept (leave it to the host's own firewall)", value: "drop|accept" },
   "metrics-listen": { type: "string", description: "also serve GET /metrics over TCP here for Prometheus (e.g. 127.0.0.1:9469; default: only on the API socket)", value: "ADDR:PORT" },
@@ -94,6 +97,16 @@ function localSide(engine: Engine): LocalSide {
   };
 }
 
+function nodeLabels(given: string[] | undefined): Record<string, string> {
+  const out: Record<string, string> = { "kubernetes.io/hostname": os.hostname() };
+  for (const kv of given ?? []) {
+    const eq = kv.indexOf("=");
+    if (eq <= 0) throw new EngineError("INVALID_ARGUMENT", `--node-label is K=V, not '${kv}'`);
+    out[kv.slice(0, eq)] = kv.slice(eq + 1);
+  }
+  return validateLabels(out);
+}
+
 export async function main(argv: string[]): Promise<void> {
   const { values } = parseArgs(argv, OPTIONS);
   if (values.help) {
@@ -117,6 +130,7 @@ export async function main(argv: string[]): Promise<void> {
     ...forwardOthers(values["forward-others"] as string | undefined),
     ...flowOptions(values["flow-log"] as string | undefined, values["flow-buffer"] as string | undefined, values["flow-journal"] as string | undefined),
     ...maxPortRange(values["max-port-range"] as string | undefined),
+    nodeLabels: nodeLabels(values["node-label"] as string[] | undefined),
   });
   const clusterOpts = parseClusterOptions(values.cluster as string | undefined, values["node-name"] as string | undefined, values["node-ip"] as string | undefined, values["node-lease-ttl"] as string | undefined);
   const ui = values["ui-listen"] ? parseUiListen(String(values["ui-listen"]), (values["ui-token"] as string | undefined) ?? (env.PONTON_UI_TOKEN || undefined)) : undefined;

@@ -29,6 +29,8 @@ export interface EngineConfig {
   flowJournal: boolean;
   /** Most host ports one published range may hold (pontond --max-port-range). */
   maxPortRange: number;
+  /** This node's labels (BGP policies' nodeSelector); kubernetes.io/hostname is always one. */
+  nodeLabels: Record<string, string>;
 }
 
 export function defaultConfig(stateDir: string, overrides: Partial<EngineConfig> = {}): EngineConfig {
@@ -48,6 +50,7 @@ export function defaultConfig(stateDir: string, overrides: Partial<EngineConfig>
     flowJournal: false,
     forwardOthers: "drop",
     maxPortRange: 1000,
+    nodeLabels: {},
     ...overrides,
   };
 }

@@ -1,4 +1,5 @@
 // The engine: composes store, kernel and supervisor, serialises every change, and exposes use cases.
+import os from "node:os";
 import path from "node:path";
 import { EngineError } from "../errors";
 import { Kernel, ProcessExecutor, type Executor } from "../kernel";
@@ -32,6 +33,12 @@ import { serviceNamespace } from "../model/service";
 import { ServiceMonitor } from "./services/services-monitor";
 import { serviceView } from "./services/service-views";
 import { parseServiceManifests } from "../model/k8s-service";
+import { parseLbPoolManifests } from "../model/lb/lb-pool";
+import { parseBgpPolicyManifests } from "../model/lb/bgp-policy";
+import { bgpPlan } from "../compile/bgp/bgp-plan";
+import { BgpSpeaker } from "./bgp/speaker";
+import { applyBgpPolicies } from "./bgp/bgp-policies";
+import { applyLbPools, lbPoolViews } from "./services/lb-pools";
 import { applyServices, createService, createServices, getService, removeService, serviceHostPortClash, updateService } from "./services/services";
 import { normalizePorts } from "./workloads/workload-spec";
 import { createNamespace, labelNamespace, labelWorkload, listNamespaces, type LabelEdits } from "./policy/namespaces";
@@ -56,6 +63,8 @@ export class Engine {
   /** Embedded DNS (off when config.dnsPort is 0). */
   readonly dns: EngineDns | undefined;
   readonly flows: EngineFlows;
+  /** FRR's bgpd, announcing LoadBalancer addresses (see engine/bgp/speaker.ts). */
+  readonly bgp: BgpSpeaker;
 
   constructor(config: EngineConfig, exec: Executor = new ProcessExecutor()) {
     privateDir(config.stateDir);
@@ -66,8 +75,9 @@ export class Engine {
     const onExit = async (e: { workloadId: string; pid: number; exitCode?: number | undefined }) => {
       await this.exits.exited(e.workloadId, e.pid, e.exitCode);
       await this.ctx.nft.sync(this.ctx.store.state());
-      // A headless service's answers follow its ready endpoints.
+      // A headless service's answers follow its ready endpoints, and announcements too.
       await this.syncDns();
+      await this.syncBgp();
     };
     const supervisor = new Supervisor(logDir(config), (e) => this.serial.run(() => onExit(e)).catch(() => undefined));
     this.ctx = { config, store: new SqliteStore(storeFile(config)), exec, kernel, nft: new NftSync(kernel), supervisor, ports: new HolderClient(portHolderSocket(config), path.join(logDir(config), "port-holder.log")) };
@@ -75,6 +85,7 @@ export class Engine {
     this.exits = new ExitHandler(this.ctx, (op) => void this.serial.run(op).catch(() => undefined));
     this.ctx.nft.options = { flowLog: config.flowLog, forwardOthers: config.forwardOthers, dnsPort: config.dnsPort };
     this.flows = new EngineFlows(this.ctx);
+    this.bgp = new BgpSpeaker(path.join(config.stateDir, "bgp"), exec);
     this.healer = new Healer(this.ctx, (op) => this.serial.run(op), (what, ms) => {
       console.error(`pontond: repaired ${what.join("; ")} in ${Math.round(ms)} ms`);
       this.flows.invalidate();
@@ -84,6 +95,7 @@ export class Engine {
       this.serial.run(async () => {
         await this.ctx.nft.sync(this.ctx.store.state());
         await this.syncDns();
+        await this.syncBgp();
       }),
     );
   }
@@ -102,6 +114,7 @@ export class Engine {
     });
     await this.dns?.start();
     await this.serial.run(() => this.syncDns());
+    await this.serial.run(() => this.syncBgp());
     for (const name of report.deadProcesses) {
       const w = this.ctx.store.workload(name);
       if (w?.pid) void this.serial.run(() => this.exits.exited(w.id, w.pid!, undefined));
@@ -115,6 +128,7 @@ export class Engine {
   close(): void {
     this.healer.stop();
     this.services.stop();
+    this.bgp.close();
     this.flows.stop();
     this.ctx.supervisor.close();
     // The port holder stays: it holds the ports until the next pontond takes over.
@@ -134,6 +148,7 @@ export class Engine {
         this.flows.invalidate();
         await this.syncPorts();
         await this.syncDns();
+        await this.syncBgp();
       }
     });
   }
@@ -142,6 +157,30 @@ export class Engine {
   private async syncPorts(): Promise<void> {
     const lost = await syncHeldPorts(this.ctx).catch((e: Error) => [e.message]);
     if (lost.length) console.error(`pontond: published ports not held: ${lost.join("; ")}`);
+  }
+
+  /** The speaker follows the policies, LoadBalancer addresses and ready endpoints. */
+  private async syncBgp(): Promise<void> {
+    const nodeLabels = { "kubernetes.io/hostname": os.hostname(), ...this.ctx.config.nodeLabels };
+    await this.bgp.apply(bgpPlan(this.ctx.store.state(), this.ctx.store.bgpPolicies(), nodeLabels, this.ctx.nft.runtime.unhealthy)).catch((e: Error) => {
+      console.error(`pontond: BGP speaker: ${e.message}`);
+    });
+  }
+
+  /** `ponton bgp apply`: CiliumBGPPeeringPolicy manifests, parsed before anything changes. */
+  applyBgpPolicies(yamlText: string) {
+    const policies = parseBgpPolicyManifests(yamlText);
+    return this.change(async () => applyBgpPolicies(this.ctx, policies));
+  }
+  removeBgpPolicies(names: string[], missingOk = false) {
+    return this.change(async () => applyBgpPolicies(this.ctx, [], { remove: names, missingOk }));
+  }
+  listBgpPolicies() {
+    return this.ctx.store.bgpPolicies();
+  }
+  /** `ponton bgp status`: the speaker's coded state and its sessions as it reports them. */
+  async bgpStatus() {
+    return { ...this.bgp.state, peers: await this.bgp.peers() };
   }
 
   private async syncDns(): Promise<void> {
@@ -268,6 +307,17 @@ export class Engine {
   }
   removeService(name: string, missingOk = false, namespace?: string) {
     return this.change(() => removeService(this.ctx, name, missingOk, namespace));
+  }
+  /** `ponton lb-pool apply`: CiliumLoadBalancerIPPool manifests, parsed before anything changes. */
+  applyLbPools(yamlText: string) {
+    const pools = parseLbPoolManifests(yamlText);
+    return this.change(() => applyLbPools(this.ctx, pools));
+  }
+  removeLbPools(names: string[], missingOk = false) {
+    return this.change(() => applyLbPools(this.ctx, [], { remove: names, missingOk }));
+  }
+  listLbPools() {
+    return lbPoolViews(this.ctx);
   }
   listServices(namespace?: string) {
     const state = this.ctx.store.state();

@@ -9,6 +9,8 @@ import { createNetwork, planNetwork, removeNetwork } from "./networks";
 import { removeWorkload, runWorkload } from "./workloads/workloads";
 import { applyServices, removeService } from "./services/services";
 import { putPolicies } from "./policy/policies";
+import { applyLbPools } from "./services/lb-pools";
+import { applyBgpPolicies } from "./bgp/bgp-policies";
 import { serviceNamespace, serviceRef } from "../model/service";
 import { namespaceLabels, validateNamespace } from "../model/namespaces";
 import { now } from "./ids";
@@ -160,7 +162,10 @@ export async function projectUp(ctx: EngineContext, file: ProjectFile): Promise<
     }
     await upTemplates(ctx, file, report, changed, undo);
     await convergeRules(ctx, file.project, file.userRules);
+    // Pools before services: a new LoadBalancer service gets its address at once.
+    await convergeLbPools(ctx, file, report);
     await convergeServices(ctx, file, report);
+    convergeBgpPolicies(ctx, file, report);
     return report;
   } catch (e) {
     // Take back what this run created, newest first; what it removed stays removed (it was meant to go).
@@ -205,8 +210,30 @@ export async function projectDown(ctx: EngineContext, project: string): Promise<
   }
   await convergeRules(ctx, project, []);
   await convergeServices(ctx, { project, networks: [], workloads: [], userRules: [] }, report);
+  await convergeLbPools(ctx, { project, networks: [], workloads: [], userRules: [] }, report);
+  convergeBgpPolicies(ctx, { project, networks: [], workloads: [], userRules: [] }, report);
   await convergePolicies(ctx, { project, networks: [], workloads: [], userRules: [] }, report);
   return report;
+}
+
+/** The project's pools become exactly the declared ones (services re-evaluated in the same transaction). */
+async function convergeLbPools(ctx: EngineContext, file: ProjectFile, report: ConvergeReport): Promise<void> {
+  const mine = ctx.store.lbPools().filter((p) => p.project === file.project).map((p) => p.name);
+  if (mine.length === 0 && !file.lbPools?.length) return;
+  const r = await applyLbPools(ctx, file.lbPools ?? [], { project: file.project });
+  report.removed.push(...r.removed.map((n) => `lb-pool ${n}`));
+  report.created.push(...r.created.map((n) => `lb-pool ${n}`));
+  for (const n of r.configured) (mine.includes(n) ? report.unchanged : report.recreated).push(`lb-pool ${n}`);
+}
+
+/** The project's BGP policies become exactly the declared ones (the speaker follows after the change). */
+function convergeBgpPolicies(ctx: EngineContext, file: ProjectFile, report: ConvergeReport): void {
+  const mine = ctx.store.bgpPolicies().filter((p) => p.project === file.project).map((p) => p.name);
+  if (mine.length === 0 && !file.bgpPolicies?.length) return;
+  const r = applyBgpPolicies(ctx, file.bgpPolicies ?? [], { project: file.project });
+  report.removed.push(...r.removed.map((n) => `bgp policy ${n}`));
+  report.created.push(...r.created.map((n) => `bgp policy ${n}`));
+  for (const n of r.configured) (mine.includes(n) ? report.unchanged : report.recreated).push(`bgp policy ${n}`);
 }
 
 /** The project's policies become exactly the declared ones, in one nft transaction. */

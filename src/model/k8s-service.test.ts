@@ -25,6 +25,7 @@ test("ClusterIP: selector, ports (number and named targetPort), given cluster IP
     vip: "10.96.0.20",
     ports: [{ name: "http", port: 80, targetPort: "web", protocol: "tcp" }, { port: 53, targetPort: 5353, protocol: "udp" }],
     externalIps: ["192.0.2.7"],
+    labels: { a: "b" },
     affinity: "client-ip",
     affinityTimeout: 600,
   });
@@ -47,14 +48,23 @@ test("ipFamilies, ipFamilyPolicy and two clusterIPs map to the spec's families a
   assert.throws(() => normalizeServiceSpec(wrong), { code: "INVALID_ARGUMENT" });
 });
 
-test("NodePort and LoadBalancer: given nodePorts kept, missing ones allocated ('auto'), the LB address served as an external IP", () => {
+test("NodePort and LoadBalancer: given nodePorts kept, missing ones allocated ('auto'), the LB address requested of LB IPAM", () => {
   const np = serviceFromManifest(svc({ type: "NodePort", selector: { app: "web" }, ports: [{ port: 80, nodePort: 30080 }, { port: 81 }] }), "d");
   assert.deepEqual(np.ports.map((p) => (p as { hostPort?: unknown }).hostPort), [30080, "auto"]);
   const lb = serviceFromManifest(
     svc({ type: "LoadBalancer", selector: { app: "web" }, loadBalancerIP: "192.0.2.30", ports: [{ port: 80 }] }, { status: { loadBalancer: { ingress: [{ ip: "192.0.2.31" }, { hostname: "lb.example" }] } } }),
     "d",
   );
-  assert.deepEqual(lb.externalIps, ["192.0.2.30", "192.0.2.31"]);
+  assert.deepEqual([lb.externalIps, lb.loadBalancer], [undefined, { requested: ["192.0.2.30"], preferred: ["192.0.2.31"] }]);
+  const annotated = serviceFromManifest(
+    svc({ type: "LoadBalancer", selector: { app: "web" }, ports: [{ port: 80 }] }, { metadata: { name: "web", labels: { color: "blue" }, annotations: { "lbipam.cilium.io/ips": "10.0.10.5, 10.0.10.6", "lbipam.cilium.io/sharing-key": "k" } } }),
+    "d",
+  );
+  assert.deepEqual([annotated.labels, annotated.loadBalancer], [{ color: "blue" }, { requested: ["10.0.10.5", "10.0.10.6"], sharingKey: "k" }]);
+  const cross = svc({ type: "LoadBalancer", selector: { app: "web" }, ports: [{ port: 80 }] }, { metadata: { name: "web", annotations: { "lbipam.cilium.io/sharing-cross-namespace": "*" } } });
+  assert.throws(() => serviceFromManifest(cross, "d"), /sharing-cross-namespace/);
+  const notLb = svc({ selector: { app: "web" }, ports: [{ port: 80 }] }, { metadata: { name: "web", annotations: { "lbipam.cilium.io/ips": "10.0.10.5" } } });
+  assert.throws(() => serviceFromManifest(notLb, "d"), /lbipam\.cilium\.io\/ips.*only meaningful with type LoadBalancer/);
   const noNp = serviceFromManifest(svc({ type: "LoadBalancer", allocateLoadBalancerNodePorts: false, selector: { app: "web" }, ports: [{ port: 80 }] }), "d");
   assert.equal((noNp.ports[0] as { hostPort?: unknown }).hostPort, undefined);
 });

@@ -3,6 +3,7 @@
 // nothing here (labels, annotations, uid, appProtocol, status conditions…) are ignored.
 import { yamlDocuments } from "./yaml-documents";
 import { EngineError } from "../errors";
+import type { LoadBalancerRequest } from "./service";
 import type { ServiceSpec } from "./service-spec";
 import { IP_FAMILY_POLICIES, type IpFamily, type IpFamilyPolicy } from "./service-families";
 
@@ -127,16 +128,16 @@ export function serviceFromManifest(doc: unknown, at: string): ServiceSpec {
   if (!headless && out.ports.length === 0) fail(`${path}: spec.ports`, "a service with a cluster IP needs at least one port");
 
   const external = strings(spec.externalIPs, `${path}: spec.externalIPs`);
-  if (type === "LoadBalancer") {
-    // The load balancer's address, given or already reported, is served like an external IP.
-    if (typeof spec.loadBalancerIP === "string" && spec.loadBalancerIP) external.push(spec.loadBalancerIP);
-    const ingress = list(map(map(m.status, `${path}: status`).loadBalancer, `${path}: status.loadBalancer`).ingress, `${path}: status.loadBalancer.ingress`);
-    for (const [i, g] of ingress.entries()) {
-      const gip = map(g, `${path}: status.loadBalancer.ingress[${i}]`).ip;
-      if (typeof gip === "string" && gip) external.push(gip);
-    }
-  } else if (spec.loadBalancerIP !== undefined) fail(`${path}: spec.loadBalancerIP`, `only meaningful with type LoadBalancer, not ${type}`);
   if (external.length) out.externalIps = [...new Set(external)];
+  const labels = map(meta.labels, `${path}: metadata.labels`);
+  if (Object.keys(labels).length) out.labels = Object.fromEntries(Object.entries(labels).map(([k, v]) => [k, String(v)]));
+  const annotations = map(meta.annotations, `${path}: metadata.annotations`);
+  if (type === "LoadBalancer") out.loadBalancer = loadBalancerRequest(m, spec, annotations, path);
+  else {
+    if (spec.loadBalancerIP !== undefined) fail(`${path}: spec.loadBalancerIP`, `only meaningful with type LoadBalancer, not ${type}`);
+    const lbKey = Object.keys(annotations).find((k) => LB_ANNOTATIONS.has(k));
+    if (lbKey) fail(`${path}: metadata.annotations.${lbKey}`, `only meaningful with type LoadBalancer, not ${type}`);
+  }
 
   const affinity = spec.sessionAffinity === undefined ? "None" : String(spec.sessionAffinity);
   if (affinity !== "None" && affinity !== "ClientIP") fail(`${path}: spec.sessionAffinity`, `unknown '${affinity}' (None or ClientIP)`);
@@ -146,6 +147,36 @@ export function serviceFromManifest(doc: unknown, at: string): ServiceSpec {
     if (timeout !== undefined) out.affinityTimeout = Number(timeout);
   }
   return out;
+}
+
+/** Cilium's LB IPAM annotations (and their older io.cilium names). */
+const IPS_ANNOTATIONS = ["lbipam.cilium.io/ips", "io.cilium/lb-ipam-ips"];
+const SHARING_ANNOTATIONS = ["lbipam.cilium.io/sharing-key", "io.cilium/lb-ipam-sharing-key"];
+const CROSS_NAMESPACE = ["lbipam.cilium.io/sharing-cross-namespace", "io.cilium/lb-ipam-sharing-cross-namespace"];
+const LB_ANNOTATIONS = new Set([...IPS_ANNOTATIONS, ...SHARING_ANNOTATIONS, ...CROSS_NAMESPACE]);
+
+/** What a LoadBalancer service asks of LB IPAM: requested addresses, the ones it reported, a sharing key. */
+function loadBalancerRequest(m: Obj, spec: Obj, annotations: Obj, path: string): LoadBalancerRequest {
+  const cross = CROSS_NAMESPACE.find((k) => annotations[k] !== undefined);
+  if (cross) fail(`${path}: metadata.annotations.${cross}`, "not supported: an address is shared within one namespace only");
+  const requested: string[] = [];
+  if (typeof spec.loadBalancerIP === "string" && spec.loadBalancerIP) requested.push(spec.loadBalancerIP);
+  for (const k of IPS_ANNOTATIONS) {
+    if (annotations[k] !== undefined) requested.push(...String(annotations[k]).split(",").map((x) => x.trim()).filter(Boolean));
+  }
+  // status is output, but a manifest exported from a cluster carries it: those addresses are kept when free.
+  const preferred: string[] = [];
+  const ingress = list(map(map(m.status, `${path}: status`).loadBalancer, `${path}: status.loadBalancer`).ingress, `${path}: status.loadBalancer.ingress`);
+  for (const [i, g] of ingress.entries()) {
+    const gip = map(g, `${path}: status.loadBalancer.ingress[${i}]`).ip;
+    if (typeof gip === "string" && gip) preferred.push(gip);
+  }
+  const key = SHARING_ANNOTATIONS.map((k) => annotations[k]).find((v) => v !== undefined);
+  return {
+    ...(requested.length ? { requested: [...new Set(requested)] } : {}),
+    ...(preferred.length ? { preferred } : {}),
+    ...(key !== undefined ? { sharingKey: String(key) } : {}),
+  };
 }
 
 /** The Service objects of parsed documents: each a Service or a List of Services. */

@@ -6,6 +6,8 @@ import { validateLabels } from "./names";
 import { yamlDocuments } from "./yaml-documents";
 import { normalizeServiceSpec, type ServiceSpec } from "./service-spec";
 import { servicesFromDocuments } from "./k8s-service";
+import { BGP_POLICY_KIND, bgpPolicyFromManifest, type BgpPolicy } from "./lb/bgp-policy";
+import { isLbPoolKind, LB_POOL_KIND, lbPoolFromManifest, type LbPool } from "./lb/lb-pool";
 import { EngineError } from "../errors";
 import { validateName } from "./names";
 import { checkReplicable, parseReplicas, validateTemplateName } from "./template";
@@ -77,6 +79,10 @@ export interface ProjectFile {
   namespaces?: { name: string; labels: Record<string, string> }[];
   /** `policies:` (a list of NetworkPolicy objects) and/or NetworkPolicy documents beside the project document. */
   policies?: NetworkPolicy[];
+  /** CiliumLoadBalancerIPPool documents beside the project document. */
+  lbPools?: LbPool[];
+  /** CiliumBGPPeeringPolicy documents beside the project document. */
+  bgpPolicies?: BgpPolicy[];
 }
 
 const NETWORK_KEYS = new Set([
@@ -155,11 +161,13 @@ function parsePolicyList(raw: unknown[], path: string): NetworkPolicy[] {
  * One project document; NetworkPolicy and v1 Service documents (or Lists of them) may sit beside it.
  * List items are sorted by kind; a kind that is neither is refused.
  */
-function splitDocuments(text: string): { project: unknown; policies: unknown[]; services: unknown[] } {
+function splitDocuments(text: string): { project: unknown; policies: unknown[]; services: unknown[]; pools: unknown[]; bgp: unknown[] } {
   const docs = yamlDocuments(text);
   let project: unknown;
   const policies: unknown[] = [];
   const services: unknown[] = [];
+  const pools: unknown[] = [];
+  const bgp: unknown[] = [];
   const kindOf = (v: unknown) => {
     const kind = typeof v === "object" && v !== null && !Array.isArray(v) ? (v as Record<string, unknown>).kind : undefined;
     return kind === undefined ? undefined : String(kind);
@@ -167,11 +175,13 @@ function splitDocuments(text: string): { project: unknown; policies: unknown[]; 
   const place = (v: unknown, at: string): void => {
     const kind = kindOf(v);
     if (kind === "Service") services.push(v);
+    else if (isLbPoolKind(kind)) pools.push(v);
+    else if (kind === BGP_POLICY_KIND) bgp.push(v);
     else if (kind === "List" || kind === "ServiceList" || kind === "NetworkPolicyList") {
       const items = (v as Record<string, unknown>).items;
       (Array.isArray(items) ? items : []).forEach((item, i) => place(item, `${at}.items[${i}]`));
     } else if (kind !== undefined && POLICY_KINDS.has(kind)) policies.push(v);
-    else throw new EngineError("INVALID_YAML", `${at}: kind '${kind}' is not supported beside a project (NetworkPolicy or v1 Service)`);
+    else throw new EngineError("INVALID_YAML", `${at}: kind '${kind}' is not supported beside a project (NetworkPolicy, v1 Service, ${LB_POOL_KIND} or ${BGP_POLICY_KIND})`);
   };
   docs.forEach((v, i) => {
     if (v === null || v === undefined) return;
@@ -179,7 +189,7 @@ function splitDocuments(text: string): { project: unknown; policies: unknown[]; 
     else if (project === undefined) project = v;
     else throw new EngineError("INVALID_YAML", "a file holds one project document (other documents must be NetworkPolicies or Services)");
   });
-  return { project, policies, services };
+  return { project, policies, services, pools, bgp };
 }
 
 export function parseProjectFile(text: string, defaultProject: string): ProjectFile {
@@ -272,6 +282,12 @@ export function parseProjectFile(text: string, defaultProject: string): ProjectF
     return { name: ns, labels };
   });
   if (top.policies !== undefined && !Array.isArray(top.policies)) fail("policies", "expected a list of NetworkPolicy objects");
+  const lbPools = split.pools.map((d, i) => lbPoolFromManifest(d, `documents[${i}]`));
+  const dupPool = lbPools.find((p, i) => lbPools.findIndex((q) => q.name === p.name) !== i);
+  if (dupPool) fail("documents", `pool ${dupPool.name} is declared twice`);
+  const bgpPolicies = split.bgp.map((d, i) => bgpPolicyFromManifest(d, `documents[${i}]`));
+  const dupBgp = bgpPolicies.find((p, i) => bgpPolicies.findIndex((q) => q.name === p.name) !== i);
+  if (dupBgp) fail("documents", `BGP policy ${dupBgp.name} is declared twice`);
   const policies = [...parsePolicyList((top.policies as unknown[] | undefined) ?? [], "policies"), ...parsePolicyList(split.policies, "documents")];
   return {
     project,
@@ -281,6 +297,8 @@ export function parseProjectFile(text: string, defaultProject: string): ProjectF
     ...(services.length ? { services } : {}),
     ...(namespaces.length ? { namespaces } : {}),
     ...(policies.length ? { policies } : {}),
+    ...(lbPools.length ? { lbPools } : {}),
+    ...(bgpPolicies.length ? { bgpPolicies } : {}),
   };
 }
 

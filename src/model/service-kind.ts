@@ -23,6 +23,7 @@ export const VIP_FIELDS = [
   ["weights", "--weight"],
   ["publish", "--publish"],
   ["externalIps", "--external-ip"],
+  ["loadBalancer", "--load-balancer"],
   ["affinity", "--affinity"],
   ["affinityTimeout", "--affinity-timeout"],
 ] as const;

@@ -7,7 +7,7 @@ import { checkFamilyRequest, parseIpFamilyFlag, type IpFamily, type IpFamilyPoli
 import { validateLabels, validateName, validateServiceName } from "./names";
 import { validateNamespace } from "./namespaces";
 import { checkKind, validateExternalName } from "./service-kind";
-import { SCHEDULERS, type HealthCheck, type Scheduler, type ServicePort } from "./service";
+import { SCHEDULERS, type HealthCheck, type LoadBalancerRequest, type Scheduler, type ServicePort } from "./service";
 import type { Protocol } from "./types";
 
 export interface ServiceSpec {
@@ -48,6 +48,10 @@ export interface ServiceSpec {
   headless?: boolean;
   /** No VIP, no endpoints: DNS answers a CNAME to this name. */
   externalName?: string;
+  /** A label map, or "k=v" strings: what LoadBalancer pools select by. */
+  labels?: Record<string, string> | string[];
+  /** type LoadBalancer: an address from a pool (true), or what it asks for. */
+  loadBalancer?: boolean | LoadBalancerRequest;
 }
 
 const bad = (msg: string, hint?: string) => new EngineError("INVALID_ARGUMENT", msg, hint ? { hint } : {});
@@ -192,7 +196,30 @@ export function normalizeServiceSpec(given: ServiceSpec) {
     affinityTimeoutS = parseDuration(spec.affinityTimeout ?? "3h");
   }
   const health = parseHealth(spec);
-  return { name, namespace, kind, ...dnsOnly, ports, selector, scheduler, weights, families, externalIps, ...(health ? { health } : {}), ...(affinityTimeoutS ? { affinityTimeoutS } : {}) };
+  const labels = validateLabels(keyValues(spec.labels, "label"));
+  const loadBalancer = parseLoadBalancer(spec.loadBalancer, address);
+  return {
+    name, namespace, kind, ...dnsOnly, ports, selector, scheduler, weights, families, externalIps,
+    ...(Object.keys(labels).length ? { labels } : {}),
+    ...(loadBalancer ? { loadBalancer } : {}),
+    ...(health ? { health } : {}), ...(affinityTimeoutS ? { affinityTimeoutS } : {}),
+  };
+}
+
+/** true or a request: addresses canonical, the sharing key a non-empty string. */
+function parseLoadBalancer(v: ServiceSpec["loadBalancer"], address: (text: unknown, what: string) => string): LoadBalancerRequest | undefined {
+  if (v === undefined || v === false) return undefined;
+  if (v === true) return {};
+  if (typeof v !== "object" || v === null || Array.isArray(v)) throw bad("loadBalancer must be true or a map of requested, preferred, sharingKey");
+  for (const k of Object.keys(v)) if (!["requested", "preferred", "sharingKey"].includes(k)) throw bad(`loadBalancer.${k}: unknown field`);
+  const ips = (x: unknown, what: string) => {
+    if (x !== undefined && !Array.isArray(x)) throw bad(`loadBalancer.${what} must be a list of addresses`);
+    return [...new Set((x ?? []).map((a: unknown) => address(a, `load-balancer address`)))];
+  };
+  const requested = ips(v.requested, "requested");
+  const preferred = ips(v.preferred, "preferred");
+  if (v.sharingKey !== undefined && (typeof v.sharingKey !== "string" || v.sharingKey === "")) throw bad("loadBalancer.sharingKey must be a non-empty string");
+  return { ...(requested.length ? { requested } : {}), ...(preferred.length ? { preferred } : {}), ...(v.sharingKey ? { sharingKey: v.sharingKey } : {}) };
 }
 
 function parseDuration(v: string | number): number {

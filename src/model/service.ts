@@ -52,11 +52,31 @@ export interface Service {
   /** Weight per workload name for wrr/wlc (default 1; 0 = no new connections). */
   weights: Record<string, number>;
   externalIps: string[];
+  /** Labels (a manifest's metadata.labels): what LoadBalancer pools select services by. */
+  labels?: Record<string, string>;
+  /** type LoadBalancer: what it asks for and what LB IPAM gave it (served like external IPs). */
+  loadBalancer?: LoadBalancerState;
   health?: HealthCheck;
   /** Client-IP session affinity: a client keeps its endpoint for this long after its last new connection. */
   affinityTimeoutS?: number;
   createdAt: string;
   project?: string;
+}
+
+export interface LoadBalancerRequest {
+  /** loadBalancerIP and the lbipam.cilium.io/ips annotation: exactly these addresses. */
+  requested?: string[];
+  /** Addresses a manifest reported before (status.loadBalancer.ingress): kept when free. */
+  preferred?: string[];
+  /** lbipam.cilium.io/sharing-key: services of one namespace with the same key share an address on different ports. */
+  sharingKey?: string;
+}
+
+export interface LoadBalancerState extends LoadBalancerRequest {
+  /** Addresses from the pools (or requested ones no pool holds); empty while pending. */
+  ips: string[];
+  /** Why it has no address: no pool matches, pool exhausted, requested address taken… */
+  pending?: { code: string; reason: string };
 }
 
 /** Runtime facts the daemon observes and the compiler may use (kept out of the store). */
@@ -75,8 +95,12 @@ export const hasVip = (s: Service): s is Service & { vip: string } => typeof s.v
 /** The VIPs, primary first (one, or one per family for a dual-stack service). */
 export const serviceVips = (s: Service): string[] => s.vips ?? (s.vip ? [s.vip] : []);
 
-/** The addresses a service answers on: its VIPs and external IPs (none without a VIP). */
-export const serviceAddresses = (s: Service): string[] => (s.vip ? [...serviceVips(s), ...s.externalIps] : []);
+/** Addresses other than its VIPs that reach it: its external IPs and its LoadBalancer addresses. */
+export const serviceExternalIps = (s: Service): string[] =>
+  s.loadBalancer?.ips.length ? [...new Set([...s.externalIps, ...s.loadBalancer.ips])] : s.externalIps;
+
+/** The addresses a service answers on: its VIPs, external IPs and LoadBalancer addresses (none without a VIP). */
+export const serviceAddresses = (s: Service): string[] => (s.vip ? [...serviceVips(s), ...serviceExternalIps(s)] : []);
 
 /** Lookup keys of what one service may hold and no other: an address with a port, a host port. */
 export const addrPortKey = (ip: string, protocol: string, port: number) => `${ip}/${protocol}/${port}`;

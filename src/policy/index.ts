@@ -1,7 +1,7 @@
 // Kubernetes NetworkPolicy (networking.k8s.io/v1) for Ponton: parse, explain, compile to nft.
 export type { NetworkPolicy, PolicyLog, PolicyWorld, PolicyRule, Peer, PortSpec, LabelSelector, LabelRequirement, Protocol, Direction, PolicyType, RuleRef, WorldWorkload, WorldPort } from "./types";
 export { PolicyError, type PolicyErrorCode } from "./errors";
-export { parsePolicy, parsePolicies, LOG_ANNOTATION } from "./parse";
+export { parsePolicy, parsePolicies, parseSelector, LOG_ANNOTATION } from "./parse";
 export { matchesSelector } from "./selector";
 export { explain, createExplainer, type ExplainQuery, type Explanation, type DirectionExplanation, type Endpoint } from "./evaluate";
 export { compilePolicies } from "./compile";

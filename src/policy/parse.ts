@@ -38,7 +38,7 @@ function expectString(v: unknown, path: string): string {
   return v;
 }
 
-function parseSelector(v: unknown, path: string): LabelSelector {
+export function parseSelector(v: unknown, path: string): LabelSelector {
   if (absent(v)) return { matchLabels: {}, matchExpressions: [] };
   const o = expectObj(v, path, ["matchLabels", "matchExpressions"]);
   const matchLabels: Record<string, string> = {};

@@ -17,6 +17,8 @@ export interface ServiceLookups {
    * what the services monitor observes every tick, without a pass over every service. */
   withHealth(): Iterable<Service>;
   countingConnections(): Iterable<Service>;
+  /** type LoadBalancer services: LB IPAM assigns their addresses together. */
+  loadBalanced(): Iterable<Service>;
 }
 
 const keyOf = (s: Service) => serviceKey(s.name, serviceNamespace(s));
@@ -33,6 +35,7 @@ export class ServiceIndex implements ServiceLookups {
   private readonly hostPorts = new Map<string, Service>();
   private readonly checked = new Map<string, Service>();
   private readonly counted = new Map<string, Service>();
+  private readonly balanced = new Map<string, Service>();
   /** Per range (by its text): every address of the range before this one is a stored VIP. */
   private readonly vipFloors = new Map<string, { family: number; value: bigint }>();
 
@@ -61,6 +64,7 @@ export class ServiceIndex implements ServiceLookups {
     for (const k of held.hostPorts) this.hostPorts.set(k, s);
     if (s.health) this.checked.set(s.id, s);
     if (hasVip(s) && (s.scheduler === "lc" || s.scheduler === "wlc")) this.counted.set(s.id, s);
+    if (s.loadBalancer) this.balanced.set(s.id, s);
   }
 
   delete(id: string): void {
@@ -84,6 +88,9 @@ export class ServiceIndex implements ServiceLookups {
   countingConnections(): Iterable<Service> {
     return this.counted.values();
   }
+  loadBalanced(): Iterable<Service> {
+    return this.balanced.values();
+  }
 
   firstFreeVip(range: Cidr): bigint {
     const text = `${formatIp(range.family, range.network)}/${range.prefix}`;
@@ -99,6 +106,7 @@ export class ServiceIndex implements ServiceLookups {
     this.byId.delete(s.id);
     this.checked.delete(s.id);
     this.counted.delete(s.id);
+    this.balanced.delete(s.id);
     const at = this.position(keyOf(s));
     this.order.splice(this.order[at] === s ? at : this.order.indexOf(s), 1);
     this.shared = undefined;

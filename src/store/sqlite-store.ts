@@ -3,6 +3,8 @@ import Database from "better-sqlite3";
 import type { Attachment, DesiredState, Namespace, Network, PolicyRecord, UserRule, Workload } from "../model/types";
 import { serviceKey, serviceNamespace, type Service } from "../model/service";
 import type { Template } from "../model/template";
+import type { LbPool } from "../model/lb/lb-pool";
+import type { BgpPolicy } from "../model/lb/bgp-policy";
 import { ServiceIndex, type ServiceLookups } from "./service-index";
 import type { Store } from "./store";
 
@@ -23,6 +25,8 @@ CREATE TABLE IF NOT EXISTS services (id TEXT PRIMARY KEY, name TEXT NOT NULL UNI
 CREATE TABLE IF NOT EXISTS namespaces (name TEXT PRIMARY KEY, doc TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS policies (key TEXT PRIMARY KEY, doc TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS templates (name TEXT PRIMARY KEY, doc TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS lb_pools (name TEXT PRIMARY KEY, doc TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS bgp_policies (name TEXT PRIMARY KEY, doc TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS user_rules (id INTEGER PRIMARY KEY AUTOINCREMENT, position REAL NOT NULL, rule TEXT NOT NULL, owner TEXT);
 CREATE TABLE IF NOT EXISTS host_flags (name TEXT PRIMARY KEY);
 `;
@@ -110,6 +114,12 @@ export class SqliteStore implements Store {
       template: p("SELECT doc FROM templates WHERE name = ?"),
       putTemplate: p("INSERT INTO templates (name, doc) VALUES (?, ?) ON CONFLICT(name) DO UPDATE SET doc = excluded.doc"),
       deleteTemplate: p("DELETE FROM templates WHERE name = ?"),
+      lbPools: p("SELECT doc FROM lb_pools ORDER BY name"),
+      putLbPool: p("INSERT INTO lb_pools (name, doc) VALUES (?, ?) ON CONFLICT(name) DO UPDATE SET doc = excluded.doc"),
+      deleteLbPool: p("DELETE FROM lb_pools WHERE name = ?"),
+      bgpPolicies: p("SELECT doc FROM bgp_policies ORDER BY name"),
+      putBgpPolicy: p("INSERT INTO bgp_policies (name, doc) VALUES (?, ?) ON CONFLICT(name) DO UPDATE SET doc = excluded.doc"),
+      deleteBgpPolicy: p("DELETE FROM bgp_policies WHERE name = ?"),
       hostFlag: p("SELECT name FROM host_flags WHERE name = ?"),
       setHostFlag: p("INSERT INTO host_flags (name) VALUES (?) ON CONFLICT DO NOTHING"),
       clearHostFlag: p("DELETE FROM host_flags WHERE name = ?"),
@@ -297,6 +307,26 @@ export class SqliteStore implements Store {
   }
   deleteTemplate(name: string): void {
     this.stmts.deleteTemplate.run(name);
+  }
+
+  lbPools(): LbPool[] {
+    return (this.stmts.lbPools.all() as Row[]).map((r) => JSON.parse(r.doc) as LbPool);
+  }
+  putLbPool(p: LbPool): void {
+    this.stmts.putLbPool.run(p.name, JSON.stringify(p));
+  }
+  deleteLbPool(name: string): boolean {
+    return this.stmts.deleteLbPool.run(name).changes > 0;
+  }
+
+  bgpPolicies(): BgpPolicy[] {
+    return (this.stmts.bgpPolicies.all() as Row[]).map((r) => JSON.parse(r.doc) as BgpPolicy);
+  }
+  putBgpPolicy(p: BgpPolicy): void {
+    this.stmts.putBgpPolicy.run(p.name, JSON.stringify(p));
+  }
+  deleteBgpPolicy(name: string): boolean {
+    return this.stmts.deleteBgpPolicy.run(name).changes > 0;
   }
 
   close(): void {

@@ -2,6 +2,8 @@
 import type { Service } from "../model/service";
 import type { ServiceLookups } from "./service-index";
 import type { Template } from "../model/template";
+import type { LbPool } from "../model/lb/lb-pool";
+import type { BgpPolicy } from "../model/lb/bgp-policy";
 import type { Attachment, DesiredState, Namespace, Network, PolicyRecord, UserRule, Workload } from "../model/types";
 
 export interface Store {
@@ -62,6 +64,17 @@ export interface Store {
   template(name: string): Template | undefined;
   putTemplate(t: Template): void;
   deleteTemplate(name: string): void;
+
+  /** LoadBalancer IP pools (CiliumLoadBalancerIPPool), by name. */
+  lbPools(): LbPool[];
+  putLbPool(p: LbPool): void;
+  /** false when there was none. */
+  deleteLbPool(name: string): boolean;
+
+  /** CiliumBGPPeeringPolicies, by name. */
+  bgpPolicies(): BgpPolicy[];
+  putBgpPolicy(p: BgpPolicy): void;
+  deleteBgpPolicy(name: string): boolean;
 
   close(): void;
 }

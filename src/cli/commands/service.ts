@@ -16,6 +16,7 @@ interface ServiceView {
   ports: { port: number; targetPort: number | string; protocol: string; hostPort?: number }[];
   selector: Record<string, string>;
   externalIps: string[];
+  loadBalancer?: { ips: string[]; pending?: { code: string; reason: string } };
   endpoints: { workload: string; ip: string; ip6?: string; healthy: boolean; weight: number; connections?: number }[];
   ready: number;
   conntrackCleared: number;
@@ -38,8 +39,20 @@ const SPEC_OPTIONS = {
   affinity: { type: "string" as const, description: "client-ip: a client keeps its endpoint; none", value: "KIND" },
   headless: { type: "boolean" as const, description: "no VIP: DNS answers one A/AAAA per ready endpoint (clusterIP: None)" },
   "external-name": { type: "string" as const, description: "no VIP, no endpoints: DNS answers a CNAME to NAME", value: "NAME" },
+  "load-balancer": { type: "boolean" as const, description: "type LoadBalancer: an address from a matching pool (ponton lb-pool)" },
+  "lb-ip": { type: "string" as const, multiple: true, description: "type LoadBalancer: ask for this address (loadBalancerIP)", value: "IP" },
+  "sharing-key": { type: "string" as const, description: "type LoadBalancer: share one address with services of the same key on other ports", value: "KEY" },
+  label: { type: "string" as const, multiple: true, description: "a label of the service (pools select services by label)", value: "K=V" },
   "affinity-timeout": { type: "string" as const, description: "how long a client stays pinned after its last new connection (default 3h)", value: "DURATION" },
 };
+
+/** --load-balancer, --lb-ip, --sharing-key: true, or what it asks for. */
+function loadBalancerFrom(values: Record<string, unknown>): unknown {
+  const requested = values["lb-ip"] === undefined ? undefined : list(values["lb-ip"]);
+  const key = values["sharing-key"];
+  if (requested === undefined && key === undefined) return values["load-balancer"];
+  return { ...(requested ? { requested } : {}), ...(key !== undefined ? { sharingKey: key } : {}) };
+}
 
 /** One --vip is `vip`; two (dual stack, primary first) are `vips`. */
 const vipsFrom = (v: string[] | undefined) => (v === undefined ? {} : v.length === 1 ? { vip: v[0] } : { vips: v });
@@ -65,6 +78,8 @@ function specFrom(values: Record<string, unknown>): Record<string, unknown> {
     affinityTimeout: values["affinity-timeout"],
     headless: values.headless,
     externalName: values["external-name"],
+    labels: many("label"),
+    loadBalancer: loadBalancerFrom(values),
   };
   return Object.fromEntries(Object.entries(spec).filter(([, v]) => v !== undefined));
 }
@@ -72,7 +87,18 @@ function specFrom(values: Record<string, unknown>): Record<string, unknown> {
 /** The VIPs (primary first), or what answers instead of one. */
 const vipText = (s: ServiceView) => (s.vip ? (s.vips ?? [s.vip]).join(",") : s.externalName ? `CNAME ${s.externalName}` : "None");
 
-const portText = (p: ServiceView["ports"][number]) => `${p.hostPort ? `${p.hostPort}->` : ""}${p.port}${p.targetPort !== p.port ? `:${p.targetPort}` : ""}/${p.protocol}`;
+/** As kubectl: "80/TCP", "80:32527/TCP" with a NodePort. */
+const portText = (p: ServiceView["ports"][number]) => `${p.port}${p.hostPort ? `:${p.hostPort}` : ""}/${p.protocol.toUpperCase()}`;
+
+const typeText = (s: ServiceView) =>
+  s.externalName ? "ExternalName" : s.loadBalancer ? "LoadBalancer" : s.ports.some((p) => p.hostPort !== undefined) ? "NodePort" : "ClusterIP";
+
+/** As kubectl: the external IPs and LoadBalancer addresses, <pending> while LB IPAM has none, <none>. */
+function externalText(s: ServiceView): string {
+  const ips = [...new Set([...(s.loadBalancer?.ips ?? []), ...s.externalIps])];
+  if (s.loadBalancer && s.loadBalancer.ips.length === 0) ips.push("<pending>");
+  return ips.length ? ips.join(",") : "<none>";
+}
 
 export const serviceCommands: Record<string, Command> = {
   create: {
@@ -119,14 +145,14 @@ export const serviceCommands: Record<string, Command> = {
   },
   ls: {
     usage: "ponton service ls [-n NS] [-o json]",
-    summary: "List services with their namespace, VIPs (both of a dual-stack one), ports, scheduler and ready endpoints (-n: one namespace).",
+    summary: "List services with their namespace, VIPs (both of a dual-stack one), type, external IPs (<pending>: see inspect), ports, scheduler and ready endpoints (-n: one namespace).",
     options: { ...NAMESPACE_OPTION, ...OUTPUT_OPTION },
     async run({ client, args, format }) {
       const all = await client.request<ServiceView[]>("GET", `/v1/services${args.values.namespace ? `?namespace=${encodeURIComponent(String(args.values.namespace))}` : ""}`);
       show(format, all, (ss) =>
         printTable(
-          ["NAMESPACE", "NAME", "VIP", "PORTS", "SCHEDULER", "SELECTOR", "ENDPOINTS"],
-          ss.map((s) => [s.namespace, s.name, vipText(s), s.ports.map(portText).join(","), s.scheduler, labelText(s.selector), `${s.ready}/${s.endpoints.length}`]),
+          ["NAMESPACE", "NAME", "VIP", "TYPE", "EXTERNAL-IP", "PORT(S)", "SCHEDULER", "SELECTOR", "ENDPOINTS"],
+          ss.map((s) => [s.namespace, s.name, vipText(s), typeText(s), externalText(s), s.ports.map(portText).join(","), s.scheduler, labelText(s.selector), `${s.ready}/${s.endpoints.length}`]),
         ),
       );
     },

@@ -3,7 +3,7 @@
 // kube-proxy's nftables design): one lookup per new connection whatever the number of services.
 // It jumps to the per-service chain, whose one rule picks an endpoint slot (schedulers.ts), then
 // svc_dnat DNATs to that slot's endpoint.
-import { serviceRef, serviceVips, type Service, type ServicePort } from "../../model/service";
+import { serviceExternalIps, serviceRef, serviceVips, type Service, type ServicePort } from "../../model/service";
 import { familyOfIp, type IpFamily } from "../../model/service-families";
 import { parseIp } from "../../model/ip";
 import { portEndpoints, type Endpoint } from "./endpoints";
@@ -53,7 +53,7 @@ export const serviceChainName = (s: Service, p: ServicePort, fam: NftFamily = NF
 /** The service's families, primary first, each with its destinations (VIP, then external IPs). */
 function halves(s: Service): { fam: NftFamily; dsts: string[] }[] {
   const families = serviceVips(s).map(familyOfIp);
-  return families.map((f) => ({ fam: NFT_FAMILIES[f], dsts: [...serviceVips(s), ...s.externalIps].filter((ip) => familyOfIp(ip) === f) }));
+  return families.map((f) => ({ fam: NFT_FAMILIES[f], dsts: [...serviceVips(s), ...serviceExternalIps(s)].filter((ip) => familyOfIp(ip) === f) }));
 }
 
 /** The service's chains, one per port and family: what its slot blocks are kept for. */

@@ -5,7 +5,7 @@ import type { NftPlan, ServicePortEndpoints } from "../../compile";
 import { indexEndpoints, selected } from "../../compile/services/endpoints";
 import { splitAddrPort } from "../../compile/services/family";
 import { fragmentDelta } from "../../compile/services/fragment-delta";
-import { serviceVips, targetPortOn, type ServiceRuntime } from "../../model/service";
+import { serviceExternalIps, serviceVips, targetPortOn, type ServiceRuntime } from "../../model/service";
 import { connectionsByEndpoint, countFlowsFrom, deleteFlows } from "./conntrack";
 import type { EngineContext } from "../context";
 import { HealthState, probe } from "./health";
@@ -154,7 +154,7 @@ export class ServiceMonitor {
     for (const s of services) {
       const counts = new Map<string, number>();
       for (const proto of new Set(s.ports.map((p) => p.protocol))) {
-        for (const dst of [...serviceVips(s), ...s.externalIps]) await connectionsByEndpoint(this.ctx.exec, proto, dst, counts);
+        for (const dst of [...serviceVips(s), ...serviceExternalIps(s)]) await connectionsByEndpoint(this.ctx.exec, proto, dst, counts);
       }
       next.set(s.id, counts);
     }

@@ -3,7 +3,7 @@
 import { EngineError } from "../../errors";
 import { networkOfAddress } from "../../compile";
 import { portsCollide } from "../../model/ports";
-import { hasVip, serviceAddresses, serviceNamespace, serviceRef, serviceVips, type Service, type ServicePort } from "../../model/service";
+import { hasVip, serviceNamespace, serviceRef, serviceVips, type LoadBalancerState, type Service, type ServicePort } from "../../model/service";
 import { familyOfIp, resolveFamilies } from "../../model/service-families";
 import { kindOf } from "../../model/service-kind";
 import { normalizeServiceSpec, type ServiceSpec } from "../../model/service-spec";
@@ -18,6 +18,7 @@ import { asKernelError } from "../networks";
 import { validateNamespace } from "../../model/namespaces";
 import { assignVips, availableFamilies, checkVipInRange, familiesOf } from "./service-vips";
 import { Holders } from "./service-holders";
+import { assignLoadBalancers, type LbOutcome } from "./lb-assign";
 import type { ServiceLookups } from "../../store";
 
 /** Every check that needs the rest of the state: VIP range and uniqueness, host-port and address clashes. */
@@ -32,7 +33,8 @@ function checkAgainst(state: DesiredState, holders: Holders, s: Service, newlyGi
   for (const ip of s.externalIps) {
     if (!families.has(familyOfIp(ip))) throw new EngineError("FAMILY_UNAVAILABLE", `external IP ${ip} is ${familyOfIp(ip)} but service ${serviceRef(s)} has no ${familyOfIp(ip)} VIP`, { hint: "add that family (--ip-family dual) or drop the external IP" });
   }
-  for (const ip of serviceAddresses(s)) {
+  // LoadBalancer addresses are checked by LB IPAM (lb-assign.ts), which moves them rather than fail.
+  for (const ip of [...serviceVips(s), ...s.externalIps]) {
     const n = networkOfAddress(state, ip);
     if (n) throw new EngineError("ADDRESS_IN_USE", `${ip} is inside network ${n.name}'s subnet`, { hint: "VIPs and external IPs must not belong to a network" });
   }
@@ -103,6 +105,9 @@ function build(state: DesiredState, holders: Holders, spec: ServiceSpec, base?: 
     scheduler: n.scheduler,
     weights: n.weights,
     externalIps: n.externalIps,
+    ...(n.labels ? { labels: n.labels } : {}),
+    // What it held stays unless LB IPAM (assignLoadBalancers, after the build) moves it.
+    ...(n.loadBalancer ? { loadBalancer: { ...n.loadBalancer, ips: base?.loadBalancer?.ips ?? [] } } : {}),
     ...(n.health ? { health: n.health } : {}),
     ...(n.affinityTimeoutS ? { affinityTimeoutS: n.affinityTimeoutS } : {}),
     createdAt: base?.createdAt ?? now(),
@@ -122,6 +127,7 @@ export function specOf(s: Service): ServiceSpec {
     selector: s.selector,
     ...(s.health ? { health: s.health } : {}),
     ...(s.project ? { project: s.project } : {}),
+    ...(s.labels ? { labels: s.labels } : {}),
   };
   if (s.externalName) return { ...common, externalName: s.externalName };
   if (!hasVip(s)) return { ...common, headless: true };
@@ -134,8 +140,25 @@ export function specOf(s: Service): ServiceSpec {
     scheduler: s.scheduler,
     weights: s.weights,
     externalIps: s.externalIps,
+    ...(s.loadBalancer ? { loadBalancer: lbRequestOf(s.loadBalancer) } : {}),
     ...(s.affinityTimeoutS ? { affinity: "client-ip", affinityTimeout: s.affinityTimeoutS } : {}),
   };
+}
+
+/** The request part of a LoadBalancer state (what a spec carries). */
+const lbRequestOf = ({ ips: _ips, pending: _pending, ...request }: LoadBalancerState) => request;
+
+/** Write an operation's services and the stored ones LB IPAM changed, in one transaction, or restore them. */
+async function applyWithLb(ctx: EngineContext, made: { s: Service; old: Service | undefined }[], lb: LbOutcome, what: string): Promise<void> {
+  const put = () => {
+    made.forEach(({ s }) => ctx.store.putService(s));
+    lb.changed.forEach(({ s }) => ctx.store.putService(s));
+  };
+  const undo = () => {
+    lb.changed.forEach(({ old }) => ctx.store.putService(old));
+    made.forEach(({ s, old }) => (old ? ctx.store.putService(old) : ctx.store.deleteService(s.id)));
+  };
+  await apply(ctx, put, undo, what);
 }
 
 async function apply(ctx: EngineContext, put: () => void, undo: () => void, what: string): Promise<void> {
@@ -162,8 +185,13 @@ function checkNameFree(ctx: EngineContext, spec: ServiceSpec, batch?: Set<string
 
 export async function createService(ctx: EngineContext, spec: ServiceSpec): Promise<Service> {
   checkNameFree(ctx, spec);
-  const s = build(ctx.store.state(), new Holders(ctx.store.serviceLookups()), spec);
-  await apply(ctx, () => ctx.store.putService(s), () => ctx.store.deleteService(s.id), `create service ${serviceRef(s)}`);
+  const state = ctx.store.state();
+  const holders = new Holders(ctx.store.serviceLookups());
+  const built = build(state, holders, spec);
+  holders.add(built);
+  const lb = assignLoadBalancers(ctx, state, holders, [built]);
+  const s = lb.made[0]!;
+  await applyWithLb(ctx, [{ s, old: undefined }], lb, `create service ${serviceRef(s)}`);
   return s;
 }
 
@@ -182,10 +210,9 @@ export async function createServices(ctx: EngineContext, specs: ServiceSpec[]): 
     names.add(serviceRef(s));
     made.push(s);
   }
-  const put = () => made.forEach((s) => ctx.store.putService(s));
-  const undo = () => made.forEach((s) => ctx.store.deleteService(s.id));
-  await apply(ctx, put, undo, `create ${made.length} services`);
-  return made;
+  const lb = assignLoadBalancers(ctx, state, holders, made);
+  await applyWithLb(ctx, lb.made.map((s) => ({ s, old: undefined })), lb, `create ${made.length} services`);
+  return lb.made;
 }
 
 export async function updateService(ctx: EngineContext, name: string, given: Partial<ServiceSpec>, namespace?: string): Promise<Service> {
@@ -196,8 +223,13 @@ export async function updateService(ctx: EngineContext, name: string, given: Par
     throw new EngineError("INVALID_ARGUMENT", `service ${serviceRef(old)} is ${kindOf(specOf(old))}: update cannot change its kind`, { hint: "remove it and create it again (ponton up and service apply replace it)" });
   }
   // The namespace is part of the identity: moving a service is rm + create.
-  const s = build(ctx.store.state(), new Holders(ctx.store.serviceLookups()), { ...specOf(old), ...defined, name, namespace: serviceNamespace(old) }, old);
-  await apply(ctx, () => ctx.store.putService(s), () => ctx.store.putService(old), `update service ${serviceRef(s)}`);
+  const state = ctx.store.state();
+  const holders = new Holders(ctx.store.serviceLookups());
+  const built = build(state, holders, { ...specOf(old), ...defined, name, namespace: serviceNamespace(old) }, old);
+  holders.add(built);
+  const lb = assignLoadBalancers(ctx, state, holders, [built]);
+  const s = lb.made[0]!;
+  await applyWithLb(ctx, [{ s, old }], lb, `update service ${serviceRef(s)}`);
   return s;
 }
 
@@ -207,7 +239,17 @@ export async function removeService(ctx: EngineContext, name: string, missingOk 
     if (missingOk) return;
     throw notFound(name, namespace);
   }
-  await apply(ctx, () => ctx.store.deleteService(s.id), () => ctx.store.putService(s), `remove service ${serviceRef(s)}`);
+  // A freed LoadBalancer address goes to a service that was waiting for one, in the same transaction.
+  const lb = s.loadBalancer ? assignLoadBalancers(ctx, ctx.store.state(), new Holders(ctx.store.serviceLookups()), [], { removed: new Set([s.id]) }) : { made: [], changed: [] };
+  const put = () => {
+    ctx.store.deleteService(s.id);
+    lb.changed.forEach((c) => ctx.store.putService(c.s));
+  };
+  const undo = () => {
+    lb.changed.forEach((c) => ctx.store.putService(c.old));
+    ctx.store.putService(s);
+  };
+  await apply(ctx, put, undo, `remove service ${serviceRef(s)}`);
 }
 
 const notFound = (name: string, namespace?: string) =>
@@ -250,9 +292,9 @@ export async function applyServices(ctx: EngineContext, specs: ServiceSpec[]): P
     holders.add(s);
     made.push({ s, old });
   }
-  const put = () => made.forEach(({ s }) => ctx.store.putService(s));
-  const undo = () => made.forEach(({ s, old }) => (old ? ctx.store.putService(old) : ctx.store.deleteService(s.id)));
-  await apply(ctx, put, undo, `apply ${made.length} services`);
+  const lb = assignLoadBalancers(ctx, state, holders, made.map((m) => m.s));
+  const withLb = made.map((m, i) => ({ s: lb.made[i]!, old: m.old }));
+  await applyWithLb(ctx, withLb, lb, `apply ${made.length} services`);
   return {
     created: made.filter((m) => !m.old).map((m) => serviceRef(m.s)),
     replaced: made.filter((m) => m.old).map((m) => serviceRef(m.s)),

@@ -1,0 +1,145 @@
+// Pure: `CiliumLoadBalancerIPPool` objects (cilium.io/v2alpha1 and v2) into pool records. Fields
+// that would change behaviour and are not implemented are refused naming the field; status and
+// metadata other than the name change nothing here.
+import { parseAllDocuments } from "yaml";
+import { EngineError } from "../../errors";
+import { parseSelector, PolicyError, type LabelSelector } from "../../policy";
+import { bits, formatIp, lastAddress, parseCidr, parseIp, type Family } from "../ip";
+import { validateName } from "../names";
+
+export const LB_POOL_KIND = "CiliumLoadBalancerIPPool";
+const API_VERSIONS = new Set(["cilium.io/v2alpha1", "cilium.io/v2"]);
+const SPEC_KEYS = new Set(["blocks", "cidrs", "serviceSelector", "disabled", "allowFirstLastIPs"]);
+
+/** One block of addresses, both ends included, as the allocator walks it. */
+export interface LbBlock {
+  /** What the manifest said: "10.0.10.0/24" or "10.0.10.5-10.0.10.9". */
+  text: string;
+  family: Family;
+  /** First and last address (text: records are stored as JSON). */
+  first: string;
+  last: string;
+}
+
+export interface LbPool {
+  name: string;
+  blocks: LbBlock[];
+  /** Absent: the pool serves every LoadBalancer service. */
+  serviceSelector?: LabelSelector;
+  /** A disabled pool hands out no new address; services keep the ones they have (as Cilium does). */
+  disabled: boolean;
+  project?: string;
+}
+
+const fail = (path: string, message: string): never => {
+  throw new EngineError("INVALID_YAML", `${path}: ${message}`);
+};
+const isObj = (v: unknown): v is Record<string, unknown> => typeof v === "object" && v !== null && !Array.isArray(v);
+
+/**
+ * A cidr block: every address, as Cilium's default (allowFirstLastIPs Yes or unset); with No its
+ * network and broadcast addresses are left out, except in a /31, /32 (/127, /128). start/stop: both ends.
+ */
+function parseBlock(raw: unknown, allowFirstLast: boolean, at: string): LbBlock {
+  if (!isObj(raw)) return fail(at, "expected a map with cidr, or start and stop");
+  for (const k of Object.keys(raw)) if (!["cidr", "start", "stop"].includes(k)) fail(`${at}.${k}`, "unknown field");
+  if (raw.cidr !== undefined) {
+    if (raw.start !== undefined || raw.stop !== undefined) fail(at, "give cidr, or start and stop, not both");
+    let c;
+    try {
+      c = parseCidr(String(raw.cidr));
+    } catch (e) {
+      return fail(`${at}.cidr`, (e as Error).message);
+    }
+    const trim = !allowFirstLast && bits(c.family) - c.prefix > 1 ? 1n : 0n;
+    const [first, last] = [c.network + trim, lastAddress(c) - trim];
+    if (first > last) fail(at, `${String(raw.cidr)} holds no usable address`);
+    return { text: String(raw.cidr), family: c.family, first: formatIp(c.family, first), last: formatIp(c.family, last) };
+  }
+  if (typeof raw.start !== "string") return fail(`${at}.start`, "required without cidr (an address)");
+  const start = parseIp(raw.start) ?? fail(`${at}.start`, `'${raw.start}' is not an IP address`);
+  const stopText = raw.stop === undefined ? raw.start : String(raw.stop);
+  const stop = parseIp(stopText) ?? fail(`${at}.stop`, `'${stopText}' is not an IP address`);
+  if (stop.family !== start.family) fail(`${at}.stop`, "start and stop must be of the same family");
+  if (stop.value < start.value) fail(`${at}.stop`, `${stopText} comes before start ${raw.start}`);
+  const [first, last] = [formatIp(start.family, start.value), formatIp(stop.family, stop.value)];
+  return { text: `${first}-${last}`, family: start.family, first, last };
+}
+
+/** One CiliumLoadBalancerIPPool object. `at` names it in errors (e.g. "documents[1]"). */
+export function lbPoolFromManifest(doc: unknown, at: string): LbPool {
+  if (!isObj(doc)) return fail(at, "expected a map");
+  if (doc.kind !== LB_POOL_KIND) fail(`${at}.kind`, `expected ${LB_POOL_KIND}, not '${String(doc.kind)}'`);
+  if (!API_VERSIONS.has(String(doc.apiVersion))) fail(`${at}.apiVersion`, `expected cilium.io/v2alpha1 or cilium.io/v2, not '${String(doc.apiVersion)}'`);
+  const meta = isObj(doc.metadata) ? doc.metadata : fail(`${at}.metadata`, "required, with a name");
+  if (typeof meta.name !== "string") fail(`${at}.metadata.name`, "required");
+  const name = meta.name as string;
+  try {
+    validateName("pool", name);
+  } catch (e) {
+    fail(`${at}.metadata.name`, (e as Error).message);
+  }
+  const path = `${LB_POOL_KIND} ${name}`;
+  const spec = isObj(doc.spec) ? doc.spec : fail(`${path}: spec`, "required, with blocks");
+  for (const k of Object.keys(spec)) if (!SPEC_KEYS.has(k)) fail(`${path}: spec.${k}`, "unknown field");
+  const allow = spec.allowFirstLastIPs ?? "Yes";
+  if (allow !== "Yes" && allow !== "No") fail(`${path}: spec.allowFirstLastIPs`, `'${String(allow)}' is not Yes or No`);
+  if (spec.disabled !== undefined && typeof spec.disabled !== "boolean") fail(`${path}: spec.disabled`, "expected true or false");
+  // `cidrs` is v2alpha1's older name for `blocks` (same entries).
+  const field = spec.blocks !== undefined ? "blocks" : "cidrs";
+  if (spec.blocks !== undefined && spec.cidrs !== undefined) fail(`${path}: spec.cidrs`, "give blocks or cidrs, not both");
+  const raw = spec[field];
+  if (!Array.isArray(raw) || raw.length === 0) return fail(`${path}: spec.blocks`, "required, a non-empty list");
+  const blocks = raw.map((b, i) => parseBlock(b, allow === "Yes", `${path}: spec.${field}[${i}]`));
+  for (const [i, b] of blocks.entries()) {
+    const [bf, bl] = blockRange(b);
+    const o = blocks.findIndex((x, j) => j < i && x.family === b.family && blockRange(x)[0] <= bl && bf <= blockRange(x)[1]);
+    if (o >= 0) fail(`${path}: spec.${field}[${i}]`, `${b.text} overlaps ${blocks[o]!.text}`);
+  }
+  let serviceSelector: LabelSelector | undefined;
+  if (spec.serviceSelector !== undefined && spec.serviceSelector !== null) {
+    try {
+      serviceSelector = parseSelector(spec.serviceSelector, `${path}: spec.serviceSelector`);
+    } catch (e) {
+      fail(e instanceof PolicyError ? e.path : `${path}: spec.serviceSelector`, e instanceof PolicyError ? e.reason : (e as Error).message);
+    }
+  }
+  return { name, blocks, ...(serviceSelector ? { serviceSelector } : {}), disabled: spec.disabled === true };
+}
+
+/** Is this parsed document a pool? (`ponton up` sorts documents by kind) */
+export const isLbPoolKind = (kind: unknown) => kind === LB_POOL_KIND;
+
+/** `ponton lb-pool apply -f FILE`: YAML or JSON, several documents or a List of pools. */
+export function parseLbPoolManifests(text: string): LbPool[] {
+  const docs: unknown[] = [];
+  for (const d of parseAllDocuments(text)) {
+    if (d.errors.length) throw new EngineError("INVALID_YAML", `not valid YAML: ${d.errors[0]!.message}`);
+    const v: unknown = d.toJS();
+    if (v === null || v === undefined) continue;
+    if (isObj(v) && v.kind === "List" || isObj(v) && v.kind === `${LB_POOL_KIND}List`) docs.push(...(Array.isArray(v.items) ? v.items : []));
+    else docs.push(v);
+  }
+  if (docs.length === 0) throw new EngineError("INVALID_YAML", `no ${LB_POOL_KIND} document in the file`);
+  const pools = docs.map((d, i) => lbPoolFromManifest(d, `documents[${i}]`));
+  const dup = pools.find((p, i) => pools.findIndex((q) => q.name === p.name) !== i);
+  if (dup) throw new EngineError("INVALID_YAML", `pool ${dup.name} is given twice`);
+  return pools;
+}
+
+/** A block's first and last address as numbers. */
+export const blockRange = (b: LbBlock): [bigint, bigint] => [parseIp(b.first)!.value, parseIp(b.last)!.value];
+
+/** Does a pool hold this address? */
+export function poolHolds(pool: LbPool, family: Family, value: bigint): boolean {
+  return pool.blocks.some((b) => {
+    if (b.family !== family) return false;
+    const [first, last] = blockRange(b);
+    return value >= first && value <= last;
+  });
+}
+
+/** How many addresses the pool holds (both families), for `lb-pool ls`. */
+export function poolSize(pool: LbPool): bigint {
+  return pool.blocks.reduce((n, b) => n + blockRange(b)[1] - blockRange(b)[0] + 1n, 0n);
+}
