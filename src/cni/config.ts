@@ -97,6 +97,8 @@ function parsePorts(v: unknown): PortMapping[] {
   if (!Array.isArray(v)) throw invalid("runtimeConfig.portMappings must be a list");
   return v.map((p) => {
     const o = (p ?? {}) as Record<string, unknown>;
+    // The runtime names (and holds) the host port: no "pick one" through CNI.
+    if (!Number.isInteger(o.hostPort) || (o.hostPort as number) < 1) throw invalid("runtimeConfig.portMappings: hostPort must be a port number from 1 to 65535", JSON.stringify(p));
     try {
       return validatePortMapping({ hostPort: o.hostPort, containerPort: o.containerPort, protocol: o.protocol ?? "tcp", hostIp: o.hostIP ?? o.hostIp });
     } catch (e) {

@@ -48,3 +48,9 @@ test("a service's host port is held on every address and relays to its VIP (the 
     { protocol: "tcp", address: "::", v6only: false, port: 30081, target: { ip: "fd00:10:96::6", port: 80 } },
   ]);
 });
+
+test("a CNI attachment's host ports are left to its runtime, which holds them itself", () => {
+  const cni = { ...wl("c", ["8201:80"]), cni: { network: "pods", containerId: "x", ifname: "eth0" } } as Workload;
+  const state = { networks: [net("n4", false)], attachments: [att("c", "n4", "10.1.0.4"), att("d", "n4", "10.1.0.5")], workloads: [cni, wl("d", ["8202:80"])] } as unknown as DesiredState;
+  assert.deepEqual(heldEntries(state).map((e) => e.port), [8202]);
+});

@@ -33,7 +33,8 @@ export function heldEntries(state: DesiredState): HoldEntry[] {
   }
   const out: HoldEntry[] = [];
   for (const w of state.workloads) {
-    if (w.state === "removing" || w.ports.length === 0) continue;
+    // A CNI runtime holds its containers' host ports itself (podman's conmon binds them after ADD).
+    if (w.state === "removing" || w.ports.length === 0 || w.cni) continue;
     const atts = attachmentsOf.get(w.id) ?? [];
     for (const p of w.ports) {
       const target = relayTarget(p, atts, networks);

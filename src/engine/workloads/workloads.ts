@@ -124,7 +124,8 @@ async function runWorkloadOnce(ctx: EngineContext, given: RunSpec): Promise<Work
   }
   // Last of the checks: holding the host ports is the first thing made (and let go on any failure).
   const taken = (p: PortMapping) => portClash([p], ctx.store.workloads()) !== undefined || serviceHostPortClash(ctx.store.serviceLookups(), [p]) !== undefined;
-  const ports = await claimPorts(ctx, name, wanted, taken);
+  // A CNI runtime holds the host ports itself (see heldEntries).
+  const ports = spec.cni ? wanted : await claimPorts(ctx, name, wanted, taken);
 
   const w: Workload = {
     id: newId(),
