@@ -21,6 +21,7 @@ export const ERROR_CODES = {
   FAMILY_UNAVAILABLE: { http: 400, exit: 2, cni: 7, hint: "the daemon has no service range of that IP family" },
   ADDRESS_IN_USE: { http: 409, exit: 3, cni: 7, hint: "pick another address or remove the workload that holds it" },
   SUBNET_FULL: { http: 409, exit: 3, cni: 11, hint: "the network has no free address; remove workloads or use a larger subnet" },
+  BRIDGE_PORT_LIMIT: { http: 409, exit: 3, cni: 11, hint: "a Linux bridge holds at most 1,023 workloads (BR_MAX_PORTS): put the others on another network" },
   PORT_IN_USE: { http: 409, exit: 3, cni: 7, hint: "another workload publishes this host port; pick another" },
   NAME_IN_USE: { http: 409, exit: 3, cni: 7, hint: "remove the existing object or choose another name" },
   NETWORK_NOT_FOUND: { http: 404, exit: 4, cni: 7, hint: "list networks with 'ponton network ls'" },

@@ -20,6 +20,7 @@ import {
   type RunSpec,
 } from "./workload-spec";
 import { formatPort } from "../../model/ports";
+import { checkBridgePorts } from "../../model/limits";
 
 async function resolveNetworks(ctx: EngineContext, specs: AttachSpec[]): Promise<Network[]> {
   const nets: Network[] = [];
@@ -35,6 +36,7 @@ async function resolveNetworks(ctx: EngineContext, specs: AttachSpec[]): Promise
 /** Allocates the addresses of one attachment; runs inside a store transaction. */
 function allocateAttachment(ctx: EngineContext, w: Workload, n: Network, s: AttachSpec, index: number): Attachment {
   const held = ctx.store.attachmentsOn(n.id);
+  checkBridgePorts(n.name, held.length);
   const sticky = ctx.store.stickyAddresses(n.id);
   const asked = requestedAddresses(s.ip, s.ip6);
   const pick = (family: 4 | 6): string | undefined => {
