@@ -50,7 +50,7 @@ async function plain(tag: string, brnf: boolean): Promise<Subject> {
   await mustRun(["ip", "netns", "exec", host, "sysctl", "-qw", `net.bridge.bridge-nf-call-iptables=${brnf ? 1 : 0}`, `net.bridge.bridge-nf-call-ip6tables=${brnf ? 1 : 0}`]);
   if (brnf) {
     await mustRun(["ip", "netns", "exec", host, "nft", "-f", "-"], {
-      input: "table inet bench { chain forward { type filter hook forward priority 0; ct state established,related accept; } }\n",
+      input: "table inet bench {\n  chain forward {\n    type filter hook forward priority 0;\n    ct state established,related accept\n  }\n}\n",
     });
   }
   startBackground(["ip", "netns", "exec", b, "iperf3", "-s"]);
