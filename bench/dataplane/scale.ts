@@ -76,14 +76,17 @@ async function main(): Promise<void> {
     log({ newestReachesOldest: reached, arpRequestCopiesFlooded: Number(/packets (\d+)/.exec(counters)?.[1] ?? NaN), ports: N });
 
     // Reachability: the 20 oldest and 20 spread over the rest, from the newest and from the host.
-    const sample = [...Array.from({ length: Math.min(20, N) }, (_, i) => i), ...Array.from({ length: 20 }, (_, i) => Math.floor(((i + 1) * (N - 1)) / 21))];
-    let fromNewest = 0;
-    let fromHost = 0;
-    for (const i of sample) {
-      if ((await h.inWorkload(newest, "ping", ["-c", "1", "-W", "2", ips[i]!])).code === 0) fromNewest++;
-      if ((await h.inHost("ping", ["-c", "1", "-W", "2", ips[i]!])).code === 0) fromHost++;
+    const groups = { oldest20: Array.from({ length: Math.min(20, N) }, (_, i) => i), spread20: Array.from({ length: 20 }, (_, i) => Math.floor(((i + 1) * (N - 1)) / 21)) };
+    for (const [group, sample] of Object.entries(groups)) {
+      const fromNewest: number[] = [];
+      let fromHost = 0;
+      for (const i of sample) {
+        if ((await h.inWorkload(newest, "ping", ["-c", "1", "-W", "2", ips[i]!])).code === 0) fromNewest.push(i);
+        if ((await h.inHost("ping", ["-c", "1", "-W", "2", ips[i]!])).code === 0) fromHost++;
+      }
+      log({ group, sampled: sample.length, reachableFromNewest: fromNewest.length, whichFromNewest: fromNewest.join(","), reachableFromHost: fromHost });
     }
-    log({ sampled: sample.length, reachableFromNewest: fromNewest, reachableFromHost: fromHost, loadAtEnd: loadavg() });
+    log({ loadAtEnd: loadavg() });
   } finally {
     const t0 = nowMs();
     await h.tearDown();
