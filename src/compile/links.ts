@@ -2,6 +2,7 @@
 import type { Attachment, Network, Workload } from "../model/types";
 import { parseCidr } from "../model/ip";
 import { macFor } from "./names";
+import { gatewayNeighbourLines, hostNeighbourLines } from "./neighbours";
 
 export interface EndpointPlan {
   /** Lines for `ip -batch -` in the host namespace. */
@@ -42,30 +43,12 @@ export function endpointLines(w: Workload, a: Attachment, n: Network, opts: { cr
   if (a.ip4) inside.push(`addr add ${a.ip4}/${parseCidr(n.subnet4!).prefix} dev ${a.ifname}`);
   if (a.ip6) inside.push(`addr add ${a.ip6}/${parseCidr(n.subnet6!).prefix} dev ${a.ifname} nodad`);
   inside.push(`link set ${a.ifname} up`);
-  const gatewayMac = macFor(undefined, n.id);
-  if (a.ip4) inside.push(`neigh replace ${n.gateway4} lladdr ${gatewayMac} dev ${a.ifname} nud permanent`);
-  if (a.ip6) inside.push(`neigh replace ${n.gateway6} lladdr ${gatewayMac} dev ${a.ifname} nud permanent`);
+  inside.push(...gatewayNeighbourLines(a, n));
   if (opts.defaultRoute) {
     if (a.ip4) inside.push(`route add default via ${n.gateway4} dev ${a.ifname}`);
     if (a.ip6) inside.push(`route add default via ${n.gateway6} dev ${a.ifname}`);
   }
   return { host, inside };
-}
-
-/**
- * Ponton hands out every address and MAC, so neither side of a workload's link need ask for the
- * other's: permanent entries send no ARP/ND and, unlike learned ones, do not count toward the
- * kernel's neighbour table limit (gc_thresh3, 1,024 by default and shared by every namespace of the
- * machine), which thousands of workloads would otherwise overflow. These are the host's entries
- * (on the bridge); the workload's entry for its gateway is in endpointLines.
- */
-export function hostNeighbourLines(a: Attachment, n: Network): string[] {
-  return [a.ip4, a.ip6].filter((ip): ip is string => !!ip).map((ip) => `neigh replace ${ip} lladdr ${a.mac} dev ${n.bridge} nud permanent`);
-}
-
-/** Forgets the host's entries of a departing attachment (the bridge outlives it); nothing to flush is success. */
-export function forgetHostNeighbourLines(a: Attachment, n: Network): string[] {
-  return [a.ip4, a.ip6].filter((ip): ip is string => !!ip).map((ip) => `neigh flush to ${ip} dev ${n.bridge} nud permanent`);
 }
 
 /** Static routes the user asked for, added once every interface is up. */

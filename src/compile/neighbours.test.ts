@@ -1,6 +1,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { endpointLines, forgetHostNeighbourLines, hostNeighbourLines } from "./links";
+import { endpointLines } from "./links";
+import { forgetHostNeighbourLines, gatewayNeighbourLines, hostNeighbourLines } from "./neighbours";
 import { macFor } from "./names";
 import type { Attachment, Network, Workload } from "../model/types";
 
@@ -28,4 +29,9 @@ test("an IPv4-only attachment gets IPv4 entries only; departure flushes exactly 
   delete v4.ip6;
   assert.deepEqual(hostNeighbourLines(v4, n), ["neigh replace 10.1.0.5 lladdr 02:00:0a:01:00:05 dev pbr-n nud permanent"]);
   assert.deepEqual(forgetHostNeighbourLines(a, n), ["neigh flush to 10.1.0.5 dev pbr-n nud permanent", "neigh flush to fd00:1::5 dev pbr-n nud permanent"]);
+});
+
+test("no entries on a network that is not a bridge: its gateway is not ours", () => {
+  const host: Network = { ...n, driver: "host", bridge: "" };
+  assert.deepEqual([...hostNeighbourLines(a, host), ...forgetHostNeighbourLines(a, host), ...gatewayNeighbourLines(a, host)], []);
 });
