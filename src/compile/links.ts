@@ -2,6 +2,7 @@
 import type { Attachment, Network, Workload } from "../model/types";
 import { parseCidr } from "../model/ip";
 import { macFor } from "./names";
+import { gatewayNeighbourLines, hostNeighbourLines } from "./neighbours";
 
 export interface EndpointPlan {
   /** Lines for `ip -batch -` in the host namespace. */
@@ -41,6 +42,7 @@ export function endpointLines(w: Workload, a: Attachment, n: Network, opts: { cr
     host.push(`link set ${a.hostIfname} master ${n.bridge} up`);
     // Hairpin: br_netfilter bridges a DNAT'd packet straight back out of the port it came in on.
     host.push(`link set ${a.hostIfname} type bridge_slave hairpin on`);
+    host.push(...hostNeighbourLines(a, n));
   } else {
     host.push(subInterfaceLine(n, a, netnsRef(w)));
   }
@@ -50,6 +52,7 @@ export function endpointLines(w: Workload, a: Attachment, n: Network, opts: { cr
   if (a.ip4) inside.push(`addr add ${a.ip4}/${parseCidr(n.subnet4!).prefix} dev ${a.ifname}`);
   if (a.ip6) inside.push(`addr add ${a.ip6}/${parseCidr(n.subnet6!).prefix} dev ${a.ifname} nodad`);
   inside.push(`link set ${a.ifname} up`);
+  inside.push(...gatewayNeighbourLines(a, n));
   const metric = opts.defaultRoutes === false ? null : defaultRouteMetric(a, n);
   if (metric !== null) {
     const m = metric === undefined ? "" : ` metric ${metric}`;

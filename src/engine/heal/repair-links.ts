@@ -3,7 +3,7 @@
 import { existsSync } from "node:fs";
 import type { EngineContext } from "../context";
 import type { Workload } from "../../model/types";
-import { bridgeLines, staticRouteLines } from "../../compile";
+import { bridgeLines, hostNeighbourLines, staticRouteLines } from "../../compile";
 import { buildEndpoints, networksById } from "../workloads/endpoints";
 import { createBridge, createNetworkLinks, deleteLink, networkSysctls } from "../networks";
 import { isOurProcess } from "../workloads/supervisor";
@@ -111,7 +111,13 @@ export async function repairLinks(ctx: EngineContext, mode: RepairMode): Promise
       const l = hostLinks.get(a.hostIfname);
       return l && (l.master !== networks.get(a.networkId)?.bridge || !l.up);
     });
-    await ctx.kernel.ipBatch(loose.flatMap((a) => [`link set ${a.hostIfname} master ${networks.get(a.networkId)!.bridge} up`, `link set ${a.hostIfname} type bridge_slave hairpin on`]));
+    // A rebuilt bridge also lost the host's neighbour entries for its workloads.
+    await ctx.kernel.ipBatch(
+      loose.flatMap((a) => {
+        const n = networks.get(a.networkId)!;
+        return [`link set ${a.hostIfname} master ${n.bridge} up`, `link set ${a.hostIfname} type bridge_slave hairpin on`, ...hostNeighbourLines(a, n)];
+      }),
+    );
     if (loose.length && !missing.length) out.endpointsRebuilt.push(w.name);
   }
   return out;

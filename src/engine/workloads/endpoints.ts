@@ -1,5 +1,5 @@
-// The kernel side of a workload: its namespace, veths, addresses, routes, resolv.conf and hosts.
-import { endpointLines, staticRouteLines } from "../../compile";
+// The kernel side of a workload: its namespace, veths, addresses, routes, neighbours, resolv.conf and hosts.
+import { endpointLines, forgetHostNeighbourLines, staticRouteLines } from "../../compile";
 import type { Attachment, Network, Workload } from "../../model/types";
 import type { EngineContext } from "../context";
 import { deleteLink } from "../networks";
@@ -92,6 +92,7 @@ export async function teardownEndpoints(ctx: EngineContext, w: Workload, atts: A
       errors.push(`${what}: ${(e as Error).message}`);
     }
   };
+  await attempt("forget the host's neighbour entries", () => forgetHostNeighbours(ctx, atts));
   if (w.netnsMode === "owned") {
     await attempt(`stop what still runs in ${w.netns}`, () => killNetnsProcesses(ctx, w.netns));
     await attempt(`delete namespace ${w.netns}`, () => deleteNetns(ctx, w.netns));
@@ -104,6 +105,20 @@ export async function teardownEndpoints(ctx: EngineContext, w: Workload, atts: A
     }
   }
   if (errors.length) throw new Error(errors.join("; "));
+}
+
+async function forgetHostNeighbours(ctx: EngineContext, atts: Attachment[]): Promise<void> {
+  const networks = networksById(ctx);
+  const lines = atts.flatMap((a) => {
+    const n = networks.get(a.networkId);
+    return n?.bridge ? forgetHostNeighbourLines(a, n) : [];
+  });
+  try {
+    await ctx.kernel.ipBatch(lines);
+  } catch (e) {
+    // A bridge already gone took its entries with it.
+    if (!/Cannot find device/.test(String((e as Error).message))) throw e;
+  }
 }
 
 /**

@@ -28,6 +28,7 @@ import { claimPorts } from "../published-ports";
 function attachable(n: Network): boolean {
   return n.driver === "bridge" || n.driver === "macvlan" || n.driver === "ipvlan";
 }
+import { checkBridgePorts } from "../../model/limits";
 
 async function resolveNetworks(ctx: EngineContext, specs: AttachSpec[]): Promise<Network[]> {
   const nets: Network[] = [];
@@ -43,6 +44,7 @@ async function resolveNetworks(ctx: EngineContext, specs: AttachSpec[]): Promise
 /** Allocates the addresses of one attachment; runs inside a store transaction. */
 function allocateAttachment(ctx: EngineContext, w: Workload, n: Network, s: AttachSpec, index: number): Attachment {
   const held = ctx.store.attachmentsOn(n.id);
+  if (n.driver === "bridge") checkBridgePorts(n.name, held.length);
   const sticky = ctx.store.stickyAddresses(n.id);
   const asked = requestedAddresses(s.ip, s.ip6);
   const pick = (family: 4 | 6): string | undefined => {

@@ -1,0 +1,100 @@
+// Many workloads on one bridge network (issue 20): creation time per workload as the network fills,
+// pontond's memory per workload, the 1,024th workload refused with BRIDGE_PORT_LIMIT before the
+// kernel, how many copies of one ARP request the bridge floods, the host's neighbour entries, and
+// reachability of the oldest workloads from the newest and from the host.
+// Usage: node dist/bench/dataplane/scale.js [--n 1023]
+import { readdirSync, readFileSync } from "node:fs";
+import { TestHost, sh } from "../../test/integration/harness";
+import { EngineError } from "../../src/errors";
+import { nowMs } from "../lib/proc";
+import { median, round2 } from "../lib/traffic";
+
+const arg = (name: string, dflt: number) => {
+  const i = process.argv.indexOf(`--${name}`);
+  return i > 0 ? Number(process.argv[i + 1]) : dflt;
+};
+const N = arg("n", 1023);
+const loadavg = () => readFileSync("/proc/loadavg", "utf8").split(" ").slice(0, 3).join(" ");
+
+/** pontond's PID: the process started with this test host's socket. */
+function daemonPid(socket: string): number {
+  for (const p of readdirSync("/proc").filter((d) => /^\d+$/.test(d))) {
+    try {
+      const argv = readFileSync(`/proc/${p}/cmdline`, "utf8").split("\0");
+      if (argv.includes(socket) && argv.some((a) => a.endsWith("pontond"))) return Number(p);
+    } catch {
+      // gone meanwhile
+    }
+  }
+  throw new Error("pontond not found");
+}
+const rssKiB = (pid: number) => Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, "utf8"))?.[1] ?? NaN);
+
+async function main(): Promise<void> {
+  const h = await new TestHost("bdps").setUp();
+  const log = (x: unknown) => console.log(typeof x === "string" ? x : JSON.stringify(x));
+  log(`N=${N}, load average ${loadavg()} at start`);
+  try {
+    await h.pontonOk("network", "create", "big", "--subnet", "10.80.0.0/20");
+    const br = (JSON.parse(await h.pontonOk("network", "inspect", "big")) as { bridge: string }[])[0]!.bridge;
+    const pid = daemonPid(h.socket);
+    const rss0 = rssKiB(pid);
+    const ms: number[] = [];
+    const ips: string[] = [];
+    for (let i = 0; i < N; i++) {
+      const t0 = nowMs();
+      await h.client.request("POST", "/v1/workloads", { name: `w${i}`, networks: ["big"] });
+      ms.push(nowMs() - t0);
+      if (i % 100 === 99) log(`${i + 1} workloads, last 100: median ${round2(median(ms.slice(-100)))} ms, load ${loadavg()}`);
+    }
+    const rss1 = rssKiB(pid);
+    const first = ms.slice(0, 100);
+    const last = ms.slice(-100);
+    log({ createMsMedianFirst100: round2(median(first)), createMsMedianLast100: round2(median(last)), rssKiBBefore: rss0, rssKiBAfter: rss1, rssKiBPerWorkload: round2((rss1 - rss0) / N) });
+
+    let refused = "accepted";
+    try {
+      await h.client.request("POST", "/v1/workloads", { name: `w${N}`, networks: ["big"] });
+    } catch (e) {
+      refused = e instanceof EngineError ? `${e.code}: ${e.message}` : String(e);
+    }
+    log({ nextWorkload: refused });
+
+    const list = (await h.client.request("GET", "/v1/workloads")) as { name: string; networks: { ip4: string }[] }[];
+    const ipOf = new Map(list.map((w) => [w.name, w.networks[0]!.ip4]));
+    for (let i = 0; i < N; i++) ips.push(ipOf.get(`w${i}`)!);
+    const perm = JSON.parse((await h.inHost("ip", ["-j", "neigh", "show", "dev", br, "nud", "permanent"])).stdout || "[]") as unknown[];
+    log({ hostPermanentNeighbourEntries: perm.length });
+
+    // One ARP request from the newest workload for the oldest: how many ports does the bridge flood it to?
+    const nft = `table bridge bdpscount {\n  chain forward {\n    type filter hook forward priority 0;\n    ether type arp arp operation request counter\n  }\n}\n`;
+    await sh("nsenter", [`--net=/run/netns/${h.hostNs}`, "nft", "-f", "-"], { input: nft });
+    const newest = `w${N - 1}`;
+    const reached = (await h.inWorkload(newest, "ping", ["-c", "1", "-W", "2", ips[0]!])).code === 0;
+    const counters = (await h.inHost("nft", ["list", "table", "bridge", "bdpscount"])).stdout;
+    await h.inHost("nft", ["delete", "table", "bridge", "bdpscount"]);
+    log({ newestReachesOldest: reached, arpRequestCopiesFlooded: Number(/packets (\d+)/.exec(counters)?.[1] ?? NaN), ports: N });
+
+    // Reachability: the 20 oldest and 20 spread over the rest, from the newest and from the host.
+    const groups = { oldest20: Array.from({ length: Math.min(20, N) }, (_, i) => i), spread20: Array.from({ length: 20 }, (_, i) => Math.floor(((i + 1) * (N - 1)) / 21)) };
+    for (const [group, sample] of Object.entries(groups)) {
+      const fromNewest: number[] = [];
+      let fromHost = 0;
+      for (const i of sample) {
+        if ((await h.inWorkload(newest, "ping", ["-c", "1", "-W", "2", ips[i]!])).code === 0) fromNewest.push(i);
+        if ((await h.inHost("ping", ["-c", "1", "-W", "2", ips[i]!])).code === 0) fromHost++;
+      }
+      log({ group, sampled: sample.length, reachableFromNewest: fromNewest.length, whichFromNewest: fromNewest.join(","), reachableFromHost: fromHost });
+    }
+    log({ loadAtEnd: loadavg() });
+  } finally {
+    const t0 = nowMs();
+    await h.tearDown();
+    log(`teardown ${round2((nowMs() - t0) / 1000)} s`);
+  }
+}
+
+main().catch((e) => {
+  console.error(e);
+  process.exitCode = 1;
+});
