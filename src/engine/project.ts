@@ -9,6 +9,7 @@ import { createNetwork, planNetwork, removeNetwork } from "./networks";
 import { removeWorkload, runWorkload } from "./workloads/workloads";
 import { applyServices, removeService } from "./services/services";
 import { putPolicies } from "./policy/policies";
+import { policyKey } from "../policy";
 import { serviceNamespace, serviceRef } from "../model/service";
 import { validateNamespace } from "../model/namespaces";
 import { now } from "./ids";
@@ -211,7 +212,7 @@ export async function projectDown(ctx: EngineContext, project: string): Promise<
 
 /** The project's policies become exactly the declared ones, in one nft transaction. */
 async function convergePolicies(ctx: EngineContext, file: ProjectFile, report: ConvergeReport): Promise<void> {
-  const key = (p: { namespace: string; name: string }) => `${p.namespace}/${p.name}`;
+  const key = policyKey;
   const wanted = new Set((file.policies ?? []).map(key));
   const mine = ctx.store.policies().filter((r) => r.project === file.project).map((r) => key(r.policy));
   const gone = mine.filter((k) => !wanted.has(k));

@@ -3,6 +3,7 @@ import Database from "better-sqlite3";
 import type { Attachment, DesiredState, Namespace, Network, PolicyRecord, UserRule, Workload } from "../model/types";
 import { serviceKey, serviceNamespace, type Service } from "../model/service";
 import type { Template } from "../model/template";
+import { policyKey } from "../policy";
 import { ServiceIndex, type ServiceLookups } from "./service-index";
 import type { Store } from "./store";
 
@@ -243,7 +244,7 @@ export class SqliteStore implements Store {
     return (this.stmts.policies.all() as Row[]).map((r) => JSON.parse(r.doc) as PolicyRecord);
   }
   putPolicy(p: PolicyRecord): void {
-    this.stmts.putPolicy.run(`${p.policy.namespace}/${p.policy.name}`, JSON.stringify(p));
+    this.stmts.putPolicy.run(policyKey(p.policy), JSON.stringify(p));
   }
   deletePolicy(key: string): boolean {
     return this.stmts.deletePolicy.run(key).changes > 0;
