@@ -175,4 +175,16 @@ describe("Cilium policies through the engine", () => {
     assert.deepEqual(JSON.parse(await h.pontonOk("policy", "ls", "-o", "json")), []);
     assert.equal((await probeAll([cell])).get(cell), true);
   });
+
+  // Last: it removes namespace z and its workloads.
+  test("a clusterwide policy is in no namespace; namespace rm --force removes the namespace's CiliumNetworkPolicies", async () => {
+    await apply(CILIUM_CASES.find((x) => x.name === "CCNP selects and admits across namespaces")!.yaml);
+    await apply(CILIUM_CASES.find((x) => x.name === "CNP egress toEndpoints by namespace label, port 81 ANY")!.yaml);
+    const names = (JSON.parse(await h.pontonOk("namespace", "ls", "-o", "json")) as { name: string; policies: number }[]).map((n) => [n.name, n.policies]);
+    assert.deepEqual(names.filter(([n]) => ["", "x", "y", "z"].includes(n as string)), [["x", 0], ["y", 0], ["z", 1]]);
+    await h.pontonOk("namespace", "rm", "z", "--force");
+    const ls = JSON.parse(await h.pontonOk("policy", "ls", "-o", "json")) as { kind: string; name: string }[];
+    assert.deepEqual(ls.map((p) => [p.kind, p.name]), [["CiliumClusterwideNetworkPolicy", "c-from-a"]]);
+    await removeAll();
+  });
 });

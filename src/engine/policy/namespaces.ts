@@ -41,7 +41,8 @@ export function listNamespaces(ctx: EngineContext): NamespaceView[] {
   view(DEFAULT_NAMESPACE);
   for (const n of state.namespaces ?? []) Object.assign(view(n.name), { labels: n.labels, created: true });
   for (const w of state.workloads) view(w.namespace ?? DEFAULT_NAMESPACE).workloads++;
-  for (const p of state.policies ?? []) view(p.policy.namespace).policies++;
+  // A clusterwide Cilium policy (namespace "") is in no namespace.
+  for (const p of state.policies ?? []) if (p.policy.namespace !== "") view(p.policy.namespace).policies++;
   return [...views.values()].sort((a, b) => (a.name < b.name ? -1 : 1));
 }
 
