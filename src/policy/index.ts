@@ -1,4 +1,4 @@
-// Kubernetes NetworkPolicy (networking.k8s.io/v1) for Ponton: parse, explain, compile to nft.
+// Kubernetes NetworkPolicy (networking.k8s.io/v1) and CiliumNetworkPolicy (cilium.io/v2, L3/L4) for Ponton: parse, explain, compile to nft.
 export type { NetworkPolicy, PolicyLog, PolicyWorld, PolicyRule, Peer, PortSpec, LabelSelector, LabelRequirement, Protocol, Direction, PolicyType, RuleRef, Entity, PolicyKind, WorldWorkload, WorldPort } from "./types";
 export { PolicyError, type PolicyErrorCode } from "./errors";
 export { parsePolicy, parsePolicies, LOG_ANNOTATION, LIST_KINDS } from "./parse";

@@ -4,7 +4,7 @@ import { parseCidr, cidrLast } from "./cidr";
 import { PolicyError, invalid } from "./errors";
 import { checkDnsLabel, checkDnsSubdomain, checkPortName } from "./k8s-names";
 import { absent, expectArray, expectObj, expectString, isObj, parseSelector } from "./parse-fields";
-import { isCiliumKind, parseCiliumPolicy } from "./parse-cilium";
+import { isCiliumKind, parseCiliumPolicy } from "./cilium/parse";
 import type { PolicyLog, NetworkPolicy, Peer, PolicyRule, PolicyType, PortSpec, Protocol } from "./types";
 
 // Parses networking.k8s.io/v1 NetworkPolicy objects exactly as the API server validates and

@@ -7,7 +7,7 @@ import assert from "node:assert/strict";
 import { writeFileSync } from "node:fs";
 import path from "node:path";
 import { TestHost, eventually } from "./harness";
-import { CILIUM_CASES } from "../../src/policy/testing/cilium-cases";
+import { CILIUM_CASES } from "../../src/policy/cilium/cases";
 import { ipv4Of } from "../../src/policy/testing/world";
 
 const NS = ["x", "y", "z"];

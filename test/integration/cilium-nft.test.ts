@@ -6,7 +6,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createInterface } from "node:readline";
 import { compilePolicies, createExplainer, denyDecisionId, parsePolicies, renderPolicyNft, ruleDecisionId, POLICY_JUMP_RULE } from "../../src/policy";
-import { CILIUM_CASES } from "../../src/policy/testing/cilium-cases";
+import { CILIUM_CASES } from "../../src/policy/cilium/cases";
 import { NAMESPACES, PODS, WORKLOADS, ipv4Of, ipv6Of, truthWorld } from "../../src/policy/testing/world";
 
 // CiliumNetworkPolicy on the real kernel: the same bridge and nine workloads as policy-nft.test.ts

@@ -1,4 +1,4 @@
-// Use cases on NetworkPolicies: apply (one or many, one nft transaction), list, remove, explain.
+// Use cases on policies (NetworkPolicy and Cilium kinds): apply (one or many, one nft transaction), list, remove, explain.
 import { EngineError } from "../../errors";
 import { compileNft, policyWorld, statePolicies } from "../../compile";
 import { describeDecision, explain, parsePolicies, policyKey as keyOf, ruleDecisionId, denyDecisionId, type NetworkPolicy, type Protocol } from "../../policy";

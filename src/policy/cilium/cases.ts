@@ -1,4 +1,4 @@
-import type { TruthCase } from "./truth-cases";
+import type { TruthCase } from "../testing/truth-cases";
 
 // Cilium truth-table cases over the same world (see truth-cases.ts for the matrix format).
 // Matrices are written by hand from Cilium's documented semantics, NOT computed: namespaced

@@ -1,18 +1,18 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { compilePolicies } from "./compile";
-import { denyDecisionId, describeDecision, ruleDecisionId } from "./decisions";
-import { createExplainer } from "./evaluate";
-import { parsePolicies, parsePolicy } from "./parse";
-import { randomPolicies, randomWorld, rng } from "./testing/random";
-import { randomCiliumPolicies } from "./testing/random-cilium";
-import { PlanSim } from "./testing/nft-sim";
-import { CILIUM_CASES } from "./testing/cilium-cases";
-import type { TruthCase } from "./testing/truth-cases";
-import { PORTS, PROTOCOLS, WORKLOADS, truthWorld } from "./testing/world";
-import type { Explanation } from "./evaluate";
-import type { PolicyPlan } from "./plan";
-import type { SimVerdict } from "./testing/nft-sim";
+import { compilePolicies } from "../compile";
+import { denyDecisionId, describeDecision, ruleDecisionId } from "../decisions";
+import { createExplainer } from "../evaluate";
+import { parsePolicies, parsePolicy } from "../parse";
+import { randomPolicies, randomWorld, rng } from "../testing/random";
+import { randomCiliumPolicies } from "./random";
+import { PlanSim } from "../testing/nft-sim";
+import { CILIUM_CASES } from "./cases";
+import type { TruthCase } from "../testing/truth-cases";
+import { PORTS, PROTOCOLS, WORKLOADS, truthWorld } from "../testing/world";
+import type { Explanation } from "../evaluate";
+import type { PolicyPlan } from "../plan";
+import type { SimVerdict } from "../testing/nft-sim";
 
 // Cilium semantics cell by cell: explain() against hand-written matrices, and the compiled plan
 // through the kernel model against explain(), ids included (deny-rule ids for Cilium denies).

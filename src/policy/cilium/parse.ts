@@ -1,9 +1,9 @@
-import { parseCidr, cidrLast } from "./cidr";
-import { invalid, notImplemented } from "./errors";
-import { checkDnsLabel, checkDnsSubdomain, checkPortName } from "./k8s-names";
-import { absent, expectArray, expectObj, expectString, isObj, parseSelector, type Obj } from "./parse-fields";
-import type { Entity, LabelSelector, NetworkPolicy, Peer, PolicyKind, PolicyRule, PolicyType, PortSpec, Protocol } from "./types";
-import { CILIUM_NAMESPACE_LABEL } from "./world";
+import { parseCidr, cidrLast } from "../cidr";
+import { invalid, notImplemented } from "../errors";
+import { checkDnsLabel, checkDnsSubdomain, checkPortName } from "../k8s-names";
+import { absent, expectArray, expectObj, expectString, isObj, parseSelector, type Obj } from "../parse-fields";
+import type { Entity, LabelSelector, NetworkPolicy, Peer, PolicyKind, PolicyRule, PolicyType, PortSpec, Protocol } from "../types";
+import { CILIUM_NAMESPACE_LABEL } from "../world";
 
 // cilium.io/v2 CiliumNetworkPolicy and CiliumClusterwideNetworkPolicy, L3/L4 part, parsed into
 // the shared model. Fields Cilium has and Ponton does not enforce yet are refused by name

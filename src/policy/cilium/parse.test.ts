@@ -1,7 +1,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { parsePolicies } from "./parse";
-import { PolicyError } from "./errors";
+import { parsePolicies } from "../parse";
+import { PolicyError } from "../errors";
 
 const cnp = (spec: string, kind = "CiliumNetworkPolicy"): string =>
   `apiVersion: cilium.io/v2\nkind: ${kind}\nmetadata: {name: p, namespace: x}\nspec:\n${spec.replace(/^\n/, "").replace(/^/gm, "  ")}`;
