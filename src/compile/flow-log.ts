@@ -1,6 +1,6 @@
 // Where verdicts are logged to NFLOG, and under which prefix: the collector (src/flows) reads the
 // prefix back to name the reason. Pure text; the groups and prefixes are the contract.
-import { POLICY_LOG_PREFIX, type NetworkPolicy, type PolicyPlan } from "../policy";
+import { POLICY_LOG_PREFIX, policyKey, type NetworkPolicy, type PolicyPlan } from "../policy";
 
 /** Dropped or rejected packets (every drop chain, rate-limited). The policy compiler uses it too. */
 export const DROP_LOG_GROUP = 2;
@@ -57,7 +57,7 @@ export function flowRecordRules(on: boolean): string[] {
 
 /** Ids of the allow decisions whose connections a policy's `ponton.dev/log` asks to log. */
 export function loggedAllowIds(plan: PolicyPlan, policies: readonly NetworkPolicy[]): string[] {
-  const logs = new Map(policies.map((p) => [`${p.namespace}/${p.name}`, p.log]));
+  const logs = new Map(policies.map((p) => [policyKey(p), p.log]));
   return plan.ids.flatMap((e) => {
     if (e.kind !== "allow") return [];
     const log = logs.get(e.rule.policy);

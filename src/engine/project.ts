@@ -11,6 +11,7 @@ import { applyServices, removeService } from "./services/services";
 import { putPolicies } from "./policy/policies";
 import { applyLbPools } from "./services/lb-pools";
 import { applyBgpPolicies } from "./bgp/bgp-policies";
+import { policyKey } from "../policy";
 import { serviceNamespace, serviceRef } from "../model/service";
 import { namespaceLabels, validateNamespace } from "../model/namespaces";
 import { now } from "./ids";
@@ -238,7 +239,7 @@ function convergeBgpPolicies(ctx: EngineContext, file: ProjectFile, report: Conv
 
 /** The project's policies become exactly the declared ones, in one nft transaction. */
 async function convergePolicies(ctx: EngineContext, file: ProjectFile, report: ConvergeReport): Promise<void> {
-  const key = (p: { namespace: string; name: string }) => `${p.namespace}/${p.name}`;
+  const key = policyKey;
   const wanted = new Set((file.policies ?? []).map(key));
   const mine = ctx.store.policies().filter((r) => r.project === file.project).map((r) => key(r.policy));
   const gone = mine.filter((k) => !wanted.has(k));

@@ -15,6 +15,7 @@ export const ERROR_CODES = {
   PAYLOAD_TOO_LARGE: { http: 413, exit: 2, cni: 7, hint: "send less: a request body is at most 4 MiB" },
   INVALID_YAML: { http: 400, exit: 2, cni: 6, hint: "fix the file; nothing was applied" },
   POLICY_INVALID: { http: 400, exit: 2, cni: 7, hint: "fix the NetworkPolicy at the field named; nothing was applied" },
+  POLICY_NOT_IMPLEMENTED: { http: 400, exit: 2, cni: 7, hint: "remove the field named (Ponton does not enforce it yet); nothing was applied" },
   SUBNET_OVERLAP: { http: 409, exit: 3, cni: 7, hint: "pick a subnet that no network or host route uses" },
   POOL_EXHAUSTED: { http: 409, exit: 3, cni: 11, hint: "free a network, or widen the default pool with --default-pool / PONTON_DEFAULT_POOL" },
   ADDRESS_OUT_OF_SUBNET: { http: 400, exit: 2, cni: 7, hint: "pick an address inside the network's subnet" },

@@ -112,6 +112,10 @@ function decide(e: NflogEvent, dir: FlowDirectory): Decision {
   const prefix = e.p ?? "";
   const policyDirection = POLICY_DROP_PREFIXES[prefix];
   if (policyDirection) {
+    if (entry?.kind === "denyRule") {
+      const r = entry.rule;
+      return { verdict: "DROPPED", direction: policyDirection, dropReason: "POLICY_DENIED", summary: `denied by ${r.policy} ${r.direction}Deny[${r.ruleIndex}]`, policies: [r.policy], decisionId: mark, rule: r };
+    }
     const isolatedBy = entry?.kind === "deny" ? entry.policies : [];
     const summary = isolatedBy.length ? `default deny (${policyDirection}): isolated by ${isolatedBy.join(", ")} and no rule admits it` : `policy drop (decision ${mark} is not in the current policies)`;
     return { verdict: "DROPPED", direction: policyDirection, dropReason: "POLICY_DENIED", summary, policies: isolatedBy, decisionId: mark };

@@ -1,5 +1,5 @@
 // Pure: a `ponton up` YAML document -> validated declarations. Nothing is applied if this throws.
-import { parsePolicy, PolicyError, type NetworkPolicy } from "../policy";
+import { LIST_KINDS, parsePolicy, PolicyError, type NetworkPolicy } from "../policy";
 import { normalizeDeclaredPorts } from "./declared-ports";
 import { namespaceLabels, validateNamespace } from "./namespaces";
 import { validateLabels } from "./names";
@@ -93,7 +93,7 @@ const WORKLOAD_KEYS = new Set([
   "aliases", "networks", "command", "env", "ports", "allowFrom", "labels", "restart", "routes", "namespace", "expose", "replicas",
   "hostname", "dnsPolicy", "dnsConfig", "hostAliases", "extraHosts",
 ]);
-const POLICY_KINDS = new Set(["NetworkPolicy", "NetworkPolicyList", "List"]);
+const POLICY_KINDS = new Set(["NetworkPolicy", "CiliumNetworkPolicy", "CiliumClusterwideNetworkPolicy", ...LIST_KINDS]);
 
 function fail(path: string, message: string): never {
   throw new EngineError("INVALID_YAML", `${path}: ${message}`);
@@ -138,19 +138,19 @@ function attachOptions(m: Record<string, unknown>, path: string): { ip?: string;
   return { ...(m.ip ? { ip: String(m.ip) } : {}), ...(m.ip6 ? { ip6: String(m.ip6) } : {}), ...(aliases ? { aliases } : {}) };
 }
 
-/** Kubernetes NetworkPolicy objects, validated as `ponton policy apply` does. */
+/** Kubernetes NetworkPolicy and Cilium policy objects, validated as `ponton policy apply` does. */
 function parsePolicyList(raw: unknown[], path: string): NetworkPolicy[] {
   const out: NetworkPolicy[] = [];
   raw.forEach((v, i) => {
     const m = v as Record<string, unknown> | null;
-    if (m && typeof m === "object" && (m.kind === "NetworkPolicyList" || m.kind === "List")) {
+    if (m && typeof m === "object" && LIST_KINDS.has(String(m.kind))) {
       out.push(...parsePolicyList(Array.isArray(m.items) ? m.items : [], `${path}[${i}].items`));
       return;
     }
     try {
       out.push(parsePolicy(v));
     } catch (e) {
-      if (e instanceof PolicyError) throw new EngineError("INVALID_YAML", `${path}[${i}]: ${e.message}`);
+      if (e instanceof PolicyError) throw new EngineError(e.code === "POLICY_NOT_IMPLEMENTED" ? e.code : "INVALID_YAML", `${path}[${i}]: ${e.message}`);
       throw e;
     }
   });

@@ -2,9 +2,9 @@ import { FAMILY_BITS, formatAddr, formatRange, maxValue, parseCidr, cidrLast, ty
 import { allocateIds, allowKey, denyKey, type PolicyIdEntry } from "./ids";
 import { normalize, subtract, type Interval } from "./intervals";
 import { decompose, itemsKey, type Box, type Item } from "./boxes";
-import { PROTOCOL_NUMBER, isolates, resolveNamedPort } from "./match";
+import { PROTOCOL_NUMBER, endpointPeerMatches, isolates, resolveNamedPort } from "./match";
 import { matchesSelector } from "./selector";
-import { CHAIN, DEFAULT_LOG_GROUP, DEFAULT_LOG_RATE, DROPS, DROPS_SIZE, DROPS_TIMEOUT, LOG_PREFIX, MAP } from "./names";
+import { CHAIN, DENY_RULE_MAP, DEFAULT_LOG_GROUP, DEFAULT_LOG_RATE, DROPS, DROPS_SIZE, DROPS_TIMEOUT, LOG_PREFIX, MAP } from "./names";
 import type { CompileOptions, NftChain, NftSet, PolicyPlan } from "./plan";
 import type { Direction, LabelSelector, NetworkPolicy, PolicyRule, PolicyWorld, PortSpec, RuleRef } from "./types";
 import { indexWorld, policyKey, pushTo, sortPolicies, type WorkloadView, type WorldIndex } from "./world";
@@ -41,17 +41,29 @@ class Compiler {
 
   /** The addresses (family f) a rule's peers cover; no peers = the whole family. */
   peerAddrs(r: RankedRule, f: Family): Interval[] {
-    const memoKey = `${r.ref.direction}:${r.rank}:${f}`;
+    const memoKey = `${r.ref.deny ? "deny-" : ""}${r.ref.direction}:${r.rank}:${f}`;
     const hit = this.peerMemo.get(memoKey);
     if (hit) return hit;
     const out: Interval[] = [];
-    if (r.rule.peers.length === 0) out.push({ lo: 0n, hi: maxValue(f) });
+    const all: Interval = { lo: 0n, hi: maxValue(f) };
+    if (r.rule.peers.length === 0) out.push(all);
     for (const peer of r.rule.peers) {
-      if (peer.kind === "ipBlock") {
+      if (peer.kind === "ipBlock" || peer.kind === "worldCidr") {
         const c = parseCidr(peer.cidr)!;
         if (c.family !== f) continue;
         const holes = normalize(peer.except.map((e) => parseCidr(e)!).map((e) => ({ lo: e.base, hi: cidrLast(e) })));
-        out.push(...subtract([{ lo: c.base, hi: cidrLast(c) }], holes));
+        const block = subtract([{ lo: c.base, hi: cidrLast(c) }], holes);
+        out.push(...(peer.kind === "worldCidr" ? subtract(block, this.workloadAddrs(f)) : block));
+      } else if (peer.kind === "entity") {
+        if (peer.entity === "all") out.push(all);
+        else if (peer.entity === "world") out.push(...subtract([all], this.workloadAddrs(f)));
+        else if (peer.entity === "cluster") out.push(...this.workloadAddrs(f));
+      } else if (peer.kind === "endpoints") {
+        const candidates = peer.namespace === null ? this.index.workloads : this.index.byNamespace.get(peer.namespace) ?? [];
+        for (const w of candidates) {
+          if (!endpointPeerMatches(peer, w)) continue;
+          for (const a of w.addrs) if (a.family === f) out.push({ lo: a.value, hi: a.value });
+        }
       } else {
         for (const w of this.podPeerCandidates(peer.namespaceSelector, r.policy.namespace)) {
           if (peer.podSelector !== null && !matchesSelector(peer.podSelector, w.workload.labels)) continue;
@@ -62,6 +74,17 @@ class Compiler {
     const result = normalize(out);
     this.peerMemo.set(memoKey, result);
     return result;
+  }
+
+  /** Every workload address of family f: what Cilium's world excludes and cluster is. */
+  private workloadAddrs(f: Family): Interval[] {
+    const key = `workloads:${f}`;
+    let hit = this.peerMemo.get(key);
+    if (!hit) {
+      hit = normalize(this.index.workloads.flatMap((w) => w.addrs.filter((a) => a.family === f).map((a) => ({ lo: a.value, hi: a.value }))));
+      this.peerMemo.set(key, hit);
+    }
+    return hit;
   }
 
   /**
@@ -152,7 +175,7 @@ function sortElements(list: Element[]): string[] {
     .map((e) => e.text);
 }
 
-function chains(logGroup: number, logRate: number): NftChain[] {
+function chains(logGroup: number, logRate: number, denyRules: boolean): NftChain[] {
   // Each step is its own rule so a failing one (log budget spent, drops set full, no
   // transport header) never skips the drop.
   const drop = (dir: Direction): string[] => [
@@ -165,10 +188,18 @@ function chains(logGroup: number, logRate: number): NftChain[] {
   // Denied: meta mark := the default-deny id (the packet dies, so clobbering it is harmless),
   // then NFLOG, which carries the mark.
   const direction = (dir: Direction): string[] => {
-    const [self, peer, allow4, allow6, deny4, deny6, dropChain] = dir === "egress"
-      ? ["saddr", "daddr", MAP.egressAllow4, MAP.egressAllow6, MAP.egressDeny4, MAP.egressDeny6, CHAIN.egressDrop]
-      : ["daddr", "saddr", MAP.ingressAllow4, MAP.ingressAllow6, MAP.ingressDeny4, MAP.ingressDeny6, CHAIN.ingressDrop];
+    const [self, peer, allow4, allow6, deny4, deny6, dropChain, xdeny4, xdeny6] = dir === "egress"
+      ? ["saddr", "daddr", MAP.egressAllow4, MAP.egressAllow6, MAP.egressDeny4, MAP.egressDeny6, CHAIN.egressDrop, DENY_RULE_MAP.egress4, DENY_RULE_MAP.egress6]
+      : ["daddr", "saddr", MAP.ingressAllow4, MAP.ingressAllow6, MAP.ingressDeny4, MAP.ingressDeny6, CHAIN.ingressDrop, DENY_RULE_MAP.ingress4, DENY_RULE_MAP.ingress6];
+    // Cilium deny rules win over allows, so they are looked up first (meta mark = the deny rule's id).
+    const denyFirst = denyRules
+      ? [
+          `meta mark set ip ${self} . ip ${peer} . meta l4proto . th dport map @${xdeny4} goto ${dropChain}`,
+          `meta mark set ip6 ${self} . ip6 ${peer} . meta l4proto . th dport map @${xdeny6} goto ${dropChain}`,
+        ]
+      : [];
     return [
+      ...denyFirst,
       `ct mark set ip ${self} . ip ${peer} . meta l4proto . th dport map @${allow4} return`,
       `ct mark set ip6 ${self} . ip6 ${peer} . meta l4proto . th dport map @${allow6} return`,
       `meta mark set ip ${self} map @${deny4} goto ${dropChain}`,
@@ -193,29 +224,39 @@ export function compilePolicies(world: PolicyWorld, policies: readonly NetworkPo
   // Rank = position in (policy "ns/name", rule index) order; the lowest rank admitting a
   // connection is the one whose id the kernel records, as explain() lists it first.
   const ranked: Record<Direction, RankedRule[]> = { ingress: [], egress: [] };
+  const rankedDeny: Record<Direction, RankedRule[]> = { ingress: [], egress: [] };
   let rank = 0;
   for (const p of sorted) {
     for (const dir of ["egress", "ingress"] as const) {
       if (!p.policyTypes.includes(dir === "ingress" ? "Ingress" : "Egress")) continue;
       (dir === "ingress" ? p.ingress : p.egress).forEach((rule, ruleIndex) => {
-        ranked[dir].push({ rank: rank++, ref: { policy: policyKey(p), direction: dir, ruleIndex }, policy: p, rule });
+        if (!rule.empty) ranked[dir].push({ rank: rank++, ref: { policy: policyKey(p), direction: dir, ruleIndex }, policy: p, rule });
+      });
+      (dir === "ingress" ? p.ingressDeny : p.egressDeny)?.forEach((rule, ruleIndex) => {
+        if (!rule.empty) rankedDeny[dir].push({ rank: rank++, ref: { policy: policyKey(p), direction: dir, ruleIndex, deny: true }, policy: p, rule });
       });
     }
   }
+  const denyRules = rankedDeny.ingress.length + rankedDeny.egress.length > 0;
   const rulesOf: Record<Direction, Map<string, RankedRule[]>> = { ingress: new Map(), egress: new Map() };
+  const denyRulesOf: Record<Direction, Map<string, RankedRule[]>> = { ingress: new Map(), egress: new Map() };
   for (const dir of ["egress", "ingress"] as const) {
     for (const r of ranked[dir]) pushTo(rulesOf[dir], r.ref.policy, r);
+    for (const r of rankedDeny[dir]) pushTo(denyRulesOf[dir], r.ref.policy, r);
   }
   const byRank = new Map<number, RankedRule>();
-  for (const r of [...ranked.ingress, ...ranked.egress]) byRank.set(r.rank, r);
+  for (const r of [...ranked.ingress, ...ranked.egress, ...rankedDeny.ingress, ...rankedDeny.egress]) byRank.set(r.rank, r);
 
   // Subjects and their isolating policies, first, so ids can be allocated before emitting.
   const subjects: { dir: Direction; view: WorkloadView; isolating: NetworkPolicy[] }[] = [];
   // A policy only ever selects workloads of its own namespace (still in sorted order).
+  // Clusterwide policies (namespace "") are candidates everywhere.
   const byNamespace = new Map<string, NetworkPolicy[]>();
   for (const p of sorted) pushTo(byNamespace, p.namespace, p);
+  const clusterwide = byNamespace.get("") ?? [];
   for (const view of index.workloads) {
-    const candidates = byNamespace.get(view.workload.namespace) ?? [];
+    const own = byNamespace.get(view.workload.namespace) ?? [];
+    const candidates = clusterwide.length === 0 ? own : sortPolicies([...own, ...clusterwide]);
     for (const dir of ["egress", "ingress"] as const) {
       const isolating = candidates.filter((p) => isolates(p, dir === "ingress" ? "Ingress" : "Egress", view));
       if (isolating.length > 0) subjects.push({ dir, view, isolating });
@@ -225,19 +266,31 @@ export function compilePolicies(world: PolicyWorld, policies: readonly NetworkPo
   for (const s of subjects) keys.push(denyKey(s.dir, s.isolating.map(policyKey)));
   const ids = allocateIds(keys);
 
-  const elements = new Map<string, Element[]>(Object.values(MAP).map((m) => [m, []]));
+  const mapNames: string[] = [...Object.values(MAP), ...(denyRules ? Object.values(DENY_RULE_MAP) : [])];
+  const elements = new Map<string, Element[]>(mapNames.map((m) => [m, []]));
   for (const { dir, view, isolating } of subjects) {
     const denyId = ids.get(denyKey(dir, isolating.map(policyKey)))!;
     // Policies and their rules are both in rank order, so concatenating keeps the ranks ascending.
     const rules = isolating.flatMap((p) => rulesOf[dir].get(policyKey(p)) ?? []);
+    const denyRulesList = isolating.flatMap((p) => denyRulesOf[dir].get(policyKey(p)) ?? []);
     for (const f of [4, 6] as const) {
       const addrs = view.addrs.filter((a) => a.family === f);
       if (addrs.length === 0) continue;
       const boxes = compiler.boxes(dir === "ingress" ? compiler.ingressItems(rules, view, f) : compiler.egressItems(rules, f));
       const allowMap = dir === "ingress" ? (f === 4 ? MAP.ingressAllow4 : MAP.ingressAllow6) : (f === 4 ? MAP.egressAllow4 : MAP.egressAllow6);
       const denyMap = dir === "ingress" ? (f === 4 ? MAP.ingressDeny4 : MAP.ingressDeny6) : (f === 4 ? MAP.egressDeny4 : MAP.egressDeny6);
+      const denyRuleBoxes = denyRules ? compiler.boxes(dir === "ingress" ? compiler.ingressItems(denyRulesList, view, f) : compiler.egressItems(denyRulesList, f)) : [];
+      const denyRuleMap = dir === "ingress" ? (f === 4 ? DENY_RULE_MAP.ingress4 : DENY_RULE_MAP.ingress6) : (f === 4 ? DENY_RULE_MAP.egress4 : DENY_RULE_MAP.egress6);
       for (const a of addrs) {
-        const subject = formatAddr(f, a.value);
+        const subjectText = formatAddr(f, a.value);
+        for (const b of denyRuleBoxes) {
+          const id = hexId(ids.get(allowKey(byRank.get(b.rank)!.ref))!);
+          const peer = formatRange(f, b.aLo, b.aHi);
+          lineToNft(b.lLo, b.lHi).forEach((pp, n) => {
+            elements.get(denyRuleMap)!.push({ k: [a.value, b.aLo, b.lLo, BigInt(n)], text: `${subjectText} . ${peer} . ${pp} : ${id}` });
+          });
+        }
+        const subject = subjectText;
         elements.get(denyMap)!.push({ k: [a.value], text: `${subject} : ${hexId(denyId)}` });
         for (const b of boxes) {
           const id = hexId(ids.get(allowKey(byRank.get(b.rank)!.ref))!);
@@ -251,9 +304,9 @@ export function compilePolicies(world: PolicyWorld, policies: readonly NetworkPo
   }
 
   const addrType = (f: Family): string => (FAMILY_BITS[f] === 32 ? "ipv4_addr" : "ipv6_addr");
-  const sets: NftSet[] = Object.values(MAP).map((name) => {
+  const sets: NftSet[] = mapNames.map((name) => {
     const f: Family = name.endsWith("v4") ? 4 : 6;
-    const allow = name.includes("_allow_");
+    const allow = name.includes("_allow_") || name.includes("_xdeny_");
     return allow
       ? { name, kind: "map" as const, type: `${addrType(f)} . ${addrType(f)} . inet_proto . inet_service : mark`, flags: ["interval"], elements: sortElements(elements.get(name)!) }
       : { name, kind: "map" as const, type: `${addrType(f)} : mark`, elements: sortElements(elements.get(name)!) };
@@ -264,7 +317,7 @@ export function compilePolicies(world: PolicyWorld, policies: readonly NetworkPo
   sets.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
 
   const idTable: PolicyIdEntry[] = [];
-  for (const r of byRank.values()) idTable.push({ id: ids.get(allowKey(r.ref))!, kind: "allow", rule: r.ref });
+  for (const r of byRank.values()) idTable.push({ id: ids.get(allowKey(r.ref))!, kind: r.ref.deny ? "denyRule" : "allow", rule: r.ref });
   const seen = new Set<string>();
   for (const s of subjects) {
     const key = denyKey(s.dir, s.isolating.map(policyKey));
@@ -276,7 +329,7 @@ export function compilePolicies(world: PolicyWorld, policies: readonly NetworkPo
 
   return {
     sets,
-    chains: chains(options.logGroup ?? DEFAULT_LOG_GROUP, options.logRate ?? DEFAULT_LOG_RATE),
+    chains: chains(options.logGroup ?? DEFAULT_LOG_GROUP, options.logRate ?? DEFAULT_LOG_RATE, denyRules),
     entryChain: CHAIN.forward,
     ids: idTable,
   };

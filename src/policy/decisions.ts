@@ -17,7 +17,8 @@ export function describeDecision(plan: PolicyPlan, id: number): PolicyIdEntry | 
 }
 
 export function ruleDecisionId(plan: PolicyPlan, ref: RuleRef): number | undefined {
-  return plan.ids.find((e) => e.kind === "allow" && e.rule.policy === ref.policy && e.rule.direction === ref.direction && e.rule.ruleIndex === ref.ruleIndex)?.id;
+  const kind = ref.deny ? "denyRule" : "allow";
+  return plan.ids.find((e) => e.kind === kind && e.rule.policy === ref.policy && e.rule.direction === ref.direction && e.rule.ruleIndex === ref.ruleIndex)?.id;
 }
 
 export function denyDecisionId(plan: PolicyPlan, direction: Direction, policies: readonly string[]): number | undefined {

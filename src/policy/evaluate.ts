@@ -1,7 +1,7 @@
 import { formatAddr, parseAddr, type Addr, type Family } from "./cidr";
 import { PolicyError } from "./errors";
 import { isolates, peerMatches, portMatches } from "./match";
-import type { Direction, NetworkPolicy, PolicyWorld, Protocol, RuleRef } from "./types";
+import type { Direction, NetworkPolicy, PolicyRule, PolicyWorld, Protocol, RuleRef } from "./types";
 import { indexWorld, policyKey, sortPolicies, type WorkloadView, type WorldIndex } from "./world";
 
 // The oracle: the verdict for ONE new connection, straight from the semantics. Traffic is
@@ -23,8 +23,10 @@ export interface DirectionExplanation {
   allowed: boolean;
   /** Every rule that admits the connection, in policy order; the first is the one the kernel reports. */
   allowedBy: RuleRef[];
-  /** "namespace/name" of every policy that isolates the workload in this direction. */
+  /** policyKey of every policy that isolates the workload in this direction. */
   isolatedBy: string[];
+  /** Cilium deny rules that match, in policy order (present only when one does): deny wins over allow. */
+  deniedBy?: RuleRef[];
 }
 
 export interface Endpoint {
@@ -82,16 +84,23 @@ function direction(
   const type = dir === "ingress" ? "Ingress" : "Egress";
   const isolating = subject ? policies.filter((p) => isolates(p, type, subject)) : [];
   const allowedBy: RuleRef[] = [];
+  const deniedBy: RuleRef[] = [];
+  const matches = (p: NetworkPolicy, rule: PolicyRule): boolean => {
+    if (rule.empty) return false;
+    const peerOk = rule.peers.length === 0 || rule.peers.some((x) => peerMatches(x, p.namespace, peer, peerAddr));
+    return peerOk && (rule.ports.length === 0 || rule.ports.some((s) => portMatches(s, protocol, port, dst?.workload ?? null)));
+  };
   for (const p of isolating) {
-    const rules = dir === "ingress" ? p.ingress : p.egress;
-    rules.forEach((rule, ruleIndex) => {
-      const peerOk = rule.peers.length === 0 || rule.peers.some((x) => peerMatches(x, p.namespace, peer, peerAddr));
-      const portOk = rule.ports.length === 0 || rule.ports.some((s) => portMatches(s, protocol, port, dst?.workload ?? null));
-      if (peerOk && portOk) allowedBy.push({ policy: policyKey(p), direction: dir, ruleIndex });
+    (dir === "ingress" ? p.ingress : p.egress).forEach((rule, ruleIndex) => {
+      if (matches(p, rule)) allowedBy.push({ policy: policyKey(p), direction: dir, ruleIndex });
+    });
+    (dir === "ingress" ? p.ingressDeny : p.egressDeny)?.forEach((rule, ruleIndex) => {
+      if (matches(p, rule)) deniedBy.push({ policy: policyKey(p), direction: dir, ruleIndex, deny: true });
     });
   }
   const isolated = isolating.length > 0;
-  return { isolated, allowed: !isolated || allowedBy.length > 0, allowedBy, isolatedBy: isolating.map(policyKey) };
+  const allowed = !isolated || (allowedBy.length > 0 && deniedBy.length === 0);
+  return { isolated, allowed, allowedBy, isolatedBy: isolating.map(policyKey), ...(deniedBy.length ? { deniedBy } : {}) };
 }
 
 /** Builds an explainer over one world and policy set, for many queries. */

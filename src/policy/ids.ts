@@ -17,10 +17,12 @@ export const isDecisionMark = (mark: number | undefined): mark is number => !!ma
 
 export type PolicyIdEntry =
   | { id: number; kind: "allow"; rule: RuleRef }
+  /** A Cilium ingressDeny/egressDeny rule that matched. */
+  | { id: number; kind: "denyRule"; rule: RuleRef }
   | { id: number; kind: "deny"; direction: Direction; policies: string[] };
 
 export function allowKey(ref: RuleRef): string {
-  return `allow ${ref.direction} ${ref.policy} ${ref.ruleIndex}`;
+  return `${ref.deny ? "deny-rule" : "allow"} ${ref.direction} ${ref.policy} ${ref.ruleIndex}`;
 }
 
 /** The implicit default deny of a workload, named by the sorted policies that isolate it. */

@@ -29,3 +29,31 @@ spec:
   assert.deepEqual(parsePolicies(stringify(policyManifest(p!))), [p]);
   assert.deepEqual((policyManifest(p!).metadata as { annotations: unknown }).annotations, { "ponton.dev/log": "allowed,ingress[1]" });
 });
+
+test("a CiliumNetworkPolicy and a clusterwide one come back from their manifests unchanged", () => {
+  const text = `apiVersion: cilium.io/v2
+kind: CiliumNetworkPolicy
+metadata: {name: c1, namespace: x}
+spec:
+  endpointSelector: {matchLabels: {app: web}}
+  ingress:
+    - fromEndpoints: [{matchLabels: {role: client}}, {matchLabels: {role: probe, io.kubernetes.pod.namespace: y}}]
+      toPorts: [{ports: [{port: "80", protocol: TCP}, {port: "9000", endPort: 9100, protocol: UDP}]}]
+    - fromCIDRSet: [{cidr: 192.0.2.0/24, except: [192.0.2.128/25]}]
+    - fromEntities: [world]
+  egressDeny:
+    - toEndpoints: [{matchLabels: {app: db}}]
+---
+apiVersion: cilium.io/v2
+kind: CiliumClusterwideNetworkPolicy
+metadata: {name: c2}
+spec:
+  endpointSelector: {}
+  ingressDeny:
+    - fromEntities: [cluster]
+      toPorts: [{ports: [{port: "22", protocol: TCP}]}]
+`;
+  const policies = parsePolicies(text);
+  assert.equal(policies.length, 2);
+  for (const p of policies) assert.deepEqual(parsePolicies(stringify(policyManifest(p))), [p], p.name);
+});

@@ -11,8 +11,42 @@ function selector(s: LabelSelector): Record<string, unknown> {
 }
 
 function peer(p: Peer): Record<string, unknown> {
-  if (p.kind === "ipBlock") return { ipBlock: { cidr: p.cidr, ...(p.except.length ? { except: p.except } : {}) } };
+  if (p.kind === "ipBlock" || p.kind === "worldCidr") return { ipBlock: { cidr: p.cidr, ...(p.except.length ? { except: p.except } : {}) } };
+  if (p.kind !== "pods") return {};
   return { ...(p.podSelector ? { podSelector: selector(p.podSelector) } : {}), ...(p.namespaceSelector ? { namespaceSelector: selector(p.namespaceSelector) } : {}) };
+}
+
+/** A Cilium rule's peers and ports in Cilium's own fields (fromEndpoints, fromCIDRSet, fromEntities, toPorts). */
+function ciliumRule(r: PolicyRule, dir: "from" | "to", policyNamespace: string): Record<string, unknown> {
+  const endpoints = r.peers.flatMap((p) => {
+    if (p.kind !== "endpoints") return [];
+    const sel = selector(p.selector);
+    if (p.namespace === null || p.namespace === policyNamespace) return [sel];
+    return [{ ...sel, matchLabels: { ...(sel.matchLabels as Record<string, string> | undefined), "io.kubernetes.pod.namespace": p.namespace } }];
+  });
+  const cidrs = r.peers.flatMap((p) => (p.kind === "worldCidr" || p.kind === "ipBlock" ? [{ cidr: p.cidr, ...(p.except.length ? { except: p.except } : {}) }] : []));
+  const entities = r.peers.flatMap((p) => (p.kind === "entity" ? [p.entity] : []));
+  const ports = r.ports.map((p) => ({ ...(p.port !== undefined ? { port: String(p.port) } : { port: "0" }), ...(p.endPort !== undefined ? { endPort: p.endPort } : {}), protocol: p.protocol.toUpperCase() }));
+  return {
+    ...(endpoints.length ? { [`${dir}Endpoints`]: endpoints } : {}),
+    ...(cidrs.length ? { [`${dir}CIDRSet`]: cidrs } : {}),
+    ...(entities.length ? { [`${dir}Entities`]: entities } : {}),
+    ...(ports.length ? { toPorts: [{ ports }] } : {}),
+  };
+}
+
+function ciliumManifest(p: NetworkPolicy): Record<string, unknown> {
+  const rules = (list: PolicyRule[] | undefined, dir: "from" | "to") => (list ?? []).map((r) => ciliumRule(r, dir, p.namespace));
+  const sections: [string, PolicyRule[] | undefined, "from" | "to"][] = [["ingress", p.ingress, "from"], ["egress", p.egress, "to"], ["ingressDeny", p.ingressDeny, "from"], ["egressDeny", p.egressDeny, "to"]];
+  return {
+    apiVersion: "cilium.io/v2",
+    kind: p.kind,
+    metadata: { name: p.name, ...(p.namespace ? { namespace: p.namespace } : {}), ...(p.log ? { annotations: { [LOG_ANNOTATION]: logAnnotation(p.log) } } : {}) },
+    spec: {
+      endpointSelector: selector(p.podSelector),
+      ...Object.fromEntries(sections.filter(([, list]) => list?.length).map(([name, list, dir]) => [name, rules(list, dir)])),
+    },
+  };
 }
 
 const port = (p: PortSpec) => ({ protocol: p.protocol, ...(p.port !== undefined ? { port: p.port } : {}), ...(p.endPort !== undefined ? { endPort: p.endPort } : {}) });
@@ -27,6 +61,7 @@ function logAnnotation(log: PolicyLog): string {
 }
 
 export function policyManifest(p: NetworkPolicy): Record<string, unknown> {
+  if (p.kind === "CiliumNetworkPolicy" || p.kind === "CiliumClusterwideNetworkPolicy") return ciliumManifest(p);
   return {
     apiVersion: "networking.k8s.io/v1",
     kind: "NetworkPolicy",

@@ -1,7 +1,7 @@
 import { cidrContains, parseCidr, type Addr } from "./cidr";
 import { matchesSelector } from "./selector";
 import type { NetworkPolicy, Peer, PolicyType, PortSpec, Protocol, WorldWorkload } from "./types";
-import type { WorkloadView } from "./world";
+import { endpointLabels, type WorkloadView } from "./world";
 
 // Direct, per-connection predicates of the semantics. evaluate.ts is built on these alone;
 // compile.ts reaches the same answers through interval arithmetic, and the tests check that
@@ -11,11 +11,12 @@ export const PROTOCOL_NUMBER: Record<Protocol, number> = { TCP: 6, UDP: 17, SCTP
 
 /** Does the policy isolate this workload in the direction given by `type`? */
 export function isolates(policy: NetworkPolicy, type: PolicyType, subject: WorkloadView): boolean {
-  return (
-    policy.policyTypes.includes(type) &&
-    policy.namespace === subject.workload.namespace &&
-    matchesSelector(policy.podSelector, subject.workload.labels)
-  );
+  if (!policy.policyTypes.includes(type)) return false;
+  if (policy.kind === undefined || policy.kind === "NetworkPolicy") {
+    return policy.namespace === subject.workload.namespace && matchesSelector(policy.podSelector, subject.workload.labels);
+  }
+  // Cilium: the endpointSelector sees namespace labels; a clusterwide policy spans namespaces.
+  return (policy.namespace === "" || policy.namespace === subject.workload.namespace) && matchesSelector(policy.podSelector, endpointLabels(subject));
 }
 
 /** A pod/namespace peer matches a workload (never a bare address). */
@@ -36,9 +37,23 @@ export function ipBlockMatches(peer: Extract<Peer, { kind: "ipBlock" }>, addr: A
   });
 }
 
+/** Cilium fromEndpoints/toEndpoints. */
+export function endpointPeerMatches(peer: Extract<Peer, { kind: "endpoints" }>, w: WorkloadView): boolean {
+  return (peer.namespace === null || peer.namespace === w.workload.namespace) && matchesSelector(peer.selector, endpointLabels(w));
+}
+
 export function peerMatches(peer: Peer, policyNamespace: string, w: WorkloadView | null, addr: Addr): boolean {
-  if (peer.kind === "ipBlock") return ipBlockMatches(peer, addr);
-  return w !== null && podPeerMatches(peer, policyNamespace, w);
+  switch (peer.kind) {
+    case "ipBlock": return ipBlockMatches(peer, addr);
+    case "pods": return w !== null && podPeerMatches(peer, policyNamespace, w);
+    case "endpoints": return w !== null && endpointPeerMatches(peer, w);
+    case "worldCidr": return w === null && ipBlockMatches({ kind: "ipBlock", cidr: peer.cidr, except: peer.except }, addr);
+    case "entity":
+      if (peer.entity === "all") return true;
+      if (peer.entity === "world") return w === null;
+      if (peer.entity === "cluster") return w !== null;
+      return false; // host, remote-node: see Entity
+  }
 }
 
 /**

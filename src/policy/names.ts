@@ -26,6 +26,17 @@ export const MAP = {
 } as const;
 
 /**
+ * Cilium deny rules: subject . peer . l4proto . dport -> deny-rule id, looked up before the allow
+ * map (deny wins). Declared, with their two lookups per direction, only when a policy has deny rules.
+ */
+export const DENY_RULE_MAP = {
+  egress4: "pol_eg_xdeny_v4",
+  egress6: "pol_eg_xdeny_v6",
+  ingress4: "pol_in_xdeny_v4",
+  ingress6: "pol_in_xdeny_v6",
+} as const;
+
+/**
  * Recent drops, kept by the kernel for a collector that polls instead of listening to NFLOG:
  * saddr . daddr . l4proto . dport . deny id, each element expiring after DROPS_TIMEOUT.
  */

@@ -2,90 +2,14 @@ import { yamlDocuments } from "../model/yaml-documents";
 import { checkCount, MAX_OBJECTS } from "../model/limits";
 import { parseCidr, cidrLast } from "./cidr";
 import { PolicyError, invalid } from "./errors";
-import { checkDnsLabel, checkDnsSubdomain, checkLabelKey, checkLabelValue, checkPortName } from "./k8s-names";
-import type { PolicyLog, LabelRequirement, LabelSelector, NetworkPolicy, Peer, PolicyRule, PolicyType, PortSpec, Protocol } from "./types";
+import { checkDnsLabel, checkDnsSubdomain, checkPortName } from "./k8s-names";
+import { absent, expectArray, expectObj, expectString, isObj, parseSelector } from "./parse-fields";
+import { isCiliumKind, parseCiliumPolicy } from "./cilium/parse";
+import type { PolicyLog, NetworkPolicy, Peer, PolicyRule, PolicyType, PortSpec, Protocol } from "./types";
 
 // Parses networking.k8s.io/v1 NetworkPolicy objects exactly as the API server validates and
 // defaults them. Unknown fields are rejected (kubectl's strict validation does the same):
 // a typo such as `form:` would otherwise silently widen a rule to "all sources".
-
-type Obj = Record<string, unknown>;
-
-function isObj(v: unknown): v is Obj {
-  return typeof v === "object" && v !== null && !Array.isArray(v);
-}
-
-/** null and undefined both mean "absent", as in the API's JSON decoding. */
-function absent(v: unknown): v is null | undefined {
-  return v === undefined || v === null;
-}
-
-function expectObj(v: unknown, path: string, allowed: readonly string[]): Obj {
-  if (!isObj(v)) throw invalid(path, "must be an object");
-  for (const k of Object.keys(v)) {
-    if (!allowed.includes(k)) throw invalid(path ? `${path}.${k}` : k, `unknown field (expected one of: ${allowed.join(", ")})`);
-  }
-  return v;
-}
-
-function expectArray(v: unknown, path: string): unknown[] {
-  if (!Array.isArray(v)) throw invalid(path, "must be a list");
-  return v;
-}
-
-function expectString(v: unknown, path: string): string {
-  if (typeof v !== "string") throw invalid(path, "must be a string");
-  return v;
-}
-
-export function parseSelector(v: unknown, path: string): LabelSelector {
-  if (absent(v)) return { matchLabels: {}, matchExpressions: [] };
-  const o = expectObj(v, path, ["matchLabels", "matchExpressions"]);
-  const matchLabels: Record<string, string> = {};
-  if (!absent(o.matchLabels)) {
-    const ml = expectObj(o.matchLabels, `${path}.matchLabels`, Object.keys(o.matchLabels as Obj));
-    for (const [k, val] of Object.entries(ml)) {
-      const keyErr = checkLabelKey(k);
-      if (keyErr) throw invalid(`${path}.matchLabels`, `key "${k}": ${keyErr}`);
-      const s = expectString(val, `${path}.matchLabels.${k}`);
-      const valErr = checkLabelValue(s);
-      if (valErr) throw invalid(`${path}.matchLabels.${k}`, `"${s}": ${valErr}`);
-      matchLabels[k] = s;
-    }
-  }
-  const matchExpressions: LabelRequirement[] = [];
-  if (!absent(o.matchExpressions)) {
-    expectArray(o.matchExpressions, `${path}.matchExpressions`).forEach((e, i) => {
-      matchExpressions.push(parseRequirement(e, `${path}.matchExpressions[${i}]`));
-    });
-  }
-  return { matchLabels, matchExpressions };
-}
-
-function parseRequirement(v: unknown, path: string): LabelRequirement {
-  const o = expectObj(v, path, ["key", "operator", "values"]);
-  if (absent(o.key)) throw invalid(`${path}.key`, "required");
-  const key = expectString(o.key, `${path}.key`);
-  const keyErr = checkLabelKey(key);
-  if (keyErr) throw invalid(`${path}.key`, `"${key}": ${keyErr}`);
-  const op = absent(o.operator) ? "" : expectString(o.operator, `${path}.operator`);
-  if (op !== "In" && op !== "NotIn" && op !== "Exists" && op !== "DoesNotExist") {
-    throw invalid(`${path}.operator`, `"${op}" is not supported (In, NotIn, Exists, DoesNotExist)`);
-  }
-  const values = absent(o.values) ? [] : expectArray(o.values, `${path}.values`).map((x, i) => {
-    const s = expectString(x, `${path}.values[${i}]`);
-    const err = checkLabelValue(s);
-    if (err) throw invalid(`${path}.values[${i}]`, `"${s}": ${err}`);
-    return s;
-  });
-  if ((op === "In" || op === "NotIn") && values.length === 0) {
-    throw invalid(`${path}.values`, `must be specified when operator is ${op}`);
-  }
-  if ((op === "Exists" || op === "DoesNotExist") && values.length > 0) {
-    throw invalid(`${path}.values`, `may not be specified when operator is ${op}`);
-  }
-  return { key, operator: op, values };
-}
 
 function parsePort(v: unknown, path: string): PortSpec {
   const o = expectObj(absent(v) ? {} : v, path, ["protocol", "port", "endPort"]);
@@ -166,9 +90,10 @@ function parseRules(v: unknown, path: string, peerField: "from" | "to"): PolicyR
 
 /** Validates and defaults one NetworkPolicy object (already decoded from YAML or JSON). */
 export function parsePolicy(v: unknown): NetworkPolicy {
+  if (isObj(v) && isCiliumKind(v.kind)) return parseCiliumPolicy(v);
   const o = expectObj(v, "", ["apiVersion", "kind", "metadata", "spec", "status"]);
   if (o.apiVersion !== "networking.k8s.io/v1") throw invalid("apiVersion", `must be "networking.k8s.io/v1", got ${JSON.stringify(o.apiVersion ?? null)}`);
-  if (o.kind !== "NetworkPolicy") throw invalid("kind", `must be "NetworkPolicy", got ${JSON.stringify(o.kind ?? null)}`);
+  if (o.kind !== "NetworkPolicy") throw invalid("kind", `must be "NetworkPolicy", "CiliumNetworkPolicy" or "CiliumClusterwideNetworkPolicy", got ${JSON.stringify(o.kind ?? null)}`);
   if (!isObj(o.metadata)) throw invalid("metadata", "required");
   if (absent(o.metadata.name) || o.metadata.name === "") throw invalid("metadata.name", "required");
   const name = expectString(o.metadata.name, "metadata.name");
@@ -201,6 +126,9 @@ export function parsePolicy(v: unknown): NetworkPolicy {
   const log = parseLogAnnotation(o.metadata.annotations, ingress.length, egress.length);
   return { name, namespace, podSelector, policyTypes, ingress, egress, ...(log ? { log } : {}) };
 }
+
+/** Lists whose items parsePolicy takes. */
+export const LIST_KINDS = new Set(["List", "NetworkPolicyList", "CiliumNetworkPolicyList", "CiliumClusterwideNetworkPolicyList"]);
 
 export const LOG_ANNOTATION = "ponton.dev/log";
 
@@ -242,7 +170,7 @@ export function parsePolicies(text: string): NetworkPolicy[] {
         throw e;
       }
     };
-    if (isObj(value) && (value.kind === "List" || value.kind === "NetworkPolicyList")) {
+    if (isObj(value) && LIST_KINDS.has(value.kind as string)) {
       expectArray(value.items ?? [], "items").forEach((item, i) => {
         withContext(() => out.push(parsePolicy(item)), `${context ? context + " " : ""}items[${i}]`);
       });

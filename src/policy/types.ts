@@ -25,7 +25,20 @@ export interface LabelSelector {
  */
 export type Peer =
   | { kind: "pods"; podSelector: LabelSelector | null; namespaceSelector: LabelSelector | null }
-  | { kind: "ipBlock"; cidr: string; except: string[] };
+  | { kind: "ipBlock"; cidr: string; except: string[] }
+  /** Cilium fromEndpoints/toEndpoints: selector over endpoint labels (see endpointLabels); namespace null = any. */
+  | { kind: "endpoints"; selector: LabelSelector; namespace: string | null }
+  /** Cilium fromCIDR/toCIDRSet: like ipBlock but never a workload address (Cilium's CIDR identities are outside the cluster). */
+  | { kind: "worldCidr"; cidr: string; except: string[] }
+  | { kind: "entity"; entity: Entity };
+
+/**
+ * Cilium entities. host: host ↔ workload traffic is not policed (input/output hooks), so it
+ * matches nothing in the forward path; remote-node: one host, so no remote nodes.
+ */
+export type Entity = "world" | "cluster" | "all" | "host" | "remote-node";
+
+export type PolicyKind = "NetworkPolicy" | "CiliumNetworkPolicy" | "CiliumClusterwideNetworkPolicy";
 
 /** One entry of `ports`. port undefined = every port of the protocol; string = named port. */
 export interface PortSpec {
@@ -38,16 +51,24 @@ export interface PortSpec {
 export interface PolicyRule {
   peers: Peer[];
   ports: PortSpec[];
+  /** A Cilium rule with neither peers nor ports: it isolates but admits nothing. */
+  empty?: true;
 }
 
 export interface NetworkPolicy {
+  /** Absent = NetworkPolicy. */
+  kind?: PolicyKind;
   name: string;
+  /** "" for a CiliumClusterwideNetworkPolicy (it selects in every namespace). */
   namespace: string;
   podSelector: LabelSelector;
   /** Defaulted as the API server does: Ingress always, Egress when egress rules exist. */
   policyTypes: PolicyType[];
   ingress: PolicyRule[];
   egress: PolicyRule[];
+  /** Cilium ingressDeny/egressDeny: a match drops, whatever any allow rule says. */
+  ingressDeny?: PolicyRule[];
+  egressDeny?: PolicyRule[];
   /** From the `ponton.dev/log` annotation; absent = log denied traffic only. */
   log?: PolicyLog;
 }
@@ -82,7 +103,9 @@ export interface PolicyWorld {
 }
 
 export interface RuleRef {
-  policy: string; // "namespace/name"
+  policy: string; // policyKey(): "namespace/name", "cnp:namespace/name", "ccnp:name"
   direction: Direction;
   ruleIndex: number;
+  /** Set for a rule of ingressDeny/egressDeny. */
+  deny?: true;
 }

@@ -77,9 +77,26 @@ export function pushTo<T>(m: Map<string, T[]>, key: string, value: T): void {
   else m.set(key, [value]);
 }
 
-export function policyKey(p: NetworkPolicy): string {
+/** NetworkPolicy "ns/name"; Cilium kinds are prefixed (":" is not allowed in names, so keys never collide). */
+export function policyKey(p: Pick<NetworkPolicy, "kind" | "namespace" | "name">): string {
+  if (p.kind === "CiliumNetworkPolicy") return `cnp:${p.namespace}/${p.name}`;
+  if (p.kind === "CiliumClusterwideNetworkPolicy") return `ccnp:${p.name}`;
   return `${p.namespace}/${p.name}`;
 }
+
+/** Cilium's view of an endpoint's labels: its own, its namespace, and its namespace's labels. */
+export function endpointLabels(w: WorkloadView): Record<string, string> {
+  const hit = endpointLabelMemo.get(w);
+  if (hit) return hit;
+  const out: Record<string, string> = { ...w.workload.labels, [CILIUM_NAMESPACE_LABEL]: w.workload.namespace };
+  for (const k in w.namespaceLabels) out[`${CILIUM_NAMESPACE_LABELS_PREFIX}${k}`] = w.namespaceLabels[k]!;
+  endpointLabelMemo.set(w, out);
+  return out;
+}
+const endpointLabelMemo = new WeakMap<WorkloadView, Record<string, string>>();
+
+export const CILIUM_NAMESPACE_LABEL = "io.kubernetes.pod.namespace";
+export const CILIUM_NAMESPACE_LABELS_PREFIX = "io.cilium.k8s.namespace.labels.";
 
 /** Policies sorted by "namespace/name": the order that ranks rules everywhere. */
 export function sortPolicies(policies: readonly NetworkPolicy[]): NetworkPolicy[] {

@@ -5,6 +5,7 @@ import { serviceKey, serviceNamespace, type Service } from "../model/service";
 import type { Template } from "../model/template";
 import type { LbPool } from "../model/lb/lb-pool";
 import type { BgpPolicy } from "../model/lb/bgp-policy";
+import { policyKey } from "../policy";
 import { ServiceIndex, type ServiceLookups } from "./service-index";
 import type { Store } from "./store";
 
@@ -290,7 +291,7 @@ export class SqliteStore implements Store {
     return (this.stmts.policies.all() as Row[]).map((r) => JSON.parse(r.doc) as PolicyRecord);
   }
   putPolicy(p: PolicyRecord): void {
-    this.stmts.putPolicy.run(`${p.policy.namespace}/${p.policy.name}`, JSON.stringify(p));
+    this.stmts.putPolicy.run(policyKey(p.policy), JSON.stringify(p));
   }
   deletePolicy(key: string): boolean {
     return this.stmts.deletePolicy.run(key).changes > 0;

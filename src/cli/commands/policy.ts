@@ -1,10 +1,12 @@
-// ponton policy apply|ls|rm|explain: Kubernetes NetworkPolicy (networking.k8s.io/v1) YAML, unchanged.
+// ponton policy apply|ls|rm|explain: Kubernetes NetworkPolicy (networking.k8s.io/v1) and Cilium
+// (cilium.io/v2 CiliumNetworkPolicy, CiliumClusterwideNetworkPolicy; L3/L4) YAML, unchanged.
 import { readFileSync } from "node:fs";
 import { EngineError } from "../../errors";
 import { NAMESPACE_OPTION, OUTPUT_OPTION, refs, type Command } from "../command";
 import { printTable, show } from "../output";
 
 interface PolicyView {
+  kind?: string;
   name: string;
   namespace: string;
   podSelector: { matchLabels: Record<string, string>; matchExpressions: { key: string; operator: string; values: string[] }[] };
@@ -19,6 +21,7 @@ interface DirectionView {
   allowed: boolean;
   allowedBy: { policy: string; direction: string; ruleIndex: number }[];
   isolatedBy: string[];
+  deniedBy?: { policy: string; direction: string; ruleIndex: number }[];
 }
 
 interface ExplainView {
@@ -38,9 +41,13 @@ const selectorText = (s: PolicyView["podSelector"]) => {
   return parts.length ? parts.join(",") : "(all pods)";
 };
 
+/** How `policy rm` and `explain` name a Cilium policy. */
+const KIND_PREFIX: Record<string, string> = { CiliumNetworkPolicy: "cnp:", CiliumClusterwideNetworkPolicy: "ccnp:" };
+
 function directionText(name: string, d: DirectionView, id: number | undefined): string {
   const tag = id !== undefined ? ` [id ${id}]` : "";
   if (!d.isolated) return `${name}: allowed (no policy isolates this workload)`;
+  if (d.deniedBy) return `${name}: DENIED by ${d.deniedBy.map((r) => `${r.policy} ${r.direction}Deny[${r.ruleIndex}]`).join(", ")} (deny wins over allow)${tag}`;
   if (d.allowed) return `${name}: allowed by ${d.allowedBy.map((r) => `${r.policy} ${r.direction}[${r.ruleIndex}]`).join(", ")}${tag}`;
   return `${name}: DENIED — isolated by ${d.isolatedBy.join(", ")} and no rule admits it${tag}`;
 }
@@ -48,7 +55,7 @@ function directionText(name: string, d: DirectionView, id: number | undefined): 
 export const policyCommands: Record<string, Command> = {
   apply: {
     usage: "ponton policy apply -f FILE",
-    summary: "Apply NetworkPolicy YAML (one or more documents, or a List); same-named policies are replaced. All or nothing.",
+    summary: "Apply NetworkPolicy, CiliumNetworkPolicy or CiliumClusterwideNetworkPolicy YAML (documents or Lists); same-named policies are replaced. All or nothing.",
     options: { filename: { type: "string", short: "f", description: "YAML file ('-' for stdin)", value: "FILE" }, ...OUTPUT_OPTION },
     async run({ client, args, format }) {
       const file = args.values.filename as string | undefined;
@@ -70,13 +77,13 @@ export const policyCommands: Record<string, Command> = {
     async run({ client, format }) {
       const rows = await client.request<PolicyView[]>("GET", "/v1/policies");
       show(format, rows, (r) =>
-        printTable(["NAMESPACE", "NAME", "POD-SELECTOR", "TYPES", "RULES (IN/EG)", "PROJECT"], r.map((p) => [p.namespace, p.name, selectorText(p.podSelector), p.policyTypes.join(","), `${p.ingressRules}/${p.egressRules}`, p.project])),
+        printTable(["NAMESPACE", "NAME", "POD-SELECTOR", "TYPES", "RULES (IN/EG)", "PROJECT"], r.map((p) => [p.namespace || "*", `${KIND_PREFIX[p.kind ?? ""] ?? ""}${p.name}`, selectorText(p.podSelector), p.policyTypes.join(","), `${p.ingressRules}/${p.egressRules}`, p.project])),
       );
     },
   },
   rm: {
     usage: "ponton policy rm [-n NS] NAME|NS/NAME... [-f]",
-    summary: "Remove NetworkPolicies (NAME alone means default/NAME).",
+    summary: "Remove policies (NAME alone means default/NAME; cnp:NAME a CiliumNetworkPolicy, ccnp:NAME a clusterwide one).",
     options: { ...NAMESPACE_OPTION, force: { type: "boolean", short: "f", description: "no error if the policy does not exist" } },
     async run({ client, args }) {
       for (const ref of refs("policy", args)) {

@@ -42,7 +42,8 @@ export function listNamespaces(ctx: EngineContext): NamespaceView[] {
   // Records an older pontond stored may lack the name label (or hold another value): shown as they act.
   for (const n of state.namespaces ?? []) Object.assign(view(n.name), { labels: { ...n.labels, ...namespaceLabels(n.name, {}) }, created: true });
   for (const w of state.workloads) view(w.namespace ?? DEFAULT_NAMESPACE).workloads++;
-  for (const p of state.policies ?? []) view(p.policy.namespace).policies++;
+  // A clusterwide Cilium policy (namespace "") is in no namespace.
+  for (const p of state.policies ?? []) if (p.policy.namespace !== "") view(p.policy.namespace).policies++;
   return [...views.values()].sort((a, b) => (a.name < b.name ? -1 : 1));
 }
 

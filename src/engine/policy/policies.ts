@@ -1,14 +1,12 @@
-// Use cases on NetworkPolicies: apply (one or many, one nft transaction), list, remove, explain.
+// Use cases on policies (NetworkPolicy and Cilium kinds): apply (one or many, one nft transaction), list, remove, explain.
 import { EngineError } from "../../errors";
 import { compileNft, policyWorld, statePolicies } from "../../compile";
-import { describeDecision, explain, parsePolicies, ruleDecisionId, denyDecisionId, type NetworkPolicy, type Protocol } from "../../policy";
+import { describeDecision, explain, parsePolicies, policyKey as keyOf, ruleDecisionId, denyDecisionId, type NetworkPolicy, type Protocol } from "../../policy";
 import type { DesiredState, PolicyRecord } from "../../model/types";
 import { DEFAULT_NAMESPACE } from "../../model/types";
 import type { EngineContext } from "../context";
 import { now } from "../ids";
 import { syncedPut } from "./namespaces";
-
-const keyOf = (p: NetworkPolicy) => `${p.namespace}/${p.name}`;
 
 /** Validate against the whole state (a compile that throws applies nothing). */
 function candidate(state: DesiredState, records: PolicyRecord[], removed: Set<string>): DesiredState {
@@ -56,8 +54,13 @@ export function applyPolicyText(ctx: EngineContext, text: string): Promise<strin
   return putPolicies(ctx, parsePolicies(text));
 }
 
-/** "name" means default/name. */
+/**
+ * "name" means default/name. Cilium policies: "cnp:name" or "ns/cnp:name" (the CLI's form) mean
+ * cnp:ns/name; "ccnp:name" (with any namespace in front) is the clusterwide one.
+ */
 export function policyKey(ref: string): string {
+  const m = /^(?:([^/]*)\/)?(cnp|ccnp):([^/]+)$/.exec(ref);
+  if (m) return m[2] === "ccnp" ? `ccnp:${m[3]}` : `cnp:${m[1] || DEFAULT_NAMESPACE}/${m[3]}`;
   return ref.includes("/") ? ref : `${DEFAULT_NAMESPACE}/${ref}`;
 }
 
@@ -72,6 +75,7 @@ export async function removePolicy(ctx: EngineContext, ref: string, missingOk = 
 
 export function policyViews(ctx: EngineContext) {
   return ctx.store.policies().map((r) => ({
+    kind: r.policy.kind ?? "NetworkPolicy",
     name: r.policy.name,
     namespace: r.policy.namespace,
     podSelector: r.policy.podSelector,
@@ -107,6 +111,7 @@ export function explainPolicy(ctx: EngineContext, q: { from: string; to: string;
   const idOf = (dir: "ingress" | "egress") => {
     const d = result[dir];
     if (!plan || !d.isolated) return undefined;
+    if (d.deniedBy) return ruleDecisionId(plan, d.deniedBy[0]!);
     return d.allowed ? ruleDecisionId(plan, d.allowedBy[0]!) : denyDecisionId(plan, dir, d.isolatedBy);
   };
   const ids = { egress: idOf("egress"), ingress: idOf("ingress") };

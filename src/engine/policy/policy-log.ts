@@ -2,7 +2,7 @@
 // <state>/logs/policy.log (rotated to policy.log.1 at 16 MiB, so disk use is bounded).
 import path from "node:path";
 import { flowLine, policiesLogging, type FlowRecord, type FlowRing } from "../../flows";
-import type { PolicyLog } from "../../policy";
+import { policyKey, type PolicyLog } from "../../policy";
 import { logDir } from "../config";
 import type { EngineContext } from "../context";
 import { RotatingFile } from "../rotating-file";
@@ -29,7 +29,7 @@ export class PolicyLogWriter {
   }
 
   private record(r: FlowRecord): void {
-    this.settings ??= new Map(this.ctx.store.policies().map((p) => [`${p.policy.namespace}/${p.policy.name}`, p.policy.log]));
+    this.settings ??= new Map(this.ctx.store.policies().map((p) => [policyKey(p.policy), p.policy.log]));
     const policies = policiesLogging(r, this.settings);
     if (policies.length) this.out.write(`policy=${policies.join(",")}  ${flowLine(r)}\n`);
   }

@@ -10,6 +10,7 @@ import { removeService } from "../services/services";
 import { removeTemplate } from "../workloads/templates";
 import { removeWorkload } from "../workloads/workloads";
 import { putPolicies } from "./policies";
+import { policyKey } from "../../policy";
 
 export interface NamespaceRemoval {
   namespace: string;
@@ -50,7 +51,8 @@ export async function removeNamespace(ctx: EngineContext, name: string, opts: { 
   for (const t of c.templates) await removeTemplate(ctx, t, true);
   for (const w of c.workloads) await removeWorkload(ctx, w, { missingOk: true });
   for (const s of c.services) await removeService(ctx, s, true, ns);
-  if (c.policies.length > 0) await putPolicies(ctx, [], { remove: c.policies.map((p) => `${ns}/${p}`) });
+  const keys = ctx.store.policies().filter((p) => p.policy.namespace === ns).map((p) => policyKey(p.policy));
+  if (keys.length > 0) await putPolicies(ctx, [], { remove: keys });
   ctx.store.deleteNamespace(ns);
   return c;
 }

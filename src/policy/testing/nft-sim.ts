@@ -1,5 +1,5 @@
 import { parseAddr, parseCidr, cidrLast, type Family } from "../cidr";
-import { CHAIN, MAP } from "../names";
+import { CHAIN, DENY_RULE_MAP, MAP } from "../names";
 import type { PolicyPlan } from "../plan";
 import type { Direction, Protocol } from "../types";
 
@@ -75,6 +75,10 @@ export class PlanSim {
       ["ingress", d.value, s.value, f === 4 ? MAP.ingressAllow4 : MAP.ingressAllow6, f === 4 ? MAP.ingressDeny4 : MAP.ingressDeny6],
     ];
     for (const [direction, self, peer, allowMap, denyMap] of steps) {
+      // Cilium deny rules first (their maps exist only when some policy has deny rules).
+      const xdeny = direction === "egress" ? (f === 4 ? DENY_RULE_MAP.egress4 : DENY_RULE_MAP.egress6) : (f === 4 ? DENY_RULE_MAP.ingress4 : DENY_RULE_MAP.ingress6);
+      const denied = this.lookup(xdeny, [self, peer, PROTO[protocol], BigInt(port)]);
+      if (denied !== undefined) return { allowed: false, ctMark, drop: { direction, mark: denied } };
       const allow = this.lookup(allowMap, [self, peer, PROTO[protocol], BigInt(port)]);
       if (allow !== undefined) { ctMark = allow; continue; }
       const deny = this.lookup(denyMap, [self]);
