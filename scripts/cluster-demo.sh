@@ -7,7 +7,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 [ "$(id -u)" = 0 ] || { echo "cluster-demo: run as root (sudo $0)"; exit 1; }
-command -v etcd >/dev/null || apt-get install -y -qq etcd-server etcd-client >/dev/null
+command -v etcd >/dev/null || { apt-get update -qq && apt-get install -y -qq --no-install-recommends etcd-server etcd-client >/dev/null; }
 [ -f dist/src/daemon/main.js ] || scripts/setup.sh
 
 P=pcd   # namespace prefix of this demo

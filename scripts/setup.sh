@@ -13,6 +13,7 @@ if [ ${#need[@]} -gt 0 ]; then
   apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/null
 fi
 modprobe br_netfilter 2>/dev/null || true
-[ -d node_modules ] || npm ci --no-audit --no-fund
+# A new dependency (package-lock.json newer than the installed tree) installs again.
+if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then npm ci --no-audit --no-fund; fi
 npm run -s build
 echo "== built: bin/ponton, bin/pontond, bin/ponton-cni, native/dns-fastpath"
