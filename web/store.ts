@@ -2,6 +2,7 @@
 // server-sent events). Views re-render at most once per animation frame, however fast flows come.
 import { useEffect, useState } from "preact/hooks";
 import type { Flow, Namespace, Network, Policy, Service, Workload } from "./types";
+import { queryRate, type QuerySample } from "./query-rate";
 
 export const FLOW_BUFFER = 10_000;
 const POLL_MS = 3000;
@@ -9,8 +10,11 @@ const POLL_MS = 3000;
 export interface Rates {
   flowsPerSec: number;
   dropsByReason: Record<string, number>;
+  /** From the DNS server's own query counter, between two polls. */
   dnsPerSec: number;
 }
+
+let lastQueries: QuerySample | undefined;
 
 export const store = {
   workloads: [] as Workload[],
@@ -68,35 +72,36 @@ function addFlows(records: Flow[]): void {
 
 async function poll(): Promise<void> {
   try {
-    const [workloads, services, policies, namespaces, networks] = await Promise.all([
+    const [workloads, services, policies, namespaces, networks, info] = await Promise.all([
       api<Workload[]>("/v1/workloads"),
       api<Service[]>("/v1/services"),
       api<Policy[]>("/v1/policies"),
       api<Namespace[]>("/v1/namespaces"),
       api<Network[]>("/v1/networks"),
+      api<{ dns?: { counters?: { queries: number } } }>("/v1/info"),
     ]);
     Object.assign(store, { workloads, services, policies, namespaces, networks, error: "" });
-    store.rates = rates(store.flows, Date.now());
+    const sample = { queries: info.dns?.counters?.queries ?? 0, at: Date.now() };
+    store.rates = { ...rates(store.flows, sample.at), dnsPerSec: queryRate(lastQueries, sample) };
+    lastQueries = sample;
   } catch (e) {
     store.error = (e as Error).message;
   }
   changed();
 }
 
-/** Rates over the last 10 s of the buffer (the daemon's counters are totals since it started). */
-export function rates(flows: readonly Flow[], now: number): Rates {
+/** Flow rates over the last 10 s of the buffer (the daemon's counters are totals since it started). */
+export function rates(flows: readonly Flow[], now: number): Omit<Rates, "dnsPerSec"> {
   const since = now - 10_000;
   let n = 0;
-  let dns = 0;
   const drops: Record<string, number> = {};
   for (let i = flows.length - 1; i >= 0; i--) {
     const f = flows[i]!;
     if (Date.parse(f.time) < since) break;
     n++;
-    if (f.destination.port === 53) dns++;
     if (f.verdict !== "FORWARDED") drops[f.dropReason ?? "UNKNOWN"] = (drops[f.dropReason ?? "UNKNOWN"] ?? 0) + 1;
   }
-  return { flowsPerSec: n / 10, dropsByReason: drops, dnsPerSec: dns / 10 };
+  return { flowsPerSec: n / 10, dropsByReason: drops };
 }
 
 export async function start(): Promise<void> {

@@ -17,6 +17,7 @@ import { firewallInfo } from "./firewall-info";
 import { ExitHandler } from "./workloads/process-exits";
 import { reconcile, type ReconcileReport } from "./reconcile";
 import { Serial } from "./serial";
+import { dnsMetrics } from "./dns/dns-metrics";
 import { EngineDns } from "./dns/dns";
 import { dnsViews, viewName } from "./dns/dns-records";
 import { setNetworkDns } from "./dns/network-dns";
@@ -430,6 +431,7 @@ export class Engine {
       gauge("ponton_policies", "NetworkPolicies.", i.policies),
       counter("ponton_nft_heals_total", "Times our nftables table was changed by another process and replaced whole.", [{ value: i.nftHeals }]),
       ...healMetrics(this.healer, this.ctx.store.workloads()),
+      ...dnsMetrics(this.dns?.info().counters),
     ]);
   }
 

@@ -59,6 +59,10 @@ describe("embedded DNS", () => {
     assert.equal(await short("a1", "www.example.test"), "192.0.2.99");
     assert.equal(await short("x1", "+tcp", "api.example.test"), "192.0.2.99");
     assert.match(await dig("a1", "nothing.invalid.test"), /status: NXDOMAIN/);
+    // The server's own counters are in /metrics (the UI's "DNS queries/s" reads the same total).
+    const metrics = (await h.inHost("curl", ["-s", "--unix-socket", h.socket, "http://ponton/metrics"])).stdout;
+    assert.match(metrics, /^ponton_dns_queries_total [1-9]\d*$/m);
+    assert.match(metrics, /^ponton_dns_forwarded_total [1-9]\d*$/m);
   });
 
   test("internal networks still resolve their names", async () => {

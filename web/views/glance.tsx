@@ -12,8 +12,8 @@ export function GlanceView() {
         <div class="tile" data-testid="flows-per-sec">
           <span class="big">{r.flowsPerSec.toFixed(1)}</span> flows/s
         </div>
-        <div class="tile">
-          <span class="big">{r.dnsPerSec.toFixed(1)}</span> DNS flows/s (port 53)
+        <div class="tile" data-testid="dns-per-sec">
+          <span class="big">{r.dnsPerSec.toFixed(1)}</span> DNS queries/s
         </div>
         <div class="tile">
           <span class="big">{s.workloads.length}</span> workloads

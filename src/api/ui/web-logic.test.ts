@@ -69,3 +69,10 @@ test("service map: groups by replica/app, outside peers, edges with ports and dr
   const all = buildMap("*", workloads, [], flows);
   assert.ok(all.edges.some((e) => e.id === "grp:shop/web>grp:data/db"));
 });
+
+test("DNS queries/s from the server's running total between two polls", () => {
+  const { queryRate } = load<{ queryRate(p: { queries: number; at: number } | undefined, n: { queries: number; at: number }): number }>("query-rate.ts");
+  assert.equal(queryRate(undefined, { queries: 50, at: 1000 }), 0, "no rate before the second poll");
+  assert.equal(queryRate({ queries: 50, at: 1000 }, { queries: 80, at: 4000 }), 10);
+  assert.equal(queryRate({ queries: 80, at: 4000 }, { queries: 3, at: 7000 }), 0, "a restarted daemon counts from 0 again");
+});
