@@ -28,7 +28,10 @@ export function parseArgs(argv: string[], options: Options, opts: { stopAtPositi
   const set = (name: string, value: string | boolean) => {
     const spec = options[name]!;
     if (spec.multiple) values[name] = [...((values[name] as string[] | undefined) ?? []), String(value)];
-    else values[name] = value;
+    else if (spec.type === "string" && values[name] !== undefined && values[name] !== value) {
+      // A second value would silently replace the first (`--subnet A --subnet B` kept only B).
+      throw new EngineError("INVALID_ARGUMENT", `--${name} takes one value, given '${String(values[name])}' and '${String(value)}'`);
+    } else values[name] = value;
   };
   for (; i < argv.length; i++) {
     const a = argv[i]!;
