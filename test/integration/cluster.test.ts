@@ -5,17 +5,10 @@ import assert from "node:assert/strict";
 import path from "node:path";
 import { eventually, inspect, ping, sleep, TestHost } from "./harness";
 import { Underlay, UNDERLAY_PREFIX } from "./underlay";
+import type { NodeRow } from "../../src/cli/commands/node";
 
 const TTL_S = 2;
 
-interface NodeRow {
-  name: string;
-  address: string;
-  status: string;
-  heartbeat: string;
-  workloads: number;
-  blocks: string[];
-}
 
 describe("cluster membership", () => {
   const ul = new Underlay("cm");

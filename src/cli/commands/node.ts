@@ -2,7 +2,8 @@ import { EngineError } from "../../errors";
 import { OUTPUT_OPTION, type Command } from "../command";
 import { printJson, printTable, show } from "../output";
 
-interface NodeRow {
+/** A node as `GET /v1/nodes` answers it. */
+export interface NodeRow {
   name: string;
   address: string;
   status: string;
