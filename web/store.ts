@@ -2,9 +2,12 @@
 // server-sent events). Views re-render at most once per animation frame, however fast flows come.
 import { useEffect, useState } from "preact/hooks";
 import type { Flow, Namespace, Network, Policy, Service, Workload } from "./types";
+import { mergeFlows } from "./flow-buffer";
 import { queryRate, type QuerySample } from "./query-rate";
 
 export const FLOW_BUFFER = 10_000;
+/** Flows fetched before the whole buffer, so the table draws at once: the rows it shows (flows.tsx). */
+const FIRST_PAGE = 200;
 const POLL_MS = 3000;
 
 export interface Rates {
@@ -65,8 +68,7 @@ export async function api<T>(path: string, init?: RequestInit): Promise<T> {
 
 function addFlows(records: Flow[]): void {
   if (store.paused || records.length === 0) return;
-  store.flows = store.flows.concat(records);
-  if (store.flows.length > FLOW_BUFFER) store.flows = store.flows.slice(store.flows.length - FLOW_BUFFER);
+  store.flows = mergeFlows(store.flows, records, FLOW_BUFFER);
   changed();
 }
 
@@ -105,16 +107,18 @@ export function rates(flows: readonly Flow[], now: number): Omit<Rates, "dnsPerS
 }
 
 export async function start(): Promise<void> {
-  // The objects and the buffered flows load side by side.
-  const flows = api<Flow[]>(`/v1/flows?limit=${FLOW_BUFFER}`);
+  // The objects, the newest flows and the whole buffer load side by side; the first two draw the
+  // page, the buffer (megabytes at 10,000 records) fills in behind them.
+  const firstPage = api<Flow[]>(`/v1/flows?limit=${FIRST_PAGE}`);
+  const buffer = api<Flow[]>(`/v1/flows?limit=${FLOW_BUFFER}`);
   await poll();
   setInterval(poll, POLL_MS);
   try {
-    addFlows(await flows);
+    addFlows(await firstPage);
+    addFlows(await buffer);
   } catch (e) {
     store.error = (e as Error).message;
   }
-  const last = () => store.flows.at(-1)?.seq ?? -1;
   const events = new EventSource("/ui/v1/events");
   events.onopen = () => {
     store.connected = true;
@@ -127,9 +131,8 @@ export async function start(): Promise<void> {
   events.addEventListener("flows", (e) => {
     const { records, lost } = JSON.parse((e as MessageEvent).data) as { records: Flow[]; lost: number };
     store.lost += lost;
-    // The stream may repeat what the first fetch already had.
-    const after = last();
-    addFlows(records.filter((r) => r.seq > after));
+    // The stream may repeat what the first fetches already had: merged by sequence number.
+    addFlows(records);
   });
 }
 

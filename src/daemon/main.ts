@@ -5,7 +5,7 @@ import net from "node:net";
 import path from "node:path";
 import { apiServer, metricsServer } from "../api/server";
 import { Engine, defaultConfig } from "../engine";
-import { loadWeb, uiServer, WEB_DIR } from "../api/ui/ui-server";
+import { DEFAULT_MAX_STREAMS, loadWeb, uiServer, WEB_DIR } from "../api/ui/ui-server";
 import { parseUiListen } from "../api/ui/ui-access";
 import { validateLabels } from "../model/names";
 import { SpawnerExecutor } from "../kernel";
@@ -40,6 +40,7 @@ const OPTIONS: Options = {
   "node-lease-ttl": { type: "string", description: "seconds after which a silent node is NotReady (default 5)", value: "S" },
   "ui-listen": { type: "string", description: "serve the web UI here (off by default; e.g. 127.0.0.1:12000; any non-loopback address needs --ui-token)", value: "IP:PORT" },
   "ui-token": { type: "string", description: "token the web UI asks for on every request (env PONTON_UI_TOKEN; at least 16 characters); open it once with ?token=TOKEN", value: "TOKEN" },
+  "ui-max-streams": { type: "string", description: `live flow streams the web UI serves at once, all pages together (default ${DEFAULT_MAX_STREAMS})`, value: "N" },
   help: { type: "boolean", short: "h", description: "show this help" },
 };
 
@@ -54,6 +55,13 @@ function flowOptions(log: string | undefined, buffer: string | undefined, journa
   const size = buffer === undefined ? undefined : Number(buffer);
   if (size !== undefined && (!Number.isInteger(size) || size < 1 || size > 10_000_000)) throw new EngineError("INVALID_ARGUMENT", `--flow-buffer must be a whole number from 1 to 10000000, not '${buffer}'`);
   return { ...(flowLog !== undefined ? { flowLog } : {}), ...(size ? { flowBuffer: size } : {}), ...(flowJournal !== undefined ? { flowJournal } : {}) };
+}
+
+function uiMaxStreams(value: string | undefined): number {
+  if (value === undefined) return DEFAULT_MAX_STREAMS;
+  const n = Number(value);
+  if (!/^\d+$/.test(value) || n < 1 || n > 1000) throw new EngineError("INVALID_ARGUMENT", `--ui-max-streams must be a whole number from 1 to 1000, not '${value}'`);
+  return n;
 }
 
 function forwardOthers(value: string | undefined): { forwardOthers?: "drop" | "accept" } {
@@ -135,6 +143,7 @@ export async function main(argv: string[]): Promise<void> {
   const clusterOpts = parseClusterOptions(values.cluster as string | undefined, values["node-name"] as string | undefined, values["node-ip"] as string | undefined, values["node-lease-ttl"] as string | undefined);
   const ui = values["ui-listen"] ? parseUiListen(String(values["ui-listen"]), (values["ui-token"] as string | undefined) ?? (env.PONTON_UI_TOKEN || undefined)) : undefined;
   if (!ui && values["ui-token"]) throw new EngineError("INVALID_ARGUMENT", "--ui-token without --ui-listen");
+  const uiStreams = uiMaxStreams(values["ui-max-streams"] as string | undefined);
   const web = ui ? loadWeb(WEB_DIR) : undefined;
   await claimSocket(socket);
   // Never world-writable, whatever the umask: whoever can write there can replace the socket.
@@ -146,7 +155,7 @@ export async function main(argv: string[]): Promise<void> {
   const server = apiServer(engine, cluster);
   const access = await listenPrivately(server, socket);
   const metrics = values["metrics-listen"] ? await metricsServer(engine, String(values["metrics-listen"])) : undefined;
-  const uiHttp = ui ? await uiServer(engine, ui, web) : undefined;
+  const uiHttp = ui ? await uiServer(engine, ui, web, uiStreams) : undefined;
   if (ui) console.log(`pontond: web UI on http://${ui.host.includes(":") ? `[${ui.host}]` : ui.host}:${ui.port}/${ui.token ? " (token required)" : ""}`);
   console.log(`pontond: serving ${socket} (mode ${access.mode.toString(8)}${access.gid !== undefined ? `, group ponton` : ""}), state in ${stateDir}; reconcile: ${JSON.stringify(report)}${cluster ? `; cluster node ${cluster.nodeName}` : ""}`);
   const shutdown = async () => {

@@ -37,6 +37,7 @@ export const ERROR_CODES = {
   ALREADY_CONNECTED: { http: 409, exit: 3, cni: 7, hint: "the workload is already on that network" },
   NOT_CONNECTED: { http: 409, exit: 3, cni: 7, hint: "the workload is not on that network" },
   UI_TOKEN_REQUIRED: { http: 400, exit: 2, cni: 7, hint: "give --ui-token (at least 16 characters) or listen on a loopback address" },
+  TOO_MANY_STREAMS: { http: 429, exit: 3, cni: 7, hint: "close another page of the UI, or raise pontond --ui-max-streams" },
   UNAUTHORIZED: { http: 401, exit: 2, cni: 7, hint: "open the UI with ?token=TOKEN once, or send 'Authorization: Bearer TOKEN'" },
   UNSUPPORTED: { http: 400, exit: 2, cni: 7, hint: "this option is not supported" },
   KERNEL_ERROR: { http: 500, exit: 5, cni: 11, hint: "see the message; the operation was rolled back" },

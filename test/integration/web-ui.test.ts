@@ -12,6 +12,7 @@ import { launchIn, type TestBrowser } from "./browser";
 declare const getComputedStyle: (e: unknown) => { color: string; stroke: string };
 
 const TOKEN = "ui-test-token-0123456789";
+const MAX_STREAMS = 3;
 const UI = "http://127.0.0.1:12000";
 const SERVE = `require("net").createServer((s) => { s.on("error", () => {}); s.end("ok"); }).listen(80);`;
 const POLICY = `apiVersion: networking.k8s.io/v1
@@ -43,7 +44,7 @@ describe("web UI", () => {
 
   before(async () => {
     h = new TestHost("ui");
-    h.daemonArgs = ["--ui-listen", "0.0.0.0:12000", "--ui-token", TOKEN];
+    h.daemonArgs = ["--ui-listen", "0.0.0.0:12000", "--ui-token", TOKEN, "--ui-max-streams", String(MAX_STREAMS)];
     await h.setUp();
     await h.pontonOk("network", "create", "front", "--subnet", "10.47.0.0/24");
     await h.pontonOk("namespace", "create", "shop");
@@ -90,6 +91,17 @@ describe("web UI", () => {
     assert.match(head.stdout, /x-content-type-options: nosniff/i);
     // A cross-origin form post to the what-if endpoint is refused.
     assert.equal((await curl(...auth, "-X", "POST", "-H", "content-type: text/plain", "-d", "{}", `${UI}/ui/v1/what-if`)).stdout, "401");
+  });
+
+  test("live streams are capped for all pages together; a closed one frees its place", async () => {
+    // Before any page is open: hold MAX_STREAMS streams for 3 s, then ask for one more.
+    const stream = (seconds: number) => curl("-N", "-m", String(seconds), "-H", `Authorization: Bearer ${TOKEN}`, `${UI}/ui/v1/events`);
+    const held = Array.from({ length: MAX_STREAMS }, () => stream(3));
+    await new Promise((r) => setTimeout(r, 1500));
+    const refused = await sh("nsenter", [`--net=/run/netns/${h.hostNs}`, "curl", "-s", "-m", "2", "-H", `Authorization: Bearer ${TOKEN}`, `${UI}/ui/v1/events`]);
+    assert.match(refused.stdout, /TOO_MANY_STREAMS/);
+    for (const r of await Promise.all(held)) assert.equal(r.stdout, "200", "each held stream was served");
+    assert.equal((await stream(1)).stdout, "200", "closed streams free their places");
   });
 
   test("pontond refuses a non-loopback --ui-listen without a token, with a code", async () => {

@@ -19,6 +19,8 @@ const TICK_MS = 250;
 const MAX_PENDING = 5000;
 const WHAT_IF_DEFAULT = 1000;
 const WHAT_IF_MAX = 10_000;
+/** Live streams open at once, all pages together: each holds a flow subscription and a timer. */
+export const DEFAULT_MAX_STREAMS = 8;
 
 const TYPES: Record<string, string> = { ".html": "text/html; charset=utf-8", ".js": "text/javascript; charset=utf-8", ".css": "text/css; charset=utf-8", ".svg": "image/svg+xml" };
 
@@ -42,8 +44,9 @@ export function loadWeb(dir: string): Map<string, { type: string; body: Buffer }
 
 export const WEB_DIR = path.join(__dirname, "../../../web");
 
-export async function uiServer(engine: Engine, ui: UiListen, web = loadWeb(WEB_DIR)): Promise<Server> {
+export async function uiServer(engine: Engine, ui: UiListen, web = loadWeb(WEB_DIR), maxStreams = DEFAULT_MAX_STREAMS): Promise<Server> {
   const table = routes(engine);
+  let streams = 0;
   const server = createServer((req, res) => {
     for (const [k, v] of Object.entries(SECURITY_HEADERS)) res.setHeader(k, v);
     res.setHeader("cache-control", "no-store");
@@ -85,6 +88,10 @@ export async function uiServer(engine: Engine, ui: UiListen, web = loadWeb(WEB_D
   }
 
   function liveFlows(res: ServerResponse): void {
+    // One token is shared by every page, so the cap is on all of them: a page left open in many tabs
+    // (or a script) cannot make the daemon buffer flows for hundreds of readers.
+    if (streams >= maxStreams) throw new EngineError("TOO_MANY_STREAMS", `${streams} live streams are open, the most pontond --ui-max-streams allows`);
+    streams++;
     const batches = new FlowBatches<unknown>(MAX_PENDING);
     const stop = engine.followFlows({}, (r) => batches.push(r));
     res.writeHead(200, { "content-type": "text/event-stream", connection: "keep-alive" });
@@ -103,6 +110,7 @@ export async function uiServer(engine: Engine, ui: UiListen, web = loadWeb(WEB_D
       }
     }, TICK_MS);
     res.on("close", () => {
+      streams--;
       clearInterval(timer);
       stop();
     });

@@ -76,3 +76,15 @@ test("DNS queries/s from the server's running total between two polls", () => {
   assert.equal(queryRate({ queries: 50, at: 1000 }, { queries: 80, at: 4000 }), 10);
   assert.equal(queryRate({ queries: 80, at: 4000 }, { queries: 3, at: 7000 }), 0, "a restarted daemon counts from 0 again");
 });
+
+test("the flow buffer: first page, whole buffer and live events merge by sequence, each once, newest kept", () => {
+  const { mergeFlows } = load<{ mergeFlows(c: { seq: number }[], i: { seq: number }[], cap: number): { seq: number }[] }>("flow-buffer.ts");
+  const seqs = (xs: { seq: number }[]) => xs.map((x) => x.seq);
+  const range = (a: number, b: number) => Array.from({ length: b - a + 1 }, (_, i) => ({ seq: a + i }));
+  const firstPage = mergeFlows([], range(91, 100), 50);
+  const live = mergeFlows(firstPage, range(99, 103), 50);
+  assert.deepEqual(seqs(live), seqs(range(91, 103)), "live events overlapping the first page count once");
+  const whole = mergeFlows(live, range(1, 100), 50);
+  assert.deepEqual(seqs(whole), seqs(range(54, 103)), "the older buffer fills in behind, capped to the newest");
+  assert.deepEqual(seqs(mergeFlows(whole, [], 50)), seqs(whole));
+});
