@@ -1,7 +1,7 @@
 // Everything the views read: the objects (polled every few seconds) and the flow buffer (fed by
 // server-sent events). Views re-render at most once per animation frame, however fast flows come.
 import { useEffect, useState } from "preact/hooks";
-import type { Flow, Namespace, Network, Policy, Service, Workload } from "./types";
+import type { ClusterNode, Flow, Namespace, Network, Policy, Service, Tunnel, Workload } from "./types";
 import { mergeFlows } from "./flow-buffer";
 import { queryRate, type QuerySample } from "./query-rate";
 
@@ -25,6 +25,9 @@ export const store = {
   services: [] as Service[],
   policies: [] as Policy[],
   namespaces: [] as Namespace[],
+  /** Empty on a single host. */
+  nodes: [] as ClusterNode[],
+  tunnels: [] as Tunnel[],
   flows: [] as Flow[],
   /** Records the server skipped because this page read too slowly. */
   lost: 0,
@@ -83,6 +86,7 @@ async function poll(): Promise<void> {
       api<{ dns?: { counters?: { queries: number } } }>("/v1/info"),
     ]);
     Object.assign(store, { workloads, services, policies, namespaces, networks, error: "" });
+    if (inCluster) await pollCluster();
     const sample = { queries: info.dns?.counters?.queries ?? 0, at: Date.now() };
     store.rates = { ...rates(store.flows, sample.at), dnsPerSec: queryRate(lastQueries, sample) };
     lastQueries = sample;
@@ -90,6 +94,18 @@ async function poll(): Promise<void> {
     store.error = (e as Error).message;
   }
   changed();
+}
+
+/** Cleared for good by the first NOT_IN_CLUSTER answer: a single host never becomes a node. */
+let inCluster = true;
+
+async function pollCluster(): Promise<void> {
+  try {
+    [store.nodes, store.tunnels] = await Promise.all([api<ClusterNode[]>("/v1/nodes"), api<Tunnel[]>("/v1/tunnels")]);
+  } catch (e) {
+    if (!(e as Error).message.startsWith("NOT_IN_CLUSTER")) throw e;
+    inCluster = false;
+  }
 }
 
 /** Flow rates over the last 10 s of the buffer (the daemon's counters are totals since it started). */

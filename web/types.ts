@@ -98,3 +98,20 @@ export interface WhatIf {
   wouldDeny: number;
   rows: WhatIfRow[];
 }
+
+/** A cluster node as `GET /v1/nodes` answers it (only in a cluster). */
+export interface ClusterNode {
+  name: string;
+  address: string;
+  status: "Ready" | "NotReady";
+  workloads: number;
+  blocks: string[];
+  self: boolean;
+}
+
+/** One overlay route: a remote pod block through the VXLAN device to that node's address. */
+export interface Tunnel {
+  block: string;
+  node: string;
+  address: string;
+}

@@ -9,7 +9,8 @@ export function clusterRoutes(cluster: Cluster | undefined): Route[] {
     return cluster;
   };
   return [
-    { method: "GET", pattern: /^\/v1\/nodes$/, status: 200, handler: async () => need().nodes() },
+    // `self` marks the node that answers, so a reader (the UI's plumbing view) can tell it apart.
+    { method: "GET", pattern: /^\/v1\/nodes$/, status: 200, handler: async () => (await need().nodes()).map((n) => ({ ...n, self: n.name === need().nodeName })) },
     { method: "GET", pattern: /^\/v1\/tunnels$/, status: 200, handler: async () => need().tunnels() },
     { method: "DELETE", pattern: /^\/v1\/nodes\/([^/]+)$/, status: 200, handler: async ({ params }) => need().removeNode(params[0]!) },
     { method: "POST", pattern: /^\/v1\/cluster\/networks$/, status: 201, handler: async ({ body }) => need().createNetwork(await body()) },

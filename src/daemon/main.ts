@@ -155,7 +155,7 @@ export async function main(argv: string[]): Promise<void> {
   const server = apiServer(engine, cluster);
   const access = await listenPrivately(server, socket);
   const metrics = values["metrics-listen"] ? await metricsServer(engine, String(values["metrics-listen"])) : undefined;
-  const uiHttp = ui ? await uiServer(engine, ui, web, uiStreams) : undefined;
+  const uiHttp = ui ? await uiServer(engine, ui, { web, maxStreams: uiStreams, ...(cluster ? { cluster } : {}) }) : undefined;
   if (ui) console.log(`pontond: web UI on http://${ui.host.includes(":") ? `[${ui.host}]` : ui.host}:${ui.port}/${ui.token ? " (token required)" : ""}`);
   console.log(`pontond: serving ${socket} (mode ${access.mode.toString(8)}${access.gid !== undefined ? `, group ponton` : ""}), state in ${stateDir}; reconcile: ${JSON.stringify(report)}${cluster ? `; cluster node ${cluster.nodeName}` : ""}`);
   const shutdown = async () => {

@@ -5,9 +5,11 @@ import assert from "node:assert/strict";
 import path from "node:path";
 import { eventually, inspect, ping, sleep, TestHost } from "./harness";
 import { Underlay, UNDERLAY_PREFIX } from "./underlay";
+import { launchIn } from "./browser";
 import type { NodeRow } from "../../src/cli/commands/node";
 
 const TTL_S = 2;
+const UI_LISTEN = "127.0.0.1:12000";
 
 
 describe("cluster membership", () => {
@@ -20,7 +22,7 @@ describe("cluster membership", () => {
     await ul.startEtcd(3);
     await Promise.all(
       nodes.map((h, i) => {
-        h.daemonArgs = ["--cluster", ul.endpoints.join(","), "--node-name", `n${i + 1}`, "--node-ip", addr(i), "--node-lease-ttl", String(TTL_S)];
+        h.daemonArgs = ["--cluster", ul.endpoints.join(","), "--node-name", `n${i + 1}`, "--node-ip", addr(i), "--node-lease-ttl", String(TTL_S), ...(i === 0 ? ["--ui-listen", UI_LISTEN] : [])];
         return h.setUp({ beforeDaemon: () => ul.plug(h.hostNs, "ul0", addr(i)).then(() => undefined) });
       }),
     );
@@ -115,6 +117,26 @@ describe("cluster membership", () => {
     const fdb = (await nodes[0]!.inHost("bridge", ["fdb", "show", "dev", "pvx0"])).stdout;
     assert.match(fdb, new RegExp(`dst ${addr(1).replace(/\./g, "\\.")} self permanent`));
     assert.match(await nodes[0]!.pontonOk("node", "tunnels"), /^PREFIX\s+TUNNEL\s+NODE/);
+  });
+
+  test("the web UI's plumbing view shows this node and the others, each with the blocks tunnelled to it", async () => {
+    const b = await launchIn(nodes[0]!.hostNs, nodes[0]!.dir, "cluster-plumbing");
+    try {
+      const page = await b.context.newPage();
+      await page.goto(`http://${UI_LISTEN}/#/plumbing`);
+      const plumbing = page.getByTestId("plumbing");
+      const tunnels = JSON.parse(await nodes[0]!.pontonOk("node", "tunnels", "-o", "json")) as { node: string; block: string }[];
+      for (const n of ["n2", "n3"]) {
+        await plumbing.locator(`[data-node="${n}"]`).waitFor({ timeout: 10_000 });
+        const text = (await plumbing.locator(`[data-node="${n}"]`).textContent()) ?? "";
+        assert.match(text, new RegExp(`node ${n} · Ready`));
+        assert.ok(text.includes(tunnels.find((t) => t.node === n)!.block), `${n}: ${text}`);
+      }
+      assert.match((await plumbing.textContent()) ?? "", /this node · n1/);
+      await page.screenshot({ path: path.join(b.artefacts, "cluster-plumbing.png"), fullPage: true });
+    } finally {
+      await b.close();
+    }
   });
 
   test("block claims race: nine claimants of a /21 cut in /24s get eight distinct blocks, the ninth is refused", async () => {

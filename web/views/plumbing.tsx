@@ -1,5 +1,6 @@
 // The plumbing: this host, each network's bridge (or parent), and the workloads on it, one line per
-// interface (host end ↔ workload end, with the address). Deterministic columns, sorted by name.
+// interface (host end ↔ workload end, with the address); in a cluster, the other nodes below this
+// one, each with the pod blocks the overlay tunnels to it. Deterministic columns, sorted by name.
 import { useStore } from "../store";
 
 const W = 210;
@@ -12,7 +13,9 @@ export function PlumbingView() {
   const workloads = [...s.workloads].sort((a, b) => a.name.localeCompare(b.name));
   const rowOf = new Map(workloads.map((w, i) => [w.name, i]));
   const netRow = new Map(networks.map((n, i) => [n.name, i]));
-  const height = 40 + Math.max(1, workloads.length, networks.length) * (H + GAP);
+  const self = s.nodes.find((n) => n.self);
+  const others = s.nodes.filter((n) => !n.self);
+  const height = 40 + Math.max(1 + others.length, workloads.length, networks.length) * (H + GAP);
   const x = [20, 20 + W + 150, 20 + 2 * (W + 150)];
   const y = (row: number) => 20 + row * (H + GAP);
   return (
@@ -41,12 +44,34 @@ export function PlumbingView() {
         <g class="node service" transform={`translate(${x[0]} ${y(0)})`}>
           <rect width={W} height={H} rx="6" />
           <text x="10" y="19">
-            this host
+            {self ? `this node · ${self.name}` : "this host"}
           </text>
           <text x="10" y="36" class="sub">
-            {networks.length} networks
+            {networks.length} networks{self ? ` · ${self.address}` : ""}
           </text>
         </g>
+        {others.map((n, i) => {
+          const blocks = s.tunnels.filter((t) => t.node === n.name).map((t) => t.block);
+          return (
+            <g key={`n-${n.name}`} data-node={n.name}>
+              <g class="edge plumb" data-tunnel={n.name}>
+                <path d={`M ${x[0]} ${y(0) + H / 2} H ${x[0]! - 12} V ${y(i + 1) + GAP / 2 + (H - GAP / 2) / 2} H ${x[0]}`} fill="none" />
+                <text x={x[0]! + 10} y={y(i + 1) + 2}>
+                  {blocks.length ? `VXLAN → ${blocks.join(" ")}` : "no tunnel"}
+                </text>
+              </g>
+              <g class={`node outside${n.status === "Ready" ? "" : " down"}`} transform={`translate(${x[0]} ${y(i + 1) + GAP / 2})`}>
+                <rect width={W} height={H - GAP / 2} rx="6" />
+                <text x="10" y="16">
+                  node {n.name} · {n.status}
+                </text>
+                <text x="10" y="30" class="sub">
+                  {n.address} · {n.workloads} workloads
+                </text>
+              </g>
+            </g>
+          );
+        })}
         {networks.map((n) => (
           <g key={n.name} class="node group" data-network={n.name} transform={`translate(${x[1]} ${y(netRow.get(n.name)!)})`}>
             <rect width={W} height={H} rx="6" />

@@ -7,13 +7,15 @@ import path from "node:path";
 import type { Engine } from "../../engine";
 import { EngineError } from "../../errors";
 import { readJson, sendError, sendJson } from "../http-util";
+import type { Cluster } from "../../cluster";
+import { clusterRoutes } from "../cluster-routes";
 import { routes } from "../routes";
 import { dispatch, parseUrl } from "../server";
 import { FlowBatches, sseEvent } from "./flow-batches";
 import { checkAccess, SECURITY_HEADERS, UI_COOKIE, type UiListen } from "./ui-access";
 
 /** GET routes of the API the UI may use (docs/api.md); everything else answers 404. */
-const READ_API = ["/v1/info", "/v1/networks", "/v1/workloads", "/v1/templates", "/v1/services", "/v1/namespaces", "/v1/ports", "/v1/policies", "/v1/policies/explain", "/v1/flows", "/v1/flows/status", "/v1/dns/records", "/metrics"];
+const READ_API = ["/v1/nodes", "/v1/tunnels", "/v1/info", "/v1/networks", "/v1/workloads", "/v1/templates", "/v1/services", "/v1/namespaces", "/v1/ports", "/v1/policies", "/v1/policies/explain", "/v1/flows", "/v1/flows/status", "/v1/dns/records", "/metrics"];
 
 const TICK_MS = 250;
 const MAX_PENDING = 5000;
@@ -44,8 +46,17 @@ export function loadWeb(dir: string): Map<string, { type: string; body: Buffer }
 
 export const WEB_DIR = path.join(__dirname, "../../../web");
 
-export async function uiServer(engine: Engine, ui: UiListen, web = loadWeb(WEB_DIR), maxStreams = DEFAULT_MAX_STREAMS): Promise<Server> {
-  const table = routes(engine);
+export interface UiServerOptions {
+  web?: ReturnType<typeof loadWeb>;
+  maxStreams?: number;
+  /** Set when pontond is a cluster node: the UI shows the other nodes and tunnels. */
+  cluster?: Cluster;
+}
+
+export async function uiServer(engine: Engine, ui: UiListen, opts: UiServerOptions = {}): Promise<Server> {
+  const web = opts.web ?? loadWeb(WEB_DIR);
+  const maxStreams = opts.maxStreams ?? DEFAULT_MAX_STREAMS;
+  const table = [...routes(engine), ...clusterRoutes(opts.cluster)];
   let streams = 0;
   const server = createServer((req, res) => {
     for (const [k, v] of Object.entries(SECURITY_HEADERS)) res.setHeader(k, v);
