@@ -13,12 +13,22 @@ test("cluster options: endpoints, name, address and TTL are validated", () => {
   assert.deepEqual(parseClusterOptions("http://192.0.2.2:2379,http://192.0.2.3:2379", "n1", "192.0.2.11", "3"), { endpoints: ["http://192.0.2.2:2379", "http://192.0.2.3:2379"], nodeName: "n1", nodeIp: "192.0.2.11", leaseTtlS: 3 });
   assert.equal(parseClusterOptions("http://e:2379", "n1", undefined, undefined)!.leaseTtlS, 5);
   assert.throws(() => parseClusterOptions("192.0.2.2:2379", "n1", undefined, undefined), /INVALID_ARGUMENT|not a URL|must be/);
-  assert.throws(() => parseClusterOptions("https://e:2379", "n1", undefined, undefined), /TLS/);
+  assert.deepEqual(parseClusterOptions("https://e:2379", "n1", undefined, undefined)!.tls, {}, "https with the system's roots");
   assert.throws(() => parseClusterOptions("http://e", "n1", undefined, undefined), /HOST:PORT/);
   assert.throws(() => parseClusterOptions("http://e:2379", "bad/name", undefined, undefined), /name/);
   assert.throws(() => parseClusterOptions("http://e:2379", "n1", "fd00::1", undefined), /IPv4/);
   assert.throws(() => parseClusterOptions("http://e:2379", "n1", undefined, "1"), /2 to 3600/);
   assert.throws(() => parseClusterOptions("http://e:2379", "n1", undefined, "2.5"), /2 to 3600/);
+});
+
+test("cluster options: TLS files go with https:// endpoints only, a certificate with its key", () => {
+  const files = { ca: "/etc/ponton/etcd-ca.pem", cert: "/etc/ponton/node.pem", key: "/etc/ponton/node-key.pem" };
+  assert.deepEqual(parseClusterOptions("https://192.0.2.2:2379,https://192.0.2.3:2379", "n1", undefined, undefined, files)!.tls, files);
+  assert.deepEqual(parseClusterOptions("https://e:2379", "n1", undefined, undefined, { ca: files.ca, cert: undefined, key: undefined })!.tls, { ca: files.ca });
+  assert.throws(() => parseClusterOptions("http://e:2379", "n1", undefined, undefined, { ca: files.ca }), /--etcd-cacert needs https/);
+  assert.throws(() => parseClusterOptions("https://e:2379,http://f:2379", "n1", undefined, undefined), /not a mix/);
+  assert.throws(() => parseClusterOptions("https://e:2379", "n1", undefined, undefined, { cert: files.cert }), /go together/);
+  assert.throws(() => parseClusterOptions(undefined, undefined, undefined, undefined, { key: files.key }), /--etcd-key need --cluster/);
 });
 
 test("keys: node and block keys round-trip", () => {

@@ -3,4 +3,5 @@ export { Cluster, type LocalSide } from "./cluster";
 export const CLUSTER_NETWORK_LABEL = "ponton.cluster/network";
 export type { Tunnel } from "./tunnels";
 export { parseClusterOptions, type ClusterOptions } from "./options";
+export { readTls } from "./etcd";
 export type { NodeView } from "./node-view";

@@ -15,7 +15,7 @@ import { parseArgs, helpText, type Options } from "../args/parse";
 import { socketFrom, stateDirFrom } from "../settings";
 import { checkMountNamespace } from "./mount-namespace";
 import { listenPrivately } from "./socket-access";
-import { Cluster, CLUSTER_NETWORK_LABEL, parseClusterOptions, type LocalSide } from "../cluster";
+import { Cluster, CLUSTER_NETWORK_LABEL, parseClusterOptions, readTls, type LocalSide } from "../cluster";
 
 const OPTIONS: Options = {
   "state-dir": { type: "string", description: "state directory (env PONTON_STATE_DIR; default /var/lib/ponton)", value: "DIR" },
@@ -37,6 +37,9 @@ const OPTIONS: Options = {
   cluster: { type: "string", description: "join a cluster whose store is this etcd (comma-separated http://HOST:PORT)", value: "URLS" },
   "node-name": { type: "string", description: "this node's name in the cluster (default: the host name)", value: "NAME" },
   "node-ip": { type: "string", description: "this node's underlay address (default: the source address towards etcd)", value: "IP" },
+  "etcd-cacert": { type: "string", description: "CA certificate that signed etcd's (https:// endpoints; default: the system's roots)", value: "FILE" },
+  "etcd-cert": { type: "string", description: "client certificate for etcd (with --etcd-key, when etcd runs with --client-cert-auth)", value: "FILE" },
+  "etcd-key": { type: "string", description: "private key of --etcd-cert (mode 0600 or narrower)", value: "FILE" },
   "node-lease-ttl": { type: "string", description: "seconds after which a silent node is NotReady (default 5)", value: "S" },
   "ui-listen": { type: "string", description: "serve the web UI here (off by default; e.g. 127.0.0.1:12000; any non-loopback address needs --ui-token)", value: "IP:PORT" },
   "ui-token": { type: "string", description: "token the web UI asks for on every request (env PONTON_UI_TOKEN; at least 16 characters); open it once with ?token=TOKEN", value: "TOKEN" },
@@ -140,7 +143,13 @@ export async function main(argv: string[]): Promise<void> {
     ...maxPortRange(values["max-port-range"] as string | undefined),
     nodeLabels: nodeLabels(values["node-label"] as string[] | undefined),
   });
-  const clusterOpts = parseClusterOptions(values.cluster as string | undefined, values["node-name"] as string | undefined, values["node-ip"] as string | undefined, values["node-lease-ttl"] as string | undefined);
+  const clusterOpts = parseClusterOptions(values.cluster as string | undefined, values["node-name"] as string | undefined, values["node-ip"] as string | undefined, values["node-lease-ttl"] as string | undefined, {
+    ca: values["etcd-cacert"] as string | undefined,
+    cert: values["etcd-cert"] as string | undefined,
+    key: values["etcd-key"] as string | undefined,
+  });
+  // Unreadable or exposed TLS files are refused before anything is made (read again at join).
+  if (clusterOpts?.tls) readTls(clusterOpts.tls);
   const ui = values["ui-listen"] ? parseUiListen(String(values["ui-listen"]), (values["ui-token"] as string | undefined) ?? (env.PONTON_UI_TOKEN || undefined)) : undefined;
   if (!ui && values["ui-token"]) throw new EngineError("INVALID_ARGUMENT", "--ui-token without --ui-listen");
   const uiStreams = uiMaxStreams(values["ui-max-streams"] as string | undefined);

@@ -23,6 +23,16 @@ export interface EtcdMember {
   pid: number;
 }
 
+/** PEM files (paths) for an etcd that serves TLS and verifies client certificates. */
+export interface EtcdTls {
+  ca: string;
+  serverCert: string;
+  serverKey: string;
+  /** A client certificate etcdctl uses for the health check. */
+  clientCert: string;
+  clientKey: string;
+}
+
 export class Underlay {
   readonly prefix: string;
   readonly netns: string;
@@ -31,6 +41,8 @@ export class Underlay {
   private readonly children: ChildProcess[] = [];
   private port = 0;
   members: EtcdMember[] = [];
+  /** Set by startEtcd with TLS: etcd serves https and asks clients for a certificate of this CA. */
+  tls?: EtcdTls;
 
   constructor(name = "ul") {
     this.prefix = `pu${process.pid % 100000}${name}${counter++}`;
@@ -68,11 +80,13 @@ export class Underlay {
   }
 
   get endpoints(): string[] {
-    return this.members.map((m) => `http://${m.ip}:2379`);
+    return this.members.map((m) => `${this.tls ? "https" : "http"}://${m.ip}:2379`);
   }
 
   /** Start `size` etcd members (1 or 3) at .2, .3, .4; waits (bounded) until every endpoint is healthy. */
-  async startEtcd(size: 1 | 3 = 1, timeoutMs = 30_000): Promise<EtcdMember[]> {
+  async startEtcd(size: 1 | 3 = 1, timeoutMs = 30_000, tls?: EtcdTls): Promise<EtcdMember[]> {
+    this.tls = tls;
+    const client = tls ? ["--cert-file", tls.serverCert, "--key-file", tls.serverKey, "--trusted-ca-file", tls.ca, "--client-cert-auth"] : [];
     const specs = Array.from({ length: size }, (_, i) => ({ name: `etcd${i}`, ip: `${UNDERLAY_PREFIX}.${2 + i}` }));
     const initial = specs.map((s) => `${s.name}=http://${s.ip}:2380`).join(",");
     for (const s of specs) {
@@ -81,7 +95,7 @@ export class Underlay {
       // nsenter execs etcd: the PID we hold is etcd's own.
       const child = spawn(
         "nsenter",
-        [`--net=/run/netns/${netns}`, "etcd", "--name", s.name, "--data-dir", path.join(this.dir, s.name), "--listen-client-urls", `http://${s.ip}:2379`, "--advertise-client-urls", `http://${s.ip}:2379`, "--listen-peer-urls", `http://${s.ip}:2380`, "--initial-advertise-peer-urls", `http://${s.ip}:2380`, "--initial-cluster", initial, "--initial-cluster-state", "new", "--initial-cluster-token", this.prefix, "--heartbeat-interval", "100", "--election-timeout", "1000"],
+        [`--net=/run/netns/${netns}`, "etcd", "--name", s.name, "--data-dir", path.join(this.dir, s.name), "--listen-client-urls", `${tls ? "https" : "http"}://${s.ip}:2379`, "--advertise-client-urls", `${tls ? "https" : "http"}://${s.ip}:2379`, ...client, "--listen-peer-urls", `http://${s.ip}:2380`, "--initial-advertise-peer-urls", `http://${s.ip}:2380`, "--initial-cluster", initial, "--initial-cluster-state", "new", "--initial-cluster-token", this.prefix, "--heartbeat-interval", "100", "--election-timeout", "1000"],
         { stdio: ["ignore", log, log] },
       );
       this.children.push(child);
@@ -89,7 +103,7 @@ export class Underlay {
     }
     const end = Date.now() + timeoutMs;
     while (Date.now() < end) {
-      const r = await sh("nsenter", [`--net=/run/netns/${this.members[0]!.netns}`, "etcdctl", "--endpoints", this.endpoints.join(","), "--dial-timeout", "1s", "--command-timeout", "2s", "endpoint", "health"], { timeoutMs: 5000 });
+      const r = await this.etcdctl("--dial-timeout", "1s", "--command-timeout", "2s", "endpoint", "health");
       if (r.code === 0) return this.members;
       if (this.children.some((c) => c.exitCode !== null)) break;
       await sleep(200);
@@ -100,7 +114,8 @@ export class Underlay {
 
   /** etcdctl against the cluster, from the first member's namespace. */
   etcdctl(...args: string[]) {
-    return sh("nsenter", [`--net=/run/netns/${this.members[0]!.netns}`, "etcdctl", "--endpoints", this.endpoints.join(","), ...args]);
+    const tls = this.tls ? ["--cacert", this.tls.ca, "--cert", this.tls.clientCert, "--key", this.tls.clientKey] : [];
+    return sh("nsenter", [`--net=/run/netns/${this.members[0]!.netns}`, "etcdctl", "--endpoints", this.endpoints.join(","), ...tls, ...args], { timeoutMs: 5000 });
   }
 
   async tearDown(): Promise<void> {
