@@ -10,12 +10,13 @@ import { sourceAddressTowards } from "./node-address";
 import type { ClusterOptions } from "./options";
 import type { NodeView } from "./node-view";
 import { tunnelPlan, vtepAddress, type Tunnel } from "./tunnels";
-import { applyTunnels, ensureVtepAddress, ensureVxlan, underlayOf, VXLAN_DEV } from "./vxlan";
+import { applyTunnels, ensureVtepAddress, ensureVxlan, underlayOf, VXLAN_DEV, VXLAN_OVERHEAD } from "./vxlan";
 
 /** What the cluster needs from the local engine (the daemon wires it). */
 export interface LocalSide {
   /** The node's piece of a cluster network: a local bridge network on its block. */
-  ensureNetwork(name: string, block: string): Promise<void>;
+  /** `mtu`: the overlay's, so pods never send what VXLAN must fragment or drop. */
+  ensureNetwork(name: string, block: string, mtu: number): Promise<void>;
   setOverlay(o: { ifnames: string[]; cidrs4: string[] }): Promise<void>;
   workloads(): number;
 }
@@ -33,6 +34,7 @@ export class Cluster {
     private readonly etcd: Etcd3,
     readonly membership: Membership,
     private readonly local: LocalSide,
+    private readonly podMtu: number,
   ) {
     this.ipam = new ClusterIpam(etcd);
   }
@@ -52,7 +54,7 @@ export class Cluster {
       etcd.close();
       throw e;
     }
-    const cluster = new Cluster(etcd, membership, local);
+    const cluster = new Cluster(etcd, membership, local, underlay.mtu - VXLAN_OVERHEAD);
     // Watch first, then sync: nothing written between the two is missed.
     cluster.watcher = await etcd.watch().prefix(ROOT).create();
     cluster.watcher.on("data", () => void cluster.sync());
@@ -91,7 +93,7 @@ export class Cluster {
     const networks = await this.ipam.networks();
     for (const n of networks) {
       const block = await this.ipam.claim(n, this.nodeName);
-      await this.local.ensureNetwork(n.name, block);
+      await this.local.ensureNetwork(n.name, block, this.podMtu);
       await ensureVtepAddress(vtepAddress(block));
     }
     const cidrs = networks.map((n) => n.subnet).sort();

@@ -102,6 +102,11 @@ describe("cluster membership", () => {
     // Bigger than the overlay MTU: path MTU discovery through the VXLAN device works.
     const big = await nodes[0]!.inWorkload("p0", "ping", ["-c", "1", "-W", "2", "-M", "dont", "-s", "3000", ips[1]!]);
     assert.equal(big.code, 0, big.stdout + big.stderr);
+    // Pods take the overlay's MTU (underlay 1500 − 50): a full-size packet with DF set crosses as is.
+    const eth0 = JSON.parse((await nodes[0]!.inWorkload("p0", "ip", ["-j", "link", "show", "eth0"])).stdout) as { mtu: number }[];
+    assert.equal(eth0[0]!.mtu, 1450);
+    const full = await nodes[0]!.inWorkload("p0", "ping", ["-c", "1", "-W", "2", "-M", "do", "-s", String(1450 - 28), ips[1]!]);
+    assert.equal(full.code, 0, full.stdout + full.stderr);
   });
 
   test("node tunnels lists each remote block with its node's address; the kernel holds the same", async () => {
