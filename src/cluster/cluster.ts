@@ -9,6 +9,8 @@ import { Membership } from "./membership";
 import { sourceAddressTowards } from "./node-address";
 import type { ClusterOptions } from "./options";
 import type { NodeView } from "./node-view";
+import { applyNativeRoutes } from "./native-routes";
+import { agreeRoutingMode, type RoutingMode } from "./routing-mode";
 import { tunnelPlan, vtepAddress, type Tunnel } from "./tunnels";
 import { applyTunnels, ensureVtepAddress, ensureVxlan, underlayOf, VXLAN_DEV, VXLAN_OVERHEAD } from "./vxlan";
 
@@ -17,7 +19,8 @@ export interface LocalSide {
   /** The node's piece of a cluster network: a local bridge network on its block. */
   /** `mtu`: the overlay's, so pods never send what VXLAN must fragment or drop. */
   ensureNetwork(name: string, block: string, mtu: number): Promise<void>;
-  setOverlay(o: { ifnames: string[]; cidrs4: string[] }): Promise<void>;
+  /** `owned`: the interfaces are Ponton's (the VXLAN device), not the host's own underlay. */
+  setOverlay(o: { ifnames: string[]; cidrs4: string[]; owned: boolean }): Promise<void>;
   workloads(): number;
 }
 
@@ -35,6 +38,8 @@ export class Cluster {
     readonly membership: Membership,
     private readonly local: LocalSide,
     private readonly podMtu: number,
+    readonly routing: RoutingMode,
+    private readonly underlayIf: string,
   ) {
     this.ipam = new ClusterIpam(etcd);
   }
@@ -44,17 +49,19 @@ export class Cluster {
     const underlay = await underlayOf(address);
     const etcd = connectEtcd(opts.endpoints, opts.tls);
     const membership = new Membership(etcd, { nodeName: opts.nodeName, address, leaseTtlS: opts.leaseTtlS }, local.workloads);
+    let routing: RoutingMode;
     try {
       // Join before touching the kernel: when etcd does not answer, nothing was made.
+      routing = await agreeRoutingMode(etcd, opts.routing);
       await membership.join();
-      membership.spec.vtepMac = await ensureVxlan(address, underlay);
+      if (routing === "vxlan") membership.spec.vtepMac = await ensureVxlan(address, underlay);
       await membership.refresh();
     } catch (e) {
       await membership.close();
       etcd.close();
       throw e;
     }
-    const cluster = new Cluster(etcd, membership, local, underlay.mtu - VXLAN_OVERHEAD);
+    const cluster = new Cluster(etcd, membership, local, underlay.mtu - (routing === "vxlan" ? VXLAN_OVERHEAD : 0), routing, underlay.ifname);
     // Watch first, then sync: nothing written between the two is missed.
     cluster.watcher = await etcd.watch().prefix(ROOT).create();
     cluster.watcher.on("data", () => void cluster.sync());
@@ -94,15 +101,17 @@ export class Cluster {
     for (const n of networks) {
       const block = await this.ipam.claim(n, this.nodeName);
       await this.local.ensureNetwork(n.name, block, this.podMtu);
-      await ensureVtepAddress(vtepAddress(block));
+      if (this.routing === "vxlan") await ensureVtepAddress(vtepAddress(block));
     }
     const cidrs = networks.map((n) => n.subnet).sort();
     if (cidrs.join() !== this.cidrs) {
-      await this.local.setOverlay({ ifnames: [VXLAN_DEV], cidrs4: cidrs });
+      // Natively routed pods arrive on the host's own underlay interface: let cluster traffic in from
+      // it, without making it an interface of ours (the host stays no open router for the rest).
+      await this.local.setOverlay(this.routing === "vxlan" ? { ifnames: [VXLAN_DEV], cidrs4: cidrs, owned: true } : { ifnames: [this.underlayIf], cidrs4: cidrs, owned: false });
       this.cidrs = cidrs.join();
     }
-    const tunnels = tunnelPlan(this.nodeName, await this.membership.list());
-    await applyTunnels(tunnels);
+    const tunnels = tunnelPlan(this.nodeName, await this.membership.list(), this.routing === "native");
+    await (this.routing === "vxlan" ? applyTunnels(tunnels) : applyNativeRoutes(tunnels, this.underlayIf));
     this.applied = tunnels;
   }
 

@@ -4,4 +4,5 @@ export const CLUSTER_NETWORK_LABEL = "ponton.cluster/network";
 export type { Tunnel } from "./tunnels";
 export { parseClusterOptions, type ClusterOptions } from "./options";
 export { readTls } from "./etcd";
+export { parseRoutingMode, type RoutingMode } from "./routing-mode";
 export type { NodeView } from "./node-view";

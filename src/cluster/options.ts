@@ -3,6 +3,7 @@ import os from "node:os";
 import { EngineError } from "../errors";
 import { validateName } from "../model/names";
 import { parseIp } from "../model/ip";
+import type { RoutingMode } from "./routing-mode";
 
 export interface ClusterOptions {
   endpoints: string[];
@@ -12,6 +13,8 @@ export interface ClusterOptions {
   leaseTtlS: number;
   /** Files for https:// endpoints (etcd's --trusted-ca-file, and a client certificate when etcd asks for one). */
   tls?: EtcdTlsFiles;
+  /** Absent: whatever the cluster already routes (vxlan for the first node). */
+  routing?: RoutingMode;
 }
 
 export interface EtcdTlsFiles {

@@ -21,3 +21,8 @@ test("tunnels: one per block of each other Ready node with a MAC; never to ourse
 test("vtep address is the block's network address", () => {
   assert.equal(vtepAddress("10.42.7.0/24"), "10.42.7.0");
 });
+
+test("tunnels with native routing: every Ready node's blocks via its address, no MAC needed", () => {
+  const plan = tunnelPlan("n1", [node("n1", "Ready", ["pods=10.42.0.0/24"]), node("n2", "Ready", ["pods=10.42.1.0/24"]), node("n3", "NotReady", ["pods=10.42.2.0/24"])], true);
+  assert.deepEqual(plan, [{ block: "10.42.1.0/24", network: "pods", node: "n2", address: "192.0.2.2", vtep: "", mac: "" }]);
+});

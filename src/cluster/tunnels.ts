@@ -20,14 +20,17 @@ export const vtepAddress = (block: string): string => {
   return formatIp(c.family, c.network);
 };
 
-/** Tunnels to every block held by another Ready node that has published its VXLAN MAC. */
-export function tunnelPlan(self: string, nodes: NodeView[]): Tunnel[] {
+/**
+ * Tunnels to every block held by another Ready node — over VXLAN only once it has published its
+ * device's MAC; with native routing no MAC is needed (`vtep` and `mac` stay empty).
+ */
+export function tunnelPlan(self: string, nodes: NodeView[], native = false): Tunnel[] {
   return nodes
-    .filter((n) => n.name !== self && n.status === "Ready" && n.vtepMac)
+    .filter((n) => n.name !== self && n.status === "Ready" && (native || n.vtepMac))
     .flatMap((n) =>
       n.blocks.map((nb) => {
         const [network, block] = nb.split("=") as [string, string];
-        return { block, network, node: n.name, address: n.address, vtep: vtepAddress(block), mac: n.vtepMac! };
+        return native ? { block, network, node: n.name, address: n.address, vtep: "", mac: "" } : { block, network, node: n.name, address: n.address, vtep: vtepAddress(block), mac: n.vtepMac! };
       }),
     )
     .sort((a, b) => a.block.localeCompare(b.block, "en", { numeric: true }));

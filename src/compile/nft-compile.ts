@@ -19,7 +19,8 @@ export interface CompileOptions {
   /** Port of the embedded DNS on gateway addresses (0: off), kept open on --no-host-access networks. */
   dnsPort: number;
   /** Cluster mode: the VXLAN device(s) and the cluster networks' IPv4 ranges. */
-  overlay?: { ifnames: string[]; cidrs4: string[] };
+  /** `owned`: the interfaces are Ponton's (a VXLAN device); the underlay of native routing is not. */
+  overlay?: { ifnames: string[]; cidrs4: string[]; owned?: boolean };
 }
 
 export const DEFAULT_COMPILE_OPTIONS: CompileOptions = { flowLog: true, forwardOthers: "drop", dnsPort: 53 };
@@ -63,7 +64,7 @@ export function compileNft(state: DesiredState, runtime: ServiceRuntime = EMPTY_
 
   for (const i of options.overlay?.ifnames ?? []) {
     add("overlay_ifs", q(i));
-    add("owned_ifs", q(i));
+    if (options.overlay!.owned !== false) add("owned_ifs", q(i));
   }
   for (const c of options.overlay?.cidrs4 ?? []) add("cluster4", c);
   for (const n of state.networks) {

@@ -15,7 +15,7 @@ import { parseArgs, helpText, type Options } from "../args/parse";
 import { socketFrom, stateDirFrom } from "../settings";
 import { checkMountNamespace } from "./mount-namespace";
 import { listenPrivately } from "./socket-access";
-import { Cluster, CLUSTER_NETWORK_LABEL, parseClusterOptions, readTls, type LocalSide } from "../cluster";
+import { Cluster, CLUSTER_NETWORK_LABEL, parseClusterOptions, parseRoutingMode, readTls, type LocalSide } from "../cluster";
 
 const OPTIONS: Options = {
   "state-dir": { type: "string", description: "state directory (env PONTON_STATE_DIR; default /var/lib/ponton)", value: "DIR" },
@@ -37,6 +37,7 @@ const OPTIONS: Options = {
   cluster: { type: "string", description: "join a cluster whose store is this etcd (comma-separated http://HOST:PORT)", value: "URLS" },
   "node-name": { type: "string", description: "this node's name in the cluster (default: the host name)", value: "NAME" },
   "node-ip": { type: "string", description: "this node's underlay address (default: the source address towards etcd)", value: "IP" },
+  "cluster-routing": { type: "string", description: "how pod blocks reach other nodes: vxlan (encapsulated; the default for a new cluster) or native (a route per block via its node, no encapsulation; nodes on one L2 segment); every node must agree", value: "vxlan|native" },
   "etcd-cacert": { type: "string", description: "CA certificate that signed etcd's (https:// endpoints; default: the system's roots)", value: "FILE" },
   "etcd-cert": { type: "string", description: "client certificate for etcd (with --etcd-key, when etcd runs with --client-cert-auth)", value: "FILE" },
   "etcd-key": { type: "string", description: "private key of --etcd-cert (mode 0600 or narrower)", value: "FILE" },
@@ -148,6 +149,9 @@ export async function main(argv: string[]): Promise<void> {
     cert: values["etcd-cert"] as string | undefined,
     key: values["etcd-key"] as string | undefined,
   });
+  const routing = parseRoutingMode(values["cluster-routing"] as string | undefined);
+  if (routing && clusterOpts) clusterOpts.routing = routing;
+  else if (routing) throw new EngineError("INVALID_ARGUMENT", "--cluster-routing needs --cluster");
   // Unreadable or exposed TLS files are refused before anything is made (read again at join).
   if (clusterOpts?.tls) readTls(clusterOpts.tls);
   const ui = values["ui-listen"] ? parseUiListen(String(values["ui-listen"]), (values["ui-token"] as string | undefined) ?? (env.PONTON_UI_TOKEN || undefined)) : undefined;

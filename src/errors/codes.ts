@@ -43,6 +43,7 @@ export const ERROR_CODES = {
   KERNEL_ERROR: { http: 500, exit: 5, cni: 11, hint: "see the message; the operation was rolled back" },
   STORE_UNAVAILABLE: { http: 503, exit: 6, cni: 11, hint: "the cluster store (etcd) is unreachable; nothing was changed — try again when it answers" },
   NOT_IN_CLUSTER: { http: 400, exit: 2, cni: 7, hint: "start pontond with --cluster http://ETCD:2379 --node-name NAME" },
+  CLUSTER_CONFIG_MISMATCH: { http: 409, exit: 3, cni: 7, hint: "start the node with the cluster's settings; every node must agree" },
   NODE_READY: { http: 409, exit: 3, cni: 7, hint: "stop the node's pontond first; a Ready node cannot be forgotten" },
   DAEMON_UNAVAILABLE: { http: 503, exit: 6, cni: 11, hint: "start the daemon with 'pontond' (or 'ponton daemon')" },
   PRIVATE_MOUNT_NAMESPACE: { http: 500, exit: 2, cni: 999, hint: "start pontond with 'nsenter --net=/run/netns/NAME pontond …', not 'ip netns exec'" },

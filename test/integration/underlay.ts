@@ -79,6 +79,11 @@ export class Underlay {
     return ns;
   }
 
+  /** A command in one of the underlay's namespaces (nsenter: no private mount namespace). */
+  run(netns: string, cmd: string, args: string[]) {
+    return sh("nsenter", [`--net=/run/netns/${netns}`, cmd, ...args]);
+  }
+
   get endpoints(): string[] {
     return this.members.map((m) => `${this.tls ? "https" : "http"}://${m.ip}:2379`);
   }

@@ -30,11 +30,11 @@ export const nodeCommands: Record<string, Command> = {
   },
   tunnels: {
     usage: "ponton node tunnels [-o json]",
-    summary: "The overlay's tunnel list: each remote pod block and the node address its packets are sent to (VXLAN).",
+    summary: "The overlay's tunnel list: each remote pod block and the node address its packets are sent to (VXLAN; with native routing, the route's next hop, no VTEP).",
     options: { ...OUTPUT_OPTION },
     async run({ client, format }) {
       const ts = await client.request<{ block: string; network: string; node: string; address: string; vtep: string; mac: string }[]>("GET", "/v1/tunnels");
-      show(format, ts, (rows) => printTable(["PREFIX", "TUNNEL", "NODE", "NETWORK", "VTEP", "MAC"], rows.map((t) => [t.block, t.address, t.node, t.network, t.vtep, t.mac])));
+      show(format, ts, (rows) => printTable(["PREFIX", "TUNNEL", "NODE", "NETWORK", "VTEP", "MAC"], rows.map((t) => [t.block, t.address, t.node, t.network, t.vtep || "-", t.mac || "-"])));
     },
   },
   rm: {
