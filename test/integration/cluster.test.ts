@@ -213,6 +213,31 @@ describe("cluster membership", () => {
     assert.equal((await nodes[0]!.ponton("node", "ls")).code, 6);
     assert.ok(await ping(nodes[0]!, "p0", await ipOf(nodes[1]!, "p1")), "pods on two nodes still reach each other");
   });
+
+  test("etcd back: nodes resync and take changes again without rebuilding their kernel state", async () => {
+    // What a rebuild would change: the overlay device (ifindex), the table's rules (handles), the FDB.
+    const kernel = async (h: TestHost) => {
+      const link = JSON.parse((await h.inHost("ip", ["-j", "link", "show", "pvx0"])).stdout) as { ifindex: number }[];
+      const table = JSON.parse((await h.inHost("nft", ["-a", "-j", "list", "table", "inet", "ponton"])).stdout) as { nftables: { rule?: { chain: string; handle: number } }[] };
+      const rules = table.nftables.flatMap((o) => (o.rule ? [`${o.rule.chain}#${o.rule.handle}`] : [])).sort();
+      const fdb = (await h.inHost("bridge", ["fdb", "show", "dev", "pvx0"])).stdout.split("\n").filter((l) => l.includes("dst")).sort();
+      return { ifindex: link[0]!.ifindex, rules, fdb };
+    };
+    const before = await Promise.all(nodes.slice(0, 2).map(kernel));
+    await ul.restartMembers(ul.members); // the first was lost in the test before last
+    assert.ok(await eventually(async () => (await nodes[0]!.ponton("node", "ls")).code === 0, 20_000), "node ls answers again");
+    assert.ok(await eventually(async () => (await nodeLs(nodes[0]!)).filter((n) => n.name !== "n3").every((n) => n.status === "Ready"), 20_000));
+    await nodes[0]!.pontonOk("network", "create", "pods3", "--scope", "cluster", "--subnet", "10.45.0.0/16");
+    assert.ok(await eventually(async () => (await netLs(nodes[1]!)).some((n) => n.name === "pods3"), 15_000), "the other node took the new network");
+    assert.ok(await ping(nodes[0]!, "p0", await ipOf(nodes[1]!, "p1")));
+    const after = await Promise.all(nodes.slice(0, 2).map(kernel));
+    for (const i of [0, 1]) {
+      assert.equal(after[i]!.ifindex, before[i]!.ifindex, "the overlay device was kept");
+      assert.deepEqual(after[i]!.fdb.filter((l) => before[i]!.fdb.includes(l)), before[i]!.fdb, "every FDB entry was kept");
+      const kept = before[i]!.rules.filter((r) => after[i]!.rules.includes(r));
+      assert.deepEqual(kept, before[i]!.rules, "no rule of the table was replaced");
+    }
+  });
 });
 
 describe("cluster refusals", () => {

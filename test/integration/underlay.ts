@@ -94,18 +94,31 @@ export class Underlay {
     const client = tls ? ["--cert-file", tls.serverCert, "--key-file", tls.serverKey, "--trusted-ca-file", tls.ca, "--client-cert-auth"] : [];
     const specs = Array.from({ length: size }, (_, i) => ({ name: `etcd${i}`, ip: `${UNDERLAY_PREFIX}.${2 + i}` }));
     const initial = specs.map((s) => `${s.name}=http://${s.ip}:2380`).join(",");
+    this.etcdArgs = (m) => ["etcd", "--name", m.name, "--data-dir", path.join(this.dir, m.name), "--listen-client-urls", `${tls ? "https" : "http"}://${m.ip}:2379`, "--advertise-client-urls", `${tls ? "https" : "http"}://${m.ip}:2379`, ...client, "--listen-peer-urls", `http://${m.ip}:2380`, "--initial-advertise-peer-urls", `http://${m.ip}:2380`, "--initial-cluster", initial, "--initial-cluster-state", "new", "--initial-cluster-token", this.prefix, "--heartbeat-interval", "100", "--election-timeout", "1000"];
     for (const s of specs) {
       const netns = await this.addNamespace(s.name, s.ip);
-      const log = openSync(path.join(this.dir, `${s.name}.log`), "a");
-      // nsenter execs etcd: the PID we hold is etcd's own.
-      const child = spawn(
-        "nsenter",
-        [`--net=/run/netns/${netns}`, "etcd", "--name", s.name, "--data-dir", path.join(this.dir, s.name), "--listen-client-urls", `${tls ? "https" : "http"}://${s.ip}:2379`, "--advertise-client-urls", `${tls ? "https" : "http"}://${s.ip}:2379`, ...client, "--listen-peer-urls", `http://${s.ip}:2380`, "--initial-advertise-peer-urls", `http://${s.ip}:2380`, "--initial-cluster", initial, "--initial-cluster-state", "new", "--initial-cluster-token", this.prefix, "--heartbeat-interval", "100", "--election-timeout", "1000"],
-        { stdio: ["ignore", log, log] },
-      );
-      this.children.push(child);
-      this.members.push({ ...s, netns, pid: child.pid! });
+      this.members.push({ ...s, netns, pid: this.spawnMember({ ...s, netns }) });
     }
+    return this.waitHealthy(timeoutMs, specs);
+  }
+
+  private etcdArgs: (m: { name: string; ip: string }) => string[] = () => [];
+
+  /** nsenter execs etcd: the PID returned is etcd's own. Its data dir is kept, so a restart rejoins. */
+  private spawnMember(m: { name: string; ip: string; netns: string }): number {
+    const log = openSync(path.join(this.dir, `${m.name}.log`), "a");
+    const child = spawn("nsenter", [`--net=/run/netns/${m.netns}`, ...this.etcdArgs(m)], { stdio: ["ignore", log, log] });
+    this.children.push(child);
+    return child.pid!;
+  }
+
+  /** Start again members that were killed (same data): the cluster resumes where it stopped. */
+  async restartMembers(members: EtcdMember[], timeoutMs = 30_000): Promise<void> {
+    for (const m of members) m.pid = this.spawnMember(m);
+    await this.waitHealthy(timeoutMs, members);
+  }
+
+  private async waitHealthy(timeoutMs: number, specs: { name: string }[]): Promise<EtcdMember[]> {
     const end = Date.now() + timeoutMs;
     while (Date.now() < end) {
       const r = await this.etcdctl("--dial-timeout", "1s", "--command-timeout", "2s", "endpoint", "health");
