@@ -8,7 +8,7 @@ export interface Term {
   value: string;
 }
 
-const KEYS = new Set(["ip", "dns", "pod", "workload", "namespace", "ns", "verdict", "port", "protocol", "policy", "reason"]);
+const KEYS = new Set(["ip", "dns", "pod", "workload", "namespace", "ns", "verdict", "port", "protocol", "policy", "reason", "http-method", "http-path", "http-status"]);
 
 export function parseTerms(text: string): Term[] {
   return text
@@ -58,6 +58,15 @@ function termMatches(f: Flow, t: Term): boolean {
       return f.policies.some((p) => p === t.value || p.endsWith(`/${t.value}`));
     case "reason":
       return f.dropReason === t.value.toUpperCase();
+    case "http-method":
+      return f.l7?.method === t.value.toUpperCase();
+    case "http-path":
+      return (f.l7?.url ?? "").startsWith(t.value);
+    case "http-status":
+      return String(f.l7?.status ?? "") === t.value;
+    case "dns":
+      // A DNS flow's query name (Hubble's dns filter), else the names the embedded DNS gives endpoints.
+      if (f.dns) return f.dns.query.replace(/\.$/, "").toLowerCase().startsWith(t.value.toLowerCase());
   }
   if (t.side === "from") return endMatches(f.source, t);
   if (t.side === "to") return endMatches(f.destination, t);

@@ -1,6 +1,7 @@
 // Pure: the service map of one namespace. Workloads grouped by template (replicas) or app label,
 // services, and outside peers are nodes; observed flows are edges. Deterministic: nodes sorted by
 // name and placed in columns (clients left, servers right), so the same data draws the same map.
+import { l7Request } from "./l7-label";
 import type { Endpoint, Flow, Service, Workload } from "./types";
 
 export interface MapNode {
@@ -19,6 +20,8 @@ export interface MapEdge {
   from: string;
   to: string;
   ports: string[];
+  /** Distinct HTTP requests or DNS names seen on the edge (at most L7_PER_EDGE). */
+  l7: string[];
   forwarded: number;
   dropped: number;
   policies: string[];
@@ -26,6 +29,7 @@ export interface MapEdge {
 }
 
 export const NODE_W = 170;
+const L7_PER_EDGE = 10;
 export const NODE_H = 46;
 
 export function groupOf(w: { name: string; replicaOf?: string; labels?: Record<string, string> }): string {
@@ -75,9 +79,11 @@ export function buildMap(ns: string, workloads: readonly Workload[], services: r
     const to = nodeIdOf(f.destination, byName, ns);
     for (const id of [from, to]) if (!nodes.has(id)) nodes.set(id, { id, label: id.slice(4), kind: "outside", members: [] });
     const key = `${from}>${to}`;
-    const e = edges.get(key) ?? { id: key, kind: "flow" as const, from, to, ports: [], forwarded: 0, dropped: 0, policies: [], last: f };
+    const e = edges.get(key) ?? { id: key, kind: "flow" as const, from, to, ports: [] as string[], l7: [] as string[], forwarded: 0, dropped: 0, policies: [], last: f };
     const port = portLabel(f);
     if (!e.ports.includes(port)) e.ports.push(port);
+    const request = l7Request(f);
+    if (request && e.l7.length < L7_PER_EDGE && !e.l7.includes(request)) e.l7.push(request);
     if (f.verdict === "FORWARDED") e.forwarded++;
     else e.dropped++;
     for (const p of f.policies) if (!e.policies.includes(p)) e.policies.push(p);
@@ -91,7 +97,7 @@ export function buildMap(ns: string, workloads: readonly Workload[], services: r
       if (!w) continue;
       const to = groupId(ns, w, groupOf(w));
       const id = `${from}~>${to}`;
-      if (!edges.has(id)) edges.set(id, { id, kind: "selects", from, to, ports: (s.ports ?? []).map((p) => `${p.port}/${(p.protocol ?? "tcp").toLowerCase()}`), forwarded: 0, dropped: 0, policies: [] });
+      if (!edges.has(id)) edges.set(id, { id, kind: "selects", from, to, ports: (s.ports ?? []).map((p) => `${p.port}/${(p.protocol ?? "tcp").toLowerCase()}`), l7: [], forwarded: 0, dropped: 0, policies: [] });
     }
   }
   // Column: 0 for nodes that only send, 2 for those that only receive, 1 otherwise. Nodes without

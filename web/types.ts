@@ -32,6 +32,10 @@ export interface Flow {
   policies: string[];
   decisionId?: number;
   rule?: RuleRef;
+  /** An HTTP request through the L7 proxy (a policy with rules.http). */
+  l7?: { type: "http"; method: string; url: string; host?: string; status: number; latencyMs: number };
+  /** A query to Ponton's resolver from a workload a DNS policy watches. */
+  dns?: { query: string; type: string; verdict: "ALLOWED" | "REFUSED"; rcode?: string; addresses?: string[] };
 }
 
 export interface Network {

@@ -2,6 +2,7 @@
 // ROWS matching rows are drawn, so the page stays fast with a full buffer.
 import { useMemo, useState } from "preact/hooks";
 import { flowMatches, parseTerms } from "../filter-terms";
+import { l7Label } from "../l7-label";
 import { portLabel } from "../layout";
 import { togglePause, useStore } from "../store";
 import type { Flow } from "../types";
@@ -39,7 +40,7 @@ export function FlowsView({ initialFilter = "" }: { initialFilter?: string }) {
             type="search"
             data-testid="flow-filter"
             value={filter}
-            placeholder="label key=val, ip=10.0.0.2, dns=web, pod=fron, namespace=shop, port=80"
+            placeholder="label key=val, ip=10.0.0.2, dns=web, pod=fron, namespace=shop, port=80, http-method=POST"
             onInput={(e) => setFilter((e.target as HTMLInputElement).value)}
           />
         </label>
@@ -67,6 +68,7 @@ export function FlowsView({ initialFilter = "" }: { initialFilter?: string }) {
               <th scope="col">Source</th>
               <th scope="col">Destination</th>
               <th scope="col">Port</th>
+              <th scope="col">L7</th>
               <th scope="col">Verdict</th>
               <th scope="col">Policy</th>
             </tr>
@@ -78,6 +80,7 @@ export function FlowsView({ initialFilter = "" }: { initialFilter?: string }) {
                 <td>{endpointName(f.source)}</td>
                 <td>{endpointName(f.destination)}</td>
                 <td>{portLabel(f)}</td>
+                <td class="l7-cell">{l7Label(f)}</td>
                 <td class="verdict-cell">{f.verdict}</td>
                 <td>{f.policies.join(", ")}</td>
               </tr>

@@ -109,6 +109,13 @@ function EdgeDetails({ e }: { e: MapEdge }) {
         Last: {endpointName(f.source)} → {endpointName(f.destination)} {f.verdict}
       </p>
       <p class="summary">{f.summary}</p>
+      {e.l7.length > 0 && (
+        <ul class="l7" data-testid="edge-l7" aria-label="Requests seen">
+          {e.l7.map((r) => (
+            <li key={r}>{r}</li>
+          ))}
+        </ul>
+      )}
       {e.policies.map((p) => (
         <p key={p}>
           <a href={`#/policies/${p}`} class="policy-link">

@@ -88,3 +88,23 @@ test("the flow buffer: first page, whole buffer and live events merge by sequenc
   assert.deepEqual(seqs(whole), seqs(range(54, 103)), "the older buffer fills in behind, capped to the newest");
   assert.deepEqual(seqs(mergeFlows(whole, [], 50)), seqs(whole));
 });
+
+test("L7: a flow's HTTP or DNS part labels the row, filters by method/path/status/name, and lists on the map edge", () => {
+  const { l7Label } = load<{ l7Label(f: Flow): string }>("l7-label.ts");
+  const end = (workload: string, port?: number) => ({ ip: "10.0.0.2", workload, namespace: "empire", labels: { app: workload }, ...(port ? { port } : {}) });
+  const http = (seq: number, method: string, url: string, status: number) => ({ seq, time: "2026-12-07T08:00:00.000Z", verdict: status === 403 ? "DROPPED" : "FORWARDED", ipVersion: 4, protocol: "tcp", source: end("tiefighter"), destination: end("deathstar", 80), interfaces: {}, summary: "", policies: [], l7: { type: "http", method, url, status, latencyMs: 1 } });
+  const landing = http(1, "POST", "/v1/request-landing", 200);
+  const exhaust = http(2, "PUT", "/v1/exhaust-port", 403);
+  const query = { ...http(3, "GET", "/", 200), l7: undefined, protocol: "dns", dns: { query: "api.example.com.", type: "A", verdict: "REFUSED" } };
+  assert.equal(l7Label(landing), "POST /v1/request-landing → 200");
+  assert.equal(l7Label(query), "DNS A api.example.com REFUSED");
+  assert.equal(l7Label({ ...landing, l7: undefined }), "");
+  const pick = (filter: string) => [landing, exhaust, query].filter((f) => flowMatches(f, parseTerms(filter))).map((f) => f.seq);
+  assert.deepEqual(pick("http-method=put"), [2]);
+  assert.deepEqual(pick("http-path=/v1/request"), [1]);
+  assert.deepEqual(pick("http-status=403"), [2]);
+  assert.deepEqual(pick("dns=api.example"), [3], "a DNS flow by its query name");
+  assert.deepEqual(pick("dns=deathstar.empire"), [1, 2], "other flows by their endpoints' DNS names, as before");
+  const m = buildMap("empire", [{ name: "tiefighter", namespace: "empire", labels: { app: "tiefighter" }, networks: [] }, { name: "deathstar", namespace: "empire", labels: { app: "deathstar" }, networks: [] }], [], [landing, exhaust, http(4, "POST", "/v1/request-landing?x=1", 200)]) as unknown as { edges: { l7: string[] }[] };
+  assert.deepEqual(m.edges[0]!.l7, ["POST /v1/request-landing", "PUT /v1/exhaust-port"]);
+});
