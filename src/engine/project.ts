@@ -15,7 +15,7 @@ import { policyKey } from "../policy";
 import { serviceNamespace, serviceRef } from "../model/service";
 import { namespaceLabels, validateNamespace } from "../model/namespaces";
 import { now } from "./ids";
-import { normalizePorts, normalizeRoutes, normalizeRestart, normalizeAttachSpecs, type RunSpec } from "./workloads/workload-spec";
+import { normalizePorts, normalizeRoutes, normalizeRestart, normalizeAttachSpecs, type RunSpec } from "../model/workload-spec";
 import { downTemplates, isTemplated, takeDownTemplates, upTemplates, validateProjectTemplates } from "./workloads/project-templates";
 
 export const PROJECT_LABEL = "ponton.project";

@@ -1,6 +1,6 @@
 // Pure: workload templates and their replicas (`ponton run --replicas`, `ponton scale`).
 import { EngineError } from "../errors";
-import type { RunSpec } from "../engine/workloads/workload-spec";
+import type { RunSpec } from "./workload-spec";
 import { validateName } from "./names";
 
 /** A stored run request that `scale` stamps out as workloads NAME-1…NAME-N. */

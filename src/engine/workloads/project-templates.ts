@@ -4,7 +4,7 @@ import type { DeclaredWorkload, ProjectFile } from "../../model/project-file";
 import type { EngineContext } from "../context";
 import type { ConvergeReport } from "../project";
 import { createTemplate, removeTemplate, scaleTemplates } from "./templates";
-import type { RunSpec } from "./workload-spec";
+import type { RunSpec } from "../../model/workload-spec";
 
 type Undo = (() => Promise<void>)[];
 

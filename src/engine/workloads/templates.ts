@@ -7,7 +7,7 @@ import type { PortMapping, Workload } from "../../model/types";
 import type { EngineContext } from "../context";
 import { now } from "../ids";
 import { serviceHostPortClash } from "../services/services";
-import { normalizeAttachSpecs, normalizeRunFields, validateRunBasics, type RunSpec } from "./workload-spec";
+import { normalizeAttachSpecs, normalizeRunFields, validateRunBasics, type RunSpec } from "../../model/workload-spec";
 import { removeWorkload, runWorkload } from "./workloads";
 
 export interface ScaleResult {

@@ -1,4 +1,5 @@
 // Use cases on workloads: run, remove, stop, start, connect, disconnect.
+import { existsSync } from "node:fs";
 import { writeWorkloadFiles } from "../dns/workload-files";
 import { EngineError } from "../../errors";
 import { checkRunShape } from "../../model/request-shapes";
@@ -11,7 +12,6 @@ import { allSettledOrThrow, buildEndpoints, networksById, teardownEndpoints } fr
 import { newId, now } from "../ids";
 import { asKernelError, createNetwork, DEFAULT_BRIDGE, removeNetwork } from "../networks";
 import {
-  checkNetnsPath,
   modeOf,
   normalizeAliases,
   normalizeRunFields,
@@ -19,7 +19,7 @@ import {
   validateRunBasics,
   type AttachSpec,
   type RunSpec,
-} from "./workload-spec";
+} from "../../model/workload-spec";
 import { formatPort } from "../../model/ports";
 import { serviceHostPortClash } from "../services/services";
 import { claimPorts } from "../published-ports";
@@ -99,7 +99,7 @@ async function runWorkloadOnce(ctx: EngineContext, given: RunSpec): Promise<Work
   const { name, labels } = validateRunBasics(spec);
   if (ctx.store.workload(name)) throw new EngineError("NAME_IN_USE", `workload ${name} already exists`);
   const { attachSpecs, ports: wanted, routes, command, restart, namespace, exposes, etc } = normalizeRunFields(spec, ctx.config.maxPortRange);
-  if (spec.netns) checkNetnsPath(spec.netns);
+  if (spec.netns && !existsSync(spec.netns)) throw new EngineError("NOT_FOUND", `network namespace ${spec.netns} does not exist`);
   const clash = portClash(wanted, ctx.store.workloads());
   if (clash) throw new EngineError("PORT_IN_USE", `host port ${formatPort(clash.port)} is already published by workload ${clash.holder.name}`);
 

@@ -1,14 +1,13 @@
-// Validation of a `run` request into what the engine needs (no kernel, no store writes).
-import { existsSync } from "node:fs";
-import { EngineError } from "../../errors";
-import { canonicalIp, formatCidr, parseCidr } from "../../model/ip";
-import { validateLabels, validateName } from "../../model/names";
-import { DEFAULT_PORT_LIMITS, formatPort, parsePortSpec, portsCollide, validatePortMapping, type PortLimits } from "../../model/ports";
-import { normalizeDeclaredPorts } from "../../model/declared-ports";
-import { requestedAddresses } from "../../model/subnet-rules";
-import { validateNamespace } from "../../model/namespaces";
-import { normalizeExtraHosts, normalizeWorkloadDns, validateHostname } from "../../model/workload-dns";
-import type { CniOwner, DeclaredPort, Network, PortMapping, ReplicaRef, RestartPolicy, StaticRoute, Workload } from "../../model/types";
+// Pure: validation of a `run` request into what the engine needs (no kernel, no store, no files).
+import { EngineError } from "../errors";
+import { canonicalIp, formatCidr, parseCidr } from "./ip";
+import { validateLabels, validateName } from "./names";
+import { DEFAULT_PORT_LIMITS, formatPort, parsePortSpec, portsCollide, validatePortMapping, type PortLimits } from "./ports";
+import { normalizeDeclaredPorts } from "./declared-ports";
+import { requestedAddresses } from "./subnet-rules";
+import { validateNamespace } from "./namespaces";
+import { normalizeExtraHosts, normalizeWorkloadDns, validateHostname } from "./workload-dns";
+import type { CniOwner, DeclaredPort, Network, PortMapping, ReplicaRef, RestartPolicy, StaticRoute, Workload } from "./types";
 
 export interface AttachSpec {
   network: string;
@@ -141,10 +140,6 @@ export function portClash(ports: PortMapping[], others: Workload[]): { port: Por
     }
   }
   return undefined;
-}
-
-export function checkNetnsPath(path: string): void {
-  if (!existsSync(path)) throw new EngineError("NOT_FOUND", `network namespace ${path} does not exist`);
 }
 
 export function validateRunBasics(spec: RunSpec): { name: string; labels: Record<string, string> } {
