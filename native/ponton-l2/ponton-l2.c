@@ -195,6 +195,14 @@ static void commit(unsigned long gen) {
       f->arp_fd = open_packet(f->index, ETH_P_ARP);
       f->nd_fd = open_packet(f->index, ETH_P_IPV6);
       ok = f->arp_fd >= 0 && f->nd_fd >= 0;
+      /* Solicitations go to each address's solicited-node group: a NIC filters that MAC unless joined. */
+      for (int k = 0; ok && k < f->n; k++) {
+        if (f->addrs[k].family != AF_INET6) continue;
+        struct packet_mreq mr = {.mr_ifindex = f->index, .mr_type = PACKET_MR_MULTICAST, .mr_alen = 6};
+        const unsigned char group[6] = {0x33, 0x33, 0xff, f->addrs[k].a[13], f->addrs[k].a[14], f->addrs[k].a[15]};
+        memcpy(mr.mr_address, group, 6);
+        if (setsockopt(f->nd_fd, SOL_PACKET, PACKET_ADD_MEMBERSHIP, &mr, sizeof mr) < 0) fprintf(stderr, "ponton-l2: join the solicited-node group on %s: %s\n", f->name, strerror(errno));
+      }
     }
     if (s >= 0) close(s);
     if (!ok) {
