@@ -4,3 +4,4 @@ export const CLUSTER_NETWORK_LABEL = "ponton.cluster/network";
 export type { Tunnel } from "./tunnels";
 export { parseClusterOptions, type ClusterOptions } from "./options";
 export type { NodeView } from "./node-view";
+export { parseL2LeaseOptions, type L2LeaseOptions } from "./l2-leases";

@@ -41,7 +41,7 @@ import { BgpSpeaker } from "./bgp/speaker";
 import { applyBgpPolicies } from "./bgp/bgp-policies";
 import { parseL2PolicyManifests } from "../model/lb/l2-policy";
 import { l2Plan } from "../compile/l2/l2-plan";
-import { L2Announcer, readLinks } from "./l2/announcer";
+import { L2Announcer, readLinks, type L2Arbiter } from "./l2/announcer";
 import { applyL2Policies } from "./l2/l2-policies";
 import { applyLbPools, lbPoolViews } from "./services/lb-pools";
 import { applyServices, createService, createServices, getService, removeService, serviceHostPortClash, updateService } from "./services/services";
@@ -182,12 +182,32 @@ export class Engine {
   /** The ARP/NDP responder follows the L2 policies, the services' addresses and this host's links. */
   private async syncL2(): Promise<void> {
     const policies = this.ctx.store.l2Policies();
+    if (this.l2ArbiterExpected && !this.l2Arbiter) return;
     try {
       const links = policies.length ? await readLinks(this.ctx.exec) : [];
-      await this.l2.apply(l2Plan(this.ctx.store.state(), policies, this.nodeLabels(), links));
+      const arbiter = this.l2Arbiter;
+      const plan = l2Plan(this.ctx.store.state(), policies, this.nodeLabels(), links, arbiter ? (ip) => arbiter.holds(ip) : undefined);
+      arbiter?.want(plan.wanted);
+      await this.l2.apply(plan);
     } catch (e) {
       console.error(`pontond: L2 announcements: ${(e as Error).message}`);
     }
+  }
+
+  private l2Arbiter: L2Arbiter | undefined;
+  /** Cluster mode, set before start: nothing is answered until the arbiter is there (no node announces everything at start). */
+  private l2ArbiterExpected = false;
+  expectL2Arbiter(): void {
+    this.l2ArbiterExpected = true;
+  }
+  /** Cluster mode: the etcd leases decide which node answers for each address; called again when they move. */
+  setL2Arbiter(arbiter: L2Arbiter): Promise<void> {
+    this.l2Arbiter = arbiter;
+    return this.resyncL2();
+  }
+  /** The arbiter saw the holders change: answer (and announce) what this node holds now. */
+  resyncL2(): Promise<void> {
+    return this.serial.run(() => this.syncL2());
   }
 
   private nodeLabels(): Record<string, string> {
@@ -207,7 +227,7 @@ export class Engine {
   }
   /** `ponton l2-policy status`: the responder's coded state, interfaces and addresses. */
   l2Status() {
-    return this.l2.state;
+    return { ...this.l2.state, ...(this.l2Arbiter ? { holders: this.l2Arbiter.holdersView() } : {}) };
   }
 
   /** `ponton bgp apply`: CiliumBGPPeeringPolicy manifests, parsed before anything changes. */

@@ -37,6 +37,15 @@ export async function readLinks(exec: Executor): Promise<L2Link[]> {
   }));
 }
 
+/** One announcer per address among several nodes (the cluster's etcd leases); absent: this host announces every address. */
+export interface L2Arbiter {
+  /** The addresses this node's policies want announced. */
+  want(ips: readonly string[]): void;
+  holds(ip: string): boolean;
+  /** Address → node announcing it. */
+  holdersView(): Record<string, string>;
+}
+
 export class L2Announcer {
   private child: ChildProcess | undefined;
   private sent = "";
