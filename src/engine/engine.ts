@@ -186,7 +186,7 @@ export class Engine {
     try {
       const links = policies.length ? await readLinks(this.ctx.exec) : [];
       const arbiter = this.l2Arbiter;
-      const plan = l2Plan(this.ctx.store.state(), policies, this.nodeLabels(), links, arbiter ? (ip) => arbiter.holds(ip) : undefined);
+      const plan = l2Plan(this.ctx.store.state(), policies, this.nodeLabels(), links, this.ctx.nft.runtime.unhealthy, arbiter ? (ip) => arbiter.holds(ip) : undefined);
       arbiter?.want(plan.wanted);
       await this.l2.apply(plan);
     } catch (e) {

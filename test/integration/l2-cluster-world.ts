@@ -39,9 +39,10 @@ export class L2ClusterWorld {
   clientNs = "";
   macs: Record<string, string> = {};
 
-  async setUp(extraArgs: string[] = []): Promise<void> {
+  /** `fastEtcd`: election timeout 500 ms, so etcd grants 1 s leases (2 s at least with its defaults). */
+  async setUp(extraArgs: string[] = [], fastEtcd = false): Promise<void> {
     await this.ul.setUp();
-    await this.ul.startEtcd(1);
+    await this.ul.startEtcd(1, 30_000, fastEtcd ? { heartbeatMs: 50, electionMs: 500 } : undefined);
     this.clientNs = await this.ul.addNamespace("client", CLIENT);
     await Promise.all(
       this.nodes.map((h, i) => {

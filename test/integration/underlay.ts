@@ -72,7 +72,8 @@ export class Underlay {
   }
 
   /** Start `size` etcd members (1 or 3) at .2, .3, .4; waits (bounded) until every endpoint is healthy. */
-  async startEtcd(size: 1 | 3 = 1, timeoutMs = 30_000): Promise<EtcdMember[]> {
+  /** `timers`: etcd's heartbeat and election timeout (its minimum lease TTL is 1.5 election timeouts, rounded up to seconds). */
+  async startEtcd(size: 1 | 3 = 1, timeoutMs = 30_000, timers = { heartbeatMs: 100, electionMs: 1000 }): Promise<EtcdMember[]> {
     const specs = Array.from({ length: size }, (_, i) => ({ name: `etcd${i}`, ip: `${UNDERLAY_PREFIX}.${2 + i}` }));
     const initial = specs.map((s) => `${s.name}=http://${s.ip}:2380`).join(",");
     for (const s of specs) {
@@ -81,7 +82,7 @@ export class Underlay {
       // nsenter execs etcd: the PID we hold is etcd's own.
       const child = spawn(
         "nsenter",
-        [`--net=/run/netns/${netns}`, "etcd", "--name", s.name, "--data-dir", path.join(this.dir, s.name), "--listen-client-urls", `http://${s.ip}:2379`, "--advertise-client-urls", `http://${s.ip}:2379`, "--listen-peer-urls", `http://${s.ip}:2380`, "--initial-advertise-peer-urls", `http://${s.ip}:2380`, "--initial-cluster", initial, "--initial-cluster-state", "new", "--initial-cluster-token", this.prefix, "--heartbeat-interval", "100", "--election-timeout", "1000"],
+        [`--net=/run/netns/${netns}`, "etcd", "--name", s.name, "--data-dir", path.join(this.dir, s.name), "--listen-client-urls", `http://${s.ip}:2379`, "--advertise-client-urls", `http://${s.ip}:2379`, "--listen-peer-urls", `http://${s.ip}:2380`, "--initial-advertise-peer-urls", `http://${s.ip}:2380`, "--initial-cluster", initial, "--initial-cluster-state", "new", "--initial-cluster-token", this.prefix, "--heartbeat-interval", String(timers.heartbeatMs), "--election-timeout", String(timers.electionMs)],
         { stdio: ["ignore", log, log] },
       );
       this.children.push(child);

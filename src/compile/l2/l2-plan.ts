@@ -1,9 +1,10 @@
 // Pure: on which interfaces this host answers ARP/NDP for which addresses, from the services, the
 // CiliumL2AnnouncementPolicies, this host's labels and links, and which addresses this host holds
 // the announcement of (one announcer per address: in a cluster the lease holder, else this host).
+import { indexEndpoints, selected } from "../services/endpoints";
 import { claimLabels } from "../../model/lb/lb-ipam";
 import type { L2Policy } from "../../model/lb/l2-policy";
-import { serviceNamespace } from "../../model/service";
+import { serviceNamespace, type Service } from "../../model/service";
 import type { DesiredState } from "../../model/types";
 import { matchesSelector } from "../../policy";
 
@@ -27,7 +28,13 @@ function addressesOf(p: L2Policy, lb: readonly string[], external: readonly stri
   return [...(p.loadBalancerIPs ? lb : []), ...(p.externalIPs ? external : [])];
 }
 
-export function l2Plan(state: DesiredState, policies: readonly L2Policy[], nodeLabels: Record<string, string>, links: readonly L2Link[], holds: (ip: string) => boolean = () => true): L2Plan {
+/**
+ * `unhealthy`: "serviceId/workloadId" of failing endpoints. A service with externalTrafficPolicy
+ * Local is announced only by a node with a ready endpoint of its own (as Cilium); Cluster ones always.
+ */
+export function l2Plan(state: DesiredState, policies: readonly L2Policy[], nodeLabels: Record<string, string>, links: readonly L2Link[], unhealthy: ReadonlySet<string>, holds: (ip: string) => boolean = () => true): L2Plan {
+  const index = indexEndpoints(state);
+  const localReady = (s: Service) => selected(s, index).some((c) => !unhealthy.has(`${s.id}/${c.workloadId}`));
   const byIf = new Map<string, Set<string>>();
   const wanted = new Set<string>();
   const mine = policies.filter((p) => !p.nodeSelector || matchesSelector(p.nodeSelector, nodeLabels));
@@ -35,7 +42,7 @@ export function l2Plan(state: DesiredState, policies: readonly L2Policy[], nodeL
     const regexes = p.interfaces.map((r) => new RegExp(r));
     const ifs = links.filter((l) => l.ether && (regexes.length ? regexes.some((r) => r.test(l.name)) : !l.owned));
     for (const s of state.services ?? []) {
-      if (!s.vip) continue;
+      if (!s.vip || (s.externalTrafficPolicy === "Local" && !localReady(s))) continue;
       if (p.serviceSelector && !matchesSelector(p.serviceSelector, claimLabels({ labels: s.labels ?? {}, namespace: serviceNamespace(s), name: s.name }))) continue;
       for (const ip of addressesOf(p, s.loadBalancer?.ips ?? [], s.externalIps)) {
         wanted.add(ip);
