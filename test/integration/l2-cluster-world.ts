@@ -22,11 +22,12 @@ kind: CiliumL2AnnouncementPolicy
 metadata: {name: segment}
 spec: {interfaces: ["^ul0$"], loadBalancerIPs: true}
 `;
-const SERVICE = `apiVersion: v1
+const service = (local: boolean) => `apiVersion: v1
 kind: Service
 metadata: {name: web}
 spec:
   type: LoadBalancer
+  externalTrafficPolicy: ${local ? "Local" : "Cluster"}
   selector: {app: web}
   ports: [{port: 80, targetPort: 8080}]
 `;
@@ -59,8 +60,17 @@ export class L2ClusterWorld {
       };
       await h.pontonOk("network", "create", "front", "--subnet", "172.50.0.0/24");
       await h.pontonOk("run", "--name", "web", "--network", "front", "--label", "app=web", "--", "socat", "TCP-LISTEN:8080,fork,reuseaddr", `SYSTEM:echo n${i + 1}`);
-      await h.pontonOk("service", "apply", "-f", file("web.yaml", SERVICE));
+      await h.pontonOk("service", "apply", "-f", file("web.yaml", service(false)));
       await h.pontonOk("up", file("l2.yaml", `name: l2\n---\n${MANIFESTS}`));
+    }
+  }
+
+  /** The service's externalTrafficPolicy on every node. */
+  async setLocal(local: boolean): Promise<void> {
+    for (const h of this.nodes) {
+      const p = path.join(h.dir, "web.yaml");
+      writeFileSync(p, service(local));
+      await h.pontonOk("service", "apply", "-f", p);
     }
   }
 

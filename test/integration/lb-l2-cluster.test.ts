@@ -4,6 +4,7 @@
 // reach that node without the client having to ask.
 import { after, before, describe, test } from "node:test";
 import assert from "node:assert/strict";
+import { eventually } from "./harness";
 import { L2ClusterWorld, LB } from "./l2-cluster-world";
 
 describe("L2 announcements in a cluster: one announcer per address, failover", () => {
@@ -35,5 +36,18 @@ describe("L2 announcements in a cluster: one announcer per address, failover", (
     const again = await w.holder();
     assert.equal(again, holder);
     assert.deepEqual((await w.status(w.node(first))).interfaces, []);
+  });
+
+  test("externalTrafficPolicy Local: the holder's endpoint gone, it lets the address go and a node with an endpoint takes it", async () => {
+    await w.setLocal(true);
+    const holder = await w.holder();
+    await w.node(holder).pontonOk("rm", "web", "-t", "0");
+    let next = "";
+    assert.ok(await eventually(async () => {
+      next = await w.holder();
+      return next !== holder;
+    }, 30_000, 200), `still ${holder}`);
+    assert.deepEqual((await w.status(w.node(holder))).interfaces, [], "no local endpoint: it answers nothing");
+    assert.ok(await eventually(async () => (await w.answeredBy()) === next, 15_000, 200));
   });
 });

@@ -7,7 +7,7 @@ import { after, before, describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { writeFileSync } from "node:fs";
 import path from "node:path";
-import { TestHost, eventually, sh } from "./harness";
+import { TestHost, eventually, sh, OUTSIDE_A } from "./harness";
 import { replies as names } from "./replies";
 
 const LB4 = "198.51.100.200";
@@ -130,6 +130,28 @@ describe("L2 announcements (CiliumL2AnnouncementPolicy)", () => {
     await h.pontonOk("service", "rm", "web2");
     assert.equal(await resolve(h.outsideNs, LB4B), undefined);
     assert.equal(await resolve(h.outsideNs, LB4), hostMac);
+  });
+
+  test("externalTrafficPolicy Local: answered only while this host has a ready endpoint; the backend sees the client's own address", async () => {
+    const manifest = `apiVersion: v1
+kind: Service
+metadata: {name: solo, labels: {color: blue}}
+spec:
+  type: LoadBalancer
+  externalTrafficPolicy: Local
+  selector: {app: solo}
+  ports: [{port: 80, targetPort: 8080}]
+`;
+    await h.pontonOk("service", "apply", "-f", file("solo.yaml", manifest));
+    const ip = (JSON.parse(await h.pontonOk("service", "inspect", "solo")) as { loadBalancer: { ips: string[] }; externalTrafficPolicy?: string }[])[0]!;
+    assert.equal(ip.externalTrafficPolicy, "Local");
+    const lb = ip.loadBalancer.ips[0]!;
+    assert.equal(await resolve(h.outsideNs, lb), undefined, "no endpoint here: not announced");
+    await h.pontonOk("run", "--name", "solo", "--network", "front", "--label", "app=solo", "--", "socat", "TCP-LISTEN:8080,fork,reuseaddr", "SYSTEM:echo $SOCAT_PEERADDR");
+    assert.ok(await eventually(async () => (await resolve(h.outsideNs, lb)) === hostMac, 15_000, 200));
+    assert.deepEqual(await names(outside, lb, 80, 1), [OUTSIDE_A], "source kept (no masquerade)");
+    await h.pontonOk("rm", "solo", "-t", "0");
+    assert.ok(await eventually(async () => (await resolve(h.outsideNs, lb)) === undefined, 15_000, 200), "its endpoint gone: withdrawn");
   });
 
   test("the policy removed: nothing is answered", async () => {

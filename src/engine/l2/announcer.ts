@@ -90,7 +90,9 @@ export class L2Announcer {
       this.waiting = { gen, done: (err) => (clearTimeout(timer), err ? reject(err) : resolve()) };
       this.child!.stdin!.write(text);
     }).catch((e: Error) => {
+      // Not answering: end it; its exit handler starts another after the back-off.
       this.state = { ...this.state, code: "HELPER_DIED", message: e.message };
+      this.child?.kill("SIGKILL");
       throw e;
     });
     this.sent = text;
@@ -112,6 +114,8 @@ export class L2Announcer {
     const child = spawn(L2_HELPER, [], { stdio: ["pipe", "pipe", "inherit"] });
     this.child = child;
     this.sent = "";
+    // The helper numbers the commits it received from 1.
+    this.gen = 0;
     child.stdin!.on("error", () => undefined);
     createInterface({ input: child.stdout! }).on("line", (line) => {
       const [word, a, b] = line.split(" ");
