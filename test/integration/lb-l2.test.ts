@@ -108,6 +108,7 @@ describe("L2 announcements (CiliumL2AnnouncementPolicy)", () => {
     assert.equal(s.code, "ANNOUNCING");
     assert.deepEqual(s.interfaces, [{ name: "uplink0", addresses: [LB6, LB4, LB4B].sort() }]);
     assert.ok(s.announcements >= 3);
+    assert.match(await h.pontonOk("l2-policy", "status"), /^responder: ANNOUNCING: answering ARP\/NDP for 3 addresses on uplink0\nINTERFACE\s+ADDRESSES\nuplink0\s+198\.51\.100\.200,198\.51\.100\.201,2001:db8:51::200\n/);
     assert.match(await h.pontonOk("l2-policy", "ls"), /blue-l2\s+color=blue\s+l2=yes\s+\^uplink\[0-9\]\+\$\s+loadBalancerIPs/);
   });
 
