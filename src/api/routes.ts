@@ -102,6 +102,10 @@ export function routes(engine: Engine): Route[] {
     r("POST", "/v1/bgp/policies/apply", 200, async ({ body }) => engine.applyBgpPolicies(str(await body(), "yaml"))),
     r("DELETE", "/v1/bgp/policies/:name", 200, async ({ params, query }) => engine.removeBgpPolicies([params[0]!], flag(query, "missingOk"))),
     r("GET", "/v1/bgp/status", 200, async () => engine.bgpStatus()),
+    r("GET", "/v1/l2/policies", 200, async () => engine.listL2Policies()),
+    r("POST", "/v1/l2/policies/apply", 200, async ({ body }) => engine.applyL2Policies(str(await body(), "yaml"))),
+    r("DELETE", "/v1/l2/policies/:name", 200, async ({ params, query }) => engine.removeL2Policies([params[0]!], flag(query, "missingOk"))),
+    r("GET", "/v1/l2/status", 200, async () => engine.l2Status()),
     r("GET", "/v1/firewall/rules", 200, async () => engine.firewallRules()),
     r("POST", "/v1/firewall/rules", 201, async ({ body }) => {
       const b = checkShape("firewall rule", await body(), { rule: "string", position: "integer" });

@@ -11,6 +11,7 @@ export const GROUPS: Record<string, () => Promise<Commands>> = {
   service: async () => (await import("./commands/service")).serviceCommands,
   "lb-pool": async () => (await import("./commands/lb-pool")).lbPoolCommands,
   bgp: async () => (await import("./commands/bgp")).bgpCommands,
+  "l2-policy": async () => (await import("./commands/l2-policy")).l2PolicyCommands,
   namespace: async () => (await import("./commands/namespace")).namespaceCommands,
   policy: async () => (await import("./commands/policy")).policyCommands,
   flows: async () => (await import("./commands/observe")).flowsCommands,

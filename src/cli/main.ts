@@ -20,6 +20,7 @@ Services:   service create|ls|inspect|update|rm   (load-balanced VIPs)
 Cluster:    node ls|tunnels|rm, network create --scope cluster   (pontond --cluster http://ETCD:2379 --node-name N)
 LB pools:   lb-pool apply -f FILE|ls|rm   (CiliumLoadBalancerIPPool: LoadBalancer addresses)
 BGP:        bgp apply -f FILE|ls|rm|status   (CiliumBGPPeeringPolicy: FRR's bgpd announces them)
+L2:         l2-policy apply -f FILE|ls|rm|status   (CiliumL2AnnouncementPolicy: ARP/NDP answers on a segment)
 Firewall:   firewall ls|add|rm      (the user hook chain, like DOCKER-USER)
 Files:      up FILE.yaml, down FILE.yaml
 Daemon:     daemon [pontond options], info, reconcile

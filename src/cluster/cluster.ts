@@ -4,6 +4,7 @@
 import type { Etcd3, Watcher } from "etcd3";
 import { connectEtcd } from "./etcd";
 import { ClusterIpam } from "./cluster-ipam";
+import { L2Leases, type L2LeaseOptions } from "./l2-leases";
 import { ROOT } from "./keys";
 import { Membership } from "./membership";
 import { sourceAddressTowards } from "./node-address";
@@ -31,6 +32,7 @@ export class Cluster {
   private closed = false;
   private applied: Tunnel[] = [];
   private cidrs = "";
+  private l2: L2Leases | undefined;
   readonly ipam: ClusterIpam;
 
   private constructor(
@@ -126,6 +128,14 @@ export class Cluster {
     return n;
   }
 
+  /** One L2 announcer per address: this node's etcd lease and claims (see l2-leases.ts). */
+  async startL2Leases(opts: L2LeaseOptions, onChange: () => void): Promise<L2Leases> {
+    const l2 = new L2Leases(this.etcd, this.nodeName, opts, onChange);
+    await l2.start();
+    this.l2 = l2;
+    return l2;
+  }
+
   nodes(): Promise<NodeView[]> {
     return this.membership.list();
   }
@@ -137,6 +147,7 @@ export class Cluster {
   async close(): Promise<void> {
     this.closed = true;
     await this.watcher?.cancel().catch(() => undefined);
+    await this.l2?.close();
     await this.membership.close();
     this.etcd.close();
   }

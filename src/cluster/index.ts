@@ -6,3 +6,4 @@ export { parseClusterOptions, type ClusterOptions } from "./options";
 export { readTls } from "./etcd";
 export { parseRoutingMode, type RoutingMode } from "./routing-mode";
 export type { NodeView } from "./node-view";
+export { parseL2LeaseOptions, type L2LeaseOptions } from "./l2-leases";

@@ -15,7 +15,7 @@ import { parseArgs, helpText, type Options } from "../args/parse";
 import { socketFrom, stateDirFrom } from "../settings";
 import { checkMountNamespace } from "./mount-namespace";
 import { listenPrivately } from "./socket-access";
-import { Cluster, CLUSTER_NETWORK_LABEL, parseClusterOptions, parseRoutingMode, readTls, type LocalSide } from "../cluster";
+import { Cluster, CLUSTER_NETWORK_LABEL, parseClusterOptions, parseL2LeaseOptions, parseRoutingMode, readTls, type LocalSide } from "../cluster";
 
 const OPTIONS: Options = {
   "state-dir": { type: "string", description: "state directory (env PONTON_STATE_DIR; default /var/lib/ponton)", value: "DIR" },
@@ -41,6 +41,8 @@ const OPTIONS: Options = {
   "etcd-cacert": { type: "string", description: "CA certificate that signed etcd's (https:// endpoints; default: the system's roots)", value: "FILE" },
   "etcd-cert": { type: "string", description: "client certificate for etcd (with --etcd-key, when etcd runs with --client-cert-auth)", value: "FILE" },
   "etcd-key": { type: "string", description: "private key of --etcd-cert (mode 0600 or narrower)", value: "FILE" },
+  "l2-lease-duration": { type: "string", description: "cluster: seconds an L2 announcer's etcd lease lives without renewal — how long a dead node's addresses stay unanswered (default 1, raised by etcd to its minimum TTL; Cilium's is 15)", value: "S" },
+  "l2-lease-renew": { type: "string", description: "cluster: milliseconds between renewals of the L2 lease (default 250)", value: "MS" },
   "node-lease-ttl": { type: "string", description: "seconds after which a silent node is NotReady (default 5)", value: "S" },
   "ui-listen": { type: "string", description: "serve the web UI here (off by default; e.g. 127.0.0.1:12000; any non-loopback address needs --ui-token)", value: "IP:PORT" },
   "ui-token": { type: "string", description: "token the web UI asks for on every request (env PONTON_UI_TOKEN; at least 16 characters); open it once with ?token=TOKEN", value: "TOKEN" },
@@ -154,6 +156,8 @@ export async function main(argv: string[]): Promise<void> {
   else if (routing) throw new EngineError("INVALID_ARGUMENT", "--cluster-routing needs --cluster");
   // Unreadable or exposed TLS files are refused before anything is made (read again at join).
   if (clusterOpts?.tls) readTls(clusterOpts.tls);
+  const l2Lease = parseL2LeaseOptions(values["l2-lease-duration"] as string | undefined, values["l2-lease-renew"] as string | undefined);
+  if (!clusterOpts && (values["l2-lease-duration"] || values["l2-lease-renew"])) throw new EngineError("INVALID_ARGUMENT", "--l2-lease-duration and --l2-lease-renew need --cluster");
   const ui = values["ui-listen"] ? parseUiListen(String(values["ui-listen"]), (values["ui-token"] as string | undefined) ?? (env.PONTON_UI_TOKEN || undefined)) : undefined;
   if (!ui && values["ui-token"]) throw new EngineError("INVALID_ARGUMENT", "--ui-token without --ui-listen");
   const uiStreams = uiMaxStreams(values["ui-max-streams"] as string | undefined);
@@ -163,8 +167,10 @@ export async function main(argv: string[]): Promise<void> {
   mkdirSync(path.dirname(socket), { recursive: true, mode: 0o755 });
   // Programs run from a small spawner process: forking pontond itself grows costly with its heap.
   const engine = new Engine(config, new SpawnerExecutor());
+  if (clusterOpts) engine.expectL2Arbiter();
   const report = await engine.start();
   const cluster = clusterOpts ? await Cluster.join(clusterOpts, localSide(engine)) : undefined;
+  if (cluster) await engine.setL2Arbiter(await cluster.startL2Leases(l2Lease, () => void engine.resyncL2().catch(() => undefined)));
   const server = apiServer(engine, cluster);
   const access = await listenPrivately(server, socket);
   const metrics = values["metrics-listen"] ? await metricsServer(engine, String(values["metrics-listen"])) : undefined;

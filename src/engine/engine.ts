@@ -39,6 +39,10 @@ import { parseBgpPolicyManifests } from "../model/lb/bgp-policy";
 import { bgpPlan } from "../compile/bgp/bgp-plan";
 import { BgpSpeaker } from "./bgp/speaker";
 import { applyBgpPolicies } from "./bgp/bgp-policies";
+import { parseL2PolicyManifests } from "../model/lb/l2-policy";
+import { l2Plan } from "../compile/l2/l2-plan";
+import { L2Announcer, readLinks, type L2Arbiter } from "./l2/announcer";
+import { applyL2Policies } from "./l2/l2-policies";
 import { applyLbPools, lbPoolViews } from "./services/lb-pools";
 import { applyServices, createService, createServices, getService, removeService, serviceHostPortClash, updateService } from "./services/services";
 import { normalizePorts } from "../model/workload-spec";
@@ -66,6 +70,8 @@ export class Engine {
   readonly flows: EngineFlows;
   /** FRR's bgpd, announcing LoadBalancer addresses (see engine/bgp/speaker.ts). */
   readonly bgp: BgpSpeaker;
+  /** bin/ponton-l2, answering ARP/NDP for LoadBalancer addresses (see engine/l2/announcer.ts). */
+  readonly l2 = new L2Announcer();
 
   constructor(config: EngineConfig, exec: Executor = new ProcessExecutor()) {
     privateDir(config.stateDir);
@@ -79,6 +85,7 @@ export class Engine {
       // A headless service's answers follow its ready endpoints, and announcements too.
       await this.syncDns();
       await this.syncBgp();
+      await this.syncL2();
     };
     const supervisor = new Supervisor(logDir(config), (e) => this.serial.run(() => onExit(e)).catch(() => undefined));
     this.ctx = { config, store: new SqliteStore(storeFile(config)), exec, kernel, nft: new NftSync(kernel), supervisor, ports: new HolderClient(portHolderSocket(config), path.join(logDir(config), "port-holder.log")) };
@@ -97,6 +104,7 @@ export class Engine {
         await this.ctx.nft.sync(this.ctx.store.state());
         await this.syncDns();
         await this.syncBgp();
+        await this.syncL2();
       }),
     );
   }
@@ -116,6 +124,7 @@ export class Engine {
     await this.dns?.start();
     await this.serial.run(() => this.syncDns());
     await this.serial.run(() => this.syncBgp());
+    await this.serial.run(() => this.syncL2());
     for (const name of report.deadProcesses) {
       const w = this.ctx.store.workload(name);
       if (w?.pid) void this.serial.run(() => this.exits.exited(w.id, w.pid!, undefined));
@@ -130,6 +139,7 @@ export class Engine {
     this.healer.stop();
     this.services.stop();
     this.bgp.close();
+    this.l2.close();
     this.flows.stop();
     this.ctx.supervisor.close();
     // The port holder stays: it holds the ports until the next pontond takes over.
@@ -150,6 +160,7 @@ export class Engine {
         await this.syncPorts();
         await this.syncDns();
         await this.syncBgp();
+        await this.syncL2();
       }
     });
   }
@@ -166,6 +177,57 @@ export class Engine {
     await this.bgp.apply(bgpPlan(this.ctx.store.state(), this.ctx.store.bgpPolicies(), nodeLabels, this.ctx.nft.runtime.unhealthy)).catch((e: Error) => {
       console.error(`pontond: BGP speaker: ${e.message}`);
     });
+  }
+
+  /** The ARP/NDP responder follows the L2 policies, the services' addresses and this host's links. */
+  private async syncL2(): Promise<void> {
+    const policies = this.ctx.store.l2Policies();
+    if (this.l2ArbiterExpected && !this.l2Arbiter) return;
+    try {
+      const links = policies.length ? await readLinks(this.ctx.exec) : [];
+      const arbiter = this.l2Arbiter;
+      const plan = l2Plan(this.ctx.store.state(), policies, this.nodeLabels(), links, this.ctx.nft.runtime.unhealthy, arbiter ? (ip) => arbiter.holds(ip) : undefined);
+      arbiter?.want(plan.wanted);
+      await this.l2.apply(plan);
+    } catch (e) {
+      console.error(`pontond: L2 announcements: ${(e as Error).message}`);
+    }
+  }
+
+  private l2Arbiter: L2Arbiter | undefined;
+  /** Cluster mode, set before start: nothing is answered until the arbiter is there (no node announces everything at start). */
+  private l2ArbiterExpected = false;
+  expectL2Arbiter(): void {
+    this.l2ArbiterExpected = true;
+  }
+  /** Cluster mode: the etcd leases decide which node answers for each address; called again when they move. */
+  setL2Arbiter(arbiter: L2Arbiter): Promise<void> {
+    this.l2Arbiter = arbiter;
+    return this.resyncL2();
+  }
+  /** The arbiter saw the holders change: answer (and announce) what this node holds now. */
+  resyncL2(): Promise<void> {
+    return this.serial.run(() => this.syncL2());
+  }
+
+  private nodeLabels(): Record<string, string> {
+    return { "kubernetes.io/hostname": os.hostname(), ...this.ctx.config.nodeLabels };
+  }
+
+  /** `ponton l2-policy apply`: CiliumL2AnnouncementPolicy manifests, parsed before anything changes. */
+  applyL2Policies(yamlText: string) {
+    const policies = parseL2PolicyManifests(yamlText);
+    return this.change(async () => applyL2Policies(this.ctx, policies));
+  }
+  removeL2Policies(names: string[], missingOk = false) {
+    return this.change(async () => applyL2Policies(this.ctx, [], { remove: names, missingOk }));
+  }
+  listL2Policies() {
+    return this.ctx.store.l2Policies();
+  }
+  /** `ponton l2-policy status`: the responder's coded state, interfaces and addresses. */
+  l2Status() {
+    return { ...this.l2.state, ...(this.l2Arbiter ? { holders: this.l2Arbiter.holdersView() } : {}) };
   }
 
   /** `ponton bgp apply`: CiliumBGPPeeringPolicy manifests, parsed before anything changes. */

@@ -11,6 +11,7 @@ import { applyServices, removeService } from "./services/services";
 import { putPolicies } from "./policy/policies";
 import { applyLbPools } from "./services/lb-pools";
 import { applyBgpPolicies } from "./bgp/bgp-policies";
+import { applyL2Policies } from "./l2/l2-policies";
 import { policyKey } from "../policy";
 import { serviceNamespace, serviceRef } from "../model/service";
 import { namespaceLabels, validateNamespace } from "../model/namespaces";
@@ -167,6 +168,7 @@ export async function projectUp(ctx: EngineContext, file: ProjectFile): Promise<
     await convergeLbPools(ctx, file, report);
     await convergeServices(ctx, file, report);
     convergeBgpPolicies(ctx, file, report);
+    convergeL2Policies(ctx, file, report);
     return report;
   } catch (e) {
     // Take back what this run created, newest first; what it removed stays removed (it was meant to go).
@@ -213,6 +215,7 @@ export async function projectDown(ctx: EngineContext, project: string): Promise<
   await convergeServices(ctx, { project, networks: [], workloads: [], userRules: [] }, report);
   await convergeLbPools(ctx, { project, networks: [], workloads: [], userRules: [] }, report);
   convergeBgpPolicies(ctx, { project, networks: [], workloads: [], userRules: [] }, report);
+  convergeL2Policies(ctx, { project, networks: [], workloads: [], userRules: [] }, report);
   await convergePolicies(ctx, { project, networks: [], workloads: [], userRules: [] }, report);
   return report;
 }
@@ -235,6 +238,16 @@ function convergeBgpPolicies(ctx: EngineContext, file: ProjectFile, report: Conv
   report.removed.push(...r.removed.map((n) => `bgp policy ${n}`));
   report.created.push(...r.created.map((n) => `bgp policy ${n}`));
   for (const n of r.configured) (mine.includes(n) ? report.unchanged : report.recreated).push(`bgp policy ${n}`);
+}
+
+/** The project's L2 announcement policies become exactly the declared ones (the responder follows after the change). */
+function convergeL2Policies(ctx: EngineContext, file: ProjectFile, report: ConvergeReport): void {
+  const mine = ctx.store.l2Policies().filter((p) => p.project === file.project).map((p) => p.name);
+  if (mine.length === 0 && !file.l2Policies?.length) return;
+  const r = applyL2Policies(ctx, file.l2Policies ?? [], { project: file.project });
+  report.removed.push(...r.removed.map((n) => `l2-policy ${n}`));
+  report.created.push(...r.created.map((n) => `l2-policy ${n}`));
+  for (const n of r.configured) (mine.includes(n) ? report.unchanged : report.recreated).push(`l2-policy ${n}`);
 }
 
 /** The project's policies become exactly the declared ones, in one nft transaction. */

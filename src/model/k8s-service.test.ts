@@ -77,10 +77,20 @@ test("clusterIP None is headless; ExternalName is a CNAME (its selector unused, 
   normalizeServiceSpec(ext);
 });
 
+test("externalTrafficPolicy Local: NodePort, LoadBalancer or external IPs; Cluster is the default and not recorded", () => {
+  const sel = { selector: { app: "web" }, ports: [{ port: 80 }] };
+  assert.equal(serviceFromManifest(svc({ ...sel, type: "LoadBalancer", externalTrafficPolicy: "Local" }), "d").externalTrafficPolicy, "Local");
+  assert.equal(serviceFromManifest(svc({ ...sel, type: "NodePort", externalTrafficPolicy: "Local" }), "d").externalTrafficPolicy, "Local");
+  assert.equal(serviceFromManifest(svc({ ...sel, externalIPs: ["192.0.2.9"], externalTrafficPolicy: "Local" }), "d").externalTrafficPolicy, "Local");
+  assert.equal(serviceFromManifest(svc({ ...sel, type: "NodePort", externalTrafficPolicy: "Cluster" }), "d").externalTrafficPolicy, undefined);
+  assert.equal(normalizeServiceSpec(serviceFromManifest(svc({ ...sel, type: "NodePort", externalTrafficPolicy: "Local" }), "d")).externalTrafficPolicy, "Local");
+});
+
 test("fields that would change behaviour are refused with INVALID_YAML naming them", () => {
   const sel = { selector: { app: "web" }, ports: [{ port: 80 }] };
   const refused: [object, RegExp, object?][] = [
-    [{ ...sel, externalTrafficPolicy: "Local" }, /spec\.externalTrafficPolicy: 'Local' is not supported/],
+    [{ ...sel, externalTrafficPolicy: "Local" }, /spec\.externalTrafficPolicy: Local is only meaningful with type NodePort or LoadBalancer/],
+    [{ ...sel, type: "NodePort", externalTrafficPolicy: "Nearest" }, /spec\.externalTrafficPolicy: unknown 'Nearest'/],
     [{ ...sel, internalTrafficPolicy: "Local" }, /spec\.internalTrafficPolicy/],
     [{ ...sel, ipFamilies: ["IPv7"] }, /spec\.ipFamilies\[0\]: unknown family/],
     [{ ...sel, ipFamilyPolicy: "DualStack" }, /spec\.ipFamilyPolicy: unknown/],

@@ -20,7 +20,6 @@ const PORT_KEYS = new Set(["name", "port", "targetPort", "protocol", "nodePort",
 const TYPES = new Set(["ClusterIP", "NodePort", "LoadBalancer", "ExternalName"]);
 /** Fields we know and cannot honour unless they hold their default: [field, allowed values, why]. */
 const DEFAULT_ONLY: [string, unknown[], string][] = [
-  ["externalTrafficPolicy", ["Cluster"], "only Cluster (every host address reaches every endpoint) is implemented"],
   ["internalTrafficPolicy", ["Cluster"], "only Cluster is implemented"],
   ["publishNotReadyAddresses", [false], "headless answers list ready endpoints only"],
   ["loadBalancerClass", [], "another load-balancer implementation owns such services"],
@@ -129,6 +128,10 @@ export function serviceFromManifest(doc: unknown, at: string): ServiceSpec {
 
   const external = strings(spec.externalIPs, `${path}: spec.externalIPs`);
   if (external.length) out.externalIps = [...new Set(external)];
+  const etp = spec.externalTrafficPolicy ?? "Cluster";
+  if (etp !== "Cluster" && etp !== "Local") fail(`${path}: spec.externalTrafficPolicy`, `unknown '${String(etp)}' (Cluster or Local)`);
+  if (etp === "Local" && !nodePorts && type !== "LoadBalancer" && !external.length) fail(`${path}: spec.externalTrafficPolicy`, `Local is only meaningful with type NodePort or LoadBalancer, or external IPs, not ${type}`);
+  if (etp === "Local") out.externalTrafficPolicy = "Local";
   const labels = map(meta.labels, `${path}: metadata.labels`);
   if (Object.keys(labels).length) out.labels = Object.fromEntries(Object.entries(labels).map(([k, v]) => [k, String(v)]));
   const annotations = map(meta.annotations, `${path}: metadata.annotations`);

@@ -10,5 +10,5 @@ test("ponton up: pools and BGP policies beside the project, checked as their app
   assert.deepEqual([f.lbPools?.map((p) => p.name), f.bgpPolicies?.map((p) => p.name)], [["blue"], ["tor"]]);
   assert.throws(() => parseProjectFile(`name: shop\n---\n${POOL.replace("blocks", "cidrz")}`, "d"), /spec\.cidrz: unknown field/);
   assert.throws(() => parseProjectFile(`name: shop\n---\n${BGP}---\n${BGP}`, "d"), /BGP policy tor is declared twice/);
-  assert.throws(() => parseProjectFile(`name: shop\n---\nkind: CiliumL2AnnouncementPolicy\n`, "d"), /kind 'CiliumL2AnnouncementPolicy' is not supported beside a project/);
+  assert.throws(() => parseProjectFile(`name: shop\n---\nkind: CiliumEgressGatewayPolicy\n`, "d"), /kind 'CiliumEgressGatewayPolicy' is not supported beside a project/);
 });

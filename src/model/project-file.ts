@@ -7,6 +7,7 @@ import { yamlDocuments } from "./yaml-documents";
 import { normalizeServiceSpec, type ServiceSpec } from "./service-spec";
 import { servicesFromDocuments } from "./k8s-service";
 import { BGP_POLICY_KIND, bgpPolicyFromManifest, type BgpPolicy } from "./lb/bgp-policy";
+import { L2_POLICY_KIND, l2PolicyFromManifest, type L2Policy } from "./lb/l2-policy";
 import { isLbPoolKind, LB_POOL_KIND, lbPoolFromManifest, type LbPool } from "./lb/lb-pool";
 import { EngineError } from "../errors";
 import { validateName } from "./names";
@@ -83,6 +84,8 @@ export interface ProjectFile {
   lbPools?: LbPool[];
   /** CiliumBGPPeeringPolicy documents beside the project document. */
   bgpPolicies?: BgpPolicy[];
+  /** CiliumL2AnnouncementPolicy documents beside the project document. */
+  l2Policies?: L2Policy[];
 }
 
 const NETWORK_KEYS = new Set([
@@ -161,13 +164,14 @@ function parsePolicyList(raw: unknown[], path: string): NetworkPolicy[] {
  * One project document; NetworkPolicy and v1 Service documents (or Lists of them) may sit beside it.
  * List items are sorted by kind; a kind that is neither is refused.
  */
-function splitDocuments(text: string): { project: unknown; policies: unknown[]; services: unknown[]; pools: unknown[]; bgp: unknown[] } {
+function splitDocuments(text: string): { project: unknown; policies: unknown[]; services: unknown[]; pools: unknown[]; bgp: unknown[]; l2: unknown[] } {
   const docs = yamlDocuments(text);
   let project: unknown;
   const policies: unknown[] = [];
   const services: unknown[] = [];
   const pools: unknown[] = [];
   const bgp: unknown[] = [];
+  const l2: unknown[] = [];
   const kindOf = (v: unknown) => {
     const kind = typeof v === "object" && v !== null && !Array.isArray(v) ? (v as Record<string, unknown>).kind : undefined;
     return kind === undefined ? undefined : String(kind);
@@ -177,11 +181,12 @@ function splitDocuments(text: string): { project: unknown; policies: unknown[]; 
     if (kind === "Service") services.push(v);
     else if (isLbPoolKind(kind)) pools.push(v);
     else if (kind === BGP_POLICY_KIND) bgp.push(v);
+    else if (kind === L2_POLICY_KIND) l2.push(v);
     else if (kind === "List" || kind === "ServiceList" || kind === "NetworkPolicyList") {
       const items = (v as Record<string, unknown>).items;
       (Array.isArray(items) ? items : []).forEach((item, i) => place(item, `${at}.items[${i}]`));
     } else if (kind !== undefined && POLICY_KINDS.has(kind)) policies.push(v);
-    else throw new EngineError("INVALID_YAML", `${at}: kind '${kind}' is not supported beside a project (NetworkPolicy, v1 Service, ${LB_POOL_KIND} or ${BGP_POLICY_KIND})`);
+    else throw new EngineError("INVALID_YAML", `${at}: kind '${kind}' is not supported beside a project (NetworkPolicy, v1 Service, ${LB_POOL_KIND}, ${BGP_POLICY_KIND} or ${L2_POLICY_KIND})`);
   };
   docs.forEach((v, i) => {
     if (v === null || v === undefined) return;
@@ -189,7 +194,7 @@ function splitDocuments(text: string): { project: unknown; policies: unknown[]; 
     else if (project === undefined) project = v;
     else throw new EngineError("INVALID_YAML", "a file holds one project document (other documents must be NetworkPolicies or Services)");
   });
-  return { project, policies, services, pools, bgp };
+  return { project, policies, services, pools, bgp, l2 };
 }
 
 export function parseProjectFile(text: string, defaultProject: string): ProjectFile {
@@ -288,6 +293,9 @@ export function parseProjectFile(text: string, defaultProject: string): ProjectF
   const bgpPolicies = split.bgp.map((d, i) => bgpPolicyFromManifest(d, `documents[${i}]`));
   const dupBgp = bgpPolicies.find((p, i) => bgpPolicies.findIndex((q) => q.name === p.name) !== i);
   if (dupBgp) fail("documents", `BGP policy ${dupBgp.name} is declared twice`);
+  const l2Policies = split.l2.map((d, i) => l2PolicyFromManifest(d, `documents[${i}]`));
+  const dupL2 = l2Policies.find((p, i) => l2Policies.findIndex((q) => q.name === p.name) !== i);
+  if (dupL2) fail("documents", `L2 policy ${dupL2.name} is declared twice`);
   const policies = [...parsePolicyList((top.policies as unknown[] | undefined) ?? [], "policies"), ...parsePolicyList(split.policies, "documents")];
   return {
     project,
@@ -299,6 +307,7 @@ export function parseProjectFile(text: string, defaultProject: string): ProjectF
     ...(policies.length ? { policies } : {}),
     ...(lbPools.length ? { lbPools } : {}),
     ...(bgpPolicies.length ? { bgpPolicies } : {}),
+    ...(l2Policies.length ? { l2Policies } : {}),
   };
 }
 

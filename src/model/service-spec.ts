@@ -52,6 +52,8 @@ export interface ServiceSpec {
   labels?: Record<string, string> | string[];
   /** type LoadBalancer: an address from a pool (true), or what it asks for. */
   loadBalancer?: boolean | LoadBalancerRequest;
+  /** Kubernetes' externalTrafficPolicy (default Cluster). */
+  externalTrafficPolicy?: "Cluster" | "Local";
 }
 
 const bad = (msg: string, hint?: string) => new EngineError("INVALID_ARGUMENT", msg, hint ? { hint } : {});
@@ -196,6 +198,8 @@ export function normalizeServiceSpec(given: ServiceSpec) {
     affinityTimeoutS = parseDuration(spec.affinityTimeout ?? "3h");
   }
   const health = parseHealth(spec);
+  const etp = spec.externalTrafficPolicy;
+  if (etp !== undefined && etp !== "Cluster" && etp !== "Local") throw bad(`externalTrafficPolicy is Cluster or Local, not '${String(etp)}'`);
   const labels = validateLabels(keyValues(spec.labels, "label"));
   const loadBalancer = parseLoadBalancer(spec.loadBalancer, address);
   return {
@@ -203,6 +207,7 @@ export function normalizeServiceSpec(given: ServiceSpec) {
     ...(Object.keys(labels).length ? { labels } : {}),
     ...(loadBalancer ? { loadBalancer } : {}),
     ...(health ? { health } : {}), ...(affinityTimeoutS ? { affinityTimeoutS } : {}),
+    ...(etp === "Local" ? { externalTrafficPolicy: "Local" as const } : {}),
   };
 }
 

@@ -57,6 +57,9 @@ export interface Service {
   /** type LoadBalancer: what it asks for and what LB IPAM gave it (served like external IPs). */
   loadBalancer?: LoadBalancerState;
   health?: HealthCheck;
+  /** Local: external traffic (NodePort, LoadBalancer, external IPs) goes to this node's endpoints only, its source
+   * kept; a LoadBalancer address is announced (BGP, L2) only by a node with a ready local endpoint. Absent: Cluster. */
+  externalTrafficPolicy?: "Local";
   /** Client-IP session affinity: a client keeps its endpoint for this long after its last new connection. */
   affinityTimeoutS?: number;
   createdAt: string;

@@ -5,6 +5,7 @@ import { serviceKey, serviceNamespace, type Service } from "../model/service";
 import type { Template } from "../model/template";
 import type { LbPool } from "../model/lb/lb-pool";
 import type { BgpPolicy } from "../model/lb/bgp-policy";
+import type { L2Policy } from "../model/lb/l2-policy";
 import { policyKey } from "../policy";
 import { ServiceIndex, type ServiceLookups } from "./service-index";
 import type { Store } from "./store";
@@ -28,6 +29,7 @@ CREATE TABLE IF NOT EXISTS policies (key TEXT PRIMARY KEY, doc TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS templates (name TEXT PRIMARY KEY, doc TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS lb_pools (name TEXT PRIMARY KEY, doc TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS bgp_policies (name TEXT PRIMARY KEY, doc TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS l2_policies (name TEXT PRIMARY KEY, doc TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS user_rules (id INTEGER PRIMARY KEY AUTOINCREMENT, position REAL NOT NULL, rule TEXT NOT NULL, owner TEXT);
 CREATE TABLE IF NOT EXISTS host_flags (name TEXT PRIMARY KEY);
 `;
@@ -121,6 +123,9 @@ export class SqliteStore implements Store {
       bgpPolicies: p("SELECT doc FROM bgp_policies ORDER BY name"),
       putBgpPolicy: p("INSERT INTO bgp_policies (name, doc) VALUES (?, ?) ON CONFLICT(name) DO UPDATE SET doc = excluded.doc"),
       deleteBgpPolicy: p("DELETE FROM bgp_policies WHERE name = ?"),
+      l2Policies: p("SELECT doc FROM l2_policies ORDER BY name"),
+      putL2Policy: p("INSERT INTO l2_policies (name, doc) VALUES (?, ?) ON CONFLICT(name) DO UPDATE SET doc = excluded.doc"),
+      deleteL2Policy: p("DELETE FROM l2_policies WHERE name = ?"),
       hostFlag: p("SELECT name FROM host_flags WHERE name = ?"),
       setHostFlag: p("INSERT INTO host_flags (name) VALUES (?) ON CONFLICT DO NOTHING"),
       clearHostFlag: p("DELETE FROM host_flags WHERE name = ?"),
@@ -328,6 +333,16 @@ export class SqliteStore implements Store {
   }
   deleteBgpPolicy(name: string): boolean {
     return this.stmts.deleteBgpPolicy.run(name).changes > 0;
+  }
+
+  l2Policies(): L2Policy[] {
+    return (this.stmts.l2Policies.all() as Row[]).map((r) => JSON.parse(r.doc) as L2Policy);
+  }
+  putL2Policy(p: L2Policy): void {
+    this.stmts.putL2Policy.run(p.name, JSON.stringify(p));
+  }
+  deleteL2Policy(name: string): boolean {
+    return this.stmts.deleteL2Policy.run(name).changes > 0;
   }
 
   close(): void {

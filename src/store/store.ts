@@ -4,6 +4,7 @@ import type { ServiceLookups } from "./service-index";
 import type { Template } from "../model/template";
 import type { LbPool } from "../model/lb/lb-pool";
 import type { BgpPolicy } from "../model/lb/bgp-policy";
+import type { L2Policy } from "../model/lb/l2-policy";
 import type { Attachment, DesiredState, Namespace, Network, PolicyRecord, UserRule, Workload } from "../model/types";
 
 export interface Store {
@@ -75,6 +76,11 @@ export interface Store {
   bgpPolicies(): BgpPolicy[];
   putBgpPolicy(p: BgpPolicy): void;
   deleteBgpPolicy(name: string): boolean;
+
+  /** CiliumL2AnnouncementPolicies, by name. */
+  l2Policies(): L2Policy[];
+  putL2Policy(p: L2Policy): void;
+  deleteL2Policy(name: string): boolean;
 
   close(): void;
 }

@@ -22,7 +22,7 @@ describe("cluster over TLS to etcd", () => {
     ca = await TestCa.create(ul.dir);
     const server = await ca.issue("etcd0", `${UNDERLAY_PREFIX}.2`);
     client = await ca.issue("n1");
-    await ul.startEtcd(1, 30_000, { ca: ca.cert, serverCert: server.cert, serverKey: server.key, clientCert: client.cert, clientKey: client.key });
+    await ul.startEtcd(1, 30_000, { tls: { ca: ca.cert, serverCert: server.cert, serverKey: server.key, clientCert: client.cert, clientKey: client.key } });
     node.daemonArgs = args(["--etcd-cacert", ca.cert, "--etcd-cert", client.cert, "--etcd-key", client.key]);
     await node.setUp({ beforeDaemon: () => ul.plug(node.hostNs, "ul0", nodeIp).then(() => undefined) });
   });

@@ -3,7 +3,7 @@
 // the uplink, forwarding; and a client namespace behind it.
 import { chmodSync, existsSync, mkdirSync, writeFileSync } from "node:fs";
 import path from "node:path";
-import { eventually, sh, UPLINK_HOST, OUTSIDE_A, type Result, type TestHost } from "./harness";
+import { eventually, sh, UPLINK_HOST, UPLINK_HOST6, OUTSIDE_A, type Result, type TestHost } from "./harness";
 
 export const FRR = "/usr/lib/frr";
 export const TOR_ASN = 65000;
@@ -11,18 +11,19 @@ const CLIENT_NET = { tor: "203.0.113.1", client: "203.0.113.2" };
 
 export interface Tor {
   dir: string;
-  /** `show bgp ipv4 json` routes by prefix. */
-  routes(): Promise<Record<string, { nexthops: { ip: string }[] }[]>>;
+  /** `show bgp ipv4 json` (ipv6 with `6`) routes by prefix. */
+  routes(family?: 4 | 6): Promise<Record<string, { nexthops: { ip: string }[]; stale?: boolean }[]>>;
   inClient(cmd: string, args: string[], timeoutMs?: number): Promise<Result>;
 }
 
-export async function startTor(h: TestHost, hostAsn: number): Promise<Tor> {
+/** `ipv6`: the ToR also peers with the host's IPv6 uplink address, for IPv6 unicast. */
+export async function startTor(h: TestHost, hostAsn: number, opts: { ipv6?: boolean } = {}): Promise<Tor> {
   const dir = path.join(h.dir, "tor");
   mkdirSync(dir);
   chmodSync(h.dir, 0o755);
   chmodSync(dir, 0o777); // zebra and bgpd run as the frr user
   writeFileSync(path.join(dir, "zebra.conf"), "hostname tor\n");
-  writeFileSync(path.join(dir, "bgpd.conf"), `hostname tor\nrouter bgp ${TOR_ASN}\n bgp router-id ${OUTSIDE_A}\n no bgp ebgp-requires-policy\n bgp graceful-restart\n neighbor ${UPLINK_HOST} remote-as ${hostAsn}\n`);
+  writeFileSync(path.join(dir, "bgpd.conf"), `hostname tor\nrouter bgp ${TOR_ASN}\n bgp router-id ${OUTSIDE_A}\n no bgp ebgp-requires-policy\n bgp graceful-restart\n neighbor ${UPLINK_HOST} remote-as ${hostAsn}\n${opts.ipv6 ? ` neighbor ${UPLINK_HOST6} remote-as ${hostAsn}\n address-family ipv6 unicast\n  neighbor ${UPLINK_HOST6} activate\n exit-address-family\n` : ""}`);
   const common = ["--vty_socket", dir, "-z", path.join(dir, "zserv.api"), "-P", "0"];
   h.spawnIn(h.outsideNs, `${FRR}/zebra`, ["-f", path.join(dir, "zebra.conf"), "-i", path.join(dir, "zebra.pid"), ...common]);
   if (!(await eventually(async () => existsSync(path.join(dir, "zserv.api"))))) throw new Error("the ToR's zebra did not start");
@@ -38,8 +39,8 @@ export async function startTor(h: TestHost, hostAsn: number): Promise<Tor> {
   await sh("ip", ["-n", clientNs, "route", "add", "default", "via", CLIENT_NET.tor]);
   return {
     dir,
-    async routes() {
-      const r = await h.inOutside("vtysh", ["--vty_socket", dir, "-c", "show bgp ipv4 json"]);
+    async routes(family = 4) {
+      const r = await h.inOutside("vtysh", ["--vty_socket", dir, "-c", `show bgp ipv${family} json`]);
       return r.code === 0 && r.stdout.trim() ? ((JSON.parse(r.stdout) as { routes?: Record<string, { nexthops: { ip: string }[] }[]> }).routes ?? {}) : {};
     },
     inClient: (c, a, t) => sh("ip", ["netns", "exec", clientNs, c, ...a], { timeoutMs: t ?? 10_000 }),

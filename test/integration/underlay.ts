@@ -89,12 +89,14 @@ export class Underlay {
   }
 
   /** Start `size` etcd members (1 or 3) at .2, .3, .4; waits (bounded) until every endpoint is healthy. */
-  async startEtcd(size: 1 | 3 = 1, timeoutMs = 30_000, tls?: EtcdTls): Promise<EtcdMember[]> {
+  /** `timers`: etcd's heartbeat and election timeout (its minimum lease TTL is 1.5 election timeouts, rounded up to seconds). */
+  async startEtcd(size: 1 | 3 = 1, timeoutMs = 30_000, opts: { tls?: EtcdTls; timers?: { heartbeatMs: number; electionMs: number } } = {}): Promise<EtcdMember[]> {
+    const { tls, timers = { heartbeatMs: 100, electionMs: 1000 } } = opts;
     this.tls = tls;
     const client = tls ? ["--cert-file", tls.serverCert, "--key-file", tls.serverKey, "--trusted-ca-file", tls.ca, "--client-cert-auth"] : [];
     const specs = Array.from({ length: size }, (_, i) => ({ name: `etcd${i}`, ip: `${UNDERLAY_PREFIX}.${2 + i}` }));
     const initial = specs.map((s) => `${s.name}=http://${s.ip}:2380`).join(",");
-    this.etcdArgs = (m) => ["etcd", "--name", m.name, "--data-dir", path.join(this.dir, m.name), "--listen-client-urls", `${tls ? "https" : "http"}://${m.ip}:2379`, "--advertise-client-urls", `${tls ? "https" : "http"}://${m.ip}:2379`, ...client, "--listen-peer-urls", `http://${m.ip}:2380`, "--initial-advertise-peer-urls", `http://${m.ip}:2380`, "--initial-cluster", initial, "--initial-cluster-state", "new", "--initial-cluster-token", this.prefix, "--heartbeat-interval", "100", "--election-timeout", "1000"];
+    this.etcdArgs = (m) => ["etcd", "--name", m.name, "--data-dir", path.join(this.dir, m.name), "--listen-client-urls", `${tls ? "https" : "http"}://${m.ip}:2379`, "--advertise-client-urls", `${tls ? "https" : "http"}://${m.ip}:2379`, ...client, "--listen-peer-urls", `http://${m.ip}:2380`, "--initial-advertise-peer-urls", `http://${m.ip}:2380`, "--initial-cluster", initial, "--initial-cluster-state", "new", "--initial-cluster-token", this.prefix, "--heartbeat-interval", String(timers.heartbeatMs), "--election-timeout", String(timers.electionMs)];
     for (const s of specs) {
       const netns = await this.addNamespace(s.name, s.ip);
       this.members.push({ ...s, netns, pid: this.spawnMember({ ...s, netns }) });

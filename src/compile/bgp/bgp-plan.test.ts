@@ -48,6 +48,7 @@ test("the FRR config: no zebra import check, graceful restart, peers activated i
     " bgp router-id 198.51.100.1",
     " no bgp network import-check",
     " bgp graceful-restart",
+    " bgp graceful-restart preserve-fw-state",
     " neighbor 198.51.100.2 remote-as 65000",
     " neighbor 198.51.100.2 timers 3 9",
     " neighbor fd00::2 graceful-restart-disable",

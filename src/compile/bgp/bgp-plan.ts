@@ -70,7 +70,9 @@ export function frrConfig(plan: BgpPlan, routerId: string, logFile: string): str
     " no bgp ebgp-requires-policy",
     " no bgp network import-check",
     " no bgp default ipv4-unicast",
-    ...(gr ? [" bgp graceful-restart", ...(restart ? [` bgp graceful-restart restart-time ${restart}`] : [])] : []),
+    // preserve-fw-state (the F bit): what forwards the addresses is nftables, which outlives the speaker;
+    // without it a helper drops the stale routes the moment the new session opens, before the updates.
+    ...(gr ? [" bgp graceful-restart", " bgp graceful-restart preserve-fw-state", ...(restart ? [` bgp graceful-restart restart-time ${restart}`] : [])] : []),
   ];
   for (const n of plan.neighbors) {
     lines.push(` neighbor ${n.peerAddress} remote-as ${n.peerASN}`);

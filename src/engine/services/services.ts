@@ -110,6 +110,7 @@ function build(state: DesiredState, holders: Holders, spec: ServiceSpec, base?: 
     ...(n.loadBalancer ? { loadBalancer: { ...n.loadBalancer, ips: base?.loadBalancer?.ips ?? [] } } : {}),
     ...(n.health ? { health: n.health } : {}),
     ...(n.affinityTimeoutS ? { affinityTimeoutS: n.affinityTimeoutS } : {}),
+    ...(n.externalTrafficPolicy ? { externalTrafficPolicy: n.externalTrafficPolicy } : {}),
     createdAt: base?.createdAt ?? now(),
     ...(spec.project ?? base?.project ? { project: (spec.project ?? base?.project)! } : {}),
   };
@@ -142,6 +143,7 @@ export function specOf(s: Service): ServiceSpec {
     externalIps: s.externalIps,
     ...(s.loadBalancer ? { loadBalancer: lbRequestOf(s.loadBalancer) } : {}),
     ...(s.affinityTimeoutS ? { affinity: "client-ip", affinityTimeout: s.affinityTimeoutS } : {}),
+    ...(s.externalTrafficPolicy ? { externalTrafficPolicy: s.externalTrafficPolicy } : {}),
   };
 }
 
