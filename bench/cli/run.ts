@@ -7,11 +7,12 @@
 //    of any Node CLI: `node -e 0` and a Node start from a V8 startup snapshot (--snapshot-blob);
 //  - podman 4 (`podman ps`, `podman network ls`, `podman network create`/`rm`) and the docker CLI
 //    (no engine here: `docker ps` is its start plus a refused connection) when installed.
-// "over API" is the median of the per-round differences to the API call of the same round.
+// "over API" is the median of the per-round differences to the API call of the same round;
+// "pontond CPU" the daemon's CPU during the sample (from /proc ticks, so a mean over the rounds).
 // Each sample runs under rusage-exec (wait4: wall from fork to reap, the child's user+sys CPU).
 // Run: npm run build && sudo node dist/bench/cli/run.js [--rounds 30]
 import { execFileSync } from "node:child_process";
-import { mkdtempSync, writeFileSync, existsSync } from "node:fs";
+import { mkdtempSync, readFileSync, writeFileSync, existsSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { TestHost } from "../../test/integration/harness";
@@ -32,11 +33,21 @@ interface Sample {
   wall: number;
   cpu: number;
   exit: number;
+  /** pontond's CPU over the sample (clock ticks: only its mean over many samples means much). */
+  daemonCpu: number;
 }
 
-function measure(rx: string, argv: string[]): Sample {
+const TICK_MS = 1000 / Number(execFileSync("getconf", ["CLK_TCK"], { encoding: "utf8" }).trim());
+/** utime + stime of a process, ms (fields 14 and 15 of /proc/PID/stat). */
+const cpuOf = (pid: number) => {
+  const f = readFileSync(`/proc/${pid}/stat`, "utf8").replace(/^.*\) /, "").split(" ");
+  return (Number(f[11]) + Number(f[12])) * TICK_MS;
+};
+
+function measure(rx: string, argv: string[], daemon: number): Sample {
+  const before = cpuOf(daemon);
   const [wall, user, sys, exit] = execFileSync(rx, argv, { encoding: "utf8" }).trim().split(" ").map(Number) as [number, number, number, number];
-  return { wall: wall / 1000, cpu: (user + sys) / 1000, exit };
+  return { wall: wall / 1000, cpu: (user + sys) / 1000, exit, daemonCpu: cpuOf(daemon) - before };
 }
 
 const median = (xs: number[]) => {
@@ -68,6 +79,7 @@ async function main(): Promise<void> {
   try {
     await h.pontonOk("network", "create", "bn", "--subnet", "10.91.0.0/24");
     for (let i = 0; i < 5; i++) await h.pontonOk("run", "--name", `idle${i}`, "--network", "bn");
+    const daemon = h.daemonPid!;
     const podman = has("podman");
     const docker = has("docker");
     type Subject = { group: string; name: string; argv: (round: number) => string[]; anchor?: boolean };
@@ -85,7 +97,7 @@ async function main(): Promise<void> {
         { group: "ls", name: "podman network ls", argv: () => ["podman", "network", "ls"] },
       ] : []),
       ...(docker ? [{ group: "ls", name: "docker ps (no engine: CLI start + refused connect)", argv: () => ["docker", "ps"] }] : []),
-      { group: "help", name: "bin/ponton-client --help", argv: () => [client, "--help"] },
+      { group: "help", name: "bin/ponton-client --help (served by pontond)", argv: () => [client, "--socket", S, "--help"] },
       { group: "help", name: "node dist/src/cli/main.js --help", argv: () => [node, cliJs, "--help"] },
       { group: "help", name: "node cli-bundle.js --help", argv: () => [node, bundle, "--help"] },
       ...(docker ? [{ group: "help", name: "docker --help", argv: () => ["docker", "--help"] }] : []),
@@ -93,10 +105,10 @@ async function main(): Promise<void> {
     ];
     // run then rm of a workload on bn: the API, the fast path, the Node CLI; podman network create/rm.
     const pairs: { name: string; run: (n: string) => string[]; rm: (n: string) => string[]; anchor?: boolean }[] = [
-      { name: "API: curl POST /v1/workloads, DELETE", run: (n) => curl("POST", "/v1/workloads", { name: n, networks: ["bn"] }), rm: (n) => curl("DELETE", `/v1/workloads/${n}`), anchor: true },
-      { name: "bin/ponton-client run, rm (fast path)", run: (n) => [client, "--socket", S, "run", "--name", n, "--network", "bn"], rm: (n) => [client, "--socket", S, "rm", n] },
-      { name: "node dist/src/cli/main.js run, rm", run: (n) => [node, cliJs, "--socket", S, "run", "--name", n, "--network", "bn"], rm: (n) => [node, cliJs, "--socket", S, "rm", n] },
-      ...(podman ? [{ name: "podman network create, rm", run: (n: string) => ["podman", "network", "create", `pcli-${n}`], rm: (n: string) => ["podman", "network", "rm", `pcli-${n}`] }] : []),
+      { name: "API: curl POST /v1/workloads / DELETE", run: (n) => curl("POST", "/v1/workloads", { name: n, networks: ["bn"] }), rm: (n) => curl("DELETE", `/v1/workloads/${n}`), anchor: true },
+      { name: "bin/ponton-client run / rm (fast path)", run: (n) => [client, "--socket", S, "run", "--name", n, "--network", "bn"], rm: (n) => [client, "--socket", S, "rm", n] },
+      { name: "node dist/src/cli/main.js run / rm", run: (n) => [node, cliJs, "--socket", S, "run", "--name", n, "--network", "bn"], rm: (n) => [node, cliJs, "--socket", S, "rm", n] },
+      ...(podman ? [{ name: "podman network create / rm", run: (n: string) => ["podman", "network", "create", `pcli-${n}`], rm: (n: string) => ["podman", "network", "rm", `pcli-${n}`] }] : []),
     ];
     const samples = new Map<string, Sample[]>();
     const push = (k: string, s: Sample) => samples.set(k, [...(samples.get(k) ?? []), s]);
@@ -104,11 +116,11 @@ async function main(): Promise<void> {
     for (let round = 0; round < ROUNDS; round++) {
       // Rotate the order each round so no subject always follows the same one.
       const rot = (xs: Subject[]) => xs.map((_, i) => xs[(i + round) % xs.length]!);
-      for (const s of rot(subjects)) push(s.name, measure(rx, s.argv(round)));
+      for (const s of rot(subjects)) push(s.name, measure(rx, s.argv(round), daemon));
       for (const [i, p] of pairs.entries()) {
         const n = `b${round}x${i}`;
-        push(`run:${p.name}`, measure(rx, p.run(n)));
-        push(`rm:${p.name}`, measure(rx, p.rm(n)));
+        push(`run:${p.name}`, measure(rx, p.run(n), daemon));
+        push(`rm:${p.name}`, measure(rx, p.rm(n), daemon));
       }
     }
     const load1 = os.loadavg();
@@ -118,11 +130,12 @@ async function main(): Promise<void> {
       const a = anchor ? samples.get(anchor)! : undefined;
       const over = a ? f1(median(xs.map((x, i) => x.wall - a[i]!.wall))) : "";
       const exits = [...new Set(xs.map((x) => x.exit))].join(",");
-      return `| ${name.replace(/^(run|rm):/, "")} | ${f1(median(xs.map((x) => x.wall)))} | ${over} | ${f1(median(xs.map((x) => x.cpu)))} | ${exits} |`;
+      const daemonMean = xs.reduce((t, x) => t + x.daemonCpu, 0) / xs.length;
+      return `| ${name.replace(/^(run|rm):/, "")} | ${f1(median(xs.map((x) => x.wall)))} | ${over} | ${f1(median(xs.map((x) => x.cpu)))} | ${f1(daemonMean)} | ${exits} |`;
     };
     const out: string[] = [];
     out.push(`CLI latency, ${ROUNDS} rounds interleaved, medians (ms); load average ${load0.map(f1).join(" ")} → ${load1.map(f1).join(" ")}, ${os.cpus().length} CPUs`);
-    out.push("", "| command | wall | over API (paired) | CPU user+sys | exit |", "|---|---|---|---|---|");
+    out.push("", "| command | wall | over API (paired) | CPU user+sys | pontond CPU (mean) | exit |", "|---|---|---|---|---|---|");
     const lsAnchor = subjects.find((s) => s.anchor)!.name;
     for (const s of subjects) out.push(row(s.name, s.group === "ls" && !s.anchor ? lsAnchor : undefined));
     const pairAnchor = pairs.find((p) => p.anchor)!.name;
