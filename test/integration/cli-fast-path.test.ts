@@ -166,7 +166,7 @@ describe("CLI fast path: bin/ponton-client through pontond", () => {
     assert.deepEqual(viaSh, await nodeCli(["network", "ls"]));
   });
 
-  test("files, stdin, exec, streams and --netns fall back to the Node CLI (and fail without node)", async () => {
+  test("files, stdin, exec, streams, --netns and non-ASCII arguments fall back to the Node CLI (and fail without node)", async () => {
     await h.pontonOk("network", "create", "fbk", "--subnet", "10.80.0.0/24");
     await h.pontonOk("run", "--name", "fx", "--network", "fbk", "--", "sleep", "300");
     const file = path.join(h.dir, "svc.yaml");
@@ -179,6 +179,8 @@ describe("CLI fast path: bin/ponton-client through pontond", () => {
       { args: ["logs", "fx"], expect: /^$/ },
       { args: ["observe", "--workload", "fx"], expect: /^/ },
       { args: ["run", "--name", "fn", "--netns", "/run/netns/nope-fp"], expect: /^$/ },
+      // Not ASCII: Node decodes argv itself, so the client leaves such lines to it.
+      { args: ["inspect", "w\u00e9"], expect: /^$/ },
     ];
     for (const c of cases) {
       const slow = await client(c.args, c.input);
