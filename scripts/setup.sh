@@ -16,4 +16,4 @@ modprobe br_netfilter 2>/dev/null || true
 # A new dependency (package-lock.json newer than the installed tree) installs again.
 if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then npm ci --no-audit --no-fund; fi
 npm run -s build
-echo "== built: bin/ponton, bin/pontond, bin/ponton-cni, native/dns-fastpath"
+echo "== built: bin/ponton (and its native client bin/ponton-client), bin/pontond, bin/ponton-cni, native/dns-fastpath"

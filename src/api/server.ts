@@ -6,8 +6,9 @@ import { METRICS_CONTENT_TYPE, routes, type Route } from "./routes";
 import { clusterRoutes } from "./cluster-routes";
 import type { Cluster } from "../cluster";
 
-export function apiServer(engine: Engine, cluster?: Cluster): Server {
-  const table = [...routes(engine), ...clusterRoutes(cluster)];
+/** `extra`: routes the daemon composes in (the in-process CLI, src/daemon/cli-route.ts). */
+export function apiServer(engine: Engine, cluster?: Cluster, extra: Route[] = []): Server {
+  const table = [...routes(engine), ...clusterRoutes(cluster), ...extra];
   return createServer((req, res) => dispatch(table, req, res));
 }
 

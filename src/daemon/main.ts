@@ -4,6 +4,7 @@ import { existsSync, mkdirSync, unlinkSync } from "node:fs";
 import net from "node:net";
 import path from "node:path";
 import { apiServer, metricsServer } from "../api/server";
+import { cliRoute } from "./cli-route";
 import { Engine, defaultConfig } from "../engine";
 import { DEFAULT_MAX_STREAMS, loadWeb, uiServer, WEB_DIR } from "../api/ui/ui-server";
 import { parseUiListen } from "../api/ui/ui-access";
@@ -171,7 +172,7 @@ export async function main(argv: string[]): Promise<void> {
   const report = await engine.start();
   const cluster = clusterOpts ? await Cluster.join(clusterOpts, localSide(engine)) : undefined;
   if (cluster) await engine.setL2Arbiter(await cluster.startL2Leases(l2Lease, () => void engine.resyncL2().catch(() => undefined)));
-  const server = apiServer(engine, cluster);
+  const server = apiServer(engine, cluster, [cliRoute(socket)]);
   const access = await listenPrivately(server, socket);
   const metrics = values["metrics-listen"] ? await metricsServer(engine, String(values["metrics-listen"])) : undefined;
   const uiHttp = ui ? await uiServer(engine, ui, { web, maxStreams: uiStreams, ...(cluster ? { cluster } : {}) }) : undefined;

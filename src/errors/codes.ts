@@ -39,6 +39,7 @@ export const ERROR_CODES = {
   UI_TOKEN_REQUIRED: { http: 400, exit: 2, cni: 7, hint: "give --ui-token (at least 16 characters) or listen on a loopback address" },
   TOO_MANY_STREAMS: { http: 429, exit: 3, cni: 7, hint: "close another page of the UI, or raise pontond --ui-max-streams" },
   UNAUTHORIZED: { http: 401, exit: 2, cni: 7, hint: "open the UI with ?token=TOKEN once, or send 'Authorization: Bearer TOKEN'" },
+  CLI_IN_CLIENT: { http: 422, exit: 2, cni: 7, hint: "run it with the Node CLI: bin/ponton does so by itself (docs/cli.md, \"Fast path\")" },
   UNSUPPORTED: { http: 400, exit: 2, cni: 7, hint: "this option is not supported" },
   KERNEL_ERROR: { http: 500, exit: 5, cni: 11, hint: "see the message; the operation was rolled back" },
   STORE_UNAVAILABLE: { http: 503, exit: 6, cni: 11, hint: "the cluster store (etcd) is unreachable; nothing was changed — try again when it answers" },
