@@ -18,15 +18,32 @@ export class EngineL7 {
   private lost = 0;
   /** Listener ports the proxy could not bind at the last sync (errno text). */
   lastErrors: string[] = [];
+  /** Times the proxy was found gone and started again. */
+  restarts = 0;
+  private listeners: NftPlan["policy"]["l7"] = [];
+  private closed = false;
 
   constructor(config: EngineConfig, private readonly flows: EngineFlows) {
-    this.client = new ProxyClient(l7ProxySocket(config), path.join(logDir(config), "l7-proxy.log"), (records, lost) => this.onRecords(records, lost));
+    this.client = new ProxyClient(l7ProxySocket(config), path.join(logDir(config), "l7-proxy.log"), (records, lost) => this.onRecords(records, lost), () => this.onLost());
   }
 
   /** Before a commit: the proxy serves the plan's listeners (a failure leaves the redirect refused, never open). */
   async beforeCommit(plan: NftPlan): Promise<void> {
+    this.listeners = plan.policy.l7;
+    await this.sync();
+  }
+
+  /** Supervision: a proxy that dies while it has listeners is started again with them. */
+  private onLost(): void {
+    if (this.closed || this.listeners.length === 0) return;
+    this.restarts++;
+    console.error("pontond: the L7 proxy went away; starting it again");
+    setTimeout(() => void this.sync(), 200);
+  }
+
+  private async sync(): Promise<void> {
     try {
-      const results = await this.client.sync(plan.policy.l7);
+      const results = await this.client.sync(this.listeners);
       this.lastErrors = results.filter((r) => r.error).map((r) => `port ${r.listen}: ${r.error!.errno} ${r.error!.message}`);
     } catch (e) {
       this.lastErrors = [(e as Error).message];
@@ -54,6 +71,7 @@ export class EngineL7 {
     return [
       counter("ponton_l7_requests_total", "HTTP requests through the L7 proxy, by method, status and verdict.", labelledSamples(this.requests, ["method", "status", "verdict"])),
       counter("ponton_l7_records_lost_total", "L7 request records the proxy made while no pontond was connected.", [{ value: this.lost }]),
+      counter("ponton_l7_proxy_restarts_total", "Times pontond found the L7 proxy gone and started it again.", [{ value: this.restarts }]),
     ];
   }
 
@@ -62,6 +80,7 @@ export class EngineL7 {
   }
 
   close(): void {
+    this.closed = true;
     // The proxy stays: its connections outlive this pontond, the next one reconnects.
     this.client.close();
   }

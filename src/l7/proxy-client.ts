@@ -21,6 +21,8 @@ export class ProxyClient {
     private readonly logPath: string,
     /** Records as the proxy sends them, with its count of records lost while no pontond listened. */
     private readonly onRecords: (records: L7Event[], lost: number) => void,
+    /** The connection to the proxy ended without close() (the proxy died or was killed). */
+    private readonly onLost: () => void = () => undefined,
   ) {}
 
   /** Serve exactly these listeners (none: a running proxy is told so and exits once idle). */
@@ -46,8 +48,9 @@ export class ProxyClient {
   }
 
   close(): void {
-    this.conn?.destroy();
+    const c = this.conn;
     this.conn = undefined;
+    c?.destroy();
   }
 
   private async request(body: Body): Promise<ProxyReply> {
@@ -100,8 +103,10 @@ export class ProxyClient {
       }
     });
     c.on("close", () => {
-      if (this.conn === c) this.conn = undefined;
+      const lost = this.conn === c;
+      if (lost) this.conn = undefined;
       this.synced = undefined;
+      if (lost) setImmediate(this.onLost);
       for (const p of this.pending.values()) p.reject(new Error("the L7 proxy went away"));
       this.pending.clear();
     });

@@ -152,6 +152,18 @@ describe("CiliumNetworkPolicy HTTP rules (L7 proxy)", () => {
     await h.pontonOk("service", "rm", "deathstar");
   });
 
+  test("supervised: a proxy that dies is started again by pontond with the same listeners", async () => {
+    const pidOf = async () => Number((await h.inHost("ss", ["-tlnpH", "sport = :15100"])).stdout.match(/pid=(\d+)/)?.[1] ?? 0);
+    const first = await pidOf();
+    assert.ok(first > 0);
+    process.kill(first, "SIGKILL");
+    assert.ok(await eventually(async () => {
+      const pid = await pidOf();
+      return pid > 0 && pid !== first && (await curl("tiefighter", ["-XPOST", `http://${ds}/v1/request-landing`])).stdout.startsWith("POST");
+    }, 10_000, 200), "a new proxy answers");
+    assert.match((await h.inHost("curl", ["-s", "--unix-socket", h.socket, "http://ponton/metrics"])).stdout, /^ponton_l7_proxy_restarts_total 1$/m);
+  });
+
   test("a pontond restart does not cut a kept-alive proxied connection; records flow to the new pontond", async () => {
     // A client holds one connection: a request, then (after the restart) another on the same socket.
     const script = `const s = require("net").connect(80, "${ds}");
