@@ -152,6 +152,18 @@ describe("CiliumNetworkPolicy HTTP rules (L7 proxy)", () => {
     await h.pontonOk("service", "rm", "deathstar");
   });
 
+  test("a --no-host-access network: redirected connections reach the proxy (the workload talks to a workload, not to the host)", async () => {
+    await h.pontonOk("network", "create", "swn", "--subnet", "10.77.1.0/24", "--no-host-access");
+    const w = JSON.parse(await h.pontonOk("run", "--name", "deathstar2", "--network", "swn", "--label", "org=empire", "--label", "class=deathstar", "-o", "json", "--", process.execPath, "-e", DEATHSTAR)) as { networks: { ip4: string }[] };
+    const ds2 = w.networks[0]!.ip4;
+    await h.pontonOk("run", "--name", "tiefighter2", "--network", "swn", "--label", "org=empire");
+    assert.ok(await eventually(async () => (await curl("tiefighter2", ["-XPOST", `http://${ds2}/v1/request-landing`])).stdout.startsWith("POST"), 10_000, 200), "allowed through the proxy");
+    assert.match((await curl("tiefighter2", ["-XPUT", `http://${ds2}/v1/exhaust-port`])).stdout, /^Access denied/);
+    // Still no host access otherwise.
+    assert.equal((await curl("tiefighter2", ["-m", "2", `http://10.77.1.1:15100/`])).code, 28);
+    for (const name of ["tiefighter2", "deathstar2"]) await h.pontonOk("rm", "-f", name);
+  });
+
   test("supervised: a proxy that dies is started again by pontond with the same listeners", async () => {
     const pidOf = async () => Number((await h.inHost("ss", ["-tlnpH", "sport = :15100"])).stdout.match(/pid=(\d+)/)?.[1] ?? 0);
     const first = await pidOf();
