@@ -185,7 +185,7 @@ function labelEdits(body: Record<string, unknown>): { set?: Record<string, strin
 
 export const METRICS_CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8";
 
-const FLOW_QUERY_KEYS = ["verdict", "namespace", "workload", "port", "from", "to", "protocol", "policy", "since"] as const;
+const FLOW_QUERY_KEYS = ["verdict", "namespace", "workload", "port", "from", "to", "protocol", "policy", "since", "type", "httpMethod", "httpPath", "httpStatus"] as const;
 
 function flowQuery(q: URLSearchParams): FlowQuery {
   return Object.fromEntries(FLOW_QUERY_KEYS.filter((k) => q.get(k)).map((k) => [k, q.get(k)!]));

@@ -3,6 +3,7 @@
 import type { NftChain, ServiceFragment, ServicePortEndpoints } from "./services/compile";
 import { POLICY_JUMP_RULE, SERVICE_SLOT_MARK, type PolicyPlan } from "../policy";
 import { dropChain, logRule } from "./flow-log";
+import { L7_CHAINS } from "./l7-chains";
 
 export interface NftSet {
   name: string;
@@ -104,6 +105,7 @@ ${dropChain("forgedLocalhost")}
 ${dropChain("invalid")}
 ${dropChain("foreignForward")}
 ${dropChain("hostAccess")}
+${L7_CHAINS}
   chain raw_prerouting {
     type filter hook prerouting priority raw; policy accept;
     # route_localnet is on for our bridges (127.0.0.1-published ports need it): refuse forged 127/8 there.
@@ -207,6 +209,8 @@ ${dropChain("hostAccess")}
     # DNS on the gateway first: nothing below drops it.
     iifname . ip daddr . meta l4proto . th dport @gw_dns4 accept
     iifname . ip6 daddr . meta l4proto . th dport @gw_dns6 accept
+    # Redirected to the L7 proxy (l7-chains.ts): the workload talks to a workload, not to the host.
+    tcp dport @l7_listen ct status dnat accept
     iifname @no_host_access goto drop_host_access
   }
   chain same_network {

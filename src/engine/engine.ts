@@ -8,6 +8,7 @@ import type { UserRule } from "../model/types";
 import { logDir, portHolderSocket, storeFile, type EngineConfig } from "./config";
 import { HolderClient } from "../ports";
 import { syncHeldPorts } from "./published-ports";
+import { EngineL7 } from "./l7-proxy";
 import { privateDatabase, privateDir, privateFilesDir } from "./private-files";
 import type { EngineContext } from "./context";
 import { parseProjectFile } from "../model/project-file";
@@ -68,6 +69,8 @@ export class Engine {
   /** Embedded DNS (off when config.dnsPort is 0). */
   readonly dns: EngineDns | undefined;
   readonly flows: EngineFlows;
+  /** The HTTP proxy for ports guarded by CiliumNetworkPolicy HTTP rules (src/l7). */
+  readonly l7: EngineL7;
   /** FRR's bgpd, announcing LoadBalancer addresses (see engine/bgp/speaker.ts). */
   readonly bgp: BgpSpeaker;
   /** bin/ponton-l2, answering ARP/NDP for LoadBalancer addresses (see engine/l2/announcer.ts). */
@@ -93,6 +96,8 @@ export class Engine {
     this.exits = new ExitHandler(this.ctx, (op) => void this.serial.run(op).catch(() => undefined));
     this.ctx.nft.options = { flowLog: config.flowLog, forwardOthers: config.forwardOthers, dnsPort: config.dnsPort };
     this.flows = new EngineFlows(this.ctx);
+    this.l7 = new EngineL7(config, this.flows);
+    this.ctx.nft.beforeCommit = (plan) => this.l7.beforeCommit(plan);
     this.bgp = new BgpSpeaker(path.join(config.stateDir, "bgp"), exec);
     this.healer = new Healer(this.ctx, (op) => this.serial.run(op), (what, ms) => {
       console.error(`pontond: repaired ${what.join("; ")} in ${Math.round(ms)} ms`);
@@ -113,6 +118,7 @@ export class Engine {
   async start(): Promise<ReconcileReport> {
     // Listening before the table is written: the first logged packet is not lost.
     await this.flows.start();
+    await this.l7.reattach();
     const report = await this.serial.run(async () => {
       ensureBuiltinNetworks(this.ctx);
       await dropVanishedNetnsWorkloads(this.ctx);
@@ -144,6 +150,7 @@ export class Engine {
     this.ctx.supervisor.close();
     // The port holder stays: it holds the ports until the next pontond takes over.
     this.ctx.ports.close();
+    this.l7.close();
     this.ctx.kernel.close();
     this.ctx.exec.close?.();
     void this.dns?.close();
@@ -494,6 +501,7 @@ export class Engine {
       counter("ponton_nft_heals_total", "Times our nftables table was changed by another process and replaced whole.", [{ value: i.nftHeals }]),
       ...healMetrics(this.healer, this.ctx.store.workloads()),
       ...dnsMetrics(this.dns?.info().counters),
+      ...this.l7.metrics(),
     ]);
   }
 

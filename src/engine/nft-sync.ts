@@ -16,6 +16,8 @@ export class NftSync {
   options: CompileOptions = { ...DEFAULT_COMPILE_OPTIONS };
   /** Called after each commit with the previous plan (services clean conntrack up from it). */
   onCommit: ((from: NftPlan | undefined, to: NftPlan) => void) | undefined;
+  /** Awaited before a plan reaches the kernel (the L7 proxy listens before nft redirects to it). */
+  beforeCommit: ((to: NftPlan) => Promise<void>) | undefined;
 
   /** The last committed plan (read-only use). */
   get current(): NftPlan | undefined {
@@ -36,6 +38,7 @@ export class NftSync {
       const ops = diffOps(this.committed, plan);
       if (ops?.length === 0) return;
       if (ops !== undefined) {
+        await this.beforeCommit?.(plan);
         try {
           this.commits[await this.kernel.nftOps(ops)]++;
           this.commit(this.committed, plan);
@@ -53,6 +56,7 @@ export class NftSync {
   async full(state: DesiredState, plan: NftPlan = compileNft(state, this.runtime, this.options)): Promise<void> {
     const before = this.committed;
     this.committed = undefined;
+    await this.beforeCommit?.(plan);
     await this.kernel.nft(renderFull(plan));
     this.commit(before, plan);
   }

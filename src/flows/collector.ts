@@ -67,7 +67,7 @@ export class FlowCollector {
     });
   }
 
-  private currentDirectory(): FlowDirectory {
+  currentDirectory(): FlowDirectory {
     const now = Date.now();
     if (!this.directory || now - this.directory.at > DIRECTORY_MAX_AGE_MS) this.directory = { at: now, dir: this.buildDirectory() };
     return this.directory.dir;

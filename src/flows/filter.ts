@@ -1,6 +1,7 @@
 // Pure: `ponton observe` options -> a predicate on flow records (hubble observe's filters).
 import { EngineError } from "../errors";
 import { cidrContainsText, parseCidr, parseIp } from "../model/ip";
+import { l7Tests } from "./l7-filter";
 import type { FlowEndpoint, FlowRecord } from "./record";
 
 export interface FlowQuery {
@@ -16,6 +17,12 @@ export interface FlowQuery {
   policy?: string;
   /** Records at or after: ISO time, or a duration back from now ("30s", "5m", "2h"). */
   since?: string;
+  /** "l7" (HTTP requests through the L7 proxy) or "l3_l4" (connections and drops). */
+  type?: string;
+  /** HTTP method (exact, any case), URL path (a regular expression), status ("403", "4+", "5xx"). */
+  httpMethod?: string;
+  httpPath?: string;
+  httpStatus?: string;
 }
 
 const VERDICTS = new Set(["FORWARDED", "DROPPED", "REJECTED"]);
@@ -76,6 +83,7 @@ export function flowFilter(q: FlowQuery, nowMs = Date.now()): (r: FlowRecord) =>
     const m = endpointMatcher(q.to, "--to");
     tests.push((r) => m(r.destination));
   }
+  tests.push(...l7Tests(q));
   const since = sinceMs(q.since, nowMs);
   if (since !== undefined) tests.push((r) => Date.parse(r.time) >= since);
   return (r) => tests.every((t) => t(r));

@@ -63,6 +63,18 @@ export interface FlowRecord {
   userRule?: { id: number; rule: string };
   /** For an allowed connection: the policy rule that admitted it. */
   rule?: RuleRef;
+  /** An HTTP request through the L7 proxy (src/l7); absent on connection and drop records. */
+  l7?: L7Part;
+}
+
+export interface L7Part {
+  type: "http";
+  method: string;
+  url: string;
+  host?: string;
+  /** What the client got: 403 when no HTTP rule allows it. */
+  status: number;
+  latencyMs: number;
 }
 
 /** What a record is resolved against: built from one state and the plan committed with it. */

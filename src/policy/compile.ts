@@ -7,6 +7,7 @@ import { matchesSelector } from "./selector";
 import { CHAIN, DENY_RULE_MAP, DEFAULT_LOG_GROUP, DEFAULT_LOG_RATE, DROPS, DROPS_SIZE, DROPS_TIMEOUT, LOG_PREFIX, MAP } from "./names";
 import type { CompileOptions, NftChain, NftSet, PolicyPlan } from "./plan";
 import type { Direction, LabelSelector, NetworkPolicy, PolicyRule, PolicyWorld, PortSpec, RuleRef } from "./types";
+import { l7Plan, subjectListeners, type L7Listener } from "./l7-compile";
 import { indexWorld, policyKey, pushTo, sortPolicies, type WorkloadView, type WorldIndex } from "./world";
 
 // NetworkPolicy -> nft data. The rule count is fixed (see chains()); everything that grows
@@ -303,6 +304,19 @@ export function compilePolicies(world: PolicyWorld, policies: readonly NetworkPo
     }
   }
 
+  // Ports guarded by HTTP rules: their connections go to the L7 proxy (l7-compile.ts).
+  const listeners: Omit<L7Listener, "listen">[] = [];
+  const proxied6: { ip: string; port: number }[] = [];
+  for (const { dir, view, isolating } of subjects) {
+    if (dir !== "ingress") continue;
+    const rules = isolating.flatMap((p) => rulesOf.ingress.get(policyKey(p)) ?? []);
+    const found = subjectListeners(view, rules.map((r) => ({ ref: r.ref, rule: r.rule, addrs: (f: Family) => compiler.peerAddrs(r, f) })));
+    listeners.push(...found);
+    const ports = [...new Set(found.map((l) => l.port))];
+    for (const a of view.addrs) if (a.family === 6) for (const port of ports) proxied6.push({ ip: formatAddr(6, a.value), port });
+  }
+  const l7 = l7Plan(listeners, proxied6);
+
   const addrType = (f: Family): string => (FAMILY_BITS[f] === 32 ? "ipv4_addr" : "ipv6_addr");
   const sets: NftSet[] = mapNames.map((name) => {
     const f: Family = name.endsWith("v4") ? 4 : 6;
@@ -314,6 +328,7 @@ export function compilePolicies(world: PolicyWorld, policies: readonly NetworkPo
   for (const [name, f] of [[DROPS.v4, 4], [DROPS.v6, 6]] as const) {
     sets.push({ name, kind: "set", type: `${addrType(f)} . ${addrType(f)} . inet_proto . inet_service . mark`, flags: ["dynamic", "timeout"], timeout: DROPS_TIMEOUT, size: DROPS_SIZE, elements: [] });
   }
+  sets.push(...l7.sets);
   sets.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
 
   const idTable: PolicyIdEntry[] = [];
@@ -332,5 +347,6 @@ export function compilePolicies(world: PolicyWorld, policies: readonly NetworkPo
     chains: chains(options.logGroup ?? DEFAULT_LOG_GROUP, options.logRate ?? DEFAULT_LOG_RATE, denyRules),
     entryChain: CHAIN.forward,
     ids: idTable,
+    l7: l7.listeners,
   };
 }

@@ -15,3 +15,5 @@ export { renderPolicyNft, renderPolicyReplace } from "./render";
 export { describeDecision, ruleDecisionId, denyDecisionId } from "./decisions";
 export { POLICY_ENTRY_CHAIN, POLICY_JUMP_RULE, CHAIN as POLICY_CHAINS, MAP as POLICY_MAPS, LOG_PREFIX as POLICY_LOG_PREFIX } from "./names";
 export { NAMESPACE_NAME_LABEL, policyKey } from "./world";
+export { L7_SETS, L7_BASE_PORT, type L7Listener, type L7Source } from "./l7-compile";
+export type { HttpRule } from "./l7-types";

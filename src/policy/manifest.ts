@@ -26,12 +26,18 @@ function ciliumRule(r: PolicyRule, dir: "from" | "to", policyNamespace: string):
   });
   const cidrs = r.peers.flatMap((p) => (p.kind === "worldCidr" || p.kind === "ipBlock" ? [{ cidr: p.cidr, ...(p.except.length ? { except: p.except } : {}) }] : []));
   const entities = r.peers.flatMap((p) => (p.kind === "entity" ? [p.entity] : []));
-  const ports = r.ports.map((p) => ({ ...(p.port !== undefined ? { port: String(p.port) } : { port: "0" }), ...(p.endPort !== undefined ? { endPort: p.endPort } : {}), protocol: p.protocol.toUpperCase() }));
+  // Ports sharing the same HTTP rules (or none) are one toPorts entry, as they were written.
+  const toPorts = new Map<string, { ports: Record<string, unknown>[]; rules?: { http: unknown[] } }>();
+  for (const p of r.ports) {
+    const key = JSON.stringify(p.http ?? null);
+    if (!toPorts.has(key)) toPorts.set(key, { ports: [], ...(p.http ? { rules: { http: p.http } } : {}) });
+    toPorts.get(key)!.ports.push({ ...(p.port !== undefined ? { port: String(p.port) } : { port: "0" }), ...(p.endPort !== undefined ? { endPort: p.endPort } : {}), protocol: p.protocol.toUpperCase() });
+  }
   return {
     ...(endpoints.length ? { [`${dir}Endpoints`]: endpoints } : {}),
     ...(cidrs.length ? { [`${dir}CIDRSet`]: cidrs } : {}),
     ...(entities.length ? { [`${dir}Entities`]: entities } : {}),
-    ...(ports.length ? { toPorts: [{ ports }] } : {}),
+    ...(toPorts.size ? { toPorts: [...toPorts.values()] } : {}),
   };
 }
 

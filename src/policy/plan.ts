@@ -1,4 +1,5 @@
 import type { PolicyIdEntry } from "./ids";
+import type { L7Listener } from "./l7-compile";
 
 // What the compiler hands to the engine: nft data (maps) and a fixed skeleton of chains.
 
@@ -29,6 +30,8 @@ export interface PolicyPlan {
   entryChain: string;
   /** Every decision id the sets can carry, sorted by id: the collector's lookup table. */
   ids: PolicyIdEntry[];
+  /** Workload ports guarded by HTTP rules: the L7 proxy's listeners (src/l7). */
+  l7: L7Listener[];
 }
 
 export interface CompileOptions {

@@ -2,6 +2,8 @@
 // distinction folded into one documented representation, so evaluation and compilation
 // never look at raw input again.
 
+import type { HttpRule } from "./l7-types";
+
 export type Protocol = "TCP" | "UDP" | "SCTP";
 export type Direction = "ingress" | "egress";
 export type PolicyType = "Ingress" | "Egress";
@@ -45,6 +47,8 @@ export interface PortSpec {
   protocol: Protocol;
   port?: number | string;
   endPort?: number;
+  /** Cilium toPorts[].rules.http: connections on this port go through the L7 proxy (src/l7). */
+  http?: HttpRule[];
 }
 
 /** A rule; an EMPTY `peers` means every peer, an EMPTY `ports` means every port and protocol. */

@@ -5,7 +5,9 @@ import type { FlowRecord } from "../../flows";
 import { OUTPUT_OPTION, type Command } from "../command";
 import { printTable, show } from "../output";
 
-const FILTERS = ["verdict", "namespace", "workload", "port", "from", "to", "protocol", "policy", "since"] as const;
+const FILTERS = ["verdict", "namespace", "workload", "port", "from", "to", "protocol", "policy", "since", "type"] as const;
+/** Hubble's names on the command line, the API's names in the query. */
+const HTTP_FILTERS = { "http-method": "httpMethod", "http-path": "httpPath", "http-status": "httpStatus" } as const;
 
 /** NDJSON in, formatted lines out. */
 function formatter(): Transform {
@@ -20,7 +22,7 @@ function formatter(): Transform {
 }
 
 export const observeCommand: Command = {
-  usage: "ponton observe [--follow] [--since 5m] [--verdict DROPPED] [--namespace NS] [--workload NAME] [--from REF] [--to REF] [--port N] [--protocol tcp] [--policy NS/NAME] [--last N] [-o json]",
+  usage: "ponton observe [--follow] [--since 5m] [--verdict DROPPED] [--namespace NS] [--workload NAME] [--from REF] [--to REF] [--port N] [--protocol tcp] [--policy NS/NAME] [--type l7] [--http-method M] [--http-path RE] [--http-status 4+] [--last N] [-o json]",
   summary: "Flow records read from the kernel: every new connection (FORWARDED) and every logged drop (DROPPED/REJECTED) with the rule or policy that decided.",
   options: {
     follow: { type: "boolean", short: "f", description: "keep printing new records" },
@@ -33,6 +35,10 @@ export const observeCommand: Command = {
     port: { type: "string", description: "either port", value: "N" },
     protocol: { type: "string", description: "tcp, udp, sctp, icmp…", value: "PROTO" },
     policy: { type: "string", description: "decided by this NetworkPolicy (NS/NAME or NAME)", value: "POLICY" },
+    type: { type: "string", description: "l7 (HTTP requests through the L7 proxy) or l3_l4", value: "TYPE" },
+    "http-method": { type: "string", description: "HTTP requests with this method", value: "METHOD" },
+    "http-path": { type: "string", description: "HTTP requests whose path matches this regular expression", value: "RE" },
+    "http-status": { type: "string", description: "HTTP status (403) or class (4+, 5xx)", value: "STATUS" },
     last: { type: "string", description: "at most N past records (default 1000; 0: all kept)", value: "N" },
     ...OUTPUT_OPTION,
   },
@@ -40,6 +46,7 @@ export const observeCommand: Command = {
     const v = args.values;
     const q = new URLSearchParams();
     for (const k of FILTERS) if (v[k] !== undefined) q.set(k, String(v[k]));
+    for (const [k, name] of Object.entries(HTTP_FILTERS)) if (v[k] !== undefined) q.set(name, String(v[k]));
     if (v.last !== undefined) q.set("limit", String(v.last));
     if (v.follow) {
       q.set("follow", "1");

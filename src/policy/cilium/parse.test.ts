@@ -16,11 +16,7 @@ function refused(yaml: string, code: string, path: string, words: RegExp): void 
   });
 }
 
-test("L7 rules and toFQDNs are refused by name, as not implemented yet", () => {
-  refused(cnp(`
-endpointSelector: {}
-ingress:
-- toPorts: [{ports: [{port: "80", protocol: TCP}], rules: {http: [{method: POST}]}}]`), "POLICY_NOT_IMPLEMENTED", "spec.ingress[0].toPorts[0].rules", /L7 rules .* not implemented yet/);
+test("DNS rules and toFQDNs are refused by name, as not implemented yet", () => {
   refused(cnp(`
 endpointSelector: {}
 egress:
@@ -28,7 +24,7 @@ egress:
   refused(cnp(`
 endpointSelector: {}
 egress:
-- toPorts: [{ports: [{port: "53", protocol: ANY}], rules: {dns: [{matchPattern: "*"}]}}]`), "POLICY_NOT_IMPLEMENTED", "spec.egress[0].toPorts[0].rules", /not implemented yet/);
+- toPorts: [{ports: [{port: "53", protocol: ANY}], rules: {dns: [{matchPattern: "*"}]}}]`), "POLICY_NOT_IMPLEMENTED", "spec.egress[0].toPorts[0].rules.dns", /not implemented yet/);
   refused(cnp(`
 endpointSelector: {}
 ingress:

@@ -4,8 +4,9 @@ import { checkDnsLabel, checkDnsSubdomain, checkPortName } from "../k8s-names";
 import { absent, expectArray, expectObj, expectString, isObj, parseSelector, type Obj } from "../parse-fields";
 import type { Entity, LabelSelector, NetworkPolicy, Peer, PolicyKind, PolicyRule, PolicyType, PortSpec, Protocol } from "../types";
 import { CILIUM_NAMESPACE_LABEL } from "../world";
+import { checkHttpPorts, parseHttpRules } from "./http-rules";
 
-// cilium.io/v2 CiliumNetworkPolicy and CiliumClusterwideNetworkPolicy, L3/L4 part, parsed into
+// cilium.io/v2 CiliumNetworkPolicy and CiliumClusterwideNetworkPolicy, L3/L4 and HTTP, parsed into
 // the shared model. Fields Cilium has and Ponton does not enforce yet are refused by name
 // (POLICY_NOT_IMPLEMENTED), never ignored: an ignored L7 rule would silently widen the policy.
 
@@ -72,12 +73,13 @@ function parseCidrSet(v: unknown, path: string): Peer {
 }
 
 /** toPorts[].ports[]: port is a string ("80", "0" = all, or a port name); protocol TCP, UDP, SCTP or ANY (default). */
-function parseCiliumPorts(v: unknown, path: string, deny: boolean): PortSpec[] {
+function parseCiliumPorts(v: unknown, path: string, deny: boolean, dir: "ingress" | "egress"): PortSpec[] {
   const out: PortSpec[] = [];
   expectArray(v, path).forEach((tp, i) => {
     const tpPath = `${path}[${i}]`;
     const o = expectObj(tp, tpPath, ["ports", "rules", "serverNames", "listener", "originatingTLS", "terminatingTLS"]);
-    if (!absent(o.rules)) throw deny ? invalid(`${tpPath}.rules`, "deny rules have no L7 part") : notImplemented(`${tpPath}.rules`, "L7 rules (http, dns, kafka)");
+    const http = absent(o.rules) ? undefined : parseHttpRules(o.rules, `${tpPath}.rules`, deny, dir);
+    const entry: PortSpec[] = [];
     for (const f of ["serverNames", "listener", "originatingTLS", "terminatingTLS"]) if (!absent(o[f])) throw notImplemented(`${tpPath}.${f}`, f);
     if (absent(o.ports)) throw invalid(`${tpPath}.ports`, "required");
     expectArray(o.ports, `${tpPath}.ports`).forEach((pp, j) => {
@@ -110,8 +112,12 @@ function parseCiliumPorts(v: unknown, path: string, deny: boolean): PortSpec[] {
         if (e < port) throw invalid(`${pPath}.endPort`, "must be greater than or equal to port");
         endPort = e;
       }
-      for (const protocol of protocols) out.push({ protocol, ...(port !== undefined ? { port } : {}), ...(endPort !== undefined ? { endPort } : {}) });
+      for (const protocol of protocols) {
+        entry.push({ protocol, ...(port !== undefined ? { port } : {}), ...(endPort !== undefined ? { endPort } : {}), ...(http && protocol === "TCP" ? { http } : {}) });
+      }
     });
+    if (http) checkHttpPorts(entry, tpPath);
+    out.push(...entry);
   });
   return out;
 }
@@ -158,7 +164,7 @@ function parseCiliumRules(v: unknown, path: string, dir: "ingress" | "egress", d
         peers.push({ kind: "entity", entity });
       });
     }
-    const ports = absent(o.toPorts) ? [] : parseCiliumPorts(o.toPorts, `${rp}.toPorts`, deny);
+    const ports = absent(o.toPorts) ? [] : parseCiliumPorts(o.toPorts, `${rp}.toPorts`, deny, dir);
     // Cilium: a rule with no L3 selector and no ports selects nothing (it only enables default
     // deny); with ports only it admits every peer on them; selectors that resolve to no peer
     // (e.g. fromEndpoints: []) select nothing either.

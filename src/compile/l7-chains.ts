@@ -1,0 +1,28 @@
+// The nft part of the L7 proxy (src/l7): new workload connections to a port guarded by HTTP rules
+// pass the L3/L4 policy first, then are redirected to the proxy's listener for that address and
+// port (on the receiving bridge's address; the kernel keeps the original destination in
+// conntrack). What reaches such a port by any other path is dropped: HTTP rules are never skipped.
+import { L7_SETS, POLICY_ENTRY_CHAIN } from "../policy";
+import { dropChain } from "./flow-log";
+
+export const L7_CHAINS = `
+${dropChain("l7Bypass")}
+  chain l7_redirect {
+    # Before the services' DNAT (dstnat): a connection to a workload's own address and port.
+    type nat hook prerouting priority dstnat - 5; policy accept;
+    iifname @bridges ip daddr . tcp dport @${L7_SETS.ports4} jump ${POLICY_ENTRY_CHAIN}
+    iifname @bridges meta l4proto tcp redirect to : ip daddr . tcp dport map @${L7_SETS.redirect4}
+  }
+  chain l7_forward {
+    # A service address, a published port or IPv6 reaching a guarded port: not proxied, so dropped.
+    type filter hook forward priority filter - 5; policy accept;
+    ct state new ip daddr . tcp dport @${L7_SETS.ports4} goto drop_l7_bypass
+    ct state new ip6 daddr . tcp dport @${L7_SETS.ports6} goto drop_l7_bypass
+  }
+  chain l7_input {
+    # The listeners take redirected connections only, never one addressed to them.
+    type filter hook input priority filter - 20; policy accept;
+    tcp dport @${L7_SETS.listen} ct status dnat accept
+    tcp dport @${L7_SETS.listen} goto drop_l7_bypass
+  }
+`;
