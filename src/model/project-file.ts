@@ -11,7 +11,7 @@ import { isLbPoolKind, LB_POOL_KIND, lbPoolFromManifest, type LbPool } from "./l
 import { EngineError } from "../errors";
 import { validateName } from "./names";
 import { checkReplicable, parseReplicas, validateTemplateName } from "./template";
-import { podDnsFields } from "./workload-dns";
+import { normalizeNetworkDns, podDnsFields } from "./workload-dns";
 import type { HostEntry, WorkloadDns } from "./types";
 
 export interface DeclaredNetwork {
@@ -87,7 +87,7 @@ export interface ProjectFile {
 
 const NETWORK_KEYS = new Set([
   "subnet", "gateway", "ipv6", "subnet6", "gateway6", "internal", "hostAccess", "icc", "masquerade", "routesTo", "labels",
-  "driver", "parent", "mode", "mtu", "gatewayMode", "defaultRouteMetric", "defaultRoute",
+  "driver", "parent", "mode", "mtu", "gatewayMode", "defaultRouteMetric", "defaultRoute", "dns",
 ]);
 const WORKLOAD_KEYS = new Set([
   "aliases", "networks", "command", "env", "ports", "allowFrom", "labels", "restart", "routes", "namespace", "expose", "replicas",
@@ -114,6 +114,17 @@ function stringList(v: unknown, path: string): string[] | undefined {
   if (typeof v === "string") return [v];
   if (!Array.isArray(v)) fail(path, "expected a list");
   return v.map((x, i) => (typeof x === "string" || typeof x === "number" ? String(x) : fail(`${path}[${i}]`, "expected a string")));
+}
+
+/** A network's `dns:` (one address or a list), checked as `network create --dns` does; empty = the host's resolvers. */
+function declaredDns(v: unknown, path: string): string[] | undefined {
+  if (v === undefined || v === null) return undefined;
+  try {
+    const servers = normalizeNetworkDns(stringList(v, path));
+    return servers.length ? servers : undefined;
+  } catch (e) {
+    fail(path, (e as Error).message);
+  }
 }
 
 function parseNetworksField(v: unknown, path: string): DeclaredWorkload["networks"] {
@@ -204,7 +215,9 @@ export function parseProjectFile(text: string, defaultProject: string): ProjectF
     checkKeys(m, NETWORK_KEYS, `networks.${name}`);
     validateName("network", name);
     if (m.hostAccess !== undefined && typeof m.hostAccess !== "boolean") fail(`networks.${name}.hostAccess`, "expected true or false");
-    return { name, ...m, ...(m.routesTo !== undefined ? { routesTo: stringList(m.routesTo, `networks.${name}.routesTo`) } : {}) } as DeclaredNetwork;
+    const dns = declaredDns(m.dns, `networks.${name}.dns`);
+    const { dns: _raw, ...rest } = m;
+    return { name, ...rest, ...(m.routesTo !== undefined ? { routesTo: stringList(m.routesTo, `networks.${name}.routesTo`) } : {}), ...(dns ? { dns } : {}) } as DeclaredNetwork;
   });
 
   const workloads = Object.entries(asMap(top.workloads, "workloads")).map(([name, raw]) => {

@@ -7,6 +7,7 @@ import type { DnsRecord } from "../../dns";
 import { reverseName } from "../../dns";
 import { CLUSTER_DOMAIN, DNS_TTL, DNS_SCHEMA_VERSION } from "./dns-config";
 import { serviceGroups } from "../services/service-records";
+import { clusterFirst } from "../../model/workload-dns";
 import type { SharedGroups } from "./dns-sent-views";
 import type { Service } from "../../model/service";
 import { DEFAULT_NAMESPACE, type Attachment, type DesiredState, type Workload } from "../../model/types";
@@ -106,7 +107,7 @@ function askers(state: DesiredState): Map<string, Asker> {
     const networks = [...(nets.get(w.id) ?? [])].sort();
     if (!networks.length) continue;
     // Docker's --dns: the servers the embedded DNS forwards this workload's other names to.
-    const upstreams = (w.dns?.policy ?? "ClusterFirst") === "ClusterFirst" ? (w.dns?.nameservers ?? []) : [];
+    const upstreams = clusterFirst(w.dns) ? (w.dns?.nameservers ?? []) : [];
     out.set(w.id, { networks, view: viewId({ networks, namespace: w.namespace ?? DEFAULT_NAMESPACE, upstreams }) });
   }
   return out;

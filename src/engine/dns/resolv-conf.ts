@@ -5,6 +5,7 @@ import { promises as fs } from "node:fs";
 import path from "node:path";
 import type { WorkloadDns } from "../../model/types";
 import { searchDomains } from "./dns-records";
+import { clusterFirst } from "../../model/workload-dns";
 
 export interface ResolvConf {
   nameservers: string[];
@@ -32,7 +33,7 @@ export interface ResolvInputs {
  * (Docker's --dns), not lines here, unless the embedded DNS is off.
  */
 export function workloadResolvConf(i: ResolvInputs): ResolvConf {
-  const policy = i.dns?.policy ?? "ClusterFirst";
+  const policy = clusterFirst(i.dns) ? "ClusterFirst" : i.dns!.policy;
   const extra = policy === "ClusterFirst" && i.embedded ? [] : (i.dns?.nameservers ?? []);
   const base: ResolvConf =
     policy === "None"
