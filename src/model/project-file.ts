@@ -41,6 +41,8 @@ export interface DeclaredNetwork {
   defaultRouteMetric?: number;
   /** false: no default route through this network. */
   defaultRoute?: boolean;
+  /** Docker's `-o KEY=VALUE` driver options, each mapped to a field above (model/docker-network-options.ts). */
+  options?: Record<string, unknown>;
 }
 
 export interface DeclaredWorkload {
