@@ -20,6 +20,7 @@ import { Serial } from "./serial";
 import { dnsMetrics } from "./dns/dns-metrics";
 import { EngineDns } from "./dns/dns";
 import { dnsViews, viewName } from "./dns/dns-records";
+import { withBuiltinServices } from "./services/kubernetes-service";
 import { setNetworkDns } from "./dns/network-dns";
 import { embeddedDnsVia } from "./dns/workload-files";
 import { Supervisor } from "./workloads/supervisor";
@@ -201,7 +202,7 @@ export class Engine {
     const state = this.ctx.store.state();
     const names = new Map(state.networks.map((n) => [n.id, n.name]));
     if (network !== undefined && !this.ctx.store.network(network)) throw new EngineError("NETWORK_NOT_FOUND", `network ${network} not found`);
-    return [...dnsViews(state, this.ctx.config.dnsDomain, this.ctx.nft.runtime.unhealthy)]
+    return [...dnsViews(withBuiltinServices(state), this.ctx.config.dnsDomain, this.ctx.nft.runtime.unhealthy)]
       .map(([id, records]) => ({ network: viewName(id, names), records }))
       .filter((v) => network === undefined || v.network === network);
   }
