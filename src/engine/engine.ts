@@ -334,7 +334,7 @@ export class Engine {
   }
   list() {
     const networks = networksById(this.ctx);
-    return this.ctx.store.workloads().map((w) => workloadView(this.ctx.store, w, networks));
+    return this.ctx.store.workloads().map((w) => workloadView(this.ctx.store, w, networks, this.ctx.config.netnsEtcDir));
   }
   inspect(name: string) {
     return this.view(getWorkload(this.ctx, name));
@@ -343,7 +343,7 @@ export class Engine {
     return this.ctx.supervisor.logPath(getWorkload(this.ctx, name).id);
   }
   private view(w: Parameters<typeof workloadView>[1]) {
-    return workloadView(this.ctx.store, w, networksById(this.ctx));
+    return workloadView(this.ctx.store, w, networksById(this.ctx), this.ctx.config.netnsEtcDir);
   }
 
   ports() {

@@ -62,8 +62,11 @@ export function parseSearch(text: string): string[] {
   return out;
 }
 
+/** The first line of every file Ponton writes under /etc/netns (how it tells its own from others'). */
+export const WRITTEN_BY_PONTON = "# Written by ponton for this workload.";
+
 export function renderResolvConf(r: ResolvConf): string {
-  const lines = ["# Written by ponton for this workload."];
+  const lines = [WRITTEN_BY_PONTON];
   if (r.search.length) lines.push(`search ${r.search.join(" ")}`);
   for (const ns of r.nameservers) lines.push(`nameserver ${ns}`);
   if (r.options.length) lines.push(`options ${r.options.join(" ")}`);

@@ -1,5 +1,5 @@
 // Use cases on workloads: run, remove, stop, start, connect, disconnect.
-import { writeWorkloadFiles } from "../dns/workload-files";
+import { removeGivenNetnsFiles, writeWorkloadFiles } from "../dns/workload-files";
 import { checkHostNetworkDns } from "../../model/workload-dns";
 import { EngineError } from "../../errors";
 import { checkRunShape } from "../../model/request-shapes";
@@ -205,7 +205,7 @@ export async function finishRemoval(ctx: EngineContext, w: Workload): Promise<vo
   const removing: Workload = { ...w, state: "removing" };
   if (w.state !== "removing") ctx.store.putWorkload(removing);
   try {
-    await allSettledOrThrow([teardownEndpoints(ctx, removing, atts), ctx.nft.sync(ctx.store.state())]);
+    await allSettledOrThrow([teardownEndpoints(ctx, removing, atts), ctx.nft.sync(ctx.store.state()), removeGivenNetnsFiles(ctx, removing)]);
   } catch (e) {
     throw asKernelError(e, `remove ${w.name}`);
   }
