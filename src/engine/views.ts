@@ -1,5 +1,5 @@
 // What the API shows: records joined with their network names, addresses and reachability.
-import { etcFilesOf } from "./dns/netns-etc";
+import { etcFilesOf, etcNetnsName } from "./dns/netns-etc";
 import { formatDeclaredPort } from "../model/declared-ports";
 import { hostAccessOf, portTarget } from "../compile";
 import { formatPort, wildcardFamily } from "../model/ports";
@@ -41,7 +41,8 @@ export function workloadView(store: Store, w: Workload, networks: Map<string, Ne
     exposes: (w.exposes ?? []).map(formatDeclaredPort),
     netnsMode: w.netnsMode,
     netns: w.netnsMode === "owned" ? `/run/netns/${w.netns}` : w.netns || "host",
-    netnsName: w.netnsMode === "owned" ? w.netns : undefined,
+    /** Its name under /run/netns: its own, or the named one it was given. */
+    netnsName: etcNetnsName(w),
     /** Where its resolv.conf and hosts are (or who owns them). */
     etcFiles: etcFilesOf(netnsEtcDir, w),
     command: w.command,
