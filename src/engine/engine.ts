@@ -123,6 +123,7 @@ export class Engine {
     }
     // Damage from here on is reported by the kernel as it happens; a missing bin/ponton-watch stops start-up.
     await this.healer.start();
+    this.healer.follow(this.ctx.store.state());
     this.services.start();
     return report;
   }
@@ -148,6 +149,7 @@ export class Engine {
         return await op();
       } finally {
         this.flows.invalidate();
+        this.healer.follow(this.ctx.store.state());
         await this.syncPorts();
         await this.syncDns();
         await this.syncBgp();

@@ -48,6 +48,12 @@ export function viewSearch(viewId: string): string[] {
 }
 
 /** Records of every view, keyed by view id: workload names where they are visible, then what every view holds. */
+/**
+ * Whose names are answered: not one being removed, nor a `broken` one (its namespace or interfaces
+ * are gone: nothing would answer at its address, so its name goes until it is rebuilt).
+ */
+const answersDns = (w: Workload) => w.state !== "removing" && w.state !== "broken";
+
 export function dnsViews(state: DesiredState, domain: string, unhealthy: ReadonlySet<string> = new Set()): Map<string, DnsRecord[]> {
   const views = workloadRecords(state, domain);
   const groups = sharedGroups(state, unhealthy);
@@ -74,7 +80,7 @@ export type PodGroups = Map<string, FixedGroup>;
  */
 export function sharedGroups(state: DesiredState, unhealthy?: ReadonlySet<string>, pods: PodGroups = new Map()): SharedGroups<object> {
   const services = serviceGroups(state, unhealthy);
-  const workloads = new Map(state.workloads.filter((w) => w.state !== "removing").map((w) => [w.id, w]));
+  const workloads = new Map(state.workloads.filter(answersDns).map((w) => [w.id, w]));
   const bridges = new Set(state.networks.filter((n) => n.driver === "bridge").map((n) => n.id));
   const next: PodGroups = new Map();
   for (const a of state.attachments) {
@@ -116,7 +122,7 @@ function askers(state: DesiredState): Map<string, Asker> {
 /** The workload records of each view (the part that differs between views). */
 export function workloadRecords(state: DesiredState, domain: string): Map<string, DnsRecord[]> {
   const byNetwork = new Map<string, DnsRecord[]>(state.networks.filter((n) => n.driver === "bridge").map((n) => [n.id, []]));
-  const workloads = new Map(state.workloads.filter((w) => w.state !== "removing").map((w) => [w.id, w]));
+  const workloads = new Map(state.workloads.filter(answersDns).map((w) => [w.id, w]));
   for (const a of state.attachments) {
     const w = workloads.get(a.workloadId);
     const view = byNetwork.get(a.networkId);
