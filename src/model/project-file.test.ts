@@ -96,3 +96,10 @@ workloads:
   assert.deepEqual(p.workloads[0]!.routes, [{ dst: "192.0.2.0/24", type: "blackhole" }, { dst: "10.9.0.0/16", via: "192.168.20.254" }]);
   assert.throws(() => parseProjectFile("workloads:\n  w:\n    routes: [{ dst: 10.0.0.0/8, type: unreachable }]\n", "x"), /type may only be blackhole/);
 });
+
+test("dns: on a network is one address or a list, checked as network create --dns checks it", () => {
+  const p = parseProjectFile("networks:\n  a: { dns: 10.1.0.53 }\n  b: { dns: [10.1.0.53, '2001:db8::53'] }\n  c: {}\n", "x");
+  assert.deepEqual(p.networks.map((n) => n.dns), [["10.1.0.53"], ["10.1.0.53", "2001:db8::53"], undefined]);
+  assert.throws(() => parseProjectFile("networks:\n  a: { dns: [nope] }\n", "x"), /networks\.a\.dns: network dns server 'nope' is not an IP address/);
+  assert.throws(() => parseProjectFile("networks:\n  a: { dns: [1.1.1.1, 1.1.1.2, 1.1.1.3, 1.1.1.4] }\n", "x"), /networks\.a\.dns: at most 3/);
+});

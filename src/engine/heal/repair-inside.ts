@@ -11,6 +11,13 @@ import { KEPT_STATES } from "./repair-links";
 /** `add` lines as `replace`: what survived is left as it is, what went comes back. */
 const asReplace = (l: string) => l.replace(/^(addr|route|neigh) add /, "$1 replace ");
 
+/** Every link of the namespace with its up state and addresses: one `ip` run for the whole look. */
+async function insideLinks(ctx: EngineContext, ns: string): Promise<Map<string, { up: boolean; addrs: Set<string> }>> {
+  const { stdout } = await ctx.exec.run("ip", ["-n", ns, "-j", "addr", "show"]);
+  const raw = JSON.parse(stdout || "[]") as { ifname: string; flags?: string[]; addr_info?: { local: string }[] }[];
+  return new Map(raw.map((l) => [l.ifname, { up: (l.flags ?? []).includes("UP"), addrs: new Set((l.addr_info ?? []).map((x) => x.local)) }]));
+}
+
 export async function repairInside(ctx: EngineContext, namespaces: ReadonlySet<string>, nameOf: (w: Workload) => string | undefined): Promise<{ rebuilt: string[]; broken: string[] }> {
   const out = { rebuilt: [] as string[], broken: [] as string[] };
   const present = await ctx.kernel.netnsNames();
@@ -21,7 +28,7 @@ export async function repairInside(ctx: EngineContext, namespaces: ReadonlySet<s
     if (!ns || !namespaces.has(ns) || !KEPT_STATES.has(w.state) || !present.has(ns)) continue;
     const atts = ctx.store.attachmentsOf(w.id);
     try {
-      const links = new Map((await ctx.kernel.links(ns)).map((l) => [l.name, l]));
+      const links = await insideLinks(ctx, ns);
       const defaultRoutes = !sharesNetnsWithEarlier(ctx, w);
       const lines: string[] = [];
       let changed = false;
@@ -35,8 +42,7 @@ export async function repairInside(ctx: EngineContext, namespaces: ReadonlySet<s
           changed = true;
           continue;
         }
-        const have = new Set((await ctx.kernel.addresses(a.ifname, ns)).map((x) => x.split("/")[0]));
-        if (link.up && [a.ip4, a.ip6].every((ip) => !ip || have.has(ip))) continue;
+        if (link.up && [a.ip4, a.ip6].every((ip) => !ip || link.addrs.has(ip))) continue;
         lines.push(...endpointLines(w, a, n, { createNetns: false, defaultRoutes }).inside.map(asReplace));
       }
       if (lines.length) await ctx.kernel.ipBatch(lines, ns);
