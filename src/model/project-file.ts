@@ -12,6 +12,7 @@ import { EngineError } from "../errors";
 import { validateName } from "./names";
 import { checkReplicable, parseReplicas, validateTemplateName } from "./template";
 import { normalizeNetworkDns, podDnsFields } from "./workload-dns";
+import { dockerNetworkOptions } from "./docker-network-options";
 import type { HostEntry, WorkloadDns } from "./types";
 
 export interface DeclaredNetwork {
@@ -89,7 +90,7 @@ export interface ProjectFile {
 
 const NETWORK_KEYS = new Set([
   "subnet", "gateway", "ipv6", "subnet6", "gateway6", "internal", "hostAccess", "icc", "masquerade", "routesTo", "labels",
-  "driver", "parent", "mode", "mtu", "gatewayMode", "defaultRouteMetric", "defaultRoute", "dns",
+  "driver", "parent", "mode", "mtu", "gatewayMode", "defaultRouteMetric", "defaultRoute", "dns", "options",
 ]);
 const WORKLOAD_KEYS = new Set([
   "aliases", "networks", "command", "env", "ports", "allowFrom", "labels", "restart", "routes", "namespace", "expose", "replicas",
@@ -218,7 +219,14 @@ export function parseProjectFile(text: string, defaultProject: string): ProjectF
     validateName("network", name);
     if (m.hostAccess !== undefined && typeof m.hostAccess !== "boolean") fail(`networks.${name}.hostAccess`, "expected true or false");
     const dns = declaredDns(m.dns, `networks.${name}.dns`);
-    const { dns: _raw, ...rest } = m;
+    const { dns: _raw, options, ...given } = m;
+    // Docker's driver options (Compose's driver_opts) become the fields they stand for, so a changed one is a changed network.
+    let rest: Record<string, unknown> = given;
+    try {
+      if (options !== undefined) rest = { ...given, ...dockerNetworkOptions(asMap(options, `networks.${name}.options`), given.driver as string | undefined, given) };
+    } catch (e) {
+      fail(`networks.${name}.options`, (e as Error).message);
+    }
     return { name, ...rest, ...(m.routesTo !== undefined ? { routesTo: stringList(m.routesTo, `networks.${name}.routesTo`) } : {}), ...(dns ? { dns } : {}) } as DeclaredNetwork;
   });
 
