@@ -52,6 +52,7 @@
 #include <limits.h>
 #include <sys/inotify.h>
 #include <sys/prctl.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -342,6 +343,12 @@ int main(int argc, char **argv) {
   if (getppid() == 1) return 0;
   signal(SIGPIPE, SIG_DFL);
 
+  /* One descriptor per watched namespace: as many as the hard limit allows. */
+  struct rlimit nofile;
+  if (getrlimit(RLIMIT_NOFILE, &nofile) == 0 && nofile.rlim_cur < nofile.rlim_max) {
+    nofile.rlim_cur = nofile.rlim_max;
+    setrlimit(RLIMIT_NOFILE, &nofile);
+  }
   self_ns = open("/proc/self/ns/net", O_RDONLY | O_CLOEXEC);
   if (self_ns < 0) die("open /proc/self/ns/net");
   const unsigned nft_groups[] = {NFNLGRP_NFTABLES};
