@@ -142,7 +142,8 @@ export async function projectUp(ctx: EngineContext, file: ProjectFile): Promise<
       const existing = ctx.store.network(d.name);
       if (existing) {
         // DNS servers change live (`network update --dns`): no reason to recreate the network.
-        if ((existing.dns ?? []).join() !== (d.dns ?? []).join()) {
+        // (Only the project's own: a network made outside it is used as it is.)
+        if (existing.labels[PROJECT_LABEL] === file.project && (existing.dns ?? []).join() !== (d.dns ?? []).join()) {
           setNetworkDns(ctx, d.name, d.dns ?? []);
           report.updated.push(`network ${d.name}`);
         } else report.unchanged.push(`network ${d.name}`);
