@@ -3,6 +3,8 @@
 // set down. A workload that is broken stops answering in DNS.
 import { after, before, describe, test } from "node:test";
 import assert from "node:assert/strict";
+import { readFileSync } from "node:fs";
+import path from "node:path";
 import { TestHost, eventually, inspect, ping, sh } from "./harness";
 
 const REPAIR_MS = 5_000;
@@ -64,5 +66,11 @@ describe("the healer repairs damage inside workload namespaces", () => {
     assert.ok(await eventually(async () => /status: NXDOMAIN/.test(await dig("b1")), REPAIR_MS, 100), "its name is gone");
     await h.pontonOk("start", "b1");
     assert.match(await dig("b1"), /status: NOERROR/);
+  });
+
+  test("a sub-interface that cannot be made again (its parent is gone) marks the workload broken", async () => {
+    await h.inHost("ip", ["link", "del", "seg0"]);
+    assert.ok(await eventually(async () => (await inspect(h, "m1")).state === "broken", REPAIR_MS, 50), "m1 broken");
+    assert.match(readFileSync(path.join(h.dir, "pontond.log"), "utf8"), /workload m1 is broken: its interfaces could not be rebuilt/);
   });
 });
