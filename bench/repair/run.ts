@@ -3,13 +3,14 @@
 // the kernel, checked in a loop from here, so it includes one check, ~5–15 ms), and pontond's own
 // figure (first kernel event → repair committed, from its "repaired … in N ms" log line). Also the
 // idle cost: CPU time of pontond and its helpers over a quiet interval.
-// Run: npx tsc -p tsconfig.json && node dist/bench/repair/run.js [--n 20]
+// Run: npx tsc -p tsconfig.json && node dist/bench/repair/run.js [--n 20] [--only SUBSTRING]
 import { readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { TestHost, docRoot, inspect, type Result } from "../../test/integration/harness";
 import { percentile } from "../lib/stats";
 
 const N = Number(process.argv[process.argv.indexOf("--n") + 1]) || 20;
+const ONLY = process.argv.includes("--only") ? process.argv[process.argv.indexOf("--only") + 1] : undefined;
 const IDLE_S = 10;
 const GIVE_UP_MS = 10_000;
 
@@ -44,6 +45,13 @@ async function main(): Promise<void> {
     const br = (JSON.parse(await h.pontonOk("network", "inspect", "rep")) as { bridge: string }[])[0]!.bridge;
     const veth = (await inspect(h, "web")).networks[0]!.hostIfname;
     const keepVeth = (await inspect(h, "keep")).networks[0]!.hostIfname;
+    // A macvlan network on a veth pair of the host's own: damage inside a workload's namespace.
+    await h.inHost("ip", ["link", "add", "seg0", "type", "veth", "peer", "name", "seg1"]);
+    await h.inHost("ip", ["link", "set", "seg0", "up"]);
+    await h.inHost("ip", ["link", "set", "seg1", "up"]);
+    await h.pontonOk("network", "create", "lan", "--driver", "macvlan", "--parent", "seg0", "--subnet", "192.168.79.0/24");
+    await h.pontonOk("run", "--name", "mv", "--network", "lan", "--ip", "192.168.79.10");
+    const inside = async (w: string, re: RegExp) => re.test((await h.inWorkload(w, "ip", ["addr", "show", "dev", "eth0"])).stdout) && /default via/.test((await h.inWorkload(w, "ip", ["route", "show", "default"])).stdout);
     const rules = async (chain: string) => (await h.inHost("nft", ["-s", "list", "chain", "inet", "ponton", chain])).stdout;
     const forward = await rules("forward");
     const natPre = await rules("nat_prerouting");
@@ -71,7 +79,9 @@ async function main(): Promise<void> {
       },
       { name: "delete bridge", damage: () => h.inHost("ip", ["link", "del", br]), repaired: async () => (await linkOn(veth, br)) && (await linkOn(keepVeth, br)) },
       { name: "delete namespace (--restart always)", damage: () => h.inHost("ip", ["netns", "del", h.ns("keep")]), repaired: async () => (await linkOn(keepVeth, br)) && (await h.inWorkload("keep", "true", [])).code === 0 },
-    ];
+      { name: "flush addresses inside a workload (eth0)", damage: () => h.inWorkload("web", "ip", ["addr", "flush", "dev", "eth0"]), repaired: () => inside("web", /inet 10\.78\.0\.\d+\/24/) },
+      { name: "delete macvlan child inside a workload", damage: () => h.inWorkload("mv", "ip", ["link", "del", "eth0"]), repaired: () => inside("mv", /inet 192\.168\.79\.10\/24/) },
+    ].filter((k) => ONLY === undefined || k.name.includes(ONLY));
 
     const log = path.join(h.dir, "pontond.log");
     let logOffset = readFileSync(log, "utf8").length;

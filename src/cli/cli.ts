@@ -74,6 +74,8 @@ async function main(argv: string[], target?: CliTarget): Promise<number> {
       return 0;
     }
   }
+  // Docker's `-o KEY=VALUE` driver option: the `=` tells it from an output format (-o json).
+  if (cmd.options.opt) rest = rest.map((a, i) => (a === "-o" && rest[i + 1]?.includes("=") ? "--opt" : a));
   const args = parseArgs(rest, cmd.options, cmd.stopAtPositional === undefined ? {} : { stopAtPositional: cmd.stopAtPositional });
   const format = args.values.output === "json" ? "json" : "table";
   if (args.values.output !== undefined && args.values.output !== "json" && args.values.output !== "table") {

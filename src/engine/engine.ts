@@ -21,6 +21,7 @@ import { Serial } from "./serial";
 import { dnsMetrics } from "./dns/dns-metrics";
 import { EngineDns } from "./dns/dns";
 import { dnsViews, viewName } from "./dns/dns-records";
+import { withBuiltinServices } from "./services/kubernetes-service";
 import { setNetworkDns } from "./dns/network-dns";
 import { embeddedDnsVia } from "./dns/workload-files";
 import { Supervisor } from "./workloads/supervisor";
@@ -137,6 +138,7 @@ export class Engine {
     }
     // Damage from here on is reported by the kernel as it happens; a missing bin/ponton-watch stops start-up.
     await this.healer.start();
+    this.healer.follow(this.ctx.store.state());
     this.services.start();
     return report;
   }
@@ -164,6 +166,7 @@ export class Engine {
         return await op();
       } finally {
         this.flows.invalidate();
+        this.healer.follow(this.ctx.store.state());
         await this.syncPorts();
         await this.syncDns();
         await this.syncBgp();
@@ -270,7 +273,7 @@ export class Engine {
     const state = this.ctx.store.state();
     const names = new Map(state.networks.map((n) => [n.id, n.name]));
     if (network !== undefined && !this.ctx.store.network(network)) throw new EngineError("NETWORK_NOT_FOUND", `network ${network} not found`);
-    return [...dnsViews(state, this.ctx.config.dnsDomain, this.ctx.nft.runtime.unhealthy)]
+    return [...dnsViews(withBuiltinServices(state), this.ctx.config.dnsDomain, this.ctx.nft.runtime.unhealthy)]
       .map(([id, records]) => ({ network: viewName(id, names), records }))
       .filter((v) => network === undefined || v.network === network);
   }
@@ -402,7 +405,7 @@ export class Engine {
   }
   list() {
     const networks = networksById(this.ctx);
-    return this.ctx.store.workloads().map((w) => workloadView(this.ctx.store, w, networks));
+    return this.ctx.store.workloads().map((w) => workloadView(this.ctx.store, w, networks, this.ctx.config.netnsEtcDir));
   }
   inspect(name: string) {
     return this.view(getWorkload(this.ctx, name));
@@ -411,7 +414,7 @@ export class Engine {
     return this.ctx.supervisor.logPath(getWorkload(this.ctx, name).id);
   }
   private view(w: Parameters<typeof workloadView>[1]) {
-    return workloadView(this.ctx.store, w, networksById(this.ctx));
+    return workloadView(this.ctx.store, w, networksById(this.ctx), this.ctx.config.netnsEtcDir);
   }
 
   ports() {

@@ -6,6 +6,7 @@ import { cidrsOverlap, formatCidr, parseCidr } from "../model/ip";
 import { validateGateway, validateSubnet } from "../model/subnet-rules";
 import { validateLabels, validateName } from "../model/names";
 import { normalizeNetworkDns } from "../model/workload-dns";
+import { dockerNetworkOptions } from "../model/docker-network-options";
 import { checkShape } from "../model/shape";
 import { NETWORK_FIELDS } from "../model/request-shapes";
 import { parseDriver, parseGatewayMode, parseMode, parseParent, validateMetric, validateMtu, type UserDriver } from "../model/network-options";
@@ -65,7 +66,9 @@ function chooseGateway(subnet: string, given: string | undefined): string {
 
 /** Validates a spec into a Network (reads the host's links; no kernel change yet). */
 export async function planNetwork(ctx: EngineContext, given: NetworkSpec): Promise<Network> {
-  const spec = checkShape<NetworkSpec>("network", given, NETWORK_FIELDS);
+  const shaped = checkShape<NetworkSpec>("network", given, NETWORK_FIELDS);
+  const { options, ...rest } = shaped;
+  const spec: NetworkSpec = options ? { ...rest, ...dockerNetworkOptions(options, rest.driver, rest) } : rest;
   const name = validateName("network", spec.name);
   if (ctx.store.network(name)) throw new EngineError("NAME_IN_USE", `network ${name} already exists`);
   const driver = parseDriver(spec.driver);

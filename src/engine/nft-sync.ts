@@ -1,4 +1,5 @@
 // Keeps what was last committed to our nftables table and sends only the difference.
+import { withBuiltinServices } from "./services/kubernetes-service";
 import { compileNft, diffOps, renderFull, DEFAULT_COMPILE_OPTIONS, type CompileOptions, type NftPlan } from "../compile";
 import type { DesiredState } from "../model/types";
 import type { Kernel } from "../kernel";
@@ -33,7 +34,7 @@ export class NftSync {
 
   /** Incremental when possible: a few elements and rules in one transaction. */
   async sync(state: DesiredState): Promise<void> {
-    const plan = compileNft(state, this.runtime, this.options);
+    const plan = compileNft(withBuiltinServices(state), this.runtime, this.options);
     if (this.committed) {
       const ops = diffOps(this.committed, plan);
       if (ops?.length === 0) return;
@@ -53,7 +54,7 @@ export class NftSync {
   }
 
   /** Replace the whole table atomically (start-up, reconcile, a change made by someone else). */
-  async full(state: DesiredState, plan: NftPlan = compileNft(state, this.runtime, this.options)): Promise<void> {
+  async full(state: DesiredState, plan: NftPlan = compileNft(withBuiltinServices(state), this.runtime, this.options)): Promise<void> {
     const before = this.committed;
     this.committed = undefined;
     await this.beforeCommit?.(plan);
@@ -63,6 +64,6 @@ export class NftSync {
 
   /** A user rule is checked against the real table before it is stored. */
   async check(state: DesiredState): Promise<void> {
-    await this.kernel.nftCheck(renderFull(compileNft(state, this.runtime, this.options)));
+    await this.kernel.nftCheck(renderFull(compileNft(withBuiltinServices(state), this.runtime, this.options)));
   }
 }

@@ -6,6 +6,7 @@ import type { Network } from "../model/types";
 import { hostAccessOf } from "../compile";
 import type { EngineContext } from "./context";
 import { createNetwork, planNetwork, removeNetwork } from "./networks";
+import { setNetworkDns } from "./dns/network-dns";
 import { removeWorkload, runWorkload } from "./workloads/workloads";
 import { applyServices, removeService } from "./services/services";
 import { putPolicies } from "./policy/policies";
@@ -25,6 +26,8 @@ export interface ConvergeReport {
   created: string[];
   recreated: string[];
   unchanged: string[];
+  /** Changed in place (a network's DNS servers). */
+  updated: string[];
   removed: string[];
 }
 
@@ -107,7 +110,7 @@ async function validate(ctx: EngineContext, file: ProjectFile): Promise<void> {
 
 export async function projectUp(ctx: EngineContext, file: ProjectFile): Promise<ConvergeReport> {
   await validate(ctx, file);
-  const report: ConvergeReport = { created: [], recreated: [], unchanged: [], removed: [] };
+  const report: ConvergeReport = { created: [], recreated: [], unchanged: [], updated: [], removed: [] };
   const undo: (() => Promise<void>)[] = [];
   try {
     // Workloads that changed or left the file go first: they may hold networks or ports.
@@ -137,8 +140,14 @@ export async function projectUp(ctx: EngineContext, file: ProjectFile): Promise<
       }
     }
     for (const d of file.networks) {
-      if (ctx.store.network(d.name)) {
-        report.unchanged.push(`network ${d.name}`);
+      const existing = ctx.store.network(d.name);
+      if (existing) {
+        // DNS servers change live (`network update --dns`): no reason to recreate the network.
+        // (Only the project's own: a network made outside it is used as it is.)
+        if (existing.labels[PROJECT_LABEL] === file.project && (existing.dns ?? []).join() !== (d.dns ?? []).join()) {
+          setNetworkDns(ctx, d.name, d.dns ?? []);
+          report.updated.push(`network ${d.name}`);
+        } else report.unchanged.push(`network ${d.name}`);
         continue;
       }
       const routesTo = (d.routesTo ?? []).filter((r) => ctx.store.network(r));
@@ -201,7 +210,7 @@ async function convergeRules(ctx: EngineContext, project: string, rules: string[
 }
 
 export async function projectDown(ctx: EngineContext, project: string): Promise<ConvergeReport> {
-  const report: ConvergeReport = { created: [], recreated: [], unchanged: [], removed: [] };
+  const report: ConvergeReport = { created: [], recreated: [], unchanged: [], updated: [], removed: [] };
   await downTemplates(ctx, project, report);
   for (const w of ctx.store.workloads().filter((x) => x.project === project)) {
     await removeWorkload(ctx, w.name, { missingOk: true, graceMs: 2000 });

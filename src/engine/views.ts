@@ -1,4 +1,5 @@
 // What the API shows: records joined with their network names, addresses and reachability.
+import { etcFilesOf, etcNetnsName } from "./dns/netns-etc";
 import { formatDeclaredPort } from "../model/declared-ports";
 import { hostAccessOf, portTarget } from "../compile";
 import { formatPort, wildcardFamily } from "../model/ports";
@@ -28,7 +29,7 @@ export function reachability(p: PortMapping): string {
   return p.allowFrom.length ? `${where}; clients restricted to ${p.allowFrom.join(", ")}` : where;
 }
 
-export function workloadView(store: Store, w: Workload, networks: Map<string, Network>) {
+export function workloadView(store: Store, w: Workload, networks: Map<string, Network>, netnsEtcDir = "/etc/netns") {
   const atts = store.attachmentsOf(w.id);
   const target4 = portTarget(atts, networks, 4);
   return {
@@ -40,7 +41,10 @@ export function workloadView(store: Store, w: Workload, networks: Map<string, Ne
     exposes: (w.exposes ?? []).map(formatDeclaredPort),
     netnsMode: w.netnsMode,
     netns: w.netnsMode === "owned" ? `/run/netns/${w.netns}` : w.netns || "host",
-    netnsName: w.netnsMode === "owned" ? w.netns : undefined,
+    /** Its name under /run/netns: its own, or the named one it was given. */
+    netnsName: etcNetnsName(w),
+    /** Where its resolv.conf and hosts are (or who owns them). */
+    etcFiles: etcFilesOf(netnsEtcDir, w),
     command: w.command,
     restart: w.restart,
     pid: w.pid,

@@ -27,6 +27,7 @@ export const ERROR_CODES = {
   PORT_RANGE_TOO_LARGE: { http: 400, exit: 2, cni: 7, hint: "publish a smaller range, or raise pontond --max-port-range" },
   PRIVILEGED_PORT_RANGE: { http: 400, exit: 2, cni: 7, hint: "a range below 1024 needs --privileged-ranges; single ports need nothing" },
   HOST_ADDRESS_NOT_LOCAL: { http: 400, exit: 2, cni: 7, hint: "publish on an address this host has ('ip addr'), or on 0.0.0.0 / [::]" },
+  RESERVED: { http: 409, exit: 3, cni: 7, hint: "the built-in service default/kubernetes and its VIP are Ponton's: choose another name or VIP" },
   NAME_IN_USE: { http: 409, exit: 3, cni: 7, hint: "remove the existing object or choose another name" },
   NETWORK_NOT_FOUND: { http: 404, exit: 4, cni: 7, hint: "list networks with 'ponton network ls'" },
   WORKLOAD_NOT_FOUND: { http: 404, exit: 4, cni: 7, hint: "list workloads with 'ponton ls'" },

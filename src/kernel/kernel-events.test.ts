@@ -10,7 +10,10 @@ test("each line of ponton-watch parses; unknown or malformed lines are ignored",
   assert.deepEqual(parseKernelEvent("addr del pbr-x fd00::1/64"), { kind: "addr", op: "del", name: "pbr-x", addr: "fd00::1/64" });
   assert.deepEqual(parseKernelEvent("netns del ponton-web"), { kind: "netns", op: "del", name: "ponton-web" });
   assert.deepEqual(parseKernelEvent("lost route"), { kind: "lost", what: "route" });
-  for (const bad of ["", "nft x 1", "nft 1", "link mod a 0 1", "link new a 0 2", "addr new a 10.0.0.1", "netns new a", "lost disk", "hello"]) {
+  assert.deepEqual(parseKernelEvent("inlink p-web del eth0 0"), { kind: "inlink", ns: "p-web", op: "del", name: "eth0", up: false });
+  assert.deepEqual(parseKernelEvent("inaddr p-web del fd00::5/64"), { kind: "inaddr", ns: "p-web", op: "del", addr: "fd00::5/64" });
+  assert.deepEqual(parseKernelEvent("lost in p-web"), { kind: "lost", what: "in", ns: "p-web" });
+  for (const bad of ["", "nft x 1", "nft 1", "link mod a 0 1", "link new a 0 2", "addr new a 10.0.0.1", "netns new a", "lost disk", "hello", "inlink p del eth0", "inaddr p del 10.0.0.1", "lost in"]) {
     assert.equal(parseKernelEvent(bad), undefined, bad);
   }
 });

@@ -4,7 +4,11 @@ export type KernelEvent =
   | { kind: "link"; op: "new" | "del"; name: string; master: number; up: boolean }
   | { kind: "addr"; op: "new" | "del"; name: string; addr: string }
   | { kind: "netns"; op: "del"; name: string }
+  /** Inside a watched workload namespace `ns`. */
+  | { kind: "inlink"; ns: string; op: "new" | "del"; name: string; up: boolean }
+  | { kind: "inaddr"; ns: string; op: "new" | "del"; addr: string }
   | { kind: "lost"; what: "nft" | "route" }
+  | { kind: "lost"; what: "in"; ns: string }
   | { kind: "ready" };
 
 /** One line, or undefined for a line this version does not know (ignored, never fatal). */
@@ -28,7 +32,16 @@ export function parseKernelEvent(line: string): KernelEvent | undefined {
       return op && f[2] && f[3]?.includes("/") ? { kind: "addr", op, name: f[2], addr: f[3] } : undefined;
     case "netns":
       return f[1] === "del" && f[2] ? { kind: "netns", op: "del", name: f[2] } : undefined;
+    case "inlink": {
+      const o = f[2] === "new" || f[2] === "del" ? f[2] : undefined;
+      return f[1] && o && f[3] && (f[4] === "0" || f[4] === "1") ? { kind: "inlink", ns: f[1], op: o, name: f[3], up: f[4] === "1" } : undefined;
+    }
+    case "inaddr": {
+      const o = f[2] === "new" || f[2] === "del" ? f[2] : undefined;
+      return f[1] && o && f[3]?.includes("/") ? { kind: "inaddr", ns: f[1], op: o, addr: f[3] } : undefined;
+    }
     case "lost":
+      if (f[1] === "in") return f[2] ? { kind: "lost", what: "in", ns: f[2] } : undefined;
       return f[1] === "nft" || f[1] === "route" ? { kind: "lost", what: f[1] } : undefined;
     default:
       return undefined;

@@ -22,6 +22,8 @@ export class KernelWatch {
   private stopped = false;
   /** Times the helper ended and was started again (a metric). */
   restarts = 0;
+  /** Workload namespaces (names under /run/netns) the helper watches inside. */
+  private watched = new Set<string>();
 
   constructor(
     private readonly target: WatchTarget,
@@ -32,8 +34,11 @@ export class KernelWatch {
   start(): Promise<void> {
     return new Promise((resolve, reject) => {
       const t = this.target;
-      const child = spawn(WATCH_HELPER, [t.family, t.table, t.netnsPrefix, ...t.ifPrefixes], { stdio: ["ignore", "pipe", "pipe"] });
+      const child = spawn(WATCH_HELPER, [t.family, t.table, t.netnsPrefix, ...t.ifPrefixes], { stdio: ["pipe", "pipe", "pipe"] });
       this.child = child;
+      // A restarted helper watches again every namespace it watched before.
+      this.send([...this.watched].map((n) => `watch ${n}`));
+      child.stdin!.on("error", () => undefined);
       let ready = false;
       let stderr = "";
       createInterface({ input: child.stdout! }).on("line", (line) => {
@@ -58,6 +63,19 @@ export class KernelWatch {
         setTimeout(() => void (this.stopped || this.start().catch(() => undefined)), RESTART_DELAY_MS).unref();
       });
     });
+  }
+
+  /** Watch inside exactly these namespaces from now on (only the difference is sent). */
+  watchNetns(names: ReadonlySet<string>): void {
+    const lines: string[] = [];
+    for (const n of this.watched) if (!names.has(n)) lines.push(`unwatch ${n}`);
+    for (const n of names) if (!this.watched.has(n)) lines.push(`watch ${n}`);
+    this.watched = new Set(names);
+    this.send(lines);
+  }
+
+  private send(lines: string[]): void {
+    if (lines.length && this.child?.stdin?.writable) this.child.stdin.write(lines.join("\n") + "\n");
   }
 
   stop(): void {

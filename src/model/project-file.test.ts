@@ -96,3 +96,18 @@ workloads:
   assert.deepEqual(p.workloads[0]!.routes, [{ dst: "192.0.2.0/24", type: "blackhole" }, { dst: "10.9.0.0/16", via: "192.168.20.254" }]);
   assert.throws(() => parseProjectFile("workloads:\n  w:\n    routes: [{ dst: 10.0.0.0/8, type: unreachable }]\n", "x"), /type may only be blackhole/);
 });
+
+test("dns: on a network is one address or a list, checked as network create --dns checks it", () => {
+  const p = parseProjectFile("networks:\n  a: { dns: 10.1.0.53 }\n  b: { dns: [10.1.0.53, '2001:db8::53'] }\n  c: {}\n", "x");
+  assert.deepEqual(p.networks.map((n) => n.dns), [["10.1.0.53"], ["10.1.0.53", "2001:db8::53"], undefined]);
+  assert.throws(() => parseProjectFile("networks:\n  a: { dns: [nope] }\n", "x"), /networks\.a\.dns: network dns server 'nope' is not an IP address/);
+  assert.throws(() => parseProjectFile("networks:\n  a: { dns: [1.1.1.1, 1.1.1.2, 1.1.1.3, 1.1.1.4] }\n", "x"), /networks\.a\.dns: at most 3/);
+});
+
+test("options: on a network (Compose's driver_opts) become the fields they stand for; an unknown key fails the file", () => {
+  const p = parseProjectFile("networks:\n  a:\n    options: { com.docker.network.driver.mtu: 1400, com.docker.network.bridge.enable_icc: 'false' }\n", "x");
+  assert.equal(p.networks[0]!.mtu, 1400);
+  assert.equal(p.networks[0]!.icc, false);
+  assert.equal("options" in p.networks[0]!, false);
+  assert.throws(() => parseProjectFile("networks:\n  a:\n    options: { com.example.x: 1 }\n", "x"), /networks\.a\.options: network option com\.example\.x is not supported/);
+});

@@ -12,7 +12,8 @@ import { isLbPoolKind, LB_POOL_KIND, lbPoolFromManifest, type LbPool } from "./l
 import { EngineError } from "../errors";
 import { validateName } from "./names";
 import { checkReplicable, parseReplicas, validateTemplateName } from "./template";
-import { podDnsFields } from "./workload-dns";
+import { normalizeNetworkDns, podDnsFields } from "./workload-dns";
+import { dockerNetworkOptions } from "./docker-network-options";
 import type { HostEntry, WorkloadDns } from "./types";
 
 export interface DeclaredNetwork {
@@ -42,6 +43,8 @@ export interface DeclaredNetwork {
   defaultRouteMetric?: number;
   /** false: no default route through this network. */
   defaultRoute?: boolean;
+  /** Docker's `-o KEY=VALUE` driver options, each mapped to a field above (model/docker-network-options.ts). */
+  options?: Record<string, unknown>;
 }
 
 export interface DeclaredWorkload {
@@ -90,7 +93,7 @@ export interface ProjectFile {
 
 const NETWORK_KEYS = new Set([
   "subnet", "gateway", "ipv6", "subnet6", "gateway6", "internal", "hostAccess", "icc", "masquerade", "routesTo", "labels",
-  "driver", "parent", "mode", "mtu", "gatewayMode", "defaultRouteMetric", "defaultRoute",
+  "driver", "parent", "mode", "mtu", "gatewayMode", "defaultRouteMetric", "defaultRoute", "dns", "options",
 ]);
 const WORKLOAD_KEYS = new Set([
   "aliases", "networks", "command", "env", "ports", "allowFrom", "labels", "restart", "routes", "namespace", "expose", "replicas",
@@ -117,6 +120,17 @@ function stringList(v: unknown, path: string): string[] | undefined {
   if (typeof v === "string") return [v];
   if (!Array.isArray(v)) fail(path, "expected a list");
   return v.map((x, i) => (typeof x === "string" || typeof x === "number" ? String(x) : fail(`${path}[${i}]`, "expected a string")));
+}
+
+/** A network's `dns:` (one address or a list), checked as `network create --dns` does; empty = the host's resolvers. */
+function declaredDns(v: unknown, path: string): string[] | undefined {
+  if (v === undefined || v === null) return undefined;
+  try {
+    const servers = normalizeNetworkDns(stringList(v, path));
+    return servers.length ? servers : undefined;
+  } catch (e) {
+    fail(path, (e as Error).message);
+  }
 }
 
 function parseNetworksField(v: unknown, path: string): DeclaredWorkload["networks"] {
@@ -209,7 +223,16 @@ export function parseProjectFile(text: string, defaultProject: string): ProjectF
     checkKeys(m, NETWORK_KEYS, `networks.${name}`);
     validateName("network", name);
     if (m.hostAccess !== undefined && typeof m.hostAccess !== "boolean") fail(`networks.${name}.hostAccess`, "expected true or false");
-    return { name, ...m, ...(m.routesTo !== undefined ? { routesTo: stringList(m.routesTo, `networks.${name}.routesTo`) } : {}) } as DeclaredNetwork;
+    const dns = declaredDns(m.dns, `networks.${name}.dns`);
+    const { dns: _raw, options, ...given } = m;
+    // Docker's driver options (Compose's driver_opts) become the fields they stand for, so a changed one is a changed network.
+    let rest: Record<string, unknown> = given;
+    try {
+      if (options !== undefined) rest = { ...given, ...dockerNetworkOptions(asMap(options, `networks.${name}.options`), given.driver as string | undefined, given) };
+    } catch (e) {
+      fail(`networks.${name}.options`, (e as Error).message);
+    }
+    return { name, ...rest, ...(m.routesTo !== undefined ? { routesTo: stringList(m.routesTo, `networks.${name}.routesTo`) } : {}), ...(dns ? { dns } : {}) } as DeclaredNetwork;
   });
 
   const workloads = Object.entries(asMap(top.workloads, "workloads")).map(([name, raw]) => {

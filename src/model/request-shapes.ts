@@ -5,7 +5,7 @@ export const NETWORK_FIELDS: Record<string, Kind | Kind[]> = {
   name: "string", driver: "string", subnet: "string", gateway: "string", ipv6: "boolean", subnet6: "string", gateway6: "string",
   internal: "boolean", hostAccess: "boolean", icc: "boolean", masquerade: "boolean", routesTo: "string[]", labels: "map",
   parent: "string", mode: "string", mtu: "integer", gatewayMode: "string", defaultRouteMetric: "integer", defaultRoute: "boolean",
-  dns: "string[]",
+  dns: "string[]", options: "map",
 };
 
 const ATTACH_FIELDS: Record<string, Kind | Kind[]> = { network: "string", ip: "string", ip6: "string", ifname: "string", mac: "string", aliases: "string[]" };

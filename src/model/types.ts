@@ -110,13 +110,14 @@ export interface Workload {
 }
 
 /**
- * Kubernetes' dnsPolicy: ClusterFirst (default) asks the embedded DNS; Default copies the host's
+ * Kubernetes' dnsPolicy: ClusterFirst (default) asks the embedded DNS (ClusterFirstWithHostNet is the
+ * same for a workload with a namespace of its own; refused on the host network); Default copies the host's
  * resolvers; None writes only what `nameservers`/`search`/`options` say. Under ClusterFirst the
  * nameservers are where the embedded DNS forwards this workload's other names (Docker's --dns);
  * otherwise resolv.conf lines. Search domains come after ours, options replace ours by name.
  */
 export interface WorkloadDns {
-  policy?: "ClusterFirst" | "Default" | "None";
+  policy?: "ClusterFirst" | "ClusterFirstWithHostNet" | "Default" | "None";
   nameservers?: string[];
   search?: string[];
   options?: string[];

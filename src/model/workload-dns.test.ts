@@ -1,6 +1,6 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { normalizeExtraHosts, normalizeNetworkDns, normalizeWorkloadDns, podDnsFields, validateHostname } from "./workload-dns";
+import { checkHostNetworkDns, clusterFirst, normalizeExtraHosts, normalizeNetworkDns, normalizeWorkloadDns, podDnsFields, validateHostname } from "./workload-dns";
 
 test("dns settings: defaults drop out, bad values are refused with INVALID_ARGUMENT", () => {
   assert.equal(normalizeWorkloadDns({ policy: "ClusterFirst" }), undefined);
@@ -33,4 +33,13 @@ test("--add-host NAME:IP, IPv6 with its colons; pod hostAliases and dnsConfig op
       { name: "bar.local", ip: "10.8.8.8" },
     ],
   });
+});
+
+test("ClusterFirstWithHostNet: ClusterFirst off the host network; on it refused with the reason, as are settings never written there", () => {
+  const dns = normalizeWorkloadDns({ policy: "ClusterFirstWithHostNet" });
+  assert.equal(clusterFirst(dns), true);
+  assert.equal(clusterFirst(normalizeWorkloadDns({ policy: "Default" })), false);
+  assert.throws(() => checkHostNetworkDns("h", dns), (e: Error & { code?: string }) => e.code === "UNSUPPORTED" && /ClusterFirstWithHostNet.*host-network.*resolv\.conf/.test(e.message));
+  assert.throws(() => checkHostNetworkDns("h", normalizeWorkloadDns({ nameservers: ["192.0.2.1"] })), /not applied to a host-network workload/);
+  assert.doesNotThrow(() => checkHostNetworkDns("h", undefined));
 });

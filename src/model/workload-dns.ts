@@ -11,7 +11,7 @@ const bad = (message: string, hint?: string) => new EngineError("INVALID_ARGUMEN
 const HOST_NAME = /^[a-zA-Z0-9]([-a-zA-Z0-9]{0,61}[a-zA-Z0-9])?(\.[a-zA-Z0-9]([-a-zA-Z0-9]{0,61}[a-zA-Z0-9])?)*$/;
 // resolv.conf options: a word, or word:number (ndots:5, timeout:1, edns0, single-request-reopen).
 const OPTION = /^[a-z0-9][-a-z0-9_]*(:[0-9]{1,3})?$/;
-const POLICIES = ["ClusterFirst", "Default", "None"] as const;
+const POLICIES = ["ClusterFirst", "ClusterFirstWithHostNet", "Default", "None"] as const;
 /** Kubernetes' limits: 3 nameservers (glibc's MAXNS), 32 search domains. */
 const MAX_NAMESERVERS = 3;
 const MAX_SEARCH = 32;
@@ -52,6 +52,33 @@ export function normalizeWorkloadDns(v: unknown): WorkloadDns | undefined {
     ...(options.length ? { options } : {}),
   };
   return Object.keys(out).length ? out : undefined;
+}
+
+/** Whether the embedded DNS comes first (ClusterFirstWithHostNet is ClusterFirst off the host network). */
+export function clusterFirst(dns: WorkloadDns | undefined): boolean {
+  const p = dns?.policy ?? "ClusterFirst";
+  return p === "ClusterFirst" || p === "ClusterFirstWithHostNet";
+}
+
+/**
+ * A host-network workload shares the host's mount namespace and so its /etc/resolv.conf: Ponton
+ * writes it no file. Kubernetes semantics there (hostNetwork + ClusterFirst is the node's resolvers,
+ * ClusterFirstWithHostNet is the cluster DNS) would need the embedded DNS to answer a client that
+ * has no workload address, which it cannot place in a view: refused rather than silently ignored,
+ * as are resolv.conf settings that would never be written.
+ */
+export function checkHostNetworkDns(name: string, dns: WorkloadDns | undefined): void {
+  if (!dns) return;
+  if (dns.policy === "ClusterFirstWithHostNet") {
+    throw new EngineError(
+      "UNSUPPORTED",
+      `run ${name}: dns policy ClusterFirstWithHostNet is not supported for a host-network workload: it shares the host's /etc/resolv.conf, and the embedded DNS answers by the asker's workload address, which a host-network process does not have`,
+      { hint: "leave the policy out (a host-network workload uses the host's resolvers, as Kubernetes' ClusterFirst does for hostNetwork pods), or run it on a bridge network" },
+    );
+  }
+  if (dns.policy === "None" || dns.nameservers || dns.search || dns.options) {
+    throw new EngineError("UNSUPPORTED", `run ${name}: dns settings are not applied to a host-network workload: it shares the host's /etc/resolv.conf`);
+  }
 }
 
 /** A network's own upstream DNS servers (`network create --dns IP`): addresses, at most 3. */

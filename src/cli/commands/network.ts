@@ -24,6 +24,19 @@ interface NetworkView {
 }
 
 /** A whole number as the API wants it; the daemon checks its range. */
+/** KEY=VALUE pairs (Docker's `-o`); a key given twice with two values is refused. */
+function keyValues(items: string[], option: string): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const item of items) {
+    const at = item.indexOf("=");
+    if (at <= 0) throw new EngineError("INVALID_ARGUMENT", `${option} '${item}' is not KEY=VALUE`);
+    const [key, value] = [item.slice(0, at), item.slice(at + 1)];
+    if (out[key] !== undefined && out[key] !== value) throw new EngineError("INVALID_ARGUMENT", `${option} ${key} is given twice with different values`);
+    out[key] = value;
+  }
+  return out;
+}
+
 function integer(value: unknown, option: string): number {
   const text = String(value);
   if (!/^\d+$/.test(text)) throw new EngineError("INVALID_ARGUMENT", `${option} ${text} is not a whole number`);
@@ -56,6 +69,7 @@ export const networkCommands: Record<string, Command> = {
       "route-to": { type: "string", multiple: true, description: "allow routed traffic (no NAT) with this network", value: "NETWORK" },
       label: { type: "string", multiple: true, description: "label key=value", value: "K=V" },
       dns: { type: "string", multiple: true, description: "DNS server its workloads' other names are forwarded to (default: the host's)", value: "IP" },
+      opt: { type: "string", multiple: true, description: "Docker driver option (also -o KEY=VALUE), mapped to the settings above (docs/networks.md)", value: "KEY=VALUE" },
       scope: { type: "string", description: "local (default) or cluster: one range for every node, a block per node, joined by the overlay", value: "SCOPE" },
       "node-mask": { type: "string", description: "with --scope cluster: prefix length of each node's block (default 24)", value: "N" },
       ...OUTPUT_OPTION,
@@ -80,7 +94,7 @@ export const networkCommands: Record<string, Command> = {
         ...(v.gateway6 ? { gateway6: v.gateway6 } : {}),
         internal: Boolean(v.internal),
         ...(v["no-host-access"] ? { hostAccess: false } : v["host-access"] ? { hostAccess: true } : {}),
-        icc: !v["no-icc"],
+        ...(v["no-icc"] ? { icc: false } : {}),
         ...(v["no-masquerade"] ? { masquerade: false } : {}),
         routesTo: list(v["route-to"]),
         labels: parseLabelArgs(list(v.label)),
@@ -92,6 +106,7 @@ export const networkCommands: Record<string, Command> = {
         ...(v["default-route-metric"] !== undefined ? { defaultRouteMetric: integer(v["default-route-metric"], "--default-route-metric") } : {}),
         ...(v["no-default-route"] ? { defaultRoute: false } : {}),
         ...(list(v.dns).length ? { dns: list(v.dns) } : {}),
+        ...(list(v.opt).length ? { options: keyValues(list(v.opt), "--opt") } : {}),
       };
       const n = await client.request<NetworkView>("POST", "/v1/networks", body);
       for (const w of n.warnings ?? []) console.error(`warning: ${w.code}: ${w.message}`);

@@ -151,7 +151,8 @@ export const workloadCommands: Record<string, Command> = {
       if (!name || cmd.length === 0) throw new EngineError("INVALID_ARGUMENT", "usage: ponton exec NAME -- CMD [ARGS...]");
       const w = await client.request<WorkloadView>("GET", `/v1/workloads/${encodeURIComponent(name)}`);
       const [bin, argv] =
-        w.netnsMode === "owned" ? ["ip", ["netns", "exec", w.netnsName!, ...cmd]] : w.netnsMode === "path" ? ["nsenter", [`--net=${w.netns}`, ...cmd]] : [cmd[0]!, cmd.slice(1)];
+        // A named namespace through `ip netns exec`, which bind-mounts its resolv.conf and hosts.
+        w.netnsName ? ["ip", ["netns", "exec", w.netnsName, ...cmd]] : w.netnsMode === "path" ? ["nsenter", [`--net=${w.netns}`, ...cmd]] : [cmd[0]!, cmd.slice(1)];
       const r = spawnSync(bin, argv, { stdio: "inherit" });
       return r.status ?? 1;
     },

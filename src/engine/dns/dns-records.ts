@@ -7,6 +7,7 @@ import type { DnsRecord } from "../../dns";
 import { reverseName } from "../../dns";
 import { CLUSTER_DOMAIN, DNS_TTL, DNS_SCHEMA_VERSION } from "./dns-config";
 import { serviceGroups } from "../services/service-records";
+import { clusterFirst } from "../../model/workload-dns";
 import type { SharedGroups } from "./dns-sent-views";
 import type { Service } from "../../model/service";
 import { DEFAULT_NAMESPACE, type Attachment, type DesiredState, type Workload } from "../../model/types";
@@ -47,6 +48,12 @@ export function viewSearch(viewId: string): string[] {
 }
 
 /** Records of every view, keyed by view id: workload names where they are visible, then what every view holds. */
+/**
+ * Whose names are answered: not one being removed, nor a `broken` one (its namespace or interfaces
+ * are gone: nothing would answer at its address, so its name goes until it is rebuilt).
+ */
+const answersDns = (w: Workload) => w.state !== "removing" && w.state !== "broken";
+
 export function dnsViews(state: DesiredState, domain: string, unhealthy: ReadonlySet<string> = new Set()): Map<string, DnsRecord[]> {
   const views = workloadRecords(state, domain);
   const groups = sharedGroups(state, unhealthy);
@@ -73,7 +80,7 @@ export type PodGroups = Map<string, FixedGroup>;
  */
 export function sharedGroups(state: DesiredState, unhealthy?: ReadonlySet<string>, pods: PodGroups = new Map()): SharedGroups<object> {
   const services = serviceGroups(state, unhealthy);
-  const workloads = new Map(state.workloads.filter((w) => w.state !== "removing").map((w) => [w.id, w]));
+  const workloads = new Map(state.workloads.filter(answersDns).map((w) => [w.id, w]));
   const bridges = new Set(state.networks.filter((n) => n.driver === "bridge").map((n) => n.id));
   const next: PodGroups = new Map();
   for (const a of state.attachments) {
@@ -106,7 +113,7 @@ function askers(state: DesiredState): Map<string, Asker> {
     const networks = [...(nets.get(w.id) ?? [])].sort();
     if (!networks.length) continue;
     // Docker's --dns: the servers the embedded DNS forwards this workload's other names to.
-    const upstreams = (w.dns?.policy ?? "ClusterFirst") === "ClusterFirst" ? (w.dns?.nameservers ?? []) : [];
+    const upstreams = clusterFirst(w.dns) ? (w.dns?.nameservers ?? []) : [];
     out.set(w.id, { networks, view: viewId({ networks, namespace: w.namespace ?? DEFAULT_NAMESPACE, upstreams }) });
   }
   return out;
@@ -115,7 +122,7 @@ function askers(state: DesiredState): Map<string, Asker> {
 /** The workload records of each view (the part that differs between views). */
 export function workloadRecords(state: DesiredState, domain: string): Map<string, DnsRecord[]> {
   const byNetwork = new Map<string, DnsRecord[]>(state.networks.filter((n) => n.driver === "bridge").map((n) => [n.id, []]));
-  const workloads = new Map(state.workloads.filter((w) => w.state !== "removing").map((w) => [w.id, w]));
+  const workloads = new Map(state.workloads.filter(answersDns).map((w) => [w.id, w]));
   for (const a of state.attachments) {
     const w = workloads.get(a.workloadId);
     const view = byNetwork.get(a.networkId);

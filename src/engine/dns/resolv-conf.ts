@@ -5,6 +5,7 @@ import { promises as fs } from "node:fs";
 import path from "node:path";
 import type { WorkloadDns } from "../../model/types";
 import { searchDomains } from "./dns-records";
+import { clusterFirst } from "../../model/workload-dns";
 
 export interface ResolvConf {
   nameservers: string[];
@@ -32,7 +33,7 @@ export interface ResolvInputs {
  * (Docker's --dns), not lines here, unless the embedded DNS is off.
  */
 export function workloadResolvConf(i: ResolvInputs): ResolvConf {
-  const policy = i.dns?.policy ?? "ClusterFirst";
+  const policy = clusterFirst(i.dns) ? "ClusterFirst" : i.dns!.policy;
   const extra = policy === "ClusterFirst" && i.embedded ? [] : (i.dns?.nameservers ?? []);
   const base: ResolvConf =
     policy === "None"
@@ -61,8 +62,11 @@ export function parseSearch(text: string): string[] {
   return out;
 }
 
+/** The first line of every file Ponton writes under /etc/netns (how it tells its own from others'). */
+export const WRITTEN_BY_PONTON = "# Written by ponton for this workload.";
+
 export function renderResolvConf(r: ResolvConf): string {
-  const lines = ["# Written by ponton for this workload."];
+  const lines = [WRITTEN_BY_PONTON];
   if (r.search.length) lines.push(`search ${r.search.join(" ")}`);
   for (const ns of r.nameservers) lines.push(`nameserver ${ns}`);
   if (r.options.length) lines.push(`options ${r.options.join(" ")}`);

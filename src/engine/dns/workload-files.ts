@@ -1,13 +1,15 @@
 // Writes a workload's resolv.conf and hosts under /etc/netns/NAME: at creation, on connect and
 // disconnect (its addresses and its gateway change), and at daemon start (--dns-domain, --ndots and
 // the host's resolvers may have changed since).
-import { readFile } from "node:fs/promises";
+import { readFile, rm, rmdir } from "node:fs/promises";
+import path from "node:path";
+import { etcNetnsName } from "./netns-etc";
 import { defaultRouteAttachment } from "../../compile";
 import { readUpstreams } from "../../dns";
 import type { Attachment, Network, Workload } from "../../model/types";
 import type { EngineContext } from "../context";
 import { renderHosts } from "./hosts-file";
-import { parseSearch, renderResolvConf, workloadResolvConf, writeNetnsFile } from "./resolv-conf";
+import { parseSearch, renderResolvConf, workloadResolvConf, WRITTEN_BY_PONTON, writeNetnsFile } from "./resolv-conf";
 
 /**
  * The attachment whose gateway a workload asks the daemon's DNS on: that of its default route (no
@@ -20,9 +22,14 @@ export function embeddedDnsVia(atts: Attachment[], networks: ReadonlyMap<string,
   return defaultRouteAttachment(bridged, networks as Map<string, Network>) ?? bridged[0];
 }
 
-/** Only owned namespaces: `ip netns exec` is what bind-mounts these files. */
+/**
+ * Only namespaces with a name (netns-etc.ts): `ip netns exec` is what bind-mounts these files. In a
+ * named namespace we were given, files someone else wrote there are theirs and stay as they are.
+ */
 export async function writeWorkloadFiles(ctx: EngineContext, w: Workload): Promise<void> {
-  if (w.netnsMode !== "owned") return;
+  const etcName = etcNetnsName(w);
+  if (!etcName) return;
+  if (w.netnsMode === "path" && !(await ownNetnsFile(ctx.config.netnsEtcDir, etcName, "resolv.conf"))) return;
   const networks = new Map(ctx.store.networks().map((n) => [n.id, n]));
   const atts = ctx.store.attachmentsOf(w.id);
   const via = embeddedDnsVia(atts, networks);
@@ -37,9 +44,24 @@ export async function writeWorkloadFiles(ctx: EngineContext, w: Workload): Promi
     extra: w.extraHosts ?? [],
   });
   await Promise.all([
-    writeNetnsFile(ctx.config.netnsEtcDir, w.netns, "resolv.conf", renderResolvConf(resolv)),
-    writeNetnsFile(ctx.config.netnsEtcDir, w.netns, "hosts", hosts),
+    writeNetnsFile(ctx.config.netnsEtcDir, etcName, "resolv.conf", renderResolvConf(resolv)),
+    writeNetnsFile(ctx.config.netnsEtcDir, etcName, "hosts", hosts),
   ]);
+}
+
+/** Whether FILE under /etc/netns/NAME is missing or one we wrote (our files start with this line). */
+async function ownNetnsFile(netnsEtcDir: string, name: string, file: string): Promise<boolean> {
+  const text = await readFile(path.join(netnsEtcDir, name, file), "utf8").catch(() => undefined);
+  return text === undefined || text.startsWith(WRITTEN_BY_PONTON);
+}
+
+/** A workload given a named namespace leaves it: the files we wrote go, the directory if it is then empty. */
+export async function removeGivenNetnsFiles(ctx: EngineContext, w: Workload): Promise<void> {
+  const etcName = etcNetnsName(w);
+  if (w.netnsMode !== "path" || !etcName) return;
+  const dir = path.join(ctx.config.netnsEtcDir, etcName);
+  for (const f of ["resolv.conf", "hosts"]) if (await ownNetnsFile(ctx.config.netnsEtcDir, etcName, f)) await rm(path.join(dir, f), { force: true });
+  await rmdir(dir).catch(() => undefined);
 }
 
 async function hostResolvers(file: string): Promise<{ nameservers: string[]; search: string[] }> {

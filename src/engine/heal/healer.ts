@@ -8,6 +8,9 @@ import { KernelWatch } from "../../kernel/kernel-watch";
 import { NFT_FAMILY, NFT_TABLE } from "../../compile/names";
 import { routeDamage, wantedObjects, type RouteEvent } from "./damage";
 import { dropVanishedNetnsWorkloads, KEPT_STATES, repairLinks } from "./repair-links";
+import { insideDamage, insideWanted, namedNetns, type InsideEvent } from "./inside-damage";
+import { repairInside } from "./repair-inside";
+import type { DesiredState } from "../../model/types";
 
 /** Long enough to take a whole `nft -f` or `ip -batch` of damage as one, short against the 1 s goal. */
 const DEBOUNCE_MS = 20;
@@ -31,6 +34,9 @@ export class Healer {
   private readonly watch: KernelWatch;
   private nftPids: number[] = [];
   private routeEvents: RouteEvent[] = [];
+  private insideEvents: InsideEvent[] = [];
+  /** Namespaces whose events were lost: looked at whole. */
+  private insideLost = new Set<string>();
   private lost = { nft: false, route: false };
   private timer: NodeJS.Timeout | undefined;
   /** When the first event of the gathered batch came (a repair's time is counted from it). */
@@ -53,6 +59,14 @@ export class Healer {
     return this.watch.start();
   }
 
+  /**
+   * Watch inside the namespaces of the workloads kept now (after every change): one socket each in
+   * the helper, sleeping until the kernel writes. Only the difference reaches the helper.
+   */
+  follow(state: DesiredState): void {
+    this.watch.watchNetns(new Set(insideWanted(state, (w) => KEPT_STATES.has(w.state)).keys()));
+  }
+
   stop(): void {
     if (this.timer) clearTimeout(this.timer);
     this.watch.stop();
@@ -68,7 +82,12 @@ export class Healer {
         this.nftPids.push(e.pid);
         break;
       case "lost":
-        this.lost[e.what] = true;
+        if (e.what === "in") this.insideLost.add(e.ns);
+        else this.lost[e.what] = true;
+        break;
+      case "inlink":
+      case "inaddr":
+        this.insideEvents.push(e);
         break;
       case "ready":
         // A restarted watcher missed whatever happened while it was down.
@@ -89,12 +108,15 @@ export class Healer {
     const pids = this.nftPids;
     const events = this.routeEvents;
     const lost = this.lost;
+    const inside = { events: this.insideEvents, lost: this.insideLost };
+    this.insideEvents = [];
+    this.insideLost = new Set();
     this.nftPids = [];
     this.routeEvents = [];
     this.lost = { nft: false, route: false };
     const since = this.firstEventAt;
     try {
-      await this.serial(() => this.repair(pids, events, lost, since));
+      await this.serial(() => this.repair(pids, events, lost, since, inside));
       this.failures = 0;
     } catch (e) {
       // No event may come again for this damage: look again by ourselves, a few times, further apart.
@@ -110,7 +132,7 @@ export class Healer {
     }
   }
 
-  private async repair(pids: number[], events: RouteEvent[], lost: { nft: boolean; route: boolean }, since: number): Promise<void> {
+  private async repair(pids: number[], events: RouteEvent[], lost: { nft: boolean; route: boolean }, since: number, inside: { events: InsideEvent[]; lost: Set<string> } = { events: [], lost: new Set() }): Promise<void> {
     const done: string[] = [];
     // Our own commit's PID is known once it returned: judge after every commit of ours has.
     await this.ctx.kernel.own.settled();
@@ -132,11 +154,25 @@ export class Healer {
       // A rebuilt bridge or namespace may change what the table holds (a broken workload leaves its services).
       if (r.broken.length || dropped.length) await this.ctx.nft.sync(this.ctx.store.state());
     }
+    // Inside workload namespaces, judged after the host side (a rebuilt veth brings its inside end back).
+    const insideHurt = new Set([...insideDamage(inside.events, insideWanted(this.ctx.store.state(), (w) => KEPT_STATES.has(w.state))).keys(), ...inside.lost]);
+    if (insideHurt.size) {
+      const r = await repairInside(this.ctx, insideHurt, namedNetns);
+      this.counters.linkRepairs += r.rebuilt.length;
+      this.counters.broken += r.broken.length;
+      for (const name of r.broken) console.error(`pontond: workload ${name} is broken: its interfaces could not be rebuilt`);
+      done.push(...r.rebuilt.map((n) => `interfaces of ${n}`), ...r.broken.map((n) => `${n} marked broken`));
+      if (r.broken.length) await this.ctx.nft.sync(this.ctx.store.state());
+    }
     if (foreign.length || lost.nft) {
       await this.ctx.nft.full(this.ctx.store.state());
       this.counters.nftRepairs++;
       done.push(`table ${NFT_FAMILY} ${NFT_TABLE} (${foreign.length ? `changed by PID ${foreign.join(", ")}` : "events lost"})`);
     }
-    if (done.length) this.onRepair(done, performance.now() - since);
+    if (done.length) {
+      // A workload marked broken or forgotten is watched no more.
+      this.follow(this.ctx.store.state());
+      this.onRepair(done, performance.now() - since);
+    }
   }
 }

@@ -18,6 +18,7 @@ import { asKernelError } from "../networks";
 import { validateNamespace } from "../../model/namespaces";
 import { assignVips, availableFamilies, checkVipInRange, familiesOf } from "./service-vips";
 import { Holders } from "./service-holders";
+import { checkNotBuiltin, kubernetesService, withBuiltinServices, withoutBuiltinVip } from "./kubernetes-service";
 import { assignLoadBalancers, type LbOutcome } from "./lb-assign";
 import type { ServiceLookups } from "../../store";
 
@@ -91,8 +92,9 @@ function withNodePorts(state: DesiredState, holders: Holders, ports: (ServicePor
 
 function build(state: DesiredState, holders: Holders, spec: ServiceSpec, base?: Service): Service {
   const n = normalizeServiceSpec(spec);
+  checkNotBuiltin(base ? "update" : "create", n.name, n.namespace, n.families.vips.filter((v) => !(base ? serviceVips(base) : []).includes(v)));
   const resolved = n.kind === "ClusterIP" ? resolveFamilies(n.families, availableFamilies(), familiesOf(base)) : undefined;
-  const vips = resolved ? assignVips(resolved.families, n.families.vips, base, holders) : [];
+  const vips = resolved ? assignVips(resolved.families, n.families.vips, base, withoutBuiltinVip(holders)) : [];
   const s: Service = {
     id: base?.id ?? newId(),
     name: n.name,
@@ -219,6 +221,7 @@ export async function createServices(ctx: EngineContext, specs: ServiceSpec[]): 
 
 export async function updateService(ctx: EngineContext, name: string, given: Partial<ServiceSpec>, namespace?: string): Promise<Service> {
   const changes = checkServiceShape<Partial<ServiceSpec>>(`update service ${name}`, given);
+  checkNotBuiltin("update", name, namespace ?? changes.namespace);
   const old = getService(ctx, name, namespace ?? changes.namespace);
   const defined = Object.fromEntries(Object.entries(changes).filter(([, v]) => v !== undefined));
   if (kindOf({ ...specOf(old), ...defined }) !== kindOf(specOf(old))) {
@@ -236,6 +239,7 @@ export async function updateService(ctx: EngineContext, name: string, given: Par
 }
 
 export async function removeService(ctx: EngineContext, name: string, missingOk = false, namespace?: string): Promise<void> {
+  checkNotBuiltin("remove", name, namespace);
   const s = ctx.store.service(name, validateNamespace(namespace));
   if (!s) {
     if (missingOk) return;
@@ -258,7 +262,7 @@ const notFound = (name: string, namespace?: string) =>
   new EngineError("NOT_FOUND", `service ${name} not found in namespace ${validateNamespace(namespace)}`, { hint: "list services with 'ponton service ls'" });
 
 export function getService(ctx: EngineContext, name: string, namespace?: string): Service {
-  const s = ctx.store.service(name, validateNamespace(namespace));
+  const s = ctx.store.service(name, validateNamespace(namespace)) ?? withBuiltinServices(ctx.store.state()).services?.find((b) => b.id === kubernetesService().id && b.name === name && validateNamespace(namespace) === b.namespace);
   if (!s) throw notFound(name, namespace);
   return s;
 }

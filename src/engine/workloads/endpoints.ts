@@ -47,7 +47,7 @@ export async function buildEndpoints(ctx: EngineContext, w: Workload, atts: Atta
       await ctx.kernel.ipBatch(host);
       await ctx.kernel.ipBatch(inside, w.netns);
     })(),
-    opts.createNetns ? writeWorkloadFiles(ctx, w) : Promise.resolve(),
+    opts.createNetns || w.netnsMode === "path" ? writeWorkloadFiles(ctx, w) : Promise.resolve(),
   ]);
 }
 

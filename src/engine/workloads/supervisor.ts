@@ -1,5 +1,6 @@
 // Runs workload commands inside their namespace, detached so they outlive a daemon restart,
 // with their output kept in a log file; restarts them by policy.
+import { etcNetnsName } from "../dns/netns-etc";
 import { spawn } from "node:child_process";
 import { closeSync, readFileSync, rmSync } from "node:fs";
 import path from "node:path";
@@ -45,8 +46,11 @@ export function commandLine(w: Workload): [string, string[]] {
   switch (w.netnsMode) {
     case "owned":
       return ["ip", ["netns", "exec", w.netns, ...withHostname(w)]];
-    case "path":
-      return ["nsenter", [`--net=${w.netns}`, ...withHostname(w)]];
+    case "path": {
+      // A named namespace: through `ip netns exec`, which bind-mounts its /etc/netns files.
+      const name = etcNetnsName(w);
+      return name ? ["ip", ["netns", "exec", name, ...withHostname(w)]] : ["nsenter", [`--net=${w.netns}`, ...withHostname(w)]];
+    }
     case "host":
       return [w.command[0]!, w.command.slice(1)];
   }

@@ -1,6 +1,7 @@
 // Use cases on workloads: run, remove, stop, start, connect, disconnect.
 import { existsSync } from "node:fs";
-import { writeWorkloadFiles } from "../dns/workload-files";
+import { removeGivenNetnsFiles, writeWorkloadFiles } from "../dns/workload-files";
+import { checkHostNetworkDns } from "../../model/workload-dns";
 import { EngineError } from "../../errors";
 import { checkRunShape } from "../../model/request-shapes";
 import { requestedAddresses } from "../../model/subnet-rules";
@@ -120,6 +121,7 @@ async function runWorkloadOnce(ctx: EngineContext, given: RunSpec): Promise<Work
   if (mode === "host" && command.length === 0) {
     throw new EngineError("INVALID_ARGUMENT", "a workload on the host network needs a command to run");
   }
+  if (mode === "host") checkHostNetworkDns(name, etc.dns);
   const netns = mode === "owned" ? netnsName(ctx.config.prefix, name) : mode === "path" ? spec.netns! : "";
   if (mode === "owned" && (await ctx.kernel.netnsNames()).has(netns)) {
     throw new EngineError("NAME_IN_USE", `a network namespace named ${netns} already exists and is not ours`);
@@ -203,7 +205,7 @@ export async function finishRemoval(ctx: EngineContext, w: Workload): Promise<vo
   const removing: Workload = { ...w, state: "removing" };
   if (w.state !== "removing") ctx.store.putWorkload(removing);
   try {
-    await allSettledOrThrow([teardownEndpoints(ctx, removing, atts), ctx.nft.sync(ctx.store.state())]);
+    await allSettledOrThrow([teardownEndpoints(ctx, removing, atts), ctx.nft.sync(ctx.store.state()), removeGivenNetnsFiles(ctx, removing)]);
   } catch (e) {
     throw asKernelError(e, `remove ${w.name}`);
   }
