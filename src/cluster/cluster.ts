@@ -11,6 +11,14 @@ import type { ClusterOptions } from "./options";
 import type { NodeView } from "./node-view";
 import { tunnelPlan, vtepAddress, type Tunnel } from "./tunnels";
 import { applyTunnels, ensureVtepAddress, ensureVxlan, underlayOf, VXLAN_DEV } from "./vxlan";
+import type { ClusterGate } from "../engine/cluster-gate";
+import type { Service } from "../model/service";
+import type { PolicyRecord } from "../model/types";
+import { ClusterObjects } from "./cluster-objects";
+import { Rerun } from "./loop";
+import { RemoteWorkloads } from "./remote-workloads";
+import { WorkloadPublisher } from "./workload-publisher";
+import { withRemoteWorkloads, type WorkloadRecord } from "./workload-records";
 
 /** What the cluster needs from the local engine (the daemon wires it). */
 export interface LocalSide {
@@ -18,6 +26,14 @@ export interface LocalSide {
   ensureNetwork(name: string, block: string): Promise<void>;
   setOverlay(o: { ifnames: string[]; cidrs4: string[] }): Promise<void>;
   workloads(): number;
+  /** The node's workloads on cluster networks, as published. */
+  records(node: string): WorkloadRecord[];
+  /** Services and policies go through the gate; the compilers see the remote workloads. */
+  attach(gate: ClusterGate, onChanged: () => void): void;
+  /** The remote workload table changed: recompile over it. */
+  remoteChanged(): Promise<void>;
+  mirrorServices(records: Service[]): Promise<void>;
+  mirrorPolicies(records: PolicyRecord[]): Promise<void>;
 }
 
 export class Cluster {
@@ -28,6 +44,10 @@ export class Cluster {
   private applied: Tunnel[] = [];
   private cidrs = "";
   readonly ipam: ClusterIpam;
+  readonly remote: RemoteWorkloads;
+  private readonly publisher: WorkloadPublisher;
+  private readonly objects: ClusterObjects;
+  private readonly remoteLoop: Rerun;
 
   private constructor(
     private readonly etcd: Etcd3,
@@ -35,6 +55,28 @@ export class Cluster {
     private readonly local: LocalSide,
   ) {
     this.ipam = new ClusterIpam(etcd);
+    this.remoteLoop = new Rerun("apply remote workloads", () => local.remoteChanged());
+    this.remote = new RemoteWorkloads(etcd, () => void this.remoteLoop.run());
+    this.publisher = new WorkloadPublisher(etcd, membership, () => local.records(membership.spec.nodeName));
+    this.objects = new ClusterObjects(etcd, { services: (r) => local.mirrorServices(r), policies: (r) => local.mirrorPolicies(r) });
+  }
+
+  /** Workloads, services and policies across nodes (after the overlay's first sync made the local pieces). */
+  private async shareObjects(): Promise<void> {
+    const self = this.nodeName;
+    await this.remote.start();
+    this.local.attach(
+      {
+        services: (put, removed) => this.objects.services(put, removed),
+        policies: (put, removed) => this.objects.policies(put, removed),
+        extend: (state) => withRemoteWorkloads(state, this.remote.records.values(), self),
+      },
+      () => void this.publisher.publish(),
+    );
+    this.membership.onRegistered = () => void this.publisher.publish();
+    await this.objects.start();
+    await this.remoteLoop.run();
+    await this.publisher.publish();
   }
 
   static async join(opts: ClusterOptions, local: LocalSide): Promise<Cluster> {
@@ -59,6 +101,7 @@ export class Cluster {
     cluster.watcher.on("connected", () => void cluster.sync());
     cluster.watcher.on("error", (e) => console.error(`pontond: cluster: watch: ${e.message}`));
     await cluster.sync();
+    await cluster.shareObjects();
     return cluster;
   }
 
@@ -125,6 +168,10 @@ export class Cluster {
 
   async close(): Promise<void> {
     this.closed = true;
+    this.publisher.close();
+    this.remoteLoop.close();
+    await this.objects.close();
+    await this.remote.close();
     await this.watcher?.cancel().catch(() => undefined);
     await this.membership.close();
     this.etcd.close();
