@@ -18,6 +18,8 @@ import { ClusterObjects } from "./cluster-objects";
 import { Rerun } from "./loop";
 import { RemoteWorkloads } from "./remote-workloads";
 import { WorkloadPublisher } from "./workload-publisher";
+import { allNodeFlows, clusterToken, servePeers, type LocalFlows } from "./flow-relay";
+import type { Server } from "node:http";
 import { withRemoteWorkloads, type WorkloadRecord } from "./workload-records";
 
 /** What the cluster needs from the local engine (the daemon wires it). */
@@ -34,6 +36,8 @@ export interface LocalSide {
   remoteChanged(): Promise<void>;
   mirrorServices(records: Service[]): Promise<void>;
   mirrorPolicies(records: PolicyRecord[]): Promise<void>;
+  /** This node's flow records (what GET /v1/flows answers). */
+  flows: LocalFlows;
 }
 
 export class Cluster {
@@ -48,6 +52,8 @@ export class Cluster {
   private readonly publisher: WorkloadPublisher;
   private readonly objects: ClusterObjects;
   private readonly remoteLoop: Rerun;
+  private flowToken = "";
+  private flowPeers: Server | undefined;
 
   private constructor(
     private readonly etcd: Etcd3,
@@ -77,6 +83,13 @@ export class Cluster {
     await this.objects.start();
     await this.remoteLoop.run();
     await this.publisher.publish();
+    this.flowToken = await clusterToken(this.etcd);
+    this.flowPeers = await servePeers(this.membership.spec.address, this.flowToken, this.local.flows);
+  }
+
+  /** `observe --all-nodes`: every Ready node's records merged by time, each with its node. */
+  async allFlows(params: URLSearchParams) {
+    return allNodeFlows(this.nodeName, await this.nodes(), this.flowToken, this.local.flows, params);
   }
 
   static async join(opts: ClusterOptions, local: LocalSide): Promise<Cluster> {
@@ -168,6 +181,7 @@ export class Cluster {
 
   async close(): Promise<void> {
     this.closed = true;
+    this.flowPeers?.close();
     this.publisher.close();
     this.remoteLoop.close();
     await this.objects.close();

@@ -102,6 +102,7 @@ function localSide(engine: Engine): LocalSide {
     remoteChanged: () => engine.remoteWorkloadsChanged(),
     mirrorServices: (r) => engine.mirrorServices(r),
     mirrorPolicies: (r) => engine.mirrorPolicies(r),
+    flows: (q, limit) => engine.observe(q, limit),
   };
 }
 

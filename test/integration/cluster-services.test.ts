@@ -139,6 +139,22 @@ spec:
     assert.ok(await eventually(() => reaches(0, "x0", "w2"), 10_000), "removed on every node: x0 reaches w2 again");
   });
 
+  test("observe --all-nodes merges every node's flow records by time, each with its node; peers answer only with the cluster's token", async () => {
+    // The policy test above left drops on each node: x_i → w_j is dropped on x_i's own node.
+    const rows = JSON.parse(await nodes[0]!.pontonOk("observe", "--all-nodes", "--verdict", "DROPPED", "--last", "0", "-o", "json")) as { node: string; time: string; source: { ip: string } }[];
+    const byNode = new Map<string, Set<string>>();
+    for (const r of rows) byNode.set(r.node, (byNode.get(r.node) ?? new Set()).add(r.source.ip));
+    for (const i of [0, 1, 2]) assert.ok(byNode.get(`n${i + 1}`)?.has(ips[`x${i}`]!), `n${i + 1} reports x${i}'s drops: ${JSON.stringify([...byNode].map(([n, s]) => [n, [...s]]))}`);
+    const times = rows.map((r) => r.time);
+    assert.deepEqual(times, [...times].sort(), "merged by time");
+    assert.match(await nodes[1]!.pontonOk("observe", "--all-nodes", "--verdict", "DROPPED", "--last", "5"), /^n[123] {2}/m);
+    // The peer listener on the node address: nothing without the token.
+    for (const auth of [[], ["-H", "Authorization: Bearer nope"]]) {
+      const r = await outside("curl", ["-s", "-o", "/dev/null", "-w", "%{http_code}", ...auth, `http://${addr(0)}:4244/v1/flows`]);
+      assert.equal(r.stdout, "401");
+    }
+  });
+
   test("a new pod on one node joins the service on the others; a pod stopped leaves it", async () => {
     await nodes[2]!.pontonOk("run", "-d", "--name", "w9", "--network", "pods", "--label", "app=web", "--", "socat", "TCP-LISTEN:80,fork,reuseaddr", "SYSTEM:echo w9");
     assert.ok(await eventually(async () => (await backendsSeen(inPod(0, "c0"), VIP, 80, 30)).includes("w9"), 15_000), "n1 balances to n3's new pod");

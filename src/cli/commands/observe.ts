@@ -4,6 +4,7 @@ import { flowLine } from "../../flows/format";
 import type { FlowRecord } from "../../flows";
 import { OUTPUT_OPTION, type Command } from "../command";
 import { printTable, show } from "../output";
+import { EngineError } from "../../errors";
 
 const FILTERS = ["verdict", "namespace", "workload", "port", "from", "to", "protocol", "policy", "since"] as const;
 
@@ -20,7 +21,7 @@ function formatter(): Transform {
 }
 
 export const observeCommand: Command = {
-  usage: "ponton observe [--follow] [--since 5m] [--verdict DROPPED] [--namespace NS] [--workload NAME] [--from REF] [--to REF] [--port N] [--protocol tcp] [--policy NS/NAME] [--last N] [-o json]",
+  usage: "ponton observe [--follow] [--since 5m] [--verdict DROPPED] [--namespace NS] [--workload NAME] [--from REF] [--to REF] [--port N] [--protocol tcp] [--policy NS/NAME] [--last N] [--all-nodes] [-o json]",
   summary: "Flow records read from the kernel: every new connection (FORWARDED) and every logged drop (DROPPED/REJECTED) with the rule or policy that decided.",
   options: {
     follow: { type: "boolean", short: "f", description: "keep printing new records" },
@@ -34,6 +35,7 @@ export const observeCommand: Command = {
     protocol: { type: "string", description: "tcp, udp, sctp, icmp…", value: "PROTO" },
     policy: { type: "string", description: "decided by this NetworkPolicy (NS/NAME or NAME)", value: "POLICY" },
     last: { type: "string", description: "at most N past records (default 1000; 0: all kept)", value: "N" },
+    "all-nodes": { type: "boolean", description: "every Ready node's records, merged by time, with the node's name (cluster mode)" },
     ...OUTPUT_OPTION,
   },
   async run({ client, args, format }) {
@@ -41,6 +43,13 @@ export const observeCommand: Command = {
     const q = new URLSearchParams();
     for (const k of FILTERS) if (v[k] !== undefined) q.set(k, String(v[k]));
     if (v.last !== undefined) q.set("limit", String(v.last));
+    if (v["all-nodes"]) {
+      if (v.follow) throw new EngineError("UNSUPPORTED", "observe --all-nodes --follow: not yet (past records only)");
+      const r = await client.request<{ flows: (FlowRecord & { node: string })[]; unreachable: { node: string; error: string }[] }>("GET", `/v1/cluster/flows?${q}`);
+      for (const u of r.unreachable) console.error(`ponton: node ${u.node}: no flows (${u.error})`);
+      show(format, r.flows, (rows) => rows.forEach((x) => console.log(`${x.node}  ${flowLine(x)}`)));
+      return;
+    }
     if (v.follow) {
       q.set("follow", "1");
       if (format === "json") return client.stream(`/v1/flows?${q}`, process.stdout);
