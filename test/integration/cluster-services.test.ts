@@ -95,6 +95,16 @@ describe("cluster services, DNS and policy across nodes", () => {
     for (const h of nodes) assert.ok(!(await h.pontonOk("service", "ls")).includes("other"));
   });
 
+  test("three nodes asking for the same VIP at once: exactly one gets it (etcd transaction), every node agrees which", async () => {
+    const rs = await Promise.all(nodes.map((h, i) => h.ponton("service", "create", `race${i}`, "--port", "80/tcp", "--selector", "app=none", "--vip", "10.96.0.60")));
+    assert.equal(rs.filter((r) => r.code === 0).length, 1, rs.map((r) => `${r.code} ${r.stderr.trim()}`).join(" | "));
+    const winner = `race${rs.findIndex((r) => r.code === 0)}`;
+    for (const h of nodes) {
+      assert.ok(await eventually(async () => (JSON.parse(await h.pontonOk("service", "ls", "-o", "json")) as { name: string; vip?: string }[]).filter((x) => x.vip === "10.96.0.60").map((x) => x.name).join() === winner, 10_000));
+    }
+    await nodes[0]!.pontonOk("service", "rm", winner);
+  });
+
   test("DNS on every node answers cluster-wide names: services, headless endpoints on three nodes, remote pods", async () => {
     await nodes[1]!.pontonOk("service", "create", "webh", "--headless", "--port", "80/tcp", "--selector", "app=web");
     for (const i of [0, 1, 2]) {
