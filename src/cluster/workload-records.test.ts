@@ -30,6 +30,8 @@ test("remote workloads join the state on the local piece of their network; own r
   assert.deepEqual(added.map((w) => [w.id, w.name, w.state]), [["n2/x", "web-n2", "running"], ["n3/y", "db", "running"]]);
   assert.deepEqual(out.attachments.slice(state.attachments.length).map((a) => [a.workloadId, a.networkId, a.ip4]), [["n2/x", "np", "10.42.1.2"], ["n3/y", "np", "10.42.2.2"]]);
   assert.equal(withRemoteWorkloads(state, [], "n1"), state, "nothing remote: the same state");
+  const dup = withRemoteWorkloads(state, [remote("n2", "x", "x", "10.42.0.2"), remote("n2", "y", "y", "10.42.1.9"), remote("n3", "z", "z", "10.42.1.9")], "n1");
+  assert.deepEqual(dup.workloads.slice(state.workloads.length).map((w) => w.id), ["n2/y"], "an address already held (locally or by an earlier record) is not taken twice");
 });
 
 test("a service's endpoints in the compiled table include the remote pods; a remote pod adds no host port or link", () => {

@@ -56,12 +56,16 @@ export function withRemoteWorkloads(state: DesiredState, records: Iterable<Workl
   const remote = [...records].filter((r) => r.node !== self).sort((a, b) => (a.node === b.node ? cmp(a.name, b.name) || cmp(a.id, b.id) : cmp(a.node, b.node)));
   if (remote.length === 0 || pieces.size === 0) return state;
   const taken = new Set(state.workloads.map((w) => `${w.namespace ?? DEFAULT_NAMESPACE}/${w.name}`));
+  // An address has one holder (the policy world refuses two): a stale record never shadows a live one.
+  const held = new Set(state.attachments.flatMap((a) => (a.ip4 ? [a.ip4] : [])));
   const workloads: Workload[] = [];
   const attachments: Attachment[] = [];
   for (const r of remote) {
     const atts = r.addresses.flatMap((a, index) => {
       const n = pieces.get(a.network);
-      return n ? [{ workloadId: remoteId(r), networkId: n.id, ifname: `eth${index}`, hostIfname: "", mac: "", ip4: a.ip4, index }] : [];
+      if (!n || held.has(a.ip4)) return [];
+      held.add(a.ip4);
+      return [{ workloadId: remoteId(r), networkId: n.id, ifname: `eth${index}`, hostIfname: "", mac: "", ip4: a.ip4, index }];
     });
     if (atts.length === 0) continue;
     const name = taken.has(`${r.namespace}/${r.name}`) ? `${r.name}-${r.node}` : r.name;
