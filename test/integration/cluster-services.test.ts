@@ -151,7 +151,9 @@ spec:
 
   test("observe --all-nodes merges every node's flow records by time, each with its node; peers answer only with the cluster's token", async () => {
     // The policy test above left drops on each node: x_i → w_j is dropped on x_i's own node.
-    const rows = JSON.parse(await nodes[0]!.pontonOk("observe", "--all-nodes", "--verdict", "DROPPED", "--last", "0", "-o", "json")) as { node: string; time: string; source: { ip: string } }[];
+    const rows = JSON.parse(await nodes[0]!.pontonOk("observe", "--all-nodes", "--verdict", "DROPPED", "--last", "0", "-o", "json")) as { node: string; time: string; source: { ip: string }; destination: { ip: string; workload?: string } }[];
+    // A remote pod is named in a node's records: x0 (n1) → w1 (n2), recorded on n1.
+    assert.ok(rows.some((r) => r.node === "n1" && r.source.ip === ips.x0 && r.destination.ip === ips.w1 && r.destination.workload === "w1"), "n1 names n2's pod");
     const byNode = new Map<string, Set<string>>();
     for (const r of rows) byNode.set(r.node, (byNode.get(r.node) ?? new Set()).add(r.source.ip));
     for (const i of [0, 1, 2]) assert.ok(byNode.get(`n${i + 1}`)?.has(ips[`x${i}`]!), `n${i + 1} reports x${i}'s drops: ${JSON.stringify([...byNode].map(([n, s]) => [n, [...s]]))}`);
