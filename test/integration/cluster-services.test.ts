@@ -184,6 +184,16 @@ spec:
     assert.equal(await backendsSeen(outside, addr(1), NODE_PORT), "w0,w1");
   });
 
+  test("the node comes back: it publishes its pods again under its new lease, and they rejoin the service everywhere", async () => {
+    await nodes[2]!.startDaemon();
+    const epsOn = async (i: number) => (JSON.parse(await nodes[i]!.pontonOk("service", "inspect", "web")) as { endpoints: { workload: string }[] }[])[0]!.endpoints.map((e) => e.workload).sort().join();
+    assert.ok(await eventually(async () => (await epsOn(0)) === "w0,w1,w2", 20_000), await epsOn(0));
+    // A lease TTL later they are still there: they live under the new lease.
+    await new Promise((r) => setTimeout(r, (TTL_S + 1) * 1000));
+    assert.equal(await epsOn(0), "w0,w1,w2");
+    assert.ok(await eventually(async () => (await backendsSeen(inPod(0, "c0"), VIP, 80)) === "w0,w1,w2", 15_000));
+  });
+
   test("etcd gone: service and policy changes are refused with STORE_UNAVAILABLE, nothing changes, the VIP keeps balancing", async () => {
     for (const m of ul.members) process.kill(m.pid, "SIGKILL");
     const before = await nodes[0]!.pontonOk("service", "ls", "-o", "json");
@@ -198,6 +208,6 @@ spec:
     const ls = await nodes[0]!.pontonOk("policy", "ls");
     assert.ok(!ls.includes("web-from-clients"), `the refused policy is not applied locally: ${ls}`);
     assert.equal(await nodes[0]!.pontonOk("service", "ls", "-o", "json"), before);
-    assert.equal(await backendsSeen(inPod(0, "c0"), VIP, 80), "w0,w1");
+    assert.equal(await backendsSeen(inPod(0, "c0"), VIP, 80), "w0,w1,w2");
   });
 });
