@@ -72,7 +72,7 @@ step "a cluster network: 10.42.0.0/16, a /24 per node (claimed in etcd transacti
 show ponton n1 network create pods --scope cluster --subnet 10.42.0.0/16 --node-mask 24
 for i in 1 2 3; do
   for _ in $(seq 100); do ponton n$i network inspect pods >/dev/null 2>&1 && break; sleep 0.2; done
-  ponton n$i run -d --name pod$i --network pods -- socat TCP-LISTEN:7000,fork,reuseaddr 'SYSTEM:echo hello from pod'$i' - you are $SOCAT_PEERADDR' >/dev/null
+  ponton n$i run -d --name pod$i --network pods --label app=echo -- socat TCP-LISTEN:7000,fork,reuseaddr 'SYSTEM:echo hello from pod'$i' - you are $SOCAT_PEERADDR' >/dev/null
 done
 show ponton n1 node ls
 show ponton n1 node tunnels
@@ -88,6 +88,15 @@ echo "\$ ip netns exec $P-n1-pod1 socat - TCP:$IP3:7000"; tcp "$IP3" || true
 show ip -n $P-n1 -d link show pvx0
 show ip -n $P-n1 route show dev pvx0
 show bridge -n $P-n1 fdb show dev pvx0
+
+step "a service made on n2 over the pods of all three nodes: the VIP from n1's pod, NodePort on n3"
+show ponton n2 service create echo --port 7000/tcp --selector app=echo --vip 10.96.0.70 --publish 30070:7000
+for _ in $(seq 30); do [ "$(ponton n1 service inspect echo | grep -c '"workload"')" = 3 ] && break; sleep 0.3; done
+show ponton n1 service ls
+for _ in 1 2 3 4 5 6; do sleep 1 | ip netns exec $P-n1-pod1 socat -T 2 - TCP:10.96.0.70:7000 || true; done
+for _ in 1 2 3; do sleep 1 | ip netns exec $P-etcd0 socat -T 2 - TCP:192.0.2.13:30070 || true; done
+show ip netns exec $P-n3-pod3 getent hosts echo.default.svc.cluster.local pod1.ponton.internal
+show ponton n3 observe --all-nodes --port 7000 --last 8
 
 step "kill -9 n3's pontond: NotReady after ${TTL}s, its tunnel leaves n1 (its pod keeps its kernel state)"
 kill -9 "${PIDS[5]}"

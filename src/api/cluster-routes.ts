@@ -15,5 +15,6 @@ export function clusterRoutes(cluster: Cluster | undefined): Route[] {
     { method: "DELETE", pattern: /^\/v1\/nodes\/([^/]+)$/, status: 200, handler: async ({ params }) => need().removeNode(params[0]!) },
     { method: "POST", pattern: /^\/v1\/cluster\/networks$/, status: 201, handler: async ({ body }) => need().createNetwork(await body()) },
     { method: "GET", pattern: /^\/v1\/cluster\/networks$/, status: 200, handler: async () => need().ipam.networks() },
+    { method: "GET", pattern: /^\/v1\/cluster\/flows$/, status: 200, handler: async ({ query }) => need().allFlows(query) },
   ];
 }

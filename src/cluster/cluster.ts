@@ -14,6 +14,16 @@ import { applyNativeRoutes } from "./native-routes";
 import { agreeRoutingMode, type RoutingMode } from "./routing-mode";
 import { tunnelPlan, vtepAddress, type Tunnel } from "./tunnels";
 import { applyTunnels, ensureVtepAddress, ensureVxlan, underlayOf, VXLAN_DEV, VXLAN_OVERHEAD } from "./vxlan";
+import type { ClusterGate } from "../engine/cluster-gate";
+import type { Service } from "../model/service";
+import type { PolicyRecord } from "../model/types";
+import { ClusterObjects } from "./cluster-objects";
+import { Rerun } from "./loop";
+import { RemoteWorkloads } from "./remote-workloads";
+import { WorkloadPublisher } from "./workload-publisher";
+import { allNodeFlows, clusterToken, servePeers, type LocalFlows } from "./flow-relay";
+import type { Server } from "node:http";
+import { withRemoteWorkloads, type WorkloadRecord } from "./workload-records";
 
 /** What the cluster needs from the local engine (the daemon wires it). */
 export interface LocalSide {
@@ -23,6 +33,16 @@ export interface LocalSide {
   /** `owned`: the interfaces are Ponton's (the VXLAN device), not the host's own underlay. */
   setOverlay(o: { ifnames: string[]; cidrs4: string[]; owned: boolean }): Promise<void>;
   workloads(): number;
+  /** The node's workloads on cluster networks, as published. */
+  records(node: string): WorkloadRecord[];
+  /** Services and policies go through the gate; the compilers see the remote workloads. */
+  attach(gate: ClusterGate, onChanged: () => void): void;
+  /** The remote workload table changed: recompile over it. */
+  remoteChanged(): Promise<void>;
+  mirrorServices(records: Service[]): Promise<void>;
+  mirrorPolicies(records: PolicyRecord[]): Promise<void>;
+  /** This node's flow records (what GET /v1/flows answers). */
+  flows: LocalFlows;
 }
 
 export class Cluster {
@@ -34,6 +54,12 @@ export class Cluster {
   private cidrs = "";
   private l2: L2Leases | undefined;
   readonly ipam: ClusterIpam;
+  readonly remote: RemoteWorkloads;
+  private readonly publisher: WorkloadPublisher;
+  private readonly objects: ClusterObjects;
+  private readonly remoteLoop: Rerun;
+  private flowToken = "";
+  private flowPeers: Server | undefined;
 
   private constructor(
     private readonly etcd: Etcd3,
@@ -44,6 +70,35 @@ export class Cluster {
     private readonly underlayIf: string,
   ) {
     this.ipam = new ClusterIpam(etcd);
+    this.remoteLoop = new Rerun("apply remote workloads", () => local.remoteChanged());
+    this.remote = new RemoteWorkloads(etcd, () => void this.remoteLoop.run());
+    this.publisher = new WorkloadPublisher(etcd, membership, () => local.records(membership.spec.nodeName));
+    this.objects = new ClusterObjects(etcd, { services: (r) => local.mirrorServices(r), policies: (r) => local.mirrorPolicies(r) });
+  }
+
+  /** Workloads, services and policies across nodes (after the overlay's first sync made the local pieces). */
+  private async shareObjects(): Promise<void> {
+    const self = this.nodeName;
+    await this.remote.start();
+    this.local.attach(
+      {
+        services: (put, removed) => this.objects.services(put, removed),
+        policies: (put, removed) => this.objects.policies(put, removed),
+        extend: (state) => withRemoteWorkloads(state, this.remote.records.values(), self),
+      },
+      () => void this.publisher.publish(),
+    );
+    this.membership.onRegistered = () => void this.publisher.publish();
+    await this.objects.start();
+    await this.remoteLoop.run();
+    await this.publisher.publish();
+    this.flowToken = await clusterToken(this.etcd);
+    this.flowPeers = await servePeers(this.membership.spec.address, this.flowToken, this.local.flows);
+  }
+
+  /** `observe --all-nodes`: every Ready node's records merged by time, each with its node. */
+  async allFlows(params: URLSearchParams) {
+    return allNodeFlows(this.nodeName, await this.nodes(), this.flowToken, this.local.flows, params);
   }
 
   static async join(opts: ClusterOptions, local: LocalSide): Promise<Cluster> {
@@ -70,6 +125,7 @@ export class Cluster {
     cluster.watcher.on("connected", () => void cluster.sync());
     cluster.watcher.on("error", (e) => console.error(`pontond: cluster: watch: ${e.message}`));
     await cluster.sync();
+    await cluster.shareObjects();
     return cluster;
   }
 
@@ -146,6 +202,11 @@ export class Cluster {
 
   async close(): Promise<void> {
     this.closed = true;
+    this.flowPeers?.close();
+    this.publisher.close();
+    this.remoteLoop.close();
+    await this.objects.close();
+    await this.remote.close();
     await this.watcher?.cancel().catch(() => undefined);
     await this.l2?.close();
     await this.membership.close();

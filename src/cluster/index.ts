@@ -1,6 +1,5 @@
 export { Cluster, type LocalSide } from "./cluster";
-/** Marks a node's local piece of a cluster network. */
-export const CLUSTER_NETWORK_LABEL = "ponton.cluster/network";
+export { CLUSTER_NETWORK_LABEL, localRecords } from "./workload-records";
 export type { Tunnel } from "./tunnels";
 export { parseClusterOptions, type ClusterOptions } from "./options";
 export { readTls } from "./etcd";

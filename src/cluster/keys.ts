@@ -3,6 +3,14 @@ export const ROOT = "/ponton/";
 export const NODES = `${ROOT}nodes/`;
 export const NETWORKS = `${ROOT}networks/`;
 export const BLOCKS = `${ROOT}blocks/`;
+/** A node's workloads on cluster networks, under the node's lease: they vanish with it. */
+export const WORKLOADS = `${ROOT}workloads/`;
+/** Cluster-scope objects: every node mirrors them into its own store. */
+export const SERVICES = `${ROOT}services/`;
+export const POLICIES = `${ROOT}policies/`;
+/** Reservations, so two nodes never hand out the same VIP or NodePort: value = the service's NS/NAME. */
+export const VIPS = `${ROOT}vips/`;
+export const NODE_PORTS = `${ROOT}nodeports/`;
 
 /** The node's record (address, heartbeat, workloads): kept after the node dies, so `node ls` can say NotReady. */
 export const nodeInfoKey = (name: string) => `${NODES}${name}/info`;
@@ -23,3 +31,9 @@ export function parseBlockKey(key: string): { network: string; block: string } |
   const m = /^\/ponton\/blocks\/([^/]+)\/([^/]+)$/.exec(key);
   return m ? { network: m[1]!, block: m[2]!.replace("_", "/") } : undefined;
 }
+
+export const workloadKey = (node: string, id: string) => `${WORKLOADS}${node}/${id}`;
+export const serviceKey = (namespace: string, name: string) => `${SERVICES}${namespace}/${name}`;
+export const policyKey = (key: string) => `${POLICIES}${key}`;
+export const vipKey = (ip: string) => `${VIPS}${ip}`;
+export const nodePortKey = (protocol: string, port: number) => `${NODE_PORTS}${protocol}/${port}`;

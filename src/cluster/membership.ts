@@ -20,6 +20,8 @@ export class Membership {
   private timer: NodeJS.Timeout | undefined;
   private closed = false;
   private warned = false;
+  /** Called each time the node (re)registers: what lived under a lost lease must be written again. */
+  onRegistered: (() => void) | undefined;
 
   constructor(
     private readonly etcd: Etcd3,
@@ -46,6 +48,12 @@ export class Membership {
     await this.writeInfo();
     await lease.put(nodeAliveKey(this.spec.nodeName)).value(this.spec.address);
     this.lease = lease;
+    this.onRegistered?.();
+  }
+
+  /** The current lease's id (undefined while there is none: etcd away longer than the TTL). */
+  leaseId(): Promise<string | undefined> {
+    return this.lease ? this.lease.grant() : Promise.resolve(undefined);
   }
 
   private async reRegister(): Promise<void> {

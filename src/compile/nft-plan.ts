@@ -258,6 +258,9 @@ ${L7_CHAINS}
     oifname @bridges ip saddr 127.0.0.0/8 masquerade
     # Pods keep their own addresses between nodes (no NAT inside the cluster ranges).
     ip saddr @cluster4 ip daddr @cluster4 accept
+    # A service reached from outside the cluster ranges (NodePort, this host) whose endpoint is on
+    # another node: from this node's VTEP address, so the reply comes back through here.
+    ct status dnat oifname @overlay_ifs masquerade
     oifname != @bridges ip saddr @masq4 masquerade
     oifname != @bridges ip6 saddr @masq6 masquerade
   }

@@ -16,7 +16,7 @@ import { parseArgs, helpText, type Options } from "../args/parse";
 import { socketFrom, stateDirFrom } from "../settings";
 import { checkMountNamespace } from "./mount-namespace";
 import { listenPrivately } from "./socket-access";
-import { Cluster, CLUSTER_NETWORK_LABEL, parseClusterOptions, parseL2LeaseOptions, parseRoutingMode, readTls, type LocalSide } from "../cluster";
+import { Cluster, CLUSTER_NETWORK_LABEL, localRecords, parseClusterOptions, parseL2LeaseOptions, parseRoutingMode, readTls, type LocalSide } from "../cluster";
 
 const OPTIONS: Options = {
   "state-dir": { type: "string", description: "state directory (env PONTON_STATE_DIR; default /var/lib/ponton)", value: "DIR" },
@@ -109,6 +109,15 @@ function localSide(engine: Engine): LocalSide {
     },
     setOverlay: (o) => engine.setOverlay(o),
     workloads: () => engine.list().length,
+    records: (node) => localRecords(engine.ctx.store.state(), node),
+    attach(gate, onChanged) {
+      engine.joinCluster(gate);
+      engine.onChanged = onChanged;
+    },
+    remoteChanged: () => engine.remoteWorkloadsChanged(),
+    mirrorServices: (r) => engine.mirrorServices(r),
+    mirrorPolicies: (r) => engine.mirrorPolicies(r),
+    flows: (q, limit) => engine.observe(q, limit),
   };
 }
 

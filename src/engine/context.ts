@@ -4,6 +4,7 @@ import type { EngineConfig } from "./config";
 import type { NftSync } from "./nft-sync";
 import type { Supervisor } from "./workloads/supervisor";
 import type { PortHolder } from "../ports";
+import type { ClusterGate } from "./cluster-gate";
 
 /** What every use case works with. The engine is the only place that composes them. */
 export interface EngineContext {
@@ -15,4 +16,6 @@ export interface EngineContext {
   supervisor: Supervisor;
   /** Keeps published host ports bound (a process that outlives pontond). */
   ports: PortHolder;
+  /** Cluster mode (pontond --cluster): services and policies go through the cluster store first. */
+  cluster?: ClusterGate;
 }

@@ -4,7 +4,10 @@ import path from "node:path";
 import { EngineError } from "../errors";
 import { Kernel, ProcessExecutor, type Executor } from "../kernel";
 import { SqliteStore } from "../store";
-import type { UserRule } from "../model/types";
+import type { PolicyRecord, UserRule } from "../model/types";
+import type { Service } from "../model/service";
+import type { ClusterGate } from "./cluster-gate";
+import { mirrorPolicies, mirrorServices } from "./cluster-mirror";
 import { logDir, portHolderSocket, storeFile, type EngineConfig } from "./config";
 import { HolderClient } from "../ports";
 import { syncHeldPorts } from "./published-ports";
@@ -90,6 +93,7 @@ export class Engine {
       await this.syncDns();
       await this.syncBgp();
       await this.syncL2();
+      this.onChanged?.();
     };
     const supervisor = new Supervisor(logDir(config), (e) => this.serial.run(() => onExit(e)).catch(() => undefined));
     this.ctx = { config, store: new SqliteStore(storeFile(config)), exec, kernel, nft: new NftSync(kernel), supervisor, ports: new HolderClient(portHolderSocket(config), path.join(logDir(config), "port-holder.log")) };
@@ -171,8 +175,29 @@ export class Engine {
         await this.syncDns();
         await this.syncBgp();
         await this.syncL2();
+        this.onChanged?.();
       }
     });
+  }
+
+  /** Cluster mode: called after every change and workload exit (the node republishes its workloads). */
+  onChanged: (() => void) | undefined;
+
+  /** Cluster mode: services and policies go through the cluster store; the compilers see every node's workloads. */
+  joinCluster(gate: ClusterGate): void {
+    this.ctx.cluster = gate;
+    this.ctx.nft.extend = (state) => gate.extend(state);
+  }
+  /** The other nodes' workloads changed: recompile services, policy and DNS over them. */
+  remoteWorkloadsChanged() {
+    return this.change(async () => this.ctx.nft.sync(this.ctx.store.state()));
+  }
+  /** The cluster's services and policies (all of them, as etcd has them) into the local store. */
+  mirrorServices(records: Service[]) {
+    return this.change(() => mirrorServices(this.ctx, records));
+  }
+  mirrorPolicies(records: PolicyRecord[]) {
+    return this.change(() => mirrorPolicies(this.ctx, records));
   }
 
   /** Releases the ports of what went and points relays where workloads are now. */
@@ -257,7 +282,7 @@ export class Engine {
   }
 
   private async syncDns(): Promise<void> {
-    await this.dns?.sync(this.ctx.store.state(), this.ctx.nft.runtime.unhealthy);
+    await this.dns?.sync(this.ctx.nft.extend(this.ctx.store.state()), this.ctx.nft.runtime.unhealthy);
   }
 
   /** Cluster mode: the firewall lets pod traffic in from the overlay and leaves it un-NATed between cluster ranges. */
@@ -270,7 +295,7 @@ export class Engine {
 
   // DNS
   dnsRecords(network?: string) {
-    const state = this.ctx.store.state();
+    const state = this.ctx.nft.extend(this.ctx.store.state());
     const names = new Map(state.networks.map((n) => [n.id, n.name]));
     if (network !== undefined && !this.ctx.store.network(network)) throw new EngineError("NETWORK_NOT_FOUND", `network ${network} not found`);
     return [...dnsViews(withBuiltinServices(state), this.ctx.config.dnsDomain, this.ctx.nft.runtime.unhealthy)]
@@ -393,7 +418,7 @@ export class Engine {
     return lbPoolViews(this.ctx);
   }
   listServices(namespace?: string) {
-    const state = this.ctx.store.state();
+    const state = this.ctx.nft.extend(this.ctx.store.state());
     return (state.services ?? []).filter((s) => namespace === undefined || serviceNamespace(s) === namespace).map((s) => serviceView(state, s, this.services));
   }
   async inspectService(name: string, namespace?: string) {
@@ -401,7 +426,7 @@ export class Engine {
     return this.serviceView(name, namespace);
   }
   private serviceView(name: string, namespace?: string) {
-    return serviceView(this.ctx.store.state(), getService(this.ctx, name, namespace), this.services);
+    return serviceView(this.ctx.nft.extend(this.ctx.store.state()), getService(this.ctx, name, namespace), this.services);
   }
   list() {
     const networks = networksById(this.ctx);

@@ -15,6 +15,8 @@ export class NftSync {
   runtime: ServiceRuntime = EMPTY_RUNTIME;
   /** Daemon options the table depends on (pontond --flow-log, --forward-others, --dns-port; the overlay in cluster mode). */
   options: CompileOptions = { ...DEFAULT_COMPILE_OPTIONS };
+  /** Cluster mode: the other nodes' workloads added to the state before it is compiled. */
+  extend: (state: DesiredState) => DesiredState = (state) => state;
   /** Called after each commit with the previous plan (services clean conntrack up from it). */
   onCommit: ((from: NftPlan | undefined, to: NftPlan) => void) | undefined;
   /** Awaited before a plan reaches the kernel (the L7 proxy listens before nft redirects to it). */
@@ -34,7 +36,7 @@ export class NftSync {
 
   /** Incremental when possible: a few elements and rules in one transaction. */
   async sync(state: DesiredState): Promise<void> {
-    const plan = compileNft(withBuiltinServices(state), this.runtime, this.options);
+    const plan = compileNft(withBuiltinServices(this.extend(state)), this.runtime, this.options);
     if (this.committed) {
       const ops = diffOps(this.committed, plan);
       if (ops?.length === 0) return;
@@ -54,7 +56,7 @@ export class NftSync {
   }
 
   /** Replace the whole table atomically (start-up, reconcile, a change made by someone else). */
-  async full(state: DesiredState, plan: NftPlan = compileNft(withBuiltinServices(state), this.runtime, this.options)): Promise<void> {
+  async full(state: DesiredState, plan: NftPlan = compileNft(withBuiltinServices(this.extend(state)), this.runtime, this.options)): Promise<void> {
     const before = this.committed;
     this.committed = undefined;
     await this.beforeCommit?.(plan);
@@ -64,6 +66,6 @@ export class NftSync {
 
   /** A user rule is checked against the real table before it is stored. */
   async check(state: DesiredState): Promise<void> {
-    await this.kernel.nftCheck(renderFull(compileNft(withBuiltinServices(state), this.runtime, this.options)));
+    await this.kernel.nftCheck(renderFull(compileNft(withBuiltinServices(this.extend(state)), this.runtime, this.options)));
   }
 }

@@ -64,6 +64,8 @@ export interface Service {
   affinityTimeoutS?: number;
   createdAt: string;
   project?: string;
+  /** Cluster mode: the record is the cluster store's (etcd), mirrored here; it goes when that one goes. */
+  cluster?: true;
 }
 
 export interface LoadBalancerRequest {

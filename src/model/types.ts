@@ -155,6 +155,8 @@ export interface PolicyRecord {
   policy: NetworkPolicy;
   project?: string;
   createdAt: string;
+  /** Cluster mode: the record is the cluster store's (etcd), mirrored here. */
+  cluster?: true;
 }
 
 /** CNI's key for one attachment: network config name, container ID, interface name. */

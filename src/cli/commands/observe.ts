@@ -4,6 +4,7 @@ import { flowLine } from "../../flows/format";
 import type { FlowRecord } from "../../flows";
 import { OUTPUT_OPTION, type Command } from "../command";
 import { printTable, show } from "../output";
+import { EngineError } from "../../errors";
 
 const FILTERS = ["verdict", "namespace", "workload", "port", "from", "to", "protocol", "policy", "since", "type"] as const;
 /** Hubble's names on the command line, the API's names in the query. */
@@ -22,7 +23,7 @@ function formatter(): Transform {
 }
 
 export const observeCommand: Command = {
-  usage: "ponton observe [--follow] [--since 5m] [--verdict DROPPED] [--namespace NS] [--workload NAME] [--from REF] [--to REF] [--port N] [--protocol tcp] [--policy NS/NAME] [--type l7] [--http-method M] [--http-path RE] [--http-status 4+] [--last N] [-o json]",
+  usage: "ponton observe [--follow] [--since 5m] [--verdict DROPPED] [--namespace NS] [--workload NAME] [--from REF] [--to REF] [--port N] [--protocol tcp] [--policy NS/NAME] [--type l7] [--http-method M] [--http-path RE] [--http-status 4+] [--last N] [--all-nodes] [-o json]",
   summary: "Flow records read from the kernel: every new connection (FORWARDED) and every logged drop (DROPPED/REJECTED) with the rule or policy that decided.",
   options: {
     follow: { type: "boolean", short: "f", description: "keep printing new records" },
@@ -40,6 +41,7 @@ export const observeCommand: Command = {
     "http-path": { type: "string", description: "HTTP requests whose path matches this regular expression", value: "RE" },
     "http-status": { type: "string", description: "HTTP status (403) or class (4+, 5xx)", value: "STATUS" },
     last: { type: "string", description: "at most N past records (default 1000; 0: all kept)", value: "N" },
+    "all-nodes": { type: "boolean", description: "every Ready node's records, merged by time, with the node's name (cluster mode)" },
     ...OUTPUT_OPTION,
   },
   async run({ client, args, format }) {
@@ -48,6 +50,13 @@ export const observeCommand: Command = {
     for (const k of FILTERS) if (v[k] !== undefined) q.set(k, String(v[k]));
     for (const [k, name] of Object.entries(HTTP_FILTERS)) if (v[k] !== undefined) q.set(name, String(v[k]));
     if (v.last !== undefined) q.set("limit", String(v.last));
+    if (v["all-nodes"]) {
+      if (v.follow) throw new EngineError("UNSUPPORTED", "observe --all-nodes --follow: not yet (past records only)");
+      const r = await client.request<{ flows: (FlowRecord & { node: string })[]; unreachable: { node: string; error: string }[] }>("GET", `/v1/cluster/flows?${q}`);
+      for (const u of r.unreachable) console.error(`ponton: node ${u.node}: no flows (${u.error})`);
+      show(format, r.flows, (rows) => rows.forEach((x) => console.log(`${x.node}  ${flowLine(x)}`)));
+      return;
+    }
     if (v.follow) {
       q.set("follow", "1");
       if (format === "json") return client.stream(`/v1/flows?${q}`, process.stdout);

@@ -16,7 +16,7 @@ export class EngineFlows {
   private readonly journal: FlowJournal | undefined;
 
   constructor(private readonly ctx: EngineContext) {
-    this.collector = new FlowCollector(ctx.config.flowBuffer, () => flowDirectory(ctx.store.state(), ctx.nft.current?.policy));
+    this.collector = new FlowCollector(ctx.config.flowBuffer, () => flowDirectory(ctx.nft.extend(ctx.store.state()), ctx.nft.current?.policy));
     this.policyLog = new PolicyLogWriter(ctx);
     this.policyLog.attach(this.collector.ring);
     if (ctx.config.flowJournal) {

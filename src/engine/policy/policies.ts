@@ -33,9 +33,11 @@ export async function putPolicies(ctx: EngineContext, policies: NetworkPolicy[],
       throw new EngineError("NAME_IN_USE", `policy ${keyOf(p)} exists outside project ${opts.project}`);
     }
   }
-  const records: PolicyRecord[] = policies.map((policy) => ({ policy, createdAt: existing.get(keyOf(policy))?.createdAt ?? now(), ...(opts.project ? { project: opts.project } : {}) }));
+  const records: PolicyRecord[] = policies.map((policy) => ({ policy, createdAt: existing.get(keyOf(policy))?.createdAt ?? now(), ...(opts.project ? { project: opts.project } : {}), ...(ctx.cluster ? { cluster: true as const } : {}) }));
   const removed = new Set(opts.remove ?? []);
   compileNft(candidate(ctx.store.state(), records, removed));
+  // Cluster mode: the cluster store first; refused there, nothing changed here.
+  const unpublish = await ctx.cluster?.policies(records, [...removed]);
   await syncedPut(
     ctx,
     () => {
@@ -46,7 +48,10 @@ export async function putPolicies(ctx: EngineContext, policies: NetworkPolicy[],
       for (const r of ctx.store.policies()) ctx.store.deletePolicy(keyOf(r.policy));
       for (const r of before) ctx.store.putPolicy(r);
     },
-  );
+  ).catch(async (e: unknown) => {
+    await unpublish?.().catch(() => undefined);
+    throw e;
+  });
   return records.map((r) => keyOf(r.policy));
 }
 

@@ -21,6 +21,7 @@ import { Holders } from "./service-holders";
 import { checkNotBuiltin, kubernetesService, withBuiltinServices, withoutBuiltinVip } from "./kubernetes-service";
 import { assignLoadBalancers, type LbOutcome } from "./lb-assign";
 import type { ServiceLookups } from "../../store";
+import { clusterOwned } from "../cluster-gate";
 
 /** Every check that needs the rest of the state: VIP range and uniqueness, host-port and address clashes. */
 function checkAgainst(state: DesiredState, holders: Holders, s: Service, newlyGiven: string[]): void {
@@ -153,7 +154,11 @@ export function specOf(s: Service): ServiceSpec {
 const lbRequestOf = ({ ips: _ips, pending: _pending, ...request }: LoadBalancerState) => request;
 
 /** Write an operation's services and the stored ones LB IPAM changed, in one transaction, or restore them. */
-async function applyWithLb(ctx: EngineContext, made: { s: Service; old: Service | undefined }[], lb: LbOutcome, what: string): Promise<void> {
+async function applyWithLb(ctx: EngineContext, given: { s: Service; old: Service | undefined }[], givenLb: LbOutcome, what: string): Promise<void> {
+  // Cluster mode: the cluster store first (VIPs and NodePorts reserved there); refused, nothing changed.
+  const made = ctx.cluster ? given.map((m) => ({ ...m, s: clusterOwned(m.s) })) : given;
+  const lb = ctx.cluster ? { ...givenLb, changed: givenLb.changed.map((c) => ({ ...c, s: clusterOwned(c.s) })) } : givenLb;
+  const unpublish = await ctx.cluster?.services([...made.map((m) => m.s), ...lb.changed.map((c) => c.s)], []);
   const put = () => {
     made.forEach(({ s }) => ctx.store.putService(s));
     lb.changed.forEach(({ s }) => ctx.store.putService(s));
@@ -162,10 +167,14 @@ async function applyWithLb(ctx: EngineContext, made: { s: Service; old: Service 
     lb.changed.forEach(({ old }) => ctx.store.putService(old));
     made.forEach(({ s, old }) => (old ? ctx.store.putService(old) : ctx.store.deleteService(s.id)));
   };
-  await apply(ctx, put, undo, what);
+  await apply(ctx, put, undo, what).catch(async (e: unknown) => {
+    await unpublish?.().catch(() => undefined);
+    throw e;
+  });
 }
 
-async function apply(ctx: EngineContext, put: () => void, undo: () => void, what: string): Promise<void> {
+/** Services into the store and the table: host ports held first, then one nft transaction; undone on failure. */
+export async function apply(ctx: EngineContext, put: () => void, undo: () => void, what: string): Promise<void> {
   // Host ports are held (and a host process's refused) before the table changes.
   await putHoldingPorts(ctx, put, undo, what);
   try {
@@ -255,7 +264,11 @@ export async function removeService(ctx: EngineContext, name: string, missingOk 
     lb.changed.forEach((c) => ctx.store.putService(c.old));
     ctx.store.putService(s);
   };
-  await apply(ctx, put, undo, `remove service ${serviceRef(s)}`);
+  const unpublish = await ctx.cluster?.services(lb.changed.map((c) => clusterOwned(c.s)), [s]);
+  await apply(ctx, put, undo, `remove service ${serviceRef(s)}`).catch(async (e: unknown) => {
+    await unpublish?.().catch(() => undefined);
+    throw e;
+  });
 }
 
 const notFound = (name: string, namespace?: string) =>

@@ -1,0 +1,136 @@
+// Services and policies are cluster-scope: stored in etcd, mirrored by every node into its own store.
+// A change is one etcd transaction that writes the records and reserves (or frees) their VIPs and
+// NodePorts, conditional on every key it read being unchanged: two nodes never hold the same VIP or
+// NodePort, and a change refused by etcd leaves nothing behind. Only then does the node apply it.
+import type { Etcd3, Watcher } from "etcd3";
+import { EngineError } from "../errors";
+import { serviceNamespace, serviceRef, serviceVips, type Service } from "../model/service";
+import type { PolicyRecord } from "../model/types";
+import type { Undo } from "../engine/cluster-gate";
+import { etcdCall } from "./etcd";
+import { POLICIES, SERVICES, nodePortKey, policyKey, serviceKey, vipKey } from "./keys";
+import { Rerun } from "./loop";
+import { policyKey as policyName } from "../policy";
+
+/** The keys a service reserves besides its own: its VIPs and its NodePorts. */
+export function reservations(s: Service): { key: string; kind: "VIP" | "NodePort"; what: string }[] {
+  return [
+    ...serviceVips(s).map((ip) => ({ key: vipKey(ip), kind: "VIP" as const, what: ip })),
+    ...s.ports.filter((p) => p.hostPort !== undefined).map((p) => ({ key: nodePortKey(p.protocol, p.hostPort!), kind: "NodePort" as const, what: `${p.hostPort}/${p.protocol}` })),
+  ];
+}
+
+const keyOfService = (s: Service) => serviceKey(serviceNamespace(s), s.name);
+
+interface Read {
+  value: string | undefined;
+  mod: string;
+}
+
+export class ClusterObjects {
+  private watchers: Watcher[] = [];
+  private readonly mirrorLoop: Rerun;
+
+  constructor(
+    private readonly etcd: Etcd3,
+    private readonly mirror: { services(records: Service[]): Promise<void>; policies(records: PolicyRecord[]): Promise<void> },
+  ) {
+    this.mirrorLoop = new Rerun("mirror services and policies", () => this.mirrorOnce());
+  }
+
+  /** Mirror now, then on every change of either prefix (the etcd3 client resumes its watches). */
+  async start(): Promise<void> {
+    for (const prefix of [SERVICES, POLICIES]) {
+      const w = await this.etcd.watch().prefix(prefix).create();
+      w.on("data", () => void this.mirrorLoop.run());
+      w.on("connected", () => void this.mirrorLoop.run());
+      w.on("error", (e) => console.error(`pontond: cluster: ${prefix} watch: ${e.message}`));
+      this.watchers.push(w);
+    }
+    await this.mirrorLoop.run();
+  }
+
+  private async mirrorOnce(): Promise<void> {
+    const [services, policies] = await Promise.all([this.etcd.getAll().prefix(SERVICES).strings(), this.etcd.getAll().prefix(POLICIES).strings()]);
+    await this.mirror.services(Object.values(services).map((v) => JSON.parse(v) as Service));
+    await this.mirror.policies(Object.values(policies).map((v) => JSON.parse(v) as PolicyRecord));
+  }
+
+  private async read(keys: string[]): Promise<Map<string, Read>> {
+    const out = new Map<string, Read>();
+    await Promise.all(
+      [...new Set(keys)].map(async (k) => {
+        const r = await this.etcd.get(k).exec();
+        const kv = r.kvs[0];
+        out.set(k, kv ? { value: kv.value.toString(), mod: kv.mod_revision } : { value: undefined, mod: "0" });
+      }),
+    );
+    return out;
+  }
+
+  /** Write services and reservations in one transaction; returns the undo (puts back what was read). */
+  services(put: readonly Service[], removed: readonly Service[]): Promise<Undo> {
+    const what = put.length === 1 && !removed.length ? `service ${serviceRef(put[0]!)}` : removed.length === 1 && !put.length ? `remove service ${serviceRef(removed[0]!)}` : `${put.length + removed.length} services`;
+    return etcdCall(what, async () => {
+      const recordKeys = [...put, ...removed].map(keyOfService);
+      const before = await this.read(recordKeys);
+      // What each service held before (as etcd has it) is freed unless it keeps it.
+      const olds = [...before.values()].flatMap((r) => (r.value ? [JSON.parse(r.value) as Service] : []));
+      const wanted = put.flatMap((s) => reservations(s).map((r) => ({ ...r, holder: serviceRef(s) })));
+      const kept = new Set(wanted.map((r) => r.key));
+      const freed = [...olds.flatMap(reservations), ...removed.flatMap(reservations)].filter((r) => !kept.has(r.key)).map((r) => r.key);
+      const cur = await this.read([...wanted.map((r) => r.key), ...freed]);
+      for (const r of wanted) {
+        const holder = cur.get(r.key)!.value;
+        if (holder !== undefined && holder !== r.holder) {
+          throw new EngineError(r.kind === "VIP" ? "ADDRESS_IN_USE" : "PORT_IN_USE", `${what}: ${r.kind} ${r.what} is held by service ${holder} in the cluster`);
+        }
+      }
+      const all = new Map([...before, ...cur]);
+      const compares = [...all].map(([k, r]) => (r.value === undefined ? ([k, "Create", "==", 0] as const) : ([k, "Mod", "==", r.mod] as const)));
+      const ops = [
+        ...put.map((s) => this.etcd.put(keyOfService(s)).value(JSON.stringify(s))),
+        ...wanted.map((r) => this.etcd.put(r.key).value(r.holder)),
+        ...removed.map((s) => this.etcd.delete().key(keyOfService(s))),
+        ...freed.map((k) => this.etcd.delete().key(k)),
+      ];
+      await this.commit(what, compares, ops);
+      return () => this.restore(all);
+    });
+  }
+
+  policies(put: readonly PolicyRecord[], removed: readonly string[]): Promise<Undo> {
+    const what = `${put.length + removed.length} policies`;
+    return etcdCall(what, async () => {
+      const keys = [...put.map((r) => policyKey(policyRef(r))), ...removed.map(policyKey)];
+      const before = await this.read(keys);
+      const compares = [...before].map(([k, r]) => (r.value === undefined ? ([k, "Create", "==", 0] as const) : ([k, "Mod", "==", r.mod] as const)));
+      const ops = [...put.map((r) => this.etcd.put(policyKey(policyRef(r))).value(JSON.stringify(r))), ...removed.map((k) => this.etcd.delete().key(policyKey(k)))];
+      await this.commit(what, compares, ops);
+      return () => this.restore(before);
+    });
+  }
+
+  private async commit(what: string, compares: (readonly [string, "Create" | "Mod", "==", number | string])[], ops: Parameters<ReturnType<Etcd3["if"]>["then"]>): Promise<void> {
+    if (!compares.length) return;
+    const [first, ...rest] = compares;
+    let txn = this.etcd.if(first![0], first![1], first![2], first![3]);
+    for (const c of rest) txn = txn.and(c[0], c[1], c[2], c[3]);
+    const r = await txn.then(...ops).commit();
+    if (!r.succeeded) throw new EngineError("NAME_IN_USE", `${what}: another node changed it meanwhile; nothing was applied`, { hint: "run the command again" });
+  }
+
+  /** Put back what a write replaced (an undo after the local apply failed). */
+  private async restore(before: Map<string, Read>): Promise<void> {
+    const ops = [...before].map(([k, r]) => (r.value === undefined ? this.etcd.delete().key(k) : this.etcd.put(k).value(r.value)));
+    if (ops.length) await this.etcd.if(SERVICES, "Version", "!=", -1).then(...ops).commit();
+  }
+
+  async close(): Promise<void> {
+    this.mirrorLoop.close();
+    await Promise.all(this.watchers.map((w) => w.cancel().catch(() => undefined)));
+  }
+}
+
+/** A policy record's key, as the engine names it (ns/name, cnp:ns/name, ccnp:name). */
+const policyRef = (r: PolicyRecord) => policyName(r.policy);

@@ -1,0 +1,23 @@
+// Cluster mode, as the engine sees it (the daemon wires src/cluster to it; the engine never imports
+// it). Services and policies are cluster-scope: a change is written to the cluster store first, in
+// one transaction, and only then to the local store and the kernel — refused there, nothing changed.
+// The other nodes' workloads are added to the state the compilers read (services, DNS, policy).
+import type { Service } from "../model/service";
+import type { DesiredState, PolicyRecord } from "../model/types";
+
+export interface ClusterGate {
+  /**
+   * Store these services (and drop those) cluster-wide, their VIPs and NodePorts reserved in the same
+   * transaction. Returns the undo, for a local apply that then fails (the cluster store is the truth).
+   */
+  services(put: readonly Service[], removed: readonly Service[]): Promise<Undo>;
+  /** Store these policies (and drop those keys) cluster-wide; returns the undo. */
+  policies(put: readonly PolicyRecord[], removed: readonly string[]): Promise<Undo>;
+  /** The state with the other nodes' workloads added (what the compilers read). */
+  extend(state: DesiredState): DesiredState;
+}
+
+export type Undo = () => Promise<void>;
+
+/** A record the cluster store holds: the mirror owns it (it goes when the cluster's copy goes). */
+export const clusterOwned = <T extends object>(x: T): T & { cluster: true } => ({ ...x, cluster: true });
