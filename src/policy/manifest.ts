@@ -26,12 +26,14 @@ function ciliumRule(r: PolicyRule, dir: "from" | "to", policyNamespace: string):
   });
   const cidrs = r.peers.flatMap((p) => (p.kind === "worldCidr" || p.kind === "ipBlock" ? [{ cidr: p.cidr, ...(p.except.length ? { except: p.except } : {}) }] : []));
   const entities = r.peers.flatMap((p) => (p.kind === "entity" ? [p.entity] : []));
+  const fqdns = r.peers.flatMap((p) => (p.kind === "fqdn" ? p.selectors : []));
   const ports = r.ports.map((p) => ({ ...(p.port !== undefined ? { port: String(p.port) } : { port: "0" }), ...(p.endPort !== undefined ? { endPort: p.endPort } : {}), protocol: p.protocol.toUpperCase() }));
   return {
     ...(endpoints.length ? { [`${dir}Endpoints`]: endpoints } : {}),
     ...(cidrs.length ? { [`${dir}CIDRSet`]: cidrs } : {}),
     ...(entities.length ? { [`${dir}Entities`]: entities } : {}),
-    ...(ports.length ? { toPorts: [{ ports }] } : {}),
+    ...(fqdns.length ? { toFQDNs: fqdns } : {}),
+    ...(ports.length ? { toPorts: [{ ports, ...(r.dns ? { rules: { dns: r.dns } } : {}) }] } : {}),
   };
 }
 

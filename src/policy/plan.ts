@@ -1,3 +1,4 @@
+import type { DnsPlan } from "./fqdn-plan";
 import type { PolicyIdEntry } from "./ids";
 
 // What the compiler hands to the engine: nft data (maps) and a fixed skeleton of chains.
@@ -29,6 +30,8 @@ export interface PolicyPlan {
   entryChain: string;
   /** Every decision id the sets can carry, sorted by id: the collector's lookup table. */
   ids: PolicyIdEntry[];
+  /** Present while some policy has rules.dns or toFQDNs: what the resolver enforces per client (fqdn-plan.ts). */
+  dns?: DnsPlan;
 }
 
 export interface CompileOptions {
