@@ -14,6 +14,8 @@ export class NftSync {
   runtime: ServiceRuntime = EMPTY_RUNTIME;
   /** Daemon options the table depends on (pontond --flow-log, --forward-others, --dns-port; the overlay in cluster mode). */
   options: CompileOptions = { ...DEFAULT_COMPILE_OPTIONS };
+  /** Lines appended to a full reload, same transaction: what the kernel learned at run time (toFQDNs) survives it. */
+  carry: ((plan: NftPlan) => string) | undefined;
   /** Called after each commit with the previous plan (services clean conntrack up from it). */
   onCommit: ((from: NftPlan | undefined, to: NftPlan) => void) | undefined;
 
@@ -53,7 +55,7 @@ export class NftSync {
   async full(state: DesiredState, plan: NftPlan = compileNft(state, this.runtime, this.options)): Promise<void> {
     const before = this.committed;
     this.committed = undefined;
-    await this.kernel.nft(renderFull(plan));
+    await this.kernel.nft(renderFull(plan) + (this.carry?.(plan) ?? ""));
     this.commit(before, plan);
   }
 

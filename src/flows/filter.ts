@@ -14,6 +14,8 @@ export interface FlowQuery {
   protocol?: string;
   /** A policy that decided ("ns/name", or "name" in any namespace). */
   policy?: string;
+  /** DNS flows whose query is this name, or under it ("example.com" matches "www.example.com"). */
+  dns?: string;
   /** Records at or after: ISO time, or a duration back from now ("30s", "5m", "2h"). */
   since?: string;
 }
@@ -75,6 +77,10 @@ export function flowFilter(q: FlowQuery, nowMs = Date.now()): (r: FlowRecord) =>
   if (q.to) {
     const m = endpointMatcher(q.to, "--to");
     tests.push((r) => m(r.destination));
+  }
+  if (q.dns) {
+    const name = q.dns.toLowerCase().replace(/\.$/, "");
+    tests.push((r) => r.dns !== undefined && (r.dns.query === name || r.dns.query.endsWith(`.${name}`)));
   }
   const since = sinceMs(q.since, nowMs);
   if (since !== undefined) tests.push((r) => Date.parse(r.time) >= since);

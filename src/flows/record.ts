@@ -63,6 +63,22 @@ export interface FlowRecord {
   userRule?: { id: number; rule: string };
   /** For an allowed connection: the policy rule that admitted it. */
   rule?: RuleRef;
+  /** A query to Ponton's resolver from a workload a DNS policy watches (protocol "dns"). */
+  dns?: DnsFlow;
+}
+
+/** The L7 part of a DNS flow: the name, the policy's verdict and what the answer opened. */
+export interface DnsFlow {
+  query: string;
+  type: string;
+  /** REFUSED: no rules.dns of the client's policies allows the name. */
+  verdict: "ALLOWED" | "REFUSED";
+  rcode?: string;
+  /** A/AAAA addresses of the answer; those a toFQDNs rule opened are in `opened`. */
+  addresses?: string[];
+  opened?: string[];
+  /** The rule's pattern that allowed the name (`matchPattern: *.example.com`). */
+  match?: string;
 }
 
 /** What a record is resolved against: built from one state and the plan committed with it. */

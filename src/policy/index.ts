@@ -16,5 +16,5 @@ export { describeDecision, ruleDecisionId, denyDecisionId } from "./decisions";
 export { POLICY_ENTRY_CHAIN, POLICY_JUMP_RULE, CHAIN as POLICY_CHAINS, MAP as POLICY_MAPS, LOG_PREFIX as POLICY_LOG_PREFIX } from "./names";
 export { NAMESPACE_NAME_LABEL, policyKey } from "./world";
 export { dnsVerdict, fqdnElements, canonicalClient, FQDN_MAP, type DnsPlan, type DnsVerdict, type FqdnElement } from "./fqdn-plan";
-export { normalizeDnsName, dnsMatchText } from "./cilium/dns-match";
+export { normalizeDnsName, dnsMatchText, firstDnsMatch } from "./cilium/dns-match";
 export type { DnsMatch } from "./types";

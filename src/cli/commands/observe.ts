@@ -5,7 +5,7 @@ import type { FlowRecord } from "../../flows";
 import { OUTPUT_OPTION, type Command } from "../command";
 import { printTable, show } from "../output";
 
-const FILTERS = ["verdict", "namespace", "workload", "port", "from", "to", "protocol", "policy", "since"] as const;
+const FILTERS = ["verdict", "namespace", "workload", "port", "from", "to", "protocol", "policy", "since", "dns"] as const;
 
 /** NDJSON in, formatted lines out. */
 function formatter(): Transform {
@@ -33,6 +33,7 @@ export const observeCommand: Command = {
     port: { type: "string", description: "either port", value: "N" },
     protocol: { type: "string", description: "tcp, udp, sctp, icmp…", value: "PROTO" },
     policy: { type: "string", description: "decided by this NetworkPolicy (NS/NAME or NAME)", value: "POLICY" },
+    dns: { type: "string", description: "DNS queries for this name or names under it (workloads a DNS policy watches)", value: "NAME" },
     last: { type: "string", description: "at most N past records (default 1000; 0: all kept)", value: "N" },
     ...OUTPUT_OPTION,
   },
