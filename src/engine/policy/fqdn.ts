@@ -9,7 +9,7 @@ import { NFT_TABLE_REF } from "../../compile/names";
 import type { NftOp } from "../../compile/nft-ops";
 import type { DnsPolicyHook } from "../../dns";
 import type { DnsFlow, FlowEndpoint, FlowRecord } from "../../flows";
-import { canonicalClient, dnsMatchText, firstDnsMatch, dnsVerdict, fqdnElements, FQDN_MAP, type DnsPlan, type PolicyPlan, type RuleRef } from "../../policy";
+import { canonicalClient, describeDecision, dnsMatchText, firstDnsMatch, dnsVerdict, fqdnElements, FQDN_MAP, type DnsPlan, type PolicyPlan, type RuleRef } from "../../policy";
 import type { EngineContext } from "../context";
 import { carryLines, fqdnSetRef, parseListedMap, timedElement } from "./fqdn-kernel";
 
@@ -157,7 +157,11 @@ export class EngineFqdn implements DnsPolicyHook {
     const now = this.now();
     for (const [set, key] of [[v6 ? FQDN_MAP.port6 : FQDN_MAP.port4, `${c} . ${a} . ${protocol} . ${port}`], [v6 ? FQDN_MAP.any6 : FQDN_MAP.any4, `${c} . ${a}`]] as const) {
       const l = this.learned.get(`${set} ${key}`);
-      if (l && l.expiresAt > now) return { ...l, expiresInMs: l.expiresAt - now };
+      if (!l || l.expiresAt <= now) continue;
+      // Read back after a restart: the kernel keeps the id only; the plan names its rule.
+      const entry = l.ref || !this.policy ? undefined : describeDecision(this.policy, l.id);
+      const ref = l.ref ?? (entry?.kind === "allow" ? entry.rule : undefined);
+      return { ...l, ...(ref ? { ref } : {}), expiresInMs: l.expiresAt - now };
     }
     return undefined;
   }
