@@ -82,9 +82,9 @@ describe("CiliumNetworkPolicy rules.dns and toFQDNs through pontond", () => {
 
   test("toFQDNs: the connect right after the answer succeeds, every time; other addresses and ports stay closed", async () => {
     assert.equal(await connect("app", FRESH[0]!), false, "not resolved yet: dropped");
-    // Resolve and connect in one shell, no pause: the element must be in the kernel before the answer left.
-    const script = FRESH.map((_, i) => `ip=$(dig +short +time=2 +tries=1 fresh-${i}.example.test A); o=$(socat -T1 -u TCP:$ip:443,connect-timeout=1 - 2>/dev/null); echo "$ip $o"`).join("\n");
-    const lines = (await h.inWorkload("app", "sh", ["-c", script], 30_000)).stdout.trim().split("\n");
+    // The SYN leaves on the tick the answer arrives: the element must be in the kernel before the answer left.
+    const client = [path.join(__dirname, "fqdn-client.js"), "172.44.0.1", "443", ...FRESH.map((_, i) => `fresh-${i}.example.test`)];
+    const lines = (await h.inWorkload("app", process.execPath, client, 30_000)).stdout.trim().split("\n");
     assert.deepEqual(lines, FRESH.map((a) => `${a} ok`));
     assert.equal(await connect("app", NOT_RESOLVED), false, "an address no answer gave");
     assert.equal(await connect("app", FRESH[0]!, 8443), false, "a port the rule does not list");
