@@ -482,6 +482,8 @@ export class Engine {
       nftCommits: this.ctx.nft.commits,
       policies: this.ctx.store.policies().length,
       dns: this.dns?.info(),
+      /** toFQDNs: learned elements alive, and the time from an answer to the kernel allowing its addresses. */
+      fqdn: this.fqdn.stats(),
     };
   }
 

@@ -40,7 +40,7 @@ export class EngineFqdn implements DnsPolicyHook {
   private plan: DnsPlan | undefined;
   private policy: PolicyPlan | undefined;
   private readonly learned = new Map<string, Learned>();
-  /** Time from an answer being ready to the kernel allowing its addresses, ms (the newest 4,096). */
+  /** Time from an answer being ready to the kernel allowing its addresses, ms (the newest 4,096 writes). */
   readonly writeMs: number[] = [];
   /** Sink for DNS flow records (the engine's flow ring). */
   record: ((r: Omit<FlowRecord, "seq">) => void) | undefined;
@@ -76,7 +76,7 @@ export class EngineFqdn implements DnsPolicyHook {
 
   answered(clientAddress: string, name: string, type: string, response: Buffer): Promise<void> | void {
     const client = canonicalClient(clientAddress)!;
-    const started = this.now();
+    const started = performance.now();
     const v = dnsVerdict(this.plan, client, name);
     const { rcode, answers } = answerOf(response);
     const elements = fqdnElements(this.plan, client, name, answers, this.graceSeconds);
@@ -114,7 +114,7 @@ export class EngineFqdn implements DnsPolicyHook {
     }
     return this.ctx.kernel.nftOps(ops).then(() => {
       for (const u of updates) this.learned.set(`${u.set} ${u.key}`, u);
-      this.sample(this.now() - started);
+      this.sample(performance.now() - started);
       this.flow(client, info, rule);
     });
   }
@@ -214,6 +214,7 @@ export class EngineFqdn implements DnsPolicyHook {
   stats() {
     const sorted = [...this.writeMs].sort((a, b) => a - b);
     const q = (f: number) => (sorted.length ? sorted[Math.min(sorted.length - 1, Math.floor(f * sorted.length))] : undefined);
-    return { learned: this.alive().length, writes: sorted.length, answerToAllowedMs: { p50: q(0.5), p99: q(0.99) } };
+    const ms = (x: number | undefined) => (x === undefined ? undefined : Math.round(x * 1000) / 1000);
+    return { learned: this.alive().length, writes: sorted.length, answerToAllowedMs: { p50: ms(q(0.5)), p99: ms(q(0.99)) } };
   }
 }
