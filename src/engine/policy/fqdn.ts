@@ -112,11 +112,22 @@ export class EngineFqdn implements DnsPolicyHook {
       this.flow(client, info, rule);
       return;
     }
-    return this.ctx.kernel.nftOps(ops).then(() => {
-      for (const u of updates) this.learned.set(`${u.set} ${u.key}`, u);
-      this.sample(performance.now() - started);
-      this.flow(client, info, rule);
-    });
+    // Known before the write is sent: a full reload computed meanwhile carries them too.
+    const previous = updates.map((u) => [`${u.set} ${u.key}`, this.learned.get(`${u.set} ${u.key}`)] as const);
+    for (const u of updates) this.learned.set(`${u.set} ${u.key}`, u);
+    return this.ctx.kernel.nftOps(ops).then(
+      () => {
+        this.sample(performance.now() - started);
+        this.flow(client, info, rule);
+      },
+      (err: unknown) => {
+        for (const [k, old] of previous) {
+          if (old) this.learned.set(k, old);
+          else this.learned.delete(k);
+        }
+        throw err;
+      },
+    );
   }
 
   private sample(ms: number): void {
