@@ -32,6 +32,8 @@ export interface Flow {
   policies: string[];
   decisionId?: number;
   rule?: RuleRef;
+  /** A DNS query of a workload a DNS policy watches (CiliumNetworkPolicy rules.dns / toFQDNs). */
+  dns?: { query: string; type: string; verdict: "ALLOWED" | "REFUSED"; rcode?: string; addresses?: string[]; opened?: string[] };
 }
 
 export interface Network {

@@ -76,3 +76,12 @@ test("DNS queries/s from the server's running total between two polls", () => {
   assert.equal(queryRate({ queries: 50, at: 1000 }, { queries: 80, at: 4000 }), 10);
   assert.equal(queryRate({ queries: 80, at: 4000 }, { queries: 3, at: 7000 }), 0, "a restarted daemon counts from 0 again");
 });
+
+test("filter terms: dns=NAME also matches the DNS flows of that name or names under it", () => {
+  const q = { ...flow(4, client, end("resolver", "", "", "10.0.0.1", 53)), protocol: "dns", dns: { query: "api.stripe.com", type: "A", verdict: "REFUSED" } };
+  const hit = (text: string) => flowMatches(q, parseTerms(text));
+  assert.equal(hit("dns=api.stripe.com"), true);
+  assert.equal(hit("dns=stripe.com"), true);
+  assert.equal(hit("dns=tripe.com"), false);
+  assert.equal(hit("dns=web.shop"), false);
+});
