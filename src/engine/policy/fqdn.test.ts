@@ -85,3 +85,22 @@ test("nft -j list map output read back; carried lines keep the time left", () =>
   assert.equal(carryLines("inet ponton", els), "add element inet ponton pol_fqdn_port_v4 { 10.0.0.2 . 1.2.3.4 . 6 . 443 timeout 35000ms expires 19000ms : 18 }\n");
   assert.equal(carryLines("inet ponton", [{ ...els[0]!, expiresMs: 500 }]), "", "about to expire: not carried");
 });
+
+test("a client no toFQDNs rule selects any more loses its elements (an address reused later does not inherit them)", async () => {
+  const { f, sent, release } = setUp();
+  const p = f.answered("10.0.0.2", "www.example.com", "A", answer("www.example.com", "192.0.2.7", 30));
+  release();
+  await p;
+  const gone = compilePolicies({ ...world, workloads: [{ ...world.workloads[0]!, ips: ["10.0.0.3"] }] }, parsePolicies(`apiVersion: cilium.io/v2
+kind: CiliumNetworkPolicy
+metadata: {name: p, namespace: x}
+spec:
+  endpointSelector: {}
+  egress:
+  - toFQDNs: [{matchPattern: "*.example.com"}]
+`));
+  assert.deepEqual(f.setPlan(gone), ["10.0.0.3"], "newly watched");
+  assert.equal(f.lookup("10.0.0.2", "192.0.2.7", 6, 443), undefined);
+  assert.deepEqual(sent.at(-1), [{ op: "deleteElements", set: { name: "pol_fqdn_port_v4", kind: "map", type: "ipv4_addr . ipv4_addr . inet_proto . inet_service : mark", flags: ["timeout"] }, keys: ["10.0.0.2 . 192.0.2.7 . 6 . 443"] }]);
+  release();
+});

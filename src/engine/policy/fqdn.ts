@@ -58,7 +58,27 @@ export class EngineFqdn implements DnsPolicyHook {
     const before = new Set(Object.keys(this.plan?.subjects ?? {}));
     this.policy = policy;
     this.plan = policy?.dns;
+    this.forgetGone();
     return Object.keys(this.plan?.subjects ?? {}).filter((a) => !before.has(a));
+  }
+
+  /**
+   * A client no toFQDNs rule selects any more (its workload went, or the policy): its elements go,
+   * so an address reused by a new workload does not inherit them. Best effort: what the kernel
+   * refuses to delete (already expired, maps gone with the last policy) expires anyway.
+   */
+  private forgetGone(): void {
+    const now = this.now();
+    const bySet = new Map<string, string[]>();
+    for (const [k, l] of this.learned) {
+      const client = l.key.split(" . ")[0]!;
+      if (this.plan?.subjects[client]?.fqdn.length) continue;
+      this.learned.delete(k);
+      if (l.expiresAt - now > 1000) (bySet.get(l.set) ?? bySet.set(l.set, []).get(l.set)!).push(l.key);
+    }
+    if (bySet.size === 0 || !this.policy?.sets.some((s) => s.name === FQDN_MAP.port4)) return;
+    const ops: NftOp[] = [...bySet].map(([set, keys]) => ({ op: "deleteElements", set: fqdnSetRef(set), keys }));
+    void this.ctx.kernel.nftOps(ops).catch(() => undefined);
   }
 
   watches(clientAddress: string): boolean {
