@@ -49,6 +49,11 @@ function endMatches(e: Endpoint, t: Term): boolean {
 }
 
 function termMatches(f: Flow, t: Term): boolean {
+  // A DNS flow matches dns=NAME by its query: the name or a name under it.
+  if (t.key === "dns" && f.dns && t.side === "either") {
+    const v = t.value.toLowerCase().replace(/\.$/, "");
+    if (f.dns.query === v || f.dns.query.endsWith(`.${v}`)) return true;
+  }
   switch (t.key) {
     case "verdict":
       return f.verdict === t.value.toUpperCase() || (t.value.toLowerCase() === "denied" && f.verdict !== "FORWARDED");

@@ -34,8 +34,8 @@ export interface Flow {
   rule?: RuleRef;
   /** An HTTP request through the L7 proxy (a policy with rules.http). */
   l7?: { type: "http"; method: string; url: string; host?: string; status: number; latencyMs: number };
-  /** A query to Ponton's resolver from a workload a DNS policy watches. */
-  dns?: { query: string; type: string; verdict: "ALLOWED" | "REFUSED"; rcode?: string; addresses?: string[] };
+  /** A DNS query of a workload a DNS policy watches (CiliumNetworkPolicy rules.dns / toFQDNs). */
+  dns?: { query: string; type: string; verdict: "ALLOWED" | "REFUSED"; rcode?: string; addresses?: string[]; opened?: string[] };
 }
 
 export interface Network {

@@ -122,7 +122,8 @@ export function routes(engine: Engine): Route[] {
     r("POST", "/v1/workloads/:name/labels", 200, async ({ params, body, query }) => workloadIn(engine, params[0]!, query) && engine.labelWorkload(params[0]!, labelEdits(await body()))),
     r("GET", "/v1/policies", 200, async () => engine.listPolicies()),
     r("POST", "/v1/policies", 201, async ({ body }) => ({ applied: await engine.applyPolicies(str(await body(), "yaml")) })),
-    r("GET", "/v1/policies/explain", 200, async ({ query }) => engine.explainPolicy({ from: query.get("from") ?? "", to: query.get("to") ?? "", port: query.get("port") ?? "" })),
+    r("GET", "/v1/policies/explain", 200, async ({ query }) =>
+      query.has("dns") ? engine.explainDns({ from: query.get("from") ?? "", name: query.get("dns") ?? "" }) : engine.explainPolicy({ from: query.get("from") ?? "", to: query.get("to") ?? "", port: query.get("port") ?? "" })),
     // ?namespace=x, or the namespace in the path: the same policy.
     r("DELETE", "/v1/policies/:name", 200, async ({ params, query }) => engine.removePolicy(`${nsOf(query) ?? "default"}/${params[0]}`, flag(query, "missingOk"))),
     r("DELETE", "/v1/policies/:ns/:name", 200, async ({ params, query }) => engine.removePolicy(`${params[0]}/${params[1]}`, flag(query, "missingOk"))),
@@ -185,7 +186,7 @@ function labelEdits(body: Record<string, unknown>): { set?: Record<string, strin
 
 export const METRICS_CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8";
 
-const FLOW_QUERY_KEYS = ["verdict", "namespace", "workload", "port", "from", "to", "protocol", "policy", "since", "type", "httpMethod", "httpPath", "httpStatus"] as const;
+const FLOW_QUERY_KEYS = ["verdict", "namespace", "workload", "port", "from", "to", "protocol", "policy", "since", "type", "httpMethod", "httpPath", "httpStatus", "dns"] as const;
 
 function flowQuery(q: URLSearchParams): FlowQuery {
   return Object.fromEntries(FLOW_QUERY_KEYS.filter((k) => q.get(k)).map((k) => [k, q.get(k)!]));

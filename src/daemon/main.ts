@@ -34,6 +34,7 @@ const OPTIONS: Options = {
   "flow-journal": { type: "string", description: "also append every flow record to <state>/logs/flows.jsonl (rotated at 64 MiB) and read the newest back at start, so they survive a restart (on|off; default off)", value: "on|off" },
   "forward-others": { type: "string", description: "traffic the host forwards between interfaces Ponton does not own: drop (default; the host is no open router) or accept (leave it to the host's own firewall)", value: "drop|accept" },
   "metrics-listen": { type: "string", description: "also serve GET /metrics over TCP here for Prometheus (e.g. 127.0.0.1:9469; default: only on the API socket)", value: "ADDR:PORT" },
+  "fqdn-grace": { type: "string", description: "seconds a toFQDNs address stays allowed after its DNS TTL ends (default 5)", value: "S" },
   "max-port-range": { type: "string", description: "most host ports one published range may hold (default 1000)", value: "N" },
   cluster: { type: "string", description: "join a cluster whose store is this etcd (comma-separated http://HOST:PORT)", value: "URLS" },
   "node-name": { type: "string", description: "this node's name in the cluster (default: the host name)", value: "NAME" },
@@ -82,6 +83,13 @@ function maxPortRange(value: string | undefined): { maxPortRange?: number } {
   const n = Number(value);
   if (!/^\d+$/.test(value) || n < 1 || n > 65535) throw new EngineError("INVALID_ARGUMENT", `--max-port-range must be a whole number from 1 to 65535, not '${value}'`);
   return { maxPortRange: n };
+}
+
+function fqdnGrace(value: string | undefined): { fqdnGraceSeconds?: number } {
+  if (value === undefined) return {};
+  const n = Number(value);
+  if (!/^\d+$/.test(value) || n > 86400) throw new EngineError("INVALID_ARGUMENT", `--fqdn-grace must be a whole number of seconds from 0 to 86400, not '${value}'`);
+  return { fqdnGraceSeconds: n };
 }
 
 /** Refuse to start twice on one socket; remove a stale socket file left by a crash. */
@@ -154,6 +162,7 @@ export async function main(argv: string[]): Promise<void> {
     ...forwardOthers(values["forward-others"] as string | undefined),
     ...flowOptions(values["flow-log"] as string | undefined, values["flow-buffer"] as string | undefined, values["flow-journal"] as string | undefined),
     ...maxPortRange(values["max-port-range"] as string | undefined),
+    ...fqdnGrace(values["fqdn-grace"] as string | undefined),
     nodeLabels: nodeLabels(values["node-label"] as string[] | undefined),
   });
   const clusterOpts = parseClusterOptions(values.cluster as string | undefined, values["node-name"] as string | undefined, values["node-ip"] as string | undefined, values["node-lease-ttl"] as string | undefined, {

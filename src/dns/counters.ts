@@ -22,6 +22,8 @@ export interface DnsCounters {
   notimp: number;
   /** Clients outside the networks a listener serves (UDP answered REFUSED, TCP closed), and queries a sealed (--internal) network may not forward. */
   refused: number;
+  /** Of those, names a client's DNS policy (CiliumNetworkPolicy rules.dns) does not allow. */
+  policyRefused: number;
   /** UDP answers cut to the whole records that fit, TC=1, because they exceed the client's size. */
   truncated: number;
   /** Packets ignored: shorter than a header, or responses. */
@@ -45,6 +47,7 @@ export function zeroCounters(): DnsCounters {
     formerr: 0,
     notimp: 0,
     refused: 0,
+    policyRefused: 0,
     truncated: 0,
     dropped: 0,
     errors: 0,

@@ -10,3 +10,4 @@ export type { ListenAddress } from "./listener";
 export type { DnsCounters } from "./counters";
 export type { ExplainResult } from "./explain";
 export type { UpstreamHealth } from "./upstreams";
+export type { DnsPolicyHook } from "./dns-policy";

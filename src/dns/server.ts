@@ -7,6 +7,7 @@ import { AnswerCache } from "./answer-cache";
 import { type ClientAcl, clientAcl } from "./client-acl";
 import { compressMessage } from "./compress";
 import { type DnsCounters, zeroCounters } from "./counters";
+import type { DnsPolicyHook } from "./dns-policy";
 import { type ExplainResult, explainQuery } from "./explain";
 import { Forwarder } from "./forwarder";
 import { HotAnswers } from "./hot-answers";
@@ -65,6 +66,8 @@ export interface DnsServerOptions {
   tcpIdleMs?: number;
   /** Clock for the answer cache and upstream backoff, ms. */
   now?: () => number;
+  /** Per-client name policy (rules.dns, toFQDNs); a watched client is always served from JS. */
+  policy?: DnsPolicyHook;
 }
 
 const NO_VIEW = "\u0000no-view";
@@ -270,10 +273,12 @@ export class DnsServer {
         return;
       }
       const view = this.viewOf(clientAddress);
-      if (peer) this.hot.bindClient(peer, view ?? NO_VIEW);
+      // A policed client is never bound: the native threads keep handing its queries to JS.
+      const watched = this.opts.policy?.watches(clientAddress) === true;
+      if (peer && !watched) this.hot.bindClient(peer, view ?? NO_VIEW);
       // The key rule native/dns-fastpath/src/udp-loop.cc mirrors: change both or neither.
       const key = (msg[2] & 0x78) === 0 ? msg.toString("latin1", 4) : undefined;
-      if (key !== undefined) {
+      if (key !== undefined && !watched) {
         const tpl = this.hot.get(view ?? NO_VIEW, key);
         if (tpl) {
           const out = Buffer.allocUnsafe(tpl.length);
@@ -288,7 +293,7 @@ export class DnsServer {
           return;
         }
       }
-      this.handle(msg, false, view, sealed, (res) => res && this.sendUdp(send, res), key);
+      this.handle(msg, false, view, sealed, (res) => res && this.sendUdp(send, res), key, watched ? clientAddress : undefined);
     } catch {
       c.errors++;
     }
@@ -313,7 +318,8 @@ export class DnsServer {
         reply(undefined);
         return;
       }
-      this.handle(msg, true, this.viewOf(clientAddress), sealed, reply, undefined);
+      const watched = this.opts.policy?.watches(clientAddress) === true;
+      this.handle(msg, true, this.viewOf(clientAddress), sealed, reply, undefined, watched ? clientAddress : undefined);
     } catch {
       this.c.errors++;
       reply(undefined);
@@ -328,9 +334,9 @@ export class DnsServer {
 
   /**
    * The full path: check the header, decode, answer locally or forward (never when `sealed`).
-   * `fastKey` caches a local UDP answer.
+   * `fastKey` caches a local UDP answer; `watched`: the client a DNS policy polices.
    */
-  private handle(msg: Buffer, tcp: boolean, view: string | undefined, sealed: boolean, reply: Reply, fastKey: string | undefined): void {
+  private handle(msg: Buffer, tcp: boolean, view: string | undefined, sealed: boolean, reply: Reply, fastKey: string | undefined, watched?: string): void {
     const c = this.c;
     const id = msg.readUInt16BE(0);
     const flags = msg.readUInt16BE(2);
@@ -355,6 +361,15 @@ export class DnsServer {
     if (edns && edns.version > 0) return reply(errorResponse(id, flags, 16, q, edns));
 
     const qname = normalizeName(q.name);
+    if (watched !== undefined) {
+      const policy = this.opts.policy!;
+      if (!policy.allows(watched, qname, q.type)) {
+        c.refused++;
+        c.policyRefused++;
+        return reply(errorResponse(id, flags, RCODE.REFUSED, q, edns));
+      }
+      reply = this.afterPolicy(reply, policy, watched, qname, q.type, () => errorResponse(id, flags, RCODE.SERVFAIL, q, edns));
+    }
     // The search list matters to single labels only: no list built for the others.
     const local = resolveLocal(this.table, this.zones, view, qname, q.type, q.class ?? "IN", qname.includes(".") ? [] : this.searchOf(view));
     if (local) {
@@ -411,6 +426,28 @@ export class DnsServer {
         c.errors++;
         reply(undefined);
       });
+  }
+
+  /** Holds an answer to a policed client until the policy has seen it (toFQDNs: until the kernel allows its addresses). */
+  private afterPolicy(reply: Reply, policy: DnsPolicyHook, client: string, name: string, type: string, servfail: () => Buffer): Reply {
+    return (res) => {
+      if (!res) return reply(res);
+      let pending: Promise<void> | void;
+      try {
+        pending = policy.answered(client, name, type, res);
+      } catch {
+        this.c.servfail++;
+        return reply(servfail());
+      }
+      if (!pending) return reply(res);
+      pending.then(
+        () => reply(res),
+        () => {
+          this.c.servfail++;
+          reply(servfail());
+        },
+      );
+    };
   }
 
   /** A local CNAME to an outside name: forward the target and answer with the whole chain (never cached here). */

@@ -29,6 +29,8 @@ export interface EngineConfig {
   flowJournal: boolean;
   /** Most host ports one published range may hold (pontond --max-port-range). */
   maxPortRange: number;
+  /** Seconds a toFQDNs address stays allowed after its DNS TTL (pontond --fqdn-grace). */
+  fqdnGraceSeconds: number;
   /** This node's labels (BGP policies' nodeSelector); kubernetes.io/hostname is always one. */
   nodeLabels: Record<string, string>;
 }
@@ -50,6 +52,7 @@ export function defaultConfig(stateDir: string, overrides: Partial<EngineConfig>
     flowJournal: false,
     forwardOthers: "drop",
     maxPortRange: 1000,
+    fqdnGraceSeconds: 5,
     nodeLabels: {},
     ...overrides,
   };

@@ -56,6 +56,8 @@ import { removeNamespace } from "./policy/remove-namespace";
 import { applyPolicyText, explainPolicy, policyViews, removePolicy } from "./policy/policies";
 import { whatIfPolicy } from "./policy/what-if";
 import { EngineFlows } from "./flows/flows";
+import { EngineFqdn } from "./policy/fqdn";
+import { explainDnsName, withLearnedAddresses } from "./policy/fqdn-explain";
 import { policyLogFile } from "./policy/policy-log";
 import { counter, gauge, type FlowQuery, type FlowRecord } from "../flows";
 import { Healer } from "./heal/healer";
@@ -75,6 +77,8 @@ export class Engine {
   readonly flows: EngineFlows;
   /** The HTTP proxy for ports guarded by CiliumNetworkPolicy HTTP rules (src/l7). */
   readonly l7: EngineL7;
+  /** CiliumNetworkPolicy rules.dns and toFQDNs at the resolver and in the kernel's FQDN maps. */
+  readonly fqdn: EngineFqdn;
   /** FRR's bgpd, announcing LoadBalancer addresses (see engine/bgp/speaker.ts). */
   readonly bgp: BgpSpeaker;
   /** bin/ponton-l2, answering ARP/NDP for LoadBalancer addresses (see engine/l2/announcer.ts). */
@@ -97,12 +101,16 @@ export class Engine {
     };
     const supervisor = new Supervisor(logDir(config), (e) => this.serial.run(() => onExit(e)).catch(() => undefined));
     this.ctx = { config, store: new SqliteStore(storeFile(config)), exec, kernel, nft: new NftSync(kernel), supervisor, ports: new HolderClient(portHolderSocket(config), path.join(logDir(config), "port-holder.log")) };
-    this.dns = config.dnsPort > 0 ? new EngineDns({ domain: config.dnsDomain, port: config.dnsPort, hostResolvConf: config.hostResolvConf }) : undefined;
+    this.fqdn = new EngineFqdn(this.ctx, config.fqdnGraceSeconds);
+    this.ctx.nft.carry = (plan) => this.fqdn.carry(plan.policy.sets.map((s) => s.name));
+    this.dns = config.dnsPort > 0 ? new EngineDns({ domain: config.dnsDomain, port: config.dnsPort, hostResolvConf: config.hostResolvConf }, this.fqdn) : undefined;
     this.exits = new ExitHandler(this.ctx, (op) => void this.serial.run(op).catch(() => undefined));
     this.ctx.nft.options = { flowLog: config.flowLog, forwardOthers: config.forwardOthers, dnsPort: config.dnsPort };
     this.flows = new EngineFlows(this.ctx);
     this.l7 = new EngineL7(config, this.flows);
     this.ctx.nft.beforeCommit = (plan) => this.l7.beforeCommit(plan);
+    this.fqdn.record = (r) => this.flows.collector.ring.push({ ...r, seq: this.flows.collector.ring.nextSeq() });
+    this.fqdn.endpoint = (ip) => this.flows.collector.endpoint(ip);
     this.bgp = new BgpSpeaker(path.join(config.stateDir, "bgp"), exec);
     this.healer = new Healer(this.ctx, (op) => this.serial.run(op), (what, ms) => {
       console.error(`pontond: repaired ${what.join("; ")} in ${Math.round(ms)} ms`);
@@ -126,6 +134,8 @@ export class Engine {
     await this.l7.reattach();
     const report = await this.serial.run(async () => {
       ensureBuiltinNetworks(this.ctx);
+      // What toFQDNs answers opened before a restart is still in the kernel: carried through the reload below.
+      await this.fqdn.relearn();
       await dropVanishedNetnsWorkloads(this.ctx);
       const r = await reconcile(this.ctx);
       const replicas = await convergeTemplates(this.ctx);
@@ -283,6 +293,7 @@ export class Engine {
 
   private async syncDns(): Promise<void> {
     await this.dns?.sync(this.ctx.nft.extend(this.ctx.store.state()), this.ctx.nft.runtime.unhealthy);
+    this.dns?.policyWatches(this.fqdn.setPlan(this.ctx.nft.current?.policy));
   }
 
   /** Cluster mode: the firewall lets pod traffic in from the overlay and leaves it un-NATed between cluster ranges. */
@@ -500,7 +511,11 @@ export class Engine {
     return this.change(() => removePolicy(this.ctx, ref, missingOk));
   }
   explainPolicy(q: { from: string; to: string; port: string }) {
-    return explainPolicy(this.ctx, q);
+    return withLearnedAddresses(this.ctx, this.fqdn, q, explainPolicy(this.ctx, q));
+  }
+  /** `ponton policy explain --from W --dns NAME`: the rules.dns verdict and the toFQDNs rules the name's answers would open. */
+  explainDns(q: { from: string; name: string }) {
+    return explainDnsName(this.ctx, this.fqdn, q);
   }
   /** What pasted policies would do to the newest `limit` flow records, without applying them. */
   whatIfPolicy(text: string, limit: number) {
@@ -565,6 +580,8 @@ export class Engine {
       nftCommits: this.ctx.nft.commits,
       policies: this.ctx.store.policies().length,
       dns: this.dns?.info(),
+      /** toFQDNs: learned elements alive, and the time from an answer to the kernel allowing its addresses. */
+      fqdn: this.fqdn.stats(),
     };
   }
 

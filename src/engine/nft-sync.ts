@@ -17,6 +17,8 @@ export class NftSync {
   options: CompileOptions = { ...DEFAULT_COMPILE_OPTIONS };
   /** Cluster mode: the other nodes' workloads added to the state before it is compiled. */
   extend: (state: DesiredState) => DesiredState = (state) => state;
+  /** Lines appended to a full reload, same transaction: what the kernel learned at run time (toFQDNs) survives it. */
+  carry: ((plan: NftPlan) => string) | undefined;
   /** Called after each commit with the previous plan (services clean conntrack up from it). */
   onCommit: ((from: NftPlan | undefined, to: NftPlan) => void) | undefined;
   /** Awaited before a plan reaches the kernel (the L7 proxy listens before nft redirects to it). */
@@ -60,7 +62,7 @@ export class NftSync {
     const before = this.committed;
     this.committed = undefined;
     await this.beforeCommit?.(plan);
-    await this.kernel.nft(renderFull(plan));
+    await this.kernel.nft(renderFull(plan) + (this.carry?.(plan) ?? ""));
     this.commit(before, plan);
   }
 

@@ -5,7 +5,7 @@ import path from "node:path";
 import { createInterface } from "node:readline";
 import { DROP_LOG_GROUP, FLOW_LOG_GROUP } from "../compile/flow-log";
 import { FlowRing } from "./ring";
-import { isFlowGroup, toFlowRecord, type FlowDirectory, type NflogEvent } from "./record";
+import { isFlowGroup, toFlowRecord, type FlowDirectory, type FlowEndpoint, type NflogEvent } from "./record";
 
 /** Built by `npm run build` next to the other binaries (dist/src/flows -> bin/). */
 export const NFLOG_HELPER = process.env.PONTON_NFLOG ?? path.resolve(__dirname, "..", "..", "..", "bin", "ponton-nflog");
@@ -73,7 +73,12 @@ export class FlowCollector {
     return this.directory.dir;
   }
 
-  /** The state changed: the next record resolves names against the new one. */
+  /** What the directory knows of an address (DNS flows name their client with it). */
+  endpoint(ip: string): FlowEndpoint {
+    return this.currentDirectory().byIp.get(ip) ?? { ip };
+  }
+
+    /** The state changed: the next record resolves names against the new one. */
   invalidate(): void {
     this.directory = undefined;
   }

@@ -15,6 +15,8 @@ export interface FlowQuery {
   protocol?: string;
   /** A policy that decided ("ns/name", or "name" in any namespace). */
   policy?: string;
+  /** DNS flows whose query is this name, or under it ("example.com" matches "www.example.com"). */
+  dns?: string;
   /** Records at or after: ISO time, or a duration back from now ("30s", "5m", "2h"). */
   since?: string;
   /** "l7" (HTTP requests through the L7 proxy) or "l3_l4" (connections and drops). */
@@ -84,6 +86,10 @@ export function flowFilter(q: FlowQuery, nowMs = Date.now()): (r: FlowRecord) =>
     tests.push((r) => m(r.destination));
   }
   tests.push(...l7Tests(q));
+  if (q.dns) {
+    const name = q.dns.toLowerCase().replace(/\.$/, "");
+    tests.push((r) => r.dns !== undefined && (r.dns.query === name || r.dns.query.endsWith(`.${name}`)));
+  }
   const since = sinceMs(q.since, nowMs);
   if (since !== undefined) tests.push((r) => Date.parse(r.time) >= since);
   return (r) => tests.every((t) => t(r));

@@ -10,7 +10,7 @@ function endpointText(e: FlowEndpoint): string {
 
 /** Time, source -> destination, protocol and flags, verdict, why. */
 export function flowLine(r: FlowRecord): string {
-  const what = r.l7 ? `http ${r.l7.method} ${r.l7.url} ${r.l7.status} ${r.l7.latencyMs}ms` : [r.protocol, ...(r.tcpFlags ?? []), ...(r.icmp ? [`type ${r.icmp.type} code ${r.icmp.code}`] : [])].join(" ");
+  const what = r.l7 ? `http ${r.l7.method} ${r.l7.url} ${r.l7.status} ${r.l7.latencyMs}ms` : [r.protocol, ...(r.dns ? [`${r.dns.type} ${r.dns.query}${r.dns.rcode ? ` ${r.dns.rcode}` : ""}`] : []), ...(r.tcpFlags ?? []), ...(r.icmp ? [`type ${r.icmp.type} code ${r.icmp.code}`] : [])].join(" ");
   const verdict = r.dropReason ? `${r.verdict} (${r.dropReason})` : r.verdict;
   return `${r.time.slice(0, 23).replace("T", " ")}  ${endpointText(r.source)} -> ${endpointText(r.destination)}  ${what}  ${verdict}  ${r.summary}`;
 }

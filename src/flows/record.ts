@@ -65,6 +65,8 @@ export interface FlowRecord {
   rule?: RuleRef;
   /** An HTTP request through the L7 proxy (src/l7); absent on connection and drop records. */
   l7?: L7Part;
+  /** A query to Ponton's resolver from a workload a DNS policy watches (protocol "dns"). */
+  dns?: DnsFlow;
 }
 
 export interface L7Part {
@@ -75,6 +77,20 @@ export interface L7Part {
   /** What the client got: 403 when no HTTP rule allows it. */
   status: number;
   latencyMs: number;
+}
+
+/** The L7 part of a DNS flow: the name, the policy's verdict and what the answer opened. */
+export interface DnsFlow {
+  query: string;
+  type: string;
+  /** REFUSED: no rules.dns of the client's policies allows the name. */
+  verdict: "ALLOWED" | "REFUSED";
+  rcode?: string;
+  /** A/AAAA addresses of the answer; those a toFQDNs rule opened are in `opened`. */
+  addresses?: string[];
+  opened?: string[];
+  /** The rule's pattern that allowed the name (`matchPattern: *.example.com`). */
+  match?: string;
 }
 
 /** What a record is resolved against: built from one state and the plan committed with it. */

@@ -8,6 +8,7 @@ import { CHAIN, DENY_RULE_MAP, DEFAULT_LOG_GROUP, DEFAULT_LOG_RATE, DROPS, DROPS
 import type { CompileOptions, NftChain, NftSet, PolicyPlan } from "./plan";
 import type { Direction, LabelSelector, NetworkPolicy, PolicyRule, PolicyWorld, PortSpec, RuleRef } from "./types";
 import { l7Plan, subjectListeners, type L7Listener } from "./l7-compile";
+import { compileDnsPlan, fqdnLookupRules, fqdnSets } from "./fqdn-plan";
 import { indexWorld, policyKey, pushTo, sortPolicies, type WorkloadView, type WorldIndex } from "./world";
 
 // NetworkPolicy -> nft data. The rule count is fixed (see chains()); everything that grows
@@ -59,6 +60,8 @@ class Compiler {
         if (peer.entity === "all") out.push(all);
         else if (peer.entity === "world") out.push(...subtract([all], this.workloadAddrs(f)));
         else if (peer.entity === "cluster") out.push(...this.workloadAddrs(f));
+      } else if (peer.kind === "fqdn") {
+        // Addresses learned from DNS answers: the dynamic pol_fqdn_* maps (see fqdn-plan.ts).
       } else if (peer.kind === "endpoints") {
         const candidates = peer.namespace === null ? this.index.workloads : this.index.byNamespace.get(peer.namespace) ?? [];
         for (const w of candidates) {
@@ -176,7 +179,7 @@ function sortElements(list: Element[]): string[] {
     .map((e) => e.text);
 }
 
-function chains(logGroup: number, logRate: number, denyRules: boolean): NftChain[] {
+function chains(logGroup: number, logRate: number, denyRules: boolean, fqdn: boolean): NftChain[] {
   // Each step is its own rule so a failing one (log budget spent, drops set full, no
   // transport header) never skips the drop.
   const drop = (dir: Direction): string[] => [
@@ -203,6 +206,8 @@ function chains(logGroup: number, logRate: number, denyRules: boolean): NftChain
       ...denyFirst,
       `ct mark set ip ${self} . ip ${peer} . meta l4proto . th dport map @${allow4} return`,
       `ct mark set ip6 ${self} . ip6 ${peer} . meta l4proto . th dport map @${allow6} return`,
+      // toFQDNs: addresses the resolver returned, learned at run time (fqdn-plan.ts).
+      ...(fqdn && dir === "egress" ? fqdnLookupRules() : []),
       `meta mark set ip ${self} map @${deny4} goto ${dropChain}`,
       `meta mark set ip6 ${self} map @${deny6} goto ${dropChain}`,
     ];
@@ -239,6 +244,8 @@ export function compilePolicies(world: PolicyWorld, policies: readonly NetworkPo
     }
   }
   const denyRules = rankedDeny.ingress.length + rankedDeny.egress.length > 0;
+  // The learned-address maps and their lookups exist only while some rule has toFQDNs.
+  const fqdn = ranked.egress.some((r) => r.rule.peers.some((p) => p.kind === "fqdn"));
   const rulesOf: Record<Direction, Map<string, RankedRule[]>> = { ingress: new Map(), egress: new Map() };
   const denyRulesOf: Record<Direction, Map<string, RankedRule[]>> = { ingress: new Map(), egress: new Map() };
   for (const dir of ["egress", "ingress"] as const) {
@@ -325,6 +332,7 @@ export function compilePolicies(world: PolicyWorld, policies: readonly NetworkPo
       ? { name, kind: "map" as const, type: `${addrType(f)} . ${addrType(f)} . inet_proto . inet_service : mark`, flags: ["interval"], elements: sortElements(elements.get(name)!) }
       : { name, kind: "map" as const, type: `${addrType(f)} : mark`, elements: sortElements(elements.get(name)!) };
   });
+  if (fqdn) sets.push(...fqdnSets());
   for (const [name, f] of [[DROPS.v4, 4], [DROPS.v6, 6]] as const) {
     sets.push({ name, kind: "set", type: `${addrType(f)} . ${addrType(f)} . inet_proto . inet_service . mark`, flags: ["dynamic", "timeout"], timeout: DROPS_TIMEOUT, size: DROPS_SIZE, elements: [] });
   }
@@ -342,11 +350,17 @@ export function compilePolicies(world: PolicyWorld, policies: readonly NetworkPo
   }
   idTable.sort((a, b) => a.id - b.id);
 
+  const dns = compileDnsPlan(
+    subjects.filter((s) => s.dir === "egress").map((s) => ({ addrs: s.view.addrs, isolating: s.isolating })),
+    (p) => rulesOf.egress.get(policyKey(p)) ?? [],
+    (ref) => ids.get(allowKey(ref))!,
+  );
   return {
     sets,
-    chains: chains(options.logGroup ?? DEFAULT_LOG_GROUP, options.logRate ?? DEFAULT_LOG_RATE, denyRules),
+    chains: chains(options.logGroup ?? DEFAULT_LOG_GROUP, options.logRate ?? DEFAULT_LOG_RATE, denyRules, fqdn),
     entryChain: CHAIN.forward,
     ids: idTable,
     l7: l7.listeners,
+    ...(dns ? { dns } : {}),
   };
 }

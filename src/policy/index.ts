@@ -17,3 +17,6 @@ export { POLICY_ENTRY_CHAIN, POLICY_JUMP_RULE, CHAIN as POLICY_CHAINS, MAP as PO
 export { NAMESPACE_NAME_LABEL, policyKey } from "./world";
 export { L7_SETS, L7_BASE_PORT, type L7Listener, type L7Source } from "./l7-compile";
 export type { HttpRule } from "./l7-types";
+export { dnsVerdict, fqdnElements, canonicalClient, FQDN_MAP, type DnsPlan, type DnsVerdict, type FqdnElement } from "./fqdn-plan";
+export { normalizeDnsName, dnsMatchText, firstDnsMatch } from "./cilium/dns-match";
+export type { DnsMatch } from "./types";

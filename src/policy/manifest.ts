@@ -26,17 +26,21 @@ function ciliumRule(r: PolicyRule, dir: "from" | "to", policyNamespace: string):
   });
   const cidrs = r.peers.flatMap((p) => (p.kind === "worldCidr" || p.kind === "ipBlock" ? [{ cidr: p.cidr, ...(p.except.length ? { except: p.except } : {}) }] : []));
   const entities = r.peers.flatMap((p) => (p.kind === "entity" ? [p.entity] : []));
-  // Ports sharing the same HTTP rules (or none) are one toPorts entry, as they were written.
-  const toPorts = new Map<string, { ports: Record<string, unknown>[]; rules?: { http: unknown[] } }>();
+  const fqdns = r.peers.flatMap((p) => (p.kind === "fqdn" ? p.selectors : []));
+  // Ports sharing the same HTTP rules (or none) are one toPorts entry, as they were written; an
+  // egress rule's DNS rules go with its ports.
+  const toPorts = new Map<string, { ports: Record<string, unknown>[]; rules?: Record<string, unknown> }>();
   for (const p of r.ports) {
     const key = JSON.stringify(p.http ?? null);
-    if (!toPorts.has(key)) toPorts.set(key, { ports: [], ...(p.http ? { rules: { http: p.http } } : {}) });
+    const rules = p.http ? { http: p.http } : r.dns ? { dns: r.dns } : undefined;
+    if (!toPorts.has(key)) toPorts.set(key, { ports: [], ...(rules ? { rules } : {}) });
     toPorts.get(key)!.ports.push({ ...(p.port !== undefined ? { port: String(p.port) } : { port: "0" }), ...(p.endPort !== undefined ? { endPort: p.endPort } : {}), protocol: p.protocol.toUpperCase() });
   }
   return {
     ...(endpoints.length ? { [`${dir}Endpoints`]: endpoints } : {}),
     ...(cidrs.length ? { [`${dir}CIDRSet`]: cidrs } : {}),
     ...(entities.length ? { [`${dir}Entities`]: entities } : {}),
+    ...(fqdns.length ? { toFQDNs: fqdns } : {}),
     ...(toPorts.size ? { toPorts: [...toPorts.values()] } : {}),
   };
 }

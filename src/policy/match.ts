@@ -53,6 +53,7 @@ export function peerMatches(peer: Peer, policyNamespace: string, w: WorkloadView
       if (peer.entity === "world") return w === null;
       if (peer.entity === "cluster") return w !== null;
       return false; // host, remote-node: see Entity
+    case "fqdn": return false; // learned at run time: the engine's FQDN table answers (engine/policy/fqdn-*)
   }
 }
 

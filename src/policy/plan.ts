@@ -1,3 +1,4 @@
+import type { DnsPlan } from "./fqdn-plan";
 import type { PolicyIdEntry } from "./ids";
 import type { L7Listener } from "./l7-compile";
 
@@ -32,6 +33,8 @@ export interface PolicyPlan {
   ids: PolicyIdEntry[];
   /** Workload ports guarded by HTTP rules: the L7 proxy's listeners (src/l7). */
   l7: L7Listener[];
+  /** Present while some policy has rules.dns or toFQDNs: what the resolver enforces per client (fqdn-plan.ts). */
+  dns?: DnsPlan;
 }
 
 export interface CompileOptions {

@@ -32,7 +32,15 @@ export type Peer =
   | { kind: "endpoints"; selector: LabelSelector; namespace: string | null }
   /** Cilium fromCIDR/toCIDRSet: like ipBlock but never a workload address (Cilium's CIDR identities are outside the cluster). */
   | { kind: "worldCidr"; cidr: string; except: string[] }
-  | { kind: "entity"; entity: Entity };
+  | { kind: "entity"; entity: Entity }
+  /** Cilium toFQDNs: the addresses Ponton's resolver returned to the subject for a matching name (learned at run time). */
+  | { kind: "fqdn"; selectors: DnsMatch[] };
+
+/** A Cilium DNS selector (toFQDNs, toPorts.rules.dns): exactly one of the two is set, lower case, no trailing dot. */
+export interface DnsMatch {
+  matchName?: string;
+  matchPattern?: string;
+}
 
 /**
  * Cilium entities. host: host ↔ workload traffic is not policed (input/output hooks), so it
@@ -57,6 +65,8 @@ export interface PolicyRule {
   ports: PortSpec[];
   /** A Cilium rule with neither peers nor ports: it isolates but admits nothing. */
   empty?: true;
+  /** Cilium toPorts[].rules.dns (egress to Ponton's resolver): the names the subject may resolve. */
+  dns?: DnsMatch[];
 }
 
 export interface NetworkPolicy {

@@ -108,3 +108,12 @@ test("L7: a flow's HTTP or DNS part labels the row, filters by method/path/statu
   const m = buildMap("empire", [{ name: "tiefighter", namespace: "empire", labels: { app: "tiefighter" }, networks: [] }, { name: "deathstar", namespace: "empire", labels: { app: "deathstar" }, networks: [] }], [], [landing, exhaust, http(4, "POST", "/v1/request-landing?x=1", 200)]) as unknown as { edges: { l7: string[] }[] };
   assert.deepEqual(m.edges[0]!.l7, ["POST /v1/request-landing", "PUT /v1/exhaust-port"]);
 });
+
+test("filter terms: dns=NAME also matches the DNS flows of that name or names under it", () => {
+  const q = { ...flow(4, client, end("resolver", "", "", "10.0.0.1", 53)), protocol: "dns", dns: { query: "api.stripe.com", type: "A", verdict: "REFUSED" } };
+  const hit = (text: string) => flowMatches(q, parseTerms(text));
+  assert.equal(hit("dns=api.stripe.com"), true);
+  assert.equal(hit("dns=stripe.com"), true);
+  assert.equal(hit("dns=tripe.com"), false);
+  assert.equal(hit("dns=web.shop"), false);
+});

@@ -6,7 +6,7 @@ import { OUTPUT_OPTION, type Command } from "../command";
 import { printTable, show } from "../output";
 import { EngineError } from "../../errors";
 
-const FILTERS = ["verdict", "namespace", "workload", "port", "from", "to", "protocol", "policy", "since", "type"] as const;
+const FILTERS = ["verdict", "namespace", "workload", "port", "from", "to", "protocol", "policy", "since", "type", "dns"] as const;
 /** Hubble's names on the command line, the API's names in the query. */
 const HTTP_FILTERS = { "http-method": "httpMethod", "http-path": "httpPath", "http-status": "httpStatus" } as const;
 
@@ -40,6 +40,7 @@ export const observeCommand: Command = {
     "http-method": { type: "string", description: "HTTP requests with this method", value: "METHOD" },
     "http-path": { type: "string", description: "HTTP requests whose path matches this regular expression", value: "RE" },
     "http-status": { type: "string", description: "HTTP status (403) or class (4+, 5xx)", value: "STATUS" },
+    dns: { type: "string", description: "DNS queries for this name or names under it (workloads a DNS policy watches)", value: "NAME" },
     last: { type: "string", description: "at most N past records (default 1000; 0: all kept)", value: "N" },
     "all-nodes": { type: "boolean", description: "every Ready node's records, merged by time, with the node's name (cluster mode)" },
     ...OUTPUT_OPTION,

@@ -31,6 +31,28 @@ interface ExplainView {
   egress: DirectionView;
   ingress: DirectionView;
   ids: { egress?: number; ingress?: number };
+  /** The connection is admitted by an address a toFQDNs answer opened. */
+  fqdn?: { names: string[]; expiresInSeconds: number; learnedBeforeRestart: boolean };
+}
+
+interface DnsExplainView {
+  name: string;
+  from: { ip: string; workload?: string };
+  resolves: boolean;
+  policed: boolean;
+  ref?: { policy: string; direction: string; ruleIndex: number };
+  match?: string;
+  toFQDNs?: { rule: { policy: string; direction: string; ruleIndex: number }; ports: string[] | "any" }[];
+}
+
+function showDnsExplain(e: DnsExplainView): void {
+  const who = e.from.workload ? `${e.from.workload} (${e.from.ip})` : e.from.ip;
+  if (!e.policed) console.log(`RESOLVES: ${who} -> ${e.name}: no rules.dns watches this workload`);
+  else if (e.resolves) console.log(`RESOLVES: ${who} -> ${e.name}: allowed by ${e.ref!.policy} ${e.ref!.direction}[${e.ref!.ruleIndex}] (${e.match})`);
+  else console.log(`REFUSED: ${who} -> ${e.name}: no rules.dns of its policies matches the name`);
+  for (const f of e.toFQDNs ?? []) {
+    console.log(`  its answers open ${f.rule.policy} ${f.rule.direction}[${f.rule.ruleIndex}] (toFQDNs) on ${f.ports === "any" ? "every port" : f.ports.join(", ")}`);
+  }
 }
 
 const selectorText = (s: PolicyView["podSelector"]) => {
@@ -102,16 +124,22 @@ export const policyCommands: Record<string, Command> = {
     },
   },
   explain: {
-    usage: "ponton policy explain --from NS/WORKLOAD|IP --to NS/WORKLOAD|IP --port 80/tcp",
+    usage: "ponton policy explain --from NS/WORKLOAD|IP (--to NS/WORKLOAD|IP --port 80/tcp | --dns NAME)",
     summary: "Would a new connection be allowed? Names the policies and rules that decide, without sending a packet.",
     options: {
       from: { type: "string", description: "source: namespace/workload, workload, or IP", value: "REF" },
       to: { type: "string", description: "destination: namespace/workload, workload, or IP", value: "REF" },
       port: { type: "string", description: "destination port and protocol (default tcp)", value: "PORT[/PROTO]" },
+      dns: { type: "string", description: "instead of --to/--port: may the workload resolve this name (CiliumNetworkPolicy rules.dns), and what its answers open (toFQDNs)", value: "NAME" },
       ...OUTPUT_OPTION,
     },
     async run({ client, args, format }) {
       const v = args.values;
+      if (v.dns !== undefined) {
+        if (!v.from) throw new EngineError("INVALID_ARGUMENT", "--from is required with --dns");
+        const d = await client.request<DnsExplainView>("GET", `/v1/policies/explain?${new URLSearchParams({ from: String(v.from), dns: String(v.dns) })}`);
+        return show(format, d, () => showDnsExplain(d));
+      }
       if (!v.from || !v.to || !v.port) throw new EngineError("INVALID_ARGUMENT", "--from, --to and --port are required");
       const q = new URLSearchParams({ from: String(v.from), to: String(v.to), port: String(v.port) });
       const e = await client.request<ExplainView>("GET", `/v1/policies/explain?${q}`);
@@ -119,6 +147,7 @@ export const policyCommands: Record<string, Command> = {
         const who = (x: { ip: string; workload?: string }) => (x.workload ? `${x.workload} (${x.ip})` : x.ip);
         console.log(`${e.allowed ? "ALLOWED" : "DENIED"}: ${who(e.from)} -> ${who(e.to)} ${v.port}`);
         console.log(`  ${directionText("egress ", e.egress, e.ids.egress)}`);
+        if (e.fqdn) console.log(`           (toFQDNs: ${e.to.ip} answered for ${e.fqdn.names.join(", ") || "a name resolved before pontond restarted"}; allowed for ${e.fqdn.expiresInSeconds} s more)`);
         console.log(`  ${directionText("ingress", e.ingress, e.ids.ingress)}`);
       });
     },

@@ -1,6 +1,6 @@
 // The daemon's embedded DNS, fed from the desired state after every change (names appear at once).
 import { withBuiltinServices } from "../services/kubernetes-service";
-import { DnsServer, FastpathUnavailableError, readUpstreams, SYSTEMD_RESOLV_CONF, type ExplainResult, type UpstreamAddress } from "../../dns";
+import { DnsServer, FastpathUnavailableError, readUpstreams, SYSTEMD_RESOLV_CONF, type DnsPolicyHook, type ExplainResult, type UpstreamAddress } from "../../dns";
 import { EngineError } from "../../errors";
 import type { DesiredState } from "../../model/types";
 import { CLUSTER_DOMAIN, sharedGroups, viewIndex, viewSearch, viewUpstreams, workloadRecords, type PodGroups } from "./dns-records";
@@ -37,9 +37,10 @@ export class EngineDns {
   readonly errors = new Map<string, DnsWarning>();
   private watch?: ResolvWatch;
 
-  constructor(private readonly config: DnsConfig) {
+  /** `policy`: CiliumNetworkPolicy rules.dns and toFQDNs (engine/policy/fqdn.ts). */
+  constructor(private readonly config: DnsConfig, policy?: DnsPolicyHook) {
     try {
-      this.server = new DnsServer({ viewOf: (ip) => this.index.get(ip), searchDomain: config.domain, viewSearch, viewUpstreams: (view) => this.upstreams.get(view), localZones: [CLUSTER_DOMAIN] });
+      this.server = new DnsServer({ viewOf: (ip) => this.index.get(ip), searchDomain: config.domain, viewSearch, viewUpstreams: (view) => this.upstreams.get(view), localZones: [CLUSTER_DOMAIN], ...(policy ? { policy } : {}) });
     } catch (err) {
       // The daemon does not start without its DNS fast path rather than run slower unnoticed.
       if (err instanceof FastpathUnavailableError) throw new EngineError("BUILD_INCOMPLETE", err.message);
@@ -131,6 +132,11 @@ export class EngineDns {
   /** Problems of the listeners on these addresses (a network's gateways). */
   warningsFor(addresses: readonly (string | undefined)[]): DnsWarning[] {
     return addresses.flatMap((a) => (a && this.errors.has(a) ? [this.errors.get(a)!] : []));
+  }
+
+  /** A DNS policy now watches these clients: the native fast path must hand their queries to JS. */
+  policyWatches(addresses: readonly string[]): void {
+    if (addresses.length) this.server.clientsMoved(addresses);
   }
 
   /** As the listener the address can ask answers: a view may span networks, sealing goes by the address's own. */

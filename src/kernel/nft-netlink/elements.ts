@@ -93,6 +93,9 @@ const NFTA_VERDICT_CODE = 1;
 const NFTA_VERDICT_CHAIN = 2;
 const NFTA_SET_ELEM_KEY = 1;
 const NFTA_SET_ELEM_DATA = 2;
+const NFTA_SET_ELEM_TIMEOUT = 4;
+/** `KEY timeout 35000ms`: an element of a set with `flags timeout` (the FQDN maps), in milliseconds. */
+const KEY_TIMEOUT = /^(.*) timeout (\d+)ms$/;
 const VERDICTS: Record<string, number> = { accept: 1, drop: 0, continue: -1, return: -5 };
 const CHAIN_VERDICTS: Record<string, number> = { jump: -3, goto: -4 };
 
@@ -115,10 +118,17 @@ function verdictData(text: string): Buffer | undefined {
  */
 export function elementAttr(layout: SetLayout, text: string, keyOnly: boolean): Buffer | undefined {
   const colon = text.indexOf(" : ");
-  const keyText = colon < 0 ? text : text.slice(0, colon);
+  let keyText = colon < 0 ? text : text.slice(0, colon);
+  const timed = KEY_TIMEOUT.exec(keyText);
+  if (timed) keyText = timed[1]!;
   const key = value(layout.key, keyText);
   if (!key) return undefined;
   const parts = [nest(NFTA_SET_ELEM_KEY, [attr(NFTA_DATA_VALUE, key)])];
+  if (timed && !keyOnly) {
+    const ms = Buffer.alloc(8);
+    ms.writeBigUInt64BE(BigInt(timed[2]!));
+    parts.push(attr(NFTA_SET_ELEM_TIMEOUT, ms));
+  }
   if (!keyOnly && layout.data) {
     if (colon < 0) return undefined;
     const dataText = text.slice(colon + 3);

@@ -81,3 +81,15 @@ test("a batch frames its messages between BATCH_BEGIN and BATCH_END with consecu
   assert.equal(headers.at(-1)!.type, 0x11);
   assert.deepEqual(headers.slice(1, -1).map((h) => h.type & 0xff), [3, 12, 12, 12, 8]);
 });
+
+test("an element with a timeout (the FQDN maps) carries NFTA_SET_ELEM_TIMEOUT in ms; a deletion does not", () => {
+  const layout = setLayout({ name: "pol_fqdn_port_v4", kind: "map", type: "ipv4_addr . ipv4_addr . inet_proto . inet_service : mark", flags: ["timeout"] })!;
+  const plain = elementAttr(layout, "10.0.0.2 . 192.0.2.1 . 6 . 443 : 18", false)!;
+  const timed = elementAttr(layout, "10.0.0.2 . 192.0.2.1 . 6 . 443 timeout 35000ms : 18", false)!;
+  const ms = Buffer.alloc(8);
+  ms.writeBigUInt64BE(35000n);
+  assert.equal(timed.length, plain.length + 12, "one 8-byte attribute more");
+  assert.ok(timed.includes(Buffer.concat([Buffer.from([12, 0, 4, 0]), ms])), "attr 4, u64 big-endian");
+  assert.deepEqual(elementAttr(layout, "10.0.0.2 . 192.0.2.1 . 6 . 443 timeout 35000ms", true), elementAttr(layout, "10.0.0.2 . 192.0.2.1 . 6 . 443", true));
+  assert.equal(elementAttr(layout, "10.0.0.2 . 192.0.2.1 . 6 . 443 timeout 35s : 18", false), undefined, "only ms is encoded");
+});

@@ -16,15 +16,15 @@ function refused(yaml: string, code: string, path: string, words: RegExp): void 
   });
 }
 
-test("DNS rules and toFQDNs are refused by name, as not implemented yet", () => {
+test("Kafka rules and DNS rules needing a DNS proxy are refused by name, as not implemented yet", () => {
+  refused(cnp(`
+endpointSelector: {}
+ingress:
+- toPorts: [{ports: [{port: "9092", protocol: TCP}], rules: {kafka: [{topic: deathstar-plans}]}}]`), "POLICY_NOT_IMPLEMENTED", "spec.ingress[0].toPorts[0].rules.kafka", /L7 rules .* not implemented yet/);
   refused(cnp(`
 endpointSelector: {}
 egress:
-- toFQDNs: [{matchName: example.com}]`), "POLICY_NOT_IMPLEMENTED", "spec.egress[0].toFQDNs", /toFQDNs .* not implemented yet/);
-  refused(cnp(`
-endpointSelector: {}
-egress:
-- toPorts: [{ports: [{port: "53", protocol: ANY}], rules: {dns: [{matchPattern: "*"}]}}]`), "POLICY_NOT_IMPLEMENTED", "spec.egress[0].toPorts[0].rules.dns", /not implemented yet/);
+- toPorts: [{ports: [{port: "53", protocol: ANY}], rules: {dns: [{matchPattern: "*"}]}}]`), "POLICY_NOT_IMPLEMENTED", "spec.egress[0].toPorts", /DNS proxy.*not implemented yet/);
   refused(cnp(`
 endpointSelector: {}
 ingress:

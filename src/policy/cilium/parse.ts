@@ -2,9 +2,10 @@ import { parseCidr, cidrLast } from "../cidr";
 import { invalid, notImplemented } from "../errors";
 import { checkDnsLabel, checkDnsSubdomain, checkPortName } from "../k8s-names";
 import { absent, expectArray, expectObj, expectString, isObj, parseSelector, type Obj } from "../parse-fields";
-import type { Entity, LabelSelector, NetworkPolicy, Peer, PolicyKind, PolicyRule, PolicyType, PortSpec, Protocol } from "../types";
+import type { DnsMatch, Entity, LabelSelector, NetworkPolicy, Peer, PolicyKind, PolicyRule, PolicyType, PortSpec, Protocol } from "../types";
 import { CILIUM_NAMESPACE_LABEL } from "../world";
 import { checkHttpPorts, parseHttpRules } from "./http-rules";
+import { checkDnsRule, parseL7Rules, parseToFqdns } from "./dns-rules";
 
 // cilium.io/v2 CiliumNetworkPolicy and CiliumClusterwideNetworkPolicy, L3/L4 and HTTP, parsed into
 // the shared model. Fields Cilium has and Ponton does not enforce yet are refused by name
@@ -16,9 +17,9 @@ export const isCiliumKind = (kind: unknown): boolean => typeof kind === "string"
 const SPEC_FIELDS = ["endpointSelector", "ingress", "ingressDeny", "egress", "egressDeny", "description", "labels"];
 const SPEC_LATER: Record<string, string> = { nodeSelector: "nodeSelector (host policies)", enableDefaultDeny: "enableDefaultDeny" };
 const INGRESS_FIELDS = ["fromEndpoints", "fromCIDR", "fromCIDRSet", "fromEntities", "toPorts"];
-const EGRESS_FIELDS = ["toEndpoints", "toCIDR", "toCIDRSet", "toEntities", "toPorts"];
+const EGRESS_FIELDS = ["toEndpoints", "toCIDR", "toCIDRSet", "toEntities", "toPorts", "toFQDNs"];
 const RULE_LATER: Record<string, string> = {
-  toFQDNs: "toFQDNs (DNS-based egress)", fromRequires: "fromRequires", toRequires: "toRequires", fromGroups: "fromGroups", toGroups: "toGroups",
+  fromRequires: "fromRequires", toRequires: "toRequires", fromGroups: "fromGroups", toGroups: "toGroups",
   fromNodes: "fromNodes", toNodes: "toNodes", toServices: "toServices", icmps: "icmps", authentication: "authentication",
 };
 const ENTITIES: Record<string, Entity> = { world: "world", host: "host", cluster: "cluster", all: "all", "remote-node": "remote-node" };
@@ -72,13 +73,21 @@ function parseCidrSet(v: unknown, path: string): Peer {
   return { kind: "worldCidr", cidr: String(o.cidr), except };
 }
 
-/** toPorts[].ports[]: port is a string ("80", "0" = all, or a port name); protocol TCP, UDP, SCTP or ANY (default). */
-function parseCiliumPorts(v: unknown, path: string, deny: boolean, dir: "ingress" | "egress"): PortSpec[] {
+/**
+ * toPorts[].ports[]: port is a string ("80", "0" = all, or a port name); protocol TCP, UDP, SCTP or
+ * ANY (default). `rules`: DNS selectors go to `dns` (egress, towards the resolver); HTTP rules stay
+ * on the TCP ports they guard (ingress, through the L7 proxy).
+ */
+function parseCiliumPorts(v: unknown, path: string, deny: boolean, dir: "ingress" | "egress", dns: DnsMatch[]): PortSpec[] {
   const out: PortSpec[] = [];
   expectArray(v, path).forEach((tp, i) => {
     const tpPath = `${path}[${i}]`;
     const o = expectObj(tp, tpPath, ["ports", "rules", "serverNames", "listener", "originatingTLS", "terminatingTLS"]);
-    const http = absent(o.rules) ? undefined : parseHttpRules(o.rules, `${tpPath}.rules`, deny, dir);
+    const rules = absent(o.rules) ? undefined : expectObj(o.rules, `${tpPath}.rules`, ["dns", "http", "kafka", "l7proto", "l7"]);
+    if (rules && !absent(rules.dns) && !absent(rules.http)) throw invalid(`${tpPath}.rules`, "dns and http rules on one port entry: write two toPorts entries");
+    // DNS (and the refusal of every other L7 kind) here; HTTP apart.
+    if (rules) dns.push(...parseL7Rules({ ...rules, http: undefined }, `${tpPath}.rules`, deny, dir === "egress"));
+    const http = rules && !absent(rules.http) ? parseHttpRules({ http: rules.http }, `${tpPath}.rules`, deny, dir) : undefined;
     const entry: PortSpec[] = [];
     for (const f of ["serverNames", "listener", "originatingTLS", "terminatingTLS"]) if (!absent(o[f])) throw notImplemented(`${tpPath}.${f}`, f);
     if (absent(o.ports)) throw invalid(`${tpPath}.ports`, "required");
@@ -164,12 +173,20 @@ function parseCiliumRules(v: unknown, path: string, dir: "ingress" | "egress", d
         peers.push({ kind: "entity", entity });
       });
     }
-    const ports = absent(o.toPorts) ? [] : parseCiliumPorts(o.toPorts, `${rp}.toPorts`, deny, dir);
+    if (!absent(o.toFQDNs)) {
+      if (deny) throw notImplemented(`${rp}.toFQDNs`, "toFQDNs in egressDeny");
+      selectsPeers = true;
+      peers.push(parseToFqdns(o.toFQDNs, `${rp}.toFQDNs`, [ep, cidr, cidrSet, ent].filter((f) => !absent(o[f]))));
+    }
+    const dns: DnsMatch[] = [];
+    const ports = absent(o.toPorts) ? [] : parseCiliumPorts(o.toPorts, `${rp}.toPorts`, deny, dir, dns);
     // Cilium: a rule with no L3 selector and no ports selects nothing (it only enables default
     // deny); with ports only it admits every peer on them; selectors that resolve to no peer
     // (e.g. fromEndpoints: []) select nothing either.
     if ((!selectsPeers && ports.length === 0) || (selectsPeers && peers.length === 0)) return { peers: [], ports: [], empty: true };
-    return { peers, ports };
+    const rule: PolicyRule = { peers, ports, ...(dns.length ? { dns } : {}) };
+    checkDnsRule(rule, rp);
+    return rule;
   });
 }
 
