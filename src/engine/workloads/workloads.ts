@@ -121,7 +121,7 @@ async function runWorkloadOnce(ctx: EngineContext, given: RunSpec): Promise<Work
     throw new EngineError("INVALID_ARGUMENT", "a workload on the host network needs a command to run");
   }
   const netns = mode === "owned" ? netnsName(ctx.config.prefix, name) : mode === "path" ? spec.netns! : "";
-  if (mode === "owned" && (await ctx.kernel.netnsNames()).has(netns)) {
+  if (mode === "owned" && (await ctx.kernel.netnsExists(netns))) {
     throw new EngineError("NAME_IN_USE", `a network namespace named ${netns} already exists and is not ours`);
   }
   // Last of the checks: holding the host ports is the first thing made (and let go on any failure).
