@@ -108,6 +108,14 @@ export class Kernel {
     }
   }
 
+  /** One named namespace: a creation asks this, and reading all of /run/netns grew with every workload. */
+  async netnsExists(name: string): Promise<boolean> {
+    return fs.access(`/run/netns/${name}`).then(
+      () => true,
+      () => false,
+    );
+  }
+
   /**
    * Writes a sysctl of the namespace this process runs in (/proc/sys/net is per network namespace).
    * `path` uses slashes (net/ipv4/conf/IFNAME/route_localnet) so interface names may hold dots.

@@ -192,8 +192,8 @@ export interface UserRule {
 
 export interface DesiredState {
   networks: Network[];
-  workloads: Workload[];
-  attachments: Attachment[];
+  workloads: readonly Workload[];
+  attachments: readonly Attachment[];
   userRules: UserRule[];
   /** Load-balanced virtual IPs (see model/service.ts). */
   services?: readonly Service[];

@@ -127,7 +127,7 @@ export function normalizeRestart(r: unknown): RestartPolicy {
 }
 
 /** The port a new workload wants is held by someone else? */
-export function portClash(ports: PortMapping[], others: Workload[]): { port: PortMapping; holder: Workload } | undefined {
+export function portClash(ports: PortMapping[], others: readonly Workload[]): { port: PortMapping; holder: Workload } | undefined {
   for (const w of others) {
     for (const mine of ports) {
       for (const theirs of w.ports) {

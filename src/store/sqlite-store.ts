@@ -9,6 +9,7 @@ import type { L2Policy } from "../model/lb/l2-policy";
 import { policyKey } from "../policy";
 import { ServiceIndex, type ServiceLookups } from "./service-index";
 import type { Store } from "./store";
+import { byText, DocCache } from "./doc-cache";
 
 const SCHEMA = `
 CREATE TABLE IF NOT EXISTS networks (id TEXT PRIMARY KEY, name TEXT NOT NULL UNIQUE, doc TEXT NOT NULL);
@@ -57,6 +58,9 @@ function migrateSticky(db: Database.Database): void {
 export class SqliteStore implements Store {
   private readonly db: Database.Database;
   private readonly stmts;
+  /** Workloads and attachments, parsed once (see doc-cache.ts). */
+  private readonly workloadDocs: DocCache<Workload>;
+  private readonly attachmentDocs: DocCache<Attachment>;
 
   constructor(file: string, opts: { synchronous?: "FULL" | "NORMAL" } = {}) {
     this.db = new Database(file);
@@ -130,6 +134,13 @@ export class SqliteStore implements Store {
       setHostFlag: p("INSERT INTO host_flags (name) VALUES (?) ON CONFLICT DO NOTHING"),
       clearHostFlag: p("DELETE FROM host_flags WHERE name = ?"),
     };
+    const docs = (stmt: Database.Statement) => () => (stmt.all() as Row[]).map((r) => r.doc);
+    this.workloadDocs = new DocCache<Workload>(docs(this.stmts.workloads), (w) => w.id, (a, b) => byText(a.name, b.name));
+    this.attachmentDocs = new DocCache<Attachment>(
+      docs(this.stmts.attachments),
+      (a) => `${a.workloadId}\t${a.networkId}`,
+      (a, b) => byText(a.workloadId, b.workloadId) || byText(a.networkId, b.networkId),
+    );
   }
 
   transaction<T>(fn: () => T): T {
@@ -137,6 +148,8 @@ export class SqliteStore implements Store {
       return this.db.transaction(fn).immediate();
     } catch (e) {
       this.serviceIndex = undefined;
+      this.workloadDocs.drop();
+      this.attachmentDocs.drop();
       throw e;
     }
   }
@@ -177,23 +190,29 @@ export class SqliteStore implements Store {
     this.stmts.deleteNetworkSticky.run(id);
   }
 
-  workloads(): Workload[] {
-    return (this.stmts.workloads.all() as Row[]).map((r) => JSON.parse(r.doc) as Workload);
+  /** Shared and frozen: the same list until a workload is written. */
+  workloads(): readonly Workload[] {
+    return this.workloadDocs.list();
   }
   workload(name: string): Workload | undefined {
     return parse<Workload>(this.stmts.workload.get(name));
   }
   putWorkload(w: Workload): void {
-    this.stmts.putWorkload.run(w.id, w.name, JSON.stringify(w));
+    const doc = JSON.stringify(w);
+    this.stmts.putWorkload.run(w.id, w.name, doc);
+    this.workloadDocs.put(doc);
   }
   deleteWorkload(id: string): void {
     for (const a of this.attachmentsOf(id)) this.releaseSticky(id, a.networkId);
     this.stmts.deleteWorkloadAttachments.run(id);
     this.stmts.deleteWorkload.run(id);
+    this.attachmentDocs.delete((a) => a.workloadId === id);
+    this.workloadDocs.delete((w) => w.id === id);
   }
 
-  attachments(): Attachment[] {
-    return (this.stmts.attachments.all() as Row[]).map((r) => JSON.parse(r.doc) as Attachment);
+  /** Shared and frozen: the same list until an attachment is written. */
+  attachments(): readonly Attachment[] {
+    return this.attachmentDocs.list();
   }
   attachmentsOf(workloadId: string): Attachment[] {
     return (this.stmts.attachmentsOf.all(workloadId) as Row[]).map((r) => JSON.parse(r.doc) as Attachment).sort((a, b) => a.index - b.index);
@@ -202,11 +221,14 @@ export class SqliteStore implements Store {
     return (this.stmts.attachmentsOn.all(networkId) as Row[]).map((r) => JSON.parse(r.doc) as Attachment);
   }
   putAttachment(a: Attachment): void {
-    this.stmts.putAttachment.run(a.workloadId, a.networkId, a.ip4 ?? null, a.ip6 ?? null, JSON.stringify(a));
+    const doc = JSON.stringify(a);
+    this.stmts.putAttachment.run(a.workloadId, a.networkId, a.ip4 ?? null, a.ip6 ?? null, doc);
+    this.attachmentDocs.put(doc);
   }
   deleteAttachment(workloadId: string, networkId: string): void {
     this.releaseSticky(workloadId, networkId);
     this.stmts.deleteAttachment.run(workloadId, networkId);
+    this.attachmentDocs.delete((a) => a.workloadId === workloadId && a.networkId === networkId);
   }
 
   /** The workload's name lets its addresses on the network go; the oldest released beyond STICKY_KEEP are forgotten. */

@@ -21,12 +21,12 @@ export interface Store {
   putNetwork(n: Network): void;
   deleteNetwork(id: string): void;
 
-  workloads(): Workload[];
+  workloads(): readonly Workload[];
   workload(name: string): Workload | undefined;
   putWorkload(w: Workload): void;
   deleteWorkload(id: string): void;
 
-  attachments(): Attachment[];
+  attachments(): readonly Attachment[];
   attachmentsOf(workloadId: string): Attachment[];
   attachmentsOn(networkId: string): Attachment[];
   putAttachment(a: Attachment): void;

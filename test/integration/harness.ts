@@ -48,6 +48,8 @@ export class TestHost {
   daemonArgs: string[] = [];
   /** Extra environment and a umask (e.g. 0o000) for the next startDaemon(). */
   daemonEnv: Record<string, string> = {};
+  /** Node options for pontond itself (a bench's `--cpu-prof`: NODE_OPTIONS refuses it). */
+  daemonNodeArgs: string[] = [];
   daemonUmask: number | undefined;
   private readonly pids: number[] = [];
 
@@ -95,7 +97,7 @@ export class TestHost {
     mkdirSync(this.stateDir, { recursive: true });
     const log = path.join(this.dir, "pontond.log");
     const out = openSync(log, "a");
-    const argv = [`--net=/run/netns/${this.hostNs}`, process.execPath, path.join(BIN, "pontond"), "--state-dir", this.stateDir, "--socket", this.socket, "--prefix", this.prefix, "--host-resolv-conf", path.join(this.dir, "resolv.conf"), ...this.daemonArgs];
+    const argv = [`--net=/run/netns/${this.hostNs}`, process.execPath, ...this.daemonNodeArgs, path.join(BIN, "pontond"), "--state-dir", this.stateDir, "--socket", this.socket, "--prefix", this.prefix, "--host-resolv-conf", path.join(this.dir, "resolv.conf"), ...this.daemonArgs];
     const env = { ...process.env, ...this.daemonEnv };
     // sh sets the umask and execs nsenter: the daemon keeps the PID we hold.
     this.daemon =

@@ -76,7 +76,7 @@ test("sh and maglev carry a fixed jhash seed (a rewrite must not re-pin clients)
 
 test("a selector matches workloads of the service's namespace only", () => {
   const s = base([{ ...svc(0, "web"), namespace: "x" }], 3);
-  s.workloads[1] = { ...s.workloads[1]!, namespace: "x" };
+  s.workloads = s.workloads.map((w, i) => (i === 1 ? { ...w, namespace: "x" } : w));
   const full = renderFull(compileNft(s));
   assert.deepEqual(slotted(full, 1), ["172.30.0.3 . 8080"]);
   const dflt = renderFull(compileNft({ ...s, services: [svc(0, "web")] }));
@@ -94,8 +94,8 @@ test("two services of one name in two namespaces compile side by side, in key or
 
 test("a named target port is resolved on each endpoint; an endpoint without it is left out of that port", () => {
   const s = base([{ ...svc(0, "web"), ports: [{ port: 80, targetPort: "web", protocol: "tcp" }] }], 3);
-  s.workloads[0] = { ...s.workloads[0]!, exposes: [{ name: "web", port: 8080, protocol: "TCP" }] };
-  s.workloads[1] = { ...s.workloads[1]!, exposes: [{ name: "web", port: 9090, protocol: "TCP" }] };
+  const ports = [8080, 9090];
+  s.workloads = s.workloads.map((w, i) => (i < 2 ? { ...w, exposes: [{ name: "web", port: ports[i]!, protocol: "TCP" as const }] } : w));
   const plan = compileNft(s);
   assert.deepEqual(slotted(renderFull(plan), 2), ["172.30.0.2 . 8080", "172.30.0.3 . 9090"]);
   assert.deepEqual(plan.services![0]!.endpoints[0]!.endpoints, ["172.30.0.2:8080", "172.30.0.3:9090"]);

@@ -49,6 +49,19 @@ function selects(s: Service, c: Candidate): boolean {
   return c.namespace === serviceNamespace(s) && selectorMatches(s.selector, c.labels);
 }
 
+/**
+ * The store hands out the same frozen labels object until the workload is written: its digest is
+ * made once, not once per workload per compile (a sha1 per workload on every change).
+ */
+const digests = new WeakMap<object, string>();
+function digestOf(labels: Record<string, string>): string {
+  // Only a frozen object cannot change under its memo (a test's own state may be edited in place).
+  if (!Object.isFrozen(labels)) return createHash("sha1").update(JSON.stringify(labels)).digest("base64");
+  let d = digests.get(labels);
+  if (d === undefined) digests.set(labels, (d = createHash("sha1").update(JSON.stringify(labels)).digest("base64")));
+  return d;
+}
+
 export function indexEndpoints(state: DesiredState): EndpointIndex {
   const networks = new Map<string, Network>(state.networks.map((n) => [n.id, n]));
   const byWorkload = new Map<string, Attachment[]>();
@@ -73,7 +86,7 @@ export function indexEndpoints(state: DesiredState): EndpointIndex {
         ...(a.ip6 ? { ip6: a.ip6 } : {}),
         ...(w.exposes ? { exposes: w.exposes } : {}),
         key: `${w.id} ${w.name} ${a.ip4} ${a.ip6 ?? ""} ${w.exposes ? JSON.stringify(w.exposes) : ""}`,
-        labelsDigest: createHash("sha1").update(JSON.stringify(w.labels)).digest("base64"),
+        labelsDigest: digestOf(w.labels),
       });
     }
   }

@@ -59,7 +59,7 @@ test("upstreams of a view: the workload's own (--dns) first, else its networks';
 test("pod records (IPv6 dashed), dns-version and aliases' PTR are in every view", () => {
   const s = state([], [wl(0)]);
   s.networks.push(back);
-  s.attachments[0] = { ...att(0), ip6: "fd00:40::3", aliases: ["alpha"] };
+  s.attachments = [{ ...att(0), ip6: "fd00:40::3", aliases: ["alpha"] }, ...s.attachments.slice(1)];
   const views = dnsViews(s, "ponton.internal");
   for (const id of ["n1", "n2"]) {
     const names = views.get(id)!.map((r) => `${r.name} ${r.type} ${r.data}`);

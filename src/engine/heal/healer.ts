@@ -2,15 +2,15 @@
 // a foreign nf_tables commit on our table → the table is replaced whole; a deleted or loosened link,
 // a deleted bridge address, a deleted namespace → repairLinks. Events are gathered for a short
 // debounce, then judged and repaired inside the engine's serial queue, after any change under way.
+import type { DesiredState } from "../../model/types";
 import type { EngineContext } from "../context";
 import type { KernelEvent } from "../../kernel/kernel-events";
 import { KernelWatch } from "../../kernel/kernel-watch";
 import { NFT_FAMILY, NFT_TABLE } from "../../compile/names";
-import { routeDamage, wantedObjects, type RouteEvent } from "./damage";
+import { routeDamage, wantedObjects, type RouteEvent, type Wanted } from "./damage";
 import { dropVanishedNetnsWorkloads, KEPT_STATES, repairLinks } from "./repair-links";
 import { insideDamage, insideWanted, namedNetns, type InsideEvent } from "./inside-damage";
 import { repairInside } from "./repair-inside";
-import type { DesiredState } from "../../model/types";
 
 /** Long enough to take a whole `nft -f` or `ip -batch` of damage as one, short against the 1 s goal. */
 const DEBOUNCE_MS = 20;
@@ -132,6 +132,18 @@ export class Healer {
     }
   }
 
+  /** The store hands out the same workload and attachment lists until a write: several event
+   * batches of one change (a veth made, moved, enslaved, set up) judge against one set, built once. */
+  private lastWanted: { workloads: unknown; attachments: unknown; networks: string; wanted: Wanted } | undefined;
+  private wanted(state: DesiredState): Wanted {
+    const networks = JSON.stringify(state.networks);
+    const last = this.lastWanted;
+    if (last && last.workloads === state.workloads && last.attachments === state.attachments && last.networks === networks) return last.wanted;
+    const wanted = wantedObjects(state, (w) => KEPT_STATES.has(w.state));
+    this.lastWanted = { workloads: state.workloads, attachments: state.attachments, networks, wanted };
+    return wanted;
+  }
+
   private async repair(pids: number[], events: RouteEvent[], lost: { nft: boolean; route: boolean }, since: number, inside: { events: InsideEvent[]; lost: Set<string> } = { events: [], lost: new Set() }): Promise<void> {
     const done: string[] = [];
     // Our own commit's PID is known once it returned: judge after every commit of ours has.
@@ -141,7 +153,7 @@ export class Healer {
     if (lost.nft || lost.route) this.counters.lostEvents++;
 
     const state = this.ctx.store.state();
-    const damage = lost.route ? ["events lost"] : routeDamage(events, wantedObjects(state, (w) => KEPT_STATES.has(w.state)));
+    const damage = lost.route ? ["events lost"] : routeDamage(events, this.wanted(state));
     if (damage.length) {
       const dropped = await dropVanishedNetnsWorkloads(this.ctx);
       for (const name of dropped) console.error(`pontond: workload ${name} removed: the namespace it was given vanished`);

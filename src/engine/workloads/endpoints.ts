@@ -52,7 +52,7 @@ export async function buildEndpoints(ctx: EngineContext, w: Workload, atts: Atta
 }
 
 export async function deleteNetns(ctx: EngineContext, name: string): Promise<void> {
-  if (!(await ctx.kernel.netnsNames()).has(name)) return;
+  if (!(await ctx.kernel.netnsExists(name))) return;
   try {
     await ctx.exec.run("ip", ["netns", "del", name]);
   } catch (e) {
@@ -63,7 +63,7 @@ export async function deleteNetns(ctx: EngineContext, name: string): Promise<voi
 /** SIGKILL whatever runs in a namespace we own (a workload being rolled back or removed): a
  * process its command daemonized would otherwise outlive the workload in a namespace nobody names. */
 async function killNetnsProcesses(ctx: EngineContext, netns: string): Promise<void> {
-  if (!(await ctx.kernel.netnsNames()).has(netns)) return;
+  if (!(await ctx.kernel.netnsExists(netns))) return;
   const { stdout } = await ctx.exec.run("ip", ["netns", "pids", netns]).catch(() => ({ stdout: "" }));
   for (const pid of stdout.split(/\s+/).filter(Boolean)) {
     try {

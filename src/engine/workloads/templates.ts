@@ -25,7 +25,7 @@ export function getTemplate(ctx: EngineContext, name: string): Template {
   return t;
 }
 
-const replicasIn = (workloads: Workload[], template: string): Workload[] =>
+const replicasIn = (workloads: readonly Workload[], template: string): Workload[] =>
   workloads.filter((w) => w.replicaOf?.template === template).sort((a, b) => a.replicaOf!.index - b.replicaOf!.index);
 const replicasOf = (ctx: EngineContext, template: string): Workload[] => replicasIn(ctx.store.workloads(), template);
 

@@ -123,7 +123,7 @@ async function runWorkloadOnce(ctx: EngineContext, given: RunSpec): Promise<Work
   }
   if (mode === "host") checkHostNetworkDns(name, etc.dns);
   const netns = mode === "owned" ? netnsName(ctx.config.prefix, name) : mode === "path" ? spec.netns! : "";
-  if (mode === "owned" && (await ctx.kernel.netnsNames()).has(netns)) {
+  if (mode === "owned" && (await ctx.kernel.netnsExists(netns))) {
     throw new EngineError("NAME_IN_USE", `a network namespace named ${netns} already exists and is not ours`);
   }
   // Last of the checks: holding the host ports is the first thing made (and let go on any failure).

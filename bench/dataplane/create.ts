@@ -1,0 +1,58 @@
+// Creation time per workload as one network fills (issue 20): the median time of one
+// `POST /v1/workloads` over each window of 50 around the checkpoints (default 100, 500, 1,000).
+// `--profile DIR` starts pontond with `--cpu-prof` into DIR (the profile is written when it stops).
+// Usage: node dist/bench/dataplane/create.js [--n 1000] [--profile /tmp/prof]
+import { readFileSync } from "node:fs";
+import { TestHost } from "../../test/integration/harness";
+import { nowMs } from "../lib/proc";
+import { median, round2 } from "../lib/traffic";
+
+const argOf = (name: string) => {
+  const i = process.argv.indexOf(`--${name}`);
+  return i > 0 ? process.argv[i + 1] : undefined;
+};
+const N = Number(argOf("n") ?? 1000);
+const PROFILE = argOf("profile");
+/** pontond's CPU time so far (user + system), ms: what a creation costs the daemon whatever the load. */
+function cpuMs(pid: number): number {
+  const f = readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1]!.split(" ");
+  return (Number(f[11]) + Number(f[12])) * 10;
+}
+const loadavg = () => readFileSync("/proc/loadavg", "utf8").split(" ").slice(0, 3).join(" ");
+
+async function main(): Promise<void> {
+  const h = new TestHost("bdpc");
+  if (PROFILE) h.daemonNodeArgs = ["--cpu-prof", `--cpu-prof-dir=${PROFILE}`];
+  await h.setUp();
+  console.log(`N=${N}, load average ${loadavg()} at start`);
+  try {
+    await h.pontonOk("network", "create", "big", "--subnet", "10.81.0.0/20");
+    const ms: number[] = [];
+    const cpu: number[] = [];
+    const pid = h.daemonPid!;
+    let cpu0 = cpuMs(pid);
+    for (let i = 0; i < N; i++) {
+      const t0 = nowMs();
+      await h.client.request("POST", "/v1/workloads", { name: `w${i}`, networks: ["big"] });
+      ms.push(nowMs() - t0);
+      if ((i + 1) % 50 === 0) {
+        cpu.push((cpuMs(pid) - cpu0) / 50);
+        cpu0 = cpuMs(pid);
+      }
+      if ((i + 1) % 100 === 0) console.log(`${i + 1} workloads: median of the last 50 ${round2(median(ms.slice(-50)))} ms, pontond CPU ${round2(cpu.at(-1)!)} ms each, load ${loadavg()}`);
+    }
+    const at = [100, 500, 1000, N].filter((c, i, all) => c <= N && all.indexOf(c) === i);
+    console.log(`\nload average ${loadavg()} at end`);
+    console.log("workloads | median ms of the 50 creations up to it | pontond CPU ms per creation over them");
+    for (const c of at) console.log(`${c} | ${round2(median(ms.slice(Math.max(0, c - 50), c)))} | ${round2(cpu[c / 50 - 1] ?? NaN)}`);
+  } finally {
+    // SIGTERM first: a profiled pontond writes its profile on a clean exit.
+    await h.stopDaemon("SIGTERM");
+    await h.tearDown();
+  }
+}
+
+main().catch((e) => {
+  console.error(e);
+  process.exitCode = 1;
+});

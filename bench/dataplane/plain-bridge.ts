@@ -1,0 +1,48 @@
+// The reference subjects of the data-plane benches: a hand-made bridge with two namespaces, bare
+// or with br_netfilter and one conntrack rule (what every stateful bridge firewall pays).
+import { defer } from "../lib/cleanup";
+import { deleteNamespaces, startBackground } from "../lib/netns";
+import { mustRun, run } from "../lib/proc";
+import type { Runner } from "../lib/traffic";
+
+export interface Subject {
+  name: string;
+  client: Runner;
+  server: string;
+}
+
+/**
+ * A hand-made host namespace with one bridge and two workload namespaces; `brnf` turns on
+ * br_netfilter's IPv4 hook and loads one `ct state` rule in an inet forward chain.
+ */
+export async function plain(tag: string, brnf: boolean): Promise<Subject> {
+  const p = `bdp${process.pid}-${tag}`;
+  const [host, a, b] = [`${p}-h`, `${p}-a`, `${p}-b`];
+  defer(`netns del ${p}-*`, () => deleteNamespaces([host, a, b]));
+  await mustRun(["ip", "-batch", "-"], { input: [host, a, b].map((n) => `netns add ${n}\n`).join("") });
+  await mustRun(["ip", "-n", host, "-batch", "-"], {
+    input: [
+      "link set lo up",
+      "link add br0 type bridge",
+      "link set br0 up",
+      `link add va type veth peer name eth0 netns ${a}`,
+      `link add vb type veth peer name eth0 netns ${b}`,
+      "link set va master br0 up",
+      "link set vb master br0 up",
+    ].join("\n") + "\n",
+  });
+  for (const [ns, ip] of [[a, "10.77.0.2"], [b, "10.77.0.3"]] as const) {
+    await mustRun(["ip", "-n", ns, "-batch", "-"], { input: `link set lo up\naddr add ${ip}/24 dev eth0\nlink set eth0 up\n` });
+  }
+  await mustRun(["ip", "netns", "exec", host, "sysctl", "-qw", `net.bridge.bridge-nf-call-iptables=${brnf ? 1 : 0}`, `net.bridge.bridge-nf-call-ip6tables=${brnf ? 1 : 0}`]);
+  if (brnf) {
+    await mustRun(["ip", "netns", "exec", host, "nft", "-f", "-"], {
+      input: "table inet bench {\n  chain forward {\n    type filter hook forward priority 0;\n    ct state established,related accept\n  }\n}\n",
+    });
+  }
+  startBackground(["ip", "netns", "exec", b, "iperf3", "-s"]);
+  return { name: brnf ? "bridge + br_netfilter + 1 ct rule" : "bare bridge", client: async (cmd, args, t) => {
+      const r = await run(["ip", "netns", "exec", a, cmd, ...args], t ? { timeoutMs: t } : {});
+      return { ...r, code: r.code ?? -1 };
+    }, server: "10.77.0.3" };
+}
