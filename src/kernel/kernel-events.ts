@@ -4,6 +4,8 @@ export type KernelEvent =
   | { kind: "link"; op: "new" | "del"; name: string; master: number; up: boolean }
   | { kind: "addr"; op: "new" | "del"; name: string; addr: string }
   | { kind: "netns"; op: "del"; name: string }
+  /** A deleted route: `dev` is its link, "-" for an unreachable route; `dst` is ADDR/LEN. */
+  | { kind: "route"; op: "del"; dev: string; dst: string }
   | { kind: "lost"; what: "nft" | "route" }
   | { kind: "ready" };
 
@@ -26,6 +28,8 @@ export function parseKernelEvent(line: string): KernelEvent | undefined {
     }
     case "addr":
       return op && f[2] && f[3]?.includes("/") ? { kind: "addr", op, name: f[2], addr: f[3] } : undefined;
+    case "route":
+      return f[1] === "del" && f[2] && f[3]?.includes("/") ? { kind: "route", op: "del", dev: f[2], dst: f[3] } : undefined;
     case "netns":
       return f[1] === "del" && f[2] ? { kind: "netns", op: "del", name: f[2] } : undefined;
     case "lost":
