@@ -1,6 +1,7 @@
 // Per-packet cost between two workloads on one network (issue 20): 64-byte UDP packets/s and one
-// TCP stream, for a bare Linux bridge, the same bridge with br_netfilter and one conntrack rule, and
-// Ponton. Rounds are interleaved (each round measures every subject, in a rotated order) and each
+// TCP stream, for a bare Linux bridge, the same bridge with br_netfilter and one conntrack rule,
+// plain routing between two veths (/32 routes, no rule: what a routed network is without Ponton),
+// and Ponton's bridge and routed networks. Rounds are interleaved (each round measures every subject, in a rotated order) and each
 // round's figures are divided by that round's bare bridge, so the machine's load hits all alike.
 // Usage: node dist/bench/dataplane/pps.js [--rounds 3] [--seconds 5]
 import { readFileSync } from "node:fs";
@@ -60,6 +61,45 @@ async function plain(tag: string, brnf: boolean): Promise<Subject> {
     }, server: "10.77.0.3" };
 }
 
+/** Two veths routed by the host (/32 routes, the gateway on lo, no nft rule): the routed driver's floor. */
+async function plainRouted(): Promise<Subject> {
+  const p = `bdp${process.pid}-rt`;
+  const [host, a, b] = [`${p}-h`, `${p}-a`, `${p}-b`];
+  defer(`netns del ${p}-*`, () => deleteNamespaces([host, a, b]));
+  await mustRun(["ip", "-batch", "-"], { input: [host, a, b].map((n) => `netns add ${n}\n`).join("") });
+  await mustRun(["ip", "-n", host, "-batch", "-"], {
+    input: [
+      "link set lo up",
+      "addr add 10.76.0.1/32 dev lo",
+      `link add va address 02:00:00:00:01:01 type veth peer name eth0 netns ${a}`,
+      `link add vb address 02:00:00:00:01:01 type veth peer name eth0 netns ${b}`,
+      "link set va up",
+      "link set vb up",
+      "route add 10.76.0.2/32 dev va src 10.76.0.1",
+      "route add 10.76.0.3/32 dev vb src 10.76.0.1",
+    ].join("\n") + "\n",
+  });
+  await mustRun(["ip", "netns", "exec", host, "sysctl", "-qw", "net.ipv4.ip_forward=1"]);
+  for (const [ns, ip] of [[a, "10.76.0.2"], [b, "10.76.0.3"]] as const) {
+    await mustRun(["ip", "-n", ns, "-batch", "-"], {
+      input: `link set lo up\naddr add ${ip}/32 dev eth0\nlink set eth0 up\nneigh replace 10.76.0.1 lladdr 02:00:00:00:01:01 dev eth0 nud permanent\nroute add 10.76.0.1 dev eth0 scope link\nroute add default via 10.76.0.1 dev eth0\n`,
+    });
+  }
+  startBackground(["ip", "netns", "exec", b, "iperf3", "-s"]);
+  return { name: "plain routing (2 veths, /32 routes, no rule)", client: async (cmd, args, t) => {
+      const r = await run(["ip", "netns", "exec", a, cmd, ...args], t ? { timeoutMs: t } : {});
+      return { ...r, code: r.code ?? -1 };
+    }, server: "10.76.0.3" };
+}
+
+async function pontonRouted(h: TestHost): Promise<Subject> {
+  await h.pontonOk("network", "create", "dpr", "--driver", "routed", "--subnet", "10.79.0.0/24");
+  await h.pontonOk("run", "--name", "rsrv", "--network", "dpr", "--", "iperf3", "-s");
+  await h.pontonOk("run", "--name", "rcli", "--network", "dpr");
+  const srv = JSON.parse(await h.pontonOk("inspect", "rsrv")) as { networks: { ip4: string }[] }[];
+  return { name: "Ponton (routed network, empty)", client: (cmd, args, t) => h.inWorkload("rcli", cmd, args, t), server: srv[0]!.networks[0]!.ip4 };
+}
+
 async function ponton(h: TestHost): Promise<Subject> {
   await h.pontonOk("network", "create", "dp", "--subnet", "10.78.0.0/24");
   await h.pontonOk("run", "--name", "srv", "--network", "dp", "--", "iperf3", "-s");
@@ -73,7 +113,7 @@ async function main(): Promise<void> {
   const h = await new TestHost("bdp").setUp();
   const startLoad = loadavg();
   try {
-    const subjects = [await plain("bare", false), await plain("brnf", true), await ponton(h)];
+    const subjects = [await plain("bare", false), await plain("brnf", true), await plainRouted(), await ponton(h), await pontonRouted(h)];
     for (const s of subjects) {
       for (let i = 0; i < 50 && (await s.client("ping", ["-c", "1", "-W", "1", s.server])).code !== 0; i++) await sleep(100);
     }
