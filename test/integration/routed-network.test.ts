@@ -4,6 +4,8 @@
 // port from outside and from the host, a service VIP, DNS on the gateway, healing and a restart.
 import { after, before, describe, test } from "node:test";
 import assert from "node:assert/strict";
+import { writeFileSync } from "node:fs";
+import path from "node:path";
 import { policyEngineWorld } from "./policy-engine-world";
 import { TRUTH_CASES } from "../../src/policy/testing/truth-cases";
 import { TestHost, OUTSIDE_A, UPLINK_HOST, curlFrom, eventually, httpServer, inspect, ping, sh } from "./harness";
@@ -156,6 +158,15 @@ describe("routed network driver", () => {
     assert.ok(await eventually(async () => (await curlFrom(inOut, `http://${UPLINK_HOST}:8095/`)) === "b-80"), "its published port answers again");
     assert.equal((await h.inHost("ip", ["addr", "del", "10.81.0.1/32", "dev", "lo"])).code, 0);
     assert.ok(await eventually(() => ping(h, "a", "10.81.0.1"), 10_000), "the gateway address is back on lo");
+  });
+
+  test("ponton up: `driver: routed` in a project file", async () => {
+    const file = path.join(h.dir, "routed.yaml");
+    writeFileSync(file, "networks:\n  flat2:\n    driver: routed\n    subnet: 10.84.0.0/24\nworkloads:\n  p1:\n    networks: [flat2]\n  p2:\n    networks: [flat2]\n");
+    await h.pontonOk("up", file);
+    assert.equal((JSON.parse(await h.pontonOk("network", "inspect", "flat2")) as { driver: string }[])[0]!.driver, "routed");
+    assert.match((await att("p1")).hostIfname, /^pr-/);
+    assert.ok(await ping(h, "p1", (await att("p2")).ip4), "p1 → p2");
   });
 
   test("kill -9 and restart: traffic never stops; what changed meanwhile is reconciled", async () => {
