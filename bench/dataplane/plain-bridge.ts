@@ -46,3 +46,34 @@ export async function plain(tag: string, brnf: boolean): Promise<Subject> {
       return { ...r, code: r.code ?? -1 };
     }, server: "10.77.0.3" };
 }
+
+/** Two veths routed by the host (/32 routes, the gateway on lo, no nft rule): the routed driver's floor. */
+export async function plainRouted(): Promise<Subject> {
+  const p = `bdp${process.pid}-rt`;
+  const [host, a, b] = [`${p}-h`, `${p}-a`, `${p}-b`];
+  defer(`netns del ${p}-*`, () => deleteNamespaces([host, a, b]));
+  await mustRun(["ip", "-batch", "-"], { input: [host, a, b].map((n) => `netns add ${n}\n`).join("") });
+  await mustRun(["ip", "-n", host, "-batch", "-"], {
+    input: [
+      "link set lo up",
+      "addr add 10.76.0.1/32 dev lo",
+      `link add va address 02:00:00:00:01:01 type veth peer name eth0 netns ${a}`,
+      `link add vb address 02:00:00:00:01:01 type veth peer name eth0 netns ${b}`,
+      "link set va up",
+      "link set vb up",
+      "route add 10.76.0.2/32 dev va src 10.76.0.1",
+      "route add 10.76.0.3/32 dev vb src 10.76.0.1",
+    ].join("\n") + "\n",
+  });
+  await mustRun(["ip", "netns", "exec", host, "sysctl", "-qw", "net.ipv4.ip_forward=1"]);
+  for (const [ns, ip] of [[a, "10.76.0.2"], [b, "10.76.0.3"]] as const) {
+    await mustRun(["ip", "-n", ns, "-batch", "-"], {
+      input: `link set lo up\naddr add ${ip}/32 dev eth0\nlink set eth0 up\nneigh replace 10.76.0.1 lladdr 02:00:00:00:01:01 dev eth0 nud permanent\nroute add 10.76.0.1 dev eth0 scope link\nroute add default via 10.76.0.1 dev eth0\n`,
+    });
+  }
+  startBackground(["ip", "netns", "exec", b, "iperf3", "-s"]);
+  return { name: "plain routing (2 veths, /32 routes, no rule)", client: async (cmd, args, t) => {
+      const r = await run(["ip", "netns", "exec", a, cmd, ...args], t ? { timeoutMs: t } : {});
+      return { ...r, code: r.code ?? -1 };
+    }, server: "10.76.0.3" };
+}

@@ -1,6 +1,7 @@
 // Per-packet cost between two workloads on one network (issue 20): 64-byte UDP packets/s and one
-// TCP stream, for a bare Linux bridge, the same bridge with br_netfilter and one conntrack rule, and
-// Ponton. Rounds are interleaved (each round measures every subject, in a rotated order) and each
+// TCP stream, for a bare Linux bridge, the same bridge with br_netfilter and one conntrack rule,
+// plain routing between two veths (/32 routes, no rule: what a routed network is without Ponton),
+// and Ponton's bridge and routed networks. Rounds are interleaved (each round measures every subject, in a rotated order) and each
 // round's figures are divided by that round's bare bridge, so the machine's load hits all alike.
 // Usage: node dist/bench/dataplane/pps.js [--rounds 3] [--seconds 5]
 import { readFileSync } from "node:fs";
@@ -8,7 +9,7 @@ import { TestHost } from "../../test/integration/harness";
 import { installSignalHandlers, runCleanup } from "../lib/cleanup";
 import { sleep } from "../lib/proc";
 import { iperfTcp, iperfUdp64, median, round2 } from "../lib/traffic";
-import { plain, type Subject } from "./plain-bridge";
+import { plain, plainRouted, type Subject } from "./plain-bridge";
 
 const arg = (name: string, dflt: number) => {
   const i = process.argv.indexOf(`--${name}`);
@@ -17,6 +18,14 @@ const arg = (name: string, dflt: number) => {
 const ROUNDS = arg("rounds", 3);
 const SECONDS = arg("seconds", 5);
 const loadavg = () => readFileSync("/proc/loadavg", "utf8").split(" ").slice(0, 3).join(" ");
+
+async function pontonRouted(h: TestHost): Promise<Subject> {
+  await h.pontonOk("network", "create", "dpr", "--driver", "routed", "--subnet", "10.79.0.0/24");
+  await h.pontonOk("run", "--name", "rsrv", "--network", "dpr", "--", "iperf3", "-s");
+  await h.pontonOk("run", "--name", "rcli", "--network", "dpr");
+  const srv = JSON.parse(await h.pontonOk("inspect", "rsrv")) as { networks: { ip4: string }[] }[];
+  return { name: "Ponton (routed network, empty)", client: (cmd, args, t) => h.inWorkload("rcli", cmd, args, t), server: srv[0]!.networks[0]!.ip4 };
+}
 
 async function ponton(h: TestHost): Promise<Subject> {
   await h.pontonOk("network", "create", "dp", "--subnet", "10.78.0.0/24");
@@ -31,7 +40,7 @@ async function main(): Promise<void> {
   const h = await new TestHost("bdp").setUp();
   const startLoad = loadavg();
   try {
-    const subjects = [await plain("bare", false), await plain("brnf", true), await ponton(h)];
+    const subjects = [await plain("bare", false), await plain("brnf", true), await plainRouted(), await ponton(h), await pontonRouted(h)];
     for (const s of subjects) {
       for (let i = 0; i < 50 && (await s.client("ping", ["-c", "1", "-W", "1", s.server])).code !== 0; i++) await sleep(100);
     }

@@ -1,8 +1,10 @@
-// Many workloads on one bridge network (issue 20): creation time per workload as the network fills,
-// pontond's memory per workload, the 1,024th workload refused with BRIDGE_PORT_LIMIT before the
-// kernel, how many copies of one ARP request the bridge floods, the host's neighbour entries, and
-// reachability of the oldest workloads from the newest and from the host.
-// Usage: node dist/bench/dataplane/scale.js [--n 1023]
+// Many workloads on one network (issue 20): creation time per workload as the network fills,
+// pontond's memory per workload, and reachability of the oldest workloads from the newest and from
+// the host. On a bridge network (default): the 1,024th workload refused with BRIDGE_PORT_LIMIT
+// before the kernel, how many copies of one ARP request the bridge floods, the host's neighbour
+// entries. On a routed network (`--driver routed`): one more workload is accepted, and ARP/ND
+// packets are counted on the sampled workloads' veths while they are pinged.
+// Usage: node dist/bench/dataplane/scale.js [--n 1023] [--driver bridge|routed]
 import { readdirSync, readFileSync } from "node:fs";
 import { TestHost, sh } from "../../test/integration/harness";
 import { EngineError } from "../../src/errors";
@@ -14,6 +16,8 @@ const arg = (name: string, dflt: number) => {
   return i > 0 ? Number(process.argv[i + 1]) : dflt;
 };
 const N = arg("n", 1023);
+const di = process.argv.indexOf("--driver");
+const DRIVER = di > 0 ? process.argv[di + 1]! : "bridge";
 const loadavg = () => readFileSync("/proc/loadavg", "utf8").split(" ").slice(0, 3).join(" ");
 
 /** pontond's PID: the process started with this test host's socket. */
@@ -33,9 +37,9 @@ const rssKiB = (pid: number) => Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc
 async function main(): Promise<void> {
   const h = await new TestHost("bdps").setUp();
   const log = (x: unknown) => console.log(typeof x === "string" ? x : JSON.stringify(x));
-  log(`N=${N}, load average ${loadavg()} at start`);
+  log(`N=${N}, driver ${DRIVER}, load average ${loadavg()} at start`);
   try {
-    await h.pontonOk("network", "create", "big", "--subnet", "10.80.0.0/20");
+    await h.pontonOk("network", "create", "big", "--subnet", "10.80.0.0/20", "--driver", DRIVER);
     const br = (JSON.parse(await h.pontonOk("network", "inspect", "big")) as { bridge: string }[])[0]!.bridge;
     const pid = daemonPid(h.socket);
     const rss0 = rssKiB(pid);
@@ -55,14 +59,19 @@ async function main(): Promise<void> {
     let refused = "accepted";
     try {
       await h.client.request("POST", "/v1/workloads", { name: `w${N}`, networks: ["big"] });
+      await h.client.request("DELETE", `/v1/workloads/w${N}`);
     } catch (e) {
       refused = e instanceof EngineError ? `${e.code}: ${e.message}` : String(e);
     }
     log({ nextWorkload: refused });
 
-    const list = (await h.client.request("GET", "/v1/workloads")) as { name: string; networks: { ip4: string }[] }[];
+    const list = (await h.client.request("GET", "/v1/workloads")) as { name: string; networks: { ip4: string; hostIfname: string }[] }[];
     const ipOf = new Map(list.map((w) => [w.name, w.networks[0]!.ip4]));
     for (let i = 0; i < N; i++) ips.push(ipOf.get(`w${i}`)!);
+    if (DRIVER === "routed") {
+      await routedReachability(h, N, ips, new Map(list.map((w) => [w.name, w.networks[0]!.hostIfname])), log);
+      return;
+    }
     const perm = JSON.parse((await h.inHost("ip", ["-j", "neigh", "show", "dev", br, "nud", "permanent"])).stdout || "[]") as unknown[];
     log({ hostPermanentNeighbourEntries: perm.length });
 
@@ -92,6 +101,28 @@ async function main(): Promise<void> {
     await h.tearDown();
     log(`teardown ${round2((nowMs() - t0) / 1000)} s`);
   }
+}
+
+/** The 40 sampled workloads of the bridge run, from the newest and from the host, with ARP/ND counted on their veths. */
+async function routedReachability(h: TestHost, n: number, ips: string[], veth: Map<string, string>, log: (x: unknown) => void): Promise<void> {
+  const sample = [...Array.from({ length: Math.min(20, n) }, (_, i) => i), ...Array.from({ length: 20 }, (_, i) => Math.floor(((i + 1) * (n - 1)) / 21))];
+  const newest = `w${n - 1}`;
+  const devices = [...new Set([...sample.map((i) => veth.get(`w${i}`)!), veth.get(newest)!])];
+  const nft = `table netdev bdpscount {\n  chain in {\n    type filter hook ingress devices = { ${devices.map((d) => `"${d}"`).join(", ")} } priority 0;\n    ether type arp counter\n    icmpv6 type { nd-neighbor-solicit, nd-neighbor-advert } counter\n  }\n}\n`;
+  const made = await sh("nsenter", [`--net=/run/netns/${h.hostNs}`, "nft", "-f", "-"], { input: nft });
+  if (made.code !== 0) throw new Error(made.stderr);
+  let fromNewest = 0;
+  let fromHost = 0;
+  for (const i of sample) {
+    if ((await h.inWorkload(newest, "ping", ["-c", "1", "-W", "2", ips[i]!])).code === 0) fromNewest++;
+    if ((await h.inHost("ping", ["-c", "1", "-W", "2", ips[i]!])).code === 0) fromHost++;
+  }
+  const counters = (await h.inHost("nft", ["list", "table", "netdev", "bdpscount"])).stdout;
+  await h.inHost("nft", ["delete", "table", "netdev", "bdpscount"]);
+  const [arp, nd] = [...counters.matchAll(/packets (\d+)/g)].map((m) => Number(m[1]));
+  const routes = (await h.inHost("ip", ["-4", "-o", "route", "show", "proto", "boot"])).stdout.split("\n").filter((l) => / dev pr-/.test(l)).length;
+  log({ sampled: sample.length, reachableFromNewest: fromNewest, reachableFromHost: fromHost, arpPacketsOnSampledVeths: arp, ndPacketsOnSampledVeths: nd, hostRoutesViaRoutedVeths: routes });
+  log({ loadAtEnd: loadavg() });
 }
 
 main().catch((e) => {

@@ -9,7 +9,8 @@
  *     once, at its NEWGEN, with that PID: pontond tells its own commits (its nft processes, its
  *     ponton-nftbatch) from anybody else's by it.
  *   - rtnetlink (RTNLGRP_LINK, RTNLGRP_IPV4_IFADDR, RTNLGRP_IPV6_IFADDR): links and addresses
- *     whose name starts with one of the given prefixes.
+ *     whose name starts with one of the given prefixes; (RTNLGRP_IPV4_ROUTE, RTNLGRP_IPV6_ROUTE)
+ *     deleted main-table routes through such a link, and deleted unreachable routes (routed networks).
  *   - inotify on /run/netns: a named namespace with the given prefix removed (`ip netns del`).
  *   - rtnetlink inside workload namespaces: pontond writes `watch NAME` / `unwatch NAME` on stdin
  *     (NAME under /run/netns); for each, one socket is opened inside that namespace (setns there and
@@ -23,6 +24,7 @@
  *   nft GEN PID                 a transaction that touched FAMILY TABLE, committed by PID
  *   link new|del NAME MASTER UP  MASTER: ifindex of the master or 0; UP: 1 or 0
  *   addr new|del NAME ADDR/LEN
+ *   route del NAME|- DST/LEN    NAME: the route's device, "-" for an unreachable route
  *   netns del NAME
  *   inlink NAME new|del IFNAME UP       inside watched namespace NAME (lo skipped)
  *   inaddr NAME new|del ADDR/LEN        inside watched namespace NAME
@@ -193,9 +195,27 @@ static void drain(int sock, const char *what, void (*handle)(const struct nlmsgh
   }
 }
 
+/* A deleted route: only its removal is damage (a route of ours being made is no news). */
+static void rt_message(const struct nlmsghdr *nh) {
+  const struct rtmsg *rtm = (const struct rtmsg *)NLMSG_DATA(nh);
+  if (nh->nlmsg_type != RTM_DELROUTE || rtm->rtm_table != RT_TABLE_MAIN) return;
+  const struct nlattr *dst = attr(nh, sizeof(*rtm), RTA_DST);
+  if (!dst) return;
+  char name[IF_NAMESIZE] = "-";
+  if (rtm->rtm_type != RTN_UNREACHABLE) {
+    uint32_t oif = attr_u32(attr(nh, sizeof(*rtm), RTA_OIF));
+    /* A route that went with its link: the link's own event says so. */
+    if (!oif || !if_indextoname(oif, name) || !ours(name)) return;
+  }
+  char text[INET6_ADDRSTRLEN];
+  if (!inet_ntop(rtm->rtm_family, (const char *)dst + NLA_HDRLEN, text, sizeof(text))) return;
+  printf("route del %s %s/%u\n", name, text, rtm->rtm_dst_len);
+}
+
 static void route_message(const struct nlmsghdr *nh) {
   if (nh->nlmsg_type == RTM_NEWLINK || nh->nlmsg_type == RTM_DELLINK) link_message(nh);
   else if (nh->nlmsg_type == RTM_NEWADDR || nh->nlmsg_type == RTM_DELADDR) addr_message(nh);
+  else if (nh->nlmsg_type == RTM_DELROUTE) rt_message(nh);
 }
 
 /* Inside a workload's namespace every interface but lo is of interest; addresses are named by value
@@ -352,9 +372,9 @@ int main(int argc, char **argv) {
   self_ns = open("/proc/self/ns/net", O_RDONLY | O_CLOEXEC);
   if (self_ns < 0) die("open /proc/self/ns/net");
   const unsigned nft_groups[] = {NFNLGRP_NFTABLES};
-  const unsigned route_groups[] = {RTNLGRP_LINK, RTNLGRP_IPV4_IFADDR, RTNLGRP_IPV6_IFADDR};
+  const unsigned route_groups[] = {RTNLGRP_LINK, RTNLGRP_IPV4_IFADDR, RTNLGRP_IPV6_IFADDR, RTNLGRP_IPV4_ROUTE, RTNLGRP_IPV6_ROUTE};
   int nft = open_netlink(NETLINK_NETFILTER, nft_groups, 1);
-  int route = open_netlink(NETLINK_ROUTE, route_groups, 3);
+  int route = open_netlink(NETLINK_ROUTE, route_groups, 5);
   int notify = inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
   if (notify < 0) die("inotify_init1");
   mkdir(NETNS_DIR, 0755); /* `ip netns add` makes it on first use; watch it from the start */

@@ -5,5 +5,6 @@ export * from "./nft-render";
 export * from "./nft-ops";
 export * from "./links";
 export * from "./neighbours";
+export * from "./routed";
 export { policyWorld, statePolicies } from "./policy/world";
 export * from "./flow-log";

@@ -3,6 +3,7 @@ import type { Attachment, Network, Workload } from "../model/types";
 import { parseCidr } from "../model/ip";
 import { macFor } from "./names";
 import { gatewayNeighbourLines, hostNeighbourLines } from "./neighbours";
+import { routedAddressLines, routedGatewayRouteLines, routedHostLines } from "./routed";
 
 export interface EndpointPlan {
   /** Lines for `ip -batch -` in the host namespace. */
@@ -29,7 +30,7 @@ export function netnsRef(w: Workload): string {
 }
 
 /**
- * Lines for one attachment: a veth into the bridge, or (macvlan, ipvlan) a sub-interface of the
+ * Lines for one attachment: a veth into the bridge, a routed veth (compile/routed.ts), or (macvlan, ipvlan) a sub-interface of the
  * parent made straight into the workload's namespace. Every network not internal and not
  * `--no-default-route` gives a default route, with its metric (see defaultRouteMetric), unless
  * `defaultRoutes` is false (a namespace that an earlier workload's interface already routes).
@@ -43,16 +44,22 @@ export function endpointLines(w: Workload, a: Attachment, n: Network, opts: { cr
     // Hairpin: br_netfilter bridges a DNAT'd packet straight back out of the port it came in on.
     host.push(`link set ${a.hostIfname} type bridge_slave hairpin on`);
     host.push(...hostNeighbourLines(a, n));
+  } else if (n.driver === "routed") {
+    host.push(...routedHostLines(w, a, n));
   } else {
     host.push(subInterfaceLine(n, a, netnsRef(w)));
   }
 
   const inside: string[] = [];
   if (opts.createNetns) inside.push("link set lo up");
-  if (a.ip4) inside.push(`addr add ${a.ip4}/${parseCidr(n.subnet4!).prefix} dev ${a.ifname}`);
-  if (a.ip6) inside.push(`addr add ${a.ip6}/${parseCidr(n.subnet6!).prefix} dev ${a.ifname} nodad`);
+  if (n.driver === "routed") inside.push(...routedAddressLines(a));
+  else {
+    if (a.ip4) inside.push(`addr add ${a.ip4}/${parseCidr(n.subnet4!).prefix} dev ${a.ifname}`);
+    if (a.ip6) inside.push(`addr add ${a.ip6}/${parseCidr(n.subnet6!).prefix} dev ${a.ifname} nodad`);
+  }
   inside.push(`link set ${a.ifname} up`);
   inside.push(...gatewayNeighbourLines(a, n));
+  if (n.driver === "routed") inside.push(...routedGatewayRouteLines(a, n));
   const metric = opts.defaultRoutes === false ? null : defaultRouteMetric(a, n);
   if (metric !== null) {
     const m = metric === undefined ? "" : ` metric ${metric}`;

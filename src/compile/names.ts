@@ -47,3 +47,18 @@ export function macFor(ip4: string | undefined, seed: string): string {
   const h = shortHash(seed, 8);
   return ["02", "43", h.slice(0, 2), h.slice(2, 4), h.slice(4, 6), h.slice(6, 8)].join(":");
 }
+
+/**
+ * Host side of a workload's veth on a routed network: `pr-` + 4 hex of the network id + 8 hex of
+ * a hash = 15 bytes. The shared prefix lets one wildcard element (`"pr-1a2b*"`) stand for every
+ * workload of the network in nft's interval sets; `salt` picks another name when two workloads'
+ * hashes meet (the engine checks).
+ */
+export function routedVethName(workloadId: string, networkId: string, salt = 0): string {
+  return `${routedIfPrefix(networkId)}${shortHash(`${workloadId}/${networkId}${salt ? `/${salt}` : ""}`, 8)}`;
+}
+
+/** What every routed host veth of a network starts with (the engine keeps it unique among routed networks). */
+export function routedIfPrefix(networkId: string): string {
+  return `pr-${networkId.slice(0, 4)}`;
+}

@@ -8,7 +8,7 @@
 import type { Attachment, Network } from "../model/types";
 import { macFor } from "./names";
 
-/** A workload's addresses on a bridge network; none on other drivers (their gateway is not ours). */
+/** A workload's addresses on a bridge network; none on other drivers (routed: compile/routed.ts; macvlan/ipvlan: their gateway is not ours). */
 const addresses = (a: Attachment, n: Network): string[] => (n.driver === "bridge" ? [a.ip4, a.ip6].filter((ip): ip is string => !!ip) : []);
 
 /** The host's entries for the workload, on the bridge (after the port has joined it). */
@@ -23,7 +23,8 @@ export function forgetHostNeighbourLines(a: Attachment, n: Network): string[] {
 
 /** The workload's entries for its gateway (inside its namespace, once its interface is up). */
 export function gatewayNeighbourLines(a: Attachment, n: Network): string[] {
-  if (n.driver !== "bridge") return [];
+  // A routed network's host veths all carry this MAC too (compile/routed.ts).
+  if (n.driver !== "bridge" && n.driver !== "routed") return [];
   const mac = macFor(undefined, n.id);
   return [
     ...(a.ip4 && n.gateway4 ? [`neigh replace ${n.gateway4} lladdr ${mac} dev ${a.ifname} nud permanent`] : []),

@@ -8,6 +8,8 @@ import { compileServices } from "./services/service-compiler";
 import { compilePolicyFragment } from "./policy/fragment";
 import { DROP_REASONS, flowRecordRules, loggedAllowIds, userRuleWithLog } from "./flow-log";
 import { statePolicies } from "./policy/world";
+import { crossesHost } from "../model/drivers";
+import { routedIfPrefix } from "./names";
 
 export type ForwardOthers = "drop" | "accept";
 
@@ -34,7 +36,7 @@ const q = (ifname: string) => `"${ifname}"`;
 export function portTarget(attachments: Attachment[], networks: Map<string, Network>, family: 4 | 6): Attachment | undefined {
   return [...attachments]
     .sort((a, b) => a.index - b.index)
-    .find((a) => networks.get(a.networkId)?.driver === "bridge" && !networks.get(a.networkId)?.internal && (family === 4 ? a.ip4 : a.ip6));
+    .find((a) => crossesHost(networks.get(a.networkId)) && !networks.get(a.networkId)?.internal && (family === 4 ? a.ip4 : a.ip6));
 }
 
 function familyOf(ip: string): 4 | 6 {
@@ -67,6 +69,7 @@ export function compileNft(state: DesiredState, runtime: ServiceRuntime = EMPTY_
     if (options.overlay!.owned !== false) add("owned_ifs", q(i));
   }
   for (const c of options.overlay?.cidrs4 ?? []) add("cluster4", c);
+  compileRouted(state, options, add);
   for (const n of state.networks) {
     if (n.driver !== "bridge") continue;
     add("bridges", q(n.bridge));
@@ -88,7 +91,7 @@ export function compileNft(state: DesiredState, runtime: ServiceRuntime = EMPTY_
     }
     for (const otherName of n.routesTo) {
       const other = byName.get(otherName);
-      if (!other || other.driver !== "bridge") continue;
+      if (!other || other.driver !== "bridge") continue; // a routed other: compileRouted
       add("routed", `${q(n.bridge)} . ${q(other.bridge)}`);
       add("routed", `${q(other.bridge)} . ${q(n.bridge)}`);
     }
@@ -96,8 +99,7 @@ export function compileNft(state: DesiredState, runtime: ServiceRuntime = EMPTY_
 
   const attachmentsOf = new Map<string, Attachment[]>();
   for (const a of state.attachments) {
-    const n = networks.get(a.networkId);
-    if (!n || n.driver !== "bridge") continue;
+    if (!crossesHost(networks.get(a.networkId))) continue;
     attachmentsOf.set(a.workloadId, [...(attachmentsOf.get(a.workloadId) ?? []), a]);
   }
 
@@ -122,6 +124,50 @@ export function compileNft(state: DesiredState, runtime: ServiceRuntime = EMPTY_
     flowRecord: flowRecordRules(options.flowLog),
     forwardOthers: options.forwardOthers === "drop" ? [`goto ${DROP_REASONS.foreignForward.chain}`] : [],
   };
+}
+
+/**
+ * A routed network's elements: each workload veth joins the per-interface sets a bridge joins, and
+ * one wildcard pair per network (and per --route-to peer) stands for all of its veths.
+ */
+function compileRouted(state: DesiredState, options: CompileOptions, add: (set: string, element: string) => void): void {
+  const networks = new Map(state.networks.map((n) => [n.id, n]));
+  const byName = new Map(state.networks.map((n) => [n.name, n]));
+  const wild = (n: Network) => q(`${routedIfPrefix(n.id)}*`);
+  for (const n of state.networks) {
+    if (n.driver !== "routed") continue;
+    add("same_network_ifs", `${wild(n)} . ${wild(n)}`);
+    if (n.subnet4) add("subnets4", n.subnet4);
+    if (n.subnet6) add("subnets6", n.subnet6);
+    if (n.masquerade && !n.internal && n.gatewayMode !== "routed") {
+      if (n.subnet4) add("masq4", n.subnet4);
+      if (n.subnet6) add("masq6", n.subnet6);
+    }
+    for (const otherName of n.routesTo) {
+      const other = byName.get(otherName);
+      if (!other || !crossesHost(other)) continue;
+      const theirs = other.driver === "routed" ? wild(other) : q(other.bridge);
+      add("routed_ifs", `${wild(n)} . ${theirs}`);
+      add("routed_ifs", `${theirs} . ${wild(n)}`);
+    }
+  }
+  for (const a of state.attachments) {
+    const n = networks.get(a.networkId);
+    if (n?.driver !== "routed" || !a.hostIfname) continue;
+    const v = q(a.hostIfname);
+    add("bridges", v);
+    add("owned_ifs", v);
+    if (!n.icc) add("icc_off_bridges", v);
+    if (n.internal) add("internal_bridges", v);
+    if (n.gatewayMode === "routed") add("routed_gw_bridges", v);
+    // The gateway's DNS matters only where the rest of the host is refused (input accepts otherwise).
+    if (hostAccessOf(n)) continue;
+    add("no_host_access", v);
+    for (const proto of options.dnsPort ? ["tcp", "udp"] : []) {
+      if (a.ip4 && n.gateway4) add("gw_dns4", `${v} . ${n.gateway4} . ${proto} . ${options.dnsPort}`);
+      if (a.ip6 && n.gateway6) add("gw_dns6", `${v} . ${n.gateway6} . ${proto} . ${options.dnsPort}`);
+    }
+  }
 }
 
 function publishWorkload(

@@ -49,6 +49,12 @@ export const SET_DECLS: ReadonlyArray<Omit<NftSet, "elements">> = [
   { name: "icc_off_bridges", kind: "set", type: "ifname" },
   { name: "internal_bridges", kind: "set", type: "ifname" },
   { name: "routed", kind: "set", type: "ifname . ifname" },
+  // Routed networks (--driver routed, no bridge): every workload veth of one network starts with the
+  // network's prefix, so one wildcard pair ("pr-1a2b*" . "pr-1a2b*") says "same network", and
+  // pairs with other networks' prefixes or bridges say "--route-to". Each veth is also an element of
+  // the per-interface sets above (bridges, owned_ifs, …) as a bridge would be.
+  { name: "same_network_ifs", kind: "set", type: "ifname . ifname", flags: ["interval"] },
+  { name: "routed_ifs", kind: "set", type: "ifname . ifname", flags: ["interval"] },
   { name: "subnets4", kind: "set", type: "ipv4_addr", flags: ["interval"] },
   { name: "subnets6", kind: "set", type: "ipv6_addr", flags: ["interval"] },
   { name: "masq4", kind: "set", type: "ipv4_addr", flags: ["interval"] },
@@ -192,6 +198,7 @@ ${L7_CHAINS}
     ct state invalid iifname @bridges goto drop_invalid
     # br_netfilter shows bridged traffic with the bridge as both iif and oif.
     iifname . oifname @same_bridge jump same_network
+    iifname . oifname @same_network_ifs jump same_network
     # Pod to pod from another node, over the overlay: as if on one network (policy ran above).
     iifname @overlay_ifs oifname @bridges ip saddr @cluster4 ip daddr @cluster4 accept
     iifname @bridges jump from_network
@@ -225,6 +232,7 @@ ${L7_CHAINS}
   chain between_networks {
     ct status dnat accept
     iifname . oifname @routed accept
+    iifname . oifname @routed_ifs accept
     goto drop_isolation
   }
   chain to_network {

@@ -22,7 +22,7 @@ export async function claimForwarding(ctx: EngineContext, n: Network): Promise<v
 
 /** Forwarding back off for each family no bridge network uses any more, when Ponton turned it on. */
 export async function releaseForwarding(ctx: EngineContext): Promise<void> {
-  const bridges = ctx.store.networks().filter((n) => n.driver === "bridge");
+  const bridges = ctx.store.networks().filter((n) => n.driver === "bridge" || n.driver === "routed");
   for (const f of FAMILIES) {
     if (bridges.some(f.uses) || !ctx.store.hostFlag(f.flag)) continue;
     await ctx.kernel.sysctl(f.sysctl, "0");

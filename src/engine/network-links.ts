@@ -2,12 +2,12 @@
 // macvlan/ipvlan network (with its 802.1Q sub-interface), probed for kernel support before use.
 import { EngineError } from "../errors";
 import { driverProbeName, vlanLines } from "../compile";
-import { MTU_FALLBACK, type ParentSpec, type UserDriver } from "../model/network-options";
+import { MTU_FALLBACK, type ParentSpec, type SubInterfaceDriver } from "../model/network-options";
 import type { LinkInfo } from "../kernel";
 import type { EngineContext } from "./context";
 
 /** Each driver's kernel feature, named when the running kernel lacks it. */
-const FEATURE: Record<Exclude<UserDriver, "bridge"> | "vlan", string> = {
+const FEATURE: Record<SubInterfaceDriver | "vlan", string> = {
   macvlan: "macvlan support (CONFIG_MACVLAN)",
   ipvlan: "ipvlan support (CONFIG_IPVLAN)",
   vlan: "802.1Q VLAN support (CONFIG_VLAN_8021Q, module 8021q)",
@@ -68,7 +68,7 @@ export async function ensureParent(ctx: EngineContext, network: string, parent: 
  * Whether the kernel makes this driver's sub-interfaces: a throwaway one on the parent, deleted at
  * once, so the network is refused at `network create` rather than at its first workload.
  */
-export async function probeDriver(ctx: EngineContext, network: string, driver: Exclude<UserDriver, "bridge">, parent: string, mode: string): Promise<void> {
+export async function probeDriver(ctx: EngineContext, network: string, driver: SubInterfaceDriver, parent: string, mode: string): Promise<void> {
   const probe = driverProbeName(process.pid);
   try {
     await ctx.kernel.ipBatch([`link add link ${parent} name ${probe} type ${driver} mode ${mode}`]);

@@ -1,6 +1,8 @@
 // Use cases on networks: create, remove, and the kernel side of a bridge.
 import { EngineError } from "../errors";
-import { bridgeName, bridgeLines } from "../compile";
+import { bridgeName, bridgeLines, routedIfPrefix } from "../compile";
+import { crossesHost } from "../model/drivers";
+import { createRoutedNetwork, deleteRoutedNetwork } from "./routed-network";
 import { allocateSubnet, defaultGateway, type TakenPrefix } from "../ipam";
 import { cidrsOverlap, formatCidr, parseCidr } from "../model/ip";
 import { validateGateway, validateSubnet } from "../model/subnet-rules";
@@ -49,7 +51,7 @@ async function takenPrefixes(ctx: EngineContext, family: 4 | 6, withHostRoutes =
 }
 
 async function chooseSubnet(ctx: EngineContext, family: 4 | 6, given: string | undefined, name: string, driver: UserDriver = "bridge"): Promise<string> {
-  const taken = await takenPrefixes(ctx, family, driver === "bridge");
+  const taken = await takenPrefixes(ctx, family, driver === "bridge" || driver === "routed");
   if (given === undefined) {
     return allocateSubnet(family === 4 ? ctx.config.pool4 : ctx.config.pool6, taken, "pontond --default-pool");
   }
@@ -75,7 +77,7 @@ export async function planNetwork(ctx: EngineContext, given: NetworkSpec): Promi
   const parent = parseParent(driver, spec.parent);
   const mode = parseMode(driver, spec.mode);
   const gatewayMode = parseGatewayMode(spec.gatewayMode);
-  if (driver !== "bridge") checkSubInterfaceOptions(name, driver, spec, gatewayMode);
+  if (driver !== "bridge" && driver !== "routed") checkSubInterfaceOptions(name, driver, spec, gatewayMode);
   let subnet4: string | undefined;
   let subnet6: string | undefined;
   const givenV6 = spec.subnet6 ?? (spec.subnet?.includes(":") ? spec.subnet : undefined);
@@ -91,10 +93,10 @@ export async function planNetwork(ctx: EngineContext, given: NetworkSpec): Promi
   const routesTo = [...new Set(spec.routesTo ?? [])];
   for (const other of routesTo) {
     const o = ctx.store.network(other);
-    if (!o || o.driver !== "bridge") throw new EngineError("NETWORK_NOT_FOUND", `network ${name} routes to unknown bridge network ${other}`);
+    if (!o || !crossesHost(o)) throw new EngineError("NETWORK_NOT_FOUND", `network ${name} routes to unknown bridge or routed network ${other}`);
   }
   const dns = normalizeNetworkDns(spec.dns);
-  if (dns.length && driver !== "bridge") throw new EngineError("UNSUPPORTED", `create network ${name}: --dns needs the embedded DNS, which only bridge networks have`);
+  if (dns.length && driver !== "bridge" && driver !== "routed") throw new EngineError("UNSUPPORTED", `create network ${name}: --dns needs the embedded DNS, which only bridge and routed networks have`);
   // A sub-interface cannot be larger than its parent (a VLAN still to be made: its link's MTU).
   let vlanCreated = false;
   let parentMtu: { mtu: number; of: string } | undefined;
@@ -106,7 +108,7 @@ export async function planNetwork(ctx: EngineContext, given: NetworkSpec): Promi
     parentMtu = { mtu: under.mtu ?? 1500, of: `parent ${under.name}` };
   }
   const mtu = validateMtu(spec.mtu ?? parentMtu?.mtu ?? (await uplinkMtu(ctx)), { ipv6: subnet6 !== undefined, ...(parentMtu ? { max: parentMtu } : {}) });
-  const id = newId();
+  const id = driver === "routed" ? routedNetworkId(ctx) : newId();
   const internal = spec.internal ?? false;
   return {
     id,
@@ -120,16 +122,25 @@ export async function planNetwork(ctx: EngineContext, given: NetworkSpec): Promi
     hostAccess: spec.hostAccess ?? !internal,
     icc: spec.icc ?? true,
     // Routed gateway mode and sub-interface drivers never masquerade.
-    masquerade: driver === "bridge" && gatewayMode === "nat" && (spec.masquerade ?? !internal),
+    masquerade: (driver === "bridge" || driver === "routed") && gatewayMode === "nat" && (spec.masquerade ?? !internal),
     routesTo,
     ...(dns.length ? { dns } : {}),
     mtu,
     ...(spec.defaultRouteMetric !== undefined ? { defaultRouteMetric: validateMetric(spec.defaultRouteMetric) } : {}),
     ...(spec.defaultRoute === false ? { defaultRoute: false } : {}),
-    ...(driver === "bridge" ? { gatewayMode } : {}),
+    ...(driver === "bridge" || driver === "routed" ? { gatewayMode } : {}),
     labels: validateLabels(spec.labels),
     createdAt: now(),
   };
+}
+
+/** A routed network's veths share the first 4 hex of its id (names.ts): no two routed networks may. */
+function routedNetworkId(ctx: EngineContext): string {
+  const taken = new Set(ctx.store.networks().filter((n) => n.driver === "routed").map((n) => routedIfPrefix(n.id)));
+  for (;;) {
+    const id = newId();
+    if (!taken.has(routedIfPrefix(id))) return id;
+  }
 }
 
 /**
@@ -194,6 +205,7 @@ export async function deleteLink(ctx: EngineContext, name: string): Promise<void
 /** The kernel side of a network: its bridge, or the parent (a VLAN made if asked) its workloads hang from. */
 export async function createNetworkLinks(ctx: EngineContext, n: Network): Promise<void> {
   if (n.driver === "bridge") return createBridge(ctx, n);
+  if (n.driver === "routed") return createRoutedNetwork(ctx, n);
   if (n.driver !== "macvlan" && n.driver !== "ipvlan") return;
   const parent = parseParent(n.driver, n.parent)!;
   await ensureParent(ctx, n.name, parent);
@@ -203,6 +215,7 @@ export async function createNetworkLinks(ctx: EngineContext, n: Network): Promis
 /** What createNetworkLinks made: the bridge, or a VLAN parent Ponton created. */
 async function deleteNetworkLinks(ctx: EngineContext, n: Network): Promise<void> {
   if (n.driver === "bridge") await deleteLink(ctx, n.bridge);
+  else if (n.driver === "routed") await deleteRoutedNetwork(ctx, n);
   else if (n.vlanCreated && n.parent) await deleteLink(ctx, n.parent);
 }
 

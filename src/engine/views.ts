@@ -5,6 +5,7 @@ import { hostAccessOf, portTarget } from "../compile";
 import { formatPort, wildcardFamily } from "../model/ports";
 import type { Network, PortMapping, Workload } from "../model/types";
 import type { Store } from "../store";
+import { crossesHost } from "../model/drivers";
 
 export interface PortView {
   workload: string;
@@ -65,7 +66,7 @@ export function networkView(store: Store, n: Network) {
   const workloads = new Map(store.workloads().map((w) => [w.id, w.name]));
   return {
     ...n,
-    ...(n.driver === "bridge" ? { hostAccess: hostAccessOf(n) } : {}),
+    ...(crossesHost(n) ? { hostAccess: hostAccessOf(n) } : {}),
     workloads: store.attachmentsOn(n.id).map((a) => ({ name: workloads.get(a.workloadId), ip4: a.ip4, ip6: a.ip6, mac: a.mac })),
   };
 }

@@ -116,7 +116,11 @@ export function flowDirectory(state: DesiredState, policy: PolicyPlan | undefine
   return {
     byIp,
     vips: new Map((state.services ?? []).flatMap((s) => serviceVips(s).map((v) => [v, s.name] as [string, string]))),
-    bridges: new Map(state.networks.filter((n) => n.driver === "bridge").map((n) => [n.bridge, n.name])),
+    bridges: new Map([
+      ...state.networks.filter((n) => n.driver === "bridge").map((n) => [n.bridge, n.name] as [string, string]),
+      // A routed network's workload veths stand where a bridge would.
+      ...state.attachments.filter((a) => networks.get(a.networkId)?.driver === "routed").map((a) => [a.hostIfname, networks.get(a.networkId)!.name] as [string, string]),
+    ]),
     userRules: new Map(state.userRules.map((r) => [userRulePrefix(r.id), { id: r.id, rule: r.rule }])),
     policy,
   };

@@ -17,3 +17,10 @@ test("each line of ponton-watch parses; unknown or malformed lines are ignored",
     assert.equal(parseKernelEvent(bad), undefined, bad);
   }
 });
+
+test("route deletions: a device or '-' for an unreachable route", () => {
+  assert.deepEqual(parseKernelEvent("route del pr-1a2b01234567 10.1.0.5/32"), { kind: "route", op: "del", dev: "pr-1a2b01234567", dst: "10.1.0.5/32" });
+  assert.deepEqual(parseKernelEvent("route del - fd00:1::/64"), { kind: "route", op: "del", dev: "-", dst: "fd00:1::/64" });
+  assert.equal(parseKernelEvent("route new pr-x 10.1.0.5/32"), undefined);
+  assert.equal(parseKernelEvent("route del pr-x"), undefined);
+});

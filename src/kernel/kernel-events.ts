@@ -7,6 +7,8 @@ export type KernelEvent =
   /** Inside a watched workload namespace `ns`. */
   | { kind: "inlink"; ns: string; op: "new" | "del"; name: string; up: boolean }
   | { kind: "inaddr"; ns: string; op: "new" | "del"; addr: string }
+  /** A deleted route: `dev` is its link, "-" for an unreachable route; `dst` is ADDR/LEN. */
+  | { kind: "route"; op: "del"; dev: string; dst: string }
   | { kind: "lost"; what: "nft" | "route" }
   | { kind: "lost"; what: "in"; ns: string }
   | { kind: "ready" };
@@ -30,6 +32,8 @@ export function parseKernelEvent(line: string): KernelEvent | undefined {
     }
     case "addr":
       return op && f[2] && f[3]?.includes("/") ? { kind: "addr", op, name: f[2], addr: f[3] } : undefined;
+    case "route":
+      return f[1] === "del" && f[2] && f[3]?.includes("/") ? { kind: "route", op: "del", dev: f[2], dst: f[3] } : undefined;
     case "netns":
       return f[1] === "del" && f[2] ? { kind: "netns", op: "del", name: f[2] } : undefined;
     case "inlink": {

@@ -28,6 +28,14 @@ test("drivers and their modes: Docker's defaults, anything else refused", () => 
   fails(() => parseMode("bridge", "l2"), /macvlan and ipvlan networks only/);
 });
 
+test("routed: a driver of its own (not --gateway-mode routed), with no mode and no parent", () => {
+  assert.equal(parseDriver("routed"), "routed");
+  assert.equal(parseMode("routed", undefined), undefined);
+  fails(() => parseMode("routed", "l3"), /macvlan and ipvlan networks only/);
+  assert.equal(parseParent("routed", undefined), undefined);
+  fails(() => parseParent("routed", "eth1"), /macvlan and ipvlan networks only/);
+});
+
 test("parent: required for macvlan/ipvlan, IF.ID is an 802.1Q VLAN 1..4094", () => {
   assert.deepEqual(parseParent("macvlan", "eth1"), { name: "eth1" });
   assert.deepEqual(parseParent("macvlan", "eth1.20"), { name: "eth1.20", vlan: { link: "eth1", id: 20 } });

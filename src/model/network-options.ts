@@ -2,7 +2,9 @@
 import { EngineError } from "../errors";
 import type { GatewayMode } from "./types";
 
-export type UserDriver = "bridge" | "macvlan" | "ipvlan";
+export type UserDriver = "bridge" | "routed" | "macvlan" | "ipvlan";
+/** Drivers whose workloads hang from a parent interface (no host end of ours). */
+export type SubInterfaceDriver = Exclude<UserDriver, "bridge" | "routed">;
 
 /** Linux accepts 68 (RFC 791's minimum) up to 65535 on these links; IPv6 needs 1280 (RFC 8200). */
 export const MTU_MIN = 68;
@@ -11,22 +13,22 @@ export const MTU_MIN_IPV6 = 1280;
 /** What a network gets when the host has no default route to copy the MTU from. */
 export const MTU_FALLBACK = 1500;
 
-const MODES: Record<Exclude<UserDriver, "bridge">, readonly string[]> = {
+const MODES: Record<SubInterfaceDriver, readonly string[]> = {
   macvlan: ["bridge", "private", "vepa", "passthru"],
   ipvlan: ["l2", "l3"],
 };
 
 export function parseDriver(driver: unknown): UserDriver {
   if (driver === undefined || driver === "bridge") return "bridge";
-  if (driver === "macvlan" || driver === "ipvlan") return driver;
+  if (driver === "routed" || driver === "macvlan" || driver === "ipvlan") return driver;
   throw new EngineError("UNSUPPORTED", `driver '${String(driver)}' is not supported`, {
-    hint: "user networks use the bridge, macvlan or ipvlan driver; 'host' and 'none' are built in",
+    hint: "user networks use the bridge, routed, macvlan or ipvlan driver; 'host' and 'none' are built in",
   });
 }
 
 /** The sub-interface mode: Docker's defaults (macvlan bridge, ipvlan l2) when none is given. */
 export function parseMode(driver: UserDriver, mode: unknown): string | undefined {
-  if (driver === "bridge") {
+  if (driver === "bridge" || driver === "routed") {
     if (mode !== undefined) throw new EngineError("INVALID_ARGUMENT", "--mode applies to macvlan and ipvlan networks only");
     return undefined;
   }
@@ -43,7 +45,7 @@ export interface ParentSpec {
 }
 
 export function parseParent(driver: UserDriver, parent: unknown): ParentSpec | undefined {
-  if (driver === "bridge") {
+  if (driver === "bridge" || driver === "routed") {
     if (parent !== undefined) throw new EngineError("INVALID_ARGUMENT", "--parent applies to macvlan and ipvlan networks only");
     return undefined;
   }

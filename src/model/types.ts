@@ -13,7 +13,7 @@ export interface Network {
   id: string;
   name: string;
   driver: NetworkDriver;
-  /** Kernel bridge name (bridge driver only; "" for the others). */
+  /** Kernel bridge name (bridge driver only; "" for the others: a routed network has no bridge, see compile/routed.ts). */
   bridge: string;
   /** macvlan/ipvlan: the host interface the workloads' sub-interfaces hang from (IF or IF.VLAN). */
   parent?: string;
@@ -52,7 +52,7 @@ export interface Network {
   createdAt: string;
 }
 
-export type NetworkDriver = "bridge" | "macvlan" | "ipvlan" | "host" | "null";
+export type NetworkDriver = "bridge" | "routed" | "macvlan" | "ipvlan" | "host" | "null";
 export type GatewayMode = "nat" | "routed";
 
 /** A route inside a workload: through a next hop, or a blackhole (packets to DST are discarded). */

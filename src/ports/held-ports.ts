@@ -4,6 +4,7 @@ import { wildcardFamily } from "../model/ports";
 import type { Attachment, DesiredState, Network, PortMapping } from "../model/types";
 import { serviceVips } from "../model/service";
 import type { HoldEntry } from "./holder-protocol";
+import { crossesHost } from "../model/drivers";
 
 /** The socket that holds a mapping's host port: no address is one dual-stack socket on `::`. */
 export function holdEntry(p: PortMapping): HoldEntry {
@@ -29,7 +30,7 @@ export function heldEntries(state: DesiredState): HoldEntry[] {
   const networks = new Map(state.networks.map((n) => [n.id, n]));
   const attachmentsOf = new Map<string, Attachment[]>();
   for (const a of state.attachments) {
-    if (networks.get(a.networkId)?.driver === "bridge") attachmentsOf.set(a.workloadId, [...(attachmentsOf.get(a.workloadId) ?? []), a]);
+    if (crossesHost(networks.get(a.networkId))) attachmentsOf.set(a.workloadId, [...(attachmentsOf.get(a.workloadId) ?? []), a]);
   }
   const out: HoldEntry[] = [];
   for (const w of state.workloads) {

@@ -97,6 +97,22 @@ test("services of every scheduler, both families, one endpoint or several: netli
   assert.match(run(VIA_NETLINK, ["nft", "list", "table", "inet", "ponton"]), /ct mark set numgen inc mod 1 offset \d+/);
 });
 
+test("a routed network's workload veths (ifname elements, alone and in a concatenation): netlink writes what nft writes", async () => {
+  const routed = { ...net, id: "1a2b3c4d00000000", name: "flat", driver: "routed" as const, bridge: "", hostAccess: false, icc: false };
+  const ratt = (i: number) => ({ ...att(i), networkId: routed.id, hostIfname: `pr-1a2b${String(i).padStart(8, "0")}` });
+  const at = (n: number): DesiredState => ({ networks: [routed], workloads: [...Array(n).keys()].map((i) => wl(i, "web")), attachments: [...Array(n).keys()].map(ratt), userRules: [] });
+  const base = compileNft(at(0));
+  for (const n of ns) run(n, ["nft", "-f", "-"], renderFull(base));
+  let from = base;
+  for (const n of [3, 1]) {
+    const to = compileNft(at(n));
+    await applyBoth(diffOps(from, to)!);
+    assertSameTables();
+    from = to;
+  }
+  assert.match(run(VIA_NETLINK, ["nft", "list", "set", "inet", "ponton", "gw_dns4"]), /"pr-1a2b00000000" \. 172\.30\.0\.1 \. udp \. 53/);
+});
+
 test("a batch the kernel refuses applies nothing and names the refused message", async () => {
   const before = table(VIA_NETLINK);
   const set = { name: "svc_noep", kind: "set" as const, type: "ipv4_addr . inet_proto . inet_service" };

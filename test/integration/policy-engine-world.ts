@@ -32,8 +32,9 @@ export interface Explained {
   ingress: { isolatedBy: string[] };
 }
 
-/** Call inside a describe: registers its before/after hooks; `tag` names its test host. */
-export function policyEngineWorld(tag: string) {
+/** Call inside a describe: registers its before/after hooks; `tag` names its test host; `driver` the networks' (default bridge). */
+export function policyEngineWorld(tag: string, opts: { driver?: "bridge" | "routed" } = {}) {
+  const driver = opts.driver ? ["--driver", opts.driver] : [];
   let h: TestHost;
   const ip = new Map<string, string>();
 
@@ -92,9 +93,9 @@ export function policyEngineWorld(tag: string) {
 
   before(async () => {
     h = await new TestHost(tag).setUp();
-    await h.pontonOk("network", "create", "nx", "--subnet", "10.9.0.16/28", "--gateway", "10.9.0.30");
-    await h.pontonOk("network", "create", "ny", "--subnet", "10.9.0.32/28", "--gateway", "10.9.0.46", "--route-to", "nx");
-    await h.pontonOk("network", "create", "nz", "--subnet", "10.9.0.48/28", "--gateway", "10.9.0.62", "--route-to", "nx", "--route-to", "ny");
+    await h.pontonOk("network", "create", "nx", "--subnet", "10.9.0.16/28", "--gateway", "10.9.0.30", ...driver);
+    await h.pontonOk("network", "create", "ny", "--subnet", "10.9.0.32/28", "--gateway", "10.9.0.46", "--route-to", "nx", ...driver);
+    await h.pontonOk("network", "create", "nz", "--subnet", "10.9.0.48/28", "--gateway", "10.9.0.62", "--route-to", "nx", "--route-to", "ny", ...driver);
     for (const n of NS) await h.pontonOk("namespace", "create", n, "--label", `ns=${n}`);
     const expose = [80, 81].flatMap((p) => ["tcp", "udp", "sctp"].flatMap((pr) => ["--expose", `serve-${p}-${pr}=${p}/${pr}`]));
     for (const name of NAMES) {

@@ -47,9 +47,9 @@ export const networkCommands: Record<string, Command> = {
   create: {
     usage: "ponton network create NAME [options]",
     summary:
-      "Create a network: a bridge (default; without --subnet a free /24 comes from the default pool, skipping routed prefixes), or macvlan/ipvlan on --parent IF (or IF.VLAN), where workloads sit on the parent's segment. See docs/networks.md.",
+      "Create a network: a bridge (default; without --subnet a free /24 comes from the default pool, skipping routed prefixes), routed (no bridge: a veth and a host route per workload, no 1,023-workload limit), or macvlan/ipvlan on --parent IF (or IF.VLAN), where workloads sit on the parent's segment. See docs/networks.md.",
     options: {
-      driver: { type: "string", short: "d", description: "bridge (default), macvlan or ipvlan", value: "DRIVER" },
+      driver: { type: "string", short: "d", description: "bridge (default), routed, macvlan or ipvlan", value: "DRIVER" },
       parent: { type: "string", description: "macvlan/ipvlan: host interface on the segment; IF.ID makes an 802.1Q VLAN", value: "IF" },
       mode: { type: "string", description: "macvlan: bridge|private|vepa|passthru (default bridge); ipvlan: l2|l3 (default l2)", value: "MODE" },
       mtu: { type: "string", description: "MTU of the bridge, veths and workload interfaces (default: the uplink's, or the parent's)", value: "N" },
@@ -141,7 +141,7 @@ export const networkCommands: Record<string, Command> = {
           ns.map((n) => [
             n.name,
             n.mode ? `${n.driver}/${n.mode}` : n.driver,
-            n.bridge || n.parent,
+            n.bridge || n.parent || (n.driver === "routed" ? "-" : ""),
             n.subnet4,
             n.gateway4,
             n.subnet6,

@@ -7,6 +7,7 @@ import { serviceNamespace, type Service } from "../../model/service";
 import type { BgpNeighbor, BgpPolicy } from "../../model/lb/bgp-policy";
 import type { DesiredState } from "../../model/types";
 import { matchesSelector } from "../../policy";
+import { crossesHost } from "../../model/drivers";
 
 export interface BgpPlan {
   /** The policy this host follows. */
@@ -40,7 +41,7 @@ export function bgpPlan(state: DesiredState, policies: readonly BgpPolicy[], nod
   }
   if (vr.exportPodCIDR) {
     for (const n of state.networks) {
-      if (n.driver !== "bridge" || n.internal) continue;
+      if (!crossesHost(n) || n.internal) continue;
       for (const sub of [n.subnet4, n.subnet6]) if (sub) prefixes.add(sub);
     }
   }

@@ -2,6 +2,7 @@
 import type { DesiredState } from "../../model/types";
 import { DEFAULT_NAMESPACE } from "../../model/types";
 import type { NetworkPolicy, PolicyWorld, WorldWorkload } from "../../policy";
+import { crossesHost } from "../../model/drivers";
 
 /**
  * Every workload that holds addresses on a bridge network, with its namespace, labels and declared
@@ -9,7 +10,7 @@ import type { NetworkPolicy, PolicyWorld, WorldWorkload } from "../../policy";
  * in the world (and stays policed) until then.
  */
 export function policyWorld(state: DesiredState): PolicyWorld {
-  const bridged = new Set(state.networks.filter((n) => n.driver === "bridge").map((n) => n.id));
+  const bridged = new Set(state.networks.filter(crossesHost).map((n) => n.id));
   const ips = new Map<string, string[]>();
   for (const a of state.attachments) {
     if (!bridged.has(a.networkId)) continue;

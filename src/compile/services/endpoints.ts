@@ -4,6 +4,7 @@ import { createHash } from "node:crypto";
 import { DEFAULT_NAMESPACE, type Attachment, type DeclaredPort, type DesiredState, type Network } from "../../model/types";
 import { selectorMatches, serviceNamespace, targetPortOn, type Service, type ServicePort, type ServiceRuntime } from "../../model/service";
 import type { IpFamily } from "../../model/service-families";
+import { crossesHost } from "../../model/drivers";
 
 export interface Endpoint {
   workloadId: string;
@@ -74,7 +75,7 @@ export function indexEndpoints(state: DesiredState): EndpointIndex {
     // only on IPv6-only networks serves from its first such attachment (IPv6 halves only).
     const usable = [...(byWorkload.get(w.id) ?? [])]
       .sort((x, y) => x.index - y.index)
-      .filter((x) => networks.get(x.networkId)?.driver === "bridge" && !networks.get(x.networkId)?.internal);
+      .filter((x) => crossesHost(networks.get(x.networkId)) && !networks.get(x.networkId)?.internal);
     const a = usable.find((x) => x.ip4) ?? usable.find((x) => x.ip6);
     if (a) {
       candidates.push({

@@ -2,6 +2,7 @@
 // answers its own network's subnets only (the host is not an open resolver for anything that can
 // route to a gateway), and an --internal network's gateway answers local names only.
 import type { DesiredState } from "../../model/types";
+import { crossesHost } from "../../model/drivers";
 
 export interface DnsListenerPlan {
   address: string;
@@ -13,7 +14,7 @@ export interface DnsListenerPlan {
 
 export function dnsListenerPlans(state: DesiredState): DnsListenerPlan[] {
   return state.networks.flatMap((n) => {
-    if (n.driver !== "bridge") return [];
+    if (!crossesHost(n)) return [];
     const clients = [n.subnet4, n.subnet6].filter((s): s is string => !!s);
     return [n.gateway4, n.gateway6].filter((g): g is string => !!g).map((address) => ({ address, clients, sealed: n.internal }));
   });

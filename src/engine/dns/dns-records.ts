@@ -11,6 +11,7 @@ import { clusterFirst } from "../../model/workload-dns";
 import type { SharedGroups } from "./dns-sent-views";
 import type { Service } from "../../model/service";
 import { DEFAULT_NAMESPACE, type Attachment, type DesiredState, type Workload } from "../../model/types";
+import { crossesHost } from "../../model/drivers";
 
 export { CLUSTER_DOMAIN, DNS_TTL } from "./dns-config";
 export { serviceFqdn, serviceGroups } from "../services/service-records";
@@ -81,7 +82,7 @@ export type PodGroups = Map<string, FixedGroup>;
 export function sharedGroups(state: DesiredState, unhealthy?: ReadonlySet<string>, pods: PodGroups = new Map()): SharedGroups<object> {
   const services = serviceGroups(state, unhealthy);
   const workloads = new Map(state.workloads.filter(answersDns).map((w) => [w.id, w]));
-  const bridges = new Set(state.networks.filter((n) => n.driver === "bridge").map((n) => n.id));
+  const bridges = new Set(state.networks.filter(crossesHost).map((n) => n.id));
   const next: PodGroups = new Map();
   for (const a of state.attachments) {
     const w = workloads.get(a.workloadId);
@@ -105,7 +106,7 @@ interface Asker {
 }
 
 function askers(state: DesiredState): Map<string, Asker> {
-  const bridges = new Set(state.networks.filter((n) => n.driver === "bridge").map((n) => n.id));
+  const bridges = new Set(state.networks.filter(crossesHost).map((n) => n.id));
   const nets = new Map<string, Set<string>>();
   for (const a of state.attachments) if (bridges.has(a.networkId)) (nets.get(a.workloadId) ?? nets.set(a.workloadId, new Set()).get(a.workloadId)!).add(a.networkId);
   const out = new Map<string, Asker>();
@@ -121,7 +122,7 @@ function askers(state: DesiredState): Map<string, Asker> {
 
 /** The workload records of each view (the part that differs between views). */
 export function workloadRecords(state: DesiredState, domain: string): Map<string, DnsRecord[]> {
-  const byNetwork = new Map<string, DnsRecord[]>(state.networks.filter((n) => n.driver === "bridge").map((n) => [n.id, []]));
+  const byNetwork = new Map<string, DnsRecord[]>(state.networks.filter(crossesHost).map((n) => [n.id, []]));
   const workloads = new Map(state.workloads.filter(answersDns).map((w) => [w.id, w]));
   for (const a of state.attachments) {
     const w = workloads.get(a.workloadId);

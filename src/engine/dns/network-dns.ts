@@ -4,12 +4,13 @@ import { EngineError } from "../../errors";
 import type { Network } from "../../model/types";
 import { normalizeNetworkDns } from "../../model/workload-dns";
 import type { EngineContext } from "../context";
+import { crossesHost } from "../../model/drivers";
 
 /** An empty list goes back to the host's resolvers. */
 export function setNetworkDns(ctx: EngineContext, name: string, servers: unknown): Network {
   const n = ctx.store.network(name);
   if (!n) throw new EngineError("NETWORK_NOT_FOUND", `network ${name} not found`);
-  if (n.driver !== "bridge") throw new EngineError("UNSUPPORTED", `set dns servers of network ${name}: only bridge networks have the embedded DNS`);
+  if (!crossesHost(n)) throw new EngineError("UNSUPPORTED", `set dns servers of network ${name}: only bridge and routed networks have the embedded DNS`);
   const dns = normalizeNetworkDns(servers);
   const next: Network = { ...n, dns };
   if (!dns.length) delete next.dns;

@@ -10,6 +10,7 @@ import type { Attachment, Network, Workload } from "../../model/types";
 import type { EngineContext } from "../context";
 import { renderHosts } from "./hosts-file";
 import { parseSearch, renderResolvConf, workloadResolvConf, WRITTEN_BY_PONTON, writeNetnsFile } from "./resolv-conf";
+import { crossesHost } from "../../model/drivers";
 
 /**
  * The attachment whose gateway a workload asks the daemon's DNS on: that of its default route (no
@@ -18,7 +19,7 @@ import { parseSearch, renderResolvConf, workloadResolvConf, WRITTEN_BY_PONTON, w
  * gateway is the segment's router. Undefined: no network, no nameserver.
  */
 export function embeddedDnsVia(atts: Attachment[], networks: ReadonlyMap<string, Network>): Attachment | undefined {
-  const bridged = atts.filter((a) => networks.get(a.networkId)?.driver === "bridge");
+  const bridged = atts.filter((a) => crossesHost(networks.get(a.networkId)));
   return defaultRouteAttachment(bridged, networks as Map<string, Network>) ?? bridged[0];
 }
 

@@ -45,3 +45,18 @@ test("macvlan: no host end is wanted for its workloads; a VLAN parent Ponton mad
   assert.deepEqual(routeDamage([link("del", "eth1.20", 0, true)], w), ["link eth1.20 deleted"]);
   assert.deepEqual([...wantedObjects({ ...s, networks: [{ ...lan, vlanCreated: false }] }, () => true).links.keys()], []);
 });
+
+test("routed networks: the gateways on lo, the unreachable subnets and each kept workload's host routes are wanted; a deleted one is damage", () => {
+  const routed: Network = { ...net, id: "r1", name: "flat", driver: "routed", bridge: "" };
+  const ra = (w: string): Attachment => ({ ...att(w), networkId: "r1", hostIfname: `pr-r1-${w}`, ip4: "10.1.0.5", ip6: "fd00:1::5" });
+  const s: DesiredState = { networks: [routed], workloads: [wl("a", "running"), wl("b", "removing")], attachments: [ra("a"), { ...ra("b"), ip4: "10.1.0.6", ip6: undefined }], userRules: [] };
+  const want = wantedObjects(s, (w) => w.state !== "removing");
+  assert.deepEqual([...want.addrs].sort(), ["lo 10.1.0.1/32", "lo fd00:1::1/128"]);
+  assert.deepEqual([...want.routes].sort(), ["10.1.0.0/24 -", "10.1.0.5/32 pr-r1-a", "fd00:1::/64 -", "fd00:1::5/128 pr-r1-a"]);
+  assert.deepEqual(want.links.get("pr-r1-a"), { port: false }, "a routed veth has no master to keep");
+  const del = (dev: string, dst: string): RouteEvent => ({ kind: "route", op: "del", dev, dst });
+  assert.deepEqual(routeDamage([del("pr-r1-a", "10.1.0.5/32")], want), ["route 10.1.0.5/32 via pr-r1-a deleted"]);
+  assert.deepEqual(routeDamage([del("-", "10.1.0.0/24")], want), ["route 10.1.0.0/24 deleted"]);
+  assert.deepEqual(routeDamage([del("pr-r1-b", "10.1.0.6/32"), del("eth0", "10.1.0.5/32")], want), [], "a removing workload's route, and a route elsewhere, are no damage");
+  assert.deepEqual(routeDamage([link("new", "pr-r1-a", 0, true)], want), [], "no master is fine for a routed veth");
+});

@@ -2,23 +2,31 @@
 // (a veth made, moved, enslaved and set up) is judged by where each object ended, not by its steps.
 import type { KernelEvent } from "../../kernel/kernel-events";
 import type { DesiredState } from "../../model/types";
-import { bridgeLines } from "../../compile";
+import { bridgeLines, routedHostRouteKeys } from "../../compile";
 
-export type RouteEvent = Extract<KernelEvent, { kind: "link" | "addr" | "netns" }>;
+export type RouteEvent = Extract<KernelEvent, { kind: "link" | "addr" | "netns" | "route" }>;
 
 /** The kernel objects the store wants in pontond's namespace. */
 export interface Wanted {
   /** Link name → whether it is a bridge port (it must keep a master). */
   links: Map<string, { port: boolean }>;
-  /** "link address/len" of every bridge address. */
+  /** "link address/len" of every bridge address, and of every routed network's gateway on lo. */
   addrs: Set<string>;
+  /** "dst/len dev" of every routed network's host routes ("-" as dev: its unreachable subnets). */
+  routes: Set<string>;
   netns: Set<string>;
 }
 
 export function wantedObjects(state: DesiredState, kept: (w: DesiredState["workloads"][number]) => boolean): Wanted {
   const links = new Map<string, { port: boolean }>();
   const addrs = new Set<string>();
+  const routes = new Set<string>();
   for (const n of state.networks) {
+    if (n.driver === "routed") {
+      if (n.gateway4) addrs.add(`lo ${n.gateway4}/32`);
+      if (n.gateway6) addrs.add(`lo ${n.gateway6}/128`);
+      for (const s of [n.subnet4, n.subnet6]) if (s) routes.add(`${s} -`);
+    }
     // A VLAN parent Ponton made is ours to keep too.
     if (n.vlanCreated && n.parent) links.set(n.parent, { port: false });
     if (n.driver !== "bridge") continue;
@@ -28,8 +36,14 @@ export function wantedObjects(state: DesiredState, kept: (w: DesiredState["workl
   const workloads = new Map(state.workloads.filter(kept).map((w) => [w.id, w]));
   const netns = new Set([...workloads.values()].filter((w) => w.netnsMode === "owned").map((w) => w.netns));
   // macvlan/ipvlan attachments have no host end (hostIfname "").
-  for (const a of state.attachments) if (workloads.has(a.workloadId) && a.hostIfname) links.set(a.hostIfname, { port: true });
-  return { links, addrs, netns };
+  const routed = new Set(state.networks.filter((n) => n.driver === "routed").map((n) => n.id));
+  for (const a of state.attachments) {
+    if (!workloads.has(a.workloadId) || !a.hostIfname) continue;
+    // A routed veth has no master; its host routes are wanted as long as it is.
+    links.set(a.hostIfname, { port: !routed.has(a.networkId) });
+    if (routed.has(a.networkId)) for (const k of routedHostRouteKeys(a)) routes.add(k);
+  }
+  return { links, addrs, routes, netns };
 }
 
 /** What is damaged after these events (in order), as short descriptions; empty when all ended well. */
@@ -40,6 +54,9 @@ export function routeDamage(events: readonly RouteEvent[], wanted: Wanted): stri
   for (const e of events) {
     if (e.kind === "link") lastLink.set(e.name, e);
     else if (e.kind === "addr") lastAddr.set(`${e.name} ${e.addr}`, e);
+    else if (e.kind === "route") {
+      if (wanted.routes.has(`${e.dst} ${e.dev}`)) damage.push(`route ${e.dst}${e.dev === "-" ? "" : ` via ${e.dev}`} deleted`);
+    }
     else if (wanted.netns.has(e.name)) damage.push(`namespace ${e.name} deleted`);
   }
   for (const [name, e] of lastLink) {

@@ -51,7 +51,8 @@ export class Healer {
     /** Told after each repair, with the time from the first event to the repair done (the engine re-syncs DNS, logs). */
     private readonly onRepair: (what: string[], ms: number) => void,
   ) {
-    const prefixes = ["pbr-", "pv-", "ponton0"];
+    // Routed networks: their veths (pr-), and lo, where their gateways live.
+    const prefixes = ["pbr-", "pv-", "pr-", "ponton0", "lo"];
     this.watch = new KernelWatch({ family: NFT_FAMILY, table: NFT_TABLE, netnsPrefix: `${ctx.config.prefix}-`, ifPrefixes: prefixes }, (e) => this.onEvent(e));
   }
 

@@ -8,6 +8,7 @@ import { buildEndpoints, networksById } from "../workloads/endpoints";
 import { createBridge, createNetworkLinks, deleteLink, networkSysctls } from "../networks";
 import { isOurProcess } from "../workloads/supervisor";
 import { finishRemoval } from "../workloads/workloads";
+import { repairRouted } from "./repair-routed";
 
 export interface LinkRepair {
   bridgesRebuilt: string[];
@@ -48,6 +49,7 @@ export async function repairLinks(ctx: EngineContext, mode: RepairMode): Promise
 
   const links = new Map((await ctx.kernel.links()).map((l) => [l.name, l]));
   for (const n of ctx.store.networks()) {
+    if (n.driver === "routed") continue; // repairRouted, below
     if (n.driver !== "bridge") {
       // A VLAN parent Ponton made (gone after a reboot, say) is made again before its workloads.
       if (n.vlanCreated && n.parent && !links.has(n.parent)) await createNetworkLinks(ctx, n);
@@ -109,8 +111,14 @@ export async function repairLinks(ctx: EngineContext, mode: RepairMode): Promise
     // A rebuilt bridge lost its ports, and a port set down carries nothing: put them back.
     const loose = atts.filter((a) => {
       const l = hostLinks.get(a.hostIfname);
-      return l && (l.master !== networks.get(a.networkId)?.bridge || !l.up);
+      const n = networks.get(a.networkId);
+      if (n?.driver === "routed") return false; // down: below
+      return l && (l.master !== n?.bridge || !l.up);
     });
+    // A routed veth set down lost its host routes with it: up, then repairRouted puts them back.
+    const down = atts.filter((a) => networks.get(a.networkId)?.driver === "routed" && hostLinks.get(a.hostIfname)?.up === false);
+    await ctx.kernel.ipBatch(down.map((a) => `link set ${a.hostIfname} up`));
+    if (down.length) out.endpointsRebuilt.push(w.name);
     // A rebuilt bridge also lost the host's neighbour entries for its workloads.
     await ctx.kernel.ipBatch(
       loose.flatMap((a) => {
@@ -120,5 +128,6 @@ export async function repairLinks(ctx: EngineContext, mode: RepairMode): Promise
     );
     if (loose.length && !missing.length) out.endpointsRebuilt.push(w.name);
   }
+  out.bridgesFixed.push(...(await repairRouted(ctx)));
   return out;
 }

@@ -5,6 +5,7 @@ import type { EngineContext } from "../context";
 import { deleteLink } from "../networks";
 import { removeNetnsFiles } from "../dns/resolv-conf";
 import { writeWorkloadFiles } from "../dns/workload-files";
+import { routedVethSetup } from "../routed-network";
 
 export function networksById(ctx: EngineContext): Map<string, Network> {
   return new Map(ctx.store.networks().map((n) => [n.id, n]));
@@ -45,6 +46,7 @@ export async function buildEndpoints(ctx: EngineContext, w: Workload, atts: Atta
   await allSettledOrThrow([
     (async () => {
       await ctx.kernel.ipBatch(host);
+      await routedVethSetup(ctx, atts, networks);
       await ctx.kernel.ipBatch(inside, w.netns);
     })(),
     opts.createNetns || w.netnsMode === "path" ? writeWorkloadFiles(ctx, w) : Promise.resolve(),

@@ -5,7 +5,7 @@ import { checkHostNetworkDns } from "../../model/workload-dns";
 import { EngineError } from "../../errors";
 import { checkRunShape } from "../../model/request-shapes";
 import { requestedAddresses } from "../../model/subnet-rules";
-import { hostVethName, macFor, netnsName, defaultRouteAttachment, defaultRouteMetric } from "../../compile";
+import { hostVethName, routedVethName, macFor, netnsName, defaultRouteAttachment, defaultRouteMetric } from "../../compile";
 import { allocateAddress } from "../../ipam";
 import type { Attachment, Network, PortMapping, Workload } from "../../model/types";
 import type { EngineContext } from "../context";
@@ -27,9 +27,20 @@ import { claimPorts } from "../published-ports";
 
 /** Networks a workload gets an interface on (host and none are namespaces, not interfaces). */
 function attachable(n: Network): boolean {
-  return n.driver === "bridge" || n.driver === "macvlan" || n.driver === "ipvlan";
+  return n.driver === "bridge" || n.driver === "routed" || n.driver === "macvlan" || n.driver === "ipvlan";
+}
+
+/** The host end's name: a bridge port, a routed veth (unique among the network's, see routedVethName), or none. */
+function hostEnd(w: Workload, n: Network, held: readonly Attachment[]): string {
+  if (n.driver === "bridge") return hostVethName(w.id, n.id);
+  if (n.driver !== "routed") return "";
+  const used = new Set(held.map((a) => a.hostIfname));
+  let salt = 0;
+  while (used.has(routedVethName(w.id, n.id, salt))) salt++;
+  return routedVethName(w.id, n.id, salt);
 }
 import { checkBridgePorts } from "../../model/limits";
+import { crossesHost } from "../../model/drivers";
 
 async function resolveNetworks(ctx: EngineContext, specs: AttachSpec[]): Promise<Network[]> {
   const nets: Network[] = [];
@@ -74,7 +85,7 @@ function allocateAttachment(ctx: EngineContext, w: Workload, n: Network, s: Atta
     networkId: n.id,
     ifname: s.ifname ?? `eth${index}`,
     // macvlan/ipvlan: no host end; an ipvlan child has its parent's MAC.
-    hostIfname: n.driver === "bridge" ? hostVethName(w.id, n.id) : "",
+    hostIfname: hostEnd(w, n, held),
     mac: n.driver === "ipvlan" ? "" : (s.mac ?? macFor(ip4, `${w.id}/${n.id}`)),
     ...(ip4 ? { ip4 } : {}),
     ...(ip6 ? { ip6 } : {}),
@@ -106,7 +117,7 @@ async function runWorkloadOnce(ctx: EngineContext, given: RunSpec): Promise<Work
 
   const nets = await resolveNetworks(ctx, attachSpecs);
   const mode = modeOf(nets, spec.netns);
-  const bridged = nets.filter((n) => n.driver === "bridge");
+  const bridged = nets.filter(crossesHost);
   const onSegment = nets.find((n) => n.driver === "macvlan" || n.driver === "ipvlan");
   if (wanted.length && onSegment && !bridged.some((n) => !n.internal)) {
     throw new EngineError("UNSUPPORTED", `workload ${name} publishes ports but its network ${onSegment.name} is ${onSegment.driver}: there is no host port to publish`, {
@@ -114,7 +125,7 @@ async function runWorkloadOnce(ctx: EngineContext, given: RunSpec): Promise<Work
     });
   }
   if (wanted.length && !bridged.some((n) => !n.internal)) {
-    throw new EngineError("UNSUPPORTED", `workload ${name} publishes ports but has no non-internal bridge network`, {
+    throw new EngineError("UNSUPPORTED", `workload ${name} publishes ports but has no non-internal bridge or routed network`, {
       hint: "ports are published from bridge networks; host-network workloads use the host's ports directly",
     });
   }

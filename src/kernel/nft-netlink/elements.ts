@@ -1,14 +1,15 @@
 // Set element text (as the plan renders it for nft) -> key and data bytes, for the set types the
-// hot path changes: service dispatch maps and the endpoint slot maps. Other types return undefined
+// hot path changes: service dispatch maps, the endpoint slot maps, and the interface sets a routed
+// network's workload veths join (`"pr-…"`). Other types return undefined
 // and the change goes through `nft -f`.
 import { parseIp } from "../../model/ip";
 import type { NftSetRef } from "../../compile/nft-ops";
 import { attr, listElem, nest, str, u32, u32host } from "./message";
 
-type FieldType = "ipv4_addr" | "ipv6_addr" | "inet_proto" | "inet_service" | "u32" | "verdict";
+type FieldType = "ipv4_addr" | "ipv6_addr" | "inet_proto" | "inet_service" | "u32" | "ifname" | "verdict";
 
 // A mark is a host-order u32 like numgen's result.
-const NAMED: Record<string, FieldType> = { ipv4_addr: "ipv4_addr", ipv6_addr: "ipv6_addr", inet_proto: "inet_proto", inet_service: "inet_service", mark: "u32", verdict: "verdict" };
+const NAMED: Record<string, FieldType> = { ipv4_addr: "ipv4_addr", ipv6_addr: "ipv6_addr", inet_proto: "inet_proto", inet_service: "inet_service", mark: "u32", ifname: "ifname", verdict: "verdict" };
 
 /** A `typeof` component: numgen yields a host-order u32; payload fields have their usual types. */
 function typeofField(expr: string): FieldType | undefined {
@@ -71,9 +72,20 @@ function fieldBytes(type: FieldType, text: string): Buffer | undefined {
       return portBytes(text);
     case "u32":
       return /^\d+$/.test(text) && Number(text) <= 0xffffffff ? u32host(Number(text)) : undefined;
+    case "ifname":
+      return ifnameBytes(text);
     case "verdict":
       return undefined;
   }
+}
+
+/** A quoted interface name as nft stores it: IFNAMSIZ (16) bytes, zero-padded; no wildcard (those need an interval set). */
+function ifnameBytes(text: string): Buffer | undefined {
+  const m = /^"([^"*\\]{1,15})"$/.exec(text);
+  if (!m || Buffer.byteLength(m[1]!) > 15) return undefined;
+  const b = Buffer.alloc(16);
+  b.write(m[1]!);
+  return b;
 }
 
 /** Concatenated fields are each padded to 32 bits (nft's register layout); a single field is not. */

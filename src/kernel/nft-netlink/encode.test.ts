@@ -39,12 +39,22 @@ test("affinity rules, user rules and unknown forms are left to nft", () => {
   assert.equal(encodeOps("ponton", [{ op: "addRule", chain: "user", rule: "counter" }], 1), undefined);
 });
 
-test("set layouts: plain and typeof maps are encodable, intervals and interface names are not", () => {
+test("set layouts: plain and typeof maps and interface names are encodable, intervals are not", () => {
   assert.deepEqual(setLayout({ name: "svc_ips", kind: "map", type: "ipv4_addr . inet_proto . inet_service : verdict" }), { key: ["ipv4_addr", "inet_proto", "inet_service"], data: ["verdict"] });
   assert.deepEqual(setLayout({ name: "svc_eps6", kind: "map", type: "mark : ipv6_addr . inet_service" }), { key: ["u32"], data: ["ipv6_addr", "inet_service"] });
   assert.deepEqual(setLayout({ name: "svc_eps_goto", kind: "map", type: "numgen inc mod 2 : verdict", typeof: true }), { key: ["u32"], data: ["verdict"] });
   assert.equal(setLayout({ name: "subnets4", kind: "set", type: "ipv4_addr", flags: ["interval"] }), undefined);
-  assert.equal(setLayout({ name: "bridges", kind: "set", type: "ifname" }), undefined);
+  assert.deepEqual(setLayout({ name: "bridges", kind: "set", type: "ifname" }), { key: ["ifname"] });
+  assert.equal(setLayout({ name: "same_network_ifs", kind: "set", type: "ifname . ifname", flags: ["interval"] }), undefined);
+});
+
+test("interface names: 16 bytes zero-padded; a wildcard or an over-long name is not encodable", () => {
+  const layout = setLayout({ name: "bridges", kind: "set", type: "ifname" })!;
+  const bytes = elementAttr(layout, '"pr-1a2b01234567"', false)!;
+  assert.ok(bytes.includes(Buffer.concat([Buffer.from("pr-1a2b01234567"), Buffer.alloc(1)])));
+  assert.equal(elementAttr(layout, '"pr-1a2b*"', false), undefined);
+  assert.equal(elementAttr(layout, '"pr-1a2b0123456789"', false), undefined);
+  assert.equal(elementAttr(layout, "pr-1a2b", false), undefined);
 });
 
 test("element bytes: concatenated fields padded to 32 bits, mark keys in host order, ports big-endian", () => {

@@ -1,0 +1,51 @@
+// Makes routed networks match the store: gateway addresses on lo, unreachable subnets, and each
+// workload's host routes and neighbour entries (its veth itself is rebuilt with the bridge ports').
+import type { EngineContext } from "../context";
+import type { Attachment, Network } from "../../model/types";
+import { routedHostRouteKeys, routedHostRouteLines, routedNetworkLines } from "../../compile";
+import { KEPT_STATES } from "./repair-links";
+
+/** "dst/len dev" of the main table's routes ("-" as dev for unreachable ones), one read per family. */
+async function hostRoutes(ctx: EngineContext): Promise<Set<string>> {
+  const out = new Set<string>();
+  for (const family of ["-4", "-6"]) {
+    const { stdout } = await ctx.exec.run("ip", [family, "-json", "route", "show", "table", "main"]);
+    for (const r of JSON.parse(stdout || "[]") as { dst: string; dev?: string; type?: string }[]) {
+      const dst = r.dst.includes("/") ? r.dst : `${r.dst}/${family === "-4" ? 32 : 128}`;
+      out.add(`${dst} ${r.type === "unreachable" ? "-" : r.dev}`);
+    }
+  }
+  return out;
+}
+
+/** Returns what it fixed, as `network:what`. Veths that are missing or down are left to repairLinks. */
+export async function repairRouted(ctx: EngineContext): Promise<string[]> {
+  const routed = ctx.store.networks().filter((n) => n.driver === "routed");
+  if (!routed.length) return [];
+  const fixed: string[] = [];
+  const lo = new Set(await ctx.kernel.addresses("lo"));
+  const routes = await hostRoutes(ctx);
+  const byId = new Map<string, Network>(routed.map((n) => [n.id, n]));
+  const lines: string[] = [];
+  for (const n of routed) {
+    const gone = [n.gateway4 && !lo.has(`${n.gateway4}/32`), n.gateway6 && !lo.has(`${n.gateway6}/128`), ...[n.subnet4, n.subnet6].map((s) => s && !routes.has(`${s} -`))];
+    if (gone.some(Boolean)) {
+      lines.push(...routedNetworkLines(n));
+      fixed.push(`${n.name}:gateway`);
+    }
+  }
+  const links = new Map((await ctx.kernel.links()).map((l) => [l.name, l]));
+  const kept = new Set(ctx.store.workloads().filter((w) => KEPT_STATES.has(w.state)).map((w) => w.id));
+  const stale: Attachment[] = [];
+  for (const a of ctx.store.state().attachments) {
+    if (!byId.has(a.networkId) || !kept.has(a.workloadId) || !links.get(a.hostIfname)?.up) continue;
+    if (routedHostRouteKeys(a).some((k) => !routes.has(k))) stale.push(a);
+  }
+  for (const a of stale) {
+    lines.push(...routedHostRouteLines(a, byId.get(a.networkId)!));
+    fixed.push(`${byId.get(a.networkId)!.name}:route ${a.ip4 ?? a.ip6}`);
+  }
+  // Gateways first: a host route names its gateway as source address.
+  await ctx.kernel.ipBatch(lines);
+  return fixed;
+}
