@@ -1,7 +1,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { renderMetrics } from "../../flows";
-import { zeroCounters } from "../../dns/counters";
+import { zeroCounters } from "../../dns/server/counters";
 import { dnsMetrics } from "./dns-metrics";
 
 test("every DNS counter is a Prometheus counter named ponton_dns_<name>_total", () => {

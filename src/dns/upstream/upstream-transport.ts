@@ -6,7 +6,7 @@ import { randomInt } from "node:crypto";
 import * as dgram from "node:dgram";
 import { isIPv6 } from "node:net";
 import * as net from "node:net";
-import { QR, questionNameLength } from "./wire";
+import { QR, questionNameLength } from "../wire/wire";
 
 interface Pending {
   question: string;

@@ -1,9 +1,9 @@
 // A local CNAME to an outside name (ExternalName services) is followed upstream; loopback only.
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { DnsServer } from "./server";
-import { query, rcode, udpQuery } from "./testing/dns-client";
-import { FakeUpstream } from "./testing/fake-upstream";
+import { DnsServer } from "../server/server";
+import { query, rcode, udpQuery } from "../testing/dns-client";
+import { FakeUpstream } from "../testing/fake-upstream";
 
 test("a CNAME to an outside name is answered with the chain and the upstream's records", async () => {
   const up = await FakeUpstream.start({ address: "127.0.0.31" });

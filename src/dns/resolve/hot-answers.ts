@@ -3,7 +3,7 @@
 // addon's table, whose listener threads then answer those queries without entering JS; the JS
 // copy still serves the queries that do reach JS (a client not yet bound to its view). Each answer
 // remembers the names it was built from, so a change to some names drops only their answers.
-import { type FastpathAddon, type NativeHandle, fastpathAddon } from "./fastpath-addon";
+import { type FastpathAddon, type NativeHandle, fastpathAddon } from "../server/fastpath-addon";
 
 export interface NativeCounters {
   hits: number;

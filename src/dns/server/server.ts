@@ -3,26 +3,26 @@
 // bytes and patching id, RD and CD: the hot path does no DNS decoding at all. By default that
 // hot path runs in the native addon's listener threads and only the other queries enter JS.
 import * as dnsPacket from "dns-packet";
-import { AnswerCache } from "./answer-cache";
+import { AnswerCache } from "../resolve/answer-cache";
 import { type ClientAcl, clientAcl } from "./client-acl";
-import { compressMessage } from "./compress";
+import { compressMessage } from "../wire/compress";
 import { type DnsCounters, zeroCounters } from "./counters";
 import type { DnsPolicyHook } from "./dns-policy";
-import { type ExplainResult, explainQuery } from "./explain";
-import { Forwarder } from "./forwarder";
-import { HotAnswers } from "./hot-answers";
+import { type ExplainResult, explainQuery } from "../resolve/explain";
+import { Forwarder } from "../upstream/forwarder";
+import { HotAnswers } from "../resolve/hot-answers";
 import { type ListenAddress, type ListenOptions, Listener, type Reply } from "./listener";
-import { type LocalAnswer, resolveLocal } from "./local-resolver";
-import { encodeChased, externalCnameTarget } from "./cname-chase";
-import { LocalZones } from "./local-zones";
-import { RecordTable } from "./record-table";
-import { type DnsRecord, normalizeName } from "./records";
-import { type UpstreamAddress, wouldLoop } from "./resolv-conf";
+import { type LocalAnswer, resolveLocal } from "../resolve/local-resolver";
+import { encodeChased, externalCnameTarget } from "../resolve/cname-chase";
+import { LocalZones } from "../resolve/local-zones";
+import { RecordTable } from "../resolve/record-table";
+import { type DnsRecord, normalizeName } from "../resolve/records";
+import { type UpstreamAddress, wouldLoop } from "../upstream/resolv-conf";
 import type { UdpOpener } from "./udp-endpoint";
 import { nativeUdp } from "./udp-native";
 import { openNodeUdp } from "./udp-node";
-import type { UpstreamHealth } from "./upstreams";
-import { AA, CD, type ClientEdns, RCODE, TC, ednsOf, encodeLocal, errorResponse, headerError, questionNameLength, udpLimit } from "./wire";
+import type { UpstreamHealth } from "../upstream/upstreams";
+import { AA, CD, type ClientEdns, RCODE, TC, ednsOf, encodeLocal, errorResponse, headerError, questionNameLength, udpLimit } from "../wire/wire";
 
 export interface DnsServerOptions {
   /**

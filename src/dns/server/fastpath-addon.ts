@@ -32,7 +32,7 @@ export interface FastpathAddon {
   close(listener: NativeHandle): void;
 }
 
-export const ADDON_PATH = path.resolve(__dirname, "..", "..", "..", "native", "dns-fastpath", "build", "Release", "dns_fastpath.node");
+export const ADDON_PATH = path.resolve(__dirname, "..", "..", "..", "..", "native", "dns-fastpath", "build", "Release", "dns_fastpath.node");
 
 export class FastpathUnavailableError extends Error {
   readonly code = "DNS_FASTPATH_UNAVAILABLE";

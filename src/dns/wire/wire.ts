@@ -1,8 +1,8 @@
 // Wire-format helpers on top of dns-packet: flag bits, EDNS, and the responses we build
 // ourselves (local answers, errors, truncation). All encoding goes through dns-packet.
 import * as dnsPacket from "dns-packet";
-import type { LocalAnswer } from "./local-resolver";
-import type { DnsRecord } from "./records";
+import type { LocalAnswer } from "../resolve/local-resolver";
+import type { DnsRecord } from "../resolve/records";
 
 export const QR = 1 << 15;
 export const AA = dnsPacket.AUTHORITATIVE_ANSWER;

@@ -5,8 +5,8 @@ import * as net from "node:net";
 import { after, before, test } from "node:test";
 import * as dnsPacket from "dns-packet";
 import { DnsServer } from "./server";
-import { query, rcode, tcpQuery, type Target, udpQuery, udpRaw } from "./testing/dns-client";
-import { FakeUpstream } from "./testing/fake-upstream";
+import { query, rcode, tcpQuery, type Target, udpQuery, udpRaw } from "../testing/dns-client";
+import { FakeUpstream } from "../testing/fake-upstream";
 
 const INSIDE = "127.0.0.2";
 const OUTSIDE = "127.0.0.3";

@@ -1,11 +1,11 @@
 // `ponton dns query NAME --from WORKLOAD`: what the server would do with a query, without
 // sending anything: which view, which records, or where it would be forwarded.
-import { Forwarder } from "./forwarder";
+import { Forwarder } from "../upstream/forwarder";
 import { type LocalAnswer, resolveLocal } from "./local-resolver";
 import type { LocalZones } from "./local-zones";
 import type { RecordTable } from "./record-table";
 import { type DnsRecord, normalizeName } from "./records";
-import { rcodeName } from "./wire";
+import { rcodeName } from "../wire/wire";
 
 export interface ExplainResult {
   name: string;

@@ -4,8 +4,8 @@ import { test } from "node:test";
 import * as dnsPacket from "dns-packet";
 import type { DnsPolicyHook } from "./dns-policy";
 import { DnsServer } from "./server";
-import { query, rcode, tcpQuery, udpQuery } from "./testing/dns-client";
-import { FakeUpstream } from "./testing/fake-upstream";
+import { query, rcode, tcpQuery, udpQuery } from "../testing/dns-client";
+import { FakeUpstream } from "../testing/fake-upstream";
 
 class FakePolicy implements DnsPolicyHook {
   watched = false;

@@ -5,7 +5,7 @@ import * as dnsPacket from "dns-packet";
 import type { LocalAnswer } from "./local-resolver";
 import type { LocalZones } from "./local-zones";
 import { normalizeName } from "./records";
-import { type ClientEdns, RCODE, encodeLocal, rcodeOf } from "./wire";
+import { type ClientEdns, RCODE, encodeLocal, rcodeOf } from "../wire/wire";
 
 /** The name to resolve upstream, or undefined when the local answer is complete. */
 export function externalCnameTarget(local: LocalAnswer, qtype: string, zones: LocalZones): string | undefined {

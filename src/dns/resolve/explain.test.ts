@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { DnsServer } from "./server";
+import { DnsServer } from "../server/server";
 
 function server() {
   const s = new DnsServer({

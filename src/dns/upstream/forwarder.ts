@@ -3,11 +3,11 @@
 // fetched again over TCP. Every path ends in an answer or a fast SERVFAIL; nothing queues
 // without bound.
 import * as dnsPacket from "dns-packet";
-import type { AnswerCache } from "./answer-cache";
+import type { AnswerCache } from "../resolve/answer-cache";
 import type { UpstreamAddress } from "./resolv-conf";
 import { tcpExchange, UdpUpstream } from "./upstream-transport";
 import { type Upstream, UpstreamSet } from "./upstreams";
-import { CD, type ClientEdns, DO, OUR_UDP_PAYLOAD, RD, TC } from "./wire";
+import { CD, type ClientEdns, DO, OUR_UDP_PAYLOAD, RD, TC } from "../wire/wire";
 
 export interface ForwardRequest {
   /** As the client spelled it (case is kept upstream, for 0x20-checking resolvers). */

@@ -6,7 +6,7 @@ import { networkInterfaces } from "node:os";
 import { after, before, test } from "node:test";
 import * as dnsPacket from "dns-packet";
 import { DnsServer } from "./server";
-import { query, rcode, tcpQuery, tcpRaw, type Target, udpQuery, udpRaw } from "./testing/dns-client";
+import { query, rcode, tcpQuery, tcpRaw, type Target, udpQuery, udpRaw } from "../testing/dns-client";
 
 let server: DnsServer;
 let at: Target;

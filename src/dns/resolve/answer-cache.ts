@@ -3,7 +3,7 @@
 // also drop name compression). Negative answers live for the SOA minimum (RFC 2308 section 5).
 import * as dnsPacket from "dns-packet";
 import { LruMap } from "./lru-map";
-import { RCODE, TC, rcodeOf } from "./wire";
+import { RCODE, TC, rcodeOf } from "../wire/wire";
 
 export interface AnswerCacheOptions {
   maxEntries: number;

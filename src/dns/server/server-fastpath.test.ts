@@ -4,9 +4,9 @@
 import assert from "node:assert/strict";
 import { after, before, test } from "node:test";
 import * as dnsPacket from "dns-packet";
-import type { DnsRecord } from "./records";
+import type { DnsRecord } from "../resolve/records";
 import { DnsServer } from "./server";
-import { query, rcode, type Target, udpQuery, udpRaw } from "./testing/dns-client";
+import { query, rcode, type Target, udpQuery, udpRaw } from "../testing/dns-client";
 
 const NET_A = "127.0.0.2";
 const NET_B = "127.0.0.3";

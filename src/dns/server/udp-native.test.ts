@@ -5,8 +5,8 @@ import { randomBytes } from "node:crypto";
 import * as dgram from "node:dgram";
 import { after, before, beforeEach, test } from "node:test";
 import * as dnsPacket from "dns-packet";
-import { HotAnswers } from "./hot-answers";
-import { query, type Target, udpRaw } from "./testing/dns-client";
+import { HotAnswers } from "../resolve/hot-answers";
+import { query, type Target, udpRaw } from "../testing/dns-client";
 import type { UdpEndpoint } from "./udp-endpoint";
 import { nativeUdp } from "./udp-native";
 

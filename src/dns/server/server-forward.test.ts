@@ -3,8 +3,8 @@ import assert from "node:assert/strict";
 import { test } from "node:test";
 import * as dnsPacket from "dns-packet";
 import { DnsServer, type DnsServerOptions } from "./server";
-import { query, rcode, tcpQuery, type Target, udpQuery } from "./testing/dns-client";
-import { FakeUpstream, type FakeUpstreamOptions } from "./testing/fake-upstream";
+import { query, rcode, tcpQuery, type Target, udpQuery } from "../testing/dns-client";
+import { FakeUpstream, type FakeUpstreamOptions } from "../testing/fake-upstream";
 
 async function withServer(
   upstreams: FakeUpstreamOptions[],

@@ -3,7 +3,7 @@
 // or hostile client holds little and cannot lock the others out of TCP fallback.
 import * as net from "node:net";
 import type { ClientAcl } from "./client-acl";
-import { FrameReader, frame } from "./tcp-framing";
+import { FrameReader, frame } from "../wire/tcp-framing";
 import type { UdpEndpoint, UdpOpener, UdpQueryHandler } from "./udp-endpoint";
 
 export interface ListenAddress {
