@@ -6,7 +6,7 @@ import { checkShape } from "../model/shape";
 import { validateNamespace } from "../model/namespaces";
 import type { Engine, NetworkSpec, RunSpec } from "../engine";
 import { cniHandler } from "../cni/http";
-import type { ServiceSpec } from "../model/service-spec";
+import type { ServiceSpec } from "../model/services/service-spec";
 import type { FlowQuery } from "../flows";
 import { DEFAULT_FLOW_LIMIT } from "../engine/flows/flows";
 

@@ -4,7 +4,7 @@
 // NodePort, and a change refused by etcd leaves nothing behind. Only then does the node apply it.
 import type { Etcd3, Watcher } from "etcd3";
 import { EngineError } from "../errors";
-import { serviceNamespace, serviceRef, serviceVips, type Service } from "../model/service";
+import { serviceNamespace, serviceRef, serviceVips, type Service } from "../model/services/service";
 import type { PolicyRecord } from "../model/types";
 import type { Undo } from "../engine/cluster-gate";
 import { etcdCall } from "./etcd";

@@ -15,7 +15,7 @@ import { agreeRoutingMode, type RoutingMode } from "./routing-mode";
 import { tunnelPlan, vtepAddress, type Tunnel } from "./tunnels";
 import { applyTunnels, ensureVtepAddress, ensureVxlan, underlayOf, VXLAN_DEV, VXLAN_OVERHEAD } from "./vxlan";
 import type { ClusterGate } from "../engine/cluster-gate";
-import type { Service } from "../model/service";
+import type { Service } from "../model/services/service";
 import type { PolicyRecord } from "../model/types";
 import { ClusterObjects } from "./cluster-objects";
 import { Rerun } from "./loop";

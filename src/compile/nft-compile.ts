@@ -3,12 +3,12 @@ import type { Attachment, DesiredState, Network, PortMapping, Workload } from ".
 import { parseCidr, cidrContains, parseIp } from "../model/ip";
 import { portFamilies, wildcardFamily } from "../model/ports";
 import { SET_DECLS, type NftPlan } from "./nft-plan";
-import { EMPTY_RUNTIME, type ServiceRuntime } from "../model/service";
+import { EMPTY_RUNTIME, type ServiceRuntime } from "../model/services/service";
 import { compileServices } from "./services/service-compiler";
 import { compilePolicyFragment } from "./policy/fragment";
 import { DROP_REASONS, flowRecordRules, loggedAllowIds, userRuleWithLog } from "./flow-log";
 import { statePolicies } from "./policy/world";
-import { crossesHost } from "../model/drivers";
+import { crossesHost } from "../model/networks/drivers";
 import { routedIfPrefix } from "./names";
 
 export type ForwardOthers = "drop" | "accept";

@@ -1,7 +1,7 @@
 // Cluster mode: the cluster store's services and policies mirrored into this node's store (a watch
 // calls these with every record etcd holds). Records this node holds from the cluster and etcd no
 // longer has go; a node-local record of the same name gives way to the cluster's.
-import { serviceRef, type Service } from "../model/service";
+import { serviceRef, type Service } from "../model/services/service";
 import type { PolicyRecord } from "../model/types";
 import { policyKey as keyOf } from "../policy";
 import type { EngineContext } from "./context";

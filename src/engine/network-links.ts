@@ -2,7 +2,7 @@
 // macvlan/ipvlan network (with its 802.1Q sub-interface), probed for kernel support before use.
 import { EngineError } from "../errors";
 import { driverProbeName, vlanLines } from "../compile";
-import { MTU_FALLBACK, type ParentSpec, type SubInterfaceDriver } from "../model/network-options";
+import { MTU_FALLBACK, type ParentSpec, type SubInterfaceDriver } from "../model/networks/network-options";
 import type { LinkInfo } from "../kernel";
 import type { EngineContext } from "./context";
 

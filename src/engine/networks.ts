@@ -1,19 +1,19 @@
 // Use cases on networks: create, remove, and the kernel side of a bridge.
 import { EngineError } from "../errors";
 import { bridgeName, bridgeLines, routedIfPrefix } from "../compile";
-import { crossesHost } from "../model/drivers";
+import { crossesHost } from "../model/networks/drivers";
 import { createRoutedNetwork, deleteRoutedNetwork } from "./routed-network";
 import { allocateSubnet, defaultGateway, type TakenPrefix } from "../ipam";
 import { cidrsOverlap, formatCidr, parseCidr } from "../model/ip";
-import { validateGateway, validateSubnet } from "../model/subnet-rules";
+import { validateGateway, validateSubnet } from "../model/networks/subnet-rules";
 import { validateLabels, validateName } from "../model/names";
-import { normalizeNetworkDns } from "../model/workload-dns";
-import { dockerNetworkOptions } from "../model/docker-network-options";
+import { normalizeNetworkDns } from "../model/workloads/workload-dns";
+import { dockerNetworkOptions } from "../model/networks/docker-network-options";
 import { checkShape } from "../model/shape";
 import { NETWORK_FIELDS } from "../model/request-shapes";
-import { parseDriver, parseGatewayMode, parseMode, parseParent, validateMetric, validateMtu, type UserDriver } from "../model/network-options";
+import { parseDriver, parseGatewayMode, parseMode, parseParent, validateMetric, validateMtu, type UserDriver } from "../model/networks/network-options";
 import type { Network } from "../model/types";
-import type { DeclaredNetwork } from "../model/project-file";
+import type { DeclaredNetwork } from "../model/project/project-file";
 import type { EngineContext } from "./context";
 import { hostRoutes } from "./workloads/host-routes";
 import { newId, now } from "./ids";

@@ -3,7 +3,7 @@ import { withBuiltinServices } from "./services/kubernetes-service";
 import { compileNft, diffOps, renderFull, DEFAULT_COMPILE_OPTIONS, type CompileOptions, type NftPlan } from "../compile";
 import type { DesiredState } from "../model/types";
 import type { Kernel } from "../kernel";
-import { EMPTY_RUNTIME, type ServiceRuntime } from "../model/service";
+import { EMPTY_RUNTIME, type ServiceRuntime } from "../model/services/service";
 
 export class NftSync {
   private committed: NftPlan | undefined;

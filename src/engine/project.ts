@@ -1,7 +1,7 @@
 // `ponton up` / `ponton down`: converge the objects a project file declares.
 import { EngineError } from "../errors";
 import { canonicalIp, parseCidr } from "../model/ip";
-import type { DeclaredNetwork, DeclaredWorkload, ProjectFile } from "../model/project-file";
+import type { DeclaredNetwork, DeclaredWorkload, ProjectFile } from "../model/project/project-file";
 import type { Network } from "../model/types";
 import { hostAccessOf } from "../compile";
 import type { EngineContext } from "./context";
@@ -14,10 +14,10 @@ import { applyLbPools } from "./services/lb-pools";
 import { applyBgpPolicies } from "./bgp/bgp-policies";
 import { applyL2Policies } from "./l2/l2-policies";
 import { policyKey } from "../policy";
-import { serviceNamespace, serviceRef } from "../model/service";
+import { serviceNamespace, serviceRef } from "../model/services/service";
 import { namespaceLabels, validateNamespace } from "../model/namespaces";
 import { now } from "./ids";
-import { normalizePorts, normalizeRoutes, normalizeRestart, normalizeAttachSpecs, type RunSpec } from "../model/workload-spec";
+import { normalizePorts, normalizeRoutes, normalizeRestart, normalizeAttachSpecs, type RunSpec } from "../model/workloads/workload-spec";
 import { downTemplates, isTemplated, takeDownTemplates, upTemplates, validateProjectTemplates } from "./workloads/project-templates";
 
 export const PROJECT_LABEL = "ponton.project";

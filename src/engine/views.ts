@@ -1,11 +1,11 @@
 // What the API shows: records joined with their network names, addresses and reachability.
 import { etcFilesOf, etcNetnsName } from "./dns/netns-etc";
-import { formatDeclaredPort } from "../model/declared-ports";
+import { formatDeclaredPort } from "../model/workloads/declared-ports";
 import { hostAccessOf, portTarget } from "../compile";
 import { formatPort, wildcardFamily } from "../model/ports";
 import type { Network, PortMapping, Workload } from "../model/types";
 import type { Store } from "../store";
-import { crossesHost } from "../model/drivers";
+import { crossesHost } from "../model/networks/drivers";
 
 export interface PortView {
   workload: string;

@@ -3,7 +3,7 @@
 import { DROP_LOG_GROUP, DROP_REASONS, FLOW_LOG_GROUP, POLICY_DROP_PREFIXES, userRulePrefix } from "../compile/flow-log";
 import { describeDecision, isDecisionMark, type PolicyPlan, type RuleRef } from "../policy";
 import { DEFAULT_NAMESPACE, type DesiredState } from "../model/types";
-import { serviceVips } from "../model/service";
+import { serviceVips } from "../model/services/service";
 import { decodePacket, PROTOCOL_NAMES } from "./packet";
 
 /** A line of ponton-nflog. */

@@ -4,7 +4,7 @@ import assert from "node:assert/strict";
 import { EngineError } from "../errors";
 import { indexWorld } from "../policy/world";
 import { editNamespaceLabels, namespaceLabels } from "./namespaces";
-import { parseProjectFile } from "./project-file";
+import { parseProjectFile } from "./project/project-file";
 
 const NAME = "kubernetes.io/metadata.name";
 const refused = (fn: () => unknown, re: RegExp) => assert.throws(fn, (e: unknown) => e instanceof EngineError && e.code === "INVALID_ARGUMENT" && re.test(e.message));

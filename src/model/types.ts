@@ -1,5 +1,5 @@
 // Desired state: plain data, the only source of truth (kept in the store).
-import type { Service } from "./service";
+import type { Service } from "./services/service";
 import type { NetworkPolicy } from "../policy/types";
 
 export type Protocol = "tcp" | "udp";

@@ -1,4 +1,4 @@
-import { yamlDocuments } from "../model/yaml-documents";
+import { yamlDocuments } from "../model/project/yaml-documents";
 import { checkCount, MAX_OBJECTS } from "../model/limits";
 import { parseCidr, cidrLast } from "./cidr";
 import { PolicyError, invalid } from "./errors";

@@ -2,9 +2,9 @@
 import { portTarget } from "../compile";
 import { wildcardFamily } from "../model/ports";
 import type { Attachment, DesiredState, Network, PortMapping } from "../model/types";
-import { serviceVips } from "../model/service";
+import { serviceVips } from "../model/services/service";
 import type { HoldEntry } from "./holder-protocol";
-import { crossesHost } from "../model/drivers";
+import { crossesHost } from "../model/networks/drivers";
 
 /** The socket that holds a mapping's host port: no address is one dual-stack socket on `::`. */
 export function holdEntry(p: PortMapping): HoldEntry {

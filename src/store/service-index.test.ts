@@ -4,7 +4,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { parseCidr } from "../model/ip";
-import { serviceKey, serviceNamespace, type Service } from "../model/service";
+import { serviceKey, serviceNamespace, type Service } from "../model/services/service";
 import { ServiceIndex } from "./service-index";
 import { SqliteStore } from "./sqlite-store";
 

@@ -3,7 +3,7 @@
 // (who holds a VIP, an external address and port, a host port) and the services the monitor watches.
 // At 10,000 services a change must not parse, sort or scan them all.
 import { formatIp, lastAddress, parseIp, type Cidr } from "../model/ip";
-import { addrPortKey, hasVip, hostPortKey, serviceHoldings, serviceKey, serviceNamespace, serviceVips, type Service } from "../model/service";
+import { addrPortKey, hasVip, hostPortKey, serviceHoldings, serviceKey, serviceNamespace, serviceVips, type Service } from "../model/services/service";
 
 /** Read-only lookups over the stored services (Store.serviceLookups). */
 export interface ServiceLookups {

@@ -1,8 +1,8 @@
 // SQLite store (better-sqlite3): one file under the state directory, objects kept as JSON rows.
 import Database from "better-sqlite3";
 import type { Attachment, DesiredState, Namespace, Network, PolicyRecord, UserRule, Workload } from "../model/types";
-import { serviceKey, serviceNamespace, type Service } from "../model/service";
-import type { Template } from "../model/template";
+import { serviceKey, serviceNamespace, type Service } from "../model/services/service";
+import type { Template } from "../model/workloads/template";
 import type { LbPool } from "../model/lb/lb-pool";
 import type { BgpPolicy } from "../model/lb/bgp-policy";
 import type { L2Policy } from "../model/lb/l2-policy";

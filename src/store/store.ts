@@ -1,7 +1,7 @@
 // The store port: desired state in, desired state out. SQLite is the default; etcd may follow.
-import type { Service } from "../model/service";
+import type { Service } from "../model/services/service";
 import type { ServiceLookups } from "./service-index";
-import type { Template } from "../model/template";
+import type { Template } from "../model/workloads/template";
 import type { LbPool } from "../model/lb/lb-pool";
 import type { BgpPolicy } from "../model/lb/bgp-policy";
 import type { L2Policy } from "../model/lb/l2-policy";

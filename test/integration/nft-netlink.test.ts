@@ -4,7 +4,7 @@ import { execFileSync } from "node:child_process";
 import { compileNft, diffOps, renderFull, renderOps, type NftOp } from "../../src/compile";
 import { NFTBATCH_HELPER } from "../../src/kernel";
 import { encodeOps, NftBatchError, NftBatchWriter } from "../../src/kernel/nft-netlink";
-import type { Service } from "../../src/model/service";
+import type { Service } from "../../src/model/services/service";
 import type { DesiredState } from "../../src/model/types";
 
 // The netlink writer against nft itself, on the real kernel: two throwaway namespaces get the same

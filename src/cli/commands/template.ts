@@ -1,6 +1,6 @@
 // ponton scale NAME=N…, ponton template ls|rm: replicas of templates made by `ponton run --replicas`.
 import { EngineError } from "../../errors";
-import { parseScaleArgs } from "../../model/template";
+import { parseScaleArgs } from "../../model/workloads/template";
 import { NAMESPACE_OPTION, OUTPUT_OPTION, refs, type Command } from "../command";
 import { namespaceQuery } from "../../model/object-ref";
 import { labelText, printTable, show } from "../output";

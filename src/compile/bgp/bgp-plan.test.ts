@@ -2,7 +2,7 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { bgpPlan, frrConfig, sameSessions, type BgpPlan } from "./bgp-plan";
 import { bgpPolicyFromManifest } from "../../model/lb/bgp-policy";
-import type { Service } from "../../model/service";
+import type { Service } from "../../model/services/service";
 import type { DesiredState } from "../../model/types";
 
 const policy = (name: string, vr: object, nodeSelector?: object) =>

@@ -3,11 +3,11 @@
 import { indexEndpoints, selected } from "../services/endpoints";
 import { claimLabels } from "../../model/lb/lb-ipam";
 import { parseIp } from "../../model/ip";
-import { serviceNamespace, type Service } from "../../model/service";
+import { serviceNamespace, type Service } from "../../model/services/service";
 import type { BgpNeighbor, BgpPolicy } from "../../model/lb/bgp-policy";
 import type { DesiredState } from "../../model/types";
 import { matchesSelector } from "../../policy";
-import { crossesHost } from "../../model/drivers";
+import { crossesHost } from "../../model/networks/drivers";
 
 export interface BgpPlan {
   /** The policy this host follows. */

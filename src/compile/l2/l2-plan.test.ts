@@ -2,7 +2,7 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { l2Plan, responderLines, type L2Link } from "./l2-plan";
 import { l2PolicyFromManifest } from "../../model/lb/l2-policy";
-import type { Service } from "../../model/service";
+import type { Service } from "../../model/services/service";
 import type { DesiredState } from "../../model/types";
 
 const policy = (name: string, spec: object) => l2PolicyFromManifest({ apiVersion: "cilium.io/v2alpha1", kind: "CiliumL2AnnouncementPolicy", metadata: { name }, spec }, "t");

@@ -4,7 +4,7 @@
 import { indexEndpoints, selected } from "../services/endpoints";
 import { claimLabels } from "../../model/lb/lb-ipam";
 import type { L2Policy } from "../../model/lb/l2-policy";
-import { serviceNamespace, type Service } from "../../model/service";
+import { serviceNamespace, type Service } from "../../model/services/service";
 import type { DesiredState } from "../../model/types";
 import { matchesSelector } from "../../policy";
 

@@ -2,7 +2,7 @@
 import type { DesiredState } from "../../model/types";
 import { DEFAULT_NAMESPACE } from "../../model/types";
 import type { NetworkPolicy, PolicyWorld, WorldWorkload } from "../../policy";
-import { crossesHost } from "../../model/drivers";
+import { crossesHost } from "../../model/networks/drivers";
 
 /**
  * Every workload that holds addresses on a bridge network, with its namespace, labels and declared

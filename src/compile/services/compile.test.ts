@@ -2,7 +2,7 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { compileNft } from "../nft-compile";
 import { renderDiff, renderFull } from "../nft-render";
-import type { Service } from "../../model/service";
+import type { Service } from "../../model/services/service";
 import type { DesiredState } from "../../model/types";
 
 const net = { id: "n1", name: "web", driver: "bridge" as const, bridge: "pbr-n1", subnet4: "172.30.0.0/24", gateway4: "172.30.0.1", internal: false, icc: true, masquerade: true, routesTo: [], labels: {}, createdAt: "" };

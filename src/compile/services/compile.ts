@@ -3,8 +3,8 @@
 // kube-proxy's nftables design): one lookup per new connection whatever the number of services.
 // It jumps to the per-service chain, whose one rule picks an endpoint slot (schedulers.ts), then
 // svc_dnat DNATs to that slot's endpoint.
-import { serviceExternalIps, serviceRef, serviceVips, type Service, type ServicePort } from "../../model/service";
-import { familyOfIp, type IpFamily } from "../../model/service-families";
+import { serviceExternalIps, serviceRef, serviceVips, type Service, type ServicePort } from "../../model/services/service";
+import { familyOfIp, type IpFamily } from "../../model/services/service-families";
 import { parseIp } from "../../model/ip";
 import { portEndpoints, type Endpoint } from "./endpoints";
 import { addrPort, NFT_FAMILIES, type NftFamily } from "./family";

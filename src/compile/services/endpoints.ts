@@ -2,9 +2,9 @@
 // service half's family on the attachment chosen (IPv4 half: its IPv4 address, IPv6 half: its IPv6 one).
 import { createHash } from "node:crypto";
 import { DEFAULT_NAMESPACE, type Attachment, type DeclaredPort, type DesiredState, type Network } from "../../model/types";
-import { selectorMatches, serviceNamespace, targetPortOn, type Service, type ServicePort, type ServiceRuntime } from "../../model/service";
-import type { IpFamily } from "../../model/service-families";
-import { crossesHost } from "../../model/drivers";
+import { selectorMatches, serviceNamespace, targetPortOn, type Service, type ServicePort, type ServiceRuntime } from "../../model/services/service";
+import type { IpFamily } from "../../model/services/service-families";
+import { crossesHost } from "../../model/networks/drivers";
 
 export interface Endpoint {
   workloadId: string;

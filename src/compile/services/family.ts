@@ -1,6 +1,6 @@
 // The nft words that differ between a service's IPv4 and IPv6 halves: each family has its own
 // dispatch maps and its own per-port chains, so every rule in a chain is of one family.
-import type { IpFamily } from "../../model/service-families";
+import type { IpFamily } from "../../model/services/service-families";
 
 export interface NftFamily {
   family: IpFamily;

@@ -1,6 +1,6 @@
 // Which services an observed-runtime change touches: a service's fragment reads only its own
 // endpoints' health and its own connection counts, so a new runtime recompiles those services alone.
-import type { ServiceRuntime } from "../../model/service";
+import type { ServiceRuntime } from "../../model/services/service";
 
 /** Ids of services whose health entries ("serviceId/workloadId") or connection counts differ. */
 export function runtimeChanges(before: ServiceRuntime, after: ServiceRuntime): Set<string> {

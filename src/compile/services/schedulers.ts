@@ -6,7 +6,7 @@
 // transaction adds a rule with one, and an endpoint change rewrites this rule (N changes). Without
 // a block (all taken, or wrr weights summing past WRR_EXPANDED_MAX after dividing by their gcd) the
 // rule DNATs itself from an anonymous map; with client-IP affinity it jumps to per-endpoint chains.
-import type { Scheduler } from "../../model/service";
+import type { Scheduler } from "../../model/services/service";
 import type { Endpoint } from "./endpoints";
 import { addrPort, type NftFamily } from "./family";
 import { maglevSize, maglevTable, runs } from "./maglev";

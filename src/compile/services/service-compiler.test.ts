@@ -1,6 +1,6 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import type { Service, ServiceRuntime } from "../../model/service";
+import type { Service, ServiceRuntime } from "../../model/services/service";
 import type { Attachment, DesiredState, Workload } from "../../model/types";
 import { ServiceCompiler } from "./service-compiler";
 

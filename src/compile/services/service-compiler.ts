@@ -3,8 +3,8 @@
 // again; the others keep their fragment object (the nft diff and the conntrack cleanup skip them by
 // identity). The result is the same as compiling every service from scratch with the same slot blocks.
 import type { DesiredState } from "../../model/types";
-import { EMPTY_RUNTIME, hasVip, serviceKey, serviceNamespace, serviceVips, type Service, type ServiceRuntime } from "../../model/service";
-import { familyOfIp } from "../../model/service-families";
+import { EMPTY_RUNTIME, hasVip, serviceKey, serviceNamespace, serviceVips, type Service, type ServiceRuntime } from "../../model/services/service";
+import { familyOfIp } from "../../model/services/service-families";
 import { compileService, serviceChains, type ServiceFragment } from "./compile";
 import { indexEndpoints, selectionList, serviceEndpoints, type EndpointIndex } from "./endpoints";
 import { LabelListChanges } from "./label-lists";

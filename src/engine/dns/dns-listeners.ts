@@ -2,7 +2,7 @@
 // answers its own network's subnets only (the host is not an open resolver for anything that can
 // route to a gateway), and an --internal network's gateway answers local names only.
 import type { DesiredState } from "../../model/types";
-import { crossesHost } from "../../model/drivers";
+import { crossesHost } from "../../model/networks/drivers";
 
 export interface DnsListenerPlan {
   address: string;

@@ -1,6 +1,6 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import type { Service } from "../../model/service";
+import type { Service } from "../../model/services/service";
 import type { DesiredState, Workload } from "../../model/types";
 import { dnsViews, searchDomains, serviceFqdn, viewIndex, viewName, viewSearch, viewUpstreams, workloadRecords } from "./dns-records";
 import { endpointLabel } from "../services/service-records";

@@ -7,11 +7,11 @@ import type { DnsRecord } from "../../dns";
 import { reverseName } from "../../dns";
 import { CLUSTER_DOMAIN, DNS_TTL, DNS_SCHEMA_VERSION } from "./dns-config";
 import { serviceGroups } from "../services/service-records";
-import { clusterFirst } from "../../model/workload-dns";
+import { clusterFirst } from "../../model/workloads/workload-dns";
 import type { SharedGroups } from "./dns-sent-views";
-import type { Service } from "../../model/service";
+import type { Service } from "../../model/services/service";
 import { DEFAULT_NAMESPACE, type Attachment, type DesiredState, type Workload } from "../../model/types";
-import { crossesHost } from "../../model/drivers";
+import { crossesHost } from "../../model/networks/drivers";
 
 export { CLUSTER_DOMAIN, DNS_TTL } from "./dns-config";
 export { serviceFqdn, serviceGroups } from "../services/service-records";

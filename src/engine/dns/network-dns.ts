@@ -2,9 +2,9 @@
 // forwarded query of its workloads goes there; nothing in the workloads changes).
 import { EngineError } from "../../errors";
 import type { Network } from "../../model/types";
-import { normalizeNetworkDns } from "../../model/workload-dns";
+import { normalizeNetworkDns } from "../../model/workloads/workload-dns";
 import type { EngineContext } from "../context";
-import { crossesHost } from "../../model/drivers";
+import { crossesHost } from "../../model/networks/drivers";
 
 /** An empty list goes back to the host's resolvers. */
 export function setNetworkDns(ctx: EngineContext, name: string, servers: unknown): Network {

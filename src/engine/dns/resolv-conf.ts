@@ -5,7 +5,7 @@ import { promises as fs } from "node:fs";
 import path from "node:path";
 import type { WorkloadDns } from "../../model/types";
 import { searchDomains } from "./dns-records";
-import { clusterFirst } from "../../model/workload-dns";
+import { clusterFirst } from "../../model/workloads/workload-dns";
 
 export interface ResolvConf {
   nameservers: string[];

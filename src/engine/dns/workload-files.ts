@@ -10,7 +10,7 @@ import type { Attachment, Network, Workload } from "../../model/types";
 import type { EngineContext } from "../context";
 import { renderHosts } from "./hosts-file";
 import { parseSearch, renderResolvConf, workloadResolvConf, WRITTEN_BY_PONTON, writeNetnsFile } from "./resolv-conf";
-import { crossesHost } from "../../model/drivers";
+import { crossesHost } from "../../model/networks/drivers";
 
 /**
  * The attachment whose gateway a workload asks the daemon's DNS on: that of its default route (no

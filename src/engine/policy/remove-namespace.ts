@@ -3,7 +3,7 @@
 // namespace's contents. "default" is never removed (Kubernetes refuses that too).
 import { EngineError } from "../../errors";
 import { validateNamespace } from "../../model/namespaces";
-import { serviceNamespace } from "../../model/service";
+import { serviceNamespace } from "../../model/services/service";
 import { DEFAULT_NAMESPACE } from "../../model/types";
 import type { EngineContext } from "../context";
 import { removeService } from "../services/services";

@@ -2,7 +2,7 @@
 // every bridge). A TCP check is a connect; an HTTP check wants a status below 400.
 import http from "node:http";
 import net from "node:net";
-import type { HealthCheck } from "../../model/service";
+import type { HealthCheck } from "../../model/services/service";
 
 export function probe(check: HealthCheck, ip: string, port: number): Promise<boolean> {
   return new Promise((resolve) => {

@@ -2,7 +2,7 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { checkNotBuiltin, kubernetesService, withBuiltinServices, withoutBuiltinVip } from "./kubernetes-service";
 import type { DesiredState } from "../../model/types";
-import type { Service } from "../../model/service";
+import type { Service } from "../../model/services/service";
 
 const state = (services: Partial<Service>[]) => ({ networks: [], workloads: [], attachments: [], services }) as unknown as DesiredState;
 

@@ -6,7 +6,7 @@
 // in: no user service may take its name or its VIP, and it cannot be updated or removed.
 import { EngineError } from "../../errors";
 import { formatIp, parseCidr } from "../../model/ip";
-import { serviceNamespace, serviceVips, type Service } from "../../model/service";
+import { serviceNamespace, serviceVips, type Service } from "../../model/services/service";
 import { DEFAULT_NAMESPACE, type DesiredState } from "../../model/types";
 import { serviceRange, type VipSpace } from "./service-vips";
 

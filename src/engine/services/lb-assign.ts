@@ -5,7 +5,7 @@ import { networkOfAddress } from "../../compile";
 import { parseIp, type Family } from "../../model/ip";
 import { assignLbAddresses, type LbClaim } from "../../model/lb/lb-ipam";
 import type { LbPool } from "../../model/lb/lb-pool";
-import { serviceNamespace, serviceRef, serviceVips, type LoadBalancerState, type Service } from "../../model/service";
+import { serviceNamespace, serviceRef, serviceVips, type LoadBalancerState, type Service } from "../../model/services/service";
 import type { DesiredState } from "../../model/types";
 import type { EngineContext } from "../context";
 import type { Holders } from "./service-holders";

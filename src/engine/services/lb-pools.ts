@@ -5,7 +5,7 @@ import { parseIp } from "../../model/ip";
 import { claimLabels } from "../../model/lb/lb-ipam";
 import { poolHolds, poolSize, type LbPool } from "../../model/lb/lb-pool";
 import { matchesSelector } from "../../policy";
-import { serviceNamespace, serviceRef } from "../../model/service";
+import { serviceNamespace, serviceRef } from "../../model/services/service";
 import type { EngineContext } from "../context";
 import { syncedPut } from "../policy/namespaces";
 import { asKernelError } from "../networks";

@@ -1,6 +1,6 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import type { Service } from "../../model/service";
+import type { Service } from "../../model/services/service";
 import { ServiceIndex } from "../../store/service-index";
 import { Holders } from "./service-holders";
 import { assignVips } from "./service-vips";

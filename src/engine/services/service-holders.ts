@@ -2,7 +2,7 @@
 // services the operation has built so far (a batch, an apply), which take precedence. Every check
 // is a lookup: one change among 10,000 services must not scan them.
 import { formatIp, type Cidr } from "../../model/ip";
-import { addrPortKey, hostPortKey, serviceHoldings, serviceVips, type Service } from "../../model/service";
+import { addrPortKey, hostPortKey, serviceHoldings, serviceVips, type Service } from "../../model/services/service";
 import type { ServiceLookups } from "../../store";
 import type { VipSpace } from "./service-vips";
 

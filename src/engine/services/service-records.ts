@@ -5,8 +5,8 @@
 import type { DnsRecord } from "../../dns";
 import { reverseName } from "../../dns";
 import { indexEndpoints, selected, type Candidate } from "../../compile/services/endpoints";
-import { hasVip, serviceNamespace, serviceVips, targetPortOn, type Service } from "../../model/service";
-import { familyOfIp } from "../../model/service-families";
+import { hasVip, serviceNamespace, serviceVips, targetPortOn, type Service } from "../../model/services/service";
+import { familyOfIp } from "../../model/services/service-families";
 import type { DesiredState } from "../../model/types";
 import { CLUSTER_DOMAIN, DNS_TTL } from "../dns/dns-config";
 import type { SharedGroups } from "../dns/dns-sent-views";

@@ -1,7 +1,7 @@
 // What `service ls|inspect` and the API show: the record plus live endpoint facts.
 import { indexEndpoints, selected } from "../../compile/services/endpoints";
-import { serviceNamespace, serviceVips, type Service } from "../../model/service";
-import { familyOfIp } from "../../model/service-families";
+import { serviceNamespace, serviceVips, type Service } from "../../model/services/service";
+import { familyOfIp } from "../../model/services/service-families";
 import type { DesiredState } from "../../model/types";
 import type { ServiceMonitor } from "./services-monitor";
 

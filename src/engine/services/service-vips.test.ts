@@ -1,7 +1,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { assignVips, availableFamilies, checkVipInRange, type VipSpace } from "./service-vips";
-import type { Service } from "../../model/service";
+import type { Service } from "../../model/services/service";
 
 const space = (held: string[]): VipSpace => ({ taken: (ip) => held.includes(ip), start: () => 0n, took: () => undefined });
 const base = { vip: "10.96.0.7", vips: ["10.96.0.7", "fd00:10:96::7"] } as Service;

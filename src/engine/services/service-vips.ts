@@ -2,8 +2,8 @@
 // service's previous version had in that family, or the next free one of the family's range.
 import { EngineError } from "../../errors";
 import { cidrContainsText, formatIp, lastAddress, parseCidr, type Cidr } from "../../model/ip";
-import { hasVip, serviceVips, type Service } from "../../model/service";
-import { familyOfIp, type IpFamily, type Resolved } from "../../model/service-families";
+import { hasVip, serviceVips, type Service } from "../../model/services/service";
+import { familyOfIp, type IpFamily, type Resolved } from "../../model/services/service-families";
 
 /** Where IPv4 VIPs come from (kube's default service CIDR is in 10.96.0.0/12). */
 export const serviceRange = () => process.env.PONTON_SERVICE_RANGE ?? "10.96.0.0/16";

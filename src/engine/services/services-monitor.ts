@@ -5,7 +5,7 @@ import type { NftPlan, ServicePortEndpoints } from "../../compile";
 import { indexEndpoints, selected } from "../../compile/services/endpoints";
 import { splitAddrPort } from "../../compile/services/family";
 import { fragmentDelta } from "../../compile/services/fragment-delta";
-import { serviceExternalIps, serviceVips, targetPortOn, type ServiceRuntime } from "../../model/service";
+import { serviceExternalIps, serviceVips, targetPortOn, type ServiceRuntime } from "../../model/services/service";
 import { connectionsByEndpoint, countFlowsFrom, deleteFlows } from "./conntrack";
 import type { EngineContext } from "../context";
 import { HealthState, probe } from "./health";

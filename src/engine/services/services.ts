@@ -3,10 +3,10 @@
 import { EngineError } from "../../errors";
 import { networkOfAddress } from "../../compile";
 import { portsCollide } from "../../model/ports";
-import { hasVip, serviceNamespace, serviceRef, serviceVips, type LoadBalancerState, type Service, type ServicePort } from "../../model/service";
-import { familyOfIp, resolveFamilies } from "../../model/service-families";
-import { kindOf } from "../../model/service-kind";
-import { normalizeServiceSpec, type ServiceSpec } from "../../model/service-spec";
+import { hasVip, serviceNamespace, serviceRef, serviceVips, type LoadBalancerState, type Service, type ServicePort } from "../../model/services/service";
+import { familyOfIp, resolveFamilies } from "../../model/services/service-families";
+import { kindOf } from "../../model/services/service-kind";
+import { normalizeServiceSpec, type ServiceSpec } from "../../model/services/service-spec";
 import { checkServiceShape } from "../../model/request-shapes";
 import { checkCount, MAX_OBJECTS } from "../../model/limits";
 import type { DesiredState, PortMapping } from "../../model/types";

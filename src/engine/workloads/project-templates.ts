@@ -1,10 +1,10 @@
 // `replicas: N` workloads of a `ponton up` file: templates owned by the project (see templates.ts).
 import { EngineError } from "../../errors";
-import type { DeclaredWorkload, ProjectFile } from "../../model/project-file";
+import type { DeclaredWorkload, ProjectFile } from "../../model/project/project-file";
 import type { EngineContext } from "../context";
 import type { ConvergeReport } from "../project";
 import { createTemplate, removeTemplate, scaleTemplates } from "./templates";
-import type { RunSpec } from "../../model/workload-spec";
+import type { RunSpec } from "../../model/workloads/workload-spec";
 
 type Undo = (() => Promise<void>)[];
 

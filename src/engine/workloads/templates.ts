@@ -2,12 +2,12 @@
 // `docker service scale`). Replicas are ordinary workloads marked with `replicaOf`.
 import { EngineError } from "../../errors";
 import { checkRunShape } from "../../model/request-shapes";
-import { checkReplicable, parseReplicas, planScale, replicaEnv, replicaName, validateTemplateName, type Template } from "../../model/template";
+import { checkReplicable, parseReplicas, planScale, replicaEnv, replicaName, validateTemplateName, type Template } from "../../model/workloads/template";
 import type { PortMapping, Workload } from "../../model/types";
 import type { EngineContext } from "../context";
 import { now } from "../ids";
 import { serviceHostPortClash } from "../services/services";
-import { normalizeAttachSpecs, normalizeRunFields, validateRunBasics, type RunSpec } from "../../model/workload-spec";
+import { normalizeAttachSpecs, normalizeRunFields, validateRunBasics, type RunSpec } from "../../model/workloads/workload-spec";
 import { removeWorkload, runWorkload } from "./workloads";
 
 export interface ScaleResult {

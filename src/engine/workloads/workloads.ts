@@ -1,10 +1,10 @@
 // Use cases on workloads: run, remove, stop, start, connect, disconnect.
 import { existsSync } from "node:fs";
 import { removeGivenNetnsFiles, writeWorkloadFiles } from "../dns/workload-files";
-import { checkHostNetworkDns } from "../../model/workload-dns";
+import { checkHostNetworkDns } from "../../model/workloads/workload-dns";
 import { EngineError } from "../../errors";
 import { checkRunShape } from "../../model/request-shapes";
-import { requestedAddresses } from "../../model/subnet-rules";
+import { requestedAddresses } from "../../model/networks/subnet-rules";
 import { hostVethName, routedVethName, macFor, netnsName, defaultRouteAttachment, defaultRouteMetric } from "../../compile";
 import { allocateAddress } from "../../ipam";
 import type { Attachment, Network, PortMapping, Workload } from "../../model/types";
@@ -20,7 +20,7 @@ import {
   validateRunBasics,
   type AttachSpec,
   type RunSpec,
-} from "../../model/workload-spec";
+} from "../../model/workloads/workload-spec";
 import { formatPort } from "../../model/ports";
 import { serviceHostPortClash } from "../services/services";
 import { claimPorts } from "../published-ports";
@@ -40,7 +40,7 @@ function hostEnd(w: Workload, n: Network, held: readonly Attachment[]): string {
   return routedVethName(w.id, n.id, salt);
 }
 import { checkBridgePorts } from "../../model/limits";
-import { crossesHost } from "../../model/drivers";
+import { crossesHost } from "../../model/networks/drivers";
 
 async function resolveNetworks(ctx: EngineContext, specs: AttachSpec[]): Promise<Network[]> {
   const nets: Network[] = [];

@@ -2,7 +2,7 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { compileNft } from "../../compile/nft-compile";
 import type { NftOp } from "../../compile/nft-ops";
-import type { Service } from "../../model/service";
+import type { Service } from "../../model/services/service";
 import type { DesiredState } from "../../model/types";
 import { elementAttr, setLayout } from "./elements";
 import { encodeOps } from "./encode";

@@ -1,7 +1,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { l2PolicyFromManifest, parseL2PolicyManifests } from "./l2-policy";
-import { parseProjectFile } from "../project-file";
+import { parseProjectFile } from "../project/project-file";
 
 const policy = (spec: object) => ({ apiVersion: "cilium.io/v2alpha1", kind: "CiliumL2AnnouncementPolicy", metadata: { name: "policy1" }, spec });
 

@@ -1,13 +1,13 @@
 // Pure: validation of a `run` request into what the engine needs (no kernel, no store, no files).
-import { EngineError } from "../errors";
-import { canonicalIp, formatCidr, parseCidr } from "./ip";
-import { validateLabels, validateName } from "./names";
-import { DEFAULT_PORT_LIMITS, formatPort, parsePortSpec, portsCollide, validatePortMapping, type PortLimits } from "./ports";
+import { EngineError } from "../../errors";
+import { canonicalIp, formatCidr, parseCidr } from "../ip";
+import { validateLabels, validateName } from "../names";
+import { DEFAULT_PORT_LIMITS, formatPort, parsePortSpec, portsCollide, validatePortMapping, type PortLimits } from "../ports";
 import { normalizeDeclaredPorts } from "./declared-ports";
-import { requestedAddresses } from "./subnet-rules";
-import { validateNamespace } from "./namespaces";
+import { requestedAddresses } from "../networks/subnet-rules";
+import { validateNamespace } from "../namespaces";
 import { normalizeExtraHosts, normalizeWorkloadDns, validateHostname } from "./workload-dns";
-import type { CniOwner, DeclaredPort, Network, PortMapping, ReplicaRef, RestartPolicy, StaticRoute, Workload } from "./types";
+import type { CniOwner, DeclaredPort, Network, PortMapping, ReplicaRef, RestartPolicy, StaticRoute, Workload } from "../types";
 
 export interface AttachSpec {
   network: string;

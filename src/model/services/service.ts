@@ -1,5 +1,5 @@
 // Services: a virtual IP load-balanced over the workloads its selector matches (desired state only).
-import { DEFAULT_NAMESPACE, type DeclaredPort, type Protocol } from "./types";
+import { DEFAULT_NAMESPACE, type DeclaredPort, type Protocol } from "../types";
 import type { IpFamilyPolicy } from "./service-families";
 
 export const SCHEDULERS = ["rr", "wrr", "random", "sh", "dh", "lc", "wlc", "maglev"] as const;

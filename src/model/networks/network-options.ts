@@ -1,6 +1,6 @@
 // Pure validation of a network's driver, parent, mode, MTU, default-route and gateway options.
-import { EngineError } from "../errors";
-import type { GatewayMode } from "./types";
+import { EngineError } from "../../errors";
+import type { GatewayMode } from "../types";
 
 export type UserDriver = "bridge" | "routed" | "macvlan" | "ipvlan";
 /** Drivers whose workloads hang from a parent interface (no host end of ours). */

@@ -1,20 +1,20 @@
 // Pure: a `ponton up` YAML document -> validated declarations. Nothing is applied if this throws.
-import { LIST_KINDS, parsePolicy, PolicyError, type NetworkPolicy } from "../policy";
-import { normalizeDeclaredPorts } from "./declared-ports";
-import { namespaceLabels, validateNamespace } from "./namespaces";
-import { validateLabels } from "./names";
+import { LIST_KINDS, parsePolicy, PolicyError, type NetworkPolicy } from "../../policy";
+import { normalizeDeclaredPorts } from "../workloads/declared-ports";
+import { namespaceLabels, validateNamespace } from "../namespaces";
+import { validateLabels } from "../names";
 import { yamlDocuments } from "./yaml-documents";
-import { normalizeServiceSpec, type ServiceSpec } from "./service-spec";
-import { servicesFromDocuments } from "./k8s-service";
-import { BGP_POLICY_KIND, bgpPolicyFromManifest, type BgpPolicy } from "./lb/bgp-policy";
-import { L2_POLICY_KIND, l2PolicyFromManifest, type L2Policy } from "./lb/l2-policy";
-import { isLbPoolKind, LB_POOL_KIND, lbPoolFromManifest, type LbPool } from "./lb/lb-pool";
-import { EngineError } from "../errors";
-import { validateName } from "./names";
-import { checkReplicable, parseReplicas, validateTemplateName } from "./template";
-import { normalizeNetworkDns, podDnsFields } from "./workload-dns";
-import { dockerNetworkOptions } from "./docker-network-options";
-import type { HostEntry, WorkloadDns } from "./types";
+import { normalizeServiceSpec, type ServiceSpec } from "../services/service-spec";
+import { servicesFromDocuments } from "../services/k8s-service";
+import { BGP_POLICY_KIND, bgpPolicyFromManifest, type BgpPolicy } from "../lb/bgp-policy";
+import { L2_POLICY_KIND, l2PolicyFromManifest, type L2Policy } from "../lb/l2-policy";
+import { isLbPoolKind, LB_POOL_KIND, lbPoolFromManifest, type LbPool } from "../lb/lb-pool";
+import { EngineError } from "../../errors";
+import { validateName } from "../names";
+import { checkReplicable, parseReplicas, validateTemplateName } from "../workloads/template";
+import { normalizeNetworkDns, podDnsFields } from "../workloads/workload-dns";
+import { dockerNetworkOptions } from "../networks/docker-network-options";
+import type { HostEntry, WorkloadDns } from "../types";
 
 export interface DeclaredNetwork {
   name: string;

@@ -1,8 +1,8 @@
 // Pure: Docker's `network create -o KEY=VALUE` driver options, each mapped to Ponton's own network
 // setting, so commands written for Docker work as written. A key with no Ponton setting is refused
 // naming the key (never silently dropped); so is an option that contradicts a flag given with it.
-import { EngineError } from "../errors";
-import type { DeclaredNetwork } from "./project-file";
+import { EngineError } from "../../errors";
+import type { DeclaredNetwork } from "../project/project-file";
 
 type Mapped = Pick<DeclaredNetwork, "mtu" | "masquerade" | "icc" | "parent" | "mode" | "gatewayMode">;
 

@@ -1,7 +1,7 @@
 // What kind of service a request asks for, and the fields each kind may not carry: a headless or
 // ExternalName service has no VIP, so VIP-only options are refused rather than silently ignored.
 import { isIP } from "node:net";
-import { EngineError } from "../errors";
+import { EngineError } from "../../errors";
 
 export type ServiceKind = "ClusterIP" | "Headless" | "ExternalName";
 

@@ -1,14 +1,14 @@
 // Validation of a service request (CLI flags, API body or `ponton up` YAML) into a Service,
 // before anything is stored or applied. Checks that need the store live in engine/services/services.ts.
-import { EngineError } from "../errors";
-import { canonicalIp, parseIp } from "./ip";
-import { checkServiceShape } from "./request-shapes";
+import { EngineError } from "../../errors";
+import { canonicalIp, parseIp } from "../ip";
+import { checkServiceShape } from "../request-shapes";
 import { checkFamilyRequest, parseIpFamilyFlag, type IpFamily, type IpFamilyPolicy } from "./service-families";
-import { validateLabels, validateName, validateServiceName } from "./names";
-import { validateNamespace } from "./namespaces";
+import { validateLabels, validateName, validateServiceName } from "../names";
+import { validateNamespace } from "../namespaces";
 import { checkKind, validateExternalName } from "./service-kind";
 import { SCHEDULERS, type HealthCheck, type LoadBalancerRequest, type Scheduler, type ServicePort } from "./service";
-import type { Protocol } from "./types";
+import type { Protocol } from "../types";
 
 export interface ServiceSpec {
   name: string;

@@ -1,8 +1,8 @@
 // Which IP families a service has, the way Kubernetes decides it (ipFamilyPolicy, ipFamilies,
 // clusterIPs): IPv4 single stack by default, the primary family first. Pure: what the daemon can
 // serve (is there an IPv6 service range?) and what an older version held are passed in.
-import { EngineError } from "../errors";
-import { parseIp } from "./ip";
+import { EngineError } from "../../errors";
+import { parseIp } from "../ip";
 
 export type IpFamily = "IPv4" | "IPv6";
 export const IP_FAMILY_POLICIES = ["SingleStack", "PreferDualStack", "RequireDualStack"] as const;

@@ -1,7 +1,7 @@
 // What a network's subnet, its gateway and a workload's static address may be: checked here, so a
 // bad value is refused with its reason before the kernel sees it (which would say "Invalid argument").
-import { EngineError } from "../errors";
-import { bits, cidrsOverlap, formatCidr, formatIp, lastAddress, mustParseIp, parseCidr, type Cidr, type Family } from "./ip";
+import { EngineError } from "../../errors";
+import { bits, cidrsOverlap, formatCidr, formatIp, lastAddress, mustParseIp, parseCidr, type Cidr, type Family } from "../ip";
 
 /** Ranges no network may use, with the reason a user reads. */
 const RESERVED: { cidr: string; why: string }[] = [

@@ -1,8 +1,8 @@
 // Pure: Kubernetes `v1 Service` objects, unchanged, into service specs. Every field that would
 // change behaviour is either mapped or refused (INVALID_YAML naming the field); fields that change
 // nothing here (labels, annotations, uid, appProtocol, status conditions…) are ignored.
-import { yamlDocuments } from "./yaml-documents";
-import { EngineError } from "../errors";
+import { yamlDocuments } from "../project/yaml-documents";
+import { EngineError } from "../../errors";
 import type { LoadBalancerRequest } from "./service";
 import type { ServiceSpec } from "./service-spec";
 import { IP_FAMILY_POLICIES, type IpFamily, type IpFamilyPolicy } from "./service-families";

@@ -1,8 +1,8 @@
 // YAML (or JSON) text into plain values, bounded: aliases (billion laughs) and nesting are capped,
 // and every failure is INVALID_YAML rather than an exception from the parser.
 import { parseAllDocuments } from "yaml";
-import { EngineError } from "../errors";
-import { checkDepth, valueDepth } from "./nesting";
+import { EngineError } from "../../errors";
+import { checkDepth, valueDepth } from "../nesting";
 
 /** An alias may be expanded this many times in one document (the yaml package's default, made explicit). */
 export const MAX_YAML_ALIASES = 100;

@@ -2,7 +2,7 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { parseServiceManifests, serviceFromManifest } from "./k8s-service";
 import { normalizeServiceSpec } from "./service-spec";
-import { parseProjectFile } from "./project-file";
+import { parseProjectFile } from "../project/project-file";
 
 const svc = (spec: object, extra: object = {}) => ({ apiVersion: "v1", kind: "Service", metadata: { name: "web", namespace: "shop", labels: { a: "b" }, uid: "x" }, spec, ...extra });
 

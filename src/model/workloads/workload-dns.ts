@@ -2,8 +2,8 @@
 // resolv.conf (`docker run --dns/--dns-search/--dns-option`, a pod's dnsPolicy and dnsConfig) and
 // extra /etc/hosts entries (`--add-host NAME:IP`, a pod's hostAliases).
 import { isIP } from "node:net";
-import { EngineError } from "../errors";
-import type { HostEntry, WorkloadDns } from "./types";
+import { EngineError } from "../../errors";
+import type { HostEntry, WorkloadDns } from "../types";
 
 const bad = (message: string, hint?: string) => new EngineError("INVALID_ARGUMENT", message, hint ? { hint } : {});
 

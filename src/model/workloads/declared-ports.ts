@@ -1,7 +1,7 @@
 // Declared (named) container ports, as a pod spec's `ports` — what named ports in policies resolve on.
 // Not published: `-p` publishes, `--expose` only declares.
-import { EngineError } from "../errors";
-import type { DeclaredPort } from "./types";
+import { EngineError } from "../../errors";
+import type { DeclaredPort } from "../types";
 
 // Kubernetes' IANA_SVC_NAME: 1-15 lowercase letters, digits and '-', at least one letter.
 const PORT_NAME = /^(?=.*[a-z])[a-z0-9]([a-z0-9-]{0,13}[a-z0-9])?$/;

@@ -1,5 +1,5 @@
 // Which networks carry their workloads' traffic through the host's own IP stack.
-import type { Network } from "./types";
+import type { Network } from "../types";
 
 /**
  * Bridge and routed networks: the host is their gateway, so Ponton's NAT, published ports, isolation,

@@ -1,7 +1,7 @@
 // Pure: workload templates and their replicas (`ponton run --replicas`, `ponton scale`).
-import { EngineError } from "../errors";
+import { EngineError } from "../../errors";
 import type { RunSpec } from "./workload-spec";
-import { validateName } from "./names";
+import { validateName } from "../names";
 
 /** A stored run request that `scale` stamps out as workloads NAME-1…NAME-N. */
 export interface Template {
