@@ -1,4 +1,4 @@
-import { formatAddr, parseAddr, type Addr, type Family } from "./cidr";
+import { formatAddr, parseAddr, type Addr, type Family } from "./plan/cidr";
 import { PolicyError } from "./errors";
 import { isolates, peerMatches, portMatches } from "./match";
 import type { Direction, NetworkPolicy, PolicyRule, PolicyWorld, Protocol, RuleRef } from "./types";

@@ -1,4 +1,4 @@
-import { cidrContains, parseCidr, type Addr } from "./cidr";
+import { cidrContains, parseCidr, type Addr } from "./plan/cidr";
 import { matchesSelector } from "./selector";
 import type { NetworkPolicy, Peer, PolicyType, PortSpec, Protocol, WorldWorkload } from "./types";
 import { endpointLabels, type WorkloadView } from "./world";

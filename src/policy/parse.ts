@@ -1,6 +1,6 @@
 import { yamlDocuments } from "../model/project/yaml-documents";
 import { checkCount, MAX_OBJECTS } from "../model/limits";
-import { parseCidr, cidrLast } from "./cidr";
+import { parseCidr, cidrLast } from "./plan/cidr";
 import { PolicyError, invalid } from "./errors";
 import { checkDnsLabel, checkDnsSubdomain, checkPortName } from "./k8s-names";
 import { absent, expectArray, expectObj, expectString, isObj, parseSelector } from "./parse-fields";

@@ -1,7 +1,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { compilePolicies } from "./compile";
-import { denyDecisionId, ruleDecisionId } from "./decisions";
+import { compilePolicies } from "./plan/compile";
+import { denyDecisionId, ruleDecisionId } from "./plan/decisions";
 import { createExplainer } from "./evaluate";
 import { parsePolicies } from "./parse";
 import { PlanSim } from "./testing/nft-sim";

@@ -1,5 +1,5 @@
 import { NAMESPACE_NAME_LABEL } from "../model/namespaces";
-import { parseAddr, type Addr } from "./cidr";
+import { parseAddr, type Addr } from "./plan/cidr";
 import { PolicyError } from "./errors";
 import type { NetworkPolicy, PolicyWorld, WorldWorkload } from "./types";
 

@@ -5,7 +5,7 @@
 // anonymous set names by scanning the table's sets: ~30 s to load 10,000 services with endpoints,
 // 60–100 ms per later change, 4 s to list one chain.
 
-import { SERVICE_SLOT_MARK } from "../../policy/ids";
+import { SERVICE_SLOT_MARK } from "../../policy/plan/ids";
 
 /** Slots per block: big enough for maglev's largest table (65,521) and any expanded wrr. */
 export const BLOCK_SLOTS = 65536;

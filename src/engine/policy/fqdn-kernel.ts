@@ -6,7 +6,7 @@ import { FQDN_MAP } from "../../policy";
 
 const PROTO_NUMBER: Record<string, number> = { tcp: 6, udp: 17, sctp: 132 };
 
-/** The declared map of a learned element (same types as fqdnSets() in src/policy/fqdn-plan.ts). */
+/** The declared map of a learned element (same types as fqdnSets() in src/policy/plan/fqdn-plan.ts). */
 export function fqdnSetRef(name: string): NftSetRef {
   const a = name.endsWith("v4") ? "ipv4_addr" : "ipv6_addr";
   const type = name.startsWith("pol_fqdn_port_") ? `${a} . ${a} . inet_proto . inet_service : mark` : `${a} . ${a} : mark`;

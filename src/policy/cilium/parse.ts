@@ -1,4 +1,4 @@
-import { parseCidr, cidrLast } from "../cidr";
+import { parseCidr, cidrLast } from "../plan/cidr";
 import { invalid, notImplemented } from "../errors";
 import { checkDnsLabel, checkDnsSubdomain, checkPortName } from "../k8s-names";
 import { absent, expectArray, expectObj, expectString, isObj, parseSelector, type Obj } from "../parse-fields";

@@ -1,7 +1,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { compilePolicies } from "../compile";
-import { denyDecisionId, describeDecision, ruleDecisionId } from "../decisions";
+import { compilePolicies } from "../plan/compile";
+import { denyDecisionId, describeDecision, ruleDecisionId } from "../plan/decisions";
 import { createExplainer } from "../evaluate";
 import { parsePolicies, parsePolicy } from "../parse";
 import { randomPolicies, randomWorld, rng } from "../testing/random";
@@ -11,7 +11,7 @@ import { CILIUM_CASES } from "./cases";
 import type { TruthCase } from "../testing/truth-cases";
 import { PORTS, PROTOCOLS, WORKLOADS, truthWorld } from "../testing/world";
 import type { Explanation } from "../evaluate";
-import type { PolicyPlan } from "../plan";
+import type { PolicyPlan } from "../plan/plan";
 import type { SimVerdict } from "../testing/nft-sim";
 
 // Cilium semantics cell by cell: explain() against hand-written matrices, and the compiled plan

@@ -1,6 +1,6 @@
-import { parseAddr, parseCidr, cidrLast, type Family } from "../cidr";
-import { CHAIN, DENY_RULE_MAP, MAP } from "../names";
-import type { PolicyPlan } from "../plan";
+import { parseAddr, parseCidr, cidrLast, type Family } from "../plan/cidr";
+import { CHAIN, DENY_RULE_MAP, MAP } from "../plan/names";
+import type { PolicyPlan } from "../plan/plan";
 import type { Direction, Protocol } from "../types";
 
 // A model of what the kernel does with a plan: it reads the rendered element strings back

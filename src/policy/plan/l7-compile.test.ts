@@ -2,9 +2,9 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { stringify } from "yaml";
 import { compilePolicies } from "./compile";
-import { policyManifest } from "./manifest";
-import { parsePolicies } from "./parse";
-import type { PolicyWorld } from "./types";
+import { policyManifest } from "../manifest";
+import { parsePolicies } from "../parse";
+import type { PolicyWorld } from "../types";
 
 const world: PolicyWorld = {
   namespaces: [{ name: "default", labels: {} }],

@@ -1,7 +1,7 @@
 import { formatAddr, parseAddr } from "./cidr";
-import { firstDnsMatch } from "./cilium/dns-match";
-import { PROTOCOL_NUMBER } from "./match";
-import type { DnsMatch, NetworkPolicy, PolicyRule, RuleRef } from "./types";
+import { firstDnsMatch } from "../cilium/dns-match";
+import { PROTOCOL_NUMBER } from "../match";
+import type { DnsMatch, NetworkPolicy, PolicyRule, RuleRef } from "../types";
 
 // The DNS side of the plan: per workload address (as the resolver sees its client), the
 // `rules.dns` that police its queries and the `toFQDNs` rules whose answers open egress.

@@ -1,6 +1,6 @@
 import type { PolicyIdEntry } from "./ids";
 import type { PolicyPlan } from "./plan";
-import type { Direction, RuleRef } from "./types";
+import type { Direction, RuleRef } from "../types";
 
 // The collector's side of the id contract: a mark read from a conntrack event (ct mark) or
 // an NFLOG message of a drop chain (meta mark) is looked up in the plan that was applied.

@@ -1,7 +1,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { compilePolicies } from "./compile";
-import { parsePolicies } from "./parse";
+import { parsePolicies } from "../parse";
 import { renderPolicyNft, renderPolicyReplace } from "./render";
 
 const world = {

@@ -1,4 +1,4 @@
-import type { Direction, RuleRef } from "./types";
+import type { Direction, RuleRef } from "../types";
 
 // Decision ids: what the kernel carries (ct mark / meta mark) so a flow collector can name
 // the rule that decided. An id is a hash of what it names, not a position, so adding or

@@ -2,14 +2,14 @@ import { FAMILY_BITS, formatAddr, formatRange, maxValue, parseCidr, cidrLast, ty
 import { allocateIds, allowKey, denyKey, type PolicyIdEntry } from "./ids";
 import { normalize, subtract, type Interval } from "./intervals";
 import { decompose, itemsKey, type Box, type Item } from "./boxes";
-import { PROTOCOL_NUMBER, endpointPeerMatches, isolates, resolveNamedPort } from "./match";
-import { matchesSelector } from "./selector";
+import { PROTOCOL_NUMBER, endpointPeerMatches, isolates, resolveNamedPort } from "../match";
+import { matchesSelector } from "../selector";
 import { CHAIN, DENY_RULE_MAP, DEFAULT_LOG_GROUP, DEFAULT_LOG_RATE, DROPS, DROPS_SIZE, DROPS_TIMEOUT, LOG_PREFIX, MAP } from "./names";
 import type { CompileOptions, NftChain, NftSet, PolicyPlan } from "./plan";
-import type { Direction, LabelSelector, NetworkPolicy, PolicyRule, PolicyWorld, PortSpec, RuleRef } from "./types";
+import type { Direction, LabelSelector, NetworkPolicy, PolicyRule, PolicyWorld, PortSpec, RuleRef } from "../types";
 import { l7Plan, subjectListeners, type L7Listener } from "./l7-compile";
 import { compileDnsPlan, fqdnLookupRules, fqdnSets } from "./fqdn-plan";
-import { indexWorld, policyKey, pushTo, sortPolicies, type WorkloadView, type WorldIndex } from "./world";
+import { indexWorld, policyKey, pushTo, sortPolicies, type WorkloadView, type WorldIndex } from "../world";
 
 // NetworkPolicy -> nft data. The rule count is fixed (see chains()); everything that grows
 // with workloads or policies becomes map elements:

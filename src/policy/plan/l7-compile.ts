@@ -1,10 +1,10 @@
 import { formatAddr, type Family } from "./cidr";
 import type { Interval } from "./intervals";
-import { resolveNamedPort } from "./match";
+import { resolveNamedPort } from "../match";
 import type { NftSet } from "./plan";
-import type { HttpRule } from "./l7-types";
-import type { PolicyRule, PortSpec, RuleRef } from "./types";
-import type { WorkloadView } from "./world";
+import type { HttpRule } from "../l7-types";
+import type { PolicyRule, PortSpec, RuleRef } from "../types";
+import type { WorkloadView } from "../world";
 
 // Cilium HTTP rules -> what the L7 proxy (src/l7) serves and the nft sets that send it exactly
 // those connections. A workload port some ingress rule guards with `rules.http` gets a listener;

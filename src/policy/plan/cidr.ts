@@ -1,7 +1,7 @@
 // Minimal IPv4/IPv6 arithmetic on bigint: enough to turn CIDRs, excepts and workload
 // addresses into intervals and to print intervals back the way nft reads them.
 // Parsing and printing addresses is the model's (src/model/ip.ts).
-import { formatIp, parseIp, type Family } from "../model/ip";
+import { formatIp, parseIp, type Family } from "../../model/ip";
 
 export type { Family };
 

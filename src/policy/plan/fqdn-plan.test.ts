@@ -3,9 +3,9 @@ import assert from "node:assert/strict";
 import { compilePolicies } from "./compile";
 import { describeDecision } from "./decisions";
 import { dnsVerdict, fqdnElements, FQDN_MAP } from "./fqdn-plan";
-import { parsePolicies } from "./parse";
-import { PolicyError } from "./errors";
-import type { PolicyWorld } from "./types";
+import { parsePolicies } from "../parse";
+import { PolicyError } from "../errors";
+import type { PolicyWorld } from "../types";
 
 const world: PolicyWorld = {
   namespaces: [{ name: "x", labels: {} }],
