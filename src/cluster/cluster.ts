@@ -3,17 +3,17 @@
 // last revision after a reconnect) schedules a sync, and a sync reads the state whole and applies it.
 import type { Etcd3, Watcher } from "etcd3";
 import { connectEtcd } from "./etcd";
-import { ClusterIpam } from "./cluster-ipam";
+import { ClusterIpam } from "./overlay/cluster-ipam";
 import { L2Leases, type L2LeaseOptions } from "./l2-leases";
 import { ROOT } from "./keys";
 import { Membership } from "./membership";
 import { sourceAddressTowards } from "./node-address";
 import type { ClusterOptions } from "./options";
 import type { NodeView } from "./node-view";
-import { applyNativeRoutes } from "./native-routes";
-import { agreeRoutingMode, type RoutingMode } from "./routing-mode";
-import { tunnelPlan, vtepAddress, type Tunnel } from "./tunnels";
-import { applyTunnels, ensureVtepAddress, ensureVxlan, underlayOf, VXLAN_DEV, VXLAN_OVERHEAD } from "./vxlan";
+import { applyNativeRoutes } from "./overlay/native-routes";
+import { agreeRoutingMode, type RoutingMode } from "./overlay/routing-mode";
+import { tunnelPlan, vtepAddress, type Tunnel } from "./overlay/tunnels";
+import { applyTunnels, ensureVtepAddress, ensureVxlan, underlayOf, VXLAN_DEV, VXLAN_OVERHEAD } from "./overlay/vxlan";
 import type { ClusterGate } from "../engine/cluster-gate";
 import type { Service } from "../model/services/service";
 import type { PolicyRecord } from "../model/types";

@@ -3,7 +3,7 @@ import os from "node:os";
 import { EngineError } from "../errors";
 import { validateName } from "../model/names";
 import { parseIp } from "../model/ip";
-import type { RoutingMode } from "./routing-mode";
+import type { RoutingMode } from "./overlay/routing-mode";
 
 export interface ClusterOptions {
   endpoints: string[];

@@ -148,7 +148,7 @@ describe("cluster membership", () => {
     const dist = path.resolve(__dirname, "..", "..");
     const script = `
       const { connectEtcd } = require(${JSON.stringify(path.join(dist, "src/cluster/etcd.js"))});
-      const { ClusterIpam } = require(${JSON.stringify(path.join(dist, "src/cluster/cluster-ipam.js"))});
+      const { ClusterIpam } = require(${JSON.stringify(path.join(dist, "src/cluster/overlay/cluster-ipam.js"))});
       const etcd = connectEtcd(${JSON.stringify(ul.endpoints)});
       const ipam = new ClusterIpam(etcd);
       // Not stored as a network, so the nodes do not claim in it themselves.

@@ -1,11 +1,11 @@
 // Cluster networks and their per-node blocks in etcd. Every allocation is a transaction that
 // creates the block's key only if nobody has (compare-and-create), so two nodes never share a block.
 import type { Etcd3 } from "etcd3";
-import { EngineError } from "../errors";
-import { cidrsOverlap, parseCidr } from "../model/ip";
-import { etcdCall } from "./etcd";
+import { EngineError } from "../../errors";
+import { cidrsOverlap, parseCidr } from "../../model/ip";
+import { etcdCall } from "../etcd";
 import { freeBlocks, validateClusterNetwork, type ClusterNetwork } from "./blocks";
-import { BLOCKS, NETWORKS, blockKey, networkKey, parseBlockKey } from "./keys";
+import { BLOCKS, NETWORKS, blockKey, networkKey, parseBlockKey } from "../keys";
 
 export class ClusterIpam {
   constructor(private readonly etcd: Etcd3) {}

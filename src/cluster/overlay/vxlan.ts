@@ -2,7 +2,7 @@
 // no multicast; every remote node is a static FDB entry, a permanent neighbour and an onlink route.
 import { execFile } from "node:child_process";
 import { promisify } from "node:util";
-import { EngineError } from "../errors";
+import { EngineError } from "../../errors";
 import type { Tunnel } from "./tunnels";
 
 const run = promisify(execFile);

@@ -3,9 +3,9 @@
 // Cilium's routing-mode native: a plain route per remote block via that node's address, no
 // encapsulation — the nodes must share one L2 segment).
 import type { Etcd3 } from "etcd3";
-import { EngineError } from "../errors";
-import { etcdCall } from "./etcd";
-import { ROOT } from "./keys";
+import { EngineError } from "../../errors";
+import { etcdCall } from "../etcd";
+import { ROOT } from "../keys";
 
 export type RoutingMode = "vxlan" | "native";
 export const ROUTING_MODES: readonly RoutingMode[] = ["vxlan", "native"];

@@ -1,7 +1,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { tunnelPlan, vtepAddress } from "./tunnels";
-import type { NodeView } from "./node-view";
+import type { NodeView } from "../node-view";
 
 const node = (name: string, status: "Ready" | "NotReady", blocks: string[], mac?: string): NodeView => ({ name, address: `192.0.2.${name.slice(1)}`, status, blocks, heartbeat: "", workloads: 0, ...(mac ? { vtepMac: mac } : {}) });
 

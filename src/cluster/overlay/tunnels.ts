@@ -1,8 +1,8 @@
 // The overlay's desired state (pure): for each pod block of another Ready node, where to send it.
 // As Flannel's vxlan backend: the remote VTEP address is the block's network address, reached
 // `onlink` through our VXLAN device, with a permanent neighbour (its MAC) and FDB entry (its node).
-import { parseCidr, formatIp } from "../model/ip";
-import type { NodeView } from "./node-view";
+import { parseCidr, formatIp } from "../../model/ip";
+import type { NodeView } from "../node-view";
 
 export interface Tunnel {
   block: string;

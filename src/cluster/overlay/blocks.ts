@@ -1,7 +1,7 @@
 // Cluster-pool IPAM arithmetic (pure): a cluster network is cut into per-node blocks of --node-mask.
-import { EngineError } from "../errors";
-import { cidrSize, formatCidr, parseCidr } from "../model/ip";
-import { validateName } from "../model/names";
+import { EngineError } from "../../errors";
+import { cidrSize, formatCidr, parseCidr } from "../../model/ip";
+import { validateName } from "../../model/names";
 
 export interface ClusterNetwork {
   name: string;

@@ -2,7 +2,7 @@
 // with our own route protocol number so the routes we own are told from the host's.
 import { execFile } from "node:child_process";
 import { promisify } from "node:util";
-import { EngineError } from "../errors";
+import { EngineError } from "../../errors";
 import type { Tunnel } from "./tunnels";
 
 const run = promisify(execFile);
