@@ -6,10 +6,10 @@
 // no proxied connection; records made while no pontond is connected are counted as lost.
 import http from "node:http";
 import net from "node:net";
-import { unlinkSync } from "node:fs";
 import type { L7Listener } from "../policy";
 import { decide } from "./http-match";
 import type { L7Event, ListenResult, ProxyReply, ProxyRequest, ProxyStatus } from "./proxy-protocol";
+import { serveLineRpc } from "../detached/line-rpc-server";
 
 /** Cilium's (Envoy's) answer to a request no rule allows. */
 const DENIED_BODY = "Access denied\r\n";
@@ -138,38 +138,11 @@ function exitIfIdle(): void {
 }
 
 function serve(socketPath: string): void {
-  try {
-    unlinkSync(socketPath);
-  } catch {
-    // none left
-  }
-  net.createServer((c) => {
-    clients.add(c);
-    let buffered = "";
-    let queue = Promise.resolve();
-    c.on("data", (chunk) => {
-      buffered += chunk.toString("utf8");
-      let nl: number;
-      while ((nl = buffered.indexOf("\n")) >= 0) {
-        const line = buffered.slice(0, nl);
-        buffered = buffered.slice(nl + 1);
-        queue = queue.then(async () => {
-          let reply: ProxyReply;
-          try {
-            reply = await answer(JSON.parse(line) as ProxyRequest);
-          } catch (err) {
-            reply = { id: -1, error: String(err) };
-          }
-          if (!c.destroyed) c.write(`${JSON.stringify(reply)}\n`);
-        });
-      }
-    });
-    c.on("error", () => undefined);
-    c.on("close", () => {
-      clients.delete(c);
-      void queue.then(exitIfIdle);
-    });
-  }).listen(socketPath);
+  serveLineRpc<ProxyRequest, ProxyReply>(socketPath, answer, (err) => ({ id: -1, error: String(err) }), {
+    opened: (c) => void clients.add(c),
+    closed: (c) => void clients.delete(c),
+    settled: exitIfIdle,
+  });
 }
 
 if (require.main === module) {

@@ -2,8 +2,7 @@
 // in its own (the host's) network namespace; it outlives pontond, so a restart neither frees a port
 // for a host process to take nor cuts a relayed connection. pontond reconnects at start and sends the
 // whole set (`sync`). It exits once it holds nothing and no pontond is connected.
-import { unlinkSync } from "node:fs";
-import net from "node:net";
+import { serveLineRpc } from "../detached/line-rpc-server";
 import { holdKey, type HoldEntry, type HoldResult, type HolderReply, type HolderRequest } from "./holder-protocol";
 import { holdTcp, holdUdp, type HeldSocket, type RelayCounters } from "./relay";
 
@@ -62,40 +61,12 @@ function exitIfIdle(): void {
 }
 
 function serve(socketPath: string): void {
-  try {
-    unlinkSync(socketPath);
-  } catch {
-    // none left
-  }
-  const server = net.createServer((c) => {
-    clients++;
-    let buffered = "";
-    let queue = Promise.resolve();
-    c.on("data", (chunk) => {
-      buffered += chunk.toString("utf8");
-      let nl: number;
-      while ((nl = buffered.indexOf("\n")) >= 0) {
-        const line = buffered.slice(0, nl);
-        buffered = buffered.slice(nl + 1);
-        // One request at a time, in order: a sync must not interleave with a hold.
-        queue = queue.then(async () => {
-          let reply: HolderReply;
-          try {
-            reply = await answer(JSON.parse(line) as HolderRequest);
-          } catch (err) {
-            reply = { id: -1, error: String(err) };
-          }
-          if (!c.destroyed) c.write(`${JSON.stringify(reply)}\n`);
-        });
-      }
-    });
-    c.on("error", () => undefined);
-    c.on("close", () => {
-      clients--;
-      void queue.then(exitIfIdle);
-    });
+  // One request at a time, in order: a sync must not interleave with a hold.
+  serveLineRpc<HolderRequest, HolderReply>(socketPath, answer, (err) => ({ id: -1, error: String(err) }), {
+    opened: () => void clients++,
+    closed: () => void clients--,
+    settled: exitIfIdle,
   });
-  server.listen(socketPath);
 }
 
 if (require.main === module) {
