@@ -47,9 +47,8 @@ export interface LocalSide {
 
 export class Cluster {
   private watcher: Watcher | undefined;
-  private running: Promise<void> | undefined;
-  private dirty = false;
   private closed = false;
+  private readonly syncLoop = new Rerun("sync", () => this.syncOnce());
   private applied: Tunnel[] = [];
   private cidrs = "";
   private l2: L2Leases | undefined;
@@ -133,24 +132,9 @@ export class Cluster {
     return this.membership.spec.nodeName;
   }
 
-  /** Run a sync; if one is running, run once more after it (the state may have moved meanwhile). */
+  /** Run a sync; if one is running, run once more after it (the state may have moved meanwhile); a failed one is retried. */
   sync(): Promise<void> {
-    if (this.running) {
-      this.dirty = true;
-      return this.running;
-    }
-    this.running = (async () => {
-      do {
-        this.dirty = false;
-        try {
-          await this.syncOnce();
-        } catch (e) {
-          console.error(`pontond: cluster: sync: ${(e as Error).message}`);
-        }
-      } while (this.dirty && !this.closed);
-      this.running = undefined;
-    })();
-    return this.running;
+    return this.syncLoop.run();
   }
 
   private async syncOnce(): Promise<void> {
@@ -202,6 +186,7 @@ export class Cluster {
 
   async close(): Promise<void> {
     this.closed = true;
+    this.syncLoop.close();
     this.flowPeers?.close();
     this.publisher.close();
     this.remoteLoop.close();

@@ -1,7 +1,7 @@
 // Pure: `CiliumBGPPeeringPolicy` (cilium.io/v2alpha1) objects into records. Fields that would change
 // behaviour and are not implemented are refused naming the field.
-import { parseAllDocuments } from "yaml";
 import { EngineError } from "../../errors";
+import { parseKindManifests } from "./kind-manifests";
 import { parseSelector, PolicyError, type LabelSelector } from "../../policy";
 import { formatIp, parseIp } from "../ip";
 import { validateName } from "../names";
@@ -129,17 +129,5 @@ export function bgpPolicyFromManifest(doc: unknown, at: string): BgpPolicy {
 
 /** `ponton bgp apply -f FILE`: several documents or a List. */
 export function parseBgpPolicyManifests(text: string): BgpPolicy[] {
-  const docs: unknown[] = [];
-  for (const d of parseAllDocuments(text)) {
-    if (d.errors.length) throw new EngineError("INVALID_YAML", `not valid YAML: ${d.errors[0]!.message}`);
-    const v: unknown = d.toJS();
-    if (v === null || v === undefined) continue;
-    if (isObj(v) && (v.kind === "List" || v.kind === `${BGP_POLICY_KIND}List`)) docs.push(...(Array.isArray(v.items) ? v.items : []));
-    else docs.push(v);
-  }
-  if (docs.length === 0) throw new EngineError("INVALID_YAML", `no ${BGP_POLICY_KIND} document in the file`);
-  const out = docs.map((d, i) => bgpPolicyFromManifest(d, `documents[${i}]`));
-  const dup = out.find((p, i) => out.findIndex((q) => q.name === p.name) !== i);
-  if (dup) throw new EngineError("INVALID_YAML", `BGP policy ${dup.name} is given twice`);
-  return out;
+  return parseKindManifests(text, BGP_POLICY_KIND, "BGP policy", bgpPolicyFromManifest);
 }

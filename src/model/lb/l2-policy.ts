@@ -1,7 +1,7 @@
 // Pure: `CiliumL2AnnouncementPolicy` objects (cilium.io/v2alpha1) into records. Its whole spec is
 // implemented; any other key is refused naming the field.
-import { parseAllDocuments } from "yaml";
 import { EngineError } from "../../errors";
+import { parseKindManifests } from "./kind-manifests";
 import { parseSelector, PolicyError, type LabelSelector } from "../../policy";
 import { validateName } from "../names";
 
@@ -82,17 +82,5 @@ export function l2PolicyFromManifest(doc: unknown, at: string): L2Policy {
 
 /** `ponton l2-policy apply -f FILE`: several documents or a List. */
 export function parseL2PolicyManifests(text: string): L2Policy[] {
-  const docs: unknown[] = [];
-  for (const d of parseAllDocuments(text)) {
-    if (d.errors.length) throw new EngineError("INVALID_YAML", `not valid YAML: ${d.errors[0]!.message}`);
-    const v: unknown = d.toJS();
-    if (v === null || v === undefined) continue;
-    if (isObj(v) && (v.kind === "List" || v.kind === `${L2_POLICY_KIND}List`)) docs.push(...(Array.isArray(v.items) ? v.items : []));
-    else docs.push(v);
-  }
-  if (docs.length === 0) throw new EngineError("INVALID_YAML", `no ${L2_POLICY_KIND} document in the file`);
-  const out = docs.map((d, i) => l2PolicyFromManifest(d, `documents[${i}]`));
-  const dup = out.find((p, i) => out.findIndex((q) => q.name === p.name) !== i);
-  if (dup) throw new EngineError("INVALID_YAML", `L2 policy ${dup.name} is given twice`);
-  return out;
+  return parseKindManifests(text, L2_POLICY_KIND, "L2 policy", l2PolicyFromManifest);
 }

@@ -1,8 +1,8 @@
 // Pure: `CiliumLoadBalancerIPPool` objects (cilium.io/v2alpha1 and v2) into pool records. Fields
 // that would change behaviour and are not implemented are refused naming the field; status and
 // metadata other than the name change nothing here.
-import { parseAllDocuments } from "yaml";
 import { EngineError } from "../../errors";
+import { parseKindManifests } from "./kind-manifests";
 import { parseSelector, PolicyError, type LabelSelector } from "../../policy";
 import { bits, formatIp, lastAddress, parseCidr, parseIp, type Family } from "../ip";
 import { validateName } from "../names";
@@ -112,19 +112,7 @@ export const isLbPoolKind = (kind: unknown) => kind === LB_POOL_KIND;
 
 /** `ponton lb-pool apply -f FILE`: YAML or JSON, several documents or a List of pools. */
 export function parseLbPoolManifests(text: string): LbPool[] {
-  const docs: unknown[] = [];
-  for (const d of parseAllDocuments(text)) {
-    if (d.errors.length) throw new EngineError("INVALID_YAML", `not valid YAML: ${d.errors[0]!.message}`);
-    const v: unknown = d.toJS();
-    if (v === null || v === undefined) continue;
-    if (isObj(v) && v.kind === "List" || isObj(v) && v.kind === `${LB_POOL_KIND}List`) docs.push(...(Array.isArray(v.items) ? v.items : []));
-    else docs.push(v);
-  }
-  if (docs.length === 0) throw new EngineError("INVALID_YAML", `no ${LB_POOL_KIND} document in the file`);
-  const pools = docs.map((d, i) => lbPoolFromManifest(d, `documents[${i}]`));
-  const dup = pools.find((p, i) => pools.findIndex((q) => q.name === p.name) !== i);
-  if (dup) throw new EngineError("INVALID_YAML", `pool ${dup.name} is given twice`);
-  return pools;
+  return parseKindManifests(text, LB_POOL_KIND, "pool", lbPoolFromManifest);
 }
 
 /** A block's first and last address as numbers. */
