@@ -86,7 +86,8 @@ async function poll(): Promise<void> {
       api<{ dns?: { counters?: { queries: number } } }>("/v1/info"),
     ]);
     Object.assign(store, { workloads, services, policies, namespaces, networks, error: "" });
-    if (inCluster) await pollCluster();
+    // A single host's UI server answers both with no nodes.
+    [store.nodes, store.tunnels] = await Promise.all([api<ClusterNode[]>("/v1/nodes"), api<Tunnel[]>("/v1/tunnels")]);
     const sample = { queries: info.dns?.counters?.queries ?? 0, at: Date.now() };
     store.rates = { ...rates(store.flows, sample.at), dnsPerSec: queryRate(lastQueries, sample) };
     lastQueries = sample;
@@ -94,18 +95,6 @@ async function poll(): Promise<void> {
     store.error = (e as Error).message;
   }
   changed();
-}
-
-/** Cleared for good by the first NOT_IN_CLUSTER answer: a single host never becomes a node. */
-let inCluster = true;
-
-async function pollCluster(): Promise<void> {
-  try {
-    [store.nodes, store.tunnels] = await Promise.all([api<ClusterNode[]>("/v1/nodes"), api<Tunnel[]>("/v1/tunnels")]);
-  } catch (e) {
-    if (!(e as Error).message.startsWith("NOT_IN_CLUSTER")) throw e;
-    inCluster = false;
-  }
 }
 
 /** Flow rates over the last 10 s of the buffer (the daemon's counters are totals since it started). */

@@ -181,7 +181,8 @@ describe("routed network driver", () => {
     const e = await att("e");
     assert.ok(await ping(h, "e", a.ip4));
     await h.pontonOk("rm", "e");
-    assert.ok(!(await hostRoutes("-4")).some((r) => r.dst === e.ip4), "a removed workload's route goes with its veth");
+    // The kernel tears a deleted namespace (and the veth pair in it) down asynchronously: a few ms.
+    assert.ok(await eventually(async () => !(await hostRoutes("-4")).some((r) => r.dst === e.ip4), 5000), "a removed workload's route goes with its veth");
   });
 });
 

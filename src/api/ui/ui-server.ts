@@ -15,7 +15,9 @@ import { FlowBatches, sseEvent } from "./flow-batches";
 import { checkAccess, SECURITY_HEADERS, UI_COOKIE, type UiListen } from "./ui-access";
 
 /** GET routes of the API the UI may use (docs/api.md); everything else answers 404. */
-const READ_API = ["/v1/nodes", "/v1/tunnels", "/v1/info", "/v1/networks", "/v1/workloads", "/v1/templates", "/v1/services", "/v1/namespaces", "/v1/ports", "/v1/policies", "/v1/policies/explain", "/v1/flows", "/v1/flows/status", "/v1/dns/records", "/metrics"];
+/** The cluster's reads; a single host answers them with no nodes (the page polls them either way). */
+const CLUSTER_READS = ["/v1/nodes", "/v1/tunnels"];
+const READ_API = [...CLUSTER_READS, "/v1/info", "/v1/networks", "/v1/workloads", "/v1/templates", "/v1/services", "/v1/namespaces", "/v1/ports", "/v1/policies", "/v1/policies/explain", "/v1/flows", "/v1/flows/status", "/v1/dns/records", "/metrics"];
 
 const TICK_MS = 250;
 const MAX_PENDING = 5000;
@@ -90,6 +92,7 @@ export async function uiServer(engine: Engine, ui: UiListen, opts: UiServerOptio
       if (!Number.isInteger(limit) || limit < 1 || limit > WHAT_IF_MAX) throw new EngineError("INVALID_ARGUMENT", `limit must be a whole number from 1 to ${WHAT_IF_MAX}`);
       return sendJson(res, 200, engine.whatIfPolicy(body.yaml, limit));
     }
+    if (req.method === "GET" && !opts.cluster && CLUSTER_READS.includes(url.pathname)) return sendJson(res, 200, []);
     if (req.method === "GET" && READ_API.includes(url.pathname)) {
       // Live data comes as server-sent events; a follow here would be an unbatched stream.
       url.searchParams.delete("follow");
