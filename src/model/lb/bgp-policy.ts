@@ -1,10 +1,8 @@
 // Pure: `CiliumBGPPeeringPolicy` (cilium.io/v2alpha1) objects into records. Fields that would change
 // behaviour and are not implemented are refused naming the field.
-import { EngineError } from "../../errors";
-import { parseKindManifests } from "./kind-manifests";
-import { parseSelector, PolicyError, type LabelSelector } from "../../policy";
+import { fail, isObj, manifestName, parseKindManifests, selector } from "./kind-manifests";
+import type { LabelSelector } from "../../policy";
 import { formatIp, parseIp } from "../ip";
-import { validateName } from "../names";
 
 export const BGP_POLICY_KIND = "CiliumBGPPeeringPolicy";
 
@@ -38,10 +36,6 @@ export interface BgpPolicy {
   project?: string;
 }
 
-const isObj = (v: unknown): v is Record<string, unknown> => typeof v === "object" && v !== null && !Array.isArray(v);
-const fail = (path: string, message: string): never => {
-  throw new EngineError("INVALID_YAML", `${path}: ${message}`);
-};
 function keys(o: Record<string, unknown>, allowed: string[], refused: Record<string, string>, path: string): void {
   for (const k of Object.keys(o)) {
     if (refused[k] !== undefined) fail(`${path}.${k}`, `not supported: ${refused[k]}`);
@@ -51,14 +45,6 @@ function keys(o: Record<string, unknown>, allowed: string[], refused: Record<str
 function int(v: unknown, path: string, min: number, max: number): number {
   if (typeof v !== "number" || !Number.isInteger(v) || v < min || v > max) return fail(path, `expected a whole number from ${min} to ${max}, not '${String(v)}'`);
   return v;
-}
-function selector(v: unknown, path: string): LabelSelector | undefined {
-  if (v === undefined || v === null) return undefined;
-  try {
-    return parseSelector(v, path);
-  } catch (e) {
-    return fail(e instanceof PolicyError ? e.path : path, e instanceof PolicyError ? e.reason : (e as Error).message);
-  }
 }
 
 const ASN_MAX = 4294967295;
@@ -105,17 +91,8 @@ function virtualRouter(raw: unknown, path: string): BgpVirtualRouter {
 }
 
 /** One CiliumBGPPeeringPolicy object. `at` names it in errors. */
-export function bgpPolicyFromManifest(doc: unknown, at: string): BgpPolicy {
-  if (!isObj(doc)) return fail(at, "expected a map");
-  if (doc.kind !== BGP_POLICY_KIND) fail(`${at}.kind`, `expected ${BGP_POLICY_KIND}, not '${String(doc.kind)}'`);
-  if (doc.apiVersion !== "cilium.io/v2alpha1") fail(`${at}.apiVersion`, `expected cilium.io/v2alpha1, not '${String(doc.apiVersion)}'`);
-  const meta = isObj(doc.metadata) ? doc.metadata : fail(`${at}.metadata`, "required, with a name");
-  const name = typeof meta.name === "string" ? meta.name : fail(`${at}.metadata.name`, "required");
-  try {
-    validateName("BGP policy", name);
-  } catch (e) {
-    fail(`${at}.metadata.name`, (e as Error).message);
-  }
+export function bgpPolicyFromManifest(manifest: unknown, at: string): BgpPolicy {
+  const { doc, name } = manifestName(manifest, at, BGP_POLICY_KIND, ["cilium.io/v2alpha1"], "cilium.io/v2alpha1", "BGP policy");
   const path = `${BGP_POLICY_KIND} ${name}: spec`;
   const spec = isObj(doc.spec) ? doc.spec : fail(path, "required, with virtualRouters");
   keys(spec, ["nodeSelector", "virtualRouters"], {}, path);

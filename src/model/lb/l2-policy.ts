@@ -1,12 +1,10 @@
 // Pure: `CiliumL2AnnouncementPolicy` objects (cilium.io/v2alpha1) into records. Its whole spec is
 // implemented; any other key is refused naming the field.
-import { EngineError } from "../../errors";
-import { parseKindManifests } from "./kind-manifests";
-import { parseSelector, PolicyError, type LabelSelector } from "../../policy";
-import { validateName } from "../names";
+import { fail, isObj, manifestName, parseKindManifests, selector } from "./kind-manifests";
+import type { LabelSelector } from "../../policy";
 
 export const L2_POLICY_KIND = "CiliumL2AnnouncementPolicy";
-const API_VERSIONS = new Set(["cilium.io/v2alpha1", "cilium.io/v2"]);
+const API_VERSIONS = ["cilium.io/v2alpha1", "cilium.io/v2"];
 
 export interface L2Policy {
   name: string;
@@ -23,19 +21,7 @@ export interface L2Policy {
   project?: string;
 }
 
-const isObj = (v: unknown): v is Record<string, unknown> => typeof v === "object" && v !== null && !Array.isArray(v);
-const fail = (path: string, message: string): never => {
-  throw new EngineError("INVALID_YAML", `${path}: ${message}`);
-};
 
-function selector(v: unknown, path: string): LabelSelector | undefined {
-  if (v === undefined || v === null) return undefined;
-  try {
-    return parseSelector(v, path);
-  } catch (e) {
-    return fail(e instanceof PolicyError ? e.path : path, e instanceof PolicyError ? e.reason : (e as Error).message);
-  }
-}
 
 function bool(v: unknown, path: string): boolean {
   if (v === undefined || v === null) return false;
@@ -43,17 +29,8 @@ function bool(v: unknown, path: string): boolean {
 }
 
 /** One CiliumL2AnnouncementPolicy object. `at` names it in errors (e.g. "documents[1]"). */
-export function l2PolicyFromManifest(doc: unknown, at: string): L2Policy {
-  if (!isObj(doc)) return fail(at, "expected a map");
-  if (doc.kind !== L2_POLICY_KIND) fail(`${at}.kind`, `expected ${L2_POLICY_KIND}, not '${String(doc.kind)}'`);
-  if (!API_VERSIONS.has(String(doc.apiVersion))) fail(`${at}.apiVersion`, `expected cilium.io/v2alpha1, not '${String(doc.apiVersion)}'`);
-  const meta = isObj(doc.metadata) ? doc.metadata : fail(`${at}.metadata`, "required, with a name");
-  const name = typeof meta.name === "string" ? meta.name : fail(`${at}.metadata.name`, "required");
-  try {
-    validateName("L2 policy", name);
-  } catch (e) {
-    fail(`${at}.metadata.name`, (e as Error).message);
-  }
+export function l2PolicyFromManifest(manifest: unknown, at: string): L2Policy {
+  const { doc, name } = manifestName(manifest, at, L2_POLICY_KIND, API_VERSIONS, "cilium.io/v2alpha1", "L2 policy");
   const path = `${L2_POLICY_KIND} ${name}: spec`;
   const spec = isObj(doc.spec) ? doc.spec : fail(path, "required, with loadBalancerIPs or externalIPs");
   for (const k of Object.keys(spec)) if (!["serviceSelector", "nodeSelector", "interfaces", "externalIPs", "loadBalancerIPs"].includes(k)) fail(`${path}.${k}`, "unknown field");

@@ -1,14 +1,12 @@
 // Pure: `CiliumLoadBalancerIPPool` objects (cilium.io/v2alpha1 and v2) into pool records. Fields
 // that would change behaviour and are not implemented are refused naming the field; status and
 // metadata other than the name change nothing here.
-import { EngineError } from "../../errors";
-import { parseKindManifests } from "./kind-manifests";
-import { parseSelector, PolicyError, type LabelSelector } from "../../policy";
+import { fail, isObj, manifestName, parseKindManifests, selector } from "./kind-manifests";
+import type { LabelSelector } from "../../policy";
 import { bits, formatIp, lastAddress, parseCidr, parseIp, type Family } from "../ip";
-import { validateName } from "../names";
 
 export const LB_POOL_KIND = "CiliumLoadBalancerIPPool";
-const API_VERSIONS = new Set(["cilium.io/v2alpha1", "cilium.io/v2"]);
+const API_VERSIONS = ["cilium.io/v2alpha1", "cilium.io/v2"];
 const SPEC_KEYS = new Set(["blocks", "cidrs", "serviceSelector", "disabled", "allowFirstLastIPs"]);
 
 /** One block of addresses, both ends included, as the allocator walks it. */
@@ -31,10 +29,6 @@ export interface LbPool {
   project?: string;
 }
 
-const fail = (path: string, message: string): never => {
-  throw new EngineError("INVALID_YAML", `${path}: ${message}`);
-};
-const isObj = (v: unknown): v is Record<string, unknown> => typeof v === "object" && v !== null && !Array.isArray(v);
 
 /**
  * A cidr block: every address, as Cilium's default (allowFirstLastIPs Yes or unset); with No its
@@ -67,18 +61,8 @@ function parseBlock(raw: unknown, allowFirstLast: boolean, at: string): LbBlock 
 }
 
 /** One CiliumLoadBalancerIPPool object. `at` names it in errors (e.g. "documents[1]"). */
-export function lbPoolFromManifest(doc: unknown, at: string): LbPool {
-  if (!isObj(doc)) return fail(at, "expected a map");
-  if (doc.kind !== LB_POOL_KIND) fail(`${at}.kind`, `expected ${LB_POOL_KIND}, not '${String(doc.kind)}'`);
-  if (!API_VERSIONS.has(String(doc.apiVersion))) fail(`${at}.apiVersion`, `expected cilium.io/v2alpha1 or cilium.io/v2, not '${String(doc.apiVersion)}'`);
-  const meta = isObj(doc.metadata) ? doc.metadata : fail(`${at}.metadata`, "required, with a name");
-  if (typeof meta.name !== "string") fail(`${at}.metadata.name`, "required");
-  const name = meta.name as string;
-  try {
-    validateName("pool", name);
-  } catch (e) {
-    fail(`${at}.metadata.name`, (e as Error).message);
-  }
+export function lbPoolFromManifest(manifest: unknown, at: string): LbPool {
+  const { doc, name } = manifestName(manifest, at, LB_POOL_KIND, API_VERSIONS, "cilium.io/v2alpha1 or cilium.io/v2", "pool");
   const path = `${LB_POOL_KIND} ${name}`;
   const spec = isObj(doc.spec) ? doc.spec : fail(`${path}: spec`, "required, with blocks");
   for (const k of Object.keys(spec)) if (!SPEC_KEYS.has(k)) fail(`${path}: spec.${k}`, "unknown field");
@@ -96,14 +80,7 @@ export function lbPoolFromManifest(doc: unknown, at: string): LbPool {
     const o = blocks.findIndex((x, j) => j < i && x.family === b.family && blockRange(x)[0] <= bl && bf <= blockRange(x)[1]);
     if (o >= 0) fail(`${path}: spec.${field}[${i}]`, `${b.text} overlaps ${blocks[o]!.text}`);
   }
-  let serviceSelector: LabelSelector | undefined;
-  if (spec.serviceSelector !== undefined && spec.serviceSelector !== null) {
-    try {
-      serviceSelector = parseSelector(spec.serviceSelector, `${path}: spec.serviceSelector`);
-    } catch (e) {
-      fail(e instanceof PolicyError ? e.path : `${path}: spec.serviceSelector`, e instanceof PolicyError ? e.reason : (e as Error).message);
-    }
-  }
+  const serviceSelector = selector(spec.serviceSelector, `${path}: spec.serviceSelector`);
   return { name, blocks, ...(serviceSelector ? { serviceSelector } : {}), disabled: spec.disabled === true };
 }
 
