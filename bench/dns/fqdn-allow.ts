@@ -10,6 +10,7 @@ import { writeFileSync } from "node:fs";
 import path from "node:path";
 import { TestHost, OUTSIDE_A } from "../../test/integration/harness";
 import { percentile } from "../lib/stats";
+import { FQDN_POLICY as POLICY } from "../../test/integration/fqdn-policy";
 
 const N = Number(process.argv[process.argv.indexOf("--names") + 1] ?? 400) || 400;
 const addr = (i: number) => `10.250.${i >> 8}.${i & 255}`;
@@ -23,17 +24,6 @@ const next = () => { if (i >= Number(to)) { console.log(JSON.stringify(out)); s.
 s.on("message", () => { out.push(Number(process.hrtime.bigint() - t) / 1e6); i++; next(); });
 next();`;
 
-const POLICY = `apiVersion: cilium.io/v2
-kind: CiliumNetworkPolicy
-metadata: {name: fqdn, namespace: default}
-spec:
-  endpointSelector: {matchLabels: {app: app}}
-  egress:
-  - toEntities: [host]
-    toPorts: [{ports: [{port: "53", protocol: ANY}], rules: {dns: [{matchPattern: "*.example.test"}]}}]
-  - toFQDNs: [{matchPattern: "*.example.test"}]
-    toPorts: [{ports: [{port: "443", protocol: TCP}]}]
-`;
 
 const summary = (xs: number[]) => {
   const s = [...xs].sort((a, b) => a - b);

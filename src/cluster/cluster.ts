@@ -103,7 +103,7 @@ export class Cluster {
   static async join(opts: ClusterOptions, local: LocalSide): Promise<Cluster> {
     const address = opts.nodeIp ?? (await sourceAddressTowards(opts.endpoints[0]!));
     const underlay = await underlayOf(address);
-    const etcd = connectEtcd(opts.endpoints, opts.tls);
+    const etcd = connectEtcd(opts.endpoints, opts.credentials);
     const membership = new Membership(etcd, { nodeName: opts.nodeName, address, leaseTtlS: opts.leaseTtlS }, local.workloads);
     let routing: RoutingMode;
     try {

@@ -5,13 +5,16 @@ import { Etcd3 } from "etcd3";
 import { EngineError } from "../errors";
 import type { EtcdTlsFiles } from "./options";
 
-export function connectEtcd(endpoints: string[], tls?: EtcdTlsFiles): Etcd3 {
+/** The TLS files' contents, as the gRPC channel takes them. */
+export type EtcdCredentials = { rootCertificate: Buffer; certChain?: Buffer; privateKey?: Buffer };
+
+export function connectEtcd(endpoints: string[], credentials?: EtcdCredentials): Etcd3 {
   // Short dial and call deadlines: a change is refused quickly when etcd is away, never left pending.
-  return new Etcd3({ hosts: endpoints, dialTimeout: 3000, defaultCallOptions: (c) => (c.isStream ? {} : { deadline: Date.now() + 5000 }), ...(tls ? { credentials: readTls(tls) } : {}) });
+  return new Etcd3({ hosts: endpoints, dialTimeout: 3000, defaultCallOptions: (c) => (c.isStream ? {} : { deadline: Date.now() + 5000 }), ...(credentials ? { credentials } : {}) });
 }
 
 /** The TLS files, read once at start; a private key others may read is refused, as ssh refuses one. */
-export function readTls(tls: EtcdTlsFiles): { rootCertificate: Buffer; certChain?: Buffer; privateKey?: Buffer } {
+export function readTls(tls: EtcdTlsFiles): EtcdCredentials {
   const read = (flag: string, file: string): Buffer => {
     try {
       return readFileSync(file);

@@ -3,6 +3,7 @@ import os from "node:os";
 import { EngineError } from "../errors";
 import { validateName } from "../model/names";
 import { parseIp } from "../model/ip";
+import type { EtcdCredentials } from "./etcd";
 import type { RoutingMode } from "./overlay/routing-mode";
 
 export interface ClusterOptions {
@@ -13,6 +14,8 @@ export interface ClusterOptions {
   leaseTtlS: number;
   /** Files for https:// endpoints (etcd's --trusted-ca-file, and a client certificate when etcd asks for one). */
   tls?: EtcdTlsFiles;
+  /** `tls` read (pontond reads the files once, before it makes anything). */
+  credentials?: EtcdCredentials;
   /** Absent: whatever the cluster already routes (vxlan for the first node). */
   routing?: RoutingMode;
 }

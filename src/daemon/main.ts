@@ -173,8 +173,8 @@ export async function main(argv: string[]): Promise<void> {
   const routing = parseRoutingMode(values["cluster-routing"] as string | undefined);
   if (routing && clusterOpts) clusterOpts.routing = routing;
   else if (routing) throw new EngineError("INVALID_ARGUMENT", "--cluster-routing needs --cluster");
-  // Unreadable or exposed TLS files are refused before anything is made (read again at join).
-  if (clusterOpts?.tls) readTls(clusterOpts.tls);
+  // Read once, here: unreadable or exposed TLS files are refused before anything is made.
+  if (clusterOpts?.tls) clusterOpts.credentials = readTls(clusterOpts.tls);
   const l2Lease = parseL2LeaseOptions(values["l2-lease-duration"] as string | undefined, values["l2-lease-renew"] as string | undefined);
   if (!clusterOpts && (values["l2-lease-duration"] || values["l2-lease-renew"])) throw new EngineError("INVALID_ARGUMENT", "--l2-lease-duration and --l2-lease-renew need --cluster");
   const ui = values["ui-listen"] ? parseUiListen(String(values["ui-listen"]), (values["ui-token"] as string | undefined) ?? (env.PONTON_UI_TOKEN || undefined)) : undefined;

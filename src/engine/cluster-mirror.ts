@@ -41,16 +41,16 @@ export async function mirrorServices(ctx: EngineContext, records: Service[]): Pr
   const have = ctx.store.services();
   // A different id under the same name is another service: the old one goes first.
   const plan = mirrorPlan(have.map(withoutLbResult), records.map(withoutLbResult), serviceRef, (a, b) => a.id === b.id);
-  const del = plan.del.map((d) => have.find((h) => h.id === d.id)!);
+  const before = new Map(have.map((s) => [s.id, s]));
+  const del = plan.del.map((d) => before.get(d.id)!);
   if (!plan.put.length && !del.length) return;
   // Addresses this node gave a service before stay its own (held), whatever the writer's node gave it.
   const held = plan.put.map((w) => {
-    const local = have.find((h) => h.id === w.id)?.loadBalancer;
+    const local = before.get(w.id)?.loadBalancer;
     return w.loadBalancer && local ? { ...w, loadBalancer: { ...w.loadBalancer, ips: local.ips } } : w;
   });
   const lb = assignLoadBalancers(ctx, ctx.store.state(), new Holders(ctx.store.serviceLookups()), held, { removed: new Set(del.map((d) => d.id)) });
   const put = [...lb.made, ...lb.changed.map((c) => c.s)];
-  const before = new Map(have.map((s) => [s.id, s]));
   await apply(
     ctx,
     () => {

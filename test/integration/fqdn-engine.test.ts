@@ -7,6 +7,7 @@ import assert from "node:assert/strict";
 import { writeFileSync } from "node:fs";
 import path from "node:path";
 import { TestHost, eventually, sleep, OUTSIDE_A } from "./harness";
+import { FQDN_POLICY as POLICY } from "./fqdn-policy";
 
 // 198.51.100.0/24 is the outside namespace's; the test adds these addresses to it.
 const FRESH = [10, 11, 12, 13, 14, 15, 16, 17].map((n) => `198.51.100.${n}`);
@@ -22,17 +23,6 @@ const TABLE: Record<string, [string, number]> = {
   ...Object.fromEntries(FRESH.map((a, i) => [`fresh-${i}.example.test`, [a, 60]])),
 };
 
-const POLICY = `apiVersion: cilium.io/v2
-kind: CiliumNetworkPolicy
-metadata: {name: fqdn, namespace: default}
-spec:
-  endpointSelector: {matchLabels: {app: app}}
-  egress:
-  - toEntities: [host]
-    toPorts: [{ports: [{port: "53", protocol: ANY}], rules: {dns: [{matchPattern: "*.example.test"}]}}]
-  - toFQDNs: [{matchPattern: "*.example.test"}]
-    toPorts: [{ports: [{port: "443", protocol: TCP}]}]
-`;
 
 const SERVE = `const net = require("net"); for (const p of [443, 8443]) net.createServer((s) => { s.on("error", () => {}); s.end("ok"); }).listen(p);`;
 
