@@ -24,7 +24,6 @@ import { Serial } from "./serial";
 import { dnsMetrics } from "./dns/dns-metrics";
 import { EngineDns } from "./dns/dns";
 import { dnsViews, viewName } from "./dns/dns-records";
-import { withBuiltinServices } from "./services/kubernetes-service";
 import { setNetworkDns } from "./dns/network-dns";
 import { embeddedDnsVia } from "./dns/workload-files";
 import { Supervisor } from "./workloads/supervisor";
@@ -292,7 +291,7 @@ export class Engine {
   }
 
   private async syncDns(): Promise<void> {
-    await this.dns?.sync(this.ctx.nft.extend(this.ctx.store.state()), this.ctx.nft.runtime.unhealthy);
+    await this.dns?.sync(this.ctx.nft.served(this.ctx.store.state()), this.ctx.nft.runtime.unhealthy);
     this.dns?.policyWatches(this.fqdn.setPlan(this.ctx.nft.current?.policy));
   }
 
@@ -306,10 +305,10 @@ export class Engine {
 
   // DNS
   dnsRecords(network?: string) {
-    const state = this.ctx.nft.extend(this.ctx.store.state());
+    const state = this.ctx.nft.served(this.ctx.store.state());
     const names = new Map(state.networks.map((n) => [n.id, n.name]));
     if (network !== undefined && !this.ctx.store.network(network)) throw new EngineError("NETWORK_NOT_FOUND", `network ${network} not found`);
-    return [...dnsViews(withBuiltinServices(state), this.ctx.config.dnsDomain, this.ctx.nft.runtime.unhealthy)]
+    return [...dnsViews(state, this.ctx.config.dnsDomain, this.ctx.nft.runtime.unhealthy)]
       .map(([id, records]) => ({ network: viewName(id, names), records }))
       .filter((v) => network === undefined || v.network === network);
   }

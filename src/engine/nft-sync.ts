@@ -17,6 +17,11 @@ export class NftSync {
   options: CompileOptions = { ...DEFAULT_COMPILE_OPTIONS };
   /** Cluster mode: the other nodes' workloads added to the state before it is compiled. */
   extend: (state: DesiredState) => DesiredState = (state) => state;
+
+  /** What the kernel and the resolver serve: the stored state, the other nodes' workloads, the built-in services. */
+  served(state: DesiredState): DesiredState {
+    return withBuiltinServices(this.extend(state));
+  }
   /** Lines appended to a full reload, same transaction: what the kernel learned at run time (toFQDNs) survives it. */
   carry: ((plan: NftPlan) => string) | undefined;
   /** Called after each commit with the previous plan (services clean conntrack up from it). */
@@ -38,7 +43,7 @@ export class NftSync {
 
   /** Incremental when possible: a few elements and rules in one transaction. */
   async sync(state: DesiredState): Promise<void> {
-    const plan = compileNft(withBuiltinServices(this.extend(state)), this.runtime, this.options);
+    const plan = compileNft(this.served(state), this.runtime, this.options);
     if (this.committed) {
       const ops = diffOps(this.committed, plan);
       if (ops?.length === 0) return;
@@ -58,7 +63,7 @@ export class NftSync {
   }
 
   /** Replace the whole table atomically (start-up, reconcile, a change made by someone else). */
-  async full(state: DesiredState, plan: NftPlan = compileNft(withBuiltinServices(this.extend(state)), this.runtime, this.options)): Promise<void> {
+  async full(state: DesiredState, plan: NftPlan = compileNft(this.served(state), this.runtime, this.options)): Promise<void> {
     const before = this.committed;
     this.committed = undefined;
     await this.beforeCommit?.(plan);
@@ -68,6 +73,6 @@ export class NftSync {
 
   /** A user rule is checked against the real table before it is stored. */
   async check(state: DesiredState): Promise<void> {
-    await this.kernel.nftCheck(renderFull(compileNft(withBuiltinServices(this.extend(state)), this.runtime, this.options)));
+    await this.kernel.nftCheck(renderFull(compileNft(this.served(state), this.runtime, this.options)));
   }
 }

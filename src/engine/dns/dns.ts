@@ -1,5 +1,4 @@
 // The daemon's embedded DNS, fed from the desired state after every change (names appear at once).
-import { withBuiltinServices } from "../services/kubernetes-service";
 import { DnsServer, FastpathUnavailableError, readUpstreams, SYSTEMD_RESOLV_CONF, type DnsPolicyHook, type ExplainResult, type UpstreamAddress } from "../../dns";
 import { EngineError } from "../../errors";
 import type { DesiredState } from "../../model/types";
@@ -65,8 +64,8 @@ export class EngineDns {
 
   /** Views, then listeners: gateways come and go with networks. */
   /** unhealthy: endpoints failing health checks ("serviceId/workloadId"), left out of headless answers. */
-  async sync(given: DesiredState, unhealthy?: ReadonlySet<string>): Promise<void> {
-    const state = withBuiltinServices(given);
+  /** `state`: what is served (NftSync.served: built-in services and other nodes' workloads in). */
+  async sync(state: DesiredState, unhealthy?: ReadonlySet<string>): Promise<void> {
     const index = viewIndex(state);
     // The fast path binds clients to views: an address whose view changed (new ones included: it
     // may have asked before it was known) is bound again on its next query.
