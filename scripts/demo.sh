@@ -43,7 +43,7 @@ ip -n $HOST addr add 198.51.100.1/24 dev uplink0; ip -n $HOST link set uplink0 u
 ip -n $OUT addr add 198.51.100.2/24 dev eth0; ip -n $OUT link set eth0 up
 ip -n $HOST route add default via 198.51.100.2
 echo "nameserver 198.51.100.2" > "$DIR/resolv.conf"
-ip netns exec $OUT socat TCP-LISTEN:80,fork,reuseaddr 'SYSTEM:echo HTTP/1.0 200 OK; echo; echo hello from outside. you came from $SOCAT_PEERADDR' &
+ip netns exec $OUT socat -lf /dev/null TCP-LISTEN:80,fork,reuseaddr 'SYSTEM:sed -u "/^\r*$/q" >/dev/null; echo HTTP/1.0 200 OK; echo; echo hello from outside. you came from $SOCAT_PEERADDR' &
 OUTSIDE_PID=$!
 
 step "start pontond inside the sandbox host"

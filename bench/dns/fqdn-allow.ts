@@ -10,7 +10,7 @@ import { writeFileSync } from "node:fs";
 import path from "node:path";
 import { TestHost, OUTSIDE_A } from "../../test/integration/harness";
 import { percentile } from "../lib/stats";
-import { FQDN_POLICY as POLICY } from "../../test/integration/fqdn-policy";
+import { FQDN_POLICY as POLICY } from "../../test/integration/policy/fqdn-policy";
 
 const N = Number(process.argv[process.argv.indexOf("--names") + 1] ?? 400) || 400;
 const addr = (i: number) => `10.250.${i >> 8}.${i & 255}`;

@@ -1,5 +1,5 @@
 // L2 failover in a cluster: three pontond nodes on one etcd and a client on one switch
-// (test/integration/l2-cluster-world.ts). Each round the node announcing the LoadBalancer address
+// (test/integration/lb/l2-cluster-world.ts). Each round the node announcing the LoadBalancer address
 // dies as a machine does (pontond -9, its link down) and the client tries new connections (200 ms
 // connect timeout, one after another) until one is answered by another node: the time from the kill
 // to that answer. The dead node comes back (it does not take the address back) before the next round.
@@ -7,7 +7,7 @@
 // (with its defaults, 1 s becomes its minimum, 2 s).
 // Run: npm run build && sudo node dist/bench/lb/l2-failover.js [--rounds 5] [--lease S] [--renew MS] [--fast-etcd]
 import os from "node:os";
-import { L2ClusterWorld } from "../../test/integration/l2-cluster-world";
+import { L2ClusterWorld } from "../../test/integration/lb/l2-cluster-world";
 import { median, round2 } from "../lib/traffic";
 
 const arg = (name: string) => (process.argv.includes(name) ? process.argv[process.argv.indexOf(name) + 1] : undefined);

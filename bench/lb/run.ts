@@ -6,7 +6,7 @@
 // Run: npm run build && sudo node dist/bench/lb/run.js [--rounds 5]
 import { performance } from "node:perf_hooks";
 import { TestHost, eventually, UPLINK_HOST, OUTSIDE_A } from "../../test/integration/harness";
-import { startTor } from "../../test/integration/frr-tor";
+import { startTor } from "../../test/integration/lb/frr-tor";
 import { median, reuseTimeWait, round2, serverScript, wrk } from "../lib/traffic";
 
 const rounds = Number(process.argv[process.argv.indexOf("--rounds") + 1] || 5);

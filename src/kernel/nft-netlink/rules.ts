@@ -1,6 +1,6 @@
 // The scheduler rules of service chains (compile/services/schedulers.ts: `ct mark set` a counter or
 // a hash) -> nf_tables expressions, the same ones nft emits for that text (checked against nft's
-// own bytecode in test/integration/nft-netlink.test.ts). Any other rule returns undefined: `nft -f`
+// own bytecode in test/integration/healing/nft-netlink.test.ts). Any other rule returns undefined: `nft -f`
 // writes it.
 import { listElem, nest, str, u32 } from "./message";
 
