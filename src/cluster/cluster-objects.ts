@@ -6,7 +6,7 @@ import type { Etcd3, Watcher } from "etcd3";
 import { EngineError } from "../errors";
 import { serviceNamespace, serviceRef, serviceVips, type Service } from "../model/services/service";
 import type { PolicyRecord } from "../model/types";
-import type { Undo } from "../engine/cluster-gate";
+import type { Undo } from "../engine/cluster/cluster-gate";
 import { etcdCall } from "./etcd";
 import { POLICIES, SERVICES, nodePortKey, policyKey, serviceKey, vipKey } from "./keys";
 import { Rerun } from "./loop";

@@ -14,7 +14,7 @@ import { applyNativeRoutes } from "./overlay/native-routes";
 import { agreeRoutingMode, type RoutingMode } from "./overlay/routing-mode";
 import { tunnelPlan, vtepAddress, type Tunnel } from "./overlay/tunnels";
 import { applyTunnels, ensureVtepAddress, ensureVxlan, underlayOf, VXLAN_DEV, VXLAN_OVERHEAD } from "./overlay/vxlan";
-import type { ClusterGate } from "../engine/cluster-gate";
+import type { ClusterGate } from "../engine/cluster/cluster-gate";
 import type { Service } from "../model/services/service";
 import type { PolicyRecord } from "../model/types";
 import { ClusterObjects } from "./cluster-objects";

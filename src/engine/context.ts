@@ -4,7 +4,7 @@ import type { EngineConfig } from "./config";
 import type { NftSync } from "./nft-sync";
 import type { Supervisor } from "./workloads/supervisor";
 import type { PortHolder } from "../ports";
-import type { ClusterGate } from "./cluster-gate";
+import type { ClusterGate } from "./cluster/cluster-gate";
 
 /** What every use case works with. The engine is the only place that composes them. */
 export interface EngineContext {

@@ -3,7 +3,7 @@
 // base chain of a hook, and a drop in any of them is final, whatever our own chain accepted.
 import { NFT_FAMILY, NFT_TABLE } from "../compile";
 import type { EngineContext } from "./context";
-import { forwardingInfo } from "./forwarding";
+import { forwardingInfo } from "./networks/forwarding";
 
 export interface ForeignChain {
   table: string;

@@ -5,7 +5,7 @@ import type { DeclaredNetwork, DeclaredWorkload, ProjectFile } from "../model/pr
 import type { Network } from "../model/types";
 import { hostAccessOf } from "../compile";
 import type { EngineContext } from "./context";
-import { createNetwork, planNetwork, removeNetwork } from "./networks";
+import { createNetwork, planNetwork, removeNetwork } from "./networks/networks";
 import { setNetworkDns } from "./dns/network-dns";
 import { removeWorkload, runWorkload } from "./workloads/workloads";
 import { applyServices, removeService } from "./services/services";

@@ -1,7 +1,7 @@
 // Makes the kernel match the store: finishes interrupted operations, rebuilds what is missing,
 // re-adopts running processes, and replaces our nftables table whole. Touches nothing it does not own.
 import type { EngineContext } from "./context";
-import { releaseForwarding } from "./forwarding";
+import { releaseForwarding } from "./networks/forwarding";
 import { isOurProcess } from "./workloads/supervisor";
 import { finishRemoval } from "./workloads/workloads";
 import { repairLinks } from "./heal/repair-links";

@@ -5,7 +5,7 @@ import { closeSync, fstatSync, openSync, readSync } from "node:fs";
 import path from "node:path";
 import type { FlowRecord, FlowRing } from "../../flows";
 import { logDir, type EngineConfig } from "../config";
-import { RotatingFile } from "../rotating-file";
+import { RotatingFile } from "../files/rotating-file";
 
 const MAX_BYTES = 64 * 1024 * 1024;
 /** Read back at most this much per buffered record: a record is ~0.5 KiB of JSON. */

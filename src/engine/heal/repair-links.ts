@@ -5,7 +5,7 @@ import type { EngineContext } from "../context";
 import type { Workload } from "../../model/types";
 import { bridgeLines, hostNeighbourLines, staticRouteLines } from "../../compile";
 import { buildEndpoints, networksById } from "../workloads/endpoints";
-import { createBridge, createNetworkLinks, deleteLink, networkSysctls } from "../networks";
+import { createBridge, createNetworkLinks, deleteLink, networkSysctls } from "../networks/networks";
 import { isOurProcess } from "../workloads/supervisor";
 import { finishRemoval } from "../workloads/workloads";
 import { repairRouted } from "./repair-routed";

@@ -5,7 +5,7 @@ import { flowLine, policiesLogging, type FlowRecord, type FlowRing } from "../..
 import { policyKey, type PolicyLog } from "../../policy";
 import { logDir } from "../config";
 import type { EngineContext } from "../context";
-import { RotatingFile } from "../rotating-file";
+import { RotatingFile } from "../files/rotating-file";
 
 const MAX_BYTES = 16 * 1024 * 1024;
 

@@ -8,7 +8,7 @@ import { matchesSelector } from "../../policy";
 import { serviceNamespace, serviceRef } from "../../model/services/service";
 import type { EngineContext } from "../context";
 import { syncedPut } from "../policy/namespaces";
-import { asKernelError } from "../networks";
+import { asKernelError } from "../networks/networks";
 import { assignLoadBalancers } from "./lb-assign";
 import { Holders } from "./service-holders";
 

@@ -14,14 +14,14 @@ import type { EngineContext } from "../context";
 import { syncedPut } from "../policy/namespaces";
 import { putHoldingPorts } from "../published-ports";
 import { newId, now } from "../ids";
-import { asKernelError } from "../networks";
+import { asKernelError } from "../networks/networks";
 import { validateNamespace } from "../../model/namespaces";
 import { assignVips, availableFamilies, checkVipInRange, familiesOf } from "./service-vips";
 import { Holders } from "./service-holders";
 import { checkNotBuiltin, kubernetesService, withBuiltinServices, withoutBuiltinVip } from "./kubernetes-service";
 import { assignLoadBalancers, type LbOutcome } from "./lb-assign";
 import type { ServiceLookups } from "../../store";
-import { clusterOwned } from "../cluster-gate";
+import { clusterOwned } from "../cluster/cluster-gate";
 
 /** Every check that needs the rest of the state: VIP range and uniqueness, host-port and address clashes. */
 function checkAgainst(state: DesiredState, holders: Holders, s: Service, newlyGiven: string[]): void {

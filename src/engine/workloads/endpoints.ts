@@ -2,10 +2,10 @@
 import { endpointLines, forgetHostNeighbourLines, staticRouteLines } from "../../compile";
 import type { Attachment, Network, Workload } from "../../model/types";
 import type { EngineContext } from "../context";
-import { deleteLink } from "../networks";
+import { deleteLink } from "../networks/networks";
 import { removeNetnsFiles } from "../dns/resolv-conf";
 import { writeWorkloadFiles } from "../dns/workload-files";
-import { routedVethSetup } from "../routed-network";
+import { routedVethSetup } from "../networks/routed-network";
 
 export function networksById(ctx: EngineContext): Map<string, Network> {
   return new Map(ctx.store.networks().map((n) => [n.id, n]));

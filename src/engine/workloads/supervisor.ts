@@ -5,7 +5,7 @@ import { spawn } from "node:child_process";
 import { closeSync, readFileSync, rmSync } from "node:fs";
 import path from "node:path";
 import type { Workload } from "../../model/types";
-import { openPrivate, privateDir } from "../private-files";
+import { openPrivate, privateDir } from "../files/private-files";
 
 export interface ProcessInfo {
   pid: number;

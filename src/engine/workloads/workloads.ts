@@ -11,7 +11,7 @@ import type { Attachment, Network, PortMapping, Workload } from "../../model/typ
 import type { EngineContext } from "../context";
 import { allSettledOrThrow, buildEndpoints, networksById, teardownEndpoints } from "./endpoints";
 import { newId, now } from "../ids";
-import { asKernelError, createNetwork, DEFAULT_BRIDGE, removeNetwork } from "../networks";
+import { asKernelError, createNetwork, DEFAULT_BRIDGE, removeNetwork } from "../networks/networks";
 import {
   modeOf,
   normalizeAliases,

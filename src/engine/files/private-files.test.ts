@@ -4,7 +4,7 @@ import assert from "node:assert/strict";
 import { closeSync, existsSync, mkdirSync, mkdtempSync, rmSync, statSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import { SqliteStore } from "../store";
+import { SqliteStore } from "../../store";
 import { openPrivate, privateDatabase, privateDir, privateFilesDir } from "./private-files";
 import { RotatingFile } from "./rotating-file";
 

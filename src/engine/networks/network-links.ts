@@ -1,10 +1,10 @@
 // The host links a network depends on: the uplink whose MTU a bridge copies, and the parent of a
 // macvlan/ipvlan network (with its 802.1Q sub-interface), probed for kernel support before use.
-import { EngineError } from "../errors";
-import { driverProbeName, vlanLines } from "../compile";
-import { MTU_FALLBACK, type ParentSpec, type SubInterfaceDriver } from "../model/networks/network-options";
-import type { LinkInfo } from "../kernel";
-import type { EngineContext } from "./context";
+import { EngineError } from "../../errors";
+import { driverProbeName, vlanLines } from "../../compile";
+import { MTU_FALLBACK, type ParentSpec, type SubInterfaceDriver } from "../../model/networks/network-options";
+import type { LinkInfo } from "../../kernel";
+import type { EngineContext } from "../context";
 
 /** Each driver's kernel feature, named when the running kernel lacks it. */
 const FEATURE: Record<SubInterfaceDriver | "vlan", string> = {

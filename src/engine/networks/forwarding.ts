@@ -1,8 +1,8 @@
 // Host forwarding (ip_forward, IPv6 forwarding): turned on by the first network of a family, and off
 // again when the last one goes, but only if Ponton was the one that turned it on. That fact is kept
 // in the store, so a restart in between keeps it.
-import type { Network } from "../model/types";
-import type { EngineContext } from "./context";
+import type { Network } from "../../model/types";
+import type { EngineContext } from "../context";
 
 const FAMILIES = [
   { family: 4, sysctl: "net/ipv4/ip_forward", flag: "ipv4-forwarding-on", uses: (n: Network) => n.subnet4 !== undefined },

@@ -1,14 +1,14 @@
 // Cluster mode: the cluster store's services and policies mirrored into this node's store (a watch
 // calls these with every record etcd holds). Records this node holds from the cluster and etcd no
 // longer has go; a node-local record of the same name gives way to the cluster's.
-import { serviceRef, type Service } from "../model/services/service";
-import type { PolicyRecord } from "../model/types";
-import { policyKey as keyOf } from "../policy";
-import type { EngineContext } from "./context";
-import { syncedPut } from "./policy/namespaces";
-import { apply } from "./services/services";
-import { assignLoadBalancers } from "./services/lb-assign";
-import { Holders } from "./services/service-holders";
+import { serviceRef, type Service } from "../../model/services/service";
+import type { PolicyRecord } from "../../model/types";
+import { policyKey as keyOf } from "../../policy";
+import type { EngineContext } from "../context";
+import { syncedPut } from "../policy/namespaces";
+import { apply } from "../services/services";
+import { assignLoadBalancers } from "../services/lb-assign";
+import { Holders } from "../services/service-holders";
 
 /** Records to put and to delete so that the local ones the cluster owns are exactly `want`. */
 export function mirrorPlan<T extends { cluster?: true }>(have: readonly T[], want: readonly T[], key: (x: T) => string, same: (a: T, b: T) => boolean): { put: T[]; del: T[] } {

@@ -2,8 +2,8 @@
 // it). Services and policies are cluster-scope: a change is written to the cluster store first, in
 // one transaction, and only then to the local store and the kernel — refused there, nothing changed.
 // The other nodes' workloads are added to the state the compilers read (services, DNS, policy).
-import type { Service } from "../model/services/service";
-import type { DesiredState, PolicyRecord } from "../model/types";
+import type { Service } from "../../model/services/service";
+import type { DesiredState, PolicyRecord } from "../../model/types";
 
 export interface ClusterGate {
   /**

@@ -1,8 +1,8 @@
 // The kernel side of a routed network (compile/routed.ts): gateway addresses on lo, unreachable
 // subnets, forwarding; and the per-veth sysctls of its workloads.
-import { routedNetworkLines, routedNetworkRemovalLines, routedVethSysctls } from "../compile";
-import type { Attachment, Network } from "../model/types";
-import type { EngineContext } from "./context";
+import { routedNetworkLines, routedNetworkRemovalLines, routedVethSysctls } from "../../compile";
+import type { Attachment, Network } from "../../model/types";
+import type { EngineContext } from "../context";
 import { claimForwarding } from "./forwarding";
 
 export async function createRoutedNetwork(ctx: EngineContext, n: Network): Promise<void> {
