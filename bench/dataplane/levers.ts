@@ -5,20 +5,10 @@
 // put the table back); each measurement loads its variant of the table first. Interleaved rounds,
 // ratios paired per round.
 // Usage: node dist/bench/dataplane/levers.js [--rounds 5] [--seconds 4]
-import { readFileSync } from "node:fs";
 import { TestHost, sh } from "../../test/integration/harness";
 import { installSignalHandlers, runCleanup } from "../lib/cleanup";
-import { sleep } from "../lib/proc";
-import { iperfUdp64, median, round2 } from "../lib/traffic";
 import { plain, type Subject } from "./plain-bridge";
-
-const arg = (name: string, dflt: number) => {
-  const i = process.argv.indexOf(`--${name}`);
-  return i > 0 ? Number(process.argv[i + 1]) : dflt;
-};
-const ROUNDS = arg("rounds", 5);
-const SECONDS = arg("seconds", 4);
-const loadavg = () => readFileSync("/proc/loadavg", "utf8").split(" ").slice(0, 3).join(" ");
+import { interleavedRounds, numberArg, waitReachable } from "./rounds";
 
 /** `nft list table` text without the named chains (a chain's block runs to its closing brace). */
 function without(table: string, chains: string[]): string {
@@ -37,7 +27,6 @@ const VARIANTS: Record<string, string[]> = {
 async function main(): Promise<void> {
   installSignalHandlers();
   const h = await new TestHost("bdl").setUp();
-  const startLoad = loadavg();
   try {
     await h.pontonOk("network", "create", "dp", "--subnet", "10.78.0.0/24");
     await h.pontonOk("run", "--name", "srv", "--network", "dp");
@@ -50,31 +39,14 @@ async function main(): Promise<void> {
       const r = await sh("nsenter", [`--net=/run/netns/${h.hostNs}`, "nft", "-f", "-"], { input: `add table inet ponton\ndelete table inet ponton\n${without(table, chains)}` });
       if (r.code !== 0) throw new Error(`nft: ${r.stderr}`);
     };
-    const subjects: (Subject & { chains?: string[] })[] = [
+    const subjects: Subject[] = [
       await plain("bare", false),
       await plain("brnf", true),
-      ...Object.entries(VARIANTS).map(([name, chains]) => ({ name, chains, server, client: (c: string, a: string[], t?: number) => h.inWorkload("cli", c, a, t) })),
+      ...Object.entries(VARIANTS).map(([name, chains]) => ({ name, server, prepare: () => load(chains), client: (c: string, a: string[], t?: number) => h.inWorkload("cli", c, a, t) })),
     ];
     await load([]);
-    for (const s of subjects) {
-      for (let i = 0; i < 50 && (await s.client("ping", ["-c", "1", "-W", "1", s.server])).code !== 0; i++) await sleep(100);
-    }
-    const rows = new Map(subjects.map((s) => [s.name, [] as number[]]));
-    const ratios = new Map(subjects.map((s) => [s.name, [] as number[]]));
-    for (let r = 0; r < ROUNDS; r++) {
-      const got = new Map<string, number>();
-      for (let i = 0; i < subjects.length; i++) {
-        const s = subjects[(i + r) % subjects.length]!;
-        if (s.chains) await load(s.chains);
-        got.set(s.name, await iperfUdp64(s.client, s.server, SECONDS));
-        rows.get(s.name)!.push(round2(got.get(s.name)!));
-      }
-      for (const s of subjects) ratios.get(s.name)!.push(got.get(s.name)! / got.get(subjects[0]!.name)!);
-      console.log(`round ${r + 1}: ${subjects.map((s) => `${s.name} ${round2(got.get(s.name)!)}`).join("; ")}`);
-    }
-    console.log(`\n${ROUNDS} interleaved rounds of ${SECONDS} s, load average ${startLoad} at start, ${loadavg()} at end`);
-    console.log("subject | UDP 64 B kpps (rounds) | ×bare (median of paired ratios)");
-    for (const s of subjects) console.log(`${s.name} | ${rows.get(s.name)!.join(", ")} | ${median(ratios.get(s.name)!).toFixed(2)}`);
+    await waitReachable(subjects);
+    await interleavedRounds(subjects, numberArg("rounds", 5), numberArg("seconds", 4), { tcp: false });
   } finally {
     await runCleanup();
     await h.tearDown();

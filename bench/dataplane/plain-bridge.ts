@@ -9,6 +9,8 @@ export interface Subject {
   name: string;
   client: Runner;
   server: string;
+  /** Run before each of this subject's measurements (e.g. loading its variant of a table). */
+  prepare?: () => Promise<void>;
 }
 
 /**

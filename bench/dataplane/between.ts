@@ -1,0 +1,51 @@
+// Traffic that leaves a network (issue 20): Ponton routing between two of its networks
+// (`--route-to`) against a host routing between two bridges with no rule (and with one ct rule), and
+// Ponton's egress NAT to a server outside against one masquerade rule. Interleaved rounds, paired
+// ratios to the first subject of each comparison.
+// Usage: node dist/bench/dataplane/between.js [--rounds 3] [--seconds 5]
+import { OUTSIDE_A, TestHost } from "../../test/integration/harness";
+import { installSignalHandlers, runCleanup } from "../lib/cleanup";
+import type { Subject } from "./plain-bridge";
+import { plainMasquerade, plainRoutingBetweenBridges } from "./plain-routers";
+import { interleavedRounds, numberArg, waitReachable } from "./rounds";
+
+const ip4 = async (h: TestHost, name: string) => (JSON.parse(await h.pontonOk("inspect", name)) as { networks: { ip4: string }[] }[])[0]!.networks[0]!.ip4;
+
+async function pontonBetween(h: TestHost): Promise<Subject> {
+  await h.pontonOk("network", "create", "n1", "--subnet", "10.72.1.0/24");
+  await h.pontonOk("network", "create", "n2", "--subnet", "10.72.2.0/24", "--route-to", "n1");
+  await h.pontonOk("run", "--name", "srv", "--network", "n1", "--", "iperf3", "-s");
+  await h.pontonOk("run", "--name", "cli", "--network", "n2");
+  return { name: "Ponton, network n2 → n1 (--route-to)", client: (c, a, t) => h.inWorkload("cli", c, a, t), server: await ip4(h, "srv") };
+}
+
+async function pontonEgress(h: TestHost): Promise<Subject> {
+  await h.pontonOk("network", "create", "egress", "--subnet", "10.72.3.0/24");
+  await h.pontonOk("run", "--name", "out", "--network", "egress");
+  h.spawnIn(h.outsideNs, "iperf3", ["-s"]);
+  return { name: "Ponton egress NAT", client: (c, a, t) => h.inWorkload("out", c, a, t), server: OUTSIDE_A };
+}
+
+async function main(): Promise<void> {
+  installSignalHandlers();
+  const h = await new TestHost("bdb").setUp();
+  const rounds = numberArg("rounds", 3);
+  const seconds = numberArg("seconds", 5);
+  try {
+    const routing = [await plainRoutingBetweenBridges(false), await plainRoutingBetweenBridges(true), await pontonBetween(h)];
+    const nat = [await plainMasquerade(), await pontonEgress(h)];
+    await waitReachable([...routing, ...nat]);
+    console.log("# routing between two networks");
+    await interleavedRounds(routing, rounds, seconds);
+    console.log("\n# egress NAT");
+    await interleavedRounds(nat, rounds, seconds);
+  } finally {
+    await runCleanup();
+    await h.tearDown();
+  }
+}
+
+main().catch((e) => {
+  console.error(e);
+  process.exitCode = 1;
+});

@@ -1,0 +1,66 @@
+// Reference subjects for traffic that leaves a network: a hand-made host routing between two
+// bridges, and a host masquerading one bridge's traffic out of an uplink with a single nft rule —
+// what Ponton's routing between networks and its egress NAT are compared against (issue 20).
+import { defer } from "../lib/cleanup";
+import { deleteNamespaces, startBackground } from "../lib/netns";
+import { mustRun, run } from "../lib/proc";
+import type { Subject } from "./plain-bridge";
+
+async function namespaces(tag: string, names: string[]): Promise<string[]> {
+  const full = names.map((n) => `bdp${process.pid}-${tag}-${n}`);
+  defer(`netns del bdp${process.pid}-${tag}-*`, () => deleteNamespaces(full));
+  await mustRun(["ip", "-batch", "-"], { input: full.map((n) => `netns add ${n}\n`).join("") });
+  return full;
+}
+
+const inNs = (ns: string): Subject["client"] => async (cmd, args, t) => {
+  const r = await run(["ip", "netns", "exec", ns, cmd, ...args], t ? { timeoutMs: t } : {});
+  return { ...r, code: r.code ?? -1 };
+};
+
+async function workloadOn(host: string, ns: string, bridge: string, ip: string, gw: string, veth: string): Promise<void> {
+  await mustRun(["ip", "-n", host, "-batch", "-"], { input: `link add ${veth} type veth peer name eth0 netns ${ns}\nlink set ${veth} master ${bridge} up\n` });
+  await mustRun(["ip", "-n", ns, "-batch", "-"], { input: `link set lo up\naddr add ${ip}/24 dev eth0\nlink set eth0 up\nroute add default via ${gw}\n` });
+}
+
+/** Two bridges on one host, a namespace on each, IP forwarding and no rule (`ct` adds one ct rule). */
+export async function plainRoutingBetweenBridges(ct: boolean): Promise<Subject> {
+  const [host, a, b] = await namespaces(ct ? "rbct" : "rb", ["h", "a", "b"]);
+  await mustRun(["ip", "-n", host!, "-batch", "-"], {
+    input: "link set lo up\nlink add br1 type bridge\nlink add br2 type bridge\naddr add 10.74.1.1/24 dev br1\naddr add 10.74.2.1/24 dev br2\nlink set br1 up\nlink set br2 up\n",
+  });
+  await workloadOn(host!, a!, "br1", "10.74.1.2", "10.74.1.1", "va");
+  await workloadOn(host!, b!, "br2", "10.74.2.2", "10.74.2.1", "vb");
+  await mustRun(["ip", "netns", "exec", host!, "sysctl", "-qw", "net.ipv4.ip_forward=1", "net.bridge.bridge-nf-call-iptables=0"]);
+  if (ct) {
+    await mustRun(["ip", "netns", "exec", host!, "nft", "-f", "-"], {
+      input: "table inet bench {\n  chain forward {\n    type filter hook forward priority 0;\n    ct state established,related accept\n  }\n}\n",
+    });
+  }
+  startBackground(["ip", "netns", "exec", b!, "iperf3", "-s"]);
+  return { name: ct ? "plain routing + 1 ct rule" : "plain routing between 2 bridges", client: inNs(a!), server: "10.74.2.2" };
+}
+
+/** A bridge whose traffic leaves through an uplink with one masquerade rule, to a server outside. */
+export async function plainMasquerade(): Promise<Subject> {
+  const [host, a, out] = await namespaces("nat", ["h", "a", "o"]);
+  await mustRun(["ip", "-n", host!, "-batch", "-"], {
+    input: [
+      "link set lo up",
+      "link add br0 type bridge",
+      "addr add 10.73.0.1/24 dev br0",
+      "link set br0 up",
+      `link add up0 type veth peer name eth0 netns ${out}`,
+      "addr add 203.0.113.1/24 dev up0",
+      "link set up0 up",
+    ].join("\n") + "\n",
+  });
+  await mustRun(["ip", "-n", out!, "-batch", "-"], { input: "link set lo up\naddr add 203.0.113.2/24 dev eth0\nlink set eth0 up\n" });
+  await workloadOn(host!, a!, "br0", "10.73.0.2", "10.73.0.1", "va");
+  await mustRun(["ip", "netns", "exec", host!, "sysctl", "-qw", "net.ipv4.ip_forward=1", "net.bridge.bridge-nf-call-iptables=0"]);
+  await mustRun(["ip", "netns", "exec", host!, "nft", "-f", "-"], {
+    input: 'table ip bench {\n  chain post {\n    type nat hook postrouting priority srcnat;\n    oifname "up0" masquerade\n  }\n}\n',
+  });
+  startBackground(["ip", "netns", "exec", out!, "iperf3", "-s"]);
+  return { name: "plain masquerade (1 nft rule)", client: inNs(a!), server: "203.0.113.2" };
+}
