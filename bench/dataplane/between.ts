@@ -1,6 +1,7 @@
 // Traffic that leaves a network (issue 20): Ponton routing between two of its networks
 // (`--route-to`) against a host routing between two bridges with no rule (and with one ct rule), and
-// Ponton's egress NAT to a server outside against one masquerade rule. Interleaved rounds, paired
+// Ponton's egress NAT to a server outside against one masquerade rule; each also with br_netfilter's
+// hooks on, the part of the cost any stateful bridge firewall pays. Interleaved rounds, paired
 // ratios to the first subject of each comparison.
 // Usage: node dist/bench/dataplane/between.js [--rounds 3] [--seconds 5]
 import { OUTSIDE_A, TestHost } from "../../test/integration/harness";
@@ -32,8 +33,8 @@ async function main(): Promise<void> {
   const rounds = numberArg("rounds", 3);
   const seconds = numberArg("seconds", 5);
   try {
-    const routing = [await plainRoutingBetweenBridges(false), await plainRoutingBetweenBridges(true), await pontonBetween(h)];
-    const nat = [await plainMasquerade(), await pontonEgress(h)];
+    const routing = [await plainRoutingBetweenBridges(false), await plainRoutingBetweenBridges(true), await plainRoutingBetweenBridges(true, true), await pontonBetween(h)];
+    const nat = [await plainMasquerade(), await plainMasquerade(true), await pontonEgress(h)];
     await waitReachable([...routing, ...nat]);
     console.log("# routing between two networks");
     await interleavedRounds(routing, rounds, seconds);

@@ -23,27 +23,30 @@ async function workloadOn(host: string, ns: string, bridge: string, ip: string, 
   await mustRun(["ip", "-n", ns, "-batch", "-"], { input: `link set lo up\naddr add ${ip}/24 dev eth0\nlink set eth0 up\nroute add default via ${gw}\n` });
 }
 
-/** Two bridges on one host, a namespace on each, IP forwarding and no rule (`ct` adds one ct rule). */
-export async function plainRoutingBetweenBridges(ct: boolean): Promise<Subject> {
-  const [host, a, b] = await namespaces(ct ? "rbct" : "rb", ["h", "a", "b"]);
+/**
+ * Two bridges on one host, a namespace on each, IP forwarding and no rule; `ct` adds one ct rule,
+ * `brnf` turns br_netfilter's hooks on for the bridges (as a stateful bridge firewall needs).
+ */
+export async function plainRoutingBetweenBridges(ct: boolean, brnf = false): Promise<Subject> {
+  const [host, a, b] = await namespaces(`rb${ct ? "ct" : ""}${brnf ? "nf" : ""}`, ["h", "a", "b"]);
   await mustRun(["ip", "-n", host!, "-batch", "-"], {
     input: "link set lo up\nlink add br1 type bridge\nlink add br2 type bridge\naddr add 10.74.1.1/24 dev br1\naddr add 10.74.2.1/24 dev br2\nlink set br1 up\nlink set br2 up\n",
   });
   await workloadOn(host!, a!, "br1", "10.74.1.2", "10.74.1.1", "va");
   await workloadOn(host!, b!, "br2", "10.74.2.2", "10.74.2.1", "vb");
-  await mustRun(["ip", "netns", "exec", host!, "sysctl", "-qw", "net.ipv4.ip_forward=1", "net.bridge.bridge-nf-call-iptables=0"]);
+  await mustRun(["ip", "netns", "exec", host!, "sysctl", "-qw", "net.ipv4.ip_forward=1", `net.bridge.bridge-nf-call-iptables=${brnf ? 1 : 0}`]);
   if (ct) {
     await mustRun(["ip", "netns", "exec", host!, "nft", "-f", "-"], {
       input: "table inet bench {\n  chain forward {\n    type filter hook forward priority 0;\n    ct state established,related accept\n  }\n}\n",
     });
   }
   startBackground(["ip", "netns", "exec", b!, "iperf3", "-s"]);
-  return { name: ct ? "plain routing + 1 ct rule" : "plain routing between 2 bridges", client: inNs(a!), server: "10.74.2.2" };
+  return { name: `plain routing${ct ? " + 1 ct rule" : " between 2 bridges"}${brnf ? " + br_netfilter" : ""}`, client: inNs(a!), server: "10.74.2.2" };
 }
 
 /** A bridge whose traffic leaves through an uplink with one masquerade rule, to a server outside. */
-export async function plainMasquerade(): Promise<Subject> {
-  const [host, a, out] = await namespaces("nat", ["h", "a", "o"]);
+export async function plainMasquerade(brnf = false): Promise<Subject> {
+  const [host, a, out] = await namespaces(brnf ? "natnf" : "nat", ["h", "a", "o"]);
   await mustRun(["ip", "-n", host!, "-batch", "-"], {
     input: [
       "link set lo up",
@@ -57,10 +60,10 @@ export async function plainMasquerade(): Promise<Subject> {
   });
   await mustRun(["ip", "-n", out!, "-batch", "-"], { input: "link set lo up\naddr add 203.0.113.2/24 dev eth0\nlink set eth0 up\n" });
   await workloadOn(host!, a!, "br0", "10.73.0.2", "10.73.0.1", "va");
-  await mustRun(["ip", "netns", "exec", host!, "sysctl", "-qw", "net.ipv4.ip_forward=1", "net.bridge.bridge-nf-call-iptables=0"]);
+  await mustRun(["ip", "netns", "exec", host!, "sysctl", "-qw", "net.ipv4.ip_forward=1", `net.bridge.bridge-nf-call-iptables=${brnf ? 1 : 0}`]);
   await mustRun(["ip", "netns", "exec", host!, "nft", "-f", "-"], {
     input: 'table ip bench {\n  chain post {\n    type nat hook postrouting priority srcnat;\n    oifname "up0" masquerade\n  }\n}\n',
   });
   startBackground(["ip", "netns", "exec", out!, "iperf3", "-s"]);
-  return { name: "plain masquerade (1 nft rule)", client: inNs(a!), server: "203.0.113.2" };
+  return { name: `plain masquerade (1 nft rule)${brnf ? " + br_netfilter" : ""}`, client: inNs(a!), server: "203.0.113.2" };
 }
