@@ -14,7 +14,9 @@ import { counter, labelledSamples, type Metric } from "../flows";
 import { l7FlowRecord } from "../flows/l7-record";
 import type { NftPlan } from "../compile";
 import type { EngineFlows } from "./flows/flows";
-import { logDir, type EngineConfig } from "./config";
+import { logDir } from "./config";
+import type { EngineContext } from "./context";
+import { applyReturnPath, bridgedBackends } from "./l7-return-path";
 
 /** How often pontond looks whether HAProxy still runs. */
 const WATCH_MS = 500;
@@ -36,9 +38,11 @@ export class EngineL7 {
   private watch: NodeJS.Timeout | undefined;
   private running = false;
   private closed = false;
+  /** The return path's nft text last applied (undefined: not yet since start: applied again). */
+  private returnPath: string | undefined;
 
-  constructor(config: EngineConfig, private readonly flows: EngineFlows) {
-    this.haproxy = new HaproxyProcess(path.join(config.stateDir, "l7"), path.join(logDir(config), "haproxy.log"));
+  constructor(private readonly ctx: EngineContext, private readonly flows: EngineFlows) {
+    this.haproxy = new HaproxyProcess(path.join(ctx.config.stateDir, "l7"), path.join(logDir(ctx.config), "haproxy.log"));
   }
 
   /** Before a commit: HAProxy serves the plan's listeners. */
@@ -51,7 +55,10 @@ export class EngineL7 {
   private async apply(): Promise<void> {
     try {
       if (this.listeners.length > 0) await this.listen();
-      await this.haproxy.apply(this.listeners);
+      // Backends on a bridge see the client's address: their answers' way back first, then HAProxy.
+      const bridged = bridgedBackends(this.ctx, this.listeners);
+      this.returnPath = await applyReturnPath(this.ctx, this.listeners.length > 0, [...bridged.values()], this.returnPath);
+      await this.haproxy.apply(this.listeners, (l) => bridged.has(`${l.ip}:${l.port}`));
       this.running = this.listeners.length > 0;
       this.lastErrors = [];
     } catch (e) {

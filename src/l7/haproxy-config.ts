@@ -1,5 +1,6 @@
-// Pure: the listeners of the policy plan -> HAProxy's configuration. One `listen` section per
-// guarded workload port, bound on the listener port nft redirects those connections to; the
+// Pure: the listeners of the policy plan -> HAProxy's configuration. A backend per guarded
+// workload port, reached from its listener port (nft redirects a workload's connections there) or
+// on the workload's own address (services and published ports, after their DNAT); the
 // client's address picks the sources (the ingress rules that admit it), each source's HTTP rules
 // become ACLs with Cilium's semantics (method, path and host as regular expressions over the whole
 // value, headers present or present with exactly that value); the first source and rule that
@@ -18,15 +19,24 @@ export interface HaproxyPaths {
   log: string;
   /** Where the listeners bind (pontond: every address, nft lets only redirected connections in). */
   bind?: string;
+  /** Tests on loopback: no bind on the workloads' addresses. */
+  noForeign?: boolean;
 }
 
+/**
+ * Sections whose workload is reached from the client's own address (`usesrc clientip`): those
+ * whose answers the kernel brings back to HAProxy (compile/l7-return.ts); the others from the
+ * host's address on that network.
+ */
+export type Transparent = (l: L7Listener) => boolean;
+
 /** The log line's fields, in order (haproxy-log.ts splits them). */
-export const LOG_FORMAT = `%pid %rt %Ts%ms %ci %cp %f %HM %{+Q}HU %{+Q}hr %ST %Ta %[var(txn.rule)] %tsc`;
+export const LOG_FORMAT = `%pid %rt %Ts%ms %ci %cp %b %HM %{+Q}HU %{+Q}hr %ST %Ta %[var(txn.rule)] %tsc`;
 
 /** Cilium's (Envoy's) body for a request no rule allows. */
 const DENIED = `http-request deny deny_status 403 content-type text/plain string "Access denied\\r\\n"`;
 
-/** The section name: the workload's address and port, read back from each log line. */
+/** The backend's name: the workload's address and port, read back from each log line. */
 export const sectionName = (l: Pick<L7Listener, "ip" | "port">) => `l7_${l.ip}:${l.port}`;
 
 /** The fewest CIDR blocks covering [lo, hi] (IPv4 as numbers). */
@@ -77,8 +87,19 @@ function ruleConditions(rule: HttpRule): string[] {
   return c;
 }
 
-function section(l: L7Listener, bind: string): string[] {
-  const lines = [`listen ${sectionName(l)}`, `  bind ${bind}:${l.listen}`, `  capture request header Host len 256`];
+/**
+ * The frontend of one guarded port: its listener port (nft redirects a workload's connections to
+ * it) and, transparent, the workload's own address and port: a service address or a published
+ * port DNATs there, and nft routes those connections to this host (l7-chains.ts), where this
+ * socket takes them.
+ */
+function frontend(l: L7Listener, bind: string, foreign: boolean): string[] {
+  return [`frontend l7_in_${l.listen}`, `  bind ${bind}:${l.listen}`, ...(foreign ? [`  bind ${l.ip}:${l.port} transparent`] : []), "  capture request header Host len 256", `  default_backend ${sectionName(l)}`];
+}
+
+/** The rules and the server of one guarded workload port. */
+function backend(l: L7Listener, transparent: boolean): string[] {
+  const lines = [`backend ${sectionName(l)}`];
   l.sources.forEach((s, i) => {
     const cidrs = s.ranges.flatMap(([lo, hi]) => rangeToCidrs(lo, hi));
     if (cidrs.length === 0) return;
@@ -89,11 +110,11 @@ function section(l: L7Listener, bind: string): string[] {
       lines.push(`  http-request set-var(txn.rule) int(${i}) if ${[unset, `src${i}`, ...cond].join(" ")}`);
     }
   });
-  lines.push(`  ${DENIED} if !{ var(txn.rule) -m found }`, `  server workload ${l.ip}:${l.port}`);
+  lines.push(`  ${DENIED} if !{ var(txn.rule) -m found }`, ...(transparent ? [`  source 0.0.0.0 usesrc clientip`] : []), `  server workload ${l.ip}:${l.port}`);
   return lines;
 }
 
-export function haproxyConfig(listeners: L7Listener[], paths: HaproxyPaths): string {
+export function haproxyConfig(listeners: L7Listener[], paths: HaproxyPaths, transparent: Transparent = () => false): string {
   const head = [
     "# Written by pontond (src/l7/haproxy-config.ts) for the ports guarded by HTTP rules: do not edit.",
     "global",
@@ -120,5 +141,6 @@ export function haproxyConfig(listeners: L7Listener[], paths: HaproxyPaths): str
     "  timeout http-keep-alive 60s",
     "  timeout tunnel 1h",
   ];
-  return `${[...head, ...listeners.flatMap((l) => section(l, paths.bind ?? "0.0.0.0"))].join("\n")}\n`;
+  const bind = paths.bind ?? "0.0.0.0";
+  return `${[...head, ...listeners.flatMap((l) => [...frontend(l, bind, !paths.noForeign), ...backend(l, transparent(l))])].join("\n")}\n`;
 }

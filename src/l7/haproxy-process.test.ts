@@ -34,9 +34,9 @@ const rule = (i: number) => ({ policy: "cnp:x/p", direction: "ingress" as const,
 
 test("HAProxy: Cilium's HTTP rule semantics, 403 Access denied, log lines, reload onto another backend, soft stop", async (t) => {
   const dir = mkdtempSync(path.join(os.tmpdir(), "h7hap-"));
-  const hap = new HaproxyProcess(dir, path.join(dir, "haproxy.log"), "127.0.0.1");
   const [a, b] = await Promise.all([listen("A"), listen("B")]);
   const [p1, p2] = await freePorts(2);
+  const hap = new HaproxyProcess(dir, path.join(dir, "haproxy.log"), { bind: "127.0.0.1", noForeign: true });
   const lines: string[] = [];
   const logServer = net.createServer((c) => c.on("data", (d) => lines.push(...d.toString().split("\n").filter(Boolean)))).listen(hap.paths.log);
   const L = (port: number, backend: http.Server): L7Listener => ({

@@ -9,7 +9,7 @@
 import { spawn } from "node:child_process";
 import { closeSync, existsSync, mkdirSync, openSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import path from "node:path";
-import { haproxyConfig, type HaproxyPaths } from "./haproxy-config";
+import { haproxyConfig, type HaproxyPaths, type Transparent } from "./haproxy-config";
 import type { L7Listener } from "../policy";
 
 export const HAPROXY = process.env.PONTON_HAPROXY ?? "haproxy";
@@ -17,9 +17,9 @@ export const HAPROXY = process.env.PONTON_HAPROXY ?? "haproxy";
 export class HaproxyProcess {
   readonly paths: HaproxyPaths & { config: string; out: string };
 
-  /** `bind`: the listeners' address (tests on loopback; pontond: every address). */
-  constructor(readonly dir: string, logPath: string, bind?: string) {
-    this.paths = { pid: path.join(dir, "haproxy.pid"), admin: path.join(dir, "admin.sock"), log: path.join(dir, "log.sock"), config: path.join(dir, "haproxy.cfg"), out: logPath, ...(bind ? { bind } : {}) };
+  /** `test`: the listeners' address, no foreign binds (tests on loopback; pontond: every address). */
+  constructor(readonly dir: string, logPath: string, test?: { bind: string; noForeign: true }) {
+    this.paths = { pid: path.join(dir, "haproxy.pid"), admin: path.join(dir, "admin.sock"), log: path.join(dir, "log.sock"), config: path.join(dir, "haproxy.cfg"), out: logPath, ...test };
   }
 
   /** The master's pid when it runs (and is ours: its command line names our configuration). */
@@ -47,7 +47,7 @@ export class HaproxyProcess {
    * (naming the cause) when the binary is missing or refuses the configuration: the caller keeps
    * the kernel's redirect closed then, never open.
    */
-  async apply(listeners: L7Listener[]): Promise<"unchanged" | "started" | "reloaded" | "stopped"> {
+  async apply(listeners: L7Listener[], transparent?: Transparent): Promise<"unchanged" | "started" | "reloaded" | "stopped"> {
     const master = this.masterPid();
     if (listeners.length === 0) {
       // Soft stop: the workers finish what they serve, then everything exits; forgotten at once
@@ -57,7 +57,7 @@ export class HaproxyProcess {
       for (const f of [this.paths.pid, this.paths.config]) rmSync(f, { force: true });
       return "stopped";
     }
-    const text = haproxyConfig(listeners, this.paths);
+    const text = haproxyConfig(listeners, this.paths, transparent);
     const current = existsSync(this.paths.config) ? readFileSync(this.paths.config, "utf8") : undefined;
     if (master && current === text) return "unchanged";
     mkdirSync(this.dir, { recursive: true, mode: 0o700 });
