@@ -3,7 +3,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 need=()
-for pkg in iproute2 nftables kmod iputils-ping curl socat busybox-static util-linux conntrack gcc g++ make python3 libc6-dev; do
+for pkg in iproute2 nftables kmod iputils-ping curl socat busybox-static util-linux conntrack gcc g++ make python3 libc6-dev haproxy; do
   dpkg -s "$pkg" >/dev/null 2>&1 || need+=("$pkg")
 done
 if [ ${#need[@]} -gt 0 ]; then
@@ -11,6 +11,12 @@ if [ ${#need[@]} -gt 0 ]; then
   export DEBIAN_FRONTEND=noninteractive
   apt-get update -qq
   apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/null
+  # Debian's haproxy package enables and starts its own service (haproxy.service, an empty
+  # /etc/haproxy/haproxy.cfg). pontond runs its own HAProxy (master-worker, config under its state
+  # directory) and needs none of it: when this script installed the package, that service goes.
+  if [[ " ${need[*]} " == *" haproxy "* ]] && command -v systemctl >/dev/null && [ -d /run/systemd/system ]; then
+    systemctl disable --now haproxy.service >/dev/null 2>&1 || true
+  fi
 fi
 modprobe br_netfilter 2>/dev/null || true
 # A new dependency (package-lock.json newer than the installed tree) installs again.

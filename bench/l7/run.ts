@@ -1,4 +1,4 @@
-// Requests/s and p99 through a port guarded by CiliumNetworkPolicy HTTP rules (the L7 proxy) vs
+// Requests/s and p99 through a port guarded by CiliumNetworkPolicy HTTP rules (the L7 proxy, HAProxy) vs
 // the same port under the same policy without the rules (L3/L4 only, the kernel path), in one run,
 // in a throwaway host namespace: wrk from one workload to another, keep-alive (10 connections)
 // and a new connection per request (`Connection: close`), the two policies alternated (A B A B …)

@@ -1,9 +1,18 @@
 // The nft part of the L7 proxy (src/l7): new workload connections to a port guarded by HTTP rules
 // pass the L3/L4 policy first, then are redirected to the proxy's listener for that address and
 // port (on the receiving bridge's address; the kernel keeps the original destination in
-// conntrack). What reaches such a port by any other path is dropped: HTTP rules are never skipped.
+// conntrack). A service address or a published port DNATs to such a port: after that DNAT, the
+// same policy, then a mark routes the connection, every packet of it, to this host (l7-return.ts's
+// routing table, where every address is local), where the proxy holds a transparent socket on
+// that very address and port: no second NAT (TPROXY's socket assignment would not survive
+// br_netfilter's early prerouting pass). What reaches such a port by any other path (IPv6) is
+// dropped: HTTP rules are never skipped.
 import { L7_SETS, POLICY_ENTRY_CHAIN } from "../policy";
 import { dropChain } from "./flow-log";
+import { L7_RETURN_MARK } from "./l7-return";
+
+/** The input chain's accept for those connections (marked above) (a --no-host-access bridge's client too: it talks to a workload). */
+export const L7_TPROXIED_ACCEPT = `meta mark & ${L7_RETURN_MARK} == ${L7_RETURN_MARK} ct status dnat ip daddr . tcp dport @${L7_SETS.ports4} accept`;
 
 export const L7_CHAINS = `
 ${dropChain("l7Bypass")}
@@ -13,8 +22,13 @@ ${dropChain("l7Bypass")}
     iifname @bridges ip daddr . tcp dport @${L7_SETS.ports4} jump ${POLICY_ENTRY_CHAIN}
     iifname @bridges meta l4proto tcp redirect to : ip daddr . tcp dport map @${L7_SETS.redirect4}
   }
+  chain l7_after_dnat {
+    type filter hook prerouting priority dstnat + 10; policy accept;
+    ct state new ct status dnat ip daddr . tcp dport @${L7_SETS.ports4} jump ${POLICY_ENTRY_CHAIN}
+    ct status dnat ip daddr . tcp dport @${L7_SETS.ports4} meta mark set ${L7_RETURN_MARK}
+  }
   chain l7_forward {
-    # A service address, a published port or IPv6 reaching a guarded port: not proxied, so dropped.
+    # IPv6 (or anything else) reaching a guarded port: not proxied, so dropped.
     type filter hook forward priority filter - 5; policy accept;
     ct state new ip daddr . tcp dport @${L7_SETS.ports4} goto drop_l7_bypass
     ct state new ip6 daddr . tcp dport @${L7_SETS.ports6} goto drop_l7_bypass

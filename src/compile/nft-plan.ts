@@ -3,7 +3,7 @@
 import type { NftChain, ServiceFragment, ServicePortEndpoints } from "./services/compile";
 import { POLICY_JUMP_RULE, SERVICE_SLOT_MARK, type PolicyPlan } from "../policy";
 import { dropChain, logRule } from "./flow-log";
-import { L7_CHAINS } from "./l7-chains";
+import { L7_CHAINS, L7_TPROXIED_ACCEPT } from "./l7-chains";
 
 export interface NftSet {
   name: string;
@@ -218,6 +218,8 @@ ${L7_CHAINS}
     iifname . ip6 daddr . meta l4proto . th dport @gw_dns6 accept
     # Redirected to the L7 proxy (l7-chains.ts): the workload talks to a workload, not to the host.
     tcp dport @l7_listen ct status dnat accept
+    # Handed to the L7 proxy by TPROXY after a service's or published port's DNAT (l7-chains.ts).
+    ${L7_TPROXIED_ACCEPT}
     iifname @no_host_access goto drop_host_access
   }
   chain same_network {

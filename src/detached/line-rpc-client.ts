@@ -1,4 +1,4 @@
-// pontond's side of a detached helper (the port holder, the L7 proxy): connects to the one that runs
+// pontond's side of a detached helper (the port holder): connects to the one that runs
 // — it outlives pontond — or starts it, detached, in this (the host's) network namespace; requests
 // are JSON lines matched to answers by id. Lines without a pending id are pushes (`onPush`).
 import { spawn } from "node:child_process";

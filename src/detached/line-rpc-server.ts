@@ -1,4 +1,4 @@
-// The server side of a detached helper's socket (the port holder, the L7 proxy): one JSON request
+// The server side of a detached helper's socket (the port holder): one JSON request
 // per line, answered in order per client — a sync must not interleave with the request before it.
 import { unlinkSync } from "node:fs";
 import net from "node:net";

@@ -106,7 +106,7 @@ export class Engine {
     this.exits = new ExitHandler(this.ctx, (op) => void this.serial.run(op).catch(() => undefined));
     this.ctx.nft.options = { flowLog: config.flowLog, forwardOthers: config.forwardOthers, dnsPort: config.dnsPort };
     this.flows = new EngineFlows(this.ctx);
-    this.l7 = new EngineL7(config, this.flows);
+    this.l7 = new EngineL7(this.ctx, this.flows);
     this.ctx.nft.beforeCommit = (plan) => this.l7.beforeCommit(plan);
     this.fqdn.record = (r) => this.flows.collector.ring.push({ ...r, seq: this.flows.collector.ring.nextSeq() });
     this.fqdn.endpoint = (ip) => this.flows.collector.endpoint(ip);

@@ -1,66 +1,129 @@
-// The engine's side of the L7 proxy (src/l7): its listeners follow the committed policy plan, set
-// BEFORE the kernel redirects to them; its request records join the flow ring and the metrics.
+// The engine's side of the L7 proxy (HAProxy, src/l7): its listeners follow the committed policy
+// plan, loaded BEFORE the kernel redirects to them; its request log arrives on a unix socket here
+// (HAProxy's log ring connects to it, and keeps what it logs while no pontond listens) and joins
+// the flow ring and the metrics.
+import { mkdirSync, unlinkSync } from "node:fs";
+import net from "node:net";
 import path from "node:path";
-import { ProxyClient } from "../l7/proxy-client";
-import type { L7Event } from "../l7/proxy-protocol";
+import { HaproxyProcess } from "../l7/haproxy-process";
+import { parseHaproxyLog } from "../l7/haproxy-log";
+import { sectionName } from "../l7/haproxy-config";
+import type { L7Event } from "../l7/l7-event";
+import type { L7Listener } from "../policy";
 import { counter, labelledSamples, type Metric } from "../flows";
 import { l7FlowRecord } from "../flows/l7-record";
 import type { NftPlan } from "../compile";
 import type { EngineFlows } from "./flows/flows";
-import { logDir, type EngineConfig } from "./config";
+import { logDir } from "./config";
+import type { EngineContext } from "./context";
+import { applyReturnPath, bridgedBackends } from "./l7-return-path";
 
-export const l7ProxySocket = (c: EngineConfig) => path.join(c.stateDir, "l7-proxy.sock");
+/** How often pontond looks whether HAProxy still runs. */
+const WATCH_MS = 500;
 
 export class EngineL7 {
-  readonly client: ProxyClient;
+  readonly haproxy: HaproxyProcess;
   /** `${method} ${status} ${verdict}` -> requests. */
   private readonly requests: Record<string, number> = {};
+  /** Gaps in a worker's request counter: lines that never arrived (an upper bound, see metrics()). */
   private lost = 0;
-  /** Listener ports the proxy could not bind at the last sync (errno text). */
+  private readonly lastCounter = new Map<number, number>();
+  /** Why the last apply failed (the redirect then leads nowhere: connections are refused, never let through). */
   lastErrors: string[] = [];
-  /** Times the proxy was found gone and started again. */
+  /** Times HAProxy was found gone and started again. */
   restarts = 0;
-  private listeners: NftPlan["policy"]["l7"] = [];
+  private listeners: L7Listener[] = [];
+  private bySection = new Map<string, L7Listener>();
+  private server: net.Server | undefined;
+  private watch: NodeJS.Timeout | undefined;
+  private running = false;
   private closed = false;
+  /** The return path's nft text last applied (undefined: not yet since start: applied again). */
+  private returnPath: string | undefined;
 
-  constructor(config: EngineConfig, private readonly flows: EngineFlows) {
-    this.client = new ProxyClient(l7ProxySocket(config), path.join(logDir(config), "l7-proxy.log"), (records, lost) => this.onRecords(records, lost), () => this.onLost());
+  constructor(private readonly ctx: EngineContext, private readonly flows: EngineFlows) {
+    this.haproxy = new HaproxyProcess(path.join(ctx.config.stateDir, "l7"), path.join(logDir(ctx.config), "haproxy.log"));
   }
 
-  /** Before a commit: the proxy serves the plan's listeners (a failure leaves the redirect refused, never open). */
+  /** Before a commit: HAProxy serves the plan's listeners. */
   async beforeCommit(plan: NftPlan): Promise<void> {
     this.listeners = plan.policy.l7;
-    await this.sync();
+    this.bySection = new Map(this.listeners.map((l) => [sectionName(l), l]));
+    await this.apply();
   }
 
-  /** Supervision: a proxy that dies while it has listeners is started again with them. */
-  private onLost(): void {
-    if (this.closed || this.listeners.length === 0) return;
-    this.restarts++;
-    console.error("pontond: the L7 proxy went away; starting it again");
-    setTimeout(() => void this.sync(), 200);
-  }
-
-  private async sync(): Promise<void> {
+  private async apply(): Promise<void> {
     try {
-      const results = await this.client.sync(this.listeners);
-      this.lastErrors = results.filter((r) => r.error).map((r) => `port ${r.listen}: ${r.error!.errno} ${r.error!.message}`);
+      if (this.listeners.length > 0) await this.listen();
+      // Backends on a bridge see the client's address: their answers' way back first, then HAProxy.
+      const bridged = bridgedBackends(this.ctx, this.listeners);
+      this.returnPath = await applyReturnPath(this.ctx, this.listeners.length > 0, [...bridged.values()], this.returnPath);
+      await this.haproxy.apply(this.listeners, (l) => bridged.has(`${l.ip}:${l.port}`));
+      this.running = this.listeners.length > 0;
+      this.lastErrors = [];
     } catch (e) {
       this.lastErrors = [(e as Error).message];
+      console.error(`pontond: L7 proxy: ${this.lastErrors.join("; ")}`);
     }
-    if (this.lastErrors.length) console.error(`pontond: L7 proxy: ${this.lastErrors.join("; ")}`);
   }
 
-  /** Start-up: a proxy that outlived the last pontond sends its records here again. */
-  reattach(): Promise<void> {
-    return this.client.reattach();
+  /** Start-up: HAProxy that outlived the last pontond delivers its log (and what it kept) here. */
+  async reattach(): Promise<void> {
+    if (this.haproxy.masterPid() !== undefined) await this.listen();
+    this.watch ??= setInterval(() => this.check(), WATCH_MS);
+    this.watch.unref();
   }
 
-  private onRecords(records: L7Event[], lost: number): void {
-    this.lost = lost;
+  /** Supervision: HAProxy gone while it has listeners is started again with them. */
+  private check(): void {
+    if (this.closed || !this.running || this.listeners.length === 0 || this.haproxy.masterPid() !== undefined) return;
+    this.running = false;
+    this.restarts++;
+    console.error("pontond: HAProxy (the L7 proxy) went away; starting it again");
+    void this.apply();
+  }
+
+  private listen(): Promise<void> {
+    if (this.server) return Promise.resolve();
+    mkdirSync(this.haproxy.dir, { recursive: true, mode: 0o700 });
+    try {
+      unlinkSync(this.haproxy.paths.log);
+    } catch {
+      // none left
+    }
+    const server = net.createServer((c) => {
+      let buf = "";
+      c.setEncoding("utf8");
+      c.on("data", (d: string) => {
+        buf += d;
+        const nl = buf.lastIndexOf("\n");
+        if (nl < 0) return;
+        const lines = buf.slice(0, nl).split("\n");
+        buf = buf.slice(nl + 1);
+        this.onLines(lines);
+      });
+      c.on("error", () => undefined);
+    });
+    this.server = server;
+    return new Promise((resolve, reject) => {
+      server.once("error", reject);
+      server.listen(this.haproxy.paths.log, () => resolve());
+    });
+  }
+
+  private onLines(lines: string[]): void {
     const ring = this.flows.collector.ring;
     const dir = this.flows.collector.currentDirectory();
-    for (const e of records) {
+    for (const line of lines) {
+      const r = parseHaproxyLog(line);
+      if (!r) continue;
+      const last = this.lastCounter.get(r.pid);
+      if (last !== undefined && r.counter > last + 1) this.lost += r.counter - last - 1;
+      this.lastCounter.set(r.pid, r.counter);
+      const l = this.bySection.get(r.section);
+      const [dst, dport] = splitSection(r.section);
+      const rule = r.source !== undefined ? l?.sources[r.source]?.rule : undefined;
+      const e: L7Event = { ...r.event, dst, dport, ...(rule ? { rule } : {}) };
       const key = `${e.method} ${e.status} ${e.verdict === "DROPPED" ? "DROPPED" : "FORWARDED"}`;
       this.requests[key] = (this.requests[key] ?? 0) + 1;
       ring.push(l7FlowRecord(e, dir, ring.nextSeq()));
@@ -70,18 +133,20 @@ export class EngineL7 {
   metrics(): Metric[] {
     return [
       counter("ponton_l7_requests_total", "HTTP requests through the L7 proxy, by method, status and verdict.", labelledSamples(this.requests, ["method", "status", "verdict"])),
-      counter("ponton_l7_records_lost_total", "L7 request records the proxy made while no pontond was connected.", [{ value: this.lost }]),
-      counter("ponton_l7_proxy_restarts_total", "Times pontond found the L7 proxy gone and started it again.", [{ value: this.restarts }]),
+      counter("ponton_l7_records_lost_total", "Request log lines HAProxy numbered but pontond never received (gaps in a worker's request counter; its own log and reload sessions take numbers too, so an upper bound).", [{ value: this.lost }]),
+      counter("ponton_l7_proxy_restarts_total", "Times pontond found HAProxy gone and started it again.", [{ value: this.restarts }]),
     ];
-  }
-
-  status() {
-    return this.client.status().catch(() => undefined);
   }
 
   close(): void {
     this.closed = true;
-    // The proxy stays: its connections outlive this pontond, the next one reconnects.
-    this.client.close();
+    if (this.watch) clearInterval(this.watch);
+    // HAProxy stays: its connections outlive this pontond, the next one takes its log again.
+    this.server?.close();
   }
+}
+
+function splitSection(name: string): [string, number] {
+  const m = /^l7_(.+):(\d+)$/.exec(name);
+  return m ? [m[1]!, Number(m[2])] : ["", 0];
 }

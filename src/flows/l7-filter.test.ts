@@ -4,7 +4,7 @@ import { flowFilter } from "./filter";
 import { l7FlowRecord } from "./l7-record";
 import { flowLine } from "./format";
 import type { FlowDirectory, FlowRecord } from "./record";
-import type { L7Event } from "../l7/proxy-protocol";
+import type { L7Event } from "../l7/l7-event";
 
 const dir: FlowDirectory = {
   byIp: new Map([

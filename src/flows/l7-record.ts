@@ -1,6 +1,6 @@
 // Pure: one request record of the L7 proxy -> a flow record with its HTTP part, resolved against
 // the same directory as the kernel's records (workload names, labels, the deciding policy).
-import type { L7Event } from "../l7/proxy-protocol";
+import type { L7Event } from "../l7/l7-event";
 import type { FlowDirectory, FlowEndpoint, FlowRecord } from "./record";
 
 export function l7FlowRecord(e: L7Event, dir: FlowDirectory, seq: number): FlowRecord {

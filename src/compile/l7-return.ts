@@ -1,0 +1,39 @@
+// Pure: the way back from a workload behind the L7 proxy when HAProxy connects to it from the
+// client's own address (`source 0.0.0.0 usesrc clientip`, IP_TRANSPARENT). The workload answers
+// the client's address, which is on its own bridge, so the bridge would hand the answer to the
+// client, who never opened that connection. A bridge-family chain takes exactly those frames
+// (from a guarded address and port) before the bridge decides: their destination MAC becomes the
+// bridge's own (so the host receives them), their packet type `host`, and a mark that sends them
+// through a routing table where every address is local — HAProxy's transparent socket takes them.
+// A table of its own (bridge family): nothing here touches `inet ponton`.
+import { macFor } from "./names";
+
+export const L7_RETURN_TABLE = "bridge ponton_l7";
+/** The mark and the routing table (`ip rule fwmark … lookup …`) of those answers. */
+export const L7_RETURN_MARK = 0x10000000;
+export const L7_ROUTE_TABLE = 1510;
+
+export interface L7Backend {
+  ip: string;
+  port: number;
+  /** The bridge's network id (its MAC is macFor(undefined, id), as links.ts makes it). */
+  networkId: string;
+}
+
+/** `nft -f` text replacing the table (removing it when no backend is left). */
+export function l7ReturnNft(backends: L7Backend[]): string {
+  const head = [`add table ${L7_RETURN_TABLE}`, `delete table ${L7_RETURN_TABLE}`];
+  if (backends.length === 0) return `${head.join("\n")}\n`;
+  const elements = [...new Set(backends.map((b) => `${b.ip} . ${b.port} : ${macFor(undefined, b.networkId)}`))].sort();
+  return `${[
+    ...head,
+    `table ${L7_RETURN_TABLE} {`,
+    `  map backends { type ipv4_addr . inet_service : ether_addr; elements = { ${elements.join(", ")} } }`,
+    "  chain prerouting {",
+    // Before the bridge's own decision (and br_netfilter, priority 0).
+    "    type filter hook prerouting priority -300; policy accept;",
+    `    ip saddr . tcp sport @backends ether daddr set ip saddr . tcp sport map @backends meta pkttype set host meta mark set ${L7_RETURN_MARK}`,
+    "  }",
+    "}",
+  ].join("\n")}\n`;
+}

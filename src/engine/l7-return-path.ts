@@ -1,0 +1,42 @@
+// Applies compile/l7-return.ts: the bridge-family table that brings a guarded workload's answers
+// back to HAProxy, and the routing rule that delivers them locally (fwmark -> a table whose every
+// address is local, the usual TPROXY setup). Only in this (the host's) namespace.
+import { L7_RETURN_MARK, L7_ROUTE_TABLE, l7ReturnNft, type L7Backend } from "../compile/l7-return";
+import type { L7Listener } from "../policy";
+import type { EngineContext } from "./context";
+
+const MARK = `0x${L7_RETURN_MARK.toString(16)}/0x${L7_RETURN_MARK.toString(16)}`;
+
+/** The listeners whose workload sits on a bridge of this host (the others keep the proxy's address). */
+export function bridgedBackends(ctx: EngineContext, listeners: L7Listener[]): Map<string, L7Backend> {
+  const state = ctx.store.state();
+  const bridges = new Set(state.networks.filter((n) => n.driver === "bridge").map((n) => n.id));
+  const byIp = new Map(state.attachments.filter((a) => a.ip4 && bridges.has(a.networkId)).map((a) => [a.ip4!, a.networkId]));
+  const out = new Map<string, L7Backend>();
+  for (const l of listeners) {
+    const networkId = byIp.get(l.ip);
+    if (networkId) out.set(`${l.ip}:${l.port}`, { ip: l.ip, port: l.port, networkId });
+  }
+  return out;
+}
+
+/**
+ * The routing rule (while any port is guarded: TPROXY'd connections need it too) and the bridge
+ * table; returns what was applied, so an unchanged plan costs nothing.
+ */
+export async function applyReturnPath(ctx: EngineContext, guarded: boolean, backends: L7Backend[], last: string | undefined): Promise<string> {
+  const text = `${guarded}\n${l7ReturnNft(backends)}`;
+  if (text === last) return text;
+  const table = String(L7_ROUTE_TABLE);
+  if (guarded) {
+    await ctx.exec.run("ip", ["route", "replace", "local", "0.0.0.0/0", "dev", "lo", "table", table]);
+    const rules = (await ctx.exec.run("ip", ["-4", "rule", "show", "lookup", table])).stdout;
+    if (!rules.includes("fwmark")) await ctx.exec.run("ip", ["-4", "rule", "add", "fwmark", MARK, "lookup", table, "priority", "100"]);
+  }
+  await ctx.kernel.nft(l7ReturnNft(backends));
+  if (!guarded) {
+    await ctx.exec.run("ip", ["-4", "rule", "del", "fwmark", MARK, "lookup", table]).catch(() => undefined);
+    await ctx.exec.run("ip", ["route", "flush", "table", table]).catch(() => undefined);
+  }
+  return text;
+}

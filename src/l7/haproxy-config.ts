@@ -1,0 +1,146 @@
+// Pure: the listeners of the policy plan -> HAProxy's configuration. A backend per guarded
+// workload port, reached from its listener port (nft redirects a workload's connections there) or
+// on the workload's own address (services and published ports, after their DNAT); the
+// client's address picks the sources (the ingress rules that admit it), each source's HTTP rules
+// become ACLs with Cilium's semantics (method, path and host as regular expressions over the whole
+// value, headers present or present with exactly that value); the first source and rule that
+// admit a request set `txn.rule` (its index, for the flow record); a request none admits gets
+// Cilium's `403` with `Access denied\r\n`. Every request is logged, one line, into a ring that
+// HAProxy forwards to pontond's log socket (haproxy-log.ts reads the line).
+import type { HttpRule } from "../policy/l7-types";
+import type { L7Listener } from "../policy";
+
+export interface HaproxyPaths {
+  /** The master's pid file. */
+  pid: string;
+  /** The workers' stats socket: it hands the listening sockets to the next worker on reload. */
+  admin: string;
+  /** pontond's unix stream socket the log ring is forwarded to. */
+  log: string;
+  /** Where the listeners bind (pontond: every address, nft lets only redirected connections in). */
+  bind?: string;
+  /** Tests on loopback: no bind on the workloads' addresses. */
+  noForeign?: boolean;
+}
+
+/**
+ * Sections whose workload is reached from the client's own address (`usesrc clientip`): those
+ * whose answers the kernel brings back to HAProxy (compile/l7-return.ts); the others from the
+ * host's address on that network.
+ */
+export type Transparent = (l: L7Listener) => boolean;
+
+/** The log line's fields, in order (haproxy-log.ts splits them). */
+export const LOG_FORMAT = `%pid %rt %Ts%ms %ci %cp %b %HM %{+Q}HU %{+Q}hr %ST %Ta %[var(txn.rule)] %tsc`;
+
+/** Cilium's (Envoy's) body for a request no rule allows. */
+const DENIED = `http-request deny deny_status 403 content-type text/plain string "Access denied\\r\\n"`;
+
+/** The backend's name: the workload's address and port, read back from each log line. */
+export const sectionName = (l: Pick<L7Listener, "ip" | "port">) => `l7_${l.ip}:${l.port}`;
+
+/** The fewest CIDR blocks covering [lo, hi] (IPv4 as numbers). */
+export function rangeToCidrs(lo: number, hi: number): string[] {
+  const out: string[] = [];
+  let a = lo;
+  while (a <= hi) {
+    let size = 32;
+    // Grow the block while it stays aligned on `a` and within [a, hi].
+    while (size > 0) {
+      const block = 2 ** (32 - (size - 1));
+      if (a % block !== 0 || a + block - 1 > hi) break;
+      size--;
+    }
+    out.push(`${[24, 16, 8, 0].map((s) => Math.floor(a / 2 ** s) % 256).join(".")}/${size}`);
+    a += 2 ** (32 - size);
+  }
+  return out;
+}
+
+/** A regular expression in single quotes (no escapes are processed there), anchored as Cilium does. */
+function anchored(re: string): string {
+  // A quote or a line break cannot stand inside the quotes: PCRE's own escapes say them.
+  return `'^(?:${re.replace(/'/g, "\\x27").replace(/\n/g, "\\n").replace(/\r/g, "\\r")})$'`;
+}
+
+/** A literal value as an anchored PCRE (every character that is not a letter or digit escaped). */
+const literal = (v: string) => [...v].map((c) => (/[A-Za-z0-9 ]/.test(c) ? c : `\\x{${c.codePointAt(0)!.toString(16)}}`)).join("");
+
+const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
+
+/** The ACL conditions of one HTTP rule (all must hold). */
+function ruleConditions(rule: HttpRule): string[] {
+  const c: string[] = [];
+  if (rule.method !== undefined) c.push(`{ method -m reg ${anchored(rule.method)} }`);
+  if (rule.path !== undefined) c.push(`{ url -m reg ${anchored(rule.path)} }`);
+  if (rule.host !== undefined) c.push(`{ req.fhdr(host) -m reg ${anchored(rule.host)} }`);
+  for (const h of rule.headers ?? []) {
+    const colon = h.indexOf(":");
+    const name = (colon < 0 ? h : h.slice(0, colon)).trim();
+    // A name HTTP cannot carry matches no request.
+    if (!TOKEN.test(name) || name.includes("'")) {
+      c.push("FALSE");
+      continue;
+    }
+    c.push(colon < 0 ? `{ req.fhdr(${name}) -m found }` : `{ req.fhdr(${name}) -m reg '^${literal(h.slice(colon + 1).trim())}$' }`);
+  }
+  return c;
+}
+
+/**
+ * The frontend of one guarded port: its listener port (nft redirects a workload's connections to
+ * it) and, transparent, the workload's own address and port: a service address or a published
+ * port DNATs there, and nft routes those connections to this host (l7-chains.ts), where this
+ * socket takes them.
+ */
+function frontend(l: L7Listener, bind: string, foreign: boolean): string[] {
+  return [`frontend l7_in_${l.listen}`, `  bind ${bind}:${l.listen}`, ...(foreign ? [`  bind ${l.ip}:${l.port} transparent`] : []), "  capture request header Host len 256", `  default_backend ${sectionName(l)}`];
+}
+
+/** The rules and the server of one guarded workload port. */
+function backend(l: L7Listener, transparent: boolean): string[] {
+  const lines = [`backend ${sectionName(l)}`];
+  l.sources.forEach((s, i) => {
+    const cidrs = s.ranges.flatMap(([lo, hi]) => rangeToCidrs(lo, hi));
+    if (cidrs.length === 0) return;
+    lines.push(`  acl src${i} src ${cidrs.join(" ")}`);
+    const unset = "!{ var(txn.rule) -m found }";
+    for (const rule of s.http ?? [undefined]) {
+      const cond = rule ? ruleConditions(rule) : [];
+      lines.push(`  http-request set-var(txn.rule) int(${i}) if ${[unset, `src${i}`, ...cond].join(" ")}`);
+    }
+  });
+  lines.push(`  ${DENIED} if !{ var(txn.rule) -m found }`, ...(transparent ? [`  source 0.0.0.0 usesrc clientip`] : []), `  server workload ${l.ip}:${l.port}`);
+  return lines;
+}
+
+export function haproxyConfig(listeners: L7Listener[], paths: HaproxyPaths, transparent: Transparent = () => false): string {
+  const head = [
+    "# Written by pontond (src/l7/haproxy-config.ts) for the ports guarded by HTTP rules: do not edit.",
+    "global",
+    "  master-worker",
+    `  pidfile ${paths.pid}`,
+    `  stats socket ${paths.admin} mode 600 level admin expose-fd listeners`,
+    // An old worker finishes the requests it has after a reload, for at most this long.
+    "  hard-stop-after 5m",
+    "ring ponton_l7",
+    "  format raw",
+    // Records made while no pontond listens wait here (about 30,000 lines).
+    "  size 4194304",
+    "  timeout connect 1s",
+    "  timeout server 1h",
+    `  server pontond unix@${paths.log}`,
+    "defaults",
+    "  mode http",
+    "  log ring@ponton_l7 local0 info",
+    `  log-format "${LOG_FORMAT}"`,
+    "  option http-keep-alive",
+    "  timeout connect 5s",
+    "  timeout client 60s",
+    "  timeout server 60s",
+    "  timeout http-keep-alive 60s",
+    "  timeout tunnel 1h",
+  ];
+  const bind = paths.bind ?? "0.0.0.0";
+  return `${[...head, ...listeners.flatMap((l) => [...frontend(l, bind, !paths.noForeign), ...backend(l, transparent(l))])].join("\n")}\n`;
+}

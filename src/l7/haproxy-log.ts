@@ -1,0 +1,47 @@
+// Pure: one line of HAProxy's request log (LOG_FORMAT in haproxy-config.ts) -> the request's
+// fields. HAProxy writes `"` and non-printable bytes in quoted fields as `#XX`; `-` is an absent value.
+import type { L7Event } from "./l7-event";
+
+export interface LoggedRequest {
+  /** The worker and its request counter (gaps between two lines of one worker: lines lost). */
+  pid: number;
+  counter: number;
+  /** The guarded address and port (from the section name), the source index that admitted it. */
+  section: string;
+  source: number | undefined;
+  event: Omit<L7Event, "dst" | "dport" | "rule">;
+  /** HAProxy's termination state ("PR--": the proxy answered the request itself). */
+  termination: string;
+}
+
+const LINE = /^(\d+) (\d+) (\d+) (\S+) (\d+) (\S+) (\S+) "([^"]*)" "([^"]*)" (-?\d+) (-?\d+) (\S+) (\S+)$/;
+
+const decode = (s: string) => s.replace(/#([0-9A-Fa-f]{2})/g, (_m, h: string) => String.fromCharCode(parseInt(h, 16)));
+
+/** undefined: not a request line (a connection closed before a request, a malformed one). */
+export function parseHaproxyLog(line: string): LoggedRequest | undefined {
+  const m = LINE.exec(line.trimEnd());
+  if (!m) return undefined;
+  const [, pid, counter, t, src, sport, section, method, url, host, status, ta, source, termination] = m;
+  if (Number(status) < 100 || method === "<BADREQ>" || method === "-") return undefined;
+  // The capture is written `{value}`.
+  const h = decode(host!).replace(/^\{(.*)\}$/, "$1");
+  return {
+    pid: Number(pid),
+    counter: Number(counter),
+    section: section!,
+    source: source === "-" ? undefined : Number(source),
+    termination: termination!,
+    event: {
+      t: Number(t),
+      src: src!.replace(/^::ffff:/, ""),
+      sport: Number(sport),
+      method: method!,
+      url: decode(url!),
+      ...(h ? { host: h } : {}),
+      status: Number(status),
+      latencyMs: Math.max(0, Number(ta)),
+      verdict: source === "-" ? "DROPPED" : Number(status) >= 500 && termination![0] !== "-" ? "ERROR" : "FORWARDED",
+    },
+  };
+}
