@@ -11,7 +11,7 @@ import { mirrorPolicies, mirrorServices } from "./cluster/cluster-mirror";
 import { logDir, portHolderSocket, storeFile, type EngineConfig } from "./config";
 import { HolderClient } from "../ports";
 import { syncHeldPorts } from "./published-ports";
-import { EngineL7 } from "./l7-proxy";
+import { EngineL7 } from "./l7/l7-proxy";
 import { privateDatabase, privateDir, privateFilesDir } from "./files/private-files";
 import type { EngineContext } from "./context";
 import { parseProjectFile } from "../model/project/project-file";

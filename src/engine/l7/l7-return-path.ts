@@ -1,9 +1,9 @@
 // Applies compile/l7-return.ts: the bridge-family table that brings a guarded workload's answers
 // back to HAProxy, and the routing rule that delivers them locally (fwmark -> a table whose every
 // address is local, the usual TPROXY setup). Only in this (the host's) namespace.
-import { L7_RETURN_MARK, L7_ROUTE_TABLE, l7ReturnNft, type L7Backend } from "../compile/l7-return";
-import type { L7Listener } from "../policy";
-import type { EngineContext } from "./context";
+import { L7_RETURN_MARK, L7_ROUTE_TABLE, l7ReturnNft, type L7Backend } from "../../compile/l7-return";
+import type { L7Listener } from "../../policy";
+import type { EngineContext } from "../context";
 
 const MARK = `0x${L7_RETURN_MARK.toString(16)}/0x${L7_RETURN_MARK.toString(16)}`;
 

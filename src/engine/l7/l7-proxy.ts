@@ -5,17 +5,17 @@
 import { mkdirSync, unlinkSync } from "node:fs";
 import net from "node:net";
 import path from "node:path";
-import { HaproxyProcess } from "../l7/haproxy-process";
-import { parseHaproxyLog } from "../l7/haproxy-log";
-import { sectionName } from "../l7/haproxy-config";
-import type { L7Event } from "../l7/l7-event";
-import type { L7Listener } from "../policy";
-import { counter, labelledSamples, type Metric } from "../flows";
-import { l7FlowRecord } from "../flows/l7-record";
-import type { NftPlan } from "../compile";
-import type { EngineFlows } from "./flows/flows";
-import { logDir } from "./config";
-import type { EngineContext } from "./context";
+import { HaproxyProcess } from "../../l7/haproxy-process";
+import { parseHaproxyLog } from "../../l7/haproxy-log";
+import { sectionName } from "../../l7/haproxy-config";
+import type { L7Event } from "../../l7/l7-event";
+import type { L7Listener } from "../../policy";
+import { counter, labelledSamples, type Metric } from "../../flows";
+import { l7FlowRecord } from "../../flows/l7-record";
+import type { NftPlan } from "../../compile";
+import type { EngineFlows } from "../flows/flows";
+import { logDir } from "../config";
+import type { EngineContext } from "../context";
 import { applyReturnPath, bridgedBackends } from "./l7-return-path";
 
 /** How often pontond looks whether HAProxy still runs. */
