@@ -16,7 +16,7 @@ const PROFILE = argOf("profile");
 const loadavg = () => readFileSync("/proc/loadavg", "utf8").split(" ").slice(0, 3).join(" ");
 
 async function main(): Promise<void> {
-  const h = new TestHost("bdpc");
+  const h = new TestHost("hdcreate");
   if (PROFILE) h.daemonNodeArgs = ["--cpu-prof", `--cpu-prof-dir=${PROFILE}`];
   await h.setUp();
   console.log(`N=${N}, load average ${loadavg()} at start`);
