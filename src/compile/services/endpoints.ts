@@ -64,7 +64,7 @@ function digestOf(labels: Record<string, string>): string {
 }
 
 /**
- * One change reads the index five times (the services' nft compile, their DNS records, L2 and BGP
+ * One change reads the index up to five times (the services' nft compile, their DNS records, L2 and BGP
  * plans, the services monitor), each over every workload: 11% of pontond's time per creation at
  * 2,700 workloads (bench/dataplane). The store's lists are frozen and shared until a write, so the
  * last index is reused while they and what it reads of the networks are the same.
