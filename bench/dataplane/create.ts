@@ -4,7 +4,7 @@
 // Usage: node dist/bench/dataplane/create.js [--n 1000] [--profile /tmp/prof]
 import { readFileSync } from "node:fs";
 import { TestHost } from "../../test/integration/harness";
-import { nowMs } from "../lib/proc";
+import { cpuMs, nowMs } from "../lib/proc";
 import { median, round2 } from "../lib/traffic";
 
 const argOf = (name: string) => {
@@ -13,15 +13,10 @@ const argOf = (name: string) => {
 };
 const N = Number(argOf("n") ?? 1000);
 const PROFILE = argOf("profile");
-/** pontond's CPU time so far (user + system), ms: what a creation costs the daemon whatever the load. */
-function cpuMs(pid: number): number {
-  const f = readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1]!.split(" ");
-  return (Number(f[11]) + Number(f[12])) * 10;
-}
 const loadavg = () => readFileSync("/proc/loadavg", "utf8").split(" ").slice(0, 3).join(" ");
 
 async function main(): Promise<void> {
-  const h = new TestHost("bdpc");
+  const h = new TestHost("hdcreate");
   if (PROFILE) h.daemonNodeArgs = ["--cpu-prof", `--cpu-prof-dir=${PROFILE}`];
   await h.setUp();
   console.log(`N=${N}, load average ${loadavg()} at start`);

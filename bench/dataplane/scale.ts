@@ -3,12 +3,15 @@
 // the host. On a bridge network (default): the 1,024th workload refused with BRIDGE_PORT_LIMIT
 // before the kernel, how many copies of one ARP request the bridge floods, the host's neighbour
 // entries. On a routed network (`--driver routed`): one more workload is accepted, and ARP/ND
-// packets are counted on the sampled workloads' veths while they are pinged.
-// Usage: node dist/bench/dataplane/scale.js [--n 1023] [--driver bridge|routed]
+// packets are counted on the sampled workloads' veths while they are pinged. `--networks K` spreads
+// the N workloads over K networks (each a /20, filled one after another); the first workload
+// publishes a port, reached from outside and from the newest workload at the end. Memory: pontond's
+// RSS and its helpers' (the processes it started, the port holder) per workload.
+// Usage: node dist/bench/dataplane/scale.js [--n 1023] [--driver bridge|routed] [--networks 1] [--cpu-prof DIR]
 import { readdirSync, readFileSync } from "node:fs";
-import { TestHost, sh } from "../../test/integration/harness";
+import { TestHost, UPLINK_HOST, curlFrom, httpServer, sh } from "../../test/integration/harness";
 import { EngineError } from "../../src/errors";
-import { nowMs } from "../lib/proc";
+import { cpuMs, nowMs } from "../lib/proc";
 import { median, round2 } from "../lib/traffic";
 
 const arg = (name: string, dflt: number) => {
@@ -18,6 +21,12 @@ const arg = (name: string, dflt: number) => {
 const N = arg("n", 1023);
 const di = process.argv.indexOf("--driver");
 const DRIVER = di > 0 ? process.argv[di + 1]! : "bridge";
+const K = arg("networks", 1);
+const pi = process.argv.indexOf("--cpu-prof");
+const PROFILE = pi > 0 ? process.argv[pi + 1] : undefined;
+const netName = (k: number) => (K === 1 ? "big" : `big${k}`);
+/** Workload i's network: the networks fill one after another. */
+const netOf = (i: number) => Math.min(K - 1, Math.floor(i / Math.ceil(N / K)));
 const loadavg = () => readFileSync("/proc/loadavg", "utf8").split(" ").slice(0, 3).join(" ");
 
 /** pontond's PID: the process started with this test host's socket. */
@@ -34,31 +43,64 @@ function daemonPid(socket: string): number {
 }
 const rssKiB = (pid: number) => Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, "utf8"))?.[1] ?? NaN);
 
+/** pontond's helpers: its descendants (nflog, watch, nftbatch, bgpd…) and what names its state dir (the port holder). */
+function helperPids(daemon: number, stateDir: string): number[] {
+  const procs = readdirSync("/proc").filter((d) => /^\d+$/.test(d)).flatMap((p) => {
+    try {
+      const ppid = Number(readFileSync(`/proc/${p}/stat`, "utf8").replace(/^.*\) /, "").split(" ")[1]);
+      return [{ pid: Number(p), ppid, cmd: readFileSync(`/proc/${p}/cmdline`, "utf8") }];
+    } catch {
+      return [];
+    }
+  });
+  const mine = new Set<number>([daemon]);
+  for (let grew = true; grew; ) {
+    grew = false;
+    for (const p of procs) if (!mine.has(p.pid) && (mine.has(p.ppid) || p.cmd.includes(stateDir))) (mine.add(p.pid), (grew = true));
+  }
+  mine.delete(daemon);
+  return [...mine];
+}
+const helpersKiB = (daemon: number, stateDir: string) => helperPids(daemon, stateDir).reduce((sum, p) => sum + (rssKiB(p) || 0), 0);
+
 async function main(): Promise<void> {
-  const h = await new TestHost("bdps").setUp();
+  const h = new TestHost("hdscale");
+  if (PROFILE) h.daemonNodeArgs.push("--cpu-prof", "--cpu-prof-dir", PROFILE);
+  await h.setUp();
   const log = (x: unknown) => console.log(typeof x === "string" ? x : JSON.stringify(x));
-  log(`N=${N}, driver ${DRIVER}, load average ${loadavg()} at start`);
+  log(`N=${N} on ${K} network(s), driver ${DRIVER}, load average ${loadavg()} at start`);
   try {
-    await h.pontonOk("network", "create", "big", "--subnet", "10.80.0.0/20", "--driver", DRIVER);
-    const br = (JSON.parse(await h.pontonOk("network", "inspect", "big")) as { bridge: string }[])[0]!.bridge;
+    for (let k = 0; k < K; k++) await h.pontonOk("network", "create", netName(k), "--subnet", `10.80.${16 * k}.0/20`, "--driver", DRIVER);
+    const last = netName(K - 1);
+    const br = (JSON.parse(await h.pontonOk("network", "inspect", last)) as { bridge: string }[])[0]!.bridge;
     const pid = daemonPid(h.socket);
+    // The first workload publishes a port (checked at the end, from outside and from the newest).
+    const t00 = nowMs();
+    await h.pontonOk("run", "--name", "w0", "--network", netName(0), "-p", "18080:80");
+    const ms: number[] = [nowMs() - t00];
+    httpServer(h, h.ns("w0"), 80, "w0-80");
     const rss0 = rssKiB(pid);
-    const ms: number[] = [];
+    const helpers0 = helpersKiB(pid, h.stateDir);
+    const cpu0 = cpuMs(pid);
     const ips: string[] = [];
-    for (let i = 0; i < N; i++) {
+    for (let i = 1; i < N; i++) {
       const t0 = nowMs();
-      await h.client.request("POST", "/v1/workloads", { name: `w${i}`, networks: ["big"] });
+      await h.client.request("POST", "/v1/workloads", { name: `w${i}`, networks: [netName(netOf(i))] });
       ms.push(nowMs() - t0);
       if (i % 100 === 99) log(`${i + 1} workloads, last 100: median ${round2(median(ms.slice(-100)))} ms, load ${loadavg()}`);
     }
     const rss1 = rssKiB(pid);
+    const helpers1 = helpersKiB(pid, h.stateDir);
     const first = ms.slice(0, 100);
-    const last = ms.slice(-100);
-    log({ createMsMedianFirst100: round2(median(first)), createMsMedianLast100: round2(median(last)), rssKiBBefore: rss0, rssKiBAfter: rss1, rssKiBPerWorkload: round2((rss1 - rss0) / N) });
+    const last100 = ms.slice(-100);
+    log({ createMsMedianFirst100: round2(median(first)), createMsMedianLast100: round2(median(last100)), pontondCpuMsPerCreation: round2((cpuMs(pid) - cpu0) / (N - 1)) });
+    log({ rssKiBBefore: rss0, rssKiBAfter: rss1, rssKiBPerWorkload: round2((rss1 - rss0) / (N - 1)), helpersKiBBefore: helpers0, helpersKiBAfter: helpers1, helperPids: helperPids(pid, h.stateDir).length, helpersKiBPerWorkload: round2((helpers1 - helpers0) / (N - 1)), bothKiBPerWorkload: round2((rss1 + helpers1 - rss0 - helpers0) / (N - 1)) });
+    const newestName = `w${N - 1}`;
+    log({ publishedPortFromOutside: await curlFrom((c, x, t) => h.inOutside(c, x, t), `http://${UPLINK_HOST}:18080/`), publishedPortFromNewest: await curlFrom((c, x, t) => h.inWorkload(newestName, c, x, t), `http://${UPLINK_HOST}:18080/`) });
 
     let refused = "accepted";
     try {
-      await h.client.request("POST", "/v1/workloads", { name: `w${N}`, networks: ["big"] });
+      await h.client.request("POST", "/v1/workloads", { name: `w${N}`, networks: [last] });
       await h.client.request("DELETE", `/v1/workloads/w${N}`);
     } catch (e) {
       refused = e instanceof EngineError ? `${e.code}: ${e.message}` : String(e);
@@ -69,7 +111,9 @@ async function main(): Promise<void> {
     const ipOf = new Map(list.map((w) => [w.name, w.networks[0]!.ip4]));
     for (let i = 0; i < N; i++) ips.push(ipOf.get(`w${i}`)!);
     if (DRIVER === "routed") {
-      await routedReachability(h, N, ips, new Map(list.map((w) => [w.name, w.networks[0]!.hostIfname])), log);
+      // Neighbours: the newest workload's network (the last one), from its first workload on.
+      const base = Math.ceil(N / K) * (K - 1);
+      await routedReachability(h, base, N - base, ips, new Map(list.map((w) => [w.name, w.networks[0]!.hostIfname])), log);
       return;
     }
     const perm = JSON.parse((await h.inHost("ip", ["-j", "neigh", "show", "dev", br, "nud", "permanent"])).stdout || "[]") as unknown[];
@@ -104,9 +148,9 @@ async function main(): Promise<void> {
 }
 
 /** The 40 sampled workloads of the bridge run, from the newest and from the host, with ARP/ND counted on their veths. */
-async function routedReachability(h: TestHost, n: number, ips: string[], veth: Map<string, string>, log: (x: unknown) => void): Promise<void> {
-  const sample = [...Array.from({ length: Math.min(20, n) }, (_, i) => i), ...Array.from({ length: 20 }, (_, i) => Math.floor(((i + 1) * (n - 1)) / 21))];
-  const newest = `w${n - 1}`;
+async function routedReachability(h: TestHost, base: number, n: number, ips: string[], veth: Map<string, string>, log: (x: unknown) => void): Promise<void> {
+  const sample = [...Array.from({ length: Math.min(20, n) }, (_, i) => base + i), ...Array.from({ length: 20 }, (_, i) => base + Math.floor(((i + 1) * (n - 1)) / 21))];
+  const newest = `w${base + n - 1}`;
   const devices = [...new Set([...sample.map((i) => veth.get(`w${i}`)!), veth.get(newest)!])];
   const nft = `table netdev bdpscount {\n  chain in {\n    type filter hook ingress devices = { ${devices.map((d) => `"${d}"`).join(", ")} } priority 0;\n    ether type arp counter\n    icmpv6 type { nd-neighbor-solicit, nd-neighbor-advert } counter\n  }\n}\n`;
   const made = await sh("nsenter", [`--net=/run/netns/${h.hostNs}`, "nft", "-f", "-"], { input: nft });

@@ -1,5 +1,6 @@
 // Process helpers. Every timed figure is the caller's view: spawn + run + exit + output drained.
 import { spawn, SpawnOptions } from "node:child_process";
+import { readFileSync } from "node:fs";
 
 export interface ProcResult {
   code: number | null;
@@ -56,4 +57,10 @@ export async function mustRun(argv: readonly string[], opts: RunOptions = {}): P
 
 export function sleep(ms: number): Promise<void> {
   return new Promise((r) => setTimeout(r, ms));
+}
+
+/** A process's CPU time so far (user + system), ms: what it cost whatever the load. */
+export function cpuMs(pid: number): number {
+  const f = readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1]!.split(" ");
+  return (Number(f[11]) + Number(f[12])) * 10;
 }

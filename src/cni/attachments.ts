@@ -9,7 +9,7 @@ import type { Network, Workload } from "../model/types";
 import { parseCidr } from "../model/ip";
 import { checkProblems } from "./check";
 import type { CniConfig, CniDns } from "./config";
-import { ensureNetwork } from "./described-network";
+import { cniDriver, ensureNetwork } from "./described-network";
 import type { CniEnv } from "./env";
 import { CNI_CODE, CniError } from "./errors";
 import { workloadName } from "./naming";
@@ -84,12 +84,13 @@ export class CniAttachments {
     const a = store.attachmentsOf(w.id)[0];
     const n = a && store.networks().find((x) => x.id === a.networkId);
     if (!a || !n) throw new CniError(CNI_CODE.TRY_AGAIN_LATER, `attachment of ${w.name} vanished while it was being made`);
-    const prefix = (subnet?: string) => (subnet ? parseCidr(subnet).prefix : 0);
+    // A routed network's workload holds host prefixes (/32, /128): its whole subnet is through the gateway.
+    const prefix = (subnet?: string) => (n.driver === "routed" ? (subnet?.includes(":") ? 128 : 32) : subnet ? parseCidr(subnet).prefix : 0);
     const defaultRoute = !n.internal && !sharesNetnsWithEarlier(this.engine.ctx, w);
     return buildResult(
       conf.cniVersion,
       {
-        bridge: n.bridge,
+        ...(n.bridge ? { bridge: n.bridge } : {}),
         hostIfname: a.hostIfname,
         ifname: a.ifname,
         mac: a.mac,
@@ -120,7 +121,7 @@ export class CniAttachments {
     if (conf.ipam) await runIpam("DEL", conf.ipam, env, raw);
   }
 
-  /** The attachment as ADD made it: record, namespace, host veth on its bridge, interface with its addresses. */
+  /** The attachment as ADD made it: record, namespace, host veth on its bridge (or routed to), interface with its addresses. */
   async check(env: CniEnv, conf: CniConfig, raw: string): Promise<void> {
     if (!conf.prevResult) throw new CniError(CNI_CODE.INVALID_CONFIG, "CHECK needs prevResult (the result the runtime cached from ADD)");
     const w = this.find(conf.name, env.containerId, env.ifname);
@@ -146,14 +147,20 @@ export class CniAttachments {
     if (problems.length) throw new CniError(CNI_CODE.CHECK_FAILED, problems.join("; "));
     if (conf.ipam) await runIpam("CHECK", conf.ipam, env, raw);
     const hostLink = (await kernel.links()).find((l) => l.name === a.hostIfname);
-    if (!hostLink || hostLink.master !== n.bridge) throw new CniError(CNI_CODE.CHECK_FAILED, `host interface ${a.hostIfname} is missing or not on bridge ${n.bridge}`);
+    if (n.driver === "routed") {
+      if (!hostLink || hostLink.master) throw new CniError(CNI_CODE.CHECK_FAILED, `host interface ${a.hostIfname} is missing or enslaved to ${hostLink?.master}`);
+      const routes = (await exec.run("ip", ["-json", "route", "show", "dev", a.hostIfname])).stdout;
+      const dsts = (JSON.parse(routes || "[]") as { dst: string }[]).map((r) => r.dst);
+      const lost = [a.ip4].filter((ip): ip is string => !!ip && !dsts.includes(ip));
+      if (lost.length) throw new CniError(CNI_CODE.CHECK_FAILED, `host route to ${lost.join(", ")} through ${a.hostIfname} is missing`);
+    } else if (!hostLink || hostLink.master !== n.bridge) throw new CniError(CNI_CODE.CHECK_FAILED, `host interface ${a.hostIfname} is missing or not on bridge ${n.bridge}`);
   }
 
   /** Ready to serve ADD: the daemon answers and the network exists. */
   async status(conf: CniConfig): Promise<void> {
     const n = this.engine.ctx.store.network(conf.network);
     if (!n && Object.keys(conf.describes).length) return; // the first ADD makes it
-    if (!n || n.driver !== "bridge") throw new CniError(CNI_CODE.NOT_AVAILABLE, `plugin not available: network ${conf.network} does not exist`, "create it with 'ponton network create NAME'");
+    if (!cniDriver(n)) throw new CniError(CNI_CODE.NOT_AVAILABLE, `plugin not available: network ${conf.network} does not exist`, "create it with 'ponton network create NAME'");
   }
 
   /** Removes this config's attachments that the runtime no longer lists; keeps going past failures. */

@@ -16,6 +16,8 @@ export interface CniDns {
 
 /** The Ponton network a conflist may describe, created on the first ADD if it does not exist. */
 export interface CniNetworkDescription {
+  /** bridge (the default) or routed (no bridge: a /32 and /128 host route per attachment). */
+  driver?: string;
   subnet?: string;
   gateway?: string;
   subnet6?: string;
@@ -107,7 +109,7 @@ function parsePorts(v: unknown): PortMapping[] {
   });
 }
 
-const DESCRIPTION_STRINGS = ["subnet", "gateway", "subnet6", "gateway6"] as const;
+const DESCRIPTION_STRINGS = ["driver", "subnet", "gateway", "subnet6", "gateway6"] as const;
 const DESCRIPTION_BOOLEANS = ["internal", "icc", "masquerade"] as const;
 
 function parseDescription(o: Record<string, unknown>): CniNetworkDescription {

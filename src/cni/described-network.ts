@@ -7,6 +7,9 @@ import type { Network } from "../model/types";
 import type { CniConfig, CniNetworkDescription } from "./config";
 import { CNI_CODE, CniError } from "./errors";
 
+/** The drivers a CNI attachment (a veth into the runtime's namespace) is made on. */
+export const cniDriver = (n: Network | undefined): boolean => n?.driver === "bridge" || n?.driver === "routed";
+
 const described = (d: CniNetworkDescription): boolean => Object.keys(d).length > 0;
 
 const cidr = (v: string | undefined): string | undefined => {
@@ -28,6 +31,7 @@ const ip = (v: string | undefined): string | undefined => {
 export function differences(n: Network, d: CniNetworkDescription): string[] {
   const v6Subnet = d.subnet?.includes(":");
   const wanted: [string, string | boolean | undefined, string | boolean | undefined][] = [
+    ["driver", d.driver, n.driver],
     ["subnet", cidr(v6Subnet ? undefined : d.subnet), n.subnet4],
     ["gateway", ip(v6Subnet ? undefined : d.gateway), n.gateway4],
     ["subnet6", cidr(d.subnet6 ?? (v6Subnet ? d.subnet : undefined)), n.subnet6],
@@ -53,7 +57,7 @@ export async function ensureNetwork(engine: Engine, conf: CniConfig): Promise<Ne
   }
   const n = engine.ctx.store.network(conf.network);
   if (!n) throw new CniError(CNI_CODE.INVALID_CONFIG, `network ${conf.network} not found`, "describe it in the conflist (subnet, gateway…) or create it with 'ponton network create NAME'");
-  if (n.driver !== "bridge") throw new CniError(CNI_CODE.INVALID_CONFIG, `network ${conf.network} is not a bridge network`);
+  if (!cniDriver(n)) throw new CniError(CNI_CODE.INVALID_CONFIG, `network ${conf.network} is a ${n.driver} network: ponton-cni attaches to bridge and routed networks`);
   const diff = differences(n, d);
   if (diff.length) throw new CniError(CNI_CODE.INVALID_CONFIG, `network ${conf.network} exists with other settings: ${diff.join("; ")}`, "make the conflist match the network, or use another network name");
   return n;

@@ -3,7 +3,8 @@
 import type { CniDns } from "./config";
 
 export interface AttachmentFacts {
-  bridge: string;
+  /** Absent on a routed network (no bridge): the host veth is then the first interface. */
+  bridge?: string;
   hostIfname: string;
   ifname: string;
   mac: string;
@@ -43,11 +44,12 @@ export function buildResult(cniVersion: string, f: AttachmentFacts, dns: CniDns 
   // Earlier plugins' interfaces come first (we are a main plugin that may be chained after another one).
   const prev = prevResult ? asResult(prevResult) : undefined;
   const base = prev?.interfaces.length ?? 0;
-  const interfaces: CniInterface[] = [{ name: f.bridge }, { name: f.hostIfname }, { name: f.ifname, mac: f.mac, sandbox: f.sandbox }];
+  const interfaces: CniInterface[] = [...(f.bridge ? [{ name: f.bridge }] : []), { name: f.hostIfname }, { name: f.ifname, mac: f.mac, sandbox: f.sandbox }];
+  const container = base + interfaces.length - 1;
   const v04 = cniVersion === "0.4.0";
   const ips: CniIp[] = [];
   for (const [fam, ip] of [["4", f.ip4], ["6", f.ip6]] as const) {
-    if (ip) ips.push({ ...(v04 ? { version: fam } : {}), interface: base + 2, address: ip.address, ...(ip.gateway ? { gateway: ip.gateway } : {}) });
+    if (ip) ips.push({ ...(v04 ? { version: fam } : {}), interface: container, address: ip.address, ...(ip.gateway ? { gateway: ip.gateway } : {}) });
   }
   const routes: CniRoute[] = [];
   if (f.defaultVia4) routes.push({ dst: "0.0.0.0/0", gw: f.defaultVia4 });

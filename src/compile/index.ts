@@ -8,3 +8,4 @@ export * from "./neighbours";
 export * from "./routed";
 export { policyWorld, statePolicies } from "./policy/world";
 export * from "./flow-log";
+export * from "./flow-offload";

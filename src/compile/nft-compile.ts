@@ -10,6 +10,7 @@ import { DROP_REASONS, flowRecordRules, loggedAllowIds, userRuleWithLog } from "
 import { statePolicies } from "./policy/world";
 import { crossesHost } from "../model/networks/drivers";
 import { routedIfPrefix } from "./names";
+import { compileOffload } from "./flow-offload";
 
 export type ForwardOthers = "drop" | "accept";
 
@@ -23,6 +24,8 @@ export interface CompileOptions {
   /** Cluster mode: the VXLAN device(s) and the cluster networks' IPv4 ranges. */
   /** `owned`: the interfaces are Ponton's (a VXLAN device); the underlay of native routing is not. */
   overlay?: { ifnames: string[]; cidrs4: string[]; owned?: boolean };
+  /** Flowtable offload of established flows (pontond --flow-offload, when the kernel has flowtables). */
+  flowOffload?: boolean;
 }
 
 export const DEFAULT_COMPILE_OPTIONS: CompileOptions = { flowLog: true, forwardOthers: "drop", dnsPort: 53 };
@@ -115,6 +118,7 @@ export function compileNft(state: DesiredState, runtime: ServiceRuntime = EMPTY_
   const services = compileServices(state, runtime);
   const policy = compilePolicyFragment(state);
   for (const id of loggedAllowIds(policy, statePolicies(state))) add("flow_log_ids", id);
+  const offload = compileOffload(state, options.flowOffload ?? false);
 
   return {
     sets: SET_DECLS.map((d) => ({ ...d, elements: [...sets.get(d.name)!].sort() })),
@@ -123,6 +127,7 @@ export function compileNft(state: DesiredState, runtime: ServiceRuntime = EMPTY_
     policy,
     flowRecord: flowRecordRules(options.flowLog),
     forwardOthers: options.forwardOthers === "drop" ? [`goto ${DROP_REASONS.foreignForward.chain}`] : [],
+    ...(offload ? { offload } : {}),
   };
 }
 

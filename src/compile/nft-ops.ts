@@ -18,6 +18,8 @@ export type NftOp =
   | { op: "flushChain"; chain: string }
   | { op: "addRule"; chain: string; rule: string }
   | { op: "deleteChain"; chain: string }
+  /** Interfaces hooked into an existing flowtable: `spec` is its hook and the new devices. */
+  | { op: "addFlowtableDevices"; flowtable: string; spec: string }
   /** Map elements are `key : value`. */
   | { op: "addElements"; set: NftSetRef; elements: string[] }
   /** Keys only (a map element is deleted by its key). */
@@ -37,6 +39,8 @@ function renderOp(o: NftOp): string {
       return `add rule ${NFT_TABLE_REF} ${o.chain} ${o.rule}`;
     case "deleteChain":
       return `delete chain ${NFT_TABLE_REF} ${o.chain}`;
+    case "addFlowtableDevices":
+      return `add flowtable ${NFT_TABLE_REF} ${o.flowtable} { ${o.spec} }`;
     case "addElements":
       return `add element ${NFT_TABLE_REF} ${o.set.name} { ${o.elements.join(", ")} }`;
     case "deleteElements":

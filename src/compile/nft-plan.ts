@@ -4,6 +4,7 @@ import type { NftChain, ServiceFragment, ServicePortEndpoints } from "./services
 import { POLICY_JUMP_RULE, SERVICE_SLOT_MARK, type PolicyPlan } from "../policy";
 import { dropChain, logRule } from "./flow-log";
 import { L7_CHAINS, L7_TPROXIED_ACCEPT } from "./l7-chains";
+import type { OffloadPlan } from "./flow-offload";
 
 export interface NftSet {
   name: string;
@@ -28,6 +29,8 @@ export interface NftPlan {
   flowRecord: string[];
   /** Rules of `forward_others`: what happens to traffic forwarded between interfaces we do not own. */
   forwardOthers: string[];
+  /** Flowtable offload (pontond --flow-offload, on kernels that have it): absent when off. */
+  offload?: OffloadPlan;
 }
 
 export const USER_CHAIN = "user";

@@ -5,6 +5,7 @@ import { fragmentDelta } from "./services/fragment-delta";
 import { FLOW_RECORD_CHAIN, FORWARD_OTHERS_CHAIN, SKELETON_CHAINS, USER_CHAIN, type NftChain, type NftPlan, type NftSet, type ServiceFragment } from "./nft-plan";
 import { renderPolicyDecls, samePolicySkeleton } from "./policy/fragment";
 import type { PolicyPlan } from "../policy";
+import { offloadDeclared, offloadOps, renderOffloadChain, renderOffloadDecl } from "./flow-offload";
 // In place: a copy per element was quadratic (30,000 service elements at 10,000 services).
 import { pushTo } from "../policy/world";
 
@@ -33,6 +34,7 @@ export function renderFull(plan: NftPlan): string {
     `delete table ${NFT_TABLE_REF}`,
     `table ${NFT_TABLE_REF} {`,
     ...withServiceElements(plan).map(renderSetDecl),
+    ...renderOffloadDecl(plan.offload),
     renderChain({ name: USER_CHAIN, rules: plan.userRules }),
     renderChain({ name: FLOW_RECORD_CHAIN, rules: plan.flowRecord }),
     renderChain({ name: FORWARD_OTHERS_CHAIN, rules: plan.forwardOthers }),
@@ -40,6 +42,7 @@ export function renderFull(plan: NftPlan): string {
     ...(plan.services ?? []).flatMap((f) => f.chains).map(renderChain),
     renderPolicyDecls(plan.policy),
     SKELETON_CHAINS,
+    ...renderOffloadChain(plan.offload),
     "}",
     "",
   ].join("\n");
@@ -92,6 +95,8 @@ function serviceDiff(from: ServiceFragment[], to: ServiceFragment[]) {
 
 function sameSkeleton(a: NftPlan, b: NftPlan): boolean {
   if (!samePolicySkeleton(a.policy, b.policy)) return false;
+  // Declaring or dropping the flowtable is a reload: dropping it returns its flows to the slow path.
+  if (offloadDeclared(a.offload) !== offloadDeclared(b.offload)) return false;
   return a.sets.length === b.sets.length && a.sets.every((s, i) => s.name === b.sets[i]!.name && s.type === b.sets[i]!.type);
 }
 
@@ -102,7 +107,7 @@ function sameSkeleton(a: NftPlan, b: NftPlan): boolean {
 export function diffOps(from: NftPlan, to: NftPlan): NftOp[] | undefined {
   if (!sameSkeleton(from, to)) return undefined;
   const svc = serviceDiff(from.services ?? [], to.services ?? []);
-  const ops: NftOp[] = [...svc.chains.before];
+  const ops: NftOp[] = [...offloadOps(from.offload, to.offload), ...svc.chains.before];
   to.sets.forEach((next, i) => {
     const prev = from.sets[i]!;
     const before = new Set(prev.elements);

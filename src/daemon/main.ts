@@ -5,7 +5,7 @@ import net from "node:net";
 import path from "node:path";
 import { apiServer, metricsServer } from "../api/server";
 import { cliRoute } from "./cli-route";
-import { Engine, defaultConfig } from "../engine";
+import { Engine, defaultConfig, FLOW_OFFLOAD_MODES, type FlowOffloadMode } from "../engine";
 import { DEFAULT_MAX_STREAMS, loadWeb, uiServer, WEB_DIR } from "../api/ui/ui-server";
 import { parseUiListen } from "../api/ui/ui-access";
 import { validateLabels } from "../model/names";
@@ -32,6 +32,7 @@ const OPTIONS: Options = {
   "flow-buffer": { type: "string", description: "flow records kept in memory (default 10000)", value: "N" },
   "node-label": { type: "string", multiple: true, description: "a label of this node, what CiliumBGPPeeringPolicy nodeSelectors match (kubernetes.io/hostname is always set)", value: "K=V" },
   "flow-journal": { type: "string", description: "also append every flow record to <state>/logs/flows.jsonl (rotated at 64 MiB) and read the newest back at start, so they survive a restart (on|off; default off)", value: "on|off" },
+  "flow-offload": { type: "string", description: "offload established connections to an nftables flowtable (the software fast path): auto (default; on where the kernel has flowtables, CONFIG_NF_FLOW_TABLE), on (refuse to start without them) or off; `ponton info` shows the outcome", value: "auto|on|off" },
   "forward-others": { type: "string", description: "traffic the host forwards between interfaces Ponton does not own: drop (default; the host is no open router) or accept (leave it to the host's own firewall)", value: "drop|accept" },
   "metrics-listen": { type: "string", description: "also serve GET /metrics over TCP here for Prometheus (e.g. 127.0.0.1:9469; default: only on the API socket)", value: "ADDR:PORT" },
   "fqdn-grace": { type: "string", description: "seconds a toFQDNs address stays allowed after its DNS TTL ends (default 5)", value: "S" },
@@ -70,6 +71,12 @@ function uiMaxStreams(value: string | undefined): number {
   const n = Number(value);
   if (!/^\d+$/.test(value) || n < 1 || n > 1000) throw new EngineError("INVALID_ARGUMENT", `--ui-max-streams must be a whole number from 1 to 1000, not '${value}'`);
   return n;
+}
+
+function flowOffload(value: string | undefined): { flowOffload?: FlowOffloadMode } {
+  if (value === undefined) return {};
+  if (!(FLOW_OFFLOAD_MODES as readonly string[]).includes(value)) throw new EngineError("INVALID_ARGUMENT", `--flow-offload is auto, on or off, not '${value}'`);
+  return { flowOffload: value as FlowOffloadMode };
 }
 
 function forwardOthers(value: string | undefined): { forwardOthers?: "drop" | "accept" } {
@@ -160,6 +167,7 @@ export async function main(argv: string[]): Promise<void> {
     ...(values["dns-domain"] ? { dnsDomain: String(values["dns-domain"]) } : {}),
     ...(values.ndots !== undefined ? { ndots: Number(values.ndots) } : {}),
     ...forwardOthers(values["forward-others"] as string | undefined),
+    ...flowOffload(values["flow-offload"] as string | undefined),
     ...flowOptions(values["flow-log"] as string | undefined, values["flow-buffer"] as string | undefined, values["flow-journal"] as string | undefined),
     ...maxPortRange(values["max-port-range"] as string | undefined),
     ...fqdnGrace(values["fqdn-grace"] as string | undefined),

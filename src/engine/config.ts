@@ -1,6 +1,7 @@
 import path from "node:path";
 import { DEFAULT_POOL4, DEFAULT_POOL6, type PoolSpec } from "../ipam";
 import type { ForwardOthers } from "../compile";
+import type { FlowOffloadMode } from "./dataplane/flow-offload";
 
 export interface EngineConfig {
   stateDir: string;
@@ -25,6 +26,8 @@ export interface EngineConfig {
   flowBuffer: number;
   /** Traffic forwarded between interfaces Ponton does not own: dropped (default) or left alone. */
   forwardOthers: ForwardOthers;
+  /** Flowtable offload of established flows: auto (where the kernel has flowtables), on (required), off. */
+  flowOffload: FlowOffloadMode;
   /** Also append every flow record to <state>/logs/flows.jsonl and read the newest back at start. */
   flowJournal: boolean;
   /** Most host ports one published range may hold (pontond --max-port-range). */
@@ -51,6 +54,7 @@ export function defaultConfig(stateDir: string, overrides: Partial<EngineConfig>
     flowBuffer: 10_000,
     flowJournal: false,
     forwardOthers: "drop",
+    flowOffload: "auto",
     maxPortRange: 1000,
     fqdnGraceSeconds: 5,
     nodeLabels: {},

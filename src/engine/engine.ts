@@ -13,6 +13,7 @@ import { HolderClient } from "../ports";
 import { syncHeldPorts } from "./published-ports";
 import { EngineL7 } from "./l7/l7-proxy";
 import { privateDatabase, privateDir, privateFilesDir } from "./files/private-files";
+import { startFlowOffload, type FlowOffloadInfo } from "./dataplane/flow-offload";
 import type { EngineContext } from "./context";
 import { parseProjectFile } from "../model/project/project-file";
 import { projectDown, projectUp } from "./project";
@@ -80,6 +81,8 @@ export class Engine {
   readonly fqdn: EngineFqdn;
   /** FRR's bgpd, announcing LoadBalancer addresses (see engine/bgp/speaker.ts). */
   readonly bgp: BgpSpeaker;
+  /** pontond --flow-offload as the kernel allows it (set at start, before the table is written). */
+  flowOffload: FlowOffloadInfo | undefined;
   /** bin/ponton-l2, answering ARP/NDP for LoadBalancer addresses (see engine/l2/announcer.ts). */
   readonly l2 = new L2Announcer();
 
@@ -128,6 +131,8 @@ export class Engine {
 
   /** Start-up: reconcile the kernel with the store, then watch our table for damage. */
   async start(): Promise<ReconcileReport> {
+    // First: `--flow-offload on` on a kernel without flowtables stops start-up before anything runs.
+    this.flowOffload = await startFlowOffload(this.ctx);
     // Listening before the table is written: the first logged packet is not lost.
     await this.flows.start();
     await this.l7.reattach();
@@ -581,6 +586,7 @@ export class Engine {
       dns: this.dns?.info(),
       /** toFQDNs: learned elements alive, and the time from an answer to the kernel allowing its addresses. */
       fqdn: this.fqdn.stats(),
+      flowOffload: this.flowOffload,
     };
   }
 

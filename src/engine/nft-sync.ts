@@ -1,6 +1,6 @@
 // Keeps what was last committed to our nftables table and sends only the difference.
 import { withBuiltinServices } from "./services/kubernetes-service";
-import { compileNft, diffOps, renderFull, DEFAULT_COMPILE_OPTIONS, type CompileOptions, type NftPlan } from "../compile";
+import { compileNft, diffOps, renderFull, withPresentDevices, DEFAULT_COMPILE_OPTIONS, type CompileOptions, type NftPlan } from "../compile";
 import type { DesiredState } from "../model/types";
 import type { Kernel } from "../kernel";
 import { EMPTY_RUNTIME, type ServiceRuntime } from "../model/services/service";
@@ -26,6 +26,8 @@ export class NftSync {
   carry: ((plan: NftPlan) => string) | undefined;
   /** Called after each commit with the previous plan (services clean conntrack up from it). */
   onCommit: ((from: NftPlan | undefined, to: NftPlan) => void) | undefined;
+  /** Flowtable offload on: the interfaces that exist now (the flowtable is given only those). */
+  presentLinks: (() => Promise<ReadonlySet<string>>) | undefined;
   /** Awaited before a plan reaches the kernel (the L7 proxy listens before nft redirects to it). */
   beforeCommit: ((to: NftPlan) => Promise<void>) | undefined;
 
@@ -43,7 +45,7 @@ export class NftSync {
 
   /** Incremental when possible: a few elements and rules in one transaction. */
   async sync(state: DesiredState): Promise<void> {
-    const plan = compileNft(this.served(state), this.runtime, this.options);
+    const plan = await this.plan(state);
     if (this.committed) {
       const ops = diffOps(this.committed, plan);
       if (ops?.length === 0) return;
@@ -63,12 +65,18 @@ export class NftSync {
   }
 
   /** Replace the whole table atomically (start-up, reconcile, a change made by someone else). */
-  async full(state: DesiredState, plan: NftPlan = compileNft(this.served(state), this.runtime, this.options)): Promise<void> {
+  async full(state: DesiredState, given?: NftPlan): Promise<void> {
+    const plan = given ?? (await this.plan(state));
     const before = this.committed;
     this.committed = undefined;
     await this.beforeCommit?.(plan);
     await this.kernel.nft(renderFull(plan) + (this.carry?.(plan) ?? ""));
     this.commit(before, plan);
+  }
+
+  private async plan(state: DesiredState): Promise<NftPlan> {
+    const plan = compileNft(this.served(state), this.runtime, this.options);
+    return plan.offload && this.presentLinks ? withPresentDevices(plan, await this.presentLinks()) : plan;
   }
 
   /** A user rule is checked against the real table before it is stored. */

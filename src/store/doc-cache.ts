@@ -29,9 +29,9 @@ export class DocCache<T> {
     return (this.byKey = new Map(parsed.map((d) => [this.keyOf(d), d])));
   }
 
-  /** Shared: the same array until a write (readonly by type; records frozen). */
+  /** Shared and frozen (as its records): the same array until a write, so readers may memoize on it. */
   list(): readonly T[] {
-    return (this.shared ??= [...this.map().values()].sort(this.order));
+    return (this.shared ??= Object.freeze([...this.map().values()].sort(this.order)));
   }
 
   /** After the row was written: `text` is what was stored, parsed again so the cache holds exactly what a read would. */

@@ -50,6 +50,7 @@ function opMessages(table: string, o: NftOp): NftMessage[] | undefined {
     }
     case "addSet":
     case "deleteSet":
+    case "addFlowtableDevices":
       return undefined;
   }
 }
