@@ -6,9 +6,9 @@ import { after, before, describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { existsSync } from "node:fs";
 import path from "node:path";
-import { TestHost, ping, sh } from "./harness";
+import { TestHost, ping, sh } from "../harness";
 
-const BIN = path.resolve(__dirname, "..", "..", "..", "bin");
+const BIN = path.resolve(__dirname, "..", "..", "..", "..", "bin");
 
 interface Info {
   flowOffload?: { mode: string; active: boolean; reason?: string };

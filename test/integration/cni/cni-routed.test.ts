@@ -4,7 +4,7 @@
 // asking for the other driver behave as on a bridge network.
 import { after, before, describe, test } from "node:test";
 import assert from "node:assert/strict";
-import { TestHost, UPLINK_HOST, curlFrom, eventually, httpServer, sh } from "./harness";
+import { TestHost, UPLINK_HOST, curlFrom, eventually, httpServer, sh } from "../harness";
 import { addList, checkList, delList, execPlugin, makeSandbox, type Conflist, type Runtime } from "./cni-driver";
 
 const PLUGIN = { type: "ponton-cni", network: "cniflat", driver: "routed", subnet: "10.78.0.0/24", capabilities: { portMappings: true } };
