@@ -16,11 +16,15 @@ const withJournal = process.argv.includes("--journal");
 const roundsArg = process.argv.indexOf("--rounds");
 const SECONDS = quick ? 2 : 4;
 const ROUNDS = roundsArg > 0 ? Number(process.argv[roundsArg + 1]) : quick ? 2 : 6;
+const profileArg = process.argv.indexOf("--cpu-prof");
+/** pontond's CPU profiles (node --cpu-prof) go here, one per daemon run. */
+const PROFILE_DIR = profileArg > 0 ? process.argv[profileArg + 1] : undefined;
 
 type Mode = "off" | "on" | "journal";
 
 async function restart(h: TestHost, mode: Mode): Promise<void> {
   await h.stopDaemon();
+  h.daemonNodeArgs = PROFILE_DIR ? ["--cpu-prof", "--cpu-prof-dir", PROFILE_DIR] : [];
   h.daemonArgs = mode === "journal" ? ["--flow-log", "on", "--flow-journal", "on"] : ["--flow-log", mode];
   await h.startDaemon();
 }
@@ -33,7 +37,8 @@ async function main(): Promise<void> {
     const modes: Mode[] = withJournal ? ["off", "on", "journal"] : ["off", "on"];
     const rates: Record<Mode, number[]> = { on: [], off: [], journal: [] };
     const ratios: number[] = [];
-    const usPerRecord = { pontond: [] as number[], nflog: [] as number[] };
+    // CPU per connection in each mode: on minus off is what logging costs the daemon and helper.
+    const usPerConn: Record<Mode, { pontond: number[]; nflog: number[] }> = { on: { pontond: [], nflog: [] }, off: { pontond: [], nflog: [] }, journal: { pontond: [], nflog: [] } };
     const loads: number[] = [];
     let lost = 0;
     for (let round = 0; round < ROUNDS; round++) {
@@ -53,11 +58,10 @@ async function main(): Promise<void> {
         lost += lostOf(after) - lostOf(before);
         loads.push(os.loadavg()[0]);
         const line: Record<string, unknown> = { round, flowLog: mode, connPerSec: Math.round(rps), recordsPerSec: Math.round(recorded / SECONDS), load1: os.loadavg()[0] };
-        if (mode === "on" && recorded > 0) {
-          usPerRecord.pontond.push(((cpu1.pontond - cpu0.pontond) / recorded) * 1e6);
-          usPerRecord.nflog.push(((cpu1.nflog - cpu0.nflog) / recorded) * 1e6);
-          Object.assign(line, { pontondCpuS: round3(cpu1.pontond - cpu0.pontond), nflogCpuS: round3(cpu1.nflog - cpu0.nflog) });
-        }
+        const connections = rps * SECONDS;
+        usPerConn[mode].pontond.push(((cpu1.pontond - cpu0.pontond) / connections) * 1e6);
+        usPerConn[mode].nflog.push(((cpu1.nflog - cpu0.nflog) / connections) * 1e6);
+        Object.assign(line, { pontondCpuS: round3(cpu1.pontond - cpu0.pontond), nflogCpuS: round3(cpu1.nflog - cpu0.nflog) });
         console.log(JSON.stringify(line));
       }
       ratios.push(rates.on[round]! / rates.off[round]!);
@@ -73,7 +77,7 @@ async function main(): Promise<void> {
       pairedRatiosOnOverOff: ratios.map(round3),
       medianPairedRatio: round3(p50(ratios)),
       ...(withJournal ? { connPerSecFlowJournalOn: Math.round(p50(rates.journal)), ratioJournalOverOn: round3(p50(rates.journal) / p50(rates.on)) } : {}),
-      cpuMicrosecondsPerRecord: { pontond: round3(p50(usPerRecord.pontond)), nflog: round3(p50(usPerRecord.nflog)) },
+      cpuMicrosecondsPerConnection: Object.fromEntries(modes.map((m) => [m, { pontond: round3(p50(usPerConn[m].pontond)), nflog: round3(p50(usPerConn[m].nflog)) }])),
       recordsLost: lost,
     };
     console.log(JSON.stringify(result, null, 2));
