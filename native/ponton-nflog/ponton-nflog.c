@@ -13,6 +13,8 @@
  * as numbered strings and packets carry the numbers.
  *
  * Usage: ponton-nflog GROUP...   (e.g. 2 3)
+ *        PONTON_NFLOG_RCVBUF=BYTES sets the netlink socket's buffer (default 8 MiB; the kernel
+ *        doubles it): a small one lets a test see losses counted.
  * Frames, little-endian, each `u16 type, u16 size` (size a multiple of 8, header included):
  *   1 packet:  u8 group, u8 payload length, u16 in, u16 out, u16 prefix (string ids, 0 = none),
  *              u32 packet mark, f64 unix time; then the packet's first bytes (≤ 128).
@@ -290,7 +292,8 @@ int main(int argc, char **argv) {
   if (getppid() == 1) return 0;
   sock = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_NETFILTER);
   if (sock < 0) die("socket");
-  int size = 8 << 20;
+  const char *rcvbuf = getenv("PONTON_NFLOG_RCVBUF");
+  int size = rcvbuf && atoi(rcvbuf) > 0 ? atoi(rcvbuf) : 8 << 20;
   if (setsockopt(sock, SOL_SOCKET, SO_RCVBUFFORCE, &size, sizeof(size)) < 0) setsockopt(sock, SOL_SOCKET, SO_RCVBUF, &size, sizeof(size));
   struct sockaddr_nl addr = {.nl_family = AF_NETLINK};
   if (bind(sock, (struct sockaddr *)&addr, sizeof(addr)) < 0) die("bind");
