@@ -10,6 +10,9 @@ const FILTERS = ["verdict", "namespace", "workload", "port", "from", "to", "prot
 /** Hubble's names on the command line, the API's names in the query. */
 const HTTP_FILTERS = { "http-method": "httpMethod", "http-path": "httpPath", "http-status": "httpStatus" } as const;
 
+/** A record, or the count pontond skipped because this reader fell behind. */
+const lineOf = (r: FlowRecord | { lost: number }) => ("seq" in r ? flowLine(r) : `… ${r.lost} records skipped: this reader fell behind`);
+
 /** NDJSON in, formatted lines out. */
 function formatter(): Transform {
   let rest = "";
@@ -17,7 +20,7 @@ function formatter(): Transform {
     transform(chunk: Buffer, _enc, done) {
       const lines = (rest + chunk.toString()).split("\n");
       rest = lines.pop() ?? "";
-      done(null, lines.filter(Boolean).map((l) => flowLine(JSON.parse(l) as FlowRecord) + "\n").join(""));
+      done(null, lines.filter(Boolean).map((l) => lineOf(JSON.parse(l) as FlowRecord | { lost: number }) + "\n").join(""));
     },
   });
 }
