@@ -2,7 +2,7 @@
 // when a packet is logged, what the daemon knows is looked up (endpoints, services, the decision,
 // interface names: shared objects, cached per directory) and kept with the packet's first bytes
 // in a reusable slot; the record itself is only built when someone reads it (decodePacket then).
-import { parseIp } from "../model/ip";
+import { formatIp } from "../model/ip";
 import { decide, type Decision } from "./decision";
 import { FLOW_LOG_GROUP } from "../compile/flow-log";
 import { decodePacket, PROTOCOL_NAMES } from "./packet";
@@ -31,38 +31,41 @@ export class FlowSlot {
   out: string | undefined = undefined;
 }
 
-const ipKey6 = (value: bigint) => value.toString(16).padStart(32, "0");
+/** What the directory says of one address, cached by the packet's bytes. */
+interface AddressInfo {
+  endpoint: FlowEndpoint | undefined;
+  service: string | undefined;
+}
 
-/** A directory's lookups keyed the way packet bytes are read (IPv4 as a number), with caches. */
+/**
+ * A directory's lookups keyed the way packet bytes are read (IPv4 as a number), filled on first
+ * sight of each address (the directory is rebuilt often: nothing is computed for addresses that
+ * send nothing), with the decisions and interface names cached too.
+ */
 export class FlowIndex {
-  private readonly v4 = new Map<number, FlowEndpoint>();
-  private readonly v6 = new Map<string, FlowEndpoint>();
-  private readonly vip4 = new Map<number, string>();
-  private readonly vip6 = new Map<string, string>();
+  private readonly v4 = new Map<number, AddressInfo>();
+  private readonly v6 = new Map<string, AddressInfo>();
   private readonly decisions = new Map<number, Map<string, Map<number, Decision>>>();
   private readonly names = new Map<string, string>();
 
-  constructor(readonly dir: FlowDirectory) {
-    for (const [ip, ep] of dir.byIp) FlowIndex.put(ip, ep, this.v4, this.v6);
-    for (const [ip, name] of dir.vips) FlowIndex.put(ip, name, this.vip4, this.vip6);
+  constructor(readonly dir: FlowDirectory) {}
+
+  private info(ip: string): AddressInfo {
+    return { endpoint: this.dir.byIp.get(ip), service: this.dir.vips.get(ip) };
   }
 
-  private static put<T>(ip: string, value: T, v4: Map<number, T>, v6: Map<string, T>): void {
-    const p = parseIp(ip);
-    if (!p) return;
-    if (p.family === 4) v4.set(Number(p.value), value);
-    else v6.set(ipKey6(p.value), value);
-  }
-
-  /** The endpoint and service at `bytes[at, at + 4 or 16)`. */
-  lookup(bytes: Buffer, at: number, version: number): [FlowEndpoint | undefined, string | undefined] {
+  /** What is known of the address at `bytes[at, at + 4 or 16)`. */
+  lookup(bytes: Buffer, at: number, version: number): AddressInfo {
     if (version === 4) {
       const k = bytes.readUInt32BE(at);
-      return [this.v4.get(k), this.vip4.size ? this.vip4.get(k) : undefined];
+      let i = this.v4.get(k);
+      if (!i) this.v4.set(k, (i = this.info(`${bytes[at]}.${bytes[at + 1]}.${bytes[at + 2]}.${bytes[at + 3]}`)));
+      return i;
     }
-    if (!this.v6.size && !this.vip6.size) return [undefined, undefined];
     const k = bytes.toString("hex", at, at + 16);
-    return [this.v6.get(k), this.vip6.get(k)];
+    let i = this.v6.get(k);
+    if (!i) this.v6.set(k, (i = this.info(formatIp(6, BigInt(`0x${k}`)))));
+    return i;
   }
 
   decision(group: number, prefix: string, mark: number): Decision {
@@ -101,10 +104,10 @@ export function fillSlot(slot: FlowSlot, index: FlowIndex, bytes: Buffer, at: nu
   slot.time = time;
   const src = index.lookup(bytes, at + (version === 4 ? 12 : 8), version);
   const dst = index.lookup(bytes, at + (version === 4 ? 16 : 24), version);
-  slot.src = src[0];
-  slot.srcService = src[1];
-  slot.dst = dst[0];
-  slot.dstService = dst[1];
+  slot.src = src.endpoint;
+  slot.srcService = src.service;
+  slot.dst = dst.endpoint;
+  slot.dstService = dst.service;
   // A new connection logged with no input interface left this host (output hook); with no output
   // interface it was addressed to this host (input hook). Forwarded ones have both.
   slot.srcHost = group === FLOW_LOG_GROUP && !inIf && !slot.src;

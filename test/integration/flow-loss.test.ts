@@ -4,6 +4,7 @@
 import { after, before, describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { readdirSync, readFileSync } from "node:fs";
+import http from "node:http";
 import { TestHost, eventually } from "./harness";
 
 // UDP to N distinct ports: N new connections, each one logged (no policy: all forwarded).
@@ -54,6 +55,7 @@ describe("flow records lost", () => {
       await new Promise((res) => setTimeout(res, 300)); // the kernel's hold time is 50 ms
     } finally {
       process.kill(helper, "SIGCONT");
+      helper = 0;
     }
     // A loss is seen when the next packet's sequence number arrives: one more connection.
     await h.inWorkload("src", process.execPath, ["-e", BURST(target, 1).replace("20000", "19999")], 10_000);
@@ -74,5 +76,45 @@ describe("flow records lost", () => {
     assert.match(observed.stderr, new RegExp(`${now.lostRecords} flow records lost`));
     const metrics = await h.inHost("curl", ["-s", "--unix-socket", h.socket, "http://ponton/metrics"]);
     assert.match(metrics.stdout, new RegExp(`^ponton_flow_records_lost_total ${now.lostRecords}$`, "m"));
+  });
+
+  test("a follower that does not read has records skipped and counted, not buffered without end", async () => {
+    // The kernel's default-sized buffer this time, so the burst reaches the ring.
+    await h.stopDaemon();
+    h.daemonEnv = {};
+    await h.startDaemon();
+    const lines: string[] = [];
+    let res: http.IncomingMessage | undefined;
+    const req = http.get({ socketPath: h.socket, path: "/v1/flows?follow=1&limit=1" }, (r) => {
+      res = r;
+      r.pause();
+    });
+    await eventually(async () => res !== undefined, 5000, 50);
+    const status = () => h.client.request<Status>("GET", "/v1/flows/status");
+    const before = await status();
+    const r = await h.inWorkload("src", process.execPath, ["-e", BURST(target, 12_000).replace("20000", "30000")], 60_000);
+    assert.equal(r.code, 0, r.stderr);
+    await new Promise((res) => setTimeout(res, 1000));
+    const after = await status();
+    // Read everything sent so far: the first record it followed comes first, then the burst.
+    let text = "";
+    res!.setEncoding("utf8").on("data", (d: string) => (text += d));
+    res!.resume();
+    // The next record sent after the reader caught up carries the count of those skipped.
+    let probes = 0;
+    await eventually(async () => {
+      await h.inWorkload("src", process.execPath, ["-e", BURST(target, 1).replace("20000", String(29999 - probes++))], 10_000);
+      await new Promise((res) => setTimeout(res, 300));
+      return text.includes('{"lost":');
+    }, 20_000, 0);
+    req.destroy();
+    lines.push(...text.split("\n").filter(Boolean));
+    const skipped = lines.filter((l) => l.startsWith('{"lost":')).reduce((n, l) => n + (JSON.parse(l) as { lost: number }).lost, 0);
+    const seqs = lines.filter((l) => !l.startsWith('{"lost":')).map((l) => (JSON.parse(l) as { seq: number }).seq).filter((s) => s > before.recorded && s <= after.recorded);
+    assert.ok(skipped > 0, "records were skipped for the slow reader");
+    const burst = after.recorded - before.recorded;
+    assert.ok(burst > 10_000, `the burst reached the ring (${burst} records)`);
+    // Every record of the burst was either sent or counted as skipped (a probe may be skipped too).
+    assert.ok(seqs.length + skipped >= burst && seqs.length + skipped <= burst + probes, `sent ${seqs.length} + skipped ${skipped} vs ${burst} (+ ${probes} probes)`);
   });
 });
