@@ -196,6 +196,8 @@ function flowQuery(q: URLSearchParams): FlowQuery {
  * Without follow: a JSON array of the newest `limit` matching records. With follow: those as
  * JSON lines, then each new matching record as it is recorded, until the client leaves.
  */
+const FOLLOW_BUFFER_BYTES = 4 * 1024 * 1024;
+
 async function streamFlows(engine: Engine, q: FlowQuery, follow: boolean, limit: number, res: ServerResponse): Promise<void> {
   const past = engine.observe(q, limit);
   if (!follow) {
@@ -203,7 +205,18 @@ async function streamFlows(engine: Engine, q: FlowQuery, follow: boolean, limit:
     res.end(JSON.stringify(past));
     return;
   }
-  const stop = engine.followFlows(q, (r) => res.write(JSON.stringify(r) + "\n"));
+  // A follower that reads too slowly must not grow pontond's memory: past FOLLOW_BUFFER_BYTES
+  // unsent, records are skipped for it and a `{"lost":N}` line says how many.
+  let skipped = 0;
+  const stop = engine.followFlows(q, (r) => {
+    if (res.writableLength > FOLLOW_BUFFER_BYTES) {
+      skipped++;
+      return;
+    }
+    if (skipped) res.write(`{"lost":${skipped}}\n`);
+    skipped = 0;
+    res.write(JSON.stringify(r) + "\n");
+  });
   res.writeHead(200, { "content-type": "application/x-ndjson" });
   for (const r of past) res.write(JSON.stringify(r) + "\n");
   res.on("close", stop);

@@ -1,11 +1,13 @@
-// The flow collector: runs bin/ponton-nflog on our NFLOG groups, turns each kernel event into a
-// flow record and keeps it in a bounded ring. Restarts the helper if it dies.
+// The flow collector: runs bin/ponton-nflog on our NFLOG groups, reads its binary frames and
+// keeps each logged packet in a bounded ring (a record is built only when read). Restarts the
+// helper if it dies. Nothing is lost silently: packets the kernel could not hand us are counted.
 import { spawn, type ChildProcess } from "node:child_process";
 import path from "node:path";
-import { createInterface } from "node:readline";
 import { DROP_LOG_GROUP, FLOW_LOG_GROUP } from "../compile/flow-log";
+import { FlowIndex, readableVersion } from "./flow-slot";
+import { FrameReader } from "./nflog-frames";
 import { FlowRing } from "./ring";
-import { isFlowGroup, toFlowRecord, type FlowDirectory, type FlowEndpoint, type NflogEvent } from "./record";
+import { isFlowGroup, type FlowDirectory, type FlowEndpoint } from "./record";
 
 /** Built by `npm run build` next to the other binaries (dist/src/flows -> bin/). */
 export const NFLOG_HELPER = process.env.PONTON_NFLOG ?? path.resolve(__dirname, "..", "..", "..", "bin", "ponton-nflog");
@@ -16,8 +18,10 @@ const DIRECTORY_MAX_AGE_MS = 250;
 export interface CollectorStatus {
   running: boolean;
   helper: string;
-  /** Kernel messages lost because we read too slowly (ENOBUFS on the netlink socket). */
+  /** Times the kernel found the netlink socket full because we read too slowly (ENOBUFS). */
   lostBatches: number;
+  /** Logged packets that never reached a record: gaps in the kernel's sequence numbers. */
+  lostRecords: number;
   helperRestarts: number;
   undecodable: number;
   lastError?: string;
@@ -27,8 +31,10 @@ export class FlowCollector {
   readonly ring: FlowRing;
   private child: ChildProcess | undefined;
   private stopped = false;
-  private directory: { at: number; dir: FlowDirectory } | undefined;
-  private readonly status: CollectorStatus = { running: false, helper: NFLOG_HELPER, lostBatches: 0, helperRestarts: 0, undecodable: 0 };
+  private directory: { at: number; dir: FlowDirectory; index?: FlowIndex } | undefined;
+  /** The helper's numbered strings (interface names, log prefixes). */
+  private strings: (string | undefined)[] = [];
+  private readonly status: CollectorStatus = { running: false, helper: NFLOG_HELPER, lostBatches: 0, lostRecords: 0, helperRestarts: 0, undecodable: 0 };
 
   constructor(capacity: number, private readonly buildDirectory: () => FlowDirectory) {
     this.ring = new FlowRing(capacity);
@@ -40,16 +46,26 @@ export class FlowCollector {
       const child = spawn(NFLOG_HELPER, [String(DROP_LOG_GROUP), String(FLOW_LOG_GROUP)], { stdio: ["ignore", "pipe", "pipe"] });
       this.child = child;
       let ready = false;
-      const lines = createInterface({ input: child.stdout! });
-      lines.on("line", (line) => {
-        if (!ready && line.startsWith('{"ready"')) {
+      this.strings = [];
+      const frames = new FrameReader({
+        packet: (b, at, length, group, inId, outId, prefixId, mark, time) => this.packet(b, at, length, group, inId, outId, prefixId, mark, time),
+        string: (id, text) => (this.strings[id] = text),
+        lost: (packets, overflows) => {
+          this.status.lostRecords += packets;
+          this.status.lostBatches += overflows;
+        },
+        forget: () => (this.strings = []),
+        ready: () => {
           ready = true;
           this.status.running = true;
           resolve();
-          return;
-        }
-        this.onLine(line);
+        },
+        corrupt: () => {
+          this.status.lastError = "unreadable output from the NFLOG helper: restarting it";
+          child.kill("SIGTERM");
+        },
       });
+      child.stdout!.on("data", (chunk: Buffer) => frames.push(chunk));
       child.stderr!.on("data", (d: Buffer) => {
         const text = d.toString().trim();
         if (/: .*:/.test(text)) this.status.lastError = text;
@@ -83,22 +99,17 @@ export class FlowCollector {
     this.directory = undefined;
   }
 
-  private onLine(line: string): void {
-    let e: NflogEvent & { lost?: number };
-    try {
-      e = JSON.parse(line) as NflogEvent & { lost?: number };
-    } catch {
+  private packet(bytes: Buffer, at: number, length: number, group: number, inId: number, outId: number, prefixId: number, mark: number, time: number): void {
+    if (!isFlowGroup(group)) return;
+    const version = readableVersion(bytes, at, length);
+    if (!version) {
       this.status.undecodable++;
       return;
     }
-    if (e.lost) {
-      this.status.lostBatches += e.lost;
-      return;
-    }
-    if (!isFlowGroup(e.g)) return;
-    const r = toFlowRecord(e, this.currentDirectory(), this.ring.nextSeq());
-    if (r) this.ring.push(r);
-    else this.status.undecodable++;
+    this.currentDirectory();
+    const d = this.directory!;
+    const s = this.strings;
+    this.ring.pushPacket((d.index ??= new FlowIndex(d.dir)), bytes, at, length, version, group, s[inId], s[outId], s[prefixId], mark, time);
   }
 
   info(): CollectorStatus & { buffer: { capacity: number; used: number; fill: number }; recorded: number; flowsPerSecond: number } {

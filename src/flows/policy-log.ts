@@ -3,7 +3,7 @@ import type { PolicyLog } from "../policy";
 import type { FlowRecord } from "./record";
 
 /** Policies (by "ns/name") whose log settings select this record; absent settings log denied traffic. */
-export function policiesLogging(r: FlowRecord, settings: ReadonlyMap<string, PolicyLog | undefined>): string[] {
+export function policiesLogging(r: Pick<FlowRecord, "verdict" | "rule" | "dropReason" | "policies">, settings: ReadonlyMap<string, PolicyLog | undefined>): string[] {
   if (r.verdict === "FORWARDED") {
     const rule = r.rule;
     if (!rule || !settings.has(rule.policy)) return [];

@@ -1,12 +1,12 @@
 // Pure: one NFLOG event (from bin/ponton-nflog) + what the daemon knows -> a flow record that
 // says who talked to whom and why the packet went where it went.
-import { DROP_LOG_GROUP, DROP_REASONS, FLOW_LOG_GROUP, POLICY_DROP_PREFIXES, userRulePrefix } from "../compile/flow-log";
-import { describeDecision, isDecisionMark, type PolicyPlan, type RuleRef } from "../policy";
+import { DROP_LOG_GROUP, DROP_REASONS, FLOW_LOG_GROUP, userRulePrefix } from "../compile/flow-log";
+import type { PolicyPlan, RuleRef } from "../policy";
 import { DEFAULT_NAMESPACE, type DesiredState } from "../model/types";
 import { serviceVips } from "../model/services/service";
-import { decodePacket, PROTOCOL_NAMES } from "./packet";
+import { fillSlot, FlowIndex, FlowSlot, readableVersion, recordOf } from "./flow-slot";
 
-/** A line of ponton-nflog. */
+/** One logged packet, as the tests and tools write it (the helper itself sends binary frames). */
 export interface NflogEvent {
   /** NFLOG group. */
   g: number;
@@ -126,71 +126,17 @@ export function flowDirectory(state: DesiredState, policy: PolicyPlan | undefine
   };
 }
 
-const ENGINE_REASONS = new Map(Object.values(DROP_REASONS).map((r) => [r.prefix as string, r]));
-
-type Decision = Pick<FlowRecord, "verdict" | "direction" | "dropReason" | "summary" | "policies" | "decisionId" | "userRule" | "rule">;
-
-/** The verdict and its reason, from the group, prefix and mark. */
-function decide(e: NflogEvent, dir: FlowDirectory): Decision {
-  const mark = isDecisionMark(e.m) ? e.m : undefined;
-  const entry = mark && dir.policy ? describeDecision(dir.policy, mark) : undefined;
-  if (e.g === FLOW_LOG_GROUP) {
-    if (entry?.kind === "allow") {
-      const r = entry.rule;
-      return { verdict: "FORWARDED", direction: r.direction, summary: `allowed by ${r.policy} ${r.direction}[${r.ruleIndex}]`, policies: [r.policy], decisionId: mark, rule: r };
-    }
-    return { verdict: "FORWARDED", summary: mark ? `allowed (decision ${mark} is not in the current policies)` : "allowed: no policy selects either end", policies: [] };
-  }
-  const prefix = e.p ?? "";
-  const policyDirection = POLICY_DROP_PREFIXES[prefix];
-  if (policyDirection) {
-    if (entry?.kind === "denyRule") {
-      const r = entry.rule;
-      return { verdict: "DROPPED", direction: policyDirection, dropReason: "POLICY_DENIED", summary: `denied by ${r.policy} ${r.direction}Deny[${r.ruleIndex}]`, policies: [r.policy], decisionId: mark, rule: r };
-    }
-    const isolatedBy = entry?.kind === "deny" ? entry.policies : [];
-    const summary = isolatedBy.length ? `default deny (${policyDirection}): isolated by ${isolatedBy.join(", ")} and no rule admits it` : `policy drop (decision ${mark} is not in the current policies)`;
-    return { verdict: "DROPPED", direction: policyDirection, dropReason: "POLICY_DENIED", summary, policies: isolatedBy, decisionId: mark };
-  }
-  const engine = ENGINE_REASONS.get(prefix);
-  if (engine) return { verdict: engine.verdict, dropReason: engine.code, summary: engine.text, policies: [] };
-  const user = dir.userRules.get(prefix);
-  if (user) {
-    const verdict: Verdict = /\breject\b/.test(user.rule) ? "REJECTED" : "DROPPED";
-    return { verdict, dropReason: "USER_RULE", summary: `user hook rule ${user.id}: ${user.rule}`, policies: [], userRule: user };
-  }
-  return { verdict: "DROPPED", dropReason: "UNKNOWN", summary: `logged with prefix '${prefix.trim()}' (rule no longer present)`, policies: [] };
-}
-
 export function isFlowGroup(g: number): boolean {
   return g === FLOW_LOG_GROUP || g === DROP_LOG_GROUP;
 }
 
-/** undefined when the payload is not an IP packet we can read. */
+/** One event as a record (what the collector does in two halves, see flow-slot.ts); undefined when the payload is not an IP packet we can read. */
 export function toFlowRecord(e: NflogEvent, dir: FlowDirectory, seq: number): FlowRecord | undefined {
-  const h = e.x ? decodePacket(Buffer.from(e.x, "hex")) : undefined;
-  if (!h) return undefined;
-  // A new connection logged with no input interface left this host (output hook); with no output
-  // interface it was addressed to this host (input hook). Forwarded ones have both.
-  const hostEnd = e.g === FLOW_LOG_GROUP ? { source: !e.in, destination: !e.out } : { source: false, destination: false };
-  const end = (ip: string, port: number | undefined, host: boolean): FlowEndpoint => {
-    const known = dir.byIp.get(ip);
-    const service = dir.vips.get(ip);
-    return { ...(known ?? { ip }), ...(port !== undefined ? { port } : {}), ...(service ? { service } : {}), ...(host && !known ? { host: true as const } : {}) };
-  };
-  // A bridge is shown with its network's name.
-  const named = (ifname: string) => (dir.bridges.has(ifname) ? `${ifname} (${dir.bridges.get(ifname)})` : ifname);
-  const interfaces = { ...(e.in ? { in: named(e.in) } : {}), ...(e.out ? { out: named(e.out) } : {}) };
-  return {
-    seq,
-    time: new Date(e.t * 1000).toISOString(),
-    ipVersion: h.ipVersion,
-    protocol: PROTOCOL_NAMES[h.protocol] ?? String(h.protocol),
-    source: end(h.src, h.sport, hostEnd.source),
-    destination: end(h.dst, h.dport, hostEnd.destination),
-    ...(h.tcpFlags ? { tcpFlags: h.tcpFlags } : {}),
-    ...(h.icmp ? { icmp: h.icmp } : {}),
-    interfaces,
-    ...decide(e, dir),
-  };
+  const bytes = Buffer.from(e.x ?? "", "hex");
+  const version = readableVersion(bytes, 0, bytes.length);
+  if (!version) return undefined;
+  const slot = new FlowSlot();
+  fillSlot(slot, new FlowIndex(dir), bytes, 0, bytes.length, version, e.g, e.in, e.out, e.p, e.m, e.t);
+  slot.seq = seq;
+  return recordOf(slot);
 }

@@ -1,5 +1,10 @@
 // Bounded memory for flow records: the newest `capacity` are kept, older ones are overwritten.
+// Positions are reusable slots (flow-slot.ts): a logged packet is kept as its first bytes and
+// references to what the daemon knew, and becomes a record object only when read, so a busy host
+// allocates nothing per connection here and memory stays flat however fast records come.
 // Counters (by verdict, reason, namespace) cover every record ever seen, not only those kept.
+import type { Decision } from "./decision";
+import { fillSlot, FlowSlot, recordOf, type FlowIndex } from "./flow-slot";
 import type { FlowRecord } from "./record";
 
 export interface FlowCounters {
@@ -11,58 +16,98 @@ export interface FlowCounters {
 
 const RATE_WINDOW_S = 10;
 
+interface Listener {
+  onRecord: (r: FlowRecord) => void;
+  /** Asked first, with the decision alone: false spares building the record. */
+  wants?: (d: Decision) => boolean;
+}
+
 export class FlowRing {
-  private readonly items: (FlowRecord | undefined)[];
+  private readonly slots: (FlowSlot | undefined)[];
   private next = 0;
   /** Records ever pushed (the next record's seq is this + 1). */
   total = 0;
   readonly counters: FlowCounters = { byVerdict: {}, byReason: {}, byNamespace: {} };
-  /** Records per whole second, for the last RATE_WINDOW_S seconds. */
-  private readonly perSecond = new Map<number, number>();
-  private readonly listeners = new Set<(r: FlowRecord) => void>();
+  /** Records per whole second, for the last RATE_WINDOW_S seconds (second i in bucket i % size). */
+  private readonly buckets = new Float64Array(RATE_WINDOW_S + 1);
+  private readonly bucketSecond = new Float64Array(RATE_WINDOW_S + 1).fill(-1);
+  private readonly listeners = new Set<Listener>();
+  /** `${namespace} ${verdict}` keys, made once each. */
+  private readonly namespaceKeys = new Map<string, Map<string, string>>();
 
   constructor(readonly capacity: number) {
-    this.items = new Array<FlowRecord | undefined>(capacity);
+    this.slots = new Array<FlowSlot | undefined>(capacity);
   }
 
   nextSeq(): number {
     return this.total + 1;
   }
 
-  push(r: FlowRecord, nowMs = Date.now()): void {
-    this.items[this.next] = r;
+  private take(): FlowSlot {
+    const slot = (this.slots[this.next] ??= new FlowSlot());
     this.next = (this.next + 1) % this.capacity;
+    return slot;
+  }
+
+  /** A record made elsewhere (an L7 request, a DNS query). */
+  push(r: FlowRecord, nowMs = Date.now()): void {
+    const slot = this.take();
+    slot.full = r;
+    slot.seq = r.seq;
     this.total++;
+    this.count(r, r.source.namespace, r.destination.namespace, nowMs);
+    for (const l of this.listeners) if (!l.wants || l.wants(r)) l.onRecord(r);
+  }
+
+  /** A logged packet whose bytes readableVersion() accepted (`version`); see fillSlot. */
+  pushPacket(index: FlowIndex, bytes: Buffer, at: number, length: number, version: number, group: number, inIf: string | undefined, outIf: string | undefined, prefix: string | undefined, mark: number, time: number, nowMs = Date.now()): void {
+    const slot = this.take();
+    fillSlot(slot, index, bytes, at, length, version, group, inIf, outIf, prefix, mark, time);
+    slot.seq = ++this.total;
+    this.count(slot.decision, slot.src?.namespace, slot.dst?.namespace, nowMs);
+    if (!this.listeners.size) return;
+    let r: FlowRecord | undefined;
+    for (const l of this.listeners) if (!l.wants || l.wants(slot.decision)) l.onRecord((r ??= recordOf(slot)));
+  }
+
+  private count(d: Decision, srcNs: string | undefined, dstNs: string | undefined, nowMs: number): void {
     const c = this.counters;
-    c.byVerdict[r.verdict] = (c.byVerdict[r.verdict] ?? 0) + 1;
-    if (r.dropReason) c.byReason[r.dropReason] = (c.byReason[r.dropReason] ?? 0) + 1;
-    for (const ns of new Set([r.source.namespace, r.destination.namespace])) {
-      if (ns) c.byNamespace[`${ns} ${r.verdict}`] = (c.byNamespace[`${ns} ${r.verdict}`] ?? 0) + 1;
-    }
+    c.byVerdict[d.verdict] = (c.byVerdict[d.verdict] ?? 0) + 1;
+    if (d.dropReason) c.byReason[d.dropReason] = (c.byReason[d.dropReason] ?? 0) + 1;
+    if (srcNs) this.countNamespace(srcNs, d.verdict);
+    if (dstNs && dstNs !== srcNs) this.countNamespace(dstNs, d.verdict);
     const second = Math.floor(nowMs / 1000);
-    this.perSecond.set(second, (this.perSecond.get(second) ?? 0) + 1);
-    this.trim(second);
-    for (const l of this.listeners) l(r);
+    const b = second % this.buckets.length;
+    if (this.bucketSecond[b] !== second) {
+      this.bucketSecond[b] = second;
+      this.buckets[b] = 0;
+    }
+    this.buckets[b]++;
+  }
+
+  private countNamespace(ns: string, verdict: string): void {
+    let keys = this.namespaceKeys.get(ns);
+    if (!keys) this.namespaceKeys.set(ns, (keys = new Map()));
+    let key = keys.get(verdict);
+    if (!key) keys.set(verdict, (key = `${ns} ${verdict}`));
+    this.counters.byNamespace[key] = (this.counters.byNamespace[key] ?? 0) + 1;
   }
 
   /** Records of an earlier run (the flow journal): kept and numbered anew, not counted, not announced. */
   restore(records: readonly FlowRecord[]): void {
     for (const r of records.slice(-this.capacity)) {
       this.total++;
-      this.items[this.next] = { ...r, seq: this.total };
-      this.next = (this.next + 1) % this.capacity;
+      const slot = this.take();
+      slot.full = { ...r, seq: this.total };
+      slot.seq = this.total;
     }
-  }
-
-  private trim(second: number): void {
-    for (const s of this.perSecond.keys()) if (s <= second - RATE_WINDOW_S) this.perSecond.delete(s);
   }
 
   /** Records per second over the last ten seconds. */
   rate(nowMs = Date.now()): number {
-    this.trim(Math.floor(nowMs / 1000));
+    const second = Math.floor(nowMs / 1000);
     let n = 0;
-    for (const c of this.perSecond.values()) n += c;
+    for (let b = 0; b < this.buckets.length; b++) if (this.bucketSecond[b]! > second - RATE_WINDOW_S && this.bucketSecond[b]! <= second) n += this.buckets[b]!;
     return n / RATE_WINDOW_S;
   }
 
@@ -74,12 +119,13 @@ export class FlowRing {
   records(): FlowRecord[] {
     const n = this.size;
     const start = (this.next - n + this.capacity) % this.capacity;
-    return Array.from({ length: n }, (_, i) => this.items[(start + i) % this.capacity]!);
+    return Array.from({ length: n }, (_, i) => recordOf(this.slots[(start + i) % this.capacity]!));
   }
 
-  /** Called for each new record until the returned function is called. */
-  subscribe(listener: (r: FlowRecord) => void): () => void {
-    this.listeners.add(listener);
-    return () => this.listeners.delete(listener);
+  /** Called for each new record until the returned function is called; `wants` can decline a record by its decision alone. */
+  subscribe(onRecord: (r: FlowRecord) => void, wants?: (d: Decision) => boolean): () => void {
+    const l: Listener = { onRecord, ...(wants ? { wants } : {}) };
+    this.listeners.add(l);
+    return () => this.listeners.delete(l);
   }
 }

@@ -2,13 +2,16 @@
 import { Transform } from "node:stream";
 import { flowLine } from "../../flows/format";
 import type { FlowRecord } from "../../flows";
-import { OUTPUT_OPTION, type Command } from "../command";
+import { OUTPUT_OPTION, type Command, type CommandContext } from "../command";
 import { printTable, show } from "../output";
 import { EngineError } from "../../errors";
 
 const FILTERS = ["verdict", "namespace", "workload", "port", "from", "to", "protocol", "policy", "since", "type", "dns"] as const;
 /** Hubble's names on the command line, the API's names in the query. */
 const HTTP_FILTERS = { "http-method": "httpMethod", "http-path": "httpPath", "http-status": "httpStatus" } as const;
+
+/** A record, or the count pontond skipped because this reader fell behind. */
+const lineOf = (r: FlowRecord | { lost: number }) => ("seq" in r ? flowLine(r) : `… ${r.lost} records skipped: this reader fell behind`);
 
 /** NDJSON in, formatted lines out. */
 function formatter(): Transform {
@@ -17,7 +20,7 @@ function formatter(): Transform {
     transform(chunk: Buffer, _enc, done) {
       const lines = (rest + chunk.toString()).split("\n");
       rest = lines.pop() ?? "";
-      done(null, lines.filter(Boolean).map((l) => flowLine(JSON.parse(l) as FlowRecord) + "\n").join(""));
+      done(null, lines.filter(Boolean).map((l) => lineOf(JSON.parse(l) as FlowRecord | { lost: number }) + "\n").join(""));
     },
   });
 }
@@ -58,6 +61,7 @@ export const observeCommand: Command = {
       show(format, r.flows, (rows) => rows.forEach((x) => console.log(`${x.node}  ${flowLine(x)}`)));
       return;
     }
+    await warnLost(client);
     if (v.follow) {
       q.set("follow", "1");
       if (format === "json") return client.stream(`/v1/flows?${q}`, process.stdout);
@@ -78,9 +82,19 @@ interface StatusView {
   recorded?: number;
   buffer?: { capacity: number; used: number; fill: number };
   lostBatches?: number;
+  lostRecords?: number;
   helperRestarts?: number;
   lastError?: string;
   counters?: { byVerdict: Record<string, number>; byReason: Record<string, number> };
+}
+
+/** Records the kernel logged that never reached pontond, and how often its socket overflowed. */
+const lostText = (s: StatusView) => `${s.lostRecords ?? 0}${s.lostBatches ? ` (${s.lostBatches} overflows)` : ""}`;
+
+/** Said on stderr beside records, so a reader knows the list has gaps. */
+async function warnLost(client: CommandContext["client"]): Promise<void> {
+  const s = await client.request<StatusView>("GET", "/v1/flows/status").catch(() => undefined);
+  if (s?.lostRecords) console.error(`ponton: ${s.lostRecords} flow records lost since pontond started (the kernel could not hand them over fast enough; see ponton flows status)`);
 }
 
 export const flowsCommands: Record<string, Command> = {
@@ -95,7 +109,7 @@ export const flowsCommands: Record<string, Command> = {
         const b = s.buffer!;
         printTable(
           ["COLLECTOR", "FLOWS/S", "RECORDED", "BUFFER", "LOST", "RESTARTS"],
-          [[s.running ? "running" : `down${s.lastError ? `: ${s.lastError}` : ""}`, s.flowsPerSecond!.toFixed(1), String(s.recorded), `${b.used}/${b.capacity} (${Math.round(b.fill * 100)}%)`, String(s.lostBatches), String(s.helperRestarts)]],
+          [[s.running ? "running" : `down${s.lastError ? `: ${s.lastError}` : ""}`, s.flowsPerSecond!.toFixed(1), String(s.recorded), `${b.used}/${b.capacity} (${Math.round(b.fill * 100)}%)`, lostText(s), String(s.helperRestarts)]],
         );
         const counts = [...Object.entries(s.counters!.byVerdict), ...Object.entries(s.counters!.byReason).map(([k, n]) => [`  ${k}`, n] as const)];
         if (counts.length) printTable(["VERDICT / DROP REASON", "COUNT"], counts.map(([k, n]) => [k, String(n)]));

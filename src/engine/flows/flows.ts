@@ -70,7 +70,8 @@ export class EngineFlows {
       counter("ponton_namespace_flows_total", "Flow records by namespace (either end) and verdict.", labelledSamples(ring.counters.byNamespace, ["namespace", "verdict"])),
       gauge("ponton_flow_buffer_capacity", "Flow records the ring buffer keeps.", info.buffer.capacity),
       gauge("ponton_flow_buffer_used", "Flow records in the ring buffer.", info.buffer.used),
-      counter("ponton_flow_events_lost_total", "Kernel log batches lost because the collector read too slowly.", [{ value: info.lostBatches }]),
+      counter("ponton_flow_events_lost_total", "Times the kernel found the collector's socket full (ENOBUFS): records were lost.", [{ value: info.lostBatches }]),
+      counter("ponton_flow_records_lost_total", "Logged packets that never became a record (gaps in the kernel's NFLOG sequence numbers).", [{ value: info.lostRecords }]),
       gauge("ponton_flow_collector_up", "1 when the NFLOG helper is running.", info.running ? 1 : 0),
     ]);
   }

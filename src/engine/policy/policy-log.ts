@@ -19,8 +19,12 @@ export class PolicyLogWriter {
     this.out = new RotatingFile(policyLogFile(ctx), MAX_BYTES);
   }
 
+  /** Records are built for the log only when a policy's settings select their decision. */
   attach(ring: FlowRing): () => void {
-    return ring.subscribe((r) => this.record(r));
+    return ring.subscribe(
+      (r) => this.record(r),
+      (d) => policiesLogging(d, this.currentSettings()).length > 0,
+    );
   }
 
   /** Policies changed: read their settings again on the next record. */
@@ -28,9 +32,12 @@ export class PolicyLogWriter {
     this.settings = undefined;
   }
 
+  private currentSettings(): Map<string, PolicyLog | undefined> {
+    return (this.settings ??= new Map(this.ctx.store.policies().map((p) => [policyKey(p.policy), p.policy.log])));
+  }
+
   private record(r: FlowRecord): void {
-    this.settings ??= new Map(this.ctx.store.policies().map((p) => [policyKey(p.policy), p.policy.log]));
-    const policies = policiesLogging(r, this.settings);
+    const policies = policiesLogging(r, this.currentSettings());
     if (policies.length) this.out.write(`policy=${policies.join(",")}  ${flowLine(r)}\n`);
   }
 
