@@ -5,7 +5,7 @@ import { after, before, describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { readdirSync, readFileSync } from "node:fs";
 import http from "node:http";
-import { TestHost, eventually } from "./harness";
+import { TestHost, eventually } from "../harness";
 
 // UDP to N distinct ports: N new connections, each one logged (no policy: all forwarded).
 const BURST = (ip: string, n: number) => `const s = require("dgram").createSocket("udp4");
