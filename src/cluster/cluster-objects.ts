@@ -1,14 +1,14 @@
-// Services and policies are cluster-scope: stored in etcd, mirrored by every node into its own store.
+// Services, policies and namespaces are cluster-scope: stored in etcd, mirrored by every node into its own store.
 // A change is one etcd transaction that writes the records and reserves (or frees) their VIPs and
 // NodePorts, conditional on every key it read being unchanged: two nodes never hold the same VIP or
 // NodePort, and a change refused by etcd leaves nothing behind. Only then does the node apply it.
 import type { Etcd3, Watcher } from "etcd3";
 import { EngineError } from "../errors";
 import { serviceNamespace, serviceRef, serviceVips, type Service } from "../model/services/service";
-import type { PolicyRecord } from "../model/types";
+import type { Namespace, PolicyRecord } from "../model/types";
 import type { Undo } from "../engine/cluster-gate";
 import { etcdCall } from "./etcd";
-import { POLICIES, SERVICES, nodePortKey, policyKey, serviceKey, vipKey } from "./keys";
+import { NAMESPACES, POLICIES, SERVICES, namespaceKey, nodePortKey, policyKey, serviceKey, vipKey } from "./keys";
 import { Rerun } from "./loop";
 import { policyKey as policyName } from "../policy";
 
@@ -33,14 +33,14 @@ export class ClusterObjects {
 
   constructor(
     private readonly etcd: Etcd3,
-    private readonly mirror: { services(records: Service[]): Promise<void>; policies(records: PolicyRecord[]): Promise<void> },
+    private readonly mirror: { services(records: Service[]): Promise<void>; policies(records: PolicyRecord[]): Promise<void>; namespaces(records: Namespace[]): Promise<void> },
   ) {
-    this.mirrorLoop = new Rerun("mirror services and policies", () => this.mirrorOnce());
+    this.mirrorLoop = new Rerun("mirror services, policies and namespaces", () => this.mirrorOnce());
   }
 
-  /** Mirror now, then on every change of either prefix (the etcd3 client resumes its watches). */
+  /** Mirror now, then on every change of any prefix (the etcd3 client resumes its watches). */
   async start(): Promise<void> {
-    for (const prefix of [SERVICES, POLICIES]) {
+    for (const prefix of [SERVICES, POLICIES, NAMESPACES]) {
       const w = await this.etcd.watch().prefix(prefix).create();
       w.on("data", () => void this.mirrorLoop.run());
       w.on("connected", () => void this.mirrorLoop.run());
@@ -51,9 +51,11 @@ export class ClusterObjects {
   }
 
   private async mirrorOnce(): Promise<void> {
-    const [services, policies] = await Promise.all([this.etcd.getAll().prefix(SERVICES).strings(), this.etcd.getAll().prefix(POLICIES).strings()]);
-    await this.mirror.services(Object.values(services).map((v) => JSON.parse(v) as Service));
-    await this.mirror.policies(Object.values(policies).map((v) => JSON.parse(v) as PolicyRecord));
+    const [services, policies, namespaces] = await Promise.all([SERVICES, POLICIES, NAMESPACES].map((p) => this.etcd.getAll().prefix(p).strings()));
+    // Namespaces (their labels) first: the policies' namespaceSelectors read them.
+    await this.mirror.namespaces(Object.values(namespaces!).map((v) => JSON.parse(v) as Namespace));
+    await this.mirror.services(Object.values(services!).map((v) => JSON.parse(v) as Service));
+    await this.mirror.policies(Object.values(policies!).map((v) => JSON.parse(v) as PolicyRecord));
   }
 
   private async read(keys: string[]): Promise<Map<string, Read>> {
@@ -108,6 +110,26 @@ export class ClusterObjects {
       const ops = [...put.map((r) => this.etcd.put(policyKey(policyRef(r))).value(JSON.stringify(r))), ...removed.map((k) => this.etcd.delete().key(policyKey(k)))];
       await this.commit(what, compares, ops);
       return () => this.restore(before);
+    });
+  }
+
+  /**
+   * Put (or drop, `next` undefined) a namespace cluster-wide, only if etcd still holds `prev` (undefined:
+   * none) — a label edit made from a copy another node changed meanwhile is refused, never lost.
+   */
+  namespace(name: string, next: Namespace | undefined, prev: Namespace | undefined): Promise<Undo> {
+    const what = next ? (prev ? `label namespace ${name}` : `create namespace ${name}`) : `remove namespace ${name}`;
+    const key = namespaceKey(name);
+    const swap = async (from: Namespace | undefined, to: Namespace | undefined) => {
+      const txn = from ? this.etcd.if(key, "Value", "==", JSON.stringify(from)) : this.etcd.if(key, "Create", "==", 0);
+      return (await txn.then(to ? this.etcd.put(key).value(JSON.stringify(to)) : this.etcd.delete().key(key)).commit()).succeeded;
+    };
+    return etcdCall(what, async () => {
+      if (!(await swap(prev, next))) {
+        const held = next && !prev && (await this.etcd.get(key).string()) !== null;
+        throw new EngineError("NAME_IN_USE", held ? `${what}: it already exists in the cluster` : `${what}: another node changed it meanwhile; nothing was applied`, held ? {} : { hint: "run the command again" });
+      }
+      return async () => void (await swap(next, prev));
     });
   }
 

@@ -16,7 +16,7 @@ import { tunnelPlan, vtepAddress, type Tunnel } from "./overlay/tunnels";
 import { applyTunnels, ensureVtepAddress, ensureVxlan, underlayOf, VXLAN_DEV, VXLAN_OVERHEAD } from "./overlay/vxlan";
 import type { ClusterGate } from "../engine/cluster-gate";
 import type { Service } from "../model/services/service";
-import type { PolicyRecord } from "../model/types";
+import type { Namespace, PolicyRecord } from "../model/types";
 import { ClusterObjects } from "./cluster-objects";
 import { Rerun } from "./loop";
 import { RemoteWorkloads } from "./remote-workloads";
@@ -41,6 +41,7 @@ export interface LocalSide {
   remoteChanged(): Promise<void>;
   mirrorServices(records: Service[]): Promise<void>;
   mirrorPolicies(records: PolicyRecord[]): Promise<void>;
+  mirrorNamespaces(records: Namespace[]): Promise<void>;
   /** This node's flow records (what GET /v1/flows answers). */
   flows: LocalFlows;
 }
@@ -72,7 +73,7 @@ export class Cluster {
     this.remoteLoop = new Rerun("apply remote workloads", () => local.remoteChanged());
     this.remote = new RemoteWorkloads(etcd, () => void this.remoteLoop.run());
     this.publisher = new WorkloadPublisher(etcd, membership, () => local.records(membership.spec.nodeName));
-    this.objects = new ClusterObjects(etcd, { services: (r) => local.mirrorServices(r), policies: (r) => local.mirrorPolicies(r) });
+    this.objects = new ClusterObjects(etcd, { services: (r) => local.mirrorServices(r), policies: (r) => local.mirrorPolicies(r), namespaces: (r) => local.mirrorNamespaces(r) });
   }
 
   /** Workloads, services and policies across nodes (after the overlay's first sync made the local pieces). */
@@ -83,6 +84,8 @@ export class Cluster {
       {
         services: (put, removed) => this.objects.services(put, removed),
         policies: (put, removed) => this.objects.policies(put, removed),
+        namespace: (name, next, prev) => this.objects.namespace(name, next, prev),
+        remoteWorkloads: () => [...this.remote.records.values()].filter((r) => r.node !== self),
         extend: (state) => withRemoteWorkloads(state, this.remote.records.values(), self),
       },
       () => void this.publisher.publish(),

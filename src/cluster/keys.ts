@@ -8,6 +8,7 @@ export const WORKLOADS = `${ROOT}workloads/`;
 /** Cluster-scope objects: every node mirrors them into its own store. */
 export const SERVICES = `${ROOT}services/`;
 export const POLICIES = `${ROOT}policies/`;
+export const NAMESPACES = `${ROOT}namespaces/`;
 /** Reservations, so two nodes never hand out the same VIP or NodePort: value = the service's NS/NAME. */
 export const VIPS = `${ROOT}vips/`;
 export const NODE_PORTS = `${ROOT}nodeports/`;
@@ -35,5 +36,6 @@ export function parseBlockKey(key: string): { network: string; block: string } |
 export const workloadKey = (node: string, id: string) => `${WORKLOADS}${node}/${id}`;
 export const serviceKey = (namespace: string, name: string) => `${SERVICES}${namespace}/${name}`;
 export const policyKey = (key: string) => `${POLICIES}${key}`;
+export const namespaceKey = (name: string) => `${NAMESPACES}${name}`;
 export const vipKey = (ip: string) => `${VIPS}${ip}`;
 export const nodePortKey = (protocol: string, port: number) => `${NODE_PORTS}${protocol}/${port}`;

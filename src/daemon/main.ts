@@ -125,6 +125,7 @@ function localSide(engine: Engine): LocalSide {
     remoteChanged: () => engine.remoteWorkloadsChanged(),
     mirrorServices: (r) => engine.mirrorServices(r),
     mirrorPolicies: (r) => engine.mirrorPolicies(r),
+    mirrorNamespaces: (r) => engine.mirrorNamespaces(r),
     flows: (q, limit) => engine.observe(q, limit),
   };
 }

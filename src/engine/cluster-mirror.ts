@@ -1,8 +1,8 @@
-// Cluster mode: the cluster store's services and policies mirrored into this node's store (a watch
+// Cluster mode: the cluster store's services, policies and namespaces mirrored into this node's store (a watch
 // calls these with every record etcd holds). Records this node holds from the cluster and etcd no
 // longer has go; a node-local record of the same name gives way to the cluster's.
 import { serviceRef, type Service } from "../model/services/service";
-import type { PolicyRecord } from "../model/types";
+import type { Namespace, PolicyRecord } from "../model/types";
 import { policyKey as keyOf } from "../policy";
 import type { EngineContext } from "./context";
 import { syncedPut } from "./policy/namespaces";
@@ -79,6 +79,24 @@ export async function mirrorPolicies(ctx: EngineContext, records: PolicyRecord[]
     () => {
       for (const r of ctx.store.policies()) ctx.store.deletePolicy(key(r));
       for (const r of have) ctx.store.putPolicy(r);
+    },
+  );
+}
+
+/** Namespaces and their labels: a label changed on another node re-evaluates namespaceSelectors here. */
+export async function mirrorNamespaces(ctx: EngineContext, records: Namespace[]): Promise<void> {
+  const have = ctx.store.namespaces();
+  const { put, del } = mirrorPlan(have, records, (n) => n.name, () => true);
+  if (!put.length && !del.length) return;
+  await syncedPut(
+    ctx,
+    () => {
+      del.forEach((n) => ctx.store.deleteNamespace(n.name));
+      put.forEach((n) => ctx.store.putNamespace(n));
+    },
+    () => {
+      put.forEach((n) => ctx.store.deleteNamespace(n.name));
+      have.forEach((n) => ctx.store.putNamespace(n));
     },
   );
 }

@@ -1,0 +1,120 @@
+// Cluster-scope objects beyond services and policies, on two nodes over one etcd (underlay
+// namespaces, a pontond per node): namespaces and their labels written on one node act on the
+// other's NetworkPolicy verdicts; a namespace removal is refused while another node runs a workload
+// in it; with etcd gone every namespace change is refused and nothing is half-applied.
+import { after, before, describe, test } from "node:test";
+import assert from "node:assert/strict";
+import { writeFileSync } from "node:fs";
+import path from "node:path";
+import { eventually, inspect, TestHost } from "./harness";
+import { Underlay, UNDERLAY_PREFIX } from "./underlay";
+
+interface NsView {
+  name: string;
+  labels: Record<string, string>;
+}
+
+describe("cluster objects: namespaces", () => {
+  const ul = new Underlay("hc");
+  const nodes = ["n1", "n2"].map((n) => new TestHost(`hc${n}`));
+  const addr = (i: number) => `${UNDERLAY_PREFIX}.${11 + i}`;
+  const ips: Record<string, string> = {};
+  const namespaces = async (i: number) => JSON.parse(await nodes[i]!.pontonOk("namespace", "ls", "-o", "json")) as NsView[];
+  const nsOn = async (i: number, name: string) => (await namespaces(i)).find((n) => n.name === name);
+  const reaches = async (i: number, from: string, to: string) => (await nodes[i]!.inWorkload(from, "socat", ["-T", "2", "-u", `TCP:${ips[to]}:80,connect-timeout=2`, "-"], 8000)).stdout.trim() === to;
+
+  before(async () => {
+    await ul.setUp();
+    await ul.startEtcd(1);
+    await Promise.all(
+      nodes.map((h, i) => {
+        h.daemonArgs = ["--cluster", ul.endpoints.join(","), "--node-name", `n${i + 1}`, "--node-ip", addr(i), "--node-lease-ttl", "2"];
+        return h.setUp({ beforeDaemon: () => ul.plug(h.hostNs, "ul0", addr(i)).then(() => undefined) });
+      }),
+    );
+    await nodes[0]!.pontonOk("network", "create", "pods", "--scope", "cluster", "--subnet", "10.42.0.0/16");
+    for (const h of nodes) {
+      assert.ok(await eventually(async () => (JSON.parse(await h.pontonOk("network", "ls", "-o", "json")) as { name: string }[]).some((n) => n.name === "pods"), 20_000));
+    }
+  });
+  after(async () => {
+    for (const h of nodes) await h.tearDown();
+    await ul.tearDown();
+  });
+
+  test("a namespace created with labels on n1 is on n2 with them; created again on n2 it is refused", async () => {
+    await nodes[0]!.pontonOk("namespace", "create", "shop", "--label", "team=a");
+    assert.ok(await eventually(async () => (await nsOn(1, "shop"))?.labels.team === "a", 10_000), JSON.stringify(await namespaces(1)));
+    const again = await nodes[1]!.ponton("namespace", "create", "shop");
+    assert.equal(again.code, 3, again.stderr);
+    assert.match(again.stderr, /NAME_IN_USE/);
+    const r = await ul.etcdctl("get", "/ponton/namespaces/shop", "--print-value-only");
+    assert.equal((JSON.parse(r.stdout) as NsView).labels.team, "a");
+  });
+
+  test("two nodes creating one namespace at once: exactly one wins", async () => {
+    const rs = await Promise.all(nodes.map((h, i) => h.ponton("namespace", "create", "race", "--label", `by=n${i + 1}`)));
+    assert.equal(rs.filter((r) => r.code === 0).length, 1, rs.map((r) => `${r.code} ${r.stderr.trim()}`).join(" | "));
+    const winner = `n${rs.findIndex((r) => r.code === 0) + 1}`;
+    for (const i of [0, 1]) assert.ok(await eventually(async () => (await nsOn(i, "race"))?.labels.by === winner, 10_000));
+    await nodes[0]!.pontonOk("namespace", "rm", "race");
+    for (const i of [0, 1]) assert.ok(await eventually(async () => (await nsOn(i, "race")) === undefined, 10_000), `race gone on n${i + 1}`);
+  });
+
+  test("a label changed on n1 flips a namespaceSelector verdict on n2, for a local and a remote client", async () => {
+    // Server on n2; clients in namespace shop on n2 (local) and n1 (remote); the policy admits team=b.
+    await nodes[1]!.pontonOk("run", "-d", "--name", "srv", "--network", "pods", "--label", "app=web", "--", "socat", "TCP-LISTEN:80,fork,reuseaddr", "SYSTEM:echo srv");
+    await nodes[1]!.pontonOk("run", "-d", "--name", "near", "--namespace", "shop", "--network", "pods", "--", "sleep", "3600");
+    await nodes[0]!.pontonOk("run", "-d", "--name", "far", "--namespace", "shop", "--network", "pods", "--", "sleep", "3600");
+    ips.srv = (await inspect(nodes[1]!, "srv")).networks.find((n) => n.network === "pods")!.ip4!;
+    const file = path.join(ul.dir, "ns-policy.yaml");
+    writeFileSync(
+      file,
+      `apiVersion: networking.k8s.io/v1
+kind: NetworkPolicy
+metadata: { name: web-from-team-b, namespace: default }
+spec:
+  podSelector: { matchLabels: { app: web } }
+  policyTypes: [Ingress]
+  ingress:
+    - from: [{ namespaceSelector: { matchLabels: { team: b } } }]
+      ports: [{ port: 80, protocol: TCP }]
+`,
+    );
+    await nodes[1]!.pontonOk("policy", "apply", "-f", file);
+    const near = () => reaches(1, "near", "srv");
+    const far = () => reaches(0, "far", "srv");
+    assert.equal(await near(), false, "team=a: denied from n2's own client");
+    assert.equal(await far(), false, "team=a: denied from n1's client");
+    await nodes[0]!.pontonOk("namespace", "label", "shop", "team=b");
+    assert.ok(await eventually(near, 10_000), "team=b set on n1: n2 admits its local client");
+    assert.ok(await eventually(far, 10_000), "team=b set on n1: n2 admits n1's client");
+    await nodes[1]!.pontonOk("namespace", "label", "shop", "team-");
+    assert.ok(await eventually(async () => !(await near()), 10_000), "label removed on n2: denied again");
+    assert.equal((await nsOn(0, "shop"))?.labels.team, undefined, "n1 sees the removal too");
+  });
+
+  test("a namespace with a workload on another node cannot be removed, even forced; emptied, it goes everywhere", async () => {
+    const r = await nodes[1]!.ponton("namespace", "rm", "shop", "--force");
+    assert.equal(r.code, 3, r.stderr);
+    assert.match(r.stderr, /NAMESPACE_NOT_EMPTY.*far on node n1/);
+    assert.ok(await nsOn(0, "shop"), "nothing removed");
+    assert.ok((await nodes[1]!.pontonOk("ls")).includes("near"), "nothing removed on the node that refused");
+    await nodes[0]!.pontonOk("rm", "-f", "shop/far");
+    assert.ok(await eventually(async () => (await nodes[1]!.ponton("namespace", "rm", "shop", "--force")).code === 0, 10_000));
+    assert.ok(await eventually(async () => (await nsOn(0, "shop")) === undefined, 10_000), "gone on n1");
+  });
+
+  test("etcd gone: namespace create, label and rm are refused with STORE_UNAVAILABLE; nothing changes", async () => {
+    await nodes[0]!.pontonOk("namespace", "create", "kept", "--label", "team=a");
+    assert.ok(await eventually(async () => (await nsOn(1, "kept")) !== undefined, 10_000));
+    for (const m of ul.members) process.kill(m.pid, "SIGKILL");
+    const before = [await namespaces(0), await namespaces(1)];
+    for (const args of [["create", "late"], ["label", "kept", "team=b"], ["label", "implicit", "x=y"], ["rm", "kept"]]) {
+      const r = await nodes[1]!.ponton("namespace", ...args);
+      assert.equal(r.code, 6, `${args.join(" ")}: ${r.stderr}`);
+      assert.match(r.stderr, /STORE_UNAVAILABLE/);
+    }
+    assert.deepEqual([await namespaces(0), await namespaces(1)], before);
+  });
+});
