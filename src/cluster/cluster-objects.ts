@@ -1,22 +1,31 @@
 // Services, policies and namespaces are cluster-scope: stored in etcd, mirrored by every node into its own store.
 // A change is one etcd transaction that writes the records and reserves (or frees) their VIPs and
-// NodePorts, conditional on every key it read being unchanged: two nodes never hold the same VIP or
-// NodePort, and a change refused by etcd leaves nothing behind. Only then does the node apply it.
+// NodePorts and LoadBalancer addresses, conditional on every key it read being unchanged: two nodes
+// never hold the same VIP, NodePort or LoadBalancer address, and a change refused by etcd leaves
+// nothing behind. Only then does the node apply it.
 import type { Etcd3, Watcher } from "etcd3";
 import { EngineError } from "../errors";
 import { serviceNamespace, serviceRef, serviceVips, type Service } from "../model/services/service";
 import type { Namespace, PolicyRecord } from "../model/types";
 import type { Undo } from "../engine/cluster-gate";
 import { etcdCall } from "./etcd";
-import { NAMESPACES, POLICIES, SERVICES, namespaceKey, nodePortKey, policyKey, serviceKey, vipKey } from "./keys";
+import { NAMESPACES, POLICIES, SERVICES, lbIpKey, namespaceKey, nodePortKey, policyKey, serviceKey, vipKey } from "./keys";
 import { Rerun } from "./loop";
 import { policyKey as policyName } from "../policy";
 
-/** The keys a service reserves besides its own: its VIPs and its NodePorts. */
-export function reservations(s: Service): { key: string; kind: "VIP" | "NodePort"; what: string }[] {
+type Kind = "VIP" | "NodePort" | "LoadBalancer address";
+
+/**
+ * The keys a service reserves besides its own: its VIPs, NodePorts and LoadBalancer addresses, each
+ * with the holder etcd keeps (services sharing an address by sharing key hold it together).
+ */
+export function reservations(s: Service): { key: string; kind: Kind; what: string; holder: string }[] {
+  const ref = serviceRef(s);
+  const lbHolder = s.loadBalancer?.sharingKey ? `sharing-key ${serviceNamespace(s)}/${s.loadBalancer.sharingKey}` : ref;
   return [
-    ...serviceVips(s).map((ip) => ({ key: vipKey(ip), kind: "VIP" as const, what: ip })),
-    ...s.ports.filter((p) => p.hostPort !== undefined).map((p) => ({ key: nodePortKey(p.protocol, p.hostPort!), kind: "NodePort" as const, what: `${p.hostPort}/${p.protocol}` })),
+    ...serviceVips(s).map((ip) => ({ key: vipKey(ip), kind: "VIP" as const, what: ip, holder: ref })),
+    ...s.ports.filter((p) => p.hostPort !== undefined).map((p) => ({ key: nodePortKey(p.protocol, p.hostPort!), kind: "NodePort" as const, what: `${p.hostPort}/${p.protocol}`, holder: ref })),
+    ...(s.loadBalancer?.ips ?? []).map((ip) => ({ key: lbIpKey(ip), kind: "LoadBalancer address" as const, what: ip, holder: lbHolder })),
   ];
 }
 
@@ -78,27 +87,41 @@ export class ClusterObjects {
       const before = await this.read(recordKeys);
       // What each service held before (as etcd has it) is freed unless it keeps it.
       const olds = [...before.values()].flatMap((r) => (r.value ? [JSON.parse(r.value) as Service] : []));
-      const wanted = put.flatMap((s) => reservations(s).map((r) => ({ ...r, holder: serviceRef(s) })));
+      const wanted = put.flatMap(reservations);
       const kept = new Set(wanted.map((r) => r.key));
-      const freed = [...olds.flatMap(reservations), ...removed.flatMap(reservations)].filter((r) => !kept.has(r.key)).map((r) => r.key);
+      const going = [...olds.flatMap(reservations), ...removed.flatMap(reservations)].filter((r) => !kept.has(r.key));
+      const freed = await this.unshared(going, [...put, ...removed].map(keyOfService));
       const cur = await this.read([...wanted.map((r) => r.key), ...freed]);
       for (const r of wanted) {
         const holder = cur.get(r.key)!.value;
         if (holder !== undefined && holder !== r.holder) {
-          throw new EngineError(r.kind === "VIP" ? "ADDRESS_IN_USE" : "PORT_IN_USE", `${what}: ${r.kind} ${r.what} is held by service ${holder} in the cluster`);
+          throw new EngineError(r.kind === "NodePort" ? "PORT_IN_USE" : "ADDRESS_IN_USE", `${what}: ${r.kind} ${r.what} is held by ${holder.startsWith("sharing-key ") ? "the services of" : "service"} ${holder} in the cluster`, {
+            ...(r.kind === "LoadBalancer address" ? { hint: "run the command again: this node now knows the address is taken and picks another" } : {}),
+          });
         }
       }
+      // A key another service holds now (this one's record was stale) is not this change's to free.
+      const ours = new Map(going.map((r) => [r.key, r.holder]));
+      const freedNow = freed.filter((k) => cur.get(k)!.value === ours.get(k));
       const all = new Map([...before, ...cur]);
       const compares = [...all].map(([k, r]) => (r.value === undefined ? ([k, "Create", "==", 0] as const) : ([k, "Mod", "==", r.mod] as const)));
       const ops = [
         ...put.map((s) => this.etcd.put(keyOfService(s)).value(JSON.stringify(s))),
         ...wanted.map((r) => this.etcd.put(r.key).value(r.holder)),
         ...removed.map((s) => this.etcd.delete().key(keyOfService(s))),
-        ...freed.map((k) => this.etcd.delete().key(k)),
+        ...freedNow.map((k) => this.etcd.delete().key(k)),
       ];
       await this.commit(what, compares, ops);
       return () => this.restore(all);
     });
+  }
+
+  /** The keys of `going` to delete: a shared LoadBalancer address stays while another service (not `changing`) still has it. */
+  private async unshared(going: { key: string; what: string; holder: string }[], changing: string[]): Promise<string[]> {
+    if (!going.some((r) => r.holder.startsWith("sharing-key "))) return [...new Set(going.map((r) => r.key))];
+    const others = Object.entries(await this.etcd.getAll().prefix(SERVICES).strings()).filter(([k]) => !changing.includes(k)).map(([, v]) => JSON.parse(v) as Service);
+    const stillHeld = new Set(others.flatMap((s) => s.loadBalancer?.ips ?? []));
+    return [...new Set(going.filter((r) => !(r.holder.startsWith("sharing-key ") && stillHeld.has(r.what))).map((r) => r.key))];
   }
 
   policies(put: readonly PolicyRecord[], removed: readonly string[]): Promise<Undo> {

@@ -12,6 +12,8 @@ export const NAMESPACES = `${ROOT}namespaces/`;
 /** Reservations, so two nodes never hand out the same VIP or NodePort: value = the service's NS/NAME. */
 export const VIPS = `${ROOT}vips/`;
 export const NODE_PORTS = `${ROOT}nodeports/`;
+/** LoadBalancer addresses: value = the service's NS/NAME, or its sharing key's (services sharing one address). */
+export const LB_IPS = `${ROOT}lbips/`;
 
 /** The node's record (address, heartbeat, workloads): kept after the node dies, so `node ls` can say NotReady. */
 export const nodeInfoKey = (name: string) => `${NODES}${name}/info`;
@@ -38,4 +40,5 @@ export const serviceKey = (namespace: string, name: string) => `${SERVICES}${nam
 export const policyKey = (key: string) => `${POLICIES}${key}`;
 export const namespaceKey = (name: string) => `${NAMESPACES}${name}`;
 export const vipKey = (ip: string) => `${VIPS}${ip}`;
+export const lbIpKey = (ip: string) => `${LB_IPS}${ip}`;
 export const nodePortKey = (protocol: string, port: number) => `${NODE_PORTS}${protocol}/${port}`;

@@ -1,7 +1,9 @@
 // Cluster-scope objects beyond services and policies, on two nodes over one etcd (underlay
 // namespaces, a pontond per node): namespaces and their labels written on one node act on the
 // other's NetworkPolicy verdicts; a namespace removal is refused while another node runs a workload
-// in it; with etcd gone every namespace change is refused and nothing is half-applied.
+// in it; LoadBalancer addresses are reserved in etcd with the service record, so two nodes never
+// hand one pool address to two services; with etcd gone every namespace change is refused and
+// nothing is half-applied.
 import { after, before, describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { writeFileSync } from "node:fs";
@@ -14,7 +16,18 @@ interface NsView {
   labels: Record<string, string>;
 }
 
-describe("cluster objects: namespaces", () => {
+interface SvcView {
+  name: string;
+  loadBalancer?: { ips: string[] };
+}
+
+const POOL = `apiVersion: cilium.io/v2alpha1
+kind: CiliumLoadBalancerIPPool
+metadata: {name: hc-pool}
+spec: {blocks: [{cidr: 198.18.200.0/29}]}
+`;
+
+describe("cluster objects: namespaces, LoadBalancer addresses", () => {
   const ul = new Underlay("hc");
   const nodes = ["n1", "n2"].map((n) => new TestHost(`hc${n}`));
   const addr = (i: number) => `${UNDERLAY_PREFIX}.${11 + i}`;
@@ -103,6 +116,52 @@ spec:
     await nodes[0]!.pontonOk("rm", "-f", "shop/far");
     assert.ok(await eventually(async () => (await nodes[1]!.ponton("namespace", "rm", "shop", "--force")).code === 0, 10_000));
     assert.ok(await eventually(async () => (await nsOn(0, "shop")) === undefined, 10_000), "gone on n1");
+  });
+
+  const lbIps = async (i: number) => Object.fromEntries((JSON.parse(await nodes[i]!.pontonOk("service", "ls", "-o", "json")) as SvcView[]).filter((x) => x.loadBalancer).map((x) => [x.name, x.loadBalancer!.ips.join()]));
+
+  test("a LoadBalancer address given on n1 is reserved in etcd with the service; n2 shows the same and gives its next service another", async () => {
+    const file = path.join(ul.dir, "pool.yaml");
+    writeFileSync(file, POOL);
+    for (const h of nodes) await h.pontonOk("lb-pool", "apply", "-f", file);
+    await nodes[0]!.pontonOk("service", "create", "lb1", "--port", "80/tcp", "--selector", "app=web", "--load-balancer");
+    const x = (await lbIps(0)).lb1!;
+    assert.match(x, /^198\.18\.200\.\d+$/);
+    assert.equal((await ul.etcdctl("get", `/ponton/lbips/${x}`, "--print-value-only")).stdout.trim(), "lb1");
+    assert.ok(await eventually(async () => (await lbIps(1)).lb1 === x, 10_000), "n2 has lb1 on the cluster's address");
+    await nodes[1]!.pontonOk("service", "create", "lb2", "--port", "80/tcp", "--selector", "app=web", "--load-balancer");
+    const y = (await lbIps(1)).lb2!;
+    assert.ok(y && y !== x, `lb2 got ${y}`);
+    for (const i of [0, 1]) assert.ok(await eventually(async () => JSON.stringify(await lbIps(i)) === JSON.stringify({ lb1: x, lb2: y }), 10_000), `n${i + 1}: ${JSON.stringify(await lbIps(i))}`);
+  });
+
+  test("an address another node reserved in etcd (its record not mirrored here yet) is refused: ADDRESS_IN_USE, nothing applied", async () => {
+    // The next free pool address, as both nodes see it, reserved behind their back.
+    const next = "198.18.200.2";
+    await ul.etcdctl("put", `/ponton/lbips/${next}`, "elsewhere");
+    const r = await nodes[0]!.ponton("service", "create", "lbx", "--port", "80/tcp", "--selector", "app=web", "--load-balancer");
+    assert.equal(r.code, 3, r.stderr);
+    assert.match(r.stderr, /ADDRESS_IN_USE.*LoadBalancer address 198\.18\.200\.2 is held by service elsewhere/);
+    assert.equal((await lbIps(0)).lbx, undefined, "not applied on n1");
+    assert.equal((await ul.etcdctl("get", "/ponton/services/default/lbx", "--keys-only")).stdout.trim(), "", "not in etcd");
+    await ul.etcdctl("del", `/ponton/lbips/${next}`);
+    await nodes[0]!.pontonOk("service", "create", "lbx", "--port", "80/tcp", "--selector", "app=web", "--load-balancer");
+    assert.equal((await lbIps(0)).lbx, next);
+  });
+
+  test("two nodes asking for one pool address at once: exactly one service holds it, every node agrees which", async () => {
+    const ip = "198.18.200.5";
+    // Distinct VIPs: only the LoadBalancer address is contended. The other is refused (etcd) or pending (its node knew).
+    const rs = await Promise.all(nodes.map((h, i) => h.ponton("service", "create", `lbrace${i}`, "--port", "80/tcp", "--selector", "app=web", "--vip", `10.96.0.7${i}`, "--lb-ip", ip)));
+    for (const r of rs) if (r.code !== 0) assert.match(r.stderr, /ADDRESS_IN_USE.*LoadBalancer address/);
+    const holder = (await ul.etcdctl("get", `/ponton/lbips/${ip}`, "--print-value-only")).stdout.trim();
+    assert.match(holder, /^lbrace[01]$/);
+    for (const i of [0, 1]) {
+      assert.ok(await eventually(async () => JSON.stringify(Object.entries(await lbIps(i)).filter(([, v]) => v === ip).map(([k]) => k)) === JSON.stringify([holder]), 10_000), `n${i + 1}: ${JSON.stringify(await lbIps(i))} (etcd: ${holder})`);
+    }
+    const names = ["lb1", "lb2", "lbx", ...rs.flatMap((r, i) => (r.code === 0 ? [`lbrace${i}`] : []))];
+    for (const n of names) await nodes[0]!.pontonOk("service", "rm", n);
+    assert.equal((await ul.etcdctl("get", "--prefix", "/ponton/lbips/", "--keys-only")).stdout.trim(), "", "every reservation freed");
   });
 
   test("etcd gone: namespace create, label and rm are refused with STORE_UNAVAILABLE; nothing changes", async () => {
