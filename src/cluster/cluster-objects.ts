@@ -89,12 +89,15 @@ export class ClusterObjects {
       const olds = [...before.values()].flatMap((r) => (r.value ? [JSON.parse(r.value) as Service] : []));
       const wanted = put.flatMap(reservations);
       const kept = new Set(wanted.map((r) => r.key));
-      const going = [...olds.flatMap(reservations), ...removed.flatMap(reservations)].filter((r) => !kept.has(r.key));
+      const held = [...olds.flatMap(reservations), ...removed.flatMap(reservations)];
+      // What this change's services let go may go to another of them (a freed LoadBalancer address to a waiting service).
+      const releasing = new Map(held.map((r) => [r.key, r.holder]));
+      const going = held.filter((r) => !kept.has(r.key));
       const freed = await this.unshared(going, [...put, ...removed].map(keyOfService));
       const cur = await this.read([...wanted.map((r) => r.key), ...freed]);
       for (const r of wanted) {
         const holder = cur.get(r.key)!.value;
-        if (holder !== undefined && holder !== r.holder) {
+        if (holder !== undefined && holder !== r.holder && releasing.get(r.key) !== holder) {
           throw new EngineError(r.kind === "NodePort" ? "PORT_IN_USE" : "ADDRESS_IN_USE", `${what}: ${r.kind} ${r.what} is held by ${holder.startsWith("sharing-key ") ? "the services of" : "service"} ${holder} in the cluster`, {
             ...(r.kind === "LoadBalancer address" ? { hint: "run the command again: this node now knows the address is taken and picks another" } : {}),
           });

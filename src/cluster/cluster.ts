@@ -24,6 +24,7 @@ import { WorkloadPublisher } from "./workload-publisher";
 import { allNodeFlows, clusterToken, servePeers, type LocalFlows } from "./flow-relay";
 import type { Server } from "node:http";
 import { withRemoteWorkloads, type WorkloadRecord } from "./workload-records";
+import { allNodeWorkloads, peerWorkloads, placementTarget, runOnPeer, type LocalWorkloads } from "./placement";
 
 /** What the cluster needs from the local engine (the daemon wires it). */
 export interface LocalSide {
@@ -44,6 +45,8 @@ export interface LocalSide {
   mirrorNamespaces(records: Namespace[]): Promise<void>;
   /** This node's flow records (what GET /v1/flows answers). */
   flows: LocalFlows;
+  /** This node's workloads, listed and made for another node (`run --node`, the cluster-wide `ls`). */
+  workloadsApi: LocalWorkloads;
 }
 
 export class Cluster {
@@ -95,12 +98,22 @@ export class Cluster {
     await this.remoteLoop.run();
     await this.publisher.publish();
     this.flowToken = await clusterToken(this.etcd);
-    this.flowPeers = await servePeers(this.membership.spec.address, this.flowToken, this.local.flows);
+    this.flowPeers = await servePeers(this.membership.spec.address, this.flowToken, this.local.flows, peerWorkloads(this.local.workloadsApi));
   }
 
   /** `observe --all-nodes`: every Ready node's records merged by time, each with its node. */
   async allFlows(params: URLSearchParams) {
     return allNodeFlows(this.nodeName, await this.nodes(), this.flowToken, this.local.flows, params);
+  }
+
+  /** `run --node N` for another node N: N makes it (placement.ts). */
+  async runOn(node: string, spec: Record<string, unknown>): Promise<unknown> {
+    return runOnPeer(placementTarget(await this.nodes(), node), this.flowToken, spec);
+  }
+
+  /** The cluster-wide `ls`: every Ready node's workloads with their node. */
+  async allWorkloads() {
+    return allNodeWorkloads(this.nodeName, await this.nodes(), this.flowToken, this.local.workloadsApi);
   }
 
   static async join(opts: ClusterOptions, local: LocalSide): Promise<Cluster> {

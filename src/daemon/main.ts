@@ -5,7 +5,7 @@ import net from "node:net";
 import path from "node:path";
 import { apiServer, metricsServer } from "../api/server";
 import { cliRoute } from "./cli-route";
-import { Engine, defaultConfig } from "../engine";
+import { Engine, defaultConfig, type RunSpec } from "../engine";
 import { DEFAULT_MAX_STREAMS, loadWeb, uiServer, WEB_DIR } from "../api/ui/ui-server";
 import { parseUiListen } from "../api/ui/ui-access";
 import { validateLabels } from "../model/names";
@@ -127,6 +127,7 @@ function localSide(engine: Engine): LocalSide {
     mirrorPolicies: (r) => engine.mirrorPolicies(r),
     mirrorNamespaces: (r) => engine.mirrorNamespaces(r),
     flows: (q, limit) => engine.observe(q, limit),
+    workloadsApi: { list: () => engine.list(), run: (spec) => engine.run(spec as unknown as RunSpec) },
   };
 }
 

@@ -2,7 +2,8 @@
 // namespaces, a pontond per node): namespaces and their labels written on one node act on the
 // other's NetworkPolicy verdicts; a namespace removal is refused while another node runs a workload
 // in it; LoadBalancer addresses are reserved in etcd with the service record, so two nodes never
-// hand one pool address to two services; with etcd gone every namespace change is refused and
+// hand one pool address to two services; `run --node` makes a workload on another node and `ls`
+// lists every node's with its node; with etcd gone every namespace change is refused and
 // nothing is half-applied.
 import { after, before, describe, test } from "node:test";
 import assert from "node:assert/strict";
@@ -27,7 +28,7 @@ metadata: {name: hc-pool}
 spec: {blocks: [{cidr: 198.18.200.0/29}]}
 `;
 
-describe("cluster objects: namespaces, LoadBalancer addresses", () => {
+describe("cluster objects: namespaces, LoadBalancer addresses, placement", () => {
   const ul = new Underlay("hc");
   const nodes = ["n1", "n2"].map((n) => new TestHost(`hc${n}`));
   const addr = (i: number) => `${UNDERLAY_PREFIX}.${11 + i}`;
@@ -162,6 +163,45 @@ spec:
     const names = ["lb1", "lb2", "lbx", ...rs.flatMap((r, i) => (r.code === 0 ? [`lbrace${i}`] : []))];
     for (const n of names) await nodes[0]!.pontonOk("service", "rm", n);
     assert.equal((await ul.etcdctl("get", "--prefix", "/ponton/lbips/", "--keys-only")).stdout.trim(), "", "every reservation freed");
+  });
+
+  test("run --node n2 on n1: n2 makes the workload (its netns, its address block); ls on either node lists both nodes' with NODE", async () => {
+    await nodes[0]!.pontonOk("run", "-d", "--name", "here", "--network", "pods", "--", "sleep", "3600");
+    const out = await nodes[0]!.pontonOk("run", "-d", "--name", "placed", "--node", "n2", "--network", "pods", "--label", "app=placed", "--", "sleep", "3600");
+    assert.equal(out.trim(), "placed");
+    const w = await inspect(nodes[1]!, "placed");
+    assert.equal(w.state, "running");
+    assert.equal((await nodes[1]!.inWorkload("placed", "true", [])).code, 0, "its netns is n2's");
+    assert.notEqual((await nodes[0]!.ponton("inspect", "placed")).code, 0, "not on n1");
+    const block = (JSON.parse(await nodes[1]!.pontonOk("network", "ls", "-o", "json")) as { name: string; subnet4?: string }[]).find((n) => n.name === "pods")!.subnet4!;
+    assert.equal(w.networks[0]!.ip4!.split(".").slice(0, 3).join("."), block.split(".").slice(0, 3).join("."), `an address of n2's block ${block}`);
+    for (const i of [0, 1]) {
+      const rows = JSON.parse(await nodes[i]!.pontonOk("ls", "-o", "json")) as { name: string; node: string }[];
+      assert.ok(rows.some((r) => r.name === "placed" && r.node === "n2"), JSON.stringify(rows));
+      assert.ok(rows.some((r) => r.name === "srv" && r.node === "n2") && rows.some((r) => r.name === "here" && r.node === "n1"), JSON.stringify(rows));
+      const table = await nodes[i]!.pontonOk("ls");
+      assert.match(table.split("\n")[0]!, /^NODE\s+NAME\s+STATE/);
+      assert.match(table, /^n2\s+placed\s+running/m);
+    }
+    // Its errors come back with their code: the name is taken on n2.
+    const again = await nodes[0]!.ponton("run", "--name", "placed", "--node", "n2", "--network", "pods");
+    assert.equal(again.code, 3, again.stderr);
+    assert.match(again.stderr, /NAME_IN_USE.*node n2/);
+  });
+
+  test("run --node: an unknown node is NODE_NOT_FOUND, a NotReady one NODE_NOT_READY; nothing is made", async () => {
+    const unknown = await nodes[0]!.ponton("run", "--name", "nowhere", "--node", "n9", "--network", "pods");
+    assert.equal(unknown.code, 4, unknown.stderr);
+    assert.match(unknown.stderr, /NODE_NOT_FOUND/);
+    // A node etcd knows but whose lease is gone (its info without its alive key).
+    await ul.etcdctl("put", "/ponton/nodes/ghost/info", JSON.stringify({ name: "ghost", address: `${UNDERLAY_PREFIX}.99`, heartbeat: "2026-01-01T00:00:00.000Z", workloads: 0 }));
+    const down = await nodes[0]!.ponton("run", "--name", "nowhere", "--node", "ghost", "--network", "pods");
+    assert.equal(down.code, 3, down.stderr);
+    assert.match(down.stderr, /NODE_NOT_READY/);
+    const ls = await nodes[0]!.ponton("ls");
+    assert.match(ls.stderr, /node ghost: its workloads are not listed \(NotReady\)/);
+    await ul.etcdctl("del", "/ponton/nodes/ghost/info");
+    for (const i of [0, 1]) assert.ok(!(await nodes[i]!.pontonOk("ls")).includes("nowhere"));
   });
 
   test("etcd gone: namespace create, label and rm are refused with STORE_UNAVAILABLE; nothing changes", async () => {
