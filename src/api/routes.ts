@@ -61,12 +61,7 @@ export function routes(engine: Engine): Route[] {
     }),
     r("POST", "/v1/networks/:name/dns", 200, async ({ params, body }) => engine.setNetworkDns(params[0]!, checkShape("network dns", await body(), { servers: "string[]" }).servers)),
     r("POST", "/v1/networks/:name/disconnect", 200, async ({ params, body }) => engine.disconnect(str(await body(), "workload"), params[0]!)),
-    r("GET", "/v1/workloads", 200, async () => engine.list()),
-    r("POST", "/v1/workloads", 201, async ({ body }) => {
-      // replicaOf is the engine's own mark (templates.ts): a client cannot claim it.
-      const { replicaOf: _ignored, ...spec } = (await body()) as unknown as RunSpec;
-      return engine.run(spec);
-    }),
+    // GET and POST /v1/workloads: placement-routes.ts (they may reach other nodes).
     r("GET", "/v1/workloads/:name", 200, async ({ params, query }) => workloadIn(engine, params[0]!, query)),
     r("DELETE", "/v1/workloads/:name", 200, async ({ params, query }) => {
       const graceMs = graceOf(query);

@@ -16,7 +16,7 @@ import { tunnelPlan, vtepAddress, type Tunnel } from "./overlay/tunnels";
 import { applyTunnels, ensureVtepAddress, ensureVxlan, underlayOf, VXLAN_DEV, VXLAN_OVERHEAD } from "./overlay/vxlan";
 import type { ClusterGate } from "../engine/cluster/cluster-gate";
 import type { Service } from "../model/services/service";
-import type { PolicyRecord } from "../model/types";
+import type { Namespace, PolicyRecord } from "../model/types";
 import { ClusterObjects } from "./cluster-objects";
 import { Rerun } from "./loop";
 import { RemoteWorkloads } from "./remote-workloads";
@@ -24,6 +24,7 @@ import { WorkloadPublisher } from "./workload-publisher";
 import { allNodeFlows, clusterToken, servePeers, type LocalFlows } from "./flow-relay";
 import type { Server } from "node:http";
 import { withRemoteWorkloads, type WorkloadRecord } from "./workload-records";
+import { allNodeWorkloads, peerWorkloads, placementTarget, runOnPeer, type LocalWorkloads } from "./placement";
 
 /** What the cluster needs from the local engine (the daemon wires it). */
 export interface LocalSide {
@@ -41,8 +42,11 @@ export interface LocalSide {
   remoteChanged(): Promise<void>;
   mirrorServices(records: Service[]): Promise<void>;
   mirrorPolicies(records: PolicyRecord[]): Promise<void>;
+  mirrorNamespaces(records: Namespace[]): Promise<void>;
   /** This node's flow records (what GET /v1/flows answers). */
   flows: LocalFlows;
+  /** This node's workloads, listed and made for another node (`run --node`, the cluster-wide `ls`). */
+  workloadsApi: LocalWorkloads;
 }
 
 export class Cluster {
@@ -72,7 +76,7 @@ export class Cluster {
     this.remoteLoop = new Rerun("apply remote workloads", () => local.remoteChanged());
     this.remote = new RemoteWorkloads(etcd, () => void this.remoteLoop.run());
     this.publisher = new WorkloadPublisher(etcd, membership, () => local.records(membership.spec.nodeName));
-    this.objects = new ClusterObjects(etcd, { services: (r) => local.mirrorServices(r), policies: (r) => local.mirrorPolicies(r) });
+    this.objects = new ClusterObjects(etcd, { services: (r) => local.mirrorServices(r), policies: (r) => local.mirrorPolicies(r), namespaces: (r) => local.mirrorNamespaces(r) });
   }
 
   /** Workloads, services and policies across nodes (after the overlay's first sync made the local pieces). */
@@ -83,6 +87,8 @@ export class Cluster {
       {
         services: (put, removed) => this.objects.services(put, removed),
         policies: (put, removed) => this.objects.policies(put, removed),
+        namespace: (name, next, prev) => this.objects.namespace(name, next, prev),
+        remoteWorkloads: () => [...this.remote.records.values()].filter((r) => r.node !== self),
         extend: (state) => withRemoteWorkloads(state, this.remote.records.values(), self),
       },
       () => void this.publisher.publish(),
@@ -92,12 +98,22 @@ export class Cluster {
     await this.remoteLoop.run();
     await this.publisher.publish();
     this.flowToken = await clusterToken(this.etcd);
-    this.flowPeers = await servePeers(this.membership.spec.address, this.flowToken, this.local.flows);
+    this.flowPeers = await servePeers(this.membership.spec.address, this.flowToken, this.local.flows, peerWorkloads(this.local.workloadsApi));
   }
 
   /** `observe --all-nodes`: every Ready node's records merged by time, each with its node. */
   async allFlows(params: URLSearchParams) {
     return allNodeFlows(this.nodeName, await this.nodes(), this.flowToken, this.local.flows, params);
+  }
+
+  /** `run --node N` for another node N: N makes it (placement.ts). */
+  async runOn(node: string, spec: Record<string, unknown>): Promise<unknown> {
+    return runOnPeer(placementTarget(await this.nodes(), node), this.flowToken, spec);
+  }
+
+  /** The cluster-wide `ls`: every Ready node's workloads with their node. */
+  async allWorkloads() {
+    return allNodeWorkloads(this.nodeName, await this.nodes(), this.flowToken, this.local.workloadsApi);
   }
 
   static async join(opts: ClusterOptions, local: LocalSide): Promise<Cluster> {

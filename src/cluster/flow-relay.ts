@@ -3,7 +3,7 @@
 // other on the node address (port FLOW_PEER_PORT) and only with the cluster's token: a random
 // secret created once in etcd by compare-and-create, so only holders of etcd access can read flows.
 import { randomBytes, timingSafeEqual } from "node:crypto";
-import http, { type Server } from "node:http";
+import http, { type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { Etcd3 } from "etcd3";
 import type { FlowQuery, FlowRecord } from "../flows";
 import { etcdCall } from "./etcd";
@@ -38,15 +38,16 @@ export function flowQueryOf(params: URLSearchParams): FlowQuery {
   return Object.fromEntries(QUERY_KEYS.filter((k) => params.get(k)).map((k) => [k, params.get(k)!]));
 }
 
-/** The peer listener: GET /v1/flows?… with `Authorization: Bearer TOKEN`, nothing else. */
-export function servePeers(address: string, token: string, local: LocalFlows): Promise<Server> {
-  const server = http.createServer((req, res) => {
+/** The peer listener: GET /v1/flows?… with `Authorization: Bearer TOKEN`, and `more` routes (placement.ts), nothing else. */
+export function servePeers(address: string, token: string, local: LocalFlows, more?: (req: IncomingMessage, url: URL, res: ServerResponse) => Promise<boolean>): Promise<Server> {
+  const server = http.createServer(async (req, res) => {
     const url = new URL(req.url ?? "/", "http://peer");
     const auth = req.headers.authorization ?? "";
     if (!auth.startsWith("Bearer ") || !sameSecret(auth.slice(7), token)) {
       res.writeHead(401, { "content-type": "application/json" }).end(JSON.stringify({ error: { code: "UNAUTHORIZED", message: "cluster flow token required" } }));
       return;
     }
+    if (more && (await more(req, url, res))) return;
     if (req.method !== "GET" || url.pathname !== "/v1/flows") {
       res.writeHead(404).end();
       return;

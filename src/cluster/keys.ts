@@ -8,9 +8,12 @@ export const WORKLOADS = `${ROOT}workloads/`;
 /** Cluster-scope objects: every node mirrors them into its own store. */
 export const SERVICES = `${ROOT}services/`;
 export const POLICIES = `${ROOT}policies/`;
+export const NAMESPACES = `${ROOT}namespaces/`;
 /** Reservations, so two nodes never hand out the same VIP or NodePort: value = the service's NS/NAME. */
 export const VIPS = `${ROOT}vips/`;
 export const NODE_PORTS = `${ROOT}nodeports/`;
+/** LoadBalancer addresses: value = the service's NS/NAME, or its sharing key's (services sharing one address). */
+export const LB_IPS = `${ROOT}lbips/`;
 
 /** The node's record (address, heartbeat, workloads): kept after the node dies, so `node ls` can say NotReady. */
 export const nodeInfoKey = (name: string) => `${NODES}${name}/info`;
@@ -35,5 +38,7 @@ export function parseBlockKey(key: string): { network: string; block: string } |
 export const workloadKey = (node: string, id: string) => `${WORKLOADS}${node}/${id}`;
 export const serviceKey = (namespace: string, name: string) => `${SERVICES}${namespace}/${name}`;
 export const policyKey = (key: string) => `${POLICIES}${key}`;
+export const namespaceKey = (name: string) => `${NAMESPACES}${name}`;
 export const vipKey = (ip: string) => `${VIPS}${ip}`;
+export const lbIpKey = (ip: string) => `${LB_IPS}${ip}`;
 export const nodePortKey = (protocol: string, port: number) => `${NODE_PORTS}${protocol}/${port}`;

@@ -5,7 +5,7 @@ import net from "node:net";
 import path from "node:path";
 import { apiServer, metricsServer } from "../api/server";
 import { cliRoute } from "./cli-route";
-import { Engine, defaultConfig, FLOW_OFFLOAD_MODES, type FlowOffloadMode } from "../engine";
+import { Engine, defaultConfig, FLOW_OFFLOAD_MODES, type FlowOffloadMode, type RunSpec } from "../engine";
 import { DEFAULT_MAX_STREAMS, loadWeb, uiServer, WEB_DIR } from "../api/ui/ui-server";
 import { parseUiListen } from "../api/ui/ui-access";
 import { validateLabels } from "../model/names";
@@ -132,7 +132,9 @@ function localSide(engine: Engine): LocalSide {
     remoteChanged: () => engine.remoteWorkloadsChanged(),
     mirrorServices: (r) => engine.mirrorServices(r),
     mirrorPolicies: (r) => engine.mirrorPolicies(r),
+    mirrorNamespaces: (r) => engine.mirrorNamespaces(r),
     flows: (q, limit) => engine.observe(q, limit),
+    workloadsApi: { list: () => engine.list(), run: (spec) => engine.run(spec as unknown as RunSpec) },
   };
 }
 

@@ -4,10 +4,10 @@ import path from "node:path";
 import { EngineError } from "../errors";
 import { Kernel, ProcessExecutor, type Executor } from "../kernel";
 import { SqliteStore } from "../store";
-import type { PolicyRecord, UserRule } from "../model/types";
+import type { Namespace, PolicyRecord, UserRule } from "../model/types";
 import type { Service } from "../model/services/service";
 import type { ClusterGate } from "./cluster/cluster-gate";
-import { mirrorPolicies, mirrorServices } from "./cluster/cluster-mirror";
+import { mirrorNamespaces, mirrorPolicies, mirrorServices } from "./cluster/cluster-mirror";
 import { logDir, portHolderSocket, storeFile, type EngineConfig } from "./config";
 import { HolderClient } from "../ports";
 import { syncHeldPorts } from "./published-ports";
@@ -212,6 +212,9 @@ export class Engine {
   }
   mirrorPolicies(records: PolicyRecord[]) {
     return this.change(() => mirrorPolicies(this.ctx, records));
+  }
+  mirrorNamespaces(records: Namespace[]) {
+    return this.change(() => mirrorNamespaces(this.ctx, records));
   }
 
   /** Releases the ports of what went and points relays where workloads are now. */

@@ -46,6 +46,8 @@ export const ERROR_CODES = {
   STORE_UNAVAILABLE: { http: 503, exit: 6, cni: 11, hint: "the cluster store (etcd) is unreachable; nothing was changed — try again when it answers" },
   NOT_IN_CLUSTER: { http: 400, exit: 2, cni: 7, hint: "start pontond with --cluster http://ETCD:2379 --node-name NAME" },
   CLUSTER_CONFIG_MISMATCH: { http: 409, exit: 3, cni: 7, hint: "start the node with the cluster's settings; every node must agree" },
+  NODE_NOT_FOUND: { http: 404, exit: 4, cni: 7, hint: "list the cluster's nodes with 'ponton node ls'" },
+  NODE_NOT_READY: { http: 409, exit: 3, cni: 11, hint: "the node's pontond is not running or not reachable on its node address (port 4244); start it, or place the workload on a Ready node" },
   NODE_READY: { http: 409, exit: 3, cni: 7, hint: "stop the node's pontond first; a Ready node cannot be forgotten" },
   DAEMON_UNAVAILABLE: { http: 503, exit: 6, cni: 11, hint: "start the daemon with 'pontond' (or 'ponton daemon')" },
   PRIVATE_MOUNT_NAMESPACE: { http: 500, exit: 2, cni: 999, hint: "start pontond with 'nsenter --net=/run/netns/NAME pontond …', not 'ip netns exec'" },

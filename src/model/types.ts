@@ -148,6 +148,8 @@ export interface Namespace {
   name: string;
   labels: Record<string, string>;
   createdAt: string;
+  /** Cluster mode: the record is the cluster store's (etcd), mirrored here. */
+  cluster?: true;
 }
 
 /** A stored NetworkPolicy, parsed (defaults applied); `project` when `ponton up` declared it. */

@@ -41,13 +41,14 @@ function dnsSettings(v: Record<string, unknown>): { dns?: Record<string, unknown
 
 export const workloadCommands: Record<string, Command> = {
   run: {
-    usage: "ponton run --name NAME [--replicas N] [options] [--] [CMD ARGS...]",
+    usage: "ponton run --name NAME [--replicas N] [--node NODE] [options] [--] [CMD ARGS...]",
     summary:
       "Create a workload: a network namespace with its interfaces, addresses and routes, running CMD (supervised) if given. With --replicas N: a template NAME and N workloads NAME-1…NAME-N made from it (see ponton scale, ponton template).",
     stopAtPositional: 0,
     options: {
       name: { type: "string", description: "workload name (required)", value: "NAME" },
       replicas: { type: "string", description: "store a template NAME and run N replicas of it (each gets $PONTON_REPLICA_NAME)", value: "N" },
+      node: { type: "string", description: "cluster: make the workload on this node (default: the node asked)", value: "NODE" },
       network: { type: "string", multiple: true, description: "network to join (default: bridge; also host, none)", value: "NET" },
       ip: { type: "string", description: "static IPv4 address on the first network", value: "IP" },
       ip6: { type: "string", description: "static IPv6 address on the first network", value: "IP" },
@@ -99,25 +100,29 @@ export const workloadCommands: Record<string, Command> = {
         ...(list(v["add-host"]).length ? { extraHosts: list(v["add-host"]) } : {}),
         command: [...args.positionals, ...args.rest],
       };
+      if (v.replicas !== undefined && v.node !== undefined) throw new EngineError("INVALID_ARGUMENT", "--node does not go with --replicas: templates and their replicas are the node's that makes them", { hint: "run the template on that node" });
       if (v.replicas !== undefined) {
         const r = await client.request<{ added: string[] }>("POST", "/v1/templates", { ...body, replicas: v.replicas });
         show(format, r, () => r.added.forEach((n) => console.log(n)));
         return;
       }
-      const w = await client.request<WorkloadView>("POST", "/v1/workloads", body);
+      const w = await client.request<WorkloadView>("POST", "/v1/workloads", { ...body, ...(v.node !== undefined ? { node: v.node } : {}) });
       show(format, w, () => console.log(w.name));
     },
   },
   ls: {
     usage: "ponton ls [-o json]",
-    summary: "List workloads.",
+    summary: "List workloads (in a cluster: every node's, with a NODE column).",
     options: { all: { type: "boolean", short: "a", description: "accepted for Docker habits: every workload is listed" }, ...OUTPUT_OPTION },
     async run({ client, format }) {
-      const ws = await client.request<WorkloadView[]>("GET", "/v1/workloads");
+      const { workloads: ws, unreachable } = await client.request<{ workloads: (WorkloadView & { node?: string })[]; unreachable: { node: string; error: string }[] }>("GET", "/v1/workloads?nodes=all");
+      for (const u of unreachable) console.error(`ponton: node ${u.node}: its workloads are not listed (${u.error})`);
+      const nodes = ws.some((w) => w.node !== undefined);
       show(format, ws, (rows) =>
         printTable(
-          ["NAME", "STATE", "PID", "NETWORKS", "ADDRESSES", "PORTS", "COMMAND"],
+          [...(nodes ? ["NODE"] : []), "NAME", "STATE", "PID", "NETWORKS", "ADDRESSES", "PORTS", "COMMAND"],
           rows.map((w) => [
+            ...(nodes ? [w.node ?? ""] : []),
             w.name,
             w.state + (w.exitCode !== undefined ? ` (${w.exitCode})` : ""),
             w.pid,

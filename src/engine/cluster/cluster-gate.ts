@@ -1,9 +1,9 @@
 // Cluster mode, as the engine sees it (the daemon wires src/cluster to it; the engine never imports
-// it). Services and policies are cluster-scope: a change is written to the cluster store first, in
+// it). Services, policies and namespaces are cluster-scope: a change is written to the cluster store first, in
 // one transaction, and only then to the local store and the kernel — refused there, nothing changed.
 // The other nodes' workloads are added to the state the compilers read (services, DNS, policy).
 import type { Service } from "../../model/services/service";
-import type { DesiredState, PolicyRecord } from "../../model/types";
+import type { DesiredState, Namespace, PolicyRecord } from "../../model/types";
 
 export interface ClusterGate {
   /**
@@ -13,6 +13,10 @@ export interface ClusterGate {
   services(put: readonly Service[], removed: readonly Service[]): Promise<Undo>;
   /** Store these policies (and drop those keys) cluster-wide; returns the undo. */
   policies(put: readonly PolicyRecord[], removed: readonly string[]): Promise<Undo>;
+  /** Put (or drop: `next` undefined) a namespace cluster-wide if the cluster still holds `prev`; returns the undo. */
+  namespace(name: string, next: Namespace | undefined, prev: Namespace | undefined): Promise<Undo>;
+  /** The other nodes' workloads (what a namespace removal here cannot remove). */
+  remoteWorkloads(): { node: string; name: string; namespace: string }[];
   /** The state with the other nodes' workloads added (what the compilers read). */
   extend(state: DesiredState): DesiredState;
 }

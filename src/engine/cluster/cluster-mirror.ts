@@ -1,14 +1,12 @@
-// Cluster mode: the cluster store's services and policies mirrored into this node's store (a watch
+// Cluster mode: the cluster store's services, policies and namespaces mirrored into this node's store (a watch
 // calls these with every record etcd holds). Records this node holds from the cluster and etcd no
 // longer has go; a node-local record of the same name gives way to the cluster's.
 import { serviceRef, type Service } from "../../model/services/service";
-import type { PolicyRecord } from "../../model/types";
+import type { Namespace, PolicyRecord } from "../../model/types";
 import { policyKey as keyOf } from "../../policy";
 import type { EngineContext } from "../context";
 import { syncedPut } from "../policy/namespaces";
 import { apply } from "../services/services";
-import { assignLoadBalancers } from "../services/lb-assign";
-import { Holders } from "../services/service-holders";
 
 /** Records to put and to delete so that the local ones the cluster owns are exactly `want`. */
 export function mirrorPlan<T extends { cluster?: true }>(have: readonly T[], want: readonly T[], key: (x: T) => string, same: (a: T, b: T) => boolean): { put: T[]; del: T[] } {
@@ -28,29 +26,17 @@ export function mirrorPlan<T extends { cluster?: true }>(have: readonly T[], wan
 const sameJson = (a: unknown, b: unknown) => JSON.stringify(a) === JSON.stringify(b);
 
 /**
- * LoadBalancer addresses are each node's LB IPAM's (its pools; not reserved in etcd): a record is
- * compared without them, and what is put gets this node's addresses.
+ * The cluster's services as etcd has them, LoadBalancer addresses included: the writer's node took
+ * them from its pools and reserved them in etcd in the same transaction, so every node announces
+ * the one cluster-wide address of each service.
  */
-const withoutLbResult = (s: Service): Service => {
-  if (!s.loadBalancer) return s;
-  const { ips: _ips, pending: _pending, ...request } = s.loadBalancer;
-  return { ...s, loadBalancer: { ...request, ips: [] } };
-};
-
 export async function mirrorServices(ctx: EngineContext, records: Service[]): Promise<void> {
   const have = ctx.store.services();
   // A different id under the same name is another service: the old one goes first.
-  const plan = mirrorPlan(have.map(withoutLbResult), records.map(withoutLbResult), serviceRef, (a, b) => a.id === b.id);
+  const plan = mirrorPlan(have, records, serviceRef, (a, b) => a.id === b.id);
   const before = new Map(have.map((s) => [s.id, s]));
-  const del = plan.del.map((d) => before.get(d.id)!);
-  if (!plan.put.length && !del.length) return;
-  // Addresses this node gave a service before stay its own (held), whatever the writer's node gave it.
-  const held = plan.put.map((w) => {
-    const local = before.get(w.id)?.loadBalancer;
-    return w.loadBalancer && local ? { ...w, loadBalancer: { ...w.loadBalancer, ips: local.ips } } : w;
-  });
-  const lb = assignLoadBalancers(ctx, ctx.store.state(), new Holders(ctx.store.serviceLookups()), held, { removed: new Set(del.map((d) => d.id)) });
-  const put = [...lb.made, ...lb.changed.map((c) => c.s)];
+  const { put, del } = plan;
+  if (!put.length && !del.length) return;
   await apply(
     ctx,
     () => {
@@ -79,6 +65,24 @@ export async function mirrorPolicies(ctx: EngineContext, records: PolicyRecord[]
     () => {
       for (const r of ctx.store.policies()) ctx.store.deletePolicy(key(r));
       for (const r of have) ctx.store.putPolicy(r);
+    },
+  );
+}
+
+/** Namespaces and their labels: a label changed on another node re-evaluates namespaceSelectors here. */
+export async function mirrorNamespaces(ctx: EngineContext, records: Namespace[]): Promise<void> {
+  const have = ctx.store.namespaces();
+  const { put, del } = mirrorPlan(have, records, (n) => n.name, () => true);
+  if (!put.length && !del.length) return;
+  await syncedPut(
+    ctx,
+    () => {
+      del.forEach((n) => ctx.store.deleteNamespace(n.name));
+      put.forEach((n) => ctx.store.putNamespace(n));
+    },
+    () => {
+      put.forEach((n) => ctx.store.deleteNamespace(n.name));
+      have.forEach((n) => ctx.store.putNamespace(n));
     },
   );
 }

@@ -22,12 +22,29 @@ export interface NamespaceView {
   created: boolean;
 }
 
-export function createNamespace(ctx: EngineContext, name: string, labels: unknown): Namespace {
+export async function createNamespace(ctx: EngineContext, name: string, labels: unknown): Promise<Namespace> {
   const ns = validateNamespace(name);
   if (ctx.store.namespace(ns)) throw new EngineError("NAME_IN_USE", `namespace ${ns} already exists`);
-  const n: Namespace = { name: ns, labels: namespaceLabels(ns, validateLabels(labels)), createdAt: now() };
-  ctx.store.putNamespace(n);
+  const n: Namespace = { name: ns, labels: namespaceLabels(ns, validateLabels(labels)), createdAt: now(), ...clusterMark(ctx) };
+  await clusterFirst(ctx, ns, n, undefined, () => syncedPut(ctx, () => ctx.store.putNamespace(n), () => ctx.store.deleteNamespace(ns)));
   return n;
+}
+
+/** Cluster mode: the record is the cluster's (etcd holds it; the mirror owns it here). */
+const clusterMark = (ctx: EngineContext): { cluster?: true } => (ctx.cluster ? { cluster: true } : {});
+
+/**
+ * Cluster mode: the namespace changes in etcd first (only if etcd still holds what this node holds
+ * from it); refused there, nothing changes here; the local apply failing puts etcd back.
+ */
+export async function clusterFirst(ctx: EngineContext, ns: string, next: Namespace | undefined, stored: Namespace | undefined, local: () => Promise<void>): Promise<void> {
+  const undo = await ctx.cluster?.namespace(ns, next, stored?.cluster ? stored : undefined);
+  try {
+    await local();
+  } catch (e) {
+    await undo?.().catch(() => undefined);
+    throw e;
+  }
 }
 
 /** Explicit namespaces, plus those that workloads or policies name (and "default"). */
@@ -49,9 +66,10 @@ export function listNamespaces(ctx: EngineContext): NamespaceView[] {
 
 export async function labelNamespace(ctx: EngineContext, name: string, edits: LabelEdits): Promise<Namespace> {
   const ns = validateNamespace(name);
-  const old = ctx.store.namespace(ns) ?? { name: ns, labels: {}, createdAt: now() };
-  const n: Namespace = { ...old, labels: validateLabels(editNamespaceLabels(ns, { ...old.labels, ...namespaceLabels(ns, {}) }, edits)) };
-  await syncedPut(ctx, () => ctx.store.putNamespace(n), () => ctx.store.putNamespace(old));
+  const stored = ctx.store.namespace(ns);
+  const old = stored ?? { name: ns, labels: {}, createdAt: now() };
+  const n: Namespace = { ...old, labels: validateLabels(editNamespaceLabels(ns, { ...old.labels, ...namespaceLabels(ns, {}) }, edits)), ...clusterMark(ctx) };
+  await clusterFirst(ctx, ns, n, stored, () => syncedPut(ctx, () => ctx.store.putNamespace(n), () => (stored ? ctx.store.putNamespace(stored) : ctx.store.deleteNamespace(ns))));
   return n;
 }
 

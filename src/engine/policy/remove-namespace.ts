@@ -42,10 +42,16 @@ export async function removeNamespace(ctx: EngineContext, name: string, opts: { 
     if (opts.missingOk) return c;
     throw new EngineError("NOT_FOUND", `namespace ${ns} not found`, { hint: "list namespaces with 'ponton namespace ls'" });
   }
+  // Cluster mode: other nodes' workloads are theirs to remove (this node cannot), so they always hold it.
+  const elsewhere = (ctx.cluster?.remoteWorkloads() ?? []).filter((w) => w.namespace === ns).map((w) => `workload ${w.name} on node ${w.node}`);
+  if (elsewhere.length > 0) throw new EngineError("NAMESPACE_NOT_EMPTY", `namespace ${ns} holds ${elsewhere.slice(0, 10).join(", ")}${elsewhere.length > 10 ? ` and ${elsewhere.length - 10} more` : ""}`, { hint: "remove those workloads on their nodes first" });
   if (held.length > 0 && !opts.force) {
     const shown = held.length > 10 ? `${held.slice(0, 10).join(", ")} and ${held.length - 10} more` : held.join(", ");
     throw new EngineError("NAMESPACE_NOT_EMPTY", `namespace ${ns} holds ${shown}`);
   }
+  // Cluster mode: etcd first (its refusal leaves everything here as it was); then the contents go.
+  const stored = ctx.store.namespace(ns);
+  await ctx.cluster?.namespace(ns, undefined, stored?.cluster ? stored : undefined);
   // Templates first, so no replica is made again while its namespace empties; policies last, so
   // nothing is left unprotected while its workloads still run.
   for (const t of c.templates) await removeTemplate(ctx, t, true);

@@ -32,6 +32,9 @@ const claimOf = (s: Service): LbClaim => ({
   order: `${s.createdAt} ${serviceRef(s)}`,
 });
 
+/** Cilium's sharing key: same key and namespace, no port in common. */
+const sharable = (h: LbClaim, c: LbClaim) => h.sharingKey !== undefined && h.sharingKey === c.sharingKey && h.namespace === c.namespace && !h.ports.some((p) => c.ports.some((q) => q.protocol === p.protocol && q.port === p.port));
+
 const same = (a: LoadBalancerState | undefined, b: LoadBalancerState) => JSON.stringify(a) === JSON.stringify(b);
 
 /**
@@ -40,11 +43,16 @@ const same = (a: LoadBalancerState | undefined, b: LoadBalancerState) => JSON.st
  */
 export function assignLoadBalancers(ctx: EngineContext, state: DesiredState, holders: Holders, made: Service[], opts: { pools?: LbPool[]; removed?: Set<string> } = {}): LbOutcome {
   const mine = new Map(made.map((s) => [s.id, s]));
-  const stored = [...ctx.store.serviceLookups().loadBalanced()].filter((s) => !mine.has(s.id) && !opts.removed?.has(s.id));
+  const others = [...ctx.store.serviceLookups().loadBalanced()].filter((s) => !mine.has(s.id) && !opts.removed?.has(s.id));
+  // Cluster mode: a cluster service's addresses are the cluster's (reserved in etcd by the node that
+  // gave them): this node's pools may differ, so it neither takes them away nor hands them out.
+  const fixed = ctx.cluster ? others.filter((s) => s.cluster && s.loadBalancer!.ips.length > 0).map(claimOf) : [];
+  const stored = others.filter((s) => !fixed.some((f) => f.id === s.id));
   const balanced = [...stored, ...made.filter((s) => s.loadBalancer)];
   if (balanced.length === 0) return { made, changed: [] };
   const blocked = (ip: string, c: LbClaim) => {
     if (networkOfAddress(state, ip) || holders.vip(ip)) return true;
+    if (fixed.some((f) => f.held.includes(ip) && !sharable(f, c))) return true;
     return c.ports.some((p) => {
       const h = holders.addrPort(ip, p.protocol, p.port);
       // LoadBalancer addresses are the allocator's own business (sharing, previous holders).

@@ -11,6 +11,7 @@ import { syncedPut } from "../policy/namespaces";
 import { asKernelError } from "../networks/networks";
 import { assignLoadBalancers } from "./lb-assign";
 import { Holders } from "./service-holders";
+import { clusterOwned } from "../cluster/cluster-gate";
 
 export interface PoolReport {
   created: string[];
@@ -33,7 +34,11 @@ export async function applyLbPools(ctx: EngineContext, pools: LbPool[], opts: { 
   const owned = pools.map((p) => ({ ...p, ...(opts.project ? { project: opts.project } : byName.get(p.name)?.project ? { project: byName.get(p.name)!.project! } : {}) }));
   const after = [...stored.filter((p) => !remove.has(p.name) && !owned.some((x) => x.name === p.name)), ...owned];
   const state = ctx.store.state();
-  const lb = assignLoadBalancers(ctx, state, new Holders(ctx.store.serviceLookups()), [], { pools: after });
+  const given = assignLoadBalancers(ctx, state, new Holders(ctx.store.serviceLookups()), [], { pools: after });
+  // Cluster mode: services whose addresses the pool change moves are the cluster's: etcd first (the
+  // addresses reserved there), or the mirror would put back what etcd holds.
+  const lb = ctx.cluster ? { ...given, changed: given.changed.map((c) => ({ ...c, s: clusterOwned(c.s) })) } : given;
+  const unpublish = lb.changed.length ? await ctx.cluster?.services(lb.changed.map((c) => c.s), []) : undefined;
   const gone = [...remove].filter((n) => byName.has(n));
   const put = () => {
     gone.forEach((n) => ctx.store.deleteLbPool(n));
@@ -48,6 +53,7 @@ export async function applyLbPools(ctx: EngineContext, pools: LbPool[], opts: { 
   try {
     await syncedPut(ctx, put, undo);
   } catch (e) {
+    await unpublish?.().catch(() => undefined);
     throw asKernelError(e, `apply ${owned.length} pools`);
   }
   return {
