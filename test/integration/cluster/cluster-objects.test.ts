@@ -9,8 +9,8 @@ import { after, before, describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { writeFileSync } from "node:fs";
 import path from "node:path";
-import { eventually, inspect, TestHost } from "./harness";
-import { Underlay, UNDERLAY_PREFIX } from "./underlay";
+import { eventually, inspect, TestHost } from "../harness";
+import { Underlay, UNDERLAY_PREFIX } from "../underlay";
 
 interface NsView {
   name: string;
