@@ -17,7 +17,7 @@ const leaseArgs = [...(arg("--lease") ? ["--l2-lease-duration", arg("--lease")!]
 async function main(): Promise<void> {
   const w = new L2ClusterWorld();
   try {
-    await w.setUp(leaseArgs, process.argv.includes("--fast-etcd"));
+    await w.setUp(leaseArgs, process.argv.includes("--fast-etcd") ? { heartbeatMs: 50, electionMs: 500 } : undefined);
     const ms: number[] = [];
     for (let i = 0; i < rounds; i++) {
       const holder = await w.holder();

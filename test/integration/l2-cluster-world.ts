@@ -40,10 +40,10 @@ export class L2ClusterWorld {
   clientNs = "";
   macs: Record<string, string> = {};
 
-  /** `fastEtcd`: election timeout 500 ms, so etcd grants 1 s leases (2 s at least with its defaults). */
-  async setUp(extraArgs: string[] = [], fastEtcd = false): Promise<void> {
+  /** `etcdTimers`: etcd's heartbeat and election timeout (default 100 / 1000 ms: leases last 2 s at least). */
+  async setUp(extraArgs: string[] = [], etcdTimers?: { heartbeatMs: number; electionMs: number }): Promise<void> {
     await this.ul.setUp();
-    await this.ul.startEtcd(1, 30_000, fastEtcd ? { timers: { heartbeatMs: 50, electionMs: 500 } } : {});
+    await this.ul.startEtcd(1, 60_000, etcdTimers ? { timers: etcdTimers } : {});
     this.clientNs = await this.ul.addNamespace("client", CLIENT);
     await Promise.all(
       this.nodes.map((h, i) => {
