@@ -64,12 +64,11 @@ export class EcmpWorld {
     await this.ul.startEtcd(1, 60_000);
     this.torNs = await this.ul.addNamespace("tor", TOR_IP);
     await this.startTor();
-    await Promise.all(
-      this.nodes.map((h, i) => {
-        h.daemonArgs = ["--cluster", this.ul.endpoints.join(","), "--node-name", `n${i + 1}`, "--node-ip", nodeIp(i)];
-        return h.setUp({ beforeDaemon: () => this.ul.plug(h.hostNs, "ul0", nodeIp(i)).then(() => undefined) });
-      }),
-    );
+    // One after another: three daemons starting at once on a loaded machine miss the harness's start timeout.
+    for (const [i, h] of this.nodes.entries()) {
+      h.daemonArgs = ["--cluster", this.ul.endpoints.join(","), "--node-name", `n${i + 1}`, "--node-ip", nodeIp(i)];
+      await h.setUp({ beforeDaemon: () => this.ul.plug(h.hostNs, "ul0", nodeIp(i)).then(() => undefined) });
+    }
     for (const [i, h] of this.nodes.entries()) {
       // Replies to the client go back through the ToR, as a node's default route would take them.
       await h.inHost("ip", ["route", "add", "203.0.113.0/24", "via", TOR_IP]);

@@ -1,0 +1,54 @@
+// BGP failover at an ECMP ToR (test/integration/bgp-ecmp-world.ts): three pontond nodes of one
+// cluster announce a LoadBalancer address (externalTrafficPolicy Local) to a real FRR ToR holding one
+// path per node; a client behind it opens batches of new connections (6 per batch, ports hashed over
+// the paths, 200 ms connect timeout). Per round, the time from a node withdrawn to the first batch
+// that all succeeds:
+//  - endpoint: `ponton rm` of the node's only local endpoint (the node withdraws its /32 at once);
+//  - kill: the node dies as a machine does (pontond and bgpd -9, link down, graceful restart off): the
+//    ToR drops the path at hold-time expiry (--hold S; FRR's datacenter default, what the node asks
+//    with no holdTimeSeconds, is 9 s; Cilium's default is 90 s).
+// The node comes back between rounds (its paths all back at the ToR).
+// Run: npm run build && sudo node dist/bench/lb/ecmp-failover.js [--rounds 3] [--hold S]
+import os from "node:os";
+import { EcmpWorld, nodeIp } from "../../test/integration/bgp-ecmp-world";
+import { median, round2 } from "../lib/traffic";
+
+const arg = (name: string) => (process.argv.includes(name) ? process.argv[process.argv.indexOf(name) + 1] : undefined);
+const rounds = Number(arg("--rounds") ?? 3);
+const hold = arg("--hold") ? Number(arg("--hold")) : undefined;
+const all = [nodeIp(0), nodeIp(1), nodeIp(2)];
+const stats = (ms: number[]) => ({ p50: round2(median(ms)), min: round2(Math.min(...ms)), max: round2(Math.max(...ms)), all: ms.map(round2) });
+
+async function main(): Promise<void> {
+  const w = new EcmpWorld();
+  try {
+    await w.setUp(hold);
+    await w.waitNexthops(all);
+    const endpoint: number[] = [];
+    const kill: number[] = [];
+    const load: number[] = [];
+    for (let i = 0; i < rounds; i++) {
+      const h = w.nodes[i % 3]!;
+      load.push(os.loadavg()[0]!);
+      let t0 = Date.now();
+      await h.pontonOk("rm", "web", "-t", "0");
+      endpoint.push(await w.msUntilAllSucceed(t0));
+      await h.pontonOk("run", "--name", "web", "--network", "front", "--label", "app=web", "--", "socat", "TCP-LISTEN:8080,fork,reuseaddr", `SYSTEM:echo ${w.nodeName(h)}`);
+      await w.waitNexthops(all);
+      t0 = Date.now();
+      await w.killNode(h);
+      kill.push(await w.msUntilAllSucceed(t0));
+      await h.inHost("ip", ["link", "set", "ul0", "up"]);
+      await h.startDaemon();
+      await w.waitNexthops(all, 120_000);
+    }
+    console.log(JSON.stringify({ bench: "lb/ecmp-failover", loadAverage1m: load.map((l) => Number(l.toFixed(1))), holdTimeS: hold ?? "9 (FRR datacenter default)", rounds, endpointRemovedToAllSucceedMs: stats(endpoint), nodeKilledToAllSucceedMs: stats(kill) }, null, 2));
+  } finally {
+    await w.tearDown();
+  }
+}
+
+void main().catch((e: Error) => {
+  console.error(e);
+  process.exitCode = 1;
+});
