@@ -1,7 +1,7 @@
 // BGP failover at an ECMP ToR (test/integration/bgp-ecmp-world.ts): three pontond nodes of one
 // cluster announce a LoadBalancer address (externalTrafficPolicy Local) to a real FRR ToR holding one
 // path per node; a client behind it opens batches of new connections (6 per batch, ports hashed over
-// the paths, 200 ms connect timeout). Per round, the time from a node withdrawn to the first batch
+// the paths, 500 ms connect timeout). Per round, the time from a node withdrawn to the first batch
 // that all succeeds:
 //  - endpoint: `ponton rm` of the node's only local endpoint (the node withdraws its /32 at once);
 //  - kill: the node dies as a machine does (pontond and bgpd -9, link down, graceful restart off): the
@@ -35,12 +35,14 @@ async function main(): Promise<void> {
       endpoint.push(await w.msUntilAllSucceed(t0));
       await h.pontonOk("run", "--name", "web", "--network", "front", "--label", "app=web", "--", "socat", "TCP-LISTEN:8080,fork,reuseaddr", `SYSTEM:echo ${w.nodeName(h)}`);
       await w.waitNexthops(all);
+      await w.msUntilAllSucceed(Date.now());
       t0 = Date.now();
       await w.killNode(h);
       kill.push(await w.msUntilAllSucceed(t0));
-      await h.inHost("ip", ["link", "set", "ul0", "up"]);
-      await h.startDaemon();
+      await w.revive(h);
       await w.waitNexthops(all, 120_000);
+      // The path is back at the ToR: wait until connections through every node succeed before the next round.
+      await w.msUntilAllSucceed(Date.now());
     }
     console.log(JSON.stringify({ bench: "lb/ecmp-failover", loadAverage1m: load.map((l) => Number(l.toFixed(1))), holdTimeS: hold ?? "9 (FRR datacenter default)", rounds, endpointRemovedToAllSucceedMs: stats(endpoint), nodeKilledToAllSucceedMs: stats(kill) }, null, 2));
   } finally {

@@ -2,7 +2,7 @@
 // zebra + bgpd in an underlay namespace (maximum-paths 8, L4 multipath hashing), a client namespace
 // behind it. Every node runs a backend answering with the node's name and the same LoadBalancer
 // service with externalTrafficPolicy Local, so the name in each reply is the path the ToR chose. For
-// lb-bgp-ecmp.test.ts and bench/lb/ecmp-failover.
+// lb-bgp-ecmp.test.ts and bench/lb/ecmp-failover.ts.
 import { spawn, type ChildProcess } from "node:child_process";
 import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
@@ -70,8 +70,7 @@ export class EcmpWorld {
       await h.setUp({ beforeDaemon: () => this.ul.plug(h.hostNs, "ul0", nodeIp(i)).then(() => undefined) });
     }
     for (const [i, h] of this.nodes.entries()) {
-      // Replies to the client go back through the ToR, as a node's default route would take them.
-      await h.inHost("ip", ["route", "add", "203.0.113.0/24", "via", TOR_IP]);
+      await this.routeToClient(h);
       await h.pontonOk("network", "create", "front", "--subnet", "172.50.0.0/24");
       await h.pontonOk("run", "--name", "web", "--network", "front", "--label", "app=web", "--", "socat", "TCP-LISTEN:8080,fork,reuseaddr", `SYSTEM:echo n${i + 1}`);
       for (const [kind, name, text] of [["lb-pool", "pool", pool], ["service", "web", service], ["bgp", "bgp", peering(holdS)]] as const) {
@@ -80,6 +79,18 @@ export class EcmpWorld {
         await h.pontonOk(kind, "apply", "-f", p);
       }
     }
+  }
+
+  /** Replies to the client go back through the ToR, as a node's default route would take them. */
+  private async routeToClient(h: TestHost): Promise<void> {
+    await h.inHost("ip", ["route", "replace", "203.0.113.0/24", "via", TOR_IP]);
+  }
+
+  /** A killed node back: link up (the kernel flushed its routes through it when it went down), pontond started again. */
+  async revive(h: TestHost): Promise<void> {
+    await h.inHost("ip", ["link", "set", "ul0", "up"]);
+    await this.routeToClient(h);
+    await h.startDaemon();
   }
 
   private async startTor(): Promise<void> {
@@ -171,10 +182,11 @@ export class EcmpWorld {
 
   /**
    * From now, the ms until a batch of `batch` new connections (ports hashed over the paths) all succeed,
-   * trying batch after batch with a 200 ms connect timeout each.
+   * trying batch after batch with a 500 ms connect timeout each (a loaded machine takes longer than
+   * 200 ms to answer now and then, and one slow connection fails the batch).
    */
   async msUntilAllSucceed(t0: number, batch = 6, timeoutMs = 120_000): Promise<number> {
-    const one = `socat -T1 -u TCP:${ECMP_LB}:80,connect-timeout=0.2 - 2>/dev/null | grep -q . || ok=0`;
+    const one = `socat -T2 -u TCP:${ECMP_LB}:80,connect-timeout=0.5 - 2>/dev/null | grep -q . || ok=0`;
     const script = `end=$(($(date +%s) + ${Math.ceil(timeoutMs / 1000)})); while [ $(date +%s) -lt $end ]; do ok=1; i=0; while [ $i -lt ${batch} ]; do ${one}; i=$((i+1)); done; if [ $ok = 1 ]; then date +%s%3N; exit 0; fi; done; exit 1`;
     const r = await this.inClient("sh", ["-c", script], timeoutMs + 5000);
     if (r.code !== 0) throw new Error(`the client's connections to ${ECMP_LB} did not all succeed within ${timeoutMs} ms`);
