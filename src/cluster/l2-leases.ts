@@ -95,6 +95,8 @@ export class L2Leases {
         void this.recover();
       });
       void this.beat();
+      // Also while a beat hangs (etcd unreachable, packets dropped): the fence must not wait for it.
+      this.check();
     }, this.opts.renewMs);
     this.timer.unref();
   }

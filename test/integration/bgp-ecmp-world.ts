@@ -181,15 +181,25 @@ export class EcmpWorld {
   }
 
   /**
-   * From now, the ms until a batch of `batch` new connections (ports hashed over the paths) all succeed,
-   * trying batch after batch with a 500 ms connect timeout each (a loaded machine takes longer than
-   * 200 ms to answer now and then, and one slow connection fails the batch).
+   * Client source ports whose connections the ToR sends through node `name` (the hash is over the
+   * ports, so the same source port takes the same path while the paths stay the same).
    */
-  async msUntilAllSucceed(t0: number, batch = 6, timeoutMs = 120_000): Promise<number> {
-    const one = `socat -T2 -u TCP:${ECMP_LB}:80,connect-timeout=0.5 - 2>/dev/null | grep -q . || ok=0`;
-    const script = `end=$(($(date +%s) + ${Math.ceil(timeoutMs / 1000)})); while [ $(date +%s) -lt $end ]; do ok=1; i=0; while [ $i -lt ${batch} ]; do ${one}; i=$((i+1)); done; if [ $ok = 1 ]; then date +%s%3N; exit 0; fi; done; exit 1`;
+  async portsThrough(name: string, count = 3, from = 41000): Promise<number[]> {
+    const got = await replies(this.inClient, ECMP_LB, 80, 24, from);
+    const ports = got.flatMap((n, i) => (n === name ? [from + i] : [])).slice(0, count);
+    if (ports.length === 0) throw new Error(`no connection went through ${name}: ${JSON.stringify(got)}`);
+    return ports;
+  }
+
+  /**
+   * From `t0`, the ms until a new connection from every one of these source ports (flows that went
+   * through a node now withdrawn) is answered: pass after pass, 500 ms connect timeout each.
+   */
+  async msUntilFlowsSucceed(t0: number, ports: number[], timeoutMs = 120_000): Promise<number> {
+    const one = (p: number) => `socat -T2 -u TCP:${ECMP_LB}:80,sourceport=${p},reuseaddr,connect-timeout=0.5 - 2>/dev/null | grep -q . || ok=0`;
+    const script = `end=$(($(date +%s) + ${Math.ceil(timeoutMs / 1000)})); while [ $(date +%s) -lt $end ]; do ok=1; ${ports.map(one).join("; ")}; if [ $ok = 1 ]; then date +%s%3N; exit 0; fi; done; exit 1`;
     const r = await this.inClient("sh", ["-c", script], timeoutMs + 5000);
-    if (r.code !== 0) throw new Error(`the client's connections to ${ECMP_LB} did not all succeed within ${timeoutMs} ms`);
+    if (r.code !== 0) throw new Error(`connections from ports ${ports.join(",")} to ${ECMP_LB} did not succeed within ${timeoutMs} ms`);
     return Number(r.stdout.trim()) - t0;
   }
 

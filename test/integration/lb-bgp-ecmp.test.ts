@@ -39,11 +39,12 @@ describe("ECMP at a ToR with several BGP nodes", { skip: !existsSync(`${FRR}/bgp
   });
 
   test("a node killed (pontond and bgpd -9, link down; graceful restart off): its path goes at hold-time expiry and the client's connections all succeed again", async () => {
+    const ports = await w.portsThrough("n2");
     const t0 = Date.now();
     await w.killNode(w.nodes[1]!);
     await w.waitNexthops([nodeIp(2)]);
-    const ms = await w.msUntilAllSucceed(t0);
-    console.log(`# ECMP: ${ms} ms from the kill to a batch of connections all succeeding (hold time 3 s)`);
+    const ms = await w.msUntilFlowsSucceed(t0, ports);
+    console.log(`# ECMP: ${ms} ms from the kill to the flows that went through n2 answered again (hold time 3 s)`);
     const seen = tally(await w.answers(10));
     assert.deepEqual(seen, { n3: 10 });
   });
