@@ -1,19 +1,27 @@
 // One L2 announcer per address in a cluster: /ponton/l2/ADDR names the node that answers ARP/NDP
-// for ADDR, attached to that node's own etcd lease (one lease per node, renewed every `renewMs`).
-// A node that wants an address claims the key when it is free (create-if-absent); when the holder
-// dies its lease expires, the key goes, every node that wants it sees the delete and tries; the
-// winner answers and sends gratuitous ARP / unsolicited NA. Cilium keeps a Kubernetes Lease per
-// service (15 s, renewed every 5 s); here the defaults are 1 s / 250 ms, which etcd raises to its
-// minimum TTL (1.5 election timeouts, in whole seconds: 2 s with etcd's default timers).
-import type { Etcd3, Lease, Watcher } from "etcd3";
+// for ADDR, attached to that node's own etcd lease (one lease per node). A node that wants an
+// address claims the key when it is free (create-if-absent). Failover does not wait for the lease:
+// every node puts its heartbeat key (/ponton-l2beat/NODE, outside /ponton/ so the cluster loop does
+// not re-sync on each beat) every `renewMs`; a node that wants an address whose holder's heartbeat
+// has not changed for `durationS` takes it over in a transaction comparing mod revisions
+// (l2-takeover.ts), answers, and sends gratuitous ARP / unsolicited NA. The holder itself stops
+// answering once its own last accepted beat is that old (cut off from etcd, it yields). The lease
+// still removes a dead node's keys (etcd raises its TTL to its minimum, 2 s with its default timers,
+// and expires it on the leader's 500 ms sweep: 2.5 s, which failover no longer waits for).
+// Cilium keeps a Kubernetes Lease per service (15 s, renewed every 5 s); the defaults here are 1 s / 250 ms.
+import { performance } from "node:perf_hooks";
+import type { Etcd3, IKeyValue, Lease, Watcher } from "etcd3";
 import { EngineError } from "../errors";
 import { ROOT } from "./keys";
+import { fenced, staleTakeovers, type BeatSeen, type Takeover } from "./l2-takeover";
 
 export const L2_LEASES = `${ROOT}l2/`;
+export const L2_BEATS = "/ponton-l2beat/";
 const key = (ip: string) => `${L2_LEASES}${ip}`;
+const beatKey = (node: string) => `${L2_BEATS}${node}`;
 
 export interface L2LeaseOptions {
-  /** The lease's TTL (etcd raises it to its own minimum: 2 s with its default timers). */
+  /** How long a holder's heartbeat may stand still before a standby takes over; also the lease's TTL. */
   durationS: number;
   renewMs: number;
 }
@@ -29,15 +37,25 @@ export function parseL2LeaseOptions(duration: string | undefined, renew: string 
   return { durationS, renewMs };
 }
 
+const now = () => performance.now();
+
 export class L2Leases {
   private lease: Lease | undefined;
   private leaseId = "";
   private timer: NodeJS.Timeout | undefined;
-  private watcher: Watcher | undefined;
-  /** Address → node holding it, as etcd says. */
-  private readonly holders = new Map<string, string>();
+  private watchers: Watcher[] = [];
+  /** Address → node holding it and the key's mod revision, as etcd says. */
+  private readonly holders = new Map<string, { node: string; rev: string }>();
+  /** Node → its heartbeat key as last seen. */
+  private readonly beats = new Map<string, BeatSeen>();
   private wanted = new Set<string>();
+  private readonly taking = new Set<string>();
+  /** When the last beat etcd accepted was sent; a holder whose beat is this old yields. */
+  private lastBeat = now();
+  private beating = false;
+  private isFenced = false;
   private closed = false;
+  private readonly staleMs: number;
 
   constructor(
     private readonly etcd: Etcd3,
@@ -45,14 +63,22 @@ export class L2Leases {
     private readonly opts: L2LeaseOptions,
     /** Called when what this node holds changed (the engine re-plans its answers). */
     private readonly onChange: () => void,
-  ) {}
+  ) {
+    this.staleMs = opts.durationS * 1000;
+  }
 
   async start(): Promise<void> {
     await this.newLease();
-    this.watcher = await this.etcd.watch().prefix(L2_LEASES).create();
-    this.watcher.on("put", (kv) => this.seen(kv.key.toString().slice(L2_LEASES.length), kv.value.toString()));
-    this.watcher.on("delete", (kv) => this.seen(kv.key.toString().slice(L2_LEASES.length), undefined));
-    this.watcher.on("connected", () => void this.reload());
+    await this.beat();
+    const addresses = await this.etcd.watch().prefix(L2_LEASES).create();
+    addresses.on("put", (kv) => this.seen(kv, kv.value.toString()));
+    addresses.on("delete", (kv) => this.seen(kv, undefined));
+    addresses.on("connected", () => void this.reload());
+    const beats = await this.etcd.watch().prefix(L2_BEATS).create();
+    beats.on("put", (kv) => this.beats.set(kv.key.toString().slice(L2_BEATS.length), { rev: kv.mod_revision, at: now() }));
+    beats.on("delete", (kv) => this.beatGone(kv.key.toString().slice(L2_BEATS.length)));
+    beats.on("connected", () => void this.reload());
+    this.watchers = [addresses, beats];
     await this.reload();
   }
 
@@ -68,8 +94,39 @@ export class L2Leases {
         this.lease = undefined;
         void this.recover();
       });
+      void this.beat();
+      // Also while a beat hangs (etcd unreachable, packets dropped): the fence must not wait for it.
+      this.check();
     }, this.opts.renewMs);
     this.timer.unref();
+  }
+
+  /** Put the heartbeat (a new mod revision is what standbys watch), then look for stale holders. */
+  private async beat(): Promise<void> {
+    if (this.beating || this.closed || !this.lease) return;
+    this.beating = true;
+    const sent = now();
+    try {
+      await this.etcd.put(beatKey(this.nodeName)).value(String(Date.now())).lease(this.leaseId);
+      this.lastBeat = sent;
+    } catch {
+      // etcd away: the fence below ends our answers once the beat is stale.
+    } finally {
+      this.beating = false;
+    }
+    this.check();
+  }
+
+  private check(): void {
+    if (this.closed) return;
+    const t = now();
+    const f = fenced(this.lastBeat, t, this.staleMs);
+    if (f !== this.isFenced) {
+      this.isFenced = f;
+      if (f) console.error(`pontond: cluster: no heartbeat accepted by etcd for ${this.opts.durationS} s: this node stops answering ARP/NDP for the addresses it held`);
+      this.onChange();
+    }
+    if (!f) for (const t0 of staleTakeovers(this.nodeName, this.wanted, this.holders, this.beats, t, this.staleMs)) void this.takeOver(t0);
   }
 
   private async recover(): Promise<void> {
@@ -84,31 +141,46 @@ export class L2Leases {
   }
 
   private async reload(): Promise<void> {
-    const all = await this.etcd.getAll().prefix(L2_LEASES).strings();
+    const [addresses, beats] = await Promise.all([this.etcd.getAll().prefix(L2_LEASES).exec(), this.etcd.getAll().prefix(L2_BEATS).exec()]);
     const before = this.mine();
+    const t = now();
     this.holders.clear();
-    for (const [k, v] of Object.entries(all)) this.holders.set(k.slice(L2_LEASES.length), v);
+    for (const kv of addresses.kvs) this.holders.set(kv.key.toString().slice(L2_LEASES.length), { node: kv.value.toString(), rev: kv.mod_revision });
+    // A fresh look starts every node's stale interval again; a holder with no heartbeat key gets one interval.
+    this.beats.clear();
+    for (const kv of beats.kvs) this.beats.set(kv.key.toString().slice(L2_BEATS.length), { rev: kv.mod_revision, at: t });
+    for (const { node } of this.holders.values()) if (!this.beats.has(node)) this.beats.set(node, { rev: "0", at: t });
     await this.claimFree();
     if (this.mine() !== before) this.onChange();
   }
 
-  private seen(ip: string, node: string | undefined): void {
+  private seen(kv: IKeyValue, node: string | undefined): void {
+    const ip = kv.key.toString().slice(L2_LEASES.length);
     const before = this.mine();
     if (node === undefined) this.holders.delete(ip);
-    else this.holders.set(ip, node);
+    else {
+      this.holders.set(ip, { node, rev: kv.mod_revision });
+      if (!this.beats.has(node)) this.beats.set(node, { rev: "0", at: now() });
+    }
     if (node === undefined && this.wanted.has(ip)) void this.claim(ip);
     if (this.mine() !== before) this.onChange();
   }
 
-  private mine(): string {
-    return [...this.holders].filter(([, n]) => n === this.nodeName).map(([ip]) => ip).sort().join(",");
+  /** The heartbeat key went with its node's lease: its addresses are free now (their keys went too). */
+  private beatGone(node: string): void {
+    this.beats.set(node, { rev: "0", at: -Infinity });
+    this.check();
   }
 
-  holds = (ip: string): boolean => this.holders.get(ip) === this.nodeName;
+  private mine(): string {
+    return [...this.holders].filter(([, h]) => h.node === this.nodeName).map(([ip]) => ip).sort().join(",");
+  }
+
+  holds = (ip: string): boolean => !this.isFenced && this.holders.get(ip)?.node === this.nodeName;
 
   /** Who announces each address, as etcd says. */
   holdersView(): Record<string, string> {
-    return Object.fromEntries([...this.holders].sort());
+    return Object.fromEntries([...this.holders].map(([ip, h]) => [ip, h.node] as const).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
   }
 
   /** The addresses this node's policies want: free ones are claimed, ones no longer wanted released. */
@@ -134,11 +206,25 @@ export class L2Leases {
     }
   }
 
+  /** Only if neither the address key nor the holder's heartbeat changed since we judged it stale. */
+  private async takeOver(t: Takeover): Promise<void> {
+    if (this.closed || !this.lease || this.taking.has(t.ip)) return;
+    this.taking.add(t.ip);
+    try {
+      const r = await this.etcd.if(key(t.ip), "Mod", "==", t.addressRev).and(beatKey(t.holder), "Mod", "==", t.beatRev).then(this.etcd.put(key(t.ip)).value(this.nodeName).lease(this.leaseId)).commit();
+      if (r.succeeded) console.error(`pontond: cluster: took the L2 announcement of ${t.ip} over from ${t.holder} (no heartbeat for ${this.opts.durationS} s)`);
+    } catch (e) {
+      console.error(`pontond: cluster: take the L2 announcement of ${t.ip} over: ${(e as Error).message}`);
+    } finally {
+      this.taking.delete(t.ip);
+    }
+  }
+
   /** Revoking the lease hands every address over at once (a clean stop, unlike a crash). */
   async close(): Promise<void> {
     this.closed = true;
     clearInterval(this.timer);
-    await this.watcher?.cancel().catch(() => undefined);
+    for (const w of this.watchers) await w.cancel().catch(() => undefined);
     await this.lease?.revoke().catch(() => undefined);
   }
 }

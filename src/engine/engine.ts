@@ -47,6 +47,7 @@ import { applyBgpPolicies } from "./bgp/bgp-policies";
 import { parseL2PolicyManifests } from "../model/lb/l2-policy";
 import { l2Plan } from "../compile/l2/l2-plan";
 import { L2Announcer, readLinks, type L2Arbiter } from "./l2/announcer";
+import { L2LinkWatch } from "./l2/link-watch";
 import { applyL2Policies } from "./l2/l2-policies";
 import { applyLbPools, lbPoolViews } from "./services/lb-pools";
 import { applyServices, createService, createServices, getService, removeService, serviceHostPortClash, updateService } from "./services/services";
@@ -85,6 +86,8 @@ export class Engine {
   flowOffload: FlowOffloadInfo | undefined;
   /** bin/ponton-l2, answering ARP/NDP for LoadBalancer addresses (see engine/l2/announcer.ts). */
   readonly l2 = new L2Announcer();
+  /** Links appearing or renamed re-plan the L2 answers at once (while an L2 policy exists). */
+  private readonly l2Links = new L2LinkWatch(() => void this.resyncL2().catch(() => undefined));
 
   constructor(config: EngineConfig, exec: Executor = new ProcessExecutor()) {
     privateDir(config.stateDir);
@@ -166,6 +169,7 @@ export class Engine {
     this.services.stop();
     this.bgp.close();
     this.l2.close();
+    this.l2Links.close();
     this.flows.stop();
     this.ctx.supervisor.close();
     // The port holder stays: it holds the ports until the next pontond takes over.
@@ -234,6 +238,7 @@ export class Engine {
   /** The ARP/NDP responder follows the L2 policies, the services' addresses and this host's links. */
   private async syncL2(): Promise<void> {
     const policies = this.ctx.store.l2Policies();
+    this.l2Links.follow(policies.length > 0);
     if (this.l2ArbiterExpected && !this.l2Arbiter) return;
     try {
       const links = policies.length ? await readLinks(this.ctx.exec) : [];

@@ -24,7 +24,7 @@ export const SERVICE_FIELDS: Record<string, Kind | Kind[]> = {
   ipFamily: "string", ipFamilies: "string[]", ipFamilyPolicy: "string", scheduler: "string", weights: ["map", "string[]"],
   publish: "string[]", externalIps: "string[]", health: ["string", "object"], healthIntervalMs: "integer", healthTimeoutMs: "integer",
   healthRise: "integer", healthFall: "integer", affinity: "string", affinityTimeout: ["string", "integer"], project: "string",
-  headless: "boolean", externalName: "string",
+  headless: "boolean", externalName: "string", externalTrafficPolicy: "string",
 };
 
 /** A run (or template) request: its fields, each network entry, route and port object. */

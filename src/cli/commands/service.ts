@@ -17,6 +17,7 @@ interface ServiceView {
   selector: Record<string, string>;
   externalIps: string[];
   loadBalancer?: { ips: string[]; pending?: { code: string; reason: string } };
+  externalTrafficPolicy?: "Local";
   endpoints: { workload: string; ip: string; ip6?: string; healthy: boolean; weight: number; connections?: number }[];
   ready: number;
   conntrackCleared: number;
@@ -42,6 +43,7 @@ const SPEC_OPTIONS = {
   "load-balancer": { type: "boolean" as const, description: "type LoadBalancer: an address from a matching pool (ponton lb-pool)" },
   "lb-ip": { type: "string" as const, multiple: true, description: "type LoadBalancer: ask for this address (loadBalancerIP)", value: "IP" },
   "sharing-key": { type: "string" as const, description: "type LoadBalancer: share one address with services of the same key on other ports", value: "KEY" },
+  "external-traffic-policy": { type: "string" as const, description: "NodePort/LoadBalancer/external IPs: Cluster (default: any node forwards to any endpoint) or Local (only nodes with a ready endpoint of their own answer, the client's address kept)", value: "Cluster|Local" },
   label: { type: "string" as const, multiple: true, description: "a label of the service (pools select services by label)", value: "K=V" },
   "affinity-timeout": { type: "string" as const, description: "how long a client stays pinned after its last new connection (default 3h)", value: "DURATION" },
 };
@@ -80,6 +82,7 @@ function specFrom(values: Record<string, unknown>): Record<string, unknown> {
     externalName: values["external-name"],
     labels: many("label"),
     loadBalancer: loadBalancerFrom(values),
+    externalTrafficPolicy: values["external-traffic-policy"],
   };
   return Object.fromEntries(Object.entries(spec).filter(([, v]) => v !== undefined));
 }
@@ -99,6 +102,10 @@ function externalText(s: ServiceView): string {
   if (s.loadBalancer && s.loadBalancer.ips.length === 0) ips.push("<pending>");
   return ips.length ? ips.join(",") : "<none>";
 }
+
+/** externalTrafficPolicy where it means something (traffic from outside: NodePort, LoadBalancer, external IPs), else "-". */
+const trafficText = (s: ServiceView) =>
+  s.loadBalancer || s.externalIps.length || s.ports.some((p) => p.hostPort !== undefined) ? (s.externalTrafficPolicy ?? "Cluster") : "-";
 
 export const serviceCommands: Record<string, Command> = {
   create: {
@@ -145,14 +152,14 @@ export const serviceCommands: Record<string, Command> = {
   },
   ls: {
     usage: "ponton service ls [-n NS] [-o json]",
-    summary: "List services with their namespace, VIPs (both of a dual-stack one), type, external IPs (<pending>: see inspect), ports, scheduler and ready endpoints (-n: one namespace).",
+    summary: "List services with their namespace, VIPs (both of a dual-stack one), type, external IPs (<pending>: see inspect), ports, scheduler, ready endpoints and externalTrafficPolicy (-n: one namespace).",
     options: { ...NAMESPACE_OPTION, ...OUTPUT_OPTION },
     async run({ client, args, format }) {
       const all = await client.request<ServiceView[]>("GET", `/v1/services${args.values.namespace ? `?namespace=${encodeURIComponent(String(args.values.namespace))}` : ""}`);
       show(format, all, (ss) =>
         printTable(
-          ["NAMESPACE", "NAME", "VIP", "TYPE", "EXTERNAL-IP", "PORT(S)", "SCHEDULER", "SELECTOR", "ENDPOINTS"],
-          ss.map((s) => [s.namespace, s.name, vipText(s), typeText(s), externalText(s), s.ports.map(portText).join(","), s.scheduler, labelText(s.selector), `${s.ready}/${s.endpoints.length}`]),
+          ["NAMESPACE", "NAME", "VIP", "TYPE", "EXTERNAL-IP", "PORT(S)", "SCHEDULER", "SELECTOR", "ENDPOINTS", "EXT-TRAFFIC"],
+          ss.map((s) => [s.namespace, s.name, vipText(s), typeText(s), externalText(s), s.ports.map(portText).join(","), s.scheduler, labelText(s.selector), `${s.ready}/${s.endpoints.length}`, trafficText(s)]),
         ),
       );
     },

@@ -202,6 +202,10 @@ export function normalizeServiceSpec(given: ServiceSpec) {
   if (etp !== undefined && etp !== "Cluster" && etp !== "Local") throw bad(`externalTrafficPolicy is Cluster or Local, not '${String(etp)}'`);
   const labels = validateLabels(keyValues(spec.labels, "label"));
   const loadBalancer = parseLoadBalancer(spec.loadBalancer, address);
+  // As Kubernetes: the policy is about traffic from outside, so a service only reachable inside has none.
+  if (etp === "Local" && !loadBalancer && !externalIps.length && !ports.some((p) => p.hostPort !== undefined || p.autoHostPort)) {
+    throw bad(`service ${name}: externalTrafficPolicy Local needs a NodePort (--publish), a LoadBalancer address or an external IP`);
+  }
   return {
     name, namespace, kind, ...dnsOnly, ports, selector, scheduler, weights, families, externalIps,
     ...(Object.keys(labels).length ? { labels } : {}),

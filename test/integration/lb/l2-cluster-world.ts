@@ -40,17 +40,16 @@ export class L2ClusterWorld {
   clientNs = "";
   macs: Record<string, string> = {};
 
-  /** `fastEtcd`: election timeout 500 ms, so etcd grants 1 s leases (2 s at least with its defaults). */
-  async setUp(extraArgs: string[] = [], fastEtcd = false): Promise<void> {
+  /** `etcdTimers`: etcd's heartbeat and election timeout (default 100 / 1000 ms: leases last 2 s at least). */
+  async setUp(extraArgs: string[] = [], etcdTimers?: { heartbeatMs: number; electionMs: number }): Promise<void> {
     await this.ul.setUp();
-    await this.ul.startEtcd(1, 30_000, fastEtcd ? { timers: { heartbeatMs: 50, electionMs: 500 } } : {});
+    await this.ul.startEtcd(1, 60_000, etcdTimers ? { timers: etcdTimers } : {});
     this.clientNs = await this.ul.addNamespace("client", CLIENT);
-    await Promise.all(
-      this.nodes.map((h, i) => {
-        h.daemonArgs = ["--cluster", this.ul.endpoints.join(","), "--node-name", `n${i + 1}`, "--node-ip", addr(i), ...extraArgs];
-        return h.setUp({ beforeDaemon: () => this.ul.plug(h.hostNs, "ul0", addr(i)).then(() => undefined) });
-      }),
-    );
+    // One after another: three daemons starting at once on a loaded machine miss the harness's start timeout.
+    for (const [i, h] of this.nodes.entries()) {
+      h.daemonArgs = ["--cluster", this.ul.endpoints.join(","), "--node-name", `n${i + 1}`, "--node-ip", addr(i), ...extraArgs];
+      await h.setUp({ beforeDaemon: () => this.ul.plug(h.hostNs, "ul0", addr(i)).then(() => undefined) });
+    }
     for (const [i, h] of this.nodes.entries()) {
       this.macs[`n${i + 1}`] = (JSON.parse((await h.inHost("ip", ["-j", "link", "show", "ul0"])).stdout) as { address: string }[])[0]!.address;
       const file = (name: string, text: string) => {
