@@ -1,4 +1,4 @@
-// BGP failover at an ECMP ToR (test/integration/bgp-ecmp-world.ts): three pontond nodes of one
+// BGP failover at an ECMP ToR (test/integration/lb/bgp-ecmp-world.ts): three pontond nodes of one
 // cluster announce a LoadBalancer address (externalTrafficPolicy Local) to a real FRR ToR holding one
 // path per node, hashing on ports too. Before each withdrawal the client finds source ports whose
 // connections go through that node; then it opens new connections from those ports again and again
@@ -11,7 +11,7 @@
 // The node comes back between rounds (its paths all back at the ToR).
 // Run: npm run build && sudo node dist/bench/lb/ecmp-failover.js [--rounds 3] [--hold S]
 import os from "node:os";
-import { EcmpWorld, nodeIp } from "../../test/integration/bgp-ecmp-world";
+import { EcmpWorld, nodeIp } from "../../test/integration/lb/bgp-ecmp-world";
 import { median, reuseTimeWait, round2 } from "../lib/traffic";
 
 const arg = (name: string) => (process.argv.includes(name) ? process.argv[process.argv.indexOf(name) + 1] : undefined);

@@ -5,7 +5,7 @@ import { after, before, describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { writeFileSync } from "node:fs";
 import path from "node:path";
-import { TestHost, eventually } from "./harness";
+import { TestHost, eventually } from "../harness";
 
 const POOL = `apiVersion: cilium.io/v2alpha1
 kind: CiliumLoadBalancerIPPool

@@ -6,9 +6,9 @@
 // hears two nodes for one address.
 import { after, before, describe, test } from "node:test";
 import assert from "node:assert/strict";
-import { eventually, sh } from "./harness";
+import { eventually, sh } from "../harness";
 import { L2ClusterWorld, LB } from "./l2-cluster-world";
-import { UNDERLAY_PREFIX } from "./underlay";
+import { UNDERLAY_PREFIX } from "../underlay";
 
 const ETCD = `${UNDERLAY_PREFIX}.2`;
 

@@ -7,10 +7,10 @@
 import { after, before, describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { existsSync } from "node:fs";
-import { eventually } from "./harness";
+import { eventually } from "../harness";
 import { EcmpWorld, ECMP_LB, nodeIp } from "./bgp-ecmp-world";
 import { FRR } from "./frr-tor";
-import { tally } from "./replies";
+import { tally } from "../replies";
 
 describe("ECMP at a ToR with several BGP nodes", { skip: !existsSync(`${FRR}/bgpd`) && "FRR is not installed (apt-get install frr)" }, () => {
   const w = new EcmpWorld();

@@ -6,8 +6,8 @@ import { after, before, describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { writeFileSync } from "node:fs";
 import path from "node:path";
-import { TestHost, eventually, sh } from "./harness";
-import { replies } from "./replies";
+import { TestHost, eventually, sh } from "../harness";
+import { replies } from "../replies";
 
 const LB = "198.51.100.200";
 const POOL = `apiVersion: cilium.io/v2alpha1

@@ -6,10 +6,10 @@
 import { spawn, type ChildProcess } from "node:child_process";
 import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
-import { eventually, sh, TestHost } from "./harness";
+import { eventually, sh, TestHost } from "../harness";
 import { FRR } from "./frr-tor";
-import { replies } from "./replies";
-import { Underlay, UNDERLAY_PREFIX } from "./underlay";
+import { replies } from "../replies";
+import { Underlay, UNDERLAY_PREFIX } from "../underlay";
 
 export const ECMP_LB = "100.64.250.0";
 export const TOR_IP = `${UNDERLAY_PREFIX}.254`;
