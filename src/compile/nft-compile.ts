@@ -23,6 +23,8 @@ export interface CompileOptions {
   /** Cluster mode: the VXLAN device(s) and the cluster networks' IPv4 ranges. */
   /** `owned`: the interfaces are Ponton's (a VXLAN device); the underlay of native routing is not. */
   overlay?: { ifnames: string[]; cidrs4: string[]; owned?: boolean };
+  /** pontond --policy-delta (default on): the policy compile keeps its work between changes; off: compiled whole each time. */
+  policyDelta?: boolean;
 }
 
 export const DEFAULT_COMPILE_OPTIONS: CompileOptions = { flowLog: true, forwardOthers: "drop", dnsPort: 53 };
@@ -113,7 +115,7 @@ export function compileNft(state: DesiredState, runtime: ServiceRuntime = EMPTY_
   }
 
   const services = compileServices(state, runtime);
-  const policy = compilePolicyFragment(state);
+  const policy = compilePolicyFragment(state, options.policyDelta !== false);
   for (const id of loggedAllowIds(policy, statePolicies(state))) add("flow_log_ids", id);
 
   return {
