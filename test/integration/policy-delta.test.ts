@@ -152,7 +152,11 @@ test("pontond: policy changes go over netlink as deltas, and a restart's whole r
     const delta = await list();
     assert.match(delta, /8400/, "the last change is in the kernel");
     await h.stopDaemon();
-    await h.startDaemon(); // reconcile: the whole table replaced from a fresh compile
+    // Reconcile replaces the whole table from a fresh compile. On a loaded machine the start can
+    // outlast the harness's 10 s wait for the socket: then wait for the API itself.
+    await h.startDaemon().catch(async () => {
+      for (let i = 0; i < 300 && !(await h.client.request("GET", "/v1/info").then(() => true, () => false)); i++) await new Promise((r) => setTimeout(r, 200));
+    });
     assert.equal(await list(), delta);
   } finally {
     await h.tearDown();
