@@ -26,6 +26,8 @@ export interface CompileOptions {
   overlay?: { ifnames: string[]; cidrs4: string[]; owned?: boolean };
   /** Flowtable offload of established flows (pontond --flow-offload, when the kernel has flowtables). */
   flowOffload?: boolean;
+  /** pontond --policy-delta (default on): the policy compile keeps its work between changes; off: compiled whole each time. */
+  policyDelta?: boolean;
 }
 
 export const DEFAULT_COMPILE_OPTIONS: CompileOptions = { flowLog: true, forwardOthers: "drop", dnsPort: 53 };
@@ -116,7 +118,7 @@ export function compileNft(state: DesiredState, runtime: ServiceRuntime = EMPTY_
   }
 
   const services = compileServices(state, runtime);
-  const policy = compilePolicyFragment(state);
+  const policy = compilePolicyFragment(state, options.policyDelta !== false);
   for (const id of loggedAllowIds(policy, statePolicies(state))) add("flow_log_ids", id);
   const offload = compileOffload(state, options.flowOffload ?? false);
 

@@ -36,6 +36,7 @@ const OPTIONS: Options = {
   "forward-others": { type: "string", description: "traffic the host forwards between interfaces Ponton does not own: drop (default; the host is no open router) or accept (leave it to the host's own firewall)", value: "drop|accept" },
   "metrics-listen": { type: "string", description: "also serve GET /metrics over TCP here for Prometheus (e.g. 127.0.0.1:9469; default: only on the API socket)", value: "ADDR:PORT" },
   "fqdn-grace": { type: "string", description: "seconds a toFQDNs address stays allowed after its DNS TTL ends (default 5)", value: "S" },
+  "policy-delta": { type: "string", description: "apply a policy change as a delta: only the changed policies compiled, interval elements written over netlink (on|off; default on; off: a full recompile through nft)", value: "on|off" },
   "max-port-range": { type: "string", description: "most host ports one published range may hold (default 1000)", value: "N" },
   cluster: { type: "string", description: "join a cluster whose store is this etcd (comma-separated http://HOST:PORT)", value: "URLS" },
   "node-name": { type: "string", description: "this node's name in the cluster (default: the host name)", value: "NAME" },
@@ -97,6 +98,10 @@ function fqdnGrace(value: string | undefined): { fqdnGraceSeconds?: number } {
   const n = Number(value);
   if (!/^\d+$/.test(value) || n > 86400) throw new EngineError("INVALID_ARGUMENT", `--fqdn-grace must be a whole number of seconds from 0 to 86400, not '${value}'`);
   return { fqdnGraceSeconds: n };
+}
+
+function policyDelta(on: boolean | undefined): { policyDelta?: boolean } {
+  return on === undefined ? {} : { policyDelta: on };
 }
 
 /** Refuse to start twice on one socket; remove a stale socket file left by a crash. */
@@ -173,6 +178,7 @@ export async function main(argv: string[]): Promise<void> {
     ...flowOptions(values["flow-log"] as string | undefined, values["flow-buffer"] as string | undefined, values["flow-journal"] as string | undefined),
     ...maxPortRange(values["max-port-range"] as string | undefined),
     ...fqdnGrace(values["fqdn-grace"] as string | undefined),
+    ...policyDelta(onOff("policy-delta", values["policy-delta"] as string | undefined)),
     nodeLabels: nodeLabels(values["node-label"] as string[] | undefined),
   });
   const clusterOpts = parseClusterOptions(values.cluster as string | undefined, values["node-name"] as string | undefined, values["node-ip"] as string | undefined, values["node-lease-ttl"] as string | undefined, {

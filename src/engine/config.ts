@@ -34,6 +34,8 @@ export interface EngineConfig {
   maxPortRange: number;
   /** Seconds a toFQDNs address stays allowed after its DNS TTL (pontond --fqdn-grace). */
   fqdnGraceSeconds: number;
+  /** Policy changes as a delta (compile what changed, elements over netlink); off: full recompile through `nft` (pontond --policy-delta). */
+  policyDelta: boolean;
   /** This node's labels (BGP policies' nodeSelector); kubernetes.io/hostname is always one. */
   nodeLabels: Record<string, string>;
 }
@@ -57,6 +59,7 @@ export function defaultConfig(stateDir: string, overrides: Partial<EngineConfig>
     flowOffload: "auto",
     maxPortRange: 1000,
     fqdnGraceSeconds: 5,
+    policyDelta: true,
     nodeLabels: {},
     ...overrides,
   };

@@ -110,7 +110,7 @@ export class Engine {
     this.ctx.nft.carry = (plan) => this.fqdn.carry(plan.policy.sets.map((s) => s.name));
     this.dns = config.dnsPort > 0 ? new EngineDns({ domain: config.dnsDomain, port: config.dnsPort, hostResolvConf: config.hostResolvConf }, this.fqdn) : undefined;
     this.exits = new ExitHandler(this.ctx, (op) => void this.serial.run(op).catch(() => undefined));
-    this.ctx.nft.options = { flowLog: config.flowLog, forwardOthers: config.forwardOthers, dnsPort: config.dnsPort };
+    this.ctx.nft.options = { flowLog: config.flowLog, forwardOthers: config.forwardOthers, dnsPort: config.dnsPort, policyDelta: config.policyDelta };
     this.flows = new EngineFlows(this.ctx);
     this.l7 = new EngineL7(this.ctx, this.flows);
     this.ctx.nft.beforeCommit = (plan) => this.l7.beforeCommit(plan);

@@ -1,6 +1,6 @@
 // Keeps what was last committed to our nftables table and sends only the difference.
 import { withBuiltinServices } from "./services/kubernetes-service";
-import { compileNft, diffOps, renderFull, withPresentDevices, DEFAULT_COMPILE_OPTIONS, type CompileOptions, type NftPlan } from "../compile";
+import { compileNft, diffOps, renderFull, renderOps, withPresentDevices, DEFAULT_COMPILE_OPTIONS, type CompileOptions, type NftOp, type NftPlan } from "../compile";
 import type { DesiredState } from "../model/types";
 import type { Kernel } from "../kernel";
 import { EMPTY_RUNTIME, type ServiceRuntime } from "../model/services/service";
@@ -52,7 +52,7 @@ export class NftSync {
       if (ops !== undefined) {
         await this.beforeCommit?.(plan);
         try {
-          this.commits[await this.kernel.nftOps(ops)]++;
+          this.commits[await this.send(ops)]++;
           this.commit(this.committed, plan);
           return;
         } catch {
@@ -62,6 +62,16 @@ export class NftSync {
       }
     }
     await this.full(state, plan);
+  }
+
+  /** One transaction: over netlink when every operation is encodable; interval elements only with --policy-delta (off: through `nft`, as before it). */
+  private async send(ops: NftOp[]): Promise<"netlink" | "nft"> {
+    const intervals = ops.some((o) => (o.op === "addElements" || o.op === "deleteElements") && o.set.flags?.includes("interval"));
+    if (intervals && this.options.policyDelta === false) {
+      await this.kernel.nft(renderOps(ops));
+      return "nft";
+    }
+    return this.kernel.nftOps(ops);
   }
 
   /** Replace the whole table atomically (start-up, reconcile, a change made by someone else). */

@@ -201,5 +201,5 @@ export interface DesiredState {
   services?: readonly Service[];
   /** Namespaces created explicitly (a workload's namespace exists implicitly too). */
   namespaces?: Namespace[];
-  policies?: PolicyRecord[];
+  policies?: readonly PolicyRecord[];
 }

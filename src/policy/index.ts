@@ -6,6 +6,7 @@ export { parseSelector } from "./parse-fields";
 export { matchesSelector } from "./selector";
 export { explain, createExplainer, type ExplainQuery, type Explanation, type DirectionExplanation, type Endpoint } from "./evaluate";
 export { compilePolicies } from "./plan/compile";
+export { PolicyCompileCache, sameWorld } from "./plan/cache";
 export { policyManifest } from "./manifest";
 export { whatIf, withCandidates, type WhatIfConnection, type WhatIfOutcome } from "./what-if";
 export type { PolicyPlan, NftSet, NftChain, CompileOptions } from "./plan/plan";

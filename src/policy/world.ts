@@ -79,10 +79,15 @@ export function pushTo<T>(m: Map<string, T[]>, key: string, value: T): void {
 
 /** NetworkPolicy "ns/name"; Cilium kinds are prefixed (":" is not allowed in names, so keys never collide). */
 export function policyKey(p: Pick<NetworkPolicy, "kind" | "namespace" | "name">): string {
-  if (p.kind === "CiliumNetworkPolicy") return `cnp:${p.namespace}/${p.name}`;
-  if (p.kind === "CiliumClusterwideNetworkPolicy") return `ccnp:${p.name}`;
-  return `${p.namespace}/${p.name}`;
+  // Kept per frozen policy (the store's): sorting and grouping 1,000 policies asks for it ~20,000 times.
+  const frozen = Object.isFrozen(p);
+  const hit = frozen ? keyMemo.get(p) : undefined;
+  if (hit !== undefined) return hit;
+  const key = p.kind === "CiliumNetworkPolicy" ? `cnp:${p.namespace}/${p.name}` : p.kind === "CiliumClusterwideNetworkPolicy" ? `ccnp:${p.name}` : `${p.namespace}/${p.name}`;
+  if (frozen) keyMemo.set(p, key);
+  return key;
 }
+const keyMemo = new WeakMap<object, string>();
 
 /** Cilium's view of an endpoint's labels: its own, its namespace, and its namespace's labels. */
 export function endpointLabels(w: WorkloadView): Record<string, string> {
@@ -100,11 +105,9 @@ export const CILIUM_NAMESPACE_LABELS_PREFIX = "io.cilium.k8s.namespace.labels.";
 
 /** Policies sorted by "namespace/name": the order that ranks rules everywhere. */
 export function sortPolicies(policies: readonly NetworkPolicy[]): NetworkPolicy[] {
-  const sorted = [...policies].sort((a, b) => (policyKey(a) < policyKey(b) ? -1 : policyKey(a) > policyKey(b) ? 1 : 0));
-  for (let i = 1; i < sorted.length; i++) {
-    if (policyKey(sorted[i]!) === policyKey(sorted[i - 1]!)) {
-      throw new PolicyError("POLICY_INVALID", "metadata.name", `duplicate policy ${policyKey(sorted[i]!)}`);
-    }
+  const keyed = policies.map((p) => ({ p, key: policyKey(p) })).sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
+  for (let i = 1; i < keyed.length; i++) {
+    if (keyed[i]!.key === keyed[i - 1]!.key) throw new PolicyError("POLICY_INVALID", "metadata.name", `duplicate policy ${keyed[i]!.key}`);
   }
-  return sorted;
+  return keyed.map((k) => k.p);
 }

@@ -61,6 +61,8 @@ export class SqliteStore implements Store {
   /** Workloads and attachments, parsed once (see doc-cache.ts). */
   private readonly workloadDocs: DocCache<Workload>;
   private readonly attachmentDocs: DocCache<Attachment>;
+  /** Policies too: the policy compile keeps its work per policy object (src/policy/plan/cache.ts). */
+  private readonly policyDocs: DocCache<PolicyRecord>;
 
   constructor(file: string, opts: { synchronous?: "FULL" | "NORMAL" } = {}) {
     this.db = new Database(file);
@@ -141,6 +143,7 @@ export class SqliteStore implements Store {
       (a) => `${a.workloadId}\t${a.networkId}`,
       (a, b) => byText(a.workloadId, b.workloadId) || byText(a.networkId, b.networkId),
     );
+    this.policyDocs = new DocCache<PolicyRecord>(docs(this.stmts.policies), (p) => policyKey(p.policy), (a, b) => byText(policyKey(a.policy), policyKey(b.policy)));
   }
 
   transaction<T>(fn: () => T): T {
@@ -150,6 +153,7 @@ export class SqliteStore implements Store {
       this.serviceIndex = undefined;
       this.workloadDocs.drop();
       this.attachmentDocs.drop();
+      this.policyDocs.drop();
       throw e;
     }
   }
@@ -314,14 +318,18 @@ export class SqliteStore implements Store {
   }
 
   /** Keyed "namespace/name". */
-  policies(): PolicyRecord[] {
-    return (this.stmts.policies.all() as Row[]).map((r) => JSON.parse(r.doc) as PolicyRecord);
+  policies(): readonly PolicyRecord[] {
+    return this.policyDocs.list();
   }
   putPolicy(p: PolicyRecord): void {
-    this.stmts.putPolicy.run(policyKey(p.policy), JSON.stringify(p));
+    const doc = JSON.stringify(p);
+    this.stmts.putPolicy.run(policyKey(p.policy), doc);
+    this.policyDocs.put(doc);
   }
   deletePolicy(key: string): boolean {
-    return this.stmts.deletePolicy.run(key).changes > 0;
+    const deleted = this.stmts.deletePolicy.run(key).changes > 0;
+    this.policyDocs.delete((p) => policyKey(p.policy) === key);
+    return deleted;
   }
 
   templates(): Template[] {

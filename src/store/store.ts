@@ -55,7 +55,7 @@ export interface Store {
   putNamespace(n: Namespace): void;
   deleteNamespace(name: string): void;
 
-  policies(): PolicyRecord[];
+  policies(): readonly PolicyRecord[];
   putPolicy(p: PolicyRecord): void;
   /** key: "namespace/name"; false when there was none. */
   deletePolicy(key: string): boolean;

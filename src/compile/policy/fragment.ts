@@ -1,6 +1,6 @@
 // The policy part of the nft plan: compiled from the desired state by src/policy, rendered
 // inside our table, diffed element by element like the engine's own sets.
-import { compilePolicies, renderPolicyNft, type PolicyPlan } from "../../policy";
+import { compilePolicies, PolicyCompileCache, renderPolicyNft, sameWorld, type NetworkPolicy, type PolicyPlan, type PolicyWorld } from "../../policy";
 import type { DesiredState } from "../../model/types";
 import { policyWorld, statePolicies } from "./world";
 
@@ -8,21 +8,29 @@ import { policyWorld, statePolicies } from "./world";
 const EMPTY: PolicyPlan = compilePolicies({ namespaces: [], workloads: [] }, []);
 
 /**
- * Every sync compiles the whole state (service health ticks included): keep the last policy plan
- * and reuse it while its inputs are the same text. Same input, same output, so this stays pure
- * in effect; keeping the identity also lets the diff skip the policy maps at once.
+ * Every sync compiles the whole state (service health ticks included). The compile keeps its work
+ * between calls (src/policy/plan/cache.ts: a changed policy recompiles only the workloads it
+ * isolates), and the same inputs return the same plan object, which lets the diff skip the policy
+ * maps at once. Same input, same output: this stays pure in effect.
  */
-let last: { key: string; plan: PolicyPlan } | undefined;
+const cache = new PolicyCompileCache();
+let last: { world: PolicyWorld; policies: readonly NetworkPolicy[]; plan: PolicyPlan } | undefined;
+/** pontond --policy-delta off: the whole compile on every change, reused only for the same text. */
+let lastWhole: { key: string; plan: PolicyPlan } | undefined;
 
-export function compilePolicyFragment(state: DesiredState): PolicyPlan {
+export function compilePolicyFragment(state: DesiredState, delta = true): PolicyPlan {
   const policies = statePolicies(state);
   if (policies.length === 0) return EMPTY;
   const world = policyWorld(state);
-  const key = JSON.stringify([world, policies]);
-  if (last?.key === key) return last.plan;
-  const plan = compilePolicies(world, policies);
-  last = { key, plan };
-  return plan;
+  if (!delta) {
+    const key = JSON.stringify([world, policies]);
+    if (lastWhole?.key !== key) lastWhole = { key, plan: compilePolicies(world, policies) };
+    return lastWhole.plan;
+  }
+  // The store hands out the same frozen policy objects until one is written.
+  if (last && last.policies.length === policies.length && last.policies.every((p, i) => p === policies[i]) && sameWorld(last.world, world)) return last.plan;
+  last = { world, policies, plan: compilePolicies(world, policies, {}, cache) };
+  return last.plan;
 }
 
 /** Declarations for the body of `table inet ponton { … }` (a full replace). */

@@ -65,7 +65,22 @@ export class EngineDns {
   /** Views, then listeners: gateways come and go with networks. */
   /** unhealthy: endpoints failing health checks ("serviceId/workloadId"), left out of headless answers. */
   /** `state`: what is served (NftSync.served: built-in services and other nodes' workloads in). */
+  /** What the last sync served: the store's shared workload and attachment lists, the rest as text. */
+  private served: { workloads: object; attachments: object; rest: string } | undefined;
+
   async sync(state: DesiredState, unhealthy?: ReadonlySet<string>): Promise<void> {
+    // DNS reads no policy: a policy change (or any change that left these alone) has nothing to send.
+    // The store hands out the same workload and attachment arrays until one is written. A listener
+    // that failed to bind is retried on every change, so then nothing is skipped.
+    const rest = JSON.stringify([state.networks, state.services, state.namespaces, [...(unhealthy ?? [])]]);
+    const s = this.served;
+    if (s && s.workloads === state.workloads && s.attachments === state.attachments && s.rest === rest && this.errors.size === 0) return;
+    this.served = undefined;
+    await this.syncServed(state, unhealthy);
+    this.served = { workloads: state.workloads, attachments: state.attachments, rest };
+  }
+
+  private async syncServed(state: DesiredState, unhealthy?: ReadonlySet<string>): Promise<void> {
     const index = viewIndex(state);
     // The fast path binds clients to views: an address whose view changed (new ones included: it
     // may have asked before it was known) is bound again on its next query.

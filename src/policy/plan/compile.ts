@@ -10,6 +10,7 @@ import type { Direction, LabelSelector, NetworkPolicy, PolicyRule, PolicyWorld, 
 import { l7Plan, subjectListeners, type L7Listener } from "./l7-compile";
 import { compileDnsPlan, fqdnLookupRules, fqdnSets } from "./fqdn-plan";
 import { indexWorld, policyKey, pushTo, sortPolicies, type WorkloadView, type WorldIndex } from "../world";
+import { PolicyCompileCache, type Block } from "./cache";
 
 // NetworkPolicy -> nft data. The rule count is fixed (see chains()); everything that grows
 // with workloads or policies becomes map elements:
@@ -23,6 +24,8 @@ const LINE_ALL: Interval = { lo: 0n, hi: (256n << 16n) - 1n };
 
 interface RankedRule {
   rank: number;
+  /** Its policy's version (cache.ts): peer addresses are kept per rule content, not per rank. */
+  version: number;
   ref: RuleRef;
   policy: NetworkPolicy;
   rule: PolicyRule;
@@ -36,16 +39,19 @@ function specLine(spec: PortSpec, named: number[] | null): Interval[] {
 }
 
 class Compiler {
-  private readonly peerMemo = new Map<string, Interval[]>();
   private readonly boxMemo = new Map<string, Box[]>();
 
-  constructor(private readonly index: WorldIndex) {}
+  constructor(
+    private readonly index: WorldIndex,
+    private readonly cache: PolicyCompileCache,
+  ) {}
 
   /** The addresses (family f) a rule's peers cover; no peers = the whole family. */
   peerAddrs(r: RankedRule, f: Family): Interval[] {
-    const memoKey = `${r.ref.deny ? "deny-" : ""}${r.ref.direction}:${r.rank}:${f}`;
-    const hit = this.peerMemo.get(memoKey);
-    if (hit) return hit;
+    return this.cache.peer(`${r.version}:${r.ref.deny ? "deny-" : ""}${r.ref.direction}:${r.ref.ruleIndex}:${f}`, () => this.computePeerAddrs(r, f));
+  }
+
+  private computePeerAddrs(r: RankedRule, f: Family): Interval[] {
     const out: Interval[] = [];
     const all: Interval = { lo: 0n, hi: maxValue(f) };
     if (r.rule.peers.length === 0) out.push(all);
@@ -75,20 +81,12 @@ class Compiler {
         }
       }
     }
-    const result = normalize(out);
-    this.peerMemo.set(memoKey, result);
-    return result;
+    return normalize(out);
   }
 
   /** Every workload address of family f: what Cilium's world excludes and cluster is. */
   private workloadAddrs(f: Family): Interval[] {
-    const key = `workloads:${f}`;
-    let hit = this.peerMemo.get(key);
-    if (!hit) {
-      hit = normalize(this.index.workloads.flatMap((w) => w.addrs.filter((a) => a.family === f).map((a) => ({ lo: a.value, hi: a.value }))));
-      this.peerMemo.set(key, hit);
-    }
-    return hit;
+    return this.cache.peer(`workloads:${f}`, () => normalize(this.index.workloads.flatMap((w) => w.addrs.filter((a) => a.family === f).map((a) => ({ lo: a.value, hi: a.value })))));
   }
 
   /**
@@ -179,6 +177,49 @@ function sortElements(list: Element[]): string[] {
     .map((e) => e.text);
 }
 
+/** One subject's elements, per map and address, each block sorted (the maps are sorted by subject address first). */
+function subjectBlocks(
+  compiler: Compiler,
+  { dir, view }: Subject,
+  rules: RankedRule[],
+  denyRulesList: RankedRule[],
+  denyRules: boolean,
+  denyId: number,
+  idOfRank: (rank: number) => number,
+): Block[] {
+  const out: Block[] = [];
+  for (const f of [4, 6] as const) {
+    const addrs = view.addrs.filter((a) => a.family === f);
+    if (addrs.length === 0) continue;
+    const boxes = compiler.boxes(dir === "ingress" ? compiler.ingressItems(rules, view, f) : compiler.egressItems(rules, f));
+    const allowMap = dir === "ingress" ? (f === 4 ? MAP.ingressAllow4 : MAP.ingressAllow6) : (f === 4 ? MAP.egressAllow4 : MAP.egressAllow6);
+    const denyMap = dir === "ingress" ? (f === 4 ? MAP.ingressDeny4 : MAP.ingressDeny6) : (f === 4 ? MAP.egressDeny4 : MAP.egressDeny6);
+    const denyRuleBoxes = denyRules ? compiler.boxes(dir === "ingress" ? compiler.ingressItems(denyRulesList, view, f) : compiler.egressItems(denyRulesList, f)) : [];
+    const denyRuleMap = dir === "ingress" ? (f === 4 ? DENY_RULE_MAP.ingress4 : DENY_RULE_MAP.ingress6) : (f === 4 ? DENY_RULE_MAP.egress4 : DENY_RULE_MAP.egress6);
+    const boxElements = (list: Box[], subject: string, a: bigint): string[] => {
+      const els: Element[] = [];
+      for (const b of list) {
+        const id = hexId(idOfRank(b.rank));
+        const peer = formatRange(f, b.aLo, b.aHi);
+        lineToNft(b.lLo, b.lHi).forEach((pp, n) => els.push({ k: [a, b.aLo, b.lLo, BigInt(n)], text: `${subject} . ${peer} . ${pp} : ${id}` }));
+      }
+      return sortElements(els);
+    };
+    for (const a of addrs) {
+      const subject = formatAddr(f, a.value);
+      if (denyRules) out.push({ map: denyRuleMap, addr: a.value, elements: boxElements(denyRuleBoxes, subject, a.value) });
+      out.push({ map: denyMap, addr: a.value, elements: [`${subject} : ${hexId(denyId)}`] });
+      out.push({ map: allowMap, addr: a.value, elements: boxElements(boxes, subject, a.value) });
+    }
+  }
+  return out;
+}
+
+/** A map's elements in subject address order (each address is one subject's in a map). */
+function joinBlocks(list: Block[]): string[] {
+  return list.sort((a, b) => (a.addr < b.addr ? -1 : a.addr > b.addr ? 1 : 0)).flatMap((b) => b.elements);
+}
+
 function chains(logGroup: number, logRate: number, denyRules: boolean, fqdn: boolean): NftChain[] {
   // Each step is its own rule so a failing one (log budget spent, drops set full, no
   // transport header) never skips the drop.
@@ -222,10 +263,59 @@ function chains(logGroup: number, logRate: number, denyRules: boolean, fqdn: boo
   ];
 }
 
-export function compilePolicies(world: PolicyWorld, policies: readonly NetworkPolicy[], options: CompileOptions = {}): PolicyPlan {
-  const index = indexWorld(world);
+interface Subject {
+  dir: Direction;
+  view: WorkloadView;
+  isolating: NetworkPolicy[];
+}
+
+/** A namespace's subjects and their default denies, kept while its candidate policies' texts (and the world) are the same. */
+interface NamespacePart {
+  key: string;
+  subjects: Subject[];
+  /** Distinct, in subject order. */
+  denies: { key: string; direction: Direction; policies: string[] }[];
+}
+
+interface NamespaceBlocks {
+  blocks: Block[];
+  listeners: Omit<L7Listener, "listen">[];
+  proxied6: { ip: string; port: number }[];
+}
+
+function namespacePart(key: string, views: readonly WorkloadView[], candidates: readonly NetworkPolicy[]): NamespacePart {
+  const subjects: Subject[] = [];
+  const denies = new Map<string, NamespacePart["denies"][number]>();
+  for (const view of views) {
+    for (const dir of ["egress", "ingress"] as const) {
+      const isolating = candidates.filter((p) => isolates(p, dir === "ingress" ? "Ingress" : "Egress", view));
+      if (isolating.length === 0) continue;
+      subjects.push({ dir, view, isolating });
+      const policies = isolating.map(policyKey);
+      const k = denyKey(dir, policies);
+      if (!denies.has(k)) denies.set(k, { key: k, direction: dir, policies });
+    }
+  }
+  return { key, subjects, denies: [...denies.values()] };
+}
+
+/**
+ * `cache`: what an earlier compile left (cache.ts); the result is the same with or without one, only
+ * the work differs — with it, a changed policy recompiles the subjects it isolates and no others.
+ */
+export function compilePolicies(world: PolicyWorld, policies: readonly NetworkPolicy[], options: CompileOptions = {}, cache = new PolicyCompileCache()): PolicyPlan {
+  cache.begin(world);
+  try {
+    return compileWith(cache, world, policies, options);
+  } finally {
+    cache.end();
+  }
+}
+
+function compileWith(cache: PolicyCompileCache, world: PolicyWorld, policies: readonly NetworkPolicy[], options: CompileOptions): PolicyPlan {
+  const index = (cache.index ??= indexWorld(world));
   const sorted = sortPolicies(policies);
-  const compiler = new Compiler(index);
+  const compiler = new Compiler(index, cache);
 
   // Rank = position in (policy "ns/name", rule index) order; the lowest rank admitting a
   // connection is the one whose id the kernel records, as explain() lists it first.
@@ -233,13 +323,14 @@ export function compilePolicies(world: PolicyWorld, policies: readonly NetworkPo
   const rankedDeny: Record<Direction, RankedRule[]> = { ingress: [], egress: [] };
   let rank = 0;
   for (const p of sorted) {
+    const version = cache.version(p);
     for (const dir of ["egress", "ingress"] as const) {
       if (!p.policyTypes.includes(dir === "ingress" ? "Ingress" : "Egress")) continue;
       (dir === "ingress" ? p.ingress : p.egress).forEach((rule, ruleIndex) => {
-        if (!rule.empty) ranked[dir].push({ rank: rank++, ref: { policy: policyKey(p), direction: dir, ruleIndex }, policy: p, rule });
+        if (!rule.empty) ranked[dir].push({ rank: rank++, version, ref: { policy: policyKey(p), direction: dir, ruleIndex }, policy: p, rule });
       });
       (dir === "ingress" ? p.ingressDeny : p.egressDeny)?.forEach((rule, ruleIndex) => {
-        if (!rule.empty) rankedDeny[dir].push({ rank: rank++, ref: { policy: policyKey(p), direction: dir, ruleIndex, deny: true }, policy: p, rule });
+        if (!rule.empty) rankedDeny[dir].push({ rank: rank++, version, ref: { policy: policyKey(p), direction: dir, ruleIndex, deny: true }, policy: p, rule });
       });
     }
   }
@@ -256,71 +347,53 @@ export function compilePolicies(world: PolicyWorld, policies: readonly NetworkPo
   for (const r of [...ranked.ingress, ...ranked.egress, ...rankedDeny.ingress, ...rankedDeny.egress]) byRank.set(r.rank, r);
 
   // Subjects and their isolating policies, first, so ids can be allocated before emitting.
-  const subjects: { dir: Direction; view: WorkloadView; isolating: NetworkPolicy[] }[] = [];
   // A policy only ever selects workloads of its own namespace (still in sorted order).
-  // Clusterwide policies (namespace "") are candidates everywhere.
+  // Clusterwide policies (namespace "") are candidates everywhere. A namespace's subjects are
+  // kept while its candidates are the same policy texts (and the world the same).
   const byNamespace = new Map<string, NetworkPolicy[]>();
   for (const p of sorted) pushTo(byNamespace, p.namespace, p);
   const clusterwide = byNamespace.get("") ?? [];
-  for (const view of index.workloads) {
-    const own = byNamespace.get(view.workload.namespace) ?? [];
+  const parts: NamespacePart[] = [];
+  for (const [ns, views] of index.byNamespace) {
+    const own = byNamespace.get(ns) ?? [];
     const candidates = clusterwide.length === 0 ? own : sortPolicies([...own, ...clusterwide]);
-    for (const dir of ["egress", "ingress"] as const) {
-      const isolating = candidates.filter((p) => isolates(p, dir === "ingress" ? "Ingress" : "Egress", view));
-      if (isolating.length > 0) subjects.push({ dir, view, isolating });
-    }
+    const key = `${ns}\t${candidates.map((p) => cache.version(p)).join(",")}`;
+    parts.push(cache.subjectsOf(key, () => namespacePart(key, views, candidates)));
   }
+  const subjects = parts.flatMap((p) => p.subjects);
   const keys = [...byRank.values()].map((r) => allowKey(r.ref));
-  for (const s of subjects) keys.push(denyKey(s.dir, s.isolating.map(policyKey)));
-  const ids = allocateIds(keys);
+  for (const part of parts) for (const d of part.denies) keys.push(d.key);
+  const ids = allocateIds(keys, cache.hashes);
+  // An id is its key's hash unless two keys collided (rare): then every block is made again.
+  const rehashed = [...ids].filter(([k, id]) => id !== (cache.hashes.get(k)! & 0x7fffffff)).join(";");
+  const idOfRank = (r: number) => ids.get(allowKey(byRank.get(r)!.ref))!;
 
   const mapNames: string[] = [...Object.values(MAP), ...(denyRules ? Object.values(DENY_RULE_MAP) : [])];
-  const elements = new Map<string, Element[]>(mapNames.map((m) => [m, []]));
-  for (const { dir, view, isolating } of subjects) {
-    const denyId = ids.get(denyKey(dir, isolating.map(policyKey)))!;
-    // Policies and their rules are both in rank order, so concatenating keeps the ranks ascending.
-    const rules = isolating.flatMap((p) => rulesOf[dir].get(policyKey(p)) ?? []);
-    const denyRulesList = isolating.flatMap((p) => denyRulesOf[dir].get(policyKey(p)) ?? []);
-    for (const f of [4, 6] as const) {
-      const addrs = view.addrs.filter((a) => a.family === f);
-      if (addrs.length === 0) continue;
-      const boxes = compiler.boxes(dir === "ingress" ? compiler.ingressItems(rules, view, f) : compiler.egressItems(rules, f));
-      const allowMap = dir === "ingress" ? (f === 4 ? MAP.ingressAllow4 : MAP.ingressAllow6) : (f === 4 ? MAP.egressAllow4 : MAP.egressAllow6);
-      const denyMap = dir === "ingress" ? (f === 4 ? MAP.ingressDeny4 : MAP.ingressDeny6) : (f === 4 ? MAP.egressDeny4 : MAP.egressDeny6);
-      const denyRuleBoxes = denyRules ? compiler.boxes(dir === "ingress" ? compiler.ingressItems(denyRulesList, view, f) : compiler.egressItems(denyRulesList, f)) : [];
-      const denyRuleMap = dir === "ingress" ? (f === 4 ? DENY_RULE_MAP.ingress4 : DENY_RULE_MAP.ingress6) : (f === 4 ? DENY_RULE_MAP.egress4 : DENY_RULE_MAP.egress6);
-      for (const a of addrs) {
-        const subjectText = formatAddr(f, a.value);
-        for (const b of denyRuleBoxes) {
-          const id = hexId(ids.get(allowKey(byRank.get(b.rank)!.ref))!);
-          const peer = formatRange(f, b.aLo, b.aHi);
-          lineToNft(b.lLo, b.lHi).forEach((pp, n) => {
-            elements.get(denyRuleMap)!.push({ k: [a.value, b.aLo, b.lLo, BigInt(n)], text: `${subjectText} . ${peer} . ${pp} : ${id}` });
-          });
-        }
-        const subject = subjectText;
-        elements.get(denyMap)!.push({ k: [a.value], text: `${subject} : ${hexId(denyId)}` });
-        for (const b of boxes) {
-          const id = hexId(ids.get(allowKey(byRank.get(b.rank)!.ref))!);
-          const peer = formatRange(f, b.aLo, b.aHi);
-          lineToNft(b.lLo, b.lHi).forEach((pp, n) => {
-            elements.get(allowMap)!.push({ k: [a.value, b.aLo, b.lLo, BigInt(n)], text: `${subject} . ${peer} . ${pp} : ${id}` });
-          });
-        }
-      }
-    }
-  }
-
+  const blocks = new Map<string, Block[]>(mapNames.map((m) => [m, []]));
   // Ports guarded by HTTP rules: their connections go to the L7 proxy (l7-compile.ts).
   const listeners: Omit<L7Listener, "listen">[] = [];
   const proxied6: { ip: string; port: number }[] = [];
-  for (const { dir, view, isolating } of subjects) {
-    if (dir !== "ingress") continue;
-    const rules = isolating.flatMap((p) => rulesOf.ingress.get(policyKey(p)) ?? []);
-    const found = subjectListeners(view, rules.map((r) => ({ ref: r.ref, rule: r.rule, addrs: (f: Family) => compiler.peerAddrs(r, f) })));
-    listeners.push(...found);
-    const ports = [...new Set(found.map((l) => l.port))];
-    for (const a of view.addrs) if (a.family === 6) for (const port of ports) proxied6.push({ ip: formatAddr(6, a.value), port });
+  for (const part of parts) {
+    // What a namespace's elements depend on besides the world: its candidates' texts, and whether ids are hashes.
+    const made = cache.block(`${part.key}\t${denyRules}\t${rehashed}`, () => {
+      const out: NamespaceBlocks = { blocks: [], listeners: [], proxied6: [] };
+      for (const { dir, view, isolating } of part.subjects) {
+        const denyId = ids.get(denyKey(dir, isolating.map(policyKey)))!;
+        // Policies and their rules are both in rank order, so concatenating keeps the ranks ascending.
+        const rules = isolating.flatMap((p) => rulesOf[dir].get(policyKey(p)) ?? []);
+        const denyRulesList = isolating.flatMap((p) => denyRulesOf[dir].get(policyKey(p)) ?? []);
+        out.blocks.push(...subjectBlocks(compiler, { dir, view, isolating }, rules, denyRulesList, denyRules, denyId, idOfRank));
+        if (dir !== "ingress") continue;
+        const found = subjectListeners(view, rules.map((r) => ({ ref: r.ref, rule: r.rule, addrs: (f: Family) => compiler.peerAddrs(r, f) })));
+        out.listeners.push(...found);
+        const ports = [...new Set(found.map((l) => l.port))];
+        for (const a of view.addrs) if (a.family === 6) for (const port of ports) out.proxied6.push({ ip: formatAddr(6, a.value), port });
+      }
+      return out;
+    });
+    for (const b of made.blocks) blocks.get(b.map)!.push(b);
+    listeners.push(...made.listeners);
+    proxied6.push(...made.proxied6);
   }
   const l7 = l7Plan(listeners, proxied6);
 
@@ -329,8 +402,8 @@ export function compilePolicies(world: PolicyWorld, policies: readonly NetworkPo
     const f: Family = name.endsWith("v4") ? 4 : 6;
     const allow = name.includes("_allow_") || name.includes("_xdeny_");
     return allow
-      ? { name, kind: "map" as const, type: `${addrType(f)} . ${addrType(f)} . inet_proto . inet_service : mark`, flags: ["interval"], elements: sortElements(elements.get(name)!) }
-      : { name, kind: "map" as const, type: `${addrType(f)} : mark`, elements: sortElements(elements.get(name)!) };
+      ? { name, kind: "map" as const, type: `${addrType(f)} . ${addrType(f)} . inet_proto . inet_service : mark`, flags: ["interval"], elements: joinBlocks(blocks.get(name)!) }
+      : { name, kind: "map" as const, type: `${addrType(f)} : mark`, elements: joinBlocks(blocks.get(name)!) };
   });
   if (fqdn) sets.push(...fqdnSets());
   for (const [name, f] of [[DROPS.v4, 4], [DROPS.v6, 6]] as const) {
@@ -342,11 +415,10 @@ export function compilePolicies(world: PolicyWorld, policies: readonly NetworkPo
   const idTable: PolicyIdEntry[] = [];
   for (const r of byRank.values()) idTable.push({ id: ids.get(allowKey(r.ref))!, kind: r.ref.deny ? "denyRule" : "allow", rule: r.ref });
   const seen = new Set<string>();
-  for (const s of subjects) {
-    const key = denyKey(s.dir, s.isolating.map(policyKey));
-    if (seen.has(key)) continue;
-    seen.add(key);
-    idTable.push({ id: ids.get(key)!, kind: "deny", direction: s.dir, policies: s.isolating.map(policyKey) });
+  for (const d of parts.flatMap((p) => p.denies)) {
+    if (seen.has(d.key)) continue;
+    seen.add(d.key);
+    idTable.push({ id: ids.get(d.key)!, kind: "deny", direction: d.direction, policies: d.policies });
   }
   idTable.sort((a, b) => a.id - b.id);
 

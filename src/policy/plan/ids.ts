@@ -39,15 +39,20 @@ function fnv1a(text: string): number {
   return h;
 }
 
-/** Assigns ids to keys; collisions (rare) are resolved by rehashing in sorted key order. */
-export function allocateIds(keys: Iterable<string>): Map<string, number> {
+/** Assigns ids to keys; collisions (rare) are resolved by rehashing in sorted key order. `hashes`: a memo kept between calls. */
+export function allocateIds(keys: Iterable<string>, hashes: Map<string, number> = new Map()): Map<string, number> {
   const sorted = [...new Set(keys)].sort();
   const used = new Set<number>();
   const out = new Map<string, number>();
+  const hash = (text: string): number => {
+    let h = hashes.get(text);
+    if (h === undefined) hashes.set(text, (h = fnv1a(text)));
+    return h;
+  };
   for (const key of sorted) {
     let id = 0;
     for (let salt = 0; id === 0 || used.has(id); salt++) {
-      id = fnv1a(salt === 0 ? key : `${key}#${salt}`) & 0x7fffffff;
+      id = hash(salt === 0 ? key : `${key}#${salt}`) & 0x7fffffff;
     }
     used.add(id);
     out.set(key, id);
