@@ -1,12 +1,12 @@
 import { after, test } from "node:test";
 import assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
-import { compileNft, diffOps, renderFull, renderOps, DEFAULT_COMPILE_OPTIONS, type NftOp } from "../../src/compile";
-import { NFTBATCH_HELPER } from "../../src/kernel";
-import { encodeOps, NftBatchError, NftBatchWriter } from "../../src/kernel/nft-netlink";
-import { parsePolicy } from "../../src/policy";
-import type { DesiredState, PolicyRecord } from "../../src/model/types";
-import { TestHost } from "./harness";
+import { compileNft, diffOps, renderFull, renderOps, DEFAULT_COMPILE_OPTIONS, type NftOp } from "../../../src/compile";
+import { NFTBATCH_HELPER } from "../../../src/kernel";
+import { encodeOps, NftBatchError, NftBatchWriter } from "../../../src/kernel/nft-netlink";
+import { parsePolicy } from "../../../src/policy";
+import type { DesiredState, PolicyRecord } from "../../../src/model/types";
+import { TestHost } from "../harness";
 
 // Issue 18, "Faster policy changes": a policy change is compiled from what an earlier compile kept
 // (src/policy/plan/cache.ts) and its interval elements go over netlink in one batch. The guard
