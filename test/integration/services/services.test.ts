@@ -43,16 +43,15 @@ describe("services", () => {
     assert.equal(Object.keys(tally(await names(inCli, VIP, 80, 20))).length, 1);
   });
 
-  test("maglev keeps >= 60% of flows' backends when one of 3 leaves", async () => {
+  test("maglev moves only the leaving backend's flows when one of 3 leaves", async () => {
     await h.pontonOk("service", "update", "web", "--scheduler", "maglev");
-    // 300 flows: b's share of 90 varied enough (sd ≈ 5%) to put an exact Maglev under 60% about 1 run in 10.
+    // What Maglev promises is judged on the flows that were on a or c: how many flows b had is chance
+    // (a share of all flows kept failed about 1 run in 10 on b's share alone).
     const first = await names(inCli, VIP, 80, 300, 41000);
     assert.equal(new Set(first).size, 3, "flows spread over the three");
     await h.pontonOk("stop", "b", "--time", "0");
     const second = await names(inCli, VIP, 80, 300, 41000);
     assert.ok(!second.includes("b") && !second.includes("ERR"));
-    const kept = first.filter((x, i) => x === second[i]).length / first.length;
-    assert.ok(kept >= 0.6, `kept ${kept}`);
     // Flows that were on a or c all stayed (Maglev moves only the leaving backend's share, about).
     const stayed = first.filter((x, i) => x !== "b" && x === second[i]).length / first.filter((x) => x !== "b").length;
     assert.ok(stayed >= 0.9, `stayed ${stayed}`);
