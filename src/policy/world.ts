@@ -81,6 +81,8 @@ export function pushTo<T>(m: Map<string, T[]>, key: string, value: T): void {
 export function policyKey(p: Pick<NetworkPolicy, "kind" | "namespace" | "name">): string {
   if (p.kind === "CiliumNetworkPolicy") return `cnp:${p.namespace}/${p.name}`;
   if (p.kind === "CiliumClusterwideNetworkPolicy") return `ccnp:${p.name}`;
+  if (p.kind === "AdminNetworkPolicy") return `anp:${p.name}`;
+  if (p.kind === "BaselineAdminNetworkPolicy") return `banp:${p.name}`;
   return `${p.namespace}/${p.name}`;
 }
 

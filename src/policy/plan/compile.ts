@@ -4,12 +4,14 @@ import { normalize, subtract, type Interval } from "./intervals";
 import { decompose, itemsKey, type Box, type Item } from "./boxes";
 import { PROTOCOL_NUMBER, endpointPeerMatches, isolates, resolveNamedPort } from "../match";
 import { matchesSelector } from "../selector";
-import { CHAIN, DENY_RULE_MAP, DEFAULT_LOG_GROUP, DEFAULT_LOG_RATE, DROPS, DROPS_SIZE, DROPS_TIMEOUT, LOG_PREFIX, MAP } from "./names";
+import { adminMap, CHAIN, DENY_RULE_MAP, DEFAULT_LOG_GROUP, DEFAULT_LOG_RATE, DROPS, DROPS_SIZE, DROPS_TIMEOUT, LOG_PREFIX, MAP } from "./names";
 import type { CompileOptions, NftChain, NftSet, PolicyPlan } from "./plan";
 import type { Direction, LabelSelector, NetworkPolicy, PolicyRule, PolicyWorld, PortSpec, RuleRef } from "../types";
 import { l7Plan, subjectListeners, type L7Listener } from "./l7-compile";
 import { compileDnsPlan, fqdnLookupRules, fqdnSets } from "./fqdn-plan";
 import { indexWorld, policyKey, pushTo, sortPolicies, type WorkloadView, type WorldIndex } from "../world";
+import { adminTiers, hasTiers } from "../admin/evaluate";
+import { rankAdminRules, tierRulesFor, type TierFlags } from "../admin/compile";
 
 // NetworkPolicy -> nft data. The rule count is fixed (see chains()); everything that grows
 // with workloads or policies becomes map elements:
@@ -21,7 +23,7 @@ import { indexWorld, policyKey, pushTo, sortPolicies, type WorkloadView, type Wo
 /** The (protocol, port) line: protocol << 16 | port, so one interval set covers both. */
 const LINE_ALL: Interval = { lo: 0n, hi: (256n << 16n) - 1n };
 
-interface RankedRule {
+export interface RankedRule {
   rank: number;
   ref: RuleRef;
   policy: NetworkPolicy;
@@ -35,7 +37,7 @@ function specLine(spec: PortSpec, named: number[] | null): Interval[] {
   return [{ lo: p | BigInt(spec.port), hi: p | BigInt(spec.endPort ?? spec.port) }];
 }
 
-class Compiler {
+export class Compiler {
   private readonly peerMemo = new Map<string, Interval[]>();
   private readonly boxMemo = new Map<string, Box[]>();
 
@@ -179,7 +181,7 @@ function sortElements(list: Element[]): string[] {
     .map((e) => e.text);
 }
 
-function chains(logGroup: number, logRate: number, denyRules: boolean, fqdn: boolean): NftChain[] {
+function chains(logGroup: number, logRate: number, denyRules: boolean, fqdn: boolean, tiers: TierFlags): NftChain[] {
   // Each step is its own rule so a failing one (log budget spent, drops set full, no
   // transport header) never skips the drop.
   const drop = (dir: Direction): string[] => [
@@ -202,7 +204,18 @@ function chains(logGroup: number, logRate: number, denyRules: boolean, fqdn: boo
           `meta mark set ip6 ${self} . ip6 ${peer} . meta l4proto . th dport map @${xdeny6} goto ${dropChain}`,
         ]
       : [];
+    // An admin tier's rule decides with its id: Deny as a drop (meta mark), Allow as an admit (ct mark).
+    const tier = (t: "admin" | "baseline"): string[] => (tiers[t]
+      ? [
+          `meta mark set ip ${self} . ip ${peer} . meta l4proto . th dport map @${adminMap(t, dir, "deny", 4)} goto ${dropChain}`,
+          `meta mark set ip6 ${self} . ip6 ${peer} . meta l4proto . th dport map @${adminMap(t, dir, "deny", 6)} goto ${dropChain}`,
+          `ct mark set ip ${self} . ip ${peer} . meta l4proto . th dport map @${adminMap(t, dir, "allow", 4)} return`,
+          `ct mark set ip6 ${self} . ip6 ${peer} . meta l4proto . th dport map @${adminMap(t, dir, "allow", 6)} return`,
+        ]
+      : []);
     return [
+      // AdminNetworkPolicy first: its Allow and Deny are final (a Pass has no element: it falls through).
+      ...tier("admin"),
       ...denyFirst,
       `ct mark set ip ${self} . ip ${peer} . meta l4proto . th dport map @${allow4} return`,
       `ct mark set ip6 ${self} . ip6 ${peer} . meta l4proto . th dport map @${allow6} return`,
@@ -210,6 +223,8 @@ function chains(logGroup: number, logRate: number, denyRules: boolean, fqdn: boo
       ...(fqdn && dir === "egress" ? fqdnLookupRules() : []),
       `meta mark set ip ${self} map @${deny4} goto ${dropChain}`,
       `meta mark set ip6 ${self} map @${deny6} goto ${dropChain}`,
+      // Reached only by workloads no NetworkPolicy isolates in this direction.
+      ...tier("baseline"),
     ];
   };
   return [
@@ -243,6 +258,8 @@ export function compilePolicies(world: PolicyWorld, policies: readonly NetworkPo
       });
     }
   }
+  const tiers = adminTiers(sorted);
+  const admin = hasTiers(tiers) ? rankAdminRules(tiers, () => rank++) : undefined;
   const denyRules = rankedDeny.ingress.length + rankedDeny.egress.length > 0;
   // The learned-address maps and their lookups exist only while some rule has toFQDNs.
   const fqdn = ranked.egress.some((r) => r.rule.peers.some((p) => p.kind === "fqdn"));
@@ -271,11 +288,26 @@ export function compilePolicies(world: PolicyWorld, policies: readonly NetworkPo
     }
   }
   const keys = [...byRank.values()].map((r) => allowKey(r.ref));
+  // Admin-tier Allow and Deny rules carry ids; a Pass never decides, so it has none.
+  const decidingAdmin = admin ? [...admin.byRank.values()].filter((r) => r.rule.action !== "Pass") : [];
+  for (const r of decidingAdmin) keys.push(allowKey(r.ref));
   for (const s of subjects) keys.push(denyKey(s.dir, s.isolating.map(policyKey)));
   const ids = allocateIds(keys);
 
   const mapNames: string[] = [...Object.values(MAP), ...(denyRules ? Object.values(DENY_RULE_MAP) : [])];
-  const elements = new Map<string, Element[]>(mapNames.map((m) => [m, []]));
+  const adminMaps: string[] = admin ? admin.mapNames : [];
+  const elements = new Map<string, Element[]>([...mapNames, ...adminMaps].map((m) => [m, []]));
+  const pushBoxes = (map: string, f: Family, a: bigint, boxes: Box[], idOf: (rank: number) => number | undefined): void => {
+    const subject = formatAddr(f, a);
+    for (const b of boxes) {
+      const n = idOf(b.rank);
+      if (n === undefined) continue;
+      const peer = formatRange(f, b.aLo, b.aHi);
+      lineToNft(b.lLo, b.lHi).forEach((pp, i) => {
+        elements.get(map)!.push({ k: [a, b.aLo, b.lLo, BigInt(i)], text: `${subject} . ${peer} . ${pp} : ${hexId(n)}` });
+      });
+    }
+  };
   for (const { dir, view, isolating } of subjects) {
     const denyId = ids.get(denyKey(dir, isolating.map(policyKey)))!;
     // Policies and their rules are both in rank order, so concatenating keeps the ranks ascending.
@@ -311,6 +343,35 @@ export function compilePolicies(world: PolicyWorld, policies: readonly NetworkPo
     }
   }
 
+  // The admin tiers: every workload the tier's subjects select; the baseline only where no
+  // NetworkPolicy isolates (the kernel never reaches its lookups otherwise). Boxes take the first
+  // matching rule in tier order; each goes to the map of its action, a Pass's nowhere.
+  if (admin) {
+    const isolatedKeys = new Set(subjects.map((s) => `${s.dir} ${s.view.key}`));
+    for (const view of index.workloads) {
+      for (const dir of ["egress", "ingress"] as const) {
+        for (const t of ["admin", "baseline"] as const) {
+          if (t === "baseline" && isolatedKeys.has(`${dir} ${view.key}`)) continue;
+          const rules = tierRulesFor(admin, tiers, t, dir, view);
+          if (rules.length === 0) continue;
+          for (const f of [4, 6] as const) {
+            const addrs = view.addrs.filter((a) => a.family === f);
+            if (addrs.length === 0) continue;
+            const boxes = compiler.boxes(dir === "ingress" ? compiler.ingressItems(rules, view, f) : compiler.egressItems(rules, f));
+            for (const verdict of ["allow", "deny"] as const) {
+              const action = verdict === "allow" ? "Allow" : "Deny";
+              const idOf = (rank: number): number | undefined => {
+                const r = admin.byRank.get(rank)!;
+                return r.rule.action === action ? ids.get(allowKey(r.ref)) : undefined;
+              };
+              for (const a of addrs) pushBoxes(adminMap(t, dir, verdict, f), f, a.value, boxes, idOf);
+            }
+          }
+        }
+      }
+    }
+  }
+
   // Ports guarded by HTTP rules: their connections go to the L7 proxy (l7-compile.ts).
   const listeners: Omit<L7Listener, "listen">[] = [];
   const proxied6: { ip: string; port: number }[] = [];
@@ -332,6 +393,10 @@ export function compilePolicies(world: PolicyWorld, policies: readonly NetworkPo
       ? { name, kind: "map" as const, type: `${addrType(f)} . ${addrType(f)} . inet_proto . inet_service : mark`, flags: ["interval"], elements: sortElements(elements.get(name)!) }
       : { name, kind: "map" as const, type: `${addrType(f)} : mark`, elements: sortElements(elements.get(name)!) };
   });
+  for (const name of adminMaps) {
+    const f: Family = name.endsWith("v4") ? 4 : 6;
+    sets.push({ name, kind: "map", type: `${addrType(f)} . ${addrType(f)} . inet_proto . inet_service : mark`, flags: ["interval"], elements: sortElements(elements.get(name)!) });
+  }
   if (fqdn) sets.push(...fqdnSets());
   for (const [name, f] of [[DROPS.v4, 4], [DROPS.v6, 6]] as const) {
     sets.push({ name, kind: "set", type: `${addrType(f)} . ${addrType(f)} . inet_proto . inet_service . mark`, flags: ["dynamic", "timeout"], timeout: DROPS_TIMEOUT, size: DROPS_SIZE, elements: [] });
@@ -340,7 +405,7 @@ export function compilePolicies(world: PolicyWorld, policies: readonly NetworkPo
   sets.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
 
   const idTable: PolicyIdEntry[] = [];
-  for (const r of byRank.values()) idTable.push({ id: ids.get(allowKey(r.ref))!, kind: r.ref.deny ? "denyRule" : "allow", rule: r.ref });
+  for (const r of [...byRank.values(), ...decidingAdmin]) idTable.push({ id: ids.get(allowKey(r.ref))!, kind: r.ref.deny ? "denyRule" : "allow", rule: r.ref });
   const seen = new Set<string>();
   for (const s of subjects) {
     const key = denyKey(s.dir, s.isolating.map(policyKey));
@@ -357,7 +422,7 @@ export function compilePolicies(world: PolicyWorld, policies: readonly NetworkPo
   );
   return {
     sets,
-    chains: chains(options.logGroup ?? DEFAULT_LOG_GROUP, options.logRate ?? DEFAULT_LOG_RATE, denyRules, fqdn),
+    chains: chains(options.logGroup ?? DEFAULT_LOG_GROUP, options.logRate ?? DEFAULT_LOG_RATE, denyRules, fqdn, admin?.flags ?? { admin: false, baseline: false }),
     entryChain: CHAIN.forward,
     ids: idTable,
     l7: l7.listeners,
