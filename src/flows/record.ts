@@ -1,7 +1,7 @@
 // Pure: one NFLOG event (from bin/ponton-nflog) + what the daemon knows -> a flow record that
 // says who talked to whom and why the packet went where it went.
 import { DROP_LOG_GROUP, DROP_REASONS, FLOW_LOG_GROUP, POLICY_DROP_PREFIXES, userRulePrefix } from "../compile/flow-log";
-import { describeDecision, isDecisionMark, type PolicyPlan, type RuleRef } from "../policy";
+import { adminRuleText, describeDecision, isDecisionMark, TIER_KINDS, type PolicyPlan, type RuleRef } from "../policy";
 import { DEFAULT_NAMESPACE, type DesiredState } from "../model/types";
 import { serviceVips } from "../model/services/service";
 import { decodePacket, PROTOCOL_NAMES } from "./packet";
@@ -137,7 +137,8 @@ function decide(e: NflogEvent, dir: FlowDirectory): Decision {
   if (e.g === FLOW_LOG_GROUP) {
     if (entry?.kind === "allow") {
       const r = entry.rule;
-      return { verdict: "FORWARDED", direction: r.direction, summary: `allowed by ${r.policy} ${r.direction}[${r.ruleIndex}]`, policies: [r.policy], decisionId: mark, rule: r };
+      const by = r.tier ? `${TIER_KINDS[r.tier]} ${adminRuleText(r)}` : `${r.policy} ${r.direction}[${r.ruleIndex}]`;
+      return { verdict: "FORWARDED", direction: r.direction, summary: `allowed by ${by}`, policies: [r.policy], decisionId: mark, rule: r };
     }
     return { verdict: "FORWARDED", summary: mark ? `allowed (decision ${mark} is not in the current policies)` : "allowed: no policy selects either end", policies: [] };
   }
@@ -146,7 +147,8 @@ function decide(e: NflogEvent, dir: FlowDirectory): Decision {
   if (policyDirection) {
     if (entry?.kind === "denyRule") {
       const r = entry.rule;
-      return { verdict: "DROPPED", direction: policyDirection, dropReason: "POLICY_DENIED", summary: `denied by ${r.policy} ${r.direction}Deny[${r.ruleIndex}]`, policies: [r.policy], decisionId: mark, rule: r };
+      const by = r.tier ? `${TIER_KINDS[r.tier]} ${adminRuleText(r)}` : `${r.policy} ${r.direction}Deny[${r.ruleIndex}]`;
+      return { verdict: "DROPPED", direction: policyDirection, dropReason: "POLICY_DENIED", summary: `denied by ${by}`, policies: [r.policy], decisionId: mark, rule: r };
     }
     const isolatedBy = entry?.kind === "deny" ? entry.policies : [];
     const summary = isolatedBy.length ? `default deny (${policyDirection}): isolated by ${isolatedBy.join(", ")} and no rule admits it` : `policy drop (decision ${mark} is not in the current policies)`;

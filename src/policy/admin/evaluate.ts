@@ -74,6 +74,9 @@ export function firstAdminMatch(
   return undefined;
 }
 
+/** The kind of each admin tier's policies. */
+export const TIER_KINDS = { admin: "AdminNetworkPolicy", baseline: "BaselineAdminNetworkPolicy" } as const;
+
 /** `anp:deny-x ingress[0] "no-x" (Deny)`: the words explain and flow records use. */
 export function adminRuleText(r: RuleRef): string {
   return `${r.policy} ${r.direction}[${r.ruleIndex}]${r.name ? ` "${r.name}"` : ""} (${r.action})`;

@@ -3,6 +3,8 @@ import assert from "node:assert/strict";
 import { parsePolicies, parsePolicy } from "../parse";
 import { PolicyError } from "../errors";
 import { policyKey } from "../world";
+import { policyManifest } from "../manifest";
+import { ADMIN_CASES } from "./cases";
 
 const anp = (spec: Record<string, unknown>, name = "p") => ({ apiVersion: "policy.networking.k8s.io/v1alpha1", kind: "AdminNetworkPolicy", metadata: { name }, spec });
 const subject = { namespaces: { matchLabels: { ns: "x" } } };
@@ -86,4 +88,12 @@ metadata: {name: b}
 spec: {priority: 2000, subject: {namespaces: {}}}`;
   assert.throws(() => parsePolicies(yaml), /document 2: spec.priority: 2000 must be between 0 and 1000/);
   assert.deepEqual(parsePolicies(yaml.split("---")[0]!).map(policyKey), ["anp:a"]);
+});
+
+test("every tier truth case's policies come back from their manifests unchanged", () => {
+  for (const c of ADMIN_CASES) {
+    for (const p of parsePolicies(c.yaml)) assert.deepEqual(parsePolicy(policyManifest(p)), p, `${c.name}: ${policyKey(p)}`);
+  }
+  const p = parsePolicy(anp({ priority: 7, subject: { pods: { namespaceSelector: {}, podSelector: { matchLabels: { pod: "a" } } } }, egress: [{ name: "n", action: "Pass", to: [{ networks: ["10.0.0.0/8", "fd00::/8"] }, { namespaces: {} }], ports: [{ namedPort: "web" }, { portRange: { start: 1, end: 9 } }] }] }));
+  assert.deepEqual(parsePolicy(policyManifest(p)), p);
 });
