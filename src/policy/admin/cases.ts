@@ -138,6 +138,15 @@ egress: [{}]`),
     v4: [ALL, "######...", "######...", ALL, ALL, ALL, ALL, ALL, ALL],
   },
   {
+    name: "ANP subject pods across namespaces (not consecutive addresses)",
+    yaml: anp("a-not-from-z", 60, `
+subject: {pods: {namespaceSelector: {}, podSelector: {matchLabels: {pod: a}}}}
+ingress:
+- action: Deny
+  from: [{namespaces: {matchLabels: {ns: z}}}]`),
+    v4: rows(ALL, ALL, ".##.##.##"),
+  },
+  {
     name: "ANP Allow beats a Cilium deny rule",
     yaml: docs(
       anp("yb-to-x", 50, `

@@ -4,7 +4,7 @@ import { compilePolicies } from "../plan/compile";
 import { denyDecisionId, ruleDecisionId } from "../plan/decisions";
 import { createExplainer, type DirectionExplanation, type Explanation } from "../evaluate";
 import { parsePolicies } from "../parse";
-import { PlanSim, type SimVerdict } from "../testing/nft-sim";
+import { PlanSim, elementsOverlap, parseElement, type SimVerdict } from "../testing/nft-sim";
 import { PORTS, PROTOCOLS, WORKLOADS, truthWorld } from "../testing/world";
 import type { TruthCase } from "../testing/truth-cases";
 import type { PolicyPlan } from "../plan/plan";
@@ -52,6 +52,13 @@ for (const c of ADMIN_CASES) {
     const plan = compilePolicies(world, policies);
     const sim = new PlanSim(plan);
     const wrong: string[] = [];
+    // The kernel refuses overlapping elements in an interval map.
+    for (const set of plan.sets.filter((x) => /_b?anp_/.test(x.name))) {
+      const els = set.elements.map(parseElement);
+      for (let i = 0; i < els.length; i++) for (let j = i + 1; j < els.length; j++) {
+        if (elementsOverlap(els[i]!, els[j]!)) wrong.push(`${set.name}: ${set.elements[i]} overlaps ${set.elements[j]}`);
+      }
+    }
     for (const family of [4, 6] as const) {
       WORKLOADS.forEach((from, row) => WORKLOADS.forEach((to, col) => {
         const want = expected(c, family, row, col);
