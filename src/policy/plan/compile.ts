@@ -368,13 +368,21 @@ export function compilePolicies(world: PolicyWorld, policies: readonly NetworkPo
       for (const t of ["admin", "baseline"] as const) {
         for (const f of [4, 6] as const) {
           const sharing = new Map<Box[], bigint[]>();
+          // Same rules, same boxes — unless an ingress named port resolves on each subject.
+          const byRules = new Map<string, Box[]>();
           for (const view of index.workloads) {
             if (t === "baseline" && isolatedKeys.has(`${dir} ${view.key}`)) continue;
             const addrs = view.addrs.filter((a) => a.family === f);
             if (addrs.length === 0) continue;
             const rules = tierRulesFor(admin, tiers, t, dir, view);
             if (rules.length === 0) continue;
-            const boxes = compiler.boxes(dir === "ingress" ? compiler.ingressItems(rules, view, f) : compiler.egressItems(rules, f));
+            const perSubject = dir === "ingress" && rules.some((r) => r.rule.ports.some((p) => typeof p.port === "string"));
+            const key = perSubject ? undefined : rules.map((r) => r.rank).join(",");
+            let boxes = key === undefined ? undefined : byRules.get(key);
+            if (!boxes) {
+              boxes = compiler.boxes(dir === "ingress" ? compiler.ingressItems(rules, view, f) : compiler.egressItems(rules, f));
+              if (key !== undefined) byRules.set(key, boxes);
+            }
             if (boxes.length === 0) continue;
             const list = sharing.get(boxes) ?? [];
             for (const a of addrs) list.push(a.value);
