@@ -10,6 +10,7 @@ import type { TruthCase } from "../testing/truth-cases";
 import type { PolicyPlan } from "../plan/plan";
 import type { RuleRef } from "../types";
 import { ADMIN_CASES } from "./cases";
+import { whatIf } from "../what-if";
 
 // The tiers cell by cell: explain() against hand-written matrices, and the compiled plan through
 // the kernel model against explain(), with the id of the deciding rule (admin, NetworkPolicy or
@@ -112,4 +113,10 @@ test("the admin tiers' lookups: AdminNetworkPolicy before everything, the baseli
   const plain = compilePolicies(world, parsePolicies(ADMIN_CASES[0]!.yaml.split("---")[1]!));
   assert.ok(!plain.sets.some((s) => /_b?anp_/.test(s.name)));
   assert.equal(plain.chains.find((c) => c.name === "pol_ingress")!.rules.length, 4);
+});
+
+test("what-if names the AdminNetworkPolicy that would deny", () => {
+  const [deny, np] = parsePolicies(ADMIN_CASES[0]!.yaml);
+  const [out] = whatIf(world, [np!], [deny!], [{ from: "y/a", to: "x/b", port: 80, protocol: "TCP" }]);
+  assert.deepEqual([out!.allowedNow, out!.allowedAfter, out!.deniedBy], [true, false, ["anp:deny-y-to-x"]]);
 });
