@@ -11,7 +11,7 @@ import { l7Plan, subjectListeners, type L7Listener } from "./l7-compile";
 import { compileDnsPlan, fqdnLookupRules, fqdnSets } from "./fqdn-plan";
 import { indexWorld, policyKey, pushTo, sortPolicies, type WorkloadView, type WorldIndex } from "../world";
 import { adminTiers, hasTiers } from "../admin/evaluate";
-import { rankAdminRules, tierRulesFor, type TierFlags } from "../admin/compile";
+import { adminElements, rankAdminRules, type TierFlags } from "../admin/compile";
 
 // NetworkPolicy -> nft data. The rule count is fixed (see chains()); everything that grows
 // with workloads or policies becomes map elements:
@@ -160,18 +160,6 @@ function lineToNft(lo: bigint, hi: bigint): string[] {
   if (tail) last = p2 - 1n;
   if (first <= last) out.push(`${range(first, last)} . 0-65535`);
   if (tail) out.push(tail);
-  return out;
-}
-
-/** Sorted values as runs of consecutive integers: [lo, hi] pairs. */
-function runs(values: bigint[]): [bigint, bigint][] {
-  const sorted = [...values].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
-  const out: [bigint, bigint][] = [];
-  for (const v of sorted) {
-    const last = out[out.length - 1];
-    if (last && v === last[1] + 1n) last[1] = v;
-    else out.push([v, v]);
-  }
   return out;
 }
 
@@ -356,51 +344,9 @@ export function compilePolicies(world: PolicyWorld, policies: readonly NetworkPo
     }
   }
 
-  // The admin tiers: every workload the tier's subjects select; the baseline only where no
-  // NetworkPolicy isolates (the kernel never reaches its lookups otherwise). Boxes take the first
-  // matching rule in tier order; each goes to the map of its action, a Pass's nowhere.
-  // An admin policy selects whole namespaces, so many subjects share one box list (the memo hands
-  // back the same array): consecutive addresses that share it become one subject range, which cuts
-  // the elements by the size of each run (20× for namespaces of 20 workloads in bench/policy).
+  // The admin tiers' elements (admin/compile.ts); the baseline's only where no NetworkPolicy isolates.
   if (admin) {
-    const isolatedKeys = new Set(subjects.map((s) => `${s.dir} ${s.view.key}`));
-    for (const dir of ["egress", "ingress"] as const) {
-      for (const t of ["admin", "baseline"] as const) {
-        for (const f of [4, 6] as const) {
-          const sharing = new Map<Box[], bigint[]>();
-          // Same rules, same boxes — unless an ingress named port resolves on each subject.
-          const byRules = new Map<string, Box[]>();
-          for (const view of index.workloads) {
-            if (t === "baseline" && isolatedKeys.has(`${dir} ${view.key}`)) continue;
-            const addrs = view.addrs.filter((a) => a.family === f);
-            if (addrs.length === 0) continue;
-            const rules = tierRulesFor(admin, tiers, t, dir, view);
-            if (rules.length === 0) continue;
-            const perSubject = dir === "ingress" && rules.some((r) => r.rule.ports.some((p) => typeof p.port === "string"));
-            const key = perSubject ? undefined : rules.map((r) => r.rank).join(",");
-            let boxes = key === undefined ? undefined : byRules.get(key);
-            if (!boxes) {
-              boxes = compiler.boxes(dir === "ingress" ? compiler.ingressItems(rules, view, f) : compiler.egressItems(rules, f));
-              if (key !== undefined) byRules.set(key, boxes);
-            }
-            if (boxes.length === 0) continue;
-            const list = sharing.get(boxes) ?? [];
-            for (const a of addrs) list.push(a.value);
-            sharing.set(boxes, list);
-          }
-          for (const verdict of ["allow", "deny"] as const) {
-            const action = verdict === "allow" ? "Allow" : "Deny";
-            const idOf = (rank: number): number | undefined => {
-              const r = admin.byRank.get(rank)!;
-              return r.rule.action === action ? ids.get(allowKey(r.ref)) : undefined;
-            };
-            for (const [boxes, values] of sharing) {
-              for (const [lo, hi] of runs(values)) pushBoxes(adminMap(t, dir, verdict, f), f, lo, hi, boxes, idOf);
-            }
-          }
-        }
-      }
-    }
+    adminElements(admin, tiers, index.workloads, compiler, new Set(subjects.map((s) => `${s.dir} ${s.view.key}`)), (r) => ids.get(allowKey(r.ref)), pushBoxes);
   }
 
   // Ports guarded by HTTP rules: their connections go to the L7 proxy (l7-compile.ts).
