@@ -1,6 +1,6 @@
 // Pure: why a logged packet went where it went, from its NFLOG group, log prefix and mark.
 import { DROP_REASONS, FLOW_LOG_GROUP, POLICY_DROP_PREFIXES } from "../compile/flow-log";
-import { describeDecision, isDecisionMark } from "../policy";
+import { adminRuleText, describeDecision, isDecisionMark, TIER_KINDS } from "../policy";
 import type { FlowDirectory, FlowRecord, Verdict } from "./record";
 
 export type Decision = Pick<FlowRecord, "verdict" | "direction" | "dropReason" | "summary" | "policies" | "decisionId" | "userRule" | "rule">;
@@ -14,7 +14,8 @@ export function decide(group: number, prefix: string, m: number, dir: FlowDirect
   if (group === FLOW_LOG_GROUP) {
     if (entry?.kind === "allow") {
       const r = entry.rule;
-      return { verdict: "FORWARDED", direction: r.direction, summary: `allowed by ${r.policy} ${r.direction}[${r.ruleIndex}]`, policies: [r.policy], decisionId: mark, rule: r };
+      const by = r.tier ? `${TIER_KINDS[r.tier]} ${adminRuleText(r)}` : `${r.policy} ${r.direction}[${r.ruleIndex}]`;
+      return { verdict: "FORWARDED", direction: r.direction, summary: `allowed by ${by}`, policies: [r.policy], decisionId: mark, rule: r };
     }
     return { verdict: "FORWARDED", summary: mark ? `allowed (decision ${mark} is not in the current policies)` : "allowed: no policy selects either end", policies: [] };
   }
@@ -22,7 +23,8 @@ export function decide(group: number, prefix: string, m: number, dir: FlowDirect
   if (policyDirection) {
     if (entry?.kind === "denyRule") {
       const r = entry.rule;
-      return { verdict: "DROPPED", direction: policyDirection, dropReason: "POLICY_DENIED", summary: `denied by ${r.policy} ${r.direction}Deny[${r.ruleIndex}]`, policies: [r.policy], decisionId: mark, rule: r };
+      const by = r.tier ? `${TIER_KINDS[r.tier]} ${adminRuleText(r)}` : `${r.policy} ${r.direction}Deny[${r.ruleIndex}]`;
+      return { verdict: "DROPPED", direction: policyDirection, dropReason: "POLICY_DENIED", summary: `denied by ${by}`, policies: [r.policy], decisionId: mark, rule: r };
     }
     const isolatedBy = entry?.kind === "deny" ? entry.policies : [];
     const summary = isolatedBy.length ? `default deny (${policyDirection}): isolated by ${isolatedBy.join(", ")} and no rule admits it` : `policy drop (decision ${mark} is not in the current policies)`;

@@ -42,7 +42,7 @@ spec:
 test("allowedBy lists every admitting rule in policy order; isolatedBy every isolating policy", () => {
   const e = explain(world, policies, { from: "x/b", to: "x/a", port: 80, protocol: "TCP" });
   assert.equal(e.allowed, true);
-  assert.deepEqual(e.egress, { isolated: false, allowed: true, allowedBy: [], isolatedBy: [] });
+  assert.deepEqual(e.egress, { tier: "none", isolated: false, allowed: true, allowedBy: [], isolatedBy: [] });
   assert.deepEqual(e.ingress.isolatedBy, ["x/also", "x/web"]);
   assert.deepEqual(e.ingress.allowedBy, [
     { policy: "x/also", direction: "ingress", ruleIndex: 0 },
@@ -56,7 +56,7 @@ test("allowedBy lists every admitting rule in policy order; isolatedBy every iso
 test("a denied connection names the policies that isolated the destination", () => {
   const e = explain(world, policies, { from: "y/a", to: "x/a", port: 81, protocol: "TCP" });
   assert.equal(e.allowed, false);
-  assert.deepEqual(e.ingress, { isolated: true, allowed: false, allowedBy: [], isolatedBy: ["x/also", "x/web"] });
+  assert.deepEqual(e.ingress, { tier: "networkPolicy", isolated: true, allowed: false, allowedBy: [], isolatedBy: ["x/also", "x/web"] });
 });
 
 test("bare outside addresses: ipBlock with except on ingress", () => {

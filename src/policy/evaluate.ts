@@ -3,10 +3,13 @@ import { PolicyError } from "./errors";
 import { isolates, peerMatches, portMatches } from "./match";
 import type { Direction, NetworkPolicy, PolicyRule, PolicyWorld, Protocol, RuleRef } from "./types";
 import { indexWorld, policyKey, sortPolicies, type WorkloadView, type WorldIndex } from "./world";
+import { adminTiers, firstAdminMatch, type Tiers } from "./admin/evaluate";
 
 // The oracle: the verdict for ONE new connection, straight from the semantics. Traffic is
-// allowed iff the source's egress allows it AND the destination's ingress allows it; a
-// direction that no policy isolates allows everything.
+// allowed iff the source's egress allows it AND the destination's ingress allows it. Each
+// direction goes through the tiers: AdminNetworkPolicy (Allow/Deny decide, Pass skips to the
+// next tier) → NetworkPolicy and Cilium (when one isolates the workload) →
+// BaselineAdminNetworkPolicy → allowed.
 
 export interface ExplainQuery {
   /** "namespace/name" of a workload, or an IP address (a workload's or an outside one). */
@@ -18,7 +21,16 @@ export interface ExplainQuery {
   family?: Family;
 }
 
+/** Which tier decided a direction; "none": nothing applies, so it is allowed. */
+export type DecidingTier = "admin" | "networkPolicy" | "baseline" | "none";
+
 export interface DirectionExplanation {
+  tier: DecidingTier;
+  /** The AdminNetworkPolicy or BaselineAdminNetworkPolicy rule that decided (tier admin or baseline). */
+  decidedBy?: RuleRef;
+  /** The AdminNetworkPolicy Pass rule that handed the connection to the lower tiers. */
+  passedBy?: RuleRef;
+  /** NetworkPolicy/Cilium isolation; the fields down to deniedBy are that tier's view. */
   isolated: boolean;
   allowed: boolean;
   /** Every rule that admits the connection, in policy order; the first is the one the kernel reports. */
@@ -73,6 +85,7 @@ function chooseFamily(from: Resolved, to: Resolved, wanted: Family | undefined):
 
 function direction(
   policies: readonly NetworkPolicy[],
+  tiers: Tiers,
   dir: Direction,
   subject: WorkloadView | null,
   peer: WorkloadView | null,
@@ -99,14 +112,21 @@ function direction(
     });
   }
   const isolated = isolating.length > 0;
-  const allowed = !isolated || (allowedBy.length > 0 && deniedBy.length === 0);
-  return { isolated, allowed, allowedBy, isolatedBy: isolating.map(policyKey), ...(deniedBy.length ? { deniedBy } : {}) };
+  const np = { isolated, allowedBy, isolatedBy: isolating.map(policyKey), ...(deniedBy.length ? { deniedBy } : {}) };
+  const admin = subject ? firstAdminMatch(tiers.admin, dir, subject, peer, peerAddr, dst, protocol, port) : undefined;
+  if (admin && admin.action !== "Pass") return { tier: "admin", decidedBy: admin, allowed: admin.action === "Allow", ...np };
+  const passed = admin ? { passedBy: admin } : {};
+  if (isolated) return { tier: "networkPolicy", ...passed, allowed: allowedBy.length > 0 && deniedBy.length === 0, ...np };
+  const baseline = subject ? firstAdminMatch(tiers.baseline, dir, subject, peer, peerAddr, dst, protocol, port) : undefined;
+  if (baseline) return { tier: "baseline", decidedBy: baseline, ...passed, allowed: baseline.action === "Allow", ...np };
+  return { tier: "none", ...passed, allowed: true, ...np };
 }
 
 /** Builds an explainer over one world and policy set, for many queries. */
 export function createExplainer(world: PolicyWorld, policies: readonly NetworkPolicy[]): (q: ExplainQuery) => Explanation {
   const index = indexWorld(world);
   const sorted = sortPolicies(policies);
+  const tiers = adminTiers(sorted);
   return (q) => {
     if (!Number.isInteger(q.port) || q.port < 1 || q.port > 65535) throw new PolicyError("INVALID_ARGUMENT", "port", `${q.port} must be between 1 and 65535`);
     if (q.protocol !== "TCP" && q.protocol !== "UDP" && q.protocol !== "SCTP") throw new PolicyError("INVALID_ARGUMENT", "protocol", `"${String(q.protocol)}" is not TCP, UDP or SCTP`);
@@ -115,8 +135,8 @@ export function createExplainer(world: PolicyWorld, policies: readonly NetworkPo
     const family = chooseFamily(from, to, q.family);
     const src = pickAddr(from, family, "from");
     const dst = pickAddr(to, family, "to");
-    const egress = direction(sorted, "egress", from.view, to.view, dst, to.view, q.protocol, q.port);
-    const ingress = direction(sorted, "ingress", to.view, from.view, src, to.view, q.protocol, q.port);
+    const egress = direction(sorted, tiers, "egress", from.view, to.view, dst, to.view, q.protocol, q.port);
+    const ingress = direction(sorted, tiers, "ingress", to.view, from.view, src, to.view, q.protocol, q.port);
     const endpoint = (r: Resolved, a: Addr): Endpoint => (r.view ? { ip: formatAddr(family, a.value), workload: r.view.key } : { ip: formatAddr(family, a.value) });
     return { allowed: egress.allowed && ingress.allowed, from: endpoint(from, src), to: endpoint(to, dst), egress, ingress };
   };

@@ -1,10 +1,12 @@
-// Kubernetes NetworkPolicy (networking.k8s.io/v1) and CiliumNetworkPolicy (cilium.io/v2, L3/L4) for Ponton: parse, explain, compile to nft.
+// Kubernetes NetworkPolicy (networking.k8s.io/v1), CiliumNetworkPolicy (cilium.io/v2) and AdminNetworkPolicy tiers (policy.networking.k8s.io/v1alpha1) for Ponton: parse, explain, compile to nft.
 export type { NetworkPolicy, PolicyLog, PolicyWorld, PolicyRule, Peer, PortSpec, LabelSelector, LabelRequirement, Protocol, Direction, PolicyType, RuleRef, Entity, PolicyKind, WorldWorkload, WorldPort } from "./types";
 export { PolicyError, type PolicyErrorCode } from "./errors";
 export { parsePolicy, parsePolicies, LOG_ANNOTATION, LIST_KINDS } from "./parse";
 export { parseSelector } from "./parse-fields";
 export { matchesSelector } from "./selector";
-export { explain, createExplainer, type ExplainQuery, type Explanation, type DirectionExplanation, type Endpoint } from "./evaluate";
+export { explain, createExplainer, type ExplainQuery, type Explanation, type DirectionExplanation, type DecidingTier, type Endpoint } from "./evaluate";
+export { adminRuleText, TIER_KINDS } from "./admin/evaluate";
+export type { AdminSpec, AdminRule, AdminAction, PolicyTier } from "./admin/types";
 export { compilePolicies } from "./plan/compile";
 export { PolicyCompileCache, sameWorld } from "./plan/cache";
 export { policyManifest } from "./manifest";

@@ -2,6 +2,7 @@
 // "its YAML"). parsePolicies(manifest) gives the same policy back (tested on every truth case).
 import { LOG_ANNOTATION } from "./parse";
 import type { LabelSelector, NetworkPolicy, Peer, PolicyLog, PolicyRule, PortSpec } from "./types";
+import { adminManifest } from "./admin/manifest";
 
 function selector(s: LabelSelector): Record<string, unknown> {
   return {
@@ -71,6 +72,7 @@ function logAnnotation(log: PolicyLog): string {
 }
 
 export function policyManifest(p: NetworkPolicy): Record<string, unknown> {
+  if (p.admin) return adminManifest(p);
   if (p.kind === "CiliumNetworkPolicy" || p.kind === "CiliumClusterwideNetworkPolicy") return ciliumManifest(p);
   return {
     apiVersion: "networking.k8s.io/v1",

@@ -5,6 +5,7 @@ import { PolicyError, invalid } from "./errors";
 import { checkDnsLabel, checkDnsSubdomain, checkPortName } from "./k8s-names";
 import { absent, expectArray, expectObj, expectString, isObj, parseSelector } from "./parse-fields";
 import { isCiliumKind, parseCiliumPolicy } from "./cilium/parse";
+import { isAdminKind, parseAdminPolicy } from "./admin/parse";
 import type { PolicyLog, NetworkPolicy, Peer, PolicyRule, PolicyType, PortSpec, Protocol } from "./types";
 
 // Parses networking.k8s.io/v1 NetworkPolicy objects exactly as the API server validates and
@@ -91,9 +92,10 @@ function parseRules(v: unknown, path: string, peerField: "from" | "to"): PolicyR
 /** Validates and defaults one NetworkPolicy object (already decoded from YAML or JSON). */
 export function parsePolicy(v: unknown): NetworkPolicy {
   if (isObj(v) && isCiliumKind(v.kind)) return parseCiliumPolicy(v);
+  if (isObj(v) && isAdminKind(v.kind)) return parseAdminPolicy(v);
   const o = expectObj(v, "", ["apiVersion", "kind", "metadata", "spec", "status"]);
   if (o.apiVersion !== "networking.k8s.io/v1") throw invalid("apiVersion", `must be "networking.k8s.io/v1", got ${JSON.stringify(o.apiVersion ?? null)}`);
-  if (o.kind !== "NetworkPolicy") throw invalid("kind", `must be "NetworkPolicy", "CiliumNetworkPolicy" or "CiliumClusterwideNetworkPolicy", got ${JSON.stringify(o.kind ?? null)}`);
+  if (o.kind !== "NetworkPolicy") throw invalid("kind", `must be "NetworkPolicy", "CiliumNetworkPolicy", "CiliumClusterwideNetworkPolicy", "AdminNetworkPolicy" or "BaselineAdminNetworkPolicy", got ${JSON.stringify(o.kind ?? null)}`);
   if (!isObj(o.metadata)) throw invalid("metadata", "required");
   if (absent(o.metadata.name) || o.metadata.name === "") throw invalid("metadata.name", "required");
   const name = expectString(o.metadata.name, "metadata.name");
@@ -128,7 +130,7 @@ export function parsePolicy(v: unknown): NetworkPolicy {
 }
 
 /** Lists whose items parsePolicy takes. */
-export const LIST_KINDS = new Set(["List", "NetworkPolicyList", "CiliumNetworkPolicyList", "CiliumClusterwideNetworkPolicyList"]);
+export const LIST_KINDS = new Set(["List", "NetworkPolicyList", "CiliumNetworkPolicyList", "CiliumClusterwideNetworkPolicyList", "AdminNetworkPolicyList", "BaselineAdminNetworkPolicyList"]);
 
 export const LOG_ANNOTATION = "ponton.dev/log";
 

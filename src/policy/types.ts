@@ -3,6 +3,7 @@
 // never look at raw input again.
 
 import type { HttpRule } from "./l7-types";
+import type { AdminAction, AdminSpec, PolicyTier } from "./admin/types";
 
 export type Protocol = "TCP" | "UDP" | "SCTP";
 export type Direction = "ingress" | "egress";
@@ -48,7 +49,7 @@ export interface DnsMatch {
  */
 export type Entity = "world" | "cluster" | "all" | "host" | "remote-node";
 
-export type PolicyKind = "NetworkPolicy" | "CiliumNetworkPolicy" | "CiliumClusterwideNetworkPolicy";
+export type PolicyKind = "NetworkPolicy" | "CiliumNetworkPolicy" | "CiliumClusterwideNetworkPolicy" | "AdminNetworkPolicy" | "BaselineAdminNetworkPolicy";
 
 /** One entry of `ports`. port undefined = every port of the protocol; string = named port. */
 export interface PortSpec {
@@ -85,6 +86,12 @@ export interface NetworkPolicy {
   egressDeny?: PolicyRule[];
   /** From the `ponton.dev/log` annotation; absent = log denied traffic only. */
   log?: PolicyLog;
+  /**
+   * AdminNetworkPolicy / BaselineAdminNetworkPolicy (admin/): their tier, priority, subject and
+   * ordered rules. Such a policy has no policyTypes and no NetworkPolicy rules, so it never
+   * isolates: the tiers around NetworkPolicy read this field alone.
+   */
+  admin?: AdminSpec;
 }
 
 /** What a policy's decisions write to the policy log (and, for allowed, to NFLOG when flow logging is off). */
@@ -120,6 +127,10 @@ export interface RuleRef {
   policy: string; // policyKey(): "namespace/name", "cnp:namespace/name", "ccnp:name"
   direction: Direction;
   ruleIndex: number;
-  /** Set for a rule of ingressDeny/egressDeny. */
+  /** Set for a rule of ingressDeny/egressDeny, and for an admin-tier rule whose action is Deny. */
   deny?: true;
+  /** Admin-tier rules: their tier, action and (optional) name. */
+  tier?: PolicyTier;
+  action?: AdminAction;
+  name?: string;
 }

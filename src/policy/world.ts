@@ -83,7 +83,12 @@ export function policyKey(p: Pick<NetworkPolicy, "kind" | "namespace" | "name">)
   const frozen = Object.isFrozen(p);
   const hit = frozen ? keyMemo.get(p) : undefined;
   if (hit !== undefined) return hit;
-  const key = p.kind === "CiliumNetworkPolicy" ? `cnp:${p.namespace}/${p.name}` : p.kind === "CiliumClusterwideNetworkPolicy" ? `ccnp:${p.name}` : `${p.namespace}/${p.name}`;
+  const key =
+    p.kind === "CiliumNetworkPolicy" ? `cnp:${p.namespace}/${p.name}`
+    : p.kind === "CiliumClusterwideNetworkPolicy" ? `ccnp:${p.name}`
+    : p.kind === "AdminNetworkPolicy" ? `anp:${p.name}`
+    : p.kind === "BaselineAdminNetworkPolicy" ? `banp:${p.name}`
+    : `${p.namespace}/${p.name}`;
   if (frozen) keyMemo.set(p, key);
   return key;
 }

@@ -1,5 +1,6 @@
-// ponton policy apply|ls|rm|explain: Kubernetes NetworkPolicy (networking.k8s.io/v1) and Cilium
-// (cilium.io/v2 CiliumNetworkPolicy, CiliumClusterwideNetworkPolicy; L3/L4) YAML, unchanged.
+// ponton policy apply|ls|rm|explain: Kubernetes NetworkPolicy (networking.k8s.io/v1), Cilium
+// (cilium.io/v2 CiliumNetworkPolicy, CiliumClusterwideNetworkPolicy) and the admin tiers
+// (policy.networking.k8s.io/v1alpha1 AdminNetworkPolicy, BaselineAdminNetworkPolicy) YAML, unchanged.
 import { readFileSync } from "node:fs";
 import { EngineError } from "../../errors";
 import { NAMESPACE_OPTION, OUTPUT_OPTION, refs, type Command } from "../command";
@@ -13,10 +14,23 @@ interface PolicyView {
   policyTypes: string[];
   ingressRules: number;
   egressRules: number;
+  tier?: "admin" | "networkPolicy" | "baseline";
+  priority?: number;
   project?: string;
 }
 
+interface RuleView {
+  policy: string;
+  direction: string;
+  ruleIndex: number;
+  action?: string;
+  name?: string;
+}
+
 interface DirectionView {
+  tier?: "admin" | "networkPolicy" | "baseline" | "none";
+  decidedBy?: RuleView;
+  passedBy?: RuleView;
   isolated: boolean;
   allowed: boolean;
   allowedBy: { policy: string; direction: string; ruleIndex: number }[];
@@ -64,20 +78,37 @@ const selectorText = (s: PolicyView["podSelector"]) => {
 };
 
 /** How `policy rm` and `explain` name a Cilium policy. */
-const KIND_PREFIX: Record<string, string> = { CiliumNetworkPolicy: "cnp:", CiliumClusterwideNetworkPolicy: "ccnp:" };
+const KIND_PREFIX: Record<string, string> = { CiliumNetworkPolicy: "cnp:", CiliumClusterwideNetworkPolicy: "ccnp:", AdminNetworkPolicy: "anp:", BaselineAdminNetworkPolicy: "banp:" };
+
+const TIER_TEXT: Record<string, string> = { admin: "AdminNetworkPolicy", networkPolicy: "NetworkPolicy", baseline: "BaselineAdminNetworkPolicy" };
+
+/** `anp:deny-y ingress[0] "no-y" (Deny)`. */
+const adminRuleText = (r: RuleView): string => `${r.policy} ${r.direction}[${r.ruleIndex}]${r.name ? ` "${r.name}"` : ""} (${r.action})`;
 
 function directionText(name: string, d: DirectionView, id: number | undefined): string {
   const tag = id !== undefined ? ` [id ${id}]` : "";
-  if (!d.isolated) return `${name}: allowed (no policy isolates this workload)`;
+  const passed = d.passedBy ? ` — passed on by ${adminRuleText(d.passedBy)}` : "";
+  if (d.decidedBy) return `${name}: ${d.allowed ? "allowed" : "DENIED"} by ${TIER_TEXT[d.tier ?? ""] ?? d.tier} ${adminRuleText(d.decidedBy)}${passed}${tag}`;
+  if (!d.isolated) return `${name}: allowed (no policy applies to this workload)${passed}`;
+  if (passed) return `${directionText(name, { ...d, passedBy: undefined }, id)}${passed}`;
   if (d.deniedBy) return `${name}: DENIED by ${d.deniedBy.map((r) => `${r.policy} ${r.direction}Deny[${r.ruleIndex}]`).join(", ")} (deny wins over allow)${tag}`;
   if (d.allowed) return `${name}: allowed by ${d.allowedBy.map((r) => `${r.policy} ${r.direction}[${r.ruleIndex}]`).join(", ")}${tag}`;
   return `${name}: DENIED — isolated by ${d.isolatedBy.join(", ")} and no rule admits it${tag}`;
 }
 
+const TIER_RANK: Record<string, number> = { admin: 0, networkPolicy: 1, baseline: 2 };
+
+/** Listed in evaluation order: admin by priority, then NetworkPolicy and Cilium, then the baseline. */
+function tierOrder(rows: PolicyView[]): PolicyView[] {
+  return rows.map((p, i) => ({ p, i }))
+    .sort((a, b) => (TIER_RANK[a.p.tier ?? "networkPolicy"]! - TIER_RANK[b.p.tier ?? "networkPolicy"]!) || ((a.p.priority ?? 0) - (b.p.priority ?? 0)) || a.i - b.i)
+    .map((x) => x.p);
+}
+
 export const policyCommands: Record<string, Command> = {
   apply: {
     usage: "ponton policy apply -f FILE",
-    summary: "Apply NetworkPolicy, CiliumNetworkPolicy or CiliumClusterwideNetworkPolicy YAML (documents or Lists); same-named policies are replaced. All or nothing.",
+    summary: "Apply NetworkPolicy, CiliumNetworkPolicy, CiliumClusterwideNetworkPolicy, AdminNetworkPolicy or BaselineAdminNetworkPolicy YAML (documents or Lists); same-named policies are replaced. All or nothing.",
     options: { filename: { type: "string", short: "f", description: "YAML file ('-' for stdin)", value: "FILE" }, ...OUTPUT_OPTION },
     async run({ client, args, format }) {
       const file = args.values.filename as string | undefined;
@@ -94,18 +125,18 @@ export const policyCommands: Record<string, Command> = {
   },
   ls: {
     usage: "ponton policy ls [-o json]",
-    summary: "List NetworkPolicies.",
+    summary: "List policies with the tier they are evaluated in (admin by priority, then networkPolicy, then baseline).",
     options: { ...OUTPUT_OPTION },
     async run({ client, format }) {
       const rows = await client.request<PolicyView[]>("GET", "/v1/policies");
       show(format, rows, (r) =>
-        printTable(["NAMESPACE", "NAME", "POD-SELECTOR", "TYPES", "RULES (IN/EG)", "PROJECT"], r.map((p) => [p.namespace || "*", `${KIND_PREFIX[p.kind ?? ""] ?? ""}${p.name}`, selectorText(p.podSelector), p.policyTypes.join(","), `${p.ingressRules}/${p.egressRules}`, p.project])),
+        printTable(["TIER", "PRIORITY", "NAMESPACE", "NAME", "POD-SELECTOR", "TYPES", "RULES (IN/EG)", "PROJECT"], tierOrder(r).map((p) => [p.tier ?? "networkPolicy", p.priority, p.namespace || "*", `${KIND_PREFIX[p.kind ?? ""] ?? ""}${p.name}`, p.tier === "admin" || p.tier === "baseline" ? "(subject)" : selectorText(p.podSelector), p.policyTypes.join(",") || "-", `${p.ingressRules}/${p.egressRules}`, p.project])),
       );
     },
   },
   rm: {
     usage: "ponton policy rm [-n NS] NAME|NS/NAME... [-f]",
-    summary: "Remove policies (NAME alone means default/NAME; cnp:NAME a CiliumNetworkPolicy, ccnp:NAME a clusterwide one).",
+    summary: "Remove policies (NAME alone means default/NAME; cnp:NAME a CiliumNetworkPolicy, ccnp:NAME a clusterwide one, anp:NAME an AdminNetworkPolicy, banp:default the baseline).",
     options: { ...NAMESPACE_OPTION, force: { type: "boolean", short: "f", description: "no error if the policy does not exist" } },
     async run({ client, args }) {
       for (const ref of refs("policy", args)) {

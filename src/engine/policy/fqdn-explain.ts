@@ -13,7 +13,7 @@ const PROTO: Record<string, number> = { tcp: 6, udp: 17, sctp: 132 };
 /** The static verdict, plus the learned toFQDNs element that admits the connection now (if any). */
 export function withLearnedAddresses(ctx: EngineContext, fqdn: EngineFqdn, q: { port: string }, e: Explained): Explained & { fqdn?: object } {
   const eg = e.egress;
-  if (!eg.isolated || eg.allowed || eg.deniedBy) return e;
+  if (eg.tier !== "networkPolicy" || eg.allowed || eg.deniedBy) return e;
   const [portText, protoText] = String(q.port).split("/");
   const hit = fqdn.lookup(e.from.ip, e.to.ip, PROTO[(protoText ?? "tcp").toLowerCase()] ?? 6, Number(portText));
   if (!hit?.ref) return e;

@@ -61,11 +61,12 @@ export function applyPolicyText(ctx: EngineContext, text: string): Promise<strin
 
 /**
  * "name" means default/name. Cilium policies: "cnp:name" or "ns/cnp:name" (the CLI's form) mean
- * cnp:ns/name; "ccnp:name" (with any namespace in front) is the clusterwide one.
+ * cnp:ns/name; "ccnp:name", "anp:name" and "banp:name" (with any namespace in front) are the
+ * cluster-scoped CiliumClusterwideNetworkPolicy, AdminNetworkPolicy and BaselineAdminNetworkPolicy.
  */
 export function policyKey(ref: string): string {
-  const m = /^(?:([^/]*)\/)?(cnp|ccnp):([^/]+)$/.exec(ref);
-  if (m) return m[2] === "ccnp" ? `ccnp:${m[3]}` : `cnp:${m[1] || DEFAULT_NAMESPACE}/${m[3]}`;
+  const m = /^(?:([^/]*)\/)?(cnp|ccnp|anp|banp):([^/]+)$/.exec(ref);
+  if (m) return m[2] === "cnp" ? `cnp:${m[1] || DEFAULT_NAMESPACE}/${m[3]}` : `${m[2]}:${m[3]}`;
   return ref.includes("/") ? ref : `${DEFAULT_NAMESPACE}/${ref}`;
 }
 
@@ -85,8 +86,11 @@ export function policyViews(ctx: EngineContext) {
     namespace: r.policy.namespace,
     podSelector: r.policy.podSelector,
     policyTypes: r.policy.policyTypes,
-    ingressRules: r.policy.ingress.length,
-    egressRules: r.policy.egress.length,
+    ingressRules: r.policy.admin?.ingress.length ?? r.policy.ingress.length,
+    egressRules: r.policy.admin?.egress.length ?? r.policy.egress.length,
+    // The tier it is evaluated in: admin (by priority) → networkPolicy → baseline.
+    tier: r.policy.admin?.tier ?? "networkPolicy",
+    ...(r.policy.admin?.tier === "admin" ? { priority: r.policy.admin.priority } : {}),
     ...(r.project ? { project: r.project } : {}),
     createdAt: r.createdAt,
     policy: r.policy,
@@ -115,7 +119,9 @@ export function explainPolicy(ctx: EngineContext, q: { from: string; to: string;
   const plan = ctx.nft.current?.policy;
   const idOf = (dir: "ingress" | "egress") => {
     const d = result[dir];
-    if (!plan || !d.isolated) return undefined;
+    if (!plan) return undefined;
+    if (d.decidedBy) return ruleDecisionId(plan, d.decidedBy);
+    if (d.tier !== "networkPolicy") return undefined;
     if (d.deniedBy) return ruleDecisionId(plan, d.deniedBy[0]!);
     return d.allowed ? ruleDecisionId(plan, d.allowedBy[0]!) : denyDecisionId(plan, dir, d.isolatedBy);
   };

@@ -99,7 +99,7 @@ const WORKLOAD_KEYS = new Set([
   "aliases", "networks", "command", "env", "ports", "allowFrom", "labels", "restart", "routes", "namespace", "expose", "replicas",
   "hostname", "dnsPolicy", "dnsConfig", "hostAliases", "extraHosts",
 ]);
-const POLICY_KINDS = new Set(["NetworkPolicy", "CiliumNetworkPolicy", "CiliumClusterwideNetworkPolicy", ...LIST_KINDS]);
+const POLICY_KINDS = new Set(["NetworkPolicy", "CiliumNetworkPolicy", "CiliumClusterwideNetworkPolicy", "AdminNetworkPolicy", "BaselineAdminNetworkPolicy", ...LIST_KINDS]);
 
 function fail(path: string, message: string): never {
   throw new EngineError("INVALID_YAML", `${path}: ${message}`);

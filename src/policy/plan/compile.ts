@@ -4,13 +4,15 @@ import { normalize, subtract, type Interval } from "./intervals";
 import { decompose, itemsKey, type Box, type Item } from "./boxes";
 import { PROTOCOL_NUMBER, endpointPeerMatches, isolates, resolveNamedPort } from "../match";
 import { matchesSelector } from "../selector";
-import { CHAIN, DENY_RULE_MAP, DEFAULT_LOG_GROUP, DEFAULT_LOG_RATE, DROPS, DROPS_SIZE, DROPS_TIMEOUT, LOG_PREFIX, MAP } from "./names";
+import { adminMap, CHAIN, DENY_RULE_MAP, DEFAULT_LOG_GROUP, DEFAULT_LOG_RATE, DROPS, DROPS_SIZE, DROPS_TIMEOUT, LOG_PREFIX, MAP } from "./names";
 import type { CompileOptions, NftChain, NftSet, PolicyPlan } from "./plan";
 import type { Direction, LabelSelector, NetworkPolicy, PolicyRule, PolicyWorld, PortSpec, RuleRef } from "../types";
 import { l7Plan, subjectListeners, type L7Listener } from "./l7-compile";
 import { compileDnsPlan, fqdnLookupRules, fqdnSets } from "./fqdn-plan";
 import { indexWorld, policyKey, pushTo, sortPolicies, type WorkloadView, type WorldIndex } from "../world";
 import { PolicyCompileCache, type Block } from "./cache";
+import { adminTiers, hasTiers } from "../admin/evaluate";
+import { adminElements, rankAdminRules, type TierFlags } from "../admin/compile";
 
 // NetworkPolicy -> nft data. The rule count is fixed (see chains()); everything that grows
 // with workloads or policies becomes map elements:
@@ -22,7 +24,7 @@ import { PolicyCompileCache, type Block } from "./cache";
 /** The (protocol, port) line: protocol << 16 | port, so one interval set covers both. */
 const LINE_ALL: Interval = { lo: 0n, hi: (256n << 16n) - 1n };
 
-interface RankedRule {
+export interface RankedRule {
   rank: number;
   /** Its policy's version (cache.ts): peer addresses are kept per rule content, not per rank. */
   version: number;
@@ -38,7 +40,7 @@ function specLine(spec: PortSpec, named: number[] | null): Interval[] {
   return [{ lo: p | BigInt(spec.port), hi: p | BigInt(spec.endPort ?? spec.port) }];
 }
 
-class Compiler {
+export class Compiler {
   private readonly boxMemo = new Map<string, Box[]>();
 
   constructor(
@@ -220,7 +222,7 @@ function joinBlocks(list: Block[]): string[] {
   return list.sort((a, b) => (a.addr < b.addr ? -1 : a.addr > b.addr ? 1 : 0)).flatMap((b) => b.elements);
 }
 
-function chains(logGroup: number, logRate: number, denyRules: boolean, fqdn: boolean): NftChain[] {
+function chains(logGroup: number, logRate: number, denyRules: boolean, fqdn: boolean, tiers: TierFlags): NftChain[] {
   // Each step is its own rule so a failing one (log budget spent, drops set full, no
   // transport header) never skips the drop.
   const drop = (dir: Direction): string[] => [
@@ -243,7 +245,18 @@ function chains(logGroup: number, logRate: number, denyRules: boolean, fqdn: boo
           `meta mark set ip6 ${self} . ip6 ${peer} . meta l4proto . th dport map @${xdeny6} goto ${dropChain}`,
         ]
       : [];
+    // An admin tier's rule decides with its id: Deny as a drop (meta mark), Allow as an admit (ct mark).
+    const tier = (t: "admin" | "baseline"): string[] => (tiers[t]
+      ? [
+          `meta mark set ip ${self} . ip ${peer} . meta l4proto . th dport map @${adminMap(t, dir, "deny", 4)} goto ${dropChain}`,
+          `meta mark set ip6 ${self} . ip6 ${peer} . meta l4proto . th dport map @${adminMap(t, dir, "deny", 6)} goto ${dropChain}`,
+          `ct mark set ip ${self} . ip ${peer} . meta l4proto . th dport map @${adminMap(t, dir, "allow", 4)} return`,
+          `ct mark set ip6 ${self} . ip6 ${peer} . meta l4proto . th dport map @${adminMap(t, dir, "allow", 6)} return`,
+        ]
+      : []);
     return [
+      // AdminNetworkPolicy first: its Allow and Deny are final (a Pass has no element: it falls through).
+      ...tier("admin"),
       ...denyFirst,
       `ct mark set ip ${self} . ip ${peer} . meta l4proto . th dport map @${allow4} return`,
       `ct mark set ip6 ${self} . ip6 ${peer} . meta l4proto . th dport map @${allow6} return`,
@@ -251,6 +264,8 @@ function chains(logGroup: number, logRate: number, denyRules: boolean, fqdn: boo
       ...(fqdn && dir === "egress" ? fqdnLookupRules() : []),
       `meta mark set ip ${self} map @${deny4} goto ${dropChain}`,
       `meta mark set ip6 ${self} map @${deny6} goto ${dropChain}`,
+      // Reached only by workloads no NetworkPolicy isolates in this direction.
+      ...tier("baseline"),
     ];
   };
   return [
@@ -334,6 +349,8 @@ function compileWith(cache: PolicyCompileCache, world: PolicyWorld, policies: re
       });
     }
   }
+  const tiers = adminTiers(sorted);
+  const admin = hasTiers(tiers) ? rankAdminRules(tiers, () => rank++, (p) => cache.version(p)) : undefined;
   const denyRules = rankedDeny.ingress.length + rankedDeny.egress.length > 0;
   // The learned-address maps and their lookups exist only while some rule has toFQDNs.
   const fqdn = ranked.egress.some((r) => r.rule.peers.some((p) => p.kind === "fqdn"));
@@ -362,6 +379,9 @@ function compileWith(cache: PolicyCompileCache, world: PolicyWorld, policies: re
   }
   const subjects = parts.flatMap((p) => p.subjects);
   const keys = [...byRank.values()].map((r) => allowKey(r.ref));
+  // Admin-tier Allow and Deny rules carry ids; a Pass never decides, so it has none.
+  const decidingAdmin = admin ? [...admin.byRank.values()].filter((r) => r.rule.action !== "Pass") : [];
+  for (const r of decidingAdmin) keys.push(allowKey(r.ref));
   for (const part of parts) for (const d of part.denies) keys.push(d.key);
   const ids = allocateIds(keys, cache.hashes);
   // An id is its key's hash unless two keys collided (rare): then every block is made again.
@@ -397,6 +417,24 @@ function compileWith(cache: PolicyCompileCache, world: PolicyWorld, policies: re
   }
   const l7 = l7Plan(listeners, proxied6);
 
+  // The admin tiers' elements (admin/compile.ts), made whole each time; the baseline's only where no
+  // NetworkPolicy isolates.
+  const adminMaps: string[] = admin ? admin.mapNames : [];
+  const adminElementsOf = new Map<string, Element[]>(adminMaps.map((m) => [m, []]));
+  if (admin) {
+    /** Elements of `boxes` for the subject addresses lo–hi (one address, or a run that shares the boxes). */
+    const pushBoxes = (map: string, f: Family, lo: bigint, hi: bigint, boxes: Box[], idOf: (rank: number) => number | undefined): void => {
+      const subject = formatRange(f, lo, hi);
+      for (const b of boxes) {
+        const n = idOf(b.rank);
+        if (n === undefined) continue;
+        const peer = formatRange(f, b.aLo, b.aHi);
+        lineToNft(b.lLo, b.lHi).forEach((pp, i) => adminElementsOf.get(map)!.push({ k: [lo, b.aLo, b.lLo, BigInt(i)], text: `${subject} . ${peer} . ${pp} : ${hexId(n)}` }));
+      }
+    };
+    adminElements(admin, tiers, index.workloads, compiler, new Set(subjects.map((s) => `${s.dir} ${s.view.key}`)), (r) => ids.get(allowKey(r.ref)), pushBoxes);
+  }
+
   const addrType = (f: Family): string => (FAMILY_BITS[f] === 32 ? "ipv4_addr" : "ipv6_addr");
   const sets: NftSet[] = mapNames.map((name) => {
     const f: Family = name.endsWith("v4") ? 4 : 6;
@@ -405,6 +443,10 @@ function compileWith(cache: PolicyCompileCache, world: PolicyWorld, policies: re
       ? { name, kind: "map" as const, type: `${addrType(f)} . ${addrType(f)} . inet_proto . inet_service : mark`, flags: ["interval"], elements: joinBlocks(blocks.get(name)!) }
       : { name, kind: "map" as const, type: `${addrType(f)} : mark`, elements: joinBlocks(blocks.get(name)!) };
   });
+  for (const name of adminMaps) {
+    const f: Family = name.endsWith("v4") ? 4 : 6;
+    sets.push({ name, kind: "map", type: `${addrType(f)} . ${addrType(f)} . inet_proto . inet_service : mark`, flags: ["interval"], elements: sortElements(adminElementsOf.get(name)!) });
+  }
   if (fqdn) sets.push(...fqdnSets());
   for (const [name, f] of [[DROPS.v4, 4], [DROPS.v6, 6]] as const) {
     sets.push({ name, kind: "set", type: `${addrType(f)} . ${addrType(f)} . inet_proto . inet_service . mark`, flags: ["dynamic", "timeout"], timeout: DROPS_TIMEOUT, size: DROPS_SIZE, elements: [] });
@@ -413,7 +455,7 @@ function compileWith(cache: PolicyCompileCache, world: PolicyWorld, policies: re
   sets.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
 
   const idTable: PolicyIdEntry[] = [];
-  for (const r of byRank.values()) idTable.push({ id: ids.get(allowKey(r.ref))!, kind: r.ref.deny ? "denyRule" : "allow", rule: r.ref });
+  for (const r of [...byRank.values(), ...decidingAdmin]) idTable.push({ id: ids.get(allowKey(r.ref))!, kind: r.ref.deny ? "denyRule" : "allow", rule: r.ref });
   const seen = new Set<string>();
   for (const d of parts.flatMap((p) => p.denies)) {
     if (seen.has(d.key)) continue;
@@ -429,7 +471,7 @@ function compileWith(cache: PolicyCompileCache, world: PolicyWorld, policies: re
   );
   return {
     sets,
-    chains: chains(options.logGroup ?? DEFAULT_LOG_GROUP, options.logRate ?? DEFAULT_LOG_RATE, denyRules, fqdn),
+    chains: chains(options.logGroup ?? DEFAULT_LOG_GROUP, options.logRate ?? DEFAULT_LOG_RATE, denyRules, fqdn, admin?.flags ?? { admin: false, baseline: false }),
     entryChain: CHAIN.forward,
     ids: idTable,
     l7: l7.listeners,

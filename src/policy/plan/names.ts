@@ -1,3 +1,5 @@
+import type { Direction } from "../types";
+
 // Every kernel name the policy compiler emits, in one place. All live in the engine's
 // `table inet ponton`; all start with "pol_" so they never collide with the engine's own.
 
@@ -49,3 +51,13 @@ export const LOG_PREFIX = { egress: "pol-eg-drop ", ingress: "pol-in-drop " } as
 
 export const DEFAULT_LOG_GROUP = 2;
 export const DEFAULT_LOG_RATE = 1000;
+
+/**
+ * The admin tiers (admin/): subject . peer . l4proto . dport -> the deciding rule's id, one map per
+ * tier, direction, verdict and family (`pol_eg_anp_deny_v4`, `pol_in_banp_allow_v6`…). The
+ * AdminNetworkPolicy maps are looked up before everything else, the baseline's after the default
+ * deny (so only for workloads no NetworkPolicy isolates). Declared only while such a policy exists.
+ */
+export function adminMap(tier: "admin" | "baseline", dir: Direction, verdict: "allow" | "deny", family: 4 | 6): string {
+  return `pol_${dir === "egress" ? "eg" : "in"}_${tier === "admin" ? "anp" : "banp"}_${verdict}_v${family}`;
+}

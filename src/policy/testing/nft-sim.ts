@@ -1,5 +1,5 @@
 import { parseAddr, parseCidr, cidrLast, type Family } from "../plan/cidr";
-import { CHAIN, DENY_RULE_MAP, MAP } from "../plan/names";
+import { adminMap, CHAIN, DENY_RULE_MAP, MAP } from "../plan/names";
 import type { PolicyPlan } from "../plan/plan";
 import type { Direction, Protocol } from "../types";
 
@@ -75,7 +75,20 @@ export class PlanSim {
       ["ingress", d.value, s.value, f === 4 ? MAP.ingressAllow4 : MAP.ingressAllow6, f === 4 ? MAP.ingressDeny4 : MAP.ingressDeny6],
     ];
     for (const [direction, self, peer, allowMap, denyMap] of steps) {
-      // Cilium deny rules first (their maps exist only when some policy has deny rules).
+      const key = [self, peer, PROTO[protocol], BigInt(port)];
+      // An admin tier: Deny drops, Allow admits (maps exist only while such a policy does).
+      const tier = (t: "admin" | "baseline"): SimVerdict | "allowed" | undefined => {
+        const denied = this.lookup(adminMap(t, direction, "deny", f), key);
+        if (denied !== undefined) return { allowed: false, ctMark, drop: { direction, mark: denied } };
+        const allowed = this.lookup(adminMap(t, direction, "allow", f), key);
+        if (allowed === undefined) return undefined;
+        ctMark = allowed;
+        return "allowed";
+      };
+      const admin = tier("admin");
+      if (admin === "allowed") continue;
+      if (admin) return admin;
+      // Cilium deny rules next (their maps exist only when some policy has deny rules).
       const xdeny = direction === "egress" ? (f === 4 ? DENY_RULE_MAP.egress4 : DENY_RULE_MAP.egress6) : (f === 4 ? DENY_RULE_MAP.ingress4 : DENY_RULE_MAP.ingress6);
       const denied = this.lookup(xdeny, [self, peer, PROTO[protocol], BigInt(port)]);
       if (denied !== undefined) return { allowed: false, ctMark, drop: { direction, mark: denied } };
@@ -83,6 +96,8 @@ export class PlanSim {
       if (allow !== undefined) { ctMark = allow; continue; }
       const deny = this.lookup(denyMap, [self]);
       if (deny !== undefined) return { allowed: false, ctMark, drop: { direction, mark: deny } };
+      const baseline = tier("baseline");
+      if (baseline && baseline !== "allowed") return baseline;
     }
     return { allowed: true, ctMark };
   }

@@ -85,7 +85,8 @@ export function policyEngineWorld(tag: string, opts: { driver?: "bridge" | "rout
 
   async function removeAll(): Promise<void> {
     const ps = JSON.parse(await h.pontonOk("policy", "ls", "-o", "json")) as { kind: string; namespace: string; name: string }[];
-    const ref = (p: (typeof ps)[number]) => (p.kind === "CiliumClusterwideNetworkPolicy" ? `ccnp:${p.name}` : p.kind === "CiliumNetworkPolicy" ? `${p.namespace}/cnp:${p.name}` : `${p.namespace}/${p.name}`);
+    const prefix: Record<string, string> = { CiliumClusterwideNetworkPolicy: "ccnp:", AdminNetworkPolicy: "anp:", BaselineAdminNetworkPolicy: "banp:" };
+    const ref = (p: (typeof ps)[number]) => (prefix[p.kind] ? `${prefix[p.kind]}${p.name}` : p.kind === "CiliumNetworkPolicy" ? `${p.namespace}/cnp:${p.name}` : `${p.namespace}/${p.name}`);
     if (ps.length) await h.pontonOk("policy", "rm", ...ps.map(ref));
     // Each case starts from new connections only (a reused UDP source port would ride on conntrack).
     await h.inHost("conntrack", ["-F"]);
