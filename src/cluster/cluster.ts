@@ -21,7 +21,8 @@ import { ClusterObjects } from "./cluster-objects";
 import { Rerun } from "./loop";
 import { RemoteWorkloads } from "./remote-workloads";
 import { WorkloadPublisher } from "./workload-publisher";
-import { allNodeFlows, clusterToken, servePeers, type LocalFlows } from "./flow-relay";
+import { allNodeFlows, clusterToken, servePeers, type LocalFlows, type LocalFollow } from "./flow-relay";
+import { AllNodesFollow, type FollowLine } from "./flow-follow";
 import type { Server } from "node:http";
 import { withRemoteWorkloads, type WorkloadRecord } from "./workload-records";
 
@@ -43,6 +44,8 @@ export interface LocalSide {
   mirrorPolicies(records: PolicyRecord[]): Promise<void>;
   /** This node's flow records (what GET /v1/flows answers). */
   flows: LocalFlows;
+  /** This node's new flow records as they are recorded. */
+  followFlows: LocalFollow;
 }
 
 export class Cluster {
@@ -92,12 +95,19 @@ export class Cluster {
     await this.remoteLoop.run();
     await this.publisher.publish();
     this.flowToken = await clusterToken(this.etcd);
-    this.flowPeers = await servePeers(this.membership.spec.address, this.flowToken, this.local.flows);
+    this.flowPeers = await servePeers(this.membership.spec.address, this.flowToken, this.local.flows, this.local.followFlows);
   }
 
   /** `observe --all-nodes`: every Ready node's records merged by time, each with its node. */
   async allFlows(params: URLSearchParams) {
     return allNodeFlows(this.nodeName, await this.nodes(), this.flowToken, this.local.flows, params);
+  }
+
+  /** `observe --all-nodes --follow`: the merged past, then every Ready node's new records as they come (see flow-follow.ts). */
+  async followAllFlows(params: URLSearchParams, emit: (line: FollowLine) => void): Promise<AllNodesFollow> {
+    const f = new AllNodesFollow(this.nodeName, () => this.nodes(), this.flowToken, this.local.flows, this.local.followFlows, params, emit);
+    await f.start();
+    return f;
   }
 
   static async join(opts: ClusterOptions, local: LocalSide): Promise<Cluster> {

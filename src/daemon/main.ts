@@ -126,6 +126,7 @@ function localSide(engine: Engine): LocalSide {
     mirrorServices: (r) => engine.mirrorServices(r),
     mirrorPolicies: (r) => engine.mirrorPolicies(r),
     flows: (q, limit) => engine.observe(q, limit),
+    followFlows: (q, onRecord) => engine.followFlows(q, onRecord),
   };
 }
 
