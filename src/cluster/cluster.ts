@@ -25,6 +25,7 @@ import { allNodeFlows, clusterToken, servePeers, type LocalFlows, type LocalFoll
 import { AllNodesFollow, type FollowLine } from "./flow-follow";
 import type { Server } from "node:http";
 import { withRemoteWorkloads, type WorkloadRecord } from "./workload-records";
+import { OverlayEvents } from "./overlay/overlay-events";
 
 /** What the cluster needs from the local engine (the daemon wires it). */
 export interface LocalSide {
@@ -53,6 +54,11 @@ export class Cluster {
   private closed = false;
   private readonly syncLoop = new Rerun("sync", () => this.syncOnce());
   private applied: Tunnel[] = [];
+  /** The plan last applied to the kernel, as text: a sync with the same plan touches nothing. */
+  private appliedKey = "";
+  private readonly vteps = new Set<string>();
+  /** Which etcd events can move the overlay (heartbeats and workload records cannot). */
+  readonly overlayFilter = new OverlayEvents();
   private cidrs = "";
   private l2: L2Leases | undefined;
   readonly ipam: ClusterIpam;
@@ -130,8 +136,11 @@ export class Cluster {
     const cluster = new Cluster(etcd, membership, local, underlay.mtu - (routing === "vxlan" ? VXLAN_OVERHEAD : 0), routing, underlay.ifname);
     // Watch first, then sync: nothing written between the two is missed.
     cluster.watcher = await etcd.watch().prefix(ROOT).create();
-    cluster.watcher.on("data", () => void cluster.sync());
-    cluster.watcher.on("connected", () => void cluster.sync());
+    cluster.watcher.on("data", (res) => {
+      if (res.events.some((e) => cluster.overlayFilter.moves(e.kv.key.toString(), e.type === "Put" ? e.kv.value.toString() : undefined))) void cluster.sync();
+    });
+    // After a reconnect the watch resumes, but the kernel is checked whole once (what was missed, or drifted).
+    cluster.watcher.on("connected", () => void cluster.sync(true));
     cluster.watcher.on("error", (e) => console.error(`pontond: cluster: watch: ${e.message}`));
     await cluster.sync();
     await cluster.shareObjects();
@@ -142,8 +151,15 @@ export class Cluster {
     return this.membership.spec.nodeName;
   }
 
-  /** Run a sync; if one is running, run once more after it (the state may have moved meanwhile); a failed one is retried. */
-  sync(): Promise<void> {
+  /**
+   * Run a sync; if one is running, run once more after it (the state may have moved meanwhile); a
+   * failed one is retried. `whole`: apply the tunnels even if the plan is the one applied last.
+   */
+  sync(whole = false): Promise<void> {
+    if (whole) {
+      this.appliedKey = "";
+      this.vteps.clear();
+    }
     return this.syncLoop.run();
   }
 
@@ -153,7 +169,10 @@ export class Cluster {
     for (const n of networks) {
       const block = await this.ipam.claim(n, this.nodeName);
       await this.local.ensureNetwork(n.name, block, this.podMtu);
-      if (this.routing === "vxlan") await ensureVtepAddress(vtepAddress(block));
+      if (this.routing === "vxlan" && !this.vteps.has(block)) {
+        await ensureVtepAddress(vtepAddress(block));
+        this.vteps.add(block);
+      }
     }
     const cidrs = networks.map((n) => n.subnet).sort();
     if (cidrs.join() !== this.cidrs) {
@@ -163,8 +182,12 @@ export class Cluster {
       this.cidrs = cidrs.join();
     }
     const tunnels = tunnelPlan(this.nodeName, await this.membership.list(), this.routing === "native");
+    const key = JSON.stringify(tunnels);
+    if (key === this.appliedKey) return;
+    this.appliedKey = "";
     await (this.routing === "vxlan" ? applyTunnels(tunnels) : applyNativeRoutes(tunnels, this.underlayIf));
     this.applied = tunnels;
+    this.appliedKey = key;
   }
 
   /** What the overlay forwards now: block → node address (as `cilium bpf tunnel list`). */
