@@ -13,7 +13,7 @@ import type { NodeView } from "./node-view";
 import { applyNativeRoutes } from "./overlay/native-routes";
 import { agreeRoutingMode, type RoutingMode } from "./overlay/routing-mode";
 import { tunnelPlan, vtepAddress, type Tunnel } from "./overlay/tunnels";
-import { applyTunnels, ensureVtepAddress, ensureVxlan, underlayOf, VXLAN_DEV, VXLAN_OVERHEAD } from "./overlay/vxlan";
+import { applyTunnels, ensureVtepAddress, ensureVxlan, linkLocalOf, underlayOf, VXLAN_DEV, VXLAN_OVERHEAD } from "./overlay/vxlan";
 import type { ClusterGate } from "../engine/cluster-gate";
 import type { Service } from "../model/services/service";
 import type { PolicyRecord } from "../model/types";
@@ -26,14 +26,16 @@ import { AllNodesFollow, type FollowLine } from "./flow-follow";
 import type { Server } from "node:http";
 import { withRemoteWorkloads, type WorkloadRecord } from "./workload-records";
 import { OverlayEvents } from "./overlay/overlay-events";
+import type { ClusterNetworkSpec } from "./overlay/blocks";
 
 /** What the cluster needs from the local engine (the daemon wires it). */
 export interface LocalSide {
   /** The node's piece of a cluster network: a local bridge network on its block. */
   /** `mtu`: the overlay's, so pods never send what VXLAN must fragment or drop. */
-  ensureNetwork(name: string, block: string, mtu: number): Promise<void>;
+  /** `block6`: the node's IPv6 block of a dual-stack cluster network. */
+  ensureNetwork(name: string, block: string, mtu: number, block6?: string): Promise<void>;
   /** `owned`: the interfaces are Ponton's (the VXLAN device), not the host's own underlay. */
-  setOverlay(o: { ifnames: string[]; cidrs4: string[]; owned: boolean }): Promise<void>;
+  setOverlay(o: { ifnames: string[]; cidrs4: string[]; cidrs6: string[]; owned: boolean }): Promise<void>;
   workloads(): number;
   /** The node's workloads on cluster networks, as published. */
   records(node: string): WorkloadRecord[];
@@ -127,6 +129,7 @@ export class Cluster {
       routing = await agreeRoutingMode(etcd, opts.routing);
       await membership.join();
       if (routing === "vxlan") membership.spec.vtepMac = await ensureVxlan(address, underlay);
+      else membership.spec.linkLocal6 = await linkLocalOf(underlay.ifname);
       await membership.refresh();
     } catch (e) {
       await membership.close();
@@ -167,19 +170,21 @@ export class Cluster {
     if (this.closed) return;
     const networks = await this.ipam.networks();
     for (const n of networks) {
-      const block = await this.ipam.claim(n, this.nodeName);
-      await this.local.ensureNetwork(n.name, block, this.podMtu);
-      if (this.routing === "vxlan" && !this.vteps.has(block)) {
-        await ensureVtepAddress(vtepAddress(block));
-        this.vteps.add(block);
+      const [block, block6] = (await this.ipam.claim(n, this.nodeName)) as [string, string | undefined];
+      await this.local.ensureNetwork(n.name, block, this.podMtu, block6);
+      for (const b of this.routing === "vxlan" ? [block, block6] : []) {
+        if (b === undefined || this.vteps.has(b)) continue;
+        await ensureVtepAddress(vtepAddress(b));
+        this.vteps.add(b);
       }
     }
-    const cidrs = networks.map((n) => n.subnet).sort();
-    if (cidrs.join() !== this.cidrs) {
+    const cidrs4 = networks.map((n) => n.subnet).sort();
+    const cidrs6 = networks.flatMap((n) => (n.subnet6 ? [n.subnet6] : [])).sort();
+    if ([...cidrs4, ...cidrs6].join() !== this.cidrs) {
       // Natively routed pods arrive on the host's own underlay interface: let cluster traffic in from
       // it, without making it an interface of ours (the host stays no open router for the rest).
-      await this.local.setOverlay(this.routing === "vxlan" ? { ifnames: [VXLAN_DEV], cidrs4: cidrs, owned: true } : { ifnames: [this.underlayIf], cidrs4: cidrs, owned: false });
-      this.cidrs = cidrs.join();
+      await this.local.setOverlay(this.routing === "vxlan" ? { ifnames: [VXLAN_DEV], cidrs4, cidrs6, owned: true } : { ifnames: [this.underlayIf], cidrs4, cidrs6, owned: false });
+      this.cidrs = [...cidrs4, ...cidrs6].join();
     }
     const tunnels = tunnelPlan(this.nodeName, await this.membership.list(), this.routing === "native");
     const key = JSON.stringify(tunnels);
@@ -195,7 +200,7 @@ export class Cluster {
     return this.applied;
   }
 
-  async createNetwork(spec: { name?: unknown; subnet?: unknown; nodeMask?: unknown }) {
+  async createNetwork(spec: ClusterNetworkSpec) {
     const n = await this.ipam.create(spec);
     await this.sync();
     return n;

@@ -1,7 +1,7 @@
 // Which etcd events can change the overlay (pure). The cluster's watch sees every key under /ponton/;
 // before this filter every heartbeat (each node's info, every TTL/3) made every node re-read etcd and
 // re-apply its tunnels — with N nodes, N²/(TTL/3) syncs a second, each spawning `ip` per tunnel.
-// A node's record moves the overlay only when its address or VXLAN MAC changes; workload records,
+// A node's record moves the overlay only when its address, VXLAN MAC or link-local address changes; workload records,
 // services, policies, reservations and L2 leases never do (they have watches of their own).
 import { BLOCKS, NETWORKS, ROOT, parseNodeKey } from "../keys";
 
@@ -21,8 +21,8 @@ export class OverlayEvents {
     }
     let where: string;
     try {
-      const info = JSON.parse(value) as { address?: string; vtepMac?: string };
-      where = `${info.address ?? ""} ${info.vtepMac ?? ""}`;
+      const info = JSON.parse(value) as { address?: string; vtepMac?: string; linkLocal6?: string };
+      where = `${info.address ?? ""} ${info.vtepMac ?? ""} ${info.linkLocal6 ?? ""}`;
     } catch {
       return true;
     }
