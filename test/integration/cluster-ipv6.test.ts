@@ -27,7 +27,7 @@ for (const routing of ["vxlan", "native"] as const) {
       await nodes[0]!.pontonOk("network", "create", "pods", "--scope", "cluster", "--subnet", "10.45.0.0/16", "--node-mask", "24", "--ipv6", "--subnet6", "fd45::/56", "--node-mask6", "64");
       for (const [i, h] of nodes.entries()) {
         assert.ok(await eventually(async () => (await piece(h))?.subnet6 !== undefined, 20_000), `n${i + 1} made its dual-stack piece`);
-        await h.pontonOk("run", "-d", "--name", `p${i}`, "--network", "pods", "--", "socat", "TCP6-LISTEN:7000,fork,reuseaddr", "SYSTEM:echo $SOCAT_PEERADDR");
+        await h.pontonOk("run", "-d", "--name", `p${i}`, "--network", "pods", "--label", "app=v6", "--", "socat", "TCP6-LISTEN:7000,fork,reuseaddr", `SYSTEM:echo p${i} $SOCAT_PEERADDR`);
         ip6.push(((await inspect(h, `p${i}`)).networks.find((n) => n.network === "pods") as { ip6?: string }).ip6!);
       }
     });
@@ -52,8 +52,10 @@ for (const routing of ["vxlan", "native"] as const) {
       assert.equal((await nodes[1]!.inWorkload("p1", "ping", ["-6", "-c", "2", "-W", "2", ip6[0]!])).code, 0, `p1 → ${ip6[0]}`);
       for (const [from, to] of [[0, 1], [1, 0]] as const) {
         const r = await nodes[from]!.inWorkload(`p${from}`, "socat", ["-T", "3", "-", `TCP6:[${ip6[to]}]:7000`], 8000);
+        const [who, peer] = r.stdout.trim().split(" ");
+        assert.equal(who, `p${to}`, r.stdout + r.stderr);
         // socat writes the peer's address in full: compared in the URL parser's canonical (compressed) form.
-        assert.equal(new URL(`http://[${r.stdout.trim().replace(/^\[|\]$/g, "")}]`).hostname, `[${ip6[from]}]`, `p${to} saw ${r.stdout.trim()} (${r.stderr})`);
+        assert.equal(new URL(`http://[${peer!.replace(/^\[|\]$/g, "")}]`).hostname, `[${ip6[from]}]`, `p${to} saw ${peer} (${r.stderr})`);
       }
     });
 
@@ -70,6 +72,22 @@ for (const routing of ["vxlan", "native"] as const) {
         const routes = JSON.parse((await nodes[0]!.inHost("ip", ["-6", "-j", "route", "show", "proto", "112"])).stdout) as { dst: string; gateway: string; dev: string }[];
         assert.deepEqual(routes.map((r) => [r.dst, r.gateway, r.dev]), [[other!.subnet6, ll[0]!.addr_info[0]!.local, "ul0"]]);
         assert.notEqual((await nodes[0]!.inHost("ip", ["link", "show", "pvx0"])).code, 0, "no VXLAN device");
+      }
+    });
+
+    test("a dual-stack service made on n1: its IPv6 VIP balances over the pods of both nodes from either node; AAAA for its name", async () => {
+      await nodes[0]!.pontonOk("service", "create", "web6", "--port", "7000/tcp", "--selector", "app=v6", "--ip-family", "dual");
+      const vip6 = (JSON.parse(await nodes[0]!.pontonOk("service", "inspect", "web6")) as { vips?: string[] }[])[0]!.vips!.find((v) => v.includes(":"))!;
+      for (const [i, h] of nodes.entries()) {
+        const seen = new Set<string>();
+        const ok = await eventually(async () => {
+          const r = await h.inWorkload(`p${i}`, "socat", ["-T", "2", "-", `TCP6:[${vip6}]:7000,connect-timeout=2`], 5000);
+          if (r.code === 0) seen.add(r.stdout.trim().split(" ")[0]!);
+          return seen.size === 2;
+        }, 20_000, 50);
+        assert.ok(ok, `from n${i + 1} over [${vip6}]: ${[...seen].join()}`);
+        const aaaa = (await h.inWorkload(`p${i}`, "dig", ["+time=2", "+tries=1", "+short", "AAAA", "web6.default.svc.cluster.local"])).stdout.trim();
+        assert.equal(aaaa, vip6);
       }
     });
 
