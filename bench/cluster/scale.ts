@@ -15,6 +15,7 @@ import { performance } from "node:perf_hooks";
 import { TestHost, eventually, sh } from "../../test/integration/harness";
 import { Underlay, UNDERLAY_PREFIX } from "../../test/integration/underlay";
 import { summarize } from "../lib/stats";
+import { startNode } from "./start-node";
 
 const arg = (name: string, def: number) => Number(process.argv[process.argv.indexOf(`--${name}`) + 1] || def) || def;
 const N = arg("nodes", 20);
@@ -91,12 +92,7 @@ async function main(): Promise<void> {
     await ul.startEtcd(1);
     for (const [i, h] of nodes.entries()) {
       h.daemonArgs = ["--cluster", ul.endpoints.join(","), "--node-name", `n${i}`, "--node-ip", addr(i), "--flow-log", "off"];
-      try {
-        await h.setUp({ beforeDaemon: () => ul.plug(h.hostNs, "ul0", addr(i)).then(() => undefined) });
-      } catch (e) {
-        // The harness waits 10 s for a daemon; on a loaded machine it may need longer: the same one, not a second.
-        if (!(await eventually(async () => (await h.client.request("GET", "/v1/info").then(() => true, () => false)), 120_000, 500))) throw e;
-      }
+      await startNode(h, ul, addr(i));
     }
     console.error(`${N} nodes up in ${((performance.now() - t00) / 1000).toFixed(0)} s (load ${load()})`);
     await nodes[0]!.pontonOk("network", "create", "pods", "--scope", "cluster", "--subnet", "10.42.0.0/16", "--node-mask", "24");

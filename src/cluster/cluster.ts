@@ -10,10 +10,11 @@ import { Membership } from "./membership";
 import { sourceAddressTowards } from "./node-address";
 import type { ClusterOptions } from "./options";
 import type { NodeView } from "./node-view";
-import { applyNativeRoutes } from "./overlay/native-routes";
+import { applyNativeRoutes, PONTON_ROUTE_PROTO } from "./overlay/native-routes";
+import { tunnelChanges } from "./overlay/tunnel-changes";
 import { agreeRoutingMode, type RoutingMode } from "./overlay/routing-mode";
 import { tunnelPlan, vtepAddress, type Tunnel } from "./overlay/tunnels";
-import { applyTunnels, ensureVtepAddress, ensureVxlan, linkLocalOf, underlayOf, VXLAN_DEV, VXLAN_OVERHEAD } from "./overlay/vxlan";
+import { applyTunnelChanges, applyTunnels, ensureVtepAddress, ensureVxlan, linkLocalOf, underlayOf, VXLAN_DEV, VXLAN_OVERHEAD } from "./overlay/vxlan";
 import type { ClusterGate } from "../engine/cluster-gate";
 import type { Service } from "../model/services/service";
 import type { PolicyRecord } from "../model/types";
@@ -56,7 +57,10 @@ export class Cluster {
   private closed = false;
   private readonly syncLoop = new Rerun("sync", () => this.syncOnce());
   private applied: Tunnel[] = [];
-  /** The plan last applied to the kernel, as text: a sync with the same plan touches nothing. */
+  /**
+   * The plan last applied to the kernel, as text: a sync with the same plan touches nothing, a new
+   * plan changes only what moved; "" (first sync, reconnect, a failed apply): the kernel is listed and made whole.
+   */
   private appliedKey = "";
   private readonly vteps = new Set<string>();
   /** Which etcd events can move the overlay (heartbeats and workload records cannot). */
@@ -189,8 +193,10 @@ export class Cluster {
     const tunnels = tunnelPlan(this.nodeName, await this.membership.list(), this.routing === "native");
     const key = JSON.stringify(tunnels);
     if (key === this.appliedKey) return;
+    const whole = this.appliedKey === "";
     this.appliedKey = "";
-    await (this.routing === "vxlan" ? applyTunnels(tunnels) : applyNativeRoutes(tunnels, this.underlayIf));
+    if (whole) await (this.routing === "vxlan" ? applyTunnels(tunnels) : applyNativeRoutes(tunnels, this.underlayIf));
+    else await applyTunnelChanges(this.routing === "vxlan" ? tunnelChanges(this.applied, tunnels, VXLAN_DEV) : tunnelChanges(this.applied, tunnels, this.underlayIf, { proto: PONTON_ROUTE_PROTO }));
     this.applied = tunnels;
     this.appliedKey = key;
   }

@@ -4,6 +4,7 @@ import { execFile } from "node:child_process";
 import { promisify } from "node:util";
 import { EngineError } from "../../errors";
 import type { Tunnel } from "./tunnels";
+import type { OverlayBatches } from "./tunnel-changes";
 
 const run = promisify(execFile);
 
@@ -83,4 +84,24 @@ export async function applyTunnels(tunnels: Tunnel[]): Promise<void> {
   for (const f of await json<{ mac: string; dst?: string }>("list overlay FDB", "bridge", ["fdb", "show", "dev", VXLAN_DEV])) {
     if (f.dst && !fdb.has(`${f.mac} ${f.dst}`)) await cmd(`remove the FDB entry ${f.mac}`, "bridge", ["fdb", "del", f.mac, "dev", VXLAN_DEV, "dst", f.dst, "self"]);
   }
+}
+
+/** One process per program for many lines (`ip -batch -`, `bridge -batch -`). */
+function batch(what: string, prog: string, lines: string[], force: boolean): Promise<void> {
+  if (lines.length === 0) return Promise.resolve();
+  return new Promise((resolve, reject) => {
+    const child = execFile(prog, [...(force ? ["-force"] : []), "-batch", "-"], (e, _out, stderr) => {
+      if (e && !force) reject(new EngineError("KERNEL_ERROR", `${what}: ${prog} -batch: ${String(stderr).trim() || e.message}`));
+      else resolve();
+    });
+    child.stdin!.end(lines.join("\n") + "\n");
+  });
+}
+
+/** Apply the changes of the overlay (tunnel-changes.ts): removals first (an entry already gone is no error), then the new entries. */
+export async function applyTunnelChanges(b: OverlayBatches): Promise<void> {
+  await batch("remove overlay FDB entries", "bridge", b.removeBridge, true);
+  await batch("remove overlay routes and neighbours", "ip", b.removeIp, true);
+  await batch("add overlay FDB entries", "bridge", b.bridge, false);
+  await batch("add overlay routes and neighbours", "ip", b.ip, false);
 }
