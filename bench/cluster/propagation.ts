@@ -11,6 +11,7 @@ import { performance } from "node:perf_hooks";
 import { TestHost, eventually } from "../../test/integration/harness";
 import { Underlay, UNDERLAY_PREFIX } from "../../test/integration/underlay";
 import { summarize } from "../lib/stats";
+import { restartNode, startNode } from "./start-node";
 
 const arg = (name: string, def: number) => Number(process.argv[process.argv.indexOf(`--${name}`) + 1] || def) || def;
 const rounds = arg("rounds", 20);
@@ -50,7 +51,7 @@ async function main(): Promise<void> {
     await Promise.all(
       nodes.map((h, i) => {
         h.daemonArgs = ["--cluster", ul.endpoints.join(","), "--node-name", `n${i}`, "--node-ip", addr(i), "--node-lease-ttl", String(ttl), "--flow-log", "off"];
-        return h.setUp({ beforeDaemon: () => ul.plug(h.hostNs, "ul0", addr(i)).then(() => undefined) });
+        return startNode(h, ul, addr(i));
       }),
     );
     const [a, , c] = nodes as [TestHost, TestHost, TestHost];
@@ -76,6 +77,11 @@ async function main(): Promise<void> {
       await a.client.request("DELETE", `/v1/workloads/p${i}?force=1`);
       removal.push((await Promise.race([gone, new Promise<number>((r) => setTimeout(() => r(NaN), 30_000))])) - t2);
     }
+    console.log(`cluster propagation, 3 nodes, 3-member etcd, lease TTL ${ttl} s, load average ${os.loadavg().map((x) => x.toFixed(1)).join(" ")}`);
+    console.log(`run on A → C balances to it (from the request):  ${fmt(fromRequest)}`);
+    console.log(`run on A → C balances to it (from run's answer): ${fmt(fromAnswer)}`);
+    console.log(`the run itself on A:                             ${fmt(runMs)}`);
+    console.log(`rm on A → C stops balancing to it:               ${fmt(removal)}`);
     const deaths: number[] = [];
     for (let i = 0; i < failures; i++) {
       const w = (await a.client.request("POST", "/v1/workloads", { name: `d${i}`, networks: ["pods"], labels: { app: "web" }, command: ["sleep", "3600"] })) as { networks: { ip4: string }[] };
@@ -85,15 +91,10 @@ async function main(): Promise<void> {
       const t0 = performance.now();
       await a.stopDaemon("SIGKILL");
       deaths.push((await Promise.race([gone, new Promise<number>((r) => setTimeout(() => r(NaN), 60_000))])) - t0);
-      await a.startDaemon();
+      await restartNode(a);
       await a.client.request("DELETE", `/v1/workloads/d${i}?force=1`);
     }
     mon.close();
-    console.log(`cluster propagation, 3 nodes, 3-member etcd, lease TTL ${ttl} s, load average ${os.loadavg().map((x) => x.toFixed(1)).join(" ")}`);
-    console.log(`run on A → C balances to it (from the request):  ${fmt(fromRequest)}`);
-    console.log(`run on A → C balances to it (from run's answer): ${fmt(fromAnswer)}`);
-    console.log(`the run itself on A:                             ${fmt(runMs)}`);
-    console.log(`rm on A → C stops balancing to it:               ${fmt(removal)}`);
     console.log(`kill -9 of A's pontond → its pod leaves C:       ${fmt(deaths)}`);
   } finally {
     for (const h of nodes) await h.tearDown();

@@ -10,10 +10,11 @@ import { Membership } from "./membership";
 import { sourceAddressTowards } from "./node-address";
 import type { ClusterOptions } from "./options";
 import type { NodeView } from "./node-view";
-import { applyNativeRoutes } from "./overlay/native-routes";
+import { applyNativeRoutes, PONTON_ROUTE_PROTO } from "./overlay/native-routes";
+import { tunnelChanges } from "./overlay/tunnel-changes";
 import { agreeRoutingMode, type RoutingMode } from "./overlay/routing-mode";
 import { tunnelPlan, vtepAddress, type Tunnel } from "./overlay/tunnels";
-import { applyTunnels, ensureVtepAddress, ensureVxlan, underlayOf, VXLAN_DEV, VXLAN_OVERHEAD } from "./overlay/vxlan";
+import { applyTunnelChanges, applyTunnels, ensureVtepAddress, ensureVxlan, linkLocalOf, underlayOf, VXLAN_DEV, VXLAN_OVERHEAD } from "./overlay/vxlan";
 import type { ClusterGate } from "../engine/cluster/cluster-gate";
 import type { Service } from "../model/services/service";
 import type { Namespace, PolicyRecord } from "../model/types";
@@ -21,18 +22,22 @@ import { ClusterObjects } from "./cluster-objects";
 import { Rerun } from "./loop";
 import { RemoteWorkloads } from "./remote-workloads";
 import { WorkloadPublisher } from "./workload-publisher";
-import { allNodeFlows, clusterToken, servePeers, type LocalFlows } from "./flow-relay";
+import { allNodeFlows, clusterToken, servePeers, type LocalFlows, type LocalFollow } from "./flow-relay";
+import { AllNodesFollow, type FollowLine } from "./flow-follow";
 import type { Server } from "node:http";
 import { withRemoteWorkloads, type WorkloadRecord } from "./workload-records";
 import { allNodeWorkloads, peerWorkloads, placementTarget, runOnPeer, type LocalWorkloads } from "./placement";
+import { OverlayEvents } from "./overlay/overlay-events";
+import type { ClusterNetworkSpec } from "./overlay/blocks";
 
 /** What the cluster needs from the local engine (the daemon wires it). */
 export interface LocalSide {
   /** The node's piece of a cluster network: a local bridge network on its block. */
   /** `mtu`: the overlay's, so pods never send what VXLAN must fragment or drop. */
-  ensureNetwork(name: string, block: string, mtu: number): Promise<void>;
+  /** `block6`: the node's IPv6 block of a dual-stack cluster network. */
+  ensureNetwork(name: string, block: string, mtu: number, block6?: string): Promise<void>;
   /** `owned`: the interfaces are Ponton's (the VXLAN device), not the host's own underlay. */
-  setOverlay(o: { ifnames: string[]; cidrs4: string[]; owned: boolean }): Promise<void>;
+  setOverlay(o: { ifnames: string[]; cidrs4: string[]; cidrs6: string[]; owned: boolean }): Promise<void>;
   workloads(): number;
   /** The node's workloads on cluster networks, as published. */
   records(node: string): WorkloadRecord[];
@@ -47,6 +52,8 @@ export interface LocalSide {
   flows: LocalFlows;
   /** This node's workloads, listed and made for another node (`run --node`, the cluster-wide `ls`). */
   workloadsApi: LocalWorkloads;
+  /** This node's new flow records as they are recorded. */
+  followFlows: LocalFollow;
 }
 
 export class Cluster {
@@ -54,6 +61,14 @@ export class Cluster {
   private closed = false;
   private readonly syncLoop = new Rerun("sync", () => this.syncOnce());
   private applied: Tunnel[] = [];
+  /**
+   * The plan last applied to the kernel, as text: a sync with the same plan touches nothing, a new
+   * plan changes only what moved; "" (first sync, reconnect, a failed apply): the kernel is listed and made whole.
+   */
+  private appliedKey = "";
+  private readonly vteps = new Set<string>();
+  /** Which etcd events can move the overlay (heartbeats and workload records cannot). */
+  readonly overlayFilter = new OverlayEvents();
   private cidrs = "";
   private l2: L2Leases | undefined;
   readonly ipam: ClusterIpam;
@@ -98,7 +113,7 @@ export class Cluster {
     await this.remoteLoop.run();
     await this.publisher.publish();
     this.flowToken = await clusterToken(this.etcd);
-    this.flowPeers = await servePeers(this.membership.spec.address, this.flowToken, this.local.flows, peerWorkloads(this.local.workloadsApi));
+    this.flowPeers = await servePeers(this.membership.spec.address, this.flowToken, this.local.flows, this.local.followFlows, peerWorkloads(this.local.workloadsApi));
   }
 
   /** `observe --all-nodes`: every Ready node's records merged by time, each with its node. */
@@ -116,6 +131,13 @@ export class Cluster {
     return allNodeWorkloads(this.nodeName, await this.nodes(), this.flowToken, this.local.workloadsApi);
   }
 
+  /** `observe --all-nodes --follow`: the merged past, then every Ready node's new records as they come (see flow-follow.ts). */
+  async followAllFlows(params: URLSearchParams, emit: (line: FollowLine) => void): Promise<AllNodesFollow> {
+    const f = new AllNodesFollow(this.nodeName, () => this.nodes(), this.flowToken, this.local.flows, this.local.followFlows, params, emit);
+    await f.start();
+    return f;
+  }
+
   static async join(opts: ClusterOptions, local: LocalSide): Promise<Cluster> {
     const address = opts.nodeIp ?? (await sourceAddressTowards(opts.endpoints[0]!));
     const underlay = await underlayOf(address);
@@ -127,6 +149,7 @@ export class Cluster {
       routing = await agreeRoutingMode(etcd, opts.routing);
       await membership.join();
       if (routing === "vxlan") membership.spec.vtepMac = await ensureVxlan(address, underlay);
+      else membership.spec.linkLocal6 = await linkLocalOf(underlay.ifname);
       await membership.refresh();
     } catch (e) {
       await membership.close();
@@ -136,8 +159,11 @@ export class Cluster {
     const cluster = new Cluster(etcd, membership, local, underlay.mtu - (routing === "vxlan" ? VXLAN_OVERHEAD : 0), routing, underlay.ifname);
     // Watch first, then sync: nothing written between the two is missed.
     cluster.watcher = await etcd.watch().prefix(ROOT).create();
-    cluster.watcher.on("data", () => void cluster.sync());
-    cluster.watcher.on("connected", () => void cluster.sync());
+    cluster.watcher.on("data", (res) => {
+      if (res.events.some((e) => cluster.overlayFilter.moves(e.kv.key.toString(), e.type === "Put" ? e.kv.value.toString() : undefined))) void cluster.sync();
+    });
+    // After a reconnect the watch resumes, but the kernel is checked whole once (what was missed, or drifted).
+    cluster.watcher.on("connected", () => void cluster.sync(true));
     cluster.watcher.on("error", (e) => console.error(`pontond: cluster: watch: ${e.message}`));
     await cluster.sync();
     await cluster.shareObjects();
@@ -148,8 +174,15 @@ export class Cluster {
     return this.membership.spec.nodeName;
   }
 
-  /** Run a sync; if one is running, run once more after it (the state may have moved meanwhile); a failed one is retried. */
-  sync(): Promise<void> {
+  /**
+   * Run a sync; if one is running, run once more after it (the state may have moved meanwhile); a
+   * failed one is retried. `whole`: apply the tunnels even if the plan is the one applied last.
+   */
+  sync(whole = false): Promise<void> {
+    if (whole) {
+      this.appliedKey = "";
+      this.vteps.clear();
+    }
     return this.syncLoop.run();
   }
 
@@ -157,20 +190,31 @@ export class Cluster {
     if (this.closed) return;
     const networks = await this.ipam.networks();
     for (const n of networks) {
-      const block = await this.ipam.claim(n, this.nodeName);
-      await this.local.ensureNetwork(n.name, block, this.podMtu);
-      if (this.routing === "vxlan") await ensureVtepAddress(vtepAddress(block));
+      const [block, block6] = (await this.ipam.claim(n, this.nodeName)) as [string, string | undefined];
+      await this.local.ensureNetwork(n.name, block, this.podMtu, block6);
+      for (const b of this.routing === "vxlan" ? [block, block6] : []) {
+        if (b === undefined || this.vteps.has(b)) continue;
+        await ensureVtepAddress(vtepAddress(b));
+        this.vteps.add(b);
+      }
     }
-    const cidrs = networks.map((n) => n.subnet).sort();
-    if (cidrs.join() !== this.cidrs) {
+    const cidrs4 = networks.map((n) => n.subnet).sort();
+    const cidrs6 = networks.flatMap((n) => (n.subnet6 ? [n.subnet6] : [])).sort();
+    if ([...cidrs4, ...cidrs6].join() !== this.cidrs) {
       // Natively routed pods arrive on the host's own underlay interface: let cluster traffic in from
       // it, without making it an interface of ours (the host stays no open router for the rest).
-      await this.local.setOverlay(this.routing === "vxlan" ? { ifnames: [VXLAN_DEV], cidrs4: cidrs, owned: true } : { ifnames: [this.underlayIf], cidrs4: cidrs, owned: false });
-      this.cidrs = cidrs.join();
+      await this.local.setOverlay(this.routing === "vxlan" ? { ifnames: [VXLAN_DEV], cidrs4, cidrs6, owned: true } : { ifnames: [this.underlayIf], cidrs4, cidrs6, owned: false });
+      this.cidrs = [...cidrs4, ...cidrs6].join();
     }
     const tunnels = tunnelPlan(this.nodeName, await this.membership.list(), this.routing === "native");
-    await (this.routing === "vxlan" ? applyTunnels(tunnels) : applyNativeRoutes(tunnels, this.underlayIf));
+    const key = JSON.stringify(tunnels);
+    if (key === this.appliedKey) return;
+    const whole = this.appliedKey === "";
+    this.appliedKey = "";
+    if (whole) await (this.routing === "vxlan" ? applyTunnels(tunnels) : applyNativeRoutes(tunnels, this.underlayIf));
+    else await applyTunnelChanges(this.routing === "vxlan" ? tunnelChanges(this.applied, tunnels, VXLAN_DEV) : tunnelChanges(this.applied, tunnels, this.underlayIf, { proto: PONTON_ROUTE_PROTO }));
     this.applied = tunnels;
+    this.appliedKey = key;
   }
 
   /** What the overlay forwards now: block → node address (as `cilium bpf tunnel list`). */
@@ -178,7 +222,7 @@ export class Cluster {
     return this.applied;
   }
 
-  async createNetwork(spec: { name?: unknown; subnet?: unknown; nodeMask?: unknown }) {
+  async createNetwork(spec: ClusterNetworkSpec) {
     const n = await this.ipam.create(spec);
     await this.sync();
     return n;

@@ -38,8 +38,20 @@ export function flowQueryOf(params: URLSearchParams): FlowQuery {
   return Object.fromEntries(QUERY_KEYS.filter((k) => params.get(k)).map((k) => [k, params.get(k)!]));
 }
 
-/** The peer listener: GET /v1/flows?… with `Authorization: Bearer TOKEN`, and `more` routes (placement.ts), nothing else. */
-export function servePeers(address: string, token: string, local: LocalFlows, more?: (req: IncomingMessage, url: URL, res: ServerResponse) => Promise<boolean>): Promise<Server> {
+/** Follow this node's new records until the returned function is called. */
+export type LocalFollow = (q: FlowQuery, onRecord: (r: FlowRecord) => void) => () => void;
+
+/**
+ * The peer listener: GET /v1/flows?… (`follow=1`: new records as NDJSON) with `Authorization: Bearer
+ * TOKEN`, and `more` routes (placement.ts), nothing else.
+ */
+export function servePeers(
+  address: string,
+  token: string,
+  local: LocalFlows,
+  follow: LocalFollow,
+  more?: (req: IncomingMessage, url: URL, res: ServerResponse) => Promise<boolean>,
+): Promise<Server> {
   const server = http.createServer(async (req, res) => {
     const url = new URL(req.url ?? "/", "http://peer");
     const auth = req.headers.authorization ?? "";
@@ -50,6 +62,11 @@ export function servePeers(address: string, token: string, local: LocalFlows, mo
     if (more && (await more(req, url, res))) return;
     if (req.method !== "GET" || url.pathname !== "/v1/flows") {
       res.writeHead(404).end();
+      return;
+    }
+    if (url.searchParams.get("follow") === "1") {
+      res.writeHead(200, { "content-type": "application/x-ndjson" });
+      res.on("close", follow(flowQueryOf(url.searchParams), (r) => res.write(JSON.stringify(r) + "\n")));
       return;
     }
     try {

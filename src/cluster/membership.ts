@@ -13,6 +13,8 @@ export interface MemberSpec {
   leaseTtlS: number;
   /** Filled in by the overlay once its device exists. */
   vtepMac?: string;
+  /** Filled in with native routing: the underlay's link-local IPv6 address, if it has one. */
+  linkLocal6?: string;
 }
 
 export class Membership {
@@ -68,7 +70,7 @@ export class Membership {
   }
 
   private writeInfo(): Promise<unknown> {
-    const info: NodeInfo = { name: this.spec.nodeName, address: this.spec.address, heartbeat: new Date().toISOString(), workloads: this.workloads(), ...(this.spec.vtepMac ? { vtepMac: this.spec.vtepMac } : {}) };
+    const info: NodeInfo = { name: this.spec.nodeName, address: this.spec.address, heartbeat: new Date().toISOString(), workloads: this.workloads(), ...(this.spec.vtepMac ? { vtepMac: this.spec.vtepMac } : {}), ...(this.spec.linkLocal6 ? { linkLocal6: this.spec.linkLocal6 } : {}) };
     return this.etcd.put(nodeInfoKey(this.spec.nodeName)).value(JSON.stringify(info)).exec();
   }
 

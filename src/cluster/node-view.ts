@@ -5,6 +5,8 @@ export interface NodeInfo {
   address: string;
   /** MAC of the node's VXLAN device (for the others' FDB and neighbour entries). */
   vtepMac?: string;
+  /** Link-local IPv6 address of its underlay interface: the next hop of its IPv6 blocks under native routing. */
+  linkLocal6?: string;
   /** ISO time of the last heartbeat the node wrote. */
   heartbeat: string;
   workloads: number;

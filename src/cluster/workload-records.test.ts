@@ -48,3 +48,12 @@ test("a service reserves its VIPs and NodePorts", () => {
   const svc: Service = { id: "s1", name: "web", vip: "10.96.0.50", vips: ["10.96.0.50", "fd00:96::50"], ports: [{ port: 80, targetPort: 80, protocol: "tcp", hostPort: 30080 }, { port: 53, targetPort: 53, protocol: "udp" }], selector: {}, scheduler: "rr", weights: {}, externalIps: [], createdAt: "" };
   assert.deepEqual(reservations(svc).map((r) => r.key), ["/ponton/vips/10.96.0.50", "/ponton/vips/fd00:96::50", "/ponton/nodeports/tcp/30080"]);
 });
+
+test("dual stack: a pod's IPv6 address is published and taken in by nodes whose piece is dual stack", () => {
+  const dual = { ...piece, subnet6: "fd42::/64", gateway6: "fd42::1" } as Network;
+  const s6: DesiredState = { ...state, networks: [dual, local], attachments: [{ ...att("a", "np", "10.42.0.2"), ip6: "fd42::2" }, att("b", "nl", "172.30.0.2")] };
+  assert.deepEqual(localRecords(s6, "n1")[0]!.addresses, [{ network: "pods", ip4: "10.42.0.2", ip6: "fd42::2" }]);
+  const rec: WorkloadRecord = { ...remote("n2", "x", "w2", "10.42.1.2"), addresses: [{ network: "pods", ip4: "10.42.1.2", ip6: "fd42:0:0:1::2" }] };
+  assert.equal(withRemoteWorkloads(s6, [rec], "n1").attachments.at(-1)!.ip6, "fd42:0:0:1::2");
+  assert.equal(withRemoteWorkloads(state, [rec], "n1").attachments.at(-1)!.ip6, undefined, "an IPv4-only piece takes IPv4 only");
+});

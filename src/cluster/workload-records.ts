@@ -14,7 +14,7 @@ export interface WorkloadRecord {
   namespace: string;
   labels: Record<string, string>;
   /** Its addresses on cluster networks (by the cluster network's name). */
-  addresses: { network: string; ip4: string }[];
+  addresses: { network: string; ip4: string; ip6?: string }[];
   exposes?: DeclaredPort[];
   hostname?: string;
 }
@@ -35,7 +35,7 @@ export function localRecords(state: DesiredState, node: string): WorkloadRecord[
       name: w.name,
       namespace: w.namespace ?? DEFAULT_NAMESPACE,
       labels: w.labels,
-      addresses: atts.sort((x, y) => x.index - y.index).map((a) => ({ network: clusterNets.get(a.networkId)!, ip4: a.ip4! })),
+      addresses: atts.sort((x, y) => x.index - y.index).map((a) => ({ network: clusterNets.get(a.networkId)!, ip4: a.ip4!, ...(a.ip6 ? { ip6: a.ip6 } : {}) })),
       ...(w.exposes ? { exposes: w.exposes } : {}),
       ...(w.hostname ? { hostname: w.hostname } : {}),
     });
@@ -65,7 +65,9 @@ export function withRemoteWorkloads(state: DesiredState, records: Iterable<Workl
       const n = pieces.get(a.network);
       if (!n || held.has(a.ip4)) return [];
       held.add(a.ip4);
-      return [{ workloadId: remoteId(r), networkId: n.id, ifname: `eth${index}`, hostIfname: "", mac: "", ip4: a.ip4, index }];
+      // Its IPv6 address only on a dual-stack piece (a node that has not yet made it sees IPv4 alone).
+      const ip6 = a.ip6 && n.subnet6 ? { ip6: a.ip6 } : {};
+      return [{ workloadId: remoteId(r), networkId: n.id, ifname: `eth${index}`, hostIfname: "", mac: "", ip4: a.ip4, ...ip6, index }];
     });
     if (atts.length === 0) continue;
     const name = taken.has(`${r.namespace}/${r.name}`) ? `${r.name}-${r.node}` : r.name;

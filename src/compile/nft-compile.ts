@@ -23,7 +23,7 @@ export interface CompileOptions {
   dnsPort: number;
   /** Cluster mode: the VXLAN device(s) and the cluster networks' IPv4 ranges. */
   /** `owned`: the interfaces are Ponton's (a VXLAN device); the underlay of native routing is not. */
-  overlay?: { ifnames: string[]; cidrs4: string[]; owned?: boolean };
+  overlay?: { ifnames: string[]; cidrs4: string[]; cidrs6?: string[]; owned?: boolean };
   /** Flowtable offload of established flows (pontond --flow-offload, when the kernel has flowtables). */
   flowOffload?: boolean;
   /** pontond --policy-delta (default on): the policy compile keeps its work between changes; off: compiled whole each time. */
@@ -74,6 +74,7 @@ export function compileNft(state: DesiredState, runtime: ServiceRuntime = EMPTY_
     if (options.overlay!.owned !== false) add("owned_ifs", q(i));
   }
   for (const c of options.overlay?.cidrs4 ?? []) add("cluster4", c);
+  for (const c of options.overlay?.cidrs6 ?? []) add("cluster6", c);
   compileRouted(state, options, add);
   for (const n of state.networks) {
     if (n.driver !== "bridge") continue;

@@ -65,6 +65,7 @@ export const SET_DECLS: ReadonlyArray<Omit<NftSet, "elements">> = [
   // Cluster mode (empty on a single host): the VXLAN device and the cluster networks' ranges.
   { name: "overlay_ifs", kind: "set", type: "ifname" },
   { name: "cluster4", kind: "set", type: "ipv4_addr", flags: ["interval"] },
+  { name: "cluster6", kind: "set", type: "ipv6_addr", flags: ["interval"] },
   { name: "pub4", kind: "map", type: "inet_proto . inet_service : ipv4_addr . inet_service" },
   { name: "pub4_addr", kind: "map", type: "ipv4_addr . inet_proto . inet_service : ipv4_addr . inet_service" },
   { name: "pub6", kind: "map", type: "inet_proto . inet_service : ipv6_addr . inet_service" },
@@ -204,6 +205,7 @@ ${L7_CHAINS}
     iifname . oifname @same_network_ifs jump same_network
     # Pod to pod from another node, over the overlay: as if on one network (policy ran above).
     iifname @overlay_ifs oifname @bridges ip saddr @cluster4 ip daddr @cluster4 accept
+    iifname @overlay_ifs oifname @bridges ip6 saddr @cluster6 ip6 daddr @cluster6 accept
     iifname @bridges jump from_network
     oifname @bridges jump to_network
     # Neither end is ours: the host is not an open router (pontond --forward-others).
@@ -271,6 +273,7 @@ ${L7_CHAINS}
     oifname @bridges ip saddr 127.0.0.0/8 masquerade
     # Pods keep their own addresses between nodes (no NAT inside the cluster ranges).
     ip saddr @cluster4 ip daddr @cluster4 accept
+    ip6 saddr @cluster6 ip6 daddr @cluster6 accept
     # A service reached from outside the cluster ranges (NodePort, this host) whose endpoint is on
     # another node: from this node's VTEP address, so the reply comes back through here.
     ct status dnat oifname @overlay_ifs masquerade

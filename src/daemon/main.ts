@@ -121,11 +121,12 @@ async function claimSocket(socket: string): Promise<void> {
 /** The engine as the cluster sees it: its piece of each cluster network is a local bridge network on its block. */
 function localSide(engine: Engine): LocalSide {
   return {
-    async ensureNetwork(name, block, mtu) {
+    async ensureNetwork(name, block, mtu, block6) {
       const existing = engine.listNetworks().find((n) => n.name === name);
-      if (existing?.subnet4 === block) return;
-      if (existing) throw new EngineError("NAME_IN_USE", `cluster network ${name}: a local network of that name is on ${existing.subnet4 ?? "no IPv4 subnet"}, not this node's block ${block}`);
-      await engine.createNetwork({ name, subnet: block, mtu, labels: { [CLUSTER_NETWORK_LABEL]: name } });
+      const blocks = [block, block6].filter(Boolean).join(" and ");
+      if (existing?.subnet4 === block && existing.subnet6 === block6) return;
+      if (existing) throw new EngineError("NAME_IN_USE", `cluster network ${name}: a local network of that name is on ${[existing.subnet4, existing.subnet6].filter(Boolean).join(" and ") || "no subnet"}, not this node's block ${blocks}`);
+      await engine.createNetwork({ name, subnet: block, ...(block6 ? { ipv6: true, subnet6: block6 } : {}), mtu, labels: { [CLUSTER_NETWORK_LABEL]: name } });
     },
     setOverlay: (o) => engine.setOverlay(o),
     workloads: () => engine.list().length,
@@ -140,6 +141,7 @@ function localSide(engine: Engine): LocalSide {
     mirrorNamespaces: (r) => engine.mirrorNamespaces(r),
     flows: (q, limit) => engine.observe(q, limit),
     workloadsApi: { list: () => engine.list(), run: (spec) => engine.run(spec as unknown as RunSpec) },
+    followFlows: (q, onRecord) => engine.followFlows(q, onRecord),
   };
 }
 

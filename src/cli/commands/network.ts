@@ -72,6 +72,7 @@ export const networkCommands: Record<string, Command> = {
       opt: { type: "string", multiple: true, description: "Docker driver option (also -o KEY=VALUE), mapped to the settings above (docs/networks.md)", value: "KEY=VALUE" },
       scope: { type: "string", description: "local (default) or cluster: one range for every node, a block per node, joined by the overlay", value: "SCOPE" },
       "node-mask": { type: "string", description: "with --scope cluster: prefix length of each node's block (default 24)", value: "N" },
+      "node-mask6": { type: "string", description: "with --scope cluster --subnet6: prefix length of each node's IPv6 block (default 64)", value: "N" },
       ...OUTPUT_OPTION,
     },
     async run({ client, args, format }) {
@@ -79,9 +80,17 @@ export const networkCommands: Record<string, Command> = {
       const v = args.values;
       if (v["no-host-access"] && v["host-access"]) throw new EngineError("INVALID_ARGUMENT", "--host-access and --no-host-access contradict each other");
       if (v.scope !== undefined && v.scope !== "local" && v.scope !== "cluster") throw new EngineError("INVALID_ARGUMENT", `--scope is local or cluster, not '${String(v.scope)}'`);
-      if (v.scope !== "cluster" && v["node-mask"] !== undefined) throw new EngineError("INVALID_ARGUMENT", "--node-mask needs --scope cluster");
+      for (const f of ["node-mask", "node-mask6"] as const) if (v.scope !== "cluster" && v[f] !== undefined) throw new EngineError("INVALID_ARGUMENT", `--${f} needs --scope cluster`);
       if (v.scope === "cluster") {
-        const n = await client.request<{ name: string; subnet: string; nodeMask: number }>("POST", "/v1/cluster/networks", { name, subnet: v.subnet, ...(v["node-mask"] !== undefined ? { nodeMask: Number(v["node-mask"]) } : {}) });
+        const body = {
+          name,
+          subnet: v.subnet,
+          ...(v["node-mask"] !== undefined ? { nodeMask: Number(v["node-mask"]) } : {}),
+          ...(v.ipv6 ? { ipv6: true } : {}),
+          ...(v.subnet6 !== undefined ? { subnet6: v.subnet6 } : {}),
+          ...(v["node-mask6"] !== undefined ? { nodeMask6: Number(v["node-mask6"]) } : {}),
+        };
+        const n = await client.request<{ name: string; subnet: string; nodeMask: number }>("POST", "/v1/cluster/networks", body);
         show(format, n, () => console.log(n.name));
         return;
       }

@@ -4,7 +4,6 @@ import { flowLine } from "../../flows/format";
 import type { FlowRecord } from "../../flows";
 import { OUTPUT_OPTION, type Command, type CommandContext } from "../command";
 import { printTable, show } from "../output";
-import { EngineError } from "../../errors";
 
 const FILTERS = ["verdict", "namespace", "workload", "port", "from", "to", "protocol", "policy", "since", "type", "dns"] as const;
 /** Hubble's names on the command line, the API's names in the query. */
@@ -21,6 +20,24 @@ function formatter(): Transform {
       const lines = (rest + chunk.toString()).split("\n");
       rest = lines.pop() ?? "";
       done(null, lines.filter(Boolean).map((l) => lineOf(JSON.parse(l) as FlowRecord | { lost: number }) + "\n").join(""));
+    },
+  });
+}
+
+/** The merged stream of every node: records as `NODE  line`, nodes leaving or joining on stderr. */
+function nodeFormatter(): Transform {
+  let rest = "";
+  return new Transform({
+    transform(chunk: Buffer, _enc, done) {
+      const lines = (rest + chunk.toString()).split("\n");
+      rest = lines.pop() ?? "";
+      const out: string[] = [];
+      for (const l of lines.filter(Boolean)) {
+        const x = JSON.parse(l) as (FlowRecord & { node: string }) | { event: string; node: string; reason?: string };
+        if ("event" in x) console.error(`ponton: node ${x.node} ${x.event === "node-left" ? `left the stream (${x.reason ?? "gone"})` : "joined the stream"}`);
+        else out.push(`${x.node}  ${flowLine(x)}\n`);
+      }
+      done(null, out.join(""));
     },
   });
 }
@@ -54,8 +71,14 @@ export const observeCommand: Command = {
     for (const k of FILTERS) if (v[k] !== undefined) q.set(k, String(v[k]));
     for (const [k, name] of Object.entries(HTTP_FILTERS)) if (v[k] !== undefined) q.set(name, String(v[k]));
     if (v.last !== undefined) q.set("limit", String(v.last));
+    if (v["all-nodes"] && v.follow) {
+      q.set("follow", "1");
+      if (format === "json") return client.stream(`/v1/cluster/flows?${q}`, process.stdout);
+      const f = nodeFormatter();
+      f.pipe(process.stdout);
+      return client.stream(`/v1/cluster/flows?${q}`, f);
+    }
     if (v["all-nodes"]) {
-      if (v.follow) throw new EngineError("UNSUPPORTED", "observe --all-nodes --follow: not yet (past records only)");
       const r = await client.request<{ flows: (FlowRecord & { node: string })[]; unreachable: { node: string; error: string }[] }>("GET", `/v1/cluster/flows?${q}`);
       for (const u of r.unreachable) console.error(`ponton: node ${u.node}: no flows (${u.error})`);
       show(format, r.flows, (rows) => rows.forEach((x) => console.log(`${x.node}  ${flowLine(x)}`)));

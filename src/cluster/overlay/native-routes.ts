@@ -23,10 +23,11 @@ async function ip(what: string, args: string[]): Promise<string> {
 /** Make our routes on the underlay exactly `tunnels`' blocks via their nodes. */
 export async function applyNativeRoutes(tunnels: Tunnel[], underlayIf: string): Promise<void> {
   for (const t of tunnels) {
-    await ip(`route ${t.block} to node ${t.node}`, ["route", "replace", t.block, "via", t.address, "dev", underlayIf, "proto", String(PONTON_ROUTE_PROTO)]);
+    await ip(`route ${t.block} to node ${t.node}`, ["route", "replace", t.block, "via", t.via6 ?? t.address, "dev", underlayIf, "proto", String(PONTON_ROUTE_PROTO)]);
   }
   const wanted = new Set(tunnels.map((t) => t.block));
-  const ours = JSON.parse((await ip("list native routes", ["-j", "route", "show", "proto", String(PONTON_ROUTE_PROTO)])) || "[]") as { dst: string; dev?: string }[];
+  const list = async (family: string[]) => JSON.parse((await ip("list native routes", [...family, "-j", "route", "show", "proto", String(PONTON_ROUTE_PROTO)])) || "[]") as { dst: string; dev?: string }[];
+  const ours = [...(await list([])), ...(await list(["-6"]))];
   for (const r of ours) {
     if (!wanted.has(r.dst)) await ip(`remove the route ${r.dst}`, ["route", "del", r.dst, "proto", String(PONTON_ROUTE_PROTO), ...(r.dev ? ["dev", r.dev] : [])]);
   }

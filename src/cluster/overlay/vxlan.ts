@@ -4,6 +4,7 @@ import { execFile } from "node:child_process";
 import { promisify } from "node:util";
 import { EngineError } from "../../errors";
 import type { Tunnel } from "./tunnels";
+import type { OverlayBatches } from "./tunnel-changes";
 
 const run = promisify(execFile);
 
@@ -38,6 +39,12 @@ export async function underlayOf(nodeIp: string): Promise<Underlay> {
   return { ifname: underlay.ifname, mtu: underlay.mtu };
 }
 
+/** The underlay's link-local IPv6 address (undefined when IPv6 is off there): native routing's IPv6 next hop. */
+export async function linkLocalOf(ifname: string): Promise<string | undefined> {
+  const [link] = await json<{ addr_info?: { local: string; scope: string }[] }>("read the underlay's link-local address", "ip", ["-6", "addr", "show", "dev", ifname, "scope", "link"]);
+  return link?.addr_info?.find((a) => a.scope === "link")?.local;
+}
+
 /** Create (or keep) the device on the underlay interface; returns its MAC. */
 export async function ensureVxlan(nodeIp: string, underlay: Underlay): Promise<string> {
   const exists = (await json<{ ifname: string }>("list links", "ip", ["link", "show"])).some((l) => l.ifname === VXLAN_DEV);
@@ -49,9 +56,11 @@ export async function ensureVxlan(nodeIp: string, underlay: Underlay): Promise<s
   return link!.address;
 }
 
-/** This node's VTEP address: its block's first address, as /32 (the block itself is on the bridge). */
+/** This node's VTEP address: its block's first address, as /32 or /128 (the block itself is on the bridge). */
 export async function ensureVtepAddress(vtep: string): Promise<void> {
-  await cmd("address the overlay device", "ip", ["addr", "replace", `${vtep}/32`, "dev", VXLAN_DEV]);
+  // IPv6 rides the same device (inner IPv6 in IPv4-underlay VXLAN); no duplicate detection: the block is ours.
+  const args = vtep.includes(":") ? ["-6", "addr", "replace", `${vtep}/128`, "dev", VXLAN_DEV, "nodad"] : ["addr", "replace", `${vtep}/32`, "dev", VXLAN_DEV];
+  await cmd("address the overlay device", "ip", args);
 }
 
 /** Make the device's entries exactly `tunnels`: replace what is wanted, delete what is not. */
@@ -65,7 +74,8 @@ export async function applyTunnels(tunnels: Tunnel[]): Promise<void> {
   const blocks = new Set(tunnels.map((t) => t.block));
   const vteps = new Set(tunnels.map((t) => t.vtep));
   const fdb = new Set(tunnels.map((t) => `${t.mac} ${t.address}`));
-  for (const r of await json<{ dst: string; gateway?: string }>("list overlay routes", "ip", ["route", "show", "dev", VXLAN_DEV])) {
+  const routes = [...(await json<{ dst: string; gateway?: string }>("list overlay routes", "ip", ["route", "show", "dev", VXLAN_DEV])), ...(await json<{ dst: string; gateway?: string }>("list overlay routes", "ip", ["-6", "route", "show", "dev", VXLAN_DEV]))];
+  for (const r of routes) {
     if (r.gateway && !blocks.has(r.dst)) await cmd(`remove the tunnel ${r.dst}`, "ip", ["route", "del", r.dst, "dev", VXLAN_DEV]);
   }
   for (const n of await json<{ dst: string }>("list overlay neighbours", "ip", ["neigh", "show", "dev", VXLAN_DEV])) {
@@ -74,4 +84,24 @@ export async function applyTunnels(tunnels: Tunnel[]): Promise<void> {
   for (const f of await json<{ mac: string; dst?: string }>("list overlay FDB", "bridge", ["fdb", "show", "dev", VXLAN_DEV])) {
     if (f.dst && !fdb.has(`${f.mac} ${f.dst}`)) await cmd(`remove the FDB entry ${f.mac}`, "bridge", ["fdb", "del", f.mac, "dev", VXLAN_DEV, "dst", f.dst, "self"]);
   }
+}
+
+/** One process per program for many lines (`ip -batch -`, `bridge -batch -`). */
+function batch(what: string, prog: string, lines: string[], force: boolean): Promise<void> {
+  if (lines.length === 0) return Promise.resolve();
+  return new Promise((resolve, reject) => {
+    const child = execFile(prog, [...(force ? ["-force"] : []), "-batch", "-"], (e, _out, stderr) => {
+      if (e && !force) reject(new EngineError("KERNEL_ERROR", `${what}: ${prog} -batch: ${String(stderr).trim() || e.message}`));
+      else resolve();
+    });
+    child.stdin!.end(lines.join("\n") + "\n");
+  });
+}
+
+/** Apply the changes of the overlay (tunnel-changes.ts): removals first (an entry already gone is no error), then the new entries. */
+export async function applyTunnelChanges(b: OverlayBatches): Promise<void> {
+  await batch("remove overlay FDB entries", "bridge", b.removeBridge, true);
+  await batch("remove overlay routes and neighbours", "ip", b.removeIp, true);
+  await batch("add overlay FDB entries", "bridge", b.bridge, false);
+  await batch("add overlay routes and neighbours", "ip", b.ip, false);
 }
