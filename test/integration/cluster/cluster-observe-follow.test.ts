@@ -5,8 +5,8 @@ import { after, before, describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { spawn, type ChildProcess } from "node:child_process";
 import path from "node:path";
-import { eventually, inspect, TestHost } from "./harness";
-import { Underlay, UNDERLAY_PREFIX } from "./underlay";
+import { eventually, inspect, TestHost } from "../harness";
+import { Underlay, UNDERLAY_PREFIX } from "../underlay";
 
 const TTL_S = 2;
 const PONTON = path.join(__dirname, "..", "..", "..", "bin", "ponton");

@@ -6,8 +6,8 @@
 // own addresses (no NAT); DNS on every node answers AAAA for the other nodes' pods.
 import { after, before, describe, test } from "node:test";
 import assert from "node:assert/strict";
-import { eventually, inspect, TestHost } from "./harness";
-import { Underlay, UNDERLAY_PREFIX } from "./underlay";
+import { eventually, inspect, TestHost } from "../harness";
+import { Underlay, UNDERLAY_PREFIX } from "../underlay";
 
 for (const routing of ["vxlan", "native"] as const) {
   describe(`IPv6 cluster network, ${routing} routing`, () => {
