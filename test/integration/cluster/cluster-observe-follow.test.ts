@@ -9,7 +9,7 @@ import { eventually, inspect, TestHost } from "../harness";
 import { Underlay, UNDERLAY_PREFIX } from "../underlay";
 
 const TTL_S = 2;
-const PONTON = path.join(__dirname, "..", "..", "..", "bin", "ponton");
+const PONTON = path.join(__dirname, "..", "..", "..", "..", "bin", "ponton");
 
 interface Line {
   node: string;
