@@ -14,8 +14,8 @@ describe("parity gaps", () => {
 
   before(async () => {
     h = await new TestHost("pg").setUp();
-    h.spawnIn(h.outsideNs, process.execPath, [path.join(__dirname, "fake-upstream.js"), OUTSIDE_A, "53"]);
-    h.spawnIn(h.outsideNs, process.execPath, [path.join(__dirname, "fake-upstream.js"), OUTSIDE_B, "53", "192.0.2.77"]);
+    h.spawnIn(h.outsideNs, process.execPath, [path.join(__dirname, "..", "dns", "fake-upstream.js"), OUTSIDE_A, "53"]);
+    h.spawnIn(h.outsideNs, process.execPath, [path.join(__dirname, "..", "dns", "fake-upstream.js"), OUTSIDE_B, "53", "192.0.2.77"]);
     await h.pontonOk("network", "create", "front", "--subnet", "172.61.0.0/24");
     await h.pontonOk("run", "--name", "a1", "--network", "front");
     await h.pontonOk("run", "--name", "t1", "--network", "front", "--namespace", "team");
