@@ -5,36 +5,19 @@
 //     alone: A's etcd transaction, C's watch, C's nft transaction). Then rm, until it leaves.
 // (2) A node dies (kill -9 of A's pontond): until its pod leaves C's svc_eps (lease TTL bound).
 // Run: npm run build && sudo node dist/bench/cluster/propagation.js [--rounds 20] [--ttl 2]
-import { spawn } from "node:child_process";
 import os from "node:os";
 import { performance } from "node:perf_hooks";
 import { TestHost, eventually } from "../../test/integration/harness";
 import { Underlay, UNDERLAY_PREFIX } from "../../test/integration/underlay";
 import { summarize } from "../lib/stats";
 import { restartNode, startNode } from "./start-node";
+import { nftMonitor } from "./nft-monitor";
 
 const arg = (name: string, def: number) => Number(process.argv[process.argv.indexOf(`--${name}`) + 1] || def) || def;
 const rounds = arg("rounds", 20);
 const ttl = arg("ttl", 2);
 const failures = arg("failures", 3);
 
-/** Resolves with performance.now() when a line of `nft monitor` in `ns` matches. */
-function nftMonitor(ns: string) {
-  const child = spawn("nsenter", [`--net=/run/netns/${ns}`, "nft", "monitor"], { stdio: ["ignore", "pipe", "ignore"] });
-  let waiters: { test: (l: string) => boolean; done: (t: number) => void }[] = [];
-  let buf = "";
-  child.stdout.on("data", (d: Buffer) => {
-    const t = performance.now();
-    buf += d.toString();
-    const lines = buf.split("\n");
-    buf = lines.pop()!;
-    for (const l of lines) waiters = waiters.filter((w) => (w.test(l) ? (w.done(t), false) : true));
-  });
-  return {
-    when: (test: (l: string) => boolean) => new Promise<number>((done) => waiters.push({ test, done })),
-    close: () => child.kill("SIGKILL"),
-  };
-}
 
 const fmt = (xs: number[]) => {
   const s = summarize(xs);

@@ -8,7 +8,6 @@
 //     slowest node's. etcd's counters are read before the run and after the last node saw it (and
 //     once more after the rm), the idle rate over the same window subtracted.
 // Run: npm run build && sudo node dist/bench/cluster/scale.js [--nodes 20] [--workloads 50] [--rounds 10] [--idle 60]
-import { spawn } from "node:child_process";
 import { readFileSync } from "node:fs";
 import os from "node:os";
 import { performance } from "node:perf_hooks";
@@ -16,6 +15,7 @@ import { TestHost, eventually, sh } from "../../test/integration/harness";
 import { Underlay, UNDERLAY_PREFIX } from "../../test/integration/underlay";
 import { summarize } from "../lib/stats";
 import { startNode } from "./start-node";
+import { nftMonitor } from "./nft-monitor";
 
 const arg = (name: string, def: number) => Number(process.argv[process.argv.indexOf(`--${name}`) + 1] || def) || def;
 const N = arg("nodes", 20);
@@ -25,22 +25,6 @@ const idleS = arg("idle", 60);
 const TICK = 100; // USER_HZ: /proc/PID/stat counts clock ticks of 10 ms
 
 /** Waits for `add` lines of svc_eps naming an address in one node's `nft monitor`; resolves with performance.now(). */
-function nftMonitor(ns: string) {
-  const child = spawn("nsenter", [`--net=/run/netns/${ns}`, "nft", "monitor"], { stdio: ["ignore", "pipe", "ignore"] });
-  let waiters: { test: (l: string) => boolean; done: (t: number) => void }[] = [];
-  let buf = "";
-  child.stdout.on("data", (d: Buffer) => {
-    const t = performance.now();
-    buf += d.toString();
-    const lines = buf.split("\n");
-    buf = lines.pop()!;
-    for (const l of lines) waiters = waiters.filter((w) => (w.test(l) ? (w.done(t), false) : true));
-  });
-  return {
-    when: (test: (l: string) => boolean) => new Promise<number>((done) => waiters.push({ test, done })),
-    close: () => child.kill("SIGKILL"),
-  };
-}
 
 const cpuTicks = (pid: number) => {
   const f = readFileSync(`/proc/${pid}/stat`, "utf8");

@@ -5,10 +5,9 @@
 // ratios to the first subject of each comparison.
 // Usage: node dist/bench/dataplane/between.js [--rounds 3] [--seconds 5]
 import { OUTSIDE_A, TestHost } from "../../test/integration/harness";
-import { installSignalHandlers, runCleanup } from "../lib/cleanup";
 import type { Subject } from "./plain-bridge";
 import { plainMasquerade, plainRoutingBetweenBridges } from "./plain-routers";
-import { interleavedRounds, numberArg, waitReachable } from "./rounds";
+import { benchWithHost, interleavedRounds, numberArg, waitReachable } from "./rounds";
 
 const ip4 = async (h: TestHost, name: string) => (JSON.parse(await h.pontonOk("inspect", name)) as { networks: { ip4: string }[] }[])[0]!.networks[0]!.ip4;
 
@@ -27,26 +26,14 @@ async function pontonEgress(h: TestHost): Promise<Subject> {
   return { name: "Ponton egress NAT", client: (c, a, t) => h.inWorkload("out", c, a, t), server: OUTSIDE_A };
 }
 
-async function main(): Promise<void> {
-  installSignalHandlers();
-  const h = await new TestHost("bdb").setUp();
+benchWithHost("bdb", async (h) => {
   const rounds = numberArg("rounds", 3);
   const seconds = numberArg("seconds", 5);
-  try {
-    const routing = [await plainRoutingBetweenBridges(false), await plainRoutingBetweenBridges(true), await plainRoutingBetweenBridges(true, true), await pontonBetween(h)];
-    const nat = [await plainMasquerade(), await plainMasquerade(true), await pontonEgress(h)];
-    await waitReachable([...routing, ...nat]);
-    console.log("# routing between two networks");
-    await interleavedRounds(routing, rounds, seconds);
-    console.log("\n# egress NAT");
-    await interleavedRounds(nat, rounds, seconds);
-  } finally {
-    await runCleanup();
-    await h.tearDown();
-  }
-}
-
-main().catch((e) => {
-  console.error(e);
-  process.exitCode = 1;
+  const routing = [await plainRoutingBetweenBridges(false), await plainRoutingBetweenBridges(true), await plainRoutingBetweenBridges(true, true), await pontonBetween(h)];
+  const nat = [await plainMasquerade(), await plainMasquerade(true), await pontonEgress(h)];
+  await waitReachable([...routing, ...nat]);
+  console.log("# routing between two networks");
+  await interleavedRounds(routing, rounds, seconds);
+  console.log("\n# egress NAT");
+  await interleavedRounds(nat, rounds, seconds);
 });

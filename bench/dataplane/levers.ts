@@ -5,10 +5,9 @@
 // put the table back); each measurement loads its variant of the table first. Interleaved rounds,
 // ratios paired per round.
 // Usage: node dist/bench/dataplane/levers.js [--rounds 5] [--seconds 4]
-import { TestHost, sh } from "../../test/integration/harness";
-import { installSignalHandlers, runCleanup } from "../lib/cleanup";
+import { sh } from "../../test/integration/harness";
 import { plain, type Subject } from "./plain-bridge";
-import { interleavedRounds, numberArg, waitReachable } from "./rounds";
+import { benchWithHost, interleavedRounds, numberArg, waitReachable } from "./rounds";
 
 /** `nft list table` text without the named chains (a chain's block runs to its closing brace). */
 function without(table: string, chains: string[]): string {
@@ -24,36 +23,24 @@ const VARIANTS: Record<string, string[]> = {
   "Ponton with forward as its only hooked filter chain": ["raw_prerouting", "mangle_prerouting", "svc_filter_prerouting", "flow_log"],
 };
 
-async function main(): Promise<void> {
-  installSignalHandlers();
-  const h = await new TestHost("bdl").setUp();
-  try {
-    await h.pontonOk("network", "create", "dp", "--subnet", "10.78.0.0/24");
-    await h.pontonOk("run", "--name", "srv", "--network", "dp");
-    await h.pontonOk("run", "--name", "cli", "--network", "dp");
-    const server = (JSON.parse(await h.pontonOk("inspect", "srv")) as { networks: { ip4: string }[] }[])[0]!.networks[0]!.ip4;
-    const table = (await h.inHost("nft", ["list", "table", "inet", "ponton"])).stdout;
-    await h.stopDaemon("SIGKILL");
-    h.spawnIn(h.ns("srv"), "iperf3", ["-s"]);
-    const load = async (chains: string[]) => {
-      const r = await sh("nsenter", [`--net=/run/netns/${h.hostNs}`, "nft", "-f", "-"], { input: `add table inet ponton\ndelete table inet ponton\n${without(table, chains)}` });
-      if (r.code !== 0) throw new Error(`nft: ${r.stderr}`);
-    };
-    const subjects: Subject[] = [
-      await plain("bare", false),
-      await plain("brnf", true),
-      ...Object.entries(VARIANTS).map(([name, chains]) => ({ name, server, prepare: () => load(chains), client: (c: string, a: string[], t?: number) => h.inWorkload("cli", c, a, t) })),
-    ];
-    await load([]);
-    await waitReachable(subjects);
-    await interleavedRounds(subjects, numberArg("rounds", 5), numberArg("seconds", 4), { tcp: false });
-  } finally {
-    await runCleanup();
-    await h.tearDown();
-  }
-}
-
-main().catch((e) => {
-  console.error(e);
-  process.exitCode = 1;
+benchWithHost("bdl", async (h) => {
+  await h.pontonOk("network", "create", "dp", "--subnet", "10.78.0.0/24");
+  await h.pontonOk("run", "--name", "srv", "--network", "dp");
+  await h.pontonOk("run", "--name", "cli", "--network", "dp");
+  const server = (JSON.parse(await h.pontonOk("inspect", "srv")) as { networks: { ip4: string }[] }[])[0]!.networks[0]!.ip4;
+  const table = (await h.inHost("nft", ["list", "table", "inet", "ponton"])).stdout;
+  await h.stopDaemon("SIGKILL");
+  h.spawnIn(h.ns("srv"), "iperf3", ["-s"]);
+  const load = async (chains: string[]) => {
+    const r = await sh("nsenter", [`--net=/run/netns/${h.hostNs}`, "nft", "-f", "-"], { input: `add table inet ponton\ndelete table inet ponton\n${without(table, chains)}` });
+    if (r.code !== 0) throw new Error(`nft: ${r.stderr}`);
+  };
+  const subjects: Subject[] = [
+    await plain("bare", false),
+    await plain("brnf", true),
+    ...Object.entries(VARIANTS).map(([name, chains]) => ({ name, server, prepare: () => load(chains), client: (c: string, a: string[], t?: number) => h.inWorkload("cli", c, a, t) })),
+  ];
+  await load([]);
+  await waitReachable(subjects);
+  await interleavedRounds(subjects, numberArg("rounds", 5), numberArg("seconds", 4), { tcp: false });
 });

@@ -5,9 +5,8 @@
 // round's figures are divided by that round's bare bridge, so the machine's load hits all alike.
 // Usage: node dist/bench/dataplane/pps.js [--rounds 3] [--seconds 5]
 import { TestHost } from "../../test/integration/harness";
-import { installSignalHandlers, runCleanup } from "../lib/cleanup";
 import { plain, plainRouted, type Subject } from "./plain-bridge";
-import { interleavedRounds, numberArg, waitReachable } from "./rounds";
+import { benchWithHost, interleavedRounds, numberArg, waitReachable } from "./rounds";
 
 async function pontonRouted(h: TestHost): Promise<Subject> {
   await h.pontonOk("network", "create", "dpr", "--driver", "routed", "--subnet", "10.79.0.0/24");
@@ -25,20 +24,8 @@ async function ponton(h: TestHost): Promise<Subject> {
   return { name: "Ponton (bridge network, empty)", client: (cmd, args, t) => h.inWorkload("cli", cmd, args, t), server: srv[0]!.networks[0]!.ip4 };
 }
 
-async function main(): Promise<void> {
-  installSignalHandlers();
-  const h = await new TestHost("bdp").setUp();
-  try {
-    const subjects = [await plain("bare", false), await plain("brnf", true), await plainRouted(), await ponton(h), await pontonRouted(h)];
-    await waitReachable(subjects);
-    await interleavedRounds(subjects, numberArg("rounds", 3), numberArg("seconds", 5));
-  } finally {
-    await runCleanup();
-    await h.tearDown();
-  }
-}
-
-main().catch((e) => {
-  console.error(e);
-  process.exitCode = 1;
+benchWithHost("bdp", async (h) => {
+  const subjects = [await plain("bare", false), await plain("brnf", true), await plainRouted(), await ponton(h), await pontonRouted(h)];
+  await waitReachable(subjects);
+  await interleavedRounds(subjects, numberArg("rounds", 3), numberArg("seconds", 5));
 });

@@ -2,6 +2,8 @@
 // packets/s, then one TCP stream) in a rotated order, and divides each figure by that round's
 // reference subject (the first), so the shared machine's load hits all subjects alike.
 import { readFileSync } from "node:fs";
+import { TestHost } from "../../test/integration/harness";
+import { installSignalHandlers, runCleanup } from "../lib/cleanup";
 import { sleep } from "../lib/proc";
 import { iperfTcp, iperfUdp64, median, round2 } from "../lib/traffic";
 import type { Subject } from "./plain-bridge";
@@ -53,4 +55,22 @@ export async function interleavedRounds(subjects: readonly Subject[], rounds: nu
     const tcpCols = tcp ? ` | ${row.gbits.join(", ")} | ${median(row.rg).toFixed(2)}` : "";
     console.log(`${s.name} | ${row.kpps.join(", ")} | ${median(row.rk).toFixed(2)}${tcpCols}`);
   }
+}
+
+/** A data-plane bench's main: a throwaway host for Ponton, everything removed at the end or on a signal. */
+export function benchWithHost(prefix: string, body: (h: TestHost) => Promise<void>): void {
+  installSignalHandlers();
+  const run = async () => {
+    const h = await new TestHost(prefix).setUp();
+    try {
+      await body(h);
+    } finally {
+      await runCleanup();
+      await h.tearDown();
+    }
+  };
+  run().catch((e) => {
+    console.error(e);
+    process.exitCode = 1;
+  });
 }
