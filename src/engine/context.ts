@@ -1,7 +1,7 @@
 import type { Store } from "../store";
 import type { Executor, Kernel } from "../kernel";
 import type { EngineConfig } from "./config";
-import type { NftSync } from "./nft-sync";
+import type { NftSync } from "./sync/nft-sync";
 import type { Supervisor } from "./workloads/supervisor";
 import type { PortHolder } from "../ports";
 import type { ClusterGate } from "./cluster/cluster-gate";

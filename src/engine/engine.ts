@@ -17,10 +17,10 @@ import { startFlowOffload, type FlowOffloadInfo } from "./dataplane/flow-offload
 import type { EngineContext } from "./context";
 import { parseProjectFile } from "../model/project/project-file";
 import { projectDown, projectUp } from "./project";
-import { NftSync } from "./nft-sync";
-import { firewallInfo } from "./firewall-info";
+import { NftSync } from "./sync/nft-sync";
+import { firewallInfo } from "./sync/firewall-info";
 import { ExitHandler } from "./workloads/process-exits";
-import { reconcile, type ReconcileReport } from "./reconcile";
+import { reconcile, type ReconcileReport } from "./sync/reconcile";
 import { Serial } from "./serial";
 import { dnsMetrics } from "./dns/dns-metrics";
 import { EngineDns } from "./dns/dns";

@@ -1,11 +1,11 @@
 // Makes the kernel match the store: finishes interrupted operations, rebuilds what is missing,
 // re-adopts running processes, and replaces our nftables table whole. Touches nothing it does not own.
-import type { EngineContext } from "./context";
-import { releaseForwarding } from "./networks/forwarding";
-import { isOurProcess } from "./workloads/supervisor";
-import { finishRemoval } from "./workloads/workloads";
-import { repairLinks } from "./heal/repair-links";
-import { writeWorkloadFiles } from "./dns/workload-files";
+import type { EngineContext } from "../context";
+import { releaseForwarding } from "../networks/forwarding";
+import { isOurProcess } from "../workloads/supervisor";
+import { finishRemoval } from "../workloads/workloads";
+import { repairLinks } from "../heal/repair-links";
+import { writeWorkloadFiles } from "../dns/workload-files";
 
 export interface ReconcileReport {
   /** Records of interrupted runs/removals that were rolled back or completed. */

@@ -1,9 +1,9 @@
 // Keeps what was last committed to our nftables table and sends only the difference.
-import { withBuiltinServices } from "./services/kubernetes-service";
-import { compileNft, diffOps, renderFull, renderOps, withPresentDevices, DEFAULT_COMPILE_OPTIONS, type CompileOptions, type NftOp, type NftPlan } from "../compile";
-import type { DesiredState } from "../model/types";
-import type { Kernel } from "../kernel";
-import { EMPTY_RUNTIME, type ServiceRuntime } from "../model/services/service";
+import { withBuiltinServices } from "../services/kubernetes-service";
+import { compileNft, diffOps, renderFull, renderOps, withPresentDevices, DEFAULT_COMPILE_OPTIONS, type CompileOptions, type NftOp, type NftPlan } from "../../compile";
+import type { DesiredState } from "../../model/types";
+import type { Kernel } from "../../kernel";
+import { EMPTY_RUNTIME, type ServiceRuntime } from "../../model/services/service";
 
 export class NftSync {
   private committed: NftPlan | undefined;

@@ -1,9 +1,9 @@
 // `ponton info` firewall section: what the table does with traffic that is not ours, and the other
 // tables' input chains that would drop what Ponton accepts (DNS on gateways): nftables runs every
 // base chain of a hook, and a drop in any of them is final, whatever our own chain accepted.
-import { NFT_FAMILY, NFT_TABLE } from "../compile";
-import type { EngineContext } from "./context";
-import { forwardingInfo } from "./networks/forwarding";
+import { NFT_FAMILY, NFT_TABLE } from "../../compile";
+import type { EngineContext } from "../context";
+import { forwardingInfo } from "../networks/forwarding";
 
 export interface ForeignChain {
   table: string;
