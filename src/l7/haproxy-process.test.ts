@@ -8,7 +8,7 @@ import http from "node:http";
 import net from "node:net";
 import os from "node:os";
 import path from "node:path";
-import { HaproxyProcess } from "./haproxy-process";
+import { alive, HaproxyProcess } from "./haproxy-process";
 import { parseHaproxyLog } from "./haproxy-log";
 import type { L7Listener } from "../policy";
 
@@ -47,9 +47,11 @@ test("HAProxy: Cilium's HTTP rule semantics, 403 Access denied, log lines, reloa
       { ranges: [loopback()], http: [{ method: "GET|HEAD", path: "/public/.*" }, { method: "POST", path: "/v1/request-landing", host: "deathstar(\\.default)?(:\\d+)?", headers: ["X-Token: 42", "X-Trace"] }], rule: rule(1) },
     ],
   });
+  let master: number | undefined;
   t.after(async () => {
-    const pid = hap.masterPid();
-    if (pid) process.kill(pid, "SIGKILL");
+    for (const pid of [hap.masterPid(), master]) if (pid && alive(pid)) process.kill(pid, "SIGKILL");
+    a.closeAllConnections();
+    b.closeAllConnections();
     a.close();
     b.close();
     logServer.close();
@@ -75,8 +77,10 @@ test("HAProxy: Cilium's HTTP rule semantics, 403 Access denied, log lines, reloa
   assert.equal((await request(p2!, "GET", "/public/")).body, "A GET /public/");
 
   for (let i = 0; i < 200 && lines.length < 11; i++) await new Promise((r) => setTimeout(r, 20));
+  // HAProxy writes a request's line when its connection ends, so lines can come out of request order.
   const parsed = lines.map(parseHaproxyLog);
-  assert.deepEqual(parsed.map((p) => p && [p.section, p.event.method, p.event.status, p.event.verdict, p.source]), [
+  const byText = (rows: unknown[]) => rows.map((r) => JSON.stringify(r) ?? "").sort();
+  assert.deepEqual(byText(parsed.map((p) => p && [p.section, p.event.method, p.event.status, p.event.verdict, p.source])), byText([
     [`l7_127.0.0.1:${portOf(a)}`, "GET", 200, "FORWARDED", 1],
     [`l7_127.0.0.1:${portOf(a)}`, "DELETE", 403, "DROPPED", undefined],
     [`l7_127.0.0.1:${portOf(a)}`, "GETX", 403, "DROPPED", undefined],
@@ -88,22 +92,16 @@ test("HAProxy: Cilium's HTTP rule semantics, 403 Access denied, log lines, reloa
     [`l7_127.0.0.1:${portOf(a)}`, "POST", 403, "DROPPED", undefined],
     [`l7_127.0.0.1:${portOf(b)}`, "GET", 200, "FORWARDED", 1],
     [`l7_127.0.0.1:${portOf(a)}`, "GET", 200, "FORWARDED", 1],
-  ]);
-  assert.equal(parsed[0]!.event.url, "/public/x?y=1");
-  assert.equal(parsed[4]!.event.host, "deathstar.default");
+  ]));
+  assert.ok(parsed.some((p) => p?.event.method === "GET" && p.event.url === "/public/x?y=1"));
+  assert.ok(parsed.some((p) => p?.event.method === "POST" && p.event.status === 200 && p.event.host === "deathstar.default"));
 
-  const master = hap.masterPid()!;
+  master = hap.masterPid()!;
+  // The backends' idle keep-alive connections from HAProxy's pool are not work in flight.
+  a.closeIdleConnections();
+  b.closeIdleConnections();
   assert.equal(await hap.apply([]), "stopped");
   assert.equal(hap.masterPid(), undefined);
-  for (let i = 0; i < 250 && existsProc(master); i++) await new Promise((r) => setTimeout(r, 20));
-  assert.equal(existsProc(master), false, "the master exits once its workers are idle");
+  for (let i = 0; i < 250 && alive(master); i++) await new Promise((r) => setTimeout(r, 20));
+  assert.equal(alive(master), false, "the master exits once its workers are idle");
 });
-
-function existsProc(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}

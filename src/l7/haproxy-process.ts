@@ -53,7 +53,15 @@ export class HaproxyProcess {
       // Soft stop: the workers finish what they serve, then everything exits; forgotten at once
       // (its listeners are closed already), so a listener that comes back starts a new HAProxy.
       if (!master) return "unchanged";
+      const config = existsSync(this.paths.config) ? readFileSync(this.paths.config, "utf8") : "";
+      const ports = [...config.matchAll(/^\s*bind \S*:(\d+)\s*$/gm)].map((m) => ({ listen: Number(m[1]) }) as L7Listener);
+      // A master still re-executing itself after a reload can miss the signal: sent again until its
+      // listeners are closed (a soft stop closes them at once; connections in flight go on).
       process.kill(master, "SIGUSR1");
+      for (let i = 1; i <= 100 && alive(master) && ports.some((l) => this.listening([l])); i++) {
+        await new Promise((r) => setTimeout(r, 20));
+        if (i % 25 === 0 && alive(master)) process.kill(master, "SIGUSR1");
+      }
       for (const f of [this.paths.pid, this.paths.config]) rmSync(f, { force: true });
       return "stopped";
     }
@@ -104,6 +112,16 @@ export class HaproxyProcess {
       await new Promise((r) => setTimeout(r, 20));
     }
     throw new Error(`${what} did not come up within 10 s; see ${this.paths.out}`);
+  }
+}
+
+/** Running, not a zombie (a daemonized master's parent may be slow to reap it). */
+export function alive(pid: number): boolean {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+    return stat.slice(stat.lastIndexOf(")") + 2)[0] !== "Z";
+  } catch {
+    return false;
   }
 }
 
