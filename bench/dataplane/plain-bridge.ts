@@ -13,15 +13,26 @@ export interface Subject {
   prepare?: () => Promise<void>;
 }
 
+/** Namespaces `bdp<pid>-<tag>-<name>`, made in one batch and removed at clean-up. */
+export async function benchNamespaces(tag: string, names: string[]): Promise<string[]> {
+  const full = names.map((n) => `bdp${process.pid}-${tag}-${n}`);
+  defer(`netns del bdp${process.pid}-${tag}-*`, () => deleteNamespaces(full));
+  await mustRun(["ip", "-batch", "-"], { input: full.map((n) => `netns add ${n}\n`).join("") });
+  return full;
+}
+
+/** A subject's client: commands run in namespace `ns`. */
+export const inNamespace = (ns: string): Runner => async (cmd, args, t) => {
+  const r = await run(["ip", "netns", "exec", ns, cmd, ...args], t ? { timeoutMs: t } : {});
+  return { ...r, code: r.code ?? -1 };
+};
+
 /**
  * A hand-made host namespace with one bridge and two workload namespaces; `brnf` turns on
  * br_netfilter's IPv4 hook and loads one `ct state` rule in an inet forward chain.
  */
 export async function plain(tag: string, brnf: boolean): Promise<Subject> {
-  const p = `bdp${process.pid}-${tag}`;
-  const [host, a, b] = [`${p}-h`, `${p}-a`, `${p}-b`];
-  defer(`netns del ${p}-*`, () => deleteNamespaces([host, a, b]));
-  await mustRun(["ip", "-batch", "-"], { input: [host, a, b].map((n) => `netns add ${n}\n`).join("") });
+  const [host, a, b] = (await benchNamespaces(tag, ["h", "a", "b"])) as [string, string, string];
   await mustRun(["ip", "-n", host, "-batch", "-"], {
     input: [
       "link set lo up",
@@ -43,18 +54,12 @@ export async function plain(tag: string, brnf: boolean): Promise<Subject> {
     });
   }
   startBackground(["ip", "netns", "exec", b, "iperf3", "-s"]);
-  return { name: brnf ? "bridge + br_netfilter + 1 ct rule" : "bare bridge", client: async (cmd, args, t) => {
-      const r = await run(["ip", "netns", "exec", a, cmd, ...args], t ? { timeoutMs: t } : {});
-      return { ...r, code: r.code ?? -1 };
-    }, server: "10.77.0.3" };
+  return { name: brnf ? "bridge + br_netfilter + 1 ct rule" : "bare bridge", client: inNamespace(a), server: "10.77.0.3" };
 }
 
 /** Two veths routed by the host (/32 routes, the gateway on lo, no nft rule): the routed driver's floor. */
 export async function plainRouted(): Promise<Subject> {
-  const p = `bdp${process.pid}-rt`;
-  const [host, a, b] = [`${p}-h`, `${p}-a`, `${p}-b`];
-  defer(`netns del ${p}-*`, () => deleteNamespaces([host, a, b]));
-  await mustRun(["ip", "-batch", "-"], { input: [host, a, b].map((n) => `netns add ${n}\n`).join("") });
+  const [host, a, b] = (await benchNamespaces("rt", ["h", "a", "b"])) as [string, string, string];
   await mustRun(["ip", "-n", host, "-batch", "-"], {
     input: [
       "link set lo up",
@@ -74,8 +79,5 @@ export async function plainRouted(): Promise<Subject> {
     });
   }
   startBackground(["ip", "netns", "exec", b, "iperf3", "-s"]);
-  return { name: "plain routing (2 veths, /32 routes, no rule)", client: async (cmd, args, t) => {
-      const r = await run(["ip", "netns", "exec", a, cmd, ...args], t ? { timeoutMs: t } : {});
-      return { ...r, code: r.code ?? -1 };
-    }, server: "10.76.0.3" };
+  return { name: "plain routing (2 veths, /32 routes, no rule)", client: inNamespace(a), server: "10.76.0.3" };
 }

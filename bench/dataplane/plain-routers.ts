@@ -1,22 +1,9 @@
 // Reference subjects for traffic that leaves a network: a hand-made host routing between two
 // bridges, and a host masquerading one bridge's traffic out of an uplink with a single nft rule —
 // what Ponton's routing between networks and its egress NAT are compared against (issue 20).
-import { defer } from "../lib/cleanup";
-import { deleteNamespaces, startBackground } from "../lib/netns";
-import { mustRun, run } from "../lib/proc";
-import type { Subject } from "./plain-bridge";
-
-async function namespaces(tag: string, names: string[]): Promise<string[]> {
-  const full = names.map((n) => `bdp${process.pid}-${tag}-${n}`);
-  defer(`netns del bdp${process.pid}-${tag}-*`, () => deleteNamespaces(full));
-  await mustRun(["ip", "-batch", "-"], { input: full.map((n) => `netns add ${n}\n`).join("") });
-  return full;
-}
-
-const inNs = (ns: string): Subject["client"] => async (cmd, args, t) => {
-  const r = await run(["ip", "netns", "exec", ns, cmd, ...args], t ? { timeoutMs: t } : {});
-  return { ...r, code: r.code ?? -1 };
-};
+import { startBackground } from "../lib/netns";
+import { mustRun } from "../lib/proc";
+import { benchNamespaces, inNamespace, type Subject } from "./plain-bridge";
 
 async function workloadOn(host: string, ns: string, bridge: string, ip: string, gw: string, veth: string): Promise<void> {
   await mustRun(["ip", "-n", host, "-batch", "-"], { input: `link add ${veth} type veth peer name eth0 netns ${ns}\nlink set ${veth} master ${bridge} up\n` });
@@ -28,7 +15,7 @@ async function workloadOn(host: string, ns: string, bridge: string, ip: string, 
  * `brnf` turns br_netfilter's hooks on for the bridges (as a stateful bridge firewall needs).
  */
 export async function plainRoutingBetweenBridges(ct: boolean, brnf = false): Promise<Subject> {
-  const [host, a, b] = await namespaces(`rb${ct ? "ct" : ""}${brnf ? "nf" : ""}`, ["h", "a", "b"]);
+  const [host, a, b] = await benchNamespaces(`rb${ct ? "ct" : ""}${brnf ? "nf" : ""}`, ["h", "a", "b"]);
   await mustRun(["ip", "-n", host!, "-batch", "-"], {
     input: "link set lo up\nlink add br1 type bridge\nlink add br2 type bridge\naddr add 10.74.1.1/24 dev br1\naddr add 10.74.2.1/24 dev br2\nlink set br1 up\nlink set br2 up\n",
   });
@@ -41,12 +28,12 @@ export async function plainRoutingBetweenBridges(ct: boolean, brnf = false): Pro
     });
   }
   startBackground(["ip", "netns", "exec", b!, "iperf3", "-s"]);
-  return { name: `plain routing${ct ? " + 1 ct rule" : " between 2 bridges"}${brnf ? " + br_netfilter" : ""}`, client: inNs(a!), server: "10.74.2.2" };
+  return { name: `plain routing${ct ? " + 1 ct rule" : " between 2 bridges"}${brnf ? " + br_netfilter" : ""}`, client: inNamespace(a!), server: "10.74.2.2" };
 }
 
 /** A bridge whose traffic leaves through an uplink with one masquerade rule, to a server outside. */
 export async function plainMasquerade(brnf = false): Promise<Subject> {
-  const [host, a, out] = await namespaces(brnf ? "natnf" : "nat", ["h", "a", "o"]);
+  const [host, a, out] = await benchNamespaces(brnf ? "natnf" : "nat", ["h", "a", "o"]);
   await mustRun(["ip", "-n", host!, "-batch", "-"], {
     input: [
       "link set lo up",
@@ -65,5 +52,5 @@ export async function plainMasquerade(brnf = false): Promise<Subject> {
     input: 'table ip bench {\n  chain post {\n    type nat hook postrouting priority srcnat;\n    oifname "up0" masquerade\n  }\n}\n',
   });
   startBackground(["ip", "netns", "exec", out!, "iperf3", "-s"]);
-  return { name: `plain masquerade (1 nft rule)${brnf ? " + br_netfilter" : ""}`, client: inNs(a!), server: "203.0.113.2" };
+  return { name: `plain masquerade (1 nft rule)${brnf ? " + br_netfilter" : ""}`, client: inNamespace(a!), server: "203.0.113.2" };
 }

@@ -11,8 +11,9 @@
 // count and element count (all maps; tier maps separately) of each.
 import { execFileSync } from "node:child_process";
 import { loadavg } from "node:os";
-import { compilePolicies, parsePolicy, renderPolicyNft, type NetworkPolicy, type PolicyPlan, type PolicyWorld } from "../../src/policy";
-import { NAMESPACES, PER_NAMESPACE, namespaceSpec, nsName, policyFor, workloadSpec } from "./world";
+import { parsePolicy, renderPolicyNft, type NetworkPolicy, type PolicyPlan, type PolicyWorld } from "../../src/policy";
+import { NAMESPACES, PER_NAMESPACE, nsName, policyFor, policyWorld } from "./world";
+import { timeCompile } from "./compile-timing";
 
 const rounds = Number(process.argv[process.argv.indexOf("--rounds") + 1] ?? 5) || 5;
 const netns = process.argv.includes("--netns") ? process.argv[process.argv.indexOf("--netns") + 1] : undefined;
@@ -30,16 +31,6 @@ function kernelLoad(plan: PolicyPlan): number | undefined {
   }
   times.sort((a, b) => a - b);
   return Math.round(times[Math.floor(times.length / 2)]!);
-}
-
-function world(): PolicyWorld {
-  const workloads = [];
-  for (let n = 0; n < NAMESPACES; n++) for (let k = 0; k < PER_NAMESPACE; k++) {
-    const w = workloadSpec(n, k);
-    const host = n * PER_NAMESPACE + k + 2;
-    workloads.push({ name: w.name, namespace: w.namespace, labels: w.labels, ips: [`10.200.${host >> 8}.${host & 255}`], ports: [] });
-  }
-  return { namespaces: Array.from({ length: NAMESPACES }, (_, n) => namespaceSpec(n)), workloads };
 }
 
 const API = "policy.networking.k8s.io/v1alpha1";
@@ -62,21 +53,12 @@ function adminFor(n: number, monitoring = true): object {
 const BASELINE = { apiVersion: API, kind: "BaselineAdminNetworkPolicy", metadata: { name: "default" }, spec: { subject: { namespaces: {} }, ingress: [{ action: "Deny", from: [{ namespaces: {} }] }] } };
 
 function measure(name: string, w: PolicyWorld, policies: NetworkPolicy[]) {
-  const times: number[] = [];
-  let plan = compilePolicies(w, policies);
-  for (let i = 0; i < rounds; i++) {
-    const t = process.hrtime.bigint();
-    plan = compilePolicies(w, policies);
-    times.push(Number(process.hrtime.bigint() - t) / 1e6);
-  }
-  times.sort((a, b) => a - b);
-  const rules = plan.chains.reduce((s, c) => s + c.rules.length, 0);
-  const elements = plan.sets.reduce((s, x) => s + x.elements.length, 0);
+  const { medianMs, rules, elements, plan } = timeCompile(w, policies, rounds);
   const tierElements = plan.sets.filter((s) => /_b?anp_/.test(s.name)).reduce((s, x) => s + x.elements.length, 0);
-  return { name, medianMs: Math.round(times[Math.floor(times.length / 2)]!), rules, elements, tierElements, nftLoadMs: kernelLoad(plan) };
+  return { name, medianMs, rules, elements, tierElements, nftLoadMs: kernelLoad(plan) };
 }
 
-const w = world();
+const w = policyWorld();
 const nps = Array.from({ length: NAMESPACES * PER_NAMESPACE }, (_, i) => parsePolicy(policyFor(Math.floor(i / PER_NAMESPACE), i % PER_NAMESPACE)));
 const tiers = [...Array.from({ length: NAMESPACES }, (_, n) => parsePolicy(adminFor(n))), parsePolicy(BASELINE)];
 const noPass = [...Array.from({ length: NAMESPACES }, (_, n) => parsePolicy(adminFor(n, false))), parsePolicy(BASELINE)];

@@ -3,19 +3,13 @@
 // interleaved in one process, the changed policy's port alternating. Prints p50/p95 of each.
 // Run: node dist/bench/policy/change-compile.js [--changes N]
 import { loadavg } from "node:os";
-import { compilePolicies, parsePolicy, PolicyCompileCache, type PolicyWorld } from "../../src/policy";
+import { compilePolicies, parsePolicy, PolicyCompileCache } from "../../src/policy";
 import { percentile } from "../lib/stats";
-import { NAMESPACES, PER_NAMESPACE, namespaceSpec, policyFor, workloadSpec } from "./world";
+import { NAMESPACES, PER_NAMESPACE, policyFor, policyWorld } from "./world";
 
 const changes = Number(process.argv[process.argv.indexOf("--changes") + 1] ?? 30) || 30;
 
-const workloads = [];
-for (let n = 0; n < NAMESPACES; n++) for (let k = 0; k < PER_NAMESPACE; k++) {
-  const w = workloadSpec(n, k);
-  const host = n * PER_NAMESPACE + k + 2;
-  workloads.push({ name: w.name, namespace: w.namespace, labels: w.labels, ips: [`10.200.${host >> 8}.${host & 255}`], ports: [] });
-}
-const world: PolicyWorld = { namespaces: Array.from({ length: NAMESPACES }, (_, n) => namespaceSpec(n)), workloads };
+const world = policyWorld();
 // Frozen, as the store hands them out.
 const freeze = <T>(x: T): T => (x && typeof x === "object" ? (Object.values(x).forEach(freeze), Object.freeze(x)) : x);
 const policies = Array.from({ length: NAMESPACES * PER_NAMESPACE }, (_, i) => freeze(parsePolicy(policyFor(Math.floor(i / PER_NAMESPACE), i % PER_NAMESPACE))));

@@ -4,20 +4,11 @@
 // 1,000 written as CiliumNetworkPolicies, (C) B plus 50 deny policies (one per namespace). Reports the
 // median compile time, the nft rule count and the element count of each.
 import { loadavg } from "node:os";
-import { compilePolicies, parsePolicy, type NetworkPolicy, type PolicyWorld } from "../../src/policy";
-import { NAMESPACES, PER_NAMESPACE, namespaceSpec, nsName, policyFor, workloadSpec } from "./world";
+import { parsePolicy, type NetworkPolicy, type PolicyWorld } from "../../src/policy";
+import { NAMESPACES, PER_NAMESPACE, nsName, policyFor, policyWorld } from "./world";
+import { timeCompile } from "./compile-timing";
 
 const rounds = Number(process.argv[process.argv.indexOf("--rounds") + 1] ?? 5) || 5;
-
-function world(): PolicyWorld {
-  const workloads = [];
-  for (let n = 0; n < NAMESPACES; n++) for (let k = 0; k < PER_NAMESPACE; k++) {
-    const w = workloadSpec(n, k);
-    const host = n * PER_NAMESPACE + k + 2;
-    workloads.push({ name: w.name, namespace: w.namespace, labels: w.labels, ips: [`10.200.${host >> 8}.${host & 255}`], ports: [] });
-  }
-  return { namespaces: Array.from({ length: NAMESPACES }, (_, n) => namespaceSpec(n)), workloads };
-}
 
 type Sel = { matchLabels?: Record<string, string>; matchExpressions?: unknown[] };
 type NpPeer = { podSelector?: Sel; namespaceSelector?: Sel; ipBlock?: { cidr: string; except?: string[] } };
@@ -62,20 +53,11 @@ function denyFor(n: number): object {
 }
 
 function measure(name: string, w: PolicyWorld, policies: NetworkPolicy[]) {
-  const times: number[] = [];
-  let plan = compilePolicies(w, policies);
-  for (let i = 0; i < rounds; i++) {
-    const t = process.hrtime.bigint();
-    plan = compilePolicies(w, policies);
-    times.push(Number(process.hrtime.bigint() - t) / 1e6);
-  }
-  times.sort((a, b) => a - b);
-  const rules = plan.chains.reduce((s, c) => s + c.rules.length, 0);
-  const elements = plan.sets.reduce((s, x) => s + x.elements.length, 0);
-  return { name, medianMs: Math.round(times[Math.floor(times.length / 2)]!), rules, elements };
+  const { medianMs, rules, elements } = timeCompile(w, policies, rounds);
+  return { name, medianMs, rules, elements };
 }
 
-const w = world();
+const w = policyWorld();
 const nps = Array.from({ length: NAMESPACES * PER_NAMESPACE }, (_, i) => policyFor(Math.floor(i / PER_NAMESPACE), i % PER_NAMESPACE));
 const a = nps.map(parsePolicy);
 const b = nps.map((p) => parsePolicy(asCilium(p)));

@@ -2,6 +2,7 @@
 // the shapes real clusters use: a tier of the same namespace, one tier of another team, the web tier
 // of every prod namespace, an ipBlock with an except plus egress, a port range from two tiers.
 // Two of them are the measured pair's: the server admits the client, the client may reach the server.
+import type { PolicyWorld } from "../../src/policy";
 
 export const NAMESPACES = 50;
 export const PER_NAMESPACE = 20;
@@ -81,4 +82,15 @@ export function policyBatches(perBatch: number): { project: string; yaml: string
     out.push({ project, yaml: JSON.stringify({ name: project, policies: all.slice(i, i + perBatch) }) });
   }
   return out;
+}
+
+/** The same cluster as the policy compiler sees it (no kernel, no daemon): workloads at 10.200.x.y. */
+export function policyWorld(): PolicyWorld {
+  const workloads = [];
+  for (let n = 0; n < NAMESPACES; n++) for (let k = 0; k < PER_NAMESPACE; k++) {
+    const w = workloadSpec(n, k);
+    const host = n * PER_NAMESPACE + k + 2;
+    workloads.push({ name: w.name, namespace: w.namespace, labels: w.labels, ips: [`10.200.${host >> 8}.${host & 255}`], ports: [] });
+  }
+  return { namespaces: Array.from({ length: NAMESPACES }, (_, n) => namespaceSpec(n)), workloads };
 }

@@ -54,11 +54,11 @@ export class HaproxyProcess {
       // (its listeners are closed already), so a listener that comes back starts a new HAProxy.
       if (!master) return "unchanged";
       const config = existsSync(this.paths.config) ? readFileSync(this.paths.config, "utf8") : "";
-      const ports = [...config.matchAll(/^\s*bind \S*:(\d+)\s*$/gm)].map((m) => ({ listen: Number(m[1]) }) as L7Listener);
+      const ports = [...config.matchAll(/^\s*bind \S*:(\d+)\s*$/gm)].map((m) => Number(m[1]));
       // A master still re-executing itself after a reload can miss the signal: sent again until its
       // listeners are closed (a soft stop closes them at once; connections in flight go on).
       process.kill(master, "SIGUSR1");
-      for (let i = 1; i <= 100 && alive(master) && ports.some((l) => this.listening([l])); i++) {
+      for (let i = 1; i <= 100 && alive(master) && anyListening(ports); i++) {
         await new Promise((r) => setTimeout(r, 20));
         if (i % 25 === 0 && alive(master)) process.kill(master, "SIGUSR1");
       }
@@ -77,7 +77,7 @@ export class HaproxyProcess {
     if (master) {
       const before = new Set(this.workers(master));
       process.kill(master, "SIGUSR2");
-      await this.until(() => this.workers(master).some((w) => !before.has(w)) && this.listening(listeners), "a new HAProxy worker");
+      await this.until(() => this.workers(master).some((w) => !before.has(w)) && allListening(listeners), "a new HAProxy worker");
       return "reloaded";
     }
     mkdirSync(path.dirname(this.paths.out), { recursive: true });
@@ -92,18 +92,8 @@ export class HaproxyProcess {
     } finally {
       closeSync(out);
     }
-    await this.until(() => this.masterPid() !== undefined && this.listening(listeners), "HAProxy");
+    await this.until(() => this.masterPid() !== undefined && allListening(listeners), "HAProxy");
     return "started";
-  }
-
-  /** Every listener port has a listening socket in this namespace. */
-  private listening(listeners: L7Listener[]): boolean {
-    const open = new Set<number>();
-    for (const line of readFileSync("/proc/net/tcp", "utf8").split("\n").slice(1)) {
-      const f = line.trim().split(/\s+/);
-      if (f[3] === "0A") open.add(parseInt(f[1]!.split(":")[1]!, 16));
-    }
-    return listeners.every((l) => open.has(l.listen));
   }
 
   private async until(ok: () => boolean, what: string): Promise<void> {
@@ -114,6 +104,26 @@ export class HaproxyProcess {
     throw new Error(`${what} did not come up within 10 s; see ${this.paths.out}`);
   }
 }
+
+/** The TCP ports with a listening IPv4 socket in this namespace. */
+function listeningPorts(): Set<number> {
+  const open = new Set<number>();
+  for (const line of readFileSync("/proc/net/tcp", "utf8").split("\n").slice(1)) {
+    const f = line.trim().split(/\s+/);
+    if (f[3] === "0A") open.add(parseInt(f[1]!.split(":")[1]!, 16));
+  }
+  return open;
+}
+
+const allListening = (listeners: L7Listener[]): boolean => {
+  const open = listeningPorts();
+  return listeners.every((l) => open.has(l.listen));
+};
+
+const anyListening = (ports: number[]): boolean => {
+  const open = listeningPorts();
+  return ports.some((p) => open.has(p));
+};
 
 /** Running, not a zombie (a daemonized master's parent may be slow to reap it). */
 export function alive(pid: number): boolean {
