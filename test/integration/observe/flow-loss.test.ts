@@ -74,7 +74,10 @@ describe("flow records lost", () => {
     // The CLI's JSON through a pipe is whole (megabytes here; it was once cut at the pipe's 64 KiB).
     const cli = JSON.parse(await h.pontonOk("observe", "--from", "src", "--to", "sink", "--protocol", "udp", "--last", "0", "-o", "json")) as unknown[];
     assert.equal(cli.length, ours);
-    assert.equal(ours + lost, N + 1, `each logged packet is either a record or counted lost (all records: ${recorded})`);
+    // Every one of ours is a record or counted lost; the count may also hold a background packet of
+    // the workloads (IPv6 neighbour discovery) logged while the collector was paused (seen twice in
+    // full runs), never a silent loss (that left 385 of 4,001).
+    assert.ok(ours + lost >= N + 1 && ours + lost <= N + 4, `each logged packet is either a record or counted lost: ${ours} + ${lost} (all records: ${recorded})`);
 
     const table = await h.pontonOk("flows", "status");
     assert.match(table, new RegExp(`\\b${now.lostRecords} \\(\\d+ overflows\\)`));
