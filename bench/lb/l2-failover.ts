@@ -5,7 +5,7 @@
 // to that answer. The dead node comes back (it does not take the address back) before the next round.
 // --fast-etcd: etcd's election timeout 500 ms (heartbeat 50), so it grants the 1 s lease asked for
 // (with its defaults, 1 s becomes its minimum, 2 s). Failover follows the holder's heartbeat
-// (src/cluster/l2-leases.ts), not the lease, so both should give the same figure.
+// (src/cluster/l2/l2-leases.ts), not the lease, so both should give the same figure.
 // Run: npm run build && sudo node dist/bench/lb/l2-failover.js [--rounds 5] [--lease S] [--renew MS] [--fast-etcd]
 import os from "node:os";
 import { L2ClusterWorld } from "../../test/integration/lb/l2-cluster-world";

@@ -4,7 +4,7 @@
 import type { Etcd3, Watcher } from "etcd3";
 import { connectEtcd } from "./etcd";
 import { ClusterIpam } from "./overlay/cluster-ipam";
-import { L2Leases, type L2LeaseOptions } from "./l2-leases";
+import { L2Leases, type L2LeaseOptions } from "./l2/l2-leases";
 import { ROOT } from "./keys";
 import { Membership } from "./membership";
 import { sourceAddressTowards } from "./node-address";
@@ -20,13 +20,13 @@ import type { Service } from "../model/services/service";
 import type { Namespace, PolicyRecord } from "../model/types";
 import { ClusterObjects } from "./cluster-objects";
 import { Rerun } from "./loop";
-import { RemoteWorkloads } from "./remote-workloads";
-import { WorkloadPublisher } from "./workload-publisher";
-import { allNodeFlows, clusterToken, servePeers, type LocalFlows, type LocalFollow } from "./flow-relay";
-import { AllNodesFollow, type FollowLine } from "./flow-follow";
+import { RemoteWorkloads } from "./workloads/remote-workloads";
+import { WorkloadPublisher } from "./workloads/workload-publisher";
+import { allNodeFlows, clusterToken, servePeers, type LocalFlows, type LocalFollow } from "./flows/flow-relay";
+import { AllNodesFollow, type FollowLine } from "./flows/flow-follow";
 import type { Server } from "node:http";
-import { withRemoteWorkloads, type WorkloadRecord } from "./workload-records";
-import { allNodeWorkloads, peerWorkloads, placementTarget, runOnPeer, type LocalWorkloads } from "./placement";
+import { withRemoteWorkloads, type WorkloadRecord } from "./workloads/workload-records";
+import { allNodeWorkloads, peerWorkloads, placementTarget, runOnPeer, type LocalWorkloads } from "./workloads/placement";
 import { OverlayEvents } from "./overlay/overlay-events";
 import type { ClusterNetworkSpec } from "./overlay/blocks";
 

@@ -3,9 +3,9 @@
 // Each publish is one transaction (every put and delete, or none), made only while the node's
 // `alive` key exists (a lease lost meanwhile: everything is published again under the new one).
 import type { Etcd3 } from "etcd3";
-import { WORKLOADS, nodeAliveKey, workloadKey } from "./keys";
-import { Rerun } from "./loop";
-import type { Membership } from "./membership";
+import { WORKLOADS, nodeAliveKey, workloadKey } from "../keys";
+import { Rerun } from "../loop";
+import type { Membership } from "../membership";
 import type { WorkloadRecord } from "./workload-records";
 
 export class WorkloadPublisher {

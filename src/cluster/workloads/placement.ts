@@ -4,9 +4,9 @@
 // die with its lease, as its own `run` would), and the caller gets N's answer or N's error, code
 // included, synchronously — a placement record N watched would need a way back for both.
 import http, { type IncomingMessage, type ServerResponse } from "node:http";
-import { codeInfo, EngineError, type ErrorCode } from "../errors";
-import { FLOW_PEER_PORT } from "./flow-relay";
-import type { NodeView } from "./node-view";
+import { codeInfo, EngineError, type ErrorCode } from "../../errors";
+import { FLOW_PEER_PORT } from "../flows/flow-relay";
+import type { NodeView } from "../node-view";
 
 /** What a node's peer listener runs locally for another node. */
 export interface LocalWorkloads {

@@ -1,10 +1,10 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import type { Attachment, DesiredState, Network, Workload } from "../model/types";
-import { compileNft } from "../compile";
+import type { Attachment, DesiredState, Network, Workload } from "../../model/types";
+import { compileNft } from "../../compile";
 import { CLUSTER_NETWORK_LABEL, localRecords, withRemoteWorkloads, type WorkloadRecord } from "./workload-records";
-import { reservations } from "./cluster-objects";
-import type { Service } from "../model/services/service";
+import { reservations } from "../cluster-objects";
+import type { Service } from "../../model/services/service";
 
 const piece: Network = { id: "np", name: "pods", driver: "bridge", bridge: "pbr-np", subnet4: "10.42.0.0/24", gateway4: "10.42.0.1", internal: false, icc: true, masquerade: true, routesTo: [], labels: { [CLUSTER_NETWORK_LABEL]: "pods" }, createdAt: "" } as Network;
 const local: Network = { ...piece, id: "nl", name: "bridge", bridge: "pbr-nl", subnet4: "172.30.0.0/24", labels: {} } as Network;

@@ -1,7 +1,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { EngineError } from "../errors";
-import type { NodeView } from "./node-view";
+import { EngineError } from "../../errors";
+import type { NodeView } from "../node-view";
 import { placementTarget } from "./placement";
 
 const node = (name: string, status: NodeView["status"]): NodeView => ({ name, address: "192.0.2.1", heartbeat: "2026-12-07T10:00:00.000Z", workloads: 0, status, blocks: [] });

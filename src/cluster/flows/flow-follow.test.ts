@@ -1,8 +1,8 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import type { FlowRecord } from "../flows";
+import type { FlowRecord } from "../../flows";
 import { AllNodesFollow, type FollowLine } from "./flow-follow";
-import type { NodeView } from "./node-view";
+import type { NodeView } from "../node-view";
 
 const rec = (seq: number): FlowRecord => ({
   seq, time: `2026-01-01T00:00:${String(seq).padStart(2, "0")}.000Z`, verdict: "FORWARDED", ipVersion: 4, protocol: "tcp",

@@ -5,10 +5,10 @@
 import { randomBytes, timingSafeEqual } from "node:crypto";
 import http, { type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { Etcd3 } from "etcd3";
-import type { FlowQuery, FlowRecord } from "../flows";
-import { etcdCall } from "./etcd";
-import { ROOT } from "./keys";
-import type { NodeView } from "./node-view";
+import type { FlowQuery, FlowRecord } from "../../flows";
+import { etcdCall } from "../etcd";
+import { ROOT } from "../keys";
+import type { NodeView } from "../node-view";
 
 export const FLOW_PEER_PORT = 4244;
 const TOKEN_KEY = `${ROOT}cluster/flow-token`;

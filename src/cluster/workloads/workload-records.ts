@@ -1,7 +1,7 @@
 // Pure: a node's workloads on cluster networks as records for etcd, and the records of the other
 // nodes merged into a node's desired state, so that services, DNS and NetworkPolicy compile over
 // the whole cluster's workloads exactly as over local ones.
-import { DEFAULT_NAMESPACE, type Attachment, type DeclaredPort, type DesiredState, type Workload } from "../model/types";
+import { DEFAULT_NAMESPACE, type Attachment, type DeclaredPort, type DesiredState, type Workload } from "../../model/types";
 
 /** Marks a node's local piece of a cluster network (the daemon labels the bridge network it makes). */
 export const CLUSTER_NETWORK_LABEL = "ponton.cluster/network";

@@ -3,7 +3,7 @@
 // from its last revision after a reconnect. A node's records vanish with its lease: the watch sees
 // the deletes and the node's workloads leave the table within the lease TTL of its death.
 import type { Etcd3, Watcher } from "etcd3";
-import { WORKLOADS } from "./keys";
+import { WORKLOADS } from "../keys";
 import type { WorkloadRecord } from "./workload-records";
 
 export class RemoteWorkloads {

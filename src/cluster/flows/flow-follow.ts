@@ -6,9 +6,9 @@
 // that leaves (NotReady, removed, or its stream breaks) is announced and dropped, the stream goes on;
 // a node that becomes Ready joins it.
 import http, { type ClientRequest } from "node:http";
-import type { FlowRecord } from "../flows";
+import type { FlowRecord } from "../../flows";
 import { allNodeFlows, FLOW_PEER_PORT, flowQueryOf, type LocalFlows, type LocalFollow, type NodeFlow } from "./flow-relay";
-import type { NodeView } from "./node-view";
+import type { NodeView } from "../node-view";
 
 export type NodeEvent = { event: "node-joined" | "node-left"; node: string; reason?: string };
 export type FollowLine = NodeFlow | NodeEvent;

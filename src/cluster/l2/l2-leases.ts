@@ -11,8 +11,8 @@
 // Cilium keeps a Kubernetes Lease per service (15 s, renewed every 5 s); the defaults here are 1 s / 250 ms.
 import { performance } from "node:perf_hooks";
 import type { Etcd3, IKeyValue, Lease, Watcher } from "etcd3";
-import { EngineError } from "../errors";
-import { ROOT } from "./keys";
+import { EngineError } from "../../errors";
+import { ROOT } from "../keys";
 import { fenced, staleTakeovers, type BeatSeen, type Takeover } from "./l2-takeover";
 
 export const L2_LEASES = `${ROOT}l2/`;
