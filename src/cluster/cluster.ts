@@ -29,6 +29,8 @@ import { withRemoteWorkloads, type WorkloadRecord } from "./workloads/workload-r
 import { allNodeWorkloads, peerWorkloads, placementTarget, runOnPeer, type LocalWorkloads } from "./workloads/placement";
 import { OverlayEvents } from "./overlay/overlay-events";
 import type { ClusterNetworkSpec } from "./overlay/blocks";
+import { ClusterTemplates } from "./templates/cluster-templates";
+import { peerTemplates, TemplateRouter, type LocalTemplates } from "./templates/template-peers";
 
 /** What the cluster needs from the local engine (the daemon wires it). */
 export interface LocalSide {
@@ -52,6 +54,8 @@ export interface LocalSide {
   flows: LocalFlows;
   /** This node's workloads, listed and made for another node (`run --node`, the cluster-wide `ls`). */
   workloadsApi: LocalWorkloads;
+  /** This node's templates, listed and changed for another node (their owner is this one). */
+  templatesApi: LocalTemplates;
   /** This node's new flow records as they are recorded. */
   followFlows: LocalFollow;
 }
@@ -75,6 +79,9 @@ export class Cluster {
   readonly remote: RemoteWorkloads;
   private readonly publisher: WorkloadPublisher;
   private readonly objects: ClusterObjects;
+  private readonly templateRecords: ClusterTemplates;
+  /** Templates across nodes: each change goes to the template's owner (template-peers.ts). */
+  readonly templates: TemplateRouter;
   private readonly remoteLoop: Rerun;
   private flowToken = "";
   private flowPeers: Server | undefined;
@@ -91,6 +98,8 @@ export class Cluster {
     this.remoteLoop = new Rerun("apply remote workloads", () => local.remoteChanged());
     this.remote = new RemoteWorkloads(etcd, () => void this.remoteLoop.run());
     this.publisher = new WorkloadPublisher(etcd, membership, () => local.records(membership.spec.nodeName));
+    this.templateRecords = new ClusterTemplates(etcd, membership.spec.nodeName);
+    this.templates = new TemplateRouter(membership.spec.nodeName, this.templateRecords, () => this.nodes(), () => this.flowToken, local.templatesApi);
     this.objects = new ClusterObjects(etcd, { services: (r) => local.mirrorServices(r), policies: (r) => local.mirrorPolicies(r), namespaces: (r) => local.mirrorNamespaces(r) });
   }
 
@@ -103,6 +112,7 @@ export class Cluster {
         services: (put, removed) => this.objects.services(put, removed),
         policies: (put, removed) => this.objects.policies(put, removed),
         namespace: (name, next, prev) => this.objects.namespace(name, next, prev),
+        template: (next, prev) => this.templateRecords.write(next, prev),
         remoteWorkloads: () => [...this.remote.records.values()].filter((r) => r.node !== self),
         extend: (state) => withRemoteWorkloads(state, this.remote.records.values(), self),
       },
@@ -113,7 +123,9 @@ export class Cluster {
     await this.remoteLoop.run();
     await this.publisher.publish();
     this.flowToken = await clusterToken(this.etcd);
-    this.flowPeers = await servePeers(this.membership.spec.address, this.flowToken, this.local.flows, this.local.followFlows, peerWorkloads(this.local.workloadsApi));
+    const workloads = peerWorkloads(this.local.workloadsApi);
+    const templates = peerTemplates(this.local.templatesApi);
+    this.flowPeers = await servePeers(this.membership.spec.address, this.flowToken, this.local.flows, this.local.followFlows, async (req, url, res) => (await workloads(req, url, res)) || templates(req, url, res));
   }
 
   /** `observe --all-nodes`: every Ready node's records merged by time, each with its node. */

@@ -141,6 +141,12 @@ function localSide(engine: Engine): LocalSide {
     mirrorNamespaces: (r) => engine.mirrorNamespaces(r),
     flows: (q, limit) => engine.observe(q, limit),
     workloadsApi: { list: () => engine.list(), run: (spec) => engine.run(spec as unknown as RunSpec) },
+    templatesApi: {
+      list: () => engine.listTemplates(),
+      create: ({ replicas, ...spec }) => engine.createTemplate(spec as unknown as RunSpec, replicas),
+      scale: (wanted) => engine.scale(wanted),
+      remove: (name, missingOk) => engine.removeTemplate(name, missingOk),
+    },
     followFlows: (q, onRecord) => engine.followFlows(q, onRecord),
   };
 }
