@@ -30,6 +30,8 @@ import { allNodeWorkloads, peerWorkloads, placementTarget, runOnPeer, type Local
 import { OverlayEvents } from "./overlay/overlay-events";
 import type { ClusterNetworkSpec } from "./overlay/blocks";
 import { ClusterTemplates } from "./templates/cluster-templates";
+import { ClusterPools } from "./lb/cluster-pools";
+import type { LbPool } from "../model/lb/lb-pool";
 import { peerTemplates, TemplateRouter, type LocalTemplates } from "./templates/template-peers";
 
 /** What the cluster needs from the local engine (the daemon wires it). */
@@ -50,6 +52,7 @@ export interface LocalSide {
   mirrorServices(records: Service[]): Promise<void>;
   mirrorPolicies(records: PolicyRecord[]): Promise<void>;
   mirrorNamespaces(records: Namespace[]): Promise<void>;
+  mirrorLbPools(records: LbPool[]): Promise<void>;
   /** This node's flow records (what GET /v1/flows answers). */
   flows: LocalFlows;
   /** This node's workloads, listed and made for another node (`run --node`, the cluster-wide `ls`). */
@@ -80,6 +83,7 @@ export class Cluster {
   private readonly publisher: WorkloadPublisher;
   private readonly objects: ClusterObjects;
   private readonly templateRecords: ClusterTemplates;
+  private readonly pools: ClusterPools;
   /** Templates across nodes: each change goes to the template's owner (template-peers.ts). */
   readonly templates: TemplateRouter;
   private readonly remoteLoop: Rerun;
@@ -98,6 +102,7 @@ export class Cluster {
     this.remoteLoop = new Rerun("apply remote workloads", () => local.remoteChanged());
     this.remote = new RemoteWorkloads(etcd, () => void this.remoteLoop.run());
     this.publisher = new WorkloadPublisher(etcd, membership, () => local.records(membership.spec.nodeName));
+    this.pools = new ClusterPools(etcd, (r) => local.mirrorLbPools(r));
     this.templateRecords = new ClusterTemplates(etcd, membership.spec.nodeName);
     this.templates = new TemplateRouter(membership.spec.nodeName, this.templateRecords, () => this.nodes(), () => this.flowToken, local.templatesApi);
     this.objects = new ClusterObjects(etcd, { services: (r) => local.mirrorServices(r), policies: (r) => local.mirrorPolicies(r), namespaces: (r) => local.mirrorNamespaces(r) });
@@ -113,12 +118,15 @@ export class Cluster {
         policies: (put, removed) => this.objects.policies(put, removed),
         namespace: (name, next, prev) => this.objects.namespace(name, next, prev),
         template: (next, prev) => this.templateRecords.write(next, prev),
+        pools: (put, removed) => this.pools.write(put, removed),
         remoteWorkloads: () => [...this.remote.records.values()].filter((r) => r.node !== self),
         extend: (state) => withRemoteWorkloads(state, this.remote.records.values(), self),
       },
       () => void this.publisher.publish(),
     );
     this.membership.onRegistered = () => void this.publisher.publish();
+    // Pools before services: a service mirrored here finds the pool its address came from.
+    await this.pools.start();
     await this.objects.start();
     await this.remoteLoop.run();
     await this.publisher.publish();
@@ -263,6 +271,7 @@ export class Cluster {
     this.publisher.close();
     this.remoteLoop.close();
     await this.objects.close();
+    await this.pools.close();
     await this.remote.close();
     await this.watcher?.cancel().catch(() => undefined);
     await this.l2?.close();

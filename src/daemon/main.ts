@@ -139,6 +139,7 @@ function localSide(engine: Engine): LocalSide {
     mirrorServices: (r) => engine.mirrorServices(r),
     mirrorPolicies: (r) => engine.mirrorPolicies(r),
     mirrorNamespaces: (r) => engine.mirrorNamespaces(r),
+    mirrorLbPools: (r) => engine.mirrorLbPools(r),
     flows: (q, limit) => engine.observe(q, limit),
     workloadsApi: { list: () => engine.list(), run: (spec) => engine.run(spec as unknown as RunSpec) },
     templatesApi: {

@@ -5,6 +5,7 @@
 import type { Service } from "../../model/services/service";
 import type { DesiredState, Namespace, PolicyRecord } from "../../model/types";
 import type { Template } from "../../model/workloads/template";
+import type { LbPool } from "../../model/lb/lb-pool";
 
 export interface ClusterGate {
   /**
@@ -21,6 +22,8 @@ export interface ClusterGate {
    * owner; refused when another node owns it or has one of the name. Returns the undo.
    */
   template(next: Template | undefined, prev: Template | undefined): Promise<Undo>;
+  /** Store these LoadBalancer pools (and drop those names) cluster-wide; returns the undo. */
+  pools(put: readonly LbPool[], removed: readonly string[]): Promise<Undo>;
   /** The other nodes' workloads (what a namespace removal here cannot remove). */
   remoteWorkloads(): { node: string; name: string; namespace: string }[];
   /** The state with the other nodes' workloads added (what the compilers read). */
