@@ -22,8 +22,8 @@ spec: {blocks: [{cidr: 198.18.210.0/29}]}
 `;
 
 describe("cluster pools and project namespaces", () => {
-  const ul = new Underlay("hp");
-  const nodes = ["n1", "n2"].map((n) => new TestHost(`hp${n}`));
+  const ul = new Underlay("htp");
+  const nodes = ["n1", "n2"].map((n) => new TestHost(`htp${n}`));
   const addr = (i: number) => `${UNDERLAY_PREFIX}.${11 + i}`;
   const pools = async (i: number) => (JSON.parse(await nodes[i]!.pontonOk("lb-pool", "ls", "-o", "json")) as { name: string }[]).map((p) => p.name);
   /** Each LoadBalancer service on node i: its addresses, or "pending". */
