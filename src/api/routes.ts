@@ -4,7 +4,7 @@ import type { IncomingMessage, ServerResponse } from "node:http";
 import { EngineError } from "../errors";
 import { checkShape } from "../model/shape";
 import { validateNamespace } from "../model/namespaces";
-import type { Engine, NetworkSpec, RunSpec } from "../engine";
+import type { Engine, NetworkSpec } from "../engine";
 import { cniHandler } from "../cni/http";
 import type { ServiceSpec } from "../model/services/service-spec";
 import type { FlowQuery } from "../flows";
@@ -70,17 +70,7 @@ export function routes(engine: Engine): Route[] {
     }),
     r("POST", "/v1/workloads/:name/stop", 200, async ({ params, query }) => workloadIn(engine, params[0]!, query) && engine.stop(params[0]!, graceOf(query))),
     r("POST", "/v1/workloads/:name/start", 200, async ({ params, query }) => workloadIn(engine, params[0]!, query) && engine.startWorkload(params[0]!)),
-    r("GET", "/v1/templates", 200, async () => engine.listTemplates()),
-    r("POST", "/v1/templates", 201, async ({ body }) => {
-      const { replicas, replicaOf: _ignored, ...spec } = (await body()) as unknown as RunSpec & { replicas?: unknown };
-      return engine.createTemplate(spec, replicas);
-    }),
-    r("DELETE", "/v1/templates/:name", 200, async ({ params, query }) => templateIn(engine, params[0]!, query, flag(query, "missingOk")) && engine.removeTemplate(params[0]!, flag(query, "missingOk"))),
-    r("POST", "/v1/scale", 200, async ({ body }) => {
-      const { replicas } = await body();
-      if (typeof replicas !== "object" || replicas === null || Array.isArray(replicas)) throw new EngineError("INVALID_ARGUMENT", "scale takes {replicas: {TEMPLATE: N}}");
-      return engine.scale(replicas as Record<string, unknown>);
-    }),
+    // /v1/templates and /v1/scale: template-routes.ts (a template may be another node's).
     r("GET", "/v1/ports", 200, async () => engine.ports()),
     r("GET", "/v1/services", 200, async ({ query }) => engine.listServices(query.get("namespace") ?? undefined)),
     r("POST", "/v1/services", 201, async ({ body }) => engine.createService((await body()) as unknown as ServiceSpec)),
@@ -162,15 +152,6 @@ function workloadIn(engine: Engine, name: string, q: URLSearchParams, missingOk 
   if (ns === undefined || view.namespace === validateNamespace(ns)) return view;
   if (missingOk) return false;
   throw new EngineError("WORKLOAD_NOT_FOUND", `workload ${name} not found in namespace ${ns} (it is in ${view.namespace})`);
-}
-
-function templateIn(engine: Engine, name: string, q: URLSearchParams, missingOk: boolean): boolean {
-  const ns = nsOf(q);
-  if (ns === undefined) return true;
-  const t = engine.listTemplates().find((x) => x.name === name);
-  if (t && t.namespace === validateNamespace(ns)) return true;
-  if (missingOk) return false;
-  throw new EngineError("TEMPLATE_NOT_FOUND", `template ${name} not found in namespace ${ns}${t ? ` (it is in ${t.namespace})` : ""}`);
 }
 
 /** {set: {k: v}, remove: [k]} */

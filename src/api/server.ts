@@ -5,11 +5,12 @@ import { decodeSegment, readJson, sendError, sendJson } from "./http-util";
 import { METRICS_CONTENT_TYPE, routes, type Route } from "./routes";
 import { clusterRoutes } from "./cluster-routes";
 import { placementRoutes } from "./placement-routes";
+import { templateRoutes } from "./template-routes";
 import type { Cluster } from "../cluster";
 
 /** `extra`: routes the daemon composes in (the in-process CLI, src/daemon/cli-route.ts). */
 export function apiServer(engine: Engine, cluster?: Cluster, extra: Route[] = []): Server {
-  const table = [...placementRoutes(engine, cluster), ...routes(engine), ...clusterRoutes(cluster), ...extra];
+  const table = [...placementRoutes(engine, cluster), ...templateRoutes(engine, cluster), ...routes(engine), ...clusterRoutes(cluster), ...extra];
   return createServer((req, res) => dispatch(table, req, res));
 }
 

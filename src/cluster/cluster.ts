@@ -29,6 +29,10 @@ import { withRemoteWorkloads, type WorkloadRecord } from "./workloads/workload-r
 import { allNodeWorkloads, peerWorkloads, placementTarget, runOnPeer, type LocalWorkloads } from "./workloads/placement";
 import { OverlayEvents } from "./overlay/overlay-events";
 import type { ClusterNetworkSpec } from "./overlay/blocks";
+import { ClusterTemplates } from "./templates/cluster-templates";
+import { ClusterPools } from "./lb/cluster-pools";
+import type { LbPool } from "../model/lb/lb-pool";
+import { peerTemplates, TemplateRouter, type LocalTemplates } from "./templates/template-peers";
 
 /** What the cluster needs from the local engine (the daemon wires it). */
 export interface LocalSide {
@@ -48,10 +52,13 @@ export interface LocalSide {
   mirrorServices(records: Service[]): Promise<void>;
   mirrorPolicies(records: PolicyRecord[]): Promise<void>;
   mirrorNamespaces(records: Namespace[]): Promise<void>;
+  mirrorLbPools(records: LbPool[]): Promise<void>;
   /** This node's flow records (what GET /v1/flows answers). */
   flows: LocalFlows;
   /** This node's workloads, listed and made for another node (`run --node`, the cluster-wide `ls`). */
   workloadsApi: LocalWorkloads;
+  /** This node's templates, listed and changed for another node (their owner is this one). */
+  templatesApi: LocalTemplates;
   /** This node's new flow records as they are recorded. */
   followFlows: LocalFollow;
 }
@@ -75,6 +82,10 @@ export class Cluster {
   readonly remote: RemoteWorkloads;
   private readonly publisher: WorkloadPublisher;
   private readonly objects: ClusterObjects;
+  private readonly templateRecords: ClusterTemplates;
+  private readonly pools: ClusterPools;
+  /** Templates across nodes: each change goes to the template's owner (template-peers.ts). */
+  readonly templates: TemplateRouter;
   private readonly remoteLoop: Rerun;
   private flowToken = "";
   private flowPeers: Server | undefined;
@@ -91,6 +102,9 @@ export class Cluster {
     this.remoteLoop = new Rerun("apply remote workloads", () => local.remoteChanged());
     this.remote = new RemoteWorkloads(etcd, () => void this.remoteLoop.run());
     this.publisher = new WorkloadPublisher(etcd, membership, () => local.records(membership.spec.nodeName));
+    this.pools = new ClusterPools(etcd, (r) => local.mirrorLbPools(r));
+    this.templateRecords = new ClusterTemplates(etcd, membership.spec.nodeName);
+    this.templates = new TemplateRouter(membership.spec.nodeName, this.templateRecords, () => this.nodes(), () => this.flowToken, local.templatesApi);
     this.objects = new ClusterObjects(etcd, { services: (r) => local.mirrorServices(r), policies: (r) => local.mirrorPolicies(r), namespaces: (r) => local.mirrorNamespaces(r) });
   }
 
@@ -103,17 +117,23 @@ export class Cluster {
         services: (put, removed) => this.objects.services(put, removed),
         policies: (put, removed) => this.objects.policies(put, removed),
         namespace: (name, next, prev) => this.objects.namespace(name, next, prev),
+        template: (next, prev) => this.templateRecords.write(next, prev),
+        pools: (put, removed) => this.pools.write(put, removed),
         remoteWorkloads: () => [...this.remote.records.values()].filter((r) => r.node !== self),
         extend: (state) => withRemoteWorkloads(state, this.remote.records.values(), self),
       },
       () => void this.publisher.publish(),
     );
     this.membership.onRegistered = () => void this.publisher.publish();
+    // Pools before services: a service mirrored here finds the pool its address came from.
+    await this.pools.start();
     await this.objects.start();
     await this.remoteLoop.run();
     await this.publisher.publish();
     this.flowToken = await clusterToken(this.etcd);
-    this.flowPeers = await servePeers(this.membership.spec.address, this.flowToken, this.local.flows, this.local.followFlows, peerWorkloads(this.local.workloadsApi));
+    const workloads = peerWorkloads(this.local.workloadsApi);
+    const templates = peerTemplates(this.local.templatesApi);
+    this.flowPeers = await servePeers(this.membership.spec.address, this.flowToken, this.local.flows, this.local.followFlows, async (req, url, res) => (await workloads(req, url, res)) || templates(req, url, res));
   }
 
   /** `observe --all-nodes`: every Ready node's records merged by time, each with its node. */
@@ -251,6 +271,7 @@ export class Cluster {
     this.publisher.close();
     this.remoteLoop.close();
     await this.objects.close();
+    await this.pools.close();
     await this.remote.close();
     await this.watcher?.cancel().catch(() => undefined);
     await this.l2?.close();

@@ -9,6 +9,10 @@ export const WORKLOADS = `${ROOT}workloads/`;
 export const SERVICES = `${ROOT}services/`;
 export const POLICIES = `${ROOT}policies/`;
 export const NAMESPACES = `${ROOT}namespaces/`;
+/** Templates (`run --replicas`): the record with its owner node, the only node that runs its replicas. */
+/** LoadBalancer IP pools (CiliumLoadBalancerIPPool): one pool record per name, mirrored by every node. */
+export const LB_POOLS = `${ROOT}lbpools/`;
+export const TEMPLATES = `${ROOT}templates/`;
 /** Reservations, so two nodes never hand out the same VIP or NodePort: value = the service's NS/NAME. */
 export const VIPS = `${ROOT}vips/`;
 export const NODE_PORTS = `${ROOT}nodeports/`;
@@ -39,6 +43,8 @@ export const workloadKey = (node: string, id: string) => `${WORKLOADS}${node}/${
 export const serviceKey = (namespace: string, name: string) => `${SERVICES}${namespace}/${name}`;
 export const policyKey = (key: string) => `${POLICIES}${key}`;
 export const namespaceKey = (name: string) => `${NAMESPACES}${name}`;
+export const lbPoolKey = (name: string) => `${LB_POOLS}${name}`;
+export const templateKey = (namespace: string, name: string) => `${TEMPLATES}${namespace}/${name}`;
 export const vipKey = (ip: string) => `${VIPS}${ip}`;
 export const lbIpKey = (ip: string) => `${LB_IPS}${ip}`;
 export const nodePortKey = (protocol: string, port: number) => `${NODE_PORTS}${protocol}/${port}`;

@@ -139,8 +139,15 @@ function localSide(engine: Engine): LocalSide {
     mirrorServices: (r) => engine.mirrorServices(r),
     mirrorPolicies: (r) => engine.mirrorPolicies(r),
     mirrorNamespaces: (r) => engine.mirrorNamespaces(r),
+    mirrorLbPools: (r) => engine.mirrorLbPools(r),
     flows: (q, limit) => engine.observe(q, limit),
     workloadsApi: { list: () => engine.list(), run: (spec) => engine.run(spec as unknown as RunSpec) },
+    templatesApi: {
+      list: () => engine.listTemplates(),
+      create: ({ replicas, ...spec }) => engine.createTemplate(spec as unknown as RunSpec, replicas),
+      scale: (wanted) => engine.scale(wanted),
+      remove: (name, missingOk) => engine.removeTemplate(name, missingOk),
+    },
     followFlows: (q, onRecord) => engine.followFlows(q, onRecord),
   };
 }

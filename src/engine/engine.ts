@@ -8,6 +8,7 @@ import type { Namespace, PolicyRecord, UserRule } from "../model/types";
 import type { Service } from "../model/services/service";
 import type { ClusterGate } from "./cluster/cluster-gate";
 import { mirrorNamespaces, mirrorPolicies, mirrorServices } from "./cluster/cluster-mirror";
+import { mirrorLbPools } from "./cluster/pool-mirror";
 import { logDir, portHolderSocket, storeFile, type EngineConfig } from "./config";
 import { HolderClient } from "../ports";
 import { syncHeldPorts } from "./published-ports";
@@ -39,7 +40,7 @@ import { serviceNamespace } from "../model/services/service";
 import { ServiceMonitor } from "./services/services-monitor";
 import { serviceView } from "./services/service-views";
 import { parseServiceManifests } from "../model/services/k8s-service";
-import { parseLbPoolManifests } from "../model/lb/lb-pool";
+import { parseLbPoolManifests, type LbPool } from "../model/lb/lb-pool";
 import { parseBgpPolicyManifests } from "../model/lb/bgp-policy";
 import { bgpPlan } from "../compile/bgp/bgp-plan";
 import { BgpSpeaker } from "./bgp/speaker";
@@ -219,6 +220,9 @@ export class Engine {
   }
   mirrorNamespaces(records: Namespace[]) {
     return this.change(() => mirrorNamespaces(this.ctx, records));
+  }
+  mirrorLbPools(records: LbPool[]) {
+    return this.change(() => mirrorLbPools(this.ctx, records));
   }
 
   /** Releases the ports of what went and points relays where workloads are now. */

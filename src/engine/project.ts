@@ -15,8 +15,8 @@ import { applyBgpPolicies } from "./bgp/bgp-policies";
 import { applyL2Policies } from "./l2/l2-policies";
 import { policyKey } from "../policy";
 import { serviceNamespace, serviceRef } from "../model/services/service";
-import { namespaceLabels, validateNamespace } from "../model/namespaces";
-import { now } from "./ids";
+import { validateNamespace } from "../model/namespaces";
+import { declareNamespaces } from "./policy/project-namespaces";
 import { normalizePorts, normalizeRoutes, normalizeRestart, normalizeAttachSpecs, type RunSpec } from "../model/workloads/workload-spec";
 import { downTemplates, isTemplated, takeDownTemplates, upTemplates, validateProjectTemplates } from "./workloads/project-templates";
 
@@ -156,10 +156,7 @@ export async function projectUp(ctx: EngineContext, file: ProjectFile): Promise<
       (changed.has(`network ${d.name}`) ? report.recreated : report.created).push(`network ${d.name}`);
     }
     // Namespaces and policies before new workloads: a workload starts already policed.
-    for (const n of file.namespaces ?? []) {
-      const old = ctx.store.namespace(n.name);
-      ctx.store.putNamespace({ name: n.name, labels: namespaceLabels(n.name, n.labels), createdAt: old?.createdAt ?? now() });
-    }
+    await declareNamespaces(ctx, file.namespaces ?? [], undo);
     await convergePolicies(ctx, file, report);
     for (const d of wanted.values()) {
       if (ctx.store.workload(d.name)) {

@@ -10,6 +10,7 @@ import { readJson, sendError, sendJson } from "../http-util";
 import type { Cluster } from "../../cluster";
 import { clusterRoutes } from "../cluster-routes";
 import { placementRoutes } from "../placement-routes";
+import { templateRoutes } from "../template-routes";
 import { routes } from "../routes";
 import { dispatch, parseUrl } from "../server";
 import { FlowBatches, sseEvent } from "./flow-batches";
@@ -59,7 +60,7 @@ export interface UiServerOptions {
 export async function uiServer(engine: Engine, ui: UiListen, opts: UiServerOptions = {}): Promise<Server> {
   const web = opts.web ?? loadWeb(WEB_DIR);
   const maxStreams = opts.maxStreams ?? DEFAULT_MAX_STREAMS;
-  const table = [...placementRoutes(engine, opts.cluster), ...routes(engine), ...clusterRoutes(opts.cluster)];
+  const table = [...placementRoutes(engine, opts.cluster), ...templateRoutes(engine, opts.cluster), ...routes(engine), ...clusterRoutes(opts.cluster)];
   let streams = 0;
   const server = createServer((req, res) => {
     for (const [k, v] of Object.entries(SECURITY_HEADERS)) res.setHeader(k, v);

@@ -8,7 +8,10 @@ import { labelText, printTable, show } from "../output";
 interface TemplateView {
   name: string;
   replicas: number;
-  running: number;
+  /** Undefined: the owner node did not answer. */
+  running?: number;
+  /** Cluster: the owner node, the one that runs its replicas. */
+  node?: string;
   labels: Record<string, string>;
   namespace: string;
   networks: string[];
@@ -38,14 +41,15 @@ export const scaleCommand: Command = {
 export const templateCommands: Record<string, Command> = {
   ls: {
     usage: "ponton template ls [-o json]",
-    summary: "List templates: replicas wanted and running, labels, networks.",
+    summary: "List templates: replicas wanted and running, labels, networks (in a cluster: every node's, with its owner NODE; ? running: the owner did not answer).",
     options: { ...OUTPUT_OPTION },
     async run({ client, format }) {
       const rows = await client.request<TemplateView[]>("GET", "/v1/templates");
+      const nodes = rows.some((t) => t.node !== undefined);
       show(format, rows, (ts) =>
         printTable(
-          ["NAME", "REPLICAS", "NAMESPACE", "LABELS", "NETWORKS", "COMMAND"],
-          ts.map((t) => [t.name, `${t.running}/${t.replicas}`, t.namespace, labelText(t.labels), t.networks.join(","), t.command.join(" ")]),
+          [...(nodes ? ["NODE"] : []), "NAME", "REPLICAS", "NAMESPACE", "LABELS", "NETWORKS", "COMMAND"],
+          ts.map((t) => [...(nodes ? [t.node ?? ""] : []), t.name, `${t.running ?? "?"}/${t.replicas}`, t.namespace, labelText(t.labels), t.networks.join(","), t.command.join(" ")]),
         ),
       );
     },

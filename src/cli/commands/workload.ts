@@ -48,7 +48,7 @@ export const workloadCommands: Record<string, Command> = {
     options: {
       name: { type: "string", description: "workload name (required)", value: "NAME" },
       replicas: { type: "string", description: "store a template NAME and run N replicas of it (each gets $PONTON_REPLICA_NAME)", value: "N" },
-      node: { type: "string", description: "cluster: make the workload on this node (default: the node asked)", value: "NODE" },
+      node: { type: "string", description: "cluster: make the workload (with --replicas: the template, owned by that node) on this node (default: the node asked)", value: "NODE" },
       network: { type: "string", multiple: true, description: "network to join (default: bridge; also host, none)", value: "NET" },
       ip: { type: "string", description: "static IPv4 address on the first network", value: "IP" },
       ip6: { type: "string", description: "static IPv6 address on the first network", value: "IP" },
@@ -100,13 +100,14 @@ export const workloadCommands: Record<string, Command> = {
         ...(list(v["add-host"]).length ? { extraHosts: list(v["add-host"]) } : {}),
         command: [...args.positionals, ...args.rest],
       };
-      if (v.replicas !== undefined && v.node !== undefined) throw new EngineError("INVALID_ARGUMENT", "--node does not go with --replicas: templates and their replicas are the node's that makes them", { hint: "run the template on that node" });
+      const node = v.node !== undefined ? { node: v.node } : {};
       if (v.replicas !== undefined) {
-        const r = await client.request<{ added: string[] }>("POST", "/v1/templates", { ...body, replicas: v.replicas });
+        // With --node: that node owns the template and runs its replicas.
+        const r = await client.request<{ added: string[] }>("POST", "/v1/templates", { ...body, replicas: v.replicas, ...node });
         show(format, r, () => r.added.forEach((n) => console.log(n)));
         return;
       }
-      const w = await client.request<WorkloadView>("POST", "/v1/workloads", { ...body, ...(v.node !== undefined ? { node: v.node } : {}) });
+      const w = await client.request<WorkloadView>("POST", "/v1/workloads", { ...body, ...node });
       show(format, w, () => console.log(w.name));
     },
   },

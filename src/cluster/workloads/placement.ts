@@ -16,7 +16,7 @@ export interface LocalWorkloads {
 
 const MAX_BODY = 4 << 20;
 
-function readBody(req: IncomingMessage): Promise<unknown> {
+export function readBody(req: IncomingMessage): Promise<unknown> {
   return new Promise((resolve, reject) => {
     let body = "";
     req.on("data", (d: Buffer) => {
@@ -34,7 +34,17 @@ function readBody(req: IncomingMessage): Promise<unknown> {
   });
 }
 
-const send = (res: ServerResponse, status: number, body: unknown) => res.writeHead(status, { "content-type": "application/json" }).end(JSON.stringify(body));
+export const send = (res: ServerResponse, status: number, body: unknown) => res.writeHead(status, { "content-type": "application/json" }).end(JSON.stringify(body));
+
+/** Send what `fn` returns with `status`, or its error with its code (as the API does). */
+export async function answer(res: ServerResponse, status: number, fn: () => Promise<unknown>): Promise<void> {
+  try {
+    send(res, status, await fn());
+  } catch (e) {
+    const err = e instanceof EngineError ? e : new EngineError("INTERNAL", (e as Error).message);
+    send(res, codeInfo(err.code).http, { error: { code: err.code, message: err.message, ...(err.hint ? { hint: err.hint } : {}) } });
+  }
+}
 
 /** The peer listener's workload routes (after its token check): GET and POST /v1/workloads. */
 export function peerWorkloads(local: LocalWorkloads) {
@@ -42,22 +52,20 @@ export function peerWorkloads(local: LocalWorkloads) {
     if (url.pathname !== "/v1/workloads") return false;
     if (req.method === "GET") send(res, 200, local.list());
     else if (req.method === "POST") {
-      try {
+      await answer(res, 201, async () => {
         const { replicaOf: _engineOnly, node: _placed, ...spec } = (await readBody(req)) as Record<string, unknown>;
-        send(res, 201, await local.run(spec));
-      } catch (e) {
-        const err = e instanceof EngineError ? e : new EngineError("INTERNAL", (e as Error).message);
-        send(res, codeInfo(err.code).http, { error: { code: err.code, message: err.message, ...(err.hint ? { hint: err.hint } : {}) } });
-      }
+        return local.run(spec);
+      });
     } else return false;
     return true;
   };
 }
 
-function callPeer<T>(node: NodeView, token: string, method: string, body: unknown, timeoutMs: number): Promise<T> {
+/** A call to another node's peer listener: its answer, or its error with its code (`node N: …`). */
+export function callPeer<T>(node: NodeView, token: string, method: string, body: unknown, timeoutMs: number, path = "/v1/workloads"): Promise<T> {
   return new Promise((resolve, reject) => {
     const data = body === undefined ? undefined : JSON.stringify(body);
-    const req = http.request({ host: node.address, port: FLOW_PEER_PORT, path: "/v1/workloads", method, timeout: timeoutMs, headers: { authorization: `Bearer ${token}`, ...(data ? { "content-type": "application/json", "content-length": Buffer.byteLength(data) } : {}) } }, (res) => {
+    const req = http.request({ host: node.address, port: FLOW_PEER_PORT, path, method, timeout: timeoutMs, headers: { authorization: `Bearer ${token}`, ...(data ? { "content-type": "application/json", "content-length": Buffer.byteLength(data) } : {}) } }, (res) => {
       let text = "";
       res.on("data", (d: Buffer) => (text += d.toString()));
       res.on("end", () => {

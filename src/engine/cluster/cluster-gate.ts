@@ -1,9 +1,11 @@
 // Cluster mode, as the engine sees it (the daemon wires src/cluster to it; the engine never imports
-// it). Services, policies and namespaces are cluster-scope: a change is written to the cluster store first, in
+// it). Services, policies, namespaces and templates are cluster-scope: a change is written to the cluster store first, in
 // one transaction, and only then to the local store and the kernel — refused there, nothing changed.
 // The other nodes' workloads are added to the state the compilers read (services, DNS, policy).
 import type { Service } from "../../model/services/service";
 import type { DesiredState, Namespace, PolicyRecord } from "../../model/types";
+import type { Template } from "../../model/workloads/template";
+import type { LbPool } from "../../model/lb/lb-pool";
 
 export interface ClusterGate {
   /**
@@ -15,6 +17,13 @@ export interface ClusterGate {
   policies(put: readonly PolicyRecord[], removed: readonly string[]): Promise<Undo>;
   /** Put (or drop: `next` undefined) a namespace cluster-wide if the cluster still holds `prev`; returns the undo. */
   namespace(name: string, next: Namespace | undefined, prev: Namespace | undefined): Promise<Undo>;
+  /**
+   * Put this node's template (or drop `prev`: `next` undefined) cluster-wide, with this node as its
+   * owner; refused when another node owns it or has one of the name. Returns the undo.
+   */
+  template(next: Template | undefined, prev: Template | undefined): Promise<Undo>;
+  /** Store these LoadBalancer pools (and drop those names) cluster-wide; returns the undo. */
+  pools(put: readonly LbPool[], removed: readonly string[]): Promise<Undo>;
   /** The other nodes' workloads (what a namespace removal here cannot remove). */
   remoteWorkloads(): { node: string; name: string; namespace: string }[];
   /** The state with the other nodes' workloads added (what the compilers read). */

@@ -45,8 +45,10 @@ export function assignLoadBalancers(ctx: EngineContext, state: DesiredState, hol
   const mine = new Map(made.map((s) => [s.id, s]));
   const others = [...ctx.store.serviceLookups().loadBalanced()].filter((s) => !mine.has(s.id) && !opts.removed?.has(s.id));
   // Cluster mode: a cluster service's addresses are the cluster's (reserved in etcd by the node that
-  // gave them): this node's pools may differ, so it neither takes them away nor hands them out.
-  const fixed = ctx.cluster ? others.filter((s) => s.cluster && s.loadBalancer!.ips.length > 0).map(claimOf) : [];
+  // gave them): a service change here neither takes them away nor hands them out. A pool change does
+  // re-evaluate them: the pools are the cluster's too (etcd-first, mirrored), so the node applying it
+  // sees every pool, and what it moves goes to etcd with the pool.
+  const fixed = ctx.cluster && !opts.pools ? others.filter((s) => s.cluster && s.loadBalancer!.ips.length > 0).map(claimOf) : [];
   const stored = others.filter((s) => !fixed.some((f) => f.id === s.id));
   const balanced = [...stored, ...made.filter((s) => s.loadBalancer)];
   if (balanced.length === 0) return { made, changed: [] };

@@ -31,15 +31,23 @@ export async function applyLbPools(ctx: EngineContext, pools: LbPool[], opts: { 
   for (const name of remove) {
     if (!byName.has(name) && !opts.missingOk) throw new EngineError("NOT_FOUND", `pool ${name} not found`, { hint: "list pools with 'ponton lb-pool ls'" });
   }
-  const owned = pools.map((p) => ({ ...p, ...(opts.project ? { project: opts.project } : byName.get(p.name)?.project ? { project: byName.get(p.name)!.project! } : {}) }));
+  const owned = pools.map((p) => ({ ...p, ...(opts.project ? { project: opts.project } : byName.get(p.name)?.project ? { project: byName.get(p.name)!.project! } : {}), ...(ctx.cluster ? { cluster: true as const } : {}) }));
   const after = [...stored.filter((p) => !remove.has(p.name) && !owned.some((x) => x.name === p.name)), ...owned];
   const state = ctx.store.state();
   const given = assignLoadBalancers(ctx, state, new Holders(ctx.store.serviceLookups()), [], { pools: after });
-  // Cluster mode: services whose addresses the pool change moves are the cluster's: etcd first (the
-  // addresses reserved there), or the mirror would put back what etcd holds.
+  // Cluster mode: the pools and the services whose addresses they move are the cluster's: etcd first
+  // (the pools, then the services with their addresses reserved or freed there), or the mirror would
+  // put back what etcd holds. A pool removed takes its addresses from every node's services.
   const lb = ctx.cluster ? { ...given, changed: given.changed.map((c) => ({ ...c, s: clusterOwned(c.s) })) } : given;
-  const unpublish = lb.changed.length ? await ctx.cluster?.services(lb.changed.map((c) => c.s), []) : undefined;
   const gone = [...remove].filter((n) => byName.has(n));
+  const unpool = await ctx.cluster?.pools(owned, gone);
+  let unpublish: (() => Promise<void>) | undefined;
+  try {
+    unpublish = lb.changed.length ? await ctx.cluster?.services(lb.changed.map((c) => c.s), []) : undefined;
+  } catch (e) {
+    await unpool?.().catch(() => undefined);
+    throw e;
+  }
   const put = () => {
     gone.forEach((n) => ctx.store.deleteLbPool(n));
     owned.forEach((p) => ctx.store.putLbPool(p));
@@ -54,6 +62,7 @@ export async function applyLbPools(ctx: EngineContext, pools: LbPool[], opts: { 
     await syncedPut(ctx, put, undo);
   } catch (e) {
     await unpublish?.().catch(() => undefined);
+    await unpool?.().catch(() => undefined);
     throw asKernelError(e, `apply ${owned.length} pools`);
   }
   return {

@@ -79,6 +79,8 @@ export async function createTemplate(ctx: EngineContext, given: RunSpec, replica
   const { replicaOf: _ignored, ...stored } = spec;
   // Intent first: a crash while replicas are made leaves a template that the start-up converge completes.
   const t: Template = { name, spec: { ...stored, name }, replicas: n, createdAt: now(), ...owner };
+  // Cluster mode: etcd first (this node its owner); refused there, nothing is made here.
+  const unpublish = await ctx.cluster?.template(t, undefined);
   ctx.store.putTemplate(t);
   const undo: Undo = [];
   try {
@@ -86,6 +88,7 @@ export async function createTemplate(ctx: EngineContext, given: RunSpec, replica
   } catch (e) {
     await undoAll(undo);
     ctx.store.deleteTemplate(name);
+    await unpublish?.().catch(() => undefined);
     throw e;
   }
 }
@@ -107,8 +110,9 @@ export async function scaleTemplates(ctx: EngineContext, wanted: Record<string, 
   try {
     for (const { t, n } of plan) {
       const scaled = { ...t, replicas: n };
+      const unpublish = await ctx.cluster?.template(scaled, t);
       ctx.store.putTemplate(scaled);
-      if (n > replicasOf(ctx, t.name).length) undo.push(async () => ctx.store.putTemplate(t));
+      if (n > replicasOf(ctx, t.name).length) undo.push(async () => ctx.store.putTemplate(t), ...(unpublish ? [unpublish] : []));
       results.push(await converge(ctx, scaled, undo));
     }
     return results;
@@ -123,8 +127,12 @@ export async function removeTemplate(ctx: EngineContext, name: string, missingOk
   const t = missingOk ? ctx.store.template(name) : getTemplate(ctx, name);
   if (!t) return undefined;
   const none = { ...t, replicas: 0 };
+  // Cluster mode: the count drops to 0 in etcd first (refused there, no replica is touched), the
+  // record goes last (refused then, the template stays with 0 replicas everywhere: rm again).
+  await ctx.cluster?.template(none, t);
   ctx.store.putTemplate(none);
   const result = await converge(ctx, none, []);
+  await ctx.cluster?.template(undefined, none);
   ctx.store.deleteTemplate(name);
   return result;
 }

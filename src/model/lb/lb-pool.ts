@@ -27,6 +27,8 @@ export interface LbPool {
   /** A disabled pool hands out no new address; services keep the ones they have (as Cilium does). */
   disabled: boolean;
   project?: string;
+  /** Cluster mode: the pool is the cluster's (etcd holds it; the mirror owns it here). */
+  cluster?: true;
 }
 
 
