@@ -1,6 +1,6 @@
 // Where the cost of HTTP rules goes: the same port and workloads as run.ts, HAProxy as pontond wrote
 // its configuration and variants of that file loaded by hand (SIGUSR2 to the master, as pontond
-// reloads): without `usesrc clientip`, with the log ring unread (HAProxy formats every line, pontond
+// reloads): with main's `http-reuse safe`, without `usesrc clientip`, with the log ring unread (HAProxy formats every line, pontond
 // gets none), without the log, with one thread. Each variant's throughput and the CPU each process
 // spent per request (pontond, HAProxy's worker, the Node server, wrk: /proc/PID/stat and the shell's
 // `times`), variants interleaved round by round (the machine is shared): medians, ratios to L3/L4.
@@ -17,14 +17,18 @@ const ROUNDS = quick ? 1 : 3;
 const loads = process.argv.includes("--keepalive-only") ? (["keepAlive"] as const) : (["keepAlive", "newConn"] as const);
 
 /** A variant: a transformation of pontond's configuration (undefined: the L3/L4 policy, no proxy). */
+const NO_USESRC = (c: string) => c.replace(/^\s*source 0\.0\.0\.0 usesrc clientip\n/gm, "");
+const NO_LOG = (c: string) => c.replace(/^\s*log ring@.*\n/m, "");
+const ONE_THREAD = (c: string) => c.replace(/^global\n/m, "global\n  nbthread 1\n");
 const VARIANTS: Record<string, ((cfg: string) => string) | undefined> = {
   "L3/L4 only": undefined,
   "HTTP rules (as shipped)": (c) => c,
-  "no usesrc clientip": (c) => c.replace(/^\s*source 0\.0\.0\.0 usesrc clientip\n/gm, ""),
+  "http-reuse safe (main before this change)": (c) => c.replace(/^\s*http-reuse never\n/gm, ""),
+  "no usesrc clientip": NO_USESRC,
   "log ring unread (pontond gets no line)": (c) => c.replace(/^\s*server pontond .*\n/m, ""),
-  "no log": (c) => c.replace(/^\s*log ring@.*\n/m, ""),
-  "nbthread 1": (c) => c.replace(/^global\n/m, "global\n  nbthread 1\n"),
-  "no log, no usesrc, nbthread 1": (c) => c.replace(/^\s*log ring@.*\n/m, "").replace(/^\s*source 0\.0\.0\.0 usesrc clientip\n/gm, "").replace(/^global\n/m, "global\n  nbthread 1\n"),
+  "no log": NO_LOG,
+  "nbthread 1": ONE_THREAD,
+  "no log, no usesrc, nbthread 1": (c) => ONE_THREAD(NO_USESRC(NO_LOG(c))),
 };
 
 /** Loads `text` into the running HAProxy and waits for its new worker (the old one may linger on its log ring connection). */
