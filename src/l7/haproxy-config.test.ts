@@ -38,8 +38,10 @@ backend l7_10.0.0.2:80
   http-request deny deny_status 403 content-type text/plain string "Access denied\\r\\n" if !{ var(txn.rule) -m found }
   server workload 10.0.0.2:80
 `);
-  // Reached from the client's own address where the kernel brings the answers back.
-  assert.match(haproxyConfig([l], { pid: "/s/p", admin: "/s/a", log: "/s/l" }, () => true), /^  source 0\.0\.0\.0 usesrc clientip\n  server workload 10\.0\.0\.2:80$/m);
+  // Reached from the client's own address where the kernel brings the answers back, over a server
+  // connection of that client connection's own (kept alive, never shared).
+  assert.match(haproxyConfig([l], { pid: "/s/p", admin: "/s/a", log: "/s/l" }, () => true), /^  source 0\.0\.0\.0 usesrc clientip\n  http-reuse never\n  server workload 10\.0\.0\.2:80$/m);
+  assert.doesNotMatch(text, /http-reuse/);
   assert.match(text, /^  server pontond unix@\/s\/l$/m);
   assert.match(text, /^  stats socket \/s\/a mode 600 level admin expose-fd listeners$/m);
 });

@@ -110,7 +110,11 @@ function backend(l: L7Listener, transparent: boolean): string[] {
       lines.push(`  http-request set-var(txn.rule) int(${i}) if ${[unset, `src${i}`, ...cond].join(" ")}`);
     }
   });
-  lines.push(`  ${DENIED} if !{ var(txn.rule) -m found }`, ...(transparent ? [`  source 0.0.0.0 usesrc clientip`] : []), `  server workload ${l.ip}:${l.port}`);
+  // Transparent: a server connection stays its client connection's own (`http-reuse never`), so it
+  // never carries another client's request from the wrong address, and it is kept alive: with the
+  // default (`safe`), HAProxy 2.6 opened a server connection per request when one client address had
+  // several connections at once (bench/l7/README.md).
+  lines.push(`  ${DENIED} if !{ var(txn.rule) -m found }`, ...(transparent ? [`  source 0.0.0.0 usesrc clientip`, "  http-reuse never"] : []), `  server workload ${l.ip}:${l.port}`);
   return lines;
 }
 

@@ -1,7 +1,7 @@
 // The engine's side of the L7 proxy (HAProxy, src/l7): its listeners follow the committed policy
 // plan, loaded BEFORE the kernel redirects to them; its request log arrives on a unix socket here
-// (HAProxy's log ring connects to it, and keeps what it logs while no pontond listens) and joins
-// the flow ring and the metrics.
+// (HAProxy's log ring connects to it, and keeps what it logs while no pontond listens), read in
+// batches (l7-log-socket.ts), and joins the flow ring and the metrics.
 import { mkdirSync, unlinkSync } from "node:fs";
 import net from "node:net";
 import path from "node:path";
@@ -17,6 +17,7 @@ import type { EngineFlows } from "../flows/flows";
 import { logDir } from "../config";
 import type { EngineContext } from "../context";
 import { applyReturnPath, bridgedBackends } from "./l7-return-path";
+import { listenLogSocket } from "./l7-log-socket";
 
 /** How often pontond looks whether HAProxy still runs. */
 const WATCH_MS = 500;
@@ -34,7 +35,7 @@ export class EngineL7 {
   restarts = 0;
   private listeners: L7Listener[] = [];
   private bySection = new Map<string, L7Listener>();
-  private server: net.Server | undefined;
+  private server: Promise<net.Server> | undefined;
   private watch: NodeJS.Timeout | undefined;
   private running = false;
   private closed = false;
@@ -83,31 +84,18 @@ export class EngineL7 {
     void this.apply();
   }
 
-  private listen(): Promise<void> {
-    if (this.server) return Promise.resolve();
+  private async listen(): Promise<void> {
+    if (this.server) return void (await this.server);
     mkdirSync(this.haproxy.dir, { recursive: true, mode: 0o700 });
     try {
       unlinkSync(this.haproxy.paths.log);
     } catch {
       // none left
     }
-    const server = net.createServer((c) => {
-      let buf = "";
-      c.setEncoding("utf8");
-      c.on("data", (d: string) => {
-        buf += d;
-        const nl = buf.lastIndexOf("\n");
-        if (nl < 0) return;
-        const lines = buf.slice(0, nl).split("\n");
-        buf = buf.slice(nl + 1);
-        this.onLines(lines);
-      });
-      c.on("error", () => undefined);
-    });
-    this.server = server;
-    return new Promise((resolve, reject) => {
-      server.once("error", reject);
-      server.listen(this.haproxy.paths.log, () => resolve());
+    this.server = listenLogSocket(this.haproxy.paths.log, (lines) => this.onLines(lines));
+    await this.server.catch((e: unknown) => {
+      this.server = undefined;
+      throw e;
     });
   }
 
@@ -142,7 +130,7 @@ export class EngineL7 {
     this.closed = true;
     if (this.watch) clearInterval(this.watch);
     // HAProxy stays: its connections outlive this pontond, the next one takes its log again.
-    this.server?.close();
+    void this.server?.then((s) => s.close());
   }
 }
 
