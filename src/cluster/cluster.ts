@@ -26,7 +26,11 @@ import { allNodeFlows, clusterToken, servePeers, type LocalFlows, type LocalFoll
 import { AllNodesFollow, type FollowLine } from "./flows/flow-follow";
 import type { Server } from "node:http";
 import { withRemoteWorkloads, type WorkloadRecord } from "./workloads/workload-records";
-import { allNodeWorkloads, peerWorkloads, placementTarget, runOnPeer, type LocalWorkloads } from "./workloads/placement";
+import { allNodeWorkloads, callPeer, peerWorkloads, placementTarget, runOnPeer, type LocalWorkloads } from "./workloads/placement";
+import { findOwner, forwardRequest, forwardUpgrade, localPath, peerLocalRoutes, writeRawError, type LocalApi } from "./workloads/remote-commands";
+import type { IncomingMessage, ServerResponse } from "node:http";
+import type { Duplex } from "node:stream";
+import { WorkloadNames } from "./workloads/workload-names";
 import { OverlayEvents } from "./overlay/overlay-events";
 import type { ClusterNetworkSpec } from "./overlay/blocks";
 
@@ -54,6 +58,8 @@ export interface LocalSide {
   workloadsApi: LocalWorkloads;
   /** This node's new flow records as they are recorded. */
   followFlows: LocalFollow;
+  /** This node's own workload routes, for another node's `inspect`/`rm`/`exec`… (remote-commands.ts). */
+  api: LocalApi;
 }
 
 export class Cluster {
@@ -77,6 +83,7 @@ export class Cluster {
   private readonly objects: ClusterObjects;
   private readonly remoteLoop: Rerun;
   private flowToken = "";
+  private readonly names: WorkloadNames;
   private flowPeers: Server | undefined;
 
   private constructor(
@@ -88,6 +95,7 @@ export class Cluster {
     private readonly underlayIf: string,
   ) {
     this.ipam = new ClusterIpam(etcd);
+    this.names = new WorkloadNames(etcd, membership.spec.nodeName);
     this.remoteLoop = new Rerun("apply remote workloads", () => local.remoteChanged());
     this.remote = new RemoteWorkloads(etcd, () => void this.remoteLoop.run());
     this.publisher = new WorkloadPublisher(etcd, membership, () => local.records(membership.spec.nodeName));
@@ -103,6 +111,8 @@ export class Cluster {
         services: (put, removed) => this.objects.services(put, removed),
         policies: (put, removed) => this.objects.policies(put, removed),
         namespace: (name, next, prev) => this.objects.namespace(name, next, prev),
+        reserveName: (name) => this.names.reserve(name),
+        releaseName: (name) => this.names.release(name),
         remoteWorkloads: () => [...this.remote.records.values()].filter((r) => r.node !== self),
         extend: (state) => withRemoteWorkloads(state, this.remote.records.values(), self),
       },
@@ -113,7 +123,37 @@ export class Cluster {
     await this.remoteLoop.run();
     await this.publisher.publish();
     this.flowToken = await clusterToken(this.etcd);
-    this.flowPeers = await servePeers(this.membership.spec.address, this.flowToken, this.local.flows, this.local.followFlows, peerWorkloads(this.local.workloadsApi));
+    const workloads = peerWorkloads(this.local.workloadsApi);
+    const byName = peerLocalRoutes(this.local.api);
+    this.flowPeers = await servePeers(
+      this.membership.spec.address,
+      this.flowToken,
+      this.local.flows,
+      this.local.followFlows,
+      async (req, url, res) => (await workloads(req, url, res)) || byName(req, url, res),
+      (req, socket, head) => {
+        const path = localPath(new URL(req.url ?? "/", "http://peer"));
+        if (path === undefined) return writeRawError(socket, 404, JSON.stringify({ error: { code: "NOT_FOUND", message: `no peer route ${req.url}` } }));
+        req.url = path;
+        this.local.api.upgrade(req, socket, head);
+      },
+    );
+  }
+
+  /** The other node that runs workload NAME, or undefined when none does (see remote-commands.ts). */
+  async ownerOf(name: string, namespace?: string): Promise<NodeView | undefined> {
+    const nodes = await this.nodes();
+    return findOwner({ self: this.nodeName, name, ...(namespace !== undefined ? { namespace } : {}), nodes, records: this.remote.records.values(), listOf: (n) => callPeer(n, this.flowToken, "GET", undefined, 5000) });
+  }
+
+  /** Answer an API request about a workload of `node` with that node's answer. */
+  forward(node: NodeView, method: string, path: string, body: Buffer, res: ServerResponse): Promise<void> {
+    return forwardRequest(node, this.flowToken, method, path, body, res);
+  }
+
+  /** Pipe an upgraded request (`exec`) to `node`. */
+  forwardUpgrade(node: NodeView, req: IncomingMessage, path: string, socket: Duplex, head: Buffer): void {
+    forwardUpgrade(node, this.flowToken, req, path, socket, head);
   }
 
   /** `observe --all-nodes`: every Ready node's records merged by time, each with its node. */

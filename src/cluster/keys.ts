@@ -14,6 +14,8 @@ export const VIPS = `${ROOT}vips/`;
 export const NODE_PORTS = `${ROOT}nodeports/`;
 /** LoadBalancer addresses: value = the service's NS/NAME, or its sharing key's (services sharing one address). */
 export const LB_IPS = `${ROOT}lbips/`;
+/** Workload names, unique cluster-wide: value = the node that runs it (workload-names.ts). */
+export const WORKLOAD_NAMES = `${ROOT}names/`;
 
 /** The node's record (address, heartbeat, workloads): kept after the node dies, so `node ls` can say NotReady. */
 export const nodeInfoKey = (name: string) => `${NODES}${name}/info`;
@@ -42,3 +44,4 @@ export const namespaceKey = (name: string) => `${NAMESPACES}${name}`;
 export const vipKey = (ip: string) => `${VIPS}${ip}`;
 export const lbIpKey = (ip: string) => `${LB_IPS}${ip}`;
 export const nodePortKey = (protocol: string, port: number) => `${NODE_PORTS}${protocol}/${port}`;
+export const workloadNameKey = (name: string) => `${WORKLOAD_NAMES}${name}`;

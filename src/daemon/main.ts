@@ -3,7 +3,9 @@ import os from "node:os";
 import { existsSync, mkdirSync, unlinkSync } from "node:fs";
 import net from "node:net";
 import path from "node:path";
-import { apiServer, metricsServer } from "../api/server";
+import { apiServer, dispatch, metricsServer } from "../api/server";
+import { routes } from "../api/routes";
+import { serveExec } from "../api/workload-exec";
 import { cliRoute } from "./cli-route";
 import { Engine, defaultConfig, FLOW_OFFLOAD_MODES, type FlowOffloadMode, type RunSpec } from "../engine";
 import { DEFAULT_MAX_STREAMS, loadWeb, uiServer, WEB_DIR } from "../api/ui/ui-server";
@@ -120,6 +122,7 @@ async function claimSocket(socket: string): Promise<void> {
 
 /** The engine as the cluster sees it: its piece of each cluster network is a local bridge network on its block. */
 function localSide(engine: Engine): LocalSide {
+  const own = routes(engine);
   return {
     async ensureNetwork(name, block, mtu, block6) {
       const existing = engine.listNetworks().find((n) => n.name === name);
@@ -142,6 +145,7 @@ function localSide(engine: Engine): LocalSide {
     flows: (q, limit) => engine.observe(q, limit),
     workloadsApi: { list: () => engine.list(), run: (spec) => engine.run(spec as unknown as RunSpec) },
     followFlows: (q, onRecord) => engine.followFlows(q, onRecord),
+    api: { serve: (req, res) => dispatch(own, req, res), upgrade: (req, socket) => serveExec(engine, req, socket) },
   };
 }
 

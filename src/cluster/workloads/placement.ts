@@ -54,7 +54,7 @@ export function peerWorkloads(local: LocalWorkloads) {
   };
 }
 
-function callPeer<T>(node: NodeView, token: string, method: string, body: unknown, timeoutMs: number): Promise<T> {
+export function callPeer<T>(node: NodeView, token: string, method: string, body: unknown, timeoutMs: number): Promise<T> {
   return new Promise((resolve, reject) => {
     const data = body === undefined ? undefined : JSON.stringify(body);
     const req = http.request({ host: node.address, port: FLOW_PEER_PORT, path: "/v1/workloads", method, timeout: timeoutMs, headers: { authorization: `Bearer ${token}`, ...(data ? { "content-type": "application/json", "content-length": Buffer.byteLength(data) } : {}) } }, (res) => {
