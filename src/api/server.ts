@@ -6,13 +6,14 @@ import { METRICS_CONTENT_TYPE, routes, type Route } from "./routes";
 import { clusterRoutes } from "./cluster-routes";
 import { placementRoutes } from "./placement-routes";
 import { remoteWorkloadRoutes } from "./remote-workload-routes";
+import { clusterNetworkRoutes } from "./cluster-network-routes";
 import { execUpgrade } from "./workload-exec";
 import type { Cluster } from "../cluster";
 
 /** `extra`: routes the daemon composes in (the in-process CLI, src/daemon/cli-route.ts). */
 export function apiServer(engine: Engine, cluster?: Cluster, extra: Route[] = []): Server {
   const rest = [...routes(engine), ...clusterRoutes(cluster), ...extra];
-  const table = [...placementRoutes(engine, cluster), ...remoteWorkloadRoutes(engine, cluster, (req, res) => dispatch(rest, req, res)), ...rest];
+  const table = [...placementRoutes(engine, cluster), ...remoteWorkloadRoutes(engine, cluster, (req, res) => dispatch(rest, req, res)), ...clusterNetworkRoutes(engine, cluster, (req, res) => dispatch(rest, req, res)), ...rest];
   // Upgraded requests: `exec` streamed from the workload's node (workload-exec.ts).
   return createServer((req, res) => dispatch(table, req, res)).on("upgrade", execUpgrade(engine, cluster));
 }

@@ -3,6 +3,7 @@
 // last revision after a reconnect) schedules a sync, and a sync reads the state whole and applies it.
 import type { Etcd3, Watcher } from "etcd3";
 import { connectEtcd } from "./etcd";
+import type { EngineError } from "../errors";
 import { ClusterIpam } from "./overlay/cluster-ipam";
 import { L2Leases, type L2LeaseOptions } from "./l2/l2-leases";
 import { ROOT } from "./keys";
@@ -14,7 +15,8 @@ import { applyNativeRoutes, PONTON_ROUTE_PROTO } from "./overlay/native-routes";
 import { tunnelChanges } from "./overlay/tunnel-changes";
 import { agreeRoutingMode, type RoutingMode } from "./overlay/routing-mode";
 import { tunnelPlan, vtepAddress, type Tunnel } from "./overlay/tunnels";
-import { applyTunnelChanges, applyTunnels, ensureVtepAddress, ensureVxlan, linkLocalOf, underlayOf, VXLAN_DEV, VXLAN_OVERHEAD } from "./overlay/vxlan";
+import { applyTunnelChanges, applyTunnels, ensureVtepAddress, ensureVxlan, linkLocalOf, removeVtepAddress, underlayOf, VXLAN_DEV, VXLAN_OVERHEAD } from "./overlay/vxlan";
+import { removeClusterNetwork } from "./overlay/network-removal";
 import type { ClusterGate } from "../engine/cluster/cluster-gate";
 import type { Service } from "../model/services/service";
 import type { Namespace, PolicyRecord } from "../model/types";
@@ -58,6 +60,10 @@ export interface LocalSide {
   workloadsApi: LocalWorkloads;
   /** This node's new flow records as they are recorded. */
   followFlows: LocalFollow;
+  /** This node's workloads on its piece of cluster network NAME. */
+  networkUsers(name: string): string[];
+  /** Remove this node's pieces of cluster networks not in `keep` (removed cluster-wide). */
+  dropNetworks(keep: string[]): Promise<void>;
   /** This node's own workload routes, for another node's `inspect`/`rm`/`exec`… (remote-commands.ts). */
   api: LocalApi;
 }
@@ -229,8 +235,10 @@ export class Cluster {
   private async syncOnce(): Promise<void> {
     if (this.closed) return;
     const networks = await this.ipam.networks();
+    const held = new Set<string>();
     for (const n of networks) {
       const [block, block6] = (await this.ipam.claim(n, this.nodeName)) as [string, string | undefined];
+      for (const b of [block, block6]) if (b !== undefined) held.add(b);
       await this.local.ensureNetwork(n.name, block, this.podMtu, block6);
       for (const b of this.routing === "vxlan" ? [block, block6] : []) {
         if (b === undefined || this.vteps.has(b)) continue;
@@ -238,6 +246,12 @@ export class Cluster {
         this.vteps.add(b);
       }
     }
+    // Networks removed cluster-wide (network-removal.ts): their VTEP addresses and local pieces go.
+    for (const b of [...this.vteps].filter((x) => !held.has(x))) {
+      await removeVtepAddress(vtepAddress(b));
+      this.vteps.delete(b);
+    }
+    await this.local.dropNetworks(networks.map((n) => n.name));
     const cidrs4 = networks.map((n) => n.subnet).sort();
     const cidrs6 = networks.flatMap((n) => (n.subnet6 ? [n.subnet6] : [])).sort();
     if ([...cidrs4, ...cidrs6].join() !== this.cidrs) {
@@ -266,6 +280,14 @@ export class Cluster {
     const n = await this.ipam.create(spec);
     await this.sync();
     return n;
+  }
+
+  /** `network rm` of a cluster network (network-removal.ts); this node's piece is gone when it returns. */
+  async removeNetwork(name: string): Promise<{ removed: string; blocks: number }> {
+    const nodes = await this.nodes().catch((e: EngineError) => Promise.reject(e.within(`network rm ${name}`)));
+    const r = await removeClusterNetwork(this.etcd, name, { self: this.nodeName, nodes, localUsers: () => this.local.networkUsers(name), listOf: (n) => callPeer(n, this.flowToken, "GET", undefined, 5000) });
+    await this.sync();
+    return { removed: name, ...r };
   }
 
   /** One L2 announcer per address: this node's etcd lease and claims (see l2-leases.ts). */

@@ -132,6 +132,15 @@ function localSide(engine: Engine): LocalSide {
       await engine.createNetwork({ name, subnet: block, ...(block6 ? { ipv6: true, subnet6: block6 } : {}), mtu, labels: { [CLUSTER_NETWORK_LABEL]: name } });
     },
     setOverlay: (o) => engine.setOverlay(o),
+    networkUsers: (name) => engine.list().filter((w) => w.networks.some((a) => a.network === name)).map((w) => w.name),
+    async dropNetworks(keep) {
+      for (const n of engine.ctx.store.networks()) {
+        const piece = n.labels[CLUSTER_NETWORK_LABEL];
+        if (piece === undefined || keep.includes(piece)) continue;
+        // A workload made on it meanwhile keeps it here (said, not retried): remove it, then the network.
+        await engine.removeNetwork(n.name, true).catch((e: Error) => console.error(`pontond: cluster: drop the removed network ${piece}: ${e.message}`));
+      }
+    },
     workloads: () => engine.list().length,
     records: (node) => localRecords(engine.ctx.store.state(), node),
     attach(gate, onChanged) {

@@ -30,6 +30,8 @@ describe("workloads on another node: inspect, logs, stop, start, exec, rm from a
   const nodes = ["n1", "n2"].map((n) => new TestHost(`hr${n}`));
   const [n1, n2] = nodes as [TestHost, TestHost];
   const addr = (i: number) => `${UNDERLAY_PREFIX}.${11 + i}`;
+  const netLs = async (h: TestHost) => JSON.parse(await h.pontonOk("network", "ls", "-o", "json")) as { name: string; subnet4?: string }[];
+  const routes = async (h: TestHost) => (await h.inHost("ip", ["-4", "route", "show"])).stdout;
   const ticks = (text: string) => [...text.matchAll(/tick (\d+)/g)].map((m) => Number(m[1]));
 
   before(async () => {
@@ -121,6 +123,32 @@ describe("workloads on another node: inspect, logs, stop, start, exec, rm from a
     await other.pontonOk("rm", "-t", "1", "twin");
   });
 
+  test("network rm of a cluster network: refused while n2 has a workload on it, naming n2; emptied, it leaves etcd and every node", async () => {
+    for (const [net, subnet] of [["pods2", "10.43.0.0/16"], ["pods3", "10.44.0.0/16"]] as const) await n1.pontonOk("network", "create", net, "--scope", "cluster", "--subnet", subnet);
+    for (const h of nodes) assert.ok(await eventually(async () => ["pods2", "pods3"].every((x) => netLs(h).then((ns) => ns.some((n) => n.name === x))), 20_000));
+    const block2 = (await netLs(n2)).find((n) => n.name === "pods2")!.subnet4!;
+    assert.ok(await eventually(async () => (await routes(n1)).includes(block2), 10_000), "n1 routes to n2's block");
+    await n2.pontonOk("run", "-d", "--name", "on2", "--network", "pods2", "--", "sleep", "600");
+    const busy = await n1.ponton("network", "rm", "pods2");
+    assert.equal(busy.code, 3, busy.stderr);
+    assert.match(busy.stderr, /NETWORK_IN_USE: network rm pods2: node n2 has workloads on it: on2/);
+    assert.notEqual((await ul.etcdctl("get", "/ponton/networks/pods2", "--print-value-only")).stdout.trim(), "", "still in etcd");
+    assert.ok((await netLs(n1)).some((n) => n.name === "pods2"), "n1's piece kept");
+    await n1.pontonOk("rm", "-t", "1", "on2");
+    await n1.pontonOk("network", "rm", "pods2");
+    assert.equal((await ul.etcdctl("get", "--prefix", "/ponton/networks/pods2", "--keys-only")).stdout.trim(), "");
+    assert.equal((await ul.etcdctl("get", "--prefix", "/ponton/blocks/pods2/", "--keys-only")).stdout.trim(), "", "every block released");
+    assert.ok(!(await netLs(n1)).some((n) => n.name === "pods2"), "n1's piece gone when rm returns");
+    assert.ok(await eventually(async () => !(await netLs(n2)).some((n) => n.name === "pods2"), 10_000), "n2's piece gone");
+    assert.ok(await eventually(async () => !(await routes(n1)).includes(block2), 10_000), "n1's route to n2's block gone");
+    const vtep2 = block2.replace(/\/\d+$/, "");
+    assert.ok(await eventually(async () => !(await n2.inHost("ip", ["-4", "-o", "addr", "show", "dev", "pvx0"])).stdout.includes(` ${vtep2}/`), 10_000), "n2's VTEP address gone");
+    assert.ok((await netLs(n1)).some((n) => n.name === "pods3") && (await netLs(n2)).some((n) => n.name === "pods"), "the other networks stay");
+    const again = await n1.ponton("network", "rm", "pods2");
+    assert.equal(again.code, 4, again.stderr);
+    assert.match(again.stderr, /NETWORK_NOT_FOUND/);
+  });
+
   test("the owner's pontond gone: inspect, exec and rm are NODE_NOT_READY (before and after its lease ends), never not found", async () => {
     await n2.stopDaemon("SIGKILL");
     for (const wait of [0, (TTL_S + 1) * 1000]) {
@@ -131,5 +159,16 @@ describe("workloads on another node: inspect, logs, stop, start, exec, rm from a
         assert.match(r.stderr, /NODE_NOT_READY.*n2/);
       }
     }
+  });
+
+  test("network rm while a node holding a block of it is NotReady: NODE_NOT_READY naming it; etcd gone: STORE_UNAVAILABLE; nothing changes", async () => {
+    const down = await n1.ponton("network", "rm", "pods3");
+    assert.equal(down.code, 3, down.stderr);
+    assert.match(down.stderr, /NODE_NOT_READY: network rm pods3: node n2 holds its block/);
+    for (const m of ul.members) process.kill(m.pid, "SIGKILL");
+    const gone = await n1.ponton("network", "rm", "pods3");
+    assert.equal(gone.code, 6, gone.stderr);
+    assert.match(gone.stderr, /STORE_UNAVAILABLE: network rm pods3/);
+    assert.ok((await netLs(n1)).some((n) => n.name === "pods3"), "n1's piece kept");
   });
 });
