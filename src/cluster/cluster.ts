@@ -40,8 +40,8 @@ import type { ClusterNetworkSpec } from "./overlay/blocks";
 export interface LocalSide {
   /** The node's piece of a cluster network: a local bridge network on its block. */
   /** `mtu`: the overlay's, so pods never send what VXLAN must fragment or drop. */
-  /** `block6`: the node's IPv6 block of a dual-stack cluster network. */
-  ensureNetwork(name: string, block: string, mtu: number, block6?: string): Promise<void>;
+  /** `block6`: the node's IPv6 block of a dual-stack or IPv6-only (no `block`) cluster network. */
+  ensureNetwork(name: string, block: string | undefined, mtu: number, block6?: string): Promise<void>;
   /** `owned`: the interfaces are Ponton's (the VXLAN device), not the host's own underlay. */
   setOverlay(o: { ifnames: string[]; cidrs4: string[]; cidrs6: string[]; owned: boolean }): Promise<void>;
   workloads(): number;
@@ -237,8 +237,10 @@ export class Cluster {
     const networks = await this.ipam.networks();
     const held = new Set<string>();
     for (const n of networks) {
-      const [block, block6] = (await this.ipam.claim(n, this.nodeName)) as [string, string | undefined];
-      for (const b of [block, block6]) if (b !== undefined) held.add(b);
+      const blocks = await this.ipam.claim(n, this.nodeName);
+      const block = blocks.find((b) => !b.includes(":"));
+      const block6 = blocks.find((b) => b.includes(":"));
+      for (const b of blocks) held.add(b);
       await this.local.ensureNetwork(n.name, block, this.podMtu, block6);
       for (const b of this.routing === "vxlan" ? [block, block6] : []) {
         if (b === undefined || this.vteps.has(b)) continue;
@@ -252,7 +254,7 @@ export class Cluster {
       this.vteps.delete(b);
     }
     await this.local.dropNetworks(networks.map((n) => n.name));
-    const cidrs4 = networks.map((n) => n.subnet).sort();
+    const cidrs4 = networks.flatMap((n) => (n.subnet ? [n.subnet] : [])).sort();
     const cidrs6 = networks.flatMap((n) => (n.subnet6 ? [n.subnet6] : [])).sort();
     if ([...cidrs4, ...cidrs6].join() !== this.cidrs) {
       // Natively routed pods arrive on the host's own underlay interface: let cluster traffic in from

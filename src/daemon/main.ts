@@ -127,9 +127,9 @@ function localSide(engine: Engine): LocalSide {
     async ensureNetwork(name, block, mtu, block6) {
       const existing = engine.listNetworks().find((n) => n.name === name);
       const blocks = [block, block6].filter(Boolean).join(" and ");
-      if (existing?.subnet4 === block && existing.subnet6 === block6) return;
+      if (existing && existing.subnet4 === block && existing.subnet6 === block6) return;
       if (existing) throw new EngineError("NAME_IN_USE", `cluster network ${name}: a local network of that name is on ${[existing.subnet4, existing.subnet6].filter(Boolean).join(" and ") || "no subnet"}, not this node's block ${blocks}`);
-      await engine.createNetwork({ name, subnet: block, ...(block6 ? { ipv6: true, subnet6: block6 } : {}), mtu, labels: { [CLUSTER_NETWORK_LABEL]: name } });
+      await engine.createNetwork({ name, ...(block ? { subnet: block } : {}), ...(block6 ? { ipv6: true, subnet6: block6 } : {}), mtu, labels: { [CLUSTER_NETWORK_LABEL]: name } });
     },
     setOverlay: (o) => engine.setOverlay(o),
     networkUsers: (name) => engine.list().filter((w) => w.networks.some((a) => a.network === name)).map((w) => w.name),
