@@ -10,7 +10,7 @@ import { FLOW_PEER_PORT } from "../flows/flow-relay";
 import type { NodeView } from "../node-view";
 import type { WorkloadRecord } from "./workload-records";
 
-/** The prefix of the owner's routes on the peer listener. */
+/** The prefix of the owner's routes on the peer listener: /v1/local + the API path (/v1/local/v1/workloads/NAME). */
 export const PEER_LOCAL = "/v1/local";
 /** The only routes another node may reach through it: one workload by name. */
 const FORWARDABLE = /^\/v1\/workloads\/[^/]+(\/(stop|start|logs|labels|exec))?$/;
