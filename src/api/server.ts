@@ -6,12 +6,17 @@ import { METRICS_CONTENT_TYPE, routes, type Route } from "./routes";
 import { clusterRoutes } from "./cluster-routes";
 import { placementRoutes } from "./placement-routes";
 import { templateRoutes } from "./template-routes";
+import { remoteWorkloadRoutes } from "./remote-workload-routes";
+import { clusterNetworkRoutes } from "./cluster-network-routes";
+import { execUpgrade } from "./workload-exec";
 import type { Cluster } from "../cluster";
 
 /** `extra`: routes the daemon composes in (the in-process CLI, src/daemon/cli-route.ts). */
 export function apiServer(engine: Engine, cluster?: Cluster, extra: Route[] = []): Server {
-  const table = [...placementRoutes(engine, cluster), ...templateRoutes(engine, cluster), ...routes(engine), ...clusterRoutes(cluster), ...extra];
-  return createServer((req, res) => dispatch(table, req, res));
+  const rest = [...routes(engine), ...clusterRoutes(cluster), ...extra];
+  const table = [...placementRoutes(engine, cluster), ...templateRoutes(engine, cluster), ...remoteWorkloadRoutes(engine, cluster, (req, res) => dispatch(rest, req, res)), ...clusterNetworkRoutes(engine, cluster, (req, res) => dispatch(rest, req, res)), ...rest];
+  // Upgraded requests: `exec` streamed from the workload's node (workload-exec.ts).
+  return createServer((req, res) => dispatch(table, req, res)).on("upgrade", execUpgrade(engine, cluster));
 }
 
 /** Answer one request from a route table: JSON, or an error with its code. */

@@ -3,6 +3,7 @@
 // last revision after a reconnect) schedules a sync, and a sync reads the state whole and applies it.
 import type { Etcd3, Watcher } from "etcd3";
 import { connectEtcd } from "./etcd";
+import type { EngineError } from "../errors";
 import { ClusterIpam } from "./overlay/cluster-ipam";
 import { L2Leases, type L2LeaseOptions } from "./l2/l2-leases";
 import { ROOT } from "./keys";
@@ -14,7 +15,8 @@ import { applyNativeRoutes, PONTON_ROUTE_PROTO } from "./overlay/native-routes";
 import { tunnelChanges } from "./overlay/tunnel-changes";
 import { agreeRoutingMode, type RoutingMode } from "./overlay/routing-mode";
 import { tunnelPlan, vtepAddress, type Tunnel } from "./overlay/tunnels";
-import { applyTunnelChanges, applyTunnels, ensureVtepAddress, ensureVxlan, linkLocalOf, underlayOf, VXLAN_DEV, VXLAN_OVERHEAD } from "./overlay/vxlan";
+import { applyTunnelChanges, applyTunnels, ensureVtepAddress, ensureVxlan, linkLocalOf, removeVtepAddress, underlayOf, VXLAN_DEV, VXLAN_OVERHEAD } from "./overlay/vxlan";
+import { removeClusterNetwork } from "./overlay/network-removal";
 import type { ClusterGate } from "../engine/cluster/cluster-gate";
 import type { Service } from "../model/services/service";
 import type { Namespace, PolicyRecord } from "../model/types";
@@ -26,7 +28,11 @@ import { allNodeFlows, clusterToken, servePeers, type LocalFlows, type LocalFoll
 import { AllNodesFollow, type FollowLine } from "./flows/flow-follow";
 import type { Server } from "node:http";
 import { withRemoteWorkloads, type WorkloadRecord } from "./workloads/workload-records";
-import { allNodeWorkloads, peerWorkloads, placementTarget, runOnPeer, type LocalWorkloads } from "./workloads/placement";
+import { allNodeWorkloads, callPeer, peerWorkloads, placementTarget, runOnPeer, type LocalWorkloads } from "./workloads/placement";
+import { findOwner, forwardRequest, forwardUpgrade, localPath, peerLocalRoutes, writeRawError, type LocalApi } from "./workloads/remote-commands";
+import type { IncomingMessage, ServerResponse } from "node:http";
+import type { Duplex } from "node:stream";
+import { WorkloadNames } from "./workloads/workload-names";
 import { OverlayEvents } from "./overlay/overlay-events";
 import type { ClusterNetworkSpec } from "./overlay/blocks";
 import { ClusterTemplates } from "./templates/cluster-templates";
@@ -38,8 +44,8 @@ import { peerTemplates, TemplateRouter, type LocalTemplates } from "./templates/
 export interface LocalSide {
   /** The node's piece of a cluster network: a local bridge network on its block. */
   /** `mtu`: the overlay's, so pods never send what VXLAN must fragment or drop. */
-  /** `block6`: the node's IPv6 block of a dual-stack cluster network. */
-  ensureNetwork(name: string, block: string, mtu: number, block6?: string): Promise<void>;
+  /** `block6`: the node's IPv6 block of a dual-stack or IPv6-only (no `block`) cluster network. */
+  ensureNetwork(name: string, block: string | undefined, mtu: number, block6?: string): Promise<void>;
   /** `owned`: the interfaces are Ponton's (the VXLAN device), not the host's own underlay. */
   setOverlay(o: { ifnames: string[]; cidrs4: string[]; cidrs6: string[]; owned: boolean }): Promise<void>;
   workloads(): number;
@@ -61,6 +67,12 @@ export interface LocalSide {
   templatesApi: LocalTemplates;
   /** This node's new flow records as they are recorded. */
   followFlows: LocalFollow;
+  /** This node's workloads on its piece of cluster network NAME. */
+  networkUsers(name: string): string[];
+  /** Remove this node's pieces of cluster networks not in `keep` (removed cluster-wide). */
+  dropNetworks(keep: string[]): Promise<void>;
+  /** This node's own workload routes, for another node's `inspect`/`rm`/`exec`… (remote-commands.ts). */
+  api: LocalApi;
 }
 
 export class Cluster {
@@ -88,6 +100,7 @@ export class Cluster {
   readonly templates: TemplateRouter;
   private readonly remoteLoop: Rerun;
   private flowToken = "";
+  private readonly names: WorkloadNames;
   private flowPeers: Server | undefined;
 
   private constructor(
@@ -99,6 +112,7 @@ export class Cluster {
     private readonly underlayIf: string,
   ) {
     this.ipam = new ClusterIpam(etcd);
+    this.names = new WorkloadNames(etcd, membership.spec.nodeName);
     this.remoteLoop = new Rerun("apply remote workloads", () => local.remoteChanged());
     this.remote = new RemoteWorkloads(etcd, () => void this.remoteLoop.run());
     this.publisher = new WorkloadPublisher(etcd, membership, () => local.records(membership.spec.nodeName));
@@ -119,6 +133,8 @@ export class Cluster {
         namespace: (name, next, prev) => this.objects.namespace(name, next, prev),
         template: (next, prev) => this.templateRecords.write(next, prev),
         pools: (put, removed) => this.pools.write(put, removed),
+        reserveName: (name) => this.names.reserve(name),
+        releaseName: (name) => this.names.release(name),
         remoteWorkloads: () => [...this.remote.records.values()].filter((r) => r.node !== self),
         extend: (state) => withRemoteWorkloads(state, this.remote.records.values(), self),
       },
@@ -133,7 +149,36 @@ export class Cluster {
     this.flowToken = await clusterToken(this.etcd);
     const workloads = peerWorkloads(this.local.workloadsApi);
     const templates = peerTemplates(this.local.templatesApi);
-    this.flowPeers = await servePeers(this.membership.spec.address, this.flowToken, this.local.flows, this.local.followFlows, async (req, url, res) => (await workloads(req, url, res)) || templates(req, url, res));
+    const byName = peerLocalRoutes(this.local.api);
+    this.flowPeers = await servePeers(
+      this.membership.spec.address,
+      this.flowToken,
+      this.local.flows,
+      this.local.followFlows,
+      async (req, url, res) => (await workloads(req, url, res)) || (await templates(req, url, res)) || byName(req, url, res),
+      (req, socket, head) => {
+        const path = localPath(new URL(req.url ?? "/", "http://peer"));
+        if (path === undefined) return writeRawError(socket, 404, JSON.stringify({ error: { code: "NOT_FOUND", message: `no peer route ${req.url}` } }));
+        req.url = path;
+        this.local.api.upgrade(req, socket, head);
+      },
+    );
+  }
+
+  /** The other node that runs workload NAME, or undefined when none does (see remote-commands.ts). */
+  async ownerOf(name: string, namespace?: string): Promise<NodeView | undefined> {
+    const nodes = await this.nodes();
+    return findOwner({ self: this.nodeName, name, ...(namespace !== undefined ? { namespace } : {}), nodes, records: this.remote.records.values(), listOf: (n) => callPeer(n, this.flowToken, "GET", undefined, 5000) });
+  }
+
+  /** Answer an API request about a workload of `node` with that node's answer. */
+  forward(node: NodeView, method: string, path: string, body: Buffer, res: ServerResponse): Promise<void> {
+    return forwardRequest(node, this.flowToken, method, path, body, res);
+  }
+
+  /** Pipe an upgraded request (`exec`) to `node`. */
+  forwardUpgrade(node: NodeView, req: IncomingMessage, path: string, socket: Duplex, head: Buffer): void {
+    forwardUpgrade(node, this.flowToken, req, path, socket, head);
   }
 
   /** `observe --all-nodes`: every Ready node's records merged by time, each with its node. */
@@ -209,8 +254,12 @@ export class Cluster {
   private async syncOnce(): Promise<void> {
     if (this.closed) return;
     const networks = await this.ipam.networks();
+    const held = new Set<string>();
     for (const n of networks) {
-      const [block, block6] = (await this.ipam.claim(n, this.nodeName)) as [string, string | undefined];
+      const blocks = await this.ipam.claim(n, this.nodeName);
+      const block = blocks.find((b) => !b.includes(":"));
+      const block6 = blocks.find((b) => b.includes(":"));
+      for (const b of blocks) held.add(b);
       await this.local.ensureNetwork(n.name, block, this.podMtu, block6);
       for (const b of this.routing === "vxlan" ? [block, block6] : []) {
         if (b === undefined || this.vteps.has(b)) continue;
@@ -218,7 +267,13 @@ export class Cluster {
         this.vteps.add(b);
       }
     }
-    const cidrs4 = networks.map((n) => n.subnet).sort();
+    // Networks removed cluster-wide (network-removal.ts): their VTEP addresses and local pieces go.
+    for (const b of [...this.vteps].filter((x) => !held.has(x))) {
+      await removeVtepAddress(vtepAddress(b));
+      this.vteps.delete(b);
+    }
+    await this.local.dropNetworks(networks.map((n) => n.name));
+    const cidrs4 = networks.flatMap((n) => (n.subnet ? [n.subnet] : [])).sort();
     const cidrs6 = networks.flatMap((n) => (n.subnet6 ? [n.subnet6] : [])).sort();
     if ([...cidrs4, ...cidrs6].join() !== this.cidrs) {
       // Natively routed pods arrive on the host's own underlay interface: let cluster traffic in from
@@ -246,6 +301,14 @@ export class Cluster {
     const n = await this.ipam.create(spec);
     await this.sync();
     return n;
+  }
+
+  /** `network rm` of a cluster network (network-removal.ts); this node's piece is gone when it returns. */
+  async removeNetwork(name: string): Promise<{ removed: string; blocks: number }> {
+    const nodes = await this.nodes().catch((e: EngineError) => Promise.reject(e.within(`network rm ${name}`)));
+    const r = await removeClusterNetwork(this.etcd, name, { self: this.nodeName, nodes, localUsers: () => this.local.networkUsers(name), listOf: (n) => callPeer(n, this.flowToken, "GET", undefined, 5000) });
+    await this.sync();
+    return { removed: name, ...r };
   }
 
   /** One L2 announcer per address: this node's etcd lease and claims (see l2-leases.ts). */

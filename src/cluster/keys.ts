@@ -18,6 +18,8 @@ export const VIPS = `${ROOT}vips/`;
 export const NODE_PORTS = `${ROOT}nodeports/`;
 /** LoadBalancer addresses: value = the service's NS/NAME, or its sharing key's (services sharing one address). */
 export const LB_IPS = `${ROOT}lbips/`;
+/** Workload names, unique cluster-wide: value = the node that runs it (workload-names.ts). */
+export const WORKLOAD_NAMES = `${ROOT}names/`;
 
 /** The node's record (address, heartbeat, workloads): kept after the node dies, so `node ls` can say NotReady. */
 export const nodeInfoKey = (name: string) => `${NODES}${name}/info`;
@@ -48,3 +50,4 @@ export const templateKey = (namespace: string, name: string) => `${TEMPLATES}${n
 export const vipKey = (ip: string) => `${VIPS}${ip}`;
 export const lbIpKey = (ip: string) => `${LB_IPS}${ip}`;
 export const nodePortKey = (protocol: string, port: number) => `${NODE_PORTS}${protocol}/${port}`;
+export const workloadNameKey = (name: string) => `${WORKLOAD_NAMES}${name}`;

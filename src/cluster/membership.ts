@@ -1,6 +1,7 @@
 // A node in the cluster: its record under /ponton/nodes/NAME, kept alive by a lease.
 // The record (address, heartbeat, workload count) outlives the node; the `alive` key dies with the
 // lease, so every node sees another as NotReady within the lease TTL of its death.
+import { namesOf } from "./workloads/workload-names";
 import type { Etcd3, Lease } from "etcd3";
 import { EngineError } from "../errors";
 import { etcdCall } from "./etcd";
@@ -114,7 +115,8 @@ export class Membership {
       // One transaction: the node's keys and its blocks go together, and only if it is still not alive.
       const blocks = await this.etcd.getAll().prefix(BLOCKS).strings();
       const mine = Object.entries(blocks).filter(([, v]) => v === name).map(([k]) => k);
-      const ops = [this.etcd.delete().prefix(`${NODES}${name}/`), ...mine.map((k) => this.etcd.delete().key(k))];
+      const names = await namesOf(this.etcd, name);
+      const ops = [this.etcd.delete().prefix(`${NODES}${name}/`), ...[...mine, ...names].map((k) => this.etcd.delete().key(k))];
       const r = await this.etcd.if(nodeAliveKey(name), "Create", "==", 0).then(...ops).commit();
       if (!r.succeeded) throw new EngineError("NODE_READY", `node rm ${name}: the node came back`);
       return { removed: name, blocks: mine.length };

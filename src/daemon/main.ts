@@ -3,7 +3,9 @@ import os from "node:os";
 import { existsSync, mkdirSync, unlinkSync } from "node:fs";
 import net from "node:net";
 import path from "node:path";
-import { apiServer, metricsServer } from "../api/server";
+import { apiServer, dispatch, metricsServer } from "../api/server";
+import { routes } from "../api/routes";
+import { serveExec } from "../api/workload-exec";
 import { cliRoute } from "./cli-route";
 import { Engine, defaultConfig, FLOW_OFFLOAD_MODES, type FlowOffloadMode, type RunSpec } from "../engine";
 import { DEFAULT_MAX_STREAMS, loadWeb, uiServer, WEB_DIR } from "../api/ui/ui-server";
@@ -120,15 +122,25 @@ async function claimSocket(socket: string): Promise<void> {
 
 /** The engine as the cluster sees it: its piece of each cluster network is a local bridge network on its block. */
 function localSide(engine: Engine): LocalSide {
+  const own = routes(engine);
   return {
     async ensureNetwork(name, block, mtu, block6) {
       const existing = engine.listNetworks().find((n) => n.name === name);
       const blocks = [block, block6].filter(Boolean).join(" and ");
-      if (existing?.subnet4 === block && existing.subnet6 === block6) return;
+      if (existing && existing.subnet4 === block && existing.subnet6 === block6) return;
       if (existing) throw new EngineError("NAME_IN_USE", `cluster network ${name}: a local network of that name is on ${[existing.subnet4, existing.subnet6].filter(Boolean).join(" and ") || "no subnet"}, not this node's block ${blocks}`);
-      await engine.createNetwork({ name, subnet: block, ...(block6 ? { ipv6: true, subnet6: block6 } : {}), mtu, labels: { [CLUSTER_NETWORK_LABEL]: name } });
+      await engine.createNetwork({ name, ...(block ? { subnet: block } : {}), ...(block6 ? { ipv6: true, subnet6: block6 } : {}), mtu, labels: { [CLUSTER_NETWORK_LABEL]: name } });
     },
     setOverlay: (o) => engine.setOverlay(o),
+    networkUsers: (name) => engine.list().filter((w) => w.networks.some((a) => a.network === name)).map((w) => w.name),
+    async dropNetworks(keep) {
+      for (const n of engine.ctx.store.networks()) {
+        const piece = n.labels[CLUSTER_NETWORK_LABEL];
+        if (piece === undefined || keep.includes(piece)) continue;
+        // A workload made on it meanwhile keeps it here (said, not retried): remove it, then the network.
+        await engine.removeNetwork(n.name, true).catch((e: Error) => console.error(`pontond: cluster: drop the removed network ${piece}: ${e.message}`));
+      }
+    },
     workloads: () => engine.list().length,
     records: (node) => localRecords(engine.ctx.store.state(), node),
     attach(gate, onChanged) {
@@ -149,6 +161,7 @@ function localSide(engine: Engine): LocalSide {
       remove: (name, missingOk) => engine.removeTemplate(name, missingOk),
     },
     followFlows: (q, onRecord) => engine.followFlows(q, onRecord),
+    api: { serve: (req, res) => dispatch(own, req, res), upgrade: (req, socket) => serveExec(engine, req, socket) },
   };
 }
 

@@ -84,13 +84,13 @@ export const networkCommands: Record<string, Command> = {
       if (v.scope === "cluster") {
         const body = {
           name,
-          subnet: v.subnet,
+          ...(v.subnet !== undefined ? { subnet: v.subnet } : {}),
           ...(v["node-mask"] !== undefined ? { nodeMask: Number(v["node-mask"]) } : {}),
           ...(v.ipv6 ? { ipv6: true } : {}),
           ...(v.subnet6 !== undefined ? { subnet6: v.subnet6 } : {}),
           ...(v["node-mask6"] !== undefined ? { nodeMask6: Number(v["node-mask6"]) } : {}),
         };
-        const n = await client.request<{ name: string; subnet: string; nodeMask: number }>("POST", "/v1/cluster/networks", body);
+        const n = await client.request<{ name: string }>("POST", "/v1/cluster/networks", body);
         show(format, n, () => console.log(n.name));
         return;
       }

@@ -1,4 +1,5 @@
 import { spawnSync } from "node:child_process";
+import { execStream } from "../../client/exec-stream";
 import { EngineError } from "../../errors";
 import { parseLabelArgs } from "../../model/names";
 import { list, NAMESPACE_OPTION, OUTPUT_OPTION, refs, type Command } from "../command";
@@ -148,14 +149,16 @@ export const workloadCommands: Record<string, Command> = {
   },
   exec: {
     usage: "ponton exec NAME [--] CMD [ARGS...]",
-    summary: "Run a command inside a workload's network namespace (with its resolv.conf), here, attached to this terminal.",
+    summary: "Run a command inside a workload's network namespace (with its resolv.conf), attached to this terminal; on another node's workload, streamed from that node (no terminal).",
     stopAtPositional: 1,
     options: {},
     async run({ client, args }) {
       const [name] = args.positionals;
       const cmd = args.rest;
       if (!name || cmd.length === 0) throw new EngineError("INVALID_ARGUMENT", "usage: ponton exec NAME -- CMD [ARGS...]");
-      const w = await client.request<WorkloadView>("GET", `/v1/workloads/${encodeURIComponent(name)}`);
+      const w = await client.request<WorkloadView & { node?: string }>("GET", `/v1/workloads/${encodeURIComponent(name)}`);
+      // Another node's (the cluster's answer names it): that node runs it and streams it here.
+      if (w.node !== undefined) return execStream(client.socketPath, name, cmd);
       const [bin, argv] =
         // A named namespace through `ip netns exec`, which bind-mounts its resolv.conf and hosts.
         w.netnsName ? ["ip", ["netns", "exec", w.netnsName, ...cmd]] : w.netnsMode === "path" ? ["nsenter", [`--net=${w.netns}`, ...cmd]] : [cmd[0]!, cmd.slice(1)];

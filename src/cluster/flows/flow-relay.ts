@@ -4,6 +4,7 @@
 // secret created once in etcd by compare-and-create, so only holders of etcd access can read flows.
 import { randomBytes, timingSafeEqual } from "node:crypto";
 import http, { type IncomingMessage, type Server, type ServerResponse } from "node:http";
+import type { Duplex } from "node:stream";
 import type { Etcd3 } from "etcd3";
 import type { FlowQuery, FlowRecord } from "../../flows";
 import { etcdCall } from "../etcd";
@@ -43,7 +44,7 @@ export type LocalFollow = (q: FlowQuery, onRecord: (r: FlowRecord) => void) => (
 
 /**
  * The peer listener: GET /v1/flows?… (`follow=1`: new records as NDJSON) with `Authorization: Bearer
- * TOKEN`, and `more` routes (placement.ts), nothing else.
+ * TOKEN`, and `more` routes (placement.ts, remote-commands.ts) and `upgrade`, nothing else.
  */
 export function servePeers(
   address: string,
@@ -51,6 +52,8 @@ export function servePeers(
   local: LocalFlows,
   follow: LocalFollow,
   more?: (req: IncomingMessage, url: URL, res: ServerResponse) => Promise<boolean>,
+  /** An upgraded request (a forwarded `exec`), after the same token check. */
+  upgrade?: (req: IncomingMessage, socket: Duplex, head: Buffer) => void,
 ): Promise<Server> {
   const server = http.createServer(async (req, res) => {
     const url = new URL(req.url ?? "/", "http://peer");
@@ -75,6 +78,11 @@ export function servePeers(
     } catch (e) {
       res.writeHead(400, { "content-type": "application/json" }).end(JSON.stringify({ error: { code: "INVALID_ARGUMENT", message: (e as Error).message } }));
     }
+  });
+  server.on("upgrade", (req: IncomingMessage, socket: Duplex, head: Buffer) => {
+    const auth = req.headers.authorization ?? "";
+    if (upgrade && auth.startsWith("Bearer ") && sameSecret(auth.slice(7), token)) return upgrade(req, socket, head);
+    socket.end("HTTP/1.1 401 Unauthorized\r\nconnection: close\r\ncontent-length: 0\r\n\r\n");
   });
   return new Promise((resolve, reject) => {
     server.once("error", reject);

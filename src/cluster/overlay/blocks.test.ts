@@ -4,11 +4,19 @@ import { freeBlocks, nthBlock, rangesOf, validateClusterNetwork } from "./blocks
 
 test("cluster network: validated, node mask defaults to /24", () => {
   assert.deepEqual(validateClusterNetwork({ name: "pods", subnet: "10.42.0.0/16" }), { name: "pods", subnet: "10.42.0.0/16", nodeMask: 24 });
-  assert.throws(() => validateClusterNetwork({ name: "pods" }), /--subnet is required/);
+  assert.throws(() => validateClusterNetwork({ name: "pods" }), /--subnet \(or --ipv6 --subnet6 for an IPv6-only network\) is required/);
   assert.throws(() => validateClusterNetwork({ name: "pods", subnet: "10.42.0.1/16" }), /host bits/);
   assert.throws(() => validateClusterNetwork({ name: "pods", subnet: "fd00::/48" }), /IPv4.*--subnet6/);
   assert.throws(() => validateClusterNetwork({ name: "pods", subnet: "10.42.0.0/16", nodeMask: 16 }), /node-mask/);
   assert.throws(() => validateClusterNetwork({ name: "pods", subnet: "10.42.0.0/16", nodeMask: 30 }), /node-mask/);
+});
+
+test("an IPv6-only cluster network: IPv6 blocks alone, no IPv4 node mask", () => {
+  const n = validateClusterNetwork({ name: "pods6", ipv6: true, subnet6: "fd42::/56", nodeMask6: 64 });
+  assert.deepEqual(n, { name: "pods6", subnet6: "fd42::/56", nodeMask6: 64 });
+  assert.deepEqual(rangesOf(n), [{ subnet: "fd42::/56", mask: 64 }]);
+  assert.throws(() => validateClusterNetwork({ name: "pods6", subnet6: "fd42::/56", nodeMask: 24 }), /--node-mask needs --subnet/);
+  assert.throws(() => validateClusterNetwork({ name: "pods6", subnet6: "10.42.0.0/16" }), /--subnet6 is IPv6/);
 });
 
 test("blocks: cut in order, skipping taken ones, ending at the last", () => {

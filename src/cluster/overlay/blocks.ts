@@ -5,8 +5,9 @@ import { validateName } from "../../model/names";
 
 export interface ClusterNetwork {
   name: string;
-  subnet: string;
-  nodeMask: number;
+  /** The IPv4 range (absent: an IPv6-only network). */
+  subnet?: string;
+  nodeMask?: number;
   /** Dual stack: the IPv6 range, cut into blocks of nodeMask6 (a node takes one of each family). */
   subnet6?: string;
   nodeMask6?: number;
@@ -37,11 +38,14 @@ function nodeMaskOf(name: string, flag: string, given: unknown, prefix: number, 
 
 export function validateClusterNetwork(spec: ClusterNetworkSpec): ClusterNetwork {
   const name = validateName("network", spec.name);
-  if (typeof spec.subnet !== "string") throw new EngineError("INVALID_ARGUMENT", `network create ${name} --scope cluster: --subnet is required`);
-  const c = parseCidr(spec.subnet);
-  if (c.family !== 4) throw new EngineError("INVALID_ARGUMENT", `network create ${name}: --subnet of a cluster network is IPv4, not '${spec.subnet}' (IPv6 goes in --subnet6)`);
-  const nodeMask = nodeMaskOf(name, "--node-mask", spec.nodeMask, c.prefix, 24, 28);
-  const n: ClusterNetwork = { name, subnet: formatCidr(c), nodeMask };
+  if (spec.subnet === undefined && spec.subnet6 === undefined) throw new EngineError("INVALID_ARGUMENT", `network create ${name} --scope cluster: --subnet (or --ipv6 --subnet6 for an IPv6-only network) is required`);
+  let n: ClusterNetwork = { name };
+  if (spec.subnet !== undefined) {
+    if (typeof spec.subnet !== "string") throw new EngineError("INVALID_ARGUMENT", `network create ${name}: --subnet must be a CIDR`);
+    const c = parseCidr(spec.subnet);
+    if (c.family !== 4) throw new EngineError("INVALID_ARGUMENT", `network create ${name}: --subnet of a cluster network is IPv4, not '${spec.subnet}' (IPv6 goes in --subnet6)`);
+    n = { name, subnet: formatCidr(c), nodeMask: nodeMaskOf(name, "--node-mask", spec.nodeMask, c.prefix, 24, 28) };
+  } else if (spec.nodeMask !== undefined) throw new EngineError("INVALID_ARGUMENT", `network create ${name}: --node-mask needs --subnet`);
   if (spec.subnet6 === undefined) {
     if (spec.ipv6 === true) throw new EngineError("INVALID_ARGUMENT", `network create ${name} --scope cluster --ipv6: --subnet6 is required (a cluster network has no IPv6 pool)`);
     if (spec.nodeMask6 !== undefined) throw new EngineError("INVALID_ARGUMENT", `network create ${name}: --node-mask6 needs --subnet6`);
@@ -56,9 +60,9 @@ export function validateClusterNetwork(spec: ClusterNetworkSpec): ClusterNetwork
   return { ...n, subnet6: formatCidr(c6), nodeMask6 };
 }
 
-/** The network's ranges: IPv4, then IPv6 when it is dual stack. */
+/** The network's ranges: IPv4 (unless IPv6-only), then IPv6 when it has it. */
 export function rangesOf(n: ClusterNetwork): BlockRange[] {
-  return [{ subnet: n.subnet, mask: n.nodeMask }, ...(n.subnet6 ? [{ subnet: n.subnet6, mask: n.nodeMask6! }] : [])];
+  return [...(n.subnet ? [{ subnet: n.subnet, mask: n.nodeMask! }] : []), ...(n.subnet6 ? [{ subnet: n.subnet6, mask: n.nodeMask6! }] : [])];
 }
 
 /** The i-th block of the range (i from 0), or undefined past the last. */

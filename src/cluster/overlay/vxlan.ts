@@ -63,6 +63,13 @@ export async function ensureVtepAddress(vtep: string): Promise<void> {
   await cmd("address the overlay device", "ip", args);
 }
 
+/** A removed network's VTEP address off the device (already gone: nothing to do). */
+export async function removeVtepAddress(vtep: string): Promise<void> {
+  const [link] = await json<{ addr_info?: { local: string }[] }>("read the overlay device", "ip", ["addr", "show", "dev", VXLAN_DEV]);
+  if (!link?.addr_info?.some((a) => a.local === vtep)) return;
+  await cmd("unaddress the overlay device", "ip", [...(vtep.includes(":") ? ["-6"] : []), "addr", "del", `${vtep}/${vtep.includes(":") ? 128 : 32}`, "dev", VXLAN_DEV]);
+}
+
 /** Make the device's entries exactly `tunnels`: replace what is wanted, delete what is not. */
 export async function applyTunnels(tunnels: Tunnel[]): Promise<void> {
   for (const t of tunnels) {

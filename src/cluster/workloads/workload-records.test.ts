@@ -57,3 +57,15 @@ test("dual stack: a pod's IPv6 address is published and taken in by nodes whose 
   assert.equal(withRemoteWorkloads(s6, [rec], "n1").attachments.at(-1)!.ip6, "fd42:0:0:1::2");
   assert.equal(withRemoteWorkloads(state, [rec], "n1").attachments.at(-1)!.ip6, undefined, "an IPv4-only piece takes IPv4 only");
 });
+
+test("IPv6-only: a pod with only an IPv6 address is published and taken in with that address alone", () => {
+  const only6 = { ...piece, subnet4: undefined, gateway4: undefined, subnet6: "fd42::/64", gateway6: "fd42::1" } as unknown as Network;
+  const s6: DesiredState = { ...state, networks: [only6, local], attachments: [{ workloadId: "a", networkId: "np", ifname: "eth0", hostIfname: "pva", mac: "", ip6: "fd42::2", index: 0 }] };
+  assert.deepEqual(localRecords(s6, "n1")[0]!.addresses, [{ network: "pods", ip6: "fd42::2" }]);
+  const rec: WorkloadRecord = { ...remote("n2", "x", "w2", ""), addresses: [{ network: "pods", ip6: "fd42:0:0:1::2" }] };
+  const got = withRemoteWorkloads(s6, [rec], "n1").attachments.at(-1)!;
+  assert.equal(got.workloadId, "n2/x");
+  assert.equal(got.ip6, "fd42:0:0:1::2");
+  assert.equal(got.ip4, undefined);
+  assert.ok(!withRemoteWorkloads(state, [rec], "n1").workloads.some((w) => w.id === "n2/x"), "an IPv4-only piece cannot take it");
+});

@@ -14,7 +14,8 @@ export interface WorkloadRecord {
   namespace: string;
   labels: Record<string, string>;
   /** Its addresses on cluster networks (by the cluster network's name). */
-  addresses: { network: string; ip4: string; ip6?: string }[];
+  /** (IPv6-only networks: no ip4.) */
+  addresses: { network: string; ip4?: string; ip6?: string }[];
   exposes?: DeclaredPort[];
   hostname?: string;
 }
@@ -23,7 +24,7 @@ export interface WorkloadRecord {
 export function localRecords(state: DesiredState, node: string): WorkloadRecord[] {
   const clusterNets = new Map(state.networks.filter((n) => n.labels[CLUSTER_NETWORK_LABEL]).map((n) => [n.id, n.labels[CLUSTER_NETWORK_LABEL]!]));
   const byWorkload = new Map<string, Attachment[]>();
-  for (const a of state.attachments) if (clusterNets.has(a.networkId) && a.ip4) byWorkload.set(a.workloadId, [...(byWorkload.get(a.workloadId) ?? []), a]);
+  for (const a of state.attachments) if (clusterNets.has(a.networkId) && (a.ip4 || a.ip6)) byWorkload.set(a.workloadId, [...(byWorkload.get(a.workloadId) ?? []), a]);
   const out: WorkloadRecord[] = [];
   for (const w of state.workloads) {
     if (w.state !== "running" && w.state !== "creating") continue;
@@ -35,7 +36,7 @@ export function localRecords(state: DesiredState, node: string): WorkloadRecord[
       name: w.name,
       namespace: w.namespace ?? DEFAULT_NAMESPACE,
       labels: w.labels,
-      addresses: atts.sort((x, y) => x.index - y.index).map((a) => ({ network: clusterNets.get(a.networkId)!, ip4: a.ip4!, ...(a.ip6 ? { ip6: a.ip6 } : {}) })),
+      addresses: atts.sort((x, y) => x.index - y.index).map((a) => ({ network: clusterNets.get(a.networkId)!, ...(a.ip4 ? { ip4: a.ip4 } : {}), ...(a.ip6 ? { ip6: a.ip6 } : {}) })),
       ...(w.exposes ? { exposes: w.exposes } : {}),
       ...(w.hostname ? { hostname: w.hostname } : {}),
     });
@@ -57,17 +58,20 @@ export function withRemoteWorkloads(state: DesiredState, records: Iterable<Workl
   if (remote.length === 0 || pieces.size === 0) return state;
   const taken = new Set(state.workloads.map((w) => `${w.namespace ?? DEFAULT_NAMESPACE}/${w.name}`));
   // An address has one holder (the policy world refuses two): a stale record never shadows a live one.
-  const held = new Set(state.attachments.flatMap((a) => (a.ip4 ? [a.ip4] : [])));
+  const held = new Set(state.attachments.flatMap((a) => [a.ip4, a.ip6].filter((x): x is string => x !== undefined)));
   const workloads: Workload[] = [];
   const attachments: Attachment[] = [];
   for (const r of remote) {
     const atts = r.addresses.flatMap((a, index) => {
       const n = pieces.get(a.network);
-      if (!n || held.has(a.ip4)) return [];
-      held.add(a.ip4);
-      // Its IPv6 address only on a dual-stack piece (a node that has not yet made it sees IPv4 alone).
+      if (!n) return [];
+      // Each family only on a piece that has it (a node that has not yet made a dual-stack piece sees IPv4 alone).
+      const ip4 = a.ip4 && n.subnet4 ? { ip4: a.ip4 } : {};
       const ip6 = a.ip6 && n.subnet6 ? { ip6: a.ip6 } : {};
-      return [{ workloadId: remoteId(r), networkId: n.id, ifname: `eth${index}`, hostIfname: "", mac: "", ip4: a.ip4, ...ip6, index }];
+      const own = [ip4.ip4, ip6.ip6].filter((x): x is string => x !== undefined);
+      if (own.length === 0 || own.some((x) => held.has(x))) return [];
+      for (const x of own) held.add(x);
+      return [{ workloadId: remoteId(r), networkId: n.id, ifname: `eth${index}`, hostIfname: "", mac: "", ...ip4, ...ip6, index }];
     });
     if (atts.length === 0) continue;
     const name = taken.has(`${r.namespace}/${r.name}`) ? `${r.name}-${r.node}` : r.name;

@@ -26,6 +26,10 @@ export interface ClusterGate {
   pools(put: readonly LbPool[], removed: readonly string[]): Promise<Undo>;
   /** The other nodes' workloads (what a namespace removal here cannot remove). */
   remoteWorkloads(): { node: string; name: string; namespace: string }[];
+  /** Reserve a workload name cluster-wide for this node (NAME_IN_USE when another node runs it); the undo releases what this call reserved. */
+  reserveName(name: string): Promise<Undo>;
+  /** Release a removed workload's name. */
+  releaseName(name: string): Promise<void>;
   /** The state with the other nodes' workloads added (what the compilers read). */
   extend(state: DesiredState): DesiredState;
 }

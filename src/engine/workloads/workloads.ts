@@ -4,6 +4,7 @@ import { removeGivenNetnsFiles, writeWorkloadFiles } from "../dns/workload-files
 import { checkHostNetworkDns } from "../../model/workloads/workload-dns";
 import { EngineError } from "../../errors";
 import { checkRunShape } from "../../model/request-shapes";
+import { releaseWorkloadName, reserveWorkloadName } from "../cluster/workload-names";
 import { requestedAddresses } from "../../model/networks/subnet-rules";
 import { hostVethName, routedVethName, macFor, netnsName, defaultRouteAttachment, defaultRouteMetric } from "../../compile";
 import { allocateAddress } from "../../ipam";
@@ -96,9 +97,11 @@ function allocateAttachment(ctx: EngineContext, w: Workload, n: Network, s: Atta
 
 export async function runWorkload(ctx: EngineContext, spec: RunSpec): Promise<Workload> {
   const hadDefault = ctx.store.network(DEFAULT_BRIDGE) !== undefined;
+  const unreserve = await reserveWorkloadName(ctx, spec);
   try {
     return await runWorkloadOnce(ctx, spec);
   } catch (e) {
+    await unreserve().catch(() => undefined);
     // The default bridge is made on first use: a first use that fails must not leave it behind.
     const made = hadDefault ? undefined : ctx.store.network(DEFAULT_BRIDGE);
     if (made && ctx.store.attachmentsOn(made.id).length === 0) await removeNetwork(ctx, DEFAULT_BRIDGE, { missingOk: true }).catch(() => undefined);
@@ -223,6 +226,7 @@ export async function finishRemoval(ctx: EngineContext, w: Workload): Promise<vo
   ctx.store.transaction(() => ctx.store.deleteWorkload(w.id));
   ctx.supervisor.removeLog(w.id);
   await ctx.nft.sync(ctx.store.state());
+  await releaseWorkloadName(ctx, w.name);
 }
 
 export async function stopWorkload(ctx: EngineContext, name: string, graceMs?: number): Promise<Workload> {
