@@ -9,8 +9,9 @@ import { DEFAULT_NAMESPACE, type Attachment, type DesiredState, type Workload } 
 import { crossesHost } from "../../model/networks/drivers";
 import { clusterFirst } from "../../model/workloads/workload-dns";
 import { answersDns, attachmentRecords, viewId } from "./dns-records";
+import { attachmentKey, listDelta } from "../../store/list-delta";
 
-const attKey = (a: Attachment) => `${a.workloadId}\t${a.networkId}`;
+const attKey = attachmentKey;
 
 interface Asker {
   networks: string[];
@@ -57,8 +58,8 @@ export class DnsOwnIndex {
     }
     this.positions = undefined;
     const touched = new Map<string, Set<string>>();
-    const changedW = diff(this.workloadList, state.workloads, this.workloads, (w) => w.id);
-    const changedA = diff(this.attachmentList, state.attachments, this.attachments, attKey);
+    const changedW = listDelta(this.workloadList, state.workloads, this.workloads, (w) => w.id);
+    const changedA = listDelta(this.attachmentList, state.attachments, this.attachments, attKey);
     this.workloadList = state.workloads;
     this.attachmentList = state.attachments;
     for (const k of changedA) {
@@ -172,31 +173,4 @@ export class DnsOwnIndex {
     if (ips.length) this.clientsOf.set(wid, ips);
     else this.clientsOf.delete(wid);
   }
-}
-
-/**
- * The keys whose record is new, gone or another object; `known` is updated to the list. The same
- * list is skipped at once; otherwise one lookup per record (no copy of the list).
- */
-function diff<T>(before: readonly T[] | undefined, list: readonly T[], known: Map<string, T>, key: (x: T) => string): Set<string> {
-  const changed = new Set<string>();
-  if (before === list) return changed;
-  for (const x of list) {
-    const k = key(x);
-    const had = known.get(k);
-    if (had !== x) {
-      changed.add(k);
-      known.set(k, x);
-    }
-  }
-  // Unique keys: more known than listed means some went.
-  if (known.size > list.length) {
-    const keys = new Set(list.map(key));
-    for (const k of known.keys()) {
-      if (keys.has(k)) continue;
-      known.delete(k);
-      changed.add(k);
-    }
-  }
-  return changed;
 }
