@@ -7,28 +7,36 @@ import type { Attachment } from "../model/types";
 export const attachmentKey = (a: Attachment) => `${a.workloadId}\t${a.networkId}`;
 
 /**
- * The keys whose record is new, gone or another object; `known` is updated to the list. The same
- * list is skipped at once; otherwise one lookup per record (no copy of the list).
+ * The keys whose record is new, gone or another object; `known` (the records of `before` by key)
+ * is updated to the list. Keys are unique in a list. What stayed at the same place at either end is
+ * passed over by identity alone: only the window between (one record for a creation) is looked up.
  */
 export function listDelta<T>(before: readonly T[] | undefined, list: readonly T[], known: Map<string, T>, key: (x: T) => string): Set<string> {
   const changed = new Set<string>();
   if (before === list) return changed;
-  for (const x of list) {
+  let head = 0;
+  let tail = 0;
+  if (before) {
+    const most = Math.min(before.length, list.length);
+    while (head < most && before[head] === list[head]) head++;
+    while (tail < most - head && before[before.length - 1 - tail] === list[list.length - 1 - tail]) tail++;
+  }
+  const window = new Set<string>();
+  for (let i = head; i < list.length - tail; i++) {
+    const x = list[i]!;
     const k = key(x);
-    const had = known.get(k);
-    if (had !== x) {
+    window.add(k);
+    if (known.get(k) !== x) {
       changed.add(k);
       known.set(k, x);
     }
   }
-  // Unique keys: more known than listed means some went.
-  if (known.size > list.length) {
-    const keys = new Set(list.map(key));
-    for (const k of known.keys()) {
-      if (keys.has(k)) continue;
-      known.delete(k);
-      changed.add(k);
-    }
+  // What left the window of the old list and is not in the new one went (a key lives in one place).
+  const gone = before ? before.slice(head, before.length - tail).map(key) : [...known.keys()];
+  for (const k of gone) {
+    if (window.has(k)) continue;
+    known.delete(k);
+    changed.add(k);
   }
   return changed;
 }
