@@ -1,7 +1,8 @@
 // Creation time per workload as one network fills (issue 20): the median time of one
 // `POST /v1/workloads` over each window of 50 around the checkpoints (default 100, 500, 1,000).
 // `--profile DIR` starts pontond with `--cpu-prof` into DIR (the profile is written when it stops).
-// Usage: node dist/bench/dataplane/create.js [--n 1000] [--profile /tmp/prof]
+// `--driver routed` uses a routed /16 (a bridge stops at 1,023 ports), so N can pass 1,023.
+// Usage: node dist/bench/dataplane/create.js [--n 1000] [--driver routed] [--profile /tmp/prof]
 import { readFileSync } from "node:fs";
 import { TestHost } from "../../test/integration/harness";
 import { cpuMs, nowMs } from "../lib/proc";
@@ -13,15 +14,17 @@ const argOf = (name: string) => {
 };
 const N = Number(argOf("n") ?? 1000);
 const PROFILE = argOf("profile");
+const DRIVER = argOf("driver");
 const loadavg = () => readFileSync("/proc/loadavg", "utf8").split(" ").slice(0, 3).join(" ");
 
 async function main(): Promise<void> {
-  const h = new TestHost("hdcreate");
+  const h = new TestHost("hwcreate");
   if (PROFILE) h.daemonNodeArgs = ["--cpu-prof", `--cpu-prof-dir=${PROFILE}`];
   await h.setUp();
   console.log(`N=${N}, load average ${loadavg()} at start`);
   try {
-    await h.pontonOk("network", "create", "big", "--subnet", "10.81.0.0/20");
+    if (DRIVER) await h.pontonOk("network", "create", "big", "--driver", DRIVER, "--subnet", "10.80.0.0/16");
+    else await h.pontonOk("network", "create", "big", "--subnet", "10.81.0.0/20");
     const ms: number[] = [];
     const cpu: number[] = [];
     const pid = h.daemonPid!;
@@ -36,7 +39,9 @@ async function main(): Promise<void> {
       }
       if ((i + 1) % 100 === 0) console.log(`${i + 1} workloads: median of the last 50 ${round2(median(ms.slice(-50)))} ms, pontond CPU ${round2(cpu.at(-1)!)} ms each, load ${loadavg()}`);
     }
-    const at = [100, 500, 1000, N].filter((c, i, all) => c <= N && all.indexOf(c) === i);
+    const at = [100, 500, 1000, 2000, 4000, N].filter((c, i, all) => c <= N && all.indexOf(c) === i);
+    const at500 = cpu[500 / 50 - 1];
+    if (N >= 2000 && at500) console.log(`CPU per creation at 2,000 / at 500: ${round2(cpu[2000 / 50 - 1] / at500)}`);
     console.log(`\nload average ${loadavg()} at end`);
     console.log("workloads | median ms of the 50 creations up to it | pontond CPU ms per creation over them");
     for (const c of at) console.log(`${c} | ${round2(median(ms.slice(Math.max(0, c - 50), c)))} | ${round2(cpu[c / 50 - 1] ?? NaN)}`);

@@ -7,7 +7,9 @@
 // the N workloads over K networks (each a /20, filled one after another); the first workload
 // publishes a port, reached from outside and from the newest workload at the end. Memory: pontond's
 // RSS and its helpers' (the processes it started, the port holder) per workload.
-// Usage: node dist/bench/dataplane/scale.js [--n 1023] [--driver bridge|routed] [--networks 1] [--cpu-prof DIR]
+// `--until HH:MM` (UTC) stops creating at that time and measures what was made (a bounded run on a
+// shared machine); pontond's CPU per creation is printed every 100 and at 500 / 1,000 / 2,000 / 4,000.
+// Usage: node dist/bench/dataplane/scale.js [--n 1023] [--driver bridge|routed] [--networks 1] [--cpu-prof DIR] [--until 14:57]
 import { readdirSync, readFileSync } from "node:fs";
 import { TestHost, UPLINK_HOST, curlFrom, httpServer, sh } from "../../test/integration/harness";
 import { EngineError } from "../../src/errors";
@@ -18,7 +20,16 @@ const arg = (name: string, dflt: number) => {
   const i = process.argv.indexOf(`--${name}`);
   return i > 0 ? Number(process.argv[i + 1]) : dflt;
 };
-const N = arg("n", 1023);
+const ASKED = arg("n", 1023);
+const ui = process.argv.indexOf("--until");
+const UNTIL = ui > 0 ? (() => {
+  const [hh, mm] = process.argv[ui + 1]!.split(":").map(Number);
+  const d = new Date();
+  d.setUTCHours(hh!, mm!, 0, 0);
+  return d.getTime();
+})() : Infinity;
+/** How many were made (ASKED unless --until stopped the creation first). */
+let N = ASKED;
 const di = process.argv.indexOf("--driver");
 const DRIVER = di > 0 ? process.argv[di + 1]! : "bridge";
 const K = arg("networks", 1);
@@ -26,7 +37,7 @@ const pi = process.argv.indexOf("--cpu-prof");
 const PROFILE = pi > 0 ? process.argv[pi + 1] : undefined;
 const netName = (k: number) => (K === 1 ? "big" : `big${k}`);
 /** Workload i's network: the networks fill one after another. */
-const netOf = (i: number) => Math.min(K - 1, Math.floor(i / Math.ceil(N / K)));
+const netOf = (i: number) => Math.min(K - 1, Math.floor(i / Math.ceil(ASKED / K)));
 const loadavg = () => readFileSync("/proc/loadavg", "utf8").split(" ").slice(0, 3).join(" ");
 
 /** pontond's PID: the process started with this test host's socket. */
@@ -64,7 +75,7 @@ function helperPids(daemon: number, stateDir: string): number[] {
 const helpersKiB = (daemon: number, stateDir: string) => helperPids(daemon, stateDir).reduce((sum, p) => sum + (rssKiB(p) || 0), 0);
 
 async function main(): Promise<void> {
-  const h = new TestHost("hdscale");
+  const h = new TestHost("hwscale");
   if (PROFILE) h.daemonNodeArgs.push("--cpu-prof", "--cpu-prof-dir", PROFILE);
   await h.setUp();
   const log = (x: unknown) => console.log(typeof x === "string" ? x : JSON.stringify(x));
@@ -72,6 +83,7 @@ async function main(): Promise<void> {
   try {
     for (let k = 0; k < K; k++) await h.pontonOk("network", "create", netName(k), "--subnet", `10.80.${16 * k}.0/20`, "--driver", DRIVER);
     const last = netName(K - 1);
+    const lastUsed = () => netName(netOf(N - 1));
     const br = (JSON.parse(await h.pontonOk("network", "inspect", last)) as { bridge: string }[])[0]!.bridge;
     const pid = daemonPid(h.socket);
     // The first workload publishes a port (checked at the end, from outside and from the newest).
@@ -83,12 +95,25 @@ async function main(): Promise<void> {
     const helpers0 = helpersKiB(pid, h.stateDir);
     const cpu0 = cpuMs(pid);
     const ips: string[] = [];
-    for (let i = 1; i < N; i++) {
+    let cpuMark = cpuMs(pid);
+    const cpuPer100: number[] = [];
+    for (let i = 1; i < ASKED; i++) {
+      if (Date.now() >= UNTIL) {
+        N = i;
+        log(`stopped at ${N} workloads: --until reached`);
+        break;
+      }
       const t0 = nowMs();
       await h.client.request("POST", "/v1/workloads", { name: `w${i}`, networks: [netName(netOf(i))] });
       ms.push(nowMs() - t0);
-      if (i % 100 === 99) log(`${i + 1} workloads, last 100: median ${round2(median(ms.slice(-100)))} ms, load ${loadavg()}`);
+      if (i % 100 === 99) {
+        cpuPer100.push((cpuMs(pid) - cpuMark) / 100);
+        cpuMark = cpuMs(pid);
+        log(`${i + 1} workloads, last 100: median ${round2(median(ms.slice(-100)))} ms, pontond CPU ${round2(cpuPer100.at(-1)!)} ms each, load ${loadavg()}`);
+      }
     }
+    const at = (c: number) => cpuPer100[c / 100 - 1];
+    log({ pontondCpuMsPerCreationAt: Object.fromEntries([500, 1000, 2000, 4000].filter((c) => at(c) !== undefined).map((c) => [c, round2(at(c)!)])), ratio2000to500: at(2000) && at(500) ? round2(at(2000)! / at(500)!) : undefined });
     const rss1 = rssKiB(pid);
     const helpers1 = helpersKiB(pid, h.stateDir);
     const first = ms.slice(0, 100);
@@ -100,7 +125,7 @@ async function main(): Promise<void> {
 
     let refused = "accepted";
     try {
-      await h.client.request("POST", "/v1/workloads", { name: `w${N}`, networks: [last] });
+      await h.client.request("POST", "/v1/workloads", { name: `w${N}`, networks: [lastUsed()] });
       await h.client.request("DELETE", `/v1/workloads/w${N}`);
     } catch (e) {
       refused = e instanceof EngineError ? `${e.code}: ${e.message}` : String(e);
@@ -112,7 +137,7 @@ async function main(): Promise<void> {
     for (let i = 0; i < N; i++) ips.push(ipOf.get(`w${i}`)!);
     if (DRIVER === "routed") {
       // Neighbours: the newest workload's network (the last one), from its first workload on.
-      const base = Math.ceil(N / K) * (K - 1);
+      const base = Math.ceil(ASKED / K) * netOf(N - 1);
       await routedReachability(h, base, N - base, ips, new Map(list.map((w) => [w.name, w.networks[0]!.hostIfname])), log);
       return;
     }

@@ -7,8 +7,8 @@ export interface AddressRequest {
   gateway: string;
   /** Addresses already held on this network. */
   used: Set<string>;
-  /** Addresses remembered for other names: avoided while any other address is free. */
-  reservedForOthers: Set<string>;
+  /** Addresses remembered for other names: avoided while any other address is free (asked only of free ones). */
+  reservedForOthers: { has(ip: string): boolean };
   /** A static address (--ip): must be inside, not the gateway, not in use. */
   requested?: string;
   /** The address this name held last time: reused when free. */

@@ -65,12 +65,15 @@ export class KernelWatch {
     });
   }
 
-  /** Watch inside exactly these namespaces from now on (only the difference is sent). */
-  watchNetns(names: ReadonlySet<string>): void {
+  /** Start and stop watching inside these namespaces (the caller keeps the set: no pass over every name per change). */
+  watchNetns(added: readonly string[], removed: readonly string[]): void {
     const lines: string[] = [];
-    for (const n of this.watched) if (!names.has(n)) lines.push(`unwatch ${n}`);
-    for (const n of names) if (!this.watched.has(n)) lines.push(`watch ${n}`);
-    this.watched = new Set(names);
+    for (const n of removed) if (this.watched.delete(n)) lines.push(`unwatch ${n}`);
+    for (const n of added) {
+      if (this.watched.has(n)) continue;
+      this.watched.add(n);
+      lines.push(`watch ${n}`);
+    }
     this.send(lines);
   }
 

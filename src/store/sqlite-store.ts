@@ -23,6 +23,7 @@ CREATE INDEX IF NOT EXISTS attachments_by_network ON attachments (network_id);
 -- released: NULL while the name holds the address, else the order in which names let theirs go.
 CREATE TABLE IF NOT EXISTS sticky (network_id TEXT NOT NULL, name TEXT NOT NULL, family INTEGER NOT NULL, ip TEXT NOT NULL, released INTEGER,
   PRIMARY KEY (network_id, name, family));
+CREATE INDEX IF NOT EXISTS sticky_by_ip ON sticky (network_id, ip);
 -- services.name is the key: "web" in the default namespace (as before namespaces), "x/web" in x.
 CREATE TABLE IF NOT EXISTS services (id TEXT PRIMARY KEY, name TEXT NOT NULL UNIQUE, doc TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS namespaces (name TEXT PRIMARY KEY, doc TEXT NOT NULL);
@@ -93,6 +94,7 @@ export class SqliteStore implements Store {
       deleteAttachment: p("DELETE FROM attachments WHERE workload_id = ? AND network_id = ?"),
       sticky: p("SELECT ip FROM sticky WHERE network_id = ? AND name = ? AND family = ?"),
       stickyAll: p("SELECT name, ip FROM sticky WHERE network_id = ?"),
+      stickyNames: p("SELECT name FROM sticky WHERE network_id = ? AND ip = ?"),
       setSticky: p("INSERT INTO sticky (network_id, name, family, ip) VALUES (?, ?, ?, ?) ON CONFLICT DO UPDATE SET ip = excluded.ip, released = NULL"),
       releaseSticky: p(
         `UPDATE sticky SET released = (SELECT COALESCE(MAX(released), 0) + 1 FROM sticky WHERE network_id = @net)
@@ -246,6 +248,9 @@ export class SqliteStore implements Store {
   }
   stickyAddresses(networkId: string): Map<string, string> {
     return new Map((this.stmts.stickyAll.all(networkId) as { name: string; ip: string }[]).map((r) => [r.ip, r.name]));
+  }
+  stickyNames(networkId: string, ip: string): string[] {
+    return (this.stmts.stickyNames.all(networkId, ip) as { name: string }[]).map((r) => r.name);
   }
   setSticky(networkId: string, name: string, family: 4 | 6, ip: string): void {
     this.stmts.setSticky.run(networkId, name, family, ip);

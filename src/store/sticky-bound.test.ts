@@ -107,3 +107,15 @@ test("a database from before `released`: names not in use count as the oldest re
     rmSync(dir, { recursive: true, force: true });
   }
 });
+
+test("stickyNames: the names remembering one address, as the whole list has them", () => {
+  withStore((store) => {
+    store.putNetwork(network("n1"));
+    store.putNetwork(network("n2"));
+    for (let i = 1; i <= 30; i++) run(store, i % 3 ? "n1" : "n2", i);
+    for (const net of ["n1", "n2"]) {
+      const all = store.stickyAddresses(net);
+      for (let i = 1; i <= 31; i++) assert.deepEqual(store.stickyNames(net, ipOf(i)), all.has(ipOf(i)) ? [all.get(ipOf(i))] : [], `${net} ${ipOf(i)}`);
+    }
+  });
+});

@@ -36,6 +36,8 @@ export interface Store {
   sticky(networkId: string, name: string, family: 4 | 6): string | undefined;
   /** Addresses remembered for other names (avoided while other addresses are free). */
   stickyAddresses(networkId: string): Map<string, string>;
+  /** The names remembering this address (one indexed lookup: allocation asks only of the free address it found). */
+  stickyNames(networkId: string, ip: string): string[];
   setSticky(networkId: string, name: string, family: 4 | 6, ip: string): void;
 
   userRules(): UserRule[];

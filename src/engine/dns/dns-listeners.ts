@@ -33,6 +33,7 @@ export function samePlan(a: DnsListenerPlan, b: DnsListenerPlan): boolean {
 export function sealedClients(state: DesiredState): Set<string> {
   const internal = new Set(state.networks.filter((n) => n.internal).map((n) => n.id));
   const out = new Set<string>();
+  if (internal.size === 0) return out;
   for (const a of state.attachments) if (internal.has(a.networkId)) for (const ip of [a.ip4, a.ip6]) if (ip) out.add(ip);
   return out;
 }

@@ -26,13 +26,13 @@ export function searchDomains(workloadDomain: string, namespace: string = DEFAUL
 }
 
 /** What a view id says: NET1+NET2[@NAMESPACE][!UPSTREAM,UPSTREAM] (namespaces never hold '@' or '!'). */
-interface ViewKey {
+export interface ViewKey {
   networks: string[];
   namespace: string;
   upstreams: string[];
 }
 
-function viewId(k: ViewKey): string {
+export function viewId(k: ViewKey): string {
   if (k.networks.length === 1 && k.namespace === DEFAULT_NAMESPACE && !k.upstreams.length) return k.networks[0]!;
   return k.networks.join("+") + (k.namespace === DEFAULT_NAMESPACE ? "" : `@${k.namespace}`) + (k.upstreams.length ? `!${k.upstreams.join(",")}` : "");
 }
@@ -53,7 +53,7 @@ export function viewSearch(viewId: string): string[] {
  * Whose names are answered: not one being removed, nor a `broken` one (its namespace or interfaces
  * are gone: nothing would answer at its address, so its name goes until it is rebuilt).
  */
-const answersDns = (w: Workload) => w.state !== "removing" && w.state !== "broken";
+export const answersDns = (w: Workload) => w.state !== "removing" && w.state !== "broken";
 
 export function dnsViews(state: DesiredState, domain: string, unhealthy: ReadonlySet<string> = new Set()): Map<string, DnsRecord[]> {
   const views = workloadRecords(state, domain);
@@ -137,7 +137,7 @@ export function workloadRecords(state: DesiredState, domain: string): Map<string
 }
 
 /** A workload's names on one network: A/AAAA of its name and aliases, PTR of each address to each. */
-function attachmentRecords(w: Workload, a: Attachment, domain: string): DnsRecord[] {
+export function attachmentRecords(w: Workload, a: Attachment, domain: string): DnsRecord[] {
   const names = [w.name, ...(a.aliases ?? [])].map((n) => `${n.toLowerCase()}.${domain}`);
   const out: DnsRecord[] = [];
   for (const name of names) {
@@ -162,10 +162,11 @@ function podRecords(w: Workload, a: Attachment): DnsRecord[] {
  * Views forwarding to servers other than the host's, port 53: the workload's own (`run --dns`),
  * else those of its networks (`network create --dns`), in network order.
  */
-export function viewUpstreams(state: DesiredState): Map<string, { address: string; port: number }[]> {
+export function viewUpstreams(state: DesiredState, known?: ReadonlySet<string>): Map<string, { address: string; port: number }[]> {
   const dns = new Map(state.networks.filter((n) => n.dns?.length).map((n) => [n.id, n.dns!]));
   const out = new Map<string, { address: string; port: number }[]>();
-  const views = new Set([...state.networks.map((n) => n.id), ...[...askers(state).values()].map((a) => a.view)]);
+  // `known`: the views as an index keeps them (DnsOwnIndex), instead of a pass over every workload.
+  const views = new Set([...state.networks.map((n) => n.id), ...(known ?? [...askers(state).values()].map((a) => a.view))]);
   for (const view of views) {
     const k = parseViewId(view);
     const servers = k.upstreams.length ? k.upstreams : [...new Set(k.networks.flatMap((id) => dns.get(id) ?? []))];

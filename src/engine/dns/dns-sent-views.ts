@@ -19,6 +19,13 @@ export interface ViewChanges {
   updated: Map<string, Map<string, DnsRecord[]>>;
 }
 
+/** Each view's own records as an index keeps them (DnsOwnIndex). */
+export interface OwnSource {
+  views(): Iterable<string>;
+  viewRecords(view: string): DnsRecord[];
+  nameRecords(view: string, name: string): DnsRecord[];
+}
+
 interface Sent<G> {
   group: G;
   records: readonly DnsRecord[];
@@ -71,6 +78,44 @@ export class SentViews<G extends object> {
       changes.updated.set(view, update);
     }
     this.own = nextOwn;
+    return changes;
+  }
+
+  /**
+   * The same changes as next(), from an index that says which names of which views it touched
+   * (dns-own-index.ts): only those names are compared, not every view's every record.
+   */
+  nextTouched(own: OwnSource, touched: ReadonlyMap<string, ReadonlySet<string>>, shared: SharedGroups<G>): ViewChanges {
+    let sharedChanged: Set<string>;
+    try {
+      sharedChanged = this.nextShared(shared);
+    } catch (err) {
+      this.reset();
+      throw err;
+    }
+    const changes: ViewChanges = { created: new Map(), updated: new Map() };
+    const views = new Set(own.views());
+    for (const view of this.own.keys()) if (!views.has(view)) this.own.delete(view);
+    for (const view of views) {
+      const before = this.own.get(view);
+      if (!before) {
+        const records = own.viewRecords(view);
+        this.own.set(view, groupByName(records));
+        changes.created.set(view, [...records, ...this.sent.flatMap((s) => s.records)]);
+        continue;
+      }
+      const names = new Set(sharedChanged);
+      for (const name of touched.get(view) ?? []) {
+        const list = own.nameRecords(view, name);
+        if (!sameRecords(before.get(name) ?? [], list)) names.add(name);
+        if (list.length) before.set(name, list);
+        else before.delete(name);
+      }
+      if (names.size === 0) continue;
+      const update = new Map<string, DnsRecord[]>();
+      for (const name of names) update.set(name, [...(before.get(name) ?? []), ...this.sharedRecords(name)]);
+      changes.updated.set(view, update);
+    }
     return changes;
   }
 

@@ -2,9 +2,10 @@
 import { DnsServer, FastpathUnavailableError, readUpstreams, SYSTEMD_RESOLV_CONF, type DnsPolicyHook, type ExplainResult, type UpstreamAddress } from "../../dns";
 import { EngineError } from "../../errors";
 import type { DesiredState } from "../../model/types";
-import { CLUSTER_DOMAIN, sharedGroups, viewIndex, viewSearch, viewUpstreams, workloadRecords, type PodGroups } from "./dns-records";
+import { CLUSTER_DOMAIN, sharedGroups, viewSearch, viewUpstreams, type PodGroups } from "./dns-records";
 import { type DnsListenerPlan, dnsListenerPlans, samePlan, sealedClients } from "./dns-listeners";
-import { SentViews } from "./dns-sent-views";
+import { SentViews, type ViewChanges } from "./dns-sent-views";
+import { DnsOwnIndex } from "./dns-own-index";
 import { findPortHolder } from "./port-holder";
 import { ResolvWatch } from "./resolv-watch";
 
@@ -22,7 +23,6 @@ export interface DnsWarning {
 
 export class EngineDns {
   private readonly server: DnsServer;
-  private index = new Map<string, string>();
   /** Views forwarding to their networks' own servers. */
   private upstreams = new Map<string, UpstreamAddress[]>();
   /** Client addresses on --internal networks: they ask a sealed listener (for explain). */
@@ -30,6 +30,8 @@ export class EngineDns {
   /** What each view was given: a change sends only the names it touched, an unchanged view nothing. */
   private readonly sent = new SentViews<object>();
   private readonly pods: PodGroups = new Map();
+  /** Each view's workload records and the client index, updated by what a change wrote. */
+  private own = new DnsOwnIndex();
   /** The plan each open listener was opened with. */
   private readonly plans = new Map<string, DnsListenerPlan>();
   /** Listen failures (e.g. the port is taken on that address), for `ponton info` and the create response. */
@@ -39,7 +41,7 @@ export class EngineDns {
   /** `policy`: CiliumNetworkPolicy rules.dns and toFQDNs (engine/policy/fqdn.ts). */
   constructor(private readonly config: DnsConfig, policy?: DnsPolicyHook) {
     try {
-      this.server = new DnsServer({ viewOf: (ip) => this.index.get(ip), searchDomain: config.domain, viewSearch, viewUpstreams: (view) => this.upstreams.get(view), localZones: [CLUSTER_DOMAIN], ...(policy ? { policy } : {}) });
+      this.server = new DnsServer({ viewOf: (ip) => this.own.index.get(ip), searchDomain: config.domain, viewSearch, viewUpstreams: (view) => this.upstreams.get(view), localZones: [CLUSTER_DOMAIN], ...(policy ? { policy } : {}) });
     } catch (err) {
       // The daemon does not start without its DNS fast path rather than run slower unnoticed.
       if (err instanceof FastpathUnavailableError) throw new EngineError("BUILD_INCOMPLETE", err.message);
@@ -66,32 +68,38 @@ export class EngineDns {
   /** unhealthy: endpoints failing health checks ("serviceId/workloadId"), left out of headless answers. */
   /** `state`: what is served (NftSync.served: built-in services and other nodes' workloads in). */
   /** What the last sync served: the store's shared workload and attachment lists, the rest as text. */
-  private served: { workloads: object; attachments: object; rest: string } | undefined;
+  private served: { workloads: object; attachments: object; services: DesiredState["services"]; rest: string } | undefined;
 
   async sync(state: DesiredState, unhealthy?: ReadonlySet<string>): Promise<void> {
     // DNS reads no policy: a policy change (or any change that left these alone) has nothing to send.
     // The store hands out the same workload and attachment arrays until one is written. A listener
     // that failed to bind is retried on every change, so then nothing is skipped.
-    const rest = JSON.stringify([state.networks, state.services, state.namespaces, [...(unhealthy ?? [])]]);
+    // Services by identity (the store's frozen records; the built-in one is made again each time).
+    const rest = JSON.stringify([state.networks, state.namespaces, [...(unhealthy ?? [])]]);
     const s = this.served;
-    if (s && s.workloads === state.workloads && s.attachments === state.attachments && s.rest === rest && this.errors.size === 0) return;
+    if (s && s.workloads === state.workloads && s.attachments === state.attachments && sameServices(s.services, state.services) && s.rest === rest && this.errors.size === 0) return;
     this.served = undefined;
     await this.syncServed(state, unhealthy);
-    this.served = { workloads: state.workloads, attachments: state.attachments, rest };
+    this.served = { workloads: state.workloads, attachments: state.attachments, services: state.services, rest };
   }
 
   private async syncServed(state: DesiredState, unhealthy?: ReadonlySet<string>): Promise<void> {
-    const index = viewIndex(state);
     // The fast path binds clients to views: an address whose view changed (new ones included: it
     // may have asked before it was known) is bound again on its next query.
-    const moved = [...this.index.keys()].filter((ip) => index.get(ip) !== this.index.get(ip));
-    for (const ip of index.keys()) if (!this.index.has(ip)) moved.push(ip);
-    this.index = index;
-    this.upstreams = viewUpstreams(state);
-    this.server.viewUpstreamsChanged(this.upstreams.keys());
-    this.sealed = sealedClients(state);
-    const own = workloadRecords(state, this.config.domain);
-    const changes = this.sent.next(own, sharedGroups(state, unhealthy, this.pods));
+    const step = this.own.update(state, this.config.domain);
+    const views = new Set(this.own.views());
+    let changes: ViewChanges;
+    try {
+      this.upstreams = viewUpstreams(state, views);
+      this.server.viewUpstreamsChanged(this.upstreams.keys());
+      this.sealed = sealedClients(state);
+      const shared = sharedGroups(state, unhealthy, this.pods);
+      changes = step.rebuilt ? this.sent.next(new Map([...views].map((v) => [v, this.own.viewRecords(v)])), shared) : this.sent.nextTouched(this.own, step.touched, shared);
+    } catch (e) {
+      // The names this step touched were not compared: build the index again and compare every view next time.
+      this.own = new DnsOwnIndex();
+      throw e;
+    }
     let failed: unknown;
     const apply = (id: string, send: () => void) => {
       try {
@@ -104,8 +112,8 @@ export class EngineDns {
     };
     for (const [id, records] of changes.created) apply(id, () => this.server.setView(id, records));
     for (const [id, names] of changes.updated) apply(id, () => this.server.updateNames(id, names));
-    for (const id of this.server.viewIds()) if (!own.has(id)) this.server.deleteView(id);
-    this.server.clientsMoved(moved);
+    for (const id of this.server.viewIds()) if (!views.has(id)) this.server.deleteView(id);
+    this.server.clientsMoved([...step.moved]);
     await this.syncListeners(dnsListenerPlans(state));
     if (failed) throw failed;
   }
@@ -173,4 +181,12 @@ export class EngineDns {
     this.watch?.close();
     return this.server.close();
   }
+}
+
+/** The same services: the same records, or equal text where a record was made again. */
+function sameServices(a: DesiredState["services"], b: DesiredState["services"]): boolean {
+  if (a === b) return true;
+  if (!a || !b || a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i] && JSON.stringify(a[i]) !== JSON.stringify(b[i])) return false;
+  return true;
 }

@@ -9,7 +9,8 @@ import { KernelWatch } from "../../kernel/kernel-watch";
 import { NFT_FAMILY, NFT_TABLE } from "../../compile/names";
 import { routeDamage, wantedObjects, type RouteEvent, type Wanted } from "./damage";
 import { dropVanishedNetnsWorkloads, KEPT_STATES, repairLinks } from "./repair-links";
-import { insideDamage, insideWanted, namedNetns, type InsideEvent } from "./inside-damage";
+import { insideDamage, namedNetns, type InsideEvent } from "./inside-damage";
+import { InsideWantedIndex } from "./inside-wanted-index";
 import { repairInside } from "./repair-inside";
 
 /** Long enough to take a whole `nft -f` or `ip -batch` of damage as one, short against the 1 s goal. */
@@ -65,8 +66,12 @@ export class Healer {
    * the helper, sleeping until the kernel writes. Only the difference reaches the helper.
    */
   follow(state: DesiredState): void {
-    this.watch.watchNetns(new Set(insideWanted(state, (w) => KEPT_STATES.has(w.state)).keys()));
+    const { added, removed } = this.inside.update(state);
+    this.watch.watchNetns(added, removed);
   }
+
+  /** The namespaces to watch and what must stay in them, updated by what each change wrote. */
+  private readonly inside = new InsideWantedIndex((w) => KEPT_STATES.has(w.state));
 
   stop(): void {
     if (this.timer) clearTimeout(this.timer);
@@ -168,7 +173,8 @@ export class Healer {
       if (r.broken.length || dropped.length) await this.ctx.nft.sync(this.ctx.store.state());
     }
     // Inside workload namespaces, judged after the host side (a rebuilt veth brings its inside end back).
-    const insideHurt = new Set([...insideDamage(inside.events, insideWanted(this.ctx.store.state(), (w) => KEPT_STATES.has(w.state))).keys(), ...inside.lost]);
+    this.follow(this.ctx.store.state());
+    const insideHurt = new Set([...insideDamage(inside.events, this.inside.wanted).keys(), ...inside.lost]);
     if (insideHurt.size) {
       const r = await repairInside(this.ctx, insideHurt, namedNetns);
       this.counters.linkRepairs += r.rebuilt.length;

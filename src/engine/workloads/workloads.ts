@@ -56,9 +56,10 @@ async function resolveNetworks(ctx: EngineContext, specs: AttachSpec[]): Promise
 
 /** Allocates the addresses of one attachment; runs inside a store transaction. */
 function allocateAttachment(ctx: EngineContext, w: Workload, n: Network, s: AttachSpec, index: number): Attachment {
-  const held = ctx.store.attachmentsOn(n.id);
+  // The store's kept list (no read and parse of the network's rows), and sticky rows asked by address:
+  // both were a pass over every workload of the network per creation (issue 20).
+  const held = ctx.store.attachments().filter((a) => a.networkId === n.id);
   if (n.driver === "bridge") checkBridgePorts(n.name, held.length);
-  const sticky = ctx.store.stickyAddresses(n.id);
   const asked = requestedAddresses(s.ip, s.ip6);
   const pick = (family: 4 | 6): string | undefined => {
     const subnet = family === 4 ? n.subnet4 : n.subnet6;
@@ -72,7 +73,7 @@ function allocateAttachment(ctx: EngineContext, w: Workload, n: Network, s: Atta
       subnet,
       gateway: (family === 4 ? n.gateway4 : n.gateway6)!,
       used: new Set(held.map((a) => (family === 4 ? a.ip4 : a.ip6)).filter((x): x is string => !!x)),
-      reservedForOthers: new Set([...sticky].filter(([, name]) => name !== w.name).map(([ip]) => ip)),
+      reservedForOthers: { has: (ip) => ctx.store.stickyNames(n.id, ip).some((name) => name !== w.name) },
       ...(requested ? { requested } : {}),
       ...(previous ? { sticky: previous } : {}),
     });
