@@ -151,6 +151,8 @@ async function main(): Promise<void> {
     console.log(`requests in the rounds' windows by method (idle included, per change): ${[...methods].map(([m, v]) => `${m} ${(v / perChange.length / 2).toFixed(1)}`).join(", ")}`);
   } finally {
     for (const m of monitors) m.close();
+    // The profile is written when pontond exits on its own (tearDown kills with SIGKILL).
+    if (profDir) await nodes[1]?.stopDaemon("SIGTERM");
     for (const h of nodes) await h.tearDown().catch((e: Error) => console.error(e.message));
     await ul.tearDown();
   }

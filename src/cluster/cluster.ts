@@ -6,6 +6,7 @@ import { connectEtcd } from "./etcd";
 import { ClusterIpam } from "./overlay/cluster-ipam";
 import { L2Leases, type L2LeaseOptions } from "./l2/l2-leases";
 import { ROOT } from "./keys";
+import { LeaseKeeper } from "./lease-keeper";
 import { Membership } from "./membership";
 import { sourceAddressTowards } from "./node-address";
 import type { ClusterOptions } from "./options";
@@ -142,7 +143,8 @@ export class Cluster {
     const address = opts.nodeIp ?? (await sourceAddressTowards(opts.endpoints[0]!));
     const underlay = await underlayOf(address);
     const etcd = connectEtcd(opts.endpoints, opts.credentials);
-    const membership = new Membership(etcd, { nodeName: opts.nodeName, address, leaseTtlS: opts.leaseTtlS }, local.workloads);
+    const keeper = new LeaseKeeper({ endpoints: opts.endpoints, ...(opts.credentials ? { credentials: opts.credentials } : {}) });
+    const membership = new Membership(etcd, { nodeName: opts.nodeName, address, leaseTtlS: opts.leaseTtlS }, local.workloads, keeper);
     let routing: RoutingMode;
     try {
       // Join before touching the kernel: when etcd does not answer, nothing was made.
