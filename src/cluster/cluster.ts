@@ -26,7 +26,8 @@ import { WorkloadPublisher } from "./workloads/workload-publisher";
 import { allNodeFlows, clusterToken, servePeers, type LocalFlows, type LocalFollow } from "./flows/flow-relay";
 import { AllNodesFollow, type FollowLine } from "./flows/flow-follow";
 import type { Server } from "node:http";
-import { withRemoteWorkloads, type WorkloadRecord } from "./workloads/workload-records";
+import type { WorkloadRecord } from "./workloads/workload-records";
+import { RemoteState } from "./workloads/remote-state";
 import { allNodeWorkloads, peerWorkloads, placementTarget, runOnPeer, type LocalWorkloads } from "./workloads/placement";
 import { OverlayEvents } from "./overlay/overlay-events";
 import type { ClusterNetworkSpec } from "./overlay/blocks";
@@ -99,13 +100,14 @@ export class Cluster {
   private async shareObjects(): Promise<void> {
     const self = this.nodeName;
     await this.remote.start();
+    const remoteState = new RemoteState(this.remote, self);
     this.local.attach(
       {
         services: (put, removed) => this.objects.services(put, removed),
         policies: (put, removed) => this.objects.policies(put, removed),
         namespace: (name, next, prev) => this.objects.namespace(name, next, prev),
         remoteWorkloads: () => [...this.remote.records.values()].filter((r) => r.node !== self),
-        extend: (state) => withRemoteWorkloads(state, this.remote.records.values(), self),
+        extend: (state) => remoteState.extend(state),
       },
       () => void this.publisher.publish(),
     );
