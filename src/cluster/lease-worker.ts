@@ -8,7 +8,9 @@ import { connectEtcd } from "./etcd";
 import type { FromLeaseWorker, LeaseWorkerData, ToLeaseWorker } from "./lease-keeper";
 
 const port = parentPort!;
-const { endpoints, credentials } = workerData as LeaseWorkerData;
+const { endpoints, credentials: c } = workerData as LeaseWorkerData;
+// Buffers cross to a thread as plain Uint8Arrays; the gRPC channel takes Buffers only.
+const credentials = c && { rootCertificate: Buffer.from(c.rootCertificate), ...(c.certChain ? { certChain: Buffer.from(c.certChain) } : {}), ...(c.privateKey ? { privateKey: Buffer.from(c.privateKey) } : {}) };
 const etcd = connectEtcd(endpoints, credentials);
 let lease: Lease | undefined;
 const post = (m: FromLeaseWorker) => port.postMessage(m);
