@@ -54,8 +54,8 @@ describe("cluster membership", () => {
 
   test("a node that neither holds nor wants an L2 address writes no heartbeat (no etcd write and watch message per node every 250 ms)", async () => {
     const beats = async () => (await ul.etcdctl("get", "--prefix", "/ponton-l2beat/", "-w", "json")).stdout.match(/"mod_revision":\d+/g)?.join() ?? "";
+    // No key, or a key that stands still (a node beat once while it held an address): either way no writes.
     const before = await beats();
-    assert.ok(before, "each node put its heartbeat key once, at start");
     await sleep(1500);
     assert.equal(await beats(), before);
   });
