@@ -4,7 +4,7 @@
 //     polling). Reported from the request (run included) and from the run's answer (propagation
 //     alone: A's etcd transaction, C's watch, C's nft transaction). Then rm, until it leaves.
 // (2) A node dies (kill -9 of A's pontond): until its pod leaves C's svc_eps (lease TTL bound).
-// Run: npm run build && sudo node dist/bench/cluster/propagation.js [--rounds 20] [--ttl 2]
+// Run: npm run build && sudo node dist/bench/cluster/propagation.js [--rounds 20] [--ttl 2] [--prefix bp]
 import os from "node:os";
 import { performance } from "node:perf_hooks";
 import { TestHost, eventually } from "../../test/integration/harness";
@@ -17,6 +17,8 @@ const arg = (name: string, def: number) => Number(process.argv[process.argv.inde
 const rounds = arg("rounds", 20);
 const ttl = arg("ttl", 2);
 const failures = arg("failures", 3);
+/** Namespace prefix (benches run beside each other's on a shared machine). */
+const prefix = process.argv.includes("--prefix") ? process.argv[process.argv.indexOf("--prefix") + 1]! : "bp";
 
 
 const fmt = (xs: number[]) => {
@@ -25,8 +27,8 @@ const fmt = (xs: number[]) => {
 };
 
 async function main(): Promise<void> {
-  const ul = new Underlay("bp");
-  const nodes = ["A", "B", "C"].map((n) => new TestHost(`bp${n}`));
+  const ul = new Underlay(prefix);
+  const nodes = ["A", "B", "C"].map((n) => new TestHost(`${prefix}${n}`));
   const addr = (i: number) => `${UNDERLAY_PREFIX}.${11 + i}`;
   try {
     await ul.setUp();

@@ -7,7 +7,8 @@
 //     (`nft monitor` per node, events, not polling) — the time until EVERY node programmed it is the
 //     slowest node's. etcd's counters are read before the run and after the last node saw it (and
 //     once more after the rm), the idle rate over the same window subtracted.
-// Run: npm run build && sudo node dist/bench/cluster/scale.js [--nodes 20] [--workloads 50] [--rounds 10] [--idle 60]
+// `--cpu-prof DIR`: node 1's pontond (a receiving node) writes a V8 CPU profile to DIR when it stops.
+// Run: npm run build && sudo node dist/bench/cluster/scale.js [--nodes 20] [--workloads 50] [--rounds 10] [--idle 60] [--cpu-prof DIR]
 import { readFileSync } from "node:fs";
 import os from "node:os";
 import { performance } from "node:perf_hooks";
@@ -22,6 +23,7 @@ const N = arg("nodes", 20);
 const W = arg("workloads", 50);
 const rounds = arg("rounds", 10);
 const idleS = arg("idle", 60);
+const profDir = process.argv.includes("--cpu-prof") ? process.argv[process.argv.indexOf("--cpu-prof") + 1] : undefined;
 const TICK = 100; // USER_HZ: /proc/PID/stat counts clock ticks of 10 ms
 
 /** Waits for `add` lines of svc_eps naming an address in one node's `nft monitor`; resolves with performance.now(). */
@@ -76,6 +78,7 @@ async function main(): Promise<void> {
     await ul.startEtcd(1);
     for (const [i, h] of nodes.entries()) {
       h.daemonArgs = ["--cluster", ul.endpoints.join(","), "--node-name", `n${i}`, "--node-ip", addr(i), "--flow-log", "off"];
+      if (i === 1 && profDir) h.daemonNodeArgs = ["--cpu-prof", "--cpu-prof-dir", profDir];
       await startNode(h, ul, addr(i));
     }
     console.error(`${N} nodes up in ${((performance.now() - t00) / 1000).toFixed(0)} s (load ${load()})`);
@@ -148,6 +151,8 @@ async function main(): Promise<void> {
     console.log(`requests in the rounds' windows by method (idle included, per change): ${[...methods].map(([m, v]) => `${m} ${(v / perChange.length / 2).toFixed(1)}`).join(", ")}`);
   } finally {
     for (const m of monitors) m.close();
+    // The profile is written when pontond exits on its own (tearDown kills with SIGKILL).
+    if (profDir) await nodes[1]?.stopDaemon("SIGTERM");
     for (const h of nodes) await h.tearDown().catch((e: Error) => console.error(e.message));
     await ul.tearDown();
   }

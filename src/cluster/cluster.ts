@@ -7,6 +7,7 @@ import type { EngineError } from "../errors";
 import { ClusterIpam } from "./overlay/cluster-ipam";
 import { L2Leases, type L2LeaseOptions } from "./l2/l2-leases";
 import { ROOT } from "./keys";
+import { LeaseKeeper } from "./lease-keeper";
 import { Membership } from "./membership";
 import { sourceAddressTowards } from "./node-address";
 import type { ClusterOptions } from "./options";
@@ -27,7 +28,8 @@ import { WorkloadPublisher } from "./workloads/workload-publisher";
 import { allNodeFlows, clusterToken, servePeers, type LocalFlows, type LocalFollow } from "./flows/flow-relay";
 import { AllNodesFollow, type FollowLine } from "./flows/flow-follow";
 import type { Server } from "node:http";
-import { withRemoteWorkloads, type WorkloadRecord } from "./workloads/workload-records";
+import type { WorkloadRecord } from "./workloads/workload-records";
+import { RemoteState } from "./workloads/remote-state";
 import { allNodeWorkloads, callPeer, peerWorkloads, placementTarget, runOnPeer, type LocalWorkloads } from "./workloads/placement";
 import { findOwner, forwardRequest, forwardUpgrade, localPath, peerLocalRoutes, writeRawError, type LocalApi } from "./workloads/remote-commands";
 import type { IncomingMessage, ServerResponse } from "node:http";
@@ -126,6 +128,7 @@ export class Cluster {
   private async shareObjects(): Promise<void> {
     const self = this.nodeName;
     await this.remote.start();
+    const remoteState = new RemoteState(this.remote, self);
     this.local.attach(
       {
         services: (put, removed) => this.objects.services(put, removed),
@@ -136,7 +139,7 @@ export class Cluster {
         reserveName: (name) => this.names.reserve(name),
         releaseName: (name) => this.names.release(name),
         remoteWorkloads: () => [...this.remote.records.values()].filter((r) => r.node !== self),
-        extend: (state) => withRemoteWorkloads(state, this.remote.records.values(), self),
+        extend: (state) => remoteState.extend(state),
       },
       () => void this.publisher.publish(),
     );
@@ -207,7 +210,8 @@ export class Cluster {
     const address = opts.nodeIp ?? (await sourceAddressTowards(opts.endpoints[0]!));
     const underlay = await underlayOf(address);
     const etcd = connectEtcd(opts.endpoints, opts.credentials);
-    const membership = new Membership(etcd, { nodeName: opts.nodeName, address, leaseTtlS: opts.leaseTtlS }, local.workloads);
+    const keeper = new LeaseKeeper({ endpoints: opts.endpoints, ...(opts.credentials ? { credentials: opts.credentials } : {}) });
+    const membership = new Membership(etcd, { nodeName: opts.nodeName, address, leaseTtlS: opts.leaseTtlS }, local.workloads, keeper);
     let routing: RoutingMode;
     try {
       // Join before touching the kernel: when etcd does not answer, nothing was made.

@@ -1,10 +1,12 @@
 // A node in the cluster: its record under /ponton/nodes/NAME, kept alive by a lease.
 // The record (address, heartbeat, workload count) outlives the node; the `alive` key dies with the
-// lease, so every node sees another as NotReady within the lease TTL of its death.
+// lease, so every node sees another as NotReady within the lease TTL of its death. The lease is kept
+// alive on a thread of its own (lease-keeper.ts): a node busy applying changes never loses it.
 import { namesOf } from "./workloads/workload-names";
-import type { Etcd3, Lease } from "etcd3";
+import type { Etcd3 } from "etcd3";
 import { EngineError } from "../errors";
 import { etcdCall } from "./etcd";
+import type { LeaseKeeper } from "./lease-keeper";
 import { BLOCKS, NODES, nodeAliveKey, nodeInfoKey, parseBlockKey, parseNodeKey } from "./keys";
 import { nodeViews, type NodeInfo, type NodeView } from "./node-view";
 
@@ -19,7 +21,8 @@ export interface MemberSpec {
 }
 
 export class Membership {
-  private lease: Lease | undefined;
+  /** The id of the lease the `alive` key and the workload records live under. */
+  private lease: string | undefined;
   private timer: NodeJS.Timeout | undefined;
   private closed = false;
   private warned = false;
@@ -30,7 +33,15 @@ export class Membership {
     private readonly etcd: Etcd3,
     readonly spec: MemberSpec,
     private readonly workloads: () => number,
-  ) {}
+    private readonly keeper: LeaseKeeper,
+  ) {
+    keeper.onLost = () => {
+      // etcd was away longer than the TTL: take a new lease as soon as it answers again.
+      if (this.closed || !this.lease) return;
+      this.lease = undefined;
+      void this.reRegister();
+    };
+  }
 
   /** Register (refused with STORE_UNAVAILABLE when etcd does not answer) and keep the lease alive. */
   async join(): Promise<void> {
@@ -41,22 +52,16 @@ export class Membership {
   }
 
   private async register(): Promise<void> {
-    const lease = this.etcd.lease(this.spec.leaseTtlS, { autoKeepAlive: true });
-    lease.on("lost", () => {
-      // etcd was away longer than the TTL: take a new lease as soon as it answers again.
-      if (this.closed || this.lease !== lease) return;
-      this.lease = undefined;
-      void this.reRegister();
-    });
+    const lease = await this.keeper.grant(this.spec.leaseTtlS);
     await this.writeInfo();
-    await lease.put(nodeAliveKey(this.spec.nodeName)).value(this.spec.address);
+    await this.etcd.put(nodeAliveKey(this.spec.nodeName)).value(this.spec.address).lease(lease).exec();
     this.lease = lease;
     this.onRegistered?.();
   }
 
   /** The current lease's id (undefined while there is none: etcd away longer than the TTL). */
   leaseId(): Promise<string | undefined> {
-    return this.lease ? this.lease.grant() : Promise.resolve(undefined);
+    return Promise.resolve(this.lease);
   }
 
   private async reRegister(): Promise<void> {
@@ -127,6 +132,6 @@ export class Membership {
   async close(): Promise<void> {
     this.closed = true;
     if (this.timer) clearInterval(this.timer);
-    await this.lease?.revoke().catch(() => undefined);
+    await this.keeper.close();
   }
 }

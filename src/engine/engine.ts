@@ -207,9 +207,19 @@ export class Engine {
     this.ctx.cluster = gate;
     this.ctx.nft.extend = (state) => gate.extend(state);
   }
-  /** The other nodes' workloads changed: recompile services, policy and DNS over them. */
+  /**
+   * The other nodes' workloads changed: recompile services, policy and DNS over them. Only those: the
+   * ports, healer, BGP, L2 and this node's published records read its own store, which did not move.
+   */
   remoteWorkloadsChanged() {
-    return this.change(async () => this.ctx.nft.sync(this.ctx.store.state()));
+    return this.serial.run(async () => {
+      try {
+        await this.ctx.nft.sync(this.ctx.store.state());
+      } finally {
+        this.flows.invalidate();
+        await this.syncDns();
+      }
+    });
   }
   /** The cluster's services and policies (all of them, as etcd has them) into the local store. */
   mirrorServices(records: Service[]) {

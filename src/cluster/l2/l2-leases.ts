@@ -101,9 +101,17 @@ export class L2Leases {
     this.timer.unref();
   }
 
-  /** Put the heartbeat (a new mod revision is what standbys watch), then look for stale holders. */
+  /**
+   * Put the heartbeat (a new mod revision is what standbys watch), then look for stale holders. A node
+   * that neither holds nor wants an address has no one to tell: it does not beat (every beat is one
+   * etcd write and a watch message to every node — N² messages a second at rest otherwise).
+   */
   private async beat(): Promise<void> {
     if (this.beating || this.closed || !this.lease) return;
+    if (this.wanted.size === 0 && this.mine() === "") {
+      this.lastBeat = now();
+      return this.check();
+    }
     this.beating = true;
     const sent = now();
     try {
@@ -159,8 +167,10 @@ export class L2Leases {
     const before = this.mine();
     if (node === undefined) this.holders.delete(ip);
     else {
+      // A new holder gets one whole interval to beat (it may not have beaten while it held nothing).
+      const was = this.holders.get(ip)?.node;
       this.holders.set(ip, { node, rev: kv.mod_revision });
-      if (!this.beats.has(node)) this.beats.set(node, { rev: "0", at: now() });
+      if (!this.beats.has(node) || was !== node) this.beats.set(node, { rev: this.beats.get(node)?.rev ?? "0", at: now() });
     }
     if (node === undefined && this.wanted.has(ip)) void this.claim(ip);
     if (this.mine() !== before) this.onChange();

@@ -8,6 +8,8 @@ import type { WorkloadRecord } from "./workload-records";
 
 export class RemoteWorkloads {
   readonly records = new Map<string, WorkloadRecord>();
+  /** Counts the table's changes (what is made from it is made again when it moves). */
+  version = 0;
   private watcher: Watcher | undefined;
 
   constructor(
@@ -19,6 +21,7 @@ export class RemoteWorkloads {
   async start(): Promise<void> {
     const r = await this.etcd.getAll().prefix(WORKLOADS).exec();
     for (const kv of r.kvs) this.set(kv.key.toString(), kv.value.toString());
+    this.version++;
     this.watcher = await this.etcd.watch().prefix(WORKLOADS).startRevision(String(BigInt(r.header.revision) + 1n)).create();
     this.watcher.on("data", (res) => {
       for (const e of res.events) {
@@ -26,7 +29,9 @@ export class RemoteWorkloads {
         if (e.type === "Put") this.set(key, e.kv.value.toString());
         else this.records.delete(key);
       }
-      if (res.events.length) this.changed();
+      if (!res.events.length) return;
+      this.version++;
+      this.changed();
     });
     this.watcher.on("error", (e) => console.error(`pontond: cluster: workload watch: ${e.message}`));
   }

@@ -52,6 +52,14 @@ describe("cluster membership", () => {
     assert.ok(await eventually(async () => (await nodeLs(nodes[0]!)).find((n) => n.name === "n2")!.workloads === 1, 15_000));
   });
 
+  test("a node that neither holds nor wants an L2 address writes no heartbeat (no etcd write and watch message per node every 250 ms)", async () => {
+    const beats = async () => (await ul.etcdctl("get", "--prefix", "/ponton-l2beat/", "-w", "json")).stdout.match(/"mod_revision":\d+/g)?.join() ?? "";
+    // No key, or a key that stands still (a node beat once while it held an address): either way no writes.
+    const before = await beats();
+    await sleep(1500);
+    assert.equal(await beats(), before);
+  });
+
   test("a Ready node cannot be forgotten", async () => {
     const r = await nodes[0]!.ponton("node", "rm", "n2");
     assert.equal(r.code, 3);
