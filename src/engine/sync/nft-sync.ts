@@ -43,9 +43,9 @@ export class NftSync {
 
   constructor(private readonly kernel: Kernel) {}
 
-  /** Incremental when possible: a few elements and rules in one transaction. */
-  async sync(state: DesiredState): Promise<void> {
-    const plan = await this.plan(state);
+  /** Incremental when possible: a few elements and rules in one transaction. `given`: planFor(state), made already. */
+  async sync(state: DesiredState, given?: NftPlan): Promise<void> {
+    const plan = given ?? (await this.planFor(state));
     if (this.committed) {
       const ops = diffOps(this.committed, plan);
       if (ops?.length === 0) return;
@@ -76,7 +76,7 @@ export class NftSync {
 
   /** Replace the whole table atomically (start-up, reconcile, a change made by someone else). */
   async full(state: DesiredState, given?: NftPlan): Promise<void> {
-    const plan = given ?? (await this.plan(state));
+    const plan = given ?? (await this.planFor(state));
     const before = this.committed;
     this.committed = undefined;
     await this.beforeCommit?.(plan);
@@ -84,7 +84,8 @@ export class NftSync {
     this.commit(before, plan);
   }
 
-  private async plan(state: DesiredState): Promise<NftPlan> {
+  /** The plan sync(state) commits: a change validated by it hands it to sync() (one compile per change). */
+  async planFor(state: DesiredState): Promise<NftPlan> {
     const plan = compileNft(this.served(state), this.runtime, this.options);
     return plan.offload && this.presentLinks ? withPresentDevices(plan, await this.presentLinks()) : plan;
   }

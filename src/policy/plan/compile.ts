@@ -9,7 +9,7 @@ import type { CompileOptions, NftChain, NftSet, PolicyPlan } from "./plan";
 import type { Direction, LabelSelector, NetworkPolicy, PolicyRule, PolicyWorld, PortSpec, RuleRef } from "../types";
 import { l7Plan, subjectListeners, type L7Listener } from "./l7-compile";
 import { compileDnsPlan, fqdnLookupRules, fqdnSets } from "./fqdn-plan";
-import { indexWorld, policyKey, pushTo, sortPolicies, type WorkloadView, type WorldIndex } from "../world";
+import { policyKey, pushTo, sortPolicies, type WorkloadView, type WorldIndex } from "../world";
 import { PolicyCompileCache, type Block } from "./cache";
 import { adminTiers, hasTiers } from "../admin/evaluate";
 import { adminElements, rankAdminRules, type TierFlags } from "../admin/compile";
@@ -328,7 +328,7 @@ export function compilePolicies(world: PolicyWorld, policies: readonly NetworkPo
 }
 
 function compileWith(cache: PolicyCompileCache, world: PolicyWorld, policies: readonly NetworkPolicy[], options: CompileOptions): PolicyPlan {
-  const index = (cache.index ??= indexWorld(world));
+  const index = cache.indexFor(world);
   const sorted = sortPolicies(policies);
   const compiler = new Compiler(index, cache);
 
