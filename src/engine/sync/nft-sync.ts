@@ -48,7 +48,13 @@ export class NftSync {
     const plan = given ?? (await this.planFor(state));
     if (this.committed) {
       const ops = diffOps(this.committed, plan);
-      if (ops?.length === 0) return;
+      if (ops?.length === 0) {
+        // Nothing for the kernel, but what rides on the plan may have moved: a policy's HTTP rules
+        // (HAProxy's configuration) and rules.dns/toFQDNs (the resolver reads the committed plan).
+        if (JSON.stringify(this.committed.policy.l7) !== JSON.stringify(plan.policy.l7)) await this.beforeCommit?.(plan);
+        this.commit(this.committed, plan);
+        return;
+      }
       if (ops !== undefined) {
         await this.beforeCommit?.(plan);
         try {
