@@ -14,7 +14,7 @@ import { writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { TestHost } from "../../test/integration/harness";
-import { nowMs } from "../lib/proc";
+import { cpuMs, nowMs } from "../lib/proc";
 import { percentile, timeEach } from "../lib/stats";
 import * as world from "./world";
 
@@ -81,23 +81,35 @@ async function main(): Promise<void> {
     log(`1,000 policies in ${((nowMs() - t) / 1000).toFixed(1)} s`);
 
     const samples: Record<Side, { policy: number[]; label: number[] }> = { A: { policy: [], label: [] }, B: { policy: [], label: [] } };
+    const cpuPer: Record<Side, { policy: number[]; label: number[] }> = { A: { policy: [], label: [] }, B: { policy: [], label: [] } };
     const order = Array.from({ length: 2 * ROUNDS }, (_, i) => ((((i + 1) >> 1) % 2 ? "B" : "A") as Side));
     let current: Side | undefined;
     for (const side of order) {
       if (side !== current) await restart(h, side);
       current = side;
+      // pontond's own CPU per change: what the load on a shared machine does not inflate as it does wall time.
+      const cpu = () => cpuMs(h.daemonPid!);
+      let c0 = cpu();
       const p = await timeEach(CHANGES, (i) => h.client.request("POST", "/v1/policies", { yaml: changeYaml(8081 + (i % 2)) }));
+      const policyCpu = (cpu() - c0) / CHANGES;
+      c0 = cpu();
       const l = await timeEach(CHANGES, (i) => h.client.request("POST", `/v1/workloads/${world.PROBER}/labels`, labelEdit(i)));
+      const labelCpu = (cpu() - c0) / CHANGES;
       samples[side].policy.push(...p);
       samples[side].label.push(...l);
+      cpuPer[side].policy.push(policyCpu);
+      cpuPer[side].label.push(labelCpu);
       const p50 = (xs: number[]) => Math.round(percentile([...xs].sort((a, b) => a - b), 50));
-      log({ side: sideName[side], load: load(), policyP50: p50(p), labelP50: p50(l) });
+      log({ side: sideName[side], load: load(), policyP50: p50(p), labelP50: p50(l), policyCpuMs: Math.round(policyCpu), labelCpuMs: Math.round(labelCpu) });
     }
     const summary = (xs: number[]) => {
       const s = [...xs].sort((a, b) => a - b);
       return { n: s.length, p50: Math.round(percentile(s, 50) * 10) / 10, p95: Math.round(percentile(s, 95) * 10) / 10 };
     };
-    for (const side of ["A", "B"] as const) out[side] = { what: sideName[side], policy: summary(samples[side].policy), label: summary(samples[side].label) };
+    const mean = (xs: number[]) => Math.round(xs.reduce((a, b) => a + b, 0) / xs.length);
+    for (const side of ["A", "B"] as const) {
+      out[side] = { what: sideName[side], policy: summary(samples[side].policy), label: summary(samples[side].label), cpuMsPerChange: { policy: mean(cpuPer[side].policy), label: mean(cpuPer[side].label) } };
+    }
     out.loadEnd = load();
     log({ A: out.A, B: out.B, loadStart: out.loadStart, loadEnd: out.loadEnd });
     writeFileSync(path.join(__dirname, "..", "..", "..", "bench", "policy", "last-change.json"), JSON.stringify(out, null, 2) + "\n");
