@@ -133,6 +133,17 @@ export class PolicyCompileCache {
     return hit;
   }
 
+  /** A map's elements by the block objects they were joined from (the last compile's only). */
+  private joins = new Map<string, { blocks: Block[]; elements: string[] }>();
+  /** The same blocks in the same order give the same array: a diff against the last plan skips the map by identity. */
+  joined(map: string, blocks: Block[], make: () => string[]): string[] {
+    const had = this.joins.get(map);
+    if (had && had.blocks.length === blocks.length && had.blocks.every((b, i) => b === blocks[i])) return had.elements;
+    const elements = make();
+    this.joins.set(map, { blocks, elements });
+    return elements;
+  }
+
   /** Ends a compile: drops what it did not use (no growth over a long run of changes). */
   end(): void {
     for (const k of this.peers.keys()) if (!this.used.peers.has(k)) this.peers.delete(k);
