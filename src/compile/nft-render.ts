@@ -145,7 +145,8 @@ function policyDiff(from: PolicyPlan, to: PolicyPlan): NftOp[] {
   const ops: NftOp[] = [...chains.before];
   to.sets.forEach((next, i) => {
     const prev = from.sets[i]!;
-    if (next.flags?.includes("dynamic")) return;
+    // Dynamic sets are the kernel's; an unchanged map keeps its elements array (policy/plan/cache.ts joined()).
+    if (next.flags?.includes("dynamic") || next.elements === prev.elements) return;
     const before = new Set(prev.elements);
     const after = new Set(next.elements);
     ops.push(...elementOps(next, prev.elements.filter((e) => !after.has(e)), next.elements.filter((e) => !before.has(e))));

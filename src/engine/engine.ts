@@ -22,6 +22,7 @@ import { NftSync } from "./sync/nft-sync";
 import { firewallInfo } from "./sync/firewall-info";
 import { ExitHandler } from "./workloads/process-exits";
 import { reconcile, type ReconcileReport } from "./sync/reconcile";
+import { syncInputs, syncsAfter, type ChangeKind } from "./sync/after-change";
 import { Serial } from "./serial";
 import { dnsMetrics } from "./dns/dns-metrics";
 import { EngineDns } from "./dns/dns";
@@ -182,21 +183,26 @@ export class Engine {
     this.ctx.store.close();
   }
 
-  /** Every change runs alone, then DNS catches up (names appear and go within the same turn). */
-  private change<T>(op: () => Promise<T>): Promise<T> {
+  /** Every change runs alone, then DNS catches up (names appear and go within the same turn); `kind`: see sync/after-change.ts. */
+  private change<T>(op: () => Promise<T>, kind: ChangeKind = "any"): Promise<T> {
     return this.serial.run(async () => {
+      const before = kind === "any" ? undefined : this.syncInputs();
       try {
         return await op();
       } finally {
         this.flows.invalidate();
-        this.healer.follow(this.ctx.store.state());
-        await this.syncPorts();
-        await this.syncDns();
-        await this.syncBgp();
-        await this.syncL2();
+        const syncs = syncsAfter(kind, before, () => this.syncInputs());
+        if (syncs.includes("follow")) this.healer.follow(this.ctx.store.state());
+        if (syncs.includes("ports")) await this.syncPorts();
+        if (syncs.includes("dns")) await this.syncDns();
+        if (syncs.includes("bgp")) await this.syncBgp();
+        if (syncs.includes("l2")) await this.syncL2();
         this.onChanged?.();
       }
     });
+  }
+  private syncInputs() {
+    return syncInputs(this.ctx.store, this.ctx.nft.runtime.unhealthy);
   }
 
   /** Cluster mode: called after every change and workload exit (the node republishes its workloads). */
@@ -226,7 +232,7 @@ export class Engine {
     return this.change(() => mirrorServices(this.ctx, records));
   }
   mirrorPolicies(records: PolicyRecord[]) {
-    return this.change(() => mirrorPolicies(this.ctx, records));
+    return this.change(() => mirrorPolicies(this.ctx, records), "policies");
   }
   mirrorNamespaces(records: Namespace[]) {
     return this.change(() => mirrorNamespaces(this.ctx, records));
@@ -528,13 +534,13 @@ export class Engine {
     return this.change(async () => this.view(await labelWorkload(this.ctx, name, edits)));
   }
   applyPolicies(text: string) {
-    return this.change(() => applyPolicyText(this.ctx, text));
+    return this.change(() => applyPolicyText(this.ctx, text), "policies");
   }
   listPolicies() {
     return policyViews(this.ctx);
   }
   removePolicy(ref: string, missingOk = false) {
-    return this.change(() => removePolicy(this.ctx, ref, missingOk));
+    return this.change(() => removePolicy(this.ctx, ref, missingOk), "policies");
   }
   explainPolicy(q: { from: string; to: string; port: string }) {
     return withLearnedAddresses(this.ctx, this.fqdn, q, explainPolicy(this.ctx, q));

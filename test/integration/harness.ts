@@ -50,6 +50,8 @@ export class TestHost {
   daemonEnv: Record<string, string> = {};
   /** Node options for pontond itself (a bench's `--cpu-prof`: NODE_OPTIONS refuses it). */
   daemonNodeArgs: string[] = [];
+  /** Another build's bin/ for the next startDaemon() (a bench comparing two builds on one state). */
+  daemonBin = BIN;
   daemonUmask: number | undefined;
   private readonly pids: number[] = [];
 
@@ -97,7 +99,7 @@ export class TestHost {
     mkdirSync(this.stateDir, { recursive: true });
     const log = path.join(this.dir, "pontond.log");
     const out = openSync(log, "a");
-    const argv = [`--net=/run/netns/${this.hostNs}`, process.execPath, ...this.daemonNodeArgs, path.join(BIN, "pontond"), "--state-dir", this.stateDir, "--socket", this.socket, "--prefix", this.prefix, "--host-resolv-conf", path.join(this.dir, "resolv.conf"), ...this.daemonArgs];
+    const argv = [`--net=/run/netns/${this.hostNs}`, process.execPath, ...this.daemonNodeArgs, path.join(this.daemonBin, "pontond"), "--state-dir", this.stateDir, "--socket", this.socket, "--prefix", this.prefix, "--host-resolv-conf", path.join(this.dir, "resolv.conf"), ...this.daemonArgs];
     const env = { ...process.env, ...this.daemonEnv };
     // sh sets the umask and execs nsenter: the daemon keeps the PID we hold.
     this.daemon =

@@ -5,6 +5,7 @@ import { validateLabels } from "../../model/names";
 import { applyLabelEdits, editNamespaceLabels, namespaceLabels, validateNamespace } from "../../model/namespaces";
 import { DEFAULT_NAMESPACE, type Namespace, type Workload } from "../../model/types";
 import type { EngineContext } from "../context";
+import type { NftPlan } from "../../compile";
 import { now } from "../ids";
 import { getWorkload } from "../workloads/workloads";
 
@@ -80,11 +81,14 @@ export async function labelWorkload(ctx: EngineContext, name: string, edits: Lab
   return w;
 }
 
-/** Store, then one nft transaction; if the kernel refuses, the store goes back to what it was. */
-export async function syncedPut(ctx: EngineContext, put: () => void, undo: () => void): Promise<void> {
+/**
+ * Store, then one nft transaction; if the kernel refuses, the store goes back to what it was.
+ * `plan`: the plan of the state after `put`, compiled already (to validate it before the store changed).
+ */
+export async function syncedPut(ctx: EngineContext, put: () => void, undo: () => void, plan?: NftPlan): Promise<void> {
   ctx.store.transaction(put);
   try {
-    await ctx.nft.sync(ctx.store.state());
+    await ctx.nft.sync(ctx.store.state(), plan);
   } catch (e) {
     ctx.store.transaction(undo);
     await ctx.nft.sync(ctx.store.state()).catch(() => undefined);

@@ -1,6 +1,6 @@
 // Use cases on policies (NetworkPolicy and Cilium kinds): apply (one or many, one nft transaction), list, remove, explain.
 import { EngineError } from "../../errors";
-import { compileNft, policyWorld, statePolicies } from "../../compile";
+import { policyWorld, statePolicies } from "../../compile";
 import { describeDecision, explain, parsePolicies, policyKey as keyOf, ruleDecisionId, denyDecisionId, type NetworkPolicy, type Protocol } from "../../policy";
 import type { DesiredState, PolicyRecord } from "../../model/types";
 import { DEFAULT_NAMESPACE } from "../../model/types";
@@ -8,11 +8,11 @@ import type { EngineContext } from "../context";
 import { now } from "../ids";
 import { syncedPut } from "./namespaces";
 
-/** Validate against the whole state (a compile that throws applies nothing). */
+/** Validate against the whole state (a compile that throws applies nothing); in the store's order, as the state after the write. */
 function candidate(state: DesiredState, records: PolicyRecord[], removed: Set<string>): DesiredState {
   const next = new Map((state.policies ?? []).filter((r) => !removed.has(keyOf(r.policy))).map((r) => [keyOf(r.policy), r]));
   for (const r of records) next.set(keyOf(r.policy), r);
-  return { ...state, policies: [...next.values()] };
+  return { ...state, policies: [...next.values()].sort((a, b) => (keyOf(a.policy) < keyOf(b.policy) ? -1 : keyOf(a.policy) > keyOf(b.policy) ? 1 : 0)) };
 }
 
 /**
@@ -35,7 +35,8 @@ export async function putPolicies(ctx: EngineContext, policies: NetworkPolicy[],
   }
   const records: PolicyRecord[] = policies.map((policy) => ({ policy, createdAt: existing.get(keyOf(policy))?.createdAt ?? now(), ...(opts.project ? { project: opts.project } : {}), ...(ctx.cluster ? { cluster: true as const } : {}) }));
   const removed = new Set(opts.remove ?? []);
-  compileNft(candidate(ctx.store.state(), records, removed));
+  // The plan the sync below commits: compiled once, before anything is stored or published.
+  const plan = await ctx.nft.planFor(candidate(ctx.store.state(), records, removed));
   // Cluster mode: the cluster store first; refused there, nothing changed here.
   const unpublish = await ctx.cluster?.policies(records, [...removed]);
   await syncedPut(
@@ -48,6 +49,7 @@ export async function putPolicies(ctx: EngineContext, policies: NetworkPolicy[],
       for (const r of ctx.store.policies()) ctx.store.deletePolicy(keyOf(r.policy));
       for (const r of before) ctx.store.putPolicy(r);
     },
+    plan,
   ).catch(async (e: unknown) => {
     await unpublish?.().catch(() => undefined);
     throw e;

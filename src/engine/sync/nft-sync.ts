@@ -43,12 +43,18 @@ export class NftSync {
 
   constructor(private readonly kernel: Kernel) {}
 
-  /** Incremental when possible: a few elements and rules in one transaction. */
-  async sync(state: DesiredState): Promise<void> {
-    const plan = await this.plan(state);
+  /** Incremental when possible: a few elements and rules in one transaction. `given`: planFor(state), made already. */
+  async sync(state: DesiredState, given?: NftPlan): Promise<void> {
+    const plan = given ?? (await this.planFor(state));
     if (this.committed) {
       const ops = diffOps(this.committed, plan);
-      if (ops?.length === 0) return;
+      if (ops?.length === 0) {
+        // Nothing for the kernel, but what rides on the plan may have moved: a policy's HTTP rules
+        // (HAProxy's configuration) and rules.dns/toFQDNs (the resolver reads the committed plan).
+        if (JSON.stringify(this.committed.policy.l7) !== JSON.stringify(plan.policy.l7)) await this.beforeCommit?.(plan);
+        this.commit(this.committed, plan);
+        return;
+      }
       if (ops !== undefined) {
         await this.beforeCommit?.(plan);
         try {
@@ -76,7 +82,7 @@ export class NftSync {
 
   /** Replace the whole table atomically (start-up, reconcile, a change made by someone else). */
   async full(state: DesiredState, given?: NftPlan): Promise<void> {
-    const plan = given ?? (await this.plan(state));
+    const plan = given ?? (await this.planFor(state));
     const before = this.committed;
     this.committed = undefined;
     await this.beforeCommit?.(plan);
@@ -84,7 +90,8 @@ export class NftSync {
     this.commit(before, plan);
   }
 
-  private async plan(state: DesiredState): Promise<NftPlan> {
+  /** The plan sync(state) commits: a change validated by it hands it to sync() (one compile per change). */
+  async planFor(state: DesiredState): Promise<NftPlan> {
     const plan = compileNft(this.served(state), this.runtime, this.options);
     return plan.offload && this.presentLinks ? withPresentDevices(plan, await this.presentLinks()) : plan;
   }

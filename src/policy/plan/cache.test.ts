@@ -2,6 +2,7 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { compilePolicies } from "./compile";
 import { PolicyCompileCache, sameWorld } from "./cache";
+import { MAP } from "./names";
 import { parsePolicy } from "../parse";
 import { randomCiliumPolicies } from "../cilium/random";
 import { randomPolicies, randomWorld, rng } from "../testing/random";
@@ -83,4 +84,23 @@ test("sameWorld compares content, not identity", () => {
   assert.ok(sameWorld(w, JSON.parse(JSON.stringify(w)) as PolicyWorld));
   assert.ok(!sameWorld(w, relabel(w, () => 0)));
   assert.ok(!sameWorld(w, { ...w, namespaces: w.namespaces.map((n, i) => (i === 0 ? { ...n, labels: { ...n.labels, x: "y" } } : n)) }));
+});
+
+test("a map whose blocks are the same keeps its elements array (the diff skips it); a remade namespace gives its maps new ones", () => {
+  const r = rng(5);
+  const world = randomWorld(r);
+  const policies = parsed(randomPolicies(r, 30)).filter((p) => p.kind === undefined || p.kind === "NetworkPolicy");
+  const cache = new PolicyCompileCache();
+  const first = compilePolicies(world, policies, {}, cache);
+  const again = compilePolicies(world, policies, {}, cache);
+  // The NetworkPolicy maps (others, such as the drops sets, are the kernel's).
+  const maps = new Set<string>(Object.values(MAP));
+  again.sets.forEach((s, i) => maps.has(s.name) && assert.equal(s.elements, first.sets[i]!.elements, s.name));
+  const at = policies.findIndex((p) => p.ingress.length > 0 && world.workloads.some((w) => w.namespace === p.namespace));
+  // Every workload of its namespace, from anywhere, on a port no other policy names: new elements.
+  const edited: NetworkPolicy = { ...policies[at]!, podSelector: { matchLabels: {}, matchExpressions: [] }, ingress: [{ ...policies[at]!.ingress[0]!, peers: [], ports: [{ protocol: "TCP", port: 4242 }] }] };
+  const changed = compilePolicies(world, policies.map((p, i) => (i === at ? edited : p)), {}, cache);
+  const moved = changed.sets.filter((s, i) => maps.has(s.name) && s.elements !== again.sets[i]!.elements);
+  assert.ok(moved.length > 0);
+  assert.deepEqual(changed, compilePolicies(world, policies.map((p, i) => (i === at ? edited : p))));
 });

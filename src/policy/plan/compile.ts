@@ -9,7 +9,7 @@ import type { CompileOptions, NftChain, NftSet, PolicyPlan } from "./plan";
 import type { Direction, LabelSelector, NetworkPolicy, PolicyRule, PolicyWorld, PortSpec, RuleRef } from "../types";
 import { l7Plan, subjectListeners, type L7Listener } from "./l7-compile";
 import { compileDnsPlan, fqdnLookupRules, fqdnSets } from "./fqdn-plan";
-import { indexWorld, policyKey, pushTo, sortPolicies, type WorkloadView, type WorldIndex } from "../world";
+import { policyKey, pushTo, sortPolicies, type WorkloadView, type WorldIndex } from "../world";
 import { PolicyCompileCache, type Block } from "./cache";
 import { adminTiers, hasTiers } from "../admin/evaluate";
 import { adminElements, rankAdminRules, type TierFlags } from "../admin/compile";
@@ -217,9 +217,10 @@ function subjectBlocks(
   return out;
 }
 
-/** A map's elements in subject address order (each address is one subject's in a map). */
-function joinBlocks(list: Block[]): string[] {
-  return list.sort((a, b) => (a.addr < b.addr ? -1 : a.addr > b.addr ? 1 : 0)).flatMap((b) => b.elements);
+/** A map's elements in subject address order (each address is one subject's in a map); the same blocks give the same array. */
+function joinBlocks(cache: PolicyCompileCache, map: string, list: Block[]): string[] {
+  const sorted = list.sort((a, b) => (a.addr < b.addr ? -1 : a.addr > b.addr ? 1 : 0));
+  return cache.joined(map, sorted, () => sorted.flatMap((b) => b.elements));
 }
 
 function chains(logGroup: number, logRate: number, denyRules: boolean, fqdn: boolean, tiers: TierFlags): NftChain[] {
@@ -328,7 +329,7 @@ export function compilePolicies(world: PolicyWorld, policies: readonly NetworkPo
 }
 
 function compileWith(cache: PolicyCompileCache, world: PolicyWorld, policies: readonly NetworkPolicy[], options: CompileOptions): PolicyPlan {
-  const index = (cache.index ??= indexWorld(world));
+  const index = cache.indexFor(world);
   const sorted = sortPolicies(policies);
   const compiler = new Compiler(index, cache);
 
@@ -440,8 +441,8 @@ function compileWith(cache: PolicyCompileCache, world: PolicyWorld, policies: re
     const f: Family = name.endsWith("v4") ? 4 : 6;
     const allow = name.includes("_allow_") || name.includes("_xdeny_");
     return allow
-      ? { name, kind: "map" as const, type: `${addrType(f)} . ${addrType(f)} . inet_proto . inet_service : mark`, flags: ["interval"], elements: joinBlocks(blocks.get(name)!) }
-      : { name, kind: "map" as const, type: `${addrType(f)} : mark`, elements: joinBlocks(blocks.get(name)!) };
+      ? { name, kind: "map" as const, type: `${addrType(f)} . ${addrType(f)} . inet_proto . inet_service : mark`, flags: ["interval"], elements: joinBlocks(cache, name, blocks.get(name)!) }
+      : { name, kind: "map" as const, type: `${addrType(f)} : mark`, elements: joinBlocks(cache, name, blocks.get(name)!) };
   });
   for (const name of adminMaps) {
     const f: Family = name.endsWith("v4") ? 4 : 6;
