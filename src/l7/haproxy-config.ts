@@ -19,6 +19,8 @@ export interface HaproxyPaths {
   log: string;
   /** Where the listeners bind (pontond: every address, nft lets only redirected connections in). */
   bind?: string;
+  /** The same for IPv6 workloads' listeners. */
+  bind6?: string;
   /** Tests on loopback: no bind on the workloads' addresses. */
   noForeign?: boolean;
 }
@@ -39,23 +41,8 @@ const DENIED = `http-request deny deny_status 403 content-type text/plain string
 /** The backend's name: the workload's address and port, read back from each log line. */
 export const sectionName = (l: Pick<L7Listener, "ip" | "port">) => `l7_${l.ip}:${l.port}`;
 
-/** The fewest CIDR blocks covering [lo, hi] (IPv4 as numbers). */
-export function rangeToCidrs(lo: number, hi: number): string[] {
-  const out: string[] = [];
-  let a = lo;
-  while (a <= hi) {
-    let size = 32;
-    // Grow the block while it stays aligned on `a` and within [a, hi].
-    while (size > 0) {
-      const block = 2 ** (32 - (size - 1));
-      if (a % block !== 0 || a + block - 1 > hi) break;
-      size--;
-    }
-    out.push(`${[24, 16, 8, 0].map((s) => Math.floor(a / 2 ** s) % 256).join(".")}/${size}`);
-    a += 2 ** (32 - size);
-  }
-  return out;
-}
+/** An address as HAProxy reads it beside a port (IPv6 in brackets). */
+const hostAddr = (ip: string) => (ip.includes(":") ? `[${ip}]` : ip);
 
 /** A regular expression in single quotes (no escapes are processed there), anchored as Cilium does. */
 function anchored(re: string): string {
@@ -94,23 +81,22 @@ function ruleConditions(rule: HttpRule): string[] {
  * socket takes them.
  */
 function frontend(l: L7Listener, bind: string, foreign: boolean): string[] {
-  return [`frontend l7_in_${l.listen}`, `  bind ${bind}:${l.listen}`, ...(foreign ? [`  bind ${l.ip}:${l.port} transparent`] : []), "  capture request header Host len 256", `  default_backend ${sectionName(l)}`];
+  return [`frontend l7_in_${l.listen}`, `  bind ${hostAddr(bind)}:${l.listen}${bind.includes(":") ? " v6only" : ""}`, ...(foreign ? [`  bind ${hostAddr(l.ip)}:${l.port} transparent`] : []), "  capture request header Host len 256", `  default_backend ${sectionName(l)}`];
 }
 
 /** The rules and the server of one guarded workload port. */
 function backend(l: L7Listener, transparent: boolean): string[] {
   const lines = [`backend ${sectionName(l)}`];
   l.sources.forEach((s, i) => {
-    const cidrs = s.ranges.flatMap(([lo, hi]) => rangeToCidrs(lo, hi));
-    if (cidrs.length === 0) return;
-    lines.push(`  acl src${i} src ${cidrs.join(" ")}`);
+    if (s.cidrs.length === 0) return;
+    lines.push(`  acl src${i} src ${s.cidrs.join(" ")}`);
     const unset = "!{ var(txn.rule) -m found }";
     for (const rule of s.http ?? [undefined]) {
       const cond = rule ? ruleConditions(rule) : [];
       lines.push(`  http-request set-var(txn.rule) int(${i}) if ${[unset, `src${i}`, ...cond].join(" ")}`);
     }
   });
-  lines.push(`  ${DENIED} if !{ var(txn.rule) -m found }`, ...(transparent ? [`  source 0.0.0.0 usesrc clientip`] : []), `  server workload ${l.ip}:${l.port}`);
+  lines.push(`  ${DENIED} if !{ var(txn.rule) -m found }`, ...(transparent ? [`  source ${l.ip.includes(":") ? "[::]" : "0.0.0.0"} usesrc clientip`] : []), `  server workload ${hostAddr(l.ip)}:${l.port}`);
   return lines;
 }
 
@@ -141,6 +127,6 @@ export function haproxyConfig(listeners: L7Listener[], paths: HaproxyPaths, tran
     "  timeout http-keep-alive 60s",
     "  timeout tunnel 1h",
   ];
-  const bind = paths.bind ?? "0.0.0.0";
-  return `${[...head, ...listeners.flatMap((l) => [...frontend(l, bind, !paths.noForeign), ...backend(l, transparent(l))])].join("\n")}\n`;
+  const bind = (l: L7Listener) => (l.ip.includes(":") ? paths.bind6 ?? "::" : paths.bind ?? "0.0.0.0");
+  return `${[...head, ...listeners.flatMap((l) => [...frontend(l, bind(l), !paths.noForeign), ...backend(l, transparent(l))])].join("\n")}\n`;
 }
