@@ -23,10 +23,21 @@ ${dropChain("l7Bypass")}
   chain l7_redirect {
     # Before the services' DNAT (dstnat): a connection to a workload's own address and port.
     type nat hook prerouting priority dstnat - 5; policy accept;
+    # Guarded by both the client's egress rules and the destination's ingress rules: the proxy
+    # would take it once, so one side's rules would be skipped — dropped instead.
+    iifname @bridges ip saddr . tcp dport @${L7_SETS.egress4} ip daddr . tcp dport @${L7_SETS.ports4} goto drop_l7_bypass
     iifname @bridges ip daddr . tcp dport @${L7_SETS.ports4} jump ${POLICY_ENTRY_CHAIN}
     iifname @bridges ip6 daddr . tcp dport @${L7_SETS.ports6} jump ${POLICY_ENTRY_CHAIN}
     iifname @bridges meta l4proto tcp redirect to : ip daddr . tcp dport map @${L7_SETS.redirect4}
     iifname @bridges meta l4proto tcp redirect to : ip6 daddr . tcp dport map @${L7_SETS.redirect6}
+  }
+  chain l7_egress_redirect {
+    # After the services' DNAT: a connection that was DNATed never gets here (one NAT per
+    # connection), so only connections to a destination's own address are taken; a service's
+    # are dropped in l7_forward below.
+    type nat hook prerouting priority dstnat + 5; policy accept;
+    iifname @bridges ip saddr . tcp dport @${L7_SETS.egress4} jump ${POLICY_ENTRY_CHAIN}
+    iifname @bridges meta l4proto tcp redirect to : ip saddr . tcp dport map @${L7_SETS.egressRedirect4}
   }
   chain l7_after_dnat {
     type filter hook prerouting priority dstnat + 10; policy accept;
@@ -40,6 +51,9 @@ ${dropChain("l7Bypass")}
     type filter hook forward priority filter - 5; policy accept;
     ct state new ip daddr . tcp dport @${L7_SETS.ports4} goto drop_l7_bypass
     ct state new ip6 daddr . tcp dport @${L7_SETS.ports6} goto drop_l7_bypass
+    ct state new ip saddr . tcp dport @${L7_SETS.egress4} goto drop_l7_bypass
+    # A client's IPv6 connections on a port its egress HTTP rules guard: not proxied (l7-compile.ts).
+    ct state new ip6 saddr . tcp dport @${L7_SETS.egress6} goto drop_l7_bypass
   }
   chain l7_input {
     # The listeners take redirected connections only, never one addressed to them.

@@ -7,7 +7,7 @@ const rule = (i: number) => ({ policy: "cnp:default/rule1", direction: "ingress"
 
 test("a listener: its frontend, a backend with its sources in order (each HTTP rule one set-var line), Cilium's 403, the workload as the server", () => {
   const l: L7Listener = {
-    listen: 15100, ip: "10.0.0.2", port: 80, workload: "default/deathstar",
+    listen: 15100, ip: "10.0.0.2", port: 80, direction: "ingress", workload: "default/deathstar",
     sources: [
       { cidrs: ["10.0.0.3/32"], http: [{ method: "POST", path: "/v1/request-landing" }, { method: "GET", path: "/it's", host: "d", headers: ["X-Token: 4.2'", "X-Trace", "bad name"] }], rule: rule(0) },
       { cidrs: [], rule: rule(1) },
@@ -37,7 +37,7 @@ backend l7_10.0.0.2:80
 });
 
 test("an IPv6 workload's listener: its own IPv6 listening socket, the address in brackets, IPv6 peers, the client's IPv6 address as the source", () => {
-  const l: L7Listener = { listen: 15101, ip: "fd00::2", port: 80, workload: "default/deathstar", sources: [{ cidrs: ["fd00::3/128", "fd00::4/127"], http: [{ method: "POST" }], rule: rule(0) }] };
+  const l: L7Listener = { listen: 15101, ip: "fd00::2", port: 80, direction: "ingress", workload: "default/deathstar", sources: [{ cidrs: ["fd00::3/128", "fd00::4/127"], http: [{ method: "POST" }], rule: rule(0) }] };
   const text = haproxyConfig([l], { pid: "/s/p", admin: "/s/a", log: "/s/l" }, () => true);
   const section = text.slice(text.indexOf("frontend l7_in_15101"));
   assert.equal(section, `frontend l7_in_15101
@@ -51,5 +51,20 @@ backend l7_fd00::2:80
   http-request deny deny_status 403 content-type text/plain string "Access denied\\r\\n" if !{ var(txn.rule) -m found }
   source [::] usesrc clientip
   server workload [fd00::2]:80
+`);
+});
+
+test("an egress listener: no transparent bind, the destinations as dst ACLs, the connection's own destination as the server", () => {
+  const l: L7Listener = { listen: 15102, ip: "10.0.0.3", port: 80, direction: "egress", workload: "default/tiefighter", sources: [{ cidrs: ["10.0.0.2/32"], http: [{ method: "GET" }], rule: rule(0) }] };
+  const text = haproxyConfig([l], { pid: "/s/p", admin: "/s/a", log: "/s/l" }, () => true);
+  assert.equal(text.slice(text.indexOf("frontend l7_in_15102")), `frontend l7_in_15102
+  bind 0.0.0.0:15102
+  capture request header Host len 256
+  default_backend l7e_10.0.0.3:80
+backend l7e_10.0.0.3:80
+  acl src0 dst 10.0.0.2/32
+  http-request set-var(txn.rule) int(0) if !{ var(txn.rule) -m found } src0 { method -m reg '^(?:GET)$' }
+  http-request deny deny_status 403 content-type text/plain string "Access denied\\r\\n" if !{ var(txn.rule) -m found }
+  server destination 0.0.0.0
 `);
 });

@@ -32,14 +32,14 @@ export interface HaproxyPaths {
  */
 export type Transparent = (l: L7Listener) => boolean;
 
-/** The log line's fields, in order (haproxy-log.ts splits them). */
-export const LOG_FORMAT = `%pid %rt %Ts%ms %ci %cp %b %HM %{+Q}HU %{+Q}hr %ST %Ta %[var(txn.rule)] %tsc`;
+/** The log line's fields, in order (haproxy-log.ts splits them); %fi/%fp: the connection's original destination (egress). */
+export const LOG_FORMAT = `%pid %rt %Ts%ms %ci %cp %b %HM %{+Q}HU %{+Q}hr %ST %Ta %[var(txn.rule)] %tsc %fi %fp`;
 
 /** Cilium's (Envoy's) body for a request no rule allows. */
 const DENIED = `http-request deny deny_status 403 content-type text/plain string "Access denied\\r\\n"`;
 
-/** The backend's name: the workload's address and port, read back from each log line. */
-export const sectionName = (l: Pick<L7Listener, "ip" | "port">) => `l7_${l.ip}:${l.port}`;
+/** The backend's name: the workload's address and port (egress: `l7e_`, the client's), read back from each log line. */
+export const sectionName = (l: Pick<L7Listener, "ip" | "port" | "direction">) => `${l.direction === "egress" ? "l7e" : "l7"}_${l.ip}:${l.port}`;
 
 /** An address as HAProxy reads it beside a port (IPv6 in brackets). */
 const hostAddr = (ip: string) => (ip.includes(":") ? `[${ip}]` : ip);
@@ -81,22 +81,28 @@ function ruleConditions(rule: HttpRule): string[] {
  * socket takes them.
  */
 function frontend(l: L7Listener, bind: string, foreign: boolean): string[] {
-  return [`frontend l7_in_${l.listen}`, `  bind ${hostAddr(bind)}:${l.listen}${bind.includes(":") ? " v6only" : ""}`, ...(foreign ? [`  bind ${hostAddr(l.ip)}:${l.port} transparent`] : []), "  capture request header Host len 256", `  default_backend ${sectionName(l)}`];
+  return [`frontend l7_in_${l.listen}`, `  bind ${hostAddr(bind)}:${l.listen}${bind.includes(":") ? " v6only" : ""}`, ...(foreign && l.direction === "ingress" ? [`  bind ${hostAddr(l.ip)}:${l.port} transparent`] : []), "  capture request header Host len 256", `  default_backend ${sectionName(l)}`];
 }
 
-/** The rules and the server of one guarded workload port. */
+/**
+ * The rules and the server of one guarded workload port. Egress: the sources are destinations
+ * (`dst`, the connection's original destination) and the server is that destination itself
+ * (address 0.0.0.0 without a port: where the client connected), reached from this host.
+ */
 function backend(l: L7Listener, transparent: boolean): string[] {
+  const egress = l.direction === "egress";
   const lines = [`backend ${sectionName(l)}`];
   l.sources.forEach((s, i) => {
     if (s.cidrs.length === 0) return;
-    lines.push(`  acl src${i} src ${s.cidrs.join(" ")}`);
+    lines.push(`  acl src${i} ${egress ? "dst" : "src"} ${s.cidrs.join(" ")}`);
     const unset = "!{ var(txn.rule) -m found }";
     for (const rule of s.http ?? [undefined]) {
       const cond = rule ? ruleConditions(rule) : [];
       lines.push(`  http-request set-var(txn.rule) int(${i}) if ${[unset, `src${i}`, ...cond].join(" ")}`);
     }
   });
-  lines.push(`  ${DENIED} if !{ var(txn.rule) -m found }`, ...(transparent ? [`  source ${l.ip.includes(":") ? "[::]" : "0.0.0.0"} usesrc clientip`] : []), `  server workload ${hostAddr(l.ip)}:${l.port}`);
+  if (egress) lines.push(`  ${DENIED} if !{ var(txn.rule) -m found }`, "  server destination 0.0.0.0");
+  else lines.push(`  ${DENIED} if !{ var(txn.rule) -m found }`, ...(transparent ? [`  source ${l.ip.includes(":") ? "[::]" : "0.0.0.0"} usesrc clientip`] : []), `  server workload ${hostAddr(l.ip)}:${l.port}`);
   return lines;
 }
 

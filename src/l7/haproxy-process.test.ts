@@ -39,7 +39,7 @@ test("HAProxy: Cilium's HTTP rule semantics, 403 Access denied, log lines, reloa
   const lines: string[] = [];
   const logServer = net.createServer((c) => c.on("data", (d) => lines.push(...d.toString().split("\n").filter(Boolean)))).listen(hap.paths.log);
   const L = (port: number, backend: http.Server): L7Listener => ({
-    listen: port, ip: "127.0.0.1", port: portOf(backend), workload: "x/w",
+    listen: port, ip: "127.0.0.1", port: portOf(backend), direction: "ingress", workload: "x/w",
     sources: [
       // Never this client: its "every request" must not admit anything.
       { cidrs: ["10.0.0.0/32"], rule: rule(0) },

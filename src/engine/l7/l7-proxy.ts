@@ -121,9 +121,12 @@ export class EngineL7 {
       if (last !== undefined && r.counter > last + 1) this.lost += r.counter - last - 1;
       this.lastCounter.set(r.pid, r.counter);
       const l = this.bySection.get(r.section);
-      const [dst, dport] = splitSection(r.section);
+      const [kind, guarded, guardedPort] = splitSection(r.section);
+      // Egress: the section names the client; the destination is where it connected.
+      const egress = kind === "l7e";
+      const [dst, dport] = egress ? [r.to?.ip ?? "", r.to?.port ?? guardedPort] : [guarded, guardedPort];
       const rule = r.source !== undefined ? l?.sources[r.source]?.rule : undefined;
-      const e: L7Event = { ...r.event, dst, dport, ...(rule ? { rule } : {}) };
+      const e: L7Event = { ...r.event, dst, dport, direction: egress ? "egress" : "ingress", ...(rule ? { rule } : {}) };
       const key = `${e.method} ${e.status} ${e.verdict === "DROPPED" ? "DROPPED" : "FORWARDED"}`;
       this.requests[key] = (this.requests[key] ?? 0) + 1;
       ring.push(l7FlowRecord(e, dir, ring.nextSeq()));
@@ -146,7 +149,7 @@ export class EngineL7 {
   }
 }
 
-function splitSection(name: string): [string, number] {
-  const m = /^l7_(.+):(\d+)$/.exec(name);
-  return m ? [m[1]!, Number(m[2])] : ["", 0];
+function splitSection(name: string): [string, string, number] {
+  const m = /^(l7e?)_(.+):(\d+)$/.exec(name);
+  return m ? [m[1]!, m[2]!, Number(m[3])] : ["", "", 0];
 }

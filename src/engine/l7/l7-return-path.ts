@@ -14,6 +14,7 @@ export function bridgedBackends(ctx: EngineContext, listeners: L7Listener[]): Ma
   const byIp = new Map(state.attachments.filter((a) => bridges.has(a.networkId)).flatMap((a) => [a.ip4, a.ip6].filter((ip): ip is string => !!ip).map((ip) => [ip, a.networkId] as const)));
   const out = new Map<string, L7Backend>();
   for (const l of listeners) {
+    if (l.direction !== "ingress") continue;
     const networkId = byIp.get(l.ip);
     if (networkId) out.set(`${l.ip}:${l.port}`, { ip: l.ip, port: l.port, networkId });
   }

@@ -401,8 +401,7 @@ function compileWith(cache: PolicyCompileCache, world: PolicyWorld, policies: re
         const rules = isolating.flatMap((p) => rulesOf[dir].get(policyKey(p)) ?? []);
         const denyRulesList = isolating.flatMap((p) => denyRulesOf[dir].get(policyKey(p)) ?? []);
         out.blocks.push(...subjectBlocks(compiler, { dir, view, isolating }, rules, denyRulesList, denyRules, denyId, idOfRank));
-        if (dir !== "ingress") continue;
-        out.listeners.push(...subjectListeners(view, rules.map((r) => ({ ref: r.ref, rule: r.rule, addrs: (f: Family) => compiler.peerAddrs(r, f) }))));
+        out.listeners.push(...subjectListeners(view, dir, rules.map((r) => ({ ref: r.ref, rule: r.rule, addrs: (f: Family) => compiler.peerAddrs(r, f) }))));
       }
       return out;
     });

@@ -35,8 +35,8 @@ test("the seed's policy: one listener for deathstar:80, empire's addresses with 
   const rule = { policy: "cnp:default/rule1", direction: "ingress", ruleIndex: 0 };
   // A listener per address: the IPv6 one admits the empire's IPv6 addresses (only deathstar's own here).
   assert.deepEqual(plan.l7, [
-    { listen: 15100, ip: "10.0.0.2", port: 80, workload: "default/deathstar", sources: [{ cidrs: ["10.0.0.2/31"], http, rule }] },
-    { listen: 15101, ip: "fd00::2", port: 80, workload: "default/deathstar", sources: [{ cidrs: ["fd00::2/128"], http, rule }] },
+    { listen: 15100, ip: "10.0.0.2", port: 80, direction: "ingress", workload: "default/deathstar", sources: [{ cidrs: ["10.0.0.2/31"], http, rule }] },
+    { listen: 15101, ip: "fd00::2", port: 80, direction: "ingress", workload: "default/deathstar", sources: [{ cidrs: ["fd00::2/128"], http, rule }] },
   ]);
   const set = (name: string) => plan.sets.find((s) => s.name === name)!.elements;
   assert.deepEqual(set("l7_ports4"), ["10.0.0.2 . 80"]);
@@ -49,7 +49,7 @@ test("the seed's policy: one listener for deathstar:80, empire's addresses with 
 test("no HTTP rule: empty L7 sets, no listener (NetworkPolicy-only plans keep their shape)", () => {
   const plan = compilePolicies(world, parsePolicies(SEED.replace(/\n\s+rules: .*\n/, "\n")));
   assert.deepEqual(plan.l7, []);
-  for (const name of ["l7_ports4", "l7_ports6", "l7_redirect4", "l7_redirect6", "l7_listen"]) assert.deepEqual(plan.sets.find((s) => s.name === name)!.elements, [], name);
+  for (const name of ["l7_ports4", "l7_ports6", "l7_redirect4", "l7_redirect6", "l7_listen", "l7e_ports4", "l7e_ports6", "l7e_redirect4"]) assert.deepEqual(plan.sets.find((s) => s.name === name)!.elements, [], name);
 });
 
 test("an L4-only rule on the same port admits its peers' every request (Cilium's wildcard); a rule on another port adds nothing", () => {
@@ -67,6 +67,31 @@ test("an L4-only rule on the same port admits its peers' every request (Cilium's
   const covers = (ip: string) => l!.sources[2]!.cidrs.some((c) => { const [a, p] = c.split("/"); const m = 2 ** 32 - 2 ** (32 - Number(p)); return (n(ip) & m) >>> 0 === (n(a!) & m) >>> 0; });
   assert.equal(covers("10.0.0.3"), false);
   assert.equal(covers("192.0.2.1"), true);
+});
+
+test("egress HTTP rules: a listener per client address and port, the destinations as its sources; the client's IPv6 address listed to be dropped", () => {
+  const yaml = `apiVersion: cilium.io/v2
+kind: CiliumNetworkPolicy
+metadata: {name: out}
+spec:
+  endpointSelector: {matchLabels: {org: empire}}
+  egress:
+  - toEndpoints: [{matchLabels: {class: xwing}}]
+    toPorts:
+    - ports: [{port: "80", protocol: TCP}]
+      rules: {http: [{method: GET}]}
+`;
+  const plan = compilePolicies(world, parsePolicies(yaml));
+  const rule = { policy: "cnp:default/out", direction: "egress", ruleIndex: 0 };
+  assert.deepEqual(plan.l7, [
+    { listen: 15100, ip: "10.0.0.2", port: 80, direction: "egress", workload: "default/deathstar", sources: [{ cidrs: ["10.0.0.4/32"], http: [{ method: "GET" }], rule }] },
+    { listen: 15101, ip: "10.0.0.3", port: 80, direction: "egress", workload: "default/tiefighter", sources: [{ cidrs: ["10.0.0.4/32"], http: [{ method: "GET" }], rule }] },
+  ]);
+  const set = (name: string) => plan.sets.find((s) => s.name === name)!.elements;
+  assert.deepEqual(set("l7e_ports4"), ["10.0.0.2 . 80", "10.0.0.3 . 80"]);
+  assert.deepEqual(set("l7e_redirect4"), ["10.0.0.2 . 80 : 15100", "10.0.0.3 . 80 : 15101"]);
+  assert.deepEqual(set("l7e_ports6"), ["fd00::2 . 80"]);
+  assert.deepEqual(set("l7_ports4"), []);
 });
 
 test("HTTP rules survive the manifest round trip, in their own toPorts entry", () => {

@@ -11,15 +11,29 @@ import type { WorkloadView } from "../world";
 // every ingress rule admitting that port contributes its peers with its HTTP rules, or with
 // none (every request) when its port entry has no L7 part (Cilium's wildcard for L4-only peers).
 // Each of the workload's addresses, IPv4 and IPv6, gets its own listener with that family's peers.
+// Egress (Cilium polices the client's requests): a listener per client address and port, its
+// sources the rules' destinations; IPv4 only — HAProxy (2.6) cannot read an IPv6 connection's
+// original destination after a redirect, so the client's IPv6 connections to that port are
+// listed for the forward hook to drop (L7_NOT_PROXIED), never let through unpoliced.
 
 /** The proxy's ports: listener i of the sorted list listens on L7_BASE_PORT + i. */
 export const L7_BASE_PORT = 15100;
 
-export const L7_SETS = { ports4: "l7_ports4", ports6: "l7_ports6", redirect4: "l7_redirect4", redirect6: "l7_redirect6", listen: "l7_listen" } as const;
+export const L7_SETS = {
+  ports4: "l7_ports4",
+  ports6: "l7_ports6",
+  redirect4: "l7_redirect4",
+  redirect6: "l7_redirect6",
+  listen: "l7_listen",
+  /** Egress: client address . destination port. */
+  egress4: "l7e_ports4",
+  egress6: "l7e_ports6",
+  egressRedirect4: "l7e_redirect4",
+} as const;
 
 /** Who may send requests through one listener, and which. */
 export interface L7Source {
-  /** The peers' addresses as CIDR blocks, of the listener's family. */
+  /** The peers' addresses as CIDR blocks, of the listener's family (egress: the destinations). */
   cidrs: string[];
   /** undefined: every request (an L4-only rule admits these peers on this port). */
   http?: HttpRule[];
@@ -28,8 +42,10 @@ export interface L7Source {
 
 export interface L7Listener {
   listen: number;
-  /** The workload's address (IPv4 or IPv6). */
+  /** The workload's address (IPv4 or IPv6); egress: the client's. */
   ip: string;
+  /** egress: connections from `ip` to any destination on `port`. */
+  direction: "ingress" | "egress";
   port: number;
   /** "namespace/name" of the workload behind it. */
   workload: string;
@@ -55,7 +71,7 @@ function covering(rule: PolicyRule, port: number, subject: WorkloadView): PortSp
 }
 
 /** Listeners of one subject (an ingress-isolated workload) from its rules in rank order. */
-export function subjectListeners(subject: WorkloadView, rules: L7RuleInput[]): Omit<L7Listener, "listen">[] {
+export function subjectListeners(subject: WorkloadView, direction: "ingress" | "egress", rules: L7RuleInput[]): Omit<L7Listener, "listen">[] {
   const ports = new Set<number>();
   for (const r of rules) for (const s of r.rule.ports) if (s.http && typeof s.port === "number") ports.add(s.port);
   if (ports.size === 0) return [];
@@ -70,27 +86,35 @@ export function subjectListeners(subject: WorkloadView, rules: L7RuleInput[]): O
         const l7 = specs === "all" || specs.some((s) => !s.http) ? undefined : specs.flatMap((s) => s.http!);
         sources.push({ cidrs, ...(l7 ? { http: l7 } : {}), rule: r.ref });
       }
-      out.push({ ip: formatAddr(a.family, a.value), port, workload: `${subject.workload.namespace}/${subject.workload.name}`, sources });
+      out.push({ ip: formatAddr(a.family, a.value), port, direction, workload: `${subject.workload.namespace}/${subject.workload.name}`, sources });
     }
   }
   return out;
 }
 
-/** Numbers the listeners (IPv4 then IPv6, each by address and port) and builds the nft sets. */
-export function l7Plan(listeners: Omit<L7Listener, "listen">[]): { listeners: L7Listener[]; sets: NftSet[] } {
+/** Numbers the listeners (ingress then egress, IPv4 then IPv6, each by address and port) and builds the nft sets. */
+export function l7Plan(all: Omit<L7Listener, "listen">[]): { listeners: L7Listener[]; sets: NftSet[] } {
   const key = (l: Omit<L7Listener, "listen">) => parseAddr(l.ip)!;
+  // IPv6 egress is not proxied (see above): kept out of the listeners, listed to be dropped.
+  const egress6 = all.filter((l) => l.direction === "egress" && key(l).family === 6);
+  const listeners = all.filter((l) => !egress6.includes(l));
   const sorted = [...listeners].sort((a, b) => {
     const [x, y] = [key(a), key(b)];
+    if (a.direction !== b.direction) return a.direction === "ingress" ? -1 : 1;
     return x.family !== y.family ? x.family - y.family : x.value !== y.value ? (x.value < y.value ? -1 : 1) : a.port - b.port;
   });
   const numbered = sorted.map((l, i) => ({ listen: L7_BASE_PORT + i, ...l }));
-  const of = (f: Family) => numbered.filter((l) => key(l).family === f);
+  const egress = numbered.filter((l) => l.direction === "egress");
+  const of = (f: Family) => numbered.filter((l) => l.direction === "ingress" && key(l).family === f);
   const sets: NftSet[] = [
     { name: L7_SETS.ports4, kind: "set", type: "ipv4_addr . inet_service", elements: of(4).map((l) => `${l.ip} . ${l.port}`) },
     { name: L7_SETS.ports6, kind: "set", type: "ipv6_addr . inet_service", elements: of(6).map((l) => `${l.ip} . ${l.port}`) },
     { name: L7_SETS.redirect4, kind: "map", type: "ipv4_addr . inet_service : inet_service", elements: of(4).map((l) => `${l.ip} . ${l.port} : ${l.listen}`) },
     { name: L7_SETS.redirect6, kind: "map", type: "ipv6_addr . inet_service : inet_service", elements: of(6).map((l) => `${l.ip} . ${l.port} : ${l.listen}`) },
     { name: L7_SETS.listen, kind: "set", type: "inet_service", elements: numbered.map((l) => String(l.listen)) },
+    { name: L7_SETS.egress4, kind: "set", type: "ipv4_addr . inet_service", elements: egress.map((l) => `${l.ip} . ${l.port}`) },
+    { name: L7_SETS.egressRedirect4, kind: "map", type: "ipv4_addr . inet_service : inet_service", elements: egress.map((l) => `${l.ip} . ${l.port} : ${l.listen}`) },
+    { name: L7_SETS.egress6, kind: "set", type: "ipv6_addr . inet_service", elements: egress6.map((l) => `${l.ip} . ${l.port}`).sort() },
   ];
   return { listeners: numbered, sets };
 }
