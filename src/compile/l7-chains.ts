@@ -8,7 +8,7 @@
 // br_netfilter's early prerouting pass). IPv4 and IPv6 alike, each with its own sets. What
 // reaches such a port by any other path (forwarded without either) is dropped: HTTP rules are
 // never skipped.
-import { L7_SETS, POLICY_ENTRY_CHAIN } from "../policy";
+import { L7_PROXY_GID, L7_SETS, POLICY_ENTRY_CHAIN } from "../policy";
 import { dropChain } from "./flow-log";
 import { L7_RETURN_MARK } from "./l7-return";
 
@@ -41,9 +41,27 @@ ${dropChain("l7Bypass")}
   }
   chain l7_after_dnat {
     type filter hook prerouting priority dstnat + 10; policy accept;
-    ct state new ct status dnat ip daddr . tcp dport @${L7_SETS.ports4} jump ${POLICY_ENTRY_CHAIN}
+    # Not this host's own (looped back by l7_host_after_dnat): the host is not policed at L3/L4.
+    ct state new ct status dnat iif != lo ip daddr . tcp dport @${L7_SETS.ports4} jump ${POLICY_ENTRY_CHAIN}
     ct status dnat ip daddr . tcp dport @${L7_SETS.ports4} meta mark set ${L7_RETURN_MARK}
-    ct state new ct status dnat ip6 daddr . tcp dport @${L7_SETS.ports6} jump ${POLICY_ENTRY_CHAIN}
+    ct state new ct status dnat iif != lo ip6 daddr . tcp dport @${L7_SETS.ports6} jump ${POLICY_ENTRY_CHAIN}
+    ct status dnat ip6 daddr . tcp dport @${L7_SETS.ports6} meta mark set ${L7_RETURN_MARK}
+  }
+  chain l7_host {
+    # This host's own connections to a guarded port (a client on the host, the egress proxy): to
+    # the proxy as well (on loopback), except the proxy's own connections (its workers' group).
+    # Before the services' DNAT: a connection to a workload's own address.
+    type nat hook output priority -105; policy accept;
+    meta skgid ${L7_PROXY_GID} return
+    meta l4proto tcp redirect to : ip daddr . tcp dport map @${L7_SETS.redirect4}
+    meta l4proto tcp redirect to : ip6 daddr . tcp dport map @${L7_SETS.redirect6}
+  }
+  chain l7_host_after_dnat {
+    # A service address or this host's published port (a NodePort hairpin): after its DNAT, every
+    # packet routed to this host, where the proxy's transparent socket on that address takes it.
+    type route hook output priority -90; policy accept;
+    meta skgid ${L7_PROXY_GID} return
+    ct status dnat ip daddr . tcp dport @${L7_SETS.ports4} meta mark set ${L7_RETURN_MARK}
     ct status dnat ip6 daddr . tcp dport @${L7_SETS.ports6} meta mark set ${L7_RETURN_MARK}
   }
   chain l7_forward {

@@ -68,3 +68,17 @@ backend l7e_10.0.0.3:80
   server destination 0.0.0.0
 `);
 });
+
+test("this host's addresses: one `host` ACL per backend; peers' sources exclude it, host sources match only it", () => {
+  const l: L7Listener = { listen: 15100, ip: "10.0.0.2", port: 80, direction: "ingress", workload: "default/deathstar", sources: [{ cidrs: ["0.0.0.0/0"], http: [{ method: "GET" }], rule: rule(0) }, { cidrs: [], host: true }] };
+  const text = haproxyConfig([l], { pid: "/s/p", admin: "/s/a", log: "/s/l" }, () => false, ["10.0.0.1", "fd00::1", "127.0.0.1"]);
+  assert.match(text, /^  gid 151510$/m);
+  assert.ok(text.includes(`backend l7_10.0.0.2:80
+  acl host src 10.0.0.1 127.0.0.1
+  acl src0 src 0.0.0.0/0
+  http-request set-var(txn.rule) int(0) if !{ var(txn.rule) -m found } !host src0 { method -m reg '^(?:GET)$' }
+  http-request set-var(txn.rule) int(1) if !{ var(txn.rule) -m found } host
+`), text);
+  // No host address known: a host source matches nothing.
+  assert.doesNotMatch(haproxyConfig([l], { pid: "/s/p", admin: "/s/a", log: "/s/l" }), /int\(1\)|acl host/);
+});

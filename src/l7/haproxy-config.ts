@@ -8,7 +8,7 @@
 // Cilium's `403` with `Access denied\r\n`. Every request is logged, one line, into a ring that
 // HAProxy forwards to pontond's log socket (haproxy-log.ts reads the line).
 import type { HttpRule } from "../policy/l7-types";
-import type { L7Listener } from "../policy";
+import { L7_PROXY_GID, type L7Listener } from "../policy";
 
 export interface HaproxyPaths {
   /** The master's pid file. */
@@ -89,16 +89,21 @@ function frontend(l: L7Listener, bind: string, foreign: boolean): string[] {
  * (`dst`, the connection's original destination) and the server is that destination itself
  * (address 0.0.0.0 without a port: where the client connected), reached from this host.
  */
-function backend(l: L7Listener, transparent: boolean): string[] {
+function backend(l: L7Listener, transparent: boolean, host: string[]): string[] {
   const egress = l.direction === "egress";
   const lines = [`backend ${sectionName(l)}`];
+  // This host's own connections (its addresses) are told apart from the peers' CIDRs.
+  const family = host.filter((a) => a.includes(":") === l.ip.includes(":"));
+  const hostAcl = !egress && family.length > 0;
+  if (hostAcl) lines.push(`  acl host src ${family.join(" ")}`);
   l.sources.forEach((s, i) => {
-    if (s.cidrs.length === 0) return;
-    lines.push(`  acl src${i} ${egress ? "dst" : "src"} ${s.cidrs.join(" ")}`);
+    if (s.host ? !hostAcl : s.cidrs.length === 0) return;
+    if (!s.host) lines.push(`  acl src${i} ${egress ? "dst" : "src"} ${s.cidrs.join(" ")}`);
+    const who = s.host ? ["host"] : hostAcl ? ["!host", `src${i}`] : [`src${i}`];
     const unset = "!{ var(txn.rule) -m found }";
     for (const rule of s.http ?? [undefined]) {
       const cond = rule ? ruleConditions(rule) : [];
-      lines.push(`  http-request set-var(txn.rule) int(${i}) if ${[unset, `src${i}`, ...cond].join(" ")}`);
+      lines.push(`  http-request set-var(txn.rule) int(${i}) if ${[unset, ...who, ...cond].join(" ")}`);
     }
   });
   if (egress) lines.push(`  ${DENIED} if !{ var(txn.rule) -m found }`, "  server destination 0.0.0.0");
@@ -106,11 +111,15 @@ function backend(l: L7Listener, transparent: boolean): string[] {
   return lines;
 }
 
-export function haproxyConfig(listeners: L7Listener[], paths: HaproxyPaths, transparent: Transparent = () => false): string {
+/** `host`: this host's addresses (its own connections to a guarded port come from one of them). */
+export function haproxyConfig(listeners: L7Listener[], paths: HaproxyPaths, transparent: Transparent = () => false, host: string[] = []): string {
   const head = [
     "# Written by pontond (src/l7/haproxy-config.ts) for the ports guarded by HTTP rules: do not edit.",
     "global",
     "  master-worker",
+    // The workers' group: nft lets this host's own connections to a guarded port through to
+    // the proxy, except the proxy's own (meta skgid); still root, so transparent sockets work.
+    `  gid ${L7_PROXY_GID}`,
     `  pidfile ${paths.pid}`,
     `  stats socket ${paths.admin} mode 600 level admin expose-fd listeners`,
     // An old worker finishes the requests it has after a reload, for at most this long.
@@ -134,5 +143,5 @@ export function haproxyConfig(listeners: L7Listener[], paths: HaproxyPaths, tran
     "  timeout tunnel 1h",
   ];
   const bind = (l: L7Listener) => (l.ip.includes(":") ? paths.bind6 ?? "::" : paths.bind ?? "0.0.0.0");
-  return `${[...head, ...listeners.flatMap((l) => [...frontend(l, bind(l), !paths.noForeign), ...backend(l, transparent(l))])].join("\n")}\n`;
+  return `${[...head, ...listeners.flatMap((l) => [...frontend(l, bind(l), !paths.noForeign), ...backend(l, transparent(l), host)])].join("\n")}\n`;
 }

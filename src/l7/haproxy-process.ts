@@ -47,7 +47,7 @@ export class HaproxyProcess {
    * (naming the cause) when the binary is missing or refuses the configuration: the caller keeps
    * the kernel's redirect closed then, never open.
    */
-  async apply(listeners: L7Listener[], transparent?: Transparent): Promise<"unchanged" | "started" | "reloaded" | "stopped"> {
+  async apply(listeners: L7Listener[], transparent?: Transparent, host: string[] = []): Promise<"unchanged" | "started" | "reloaded" | "stopped"> {
     const master = this.masterPid();
     if (listeners.length === 0) {
       // Soft stop: the workers finish what they serve, then everything exits; forgotten at once
@@ -65,7 +65,7 @@ export class HaproxyProcess {
       for (const f of [this.paths.pid, this.paths.config]) rmSync(f, { force: true });
       return "stopped";
     }
-    const text = haproxyConfig(listeners, this.paths, transparent);
+    const text = haproxyConfig(listeners, this.paths, transparent, host);
     const current = existsSync(this.paths.config) ? readFileSync(this.paths.config, "utf8") : undefined;
     if (master && current === text) return "unchanged";
     mkdirSync(this.dir, { recursive: true, mode: 0o700 });

@@ -58,13 +58,24 @@ export class EngineL7 {
       // Backends on a bridge see the client's address: their answers' way back first, then HAProxy.
       const bridged = bridgedBackends(this.ctx, this.listeners);
       this.returnPath = await applyReturnPath(this.ctx, this.listeners.length > 0, [...bridged.values()], this.returnPath);
-      await this.haproxy.apply(this.listeners, (l) => bridged.has(`${l.ip}:${l.port}`));
+      await this.haproxy.apply(this.listeners, (l) => bridged.has(`${l.ip}:${l.port}`), await this.hostAddresses());
       this.running = this.listeners.length > 0;
       this.lastErrors = [];
     } catch (e) {
       this.lastErrors = [(e as Error).message];
       console.error(`pontond: L7 proxy: ${this.lastErrors.join("; ")}`);
     }
+  }
+
+  /**
+   * This host's addresses, read at each apply: its own connections to a guarded port come from
+   * one (an address added later is not one until the next policy change: its requests then get
+   * the peers' rules, never more).
+   */
+  private async hostAddresses(): Promise<string[]> {
+    const links = JSON.parse((await this.ctx.exec.run("ip", ["-j", "addr", "show"])).stdout) as { addr_info?: { local?: string }[] }[];
+    const all = links.flatMap((l) => (l.addr_info ?? []).map((a) => a.local ?? "")).filter((a) => a !== "" && !a.startsWith("fe80:"));
+    return [...new Set(all)].sort();
   }
 
   /** Start-up: HAProxy that outlived the last pontond delivers its log (and what it kept) here. */

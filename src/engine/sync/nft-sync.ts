@@ -48,7 +48,14 @@ export class NftSync {
     const plan = await this.plan(state);
     if (this.committed) {
       const ops = diffOps(this.committed, plan);
-      if (ops?.length === 0) return;
+      if (ops?.length === 0) {
+        // HTTP rules can change with nothing in nft changing (a path, a rule naming the host): the proxy follows them still.
+        if (JSON.stringify(plan.policy.l7) !== JSON.stringify(this.committed.policy.l7)) {
+          await this.beforeCommit?.(plan);
+          this.commit(this.committed, plan);
+        }
+        return;
+      }
       if (ops !== undefined) {
         await this.beforeCommit?.(plan);
         try {

@@ -34,9 +34,11 @@ test("the seed's policy: one listener for deathstar:80, empire's addresses with 
   const http = [{ method: "POST", path: "/v1/request-landing" }];
   const rule = { policy: "cnp:default/rule1", direction: "ingress", ruleIndex: 0 };
   // A listener per address: the IPv6 one admits the empire's IPv6 addresses (only deathstar's own here).
+  // The host, which no rule names, last: every request (host traffic is not policed at L3/L4).
+  const host = { cidrs: [], host: true };
   assert.deepEqual(plan.l7, [
-    { listen: 15100, ip: "10.0.0.2", port: 80, direction: "ingress", workload: "default/deathstar", sources: [{ cidrs: ["10.0.0.2/31"], http, rule }] },
-    { listen: 15101, ip: "fd00::2", port: 80, direction: "ingress", workload: "default/deathstar", sources: [{ cidrs: ["fd00::2/128"], http, rule }] },
+    { listen: 15100, ip: "10.0.0.2", port: 80, direction: "ingress", workload: "default/deathstar", sources: [{ cidrs: ["10.0.0.2/31"], http, rule }, host] },
+    { listen: 15101, ip: "fd00::2", port: 80, direction: "ingress", workload: "default/deathstar", sources: [{ cidrs: ["fd00::2/128"], http, rule }, host] },
   ]);
   const set = (name: string) => plan.sets.find((s) => s.name === name)!.elements;
   assert.deepEqual(set("l7_ports4"), ["10.0.0.2 . 80"]);
@@ -60,13 +62,23 @@ test("an L4-only rule on the same port admits its peers' every request (Cilium's
   - fromEntities: [world]
 `;
   const [l] = compilePolicies(world, parsePolicies(yaml)).l7;
-  assert.equal(l!.sources.length, 3);
+  assert.equal(l!.sources.length, 4);
+  assert.deepEqual(l!.sources[3], { cidrs: [], host: true });
   assert.deepEqual(l!.sources[1], { cidrs: ["10.0.0.5/32"], rule: { policy: "cnp:default/rule1", direction: "ingress", ruleIndex: 1 } });
   // world: every address but the workloads'.
   assert.equal(l!.sources[2]!.http, undefined);
   const covers = (ip: string) => l!.sources[2]!.cidrs.some((c) => { const [a, p] = c.split("/"); const m = 2 ** 32 - 2 ** (32 - Number(p)); return (n(ip) & m) >>> 0 === (n(a!) & m) >>> 0; });
   assert.equal(covers("10.0.0.3"), false);
   assert.equal(covers("192.0.2.1"), true);
+});
+
+test("fromEntities: host with HTTP rules: the host's requests get exactly those (no every-request default)", () => {
+  const yaml = SEED.replace("  - fromEndpoints: [{matchLabels: {org: empire}}]", "  - fromEntities: [host]");
+  const [l] = compilePolicies(world, parsePolicies(yaml)).l7;
+  assert.deepEqual(l!.sources, [
+    { cidrs: [], http: [{ method: "POST", path: "/v1/request-landing" }], rule: { policy: "cnp:default/rule1", direction: "ingress", ruleIndex: 0 } },
+    { cidrs: [], host: true, http: [{ method: "POST", path: "/v1/request-landing" }], rule: { policy: "cnp:default/rule1", direction: "ingress", ruleIndex: 0 } },
+  ]);
 });
 
 test("egress HTTP rules: a listener per client address and port, the destinations as its sources; the client's IPv6 address listed to be dropped", () => {

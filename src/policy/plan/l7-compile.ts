@@ -16,6 +16,9 @@ import type { WorkloadView } from "../world";
 // original destination after a redirect, so the client's IPv6 connections to that port are
 // listed for the forward hook to drop (L7_NOT_PROXIED), never let through unpoliced.
 
+/** The proxy workers' group id (HAProxy's `gid`): nft tells the proxy's own connections by it. */
+export const L7_PROXY_GID = 151510;
+
 /** The proxy's ports: listener i of the sorted list listens on L7_BASE_PORT + i. */
 export const L7_BASE_PORT = 15100;
 
@@ -35,9 +38,12 @@ export const L7_SETS = {
 export interface L7Source {
   /** The peers' addresses as CIDR blocks, of the listener's family (egress: the destinations). */
   cidrs: string[];
+  /** Connections from this host itself (the proxy knows the host's addresses, compile does not). */
+  host?: true;
   /** undefined: every request (an L4-only rule admits these peers on this port). */
   http?: HttpRule[];
-  rule: RuleRef;
+  /** undefined: the host's requests where no rule names the host (host traffic is not policed at L3/L4). */
+  rule?: RuleRef;
 }
 
 export interface L7Listener {
@@ -70,6 +76,9 @@ function covering(rule: PolicyRule, port: number, subject: WorkloadView): PortSp
   });
 }
 
+/** A rule whose peers take in this host (`fromEntities: host` or `all`, or no peers at all). */
+const namesHost = (rule: PolicyRule) => rule.peers.length === 0 || rule.peers.some((p) => p.kind === "entity" && (p.entity === "host" || p.entity === "all"));
+
 /** Listeners of one subject (an ingress-isolated workload) from its rules in rank order. */
 export function subjectListeners(subject: WorkloadView, direction: "ingress" | "egress", rules: L7RuleInput[]): Omit<L7Listener, "listen">[] {
   const ports = new Set<number>();
@@ -85,7 +94,11 @@ export function subjectListeners(subject: WorkloadView, direction: "ingress" | "
         const cidrs = r.addrs(a.family).flatMap((i) => rangeToCidrs(a.family, i.lo, i.hi));
         const l7 = specs === "all" || specs.some((s) => !s.http) ? undefined : specs.flatMap((s) => s.http!);
         sources.push({ cidrs, ...(l7 ? { http: l7 } : {}), rule: r.ref });
+        if (direction === "ingress" && namesHost(r.rule)) sources.push({ cidrs: [], host: true, ...(l7 ? { http: l7 } : {}), rule: r.ref });
       }
+      // The host reaches workloads whatever the policy (Ponton does not police it at L3/L4, as
+      // Cilium's allow-localhost): unless a rule names it, every request of the host passes.
+      if (direction === "ingress" && !sources.some((s) => s.host)) sources.push({ cidrs: [], host: true });
       out.push({ ip: formatAddr(a.family, a.value), port, direction, workload: `${subject.workload.namespace}/${subject.workload.name}`, sources });
     }
   }
