@@ -22,7 +22,7 @@ export const DROP_REASONS = {
   invalid: { code: "CT_INVALID", chain: "drop_invalid", prefix: "ct-invalid ", verdict: "DROPPED", text: "packet from a workload that conntrack cannot place (a stray RST…): it would leave un-NATed" },
   foreignForward: { code: "FOREIGN_FORWARD", chain: "drop_foreign_forward", prefix: "foreign-forward ", verdict: "DROPPED", text: "forwarded between interfaces Ponton does not own (pontond --forward-others drop)" },
   hostAccess: { code: "NO_HOST_ACCESS", chain: "drop_host_access", prefix: "no-host-access ", verdict: "DROPPED", text: "workload to this host from a --no-host-access network (only DNS to the gateway is open)" },
-  l7Bypass: { code: "L7_NOT_PROXIED", chain: "drop_l7_bypass", prefix: "l7-bypass ", verdict: "DROPPED", text: "to a port guarded by HTTP rules by a path the L7 proxy does not take (IPv6) or to the proxy itself" },
+  l7Bypass: { code: "L7_NOT_PROXIED", chain: "drop_l7_bypass", prefix: "l7-bypass ", verdict: "DROPPED", text: "to a port guarded by HTTP rules by a path the L7 proxy does not take or to the proxy itself" },
   noEndpoint: { code: "NO_ENDPOINT", chain: "svc_reject", prefix: "svc-no-endpoint ", verdict: "REJECTED", text: "service has no ready endpoint" },
 } as const;
 

@@ -5,33 +5,73 @@
 // same policy, then a mark routes the connection, every packet of it, to this host (l7-return.ts's
 // routing table, where every address is local), where the proxy holds a transparent socket on
 // that very address and port: no second NAT (TPROXY's socket assignment would not survive
-// br_netfilter's early prerouting pass). What reaches such a port by any other path (IPv6) is
-// dropped: HTTP rules are never skipped.
-import { L7_SETS, POLICY_ENTRY_CHAIN } from "../policy";
+// br_netfilter's early prerouting pass). IPv4 and IPv6 alike, each with its own sets. What
+// reaches such a port by any other path (forwarded without either) is dropped: HTTP rules are
+// never skipped.
+import { L7_PROXY_GID, L7_SETS, POLICY_ENTRY_CHAIN } from "../policy";
 import { dropChain } from "./flow-log";
 import { L7_RETURN_MARK } from "./l7-return";
 
 /** The input chain's accept for those connections (marked above) (a --no-host-access bridge's client too: it talks to a workload). */
-export const L7_TPROXIED_ACCEPT = `meta mark & ${L7_RETURN_MARK} == ${L7_RETURN_MARK} ct status dnat ip daddr . tcp dport @${L7_SETS.ports4} accept`;
+export const L7_TPROXIED_ACCEPT = [
+  `meta mark & ${L7_RETURN_MARK} == ${L7_RETURN_MARK} ct status dnat ip daddr . tcp dport @${L7_SETS.ports4} accept`,
+  `meta mark & ${L7_RETURN_MARK} == ${L7_RETURN_MARK} ct status dnat ip6 daddr . tcp dport @${L7_SETS.ports6} accept`,
+].join("\n    ");
 
 export const L7_CHAINS = `
 ${dropChain("l7Bypass")}
   chain l7_redirect {
     # Before the services' DNAT (dstnat): a connection to a workload's own address and port.
     type nat hook prerouting priority dstnat - 5; policy accept;
+    # Guarded by both the client's egress rules and the destination's ingress rules: the proxy
+    # would take it once, so one side's rules would be skipped — dropped instead.
+    iifname @bridges ip saddr . tcp dport @${L7_SETS.egress4} ip daddr . tcp dport @${L7_SETS.ports4} goto drop_l7_bypass
     iifname @bridges ip daddr . tcp dport @${L7_SETS.ports4} jump ${POLICY_ENTRY_CHAIN}
+    iifname @bridges ip6 daddr . tcp dport @${L7_SETS.ports6} jump ${POLICY_ENTRY_CHAIN}
     iifname @bridges meta l4proto tcp redirect to : ip daddr . tcp dport map @${L7_SETS.redirect4}
+    iifname @bridges meta l4proto tcp redirect to : ip6 daddr . tcp dport map @${L7_SETS.redirect6}
+  }
+  chain l7_egress_redirect {
+    # After the services' DNAT: a connection that was DNATed never gets here (one NAT per
+    # connection), so only connections to a destination's own address are taken; a service's
+    # are dropped in l7_forward below.
+    type nat hook prerouting priority dstnat + 5; policy accept;
+    iifname @bridges ip saddr . tcp dport @${L7_SETS.egress4} jump ${POLICY_ENTRY_CHAIN}
+    iifname @bridges meta l4proto tcp redirect to : ip saddr . tcp dport map @${L7_SETS.egressRedirect4}
   }
   chain l7_after_dnat {
     type filter hook prerouting priority dstnat + 10; policy accept;
-    ct state new ct status dnat ip daddr . tcp dport @${L7_SETS.ports4} jump ${POLICY_ENTRY_CHAIN}
+    # Not this host's own (looped back by l7_host_after_dnat): the host is not policed at L3/L4.
+    ct state new ct status dnat iif != lo ip daddr . tcp dport @${L7_SETS.ports4} jump ${POLICY_ENTRY_CHAIN}
     ct status dnat ip daddr . tcp dport @${L7_SETS.ports4} meta mark set ${L7_RETURN_MARK}
+    ct state new ct status dnat iif != lo ip6 daddr . tcp dport @${L7_SETS.ports6} jump ${POLICY_ENTRY_CHAIN}
+    ct status dnat ip6 daddr . tcp dport @${L7_SETS.ports6} meta mark set ${L7_RETURN_MARK}
+  }
+  chain l7_host {
+    # This host's own connections to a guarded port (a client on the host, the egress proxy): to
+    # the proxy as well (on loopback), except the proxy's own connections (its workers' group).
+    # Before the services' DNAT: a connection to a workload's own address.
+    type nat hook output priority -105; policy accept;
+    meta skgid ${L7_PROXY_GID} return
+    meta l4proto tcp redirect to : ip daddr . tcp dport map @${L7_SETS.redirect4}
+    meta l4proto tcp redirect to : ip6 daddr . tcp dport map @${L7_SETS.redirect6}
+  }
+  chain l7_host_after_dnat {
+    # A service address or this host's published port (a NodePort hairpin): after its DNAT, every
+    # packet routed to this host, where the proxy's transparent socket on that address takes it.
+    type route hook output priority -90; policy accept;
+    meta skgid ${L7_PROXY_GID} return
+    ct status dnat ip daddr . tcp dport @${L7_SETS.ports4} meta mark set ${L7_RETURN_MARK}
+    ct status dnat ip6 daddr . tcp dport @${L7_SETS.ports6} meta mark set ${L7_RETURN_MARK}
   }
   chain l7_forward {
-    # IPv6 (or anything else) reaching a guarded port: not proxied, so dropped.
+    # Anything reaching a guarded port by a path that was not proxied: dropped.
     type filter hook forward priority filter - 5; policy accept;
     ct state new ip daddr . tcp dport @${L7_SETS.ports4} goto drop_l7_bypass
     ct state new ip6 daddr . tcp dport @${L7_SETS.ports6} goto drop_l7_bypass
+    ct state new ip saddr . tcp dport @${L7_SETS.egress4} goto drop_l7_bypass
+    # A client's IPv6 connections on a port its egress HTTP rules guard: not proxied (l7-compile.ts).
+    ct state new ip6 saddr . tcp dport @${L7_SETS.egress6} goto drop_l7_bypass
   }
   chain l7_input {
     # The listeners take redirected connections only, never one addressed to them.

@@ -20,19 +20,23 @@ export interface L7Backend {
   networkId: string;
 }
 
-/** `nft -f` text replacing the table (removing it when no backend is left). */
+/** `nft -f` text replacing the table (removing it when no backend is left). IPv4 and IPv6 backends each have a map. */
 export function l7ReturnNft(backends: L7Backend[]): string {
   const head = [`add table ${L7_RETURN_TABLE}`, `delete table ${L7_RETURN_TABLE}`];
   if (backends.length === 0) return `${head.join("\n")}\n`;
-  const elements = [...new Set(backends.map((b) => `${b.ip} . ${b.port} : ${macFor(undefined, b.networkId)}`))].sort();
+  const families = [
+    { map: "backends", ip: "ip", type: "ipv4_addr", of: backends.filter((b) => !b.ip.includes(":")) },
+    { map: "backends6", ip: "ip6", type: "ipv6_addr", of: backends.filter((b) => b.ip.includes(":")) },
+  ].filter((f) => f.of.length > 0);
+  const elements = (of: L7Backend[]) => [...new Set(of.map((b) => `${b.ip} . ${b.port} : ${macFor(undefined, b.networkId)}`))].sort();
   return `${[
     ...head,
     `table ${L7_RETURN_TABLE} {`,
-    `  map backends { type ipv4_addr . inet_service : ether_addr; elements = { ${elements.join(", ")} } }`,
+    ...families.map((f) => `  map ${f.map} { type ${f.type} . inet_service : ether_addr; elements = { ${elements(f.of).join(", ")} } }`),
     "  chain prerouting {",
     // Before the bridge's own decision (and br_netfilter, priority 0).
     "    type filter hook prerouting priority -300; policy accept;",
-    `    ip saddr . tcp sport @backends ether daddr set ip saddr . tcp sport map @backends meta pkttype set host meta mark set ${L7_RETURN_MARK}`,
+    ...families.map((f) => `    ${f.ip} saddr . tcp sport @${f.map} ether daddr set ${f.ip} saddr . tcp sport map @${f.map} meta pkttype set host meta mark set ${L7_RETURN_MARK}`),
     "  }",
     "}",
   ].join("\n")}\n`;

@@ -13,7 +13,7 @@ const dir: FlowDirectory = {
   ]),
   vips: new Map(), bridges: new Map(), userRules: new Map(), policy: undefined,
 };
-const event = (e: Partial<L7Event>): L7Event => ({ t: Date.parse("2026-01-01T00:00:00Z"), src: "10.0.0.3", sport: 40000, dst: "10.0.0.2", dport: 80, method: "POST", url: "/v1/request-landing", status: 200, latencyMs: 1.23456, verdict: "FORWARDED", rule: { policy: "cnp:default/rule1", direction: "ingress", ruleIndex: 0 }, ...e });
+const event = (e: Partial<L7Event>): L7Event => ({ t: Date.parse("2026-01-01T00:00:00Z"), src: "10.0.0.3", sport: 40000, dst: "10.0.0.2", dport: 80, method: "POST", url: "/v1/request-landing", status: 200, latencyMs: 1.23456, verdict: "FORWARDED", direction: "ingress", rule: { policy: "cnp:default/rule1", direction: "ingress", ruleIndex: 0 }, ...e });
 
 test("a proxy event becomes a flow record with its HTTP part, named ends and the deciding rule", () => {
   const r = l7FlowRecord(event({}), dir, 7);
@@ -23,6 +23,12 @@ test("a proxy event becomes a flow record with its HTTP part, named ends and the
   const d = l7FlowRecord(event({ method: "PUT", url: "/v1/exhaust-port", status: 403, verdict: "DROPPED", rule: undefined }), dir, 8);
   assert.deepEqual([d.verdict, d.dropReason], ["DROPPED", "POLICY_DENIED"]);
   assert.equal(flowLine(d), "2026-01-01 00:00:00.000  default/tiefighter (10.0.0.3:40000) -> default/deathstar (10.0.0.2:80)  http PUT /v1/exhaust-port 403 1.235ms  DROPPED (POLICY_DENIED)  HTTP PUT /v1/exhaust-port: no HTTP rule allows it (403 Access denied)");
+});
+
+test("an egress request and an IPv6 one: the record says so", () => {
+  const e = l7FlowRecord(event({ direction: "egress" }), dir, 9);
+  assert.deepEqual([e.direction, e.ipVersion], ["egress", 4]);
+  assert.equal(l7FlowRecord(event({ src: "fd00::3", dst: "fd00::2" }), dir, 10).ipVersion, 6);
 });
 
 test("--type, --http-method, --http-path and --http-status select L7 records; bad values are refused", () => {

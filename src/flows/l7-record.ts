@@ -6,7 +6,7 @@ import type { FlowDirectory, FlowEndpoint, FlowRecord } from "./record";
 export function l7FlowRecord(e: L7Event, dir: FlowDirectory, seq: number): FlowRecord {
   const end = (ip: string, port: number): FlowEndpoint => ({ ...(dir.byIp.get(ip) ?? { ip }), port });
   const http = { type: "http" as const, method: e.method, url: e.url, ...(e.host ? { host: e.host } : {}), status: e.status, latencyMs: Math.round(e.latencyMs * 1000) / 1000 };
-  const base = { seq, time: new Date(e.t).toISOString(), ipVersion: 4 as const, protocol: "tcp", source: end(e.src, e.sport), destination: end(e.dst, e.dport), interfaces: {}, direction: "ingress" as const, l7: http };
+  const base = { seq, time: new Date(e.t).toISOString(), ipVersion: e.src.includes(":") ? (6 as const) : (4 as const), protocol: "tcp", source: end(e.src, e.sport), destination: end(e.dst, e.dport), interfaces: {}, direction: e.direction, l7: http };
   const what = `HTTP ${e.method} ${e.url}`;
   if (e.verdict === "DROPPED") {
     return { ...base, verdict: "DROPPED", dropReason: "POLICY_DENIED", summary: `${what}: no HTTP rule allows it (403 Access denied)`, policies: [] };

@@ -8,7 +8,7 @@
 // Cilium's `403` with `Access denied\r\n`. Every request is logged, one line, into a ring that
 // HAProxy forwards to pontond's log socket (haproxy-log.ts reads the line).
 import type { HttpRule } from "../policy/l7-types";
-import type { L7Listener } from "../policy";
+import { L7_PROXY_GID, type L7Listener } from "../policy";
 
 export interface HaproxyPaths {
   /** The master's pid file. */
@@ -19,6 +19,8 @@ export interface HaproxyPaths {
   log: string;
   /** Where the listeners bind (pontond: every address, nft lets only redirected connections in). */
   bind?: string;
+  /** The same for IPv6 workloads' listeners. */
+  bind6?: string;
   /** Tests on loopback: no bind on the workloads' addresses. */
   noForeign?: boolean;
 }
@@ -30,32 +32,17 @@ export interface HaproxyPaths {
  */
 export type Transparent = (l: L7Listener) => boolean;
 
-/** The log line's fields, in order (haproxy-log.ts splits them). */
-export const LOG_FORMAT = `%pid %rt %Ts%ms %ci %cp %b %HM %{+Q}HU %{+Q}hr %ST %Ta %[var(txn.rule)] %tsc`;
+/** The log line's fields, in order (haproxy-log.ts splits them); %fi/%fp: the connection's original destination (egress). */
+export const LOG_FORMAT = `%pid %rt %Ts%ms %ci %cp %b %HM %{+Q}HU %{+Q}hr %ST %Ta %[var(txn.rule)] %tsc %fi %fp`;
 
 /** Cilium's (Envoy's) body for a request no rule allows. */
 const DENIED = `http-request deny deny_status 403 content-type text/plain string "Access denied\\r\\n"`;
 
-/** The backend's name: the workload's address and port, read back from each log line. */
-export const sectionName = (l: Pick<L7Listener, "ip" | "port">) => `l7_${l.ip}:${l.port}`;
+/** The backend's name: the workload's address and port (egress: `l7e_`, the client's), read back from each log line. */
+export const sectionName = (l: Pick<L7Listener, "ip" | "port" | "direction">) => `${l.direction === "egress" ? "l7e" : "l7"}_${l.ip}:${l.port}`;
 
-/** The fewest CIDR blocks covering [lo, hi] (IPv4 as numbers). */
-export function rangeToCidrs(lo: number, hi: number): string[] {
-  const out: string[] = [];
-  let a = lo;
-  while (a <= hi) {
-    let size = 32;
-    // Grow the block while it stays aligned on `a` and within [a, hi].
-    while (size > 0) {
-      const block = 2 ** (32 - (size - 1));
-      if (a % block !== 0 || a + block - 1 > hi) break;
-      size--;
-    }
-    out.push(`${[24, 16, 8, 0].map((s) => Math.floor(a / 2 ** s) % 256).join(".")}/${size}`);
-    a += 2 ** (32 - size);
-  }
-  return out;
-}
+/** An address as HAProxy reads it beside a port (IPv6 in brackets). */
+const hostAddr = (ip: string) => (ip.includes(":") ? `[${ip}]` : ip);
 
 /** A regular expression in single quotes (no escapes are processed there), anchored as Cilium does. */
 function anchored(re: string): string {
@@ -94,35 +81,49 @@ function ruleConditions(rule: HttpRule): string[] {
  * socket takes them.
  */
 function frontend(l: L7Listener, bind: string, foreign: boolean): string[] {
-  return [`frontend l7_in_${l.listen}`, `  bind ${bind}:${l.listen}`, ...(foreign ? [`  bind ${l.ip}:${l.port} transparent`] : []), "  capture request header Host len 256", `  default_backend ${sectionName(l)}`];
+  return [`frontend l7_in_${l.listen}`, `  bind ${hostAddr(bind)}:${l.listen}${bind.includes(":") ? " v6only" : ""}`, ...(foreign && l.direction === "ingress" ? [`  bind ${hostAddr(l.ip)}:${l.port} transparent`] : []), "  capture request header Host len 256", `  default_backend ${sectionName(l)}`];
 }
 
-/** The rules and the server of one guarded workload port. */
-function backend(l: L7Listener, transparent: boolean): string[] {
+/**
+ * The rules and the server of one guarded workload port. Egress: the sources are destinations
+ * (`dst`, the connection's original destination) and the server is that destination itself
+ * (address 0.0.0.0 without a port: where the client connected), reached from this host.
+ */
+function backend(l: L7Listener, transparent: boolean, host: string[]): string[] {
+  const egress = l.direction === "egress";
   const lines = [`backend ${sectionName(l)}`];
+  // This host's own connections (its addresses) are told apart from the peers' CIDRs.
+  const family = host.filter((a) => a.includes(":") === l.ip.includes(":"));
+  const hostAcl = !egress && family.length > 0;
+  if (hostAcl) lines.push(`  acl host src ${family.join(" ")}`);
   l.sources.forEach((s, i) => {
-    const cidrs = s.ranges.flatMap(([lo, hi]) => rangeToCidrs(lo, hi));
-    if (cidrs.length === 0) return;
-    lines.push(`  acl src${i} src ${cidrs.join(" ")}`);
+    if (s.host ? !hostAcl : s.cidrs.length === 0) return;
+    if (!s.host) lines.push(`  acl src${i} ${egress ? "dst" : "src"} ${s.cidrs.join(" ")}`);
+    const who = s.host ? ["host"] : hostAcl ? ["!host", `src${i}`] : [`src${i}`];
     const unset = "!{ var(txn.rule) -m found }";
     for (const rule of s.http ?? [undefined]) {
       const cond = rule ? ruleConditions(rule) : [];
-      lines.push(`  http-request set-var(txn.rule) int(${i}) if ${[unset, `src${i}`, ...cond].join(" ")}`);
+      lines.push(`  http-request set-var(txn.rule) int(${i}) if ${[unset, ...who, ...cond].join(" ")}`);
     }
   });
   // Transparent: a server connection stays its client connection's own (`http-reuse never`), so it
   // never carries another client's request from the wrong address, and it is kept alive: with the
   // default (`safe`), HAProxy 2.6 opened a server connection per request when one client address had
   // several connections at once (bench/l7/README.md).
-  lines.push(`  ${DENIED} if !{ var(txn.rule) -m found }`, ...(transparent ? [`  source 0.0.0.0 usesrc clientip`, "  http-reuse never"] : []), `  server workload ${l.ip}:${l.port}`);
+  if (egress) lines.push(`  ${DENIED} if !{ var(txn.rule) -m found }`, "  server destination 0.0.0.0");
+  else lines.push(`  ${DENIED} if !{ var(txn.rule) -m found }`, ...(transparent ? [`  source ${l.ip.includes(":") ? "[::]" : "0.0.0.0"} usesrc clientip`, "  http-reuse never"] : []), `  server workload ${hostAddr(l.ip)}:${l.port}`);
   return lines;
 }
 
-export function haproxyConfig(listeners: L7Listener[], paths: HaproxyPaths, transparent: Transparent = () => false): string {
+/** `host`: this host's addresses (its own connections to a guarded port come from one of them). */
+export function haproxyConfig(listeners: L7Listener[], paths: HaproxyPaths, transparent: Transparent = () => false, host: string[] = []): string {
   const head = [
     "# Written by pontond (src/l7/haproxy-config.ts) for the ports guarded by HTTP rules: do not edit.",
     "global",
     "  master-worker",
+    // The workers' group: nft lets this host's own connections to a guarded port through to
+    // the proxy, except the proxy's own (meta skgid); still root, so transparent sockets work.
+    `  gid ${L7_PROXY_GID}`,
     `  pidfile ${paths.pid}`,
     `  stats socket ${paths.admin} mode 600 level admin expose-fd listeners`,
     // An old worker finishes the requests it has after a reload, for at most this long.
@@ -145,6 +146,6 @@ export function haproxyConfig(listeners: L7Listener[], paths: HaproxyPaths, tran
     "  timeout http-keep-alive 60s",
     "  timeout tunnel 1h",
   ];
-  const bind = paths.bind ?? "0.0.0.0";
-  return `${[...head, ...listeners.flatMap((l) => [...frontend(l, bind, !paths.noForeign), ...backend(l, transparent(l))])].join("\n")}\n`;
+  const bind = (l: L7Listener) => (l.ip.includes(":") ? paths.bind6 ?? "::" : paths.bind ?? "0.0.0.0");
+  return `${[...head, ...listeners.flatMap((l) => [...frontend(l, bind(l), !paths.noForeign), ...backend(l, transparent(l), host)])].join("\n")}\n`;
 }

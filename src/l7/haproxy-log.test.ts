@@ -15,6 +15,12 @@ test("a request line: fields, #XX decoded, the Host capture unwrapped, the verdi
   assert.equal(parseHaproxyLog(`4242 9 1796639074586 10.0.0.3 55290 l7_10.0.0.2:80 GET "/" "{}" 500 3 0 ----`)?.event.verdict, "FORWARDED");
 });
 
+test("the original destination at the line's end (egress: where the client connected)", () => {
+  const r = parseHaproxyLog(`4242 7 1796639074586 10.0.0.3 55290 l7e_10.0.0.3:80 GET "/" "{}" 200 1 0 ---- 10.0.0.2 80`);
+  assert.deepEqual([r?.section, r?.to], ["l7e_10.0.0.3:80", { ip: "10.0.0.2", port: 80 }]);
+  assert.deepEqual(parseHaproxyLog(`4242 7 1796639074586 fd00::3 55290 l7_fd00::2:80 GET "/" "{}" 200 1 0 ---- fd00::2 80`)?.to, { ip: "fd00::2", port: 80 });
+});
+
 test("not requests: a malformed one, a connection closed before a request, anything else", () => {
   assert.equal(parseHaproxyLog(`4242 9 1796639074586 10.0.0.3 55290 l7_10.0.0.2:80 <BADREQ> "<BADREQ>" "" 400 0 - PR--`), undefined);
   assert.equal(parseHaproxyLog(`4242 9 1796639074586 10.0.0.3 55290 l7_10.0.0.2:80 - "-" "" -1 -1 - CR--`), undefined);

@@ -9,12 +9,14 @@ export interface LoggedRequest {
   /** The guarded address and port (from the section name), the source index that admitted it. */
   section: string;
   source: number | undefined;
-  event: Omit<L7Event, "dst" | "dport" | "rule">;
+  event: Omit<L7Event, "dst" | "dport" | "rule" | "direction">;
   /** HAProxy's termination state ("PR--": the proxy answered the request itself). */
   termination: string;
+  /** The connection's original destination (lines written before it was logged have none). */
+  to?: { ip: string; port: number };
 }
 
-const LINE = /^(\d+) (\d+) (\d+) (\S+) (\d+) (\S+) (\S+) "([^"]*)" "([^"]*)" (-?\d+) (-?\d+) (\S+) (\S+)$/;
+const LINE = /^(\d+) (\d+) (\d+) (\S+) (\d+) (\S+) (\S+) "([^"]*)" "([^"]*)" (-?\d+) (-?\d+) (\S+) (\S+)(?: (\S+) (\d+))?$/;
 
 const decode = (s: string) => s.replace(/#([0-9A-Fa-f]{2})/g, (_m, h: string) => String.fromCharCode(parseInt(h, 16)));
 
@@ -22,7 +24,7 @@ const decode = (s: string) => s.replace(/#([0-9A-Fa-f]{2})/g, (_m, h: string) =>
 export function parseHaproxyLog(line: string): LoggedRequest | undefined {
   const m = LINE.exec(line.trimEnd());
   if (!m) return undefined;
-  const [, pid, counter, t, src, sport, section, method, url, host, status, ta, source, termination] = m;
+  const [, pid, counter, t, src, sport, section, method, url, host, status, ta, source, termination, dst, dport] = m;
   if (Number(status) < 100 || method === "<BADREQ>" || method === "-") return undefined;
   // The capture is written `{value}`.
   const h = decode(host!).replace(/^\{(.*)\}$/, "$1");
@@ -32,6 +34,7 @@ export function parseHaproxyLog(line: string): LoggedRequest | undefined {
     section: section!,
     source: source === "-" ? undefined : Number(source),
     termination: termination!,
+    ...(dst ? { to: { ip: dst.replace(/^::ffff:/, ""), port: Number(dport) } } : {}),
     event: {
       t: Number(t),
       src: src!.replace(/^::ffff:/, ""),

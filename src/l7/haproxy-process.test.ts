@@ -29,7 +29,6 @@ async function freePorts(n: number): Promise<number[]> {
   await Promise.all(servers.map((s) => new Promise((r) => s.close(r))));
   return ports;
 }
-const loopback = (): [number, number] => [127 * 2 ** 24, 128 * 2 ** 24 - 1];
 const rule = (i: number) => ({ policy: "cnp:x/p", direction: "ingress" as const, ruleIndex: i });
 
 test("HAProxy: Cilium's HTTP rule semantics, 403 Access denied, log lines, reload onto another backend, soft stop", async (t) => {
@@ -40,11 +39,11 @@ test("HAProxy: Cilium's HTTP rule semantics, 403 Access denied, log lines, reloa
   const lines: string[] = [];
   const logServer = net.createServer((c) => c.on("data", (d) => lines.push(...d.toString().split("\n").filter(Boolean)))).listen(hap.paths.log);
   const L = (port: number, backend: http.Server): L7Listener => ({
-    listen: port, ip: "127.0.0.1", port: portOf(backend), workload: "x/w",
+    listen: port, ip: "127.0.0.1", port: portOf(backend), direction: "ingress", workload: "x/w",
     sources: [
       // Never this client: its "every request" must not admit anything.
-      { ranges: [[10 * 2 ** 24, 10 * 2 ** 24]], rule: rule(0) },
-      { ranges: [loopback()], http: [{ method: "GET|HEAD", path: "/public/.*" }, { method: "POST", path: "/v1/request-landing", host: "deathstar(\\.default)?(:\\d+)?", headers: ["X-Token: 42", "X-Trace"] }], rule: rule(1) },
+      { cidrs: ["10.0.0.0/32"], rule: rule(0) },
+      { cidrs: ["127.0.0.0/8"], http: [{ method: "GET|HEAD", path: "/public/.*" }, { method: "POST", path: "/v1/request-landing", host: "deathstar(\\.default)?(:\\d+)?", headers: ["X-Token: 42", "X-Trace"] }], rule: rule(1) },
     ],
   });
   let master: number | undefined;

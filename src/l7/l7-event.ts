@@ -16,6 +16,8 @@ export interface L7Event {
   /** From the request's start to the end of the response, ms. */
   latencyMs: number;
   verdict: "FORWARDED" | "DROPPED" | "ERROR";
+  /** ingress: the proxy guards the destination's port; egress: the client's requests. */
+  direction: "ingress" | "egress";
   /** The rule that admitted it. */
   rule?: RuleRef;
 }

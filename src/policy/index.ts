@@ -18,7 +18,7 @@ export { renderPolicyNft, renderPolicyReplace } from "./plan/render";
 export { describeDecision, ruleDecisionId, denyDecisionId } from "./plan/decisions";
 export { POLICY_ENTRY_CHAIN, POLICY_JUMP_RULE, CHAIN as POLICY_CHAINS, MAP as POLICY_MAPS, LOG_PREFIX as POLICY_LOG_PREFIX } from "./plan/names";
 export { NAMESPACE_NAME_LABEL, policyKey } from "./world";
-export { L7_SETS, L7_BASE_PORT, type L7Listener, type L7Source } from "./plan/l7-compile";
+export { L7_SETS, L7_BASE_PORT, L7_PROXY_GID, type L7Listener, type L7Source } from "./plan/l7-compile";
 export type { HttpRule } from "./l7-types";
 export { dnsVerdict, fqdnElements, canonicalClient, FQDN_MAP, type DnsPlan, type DnsVerdict, type FqdnElement } from "./plan/fqdn-plan";
 export { normalizeDnsName, dnsMatchText, firstDnsMatch } from "./cilium/dns-match";

@@ -59,13 +59,24 @@ export class EngineL7 {
       // Backends on a bridge see the client's address: their answers' way back first, then HAProxy.
       const bridged = bridgedBackends(this.ctx, this.listeners);
       this.returnPath = await applyReturnPath(this.ctx, this.listeners.length > 0, [...bridged.values()], this.returnPath);
-      await this.haproxy.apply(this.listeners, (l) => bridged.has(`${l.ip}:${l.port}`));
+      await this.haproxy.apply(this.listeners, (l) => bridged.has(`${l.ip}:${l.port}`), await this.hostAddresses());
       this.running = this.listeners.length > 0;
       this.lastErrors = [];
     } catch (e) {
       this.lastErrors = [(e as Error).message];
       console.error(`pontond: L7 proxy: ${this.lastErrors.join("; ")}`);
     }
+  }
+
+  /**
+   * This host's addresses, read at each apply: its own connections to a guarded port come from
+   * one (an address added later is not one until the next policy change: its requests then get
+   * the peers' rules, never more).
+   */
+  private async hostAddresses(): Promise<string[]> {
+    const links = JSON.parse((await this.ctx.exec.run("ip", ["-j", "addr", "show"])).stdout) as { addr_info?: { local?: string }[] }[];
+    const all = links.flatMap((l) => (l.addr_info ?? []).map((a) => a.local ?? "")).filter((a) => a !== "" && !a.startsWith("fe80:"));
+    return [...new Set(all)].sort();
   }
 
   /** Start-up: HAProxy that outlived the last pontond delivers its log (and what it kept) here. */
@@ -109,9 +120,12 @@ export class EngineL7 {
       if (last !== undefined && r.counter > last + 1) this.lost += r.counter - last - 1;
       this.lastCounter.set(r.pid, r.counter);
       const l = this.bySection.get(r.section);
-      const [dst, dport] = splitSection(r.section);
+      const [kind, guarded, guardedPort] = splitSection(r.section);
+      // Egress: the section names the client; the destination is where it connected.
+      const egress = kind === "l7e";
+      const [dst, dport] = egress ? [r.to?.ip ?? "", r.to?.port ?? guardedPort] : [guarded, guardedPort];
       const rule = r.source !== undefined ? l?.sources[r.source]?.rule : undefined;
-      const e: L7Event = { ...r.event, dst, dport, ...(rule ? { rule } : {}) };
+      const e: L7Event = { ...r.event, dst, dport, direction: egress ? "egress" : "ingress", ...(rule ? { rule } : {}) };
       const key = `${e.method} ${e.status} ${e.verdict === "DROPPED" ? "DROPPED" : "FORWARDED"}`;
       this.requests[key] = (this.requests[key] ?? 0) + 1;
       ring.push(l7FlowRecord(e, dir, ring.nextSeq()));
@@ -134,7 +148,7 @@ export class EngineL7 {
   }
 }
 
-function splitSection(name: string): [string, number] {
-  const m = /^l7_(.+):(\d+)$/.exec(name);
-  return m ? [m[1]!, Number(m[2])] : ["", 0];
+function splitSection(name: string): [string, string, number] {
+  const m = /^(l7e?)_(.+):(\d+)$/.exec(name);
+  return m ? [m[1]!, m[2]!, Number(m[3])] : ["", "", 0];
 }

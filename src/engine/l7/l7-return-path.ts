@@ -11,9 +11,10 @@ const MARK = `0x${L7_RETURN_MARK.toString(16)}/0x${L7_RETURN_MARK.toString(16)}`
 export function bridgedBackends(ctx: EngineContext, listeners: L7Listener[]): Map<string, L7Backend> {
   const state = ctx.store.state();
   const bridges = new Set(state.networks.filter((n) => n.driver === "bridge").map((n) => n.id));
-  const byIp = new Map(state.attachments.filter((a) => a.ip4 && bridges.has(a.networkId)).map((a) => [a.ip4!, a.networkId]));
+  const byIp = new Map(state.attachments.filter((a) => bridges.has(a.networkId)).flatMap((a) => [a.ip4, a.ip6].filter((ip): ip is string => !!ip).map((ip) => [ip, a.networkId] as const)));
   const out = new Map<string, L7Backend>();
   for (const l of listeners) {
+    if (l.direction !== "ingress") continue;
     const networkId = byIp.get(l.ip);
     if (networkId) out.set(`${l.ip}:${l.port}`, { ip: l.ip, port: l.port, networkId });
   }
@@ -28,15 +29,20 @@ export async function applyReturnPath(ctx: EngineContext, guarded: boolean, back
   const text = `${guarded}\n${l7ReturnNft(backends)}`;
   if (text === last) return text;
   const table = String(L7_ROUTE_TABLE);
+  const families = [["-4", "0.0.0.0/0"], ["-6", "::/0"]] as const;
   if (guarded) {
-    await ctx.exec.run("ip", ["route", "replace", "local", "0.0.0.0/0", "dev", "lo", "table", table]);
-    const rules = (await ctx.exec.run("ip", ["-4", "rule", "show", "lookup", table])).stdout;
-    if (!rules.includes("fwmark")) await ctx.exec.run("ip", ["-4", "rule", "add", "fwmark", MARK, "lookup", table, "priority", "100"]);
+    for (const [f, all] of families) {
+      await ctx.exec.run("ip", [f, "route", "replace", "local", all, "dev", "lo", "table", table]);
+      const rules = (await ctx.exec.run("ip", [f, "rule", "show", "lookup", table])).stdout;
+      if (!rules.includes("fwmark")) await ctx.exec.run("ip", [f, "rule", "add", "fwmark", MARK, "lookup", table, "priority", "100"]);
+    }
   }
   await ctx.kernel.nft(l7ReturnNft(backends));
   if (!guarded) {
-    await ctx.exec.run("ip", ["-4", "rule", "del", "fwmark", MARK, "lookup", table]).catch(() => undefined);
-    await ctx.exec.run("ip", ["route", "flush", "table", table]).catch(() => undefined);
+    for (const [f] of families) {
+      await ctx.exec.run("ip", [f, "rule", "del", "fwmark", MARK, "lookup", table]).catch(() => undefined);
+      await ctx.exec.run("ip", [f, "route", "flush", "table", table]).catch(() => undefined);
+    }
   }
   return text;
 }

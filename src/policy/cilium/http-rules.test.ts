@@ -42,7 +42,8 @@ test("what the proxy cannot enforce is refused by name", () => {
 endpointSelector: {}
 ${dir}:
 - toPorts: [{ports: ${ports}, rules: ${rules}}]`);
-  refused(with_(`[{port: "80", protocol: TCP}]`, "{http: [{method: GET}]}", "egress"), "POLICY_NOT_IMPLEMENTED", "spec.egress[0].toPorts[0].rules.http");
+  // Egress HTTP rules are enforced (the client's requests go through the proxy).
+  assert.deepEqual(parsePolicies(with_(`[{port: "80", protocol: TCP}]`, "{http: [{method: GET}]}", "egress"))[0]!.egress[0]!.ports, [{ protocol: "TCP", port: 80, http: [{ method: "GET" }] }]);
   refused(with_(`[{port: "http", protocol: TCP}]`), "POLICY_NOT_IMPLEMENTED", "spec.ingress[0].toPorts[0].ports");
   refused(with_(`[{port: "80", endPort: 90, protocol: TCP}]`), "POLICY_INVALID", "spec.ingress[0].toPorts[0].ports");
   refused(with_(`[{port: "53", protocol: UDP}]`), "POLICY_INVALID", "spec.ingress[0].toPorts[0].ports");

@@ -36,13 +36,12 @@ function parseHttpRule(v: unknown, path: string): HttpRule {
 }
 
 /** `rules` of one toPorts entry: the HTTP rules, or undefined when the entry has none. */
-export function parseHttpRules(v: unknown, path: string, deny: boolean, dir: "ingress" | "egress"): HttpRule[] | undefined {
+export function parseHttpRules(v: unknown, path: string, deny: boolean): HttpRule[] | undefined {
   if (deny) throw invalid(path, "deny rules have no L7 part");
   if (!isObj(v)) throw invalid(path, "must be an object");
   const o = expectObj(v, path, ["http", "dns", "kafka", "l7proto", "l7"]);
   for (const f of ["dns", "kafka", "l7proto", "l7"]) if (!absent(o[f])) throw notImplemented(`${path}.${f}`, `L7 rules (${f})`);
   if (absent(o.http)) return undefined;
-  if (dir === "egress") throw notImplemented(`${path}.http`, "HTTP rules on egress (ingress only)");
   // An empty list is Cilium's "every request": still proxied, every request a flow record.
   return expectArray(o.http, `${path}.http`).map((r, i) => parseHttpRule(r, `${path}.http[${i}]`));
 }

@@ -87,7 +87,7 @@ function parseCiliumPorts(v: unknown, path: string, deny: boolean, dir: "ingress
     if (rules && !absent(rules.dns) && !absent(rules.http)) throw invalid(`${tpPath}.rules`, "dns and http rules on one port entry: write two toPorts entries");
     // DNS (and the refusal of every other L7 kind) here; HTTP apart.
     if (rules) dns.push(...parseL7Rules({ ...rules, http: undefined }, `${tpPath}.rules`, deny, dir === "egress"));
-    const http = rules && !absent(rules.http) ? parseHttpRules({ http: rules.http }, `${tpPath}.rules`, deny, dir) : undefined;
+    const http = rules && !absent(rules.http) ? parseHttpRules({ http: rules.http }, `${tpPath}.rules`, deny) : undefined;
     const entry: PortSpec[] = [];
     for (const f of ["serverNames", "listener", "originatingTLS", "terminatingTLS"]) if (!absent(o[f])) throw notImplemented(`${tpPath}.${f}`, f);
     if (absent(o.ports)) throw invalid(`${tpPath}.ports`, "required");

@@ -1,6 +1,6 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { formatAddr, formatRange, parseAddr, parseCidr, cidrLast } from "./cidr";
+import { formatAddr, formatRange, parseAddr, parseCidr, cidrLast, rangeToCidrs } from "./cidr";
 import { normalize, subtract } from "./intervals";
 
 test("IPv4 and IPv6 parse and format round-trip", () => {
@@ -35,4 +35,14 @@ test("intervals: normalize merges adjacent, subtract punches holes", () => {
   assert.deepEqual(normalize([{ lo: 5n, hi: 9n }, { lo: 1n, hi: 4n }, { lo: 20n, hi: 30n }, { lo: 25n, hi: 26n }]), [{ lo: 1n, hi: 9n }, { lo: 20n, hi: 30n }]);
   assert.deepEqual(subtract([{ lo: 0n, hi: 100n }], [{ lo: 0n, hi: 9n }, { lo: 50n, hi: 59n }, { lo: 100n, hi: 200n }]), [{ lo: 10n, hi: 49n }, { lo: 60n, hi: 99n }]);
   assert.deepEqual(subtract([{ lo: 0n, hi: 10n }], [{ lo: 0n, hi: 10n }]), []);
+});
+
+test("ranges as the fewest CIDR blocks, both families", () => {
+  const v = (a: string) => parseAddr(a)!.value;
+  assert.deepEqual(rangeToCidrs(4, v("10.0.0.3"), v("10.0.0.3")), ["10.0.0.3/32"]);
+  assert.deepEqual(rangeToCidrs(4, 0n, v("255.255.255.255")), ["0.0.0.0/0"]);
+  assert.deepEqual(rangeToCidrs(4, v("10.0.0.3"), v("10.0.0.9")), ["10.0.0.3/32", "10.0.0.4/30", "10.0.0.8/31"]);
+  assert.deepEqual(rangeToCidrs(4, v("10.0.0.0"), v("10.0.1.255")), ["10.0.0.0/23"]);
+  assert.deepEqual(rangeToCidrs(6, v("fd00::2"), v("fd00::3")), ["fd00::2/127"]);
+  assert.deepEqual(rangeToCidrs(6, 0n, v("fd00::1")), ["::/1", "8000::/2", "c000::/3", "e000::/4", "f000::/5", "f800::/6", "fc00::/8", "fd00::/127"]);
 });

@@ -72,3 +72,22 @@ export function formatRange(family: Family, lo: bigint, hi: bigint): string {
   }
   return `${formatAddr(family, lo)}-${formatAddr(family, hi)}`;
 }
+
+/** The fewest CIDR blocks covering [lo, hi] (HAProxy's `src` ACLs take blocks, not ranges). */
+export function rangeToCidrs(family: Family, lo: bigint, hi: bigint): string[] {
+  const bits = FAMILY_BITS[family];
+  const out: string[] = [];
+  let a = lo;
+  while (a <= hi) {
+    // Grow the block while it stays aligned on `a` and within [a, hi].
+    let size = bits;
+    while (size > 0) {
+      const block = 1n << BigInt(bits - size + 1);
+      if (a % block !== 0n || a + block - 1n > hi) break;
+      size--;
+    }
+    out.push(`${formatAddr(family, a)}/${size}`);
+    a += 1n << BigInt(bits - size);
+  }
+  return out;
+}

@@ -296,7 +296,6 @@ interface NamespacePart {
 interface NamespaceBlocks {
   blocks: Block[];
   listeners: Omit<L7Listener, "listen">[];
-  proxied6: { ip: string; port: number }[];
 }
 
 function namespacePart(key: string, views: readonly WorkloadView[], candidates: readonly NetworkPolicy[]): NamespacePart {
@@ -393,30 +392,24 @@ function compileWith(cache: PolicyCompileCache, world: PolicyWorld, policies: re
   const blocks = new Map<string, Block[]>(mapNames.map((m) => [m, []]));
   // Ports guarded by HTTP rules: their connections go to the L7 proxy (l7-compile.ts).
   const listeners: Omit<L7Listener, "listen">[] = [];
-  const proxied6: { ip: string; port: number }[] = [];
   for (const part of parts) {
     // What a namespace's elements depend on besides the world: its candidates' texts, and whether ids are hashes.
     const made = cache.block(`${part.key}\t${denyRules}\t${rehashed}`, () => {
-      const out: NamespaceBlocks = { blocks: [], listeners: [], proxied6: [] };
+      const out: NamespaceBlocks = { blocks: [], listeners: [] };
       for (const { dir, view, isolating } of part.subjects) {
         const denyId = ids.get(denyKey(dir, isolating.map(policyKey)))!;
         // Policies and their rules are both in rank order, so concatenating keeps the ranks ascending.
         const rules = isolating.flatMap((p) => rulesOf[dir].get(policyKey(p)) ?? []);
         const denyRulesList = isolating.flatMap((p) => denyRulesOf[dir].get(policyKey(p)) ?? []);
         out.blocks.push(...subjectBlocks(compiler, { dir, view, isolating }, rules, denyRulesList, denyRules, denyId, idOfRank));
-        if (dir !== "ingress") continue;
-        const found = subjectListeners(view, rules.map((r) => ({ ref: r.ref, rule: r.rule, addrs: (f: Family) => compiler.peerAddrs(r, f) })));
-        out.listeners.push(...found);
-        const ports = [...new Set(found.map((l) => l.port))];
-        for (const a of view.addrs) if (a.family === 6) for (const port of ports) out.proxied6.push({ ip: formatAddr(6, a.value), port });
+        out.listeners.push(...subjectListeners(view, dir, rules.map((r) => ({ ref: r.ref, rule: r.rule, addrs: (f: Family) => compiler.peerAddrs(r, f) }))));
       }
       return out;
     });
     for (const b of made.blocks) blocks.get(b.map)!.push(b);
     listeners.push(...made.listeners);
-    proxied6.push(...made.proxied6);
   }
-  const l7 = l7Plan(listeners, proxied6);
+  const l7 = l7Plan(listeners);
 
   // The admin tiers' elements (admin/compile.ts), made whole each time; the baseline's only where no
   // NetworkPolicy isolates.
