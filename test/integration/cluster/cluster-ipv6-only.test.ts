@@ -6,23 +6,20 @@
 import { after, before, describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { eventually, inspect, TestHost } from "../harness";
-import { Underlay, UNDERLAY_PREFIX } from "../underlay";
+import { Underlay } from "../underlay";
+import { startNodes } from "./cluster-world";
 
 for (const routing of ["vxlan", "native"] as const) {
   describe(`IPv6-only cluster network, ${routing} routing`, () => {
     const ul = new Underlay(`hr6${routing[0]}`);
     const nodes = ["n1", "n2"].map((n) => new TestHost(`hr6${routing[0]}${n}`));
-    const addr = (i: number) => `${UNDERLAY_PREFIX}.${11 + i}`;
     const ip6: string[] = [];
     const piece = async (h: TestHost) => (JSON.parse(await h.pontonOk("network", "ls", "-o", "json")) as { name: string; subnet4?: string; subnet6?: string }[]).find((n) => n.name === "pods6");
 
     before(async () => {
       await ul.setUp();
       await ul.startEtcd(1);
-      for (const [i, h] of nodes.entries()) {
-        h.daemonArgs = ["--cluster", ul.endpoints.join(","), "--node-name", `n${i + 1}`, "--node-ip", addr(i), "--node-lease-ttl", "2", "--cluster-routing", routing];
-        await h.setUp({ beforeDaemon: () => ul.plug(h.hostNs, "ul0", addr(i)).then(() => undefined) });
-      }
+      await startNodes(ul, nodes, { extra: ["--cluster-routing", routing], serial: true });
       await nodes[0]!.pontonOk("network", "create", "pods6", "--scope", "cluster", "--ipv6", "--subnet6", "fd46::/56", "--node-mask6", "64");
       for (const [i, h] of nodes.entries()) {
         assert.ok(await eventually(async () => (await piece(h))?.subnet6 !== undefined, 20_000), `n${i + 1} made its IPv6 piece`);

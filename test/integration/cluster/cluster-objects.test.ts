@@ -11,6 +11,7 @@ import { writeFileSync } from "node:fs";
 import path from "node:path";
 import { eventually, inspect, TestHost } from "../harness";
 import { Underlay, UNDERLAY_PREFIX } from "../underlay";
+import { podsNetwork, startNodes } from "./cluster-world";
 
 interface NsView {
   name: string;
@@ -31,7 +32,6 @@ spec: {blocks: [{cidr: 198.18.200.0/29}]}
 describe("cluster objects: namespaces, LoadBalancer addresses, placement", () => {
   const ul = new Underlay("hc");
   const nodes = ["n1", "n2"].map((n) => new TestHost(`hc${n}`));
-  const addr = (i: number) => `${UNDERLAY_PREFIX}.${11 + i}`;
   const ips: Record<string, string> = {};
   const namespaces = async (i: number) => JSON.parse(await nodes[i]!.pontonOk("namespace", "ls", "-o", "json")) as NsView[];
   const nsOn = async (i: number, name: string) => (await namespaces(i)).find((n) => n.name === name);
@@ -40,16 +40,8 @@ describe("cluster objects: namespaces, LoadBalancer addresses, placement", () =>
   before(async () => {
     await ul.setUp();
     await ul.startEtcd(1);
-    await Promise.all(
-      nodes.map((h, i) => {
-        h.daemonArgs = ["--cluster", ul.endpoints.join(","), "--node-name", `n${i + 1}`, "--node-ip", addr(i), "--node-lease-ttl", "2"];
-        return h.setUp({ beforeDaemon: () => ul.plug(h.hostNs, "ul0", addr(i)).then(() => undefined) });
-      }),
-    );
-    await nodes[0]!.pontonOk("network", "create", "pods", "--scope", "cluster", "--subnet", "10.42.0.0/16");
-    for (const h of nodes) {
-      assert.ok(await eventually(async () => (JSON.parse(await h.pontonOk("network", "ls", "-o", "json")) as { name: string }[]).some((n) => n.name === "pods"), 20_000));
-    }
+    await startNodes(ul, nodes);
+    await podsNetwork(nodes);
   });
   after(async () => {
     for (const h of nodes) await h.tearDown();

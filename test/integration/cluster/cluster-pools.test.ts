@@ -8,7 +8,8 @@ import assert from "node:assert/strict";
 import { writeFileSync } from "node:fs";
 import path from "node:path";
 import { eventually, TestHost } from "../harness";
-import { Underlay, UNDERLAY_PREFIX } from "../underlay";
+import { Underlay } from "../underlay";
+import { startNodes } from "./cluster-world";
 
 interface SvcView {
   name: string;
@@ -24,7 +25,6 @@ spec: {blocks: [{cidr: 198.18.210.0/29}]}
 describe("cluster pools and project namespaces", () => {
   const ul = new Underlay("htp");
   const nodes = ["n1", "n2"].map((n) => new TestHost(`htp${n}`));
-  const addr = (i: number) => `${UNDERLAY_PREFIX}.${11 + i}`;
   const pools = async (i: number) => (JSON.parse(await nodes[i]!.pontonOk("lb-pool", "ls", "-o", "json")) as { name: string }[]).map((p) => p.name);
   /** Each LoadBalancer service on node i: its addresses, or "pending". */
   const lbIps = async (i: number) =>
@@ -35,12 +35,7 @@ describe("cluster pools and project namespaces", () => {
   before(async () => {
     await ul.setUp();
     await ul.startEtcd(1);
-    await Promise.all(
-      nodes.map((h, i) => {
-        h.daemonArgs = ["--cluster", ul.endpoints.join(","), "--node-name", `n${i + 1}`, "--node-ip", addr(i), "--node-lease-ttl", "2"];
-        return h.setUp({ beforeDaemon: () => ul.plug(h.hostNs, "ul0", addr(i)).then(() => undefined) });
-      }),
-    );
+    await startNodes(ul, nodes);
   });
   after(async () => {
     for (const h of nodes) await h.tearDown();

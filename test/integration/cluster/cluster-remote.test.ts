@@ -8,7 +8,8 @@ import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
 import path from "node:path";
 import { eventually, inspect, sleep, TestHost, type Result } from "../harness";
-import { Underlay, UNDERLAY_PREFIX } from "../underlay";
+import { Underlay } from "../underlay";
+import { podsNetwork, startNodes } from "./cluster-world";
 
 const BIN = path.resolve(__dirname, "..", "..", "..", "..", "bin", "ponton");
 const TTL_S = 2;
@@ -29,7 +30,6 @@ describe("workloads on another node: inspect, logs, stop, start, exec, rm from a
   const ul = new Underlay("hr");
   const nodes = ["n1", "n2"].map((n) => new TestHost(`hr${n}`));
   const [n1, n2] = nodes as [TestHost, TestHost];
-  const addr = (i: number) => `${UNDERLAY_PREFIX}.${11 + i}`;
   const netLs = async (h: TestHost) => JSON.parse(await h.pontonOk("network", "ls", "-o", "json")) as { name: string; subnet4?: string }[];
   const routes = async (h: TestHost) => (await h.inHost("ip", ["-4", "route", "show"])).stdout;
   const ticks = (text: string) => [...text.matchAll(/tick (\d+)/g)].map((m) => Number(m[1]));
@@ -37,16 +37,8 @@ describe("workloads on another node: inspect, logs, stop, start, exec, rm from a
   before(async () => {
     await ul.setUp();
     await ul.startEtcd(1);
-    await Promise.all(
-      nodes.map((h, i) => {
-        h.daemonArgs = ["--cluster", ul.endpoints.join(","), "--node-name", `n${i + 1}`, "--node-ip", addr(i), "--node-lease-ttl", String(TTL_S)];
-        return h.setUp({ beforeDaemon: () => ul.plug(h.hostNs, "ul0", addr(i)).then(() => undefined) });
-      }),
-    );
-    await n1.pontonOk("network", "create", "pods", "--scope", "cluster", "--subnet", "10.42.0.0/16");
-    for (const h of nodes) {
-      assert.ok(await eventually(async () => (JSON.parse(await h.pontonOk("network", "ls", "-o", "json")) as { name: string }[]).some((n) => n.name === "pods"), 20_000));
-    }
+    await startNodes(ul, nodes, { ttlS: TTL_S });
+    await podsNetwork(nodes);
     await n2.pontonOk("run", "-d", "--name", "far", "--network", "pods", "--", "sh", "-c", "i=0; while :; do echo tick $i; i=$((i+1)); sleep 0.3; done");
   });
   after(async () => {
