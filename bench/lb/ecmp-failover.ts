@@ -34,9 +34,9 @@ async function main(): Promise<void> {
       load.push(os.loadavg()[0]!);
       let ports = await w.portsThrough(w.nodeName(h));
       let t0 = Date.now();
-      await h.pontonOk("rm", "web", "-t", "0");
+      await h.pontonOk("rm", `web-${w.nodeName(h)}`, "-t", "0");
       endpoint.push(await w.msUntilFlowsSucceed(t0, ports));
-      await h.pontonOk("run", "--name", "web", "--network", "front", "--label", "app=web", "--", "socat", "TCP-LISTEN:8080,fork,reuseaddr", `SYSTEM:echo ${w.nodeName(h)}`);
+      await h.pontonOk("run", "--name", `web-${w.nodeName(h)}`, "--network", "front", "--label", "app=web", "--", "socat", "TCP-LISTEN:8080,fork,reuseaddr", `SYSTEM:echo ${w.nodeName(h)}`);
       await w.waitNexthops(all);
       ports = await w.portsThrough(w.nodeName(h));
       t0 = Date.now();

@@ -72,7 +72,7 @@ export class EcmpWorld {
     for (const [i, h] of this.nodes.entries()) {
       await this.routeToClient(h);
       await h.pontonOk("network", "create", "front", "--subnet", "172.50.0.0/24");
-      await h.pontonOk("run", "--name", "web", "--network", "front", "--label", "app=web", "--", "socat", "TCP-LISTEN:8080,fork,reuseaddr", `SYSTEM:echo n${i + 1}`);
+      await h.pontonOk("run", "--name", `web-n${i + 1}`, "--network", "front", "--label", "app=web", "--", "socat", "TCP-LISTEN:8080,fork,reuseaddr", `SYSTEM:echo n${i + 1}`);
       for (const [kind, name, text] of [["lb-pool", "pool", pool], ["service", "web", service], ["bgp", "bgp", peering(holdS)]] as const) {
         const p = path.join(h.dir, `${name}.yaml`);
         writeFileSync(p, text);

@@ -58,7 +58,7 @@ export class L2ClusterWorld {
         return p;
       };
       await h.pontonOk("network", "create", "front", "--subnet", "172.50.0.0/24");
-      await h.pontonOk("run", "--name", "web", "--network", "front", "--label", "app=web", "--", "socat", "TCP-LISTEN:8080,fork,reuseaddr", `SYSTEM:echo n${i + 1}`);
+      await h.pontonOk("run", "--name", `web-n${i + 1}`, "--network", "front", "--label", "app=web", "--", "socat", "TCP-LISTEN:8080,fork,reuseaddr", `SYSTEM:echo n${i + 1}`);
       await h.pontonOk("service", "apply", "-f", file("web.yaml", service(false)));
       await h.pontonOk("up", file("l2.yaml", `name: l2\n---\n${MANIFESTS}`));
     }

@@ -32,7 +32,7 @@ describe("ECMP at a ToR with several BGP nodes", { skip: !existsSync(`${FRR}/bgp
   });
 
   test("externalTrafficPolicy Local: a node's endpoint removed withdraws its path; every connection then succeeds through the others", async () => {
-    await w.nodes[0]!.pontonOk("rm", "web", "-t", "0");
+    await w.nodes[0]!.pontonOk("rm", "web-n1", "-t", "0");
     await w.waitNexthops([nodeIp(1), nodeIp(2)]);
     const seen = tally(await w.answers(20));
     assert.deepEqual(Object.keys(seen).sort(), ["n2", "n3"], JSON.stringify(seen));

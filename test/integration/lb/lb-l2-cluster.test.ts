@@ -41,7 +41,7 @@ describe("L2 announcements in a cluster: one announcer per address, failover", (
   test("externalTrafficPolicy Local: the holder's endpoint gone, it lets the address go and a node with an endpoint takes it", async () => {
     await w.setLocal(true);
     const holder = await w.holder();
-    await w.node(holder).pontonOk("rm", "web", "-t", "0");
+    await w.node(holder).pontonOk("rm", `web-${holder}`, "-t", "0");
     let next = "";
     assert.ok(await eventually(async () => {
       next = await w.holder();
