@@ -5,11 +5,12 @@
 // and name by name, to workloadRecords() and viewIndex() (dns-own-index.test.ts), as long as the
 // lists keep their records' order relative to each other (the store's lists are sorted by key).
 import type { DnsRecord } from "../../dns";
-import { DEFAULT_NAMESPACE, type Attachment, type DesiredState, type Workload } from "../../model/types";
+import { DEFAULT_NAMESPACE, type DesiredState } from "../../model/types";
 import { crossesHost } from "../../model/networks/drivers";
 import { clusterFirst } from "../../model/workloads/workload-dns";
 import { answersDns, attachmentRecords, viewId } from "./dns-records";
-import { attachmentKey, listDelta } from "../../store/list-delta";
+import { attachmentKey } from "../../store/list-delta";
+import { WorkloadMirror } from "../../store/workload-mirror";
 
 const attKey = attachmentKey;
 
@@ -22,11 +23,7 @@ export class DnsOwnIndex {
   /** What the index was built for (the bridge-like networks and the domain): a change of it rebuilds. */
   private basis = "";
   private bridges = new Set<string>();
-  private workloadList: readonly Workload[] | undefined;
-  private attachmentList: readonly Attachment[] | undefined;
-  private workloads = new Map<string, Workload>();
-  private attachments = new Map<string, Attachment>();
-  private attsOf = new Map<string, Set<string>>();
+  private readonly mirror = new WorkloadMirror();
   /** Attachment → its records (only those answered on a bridge-like network). */
   private records = new Map<string, DnsRecord[]>();
   /** Network → name → the attachments holding records of it. */
@@ -58,20 +55,8 @@ export class DnsOwnIndex {
     }
     this.positions = undefined;
     const touched = new Map<string, Set<string>>();
-    const changedW = listDelta(this.workloadList, state.workloads, this.workloads, (w) => w.id);
-    const changedA = listDelta(this.attachmentList, state.attachments, this.attachments, attKey);
-    this.workloadList = state.workloads;
-    this.attachmentList = state.attachments;
-    for (const k of changedA) {
-      const wid = k.slice(0, k.indexOf("\t"));
-      changedW.add(wid);
-      const set = this.attsOf.get(wid) ?? new Set<string>();
-      if (this.attachments.has(k)) set.add(k);
-      else set.delete(k);
-      if (set.size) this.attsOf.set(wid, set);
-      else this.attsOf.delete(wid);
-    }
-    for (const wid of changedW) for (const k of this.attsOf.get(wid) ?? []) changedA.add(k);
+    const { workloads: changedW, attachments: changedA } = this.mirror.update(state);
+    for (const wid of changedW) for (const k of this.mirror.attsOf.get(wid) ?? []) changedA.add(k);
     for (const k of changedA) this.recordsChanged(k, domain, touched);
     for (const wid of changedW) this.askerChanged(wid, moved);
     return { rebuilt, touched, moved };
@@ -85,7 +70,7 @@ export class DnsOwnIndex {
   /** A view's records in workloadRecords' order. */
   viewRecords(view: string): DnsRecord[] {
     const nets = this.bridges.has(view) ? [view] : (this.askerViews.get(view)?.networks ?? []);
-    const list = this.attachmentList ?? [];
+    const list = this.mirror.attachmentList ?? [];
     return nets.flatMap((n) => list.flatMap((a) => (a.networkId === n ? (this.records.get(attKey(a)) ?? []) : [])));
   }
 
@@ -100,21 +85,21 @@ export class DnsOwnIndex {
   }
 
   private position(k: string): number {
-    this.positions ??= new Map((this.attachmentList ?? []).map((a, i) => [attKey(a), i]));
+    this.positions ??= new Map((this.mirror.attachmentList ?? []).map((a, i) => [attKey(a), i]));
     return this.positions.get(k) ?? -1;
   }
 
   private reset(basis: string, bridges: string[]): void {
     this.basis = basis;
     this.bridges = new Set(bridges);
-    this.workloadList = this.attachmentList = undefined;
-    for (const m of [this.workloads, this.attachments, this.attsOf, this.records, this.askers, this.askerViews, this.index, this.clientsOf]) m.clear();
+    this.mirror.clear();
+    for (const m of [this.records, this.askers, this.askerViews, this.index, this.clientsOf]) m.clear();
     this.byNetwork = new Map(bridges.map((n) => [n, new Map()]));
   }
 
   private recordsChanged(k: string, domain: string, touched: Map<string, Set<string>>): void {
-    const a = this.attachments.get(k);
-    const w = a && this.workloads.get(a.workloadId);
+    const a = this.mirror.attachments.get(k);
+    const w = a && this.mirror.workloads.get(a.workloadId);
     const before = this.records.get(k);
     const now = a && w && answersDns(w) && this.bridges.has(a.networkId) ? attachmentRecords(w, a, domain) : undefined;
     const net = k.slice(k.indexOf("\t") + 1);
@@ -145,8 +130,8 @@ export class DnsOwnIndex {
   }
 
   private askerChanged(wid: string, moved: Set<string>): void {
-    const w = this.workloads.get(wid);
-    const atts = [...(this.attsOf.get(wid) ?? [])].map((k) => this.attachments.get(k)!);
+    const w = this.mirror.workloads.get(wid);
+    const atts = [...(this.mirror.attsOf.get(wid) ?? [])].map((k) => this.mirror.attachments.get(k)!);
     const networks = [...new Set(atts.filter((a) => this.bridges.has(a.networkId)).map((a) => a.networkId))].sort();
     const upstreams = w && clusterFirst(w.dns) ? (w.dns?.nameservers ?? []) : [];
     const now = w && networks.length ? { networks, view: viewId({ networks, namespace: w.namespace ?? DEFAULT_NAMESPACE, upstreams }) } : undefined;

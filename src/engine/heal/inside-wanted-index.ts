@@ -2,16 +2,12 @@
 // identity in the store's shared lists): building it whole after every change was 13% of
 // pontond's time at 2,750 workloads (issue 20). Equal to insideWanted() (inside-wanted-index.test.ts),
 // as long as the lists keep their records' order relative to each other (the store's are sorted).
-import type { Attachment, DesiredState, Workload } from "../../model/types";
-import { attachmentKey, listDelta } from "../../store/list-delta";
+import type { DesiredState, Workload } from "../../model/types";
+import { WorkloadMirror } from "../../store/workload-mirror";
 import { namedNetns, type InsideWant } from "./inside-damage";
 
 export class InsideWantedIndex {
-  private workloadList: readonly Workload[] | undefined;
-  private attachmentList: readonly Attachment[] | undefined;
-  private readonly workloads = new Map<string, Workload>();
-  private readonly attachments = new Map<string, Attachment>();
-  private readonly attsOf = new Map<string, Set<string>>();
+  private readonly mirror = new WorkloadMirror();
   /** Kept workload → its namespace, and namespace → the kept workloads in it. */
   private readonly nsOf = new Map<string, string>();
   private readonly members = new Map<string, Set<string>>();
@@ -22,22 +18,10 @@ export class InsideWantedIndex {
 
   /** Takes the state; returns the namespaces that came and went. */
   update(state: DesiredState): { added: string[]; removed: string[] } {
-    const changedW = listDelta(this.workloadList, state.workloads, this.workloads, (w) => w.id);
-    const changedA = listDelta(this.attachmentList, state.attachments, this.attachments, attachmentKey);
-    this.workloadList = state.workloads;
-    this.attachmentList = state.attachments;
-    for (const k of changedA) {
-      const wid = k.slice(0, k.indexOf("\t"));
-      changedW.add(wid);
-      const set = this.attsOf.get(wid) ?? new Set<string>();
-      if (this.attachments.has(k)) set.add(k);
-      else set.delete(k);
-      if (set.size) this.attsOf.set(wid, set);
-      else this.attsOf.delete(wid);
-    }
+    const { workloads: changedW } = this.mirror.update(state);
     const touched = new Set<string>();
     for (const wid of changedW) {
-      const w = this.workloads.get(wid);
+      const w = this.mirror.workloads.get(wid);
       const before = this.nsOf.get(wid);
       const now = w && this.kept(w) ? namedNetns(w) : undefined;
       if (before !== undefined) touched.add(before);
@@ -72,12 +56,12 @@ export class InsideWantedIndex {
     const ids = [...(this.members.get(ns) ?? [])];
     if (!ids.length) return undefined;
     if (ids.length > 1) {
-      const order = new Map((this.workloadList ?? []).map((w, i) => [w.id, i]));
+      const order = new Map((this.mirror.workloadList ?? []).map((w, i) => [w.id, i]));
       ids.sort((a, b) => order.get(a)! - order.get(b)!);
     }
     const want: InsideWant = { workloadId: ids[0]!, ifnames: new Set(), addrs: new Set() };
-    for (const k of ids.flatMap((id) => [...(this.attsOf.get(id) ?? [])])) {
-      const a = this.attachments.get(k)!;
+    for (const k of ids.flatMap((id) => [...(this.mirror.attsOf.get(id) ?? [])])) {
+      const a = this.mirror.attachments.get(k)!;
       want.ifnames.add(a.ifname);
       for (const ip of [a.ip4, a.ip6]) if (ip) want.addrs.add(ip);
     }
