@@ -95,14 +95,17 @@ export class ClusterObjects {
       const going = held.filter((r) => !kept.has(r.key));
       const freed = await this.unshared(going, [...put, ...removed].map(keyOfService));
       const cur = await this.read([...wanted.map((r) => r.key), ...freed]);
-      for (const r of wanted) {
-        const holder = cur.get(r.key)!.value;
-        if (holder !== undefined && holder !== r.holder && releasing.get(r.key) !== holder) {
-          throw new EngineError(r.kind === "NodePort" ? "PORT_IN_USE" : "ADDRESS_IN_USE", `${what}: ${r.kind} ${r.what} is held by ${holder.startsWith("sharing-key ") ? "the services of" : "service"} ${holder} in the cluster`, {
-            ...(r.kind === "LoadBalancer address" ? { hint: "run the command again: this node now knows the address is taken and picks another" } : {}),
-          });
+      const refuseHeld = (now: Map<string, Read>) => {
+        for (const r of wanted) {
+          const holder = now.get(r.key)!.value;
+          if (holder !== undefined && holder !== r.holder && releasing.get(r.key) !== holder) {
+            throw new EngineError(r.kind === "NodePort" ? "PORT_IN_USE" : "ADDRESS_IN_USE", `${what}: ${r.kind} ${r.what} is held by ${holder.startsWith("sharing-key ") ? "the services of" : "service"} ${holder} in the cluster`, {
+              ...(r.kind === "LoadBalancer address" ? { hint: "run the command again: this node now knows the address is taken and picks another" } : {}),
+            });
+          }
         }
-      }
+      };
+      refuseHeld(cur);
       // A key another service holds now (this one's record was stale) is not this change's to free.
       const ours = new Map(going.map((r) => [r.key, r.holder]));
       const freedNow = freed.filter((k) => cur.get(k)!.value === ours.get(k));
@@ -114,7 +117,13 @@ export class ClusterObjects {
         ...removed.map((s) => this.etcd.delete().key(keyOfService(s))),
         ...freedNow.map((k) => this.etcd.delete().key(k)),
       ];
-      await this.commit(what, compares, ops);
+      try {
+        await this.commit(what, compares, ops);
+      } catch (e) {
+        // Lost a race: when another node took one of the reservations meanwhile, say which.
+        if (e instanceof EngineError && e.code === "NAME_IN_USE") refuseHeld(await this.read(wanted.map((r) => r.key)));
+        throw e;
+      }
       return () => this.restore(all);
     });
   }

@@ -9,20 +9,11 @@ import assert from "node:assert/strict";
 import { writeFileSync } from "node:fs";
 import path from "node:path";
 import { TestHost, UPLINK_HOST, eventually, type Result } from "../harness";
+import { landingPolicy, PEER_ECHO_SERVER } from "./l7-landing";
 
-const SERVER = `require("http").createServer((q, s) => { q.resume(); q.on("end", () => s.end(q.method + " " + q.url + " " + q.socket.remoteAddress.replace(/^::ffff:/, "") + "\\n")); }).listen(80);`;
+const SERVER = PEER_ECHO_SERVER;
 
-const SEED = `apiVersion: cilium.io/v2
-kind: CiliumNetworkPolicy
-metadata: {name: landing}
-spec:
-  endpointSelector: {matchLabels: {class: deathstar}}
-  ingress:
-  - fromEndpoints: [{matchLabels: {org: empire}}]
-    toPorts:
-    - ports: [{port: "80", protocol: TCP}]
-      rules: {http: [{method: POST, path: /v1/request-landing}]}
-`;
+const SEED = landingPolicy("landing");
 const HOST_RULE = `  - fromEntities: [host]
     toPorts:
     - ports: [{port: "80", protocol: TCP}]

@@ -7,21 +7,11 @@ import assert from "node:assert/strict";
 import { writeFileSync } from "node:fs";
 import path from "node:path";
 import { TestHost, eventually, type Result } from "../harness";
+import { landingPolicy, PEER_ECHO_SERVER } from "./l7-landing";
 
-// Answers "METHOD URL PEER-ADDRESS" (listen(80) is a dual-stack socket).
-const SERVER = `require("http").createServer((q, s) => { q.resume(); q.on("end", () => s.end(q.method + " " + q.url + " " + q.socket.remoteAddress.replace(/^::ffff:/, "") + "\\n")); }).listen(80);`;
+const SERVER = PEER_ECHO_SERVER;
 
-const POLICY = `apiVersion: cilium.io/v2
-kind: CiliumNetworkPolicy
-metadata: {name: landing6}
-spec:
-  endpointSelector: {matchLabels: {class: deathstar}}
-  ingress:
-  - fromEndpoints: [{matchLabels: {org: empire}}]
-    toPorts:
-    - ports: [{port: "80", protocol: TCP}]
-      rules: {http: [{method: POST, path: /v1/request-landing}]}
-`;
+const POLICY = landingPolicy("landing6");
 const VIP6 = "fd00:10:96::81";
 
 describe("HTTP rules over IPv6 (HAProxy)", () => {

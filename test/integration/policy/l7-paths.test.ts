@@ -7,22 +7,11 @@ import assert from "node:assert/strict";
 import { writeFileSync } from "node:fs";
 import path from "node:path";
 import { OUTSIDE_A, TestHost, UPLINK_HOST, eventually, sh, type Result } from "../harness";
+import { landingPolicy, PEER_ECHO_SERVER } from "./l7-landing";
 
-// Answers "METHOD URL PEER-ADDRESS": the test sees who reached the workload.
-const SERVER = `require("http").createServer((q, s) => { q.resume(); q.on("end", () => s.end(q.method + " " + q.url + " " + q.socket.remoteAddress.replace(/^::ffff:/, "") + "\\n")); }).listen(80);`;
+const SERVER = PEER_ECHO_SERVER;
 
-const POLICY = `apiVersion: cilium.io/v2
-kind: CiliumNetworkPolicy
-metadata: {name: landing}
-spec:
-  endpointSelector: {matchLabels: {class: deathstar}}
-  ingress:
-  - fromEndpoints: [{matchLabels: {org: empire}}]
-    fromCIDR: [198.51.100.0/24]
-    toPorts:
-    - ports: [{port: "80", protocol: TCP}]
-      rules: {http: [{method: POST, path: /v1/request-landing}]}
-`;
+const POLICY = landingPolicy("landing", "198.51.100.0/24");
 const VIP = "10.96.0.81";
 
 describe("HTTP rules on every path (HAProxy)", () => {
