@@ -49,16 +49,19 @@ export class SentViews<G extends object> {
   /** No group's records depend on more than the group: the same list means the same records. */
   private allFixed = true;
 
-  /** The changes from what was sent to this content. `own`: each view's workload records, in order (views missing here are forgotten). */
-  next(own: ReadonlyMap<string, readonly DnsRecord[]>, shared: SharedGroups<G>): ViewChanges {
-    let sharedChanged: Set<string>;
+  /** nextShared(); a group's records that throw halfway through start it over (every view is sent whole next time). */
+  private sharedOrReset(shared: SharedGroups<G>): Set<string> {
     try {
-      sharedChanged = this.nextShared(shared);
+      return this.nextShared(shared);
     } catch (err) {
-      // A group's records threw halfway through: start over, every view is sent whole next time.
       this.reset();
       throw err;
     }
+  }
+
+  /** The changes from what was sent to this content. `own`: each view's workload records, in order (views missing here are forgotten). */
+  next(own: ReadonlyMap<string, readonly DnsRecord[]>, shared: SharedGroups<G>): ViewChanges {
+    const sharedChanged = this.sharedOrReset(shared);
     const changes: ViewChanges = { created: new Map(), updated: new Map() };
     const nextOwn = new Map<string, Map<string, DnsRecord[]>>();
     for (const [view, records] of own) {
@@ -86,13 +89,7 @@ export class SentViews<G extends object> {
    * (dns-own-index.ts): only those names are compared, not every view's every record.
    */
   nextTouched(own: OwnSource, touched: ReadonlyMap<string, ReadonlySet<string>>, shared: SharedGroups<G>): ViewChanges {
-    let sharedChanged: Set<string>;
-    try {
-      sharedChanged = this.nextShared(shared);
-    } catch (err) {
-      this.reset();
-      throw err;
-    }
+    const sharedChanged = this.sharedOrReset(shared);
     const changes: ViewChanges = { created: new Map(), updated: new Map() };
     const views = new Set(own.views());
     for (const view of this.own.keys()) if (!views.has(view)) this.own.delete(view);
