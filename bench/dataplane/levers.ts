@@ -16,11 +16,31 @@ function without(table: string, chains: string[]): string {
   return out;
 }
 
+/**
+ * The layout before the hooked chains were merged (main up to 2026-12-07 17:00): the same rules in
+ * seven hooked filter chains (raw, mangle and a pre-DNAT service filter in prerouting; the L7 bypass
+ * check hooked at forward - 5), rebuilt from the table as written so both carry the same elements.
+ */
+function sevenHookLayout(table: string): string {
+  const block = (name: string) => new RegExp(`\\n\\s*chain ${name} \\{[\\s\\S]*?\\n\\t\\}`);
+  const pre = block("prerouting_new").exec(table)?.[0] ?? "";
+  const rule = (re: RegExp) => (re.exec(pre)?.[0] ?? "").trim();
+  const noep = pre.split("\n").map((l) => l.trim()).filter((l) => l.includes("svc_reject"));
+  const chains = [
+    "\n\tchain raw_prerouting {\n\t\ttype filter hook prerouting priority raw; policy accept;\n\t\tiifname @bridges ip daddr 127.0.0.0/8 goto drop_forged_localhost\n\t}",
+    `\n\tchain mangle_prerouting {\n\t\ttype filter hook prerouting priority mangle; policy accept;\n\t\tct state new ${rule(/meta l4proto . th dport @pub_restricted.*/)}\n\t}`,
+    `\n\tchain svc_filter_prerouting {\n\t\ttype filter hook prerouting priority dstnat - 10; policy accept;\n${noep.map((l) => `\t\tct state new ${l}`).join("\n")}\n\t}`,
+  ].join("");
+  return without(table, ["filter_prerouting"])
+    .replace(/(\n\s*chain l7_forward \{)/, "$1\n\t\ttype filter hook forward priority filter - 5; policy accept;")
+    .replace(/\n\s*ct state new jump l7_forward/, "")
+    .replace(/(\n\s*chain check_allow_from \{)/, `${chains}$1`);
+}
+
 const VARIANTS: Record<string, string[]> = {
   "Ponton, table as written": [],
-  "Ponton without the 3 prerouting filter chains": ["raw_prerouting", "mangle_prerouting", "svc_filter_prerouting"],
   "Ponton without flow_log": ["flow_log"],
-  "Ponton with forward as its only hooked filter chain": ["raw_prerouting", "mangle_prerouting", "svc_filter_prerouting", "flow_log"],
+  "Ponton with forward as its only hooked filter chain": ["filter_prerouting", "l7_after_dnat", "flow_log"],
 };
 
 benchWithHost("bdl", async (h) => {
@@ -31,13 +51,15 @@ benchWithHost("bdl", async (h) => {
   const table = (await h.inHost("nft", ["list", "table", "inet", "ponton"])).stdout;
   await h.stopDaemon("SIGKILL");
   h.spawnIn(h.ns("srv"), "iperf3", ["-s"]);
-  const load = async (chains: string[]) => {
-    const r = await sh("nsenter", [`--net=/run/netns/${h.hostNs}`, "nft", "-f", "-"], { input: `add table inet ponton\ndelete table inet ponton\n${without(table, chains)}` });
+  const load = async (chains: string[] | "seven hooks") => {
+    const text = chains === "seven hooks" ? sevenHookLayout(table) : without(table, chains);
+    const r = await sh("nsenter", [`--net=/run/netns/${h.hostNs}`, "nft", "-f", "-"], { input: `add table inet ponton\ndelete table inet ponton\n${text}` });
     if (r.code !== 0) throw new Error(`nft: ${r.stderr}`);
   };
   const subjects: Subject[] = [
     await plain("bare", false),
     await plain("brnf", true),
+    { name: "Ponton, the seven-hook layout before", server, prepare: () => load("seven hooks"), client: (c: string, a: string[], t?: number) => h.inWorkload("cli", c, a, t) },
     ...Object.entries(VARIANTS).map(([name, chains]) => ({ name, server, prepare: () => load(chains), client: (c: string, a: string[], t?: number) => h.inWorkload("cli", c, a, t) })),
   ];
   await load([]);

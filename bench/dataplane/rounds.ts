@@ -5,7 +5,7 @@ import { readFileSync } from "node:fs";
 import { TestHost } from "../../test/integration/harness";
 import { installSignalHandlers, runCleanup } from "../lib/cleanup";
 import { sleep } from "../lib/proc";
-import { iperfTcp, iperfUdp64, median, round2 } from "../lib/traffic";
+import { iperfTcp, iperfUdp64Cost, median, round2 } from "../lib/traffic";
 import type { Subject } from "./plain-bridge";
 
 export const loadavg = () => readFileSync("/proc/loadavg", "utf8").split(" ").slice(0, 3).join(" ");
@@ -30,30 +30,33 @@ export async function interleavedRounds(subjects: readonly Subject[], rounds: nu
   const tcp = opts.tcp ?? true;
   const startLoad = loadavg();
   const ref = subjects[0]!.name;
-  const rows = new Map(subjects.map((s) => [s.name, { kpps: [] as number[], gbits: [] as number[], rk: [] as number[], rg: [] as number[] }]));
+  const rows = new Map(subjects.map((s) => [s.name, { kpps: [] as number[], gbits: [] as number[], us: [] as number[], rk: [] as number[], rg: [] as number[], ru: [] as number[] }]));
   for (let r = 0; r < rounds; r++) {
     const order = subjects.map((_, i) => subjects[(i + r) % subjects.length]!);
-    const got = new Map<string, { kpps: number; gbits: number }>();
+    const got = new Map<string, { kpps: number; usPerPacket: number; gbits: number }>();
     for (const s of order) {
       await s.prepare?.();
-      got.set(s.name, { kpps: await iperfUdp64(s.client, s.server, seconds), gbits: tcp ? await iperfTcp(s.client, s.server, seconds) : NaN });
+      const udp = await iperfUdp64Cost(s.client, s.server, seconds);
+      got.set(s.name, { ...udp, gbits: tcp ? await iperfTcp(s.client, s.server, seconds) : NaN });
     }
     for (const s of subjects) {
       const g = got.get(s.name)!;
       const row = rows.get(s.name)!;
       row.kpps.push(round2(g.kpps));
       row.gbits.push(round2(g.gbits));
+      row.us.push(round2(g.usPerPacket));
       row.rk.push(g.kpps / got.get(ref)!.kpps);
       row.rg.push(g.gbits / got.get(ref)!.gbits);
+      row.ru.push(g.usPerPacket / got.get(ref)!.usPerPacket);
     }
-    console.log(`round ${r + 1}: ${order.map((s) => `${s.name} ${round2(got.get(s.name)!.kpps)} kpps ${round2(got.get(s.name)!.gbits)} Gbit/s`).join("; ")}`);
+    console.log(`round ${r + 1}: ${order.map((s) => `${s.name} ${round2(got.get(s.name)!.kpps)} kpps ${round2(got.get(s.name)!.usPerPacket)} µs/packet ${round2(got.get(s.name)!.gbits)} Gbit/s`).join("; ")}`);
   }
   console.log(`\n${rounds} interleaved rounds of ${seconds} s, load average ${startLoad} at start, ${loadavg()} at end`);
-  console.log(`subject | UDP 64 B kpps (rounds) | × ${ref} (median of paired ratios)${tcp ? ` | TCP Gbit/s (rounds) | × ${ref}` : ""}`);
+  console.log(`subject | UDP 64 B kpps (rounds) | × ${ref} (median of paired ratios) | sender CPU µs per packet (median) | cost × ${ref}${tcp ? ` | TCP Gbit/s (rounds) | × ${ref}` : ""}`);
   for (const s of subjects) {
     const row = rows.get(s.name)!;
     const tcpCols = tcp ? ` | ${row.gbits.join(", ")} | ${median(row.rg).toFixed(2)}` : "";
-    console.log(`${s.name} | ${row.kpps.join(", ")} | ${median(row.rk).toFixed(2)}${tcpCols}`);
+    console.log(`${s.name} | ${row.kpps.join(", ")} | ${median(row.rk).toFixed(2)} | ${median(row.us).toFixed(2)} | ${median(row.ru).toFixed(2)}${tcpCols}`);
   }
 }
 

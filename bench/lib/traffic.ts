@@ -26,7 +26,11 @@ export async function wrk(run: Runner, url: string, seconds: number): Promise<{ 
 }
 
 interface IperfJson {
-  end: { sum_received?: { bits_per_second: number }; sum?: { packets: number; lost_packets: number; seconds: number } };
+  end: {
+    sum_received?: { bits_per_second: number };
+    sum?: { packets: number; lost_packets: number; seconds: number };
+    cpu_utilization_percent?: { host_total: number };
+  };
 }
 
 async function iperf(run: Runner, args: string[]): Promise<IperfJson | undefined> {
@@ -46,8 +50,21 @@ export async function iperfTcp(run: Runner, addr: string, seconds: number): Prom
 
 /** 64-byte UDP datagrams as fast as the sender goes: thousands of packets per second received. */
 export async function iperfUdp64(run: Runner, addr: string, seconds: number): Promise<number> {
-  const s = (await iperf(run, ["-c", addr, "-u", "-b", "0", "-l", "64", "-t", String(seconds)]))?.end.sum;
-  return s ? (s.packets - s.lost_packets) / s.seconds / 1000 : NaN;
+  return (await iperfUdp64Cost(run, addr, seconds)).kpps;
+}
+
+/**
+ * The same, with the sender's CPU time per packet sent (µs). A veth transmit runs the receiving
+ * side's softirq (bridge, netfilter) in the sender's own context, and this kernel charges softirq
+ * time to the task it interrupts (no CONFIG_IRQ_TIME_ACCOUNTING): so this is the path's work per
+ * packet, which a busy machine slows down far less than it cuts the rate.
+ */
+export async function iperfUdp64Cost(run: Runner, addr: string, seconds: number): Promise<{ kpps: number; usPerPacket: number }> {
+  const end = (await iperf(run, ["-c", addr, "-u", "-b", "0", "-l", "64", "-t", String(seconds)]))?.end;
+  const s = end?.sum;
+  if (!s) return { kpps: NaN, usPerPacket: NaN };
+  const cpu = end.cpu_utilization_percent?.host_total ?? NaN;
+  return { kpps: (s.packets - s.lost_packets) / s.seconds / 1000, usPerPacket: ((cpu / 100) * s.seconds * 1e6) / s.packets };
 }
 
 export function median(xs: readonly number[]): number {

@@ -58,7 +58,7 @@ test("on: one flowtable on the bridges and the routed veths (never a bridge port
   assert.ok(text.indexOf("flowtable ft") < text.indexOf("chain "), "flowtable declared before the chains");
   assert.ok(text.indexOf("chain flow_log ") < text.indexOf("chain flow_offload"));
   // Every verdict stays where it was: forward still drops, polices and logs new connections first.
-  assert.match(text, /chain forward \{\n {4}type filter hook forward priority filter; policy accept;\n {4}jump user\n {4}ct state established,related accept\n( {4}#[^\n]*\n)? {4}ct state new jump pol_forward/);
+  assert.match(text, /chain forward \{\n {4}type filter hook forward priority filter; policy accept;\n( {4}#[^\n]*\n)? {4}ct state new jump l7_forward\n {4}jump user\n {4}ct state established,related accept\n( {4}#[^\n]*\n)? {4}ct state new jump pol_forward/);
   assert.match(text, /chain flow_log \{[^}]*type filter hook forward priority filter \+ 10;[^}]*ct state new iifname @bridges jump flow_record/);
 });
 

@@ -65,13 +65,13 @@ ${dropChain("l7Bypass")}
     ct status dnat ip6 daddr . tcp dport @${L7_SETS.ports6} meta mark set ${L7_RETURN_MARK}
   }
   chain l7_forward {
-    # Anything reaching a guarded port by a path that was not proxied: dropped.
-    type filter hook forward priority filter - 5; policy accept;
-    ct state new ip daddr . tcp dport @${L7_SETS.ports4} goto drop_l7_bypass
-    ct state new ip6 daddr . tcp dport @${L7_SETS.ports6} goto drop_l7_bypass
-    ct state new ip saddr . tcp dport @${L7_SETS.egress4} goto drop_l7_bypass
+    # Anything reaching a guarded port by a path that was not proxied: dropped. Jumped to for new
+    # connections before anything else of forward's, so a rule here never says accept.
+    ip daddr . tcp dport @${L7_SETS.ports4} goto drop_l7_bypass
+    ip6 daddr . tcp dport @${L7_SETS.ports6} goto drop_l7_bypass
+    ip saddr . tcp dport @${L7_SETS.egress4} goto drop_l7_bypass
     # A client's IPv6 connections on a port its egress HTTP rules guard: not proxied (l7-compile.ts).
-    ct state new ip6 saddr . tcp dport @${L7_SETS.egress6} goto drop_l7_bypass
+    ip6 saddr . tcp dport @${L7_SETS.egress6} goto drop_l7_bypass
   }
   chain l7_input {
     # The listeners take redirected connections only, never one addressed to them.

@@ -116,14 +116,22 @@ ${dropChain("invalid")}
 ${dropChain("foreignForward")}
 ${dropChain("hostAccess")}
 ${L7_CHAINS}
-  chain raw_prerouting {
-    type filter hook prerouting priority raw; policy accept;
-    # route_localnet is on for our bridges (127.0.0.1-published ports need it): refuse forged 127/8 there.
-    iifname @bridges ip daddr 127.0.0.0/8 goto drop_forged_localhost
-  }
-  chain mangle_prerouting {
+  chain filter_prerouting {
     type filter hook prerouting priority mangle; policy accept;
-    ct state new meta l4proto . th dport @pub_restricted fib daddr type local jump check_allow_from
+    # The one filter chain of ours every arriving packet passes before DNAT (each hooked chain costs
+    # every packet, established ones too: bench/dataplane/levers.js). Mangle priority: conntrack
+    # has run (ct state), DNAT (dstnat) and the routing decision have not.
+    # route_localnet is on for our bridges (127.0.0.1-published ports need it): refuse forged 127/8 there.
+    ip daddr 127.0.0.0/8 iifname @bridges goto drop_forged_localhost
+    ct state new jump prerouting_new
+  }
+  chain prerouting_new {
+    meta l4proto . th dport @pub_restricted fib daddr type local jump check_allow_from
+    # A service with no ready endpoint refuses at once instead of timing out.
+    ip daddr . meta l4proto . th dport @svc_noep jump svc_reject
+    ip6 daddr . meta l4proto . th dport @svc_noep6 jump svc_reject
+    meta nfproto ipv4 meta l4proto . th dport @svc_noep_ports fib daddr type local jump svc_reject
+    meta nfproto ipv6 meta l4proto . th dport @svc_noep_ports6 fib daddr type local jump svc_reject
   }
   chain check_allow_from {
     ip saddr . meta l4proto . th dport @pub_allow4 return
@@ -158,14 +166,6 @@ ${L7_CHAINS}
     meta nfproto ipv6 meta l4proto tcp dnat ip6 to ct mark map @svc_eps6
     meta nfproto ipv6 meta l4proto udp dnat ip6 to ct mark map @svc_eps6
   }
-  chain svc_filter_prerouting {
-    # Before DNAT: a service with no ready endpoint refuses at once instead of timing out.
-    type filter hook prerouting priority dstnat - 10; policy accept;
-    ct state new ip daddr . meta l4proto . th dport @svc_noep jump svc_reject
-    ct state new ip6 daddr . meta l4proto . th dport @svc_noep6 jump svc_reject
-    ct state new meta nfproto ipv4 meta l4proto . th dport @svc_noep_ports fib daddr type local jump svc_reject
-    ct state new meta nfproto ipv6 meta l4proto . th dport @svc_noep_ports6 fib daddr type local jump svc_reject
-  }
   chain svc_filter_output {
     type filter hook output priority -110; policy accept;
     ct state new ip daddr . meta l4proto . th dport @svc_noep jump svc_reject
@@ -194,6 +194,8 @@ ${L7_CHAINS}
   }
   chain forward {
     type filter hook forward priority filter; policy accept;
+    # HTTP rules are never skipped (l7-chains.ts), whatever the user hook says.
+    ct state new jump l7_forward
     jump ${USER_CHAIN}
     ct state established,related accept
     # NetworkPolicy: returns when allowed (or no policy applies), drops otherwise; isolation rules still follow.
