@@ -1,6 +1,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { compilePolicies } from "./compile";
+import { PolicyCompileCache } from "./cache";
 import { parsePolicies } from "../parse";
 import type { PolicyWorld } from "../types";
 
@@ -59,4 +60,10 @@ test("only the remote one goes: deathstar elsewhere, the local shuttle keeps its
   assert.deepEqual(plan.l7.map((l) => `${l.direction} ${l.ip}:${l.port}`), ["egress 10.0.0.4:8080"]);
   assert.deepEqual(plan.sets.find((s) => s.name === "l7_ports4")!.elements, []);
   assert.deepEqual(plan.sets.find((s) => s.name === "l7e_ports4")!.elements, ["10.0.0.4 . 8080"]);
+});
+
+test("the compile cache sees a workload become another node's, and back (nothing else about it changed)", () => {
+  const cache = new PolicyCompileCache();
+  const policies = parsePolicies(POLICIES);
+  for (const w of [world(), world("n2", "n3"), world(), world(undefined, "n3")]) assert.deepEqual(compilePolicies(w, policies, {}, cache), compilePolicies(w, policies));
 });
