@@ -7,7 +7,7 @@ import { validateNamespace } from "../model/namespaces";
 import type { Engine, NetworkSpec } from "../engine";
 import { cniHandler } from "../cni/http";
 import type { ServiceSpec } from "../model/services/service-spec";
-import type { FlowQuery } from "../flows";
+import { FLOW_QUERY_KEYS, type FlowQuery } from "../flows";
 import { DEFAULT_FLOW_LIMIT } from "../engine/flows/flows";
 
 export type Handler = (ctx: { req: IncomingMessage; res: ServerResponse; params: string[]; query: URLSearchParams; body: () => Promise<Record<string, unknown>> }) => Promise<unknown>;
@@ -161,8 +161,6 @@ function labelEdits(body: Record<string, unknown>): { set?: Record<string, strin
 }
 
 export const METRICS_CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8";
-
-const FLOW_QUERY_KEYS = ["verdict", "namespace", "workload", "port", "from", "to", "protocol", "policy", "since", "type", "httpMethod", "httpPath", "httpStatus", "dns"] as const;
 
 function flowQuery(q: URLSearchParams): FlowQuery {
   return Object.fromEntries(FLOW_QUERY_KEYS.filter((k) => q.get(k)).map((k) => [k, q.get(k)!]));

@@ -41,6 +41,8 @@ ${dropChain("l7Bypass")}
   }
   chain l7_after_dnat {
     type filter hook prerouting priority dstnat + 10; policy accept;
+    # From another node, to a workload of this one (l7-from-node.ts).
+    iifname @overlay_ifs jump l7_from_node
     # Not this host's own (looped back by l7_host_after_dnat): the host is not policed at L3/L4.
     ct state new ct status dnat iif != lo ip daddr . tcp dport @${L7_SETS.ports4} jump ${POLICY_ENTRY_CHAIN}
     ct status dnat ip daddr . tcp dport @${L7_SETS.ports4} meta mark set ${L7_RETURN_MARK}

@@ -4,6 +4,7 @@ import type { NftChain, ServiceFragment, ServicePortEndpoints } from "./services
 import { POLICY_JUMP_RULE, SERVICE_SLOT_MARK, type PolicyPlan } from "../policy";
 import { dropChain, logRule } from "./flow-log";
 import { L7_CHAINS, L7_TPROXIED_ACCEPT } from "./l7-chains";
+import { L7_FROM_NODE_CHAIN } from "./l7-from-node";
 import type { OffloadPlan } from "./flow-offload";
 
 export interface NftSet {
@@ -116,6 +117,7 @@ ${dropChain("invalid")}
 ${dropChain("foreignForward")}
 ${dropChain("hostAccess")}
 ${L7_CHAINS}
+${L7_FROM_NODE_CHAIN}
   chain filter_prerouting {
     type filter hook prerouting priority mangle; policy accept;
     # The one filter chain of ours every arriving packet passes before DNAT (each hooked chain costs

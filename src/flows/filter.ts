@@ -27,6 +27,9 @@ export interface FlowQuery {
   httpStatus?: string;
 }
 
+/** Every FlowQuery field, as a query string names it (the local API and the cluster relay read the same). */
+export const FLOW_QUERY_KEYS = ["verdict", "namespace", "workload", "port", "from", "to", "protocol", "policy", "since", "type", "httpMethod", "httpPath", "httpStatus", "dns"] as const satisfies readonly (keyof FlowQuery)[];
+
 const VERDICTS = new Set(["FORWARDED", "DROPPED", "REJECTED"]);
 const DURATION = /^(\d+)(ms|s|m|h)$/;
 const UNIT_MS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 };

@@ -1,5 +1,5 @@
 export { FlowCollector, NFLOG_HELPER, type CollectorStatus } from "./collector";
-export { flowFilter, sinceMs, type FlowQuery } from "./filter";
+export { FLOW_QUERY_KEYS, flowFilter, sinceMs, type FlowQuery } from "./filter";
 export { renderMetrics, labelledSamples, counter, gauge, type Metric } from "./metrics";
 export { decodePacket, type PacketHeaders } from "./packet";
 export { flowDirectory, toFlowRecord, type FlowRecord, type DnsFlow, type FlowEndpoint, type FlowDirectory, type NflogEvent, type Verdict, type DropReason } from "./record";

@@ -107,6 +107,8 @@ export interface Workload {
   dns?: WorkloadDns;
   /** Extra /etc/hosts entries (`--add-host NAME:IP`, a pod's hostAliases). */
   extraHosts?: HostEntry[];
+  /** Cluster mode: the node it runs on, set only on another node's workload (the compilers see those; nothing here runs them). */
+  node?: string;
 }
 
 /**

@@ -116,6 +116,8 @@ export interface WorldWorkload {
   labels: Record<string, string>;
   ips: string[];
   ports: WorldPort[];
+  /** Cluster mode: another node's workload (that node enforces its HTTP rules, as Cilium's do on the pod's node). */
+  node?: string;
 }
 
 export interface PolicyWorld {

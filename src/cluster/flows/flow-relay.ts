@@ -6,14 +6,13 @@ import { randomBytes, timingSafeEqual } from "node:crypto";
 import http, { type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { Duplex } from "node:stream";
 import type { Etcd3 } from "etcd3";
-import type { FlowQuery, FlowRecord } from "../../flows";
+import { FLOW_QUERY_KEYS, type FlowQuery, type FlowRecord } from "../../flows";
 import { etcdCall } from "../etcd";
 import { ROOT } from "../keys";
 import type { NodeView } from "../node-view";
 
 export const FLOW_PEER_PORT = 4244;
 const TOKEN_KEY = `${ROOT}cluster/flow-token`;
-const QUERY_KEYS = ["verdict", "namespace", "workload", "port", "from", "to", "protocol", "policy", "since"] as const;
 
 export type NodeFlow = FlowRecord & { node: string };
 
@@ -36,7 +35,7 @@ const sameSecret = (a: string, b: string) => {
 export type LocalFlows = (q: FlowQuery, limit: number | undefined) => FlowRecord[];
 
 export function flowQueryOf(params: URLSearchParams): FlowQuery {
-  return Object.fromEntries(QUERY_KEYS.filter((k) => params.get(k)).map((k) => [k, params.get(k)!]));
+  return Object.fromEntries(FLOW_QUERY_KEYS.filter((k) => params.get(k)).map((k) => [k, params.get(k)!]));
 }
 
 /** Follow this node's new records until the returned function is called. */

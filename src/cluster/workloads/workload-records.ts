@@ -90,6 +90,7 @@ export function withRemoteWorkloads(state: DesiredState, records: Iterable<Workl
       ports: [],
       state: "running",
       createdAt: "",
+      node: r.node,
       ...(r.exposes ? { exposes: r.exposes } : {}),
       ...(r.hostname ? { hostname: r.hostname } : {}),
     });

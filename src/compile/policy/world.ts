@@ -25,6 +25,7 @@ export function policyWorld(state: DesiredState): PolicyWorld {
     labels: w.labels,
     ips: ips.get(w.id) ?? [],
     ports: (w.exposes ?? []).map((p) => ({ ...(p.name ? { name: p.name } : {}), port: p.port, protocol: p.protocol })),
+    ...(w.node !== undefined ? { node: w.node } : {}),
   }));
   return { namespaces: (state.namespaces ?? []).map((n) => ({ name: n.name, labels: n.labels })), workloads };
 }

@@ -27,7 +27,7 @@ function sameRecord(a: Readonly<Record<string, string>>, b: Readonly<Record<stri
 }
 
 function sameWorkload(a: WorldWorkload, b: WorldWorkload): boolean {
-  return a.name === b.name && a.namespace === b.namespace && sameRecord(a.labels, b.labels)
+  return a.name === b.name && a.namespace === b.namespace && a.node === b.node && sameRecord(a.labels, b.labels)
     && a.ips.length === b.ips.length && a.ips.every((ip, i) => ip === b.ips[i])
     && a.ports.length === b.ports.length && a.ports.every((p, i) => p.port === b.ports[i]!.port && p.protocol === b.ports[i]!.protocol && p.name === b.ports[i]!.name);
 }

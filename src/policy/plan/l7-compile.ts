@@ -81,6 +81,9 @@ const namesHost = (rule: PolicyRule) => rule.peers.length === 0 || rule.peers.so
 
 /** Listeners of one subject (an ingress-isolated workload) from its rules in rank order. */
 export function subjectListeners(subject: WorkloadView, direction: "ingress" | "egress", rules: L7RuleInput[]): Omit<L7Listener, "listen">[] {
+  // Another node's workload: its node proxies its connections, from every node (l7-from-node.ts);
+  // this node forwards them to it untouched (its L3/L4 policy still runs here).
+  if (subject.workload.node !== undefined) return [];
   const ports = new Set<number>();
   for (const r of rules) for (const s of r.rule.ports) if (s.http && typeof s.port === "number") ports.add(s.port);
   if (ports.size === 0) return [];

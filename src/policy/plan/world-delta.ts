@@ -27,7 +27,8 @@ const sameAddrs = (a: WorkloadView, b: WorkloadView) => a.workload.ips.length ==
 
 function sameView(a: WorkloadView, b: WorkloadView): boolean {
   const pa = a.workload.ports, pb = b.workload.ports;
-  return sameRecord(a.workload.labels, b.workload.labels) && sameRecord(a.namespaceLabels, b.namespaceLabels) && sameAddrs(a, b)
+  // `node`: a workload that became another node's (or this one's) gains or loses its L7 listeners.
+  return a.workload.node === b.workload.node && sameRecord(a.workload.labels, b.workload.labels) && sameRecord(a.namespaceLabels, b.namespaceLabels) && sameAddrs(a, b)
     && pa.length === pb.length && pa.every((p, i) => p.port === pb[i]!.port && p.protocol === pb[i]!.protocol && p.name === pb[i]!.name);
 }
 
