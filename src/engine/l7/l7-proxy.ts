@@ -38,6 +38,7 @@ export class EngineL7 {
   private server: Promise<net.Server> | undefined;
   private watch: NodeJS.Timeout | undefined;
   private running = false;
+  private restarting = false;
   private closed = false;
   /** The return path's nft text last applied (undefined: not yet since start: applied again). */
   private returnPath: string | undefined;
@@ -53,18 +54,21 @@ export class EngineL7 {
     await this.apply();
   }
 
-  private async apply(): Promise<void> {
+  /** HAProxy's own answer ("started", "reloaded"…), or undefined when it failed (lastErrors says why). */
+  private async apply(): Promise<string | undefined> {
     try {
       if (this.listeners.length > 0) await this.listen();
       // Backends on a bridge see the client's address: their answers' way back first, then HAProxy.
       const bridged = bridgedBackends(this.ctx, this.listeners);
       this.returnPath = await applyReturnPath(this.ctx, this.listeners.length > 0, [...bridged.values()], this.returnPath);
-      await this.haproxy.apply(this.listeners, (l) => bridged.has(`${l.ip}:${l.port}`), await this.hostAddresses());
+      const done = await this.haproxy.apply(this.listeners, (l) => bridged.has(`${l.ip}:${l.port}`), await this.hostAddresses());
       this.running = this.listeners.length > 0;
       this.lastErrors = [];
+      return done;
     } catch (e) {
       this.lastErrors = [(e as Error).message];
       console.error(`pontond: L7 proxy: ${this.lastErrors.join("; ")}`);
+      return undefined;
     }
   }
 
@@ -88,11 +92,15 @@ export class EngineL7 {
 
   /** Supervision: HAProxy gone while it has listeners is started again with them. */
   private check(): void {
-    if (this.closed || !this.running || this.listeners.length === 0 || this.haproxy.masterPid() !== undefined) return;
-    this.running = false;
-    this.restarts++;
+    if (this.closed || this.restarting || !this.running || this.listeners.length === 0 || this.haproxy.masterPid() !== undefined) return;
+    // One restart at a time; a start that failed (slow to come up) is tried again at the next check.
+    this.restarting = true;
     console.error("pontond: HAProxy (the L7 proxy) went away; starting it again");
-    void this.apply();
+    void this.apply()
+      .then((done) => {
+        if (done === "started") this.restarts++;
+      })
+      .finally(() => (this.restarting = false));
   }
 
   private async listen(): Promise<void> {
