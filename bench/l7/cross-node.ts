@@ -12,22 +12,11 @@ import { TestHost } from "../../test/integration/harness";
 import { Underlay } from "../../test/integration/underlay";
 import { podsNetwork, startNodes } from "../../test/integration/cluster/cluster-world";
 import { summarize } from "../lib/stats";
+import { policy, SERVER } from "./world";
 
 const quick = process.argv.includes("--quick");
 const SECONDS = quick ? 2 : 4;
 const ROUNDS = quick ? 2 : 3;
-
-const SERVER = `require("http").createServer((q,s)=>s.end("ok\\n")).listen(80)`;
-const policy = (http: boolean) => `apiVersion: cilium.io/v2
-kind: CiliumNetworkPolicy
-metadata: {name: web, namespace: default}
-spec:
-  endpointSelector: {matchLabels: {app: web}}
-  ingress:
-  - fromEndpoints: [{matchLabels: {app: client}}]
-    toPorts:
-    - ports: [{port: "80", protocol: TCP}]
-${http ? `      rules: {http: [{method: GET, path: "/"}]}\n` : ""}`;
 
 type Key = `${"l4" | "l7"}.${"cross" | "local"}.${"keepAlive" | "newConn"}`;
 

@@ -5,8 +5,10 @@ import { readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { type TestHost } from "../../test/integration/harness";
 
-const SERVER = `require("http").createServer((q,s)=>s.end("ok\\n")).listen(80)`;
-const policy = (http: boolean) => `apiVersion: cilium.io/v2
+/** The Node "ok" server every L7 bench serves. */
+export const SERVER = `require("http").createServer((q,s)=>s.end("ok\\n")).listen(80)`;
+/** app=client may reach app=web on 80, with or without one HTTP rule (GET /). */
+export const policy = (http: boolean) => `apiVersion: cilium.io/v2
 kind: CiliumNetworkPolicy
 metadata: {name: web, namespace: default}
 spec:
