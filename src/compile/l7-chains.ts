@@ -7,15 +7,23 @@
 // that very address and port: no second NAT (TPROXY's socket assignment would not survive
 // br_netfilter's early prerouting pass). IPv4 and IPv6 alike, each with its own sets. What
 // reaches such a port by any other path (forwarded without either) is dropped: HTTP rules are
-// never skipped.
+// never skipped. A routed network (a veth per workload, no bridge) is routed by this host anyway,
+// and its veths have no IPv4 address to redirect to: its connections to a guarded port take the
+// mark's way for every packet, to the proxy's transparent socket on the workload's address.
 import { L7_PROXY_GID, L7_SETS, POLICY_ENTRY_CHAIN } from "../policy";
 import { dropChain } from "./flow-log";
 import { L7_RETURN_MARK } from "./l7-return";
+import { ROUTED_IF_PREFIX } from "./names";
+
+/** Every routed network's workload veth. */
+const ROUTED = `iifname "${ROUTED_IF_PREFIX}*"`;
 
 /** The input chain's accept for those connections (marked above) (a --no-host-access bridge's client too: it talks to a workload). */
 export const L7_TPROXIED_ACCEPT = [
   `meta mark & ${L7_RETURN_MARK} == ${L7_RETURN_MARK} ct status dnat ip daddr . tcp dport @${L7_SETS.ports4} accept`,
   `meta mark & ${L7_RETURN_MARK} == ${L7_RETURN_MARK} ct status dnat ip6 daddr . tcp dport @${L7_SETS.ports6} accept`,
+  `meta mark & ${L7_RETURN_MARK} == ${L7_RETURN_MARK} ${ROUTED} ip daddr . tcp dport @${L7_SETS.ports4} accept`,
+  `meta mark & ${L7_RETURN_MARK} == ${L7_RETURN_MARK} ${ROUTED} ip6 daddr . tcp dport @${L7_SETS.ports6} accept`,
 ].join("\n    ");
 
 export const L7_CHAINS = `
@@ -28,6 +36,9 @@ ${dropChain("l7Bypass")}
     iifname @bridges ip saddr . tcp dport @${L7_SETS.egress4} ip daddr . tcp dport @${L7_SETS.ports4} goto drop_l7_bypass
     iifname @bridges ip daddr . tcp dport @${L7_SETS.ports4} jump ${POLICY_ENTRY_CHAIN}
     iifname @bridges ip6 daddr . tcp dport @${L7_SETS.ports6} jump ${POLICY_ENTRY_CHAIN}
+    # A routed network's: no NAT, marked in l7_after_dnat.
+    ${ROUTED} ip daddr . tcp dport @${L7_SETS.ports4} return
+    ${ROUTED} ip6 daddr . tcp dport @${L7_SETS.ports6} return
     iifname @bridges meta l4proto tcp redirect to : ip daddr . tcp dport map @${L7_SETS.redirect4}
     iifname @bridges meta l4proto tcp redirect to : ip6 daddr . tcp dport map @${L7_SETS.redirect6}
   }
@@ -46,6 +57,9 @@ ${dropChain("l7Bypass")}
     ct status dnat ip daddr . tcp dport @${L7_SETS.ports4} meta mark set ${L7_RETURN_MARK}
     ct state new ct status dnat iif != lo ip6 daddr . tcp dport @${L7_SETS.ports6} jump ${POLICY_ENTRY_CHAIN}
     ct status dnat ip6 daddr . tcp dport @${L7_SETS.ports6} meta mark set ${L7_RETURN_MARK}
+    # A routed network's connection to the workload's own address (its policy passed in l7_redirect).
+    ${ROUTED} ip daddr . tcp dport @${L7_SETS.ports4} meta mark set ${L7_RETURN_MARK}
+    ${ROUTED} ip6 daddr . tcp dport @${L7_SETS.ports6} meta mark set ${L7_RETURN_MARK}
   }
   chain l7_host {
     # This host's own connections to a guarded port (a client on the host, the egress proxy): to

@@ -7,7 +7,6 @@ test("answers from guarded workload ports go to the host: the bridge's MAC, pack
   const text = l7ReturnNft([{ ip: "10.0.0.2", port: 80, networkId: "n1" }, { ip: "10.0.0.2", port: 80, networkId: "n1" }]);
   assert.match(text, new RegExp(`elements = \\{ 10\\.0\\.0\\.2 \\. 80 : ${macFor(undefined, "n1")} \\}`));
   assert.match(text, /ether daddr set ip saddr \. tcp sport map @backends meta pkttype set host meta mark set 268435456/);
-  assert.equal(l7ReturnNft([]), "add table bridge ponton_l7\ndelete table bridge ponton_l7\n");
 });
 
 test("IPv6 backends have their own map and rule; a family without backends has neither", () => {
@@ -15,4 +14,19 @@ test("IPv6 backends have their own map and rule; a family without backends has n
   assert.match(text, new RegExp(`map backends6 \\{ type ipv6_addr \\. inet_service : ether_addr; elements = \\{ fd00::2 \\. 80 : ${macFor(undefined, "n1")} \\} \\}`));
   assert.match(text, /ip6 saddr \. tcp sport @backends6 ether daddr set ip6 saddr \. tcp sport map @backends6 meta pkttype set host meta mark set 268435456/);
   assert.doesNotMatch(text, /map backends \{|ip saddr/);
+});
+
+test("routed backends: an inet table marks conntrack's replies from the guarded address and port before routing; no bridge MAC", () => {
+  const text = l7ReturnNft([{ ip: "10.0.0.2", port: 80, networkId: "r1", routed: true }, { ip: "fd00::2", port: 8080, networkId: "r1", routed: true }]);
+  assert.match(text, /table inet ponton_l7_routed \{\n  set backends4 \{ type ipv4_addr \. inet_service; elements = \{ 10\.0\.0\.2 \. 80 \} \}\n  set backends6 \{ type ipv6_addr \. inet_service; elements = \{ fd00::2 \. 8080 \} \}/);
+  assert.match(text, /type filter hook prerouting priority mangle;/);
+  assert.match(text, /ct direction reply ip saddr \. tcp sport @backends4 meta mark set 268435456/);
+  assert.match(text, /ct direction reply ip6 saddr \. tcp sport @backends6 meta mark set 268435456/);
+  // The bridge table is emptied (no bridged backend), the routed one kept.
+  assert.ok(text.startsWith("add table bridge ponton_l7\ndelete table bridge ponton_l7\nadd table inet ponton_l7_routed\n"), text);
+  assert.doesNotMatch(text, /ether daddr/);
+});
+
+test("no backend: both tables removed", () => {
+  assert.equal(l7ReturnNft([]), "add table bridge ponton_l7\ndelete table bridge ponton_l7\nadd table inet ponton_l7_routed\ndelete table inet ponton_l7_routed\n");
 });

@@ -1,5 +1,5 @@
-// Applies compile/l7-return.ts: the bridge-family table that brings a guarded workload's answers
-// back to HAProxy, and the routing rule that delivers them locally (fwmark -> a table whose every
+// Applies compile/l7-return.ts: the tables that bring a guarded workload's answers back to
+// HAProxy (bridge family for bridges, inet for routed networks), and the routing rule that delivers them locally (fwmark -> a table whose every
 // address is local, the usual TPROXY setup). Only in this (the host's) namespace.
 import { L7_RETURN_MARK, L7_ROUTE_TABLE, l7ReturnNft, type L7Backend } from "../../compile/l7-return";
 import type { L7Listener } from "../../policy";
@@ -7,23 +7,26 @@ import type { EngineContext } from "../context";
 
 const MARK = `0x${L7_RETURN_MARK.toString(16)}/0x${L7_RETURN_MARK.toString(16)}`;
 
-/** The listeners whose workload sits on a bridge of this host (the others keep the proxy's address). */
-export function bridgedBackends(ctx: EngineContext, listeners: L7Listener[]): Map<string, L7Backend> {
+/**
+ * The listeners whose workload sits on a bridge or a routed network of this host (the others
+ * keep the proxy's address): HAProxy reaches those from the client's address.
+ */
+export function transparentBackends(ctx: EngineContext, listeners: L7Listener[]): Map<string, L7Backend> {
   const state = ctx.store.state();
-  const bridges = new Set(state.networks.filter((n) => n.driver === "bridge").map((n) => n.id));
-  const byIp = new Map(state.attachments.filter((a) => bridges.has(a.networkId)).flatMap((a) => [a.ip4, a.ip6].filter((ip): ip is string => !!ip).map((ip) => [ip, a.networkId] as const)));
+  const drivers = new Map(state.networks.filter((n) => n.driver === "bridge" || n.driver === "routed").map((n) => [n.id, n.driver] as const));
+  const byIp = new Map(state.attachments.filter((a) => drivers.has(a.networkId)).flatMap((a) => [a.ip4, a.ip6].filter((ip): ip is string => !!ip).map((ip) => [ip, a.networkId] as const)));
   const out = new Map<string, L7Backend>();
   for (const l of listeners) {
     if (l.direction !== "ingress") continue;
     const networkId = byIp.get(l.ip);
-    if (networkId) out.set(`${l.ip}:${l.port}`, { ip: l.ip, port: l.port, networkId });
+    if (networkId) out.set(`${l.ip}:${l.port}`, { ip: l.ip, port: l.port, networkId, ...(drivers.get(networkId) === "routed" ? { routed: true } : {}) });
   }
   return out;
 }
 
 /**
- * The routing rule (while any port is guarded: TPROXY'd connections need it too) and the bridge
- * table; returns what was applied, so an unchanged plan costs nothing.
+ * The routing rule (while any port is guarded: TPROXY'd connections need it too) and the
+ * tables; returns what was applied, so an unchanged plan costs nothing.
  */
 export async function applyReturnPath(ctx: EngineContext, guarded: boolean, backends: L7Backend[], last: string | undefined): Promise<string> {
   const text = `${guarded}\n${l7ReturnNft(backends)}`;
