@@ -12,7 +12,7 @@
 // mark's way for every packet, to the proxy's transparent socket on the workload's address.
 import { L7_PROXY_GID, L7_SETS, POLICY_ENTRY_CHAIN } from "../policy";
 import { dropChain } from "./flow-log";
-import { L7_RETURN_MARK } from "./l7-return";
+import { L7_DETOUR_IN, L7_RETURN_MARK } from "./l7-return";
 import { ROUTED_IF_PREFIX } from "./names";
 
 /** Every routed network's workload veth. */
@@ -42,13 +42,24 @@ ${dropChain("l7Bypass")}
     iifname @bridges meta l4proto tcp redirect to : ip daddr . tcp dport map @${L7_SETS.redirect4}
     iifname @bridges meta l4proto tcp redirect to : ip6 daddr . tcp dport map @${L7_SETS.redirect6}
   }
-  chain l7_egress_redirect {
-    # After the services' DNAT: a connection that was DNATed never gets here (one NAT per
-    # connection), so only connections to a destination's own address are taken; a service's
-    # are dropped in l7_forward below.
-    type nat hook prerouting priority dstnat + 5; policy accept;
-    iifname @bridges ip saddr . tcp dport @${L7_SETS.egress4} jump ${POLICY_ENTRY_CHAIN}
-    iifname @bridges meta l4proto tcp redirect to : ip saddr . tcp dport map @${L7_SETS.egressRedirect4}
+  chain l7_egress_tproxy {
+    # Egress: the selected client's connections on a guarded port arrive on the detour link
+    # (compile/l7-return.ts's netdev table sends them there before any bridge: TPROXY's socket
+    # would not survive br_netfilter), after the services' DNAT. A service's (DNATed) are dropped
+    # (not proxied), so are those a destination's ingress rules guard too; the rest pass the L3/L4
+    # policy, then TPROXY hands them to the client's listener, whose socket keeps the original
+    # destination (IPv4 and IPv6), and the mark routes every packet of them to this host.
+    type filter hook prerouting priority dstnat + 5; policy accept;
+    iifname != "${L7_DETOUR_IN}" return
+    ct status dnat goto drop_l7_bypass
+    ip saddr . tcp dport @${L7_SETS.egress4} ip daddr . tcp dport @${L7_SETS.ports4} goto drop_l7_bypass
+    ip6 saddr . tcp dport @${L7_SETS.egress6} ip6 daddr . tcp dport @${L7_SETS.ports6} goto drop_l7_bypass
+    ct state new ip saddr . tcp dport @${L7_SETS.egress4} jump ${POLICY_ENTRY_CHAIN}
+    ct state new ip6 saddr . tcp dport @${L7_SETS.egress6} jump ${POLICY_ENTRY_CHAIN}
+    ip saddr . tcp dport @${L7_SETS.egress4} meta mark set ${L7_RETURN_MARK} tproxy ip to : ip saddr . tcp dport map @${L7_SETS.egressRedirect4} accept
+    ip6 saddr . tcp dport @${L7_SETS.egress6} meta mark set ${L7_RETURN_MARK} tproxy ip6 to : ip6 saddr . tcp dport map @${L7_SETS.egressRedirect6} accept
+    # Nothing else is sent there.
+    goto drop_l7_bypass
   }
   chain l7_after_dnat {
     type filter hook prerouting priority dstnat + 10; policy accept;
@@ -84,7 +95,6 @@ ${dropChain("l7Bypass")}
     ct state new ip daddr . tcp dport @${L7_SETS.ports4} goto drop_l7_bypass
     ct state new ip6 daddr . tcp dport @${L7_SETS.ports6} goto drop_l7_bypass
     ct state new ip saddr . tcp dport @${L7_SETS.egress4} goto drop_l7_bypass
-    # A client's IPv6 connections on a port its egress HTTP rules guard: not proxied (l7-compile.ts).
     ct state new ip6 saddr . tcp dport @${L7_SETS.egress6} goto drop_l7_bypass
   }
   chain l7_input {

@@ -16,7 +16,7 @@ import type { NftPlan } from "../../compile";
 import type { EngineFlows } from "../flows/flows";
 import { logDir } from "../config";
 import type { EngineContext } from "../context";
-import { applyReturnPath, transparentBackends } from "./l7-return-path";
+import { applyReturnPath, egressClients, localSubnets, transparentBackends } from "./l7-return-path";
 import { listenLogSocket } from "./l7-log-socket";
 
 /** How often pontond looks whether HAProxy still runs. */
@@ -57,9 +57,12 @@ export class EngineL7 {
     try {
       if (this.listeners.length > 0) await this.listen();
       // Backends on a bridge or a routed network see the client's address: their answers' way back first, then HAProxy.
+      // Egress clients there reach destinations on this host's networks from their own address.
       const transparent = transparentBackends(this.ctx, this.listeners);
-      this.returnPath = await applyReturnPath(this.ctx, this.listeners.length > 0, [...transparent.values()], this.returnPath);
-      await this.haproxy.apply(this.listeners, (l) => transparent.has(`${l.ip}:${l.port}`), await this.hostAddresses());
+      const clients = egressClients(this.ctx, this.listeners);
+      this.returnPath = await applyReturnPath(this.ctx, this.listeners.length > 0, [...transparent.values()], [...clients.values()], this.returnPath);
+      const key = (l: L7Listener) => `${l.ip}:${l.port}`;
+      await this.haproxy.apply(this.listeners, (l) => (l.direction === "egress" ? clients : transparent).has(key(l)), await this.hostAddresses(), localSubnets(this.ctx));
       this.running = this.listeners.length > 0;
       this.lastErrors = [];
     } catch (e) {
