@@ -1,6 +1,7 @@
-// Applies compile/l7-return.ts: the tables that bring a guarded workload's answers back to
-// HAProxy (bridge family for bridges, inet for routed networks), and the routing rule that delivers them locally (fwmark -> a table whose every
-// address is local, the usual TPROXY setup). Only in this (the host's) namespace.
+// Applies compile/l7-return.ts: the tables that bring answers back to HAProxy (a guarded
+// workload's, an egress client's destination's) and the egress clients' detour to it, and the
+// routing rule that delivers them locally (fwmark -> a table whose every address is local, the
+// usual TPROXY setup). Only in this (the host's) namespace.
 import { L7_DETOUR, L7_DETOUR_IN, L7_DETOUR_MAC, L7_RETURN_MARK, L7_ROUTE_TABLE, l7ReturnNft, type L7Backend, type L7Client } from "../../compile/l7-return";
 import type { L7Listener } from "../../policy";
 import type { EngineContext } from "../context";
@@ -71,6 +72,12 @@ export async function applyReturnPath(ctx: EngineContext, guarded: boolean, back
   if (text === last) return text;
   // The detour before the table that sends to it (and removed after it).
   if (clients.length > 0) await applyDetour(ctx, true);
+  // HAProxy's sockets on a routed workload's or an egress destination's address and port stay in
+  // TIME_WAIT in this namespace (60 s); early demux would give a routed packet of the same four
+  // numbers that socket, and ip_forward drops a packet that has one — once the rules are gone, a
+  // client reusing the port loses its SYNs. Off for good once such a socket may exist (IPv4 and
+  // IPv6 both follow this switch; it only saves local TCP a route lookup).
+  if (backends.some((b) => b.routed) || clients.length > 0) await ctx.kernel.sysctl("net/ipv4/ip_early_demux", "0");
   const table = String(L7_ROUTE_TABLE);
   const families = [["-4", "0.0.0.0/0"], ["-6", "::/0"]] as const;
   if (guarded) {

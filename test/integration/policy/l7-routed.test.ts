@@ -58,4 +58,16 @@ describe("HTTP rules on a routed network: the workload sees the client's address
     const r = await h.inHost("curl", ["-s", "-m", "3", "-XPOST", url(ds[4]!, "/v1/request-landing")]);
     assert.match(r.stdout, /^POST \/v1\/request-landing \S+\n$/, JSON.stringify(r));
   });
+
+  // Last: it replaces the policy. HAProxy closed the client's connection first (Connection:
+  // close), so its socket on the workload's address waits in TIME_WAIT in the host's namespace.
+  test("HTTP rules removed: the client's next connection from the same port is routed to the workload, not lost to HAProxy's old socket", async () => {
+    const port = ["--local-port", "40123", "-H", "Connection: close"];
+    assert.equal((await curl("tiefighter", [...port, "-XPOST", url(ds[4]!, "/v1/request-landing")])).stdout, `POST /v1/request-landing ${tie[4]}\n`);
+    const file = path.join(h.dir, "landing-l4.yaml");
+    writeFileSync(file, landingPolicy("landing-routed").replace(/\n      rules: .*\n/, "\n"));
+    await h.pontonOk("policy", "apply", "-f", file);
+    const r = await curl("tiefighter", [...port, "-XPUT", url(ds[4]!, "/v1/exhaust-port")]);
+    assert.equal(r.stdout, `PUT /v1/exhaust-port ${tie[4]}\n`, `curl exit ${r.code}`);
+  });
 });
