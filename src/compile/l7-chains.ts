@@ -7,15 +7,23 @@
 // that very address and port: no second NAT (TPROXY's socket assignment would not survive
 // br_netfilter's early prerouting pass). IPv4 and IPv6 alike, each with its own sets. What
 // reaches such a port by any other path (forwarded without either) is dropped: HTTP rules are
-// never skipped.
+// never skipped. A routed network (a veth per workload, no bridge) is routed by this host anyway,
+// and its veths have no IPv4 address to redirect to: its connections to a guarded port take the
+// mark's way for every packet, to the proxy's transparent socket on the workload's address.
 import { L7_PROXY_GID, L7_SETS, POLICY_ENTRY_CHAIN } from "../policy";
 import { dropChain } from "./flow-log";
-import { L7_RETURN_MARK } from "./l7-return";
+import { L7_DETOUR_IN, L7_RETURN_MARK } from "./l7-return";
+import { ROUTED_IF_PREFIX } from "./names";
+
+/** Every routed network's workload veth. */
+const ROUTED = `iifname "${ROUTED_IF_PREFIX}*"`;
 
 /** The input chain's accept for those connections (marked above) (a --no-host-access bridge's client too: it talks to a workload). */
 export const L7_TPROXIED_ACCEPT = [
   `meta mark & ${L7_RETURN_MARK} == ${L7_RETURN_MARK} ct status dnat ip daddr . tcp dport @${L7_SETS.ports4} accept`,
   `meta mark & ${L7_RETURN_MARK} == ${L7_RETURN_MARK} ct status dnat ip6 daddr . tcp dport @${L7_SETS.ports6} accept`,
+  `meta mark & ${L7_RETURN_MARK} == ${L7_RETURN_MARK} ${ROUTED} ip daddr . tcp dport @${L7_SETS.ports4} accept`,
+  `meta mark & ${L7_RETURN_MARK} == ${L7_RETURN_MARK} ${ROUTED} ip6 daddr . tcp dport @${L7_SETS.ports6} accept`,
 ].join("\n    ");
 
 export const L7_CHAINS = `
@@ -28,19 +36,33 @@ ${dropChain("l7Bypass")}
     iifname @bridges ip saddr . tcp dport @${L7_SETS.egress4} ip daddr . tcp dport @${L7_SETS.ports4} goto drop_l7_bypass
     iifname @bridges ip daddr . tcp dport @${L7_SETS.ports4} jump ${POLICY_ENTRY_CHAIN}
     iifname @bridges ip6 daddr . tcp dport @${L7_SETS.ports6} jump ${POLICY_ENTRY_CHAIN}
+    # A routed network's: no NAT, marked in l7_after_dnat.
+    ${ROUTED} ip daddr . tcp dport @${L7_SETS.ports4} return
+    ${ROUTED} ip6 daddr . tcp dport @${L7_SETS.ports6} return
     iifname @bridges meta l4proto tcp redirect to : ip daddr . tcp dport map @${L7_SETS.redirect4}
     iifname @bridges meta l4proto tcp redirect to : ip6 daddr . tcp dport map @${L7_SETS.redirect6}
   }
-  chain l7_egress_redirect {
-    # After the services' DNAT: a connection that was DNATed never gets here (one NAT per
-    # connection), so only connections to a destination's own address are taken; a service's
-    # are dropped in l7_forward below.
-    type nat hook prerouting priority dstnat + 5; policy accept;
-    iifname @bridges ip saddr . tcp dport @${L7_SETS.egress4} jump ${POLICY_ENTRY_CHAIN}
-    iifname @bridges meta l4proto tcp redirect to : ip saddr . tcp dport map @${L7_SETS.egressRedirect4}
+  chain l7_egress_tproxy {
+    # Egress: the selected client's connections on a guarded port arrive on the detour link
+    # (compile/l7-return.ts's netdev table sends them there before any bridge: TPROXY's socket
+    # would not survive br_netfilter), after the services' DNAT. A service's (DNATed) are dropped
+    # (not proxied), so are those a destination's ingress rules guard too; the rest pass the L3/L4
+    # policy, then TPROXY hands them to the client's listener, whose socket keeps the original
+    # destination (IPv4 and IPv6), and the mark routes every packet of them to this host.
+    # Gone to from l7_after_dnat (a hook of its own would cost every packet).
+    ct status dnat goto drop_l7_bypass
+    ip saddr . tcp dport @${L7_SETS.egress4} ip daddr . tcp dport @${L7_SETS.ports4} goto drop_l7_bypass
+    ip6 saddr . tcp dport @${L7_SETS.egress6} ip6 daddr . tcp dport @${L7_SETS.ports6} goto drop_l7_bypass
+    ct state new ip saddr . tcp dport @${L7_SETS.egress4} jump ${POLICY_ENTRY_CHAIN}
+    ct state new ip6 saddr . tcp dport @${L7_SETS.egress6} jump ${POLICY_ENTRY_CHAIN}
+    ip saddr . tcp dport @${L7_SETS.egress4} meta mark set ${L7_RETURN_MARK} tproxy ip to : ip saddr . tcp dport map @${L7_SETS.egressRedirect4} accept
+    ip6 saddr . tcp dport @${L7_SETS.egress6} meta mark set ${L7_RETURN_MARK} tproxy ip6 to : ip6 saddr . tcp dport map @${L7_SETS.egressRedirect6} accept
+    # Nothing else is sent there.
+    goto drop_l7_bypass
   }
   chain l7_after_dnat {
     type filter hook prerouting priority dstnat + 10; policy accept;
+    iifname "${L7_DETOUR_IN}" goto l7_egress_tproxy
     # From another node, to a workload of this one (l7-from-node.ts).
     iifname @overlay_ifs jump l7_from_node
     # Not this host's own (looped back by l7_host_after_dnat): the host is not policed at L3/L4.
@@ -48,6 +70,9 @@ ${dropChain("l7Bypass")}
     ct status dnat ip daddr . tcp dport @${L7_SETS.ports4} meta mark set ${L7_RETURN_MARK}
     ct state new ct status dnat iif != lo ip6 daddr . tcp dport @${L7_SETS.ports6} jump ${POLICY_ENTRY_CHAIN}
     ct status dnat ip6 daddr . tcp dport @${L7_SETS.ports6} meta mark set ${L7_RETURN_MARK}
+    # A routed network's connection to the workload's own address (its policy passed in l7_redirect).
+    ${ROUTED} ip daddr . tcp dport @${L7_SETS.ports4} meta mark set ${L7_RETURN_MARK}
+    ${ROUTED} ip6 daddr . tcp dport @${L7_SETS.ports6} meta mark set ${L7_RETURN_MARK}
   }
   chain l7_host {
     # This host's own connections to a guarded port (a client on the host, the egress proxy): to
@@ -72,7 +97,6 @@ ${dropChain("l7Bypass")}
     ip daddr . tcp dport @${L7_SETS.ports4} goto drop_l7_bypass
     ip6 daddr . tcp dport @${L7_SETS.ports6} goto drop_l7_bypass
     ip saddr . tcp dport @${L7_SETS.egress4} goto drop_l7_bypass
-    # A client's IPv6 connections on a port its egress HTTP rules guard: not proxied (l7-compile.ts).
     ip6 saddr . tcp dport @${L7_SETS.egress6} goto drop_l7_bypass
   }
   chain l7_input {

@@ -60,5 +60,8 @@ export function routedVethName(workloadId: string, networkId: string, salt = 0):
 
 /** What every routed host veth of a network starts with (the engine keeps it unique among routed networks). */
 export function routedIfPrefix(networkId: string): string {
-  return `pr-${networkId.slice(0, 4)}`;
+  return `${ROUTED_IF_PREFIX}${networkId.slice(0, 4)}`;
 }
+
+/** Every routed network's host veths start with it (nft's `iifname "pr-*"`). */
+export const ROUTED_IF_PREFIX = "pr-";

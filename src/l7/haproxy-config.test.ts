@@ -57,11 +57,11 @@ backend l7_fd00::2:80
 `);
 });
 
-test("an egress listener: no transparent bind, the destinations as dst ACLs, the connection's own destination as the server", () => {
+test("an egress listener: a transparent bind (TPROXY), the destinations as dst ACLs, the connection's own destination as the server; no local subnet: from this host", () => {
   const l: L7Listener = { listen: 15102, ip: "10.0.0.3", port: 80, direction: "egress", workload: "default/tiefighter", sources: [{ cidrs: ["10.0.0.2/32"], http: [{ method: "GET" }], rule: rule(0) }] };
   const text = haproxyConfig([l], { pid: "/s/p", admin: "/s/a", log: "/s/l" }, () => true);
   assert.equal(text.slice(text.indexOf("frontend l7_in_15102")), `frontend l7_in_15102
-  bind 0.0.0.0:15102
+  bind 0.0.0.0:15102 transparent
   capture request header Host len 256
   default_backend l7e_10.0.0.3:80
 backend l7e_10.0.0.3:80
@@ -70,6 +70,20 @@ backend l7e_10.0.0.3:80
   http-request deny deny_status 403 content-type text/plain string "Access denied\\r\\n" if !{ var(txn.rule) -m found }
   server destination 0.0.0.0
 `);
+});
+
+test("an egress listener of a client on this host's networks: destinations in their subnets (of its family) from the client's address, others from this host", () => {
+  const l: L7Listener = { listen: 15103, ip: "fd00::3", port: 80, direction: "egress", workload: "default/tiefighter", sources: [{ cidrs: ["fd00::2/128"], rule: rule(0) }] };
+  const text = haproxyConfig([l], { pid: "/s/p", admin: "/s/a", log: "/s/l" }, () => true, [], ["10.0.0.0/24", "fd00::/64", "fd01::/64"]);
+  assert.ok(text.includes(`  bind [::]:15103 v6only transparent
+`), text);
+  assert.ok(text.endsWith(`  use-server near if { dst fd00::/64 fd01::/64 }
+  http-reuse never
+  server near 0.0.0.0 weight 0 source [::] usesrc clientip
+  server destination 0.0.0.0
+`), text);
+  // A client HAProxy cannot bring answers back to (not on a bridge or routed network here): from this host.
+  assert.ok(haproxyConfig([l], { pid: "/s/p", admin: "/s/a", log: "/s/l" }, () => false, [], ["fd00::/64"]).endsWith("  server destination 0.0.0.0\n"));
 });
 
 test("this host's addresses: one `host` ACL per backend; peers' sources exclude it, host sources match only it", () => {

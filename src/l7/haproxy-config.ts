@@ -81,15 +81,19 @@ function ruleConditions(rule: HttpRule): string[] {
  * socket takes them.
  */
 function frontend(l: L7Listener, bind: string, foreign: boolean): string[] {
-  return [`frontend l7_in_${l.listen}`, `  bind ${hostAddr(bind)}:${l.listen}${bind.includes(":") ? " v6only" : ""}`, ...(foreign && l.direction === "ingress" ? [`  bind ${hostAddr(l.ip)}:${l.port} transparent`] : []), "  capture request header Host len 256", `  default_backend ${sectionName(l)}`];
+  // Egress: TPROXY hands the client's connections to this socket, their destination unchanged.
+  const tproxied = foreign && l.direction === "egress" ? " transparent" : "";
+  return [`frontend l7_in_${l.listen}`, `  bind ${hostAddr(bind)}:${l.listen}${bind.includes(":") ? " v6only" : ""}${tproxied}`, ...(foreign && l.direction === "ingress" ? [`  bind ${hostAddr(l.ip)}:${l.port} transparent`] : []), "  capture request header Host len 256", `  default_backend ${sectionName(l)}`];
 }
 
 /**
  * The rules and the server of one guarded workload port. Egress: the sources are destinations
  * (`dst`, the connection's original destination) and the server is that destination itself
- * (address 0.0.0.0 without a port: where the client connected), reached from this host.
+ * (address 0.0.0.0 without a port: where the client connected), reached from the client's own
+ * address when it is on one of this host's networks (`local`: their answers come back to HAProxy,
+ * compile/l7-return.ts), from this host's otherwise (masqueraded on the way out as before).
  */
-function backend(l: L7Listener, transparent: boolean, host: string[]): string[] {
+function backend(l: L7Listener, transparent: boolean, host: string[], local: string[]): string[] {
   const egress = l.direction === "egress";
   const lines = [`backend ${sectionName(l)}`];
   // This host's own connections (its addresses) are told apart from the peers' CIDRs.
@@ -110,13 +114,21 @@ function backend(l: L7Listener, transparent: boolean, host: string[]): string[] 
   // never carries another client's request from the wrong address, and it is kept alive: with the
   // default (`safe`), HAProxy 2.6 opened a server connection per request when one client address had
   // several connections at once (bench/l7/README.md).
-  if (egress) lines.push(`  ${DENIED} if !{ var(txn.rule) -m found }`, "  server destination 0.0.0.0");
-  else lines.push(`  ${DENIED} if !{ var(txn.rule) -m found }`, ...(transparent ? [`  source ${l.ip.includes(":") ? "[::]" : "0.0.0.0"} usesrc clientip`, "  http-reuse never"] : []), `  server workload ${hostAddr(l.ip)}:${l.port}`);
+  const any = l.ip.includes(":") ? "[::]" : "0.0.0.0";
+  const near = local.filter((c) => c.includes(":") === l.ip.includes(":"));
+  if (egress && transparent && near.length > 0) {
+    // Weight 0: only `use-server` picks it.
+    lines.push(`  ${DENIED} if !{ var(txn.rule) -m found }`, `  use-server near if { dst ${near.join(" ")} }`, "  http-reuse never", `  server near 0.0.0.0 weight 0 source ${any} usesrc clientip`, "  server destination 0.0.0.0");
+  } else if (egress) lines.push(`  ${DENIED} if !{ var(txn.rule) -m found }`, "  server destination 0.0.0.0");
+  else lines.push(`  ${DENIED} if !{ var(txn.rule) -m found }`, ...(transparent ? [`  source ${any} usesrc clientip`, "  http-reuse never"] : []), `  server workload ${hostAddr(l.ip)}:${l.port}`);
   return lines;
 }
 
-/** `host`: this host's addresses (its own connections to a guarded port come from one of them). */
-export function haproxyConfig(listeners: L7Listener[], paths: HaproxyPaths, transparent: Transparent = () => false, host: string[] = []): string {
+/**
+ * `host`: this host's addresses (its own connections to a guarded port come from one of them);
+ * `local`: its networks' subnets (egress: destinations there see the client's address).
+ */
+export function haproxyConfig(listeners: L7Listener[], paths: HaproxyPaths, transparent: Transparent = () => false, host: string[] = [], local: string[] = []): string {
   const head = [
     "# Written by pontond (src/l7/haproxy-config.ts) for the ports guarded by HTTP rules: do not edit.",
     "global",
@@ -147,5 +159,5 @@ export function haproxyConfig(listeners: L7Listener[], paths: HaproxyPaths, tran
     "  timeout tunnel 1h",
   ];
   const bind = (l: L7Listener) => (l.ip.includes(":") ? paths.bind6 ?? "::" : paths.bind ?? "0.0.0.0");
-  return `${[...head, ...listeners.flatMap((l) => [...frontend(l, bind(l), !paths.noForeign), ...backend(l, transparent(l), host)])].join("\n")}\n`;
+  return `${[...head, ...listeners.flatMap((l) => [...frontend(l, bind(l), !paths.noForeign), ...backend(l, transparent(l), host, local)])].join("\n")}\n`;
 }

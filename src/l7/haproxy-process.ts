@@ -47,14 +47,14 @@ export class HaproxyProcess {
    * (naming the cause) when the binary is missing or refuses the configuration: the caller keeps
    * the kernel's redirect closed then, never open.
    */
-  async apply(listeners: L7Listener[], transparent?: Transparent, host: string[] = []): Promise<"unchanged" | "started" | "reloaded" | "stopped"> {
+  async apply(listeners: L7Listener[], transparent?: Transparent, host: string[] = [], local: string[] = []): Promise<"unchanged" | "started" | "reloaded" | "stopped"> {
     const master = this.masterPid();
     if (listeners.length === 0) {
       // Soft stop: the workers finish what they serve, then everything exits; forgotten at once
       // (its listeners are closed already), so a listener that comes back starts a new HAProxy.
       if (!master) return "unchanged";
       const config = existsSync(this.paths.config) ? readFileSync(this.paths.config, "utf8") : "";
-      const ports = [...config.matchAll(/^\s*bind \S*:(\d+)( v6only)?\s*$/gm)].map((m) => Number(m[1]));
+      const ports = [...config.matchAll(/^\s*bind \S*:(\d+)( v6only)?( transparent)?\s*$/gm)].map((m) => Number(m[1]));
       // A master still re-executing itself after a reload can miss the signal: sent again until its
       // listeners are closed (a soft stop closes them at once; connections in flight go on).
       process.kill(master, "SIGUSR1");
@@ -65,7 +65,7 @@ export class HaproxyProcess {
       for (const f of [this.paths.pid, this.paths.config]) rmSync(f, { force: true });
       return "stopped";
     }
-    const text = haproxyConfig(listeners, this.paths, transparent, host);
+    const text = haproxyConfig(listeners, this.paths, transparent, host, local);
     const current = existsSync(this.paths.config) ? readFileSync(this.paths.config, "utf8") : undefined;
     if (master && current === text) return "unchanged";
     mkdirSync(this.dir, { recursive: true, mode: 0o700 });

@@ -16,7 +16,7 @@ import type { NftPlan } from "../../compile";
 import type { EngineFlows } from "../flows/flows";
 import { logDir } from "../config";
 import type { EngineContext } from "../context";
-import { applyReturnPath, bridgedBackends } from "./l7-return-path";
+import { applyReturnPath, egressClients, localSubnets, transparentBackends } from "./l7-return-path";
 import { listenLogSocket } from "./l7-log-socket";
 
 /** How often pontond looks whether HAProxy still runs. */
@@ -58,10 +58,13 @@ export class EngineL7 {
   private async apply(): Promise<string | undefined> {
     try {
       if (this.listeners.length > 0) await this.listen();
-      // Backends on a bridge see the client's address: their answers' way back first, then HAProxy.
-      const bridged = bridgedBackends(this.ctx, this.listeners);
-      this.returnPath = await applyReturnPath(this.ctx, this.listeners.length > 0, [...bridged.values()], this.returnPath);
-      const done = await this.haproxy.apply(this.listeners, (l) => bridged.has(`${l.ip}:${l.port}`), await this.hostAddresses());
+      // Backends on a bridge or a routed network see the client's address: their answers' way back first, then HAProxy.
+      // Egress clients there reach destinations on this host's networks from their own address.
+      const transparent = transparentBackends(this.ctx, this.listeners);
+      const clients = egressClients(this.ctx, this.listeners);
+      this.returnPath = await applyReturnPath(this.ctx, this.listeners.length > 0, [...transparent.values()], [...clients.values()], this.returnPath);
+      const key = (l: L7Listener) => `${l.ip}:${l.port}`;
+      const done = await this.haproxy.apply(this.listeners, (l) => (l.direction === "egress" ? clients : transparent).has(key(l)), await this.hostAddresses(), localSubnets(this.ctx));
       this.running = this.listeners.length > 0;
       this.lastErrors = [];
       return done;

@@ -1,33 +1,83 @@
-// Applies compile/l7-return.ts: the bridge-family table that brings a guarded workload's answers
-// back to HAProxy, and the routing rule that delivers them locally (fwmark -> a table whose every
-// address is local, the usual TPROXY setup). Only in this (the host's) namespace.
-import { L7_RETURN_MARK, L7_ROUTE_TABLE, l7ReturnNft, type L7Backend } from "../../compile/l7-return";
+// Applies compile/l7-return.ts: the tables that bring answers back to HAProxy (a guarded
+// workload's, an egress client's destination's) and the egress clients' detour to it, and the
+// routing rule that delivers them locally (fwmark -> a table whose every address is local, the
+// usual TPROXY setup). Only in this (the host's) namespace.
+import { L7_DETOUR, L7_DETOUR_IN, L7_DETOUR_MAC, L7_RETURN_MARK, L7_ROUTE_TABLE, l7ReturnNft, type L7Backend, type L7Client } from "../../compile/l7-return";
 import type { L7Listener } from "../../policy";
 import type { EngineContext } from "../context";
 
 const MARK = `0x${L7_RETURN_MARK.toString(16)}/0x${L7_RETURN_MARK.toString(16)}`;
 
-/** The listeners whose workload sits on a bridge of this host (the others keep the proxy's address). */
-export function bridgedBackends(ctx: EngineContext, listeners: L7Listener[]): Map<string, L7Backend> {
+/**
+ * The listeners whose workload sits on a bridge or a routed network of this host (the others
+ * keep the proxy's address): HAProxy reaches those from the client's address.
+ */
+export function transparentBackends(ctx: EngineContext, listeners: L7Listener[]): Map<string, L7Backend> {
   const state = ctx.store.state();
-  const bridges = new Set(state.networks.filter((n) => n.driver === "bridge").map((n) => n.id));
-  const byIp = new Map(state.attachments.filter((a) => bridges.has(a.networkId)).flatMap((a) => [a.ip4, a.ip6].filter((ip): ip is string => !!ip).map((ip) => [ip, a.networkId] as const)));
+  const drivers = new Map(state.networks.filter((n) => n.driver === "bridge" || n.driver === "routed").map((n) => [n.id, n.driver] as const));
+  const byIp = new Map(state.attachments.filter((a) => drivers.has(a.networkId)).flatMap((a) => [a.ip4, a.ip6].filter((ip): ip is string => !!ip).map((ip) => [ip, a.networkId] as const)));
   const out = new Map<string, L7Backend>();
   for (const l of listeners) {
     if (l.direction !== "ingress") continue;
     const networkId = byIp.get(l.ip);
-    if (networkId) out.set(`${l.ip}:${l.port}`, { ip: l.ip, port: l.port, networkId });
+    if (networkId) out.set(`${l.ip}:${l.port}`, { ip: l.ip, port: l.port, networkId, ...(drivers.get(networkId) === "routed" ? { routed: true } : {}) });
   }
   return out;
 }
 
+/** The egress listeners' clients on a bridge or routed network of this host, with their veths. */
+export function egressClients(ctx: EngineContext, listeners: L7Listener[]): Map<string, L7Client> {
+  const state = ctx.store.state();
+  const drivers = new Map(state.networks.filter((n) => n.driver === "bridge" || n.driver === "routed").map((n) => [n.id, n.driver] as const));
+  const byIp = new Map(state.attachments.filter((a) => drivers.has(a.networkId) && a.hostIfname).flatMap((a) => [a.ip4, a.ip6].filter((ip): ip is string => !!ip).map((ip) => [ip, a] as const)));
+  const out = new Map<string, L7Client>();
+  for (const l of listeners) {
+    const a = l.direction === "egress" ? byIp.get(l.ip) : undefined;
+    if (a) out.set(`${l.ip}:${l.port}`, { ip: l.ip, port: l.port, networkId: a.networkId, hostIfname: a.hostIfname, ...(drivers.get(a.networkId) === "routed" ? { routed: true } : {}) });
+  }
+  return out;
+}
+
+/** This host's bridge and routed networks' subnets (egress destinations there see the client's address). */
+export function localSubnets(ctx: EngineContext): string[] {
+  const nets = ctx.store.state().networks.filter((n) => n.driver === "bridge" || n.driver === "routed");
+  return [...new Set(nets.flatMap((n) => [n.subnet4, n.subnet6].filter((c): c is string => !!c)))].sort();
+}
+
 /**
- * The routing rule (while any port is guarded: TPROXY'd connections need it too) and the bridge
- * table; returns what was applied, so an unchanged plan costs nothing.
+ * The egress clients' detour (compile/l7-return.ts): a veth pair of this host's own, made while
+ * any client takes it (its receiving end has a fixed MAC, the one the netdev table writes, and no
+ * reverse-path filter: the clients' addresses are routed elsewhere), removed when none is left.
  */
-export async function applyReturnPath(ctx: EngineContext, guarded: boolean, backends: L7Backend[], last: string | undefined): Promise<string> {
-  const text = `${guarded}\n${l7ReturnNft(backends)}`;
+async function applyDetour(ctx: EngineContext, wanted: boolean): Promise<void> {
+  const exists = (await ctx.exec.run("ip", ["link", "show", L7_DETOUR_IN]).then(() => true, () => false));
+  if (!wanted) {
+    if (exists) await ctx.exec.run("ip", ["link", "del", L7_DETOUR]).catch(() => undefined);
+    return;
+  }
+  if (!exists) {
+    await ctx.exec.run("ip", ["link", "add", L7_DETOUR, "type", "veth", "peer", "name", L7_DETOUR_IN]);
+    await ctx.exec.run("ip", ["link", "set", L7_DETOUR_IN, "address", L7_DETOUR_MAC]);
+  }
+  await ctx.kernel.sysctl(`net/ipv4/conf/${L7_DETOUR_IN}/rp_filter`, "0");
+  for (const dev of [L7_DETOUR, L7_DETOUR_IN]) await ctx.exec.run("ip", ["link", "set", dev, "up"]);
+}
+
+/**
+ * The routing rule (while any port is guarded: TPROXY'd connections need it too) and the
+ * tables; returns what was applied, so an unchanged plan costs nothing.
+ */
+export async function applyReturnPath(ctx: EngineContext, guarded: boolean, backends: L7Backend[], clients: L7Client[], last: string | undefined): Promise<string> {
+  const text = `${guarded}\n${l7ReturnNft(backends, clients)}`;
   if (text === last) return text;
+  // The detour before the table that sends to it (and removed after it).
+  if (clients.length > 0) await applyDetour(ctx, true);
+  // HAProxy's sockets on a routed workload's or an egress destination's address and port stay in
+  // TIME_WAIT in this namespace (60 s); early demux would give a routed packet of the same four
+  // numbers that socket, and ip_forward drops a packet that has one — once the rules are gone, a
+  // client reusing the port loses its SYNs. Off for good once such a socket may exist (IPv4 and
+  // IPv6 both follow this switch; it only saves local TCP a route lookup).
+  if (backends.some((b) => b.routed) || clients.length > 0) await ctx.kernel.sysctl("net/ipv4/ip_early_demux", "0");
   const table = String(L7_ROUTE_TABLE);
   const families = [["-4", "0.0.0.0/0"], ["-6", "::/0"]] as const;
   if (guarded) {
@@ -37,7 +87,8 @@ export async function applyReturnPath(ctx: EngineContext, guarded: boolean, back
       if (!rules.includes("fwmark")) await ctx.exec.run("ip", [f, "rule", "add", "fwmark", MARK, "lookup", table, "priority", "100"]);
     }
   }
-  await ctx.kernel.nft(l7ReturnNft(backends));
+  await ctx.kernel.nft(l7ReturnNft(backends, clients));
+  if (clients.length === 0) await applyDetour(ctx, false);
   if (!guarded) {
     for (const [f] of families) {
       await ctx.exec.run("ip", [f, "rule", "del", "fwmark", MARK, "lookup", table]).catch(() => undefined);

@@ -81,7 +81,7 @@ test("fromEntities: host with HTTP rules: the host's requests get exactly those 
   ]);
 });
 
-test("egress HTTP rules: a listener per client address and port, the destinations as its sources; the client's IPv6 address listed to be dropped", () => {
+test("egress HTTP rules: a listener per client address and port, IPv4 and IPv6, the destinations as its sources", () => {
   const yaml = `apiVersion: cilium.io/v2
 kind: CiliumNetworkPolicy
 metadata: {name: out}
@@ -95,14 +95,17 @@ spec:
 `;
   const plan = compilePolicies(world, parsePolicies(yaml));
   const rule = { policy: "cnp:default/out", direction: "egress", ruleIndex: 0 };
-  assert.deepEqual(plan.l7, [
+  assert.deepEqual(plan.l7.slice(0, 2), [
     { listen: 15100, ip: "10.0.0.2", port: 80, direction: "egress", workload: "default/deathstar", sources: [{ cidrs: ["10.0.0.4/32"], http: [{ method: "GET" }], rule }] },
     { listen: 15101, ip: "10.0.0.3", port: 80, direction: "egress", workload: "default/tiefighter", sources: [{ cidrs: ["10.0.0.4/32"], http: [{ method: "GET" }], rule }] },
   ]);
+  assert.equal(plan.l7.length, 3);
+  assert.deepEqual({ ...plan.l7[2]!, sources: undefined }, { listen: 15102, ip: "fd00::2", port: 80, direction: "egress", workload: "default/deathstar", sources: undefined });
   const set = (name: string) => plan.sets.find((s) => s.name === name)!.elements;
   assert.deepEqual(set("l7e_ports4"), ["10.0.0.2 . 80", "10.0.0.3 . 80"]);
   assert.deepEqual(set("l7e_redirect4"), ["10.0.0.2 . 80 : 15100", "10.0.0.3 . 80 : 15101"]);
   assert.deepEqual(set("l7e_ports6"), ["fd00::2 . 80"]);
+  assert.deepEqual(set("l7e_redirect6"), ["fd00::2 . 80 : 15102"]);
   assert.deepEqual(set("l7_ports4"), []);
 });
 

@@ -11,10 +11,10 @@ import type { WorkloadView } from "../world";
 // every ingress rule admitting that port contributes its peers with its HTTP rules, or with
 // none (every request) when its port entry has no L7 part (Cilium's wildcard for L4-only peers).
 // Each of the workload's addresses, IPv4 and IPv6, gets its own listener with that family's peers.
-// Egress (Cilium polices the client's requests): a listener per client address and port, its
-// sources the rules' destinations; IPv4 only — HAProxy (2.6) cannot read an IPv6 connection's
-// original destination after a redirect, so the client's IPv6 connections to that port are
-// listed for the forward hook to drop (L7_NOT_PROXIED), never let through unpoliced.
+// Egress (Cilium polices the client's requests): a listener per client address and port, IPv4
+// and IPv6, its sources the rules' destinations; the client's connections reach it by TPROXY
+// (compile/l7-chains.ts), so its socket's own address is the original destination. The same
+// clients and ports are listed for the forward hook to drop what was not proxied (L7_NOT_PROXIED).
 
 /** The proxy workers' group id (HAProxy's `gid`): nft tells the proxy's own connections by it. */
 export const L7_PROXY_GID = 151510;
@@ -32,6 +32,7 @@ export const L7_SETS = {
   egress4: "l7e_ports4",
   egress6: "l7e_ports6",
   egressRedirect4: "l7e_redirect4",
+  egressRedirect6: "l7e_redirect6",
 } as const;
 
 /** Who may send requests through one listener, and which. */
@@ -111,26 +112,23 @@ export function subjectListeners(subject: WorkloadView, direction: "ingress" | "
 /** Numbers the listeners (ingress then egress, IPv4 then IPv6, each by address and port) and builds the nft sets. */
 export function l7Plan(all: Omit<L7Listener, "listen">[]): { listeners: L7Listener[]; sets: NftSet[] } {
   const key = (l: Omit<L7Listener, "listen">) => parseAddr(l.ip)!;
-  // IPv6 egress is not proxied (see above): kept out of the listeners, listed to be dropped.
-  const egress6 = all.filter((l) => l.direction === "egress" && key(l).family === 6);
-  const listeners = all.filter((l) => !egress6.includes(l));
-  const sorted = [...listeners].sort((a, b) => {
+  const sorted = [...all].sort((a, b) => {
     const [x, y] = [key(a), key(b)];
     if (a.direction !== b.direction) return a.direction === "ingress" ? -1 : 1;
     return x.family !== y.family ? x.family - y.family : x.value !== y.value ? (x.value < y.value ? -1 : 1) : a.port - b.port;
   });
   const numbered = sorted.map((l, i) => ({ listen: L7_BASE_PORT + i, ...l }));
-  const egress = numbered.filter((l) => l.direction === "egress");
-  const of = (f: Family) => numbered.filter((l) => l.direction === "ingress" && key(l).family === f);
+  const of = (f: Family, direction = "ingress") => numbered.filter((l) => l.direction === direction && key(l).family === f);
   const sets: NftSet[] = [
     { name: L7_SETS.ports4, kind: "set", type: "ipv4_addr . inet_service", elements: of(4).map((l) => `${l.ip} . ${l.port}`) },
     { name: L7_SETS.ports6, kind: "set", type: "ipv6_addr . inet_service", elements: of(6).map((l) => `${l.ip} . ${l.port}`) },
     { name: L7_SETS.redirect4, kind: "map", type: "ipv4_addr . inet_service : inet_service", elements: of(4).map((l) => `${l.ip} . ${l.port} : ${l.listen}`) },
     { name: L7_SETS.redirect6, kind: "map", type: "ipv6_addr . inet_service : inet_service", elements: of(6).map((l) => `${l.ip} . ${l.port} : ${l.listen}`) },
     { name: L7_SETS.listen, kind: "set", type: "inet_service", elements: numbered.map((l) => String(l.listen)) },
-    { name: L7_SETS.egress4, kind: "set", type: "ipv4_addr . inet_service", elements: egress.map((l) => `${l.ip} . ${l.port}`) },
-    { name: L7_SETS.egressRedirect4, kind: "map", type: "ipv4_addr . inet_service : inet_service", elements: egress.map((l) => `${l.ip} . ${l.port} : ${l.listen}`) },
-    { name: L7_SETS.egress6, kind: "set", type: "ipv6_addr . inet_service", elements: egress6.map((l) => `${l.ip} . ${l.port}`).sort() },
+    { name: L7_SETS.egress4, kind: "set", type: "ipv4_addr . inet_service", elements: of(4, "egress").map((l) => `${l.ip} . ${l.port}`) },
+    { name: L7_SETS.egressRedirect4, kind: "map", type: "ipv4_addr . inet_service : inet_service", elements: of(4, "egress").map((l) => `${l.ip} . ${l.port} : ${l.listen}`) },
+    { name: L7_SETS.egress6, kind: "set", type: "ipv6_addr . inet_service", elements: of(6, "egress").map((l) => `${l.ip} . ${l.port}`) },
+    { name: L7_SETS.egressRedirect6, kind: "map", type: "ipv6_addr . inet_service : inet_service", elements: of(6, "egress").map((l) => `${l.ip} . ${l.port} : ${l.listen}`) },
   ];
   return { listeners: numbered, sets };
 }

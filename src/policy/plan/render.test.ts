@@ -39,6 +39,7 @@ test("renderPolicyNft: declarations in one table block, exact text", () => {
     "\tset l7e_ports4 {", "\t\ttype ipv4_addr . inet_service", "\t}",
     "\tset l7e_ports6 {", "\t\ttype ipv6_addr . inet_service", "\t}",
     "\tmap l7e_redirect4 {", "\t\ttype ipv4_addr . inet_service : inet_service", "\t}",
+    "\tmap l7e_redirect6 {", "\t\ttype ipv6_addr . inet_service : inet_service", "\t}",
     "\tset pol_drops_v4 {", "\t\ttype ipv4_addr . ipv4_addr . inet_proto . inet_service . mark", "\t\tflags dynamic, timeout", "\t\ttimeout 120s", "\t\tsize 65535", "\t}",
     "\tset pol_drops_v6 {", "\t\ttype ipv6_addr . ipv6_addr . inet_proto . inet_service . mark", "\t\tflags dynamic, timeout", "\t\ttimeout 120s", "\t\tsize 65535", "\t}",
     "\tmap pol_eg_allow_v4 {", "\t\ttype ipv4_addr . ipv4_addr . inet_proto . inet_service : mark", "\t\tflags interval", "\t}",

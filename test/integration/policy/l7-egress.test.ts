@@ -1,6 +1,7 @@
 // Egress HTTP rules (`egress: toPorts.rules.http`): Cilium polices the client's requests. The
-// selected workload's connections on that port go through HAProxy (redirected on their way out),
-// which allows or denies each request and connects to the original destination itself; every
+// selected workload's connections on that port go through HAProxy (TPROXY on their way out),
+// which allows or denies each request and connects to the original destination itself (a
+// destination on this host's networks from the client's own address); every
 // request is an L7 flow record with direction egress. Before this, such a policy was refused
 // (POLICY_NOT_IMPLEMENTED).
 import { after, before, describe, test } from "node:test";
@@ -30,14 +31,12 @@ describe("egress HTTP rules (HAProxy)", () => {
   let ds = "";
   let tie = "";
   let xw = "";
-  let gw = "";
   const curl = (from: string, args: string[]): Promise<Result> => h.inWorkload(from, "curl", ["-s", "-m", "3", ...args], 10_000);
   type Net = { networks: { ip4: string }[] };
 
   before(async () => {
     h = await new TestHost("hle").setUp();
     await h.pontonOk("network", "create", "swe", "--subnet", "10.77.0.0/24");
-    gw = "10.77.0.1";
     ds = (JSON.parse(await h.pontonOk("run", "--name", "deathstar", "--network", "swe", "--label", "class=deathstar", "-o", "json", "--", process.execPath, "-e", SERVER)) as Net).networks[0]!.ip4;
     xw = (JSON.parse(await h.pontonOk("run", "--name", "xwing", "--network", "swe", "--label", "org=alliance", "-o", "json", "--", process.execPath, "-e", SERVER)) as Net).networks[0]!.ip4;
     tie = (JSON.parse(await h.pontonOk("run", "--name", "tiefighter", "--network", "swe", "--label", "org=empire", "-o", "json")) as Net).networks[0]!.ip4;
@@ -49,8 +48,8 @@ describe("egress HTTP rules (HAProxy)", () => {
   });
   after(() => h.tearDown());
 
-  test("the selected client's requests: allowed ones reach the destination (from the host), others get 403 Access denied", async () => {
-    assert.equal((await curl("tiefighter", [`http://${ds}/public/a`])).stdout, `GET /public/a ${gw}\n`);
+  test("the selected client's requests: allowed ones reach the destination from the client's own address, others get 403 Access denied", async () => {
+    assert.equal((await curl("tiefighter", [`http://${ds}/public/a`])).stdout, `GET /public/a ${tie}\n`);
     const denied = await curl("tiefighter", ["-i", "-XPOST", `http://${ds}/v1/request-landing`]);
     assert.match(denied.stdout, /^HTTP\/1\.1 403 Forbidden\r\n/);
     assert.ok(denied.stdout.endsWith("\r\n\r\nAccess denied\r\n"), JSON.stringify(denied.stdout));
