@@ -59,7 +59,10 @@ export class EngineL7 {
       // Backends on a bridge see the client's address: their answers' way back first, then HAProxy.
       const bridged = bridgedBackends(this.ctx, this.listeners);
       this.returnPath = await applyReturnPath(this.ctx, this.listeners.length > 0, [...bridged.values()], this.returnPath);
-      await this.haproxy.apply(this.listeners, (l) => bridged.has(`${l.ip}:${l.port}`), await this.hostAddresses());
+      // No listener, no HAProxy: the addresses are not read (a dump of every link, whose cost in the
+      // kernel grows with the square of the veths whose far end is in another namespace; issue 20).
+      const host = this.listeners.length > 0 ? await this.hostAddresses() : [];
+      await this.haproxy.apply(this.listeners, (l) => bridged.has(`${l.ip}:${l.port}`), host);
       this.running = this.listeners.length > 0;
       this.lastErrors = [];
     } catch (e) {
