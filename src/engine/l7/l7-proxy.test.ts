@@ -9,14 +9,15 @@ import type { EngineContext } from "../context";
 import type { EngineFlows } from "../flows/flows";
 import { EngineL7 } from "./l7-proxy";
 
-test("a change with no HTTP rule anywhere does not read the host's addresses (a dump of every link: quadratic in the kernel at thousands of veths)", async () => {
+test("a change with no HTTP rule anywhere reads neither the host's addresses (a dump of every link: quadratic in the kernel at thousands of veths) nor every attachment", async () => {
   const dir = mkdtempSync(path.join(os.tmpdir(), "ponton-l7-"));
   try {
+    let reads = 0;
     const exec = new RecordingExecutor(() => ({ stdout: "[]", stderr: "" }));
     const ctx = {
       config: { stateDir: dir },
       exec,
-      store: { state: () => ({ networks: [], attachments: [] }) },
+      store: { state: () => (reads++, { networks: [], attachments: [] }) },
       kernel: { nft: async () => undefined },
     } as unknown as EngineContext;
     const l7 = new EngineL7(ctx, {} as EngineFlows);
@@ -24,6 +25,7 @@ test("a change with no HTTP rule anywhere does not read the host's addresses (a 
     assert.deepEqual(l7.lastErrors, []);
     const dumps = exec.calls.filter((c) => c.cmd === "ip" && c.args.includes("addr") && c.args.includes("show"));
     assert.equal(dumps.length, 0, JSON.stringify(exec.calls));
+    assert.equal(reads, 0, "no pass over the host's attachments either");
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

@@ -9,6 +9,8 @@ const MARK = `0x${L7_RETURN_MARK.toString(16)}/0x${L7_RETURN_MARK.toString(16)}`
 
 /** The listeners whose workload sits on a bridge of this host (the others keep the proxy's address). */
 export function bridgedBackends(ctx: EngineContext, listeners: L7Listener[]): Map<string, L7Backend> {
+  // No listener: no pass over every attachment of the host per change.
+  if (listeners.length === 0) return new Map();
   const state = ctx.store.state();
   const bridges = new Set(state.networks.filter((n) => n.driver === "bridge").map((n) => n.id));
   const byIp = new Map(state.attachments.filter((a) => bridges.has(a.networkId)).flatMap((a) => [a.ip4, a.ip6].filter((ip): ip is string => !!ip).map((ip) => [ip, a.networkId] as const)));
