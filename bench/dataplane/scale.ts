@@ -9,7 +9,12 @@
 // RSS and its helpers' (the processes it started, the port holder) per workload.
 // `--until HH:MM` (UTC) stops creating at that time and measures what was made (a bounded run on a
 // shared machine); pontond's CPU per creation is printed every 100 and at 500 / 1,000 / 2,000 / 4,000.
-// Usage: node dist/bench/dataplane/scale.js [--n 1023] [--driver bridge|routed] [--networks 1] [--cpu-prof DIR] [--until 14:57]
+// With several routed networks, each network's workloads are also sampled from a neighbour on the same
+// network (its newest) and from the host, and the newest workload tries a few of every other network.
+// `--prefix P` names the namespaces P-… (a run by hand under one's own prefix); `--fast-teardown` kills
+// pontond by PID and deletes the namespaces by prefix in one `ip -batch` (teardown through the API
+// takes longer than the run at 10,000).
+// Usage: node dist/bench/dataplane/scale.js [--n 1023] [--driver bridge|routed] [--networks 1] [--cpu-prof DIR] [--until 14:57] [--prefix ht] [--fast-teardown]
 import { readdirSync, readFileSync } from "node:fs";
 import { TestHost, UPLINK_HOST, curlFrom, httpServer, sh } from "../../test/integration/harness";
 import { EngineError } from "../../src/errors";
@@ -35,6 +40,9 @@ const DRIVER = di > 0 ? process.argv[di + 1]! : "bridge";
 const K = arg("networks", 1);
 const pi = process.argv.indexOf("--cpu-prof");
 const PROFILE = pi > 0 ? process.argv[pi + 1] : undefined;
+const xi = process.argv.indexOf("--prefix");
+const PREFIX = xi > 0 ? process.argv[xi + 1] : undefined;
+const FAST_TEARDOWN = process.argv.includes("--fast-teardown");
 const netName = (k: number) => (K === 1 ? "big" : `big${k}`);
 /** Workload i's network: the networks fill one after another. */
 const netOf = (i: number) => Math.min(K - 1, Math.floor(i / Math.ceil(ASKED / K)));
@@ -75,7 +83,7 @@ function helperPids(daemon: number, stateDir: string): number[] {
 const helpersKiB = (daemon: number, stateDir: string) => helperPids(daemon, stateDir).reduce((sum, p) => sum + (rssKiB(p) || 0), 0);
 
 async function main(): Promise<void> {
-  const h = new TestHost("hwscale");
+  const h = new TestHost("hwscale", PREFIX);
   if (PROFILE) h.daemonNodeArgs.push("--cpu-prof", "--cpu-prof-dir", PROFILE);
   await h.setUp();
   const log = (x: unknown) => console.log(typeof x === "string" ? x : JSON.stringify(x));
@@ -111,9 +119,10 @@ async function main(): Promise<void> {
         cpuMark = cpuMs(pid);
         log(`${i + 1} workloads, last 100: median ${round2(median(ms.slice(-100)))} ms, pontond CPU ${round2(cpuPer100.at(-1)!)} ms each, load ${loadavg()}`);
       }
+      if (i % 1000 === 999) log({ at: i + 1, utc: new Date().toISOString().slice(11, 19), pontondKiB: rssKiB(pid), helpersKiB: helpersKiB(pid, h.stateDir), kiBPerWorkload: round2((rssKiB(pid) + helpersKiB(pid, h.stateDir) - rss0 - helpers0) / i) });
     }
     const at = (c: number) => cpuPer100[c / 100 - 1];
-    log({ pontondCpuMsPerCreationAt: Object.fromEntries([500, 1000, 2000, 4000].filter((c) => at(c) !== undefined).map((c) => [c, round2(at(c)!)])), ratio2000to500: at(2000) && at(500) ? round2(at(2000)! / at(500)!) : undefined });
+    log({ pontondCpuMsPerCreationAt: Object.fromEntries([500, 1000, 2000, 4000, 6000, 8000, 10000].filter((c) => at(c) !== undefined).map((c) => [c, round2(at(c)!)])), ratio2000to500: at(2000) && at(500) ? round2(at(2000)! / at(500)!) : undefined });
     const rss1 = rssKiB(pid);
     const helpers1 = helpersKiB(pid, h.stateDir);
     const first = ms.slice(0, 100);
@@ -138,7 +147,10 @@ async function main(): Promise<void> {
     if (DRIVER === "routed") {
       // Neighbours: the newest workload's network (the last one), from its first workload on.
       const base = Math.ceil(ASKED / K) * netOf(N - 1);
-      await routedReachability(h, base, N - base, ips, new Map(list.map((w) => [w.name, w.networks[0]!.hostIfname])), log);
+      const veths = new Map(list.map((w) => [w.name, w.networks[0]!.hostIfname]));
+      await routedReachability(h, base, N - base, ips, veths, log);
+      if (K > 1) await acrossNetworks(h, ips, veths, log);
+      await hostFacts(h, log);
       return;
     }
     const perm = JSON.parse((await h.inHost("ip", ["-j", "neigh", "show", "dev", br, "nud", "permanent"])).stdout || "[]") as unknown[];
@@ -167,7 +179,7 @@ async function main(): Promise<void> {
     log({ loadAtEnd: loadavg() });
   } finally {
     const t0 = nowMs();
-    await h.tearDown();
+    await (FAST_TEARDOWN ? fastTearDown(h) : h.tearDown());
     log(`teardown ${round2((nowMs() - t0) / 1000)} s`);
   }
 }
@@ -192,6 +204,78 @@ async function routedReachability(h: TestHost, base: number, n: number, ips: str
   const routes = (await h.inHost("ip", ["-4", "-o", "route", "show", "proto", "boot"])).stdout.split("\n").filter((l) => / dev pr-/.test(l)).length;
   log({ sampled: sample.length, reachableFromNewest: fromNewest, reachableFromHost: fromHost, arpPacketsOnSampledVeths: arp, ndPacketsOnSampledVeths: nd, hostRoutesViaRoutedVeths: routes });
   log({ loadAtEnd: loadavg() });
+}
+
+/** Every network used: 8 of its workloads from its newest (a neighbour) and from the host; from the overall newest, 2 of each other network. */
+async function acrossNetworks(h: TestHost, ips: string[], veth: Map<string, string>, log: (x: unknown) => void): Promise<void> {
+  const per = Math.ceil(ASKED / K);
+  const newest = `w${N - 1}`;
+  const ping = async (from: string | undefined, i: number) => (from ? h.inWorkload(from, "ping", ["-c", "1", "-W", "2", ips[i]!]) : h.inHost("ping", ["-c", "1", "-W", "2", ips[i]!])).then((r) => r.code === 0);
+  const rows: unknown[] = [];
+  const devices: string[] = [];
+  const samples: number[][] = [];
+  for (let k = 0; k <= netOf(N - 1); k++) {
+    const base = per * k;
+    const n = Math.min(per, N - base);
+    const sample = Array.from({ length: 8 }, (_, j) => base + Math.floor((j * (n - 2)) / 7));
+    samples.push(sample);
+    devices.push(...sample.map((i) => veth.get(`w${i}`)!), veth.get(`w${base + n - 1}`)!);
+  }
+  const nft = `table netdev bdpsx {\n  chain in {\n    type filter hook ingress devices = { ${[...new Set(devices)].map((d) => `"${d}"`).join(", ")} } priority 0;\n    ether type arp counter\n    icmpv6 type { nd-neighbor-solicit, nd-neighbor-advert } counter\n  }\n}\n`;
+  const made = await sh("nsenter", [`--net=/run/netns/${h.hostNs}`, "nft", "-f", "-"], { input: nft });
+  if (made.code !== 0) throw new Error(made.stderr);
+  let crossTried = 0;
+  let crossReached = 0;
+  for (const [k, sample] of samples.entries()) {
+    const n = Math.min(per, N - per * k);
+    const neighbour = `w${per * k + n - 1}`;
+    let fromNeighbour = 0;
+    let fromHost = 0;
+    for (const i of sample) {
+      if (await ping(neighbour, i)) fromNeighbour++;
+      if (await ping(undefined, i)) fromHost++;
+    }
+    if (k !== netOf(N - 1)) {
+      for (const i of sample.slice(0, 2)) {
+        crossTried++;
+        if (await ping(newest, i)) crossReached++;
+      }
+    }
+    rows.push({ network: netName(k), workloads: n, sampled: sample.length, reachableFromNeighbour: fromNeighbour, reachableFromHost: fromHost });
+  }
+  const counters = (await h.inHost("nft", ["list", "table", "netdev", "bdpsx"])).stdout;
+  await h.inHost("nft", ["delete", "table", "netdev", "bdpsx"]);
+  const [arp, nd] = [...counters.matchAll(/packets (\d+)/g)].map((m) => Number(m[1]));
+  for (const r of rows) log(r);
+  log({ fromNewestToOtherNetworks: `${crossReached}/${crossTried}`, arpPacketsOnSampledVeths: arp, ndPacketsOnSampledVeths: nd });
+}
+
+/** What the kernel holds at the end: links and routes in the host namespace, namespaces and mounts on the machine. */
+async function hostFacts(h: TestHost, log: (x: unknown) => void): Promise<void> {
+  const links = (await h.inHost("ip", ["-o", "link", "show"], 60_000)).stdout.split("\n").filter(Boolean).length;
+  const routes = (await h.inHost("ip", ["-o", "route", "show"], 60_000)).stdout.split("\n").filter(Boolean).length;
+  const mine = readdirSync("/run/netns").filter((n) => n.startsWith(`${h.prefix}-`)).length;
+  const mounts = readFileSync("/proc/self/mountinfo", "utf8").split("\n").filter(Boolean).length;
+  log({ hostLinks: links, hostRoutes4: routes, namespacesWithPrefix: mine, mountsInThisMountNamespace: mounts });
+}
+
+/** Kill pontond by PID (and its helpers with it), then delete every namespace of the prefix in one `ip -batch`. */
+async function fastTearDown(h: TestHost): Promise<void> {
+  const pid = h.daemonPid;
+  const helpers = pid ? helperPids(pid, h.stateDir) : [];
+  await h.stopDaemon("SIGKILL");
+  for (const p of helpers) {
+    try {
+      process.kill(p, "SIGKILL");
+    } catch {
+      // gone with the daemon
+    }
+  }
+  h.client.close();
+  const names = readdirSync("/run/netns").filter((n) => n.startsWith(`${h.prefix}-`));
+  const r = await sh("ip", ["-force", "-batch", "-"], { input: names.map((n) => `netns del ${n}\n`).join(""), timeoutMs: 1_800_000 });
+  if (r.code !== 0) console.error(r.stderr.slice(0, 2000));
+  await h.tearDown();
 }
 
 main().catch((e) => {

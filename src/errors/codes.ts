@@ -23,6 +23,7 @@ export const ERROR_CODES = {
   ADDRESS_IN_USE: { http: 409, exit: 3, cni: 7, hint: "pick another address or remove the workload that holds it" },
   SUBNET_FULL: { http: 409, exit: 3, cni: 11, hint: "the network has no free address; remove workloads or use a larger subnet" },
   BRIDGE_PORT_LIMIT: { http: 409, exit: 3, cni: 11, hint: "a Linux bridge holds at most 1,023 workloads (BR_MAX_PORTS): put the others on another network, or make the network with --driver routed (no bridge, no port limit)" },
+  HOST_LIMIT: { http: 409, exit: 3, cni: 11, hint: "a machine-wide limit was reached (the message names it); Ponton does not raise machine-wide settings itself: raise it, or run fewer workloads" },
   PORT_IN_USE: { http: 409, exit: 3, cni: 7, hint: "another workload or a host process holds this host port; pick another" },
   PORT_RANGE_TOO_LARGE: { http: 400, exit: 2, cni: 7, hint: "publish a smaller range, or raise pontond --max-port-range" },
   PRIVILEGED_PORT_RANGE: { http: 400, exit: 2, cni: 7, hint: "a range below 1024 needs --privileged-ranges; single ports need nothing" },

@@ -55,9 +55,10 @@ export class TestHost {
   daemonUmask: number | undefined;
   private readonly pids: number[] = [];
 
-  constructor(name: string) {
+  /** `prefix`: the namespaces' name prefix instead of the per-run one (a bench run by hand under its own prefix). */
+  constructor(name: string, prefix?: string) {
     // Short and unique per run: netns names are global on the machine.
-    this.prefix = `pt${process.pid % 100000}${name}${counter++}`;
+    this.prefix = prefix ?? `pt${process.pid % 100000}${name}${counter++}`;
     this.hostNs = `${this.prefix}-HOST`;
     this.outsideNs = `${this.prefix}-OUT`;
     this.dir = mkdtempSync(path.join(os.tmpdir(), `${this.prefix}-`));

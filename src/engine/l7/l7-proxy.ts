@@ -64,7 +64,10 @@ export class EngineL7 {
       const clients = egressClients(this.ctx, this.listeners);
       this.returnPath = await applyReturnPath(this.ctx, this.listeners.length > 0, [...transparent.values()], [...clients.values()], this.returnPath);
       const key = (l: L7Listener) => `${l.ip}:${l.port}`;
-      const done = await this.haproxy.apply(this.listeners, (l) => (l.direction === "egress" ? clients : transparent).has(key(l)), await this.hostAddresses(), localSubnets(this.ctx));
+      // No listener, no HAProxy: the addresses are not read (a dump of every link, whose cost in the
+      // kernel grows with the square of the veths whose far end is in another namespace; issue 20).
+      const host = this.listeners.length > 0 ? await this.hostAddresses() : [];
+      const done = await this.haproxy.apply(this.listeners, (l) => (l.direction === "egress" ? clients : transparent).has(key(l)), host, localSubnets(this.ctx));
       this.running = this.listeners.length > 0;
       this.lastErrors = [];
       return done;

@@ -13,6 +13,8 @@ const MARK = `0x${L7_RETURN_MARK.toString(16)}/0x${L7_RETURN_MARK.toString(16)}`
  * keep the proxy's address): HAProxy reaches those from the client's address.
  */
 export function transparentBackends(ctx: EngineContext, listeners: L7Listener[]): Map<string, L7Backend> {
+  // No listener: no pass over every attachment of the host per change.
+  if (listeners.length === 0) return new Map();
   const state = ctx.store.state();
   const drivers = new Map(state.networks.filter((n) => n.driver === "bridge" || n.driver === "routed").map((n) => [n.id, n.driver] as const));
   const byIp = new Map(state.attachments.filter((a) => drivers.has(a.networkId)).flatMap((a) => [a.ip4, a.ip6].filter((ip): ip is string => !!ip).map((ip) => [ip, a.networkId] as const)));
@@ -27,6 +29,7 @@ export function transparentBackends(ctx: EngineContext, listeners: L7Listener[])
 
 /** The egress listeners' clients on a bridge or routed network of this host, with their veths. */
 export function egressClients(ctx: EngineContext, listeners: L7Listener[]): Map<string, L7Client> {
+  if (listeners.length === 0) return new Map();
   const state = ctx.store.state();
   const drivers = new Map(state.networks.filter((n) => n.driver === "bridge" || n.driver === "routed").map((n) => [n.id, n.driver] as const));
   const byIp = new Map(state.attachments.filter((a) => drivers.has(a.networkId) && a.hostIfname).flatMap((a) => [a.ip4, a.ip6].filter((ip): ip is string => !!ip).map((ip) => [ip, a] as const)));

@@ -1,5 +1,6 @@
 // Use cases on networks: create, remove, and the kernel side of a bridge.
 import { EngineError } from "../../errors";
+import { hostLimitOf } from "../../kernel/host-limits";
 import { bridgeName, bridgeLines, routedIfPrefix } from "../../compile";
 import { crossesHost } from "../../model/networks/drivers";
 import { createRoutedNetwork, deleteRoutedNetwork } from "./routed-network";
@@ -271,5 +272,7 @@ export async function removeNetwork(ctx: EngineContext, name: string, opts: { mi
 /** Turn a failed command into a KERNEL_ERROR naming the operation; keep EngineErrors as they are. */
 export function asKernelError(e: unknown, operation: string): EngineError {
   if (e instanceof EngineError) return e.within(operation);
+  const limit = hostLimitOf((e as Error).message);
+  if (limit) return new EngineError("HOST_LIMIT", `${operation}: ${limit.limit} reached: ${(e as Error).message}`, { hint: limit.hint });
   return new EngineError("KERNEL_ERROR", `${operation}: ${(e as Error).message}`);
 }
