@@ -223,11 +223,11 @@ function joinBlocks(cache: PolicyCompileCache, map: string, list: Block[]): stri
   return cache.joined(map, sorted, () => sorted.flatMap((b) => b.elements));
 }
 
-function chains(logGroup: number, logRate: number, denyRules: boolean, fqdn: boolean, tiers: TierFlags): NftChain[] {
+function chains(logGroup: number, logRate: number, counted: (limit: string) => string, denyRules: boolean, fqdn: boolean, tiers: TierFlags): NftChain[] {
   // Each step is its own rule so a failing one (log budget spent, drops set full, no
   // transport header) never skips the drop.
   const drop = (dir: Direction): string[] => [
-    `limit rate ${logRate}/second burst ${logRate} packets log prefix "${LOG_PREFIX[dir]}" group ${logGroup}`,
+    `${counted(`limit rate ${logRate}/second burst ${logRate} packets`)} log prefix "${LOG_PREFIX[dir]}" group ${logGroup}`,
     `update @${DROPS.v4} { ip saddr . ip daddr . meta l4proto . th dport . meta mark }`,
     `update @${DROPS.v6} { ip6 saddr . ip6 daddr . meta l4proto . th dport . meta mark }`,
     "counter drop",
@@ -471,7 +471,7 @@ function compileWith(cache: PolicyCompileCache, world: PolicyWorld, policies: re
   );
   return {
     sets,
-    chains: chains(options.logGroup ?? DEFAULT_LOG_GROUP, options.logRate ?? DEFAULT_LOG_RATE, denyRules, fqdn, admin?.flags ?? { admin: false, baseline: false }),
+    chains: chains(options.logGroup ?? DEFAULT_LOG_GROUP, options.logRate ?? DEFAULT_LOG_RATE, options.countedLimit ?? ((l) => l), denyRules, fqdn, admin?.flags ?? { admin: false, baseline: false }),
     entryChain: CHAIN.forward,
     ids: idTable,
     l7: l7.listeners,
