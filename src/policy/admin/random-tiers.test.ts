@@ -64,7 +64,7 @@ function decider(d: DirectionExplanation): RuleRef | undefined {
   return undefined;
 }
 
-test("differential: the admin tiers (with Pass) compiled and explained agree on random worlds", () => {
+test("differential: the admin tiers (with Pass) compiled and explained agree on random worlds", (t) => {
   const protocols: Protocol[] = ["TCP", "UDP", "SCTP"];
   let checked = 0;
   let passElements = 0;
@@ -100,6 +100,7 @@ test("differential: the admin tiers (with Pass) compiled and explained agree on 
       }
     }
   }
+  t.diagnostic(`${checked} cells, ${passElements} pass set elements`);
   assert.ok(checked > 50000, `checked ${checked}`);
   // The seeds exercise the pass set.
   assert.ok(passElements > 100, `pass elements ${passElements}`);
