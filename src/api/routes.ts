@@ -117,7 +117,7 @@ export function routes(engine: Engine): Route[] {
     r("GET", "/v1/flows/status", 200, async () => engine.flowStatus()),
     r("GET", "/metrics", 0, async ({ res }) => {
       res.writeHead(200, { "content-type": METRICS_CONTENT_TYPE });
-      res.end(engine.metrics());
+      res.end(await engine.metrics());
     }),
     r("POST", "/v1/reconcile", 200, async () => engine.reconcile()),
     r("GET", "/v1/dns/records", 200, async ({ query }) => engine.dnsRecords(query.get("network") ?? undefined)),

@@ -50,8 +50,10 @@ export async function metricsServer(engine: Engine, listen: string): Promise<Ser
       res.writeHead(404).end();
       return;
     }
-    res.writeHead(200, { "content-type": METRICS_CONTENT_TYPE });
-    res.end(engine.metrics());
+    void engine.metrics().then(
+      (text) => res.writeHead(200, { "content-type": METRICS_CONTENT_TYPE }).end(text),
+      () => res.writeHead(500).end(),
+    );
   });
   await new Promise<void>((resolve, reject) => {
     server.once("error", (e) => reject(new EngineError("INVALID_ARGUMENT", `--metrics-listen ${listen}: ${(e as NodeJS.ErrnoException).code}`)));

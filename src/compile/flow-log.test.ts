@@ -1,11 +1,11 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { flowRecordRules, loggedAllowIds, userRuleWithLog } from "./flow-log";
+import { dropChain, flowRecordRules, logRule, loggedAllowIds, LOG_COUNTER_DECLS, userRuleWithLog } from "./flow-log";
 import { compilePolicies, parsePolicies, ruleDecisionId, type PolicyWorld } from "../policy";
 
 test("a dropping or rejecting user rule gets a logging copy before it, counters stripped", () => {
-  assert.deepEqual(userRuleWithLog("tcp dport 5678 reject", 3), ['tcp dport 5678 limit rate 1000/second burst 1000 packets log prefix "user-3 " group 2', "tcp dport 5678 reject"]);
-  assert.deepEqual(userRuleWithLog("ip saddr 10.0.0.0/8 counter drop", 4)[0], 'ip saddr 10.0.0.0/8 limit rate 1000/second burst 1000 packets log prefix "user-4 " group 2');
+  assert.deepEqual(userRuleWithLog("tcp dport 5678 reject", 3), ['tcp dport 5678 counter name "log_drop_seen" limit rate 1000/second burst 1000 packets counter name "log_drop_logged" log prefix "user-3 " group 2', "tcp dport 5678 reject"]);
+  assert.deepEqual(userRuleWithLog("ip saddr 10.0.0.0/8 counter drop", 4)[0], 'ip saddr 10.0.0.0/8 counter name "log_drop_seen" limit rate 1000/second burst 1000 packets counter name "log_drop_logged" log prefix "user-4 " group 2');
   assert.equal(userRuleWithLog("tcp dport 1 reject with tcp reset comment \"no\"", 5).length, 2);
   assert.equal(userRuleWithLog("meta l4proto icmp reject with icmp type admin-prohibited", 6).length, 2);
 });
@@ -14,6 +14,13 @@ test("accepting or verdict-less user rules are left alone", () => {
   assert.deepEqual(userRuleWithLog("tcp dport 22 accept", 1), ["tcp dport 22 accept"]);
   assert.deepEqual(userRuleWithLog("counter", 1), ["counter"]);
   assert.deepEqual(userRuleWithLog("ip saddr @dropped counter", 1), ["ip saddr @dropped counter"]);
+});
+
+test("every rate-limited log statement sits between its kind's two named counters (seen, logged)", () => {
+  for (const rule of [...flowRecordRules(true), ...flowRecordRules(false)]) assert.match(rule, /counter name "log_flow_seen" limit rate 20000\/second burst 20000 packets counter name "log_flow_logged" .*log group 3/);
+  assert.match(dropChain("isolation"), /counter name "log_drop_seen" limit rate 1000\/second burst 1000 packets counter name "log_drop_logged" log prefix "net-isolation " group 2\n\s+counter drop/);
+  assert.match(logRule("noEndpoint"), /^counter name "log_drop_seen" limit .* counter name "log_drop_logged" log prefix "svc-no-endpoint "/);
+  assert.deepEqual(LOG_COUNTER_DECLS, ["  counter log_drop_seen { }", "  counter log_drop_logged { }", "  counter log_flow_seen { }", "  counter log_flow_logged { }"]);
 });
 
 test("flow logging off logs only connections whose decision id a policy asked for", () => {

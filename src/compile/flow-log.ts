@@ -28,7 +28,20 @@ export const DROP_REASONS = {
 
 export type DropReasonKey = keyof typeof DROP_REASONS;
 
-const limited = (prefix: string) => `limit rate ${DROP_LOG_RATE}/second burst ${DROP_LOG_RATE} packets log prefix "${prefix}" group ${DROP_LOG_GROUP}`;
+/**
+ * Named counters around every rate-limited log statement: the packets that reached one, and those
+ * it logged (the statements after `limit` run only within budget). seen − logged is the records
+ * the limit dropped, which pontond reports as lost (engine/flows/log-budget.ts), never silently.
+ */
+export const LOG_COUNTERS = { dropSeen: "log_drop_seen", dropLogged: "log_drop_logged", flowSeen: "log_flow_seen", flowLogged: "log_flow_logged" } as const;
+
+/** Their declarations in the table's body. */
+export const LOG_COUNTER_DECLS = Object.values(LOG_COUNTERS).map((n) => `  counter ${n} { }`);
+
+/** `limit` between the two counters of its kind. */
+export const countedLimit = (kind: "drop" | "flow", limit: string) => `counter name "${LOG_COUNTERS[`${kind}Seen`]}" ${limit} counter name "${LOG_COUNTERS[`${kind}Logged`]}"`;
+
+const limited = (prefix: string) => `${countedLimit("drop", `limit rate ${DROP_LOG_RATE}/second burst ${DROP_LOG_RATE} packets`)} log prefix "${prefix}" group ${DROP_LOG_GROUP}`;
 
 /** A chain that logs (within budget) and drops: its own rule, so a spent budget never skips the drop. */
 export function dropChain(key: Exclude<DropReasonKey, "noEndpoint">): string {
@@ -49,7 +62,7 @@ export function logRule(key: DropReasonKey): string {
  * its own keeps it and is logged without the id.
  */
 export function flowRecordRules(on: boolean): string[] {
-  const budget = `limit rate ${FLOW_LOG_RATE}/second burst ${FLOW_LOG_RATE} packets`;
+  const budget = countedLimit("flow", `limit rate ${FLOW_LOG_RATE}/second burst ${FLOW_LOG_RATE} packets`);
   const withId = `meta mark 0 ${budget} meta mark set ct mark log group ${FLOW_LOG_GROUP} meta mark set 0`;
   // Off: only connections admitted by rules whose policy asks for it (ponton.dev/log).
   if (!on) return [`ct mark @flow_log_ids ${withId}`];

@@ -4,6 +4,7 @@ import { elementOps, renderOps, type NftOp } from "./nft-ops";
 import { fragmentDelta } from "./services/fragment-delta";
 import { FLOW_RECORD_CHAIN, FORWARD_OTHERS_CHAIN, SKELETON_CHAINS, USER_CHAIN, type NftChain, type NftPlan, type NftSet, type ServiceFragment } from "./nft-plan";
 import { renderPolicyDecls, samePolicySkeleton } from "./policy/fragment";
+import { LOG_COUNTER_DECLS } from "./flow-log";
 import type { PolicyPlan } from "../policy";
 import { offloadDeclared, offloadOps, renderOffloadChain, renderOffloadDecl } from "./flow-offload";
 // In place: a copy per element was quadratic (30,000 service elements at 10,000 services).
@@ -33,6 +34,7 @@ export function renderFull(plan: NftPlan): string {
     `add table ${NFT_TABLE_REF}`,
     `delete table ${NFT_TABLE_REF}`,
     `table ${NFT_TABLE_REF} {`,
+    ...LOG_COUNTER_DECLS,
     ...withServiceElements(plan).map(renderSetDecl),
     ...renderOffloadDecl(plan.offload),
     renderChain({ name: USER_CHAIN, rules: plan.userRules }),

@@ -566,7 +566,7 @@ export class Engine {
   policyLogPath(): string {
     return policyLogFile(this.ctx);
   }
-  metrics(): string {
+  metrics(): Promise<string> {
     const i = this.info();
     return this.flows.metrics([
       gauge("ponton_networks", "Networks.", i.networks),

@@ -11,11 +11,19 @@ import type { FlowDirectory, FlowEndpoint, FlowRecord } from "./record";
 /** Bytes of a packet kept per record: what NFLOG copies (ponton-nflog's COPY_RANGE). */
 export const SLOT_BYTES = 128;
 
+/** Builds a record from its raw form; one builder is shared by many lines (what was known when they came). */
+export interface RawBuilder {
+  record(line: string, seq: number): FlowRecord;
+}
+
 /** One ring position, reused for every record that lands there. */
 export class FlowSlot {
   seq = 0;
-  /** A record made elsewhere (L7, DNS, the journal), kept as it is. */
+  /** A record made elsewhere (DNS, the journal), kept as it is. */
   full: FlowRecord | undefined = undefined;
+  /** A record kept as the line it came as (an L7 request), built by `builder` when read. */
+  line: string | undefined = undefined;
+  builder: RawBuilder | undefined = undefined;
   readonly bytes = Buffer.alloc(SLOT_BYTES);
   length = 0;
   time = 0;
@@ -100,6 +108,8 @@ export function fillSlot(slot: FlowSlot, index: FlowIndex, bytes: Buffer, at: nu
   const n = Math.min(length, SLOT_BYTES);
   bytes.copy(slot.bytes, 0, at, at + n);
   slot.full = undefined;
+  slot.line = undefined;
+  slot.builder = undefined;
   slot.length = n;
   slot.time = time;
   const src = index.lookup(bytes, at + (version === 4 ? 12 : 8), version);
@@ -124,6 +134,7 @@ function endpoint(known: FlowEndpoint | undefined, ip: string, port: number | un
 /** The record a slot holds. */
 export function recordOf(slot: FlowSlot): FlowRecord {
   if (slot.full) return slot.full;
+  if (slot.line !== undefined) return slot.builder!.record(slot.line, slot.seq);
   const h = decodePacket(slot.bytes.subarray(0, slot.length))!;
   return {
     seq: slot.seq,

@@ -4,7 +4,7 @@
 // allocates nothing per connection here and memory stays flat however fast records come.
 // Counters (by verdict, reason, namespace) cover every record ever seen, not only those kept.
 import type { Decision } from "./decision";
-import { fillSlot, FlowSlot, recordOf, type FlowIndex } from "./flow-slot";
+import { fillSlot, FlowSlot, recordOf, type FlowIndex, type RawBuilder } from "./flow-slot";
 import type { FlowRecord } from "./record";
 
 export interface FlowCounters {
@@ -49,14 +49,32 @@ export class FlowRing {
     return slot;
   }
 
-  /** A record made elsewhere (an L7 request, a DNS query). */
+  /** A record made elsewhere (a DNS query). */
   push(r: FlowRecord, nowMs = Date.now()): void {
     const slot = this.take();
     slot.full = r;
+    slot.line = undefined;
+    slot.builder = undefined;
     slot.seq = r.seq;
     this.total++;
     this.count(r, r.source.namespace, r.destination.namespace, nowMs);
     for (const l of this.listeners) if (!l.wants || l.wants(r)) l.onRecord(r);
+  }
+
+  /**
+   * A record kept as its raw line (an L7 request): counted now by what the caller read of it
+   * (`decision`, both ends' namespaces), built by `builder` only when read or when a listener wants it.
+   */
+  pushLine(line: string, builder: RawBuilder, decision: Decision, srcNs: string | undefined, dstNs: string | undefined, nowMs = Date.now()): void {
+    const slot = this.take();
+    slot.full = undefined;
+    slot.line = line;
+    slot.builder = builder;
+    slot.seq = ++this.total;
+    this.count(decision, srcNs, dstNs, nowMs);
+    if (!this.listeners.size) return;
+    let r: FlowRecord | undefined;
+    for (const l of this.listeners) if (!l.wants || l.wants(decision)) l.onRecord((r ??= recordOf(slot)));
   }
 
   /** A logged packet whose bytes readableVersion() accepted (`version`); see fillSlot. */
@@ -99,6 +117,8 @@ export class FlowRing {
       this.total++;
       const slot = this.take();
       slot.full = { ...r, seq: this.total };
+      slot.line = undefined;
+      slot.builder = undefined;
       slot.seq = this.total;
     }
   }

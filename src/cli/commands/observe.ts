@@ -106,18 +106,23 @@ interface StatusView {
   buffer?: { capacity: number; used: number; fill: number };
   lostBatches?: number;
   lostRecords?: number;
+  /** Packets the kernel's log rate limits did not log (drops, new connections). */
+  rateLimited?: { drop: number; flow: number };
   helperRestarts?: number;
   lastError?: string;
   counters?: { byVerdict: Record<string, number>; byReason: Record<string, number> };
 }
 
 /** Records the kernel logged that never reached pontond, and how often its socket overflowed. */
-const lostText = (s: StatusView) => `${s.lostRecords ?? 0}${s.lostBatches ? ` (${s.lostBatches} overflows)` : ""}`;
+const lostText = (s: StatusView) => `${s.lostRecords ?? 0}${s.lostBatches ? ` (${s.lostBatches} overflows)` : ""}${rateLimited(s) ? ` + ${rateLimited(s)} over the log rate limit` : ""}`;
+
+const rateLimited = (s: StatusView) => (s.rateLimited?.drop ?? 0) + (s.rateLimited?.flow ?? 0);
 
 /** Said on stderr beside records, so a reader knows the list has gaps. */
 async function warnLost(client: CommandContext["client"]): Promise<void> {
   const s = await client.request<StatusView>("GET", "/v1/flows/status").catch(() => undefined);
   if (s?.lostRecords) console.error(`ponton: ${s.lostRecords} flow records lost since pontond started (the kernel could not hand them over fast enough; see ponton flows status)`);
+  if (s && rateLimited(s)) console.error(`ponton: ${rateLimited(s)} packets not logged since pontond started, over the kernel's log rate limit (${s.rateLimited!.drop} drops, ${s.rateLimited!.flow} new connections; see ponton flows status)`);
 }
 
 export const flowsCommands: Record<string, Command> = {

@@ -3,9 +3,13 @@
 import { compilePolicies, PolicyCompileCache, renderPolicyNft, sameWorld, type NetworkPolicy, type PolicyPlan, type PolicyWorld } from "../../policy";
 import type { DesiredState } from "../../model/types";
 import { policyWorld, statePolicies } from "./world";
+import { countedLimit } from "../flow-log";
+
+/** The drop log's limit counted like the engine's (its over-limit records are reported lost). */
+const OPTIONS = { countedLimit: (limit: string) => countedLimit("drop", limit) };
 
 /** With no policy the plan is constant (empty maps, fixed chains): skip building the world. */
-const EMPTY: PolicyPlan = compilePolicies({ namespaces: [], workloads: [] }, []);
+const EMPTY: PolicyPlan = compilePolicies({ namespaces: [], workloads: [] }, [], OPTIONS);
 
 /**
  * Every sync compiles the whole state (service health ticks included). The compile keeps its work
@@ -24,12 +28,12 @@ export function compilePolicyFragment(state: DesiredState, delta = true): Policy
   const world = policyWorld(state);
   if (!delta) {
     const key = JSON.stringify([world, policies]);
-    if (lastWhole?.key !== key) lastWhole = { key, plan: compilePolicies(world, policies) };
+    if (lastWhole?.key !== key) lastWhole = { key, plan: compilePolicies(world, policies, OPTIONS) };
     return lastWhole.plan;
   }
   // The store hands out the same frozen policy objects until one is written.
   if (last && last.policies.length === policies.length && last.policies.every((p, i) => p === policies[i]) && sameWorld(last.world, world)) return last.plan;
-  last = { world, policies, plan: compilePolicies(world, policies, {}, cache) };
+  last = { world, policies, plan: compilePolicies(world, policies, OPTIONS, cache) };
   return last.plan;
 }
 

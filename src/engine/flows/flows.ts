@@ -3,6 +3,7 @@ import { counter, FlowCollector, flowDirectory, flowFilter, gauge, labelledSampl
 import type { EngineContext } from "../context";
 import { FlowJournal, flowJournalFile } from "./flow-journal";
 import { PolicyLogWriter, policyLogFile } from "../policy/policy-log";
+import { LogBudget } from "./log-budget";
 
 export const DEFAULT_FLOW_LIMIT = 1000;
 
@@ -14,10 +15,14 @@ export class EngineFlows {
   readonly collector: FlowCollector;
   private readonly policyLog: PolicyLogWriter;
   private readonly journal: FlowJournal | undefined;
+  /** Records the kernel's log rate limits dropped (counted in the table). */
+  readonly logBudget: LogBudget;
 
   constructor(private readonly ctx: EngineContext) {
     this.collector = new FlowCollector(ctx.config.flowBuffer, () => flowDirectory(ctx.nft.extend(ctx.store.state()), ctx.nft.current?.policy));
     this.policyLog = new PolicyLogWriter(ctx);
+    this.logBudget = new LogBudget(ctx);
+    ctx.nft.replacing = () => this.logBudget.replacing();
     this.policyLog.attach(this.collector.ring);
     if (ctx.config.flowJournal) {
       this.journal = new FlowJournal(flowJournalFile(ctx.config));
@@ -56,13 +61,15 @@ export class EngineFlows {
     });
   }
 
-  status() {
-    return { allConnections: this.ctx.config.flowLog, ...this.collector.info(), counters: this.collector.ring.counters, policyLog: policyLogFile(this.ctx) };
+  async status() {
+    const rateLimited = await this.logBudget.read();
+    return { allConnections: this.ctx.config.flowLog, ...this.collector.info(), rateLimited, counters: this.collector.ring.counters, policyLog: policyLogFile(this.ctx) };
   }
 
-  metrics(extra: Metric[]): string {
+  async metrics(extra: Metric[]): Promise<string> {
     const { ring } = this.collector;
     const info = this.collector.info();
+    const rateLimited = await this.logBudget.read();
     return renderMetrics([
       ...extra,
       counter("ponton_flows_total", "Flow records by verdict (new connections forwarded, packets dropped or rejected).", labelledSamples(ring.counters.byVerdict, ["verdict"])),
@@ -72,6 +79,10 @@ export class EngineFlows {
       gauge("ponton_flow_buffer_used", "Flow records in the ring buffer.", info.buffer.used),
       counter("ponton_flow_events_lost_total", "Times the kernel found the collector's socket full (ENOBUFS): records were lost.", [{ value: info.lostBatches }]),
       counter("ponton_flow_records_lost_total", "Logged packets that never became a record (gaps in the kernel's NFLOG sequence numbers).", [{ value: info.lostRecords }]),
+      counter("ponton_flow_records_rate_limited_total", "Packets the kernel did not log, over a log rate limit (drops: 1,000/s per drop chain; new connections: 20,000/s): records lost, counted in the table.", [
+        { labels: { log: "drop" }, value: rateLimited.drop },
+        { labels: { log: "flow" }, value: rateLimited.flow },
+      ]),
       gauge("ponton_flow_collector_up", "1 when the NFLOG helper is running.", info.running ? 1 : 0),
     ]);
   }

@@ -1,34 +1,29 @@
 // The engine's side of the L7 proxy (HAProxy, src/l7): its listeners follow the committed policy
 // plan, loaded BEFORE the kernel redirects to them; its request log arrives on a unix socket here
 // (HAProxy's log ring connects to it, and keeps what it logs while no pontond listens), read in
-// batches (l7-log-socket.ts), and joins the flow ring and the metrics.
+// batches (l7-log-socket.ts), and joins the flow ring (kept as lines until read, l7-lines.ts) and the metrics.
 import { mkdirSync, unlinkSync } from "node:fs";
 import net from "node:net";
 import path from "node:path";
 import { HaproxyProcess } from "../../l7/haproxy-process";
-import { parseHaproxyLog } from "../../l7/haproxy-log";
 import { sectionName } from "../../l7/haproxy-config";
-import type { L7Event } from "../../l7/l7-event";
 import type { L7Listener } from "../../policy";
 import { counter, labelledSamples, type Metric } from "../../flows";
-import { l7FlowRecord } from "../../flows/l7-record";
 import type { NftPlan } from "../../compile";
 import type { EngineFlows } from "../flows/flows";
 import { logDir } from "../config";
 import type { EngineContext } from "../context";
 import { applyReturnPath, egressClients, localSubnets, transparentBackends } from "./l7-return-path";
 import { listenLogSocket } from "./l7-log-socket";
+import { L7LineBuilder, type L7Counts } from "./l7-lines";
 
 /** How often pontond looks whether HAProxy still runs. */
 const WATCH_MS = 500;
 
 export class EngineL7 {
   readonly haproxy: HaproxyProcess;
-  /** `${method} ${status} ${verdict}` -> requests. */
-  private readonly requests: Record<string, number> = {};
-  /** Gaps in a worker's request counter: lines that never arrived (an upper bound, see metrics()). */
-  private lost = 0;
-  private readonly lastCounter = new Map<number, number>();
+  /** Requests by method, status and verdict; gaps in a worker's request counter: lines that never arrived (an upper bound, see metrics()). */
+  private readonly counts: L7Counts = { requests: {}, lost: 0, lastCounter: new Map() };
   /** Why the last apply failed (the redirect then leads nowhere: connections are refused, never let through). */
   lastErrors: string[] = [];
   /** Times HAProxy was found gone and started again. */
@@ -125,31 +120,13 @@ export class EngineL7 {
   }
 
   private onLines(lines: string[]): void {
-    const ring = this.flows.collector.ring;
-    const dir = this.flows.collector.currentDirectory();
-    for (const line of lines) {
-      const r = parseHaproxyLog(line);
-      if (!r) continue;
-      const last = this.lastCounter.get(r.pid);
-      if (last !== undefined && r.counter > last + 1) this.lost += r.counter - last - 1;
-      this.lastCounter.set(r.pid, r.counter);
-      const l = this.bySection.get(r.section);
-      const [kind, guarded, guardedPort] = splitSection(r.section);
-      // Egress: the section names the client; the destination is where it connected.
-      const egress = kind === "l7e";
-      const [dst, dport] = egress ? [r.to?.ip ?? "", r.to?.port ?? guardedPort] : [guarded, guardedPort];
-      const rule = r.source !== undefined ? l?.sources[r.source]?.rule : undefined;
-      const e: L7Event = { ...r.event, dst, dport, direction: egress ? "egress" : "ingress", ...(rule ? { rule } : {}) };
-      const key = `${e.method} ${e.status} ${e.verdict === "DROPPED" ? "DROPPED" : "FORWARDED"}`;
-      this.requests[key] = (this.requests[key] ?? 0) + 1;
-      ring.push(l7FlowRecord(e, dir, ring.nextSeq()));
-    }
+    new L7LineBuilder(this.flows.collector.currentDirectory(), this.bySection).push(lines, this.flows.collector.ring, this.counts);
   }
 
   metrics(): Metric[] {
     return [
-      counter("ponton_l7_requests_total", "HTTP requests through the L7 proxy, by method, status and verdict.", labelledSamples(this.requests, ["method", "status", "verdict"])),
-      counter("ponton_l7_records_lost_total", "Request log lines HAProxy numbered but pontond never received (gaps in a worker's request counter; its own log and reload sessions take numbers too, so an upper bound).", [{ value: this.lost }]),
+      counter("ponton_l7_requests_total", "HTTP requests through the L7 proxy, by method, status and verdict.", labelledSamples(this.counts.requests, ["method", "status", "verdict"])),
+      counter("ponton_l7_records_lost_total", "Request log lines HAProxy numbered but pontond never received (gaps in a worker's request counter; its own log and reload sessions take numbers too, so an upper bound).", [{ value: this.counts.lost }]),
       counter("ponton_l7_proxy_restarts_total", "Times pontond found HAProxy gone and started it again.", [{ value: this.restarts }]),
     ];
   }
@@ -160,9 +137,4 @@ export class EngineL7 {
     // HAProxy stays: its connections outlive this pontond, the next one takes its log again.
     void this.server?.then((s) => s.close());
   }
-}
-
-function splitSection(name: string): [string, string, number] {
-  const m = /^(l7e?)_(.+):(\d+)$/.exec(name);
-  return m ? [m[1]!, m[2]!, Number(m[3])] : ["", "", 0];
 }

@@ -30,6 +30,8 @@ export class NftSync {
   presentLinks: (() => Promise<ReadonlySet<string>>) | undefined;
   /** Awaited before a plan reaches the kernel (the L7 proxy listens before nft redirects to it). */
   beforeCommit: ((to: NftPlan) => Promise<void>) | undefined;
+  /** Before the table is replaced whole (its counters restart at 0); what it returns runs once the new table is in. */
+  replacing: (() => Promise<() => void>) | undefined;
 
   /** The last committed plan (read-only use). */
   get current(): NftPlan | undefined {
@@ -86,7 +88,9 @@ export class NftSync {
     const before = this.committed;
     this.committed = undefined;
     await this.beforeCommit?.(plan);
+    const replaced = await this.replacing?.();
     await this.kernel.nft(renderFull(plan) + (this.carry?.(plan) ?? ""));
+    replaced?.();
     this.commit(before, plan);
   }
 

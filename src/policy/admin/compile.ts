@@ -1,4 +1,4 @@
-import { adminMap } from "../plan/names";
+import { adminMap, adminPassSet } from "../plan/names";
 import type { Box } from "../plan/boxes";
 import type { Compiler, RankedRule } from "../plan/compile";
 import type { Family } from "../plan/cidr";
@@ -45,7 +45,10 @@ export function rankAdminRules(tiers: Tiers, nextRank: () => number, versionOf: 
   const mapNames: string[] = [];
   for (const t of ["admin", "baseline"] as const) {
     if (!flags[t]) continue;
-    for (const dir of ["egress", "ingress"] as const) for (const v of ["allow", "deny"] as const) for (const f of [4, 6] as const) mapNames.push(adminMap(t, dir, v, f));
+    for (const dir of ["egress", "ingress"] as const) {
+      for (const v of ["allow", "deny"] as const) for (const f of [4, 6] as const) mapNames.push(adminMap(t, dir, v, f));
+      for (const f of [4, 6] as const) mapNames.push(adminPassSet(t, dir, f));
+    }
   }
   return { byRank, of, flags, mapNames };
 }
@@ -67,17 +70,20 @@ function runs(values: bigint[]): [bigint, bigint][] {
   return out;
 }
 
-/** Writes boxes for the subject addresses lo–hi into a map, skipping boxes whose idOf is undefined. */
-export type PushBoxes = (map: string, f: Family, lo: bigint, hi: bigint, boxes: Box[], idOf: (rank: number) => number | undefined) => void;
+/** Writes boxes for the subject addresses lo–hi into a map, skipping boxes whose idOf is undefined ("set": into a set, every box). */
+export type PushBoxes = (map: string, f: Family, lo: bigint, hi: bigint, boxes: Box[], idOf: ((rank: number) => number | undefined) | "set") => void;
 
 /**
- * Every workload a tier's subjects select, per direction and family: the rules' disjoint boxes (the
- * first matching rule in tier order wins each), Allow boxes into the allow map, Deny boxes into the
- * deny map, Pass boxes nowhere (they shadow lower rules and fall through). The baseline skips
- * workloads a NetworkPolicy isolates (`isolated`: "direction namespace/name"): the kernel never
- * reaches its lookups for them. An admin policy selects whole namespaces, so many subjects share one
- * box list: consecutive addresses that share it become one subject range (20× fewer elements for
- * namespaces of 20 workloads in bench/policy).
+ * Every workload a tier's subjects select, per direction and family: the Allow and Deny rules'
+ * disjoint boxes (the first matching rule in tier order wins each) into the allow and deny maps,
+ * made without the Pass rules; where a Pass is the first match, the pass set (names.ts
+ * adminPassSet: its lookups skip the tier there). So a Pass never splits the other rules' boxes:
+ * a Pass for 250 scattered pods cut each Deny range at every one of them (50,001 elements in
+ * bench/policy). The baseline skips workloads a NetworkPolicy isolates (`isolated`: "direction
+ * namespace/name"): the kernel never reaches its lookups for them. An admin policy selects whole
+ * namespaces, so many subjects share one box list: consecutive addresses that share it become one
+ * subject range (20× fewer elements for namespaces of 20 workloads in bench/policy); the pass set
+ * has no ids, so subjects share its boxes across policies too.
  */
 export function adminElements(
   c: AdminCompile,
@@ -88,12 +94,14 @@ export function adminElements(
   idOf: (r: AdminRanked) => number | undefined,
   push: PushBoxes,
 ): void {
+  const isPass = (rank: number) => c.byRank.get(rank)!.rule.action === "Pass";
   for (const dir of ["egress", "ingress"] as const) {
     for (const t of ["admin", "baseline"] as const) {
       for (const f of [4, 6] as const) {
         const sharing = new Map<Box[], bigint[]>();
+        const passing = new Map<string, { boxes: Box[]; values: bigint[] }>();
         // Same rules, same boxes — unless an ingress named port resolves on each subject.
-        const byRules = new Map<string, Box[]>();
+        const byRules = new Map<string, { deciding: Box[]; pass: { boxes: Box[]; key: string } }>();
         for (const view of workloads) {
           if (t === "baseline" && isolated.has(`${dir} ${view.key}`)) continue;
           const addrs = view.addrs.filter((a) => a.family === f);
@@ -102,15 +110,24 @@ export function adminElements(
           if (rules.length === 0) continue;
           const perSubject = dir === "ingress" && rules.some((r) => r.rule.ports.some((p) => typeof p.port === "string"));
           const key = perSubject ? undefined : rules.map((r) => r.rank).join(",");
-          let boxes = key === undefined ? undefined : byRules.get(key);
-          if (!boxes) {
-            boxes = compiler.boxes(dir === "ingress" ? compiler.ingressItems(rules, view, f) : compiler.egressItems(rules, f));
-            if (key !== undefined) byRules.set(key, boxes);
+          let made = key === undefined ? undefined : byRules.get(key);
+          if (!made) {
+            const boxesOf = (rs: AdminRanked[]) => compiler.boxes(dir === "ingress" ? compiler.ingressItems(rs, view, f) : compiler.egressItems(rs, f));
+            const deciding = rules.filter((r) => r.rule.action !== "Pass");
+            const passBoxes = deciding.length === rules.length ? [] : boxesOf(rules).filter((b) => isPass(b.rank));
+            made = { deciding: boxesOf(deciding), pass: { boxes: passBoxes, key: passBoxes.map((b) => `${b.aLo}-${b.aHi}:${b.lLo}-${b.lHi}`).join(",") } };
+            if (key !== undefined) byRules.set(key, made);
           }
-          if (boxes.length === 0) continue;
-          const list = sharing.get(boxes) ?? [];
-          for (const a of addrs) list.push(a.value);
-          sharing.set(boxes, list);
+          if (made.deciding.length > 0) {
+            const list = sharing.get(made.deciding) ?? [];
+            for (const a of addrs) list.push(a.value);
+            sharing.set(made.deciding, list);
+          }
+          if (made.pass.boxes.length > 0) {
+            const p = passing.get(made.pass.key) ?? { boxes: made.pass.boxes, values: [] };
+            for (const a of addrs) p.values.push(a.value);
+            passing.set(made.pass.key, p);
+          }
         }
         for (const verdict of ["allow", "deny"] as const) {
           const action = verdict === "allow" ? "Allow" : "Deny";
@@ -121,6 +138,9 @@ export function adminElements(
           for (const [boxes, values] of sharing) {
             for (const [lo, hi] of runs(values)) push(adminMap(t, dir, verdict, f), f, lo, hi, boxes, boxId);
           }
+        }
+        for (const { boxes, values } of passing.values()) {
+          for (const [lo, hi] of runs(values)) push(adminPassSet(t, dir, f), f, lo, hi, boxes, "set");
         }
       }
     }

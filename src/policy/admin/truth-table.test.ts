@@ -95,19 +95,21 @@ test("explain names the tier, the policy and the rule that decided", () => {
 test("the admin tiers' lookups: AdminNetworkPolicy before everything, the baseline after the default deny", () => {
   const plan = compilePolicies(world, parsePolicies(ADMIN_CASES[2]!.yaml + "\n---\n" + ADMIN_CASES[0]!.yaml));
   const ingress = plan.chains.find((c) => c.name === "pol_ingress")!.rules;
+  const tier = (_t: string, ip: string) => `${ip} daddr . ${ip} saddr . meta l4proto . th dport`;
+  const unpassed = (t: string, ip: "ip" | "ip6") => `${tier(t, ip)} != @pol_in_${t}_pass_v${ip === "ip" ? 4 : 6}`;
   assert.deepEqual(ingress, [
-    "meta mark set ip daddr . ip saddr . meta l4proto . th dport map @pol_in_anp_deny_v4 goto pol_in_drop",
-    "meta mark set ip6 daddr . ip6 saddr . meta l4proto . th dport map @pol_in_anp_deny_v6 goto pol_in_drop",
-    "ct mark set ip daddr . ip saddr . meta l4proto . th dport map @pol_in_anp_allow_v4 return",
-    "ct mark set ip6 daddr . ip6 saddr . meta l4proto . th dport map @pol_in_anp_allow_v6 return",
+    `${unpassed("anp", "ip")} meta mark set ${tier("anp", "ip")} map @pol_in_anp_deny_v4 goto pol_in_drop`,
+    `${unpassed("anp", "ip6")} meta mark set ${tier("anp", "ip6")} map @pol_in_anp_deny_v6 goto pol_in_drop`,
+    `${unpassed("anp", "ip")} ct mark set ${tier("anp", "ip")} map @pol_in_anp_allow_v4 return`,
+    `${unpassed("anp", "ip6")} ct mark set ${tier("anp", "ip6")} map @pol_in_anp_allow_v6 return`,
     "ct mark set ip daddr . ip saddr . meta l4proto . th dport map @pol_in_allow_v4 return",
     "ct mark set ip6 daddr . ip6 saddr . meta l4proto . th dport map @pol_in_allow_v6 return",
     "meta mark set ip daddr map @pol_in_deny_v4 goto pol_in_drop",
     "meta mark set ip6 daddr map @pol_in_deny_v6 goto pol_in_drop",
-    "meta mark set ip daddr . ip saddr . meta l4proto . th dport map @pol_in_banp_deny_v4 goto pol_in_drop",
-    "meta mark set ip6 daddr . ip6 saddr . meta l4proto . th dport map @pol_in_banp_deny_v6 goto pol_in_drop",
-    "ct mark set ip daddr . ip saddr . meta l4proto . th dport map @pol_in_banp_allow_v4 return",
-    "ct mark set ip6 daddr . ip6 saddr . meta l4proto . th dport map @pol_in_banp_allow_v6 return",
+    `${unpassed("banp", "ip")} meta mark set ${tier("banp", "ip")} map @pol_in_banp_deny_v4 goto pol_in_drop`,
+    `${unpassed("banp", "ip6")} meta mark set ${tier("banp", "ip6")} map @pol_in_banp_deny_v6 goto pol_in_drop`,
+    `${unpassed("banp", "ip")} ct mark set ${tier("banp", "ip")} map @pol_in_banp_allow_v4 return`,
+    `${unpassed("banp", "ip6")} ct mark set ${tier("banp", "ip6")} map @pol_in_banp_allow_v6 return`,
   ]);
   // Without admin policies the table is what it was: no tier maps, no lookups.
   const plain = compilePolicies(world, parsePolicies(ADMIN_CASES[0]!.yaml.split("---")[1]!));

@@ -4,7 +4,7 @@ import { normalize, subtract, type Interval } from "./intervals";
 import { decompose, itemsKey, type Box, type Item } from "./boxes";
 import { PROTOCOL_NUMBER, endpointPeerMatches, isolates, resolveNamedPort } from "../match";
 import { matchesSelector } from "../selector";
-import { adminMap, CHAIN, DENY_RULE_MAP, DEFAULT_LOG_GROUP, DEFAULT_LOG_RATE, DROPS, DROPS_SIZE, DROPS_TIMEOUT, LOG_PREFIX, MAP } from "./names";
+import { adminMap, adminPassSet, CHAIN, DENY_RULE_MAP, DEFAULT_LOG_GROUP, DEFAULT_LOG_RATE, DROPS, DROPS_SIZE, DROPS_TIMEOUT, LOG_PREFIX, MAP } from "./names";
 import type { CompileOptions, NftChain, NftSet, PolicyPlan } from "./plan";
 import type { Direction, LabelSelector, NetworkPolicy, PolicyRule, PolicyWorld, PortSpec, RuleRef } from "../types";
 import { l7Plan, subjectListeners, type L7Listener } from "./l7-compile";
@@ -12,7 +12,7 @@ import { compileDnsPlan, fqdnLookupRules, fqdnSets } from "./fqdn-plan";
 import { policyKey, pushTo, sortPolicies, type WorkloadView, type WorldIndex } from "../world";
 import { PolicyCompileCache, type Block } from "./cache";
 import { adminTiers, hasTiers } from "../admin/evaluate";
-import { adminElements, rankAdminRules, type TierFlags } from "../admin/compile";
+import { adminElements, rankAdminRules, type PushBoxes, type TierFlags } from "../admin/compile";
 
 // NetworkPolicy -> nft data. The rule count is fixed (see chains()); everything that grows
 // with workloads or policies becomes map elements:
@@ -223,11 +223,11 @@ function joinBlocks(cache: PolicyCompileCache, map: string, list: Block[]): stri
   return cache.joined(map, sorted, () => sorted.flatMap((b) => b.elements));
 }
 
-function chains(logGroup: number, logRate: number, denyRules: boolean, fqdn: boolean, tiers: TierFlags): NftChain[] {
+function chains(logGroup: number, logRate: number, counted: (limit: string) => string, denyRules: boolean, fqdn: boolean, tiers: TierFlags): NftChain[] {
   // Each step is its own rule so a failing one (log budget spent, drops set full, no
   // transport header) never skips the drop.
   const drop = (dir: Direction): string[] => [
-    `limit rate ${logRate}/second burst ${logRate} packets log prefix "${LOG_PREFIX[dir]}" group ${logGroup}`,
+    `${counted(`limit rate ${logRate}/second burst ${logRate} packets`)} log prefix "${LOG_PREFIX[dir]}" group ${logGroup}`,
     `update @${DROPS.v4} { ip saddr . ip daddr . meta l4proto . th dport . meta mark }`,
     `update @${DROPS.v6} { ip6 saddr . ip6 daddr . meta l4proto . th dport . meta mark }`,
     "counter drop",
@@ -247,16 +247,20 @@ function chains(logGroup: number, logRate: number, denyRules: boolean, fqdn: boo
         ]
       : [];
     // An admin tier's rule decides with its id: Deny as a drop (meta mark), Allow as an admit (ct mark).
-    const tier = (t: "admin" | "baseline"): string[] => (tiers[t]
-      ? [
-          `meta mark set ip ${self} . ip ${peer} . meta l4proto . th dport map @${adminMap(t, dir, "deny", 4)} goto ${dropChain}`,
-          `meta mark set ip6 ${self} . ip6 ${peer} . meta l4proto . th dport map @${adminMap(t, dir, "deny", 6)} goto ${dropChain}`,
-          `ct mark set ip ${self} . ip ${peer} . meta l4proto . th dport map @${adminMap(t, dir, "allow", 4)} return`,
-          `ct mark set ip6 ${self} . ip6 ${peer} . meta l4proto . th dport map @${adminMap(t, dir, "allow", 6)} return`,
-        ]
-      : []);
+    // Where its Pass decides (the pass set), the tier's maps are skipped: they are made without the Pass.
+    const tier = (t: "admin" | "baseline"): string[] => {
+      if (!tiers[t]) return [];
+      const key = (ip: "ip" | "ip6") => `${ip} ${self} . ${ip} ${peer} . meta l4proto . th dport`;
+      const unpassed = (ip: "ip" | "ip6") => `${key(ip)} != @${adminPassSet(t, dir, ip === "ip" ? 4 : 6)}`;
+      return [
+        `${unpassed("ip")} meta mark set ${key("ip")} map @${adminMap(t, dir, "deny", 4)} goto ${dropChain}`,
+        `${unpassed("ip6")} meta mark set ${key("ip6")} map @${adminMap(t, dir, "deny", 6)} goto ${dropChain}`,
+        `${unpassed("ip")} ct mark set ${key("ip")} map @${adminMap(t, dir, "allow", 4)} return`,
+        `${unpassed("ip6")} ct mark set ${key("ip6")} map @${adminMap(t, dir, "allow", 6)} return`,
+      ];
+    };
     return [
-      // AdminNetworkPolicy first: its Allow and Deny are final (a Pass has no element: it falls through).
+      // AdminNetworkPolicy first: its Allow and Deny are final (a Pass falls through).
       ...tier("admin"),
       ...denyFirst,
       `ct mark set ip ${self} . ip ${peer} . meta l4proto . th dport map @${allow4} return`,
@@ -417,13 +421,13 @@ function compileWith(cache: PolicyCompileCache, world: PolicyWorld, policies: re
   const adminElementsOf = new Map<string, Element[]>(adminMaps.map((m) => [m, []]));
   if (admin) {
     /** Elements of `boxes` for the subject addresses lo–hi (one address, or a run that shares the boxes). */
-    const pushBoxes = (map: string, f: Family, lo: bigint, hi: bigint, boxes: Box[], idOf: (rank: number) => number | undefined): void => {
+    const pushBoxes: PushBoxes = (map, f, lo, hi, boxes, idOf) => {
       const subject = formatRange(f, lo, hi);
       for (const b of boxes) {
-        const n = idOf(b.rank);
-        if (n === undefined) continue;
+        const n = idOf === "set" ? undefined : idOf(b.rank);
+        if (idOf !== "set" && n === undefined) continue;
         const peer = formatRange(f, b.aLo, b.aHi);
-        lineToNft(b.lLo, b.lHi).forEach((pp, i) => adminElementsOf.get(map)!.push({ k: [lo, b.aLo, b.lLo, BigInt(i)], text: `${subject} . ${peer} . ${pp} : ${hexId(n)}` }));
+        lineToNft(b.lLo, b.lHi).forEach((pp, i) => adminElementsOf.get(map)!.push({ k: [lo, b.aLo, b.lLo, BigInt(i)], text: `${subject} . ${peer} . ${pp}${n === undefined ? "" : ` : ${hexId(n)}`}` }));
       }
     };
     adminElements(admin, tiers, index.workloads, compiler, new Set(subjects.map((s) => `${s.dir} ${s.view.key}`)), (r) => ids.get(allowKey(r.ref)), pushBoxes);
@@ -439,7 +443,9 @@ function compileWith(cache: PolicyCompileCache, world: PolicyWorld, policies: re
   });
   for (const name of adminMaps) {
     const f: Family = name.endsWith("v4") ? 4 : 6;
-    sets.push({ name, kind: "map", type: `${addrType(f)} . ${addrType(f)} . inet_proto . inet_service : mark`, flags: ["interval"], elements: sortElements(adminElementsOf.get(name)!) });
+    const key = `${addrType(f)} . ${addrType(f)} . inet_proto . inet_service`;
+    const elements = sortElements(adminElementsOf.get(name)!);
+    sets.push(name.includes("_pass_") ? { name, kind: "set", type: key, flags: ["interval"], elements } : { name, kind: "map", type: `${key} : mark`, flags: ["interval"], elements });
   }
   if (fqdn) sets.push(...fqdnSets());
   for (const [name, f] of [[DROPS.v4, 4], [DROPS.v6, 6]] as const) {
@@ -465,7 +471,7 @@ function compileWith(cache: PolicyCompileCache, world: PolicyWorld, policies: re
   );
   return {
     sets,
-    chains: chains(options.logGroup ?? DEFAULT_LOG_GROUP, options.logRate ?? DEFAULT_LOG_RATE, denyRules, fqdn, admin?.flags ?? { admin: false, baseline: false }),
+    chains: chains(options.logGroup ?? DEFAULT_LOG_GROUP, options.logRate ?? DEFAULT_LOG_RATE, options.countedLimit ?? ((l) => l), denyRules, fqdn, admin?.flags ?? { admin: false, baseline: false }),
     entryChain: CHAIN.forward,
     ids: idTable,
     l7: l7.listeners,

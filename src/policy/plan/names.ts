@@ -61,3 +61,12 @@ export const DEFAULT_LOG_RATE = 1000;
 export function adminMap(tier: "admin" | "baseline", dir: Direction, verdict: "allow" | "deny", family: 4 | 6): string {
   return `pol_${dir === "egress" ? "eg" : "in"}_${tier === "admin" ? "anp" : "banp"}_${verdict}_v${family}`;
 }
+
+/**
+ * Where a tier's Pass decides: subject . peer . l4proto . dport, no data. Its four lookups skip the
+ * tier's maps there (`!= @set`), so the Allow and Deny maps are made without the Pass and never
+ * split around its peers (a Pass for scattered pods split each Deny range at every one of them).
+ */
+export function adminPassSet(tier: "admin" | "baseline", dir: Direction, family: 4 | 6): string {
+  return `pol_${dir === "egress" ? "eg" : "in"}_${tier === "admin" ? "anp" : "banp"}_pass_v${family}`;
+}

@@ -42,4 +42,6 @@ export interface CompileOptions {
   logGroup?: number;
   /** Drop-log budget in packets per second across all drops (default 1000). */
   logRate?: number;
+  /** The engine's: the drop log's `limit` with named counters around it (compile/flow-log.ts countedLimit); default a bare limit. */
+  countedLimit?: (limit: string) => string;
 }

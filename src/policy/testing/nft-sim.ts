@@ -1,5 +1,5 @@
 import { parseAddr, parseCidr, cidrLast, type Family } from "../plan/cidr";
-import { adminMap, CHAIN, DENY_RULE_MAP, MAP } from "../plan/names";
+import { adminMap, adminPassSet, CHAIN, DENY_RULE_MAP, MAP } from "../plan/names";
 import type { PolicyPlan } from "../plan/plan";
 import type { Direction, Protocol } from "../types";
 
@@ -76,8 +76,9 @@ export class PlanSim {
     ];
     for (const [direction, self, peer, allowMap, denyMap] of steps) {
       const key = [self, peer, PROTO[protocol], BigInt(port)];
-      // An admin tier: Deny drops, Allow admits (maps exist only while such a policy does).
+      // An admin tier: its Pass skips it, then Deny drops, Allow admits (maps exist only while such a policy does).
       const tier = (t: "admin" | "baseline"): SimVerdict | "allowed" | undefined => {
+        if (this.elements(adminPassSet(t, direction, f)).some((e) => e.fields.every((r, i) => key[i]! >= r.lo && key[i]! <= r.hi))) return undefined;
         const denied = this.lookup(adminMap(t, direction, "deny", f), key);
         if (denied !== undefined) return { allowed: false, ctMark, drop: { direction, mark: denied } };
         const allowed = this.lookup(adminMap(t, direction, "allow", f), key);
