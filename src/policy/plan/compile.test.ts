@@ -8,6 +8,7 @@ import type { PolicyPlan } from "./plan";
 import { renderPolicyNft } from "./render";
 import { PlanSim, elementsOverlap, parseElement } from "../testing/nft-sim";
 import { randomPolicies, randomWorld, rng } from "../testing/random";
+import { shardChains, shardDispatch } from "../testing/sharded-allow";
 import { TRUTH_CASES } from "../testing/truth-cases";
 import { truthWorld } from "../testing/world";
 import type { NetworkPolicy, PolicyWorld, Protocol } from "../types";
@@ -28,18 +29,18 @@ const SKELETON = {
     "update @pol_drops_v6 { ip6 saddr . ip6 daddr . meta l4proto . th dport . meta mark }",
     "counter drop",
   ],
-  pol_egress: [
-    "ct mark set ip saddr . ip daddr . meta l4proto . th dport map @pol_eg_allow_v4 return",
-    "ct mark set ip6 saddr . ip6 daddr . meta l4proto . th dport map @pol_eg_allow_v6 return",
+  pol_eg_rest: [
     "meta mark set ip saddr map @pol_eg_deny_v4 goto pol_eg_drop",
     "meta mark set ip6 saddr map @pol_eg_deny_v6 goto pol_eg_drop",
   ],
-  pol_ingress: [
-    "ct mark set ip daddr . ip saddr . meta l4proto . th dport map @pol_in_allow_v4 return",
-    "ct mark set ip6 daddr . ip6 saddr . meta l4proto . th dport map @pol_in_allow_v6 return",
+  ...shardChains("egress"),
+  pol_egress: [...shardDispatch("egress", "saddr"), "goto pol_eg_rest"],
+  pol_in_rest: [
     "meta mark set ip daddr map @pol_in_deny_v4 goto pol_in_drop",
     "meta mark set ip6 daddr map @pol_in_deny_v6 goto pol_in_drop",
   ],
+  ...shardChains("ingress"),
+  pol_ingress: [...shardDispatch("ingress", "daddr"), "goto pol_in_rest"],
   pol_forward: ["jump pol_egress", "jump pol_ingress"],
 };
 
@@ -48,7 +49,8 @@ const chainsOf = (plan: PolicyPlan) => Object.fromEntries(plan.chains.map((c) =>
 test("the chains are a fixed skeleton (the kernel model in testing/nft-sim.ts assumes exactly this)", () => {
   assert.deepEqual(chainsOf(compilePolicies(world, [])), SKELETON);
   assert.deepEqual(chainsOf(compilePolicies(world, all)), SKELETON);
-  assert.deepEqual(compilePolicies(world, []).chains.map((c) => c.name), ["pol_eg_drop", "pol_in_drop", "pol_egress", "pol_ingress", "pol_forward"]);
+  // A chain comes after the chains it jumps to.
+  assert.deepEqual(compilePolicies(world, []).chains.map((c) => c.name), Object.keys(SKELETON));
   const custom = compilePolicies(world, [], { logGroup: 7, logRate: 50 });
   assert.equal(chainsOf(custom).pol_in_drop![0], 'limit rate 50/second burst 50 packets log prefix "pol-in-drop " group 7');
 });
