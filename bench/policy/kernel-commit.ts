@@ -1,9 +1,11 @@
 // Issue 18: the kernel's part of one policy change, measured alone (no pontond). In a throwaway
 // namespace: the bench world's policy maps (world.ts, 1,000 policies over 1,000 workloads, loaded
 // once with `nft -f`), then one policy change's element diff (the changed policy's port
-// alternating) sent as one netlink batch through bin/ponton-nftbatch, as pontond sends it; beside
-// it, one element added and removed in maps of the same type holding 100 / 1,000 / 14,000 elements,
-// and the same through `nft` (a process, its cache of the map). Prints p50/p95 per case.
+// alternating) sent as one netlink batch through bin/ponton-nftbatch, as pontond sends it, to the
+// sharded allow maps (src/policy/plan/names.ts) and, alternated in the same run, to the same elements
+// in one unsharded map per allow map (as before the shards); beside it, one element added and
+// removed in maps of the same type holding 100 / 1,000 / 14,000 elements, and the same through `nft`
+// (a process, its cache of the map). Prints p50/p95 per case.
 // Run: sudo node dist/bench/policy/kernel-commit.js [--rounds N]
 import { execFileSync } from "node:child_process";
 import { loadavg } from "node:os";
@@ -60,6 +62,11 @@ async function main(): Promise<void> {
   const b = planFor(8082);
   const forward = elementDiff(a, b);
   const back = elementDiff(b, a);
+  // The same elements and change in one map per allow map (`pol_in_allow_v4_s7` -> `pol_in_allow_v4`).
+  const unsharded = (name: string) => name.replace(/_s\d+$/, "");
+  const merged = new Map<string, string[]>();
+  for (const s of a.sets) if (/_allow_v[46]_s\d+$/.test(s.name)) merged.set(unsharded(s.name), [...(merged.get(unsharded(s.name)) ?? []), ...s.elements]);
+  const toMerged = (ops: NftOp[]): NftOp[] => ops.map((o) => (o.op === "addElements" || o.op === "deleteElements" ? { ...o, set: { ...o.set, name: unsharded(o.set.name) } } : o));
   const total = a.sets.reduce((n, s) => n + s.elements.length, 0);
   const touched = forward.map((o) => (o.op === "addElements" ? `add ${o.set.name} ${o.elements.length}` : o.op === "deleteElements" ? `delete ${o.set.name} ${o.keys.length}` : o.op));
   execFileSync("ip", ["netns", "add", NS]);
@@ -77,11 +84,13 @@ async function main(): Promise<void> {
   const out: Record<string, unknown> = { rounds, load: loadavg().map((l) => l.toFixed(1)).join(" "), policyElements: total, change: touched };
   try {
     nsRun(["nft", "-f", "-"], renderPolicyNft(a));
+    for (const [name, els] of merged) nsRun(["nft", "-f", "-"], `table inet ponton {\n map ${name} {\n type ${name.includes("_v6") ? TYPE.replace(/ipv4/g, "ipv6") : TYPE}\n flags interval\n${els.length ? ` elements = { ${els.join(", ")} }\n` : ""} }\n}\n`);
     const sizes = [100, 1000, 14000];
     for (const n of sizes) nsRun(["nft", "-f", "-"], `table inet ponton {\n map syn${n} { type ${TYPE}; flags interval; elements = { ${synthetic(n).join(", ")} } }\n}\n`);
     const one = { name: "", kind: "map" as const, type: TYPE, flags: ["interval"] };
     const elem = "10.255.255.1 . 10.101.0.0/24 . 6 . 7000-7010 : 0xbeef";
     const policySend: number[] = [];
+    const unshardedSend: number[] = [];
     const policyEncode: number[] = [];
     const perSize: Record<number, number[]> = Object.fromEntries(sizes.map((n) => [n, []]));
     const nftCli: number[] = [];
@@ -91,6 +100,7 @@ async function main(): Promise<void> {
         const s = await send(ops);
         policySend.push(s.sendMs);
         policyEncode.push(s.encodeMs);
+        unshardedSend.push((await send(toMerged(ops))).sendMs);
       }
       for (const n of sizes) {
         const set = { ...one, name: `syn${n}` };
@@ -103,6 +113,7 @@ async function main(): Promise<void> {
       nsRun(["nft", "delete", "element", "inet", "ponton", "syn14000", `{ ${elem.slice(0, elem.indexOf(" : "))} }`]);
     }
     out.policyChangeBatch = { ...sum(policySend), encode: sum(policyEncode) };
+    out.policyChangeBatchUnsharded = sum(unshardedSend);
     for (const n of sizes) out[`oneElement_${n}`] = sum(perSize[n]!);
     out.nftAddElement_14000 = sum(nftCli);
     out.loadEnd = loadavg().map((l) => l.toFixed(1)).join(" ");
