@@ -1,6 +1,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { compilePolicies } from "./compile";
+import { parseIp } from "../../model/ip";
 import { denyDecisionId, describeDecision, ruleDecisionId } from "./decisions";
 import { createExplainer } from "../evaluate";
 import { parsePolicies, parsePolicy } from "../parse";
@@ -148,4 +149,28 @@ test("differential: explain() and the compiled plan agree on random worlds and p
     }
   }
   assert.ok(checked > 50000, `checked ${checked}`);
+});
+
+// The allow maps' shards (names.ts ALLOW_SHARDS): the kernel's dispatch sends a connection to the
+// shard of its subject's low 6 bits, so every element must sit in exactly that shard — else the
+// kernel would miss it while PlanSim (which looks up the same shard) could not tell.
+test("every allow element is in the shard of its subject's low 6 bits, on random worlds", () => {
+  let checked = 0;
+  for (let seed = 1; seed <= 40; seed++) {
+    const r = rng(seed);
+    const plan = compilePolicies(randomWorld(r), randomPolicies(r, 1 + Math.floor(r() * 4)).map(parsePolicy));
+    for (const s of plan.sets) {
+      const m = /^pol_(in|eg)_allow_v[46]_s(\d+)$/.exec(s.name);
+      if (!m) {
+        assert.ok(!/^pol_(in|eg)_allow_v[46]$/.test(s.name), `no unsharded allow map: ${s.name}`);
+        continue;
+      }
+      for (const e of s.elements) {
+        const subject = parseIp(e.split(" . ")[0]!)!;
+        assert.equal(Number(subject.value & 63n), Number(m[2]), `${e} in ${s.name}`);
+        checked++;
+      }
+    }
+  }
+  assert.ok(checked > 100, `${checked} elements checked`);
 });
