@@ -8,6 +8,7 @@ import { spawn } from "node:child_process";
 import { readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { TestHost } from "../../test/integration/harness";
+import { allowShards } from "../../src/policy/plan/names";
 import { nowMs, sleep } from "../lib/proc";
 import { percentile, timeEach } from "../lib/stats";
 import { iperfTcp, iperfUdp64, median, reuseTimeWait, round2, serverScript, wrk, type Runner } from "../lib/traffic";
@@ -85,10 +86,12 @@ async function measure(h: TestHost, addr: string, count: number): Promise<Figure
 /** Element counts of the policy maps, straight from the kernel. */
 async function elementCounts(h: TestHost): Promise<Record<string, number>> {
   const out: Record<string, number> = {};
-  for (const m of ["pol_in_allow_v4", "pol_eg_allow_v4", "pol_in_deny_v4", "pol_eg_deny_v4"]) {
-    const r = await h.inHost("nft", ["-j", "list", "map", "inet", "ponton", m], 60_000);
+  // The allow maps are split in shards (src/policy/plan/names.ts): counted together.
+  const maps = [...["pol_in_allow_v4", "pol_eg_allow_v4"].flatMap((m) => allowShards(m).map((s) => [m, s])), ...["pol_in_deny_v4", "pol_eg_deny_v4"].map((m) => [m, m])];
+  for (const [m, name] of maps) {
+    const r = await h.inHost("nft", ["-j", "list", "map", "inet", "ponton", name!], 60_000);
     const j = JSON.parse(r.stdout || "{}") as { nftables?: { map?: { elem?: unknown[] } }[] };
-    out[m] = j.nftables?.find((x) => x.map)?.map?.elem?.length ?? 0;
+    out[m!] = (out[m!] ?? 0) + (j.nftables?.find((x) => x.map)?.map?.elem?.length ?? 0);
   }
   return out;
 }

@@ -531,7 +531,7 @@ export class Engine {
     return this.change(() => labelNamespace(this.ctx, name, edits));
   }
   labelWorkload(name: string, edits: LabelEdits) {
-    return this.change(async () => this.view(await labelWorkload(this.ctx, name, edits)));
+    return this.change(async () => this.view(await labelWorkload(this.ctx, name, edits)), "labels");
   }
   applyPolicies(text: string) {
     return this.change(() => applyPolicyText(this.ctx, text), "policies");

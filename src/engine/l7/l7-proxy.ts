@@ -62,7 +62,7 @@ export class EngineL7 {
       // No listener, no HAProxy: the addresses are not read (a dump of every link, whose cost in the
       // kernel grows with the square of the veths whose far end is in another namespace; issue 20).
       const host = this.listeners.length > 0 ? await this.hostAddresses() : [];
-      const done = await this.haproxy.apply(this.listeners, (l) => (l.direction === "egress" ? clients : transparent).has(key(l)), host, localSubnets(this.ctx));
+      const done = await this.haproxy.apply(this.listeners, (l) => (l.direction === "egress" ? clients : transparent).has(key(l)), host, this.listeners.length > 0 ? localSubnets(this.ctx) : []);
       this.running = this.listeners.length > 0;
       this.lastErrors = [];
       return done;

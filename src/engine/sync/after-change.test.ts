@@ -8,6 +8,7 @@ import os from "node:os";
 import path from "node:path";
 import { parsePolicies } from "../../policy";
 import type { Workload } from "../../model/types";
+import type { Service } from "../../model/services/service";
 import { SqliteStore } from "../../store";
 import { ALL_SYNCS, syncInputs, syncsAfter } from "./after-change";
 
@@ -60,5 +61,34 @@ test("anything else written under a policy-only declaration runs every sync", ()
 test("an undeclared change runs every sync", () => {
   withStore((store) => {
     assert.deepEqual(syncsAfter("any", undefined, () => syncInputs(store, new Set())), ALL_SYNCS);
+  });
+});
+
+/** The syncs a write declared as a workload label change gets. */
+function afterLabels(store: SqliteStore, write: () => void) {
+  const before = syncInputs(store, new Set());
+  store.transaction(write);
+  return syncsAfter("labels", before, () => syncInputs(store, new Set()));
+}
+const service = (name: string, selector: Record<string, string>): Service => ({ id: `id-${name}`, name, vip: "10.96.0.1", ports: [{ port: 80, targetPort: 80, protocol: "tcp" }], selector, scheduler: "rr", weights: {}, externalIps: [], createdAt: "" });
+
+test("a label change alone: the resolver, and BGP and L2 only when a service selects the workload before or after", () => {
+  withStore((store) => {
+    assert.deepEqual(afterLabels(store, () => store.putWorkload(workload("a", { app: "y" }))), ["dns"], "no service");
+    store.putService(service("web", { app: "web" }));
+    assert.deepEqual(afterLabels(store, () => store.putWorkload(workload("a", { app: "z" }))), ["dns"], "a service that selects neither");
+    assert.deepEqual(afterLabels(store, () => store.putWorkload(workload("a", { app: "web" }))), ["dns", "bgp", "l2"], "selected after");
+    assert.deepEqual(afterLabels(store, () => store.putWorkload(workload("a", { app: "x" }))), ["dns", "bgp", "l2"], "selected before");
+  });
+});
+
+test("anything but labels written under a label declaration runs every sync", () => {
+  withStore((store) => {
+    const writes: Record<string, () => void> = {
+      "a workload's state with its labels": () => store.putWorkload({ ...workload("a", { app: "y" }), state: "exited" }),
+      "a new workload": () => store.putWorkload(workload("b")),
+      "a service": () => store.putService(service("web", { app: "web" })),
+    };
+    for (const [what, write] of Object.entries(writes)) assert.deepEqual(afterLabels(store, write), ALL_SYNCS, what);
   });
 });

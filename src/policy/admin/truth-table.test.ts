@@ -5,6 +5,7 @@ import { denyDecisionId, ruleDecisionId } from "../plan/decisions";
 import { createExplainer, type DirectionExplanation, type Explanation } from "../evaluate";
 import { parsePolicies } from "../parse";
 import { PlanSim, elementsOverlap, parseElement, type SimVerdict } from "../testing/nft-sim";
+import { shardDispatch } from "../testing/sharded-allow";
 import { PORTS, PROTOCOLS, WORKLOADS, truthWorld } from "../testing/world";
 import type { TruthCase } from "../testing/truth-cases";
 import type { PolicyPlan } from "../plan/plan";
@@ -94,16 +95,19 @@ test("explain names the tier, the policy and the rule that decided", () => {
 
 test("the admin tiers' lookups: AdminNetworkPolicy before everything, the baseline after the default deny", () => {
   const plan = compilePolicies(world, parsePolicies(ADMIN_CASES[2]!.yaml + "\n---\n" + ADMIN_CASES[0]!.yaml));
-  const ingress = plan.chains.find((c) => c.name === "pol_ingress")!.rules;
+  const rules = (name: string) => plan.chains.find((c) => c.name === name)!.rules;
   const tier = (_t: string, ip: string) => `${ip} daddr . ${ip} saddr . meta l4proto . th dport`;
   const unpassed = (t: string, ip: "ip" | "ip6") => `${tier(t, ip)} != @pol_in_${t}_pass_v${ip === "ip" ? 4 : 6}`;
-  assert.deepEqual(ingress, [
+  assert.deepEqual(rules("pol_ingress"), [
     `${unpassed("anp", "ip")} meta mark set ${tier("anp", "ip")} map @pol_in_anp_deny_v4 goto pol_in_drop`,
     `${unpassed("anp", "ip6")} meta mark set ${tier("anp", "ip6")} map @pol_in_anp_deny_v6 goto pol_in_drop`,
     `${unpassed("anp", "ip")} ct mark set ${tier("anp", "ip")} map @pol_in_anp_allow_v4 return`,
     `${unpassed("anp", "ip6")} ct mark set ${tier("anp", "ip6")} map @pol_in_anp_allow_v6 return`,
-    "ct mark set ip daddr . ip saddr . meta l4proto . th dport map @pol_in_allow_v4 return",
-    "ct mark set ip6 daddr . ip6 saddr . meta l4proto . th dport map @pol_in_allow_v6 return",
+    // The allow maps' shards (plan/names.ts), each chain ending in pol_in_rest.
+    ...shardDispatch("ingress", "daddr"),
+    "goto pol_in_rest",
+  ]);
+  assert.deepEqual(rules("pol_in_rest"), [
     "meta mark set ip daddr map @pol_in_deny_v4 goto pol_in_drop",
     "meta mark set ip6 daddr map @pol_in_deny_v6 goto pol_in_drop",
     `${unpassed("banp", "ip")} meta mark set ${tier("banp", "ip")} map @pol_in_banp_deny_v4 goto pol_in_drop`,
@@ -114,7 +118,8 @@ test("the admin tiers' lookups: AdminNetworkPolicy before everything, the baseli
   // Without admin policies the table is what it was: no tier maps, no lookups.
   const plain = compilePolicies(world, parsePolicies(ADMIN_CASES[0]!.yaml.split("---")[1]!));
   assert.ok(!plain.sets.some((s) => /_b?anp_/.test(s.name)));
-  assert.equal(plain.chains.find((c) => c.name === "pol_ingress")!.rules.length, 4);
+  assert.equal(plain.chains.find((c) => c.name === "pol_ingress")!.rules.length, 3);
+  assert.equal(plain.chains.find((c) => c.name === "pol_in_rest")!.rules.length, 2);
 });
 
 test("what-if names the AdminNetworkPolicy that would deny", () => {

@@ -1,6 +1,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { compilePolicies } from "./compile";
+import { parseIp } from "../../model/ip";
 import { denyDecisionId, describeDecision, ruleDecisionId } from "./decisions";
 import { createExplainer } from "../evaluate";
 import { parsePolicies, parsePolicy } from "../parse";
@@ -8,6 +9,7 @@ import type { PolicyPlan } from "./plan";
 import { renderPolicyNft } from "./render";
 import { PlanSim, elementsOverlap, parseElement } from "../testing/nft-sim";
 import { randomPolicies, randomWorld, rng } from "../testing/random";
+import { shardChains, shardDispatch } from "../testing/sharded-allow";
 import { TRUTH_CASES } from "../testing/truth-cases";
 import { truthWorld } from "../testing/world";
 import type { NetworkPolicy, PolicyWorld, Protocol } from "../types";
@@ -28,18 +30,18 @@ const SKELETON = {
     "update @pol_drops_v6 { ip6 saddr . ip6 daddr . meta l4proto . th dport . meta mark }",
     "counter drop",
   ],
-  pol_egress: [
-    "ct mark set ip saddr . ip daddr . meta l4proto . th dport map @pol_eg_allow_v4 return",
-    "ct mark set ip6 saddr . ip6 daddr . meta l4proto . th dport map @pol_eg_allow_v6 return",
+  pol_eg_rest: [
     "meta mark set ip saddr map @pol_eg_deny_v4 goto pol_eg_drop",
     "meta mark set ip6 saddr map @pol_eg_deny_v6 goto pol_eg_drop",
   ],
-  pol_ingress: [
-    "ct mark set ip daddr . ip saddr . meta l4proto . th dport map @pol_in_allow_v4 return",
-    "ct mark set ip6 daddr . ip6 saddr . meta l4proto . th dport map @pol_in_allow_v6 return",
+  ...shardChains("egress"),
+  pol_egress: [...shardDispatch("egress", "saddr"), "goto pol_eg_rest"],
+  pol_in_rest: [
     "meta mark set ip daddr map @pol_in_deny_v4 goto pol_in_drop",
     "meta mark set ip6 daddr map @pol_in_deny_v6 goto pol_in_drop",
   ],
+  ...shardChains("ingress"),
+  pol_ingress: [...shardDispatch("ingress", "daddr"), "goto pol_in_rest"],
   pol_forward: ["jump pol_egress", "jump pol_ingress"],
 };
 
@@ -48,7 +50,8 @@ const chainsOf = (plan: PolicyPlan) => Object.fromEntries(plan.chains.map((c) =>
 test("the chains are a fixed skeleton (the kernel model in testing/nft-sim.ts assumes exactly this)", () => {
   assert.deepEqual(chainsOf(compilePolicies(world, [])), SKELETON);
   assert.deepEqual(chainsOf(compilePolicies(world, all)), SKELETON);
-  assert.deepEqual(compilePolicies(world, []).chains.map((c) => c.name), ["pol_eg_drop", "pol_in_drop", "pol_egress", "pol_ingress", "pol_forward"]);
+  // A chain comes after the chains it jumps to.
+  assert.deepEqual(compilePolicies(world, []).chains.map((c) => c.name), Object.keys(SKELETON));
   const custom = compilePolicies(world, [], { logGroup: 7, logRate: 50 });
   assert.equal(chainsOf(custom).pol_in_drop![0], 'limit rate 50/second burst 50 packets log prefix "pol-in-drop " group 7');
 });
@@ -146,4 +149,28 @@ test("differential: explain() and the compiled plan agree on random worlds and p
     }
   }
   assert.ok(checked > 50000, `checked ${checked}`);
+});
+
+// The allow maps' shards (names.ts ALLOW_SHARDS): the kernel's dispatch sends a connection to the
+// shard of its subject's low 6 bits, so every element must sit in exactly that shard — else the
+// kernel would miss it while PlanSim (which looks up the same shard) could not tell.
+test("every allow element is in the shard of its subject's low 6 bits, on random worlds", () => {
+  let checked = 0;
+  for (let seed = 1; seed <= 40; seed++) {
+    const r = rng(seed);
+    const plan = compilePolicies(randomWorld(r), randomPolicies(r, 1 + Math.floor(r() * 4)).map(parsePolicy));
+    for (const s of plan.sets) {
+      const m = /^pol_(in|eg)_allow_v[46]_s(\d+)$/.exec(s.name);
+      if (!m) {
+        assert.ok(!/^pol_(in|eg)_allow_v[46]$/.test(s.name), `no unsharded allow map: ${s.name}`);
+        continue;
+      }
+      for (const e of s.elements) {
+        const subject = parseIp(e.split(" . ")[0]!)!;
+        assert.equal(Number(subject.value & 63n), Number(m[2]), `${e} in ${s.name}`);
+        checked++;
+      }
+    }
+  }
+  assert.ok(checked > 100, `${checked} elements checked`);
 });

@@ -4,7 +4,7 @@ import { normalize, subtract, type Interval } from "./intervals";
 import { decompose, itemsKey, type Box, type Item } from "./boxes";
 import { PROTOCOL_NUMBER, endpointPeerMatches, isolates, resolveNamedPort } from "../match";
 import { matchesSelector } from "../selector";
-import { adminMap, adminPassSet, CHAIN, DENY_RULE_MAP, DEFAULT_LOG_GROUP, DEFAULT_LOG_RATE, DROPS, DROPS_SIZE, DROPS_TIMEOUT, LOG_PREFIX, MAP } from "./names";
+import { adminMap, adminPassSet, ALLOW_MAPS, allowShard, allowShards, CHAIN, DENY_RULE_MAP, DEFAULT_LOG_GROUP, DEFAULT_LOG_RATE, DROPS, DROPS_SIZE, DROPS_TIMEOUT, LOG_PREFIX, MAP, shardChain, shardDispatch } from "./names";
 import type { CompileOptions, NftChain, NftSet, PolicyPlan } from "./plan";
 import type { Direction, LabelSelector, NetworkPolicy, PolicyRule, PolicyWorld, PortSpec, RuleRef } from "../types";
 import { l7Plan, subjectListeners, type L7Listener } from "./l7-compile";
@@ -16,7 +16,8 @@ import { adminElements, rankAdminRules, type PushBoxes, type TierFlags } from ".
 
 // NetworkPolicy -> nft data. The rule count is fixed (see chains()); everything that grows
 // with workloads or policies becomes map elements:
-//   pol_{in,eg}_allow_v{4,6}: subject . peer-range . l4proto-range . dport-range : id
+//   pol_{in,eg}_allow_v{4,6}_s{0..63}: subject . peer-range . l4proto-range . dport-range : id
+//     (one map per shard of subject addresses: names.ts ALLOW_SHARDS)
 //   pol_{in,eg}_deny_v{4,6}:  subject : id   (subject = an isolated workload address)
 // For ingress the subject is the destination, for egress the source. Every selector, named
 // port, ipBlock except and endPort is resolved here, at compile time, against the world.
@@ -235,10 +236,10 @@ function chains(logGroup: number, logRate: number, counted: (limit: string) => s
   // Allowed: ct mark := the admitting rule's id, kept on the connection for the collector.
   // Denied: meta mark := the default-deny id (the packet dies, so clobbering it is harmless),
   // then NFLOG, which carries the mark.
-  const direction = (dir: Direction): string[] => {
-    const [self, peer, allow4, allow6, deny4, deny6, dropChain, xdeny4, xdeny6] = dir === "egress"
-      ? ["saddr", "daddr", MAP.egressAllow4, MAP.egressAllow6, MAP.egressDeny4, MAP.egressDeny6, CHAIN.egressDrop, DENY_RULE_MAP.egress4, DENY_RULE_MAP.egress6]
-      : ["daddr", "saddr", MAP.ingressAllow4, MAP.ingressAllow6, MAP.ingressDeny4, MAP.ingressDeny6, CHAIN.ingressDrop, DENY_RULE_MAP.ingress4, DENY_RULE_MAP.ingress6];
+  const direction = (dir: Direction): NftChain[] => {
+    const [self, peer, allow4, allow6, deny4, deny6, dropChain, xdeny4, xdeny6, name, rest] = dir === "egress"
+      ? ["saddr", "daddr", MAP.egressAllow4, MAP.egressAllow6, MAP.egressDeny4, MAP.egressDeny6, CHAIN.egressDrop, DENY_RULE_MAP.egress4, DENY_RULE_MAP.egress6, CHAIN.egress, CHAIN.egressRest]
+      : ["daddr", "saddr", MAP.ingressAllow4, MAP.ingressAllow6, MAP.ingressDeny4, MAP.ingressDeny6, CHAIN.ingressDrop, DENY_RULE_MAP.ingress4, DENY_RULE_MAP.ingress6, CHAIN.ingress, CHAIN.ingressRest];
     // Cilium deny rules win over allows, so they are looked up first (meta mark = the deny rule's id).
     const denyFirst = denyRules
       ? [
@@ -259,25 +260,39 @@ function chains(logGroup: number, logRate: number, counted: (limit: string) => s
         `${unpassed("ip6")} ct mark set ${key("ip6")} map @${adminMap(t, dir, "allow", 6)} return`,
       ];
     };
+    // The allow lookup, one chain per shard (names.ts ALLOW_SHARDS): reached by `goto`, so its
+    // `return` leaves the direction as the single lookup's did, and a miss goes on to the rest.
+    const shards = (f: 4 | 6): NftChain[] =>
+      allowShards(f === 4 ? allow4 : allow6).map((m, i) => ({
+        name: shardChain(dir, f, i),
+        rules: [`ct mark set ${f === 4 ? "ip" : "ip6"} ${self} . ${f === 4 ? "ip" : "ip6"} ${peer} . meta l4proto . th dport map @${m} return`, `goto ${rest}`],
+      }));
     return [
-      // AdminNetworkPolicy first: its Allow and Deny are final (a Pass falls through).
-      ...tier("admin"),
-      ...denyFirst,
-      `ct mark set ip ${self} . ip ${peer} . meta l4proto . th dport map @${allow4} return`,
-      `ct mark set ip6 ${self} . ip6 ${peer} . meta l4proto . th dport map @${allow6} return`,
-      // toFQDNs: addresses the resolver returned, learned at run time (fqdn-plan.ts).
-      ...(fqdn && dir === "egress" ? fqdnLookupRules() : []),
-      `meta mark set ip ${self} map @${deny4} goto ${dropChain}`,
-      `meta mark set ip6 ${self} map @${deny6} goto ${dropChain}`,
-      // Reached only by workloads no NetworkPolicy isolates in this direction.
-      ...tier("baseline"),
+      {
+        name: rest,
+        rules: [
+          // toFQDNs: addresses the resolver returned, learned at run time (fqdn-plan.ts).
+          ...(fqdn && dir === "egress" ? fqdnLookupRules() : []),
+          `meta mark set ip ${self} map @${deny4} goto ${dropChain}`,
+          `meta mark set ip6 ${self} map @${deny6} goto ${dropChain}`,
+          // Reached only by workloads no NetworkPolicy isolates in this direction.
+          ...tier("baseline"),
+        ],
+      },
+      ...shards(4),
+      ...shards(6),
+      {
+        name,
+        // AdminNetworkPolicy first: its Allow and Deny are final (a Pass falls through).
+        rules: [...tier("admin"), ...denyFirst, shardDispatch(dir, 4, self), shardDispatch(dir, 6, self), `goto ${rest}`],
+      },
     ];
   };
   return [
     { name: CHAIN.egressDrop, rules: drop("egress") },
     { name: CHAIN.ingressDrop, rules: drop("ingress") },
-    { name: CHAIN.egress, rules: direction("egress") },
-    { name: CHAIN.ingress, rules: direction("ingress") },
+    ...direction("egress"),
+    ...direction("ingress"),
     // Egress first: a connection must leave its source before it can reach its destination.
     { name: CHAIN.forward, rules: [`jump ${CHAIN.egress}`, `jump ${CHAIN.ingress}`] },
   ];
@@ -392,7 +407,8 @@ function compileWith(cache: PolicyCompileCache, world: PolicyWorld, policies: re
   const rehashed = [...ids].filter(([k, id]) => id !== (cache.hashes.get(k)! & 0x7fffffff)).join(";");
   const idOfRank = (r: number) => ids.get(allowKey(byRank.get(r)!.ref))!;
 
-  const mapNames: string[] = [...Object.values(MAP), ...(denyRules ? Object.values(DENY_RULE_MAP) : [])];
+  const sharded = new Set<string>(ALLOW_MAPS);
+  const mapNames: string[] = [...Object.values(MAP).flatMap((m) => (sharded.has(m) ? allowShards(m) : [m])), ...(denyRules ? Object.values(DENY_RULE_MAP) : [])];
   const blocks = new Map<string, Block[]>(mapNames.map((m) => [m, []]));
   // Ports guarded by HTTP rules: their connections go to the L7 proxy (l7-compile.ts).
   const listeners: Omit<L7Listener, "listen">[] = [];
@@ -410,7 +426,7 @@ function compileWith(cache: PolicyCompileCache, world: PolicyWorld, policies: re
       }
       return out;
     });
-    for (const b of made.blocks) blocks.get(b.map)!.push(b);
+    for (const b of made.blocks) blocks.get(sharded.has(b.map) ? allowShard(b.map, b.addr) : b.map)!.push(b);
     listeners.push(...made.listeners);
   }
   const l7 = l7Plan(listeners);
@@ -435,7 +451,7 @@ function compileWith(cache: PolicyCompileCache, world: PolicyWorld, policies: re
 
   const addrType = (f: Family): string => (FAMILY_BITS[f] === 32 ? "ipv4_addr" : "ipv6_addr");
   const sets: NftSet[] = mapNames.map((name) => {
-    const f: Family = name.endsWith("v4") ? 4 : 6;
+    const f: Family = name.includes("_v4") ? 4 : 6;
     const allow = name.includes("_allow_") || name.includes("_xdeny_");
     return allow
       ? { name, kind: "map" as const, type: `${addrType(f)} . ${addrType(f)} . inet_proto . inet_service : mark`, flags: ["interval"], elements: joinBlocks(cache, name, blocks.get(name)!) }

@@ -13,6 +13,9 @@ export const CHAIN = {
   ingress: "pol_ingress",
   egressDrop: "pol_eg_drop",
   ingressDrop: "pol_in_drop",
+  /** What follows the allow lookups (toFQDNs, the default deny, the baseline tier): each shard chain ends in it. */
+  egressRest: "pol_eg_rest",
+  ingressRest: "pol_in_rest",
 } as const;
 
 /** allow maps: subject . peer . l4proto . dport -> decision id; deny maps: subject -> id. */
@@ -26,6 +29,41 @@ export const MAP = {
   ingressDeny4: "pol_in_deny_v4",
   ingressDeny6: "pol_in_deny_v6",
 } as const;
+
+/**
+ * Each allow map is split into ALLOW_SHARDS maps by the subject address's low bits (`pol_in_allow_v4_s3`
+ * holds the subjects whose address ends in 3 mod 64). The kernel keeps these maps in pipapo sets, where
+ * removing one element costs time in proportion to the whole map (~10 µs per element of the map per
+ * deleted element, measured: bench/policy/kernel-commit.ts): a change to one workload's elements then
+ * rewrites one map of ~1/64 the size. Per new connection: one verdict-map lookup on the subject's low
+ * bits (`goto` the shard's chain), then the shard's lookup, as one lookup before.
+ */
+export const ALLOW_SHARDS = 64;
+export const ALLOW_MAPS = [MAP.egressAllow4, MAP.egressAllow6, MAP.ingressAllow4, MAP.ingressAllow6] as const;
+
+const shardIndex = (addr: bigint): number => Number(addr & BigInt(ALLOW_SHARDS - 1));
+
+/** The shard of `map` that holds the subject `addr`'s elements. */
+export function allowShard(map: string, addr: bigint): string {
+  return `${map}_s${shardIndex(addr)}`;
+}
+
+/** Every shard name of `map`, in shard order. */
+export function allowShards(map: string): string[] {
+  return Array.from({ length: ALLOW_SHARDS }, (_, i) => `${map}_s${i}`);
+}
+
+/** A shard's chain: its lookup, then the rest of the direction (`pol_in_v4_s3`). */
+export function shardChain(dir: Direction, family: 4 | 6, i: number): string {
+  return `pol_${dir === "egress" ? "eg" : "in"}_v${family}_s${i}`;
+}
+
+/** The rule that sends a connection to its subject's shard chain, as `nft list` prints it. */
+export function shardDispatch(dir: Direction, family: 4 | 6, field: string): string {
+  const key = (i: number) => (family === 4 ? `0.0.0.${i}` : `::${i ? i.toString(16) : ""}`);
+  const entries = Array.from({ length: ALLOW_SHARDS }, (_, i) => `${key(i)} : goto ${shardChain(dir, family, i)}`);
+  return `${family === 4 ? "ip" : "ip6"} ${field} & ${key(ALLOW_SHARDS - 1)} vmap { ${entries.join(", ")} }`;
+}
 
 /**
  * Cilium deny rules: subject . peer . l4proto . dport -> deny-rule id, looked up before the allow

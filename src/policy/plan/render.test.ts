@@ -23,6 +23,13 @@ spec:
   - from: [{ipBlock: {cidr: 10.0.0.0/8, except: [10.0.0.0/24]}}]
 `);
 
+/** The 64 declarations of one allow map's shards, in the plan's (name) order; `filled`: a shard's element lines. */
+function shards(map: string, f: 4 | 6, filled = new Map<string, string[]>()): string[] {
+  const names = Array.from({ length: 64 }, (_, i) => `${map}_s${i}`).sort();
+  const type = f === 4 ? "ipv4_addr . ipv4_addr . inet_proto . inet_service : mark" : "ipv6_addr . ipv6_addr . inet_proto . inet_service : mark";
+  return names.flatMap((n) => [`\tmap ${n} {`, `\t\ttype ${type}`, "\t\tflags interval", ...(filled.get(n) ?? []), "\t}"]);
+}
+
 test("renderPolicyNft: declarations in one table block, exact text", () => {
   const plan = compilePolicies(world, policies);
   const id = (i: number) => `0x${plan.ids.find((e) => e.kind === "allow" && e.rule.ruleIndex === i)!.id.toString(16).padStart(8, "0")}`;
@@ -42,16 +49,19 @@ test("renderPolicyNft: declarations in one table block, exact text", () => {
     "\tmap l7e_redirect6 {", "\t\ttype ipv6_addr . inet_service : inet_service", "\t}",
     "\tset pol_drops_v4 {", "\t\ttype ipv4_addr . ipv4_addr . inet_proto . inet_service . mark", "\t\tflags dynamic, timeout", "\t\ttimeout 120s", "\t\tsize 65535", "\t}",
     "\tset pol_drops_v6 {", "\t\ttype ipv6_addr . ipv6_addr . inet_proto . inet_service . mark", "\t\tflags dynamic, timeout", "\t\ttimeout 120s", "\t\tsize 65535", "\t}",
-    "\tmap pol_eg_allow_v4 {", "\t\ttype ipv4_addr . ipv4_addr . inet_proto . inet_service : mark", "\t\tflags interval", "\t}",
-    "\tmap pol_eg_allow_v6 {", "\t\ttype ipv6_addr . ipv6_addr . inet_proto . inet_service : mark", "\t\tflags interval", "\t}",
+    ...shards("pol_eg_allow_v4", 4),
+    ...shards("pol_eg_allow_v6", 6),
     "\tmap pol_eg_deny_v4 {", "\t\ttype ipv4_addr : mark", "\t}",
     "\tmap pol_eg_deny_v6 {", "\t\ttype ipv6_addr : mark", "\t}",
-    "\tmap pol_in_allow_v4 {", "\t\ttype ipv4_addr . ipv4_addr . inet_proto . inet_service : mark", "\t\tflags interval", "\t\telements = {",
-    `\t\t\t10.0.0.2 . 10.0.0.3 . 6 . 80 : ${id(0)},`,
-    `\t\t\t10.0.0.2 . 10.0.0.3 . 17 . 1000-2000 : ${id(0)},`,
-    `\t\t\t10.0.0.2 . 10.0.1.0-10.255.255.255 . 0-255 . 0-65535 : ${id(1)}`,
-    "\t\t}", "\t}",
-    "\tmap pol_in_allow_v6 {", "\t\ttype ipv6_addr . ipv6_addr . inet_proto . inet_service : mark", "\t\tflags interval", "\t}",
+    // 10.0.0.2's elements are in shard 2 (its address's low 4 bits).
+    ...shards("pol_in_allow_v4", 4, new Map([["pol_in_allow_v4_s2", [
+      "\t\telements = {",
+      `\t\t\t10.0.0.2 . 10.0.0.3 . 6 . 80 : ${id(0)},`,
+      `\t\t\t10.0.0.2 . 10.0.0.3 . 17 . 1000-2000 : ${id(0)},`,
+      `\t\t\t10.0.0.2 . 10.0.1.0-10.255.255.255 . 0-255 . 0-65535 : ${id(1)}`,
+      "\t\t}",
+    ]]])),
+    ...shards("pol_in_allow_v6", 6),
     "\tmap pol_in_deny_v4 {", "\t\ttype ipv4_addr : mark", "\t\telements = {", `\t\t\t10.0.0.2 : ${deny}`, "\t\t}", "\t}",
     "\tmap pol_in_deny_v6 {", "\t\ttype ipv6_addr : mark", "\t\telements = {", `\t\t\tfd00::2 : ${deny}`, "\t\t}", "\t}",
   ];
@@ -64,8 +74,8 @@ test("renderPolicyReplace: add, flush, refill — one transaction that replaces 
   const text = renderPolicyReplace(compilePolicies(world, policies));
   const lines = text.trimEnd().split("\n");
   assert.equal(lines[0], "add table inet ponton");
-  assert.ok(lines.includes("add map inet ponton pol_in_allow_v4 { type ipv4_addr . ipv4_addr . inet_proto . inet_service : mark; flags interval; }"));
-  assert.ok(lines.includes("flush map inet ponton pol_in_allow_v4"));
+  assert.ok(lines.includes("add map inet ponton pol_in_allow_v4_s2 { type ipv4_addr . ipv4_addr . inet_proto . inet_service : mark; flags interval; }"));
+  assert.ok(lines.includes("flush map inet ponton pol_in_allow_v4_s2"));
   // Recent drops are kernel-filled: declared, never flushed by an update.
   assert.ok(lines.includes("add set inet ponton pol_drops_v4 { type ipv4_addr . ipv4_addr . inet_proto . inet_service . mark; flags dynamic, timeout; timeout 120s; size 65535; }"));
   assert.ok(!lines.some((l) => l.startsWith("flush set inet ponton pol_drops")));

@@ -1,5 +1,5 @@
 import { parseAddr, parseCidr, cidrLast, type Family } from "../plan/cidr";
-import { adminMap, adminPassSet, CHAIN, DENY_RULE_MAP, MAP } from "../plan/names";
+import { adminMap, adminPassSet, allowShard, CHAIN, DENY_RULE_MAP, MAP } from "../plan/names";
 import type { PolicyPlan } from "../plan/plan";
 import type { Direction, Protocol } from "../types";
 
@@ -93,7 +93,7 @@ export class PlanSim {
       const xdeny = direction === "egress" ? (f === 4 ? DENY_RULE_MAP.egress4 : DENY_RULE_MAP.egress6) : (f === 4 ? DENY_RULE_MAP.ingress4 : DENY_RULE_MAP.ingress6);
       const denied = this.lookup(xdeny, [self, peer, PROTO[protocol], BigInt(port)]);
       if (denied !== undefined) return { allowed: false, ctMark, drop: { direction, mark: denied } };
-      const allow = this.lookup(allowMap, [self, peer, PROTO[protocol], BigInt(port)]);
+      const allow = this.lookup(allowShard(allowMap, self), [self, peer, PROTO[protocol], BigInt(port)]);
       if (allow !== undefined) { ctMark = allow; continue; }
       const deny = this.lookup(denyMap, [self]);
       if (deny !== undefined) return { allowed: false, ctMark, drop: { direction, mark: deny } };

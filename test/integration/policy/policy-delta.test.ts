@@ -124,7 +124,7 @@ test("a refused delta changes nothing: policy elements added in the same batch a
   const ops = diffOps(compileNft(a!), compileNft(b!))!;
   assert.ok(ops.some((o) => o.op === "addElements" && o.set.flags?.includes("interval")), "the delta adds interval elements");
   // Last in the batch: the deletion of an element the map does not hold (the kernel answers ENOENT).
-  const set = { name: "pol_in_allow_v4", kind: "map" as const, type: "ipv4_addr . ipv4_addr . inet_proto . inet_service : mark", flags: ["interval"] };
+  const set = { name: "pol_in_allow_v4_s10", kind: "map" as const, type: "ipv4_addr . ipv4_addr . inet_proto . inet_service : mark", flags: ["interval"] };
   const bad: NftOp = { op: "deleteElements", set, keys: ["172.30.0.250 . 10.9.9.0/24 . 6 . 1-2"] };
   await assert.rejects(send(VIA_DELTA, [...ops, bad]), (e: unknown) => e instanceof NftBatchError);
   assert.equal(listed(VIA_DELTA), before, "nothing of the refused batch was applied");
