@@ -59,7 +59,10 @@ export class EngineL7 {
       // Backends on a bridge see the client's address: their answers' way back first, then HAProxy.
       const bridged = bridgedBackends(this.ctx, this.listeners);
       this.returnPath = await applyReturnPath(this.ctx, this.listeners.length > 0, [...bridged.values()], this.returnPath);
-      await this.haproxy.apply(this.listeners, (l) => bridged.has(`${l.ip}:${l.port}`), await this.hostAddresses());
+      // Read only when there is a listener: `ip -j addr` lists every workload veth (a pass over all
+      // of them per creation on a routed network, issue 20), and no listener needs no address.
+      const host = this.listeners.length > 0 ? await this.hostAddresses() : [];
+      await this.haproxy.apply(this.listeners, (l) => bridged.has(`${l.ip}:${l.port}`), host);
       this.running = this.listeners.length > 0;
       this.lastErrors = [];
     } catch (e) {

@@ -9,10 +9,12 @@ const MARK = `0x${L7_RETURN_MARK.toString(16)}/0x${L7_RETURN_MARK.toString(16)}`
 
 /** The listeners whose workload sits on a bridge of this host (the others keep the proxy's address). */
 export function bridgedBackends(ctx: EngineContext, listeners: L7Listener[]): Map<string, L7Backend> {
+  const out = new Map<string, L7Backend>();
+  // No listener, nothing to find: the pass below reads every attachment (per creation, issue 20).
+  if (!listeners.some((l) => l.direction === "ingress")) return out;
   const state = ctx.store.state();
   const bridges = new Set(state.networks.filter((n) => n.driver === "bridge").map((n) => n.id));
   const byIp = new Map(state.attachments.filter((a) => bridges.has(a.networkId)).flatMap((a) => [a.ip4, a.ip6].filter((ip): ip is string => !!ip).map((ip) => [ip, a.networkId] as const)));
-  const out = new Map<string, L7Backend>();
   for (const l of listeners) {
     if (l.direction !== "ingress") continue;
     const networkId = byIp.get(l.ip);
