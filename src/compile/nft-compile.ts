@@ -11,6 +11,8 @@ import { statePolicies } from "./policy/world";
 import { crossesHost } from "../model/networks/drivers";
 import { routedIfPrefix } from "./names";
 import { compileOffload } from "./flow-offload";
+import { KeptElements, type WorkloadPart } from "./nft-delta/kept-elements";
+import type { SetElement } from "./nft-delta/set-elements";
 
 export type ForwardOthers = "drop" | "accept";
 
@@ -63,9 +65,12 @@ function publishElements(p: PortMapping, target: Attachment, family: 4 | 6): { s
   return { set: family === 4 ? "pub4" : "pub6", element: `${p.protocol} . ${p.hostPort} : ${value}` };
 }
 
+/** Kept between compiles of the store's frozen lists (nft-delta/): a change makes the elements of what it wrote. */
+const kept = new KeptElements();
+
 export function compileNft(state: DesiredState, runtime: ServiceRuntime = EMPTY_RUNTIME, options: CompileOptions = DEFAULT_COMPILE_OPTIONS): NftPlan {
-  const sets = new Map<string, Set<string>>(SET_DECLS.map((d) => [d.name, new Set<string>()]));
-  const add = (name: string, element: string) => sets.get(name)!.add(element);
+  const own: SetElement[] = [];
+  const add = (name: string, element: string) => void own.push([name, element]);
   const networks = new Map(state.networks.map((n) => [n.id, n]));
   const byName = new Map(state.networks.map((n) => [n.name, n]));
 
@@ -75,7 +80,7 @@ export function compileNft(state: DesiredState, runtime: ServiceRuntime = EMPTY_
   }
   for (const c of options.overlay?.cidrs4 ?? []) add("cluster4", c);
   for (const c of options.overlay?.cidrs6 ?? []) add("cluster6", c);
-  compileRouted(state, options, add);
+  compileRouted(state, add);
   for (const n of state.networks) {
     if (n.driver !== "bridge") continue;
     add("bridges", q(n.bridge));
@@ -103,16 +108,13 @@ export function compileNft(state: DesiredState, runtime: ServiceRuntime = EMPTY_
     }
   }
 
-  const attachmentsOf = new Map<string, Attachment[]>();
-  for (const a of state.attachments) {
-    if (!crossesHost(networks.get(a.networkId))) continue;
-    attachmentsOf.set(a.workloadId, [...(attachmentsOf.get(a.workloadId) ?? []), a]);
-  }
-
+  // Per workload: its routed veths' elements and its published ports. Only the store's frozen lists
+  // can be kept from the last compile (a test's own state may be edited in place): others start over.
+  const frozen = Object.isFrozen(state.workloads) && Object.isFrozen(state.attachments);
+  const parts = frozen ? kept : new KeptElements();
+  parts.update(state, `${options.dnsPort}\n${JSON.stringify(state.networks)}`, (w, attachments) => workloadPart(w, attachments, networks, options));
   const allow = new Map<string, string[]>();
-  for (const w of state.workloads) {
-    publishWorkload(w, attachmentsOf.get(w.id) ?? [], networks, add, allow);
-  }
+  for (const list of parts.allowOf.values()) for (const [key, cidrs] of list) allow.set(key, [...(allow.get(key) ?? []), ...cidrs]);
   for (const [key, cidrs] of allow) {
     add("pub_restricted", key);
     for (const c of withoutContained(cidrs)) add(familyOf(c) === 4 ? "pub_allow4" : "pub_allow6", `${c} . ${key}`);
@@ -122,9 +124,11 @@ export function compileNft(state: DesiredState, runtime: ServiceRuntime = EMPTY_
   const policy = compilePolicyFragment(state, options.policyDelta !== false);
   for (const id of loggedAllowIds(policy, statePolicies(state))) add("flow_log_ids", id);
   const offload = compileOffload(state, options.flowOffload ?? false);
+  parts.elements.set("\0state", own);
 
   return {
-    sets: SET_DECLS.map((d) => ({ ...d, elements: [...sets.get(d.name)!].sort() })),
+    // Shared with the kept state and the last plan: never edited in place.
+    sets: SET_DECLS.map((d) => ({ ...d, elements: parts.elements.array(d.name) as string[] })),
     userRules: state.userRules.flatMap((r) => userRuleWithLog(r.rule, r.id)),
     ...(services.length ? { services } : {}),
     policy,
@@ -134,14 +138,22 @@ export function compileNft(state: DesiredState, runtime: ServiceRuntime = EMPTY_
   };
 }
 
+/** One workload's elements: its routed veths' (whatever its state, as its veths exist) and its published ports'. */
+function workloadPart(w: Workload | undefined, attachments: Attachment[], networks: Map<string, Network>, options: CompileOptions): WorkloadPart {
+  const elements: SetElement[] = [];
+  const add = (set: string, element: string) => void elements.push([set, element]);
+  for (const a of attachments) routedAttachment(a, networks.get(a.networkId), options, add);
+  const allow = new Map<string, string[]>();
+  if (w) publishWorkload(w, attachments.filter((a) => crossesHost(networks.get(a.networkId))), networks, add, allow);
+  return { elements, allow: [...allow] };
+}
+
 /**
  * A routed network's elements: each workload veth joins the per-interface sets a bridge joins, and
  * one wildcard pair per network (and per --route-to peer) stands for all of its veths.
  */
-function compileRouted(state: DesiredState, options: CompileOptions, add: (set: string, element: string) => void): void {
-  const networks = new Map(state.networks.map((n) => [n.id, n]));
+function compileRouted(state: DesiredState, add: (set: string, element: string) => void): void {
   const byName = new Map(state.networks.map((n) => [n.name, n]));
-  const wild = (n: Network) => q(`${routedIfPrefix(n.id)}*`);
   for (const n of state.networks) {
     if (n.driver !== "routed") continue;
     add("same_network_ifs", `${wild(n)} . ${wild(n)}`);
@@ -159,22 +171,25 @@ function compileRouted(state: DesiredState, options: CompileOptions, add: (set: 
       add("routed_ifs", `${theirs} . ${wild(n)}`);
     }
   }
-  for (const a of state.attachments) {
-    const n = networks.get(a.networkId);
-    if (n?.driver !== "routed" || !a.hostIfname) continue;
-    const v = q(a.hostIfname);
-    add("bridges", v);
-    add("owned_ifs", v);
-    if (!n.icc) add("icc_off_bridges", v);
-    if (n.internal) add("internal_bridges", v);
-    if (n.gatewayMode === "routed") add("routed_gw_bridges", v);
-    // The gateway's DNS matters only where the rest of the host is refused (input accepts otherwise).
-    if (hostAccessOf(n)) continue;
-    add("no_host_access", v);
-    for (const proto of options.dnsPort ? ["tcp", "udp"] : []) {
-      if (a.ip4 && n.gateway4) add("gw_dns4", `${v} . ${n.gateway4} . ${proto} . ${options.dnsPort}`);
-      if (a.ip6 && n.gateway6) add("gw_dns6", `${v} . ${n.gateway6} . ${proto} . ${options.dnsPort}`);
-    }
+}
+
+const wild = (n: Network) => q(`${routedIfPrefix(n.id)}*`);
+
+/** A routed workload veth in the per-interface sets a bridge joins. */
+function routedAttachment(a: Attachment, n: Network | undefined, options: CompileOptions, add: (set: string, element: string) => void): void {
+  if (n?.driver !== "routed" || !a.hostIfname) return;
+  const v = q(a.hostIfname);
+  add("bridges", v);
+  add("owned_ifs", v);
+  if (!n.icc) add("icc_off_bridges", v);
+  if (n.internal) add("internal_bridges", v);
+  if (n.gatewayMode === "routed") add("routed_gw_bridges", v);
+  // The gateway's DNS matters only where the rest of the host is refused (input accepts otherwise).
+  if (hostAccessOf(n)) return;
+  add("no_host_access", v);
+  for (const proto of options.dnsPort ? ["tcp", "udp"] : []) {
+    if (a.ip4 && n.gateway4) add("gw_dns4", `${v} . ${n.gateway4} . ${proto} . ${options.dnsPort}`);
+    if (a.ip6 && n.gateway6) add("gw_dns6", `${v} . ${n.gateway6} . ${proto} . ${options.dnsPort}`);
   }
 }
 

@@ -1,4 +1,5 @@
 // NftPlan -> `nft -f` text: a full atomic replace of our table, or an incremental element diff.
+import { keptDelta } from "./nft-delta/set-elements";
 import { NFT_TABLE_REF } from "./names";
 import { elementOps, renderOps, type NftOp } from "./nft-ops";
 import { fragmentDelta } from "./services/fragment-delta";
@@ -112,17 +113,20 @@ export function diffOps(from: NftPlan, to: NftPlan): NftOp[] | undefined {
   const ops: NftOp[] = [...offloadOps(from.offload, to.offload), ...svc.chains.before];
   to.sets.forEach((next, i) => {
     const prev = from.sets[i]!;
-    const before = new Set(prev.elements);
-    const after = new Set(next.elements);
-    const removed = [...prev.elements.filter((e) => !after.has(e)), ...(svc.del.get(next.name) ?? [])];
-    const added = [...next.elements.filter((e) => !before.has(e)), ...(svc.add.get(next.name) ?? [])];
-    ops.push(...elementOps(next, removed, added));
+    const d = keptDelta(prev.elements, next.elements) ?? setDifference(prev.elements, next.elements);
+    ops.push(...elementOps(next, [...d.removed, ...(svc.del.get(next.name) ?? [])], [...d.added, ...(svc.add.get(next.name) ?? [])]));
   });
   ops.push(...refill(USER_CHAIN, from.userRules, to.userRules), ...refill(FLOW_RECORD_CHAIN, from.flowRecord, to.flowRecord));
   ops.push(...refill(FORWARD_OTHERS_CHAIN, from.forwardOthers, to.forwardOthers));
   ops.push(...policyDiff(from.policy, to.policy));
   ops.push(...svc.chains.after);
   return ops;
+}
+
+function setDifference(from: readonly string[], to: readonly string[]): { added: string[]; removed: string[] } {
+  const before = new Set(from);
+  const after = new Set(to);
+  return { removed: from.filter((e) => !after.has(e)), added: to.filter((e) => !before.has(e)) };
 }
 
 /** `nft -f` text of diffOps: undefined when only a full reload can do it, "" when nothing changed. */

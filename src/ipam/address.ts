@@ -13,6 +13,8 @@ export interface AddressRequest {
   requested?: string;
   /** The address this name held last time: reused when free. */
   sticky?: string;
+  /** Where the scan starts (address-cursor.ts: every address below it is held); told where the next may start (undefined: where it did). */
+  cursor?: { from: bigint; next: (from: bigint | undefined) => void };
 }
 
 export function allocateAddress(req: AddressRequest): string {
@@ -29,22 +31,37 @@ export function allocateAddress(req: AddressRequest): string {
     }
     if (ip.value === gw) throw new EngineError("ADDRESS_IN_USE", `address ${text} is the gateway of ${req.subnet}`);
     if (req.used.has(text)) throw new EngineError("ADDRESS_IN_USE", `address ${text} is already in use on ${req.subnet}`);
+    req.cursor?.next(undefined);
     return text;
   }
   if (req.sticky !== undefined && !req.used.has(req.sticky)) {
     const ip = mustParseIp(req.sticky);
-    if (cidrContains(subnet, ip.family, ip.value) && ip.value !== gw) return req.sticky;
+    if (cidrContains(subnet, ip.family, ip.value) && ip.value !== gw) {
+      req.cursor?.next(undefined);
+      return req.sticky;
+    }
   }
   let fallback: string | undefined;
-  // Scanning stops after used+reserved+2 candidates at most: allocation is O(held addresses).
-  for (let v = first; v <= last; v++) {
+  let met: bigint | undefined;
+  // Scanning stops after used+reserved+2 candidates at most: allocation is O(held addresses), and
+  // from a cursor below which all are held, O(addresses reserved for others) (issue 20).
+  const from = req.cursor && req.cursor.from > first && req.cursor.from <= last + 1n ? req.cursor.from : first;
+  for (let v = from; v <= last; v++) {
     if (v === gw) continue;
     const text = formatIp(subnet.family, v);
     if (req.used.has(text)) continue;
-    if (!req.reservedForOthers.has(text)) return text;
+    met ??= v;
+    if (!req.reservedForOthers.has(text)) {
+      // Below the first free address met all are held, and it is taken now if it is this one.
+      req.cursor?.next(met === v ? v + 1n : met);
+      return text;
+    }
     fallback ??= text;
   }
-  if (fallback !== undefined) return fallback;
+  if (fallback !== undefined) {
+    req.cursor?.next(met! + 1n);
+    return fallback;
+  }
   throw new EngineError("SUBNET_FULL", `no free address in ${req.subnet} (${cidrSize(subnet)} addresses, ${req.used.size} in use)`);
 }
 

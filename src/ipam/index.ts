@@ -1,2 +1,3 @@
 export * from "./address";
 export * from "./subnet-pool";
+export * from "./address-cursor";

@@ -1,10 +1,11 @@
 // Which workloads back a service right now: selector match, alive, healthy, and an address of the
 // service half's family on the attachment chosen (IPv4 half: its IPv4 address, IPv6 half: its IPv6 one).
 import { createHash } from "node:crypto";
-import { DEFAULT_NAMESPACE, type Attachment, type DeclaredPort, type DesiredState, type Network } from "../../model/types";
+import { DEFAULT_NAMESPACE, type Attachment, type DeclaredPort, type DesiredState, type Network, type Workload } from "../../model/types";
 import { selectorMatches, serviceNamespace, targetPortOn, type Service, type ServicePort, type ServiceRuntime } from "../../model/services/service";
 import type { IpFamily } from "../../model/services/service-families";
 import { crossesHost } from "../../model/networks/drivers";
+import { candidateOrder, EndpointIndexDelta } from "./endpoint-index-delta";
 
 export interface Endpoint {
   workloadId: string;
@@ -24,6 +25,8 @@ export interface EndpointIndex {
   candidates: Candidate[];
   /** Candidates by "namespace\0key=value", in candidates' order: a selector reads one list, not all workloads. */
   byLabel: Map<string, Candidate[]>;
+  /** Kept per change (endpoint-index-delta.ts): the index this one was made from and the label lists that changed since. */
+  changed?: { from: EndpointIndex; lists: ReadonlySet<string> };
 }
 
 export interface Candidate {
@@ -65,51 +68,52 @@ function digestOf(labels: Record<string, string>): string {
 
 /**
  * One change reads the index up to five times (the services' nft compile, their DNS records, L2 and BGP
- * plans, the services monitor), each over every workload: 11% of pontond's time per creation at
- * 2,700 workloads (bench/dataplane). The store's lists are frozen and shared until a write, so the
- * last index is reused while they and what it reads of the networks are the same.
+ * plans, the services monitor), and building it visits every workload: the store's lists are frozen
+ * and shared until a write, so the index is kept and moved by the workloads a write changed.
  */
-let last: { workloads: object; attachments: object; networks: string; index: EndpointIndex } | undefined;
+const delta = new EndpointIndexDelta(candidateOf, (c) => Object.keys(c.labels).map((k) => labelKey(c.namespace, k, c.labels[k]!)));
 
 export function indexEndpoints(state: DesiredState): EndpointIndex {
   // Only frozen lists cannot change under the memo (a test's own state may be edited in place).
-  if (!Object.isFrozen(state.workloads) || !Object.isFrozen(state.attachments)) return buildIndex(state);
-  const networks = state.networks.map((n) => `${n.id} ${n.driver} ${n.internal}`).join("\n");
-  if (last?.workloads === state.workloads && last.attachments === state.attachments && last.networks === networks) return last.index;
-  const index = buildIndex(state);
-  last = { workloads: state.workloads, attachments: state.attachments, networks, index };
-  return index;
+  if (!Object.isFrozen(state.workloads) || !Object.isFrozen(state.attachments)) return buildEndpointIndex(state);
+  return delta.update(state, state.networks.map((n) => `${n.id} ${n.driver} ${n.internal}`).join("\n"));
 }
 
-function buildIndex(state: DesiredState): EndpointIndex {
+/** The candidate of one workload: alive, with a usable attachment (undefined otherwise). */
+function candidateOf(w: Workload, attachments: readonly Attachment[], networks: ReadonlyMap<string, Network>): Candidate | undefined {
+  // 'creating' counts: the record turns 'running' without another sync once its process started.
+  if (w.state !== "running" && w.state !== "creating") return undefined;
+  // Same choice as published ports: the first non-internal bridge attachment with IPv4; a workload
+  // only on IPv6-only networks serves from its first such attachment (IPv6 halves only).
+  const usable = [...attachments]
+    .sort((x, y) => x.index - y.index)
+    .filter((x) => crossesHost(networks.get(x.networkId)) && !networks.get(x.networkId)?.internal);
+  const a = usable.find((x) => x.ip4) ?? usable.find((x) => x.ip6);
+  if (!a) return undefined;
+  return {
+    workloadId: w.id,
+    name: w.name,
+    namespace: w.namespace ?? DEFAULT_NAMESPACE,
+    labels: w.labels,
+    ...(a.ip4 ? { ip: a.ip4 } : {}),
+    ...(a.ip6 ? { ip6: a.ip6 } : {}),
+    ...(w.exposes ? { exposes: w.exposes } : {}),
+    key: `${w.id} ${w.name} ${a.ip4} ${a.ip6 ?? ""} ${w.exposes ? JSON.stringify(w.exposes) : ""}`,
+    labelsDigest: digestOf(w.labels),
+  };
+}
+
+/** The whole index from scratch (unfrozen lists; the reference the kept one is tested against). */
+export function buildEndpointIndex(state: DesiredState): EndpointIndex {
   const networks = new Map<string, Network>(state.networks.map((n) => [n.id, n]));
   const byWorkload = new Map<string, Attachment[]>();
   for (const a of state.attachments) byWorkload.set(a.workloadId, [...(byWorkload.get(a.workloadId) ?? []), a]);
   const candidates: EndpointIndex["candidates"] = [];
   for (const w of state.workloads) {
-    // 'creating' counts: the record turns 'running' without another sync once its process started.
-    if (w.state !== "running" && w.state !== "creating") continue;
-    // Same choice as published ports: the first non-internal bridge attachment with IPv4; a workload
-    // only on IPv6-only networks serves from its first such attachment (IPv6 halves only).
-    const usable = [...(byWorkload.get(w.id) ?? [])]
-      .sort((x, y) => x.index - y.index)
-      .filter((x) => crossesHost(networks.get(x.networkId)) && !networks.get(x.networkId)?.internal);
-    const a = usable.find((x) => x.ip4) ?? usable.find((x) => x.ip6);
-    if (a) {
-      candidates.push({
-        workloadId: w.id,
-        name: w.name,
-        namespace: w.namespace ?? DEFAULT_NAMESPACE,
-        labels: w.labels,
-        ...(a.ip4 ? { ip: a.ip4 } : {}),
-        ...(a.ip6 ? { ip6: a.ip6 } : {}),
-        ...(w.exposes ? { exposes: w.exposes } : {}),
-        key: `${w.id} ${w.name} ${a.ip4} ${a.ip6 ?? ""} ${w.exposes ? JSON.stringify(w.exposes) : ""}`,
-        labelsDigest: digestOf(w.labels),
-      });
-    }
+    const c = candidateOf(w, byWorkload.get(w.id) ?? [], networks);
+    if (c) candidates.push(c);
   }
-  candidates.sort((x, y) => (x.name < y.name ? -1 : x.name > y.name ? 1 : 0));
+  candidates.sort(candidateOrder);
   const byLabel = new Map<string, Candidate[]>();
   for (const c of candidates) {
     for (const k in c.labels) {

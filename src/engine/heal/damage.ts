@@ -17,10 +17,25 @@ export interface Wanted {
   netns: Set<string>;
 }
 
+/** What one kept workload adds: its host ends (bridge port or not), routed host routes, owned namespace. */
+export function workloadWants(w: DesiredState["workloads"][number], attachments: readonly DesiredState["attachments"][number][], routed: ReadonlySet<string>): { links: [string, boolean][]; routes: string[]; netns: string[] } {
+  const links: [string, boolean][] = [];
+  const routes: string[] = [];
+  // macvlan/ipvlan attachments have no host end (hostIfname "").
+  for (const a of attachments) {
+    if (!a.hostIfname) continue;
+    // A routed veth has no master; its host routes are wanted as long as it is.
+    links.push([a.hostIfname, !routed.has(a.networkId)]);
+    if (routed.has(a.networkId)) routes.push(...routedHostRouteKeys(a));
+  }
+  return { links, routes, netns: w.netnsMode === "owned" ? [w.netns] : [] };
+}
+
 export function wantedObjects(state: DesiredState, kept: (w: DesiredState["workloads"][number]) => boolean): Wanted {
   const links = new Map<string, { port: boolean }>();
   const addrs = new Set<string>();
   const routes = new Set<string>();
+  const netns = new Set<string>();
   for (const n of state.networks) {
     if (n.driver === "routed") {
       if (n.gateway4) addrs.add(`lo ${n.gateway4}/32`);
@@ -33,15 +48,15 @@ export function wantedObjects(state: DesiredState, kept: (w: DesiredState["workl
     links.set(n.bridge, { port: false });
     for (const l of bridgeLines(n)) if (l.startsWith("addr add ")) addrs.add(`${n.bridge} ${l.split(" ")[2]}`);
   }
-  const workloads = new Map(state.workloads.filter(kept).map((w) => [w.id, w]));
-  const netns = new Set([...workloads.values()].filter((w) => w.netnsMode === "owned").map((w) => w.netns));
-  // macvlan/ipvlan attachments have no host end (hostIfname "").
   const routed = new Set(state.networks.filter((n) => n.driver === "routed").map((n) => n.id));
-  for (const a of state.attachments) {
-    if (!workloads.has(a.workloadId) || !a.hostIfname) continue;
-    // A routed veth has no master; its host routes are wanted as long as it is.
-    links.set(a.hostIfname, { port: !routed.has(a.networkId) });
-    if (routed.has(a.networkId)) for (const k of routedHostRouteKeys(a)) routes.add(k);
+  const byWorkload = new Map<string, DesiredState["attachments"][number][]>();
+  for (const a of state.attachments) byWorkload.set(a.workloadId, [...(byWorkload.get(a.workloadId) ?? []), a]);
+  for (const w of state.workloads) {
+    if (!kept(w)) continue;
+    const wants = workloadWants(w, byWorkload.get(w.id) ?? [], routed);
+    for (const [name, port] of wants.links) links.set(name, { port });
+    for (const r of wants.routes) routes.add(r);
+    for (const n of wants.netns) netns.add(n);
   }
   return { links, addrs, routes, netns };
 }

@@ -7,7 +7,8 @@ import type { EngineContext } from "../context";
 import type { KernelEvent } from "../../kernel/kernel-events";
 import { KernelWatch } from "../../kernel/kernel-watch";
 import { NFT_FAMILY, NFT_TABLE } from "../../compile/names";
-import { routeDamage, wantedObjects, type RouteEvent, type Wanted } from "./damage";
+import { routeDamage, type RouteEvent, type Wanted } from "./damage";
+import { HostWantedIndex } from "./host-wanted-index";
 import { dropVanishedNetnsWorkloads, KEPT_STATES, repairLinks } from "./repair-links";
 import { insideDamage, namedNetns, type InsideEvent } from "./inside-damage";
 import { InsideWantedIndex } from "./inside-wanted-index";
@@ -138,16 +139,10 @@ export class Healer {
     }
   }
 
-  /** The store hands out the same workload and attachment lists until a write: several event
-   * batches of one change (a veth made, moved, enslaved, set up) judge against one set, built once. */
-  private lastWanted: { workloads: unknown; attachments: unknown; networks: string; wanted: Wanted } | undefined;
+  /** The host-side wanted set, kept per change (host-wanted-index.ts). */
+  private readonly hostWanted = new HostWantedIndex((w) => KEPT_STATES.has(w.state));
   private wanted(state: DesiredState): Wanted {
-    const networks = JSON.stringify(state.networks);
-    const last = this.lastWanted;
-    if (last && last.workloads === state.workloads && last.attachments === state.attachments && last.networks === networks) return last.wanted;
-    const wanted = wantedObjects(state, (w) => KEPT_STATES.has(w.state));
-    this.lastWanted = { workloads: state.workloads, attachments: state.attachments, networks, wanted };
-    return wanted;
+    return this.hostWanted.update(state);
   }
 
   private async repair(pids: number[], events: RouteEvent[], lost: { nft: boolean; route: boolean }, since: number, inside: { events: InsideEvent[]; lost: Set<string> } = { events: [], lost: new Set() }): Promise<void> {

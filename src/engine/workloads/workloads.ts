@@ -7,7 +7,7 @@ import { checkRunShape } from "../../model/request-shapes";
 import { releaseWorkloadName, reserveWorkloadName } from "../cluster/workload-names";
 import { requestedAddresses } from "../../model/networks/subnet-rules";
 import { hostVethName, routedVethName, macFor, netnsName, defaultRouteAttachment, defaultRouteMetric } from "../../compile";
-import { allocateAddress } from "../../ipam";
+import { AddressCursors, allocateAddress } from "../../ipam";
 import type { Attachment, Network, PortMapping, Workload } from "../../model/types";
 import type { EngineContext } from "../context";
 import { allSettledOrThrow, buildEndpoints, networksById, teardownEndpoints } from "./endpoints";
@@ -55,6 +55,9 @@ async function resolveNetworks(ctx: EngineContext, specs: AttachSpec[]): Promise
   return nets;
 }
 
+/** Where each network's next address scan starts, per store (one engine's). */
+const cursorsOf = new WeakMap<object, AddressCursors>();
+
 /** Allocates the addresses of one attachment; runs inside a store transaction. */
 function allocateAttachment(ctx: EngineContext, w: Workload, n: Network, s: AttachSpec, index: number): Attachment {
   // The store's kept list (no read and parse of the network's rows), and sticky rows asked by address:
@@ -70,10 +73,12 @@ function allocateAttachment(ctx: EngineContext, w: Workload, n: Network, s: Atta
       return undefined;
     }
     const previous = ctx.store.sticky(n.id, w.name, family);
+    const used = new Set(held.map((a) => (family === 4 ? a.ip4 : a.ip6)).filter((x): x is string => !!x));
     const ip = allocateAddress({
       subnet,
       gateway: (family === 4 ? n.gateway4 : n.gateway6)!,
-      used: new Set(held.map((a) => (family === 4 ? a.ip4 : a.ip6)).filter((x): x is string => !!x)),
+      used,
+      cursor: (cursorsOf.get(ctx.store) ?? cursorsOf.set(ctx.store, new AddressCursors()).get(ctx.store)!).cursor(`${n.id} ${family} ${subnet}`, used.size),
       reservedForOthers: { has: (ip) => ctx.store.stickyNames(n.id, ip).some((name) => name !== w.name) },
       ...(requested ? { requested } : {}),
       ...(previous ? { sticky: previous } : {}),
