@@ -2,7 +2,7 @@
 // identity with the last compile's (WorkloadMirror), and only the workloads a change wrote (or
 // whose attachments it wrote) give their elements again (issue 20).
 import type { Attachment, DesiredState, Workload } from "../../model/types";
-import { WorkloadMirror } from "../../store/workload-mirror";
+import { WorkloadMirror } from "../../model/workload-mirror";
 import { SetElements, type SetElement } from "./set-elements";
 
 /** One workload's part of the plan: its set elements and its published ports' allow-lists ("proto . port" → prefixes). */

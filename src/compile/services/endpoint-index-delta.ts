@@ -3,7 +3,7 @@
 // building a candidate for every workload per change (14% of pontond's busy time per creation at
 // 2,000 workloads, issue 20). Randomized equivalence with the full build: endpoint-index-delta.test.ts.
 import type { Attachment, DesiredState, Network, Workload } from "../../model/types";
-import { WorkloadMirror } from "../../store/workload-mirror";
+import { WorkloadMirror } from "../../model/workload-mirror";
 import type { Candidate, EndpointIndex } from "./endpoints";
 
 /** Candidate order: by name (unique on a host and across a cluster), then id (a total order). */

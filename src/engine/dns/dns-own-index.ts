@@ -9,8 +9,8 @@ import { DEFAULT_NAMESPACE, type DesiredState } from "../../model/types";
 import { crossesHost } from "../../model/networks/drivers";
 import { clusterFirst } from "../../model/workloads/workload-dns";
 import { answersDns, attachmentRecords, viewId } from "./dns-records";
-import { attachmentKey } from "../../store/list-delta";
-import { WorkloadMirror } from "../../store/workload-mirror";
+import { attachmentKey } from "../../model/list-delta";
+import { WorkloadMirror } from "../../model/workload-mirror";
 
 const attKey = attachmentKey;
 

@@ -4,7 +4,7 @@
 // workloads (issue 20). The networks' part is built whole when they change (tens of records).
 // Equal to wantedObjects() (host-wanted-index.test.ts).
 import type { DesiredState, Workload } from "../../model/types";
-import { WorkloadMirror } from "../../store/workload-mirror";
+import { WorkloadMirror } from "../../model/workload-mirror";
 import { wantedObjects, workloadWants, type Wanted } from "./damage";
 
 type Wants = ReturnType<typeof workloadWants>;

@@ -3,7 +3,7 @@
 // pontond's time at 2,750 workloads (issue 20). Equal to insideWanted() (inside-wanted-index.test.ts),
 // as long as the lists keep their records' order relative to each other (the store's are sorted).
 import type { DesiredState, Workload } from "../../model/types";
-import { WorkloadMirror } from "../../store/workload-mirror";
+import { WorkloadMirror } from "../../model/workload-mirror";
 import { namedNetns, type InsideWant } from "./inside-damage";
 
 export class InsideWantedIndex {

@@ -1,6 +1,6 @@
 // The store's workloads and attachments mirrored by key and updated by identity (list-delta.ts):
 // what an index kept per workload (the DNS records, the healer's inside set) learns from a change.
-import type { Attachment, DesiredState, Workload } from "../model/types";
+import type { Attachment, DesiredState, Workload } from "./types";
 import { attachmentKey, listDelta } from "./list-delta";
 
 export class WorkloadMirror {

@@ -1,7 +1,7 @@
 // What changed between two of the store's shared lists: it hands out the same frozen record for
 // what a write left alone (doc-cache.ts), so a change is found by identity, one lookup per record,
 // and what is derived per record can be kept and updated instead of rebuilt (issue 20).
-import type { Attachment } from "../model/types";
+import type { Attachment } from "./types";
 
 /** An attachment's key, as the store keys it. */
 export const attachmentKey = (a: Attachment) => `${a.workloadId}\t${a.networkId}`;
