@@ -9,3 +9,4 @@ export * from "./routed";
 export { policyWorld, statePolicies } from "./policy/world";
 export * from "./flow-log";
 export * from "./flow-offload";
+export { TPROXY_KERNEL_FEATURE, TPROXY_PROBE } from "./l7-chains";

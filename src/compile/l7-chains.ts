@@ -26,6 +26,45 @@ export const L7_TPROXIED_ACCEPT = [
   `meta mark & ${L7_RETURN_MARK} == ${L7_RETURN_MARK} ${ROUTED} ip6 daddr . tcp dport @${L7_SETS.ports6} accept`,
 ].join("\n    ");
 
+/** Declared from the plan (nft-compile.ts), not in the fixed chains: a kernel without TPROXY would refuse them all. */
+export const L7_EGRESS_TPROXY_CHAIN = "l7_egress_tproxy";
+export const TPROXY_KERNEL_FEATURE = "CONFIG_NFT_TPROXY (nft_tproxy)";
+
+/**
+ * Rules of l7_egress_tproxy (gone to from l7_after_dnat for what arrives on the detour link). Egress:
+ * the selected client's connections on a guarded port arrive on the detour link (l7-return.ts's
+ * netdev table sends them there before any bridge: TPROXY's socket would not survive
+ * br_netfilter), after the services' DNAT. A service's (DNATed) are dropped (not proxied), so are
+ * those a destination's ingress rules guard too; the rest pass the L3/L4 policy, then TPROXY hands
+ * them to the client's listener, whose socket keeps the original destination (IPv4 and IPv6), and
+ * the mark routes every packet of them to this host. Without TPROXY in the kernel (egress HTTP
+ * rules are refused then, engine/policy/policies.ts), whatever arrives there is dropped.
+ */
+export function l7EgressTproxyRules(tproxy: boolean): string[] {
+  const proxied = [
+    "ct status dnat goto drop_l7_bypass",
+    `ip saddr . tcp dport @${L7_SETS.egress4} ip daddr . tcp dport @${L7_SETS.ports4} goto drop_l7_bypass`,
+    `ip6 saddr . tcp dport @${L7_SETS.egress6} ip6 daddr . tcp dport @${L7_SETS.ports6} goto drop_l7_bypass`,
+    `ct state new ip saddr . tcp dport @${L7_SETS.egress4} jump ${POLICY_ENTRY_CHAIN}`,
+    `ct state new ip6 saddr . tcp dport @${L7_SETS.egress6} jump ${POLICY_ENTRY_CHAIN}`,
+    `ip saddr . tcp dport @${L7_SETS.egress4} meta mark set ${L7_RETURN_MARK} tproxy ip to : ip saddr . tcp dport map @${L7_SETS.egressRedirect4} accept`,
+    `ip6 saddr . tcp dport @${L7_SETS.egress6} meta mark set ${L7_RETURN_MARK} tproxy ip6 to : ip6 saddr . tcp dport map @${L7_SETS.egressRedirect6} accept`,
+  ];
+  // Nothing else is sent there.
+  return [...(tproxy ? proxied : []), "goto drop_l7_bypass"];
+}
+
+/** One throwaway transaction (checked with `nft -c`, never committed): a TPROXY rule. */
+export const TPROXY_PROBE = [
+  "table inet ponton_tproxy_probe {",
+  "  chain c {",
+  "    type filter hook prerouting priority mangle; policy accept;",
+  "    meta l4proto tcp tproxy ip to 127.0.0.1:1",
+  "  }",
+  "}",
+  "",
+].join("\n");
+
 export const L7_CHAINS = `
 ${dropChain("l7Bypass")}
   chain l7_redirect {
@@ -42,27 +81,9 @@ ${dropChain("l7Bypass")}
     iifname @bridges meta l4proto tcp redirect to : ip daddr . tcp dport map @${L7_SETS.redirect4}
     iifname @bridges meta l4proto tcp redirect to : ip6 daddr . tcp dport map @${L7_SETS.redirect6}
   }
-  chain l7_egress_tproxy {
-    # Egress: the selected client's connections on a guarded port arrive on the detour link
-    # (compile/l7-return.ts's netdev table sends them there before any bridge: TPROXY's socket
-    # would not survive br_netfilter), after the services' DNAT. A service's (DNATed) are dropped
-    # (not proxied), so are those a destination's ingress rules guard too; the rest pass the L3/L4
-    # policy, then TPROXY hands them to the client's listener, whose socket keeps the original
-    # destination (IPv4 and IPv6), and the mark routes every packet of them to this host.
-    # Gone to from l7_after_dnat (a hook of its own would cost every packet).
-    ct status dnat goto drop_l7_bypass
-    ip saddr . tcp dport @${L7_SETS.egress4} ip daddr . tcp dport @${L7_SETS.ports4} goto drop_l7_bypass
-    ip6 saddr . tcp dport @${L7_SETS.egress6} ip6 daddr . tcp dport @${L7_SETS.ports6} goto drop_l7_bypass
-    ct state new ip saddr . tcp dport @${L7_SETS.egress4} jump ${POLICY_ENTRY_CHAIN}
-    ct state new ip6 saddr . tcp dport @${L7_SETS.egress6} jump ${POLICY_ENTRY_CHAIN}
-    ip saddr . tcp dport @${L7_SETS.egress4} meta mark set ${L7_RETURN_MARK} tproxy ip to : ip saddr . tcp dport map @${L7_SETS.egressRedirect4} accept
-    ip6 saddr . tcp dport @${L7_SETS.egress6} meta mark set ${L7_RETURN_MARK} tproxy ip6 to : ip6 saddr . tcp dport map @${L7_SETS.egressRedirect6} accept
-    # Nothing else is sent there.
-    goto drop_l7_bypass
-  }
   chain l7_after_dnat {
     type filter hook prerouting priority dstnat + 10; policy accept;
-    iifname "${L7_DETOUR_IN}" goto l7_egress_tproxy
+    iifname "${L7_DETOUR_IN}" goto ${L7_EGRESS_TPROXY_CHAIN}
     # From another node, to a workload of this one (l7-from-node.ts).
     iifname @overlay_ifs jump l7_from_node
     # Not this host's own (looped back by l7_host_after_dnat): the host is not policed at L3/L4.

@@ -11,6 +11,7 @@ import { statePolicies } from "./policy/world";
 import { crossesHost } from "../model/networks/drivers";
 import { routedIfPrefix } from "./names";
 import { compileOffload } from "./flow-offload";
+import { l7EgressTproxyRules } from "./l7-chains";
 import { KeptElements, type WorkloadPart } from "./nft-delta/kept-elements";
 import type { SetElement } from "./nft-delta/set-elements";
 
@@ -26,6 +27,8 @@ export interface CompileOptions {
   /** Cluster mode: the VXLAN device(s) and the cluster networks' IPv4 ranges. */
   /** `owned`: the interfaces are Ponton's (a VXLAN device); the underlay of native routing is not. */
   overlay?: { ifnames: string[]; cidrs4: string[]; cidrs6?: string[]; owned?: boolean };
+  /** False where the kernel has no TPROXY (probed at start): egress HTTP rules cannot be proxied. */
+  tproxy?: boolean;
   /** Flowtable offload of established flows (pontond --flow-offload, when the kernel has flowtables). */
   flowOffload?: boolean;
   /** pontond --policy-delta (default on): the policy compile keeps its work between changes; off: compiled whole each time. */
@@ -134,6 +137,7 @@ export function compileNft(state: DesiredState, runtime: ServiceRuntime = EMPTY_
     policy,
     flowRecord: flowRecordRules(options.flowLog),
     forwardOthers: options.forwardOthers === "drop" ? [`goto ${DROP_REASONS.foreignForward.chain}`] : [],
+    egressTproxy: l7EgressTproxyRules(options.tproxy !== false),
     ...(offload ? { offload } : {}),
   };
 }

@@ -7,6 +7,7 @@ import { FLOW_RECORD_CHAIN, FORWARD_OTHERS_CHAIN, SKELETON_CHAINS, USER_CHAIN, t
 import { renderPolicyDecls, samePolicySkeleton } from "./policy/fragment";
 import { LOG_COUNTER_DECLS } from "./flow-log";
 import type { PolicyPlan } from "../policy";
+import { L7_EGRESS_TPROXY_CHAIN } from "./l7-chains";
 import { offloadDeclared, offloadOps, renderOffloadChain, renderOffloadDecl } from "./flow-offload";
 // In place: a copy per element was quadratic (30,000 service elements at 10,000 services).
 import { pushTo } from "../policy/world";
@@ -41,6 +42,7 @@ export function renderFull(plan: NftPlan): string {
     renderChain({ name: USER_CHAIN, rules: plan.userRules }),
     renderChain({ name: FLOW_RECORD_CHAIN, rules: plan.flowRecord }),
     renderChain({ name: FORWARD_OTHERS_CHAIN, rules: plan.forwardOthers }),
+    renderChain({ name: L7_EGRESS_TPROXY_CHAIN, rules: plan.egressTproxy }),
     ...(plan.services ?? []).flatMap((f) => f.sets ?? []).map((x) => `  set ${x.name} { ${x.decl} }`),
     ...(plan.services ?? []).flatMap((f) => f.chains).map(renderChain),
     renderPolicyDecls(plan.policy),
@@ -118,6 +120,7 @@ export function diffOps(from: NftPlan, to: NftPlan): NftOp[] | undefined {
   });
   ops.push(...refill(USER_CHAIN, from.userRules, to.userRules), ...refill(FLOW_RECORD_CHAIN, from.flowRecord, to.flowRecord));
   ops.push(...refill(FORWARD_OTHERS_CHAIN, from.forwardOthers, to.forwardOthers));
+  ops.push(...refill(L7_EGRESS_TPROXY_CHAIN, from.egressTproxy, to.egressTproxy));
   ops.push(...policyDiff(from.policy, to.policy));
   ops.push(...svc.chains.after);
   return ops;

@@ -1,4 +1,5 @@
 // The engine: composes store, kernel and supervisor, serialises every change, and exposes use cases.
+import { probeTproxy, type TproxyInfo } from "./l7/tproxy-support";
 import os from "node:os";
 import path from "node:path";
 import { EngineError } from "../errors";
@@ -86,6 +87,8 @@ export class Engine {
   readonly bgp: BgpSpeaker;
   /** pontond --flow-offload as the kernel allows it (set at start, before the table is written). */
   flowOffload: FlowOffloadInfo | undefined;
+  /** Whether egress HTTP rules can be proxied (the kernel's TPROXY), probed at start. */
+  tproxy: TproxyInfo | undefined;
   /** bin/ponton-l2, answering ARP/NDP for LoadBalancer addresses (see engine/l2/announcer.ts). */
   readonly l2 = new L2Announcer();
   /** Links appearing or renamed re-plan the L2 answers at once (while an L2 policy exists). */
@@ -138,6 +141,7 @@ export class Engine {
   async start(): Promise<ReconcileReport> {
     // First: `--flow-offload on` on a kernel without flowtables stops start-up before anything runs.
     this.flowOffload = await startFlowOffload(this.ctx);
+    this.tproxy = await probeTproxy(this.ctx);
     // Listening before the table is written: the first logged packet is not lost.
     await this.flows.start();
     await this.l7.reattach();
@@ -615,6 +619,7 @@ export class Engine {
       /** toFQDNs: learned elements alive, and the time from an answer to the kernel allowing its addresses. */
       fqdn: this.fqdn.stats(),
       flowOffload: this.flowOffload,
+      l7EgressTproxy: this.tproxy,
     };
   }
 

@@ -7,6 +7,7 @@ import { DEFAULT_NAMESPACE } from "../../model/types";
 import type { EngineContext } from "../context";
 import { now } from "../ids";
 import { syncedPut } from "./namespaces";
+import { refuseEgressHttpWithoutTproxy } from "../l7/tproxy-support";
 
 /** Validate against the whole state (a compile that throws applies nothing); in the store's order, as the state after the write. */
 function candidate(state: DesiredState, records: PolicyRecord[], removed: Set<string>): DesiredState {
@@ -37,6 +38,7 @@ export async function putPolicies(ctx: EngineContext, policies: NetworkPolicy[],
   const removed = new Set(opts.remove ?? []);
   // The plan the sync below commits: compiled once, before anything is stored or published.
   const plan = await ctx.nft.planFor(candidate(ctx.store.state(), records, removed));
+  refuseEgressHttpWithoutTproxy(ctx, plan, `policy apply ${records.map((r) => keyOf(r.policy)).join(", ")}`);
   // Cluster mode: the cluster store first; refused there, nothing changed here.
   const unpublish = await ctx.cluster?.policies(records, [...removed]);
   await syncedPut(
