@@ -6,6 +6,7 @@
 // ratios paired per round.
 // Usage: node dist/bench/dataplane/levers.js [--rounds 5] [--seconds 4]
 import { sh } from "../../test/integration/harness";
+import { L7_AFTER_DNAT_CHAIN } from "../../src/compile/l7-chains";
 import { plain, type Subject } from "./plain-bridge";
 import { benchWithHost, interleavedRounds, numberArg, waitReachable } from "./rounds";
 
@@ -19,7 +20,8 @@ function without(table: string, chains: string[]): string {
 /**
  * The layout before the hooked chains were merged (main up to 2026-12-07 17:00): the same rules in
  * seven hooked filter chains (raw, mangle and a pre-DNAT service filter in prerouting; the L7 bypass
- * check hooked at forward - 5), rebuilt from the table as written so both carry the same elements.
+ * check hooked at forward - 5; l7_after_dnat declared whether or not an HTTP rule exists), rebuilt
+ * from the table as written so both carry the same elements.
  */
 function sevenHookLayout(table: string): string {
   const block = (name: string) => new RegExp(`\\n\\s*chain ${name} \\{[\\s\\S]*?\\n\\t\\}`);
@@ -31,10 +33,12 @@ function sevenHookLayout(table: string): string {
     `\n\tchain mangle_prerouting {\n\t\ttype filter hook prerouting priority mangle; policy accept;\n\t\tct state new ${rule(/meta l4proto . th dport @pub_restricted.*/)}\n\t}`,
     `\n\tchain svc_filter_prerouting {\n\t\ttype filter hook prerouting priority dstnat - 10; policy accept;\n${noep.map((l) => `\t\tct state new ${l}`).join("\n")}\n\t}`,
   ].join("");
+  // With no HTTP rule the table now has no l7_after_dnat (declared while a listener exists): the old one always had it.
+  const l7 = table.includes("chain l7_after_dnat {") ? "" : L7_AFTER_DNAT_CHAIN.replace(/\n$/, "");
   return without(table, ["filter_prerouting"])
     .replace(/(\n\s*chain l7_forward \{)/, "$1\n\t\ttype filter hook forward priority filter - 5; policy accept;")
     .replace(/\n\s*ct state new jump l7_forward/, "")
-    .replace(/(\n\s*chain check_allow_from \{)/, `${chains}$1`);
+    .replace(/(\n\s*chain check_allow_from \{)/, `${chains}${l7}$1`);
 }
 
 const VARIANTS: Record<string, string[]> = {

@@ -81,6 +81,31 @@ ${dropChain("l7Bypass")}
     iifname @bridges meta l4proto tcp redirect to : ip daddr . tcp dport map @${L7_SETS.redirect4}
     iifname @bridges meta l4proto tcp redirect to : ip6 daddr . tcp dport map @${L7_SETS.redirect6}
   }
+  chain l7_host {
+    # This host's own connections to a guarded port (a client on the host, the egress proxy): to
+    # the proxy as well (on loopback), except the proxy's own connections (its workers' group).
+    # Before the services' DNAT: a connection to a workload's own address.
+    type nat hook output priority -105; policy accept;
+    meta skgid ${L7_PROXY_GID} return
+    meta l4proto tcp redirect to : ip daddr . tcp dport map @${L7_SETS.redirect4}
+    meta l4proto tcp redirect to : ip6 daddr . tcp dport map @${L7_SETS.redirect6}
+  }
+  chain l7_forward {
+    # Anything reaching a guarded port by a path that was not proxied: dropped. Jumped to for new
+    # connections before anything else of forward's, so a rule here never says accept.
+    ip daddr . tcp dport @${L7_SETS.ports4} goto drop_l7_bypass
+    ip6 daddr . tcp dport @${L7_SETS.ports6} goto drop_l7_bypass
+    ip saddr . tcp dport @${L7_SETS.egress4} goto drop_l7_bypass
+    ip6 saddr . tcp dport @${L7_SETS.egress6} goto drop_l7_bypass
+  }
+`;
+
+/**
+ * The L7 chains every packet would enter (filter and route hooks: established ones too), declared
+ * only while some HTTP rule has a listener (NftPlan.l7InUse; a reload when that changes), so a
+ * host without HTTP rules pays no hook for them (bench/dataplane/README.md).
+ */
+export const L7_AFTER_DNAT_CHAIN = `
   chain l7_after_dnat {
     type filter hook prerouting priority dstnat + 10; policy accept;
     iifname "${L7_DETOUR_IN}" goto ${L7_EGRESS_TPROXY_CHAIN}
@@ -95,15 +120,9 @@ ${dropChain("l7Bypass")}
     ${ROUTED} ip daddr . tcp dport @${L7_SETS.ports4} meta mark set ${L7_RETURN_MARK}
     ${ROUTED} ip6 daddr . tcp dport @${L7_SETS.ports6} meta mark set ${L7_RETURN_MARK}
   }
-  chain l7_host {
-    # This host's own connections to a guarded port (a client on the host, the egress proxy): to
-    # the proxy as well (on loopback), except the proxy's own connections (its workers' group).
-    # Before the services' DNAT: a connection to a workload's own address.
-    type nat hook output priority -105; policy accept;
-    meta skgid ${L7_PROXY_GID} return
-    meta l4proto tcp redirect to : ip daddr . tcp dport map @${L7_SETS.redirect4}
-    meta l4proto tcp redirect to : ip6 daddr . tcp dport map @${L7_SETS.redirect6}
-  }
+`;
+
+export const L7_PACKET_HOOKS = `${L7_AFTER_DNAT_CHAIN}
   chain l7_host_after_dnat {
     # A service address or this host's published port (a NodePort hairpin): after its DNAT, every
     # packet routed to this host, where the proxy's transparent socket on that address takes it.
@@ -111,14 +130,6 @@ ${dropChain("l7Bypass")}
     meta skgid ${L7_PROXY_GID} return
     ct status dnat ip daddr . tcp dport @${L7_SETS.ports4} meta mark set ${L7_RETURN_MARK}
     ct status dnat ip6 daddr . tcp dport @${L7_SETS.ports6} meta mark set ${L7_RETURN_MARK}
-  }
-  chain l7_forward {
-    # Anything reaching a guarded port by a path that was not proxied: dropped. Jumped to for new
-    # connections before anything else of forward's, so a rule here never says accept.
-    ip daddr . tcp dport @${L7_SETS.ports4} goto drop_l7_bypass
-    ip6 daddr . tcp dport @${L7_SETS.ports6} goto drop_l7_bypass
-    ip saddr . tcp dport @${L7_SETS.egress4} goto drop_l7_bypass
-    ip6 saddr . tcp dport @${L7_SETS.egress6} goto drop_l7_bypass
   }
   chain l7_input {
     # The listeners take redirected connections only, never one addressed to them.

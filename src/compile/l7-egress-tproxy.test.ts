@@ -1,4 +1,4 @@
-// The egress HTTP rules' TPROXY chain comes from the plan, so a kernel without nft_tproxy still gets a table.
+// The L7 chains of the plan: the egress TPROXY rules (a kernel without nft_tproxy still gets a table) and the per-packet hooks only while in use.
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import type { DesiredState } from "../model/types";
@@ -13,7 +13,19 @@ test("with TPROXY (the default): l7_egress_tproxy hands the detour's connections
   assert.match(chain, /tproxy ip to : ip saddr \. tcp dport map @\S+ accept/);
   assert.match(chain, /tproxy ip6 to : ip6 saddr \. tcp dport map @\S+ accept/);
   assert.match(chain, /goto drop_l7_bypass$/, "nothing else passes");
-  assert.match(text, /iifname "[^"]+" goto l7_egress_tproxy/, "reached from l7_after_dnat");
+});
+
+test("the L7 chains every packet enters (l7_after_dnat, l7_host_after_dnat, l7_input) exist only while an HTTP rule has a listener", () => {
+  const idle = compileNft(empty);
+  assert.equal(idle.l7InUse, false);
+  assert.doesNotMatch(renderFull(idle), /chain (l7_after_dnat|l7_host_after_dnat|l7_input) \{/);
+  const busy = { ...idle, l7InUse: true };
+  const text = renderFull(busy);
+  for (const c of ["l7_after_dnat", "l7_host_after_dnat", "l7_input"]) assert.match(text, new RegExp(`chain ${c} \\{[^}]*type (filter|route) hook`));
+  assert.match(text, /iifname "[^"]+" goto l7_egress_tproxy/, "the detour reached from l7_after_dnat");
+  // Declaring or dropping them is a reload of the table, never a diff.
+  assert.equal(diffOps(idle, busy), undefined);
+  assert.equal(diffOps(busy, idle), undefined);
 });
 
 test("without TPROXY: no tproxy statement anywhere in the table, the detour's connections are dropped", () => {

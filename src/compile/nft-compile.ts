@@ -137,6 +137,7 @@ export function compileNft(state: DesiredState, runtime: ServiceRuntime = EMPTY_
     policy,
     flowRecord: flowRecordRules(options.flowLog),
     forwardOthers: options.forwardOthers === "drop" ? [`goto ${DROP_REASONS.foreignForward.chain}`] : [],
+    l7InUse: policy.l7.length > 0,
     egressTproxy: l7EgressTproxyRules(options.tproxy !== false),
     ...(offload ? { offload } : {}),
   };

@@ -30,6 +30,8 @@ export interface NftPlan {
   flowRecord: string[];
   /** Rules of `forward_others`: what happens to traffic forwarded between interfaces we do not own. */
   forwardOthers: string[];
+  /** Some HTTP rule has a listener: the L7 chains every packet enters are declared (l7-chains.ts L7_PACKET_HOOKS). */
+  l7InUse: boolean;
   /** Rules of `l7_egress_tproxy` (l7-chains.ts): TPROXY to the egress listeners where the kernel has it. */
   egressTproxy: string[];
   /** Flowtable offload (pontond --flow-offload, on kernels that have it): absent when off. */

@@ -7,7 +7,7 @@ import { FLOW_RECORD_CHAIN, FORWARD_OTHERS_CHAIN, SKELETON_CHAINS, USER_CHAIN, t
 import { renderPolicyDecls, samePolicySkeleton } from "./policy/fragment";
 import { LOG_COUNTER_DECLS } from "./flow-log";
 import type { PolicyPlan } from "../policy";
-import { L7_EGRESS_TPROXY_CHAIN } from "./l7-chains";
+import { L7_EGRESS_TPROXY_CHAIN, L7_PACKET_HOOKS } from "./l7-chains";
 import { offloadDeclared, offloadOps, renderOffloadChain, renderOffloadDecl } from "./flow-offload";
 // In place: a copy per element was quadratic (30,000 service elements at 10,000 services).
 import { pushTo } from "../policy/world";
@@ -47,6 +47,7 @@ export function renderFull(plan: NftPlan): string {
     ...(plan.services ?? []).flatMap((f) => f.chains).map(renderChain),
     renderPolicyDecls(plan.policy),
     SKELETON_CHAINS,
+    ...(plan.l7InUse ? [L7_PACKET_HOOKS] : []),
     ...renderOffloadChain(plan.offload),
     "}",
     "",
@@ -102,6 +103,8 @@ function sameSkeleton(a: NftPlan, b: NftPlan): boolean {
   if (!samePolicySkeleton(a.policy, b.policy)) return false;
   // Declaring or dropping the flowtable is a reload: dropping it returns its flows to the slow path.
   if (offloadDeclared(a.offload) !== offloadDeclared(b.offload)) return false;
+  // The L7 chains every packet enters come and go with the first and last HTTP listener.
+  if (a.l7InUse !== b.l7InUse) return false;
   return a.sets.length === b.sets.length && a.sets.every((s, i) => s.name === b.sets[i]!.name && s.type === b.sets[i]!.type);
 }
 
