@@ -53,6 +53,8 @@ describe("native routing: a node's host reaches pods on another node", () => {
     const a = (await inspect(nodes[1]!, "w1")).networks.find((n) => n.network === "pods") as unknown as { ip4: string; ip6: string };
     [pod4, pod6] = [a.ip4, a.ip6];
     outside = await ul.addNamespace("out", `${UNDERLAY_PREFIX}.60`);
+    // A dual-stack underlay: n1's host then picks this address as its IPv6 source toward n2's block.
+    assert.equal((await nodes[0]!.inHost("ip", ["-6", "addr", "add", "2001:db8:46::11/64", "dev", "ul0", "nodad"])).code, 0);
   });
   after(async () => {
     for (const h of nodes) await h.tearDown();
@@ -64,16 +66,20 @@ describe("native routing: a node's host reaches pods on another node", () => {
     assert.ok(await eventually(async () => (await peer(fromHost, `TCP4:${pod4}:80`)) === gw4, 15_000), `the pod saw ${await peer(fromHost, `TCP4:${pod4}:80`)}`);
   });
 
-  test("and over IPv6 (the block is routed via n2's link-local address)", async () => {
+  test("and over IPv6 from a host with a global IPv6 address on its underlay (the block is routed via n2's link-local address)", async () => {
     assert.ok(gw6.startsWith("fd46:"), gw6);
     assert.ok(await eventually(async () => (await peer(fromHost, `TCP6:[${pod6}]:80`)) === gw6, 15_000), `the pod saw ${await peer(fromHost, `TCP6:[${pod6}]:80`)}`);
   });
 
-  test("a service VIP reached from n1's host, whose only endpoint is on n2 (IPv4 and IPv6)", async () => {
+  test("a service VIP reached from n1's host, whose only endpoint is on n2", async () => {
     await nodes[0]!.pontonOk("service", "create", "web", "--port", "80/tcp", "--selector", "app=web", "--ip-family", "dual", "--publish", `${NODE_PORT}:80`);
     const vips = (JSON.parse(await nodes[0]!.pontonOk("service", "inspect", "web")) as { vips?: string[] }[])[0]!.vips!;
-    const [VIP, vip6] = [vips.find((v) => !v.includes(":"))!, vips.find((v) => v.includes(":"))!];
+    const VIP = vips.find((v) => !v.includes(":"))!;
     assert.ok(await eventually(async () => (await peer(fromHost, `TCP4:${VIP}:80`)) === gw4, 15_000), `over ${VIP} the pod saw ${await peer(fromHost, `TCP4:${VIP}:80`)}`);
+  });
+
+  test("and its IPv6 VIP reached from n1's host", async () => {
+    const vip6 = (JSON.parse(await nodes[0]!.pontonOk("service", "inspect", "web")) as { vips?: string[] }[])[0]!.vips!.find((v) => v.includes(":"))!;
     assert.ok(await eventually(async () => (await peer(fromHost, `TCP6:[${vip6}]:80`)) === gw6, 15_000), `over ${vip6} the pod saw ${await peer(fromHost, `TCP6:[${vip6}]:80`)}`);
   });
 
