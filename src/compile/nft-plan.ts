@@ -213,10 +213,11 @@ ${L7_FROM_NODE_CHAIN}
     # Pod to pod from another node, over the overlay: as if on one network (policy ran above).
     iifname @overlay_ifs oifname @bridges ip saddr @cluster4 ip daddr @cluster4 accept
     iifname @overlay_ifs oifname @bridges ip6 saddr @cluster6 ip6 daddr @cluster6 accept
-    # A NodePort or service of this node whose endpoint is on another node: with native routing the
-    # connection comes in and leaves by the underlay, neither of them ours (forward_others below).
-    oifname @overlay_ifs ct status dnat ip daddr @cluster4 accept
-    oifname @overlay_ifs ct status dnat ip6 daddr @cluster6 accept
+    # A NodePort of this node whose endpoint is on another node: with native routing the connection
+    # comes in and leaves by the underlay, neither of them ours (forward_others below). Not from a
+    # bridge: a workload's own DNATed connections keep their isolation checks (from_network).
+    iifname != @bridges oifname @overlay_ifs ct status dnat ip daddr @cluster4 accept
+    iifname != @bridges oifname @overlay_ifs ct status dnat ip6 daddr @cluster6 accept
     iifname @bridges jump from_network
     oifname @bridges jump to_network
     # Neither end is ours: the host is not an open router (pontond --forward-others).

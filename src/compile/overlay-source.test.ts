@@ -30,5 +30,7 @@ test("the source NAT toward the overlay follows the cluster-to-cluster exemption
   const snat6 = text.indexOf("oifname @overlay_ifs ip6 daddr @cluster6 snat ip6 to ip6 daddr map @overlay_src6");
   const masq = text.indexOf("ct status dnat oifname @overlay_ifs masquerade");
   assert.ok(exempt > 0 && exempt < snat4 && snat4 < snat6 && snat6 < masq, "order");
+  const nodePort = text.indexOf("iifname != @bridges oifname @overlay_ifs ct status dnat ip daddr @cluster4 accept");
+  assert.ok(nodePort > text.indexOf("iifname @overlay_ifs oifname @bridges ip6 saddr @cluster6") && nodePort < text.indexOf("iifname @bridges jump from_network"), "a NodePort out by the underlay is let through, a workload's DNATed connection still meets its isolation checks");
   assert.match(text, /map overlay_src4 \{ type ipv4_addr : ipv4_addr; flags interval; elements = \{ 10\.42\.0\.0\/16 : 10\.42\.1\.1 \} \}/);
 });
