@@ -49,7 +49,7 @@ export interface LocalSide {
   /** `block6`: the node's IPv6 block of a dual-stack or IPv6-only (no `block`) cluster network. */
   ensureNetwork(name: string, block: string | undefined, mtu: number, block6?: string): Promise<void>;
   /** `owned`: the interfaces are Ponton's (the VXLAN device), not the host's own underlay. */
-  setOverlay(o: { ifnames: string[]; cidrs4: string[]; cidrs6: string[]; owned: boolean }): Promise<void>;
+  setOverlay(o: { ifnames: string[]; cidrs4: string[]; cidrs6: string[]; owned: boolean; hostSource?: boolean }): Promise<void>;
   workloads(): number;
   /** The node's workloads on cluster networks, as published. */
   records(node: string): WorkloadRecord[];
@@ -281,8 +281,9 @@ export class Cluster {
     const cidrs6 = networks.flatMap((n) => (n.subnet6 ? [n.subnet6] : [])).sort();
     if ([...cidrs4, ...cidrs6].join() !== this.cidrs) {
       // Natively routed pods arrive on the host's own underlay interface: let cluster traffic in from
-      // it, without making it an interface of ours (the host stays no open router for the rest).
-      await this.local.setOverlay(this.routing === "vxlan" ? { ifnames: [VXLAN_DEV], cidrs4, cidrs6, owned: true } : { ifnames: [this.underlayIf], cidrs4, cidrs6, owned: false });
+      // it, without making it an interface of ours (the host stays no open router for the rest); what
+      // the host itself sends to another node's pods leaves from its gateway there (overlay-source.ts).
+      await this.local.setOverlay(this.routing === "vxlan" ? { ifnames: [VXLAN_DEV], cidrs4, cidrs6, owned: true } : { ifnames: [this.underlayIf], cidrs4, cidrs6, owned: false, hostSource: true });
       this.cidrs = [...cidrs4, ...cidrs6].join();
     }
     const tunnels = tunnelPlan(this.nodeName, await this.membership.list(), this.routing === "native");

@@ -14,6 +14,7 @@ import { compileOffload } from "./flow-offload";
 import { l7EgressTproxyRules } from "./l7-chains";
 import { KeptElements, type WorkloadPart } from "./nft-delta/kept-elements";
 import type { SetElement } from "./nft-delta/set-elements";
+import { overlaySources } from "./overlay-source";
 
 export type ForwardOthers = "drop" | "accept";
 
@@ -26,7 +27,8 @@ export interface CompileOptions {
   dnsPort: number;
   /** Cluster mode: the VXLAN device(s) and the cluster networks' IPv4 ranges. */
   /** `owned`: the interfaces are Ponton's (a VXLAN device); the underlay of native routing is not. */
-  overlay?: { ifnames: string[]; cidrs4: string[]; cidrs6?: string[]; owned?: boolean };
+  /** `hostSource`: native routing, what the host sends to another node's block leaves from its gateway there (overlay-source.ts). */
+  overlay?: { ifnames: string[]; cidrs4: string[]; cidrs6?: string[]; owned?: boolean; hostSource?: boolean };
   /** False where the kernel has no TPROXY (probed at start): egress HTTP rules cannot be proxied. */
   tproxy?: boolean;
   /** Flowtable offload of established flows (pontond --flow-offload, when the kernel has flowtables). */
@@ -83,6 +85,11 @@ export function compileNft(state: DesiredState, runtime: ServiceRuntime = EMPTY_
   }
   for (const c of options.overlay?.cidrs4 ?? []) add("cluster4", c);
   for (const c of options.overlay?.cidrs6 ?? []) add("cluster6", c);
+  if (options.overlay?.hostSource) {
+    const src = overlaySources(state, options.overlay.cidrs4, options.overlay.cidrs6 ?? []);
+    for (const e of src.v4) add("overlay_src4", e);
+    for (const e of src.v6) add("overlay_src6", e);
+  }
   compileRouted(state, add);
   for (const n of state.networks) {
     if (n.driver !== "bridge") continue;

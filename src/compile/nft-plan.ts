@@ -71,6 +71,9 @@ export const SET_DECLS: ReadonlyArray<Omit<NftSet, "elements">> = [
   { name: "overlay_ifs", kind: "set", type: "ifname" },
   { name: "cluster4", kind: "set", type: "ipv4_addr", flags: ["interval"] },
   { name: "cluster6", kind: "set", type: "ipv6_addr", flags: ["interval"] },
+  // Native routing: each cluster range → this node's gateway in it (overlay-source.ts).
+  { name: "overlay_src4", kind: "map", type: "ipv4_addr : ipv4_addr", flags: ["interval"] },
+  { name: "overlay_src6", kind: "map", type: "ipv6_addr : ipv6_addr", flags: ["interval"] },
   { name: "pub4", kind: "map", type: "inet_proto . inet_service : ipv4_addr . inet_service" },
   { name: "pub4_addr", kind: "map", type: "ipv4_addr . inet_proto . inet_service : ipv4_addr . inet_service" },
   { name: "pub6", kind: "map", type: "inet_proto . inet_service : ipv6_addr . inet_service" },
@@ -214,6 +217,11 @@ ${L7_FROM_NODE_CHAIN}
     # Pod to pod from another node, over the overlay: as if on one network (policy ran above).
     iifname @overlay_ifs oifname @bridges ip saddr @cluster4 ip daddr @cluster4 accept
     iifname @overlay_ifs oifname @bridges ip6 saddr @cluster6 ip6 daddr @cluster6 accept
+    # A NodePort of this node whose endpoint is on another node: with native routing the connection
+    # comes in and leaves by the underlay, neither of them ours (forward_others below). Not from a
+    # bridge: a workload's own DNATed connections keep their isolation checks (from_network).
+    iifname != @bridges oifname @overlay_ifs ct status dnat ip daddr @cluster4 accept
+    iifname != @bridges oifname @overlay_ifs ct status dnat ip6 daddr @cluster6 accept
     iifname @bridges jump from_network
     oifname @bridges jump to_network
     # Neither end is ours: the host is not an open router (pontond --forward-others).
@@ -282,8 +290,12 @@ ${L7_FROM_NODE_CHAIN}
     # Pods keep their own addresses between nodes (no NAT inside the cluster ranges).
     ip saddr @cluster4 ip daddr @cluster4 accept
     ip6 saddr @cluster6 ip6 daddr @cluster6 accept
-    # A service reached from outside the cluster ranges (NodePort, this host) whose endpoint is on
-    # another node: from this node's VTEP address, so the reply comes back through here.
+    # To another node's block from outside the cluster ranges (this host's own connections, NodePort,
+    # a service reached from the host): with native routing from this node's gateway in that network
+    # (overlay-source.ts; no element, no match), with VXLAN from its VTEP address. Either way an
+    # address of its own block, which the other node admits and routes the reply back through here.
+    oifname @overlay_ifs ip daddr @cluster4 snat ip to ip daddr map @overlay_src4
+    oifname @overlay_ifs ip6 daddr @cluster6 snat ip6 to ip6 daddr map @overlay_src6
     ct status dnat oifname @overlay_ifs masquerade
     oifname != @bridges ip saddr @masq4 masquerade
     oifname != @bridges ip6 saddr @masq6 masquerade

@@ -333,7 +333,7 @@ export class Engine {
   }
 
   /** Cluster mode: the firewall lets pod traffic in from the overlay and leaves it un-NATed between cluster ranges. */
-  setOverlay(overlay: { ifnames: string[]; cidrs4: string[]; cidrs6: string[]; owned: boolean }): Promise<void> {
+  setOverlay(overlay: { ifnames: string[]; cidrs4: string[]; cidrs6: string[]; owned: boolean; hostSource?: boolean }): Promise<void> {
     return this.change(async () => {
       this.ctx.nft.options = { ...this.ctx.nft.options, overlay };
       await this.ctx.nft.sync(this.ctx.store.state());

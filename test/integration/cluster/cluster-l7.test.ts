@@ -117,10 +117,9 @@ for (const routing of ["vxlan", "native"] as const) {
       assert.ok(all.length >= rs.length && all.every((r) => r.node === "n2"), JSON.stringify(all));
     });
 
-    // Native routing: the egress proxy connects from its node's underlay address, and a node's own
-    // connection to another node's pod is dropped there NOT_PUBLISHED (VXLAN's come from the VTEP,
-    // a cluster address) — a limit of native routing, not of HTTP rules.
-    test("the reverse: a client with egress HTTP rules calling a pod on the other node is policed on its own node", { skip: routing === "native" && "native routing drops a node's own connections to another node's pods" }, async () => {
+    // The egress proxy's own connection leaves from an address inside its node's block: the VTEP
+    // address with VXLAN, the node's gateway with native routing (overlay-source.ts).
+    test("the reverse: a client with egress HTTP rules calling a pod on the other node is policed on its own node", async () => {
       const hangar = ip.hangar!.ip4;
       const ok = await curl(n1, "shuttle", [url(hangar, "/public/a")]);
       assert.match(ok.stdout, /^GET \/public\/a \S+\n$/, `${ok.code} ${ok.stdout}`);
