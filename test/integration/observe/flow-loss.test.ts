@@ -73,7 +73,8 @@ describe("flow records lost", () => {
     const ours = (await h.client.request<unknown[]>("GET", "/v1/flows?from=src&to=sink&protocol=udp&limit=0")).length;
     // The CLI's JSON through a pipe is whole (megabytes here; it was once cut at the pipe's 64 KiB).
     const cli = JSON.parse(await h.pontonOk("observe", "--from", "src", "--to", "sink", "--protocol", "udp", "--last", "0", "-o", "json")) as unknown[];
-    assert.equal(cli.length, ours);
+    // Read after the API's list: a record still draining from the socket may have come in between.
+    assert.ok(cli.length >= ours && cli.length <= ours + 3, `the CLI's JSON has every record: ${cli.length} vs ${ours}`);
     // Every one of ours is a record or counted lost; the count may also hold a background packet of
     // the workloads (IPv6 neighbour discovery) logged while the collector was paused (seen twice in
     // full runs), never a silent loss (that left 385 of 4,001).
