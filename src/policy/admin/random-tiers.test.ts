@@ -3,10 +3,9 @@ import assert from "node:assert/strict";
 import { compilePolicies } from "../plan/compile";
 import { denyDecisionId, ruleDecisionId } from "../plan/decisions";
 import { createExplainer, type DirectionExplanation } from "../evaluate";
-import { parsePolicy } from "../parse";
 import { PlanSim, elementsOverlap, parseElement } from "../testing/nft-sim";
-import { randomPolicies, randomWorld, rng } from "../testing/random";
-import type { NetworkPolicy, Protocol, RuleRef } from "../types";
+import { parsedPolicies, randomPolicies, randomWorld, rng } from "../testing/random";
+import type { Protocol, RuleRef } from "../types";
 
 // The tiers on random worlds: random AdminNetworkPolicies (Allow, Deny and Pass, by namespaces,
 // pods and networks, ports by number, range and name), a random baseline and random
@@ -43,20 +42,6 @@ function randomTiers(r: () => number): unknown[] {
   return [...admins, ...baseline];
 }
 
-function parsed(raw: unknown[]): NetworkPolicy[] {
-  const out: NetworkPolicy[] = [];
-  const names = new Set<string>();
-  for (const x of raw) {
-    try {
-      const p = parsePolicy(x);
-      const key = `${p.kind}/${p.namespace}/${p.name}`;
-      if (!names.has(key)) (names.add(key), out.push(p));
-    } catch {
-      // equal priorities and other refusals: not the subject here
-    }
-  }
-  return out;
-}
 
 function decider(d: DirectionExplanation): RuleRef | undefined {
   if (d.tier === "admin" || d.tier === "baseline") return d.decidedBy;
@@ -71,7 +56,7 @@ test("differential: the admin tiers (with Pass) compiled and explained agree on 
   for (let seed = 1; seed <= 50; seed++) {
     const r = rng(seed * 7919);
     const w = randomWorld(r);
-    const policies = parsed([...randomTiers(r), ...(r() < 0.6 ? randomPolicies(r, 1 + Math.floor(r() * 3)) : [])]);
+    const policies = parsedPolicies([...randomTiers(r), ...(r() < 0.6 ? randomPolicies(r, 1 + Math.floor(r() * 3)) : [])]);
     const plan = compilePolicies(w, policies);
     for (const set of plan.sets.filter((x) => /_b?anp_/.test(x.name))) {
       if (set.name.includes("_pass_")) passElements += set.elements.length;

@@ -3,28 +3,13 @@ import assert from "node:assert/strict";
 import { compilePolicies } from "./compile";
 import { PolicyCompileCache, sameWorld } from "./cache";
 import { MAP } from "./names";
-import { parsePolicy } from "../parse";
 import { randomCiliumPolicies } from "../cilium/random";
-import { randomPolicies, randomWorld, rng } from "../testing/random";
+import { parsedPolicies, randomPolicies, randomWorld, rng } from "../testing/random";
 import type { NetworkPolicy, PolicyWorld } from "../types";
 
 // The compile cache must never change a result: a long random series of changes (policies added,
 // edited, removed; the world relabelled) compiled with one cache equals each state compiled fresh.
 
-function parsed(raw: unknown[]): NetworkPolicy[] {
-  const out: NetworkPolicy[] = [];
-  const names = new Set<string>();
-  for (const r of raw) {
-    try {
-      const p = parsePolicy(r);
-      const key = `${p.kind}/${p.namespace}/${p.name}`;
-      if (!names.has(key)) (names.add(key), out.push(p));
-    } catch {
-      // the generators also make invalid policies (refused by parse, not our subject here)
-    }
-  }
-  return out;
-}
 
 function relabel(world: PolicyWorld, r: () => number): PolicyWorld {
   const i = Math.floor(r() * world.workloads.length);
@@ -35,7 +20,7 @@ for (const seed of [1, 2, 3, 4, 5, 6]) {
   test(`seed ${seed}: 40 random changes compiled with one cache equal each state compiled without`, () => {
     const r = rng(seed);
     let world = randomWorld(r);
-    const pool = parsed([...randomPolicies(r, 30), ...randomCiliumPolicies(r, 15)]);
+    const pool = parsedPolicies([...randomPolicies(r, 30), ...randomCiliumPolicies(r, 15)]);
     let current = pool.slice(0, 10);
     const cache = new PolicyCompileCache();
     for (let step = 0; step < 40; step++) {
@@ -62,7 +47,7 @@ for (const seed of [1, 2, 3, 4, 5, 6]) {
 test("a changed policy recompiles its namespace only; the same texts reuse every block", () => {
   const r = rng(9);
   const world = randomWorld(r);
-  const policies = parsed(randomPolicies(r, 30)).filter((p) => p.kind === undefined || p.kind === "NetworkPolicy");
+  const policies = parsedPolicies(randomPolicies(r, 30)).filter((p) => p.kind === undefined || p.kind === "NetworkPolicy");
   const cache = new PolicyCompileCache();
   compilePolicies(world, policies, {}, cache);
   const blocks = new Map(cache.blocks);
@@ -89,7 +74,7 @@ test("sameWorld compares content, not identity", () => {
 test("a map whose blocks are the same keeps its elements array (the diff skips it); a remade namespace gives its maps new ones", () => {
   const r = rng(5);
   const world = randomWorld(r);
-  const policies = parsed(randomPolicies(r, 30)).filter((p) => p.kind === undefined || p.kind === "NetworkPolicy");
+  const policies = parsedPolicies(randomPolicies(r, 30)).filter((p) => p.kind === undefined || p.kind === "NetworkPolicy");
   const cache = new PolicyCompileCache();
   const first = compilePolicies(world, policies, {}, cache);
   const again = compilePolicies(world, policies, {}, cache);

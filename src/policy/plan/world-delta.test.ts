@@ -2,11 +2,10 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { compilePolicies } from "./compile";
 import { PolicyCompileCache } from "./cache";
-import { parsePolicy } from "../parse";
 import { randomCiliumPolicies } from "../cilium/random";
 import { parsePolicies } from "../parse";
-import { randomPolicies, randomWorld, rng } from "../testing/random";
-import type { NetworkPolicy, PolicyWorld } from "../types";
+import { parsedPolicies, randomPolicies, randomWorld, rng } from "../testing/random";
+import type { PolicyWorld } from "../types";
 
 // A world change (labels, workloads coming and going, addresses, ports, namespace labels) drops
 // only what it can reach from the compile cache (world-delta.ts): a long random series of world and
@@ -35,20 +34,6 @@ spec:
   - {action: Deny, from: [{pods: {namespaceSelector: {}, podSelector: {matchLabels: {tier: "1"}}}}]}
 `);
 
-function parsed(raw: unknown[]): NetworkPolicy[] {
-  const out: NetworkPolicy[] = [];
-  const names = new Set<string>();
-  for (const x of raw) {
-    try {
-      const p = parsePolicy(x);
-      const key = `${p.kind}/${p.namespace}/${p.name}`;
-      if (!names.has(key)) (names.add(key), out.push(p));
-    } catch {
-      // the generators also make invalid policies (refused by parse, not our subject here)
-    }
-  }
-  return out;
-}
 
 /** One random change of the world, of each kind the engine makes (label, run, rm, address, port, namespace label). */
 function worldStep(world: PolicyWorld, r: () => number, serial: number): PolicyWorld {
@@ -74,7 +59,7 @@ for (const seed of [1, 2, 3, 4, 5, 6]) {
   test(`seed ${seed}: 40 random world and policy changes compiled with one cache equal each state compiled without`, () => {
     const r = rng(seed);
     let world = randomWorld(r);
-    const pool = [...parsed([...randomPolicies(r, 30), ...randomCiliumPolicies(r, 15)]), ...ADMIN];
+    const pool = [...parsedPolicies([...randomPolicies(r, 30), ...randomCiliumPolicies(r, 15)]), ...ADMIN];
     let current = [...pool.slice(0, 14), ...(seed % 2 ? ADMIN : [])];
     const cache = new PolicyCompileCache();
     compilePolicies(world, current, {}, cache);

@@ -1,4 +1,5 @@
-import type { PolicyWorld, Protocol } from "../types";
+import { parsePolicy } from "../parse";
+import type { NetworkPolicy, PolicyWorld, Protocol } from "../types";
 
 // Seeded generators of worlds and raw NetworkPolicy objects for differential tests.
 
@@ -90,4 +91,20 @@ export function randomPolicies(r: () => number, count: number): unknown[] {
     if (egress) spec.egress = egress;
     return { apiVersion: "networking.k8s.io/v1", kind: "NetworkPolicy", metadata: { name: `p${i}`, namespace: pick(["n0", "n1", "n2", "n3"]) }, spec };
   });
+}
+
+/** The policies of `raw` that parse, one per kind/namespace/name: the generators also make ones parse refuses (not the subject of the tests that use them). */
+export function parsedPolicies(raw: unknown[]): NetworkPolicy[] {
+  const out: NetworkPolicy[] = [];
+  const names = new Set<string>();
+  for (const x of raw) {
+    try {
+      const p = parsePolicy(x);
+      const key = `${p.kind}/${p.namespace}/${p.name}`;
+      if (!names.has(key)) (names.add(key), out.push(p));
+    } catch {
+      // refused by parse: skipped
+    }
+  }
+  return out;
 }
