@@ -55,8 +55,11 @@ benchWithHost("bdl", async (h) => {
   const table = (await h.inHost("nft", ["list", "table", "inet", "ponton"])).stdout;
   await h.stopDaemon("SIGKILL");
   h.spawnIn(h.ns("srv"), "iperf3", ["-s"]);
+  // `nft list` prints the egress rules' `tproxy ip to : … map @…` as `tproxy ip to`, which it cannot
+  // read back: dropped (no egress HTTP rule exists here, they match nothing).
+  const listed = table.replace(/\n[^\n]*tproxy ip6? to accept/g, "");
   const load = async (chains: string[] | "seven hooks") => {
-    const text = chains === "seven hooks" ? sevenHookLayout(table) : without(table, chains);
+    const text = chains === "seven hooks" ? sevenHookLayout(listed) : without(listed, chains);
     const r = await sh("nsenter", [`--net=/run/netns/${h.hostNs}`, "nft", "-f", "-"], { input: `add table inet ponton\ndelete table inet ponton\n${text}` });
     if (r.code !== 0) throw new Error(`nft: ${r.stderr}`);
   };
