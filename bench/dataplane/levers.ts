@@ -10,10 +10,13 @@ import { L7_AFTER_DNAT_CHAIN } from "../../src/compile/l7-chains";
 import { plain, type Subject } from "./plain-bridge";
 import { benchWithHost, interleavedRounds, numberArg, waitReachable } from "./rounds";
 
-/** `nft list table` text without the named chains (a chain's block runs to its closing brace). */
+/** A chain's block in `nft list table` text (it runs to its closing brace). */
+const chainBlock = (name: string) => new RegExp(`\\n\\s*chain ${name} \\{[\\s\\S]*?\\n\\t\\}`);
+
+/** `nft list table` text without the named chains. */
 function without(table: string, chains: string[]): string {
   let out = table;
-  for (const c of chains) out = out.replace(new RegExp(`\\n\\s*chain ${c} \\{[\\s\\S]*?\\n\\t\\}`), "");
+  for (const c of chains) out = out.replace(chainBlock(c), "");
   return out;
 }
 
@@ -24,8 +27,7 @@ function without(table: string, chains: string[]): string {
  * from the table as written so both carry the same elements.
  */
 function sevenHookLayout(table: string): string {
-  const block = (name: string) => new RegExp(`\\n\\s*chain ${name} \\{[\\s\\S]*?\\n\\t\\}`);
-  const pre = block("prerouting_new").exec(table)?.[0] ?? "";
+  const pre = chainBlock("prerouting_new").exec(table)?.[0] ?? "";
   const rule = (re: RegExp) => (re.exec(pre)?.[0] ?? "").trim();
   const noep = pre.split("\n").map((l) => l.trim()).filter((l) => l.includes("svc_reject"));
   const chains = [

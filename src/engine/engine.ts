@@ -140,8 +140,7 @@ export class Engine {
   /** Start-up: reconcile the kernel with the store, then watch our table for damage. */
   async start(): Promise<ReconcileReport> {
     // First: `--flow-offload on` on a kernel without flowtables stops start-up before anything runs.
-    this.flowOffload = await startFlowOffload(this.ctx);
-    this.tproxy = await probeTproxy(this.ctx);
+    [this.flowOffload, this.tproxy] = await Promise.all([startFlowOffload(this.ctx), probeTproxy(this.ctx)]);
     // Listening before the table is written: the first logged packet is not lost.
     await this.flows.start();
     await this.l7.reattach();

@@ -4,14 +4,7 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { allocateAddress } from "./address";
 import { AddressCursors } from "./address-cursor";
-
-function rng(seed: number) {
-  let s = seed >>> 0;
-  return (n: number) => {
-    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
-    return s % n;
-  };
-}
+import { seededInts as rng } from "../model/seeded-ints";
 
 for (const [seed, subnet, gateway, ip] of [
   [1, "10.9.0.0/22", "10.9.0.1", (i: number) => `10.9.${i >> 8}.${i & 255}`],

@@ -1,18 +1,11 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { listDelta } from "./list-delta";
+import { seededInts as rng } from "./seeded-ints";
 
 interface Rec {
   k: string;
   v: number;
-}
-
-function rng(seed: number) {
-  let s = seed >>> 0;
-  return (n: number) => {
-    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
-    return s % n;
-  };
 }
 
 test("listDelta names exactly the keys added, removed or given another record, whatever moved", () => {

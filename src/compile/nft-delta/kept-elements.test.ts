@@ -8,14 +8,7 @@ import { compileNft, DEFAULT_COMPILE_OPTIONS, type CompileOptions } from "../nft
 import { diffOps } from "../nft-render";
 import type { NftPlan } from "../nft-plan";
 import type { NftOp } from "../nft-ops";
-
-function rng(seed: number) {
-  let s = seed >>> 0;
-  return (n: number) => {
-    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
-    return s % n;
-  };
-}
+import { seededInts as rng } from "../../model/seeded-ints";
 
 const base = { internal: false, icc: true, masquerade: true, routesTo: [], labels: {}, createdAt: "" };
 const NETS: Network[] = [

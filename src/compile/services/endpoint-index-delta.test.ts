@@ -6,14 +6,7 @@ import type { Attachment, DesiredState, Network, Workload } from "../../model/ty
 import { deepFreeze } from "../../store/doc-cache";
 import { buildEndpointIndex, indexEndpoints, type EndpointIndex } from "./endpoints";
 import { LabelListChanges } from "./label-lists";
-
-function rng(seed: number) {
-  let s = seed >>> 0;
-  return (n: number) => {
-    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
-    return s % n;
-  };
-}
+import { seededInts as rng } from "../../model/seeded-ints";
 
 const NETS: Network[] = [
   { id: "n1", name: "a", driver: "bridge", bridge: "pbr-a", subnet4: "10.5.0.0/24", gateway4: "10.5.0.1", internal: false, icc: true, masquerade: true, routesTo: [], labels: {}, createdAt: "" },

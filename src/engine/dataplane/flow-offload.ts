@@ -4,6 +4,7 @@
 import { EngineError } from "../../errors";
 import { OFFLOAD_KERNEL_FEATURE, OFFLOAD_PROBE } from "../../compile";
 import type { EngineContext } from "../context";
+import { nftRefusal } from "./nft-probe";
 
 export type FlowOffloadMode = "auto" | "on" | "off";
 export const FLOW_OFFLOAD_MODES: readonly FlowOffloadMode[] = ["auto", "on", "off"];
@@ -15,22 +16,11 @@ export interface FlowOffloadInfo {
   reason?: string;
 }
 
-/** The kernel's words for the refusal ("Could not process rule: No such file or directory"), or undefined when accepted. */
-async function probe(ctx: EngineContext): Promise<string | undefined> {
-  try {
-    await ctx.kernel.nftCheck(OFFLOAD_PROBE);
-    return undefined;
-  } catch (e) {
-    const text = (e as Error).message;
-    return /Error: ([^\n]+)/.exec(text)?.[1]?.trim() ?? text.split("\n")[0];
-  }
-}
-
 /** Probes and configures the nft sync; `on` on a kernel without flowtables stops start-up. */
 export async function startFlowOffload(ctx: EngineContext): Promise<FlowOffloadInfo> {
   const mode = ctx.config.flowOffload;
   if (mode === "off") return { mode, active: false, reason: "turned off (pontond --flow-offload off)" };
-  const refused = await probe(ctx);
+  const refused = await nftRefusal(ctx, OFFLOAD_PROBE);
   if (refused !== undefined) {
     const reason = `this kernel has no ${OFFLOAD_KERNEL_FEATURE}: declaring a flowtable fails (${refused})`;
     if (mode === "on") throw new EngineError("UNSUPPORTED", `pontond --flow-offload on: ${reason}`, { hint: "use a kernel built with CONFIG_NF_FLOW_TABLE, or start pontond with --flow-offload auto (off where the kernel lacks it)" });

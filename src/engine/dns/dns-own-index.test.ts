@@ -4,20 +4,13 @@ import type { Attachment, DesiredState, Network, Workload } from "../../model/ty
 import { viewIndex, workloadRecords } from "./dns-records";
 import { DnsOwnIndex } from "./dns-own-index";
 import { SentViews, type SharedGroups } from "./dns-sent-views";
+import { seededInts as rng } from "../../model/seeded-ints";
 
 const DOMAIN = "ponton.internal";
 const net = (id: string, driver: Network["driver"]): Network => ({ id, name: id, driver, bridge: `pbr-${id}`, subnet4: "10.0.0.0/8", gateway4: "10.0.0.1", internal: false, icc: true, masquerade: true, routesTo: [], labels: {}, createdAt: "" }) as Network;
 const NETS = [net("n1", "bridge"), net("n2", "bridge"), net("n3", "routed"), net("n4", "macvlan")];
 
 /** A seeded generator: the same run every time, and a failure names its seed. */
-function rng(seed: number) {
-  let s = seed >>> 0;
-  return (n: number) => {
-    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
-    return s % n;
-  };
-}
-
 const noShared: SharedGroups<object> = { list: [], records: () => [], fixed: () => true };
 
 /** What the server is told, with names in order (a Map's order differs by path, not its content). */

@@ -4,16 +4,9 @@ import assert from "node:assert/strict";
 import type { Attachment, DesiredState, Network, Workload } from "../../model/types";
 import { wantedObjects } from "./damage";
 import { HostWantedIndex } from "./host-wanted-index";
+import { seededInts as rng } from "../../model/seeded-ints";
 
 const kept = (w: Workload) => w.state === "running" || w.state === "stopped";
-
-function rng(seed: number) {
-  let s = seed >>> 0;
-  return (n: number) => {
-    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
-    return s % n;
-  };
-}
 
 const bridge: Network = { id: "n1", name: "a", driver: "bridge", bridge: "pbr-a", subnet4: "10.5.0.0/24", gateway4: "10.5.0.1", internal: false, icc: true, masquerade: true, routesTo: [], labels: {}, createdAt: "" };
 const routed: Network = { id: "n2", name: "b", driver: "routed", bridge: "", subnet4: "10.6.0.0/16", gateway4: "10.6.0.1", subnet6: "fd00::/64", gateway6: "fd00::1", internal: false, icc: true, masquerade: true, routesTo: [], labels: {}, createdAt: "" };

@@ -3,16 +3,9 @@ import assert from "node:assert/strict";
 import type { Attachment, DesiredState, Workload } from "../../model/types";
 import { insideWanted } from "./inside-damage";
 import { InsideWantedIndex } from "./inside-wanted-index";
+import { seededInts as rng } from "../../model/seeded-ints";
 
 const kept = (w: Workload) => w.state === "running" || w.state === "stopped";
-
-function rng(seed: number) {
-  let s = seed >>> 0;
-  return (n: number) => {
-    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
-    return s % n;
-  };
-}
 
 for (const seed of [1, 2, 3]) {
   test(`the kept set equals insideWanted after every random change, and says what came and went (seed ${seed})`, () => {

@@ -13,7 +13,7 @@ import type { NftPlan } from "../../compile";
 import type { EngineFlows } from "../flows/flows";
 import { logDir } from "../config";
 import type { EngineContext } from "../context";
-import { applyReturnPath, egressClients, localSubnets, transparentBackends } from "./l7-return-path";
+import { applyReturnPath, l7Topology } from "./l7-return-path";
 import { listenLogSocket } from "./l7-log-socket";
 import { L7LineBuilder, type L7Counts } from "./l7-lines";
 
@@ -55,14 +55,13 @@ export class EngineL7 {
       if (this.listeners.length > 0) await this.listen();
       // Backends on a bridge or a routed network see the client's address: their answers' way back first, then HAProxy.
       // Egress clients there reach destinations on this host's networks from their own address.
-      const transparent = transparentBackends(this.ctx, this.listeners);
-      const clients = egressClients(this.ctx, this.listeners);
+      const { transparent, clients, subnets } = l7Topology(this.ctx, this.listeners);
       this.returnPath = await applyReturnPath(this.ctx, this.listeners.length > 0, [...transparent.values()], [...clients.values()], this.returnPath);
       const key = (l: L7Listener) => `${l.ip}:${l.port}`;
       // No listener, no HAProxy: the addresses are not read (a dump of every link, whose cost in the
       // kernel grows with the square of the veths whose far end is in another namespace; issue 20).
       const host = this.listeners.length > 0 ? await this.hostAddresses() : [];
-      const done = await this.haproxy.apply(this.listeners, (l) => (l.direction === "egress" ? clients : transparent).has(key(l)), host, this.listeners.length > 0 ? localSubnets(this.ctx) : []);
+      const done = await this.haproxy.apply(this.listeners, (l) => (l.direction === "egress" ? clients : transparent).has(key(l)), host, subnets);
       this.running = this.listeners.length > 0;
       this.lastErrors = [];
       return done;

@@ -8,43 +8,33 @@ import type { EngineContext } from "../context";
 
 const MARK = `0x${L7_RETURN_MARK.toString(16)}/0x${L7_RETURN_MARK.toString(16)}`;
 
-/**
- * The listeners whose workload sits on a bridge or a routed network of this host (the others
- * keep the proxy's address): HAProxy reaches those from the client's address.
- */
-export function transparentBackends(ctx: EngineContext, listeners: L7Listener[]): Map<string, L7Backend> {
-  // No listener: no pass over every attachment of the host per change.
-  if (listeners.length === 0) return new Map();
-  const state = ctx.store.state();
-  const drivers = new Map(state.networks.filter((n) => n.driver === "bridge" || n.driver === "routed").map((n) => [n.id, n.driver] as const));
-  const byIp = new Map(state.attachments.filter((a) => drivers.has(a.networkId)).flatMap((a) => [a.ip4, a.ip6].filter((ip): ip is string => !!ip).map((ip) => [ip, a.networkId] as const)));
-  const out = new Map<string, L7Backend>();
-  for (const l of listeners) {
-    if (l.direction !== "ingress") continue;
-    const networkId = byIp.get(l.ip);
-    if (networkId) out.set(`${l.ip}:${l.port}`, { ip: l.ip, port: l.port, networkId, ...(drivers.get(networkId) === "routed" ? { routed: true } : {}) });
-  }
-  return out;
+/** Where the listeners' workloads sit on this host's bridge and routed networks, and those networks' subnets. */
+export interface L7Topology {
+  /** Ingress listeners whose workload is there: HAProxy reaches them from the client's address. */
+  transparent: Map<string, L7Backend>;
+  /** Egress listeners' clients there, with their veths: destinations on this host see their address. */
+  clients: Map<string, L7Client>;
+  subnets: string[];
 }
 
-/** The egress listeners' clients on a bridge or routed network of this host, with their veths. */
-export function egressClients(ctx: EngineContext, listeners: L7Listener[]): Map<string, L7Client> {
-  if (listeners.length === 0) return new Map();
+/** One read of the store per change, and none without a listener (a pass over every attachment of the host). */
+export function l7Topology(ctx: EngineContext, listeners: L7Listener[]): L7Topology {
+  const topology: L7Topology = { transparent: new Map(), clients: new Map(), subnets: [] };
+  if (listeners.length === 0) return topology;
   const state = ctx.store.state();
-  const drivers = new Map(state.networks.filter((n) => n.driver === "bridge" || n.driver === "routed").map((n) => [n.id, n.driver] as const));
-  const byIp = new Map(state.attachments.filter((a) => drivers.has(a.networkId) && a.hostIfname).flatMap((a) => [a.ip4, a.ip6].filter((ip): ip is string => !!ip).map((ip) => [ip, a] as const)));
-  const out = new Map<string, L7Client>();
+  const local = state.networks.filter((n) => n.driver === "bridge" || n.driver === "routed");
+  const ids = new Set(local.map((n) => n.id));
+  const routed = new Set(local.filter((n) => n.driver === "routed").map((n) => n.id));
+  const byIp = new Map(state.attachments.filter((a) => ids.has(a.networkId)).flatMap((a) => [a.ip4, a.ip6].filter((ip): ip is string => !!ip).map((ip) => [ip, a] as const)));
   for (const l of listeners) {
-    const a = l.direction === "egress" ? byIp.get(l.ip) : undefined;
-    if (a) out.set(`${l.ip}:${l.port}`, { ip: l.ip, port: l.port, networkId: a.networkId, hostIfname: a.hostIfname, ...(drivers.get(a.networkId) === "routed" ? { routed: true } : {}) });
+    const a = byIp.get(l.ip);
+    if (!a) continue;
+    const where = { ip: l.ip, port: l.port, networkId: a.networkId, ...(routed.has(a.networkId) ? { routed: true } : {}) };
+    if (l.direction === "ingress") topology.transparent.set(`${l.ip}:${l.port}`, where);
+    else if (a.hostIfname) topology.clients.set(`${l.ip}:${l.port}`, { ...where, hostIfname: a.hostIfname });
   }
-  return out;
-}
-
-/** This host's bridge and routed networks' subnets (egress destinations there see the client's address). */
-export function localSubnets(ctx: EngineContext): string[] {
-  const nets = ctx.store.state().networks.filter((n) => n.driver === "bridge" || n.driver === "routed");
-  return [...new Set(nets.flatMap((n) => [n.subnet4, n.subnet6].filter((c): c is string => !!c)))].sort();
+  topology.subnets = [...new Set(local.flatMap((n) => [n.subnet4, n.subnet6].filter((c): c is string => !!c)))].sort();
+  return topology;
 }
 
 /**

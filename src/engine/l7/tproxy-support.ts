@@ -6,6 +6,7 @@ import { TPROXY_KERNEL_FEATURE, TPROXY_PROBE } from "../../compile";
 import { EngineError } from "../../errors";
 import type { NftPlan } from "../../compile";
 import type { EngineContext } from "../context";
+import { nftRefusal } from "../dataplane/nft-probe";
 
 /** What `ponton info` shows: whether egress HTTP rules can be proxied here, and why not. */
 export interface TproxyInfo {
@@ -14,15 +15,10 @@ export interface TproxyInfo {
 }
 
 export async function probeTproxy(ctx: EngineContext): Promise<TproxyInfo> {
-  try {
-    await ctx.kernel.nftCheck(TPROXY_PROBE);
-    return { active: true };
-  } catch (e) {
-    const text = (e as Error).message;
-    const refused = /Error: ([^\n]+)/.exec(text)?.[1]?.trim() ?? text.split("\n")[0];
-    ctx.nft.options = { ...ctx.nft.options, tproxy: false };
-    return { active: false, reason: `this kernel has no ${TPROXY_KERNEL_FEATURE}: a tproxy rule fails (${refused})` };
-  }
+  const refused = await nftRefusal(ctx, TPROXY_PROBE);
+  if (refused === undefined) return { active: true };
+  ctx.nft.options = { ...ctx.nft.options, tproxy: false };
+  return { active: false, reason: `this kernel has no ${TPROXY_KERNEL_FEATURE}: a tproxy rule fails (${refused})` };
 }
 
 /** Before anything is stored: a plan with egress HTTP listeners needs TPROXY. */

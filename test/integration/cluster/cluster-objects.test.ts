@@ -5,13 +5,13 @@
 // hand one pool address to two services; `run --node` makes a workload on another node and `ls`
 // lists every node's with its node; with etcd gone every namespace change is refused and
 // nothing is half-applied.
-import { after, before, describe, test } from "node:test";
+import { describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { writeFileSync } from "node:fs";
 import path from "node:path";
 import { eventually, inspect, TestHost } from "../harness";
 import { Underlay, UNDERLAY_PREFIX } from "../underlay";
-import { podsNetwork, startNodes } from "./cluster-world";
+import { podsWorld } from "./cluster-world";
 
 interface NsView {
   name: string;
@@ -37,16 +37,7 @@ describe("cluster objects: namespaces, LoadBalancer addresses, placement", () =>
   const nsOn = async (i: number, name: string) => (await namespaces(i)).find((n) => n.name === name);
   const reaches = async (i: number, from: string, to: string) => (await nodes[i]!.inWorkload(from, "socat", ["-T", "2", "-u", `TCP:${ips[to]}:80,connect-timeout=2`, "-"], 8000)).stdout.trim() === to;
 
-  before(async () => {
-    await ul.setUp();
-    await ul.startEtcd(1);
-    await startNodes(ul, nodes);
-    await podsNetwork(nodes);
-  });
-  after(async () => {
-    for (const h of nodes) await h.tearDown();
-    await ul.tearDown();
-  });
+  podsWorld(ul, nodes);
 
   test("a namespace created with labels on n1 is on n2 with them; created again on n2 it is refused", async () => {
     await nodes[0]!.pontonOk("namespace", "create", "shop", "--label", "team=a");

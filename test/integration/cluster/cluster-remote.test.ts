@@ -3,13 +3,13 @@
 // ways, run by the owner) and `rm` of n2's workload typed on n1 act on n2, and n2's errors come back
 // with their code and `node n2:`; names are unique cluster-wide (reserved in etcd: a race of two
 // nodes makes one workload); an owner that does not answer is NODE_NOT_READY, never "not found".
-import { after, before, describe, test } from "node:test";
+import { describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
 import path from "node:path";
 import { eventually, inspect, sleep, TestHost, type Result } from "../harness";
 import { Underlay } from "../underlay";
-import { podsNetwork, startNodes } from "./cluster-world";
+import { podsWorld } from "./cluster-world";
 
 const BIN = path.resolve(__dirname, "..", "..", "..", "..", "bin", "ponton");
 const TTL_S = 2;
@@ -34,16 +34,8 @@ describe("workloads on another node: inspect, logs, stop, start, exec, rm from a
   const routes = async (h: TestHost) => (await h.inHost("ip", ["-4", "route", "show"])).stdout;
   const ticks = (text: string) => [...text.matchAll(/tick (\d+)/g)].map((m) => Number(m[1]));
 
-  before(async () => {
-    await ul.setUp();
-    await ul.startEtcd(1);
-    await startNodes(ul, nodes, { ttlS: TTL_S });
-    await podsNetwork(nodes);
+  podsWorld(ul, nodes, { ttlS: TTL_S }, async () => {
     await n2.pontonOk("run", "-d", "--name", "far", "--network", "pods", "--", "sh", "-c", "i=0; while :; do echo tick $i; i=$((i+1)); sleep 0.3; done");
-  });
-  after(async () => {
-    for (const h of nodes) await h.tearDown();
-    await ul.tearDown();
   });
 
   test("inspect on n1 shows n2's workload with its node; logs reads n2's output; logs -f streams it as it is written", async () => {

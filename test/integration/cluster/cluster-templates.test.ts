@@ -4,11 +4,11 @@
 // the owner, two nodes creating one template: one wins; a NotReady owner refuses the whole change
 // (NODE_NOT_READY, nothing half-applied); the owner's restart keeps its templates; with etcd gone a
 // template is refused (STORE_UNAVAILABLE) and nothing is made.
-import { after, before, describe, test } from "node:test";
+import { describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { eventually, inspect, TestHost } from "../harness";
 import { Underlay, UNDERLAY_PREFIX } from "../underlay";
-import { podsNetwork, startNodes } from "./cluster-world";
+import { podsWorld } from "./cluster-world";
 
 interface TemplateRow {
   name: string;
@@ -37,16 +37,7 @@ describe("cluster templates: one owner node, seen and changed from every node", 
   /** The templates node i owns (its own store's, with their running count). */
   const own = async (i: number) => (await templates(i)).filter((t) => t.node === `n${i + 1}` && t.running !== undefined).map((t) => t.name);
 
-  before(async () => {
-    await ul.setUp();
-    await ul.startEtcd(1);
-    await startNodes(ul, nodes);
-    await podsNetwork(nodes);
-  });
-  after(async () => {
-    for (const h of nodes) await h.tearDown();
-    await ul.tearDown();
-  });
+  podsWorld(ul, nodes);
 
   test("run --replicas on n1: the record in etcd with owner n1; template ls and ls on n2 show it and its replicas on n1", async () => {
     await nodes[0]!.pontonOk("run", "-d", "--name", "web", "--replicas", "2", "--network", "pods", "--", "sleep", "3600");

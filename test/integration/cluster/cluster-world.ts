@@ -1,6 +1,7 @@
 // The set-up most cluster tests share: test hosts started as cluster nodes n1…nN on an underlay
 // (addresses .11, .12, …), and a cluster network every node lists.
 import assert from "node:assert/strict";
+import { after, before } from "node:test";
 import { eventually, type TestHost } from "../harness";
 import { UNDERLAY_PREFIX, type Underlay } from "../underlay";
 
@@ -26,4 +27,22 @@ export async function podsNetwork(nodes: TestHost[]): Promise<void> {
   for (const h of nodes) {
     assert.ok(await eventually(async () => (JSON.parse(await h.pontonOk("network", "ls", "-o", "json")) as { name: string }[]).some((n) => n.name === "pods"), 20_000));
   }
+}
+
+/**
+ * A suite's hooks for that world: the underlay and one etcd, every node started (startNodes' options),
+ * the `pods` network, then `ready`; everything removed after.
+ */
+export function podsWorld(ul: Underlay, nodes: TestHost[], opts: Parameters<typeof startNodes>[2] = {}, ready?: () => Promise<unknown>): void {
+  before(async () => {
+    await ul.setUp();
+    await ul.startEtcd(1);
+    await startNodes(ul, nodes, opts);
+    await podsNetwork(nodes);
+    await ready?.();
+  });
+  after(async () => {
+    for (const h of nodes) await h.tearDown();
+    await ul.tearDown();
+  });
 }

@@ -10,19 +10,9 @@ import { writeFileSync } from "node:fs";
 import path from "node:path";
 import { spawn, type ChildProcess } from "node:child_process";
 import { OUTSIDE_6, OUTSIDE_A, TestHost, UPLINK_HOST, UPLINK_HOST6, eventually, type Result } from "../harness";
-import { PEER_ECHO_SERVER } from "./l7-landing";
+import { PEER_ECHO_SERVER, tieOutPolicy } from "./l7-landing";
 
-const POLICIES = `apiVersion: cilium.io/v2
-kind: CiliumNetworkPolicy
-metadata: {name: tie-out}
-spec:
-  endpointSelector: {matchLabels: {org: empire}}
-  egress:
-  - toEndpoints: [{matchLabels: {class: deathstar}}]
-    toPorts:
-    - ports: [{port: "80", protocol: TCP}]
-      rules: {http: [{method: GET, path: "/public/.*"}]}
-  - toCIDR: [${OUTSIDE_A}/32, ${OUTSIDE_6}/128]
+const POLICIES = tieOutPolicy(`  - toCIDR: [${OUTSIDE_A}/32, ${OUTSIDE_6}/128]
     toPorts:
     - ports: [{port: "80", protocol: TCP}]
       rules: {http: [{method: GET, path: "/public/.*"}]}
@@ -36,7 +26,7 @@ spec:
   ingress:
   - from: [{podSelector: {matchLabels: {org: empire, ship: fighter}}}]
     ports: [{port: 80, protocol: TCP}]
-`;
+`);
 
 describe("egress HTTP rules by TPROXY: IPv6, and the destination sees the client's address", () => {
   let h: TestHost;

@@ -9,21 +9,8 @@ import assert from "node:assert/strict";
 import { writeFileSync } from "node:fs";
 import path from "node:path";
 import { TestHost, eventually, type Result } from "../harness";
+import { PEER_ECHO_SERVER, tieOutPolicy } from "./l7-landing";
 
-// Answers "METHOD URL PEER-ADDRESS".
-const SERVER = `require("http").createServer((q, s) => { q.resume(); q.on("end", () => s.end(q.method + " " + q.url + " " + q.socket.remoteAddress.replace(/^::ffff:/, "") + "\\n")); }).listen(80);`;
-
-const POLICY = `apiVersion: cilium.io/v2
-kind: CiliumNetworkPolicy
-metadata: {name: tie-out}
-spec:
-  endpointSelector: {matchLabels: {org: empire}}
-  egress:
-  - toEndpoints: [{matchLabels: {class: deathstar}}]
-    toPorts:
-    - ports: [{port: "80", protocol: TCP}]
-      rules: {http: [{method: GET, path: "/public/.*"}]}
-`;
 const VIP = "10.96.0.82";
 
 describe("egress HTTP rules (HAProxy)", () => {
@@ -37,13 +24,13 @@ describe("egress HTTP rules (HAProxy)", () => {
   before(async () => {
     h = await new TestHost("hle").setUp();
     await h.pontonOk("network", "create", "swe", "--subnet", "10.77.0.0/24");
-    ds = (JSON.parse(await h.pontonOk("run", "--name", "deathstar", "--network", "swe", "--label", "class=deathstar", "-o", "json", "--", process.execPath, "-e", SERVER)) as Net).networks[0]!.ip4;
-    xw = (JSON.parse(await h.pontonOk("run", "--name", "xwing", "--network", "swe", "--label", "org=alliance", "-o", "json", "--", process.execPath, "-e", SERVER)) as Net).networks[0]!.ip4;
+    ds = (JSON.parse(await h.pontonOk("run", "--name", "deathstar", "--network", "swe", "--label", "class=deathstar", "-o", "json", "--", process.execPath, "-e", PEER_ECHO_SERVER)) as Net).networks[0]!.ip4;
+    xw = (JSON.parse(await h.pontonOk("run", "--name", "xwing", "--network", "swe", "--label", "org=alliance", "-o", "json", "--", process.execPath, "-e", PEER_ECHO_SERVER)) as Net).networks[0]!.ip4;
     tie = (JSON.parse(await h.pontonOk("run", "--name", "tiefighter", "--network", "swe", "--label", "org=empire", "-o", "json")) as Net).networks[0]!.ip4;
     await h.pontonOk("service", "create", "deathstar", "--port", "80/tcp", "--selector", "class=deathstar", "--vip", VIP);
     assert.ok(await eventually(async () => (await curl("tiefighter", [`http://${ds}/x`])).stdout.startsWith("GET"), 15_000, 200), "deathstar answers before any policy");
     const file = path.join(h.dir, "tie-out.yaml");
-    writeFileSync(file, POLICY);
+    writeFileSync(file, tieOutPolicy());
     await h.pontonOk("policy", "apply", "-f", file);
   });
   after(() => h.tearDown());

@@ -15,3 +15,16 @@ ${fromCidr ? `    fromCIDR: [${fromCidr}]\n` : ""}    toPorts:
     - ports: [{port: "80", protocol: TCP}]
       rules: {http: [{method: POST, path: /v1/request-landing}]}
 `;
+
+/** Empire ships may GET /public/… from the deathstar by egress HTTP rules; `more` adds egress rules after it. */
+export const tieOutPolicy = (more = "") => `apiVersion: cilium.io/v2
+kind: CiliumNetworkPolicy
+metadata: {name: tie-out}
+spec:
+  endpointSelector: {matchLabels: {org: empire}}
+  egress:
+  - toEndpoints: [{matchLabels: {class: deathstar}}]
+    toPorts:
+    - ports: [{port: "80", protocol: TCP}]
+      rules: {http: [{method: GET, path: "/public/.*"}]}
+${more}`;
