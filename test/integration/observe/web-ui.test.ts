@@ -229,6 +229,8 @@ describe("web UI", () => {
     await page.locator("#tab-map").focus();
     await page.keyboard.press("ArrowRight");
     await page.waitForURL(/#\/flows$/);
+    // The route changes first, the focus follows the re-render: wait for it, then read it.
+    await page.waitForFunction("document.activeElement && document.activeElement.id === 'tab-flows'", undefined, { timeout: 5000 }).catch(() => undefined);
     assert.equal(await page.evaluate("document.activeElement.id"), "tab-flows");
     await page.keyboard.press("ArrowLeft");
     await page.waitForURL(/#\/map$/);
