@@ -1,6 +1,6 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { routeDamage, wantedObjects, type RouteEvent } from "./damage";
+import { damagedObjects, wantedObjects, type RouteEvent } from "./damage";
 import type { DesiredState, Network, Workload, Attachment } from "../../model/types";
 
 const net: Network = { id: "n1", name: "front", driver: "bridge", bridge: "pbr-n1", subnet4: "10.1.0.0/24", gateway4: "10.1.0.1", subnet6: "fd00:1::/64", gateway6: "fd00:1::1", internal: false, icc: true, masquerade: true, routesTo: [], labels: {}, createdAt: "" };
@@ -8,6 +8,7 @@ const wl = (id: string, state: Workload["state"]): Workload => ({ id, name: id, 
 const att = (w: string): Attachment => ({ workloadId: w, networkId: "n1", ifname: "eth0", hostIfname: `pv-${w}`, mac: "02:00:00:00:00:01", index: 0 });
 const state: DesiredState = { networks: [net], workloads: [wl("a", "running"), wl("b", "removing"), wl("c", "exited")], attachments: [att("a"), att("b"), att("c")], userRules: [] };
 const wanted = wantedObjects(state, (w) => w.state !== "removing" && w.state !== "creating");
+const routeDamage = (events: RouteEvent[], w: typeof wanted) => damagedObjects(events, w).map((d) => d.what);
 const link = (op: "new" | "del", name: string, master: number, up: boolean): RouteEvent => ({ kind: "link", op, name, master, up });
 
 test("what the store wants: bridges, their addresses, kept workloads' veths and namespaces", () => {

@@ -61,29 +61,37 @@ export function wantedObjects(state: DesiredState, kept: (w: DesiredState["workl
   return { links, addrs, routes, netns };
 }
 
-/** What is damaged after these events (in order), as short descriptions; empty when all ended well. */
-export function routeDamage(events: readonly RouteEvent[], wanted: Wanted): string[] {
+/** One damaged object: what to say, and the object a targeted repair looks at. */
+export interface Damage {
+  what: string;
+  kind: "link" | "addr" | "route" | "netns";
+  /** The link hurt, or whose address or route was deleted ("-": a routed network's unreachable subnet), or the namespace. */
+  name: string;
+}
+
+/** What is damaged after these events (in order); empty when all ended well. */
+export function damagedObjects(events: readonly RouteEvent[], wanted: Wanted): Damage[] {
   const lastLink = new Map<string, Extract<RouteEvent, { kind: "link" }>>();
   const lastAddr = new Map<string, Extract<RouteEvent, { kind: "addr" }>>();
-  const damage: string[] = [];
+  const damage: Damage[] = [];
   for (const e of events) {
     if (e.kind === "link") lastLink.set(e.name, e);
     else if (e.kind === "addr") lastAddr.set(`${e.name} ${e.addr}`, e);
     else if (e.kind === "route") {
-      if (wanted.routes.has(`${e.dst} ${e.dev}`)) damage.push(`route ${e.dst}${e.dev === "-" ? "" : ` via ${e.dev}`} deleted`);
+      if (wanted.routes.has(`${e.dst} ${e.dev}`)) damage.push({ what: `route ${e.dst}${e.dev === "-" ? "" : ` via ${e.dev}`} deleted`, kind: "route", name: e.dev });
     }
-    else if (wanted.netns.has(e.name)) damage.push(`namespace ${e.name} deleted`);
+    else if (wanted.netns.has(e.name)) damage.push({ what: `namespace ${e.name} deleted`, kind: "netns", name: e.name });
   }
   for (const [name, e] of lastLink) {
     const want = wanted.links.get(name);
     if (!want) continue;
-    if (e.op === "del") damage.push(`link ${name} deleted`);
-    else if (!e.up) damage.push(`link ${name} down`);
-    else if (want.port && e.master === 0) damage.push(`link ${name} left its bridge`);
+    if (e.op === "del") damage.push({ what: `link ${name} deleted`, kind: "link", name });
+    else if (!e.up) damage.push({ what: `link ${name} down`, kind: "link", name });
+    else if (want.port && e.master === 0) damage.push({ what: `link ${name} left its bridge`, kind: "link", name });
   }
   for (const [key, e] of lastAddr) {
     // A deleted link takes its addresses: the link's own event says so already.
-    if (e.op === "del" && wanted.addrs.has(key) && lastLink.get(e.name)?.op !== "del") damage.push(`address ${e.addr} of ${e.name} deleted`);
+    if (e.op === "del" && wanted.addrs.has(key) && lastLink.get(e.name)?.op !== "del") damage.push({ what: `address ${e.addr} of ${e.name} deleted`, kind: "addr", name: e.name });
   }
   return damage;
 }

@@ -7,7 +7,8 @@ import type { EngineContext } from "../context";
 import type { KernelEvent } from "../../kernel/kernel-events";
 import { KernelWatch } from "../../kernel/kernel-watch";
 import { NFT_FAMILY, NFT_TABLE } from "../../compile/names";
-import { routeDamage, type RouteEvent, type Wanted } from "./damage";
+import { damagedObjects, type RouteEvent, type Wanted } from "./damage";
+import { repairScope } from "./repair-scope";
 import { HostWantedIndex } from "./host-wanted-index";
 import { dropVanishedNetnsWorkloads, KEPT_STATES, repairLinks } from "./repair-links";
 import { insideDamage, namedNetns, type InsideEvent } from "./inside-damage";
@@ -29,10 +30,12 @@ export interface HealCounters {
   broken: number;
   /** Times the kernel dropped events (ENOBUFS) or the watcher restarted: a full look was taken. */
   lostEvents: number;
+  /** Dumps of every host link a repair pass read (O(links) in the kernel): only for lost events or a deleted namespace. */
+  fullLinkDumps: number;
 }
 
 export class Healer {
-  readonly counters: HealCounters = { foreignNftCommits: 0, nftRepairs: 0, linkRepairs: 0, broken: 0, lostEvents: 0 };
+  readonly counters: HealCounters = { foreignNftCommits: 0, nftRepairs: 0, linkRepairs: 0, broken: 0, lostEvents: 0, fullLinkDumps: 0 };
   private readonly watch: KernelWatch;
   private nftPids: number[] = [];
   private routeEvents: RouteEvent[] = [];
@@ -112,18 +115,25 @@ export class Healer {
 
   private async flush(): Promise<void> {
     this.timer = undefined;
-    const pids = this.nftPids;
-    const events = this.routeEvents;
-    const lost = this.lost;
-    const inside = { events: this.insideEvents, lost: this.insideLost };
-    this.insideEvents = [];
-    this.insideLost = new Set();
-    this.nftPids = [];
-    this.routeEvents = [];
-    this.lost = { nft: false, route: false };
     const since = this.firstEventAt;
+    let pids: number[] = [];
+    let lost = { nft: false, route: false };
     try {
-      await this.serial(() => this.repair(pids, events, lost, since, inside));
+      // Taken once our turn in the queue comes: the change under way has ended, and the events of
+      // its last steps that came meanwhile are judged with its first ones.
+      await this.serial(() => {
+        pids = this.nftPids;
+        lost = this.lost;
+        const events = this.routeEvents;
+        const inside = { events: this.insideEvents, lost: this.insideLost };
+        this.insideEvents = [];
+        this.insideLost = new Set();
+        this.nftPids = [];
+        this.routeEvents = [];
+        this.lost = { nft: false, route: false };
+        const nothing = !pids.length && !events.length && !inside.events.length && !inside.lost.size && !lost.nft && !lost.route;
+        return nothing ? Promise.resolve() : this.repair(pids, events, lost, since, inside);
+      });
       this.failures = 0;
     } catch (e) {
       // No event may come again for this damage: look again by ourselves, a few times, further apart.
@@ -154,11 +164,15 @@ export class Healer {
     if (lost.nft || lost.route) this.counters.lostEvents++;
 
     const state = this.ctx.store.state();
-    const damage = lost.route ? ["events lost"] : routeDamage(events, this.wanted(state));
-    if (damage.length) {
+    const damage = lost.route ? undefined : damagedObjects(events, this.wanted(state));
+    if (!damage || damage.length) {
+      // Events lost: everything is looked at. Otherwise only what the damage names, read link by
+      // link: a step of our own change caught half-way (a veth made, not yet up) reads as fine.
+      const scope = damage && repairScope(damage, state);
       const dropped = await dropVanishedNetnsWorkloads(this.ctx);
       for (const name of dropped) console.error(`pontond: workload ${name} removed: the namespace it was given vanished`);
-      const r = await repairLinks(this.ctx, "heal");
+      const r = await repairLinks(this.ctx, "heal", scope);
+      this.counters.fullLinkDumps += r.fullLinkDumps;
       const fixed = [...r.bridgesRebuilt.map((n) => `bridge of ${n}`), ...r.bridgesFixed.map((n) => `bridge ${n}`), ...r.endpointsRebuilt.map((n) => `endpoints of ${n}`)];
       this.counters.linkRepairs += fixed.length;
       this.counters.broken += r.broken.length;

@@ -2,13 +2,15 @@
 // start-up/`ponton reconcile` pass and the healer, which acts on kernel events as they come.
 import { existsSync } from "node:fs";
 import type { EngineContext } from "../context";
-import type { Workload } from "../../model/types";
+import type { Attachment, Workload } from "../../model/types";
 import { bridgeLines, hostNeighbourLines, staticRouteLines } from "../../compile";
 import { buildEndpoints, networksById } from "../workloads/endpoints";
 import { createBridge, createNetworkLinks, deleteLink, networkSysctls } from "../networks/networks";
 import { isOurProcess } from "../workloads/supervisor";
 import { finishRemoval } from "../workloads/workloads";
 import { repairRouted } from "./repair-routed";
+import { allHostLinks, namedHostLinks, type HostLinks } from "./host-links";
+import type { RepairScope } from "./repair-scope";
 
 export interface LinkRepair {
   bridgesRebuilt: string[];
@@ -17,6 +19,8 @@ export interface LinkRepair {
   endpointsRebuilt: string[];
   /** Workloads marked `broken`: their namespace vanished and nothing brings it back by itself. */
   broken: string[];
+  /** Dumps of every host link read (one for a whole pass, none for a scoped one). */
+  fullLinkDumps: number;
 }
 
 /**
@@ -44,11 +48,21 @@ export async function dropVanishedNetnsWorkloads(ctx: EngineContext): Promise<st
   return dropped;
 }
 
-export async function repairLinks(ctx: EngineContext, mode: RepairMode): Promise<LinkRepair> {
-  const out: LinkRepair = { bridgesRebuilt: [], bridgesFixed: [], endpointsRebuilt: [], broken: [] };
-
-  const links = new Map((await ctx.kernel.links()).map((l) => [l.name, l]));
-  for (const n of ctx.store.networks()) {
+/** `scope`: only these networks and workloads, reading only their links; everything otherwise. */
+export async function repairLinks(ctx: EngineContext, mode: RepairMode, scope?: RepairScope): Promise<LinkRepair> {
+  const out: LinkRepair = { bridgesRebuilt: [], bridgesFixed: [], endpointsRebuilt: [], broken: [], fullLinkDumps: 0 };
+  const networkList = scope ? ctx.store.networks().filter((n) => scope.networks.has(n.id)) : ctx.store.networks();
+  const workloadList = scope ? ctx.store.workloads().filter((w) => scope.workloads.has(w.id)) : ctx.store.workloads();
+  const attsOf = new Map(workloadList.map((w) => [w.id, ctx.store.attachmentsOf(w.id)]));
+  let links: HostLinks;
+  if (scope) {
+    const own = networkList.flatMap((n) => (n.driver === "bridge" ? [n.bridge] : n.vlanCreated && n.parent ? [n.parent] : []));
+    links = await namedHostLinks(ctx, [...own, ...[...attsOf.values()].flat().flatMap((a) => (a.hostIfname ? [a.hostIfname] : []))]);
+  } else {
+    links = await allHostLinks(ctx);
+    out.fullLinkDumps++;
+  }
+  for (const n of networkList) {
     if (n.driver === "routed") continue; // repairRouted, below
     if (n.driver !== "bridge") {
       // A VLAN parent Ponton made (gone after a reboot, say) is made again before its workloads.
@@ -70,13 +84,18 @@ export async function repairLinks(ctx: EngineContext, mode: RepairMode): Promise
   }
 
   const networks = networksById(ctx);
-  const present = await ctx.kernel.netnsNames();
-  const hostLinks = new Map((await ctx.kernel.links()).map((l) => [l.name, l]));
-  for (const w of ctx.store.workloads()) {
+  // A scoped pass asks for its few namespaces; reading /run/netns grows with every workload.
+  const present = scope ? undefined : await ctx.kernel.netnsNames();
+  const hostLinks = links;
+  /** What this pass brought back up (its routes are judged next, by repairRouted). */
+  const madeUp = (atts: Attachment[]) => {
+    for (const a of atts) if (a.hostIfname) hostLinks.set(a.hostIfname, { ...hostLinks.get(a.hostIfname), name: a.hostIfname, up: true });
+  };
+  for (const w of workloadList) {
     if (w.netnsMode === "host") continue;
     if (mode === "heal" && !KEPT_STATES.has(w.state)) continue;
-    const atts = ctx.store.attachmentsOf(w.id);
-    const netnsMissing = w.netnsMode === "owned" && !present.has(w.netns);
+    const atts = attsOf.get(w.id)!;
+    const netnsMissing = w.netnsMode === "owned" && !(present ? present.has(w.netns) : await ctx.kernel.netnsExists(w.netns));
     if (netnsMissing && w.pid && isOurProcess(w.pid, w.pidStart)) {
       // Only the name was removed: the workload's process still holds the namespace (and its veths). Name it again.
       await ctx.exec.run("ip", ["netns", "attach", w.netns, String(w.pid)]);
@@ -93,6 +112,7 @@ export async function repairLinks(ctx: EngineContext, mode: RepairMode): Promise
         continue;
       }
       await buildEndpoints(ctx, w, atts, { createNetns: true, routes: true });
+      madeUp(atts);
       // Its process died with the namespace: a new life now (the exit handler's own restart then finds it
       // done). At start-up a plain `running` one is left to the exit handler, which applies its policy.
       const revive = w.state === "broken" || (mode === "heal" && w.state === "running");
@@ -104,6 +124,7 @@ export async function repairLinks(ctx: EngineContext, mode: RepairMode): Promise
     const missing = atts.filter((a) => a.hostIfname !== "" && !hostLinks.has(a.hostIfname));
     if (missing.length) {
       await buildEndpoints(ctx, w, missing, { createNetns: false, routes: false });
+      madeUp(missing);
       // Static routes went with the deleted interface; `replace` leaves those that survived alone.
       await ctx.kernel.ipBatch(staticRouteLines(w, "replace"), w.netns);
       out.endpointsRebuilt.push(w.name);
@@ -118,6 +139,7 @@ export async function repairLinks(ctx: EngineContext, mode: RepairMode): Promise
     // A routed veth set down lost its host routes with it: up, then repairRouted puts them back.
     const down = atts.filter((a) => networks.get(a.networkId)?.driver === "routed" && hostLinks.get(a.hostIfname)?.up === false);
     await ctx.kernel.ipBatch(down.map((a) => `link set ${a.hostIfname} up`));
+    madeUp(down);
     if (down.length) out.endpointsRebuilt.push(w.name);
     // A rebuilt bridge also lost the host's neighbour entries for its workloads.
     await ctx.kernel.ipBatch(
@@ -128,6 +150,6 @@ export async function repairLinks(ctx: EngineContext, mode: RepairMode): Promise
     );
     if (loose.length && !missing.length) out.endpointsRebuilt.push(w.name);
   }
-  out.bridgesFixed.push(...(await repairRouted(ctx)));
+  out.bridgesFixed.push(...(await repairRouted(ctx, hostLinks, scope && { networks: scope.networks, attachments: [...attsOf.values()].flat() })));
   return out;
 }
