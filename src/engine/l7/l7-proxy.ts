@@ -13,12 +13,20 @@ import type { NftPlan } from "../../compile";
 import type { EngineFlows } from "../flows/flows";
 import { logDir } from "../config";
 import type { EngineContext } from "../context";
+import type { Network } from "../../model/types";
 import { applyReturnPath, l7Topology } from "./l7-return-path";
 import { listenLogSocket } from "./l7-log-socket";
 import { L7LineBuilder, type L7Counts } from "./l7-lines";
 
 /** How often pontond looks whether HAProxy still runs. */
 const WATCH_MS = 500;
+
+/** What the host's addresses are read for: the listeners' sockets and the networks' own addresses. */
+export function hostAddressesKey(listeners: readonly L7Listener[], networks: readonly Network[]): string {
+  const sockets = listeners.map((l) => `${l.direction} ${l.ip} ${l.port} ${l.listen}`).sort();
+  const nets = networks.map((n) => `${n.id} ${n.driver} ${n.gateway4 ?? ""} ${n.gateway6 ?? ""}`).sort();
+  return JSON.stringify([sockets, nets]);
+}
 
 export class EngineL7 {
   readonly haproxy: HaproxyProcess;
@@ -37,6 +45,8 @@ export class EngineL7 {
   private closed = false;
   /** The return path's nft text last applied (undefined: not yet since start: applied again). */
   private returnPath: string | undefined;
+  /** The host's addresses as last read, and what they were read for (hostAddressesKey). */
+  private host: { key: string; addrs: string[] } | undefined;
 
   constructor(private readonly ctx: EngineContext, private readonly flows: EngineFlows) {
     this.haproxy = new HaproxyProcess(path.join(ctx.config.stateDir, "l7"), path.join(logDir(ctx.config), "haproxy.log"));
@@ -60,6 +70,7 @@ export class EngineL7 {
       const key = (l: L7Listener) => `${l.ip}:${l.port}`;
       // No listener, no HAProxy: the addresses are not read (a dump of every link, whose cost in the
       // kernel grows with the square of the veths whose far end is in another namespace; issue 20).
+      if (this.listeners.length === 0) this.host = undefined;
       const host = this.listeners.length > 0 ? await this.hostAddresses() : [];
       const done = await this.haproxy.apply(this.listeners, (l) => (l.direction === "egress" ? clients : transparent).has(key(l)), host, subnets);
       this.running = this.listeners.length > 0;
@@ -73,14 +84,18 @@ export class EngineL7 {
   }
 
   /**
-   * This host's addresses, read at each apply: its own connections to a guarded port come from
-   * one (an address added later is not one until the next policy change: its requests then get
-   * the peers' rules, never more).
+   * This host's addresses: its own connections to a guarded port come from one. Read again only
+   * when what they depend on changed: the listeners (a policy change) or the networks (their
+   * gateways are host addresses), never for a workload made or removed. An address added by hand
+   * later is not one until then: its requests get the peers' rules, never more.
    */
   private async hostAddresses(): Promise<string[]> {
+    const key = hostAddressesKey(this.listeners, this.ctx.store.networks());
+    if (this.host?.key === key) return this.host.addrs;
     const links = JSON.parse((await this.ctx.exec.run("ip", ["-j", "addr", "show"])).stdout) as { addr_info?: { local?: string }[] }[];
     const all = links.flatMap((l) => (l.addr_info ?? []).map((a) => a.local ?? "")).filter((a) => a !== "" && !a.startsWith("fe80:"));
-    return [...new Set(all)].sort();
+    this.host = { key, addrs: [...new Set(all)].sort() };
+    return this.host.addrs;
   }
 
   /** Start-up: HAProxy that outlived the last pontond delivers its log (and what it kept) here. */
