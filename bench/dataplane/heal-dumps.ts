@@ -4,7 +4,9 @@
 // pontond and every process under it (the spawner's `ip` children included, once reaped), and the
 // `ip` calls that dumped every host link (`link show` or `addr show` without `dev`), counted by a
 // logging `ip` wrapper first in pontond's PATH (it adds a `sh` per `ip` call to both builds alike).
-// Usage: node dist/bench/dataplane/heal-dumps.js [--n 1000] [--base /work/main/bin] [--prefix he] [--until 20:40]
+// `--http`: a workload guarded by a CiliumNetworkPolicy HTTP rule first (HAProxy listens for it),
+// whose peers none of the new workloads match.
+// Usage: node dist/bench/dataplane/heal-dumps.js [--n 1000] [--base /work/main/bin] [--prefix he] [--until 20:40] [--http]
 import { chmodSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
@@ -20,7 +22,29 @@ const N = Number(argOf("n") ?? 1000);
 const BASE = argOf("base") ?? "/work/main/bin";
 const PREFIX = argOf("prefix") ?? "he";
 const UNTIL = argOf("until");
+const HTTP = process.argv.includes("--http");
 const WINDOW = 100;
+const HTTP_POLICY = `apiVersion: "cilium.io/v2"
+kind: CiliumNetworkPolicy
+metadata:
+  name: guard
+spec:
+  endpointSelector:
+    matchLabels:
+      class: web
+  ingress:
+    - fromEndpoints:
+        - matchLabels:
+            org: empire
+      toPorts:
+        - ports:
+            - port: "80"
+              protocol: TCP
+          rules:
+            http:
+              - method: "GET"
+                path: "/"
+`;
 const loadavg = () => readFileSync("/proc/loadavg", "utf8").split(" ").slice(0, 3).join(" ");
 const pastDeadline = () => {
   if (!UNTIL) return false;
@@ -81,6 +105,11 @@ async function side(name: string, prefix: string, bin: string | undefined, wrapD
   h.daemonEnv = { PATH: `${dir}:${process.env.PATH}` };
   await h.setUp();
   await h.pontonOk("network", "create", "big", "--driver", "routed", "--subnet", "10.80.0.0/16");
+  if (HTTP) {
+    await h.pontonOk("run", "--name", "web", "--network", "big", "--label", "class=web");
+    writeFileSync(path.join(h.dir, "guard.yaml"), HTTP_POLICY);
+    await h.pontonOk("policy", "apply", "-f", path.join(h.dir, "guard.yaml"));
+  }
   return { name, h, log, ms: [], cpu0: treeCpuMs(h.daemonPid!), dumps0: dumps(log) };
 }
 
@@ -89,7 +118,7 @@ async function main(): Promise<void> {
   const sides: Side[] = [];
   try {
     sides.push(await side("base", `${PREFIX}a`, BASE, wrapDir), await side("this", `${PREFIX}b`, undefined, wrapDir));
-    console.log(`N=${N}, base ${BASE} vs this build, alternated; load average ${loadavg()} at start`);
+    console.log(`N=${N}${HTTP ? ", an HTTP rule in force" : ""}, base ${BASE} vs this build, alternated; load average ${loadavg()} at start`);
     console.log("workloads | build | median ms | CPU ms per creation (pontond tree) | full link dumps | full addr dumps | load");
     for (let i = 0; i < N && !pastDeadline(); i++) {
       for (const s of i % 2 ? [...sides].reverse() : sides) {
@@ -134,6 +163,14 @@ async function fastTearDown(h: TestHost): Promise<void> {
       process.kill(p, "SIGKILL");
     } catch {
       // gone with the daemon
+    }
+  }
+  // HAProxy (the L7 proxy) outlives pontond by design: it runs in the host namespace.
+  for (const p of (await sh("ip", ["netns", "pids", h.hostNs])).stdout.split("\n").filter(Boolean)) {
+    try {
+      process.kill(Number(p), "SIGKILL");
+    } catch {
+      // gone
     }
   }
   h.client.close();
