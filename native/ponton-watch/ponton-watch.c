@@ -405,13 +405,15 @@ static int lookup_nsid(const char *name) {
   return id >= 0 ? id : -1;
 }
 
+static void appeared(const char *name);
+
 static void watch(const char *name) {
   if (strlen(name) > NAME_MAX || strchr(name, '/') || !*name) return;
   int slot = find_watch(name);
   if (slot < 0) slot = new_watch(name);
   int id = lookup_nsid(name);
   if (id >= 0) set_nsid(slot, id);
-  else fprintf(stderr, "ponton-watch: cannot watch %s/%s yet: %s\n", NETNS_DIR, name, strerror(errno));
+  else appeared(name); /* not a namespace yet: looked up again for a while */
 }
 
 /* A watched name (re)appeared under /run/netns: a new namespace, looked up once its bind mount is there. */
@@ -438,6 +440,7 @@ static void retry_pending(void) {
       w->tries = 0;
       printf("lost in %s\n", w->name);
     } else if (--w->tries) pending[kept++] = pending[i];
+    else fprintf(stderr, "ponton-watch: cannot watch %s/%s: %s\n", NETNS_DIR, w->name, strerror(errno));
   }
   n_pending = kept;
 }
