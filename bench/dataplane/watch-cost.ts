@@ -3,7 +3,7 @@
 // build), alternated in one run, with no watcher as the floor. N namespaces each with a veth into a
 // "host" namespace (so each has an nsid there, as a routed workload has); the watcher runs in that
 // host namespace and is told `watch` for every one. Then K link changes (`ip -batch`, set up/down)
-// are made in a namespace nobody watches and in a watched one: the kernel broadcasts each in the
+// are made in a namespace nobody watches and in the last watched one: the kernel broadcasts each in the
 // changing process's own system call, so the `ip` process's system CPU is the notification cost.
 // CPU time swells with the machine's load; `--perf` also samples each `ip` (perf record, cpu-clock)
 // and gives the share of its samples in the broadcast's walk over every multicast netlink socket of
@@ -98,7 +98,9 @@ async function main(): Promise<void> {
     await batch(ws.map((w) => `netns add ${w}`));
     await batch(ws.map((w, i) => `link add ${P}v${i} type veth peer name eth0 netns ${w}`), HOST);
     await batch(["link add c0 type veth peer name c1"], QUIET);
-    await batch(["link add c0 type veth peer name c1"], ws[0]);
+    // The last one: its nsid is the highest, the kernel's lookup by namespace walks every id before it.
+    const last = ws[N - 1]!;
+    await batch(["link add c0 type veth peer name c1"], last);
     const variants: [string, string | undefined][] = [["none", undefined], ["main: a socket per namespace", OLD], ["this: one ALL_NSID socket", NEW]];
     const res = new Map<string, { fds: number[]; quiet: number[]; watched: number[]; watcherCpu: number[]; quietShare: string[]; watchedShare: string[] }>();
     for (let r = 0; r < ROUNDS; r++) {
@@ -107,7 +109,7 @@ async function main(): Promise<void> {
         const w = bin ? await startWatcher(bin) : undefined;
         const cpu0 = w ? cpuMs(w.pid) : 0;
         const quiet = await churn(QUIET);
-        const watched = await churn(ws[0]!);
+        const watched = await churn(last);
         await sleep(300);
         const e = res.get(name) ?? { fds: [], quiet: [], watched: [], watcherCpu: [], quietShare: [], watchedShare: [] };
         e.fds.push(w ? readdirSync(`/proc/${w.pid}/fd`).length : 0);
