@@ -1,7 +1,8 @@
 // Machine-wide limits that thousands of workloads reach, and that Ponton must not raise by itself
 // (they are the machine's, not its host namespace's): the open-file limit of pontond, the number of
 // network namespaces (user.max_net_namespaces) and of mounts per mount namespace (fs.mount-max: each
-// named namespace is a bind mount under /run/netns). Hitting one is told as HOST_LIMIT naming the limit and how to raise it.
+// named namespace is a bind mount under /run/netns). Hitting one is told as HOST_LIMIT naming the
+// limit and how to raise it.
 
 export interface HostLimit {
   /** The limit's name as a user sets it (a sysctl or a resource limit). */
