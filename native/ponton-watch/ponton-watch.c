@@ -13,11 +13,17 @@
  *     deleted main-table routes through such a link, and deleted unreachable routes (routed networks).
  *   - inotify on /run/netns: a named namespace with the given prefix removed (`ip netns del`).
  *   - rtnetlink inside workload namespaces: pontond writes `watch NAME` / `unwatch NAME` on stdin
- *     (NAME under /run/netns); for each, one socket is opened inside that namespace (setns there and
- *     back: a socket stays in the namespace it was made in) and read like the others. Idle, each
- *     costs a file descriptor and an epoll entry, no CPU. A socket holds its namespace alive, so
- *     it is closed as soon as the name goes from /run/netns (or at `unwatch`).
- *
+ *     (NAME under /run/netns). ONE socket serves them all, in our own namespace, with
+ *     NETLINK_LISTEN_ALL_NSID: the kernel hands it the link and address events of every namespace
+ *     that has an id (nsid) here, the nsid in a control message. At `watch NAME` the namespace's nsid
+ *     is read (RTM_GETNSID by a descriptor of /run/netns/NAME), assigned first if it has none
+ *     (RTM_NEWNSID), and the descriptor closed again: nothing here holds a namespace alive, and the
+ *     descriptors stay the same few however many namespaces are watched (a socket per namespace
+ *     cost one descriptor each, and every notification of the machine walked all of them). Events
+ *     of an nsid not watched (other namespaces) are skipped. The mapping goes when the name leaves
+ *     /run/netns or the kernel frees the nsid (RTM_DELNSID: the namespace died, its id may be given
+ *     to another); a name made again under /run/netns while watched is looked up again (a new
+ *     namespace, a new nsid) and its events may have been missed meanwhile (`lost in NAME`).
  * Usage: ponton-watch FAMILY TABLE NETNS_PREFIX IFPREFIX...   (e.g. inet ponton ponton- pbr- pv- ponton0)
  * Lines (stdout):
  *   ready
@@ -28,7 +34,7 @@
  *   netns del NAME
  *   inlink NAME new|del IFNAME UP       inside watched namespace NAME (lo skipped)
  *   inaddr NAME new|del ADDR/LEN        inside watched namespace NAME
- *   lost in NAME                        events of that namespace dropped
+ *   lost in NAME                        events of that namespace dropped or missed
  *   lost nft|route              the kernel dropped events (ENOBUFS): the consumer must look for itself
  * Exits when pontond goes away (parent-death signal, stdin or stdout closed) or on SIGTERM.
  */
@@ -38,13 +44,13 @@
 #include <net/if.h>
 #include <linux/if_addr.h>
 #include <linux/if_link.h>
+#include <linux/net_namespace.h>
 #include <linux/netfilter.h>
 #include <linux/netfilter/nf_tables.h>
 #include <linux/netfilter/nfnetlink.h>
 #include <linux/netlink.h>
 #include <linux/rtnetlink.h>
 #include <fcntl.h>
-#include <sched.h>
 #include <sys/epoll.h>
 #include <signal.h>
 #include <stdint.h>
@@ -54,10 +60,10 @@
 #include <limits.h>
 #include <sys/inotify.h>
 #include <sys/prctl.h>
-#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <unistd.h>
+#include "../netlink-attr.h"
 
 #define RECV_BUF (1 << 16)
 #define NETNS_DIR "/run/netns"
@@ -170,10 +176,10 @@ static void addr_message(const struct nlmsghdr *nh) {
   printf("addr %s %s %s/%u\n", nh->nlmsg_type == RTM_DELADDR ? "del" : "new", name, text, ifa->ifa_prefixlen);
 }
 
-/* The namespace whose socket is being drained (NULL: our own). */
+/* The watched namespace whose events are being read. */
 static const char *in_ns;
 
-/* Reads everything queued on a netlink socket; a loss (ENOBUFS) is reported as a line and reading goes on. */
+/* Reads everything queued on a socket of our own namespace; a loss (ENOBUFS) is reported as a line and reading goes on. */
 static void drain(int sock, const char *what, void (*handle)(const struct nlmsghdr *)) {
   static char buf[RECV_BUF];
   for (;;) {
@@ -184,11 +190,9 @@ static void drain(int sock, const char *what, void (*handle)(const struct nlmsgh
       if (errno == ENOBUFS) {
         /* Whatever transaction was half read is unknown now: the consumer looks for itself. */
         touched = 0;
-        if (in_ns) printf("lost in %s\n", in_ns);
-        else printf("lost %s\n", what);
+        printf("lost %s\n", what);
         continue;
       }
-      if (in_ns) return; /* a namespace socket never ends the watcher */
       die("recv");
     }
     for (struct nlmsghdr *h = (struct nlmsghdr *)buf; NLMSG_OK(h, (size_t)n); h = NLMSG_NEXT(h, n)) handle(h);
@@ -238,67 +242,247 @@ static void ns_message(const struct nlmsghdr *nh) {
   }
 }
 
-/* Watched workload namespaces: a slot per name, its socket in the epoll set (data = slot + FIXED). */
-#define FIXED 4
+
+/*
+ * Watched workload namespaces: a slot per name (chained in a hash table by name), and a table from
+ * nsid to slot (nsids are small: the kernel gives the lowest free one). nsid -1: not known now (the
+ * name is gone from /run/netns, is not a namespace yet, or its id was freed).
+ */
 struct ns_watch {
   char name[NAME_MAX + 1];
-  int sock; /* -1: free slot */
+  int used;
+  int nsid;
+  int next;  /* next slot in the same hash chain, -1: none */
+  int tries; /* lookups left after the name appeared again (the bind mount follows the file) */
 };
 static struct ns_watch *watches;
-static size_t n_watches;
-static int epfd, self_ns;
+static int n_watches, *buckets, n_buckets, *by_nsid, n_by_nsid;
+/* Slots whose name appeared again and is not yet a namespace we could look up. */
+static int *pending, n_pending;
+static int ctl; /* rtnetlink requests (nsid lookups), our own namespace */
+#define RETRY_MS 20
+#define RETRIES 250
 
-static struct ns_watch *find_watch(const char *name) {
-  for (size_t i = 0; i < n_watches; i++) {
-    if (watches[i].sock >= 0 && strcmp(watches[i].name, name) == 0) return &watches[i];
+static unsigned name_hash(const char *s) {
+  unsigned h = 2166136261u;
+  while (*s) h = (h ^ (unsigned char)*s++) * 16777619u;
+  return h;
+}
+
+static int find_watch(const char *name) {
+  if (!n_buckets) return -1;
+  for (int i = buckets[name_hash(name) & (n_buckets - 1)]; i >= 0; i = watches[i].next) {
+    if (strcmp(watches[i].name, name) == 0) return i;
   }
-  return NULL;
+  return -1;
 }
 
-static void unwatch(struct ns_watch *w) {
-  epoll_ctl(epfd, EPOLL_CTL_DEL, w->sock, NULL);
-  close(w->sock);
-  w->sock = -1;
+static void *grow(void *p, size_t size) {
+  void *q = realloc(p, size);
+  if (!q) die("realloc");
+  return q;
 }
 
-/* A socket made inside /run/netns/NAME, then back to our own namespace. */
-static void watch(const char *name) {
-  if (find_watch(name) || strlen(name) > NAME_MAX || strchr(name, '/')) return;
+/* A slot for a new name, the table grown (and rehashed) when full. */
+static int new_watch(const char *name) {
+  int slot = 0;
+  while (slot < n_watches && watches[slot].used) slot++;
+  if (slot == n_watches) {
+    int more = n_watches * 2 + 16;
+    watches = grow(watches, (size_t)more * sizeof(*watches));
+    for (int i = n_watches; i < more; i++) watches[i].used = 0;
+    n_watches = more;
+    n_buckets = 1;
+    while (n_buckets < more) n_buckets *= 2;
+    buckets = grow(buckets, (size_t)n_buckets * sizeof(*buckets));
+    for (int i = 0; i < n_buckets; i++) buckets[i] = -1;
+    for (int i = 0; i < slot; i++) {
+      int *b = &buckets[name_hash(watches[i].name) & (n_buckets - 1)];
+      watches[i].next = *b;
+      *b = i;
+    }
+  }
+  struct ns_watch *w = &watches[slot];
+  snprintf(w->name, sizeof(w->name), "%s", name);
+  w->used = 1;
+  w->nsid = -1;
+  w->tries = 0;
+  int *b = &buckets[name_hash(name) & (n_buckets - 1)];
+  w->next = *b;
+  *b = slot;
+  return slot;
+}
+
+static int watch_of_nsid(int nsid) {
+  return nsid >= 0 && nsid < n_by_nsid ? by_nsid[nsid] : -1;
+}
+
+static void forget_nsid(int slot) {
+  int id = watches[slot].nsid;
+  if (id >= 0 && id < n_by_nsid && by_nsid[id] == slot) by_nsid[id] = -1;
+  watches[slot].nsid = -1;
+}
+
+static void set_nsid(int slot, int id) {
+  forget_nsid(slot);
+  /* A stale owner of the id (its namespace died unseen): the id is this name's now. */
+  if (watch_of_nsid(id) >= 0) watches[by_nsid[id]].nsid = -1;
+  if (id >= n_by_nsid) {
+    int more = id * 2 + 64;
+    by_nsid = grow(by_nsid, (size_t)more * sizeof(*by_nsid));
+    for (int i = n_by_nsid; i < more; i++) by_nsid[i] = -1;
+    n_by_nsid = more;
+  }
+  by_nsid[id] = slot;
+  watches[slot].nsid = id;
+}
+
+static void drop_watch(int slot) {
+  forget_nsid(slot);
+  int *p = &buckets[name_hash(watches[slot].name) & (n_buckets - 1)];
+  while (*p != slot) p = &watches[*p].next;
+  *p = watches[slot].next;
+  watches[slot].used = 0;
+  watches[slot].tries = 0; /* a pending entry of a dropped slot is skipped */
+}
+
+/*
+ * One request on `ctl` (RTM_GETNSID or RTM_NEWNSID about the namespace behind `fd`); returns the
+ * nsid of the answer, -1 for "none assigned", -2 on an error (errno set) or an ack.
+ */
+static int nsid_request(uint16_t type, int fd, int32_t want) {
+  char msg[64] = {0};
+  struct nlmsghdr *nh = (struct nlmsghdr *)msg;
+  nh->nlmsg_type = type;
+  nh->nlmsg_flags = NLM_F_REQUEST | (type == RTM_NEWNSID ? NLM_F_ACK : 0);
+  static uint32_t seq;
+  nh->nlmsg_seq = ++seq;
+  ((struct rtgenmsg *)NLMSG_DATA(nh))->rtgen_family = AF_UNSPEC;
+  size_t len = NLMSG_LENGTH(sizeof(struct rtgenmsg));
+  uint32_t u = (uint32_t)fd;
+  len = put_attr(msg, len, NETNSA_FD, &u, sizeof(u));
+  if (type == RTM_NEWNSID) len = put_attr(msg, len, NETNSA_NSID, &want, sizeof(want));
+  nh->nlmsg_len = (uint32_t)len;
+  struct sockaddr_nl kernel = {.nl_family = AF_NETLINK};
+  if (sendto(ctl, msg, len, 0, (struct sockaddr *)&kernel, sizeof(kernel)) < 0) return -2;
+  static char buf[RECV_BUF];
+  for (;;) {
+    ssize_t n = recv(ctl, buf, sizeof(buf), 0);
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      return -2;
+    }
+    for (struct nlmsghdr *h = (struct nlmsghdr *)buf; NLMSG_OK(h, (size_t)n); h = NLMSG_NEXT(h, n)) {
+      if (h->nlmsg_seq != seq) continue; /* an answer to an earlier request given up on */
+      if (h->nlmsg_type == NLMSG_ERROR) {
+        int err = ((struct nlmsgerr *)NLMSG_DATA(h))->error;
+        errno = -err;
+        return -2;
+      }
+      if (h->nlmsg_type == RTM_NEWNSID) {
+        const struct nlattr *a = attr(h, sizeof(struct rtgenmsg), NETNSA_NSID);
+        return a ? (int32_t)attr_u32(a) : -2;
+      }
+    }
+  }
+}
+
+/* The nsid of /run/netns/NAME here, assigned if it has none; -1 when it is not (yet) a namespace. */
+static int lookup_nsid(const char *name) {
   char path[sizeof(NETNS_DIR) + NAME_MAX + 2];
   snprintf(path, sizeof(path), "%s/%s", NETNS_DIR, name);
-  int nsfd = open(path, O_RDONLY | O_CLOEXEC);
-  if (nsfd < 0) {
-    fprintf(stderr, "ponton-watch: cannot watch %s: %s\n", path, strerror(errno));
-    return;
+  int fd = open(path, O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return -1;
+  int id = nsid_request(RTM_GETNSID, fd, 0);
+  if (id == NETNSA_NSID_NOT_ASSIGNED) {
+    /* -1: the kernel picks the id. EEXIST: someone assigned one meanwhile; either way, read it back. */
+    if (nsid_request(RTM_NEWNSID, fd, -1) == -2 && errno != 0 && errno != EEXIST) id = -2;
+    else id = nsid_request(RTM_GETNSID, fd, 0);
   }
-  int sock = -1;
-  if (setns(nsfd, CLONE_NEWNET) == 0) {
-    sock = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC | SOCK_NONBLOCK, NETLINK_ROUTE);
-    struct sockaddr_nl addr = {.nl_family = AF_NETLINK, .nl_groups = (1u << (RTNLGRP_LINK - 1)) | (1u << (RTNLGRP_IPV4_IFADDR - 1)) | (1u << (RTNLGRP_IPV6_IFADDR - 1))};
-    if (sock >= 0 && bind(sock, (struct sockaddr *)&addr, sizeof(addr)) < 0) {
-      close(sock);
-      sock = -1;
+  int err = errno;
+  close(fd);
+  errno = err;
+  return id >= 0 ? id : -1;
+}
+
+static void appeared(const char *name);
+
+static void watch(const char *name) {
+  if (strlen(name) > NAME_MAX || strchr(name, '/') || !*name) return;
+  int slot = find_watch(name);
+  if (slot < 0) slot = new_watch(name);
+  int id = lookup_nsid(name);
+  if (id >= 0) set_nsid(slot, id);
+  else appeared(name); /* not a namespace yet: looked up again for a while */
+}
+
+/* A watched name (re)appeared under /run/netns: a new namespace, looked up once its bind mount is there. */
+static void appeared(const char *name) {
+  int slot = find_watch(name);
+  if (slot < 0) return;
+  forget_nsid(slot);
+  if (!watches[slot].tries) {
+    pending = grow(pending, (size_t)(n_pending + 1) * sizeof(*pending));
+    pending[n_pending++] = slot;
+  }
+  watches[slot].tries = RETRIES;
+}
+
+/* Looks up the pending names again; those found were unwatched since they appeared: `lost in NAME`. */
+static void retry_pending(void) {
+  int kept = 0;
+  for (int i = 0; i < n_pending; i++) {
+    struct ns_watch *w = &watches[pending[i]];
+    if (!w->used || !w->tries) continue;
+    int id = lookup_nsid(w->name);
+    if (id >= 0) {
+      set_nsid(pending[i], id);
+      w->tries = 0;
+      printf("lost in %s\n", w->name);
+    } else if (--w->tries) pending[kept++] = pending[i];
+    else fprintf(stderr, "ponton-watch: cannot watch %s/%s: %s\n", NETNS_DIR, w->name, strerror(errno));
+  }
+  n_pending = kept;
+}
+
+/* Events of other namespaces, by nsid: those of watched names printed, RTM_DELNSID unmaps an id. */
+static void drain_inside(int sock) {
+  static char buf[RECV_BUF];
+  char control[CMSG_SPACE(sizeof(int))];
+  for (;;) {
+    struct iovec iov = {.iov_base = buf, .iov_len = sizeof(buf)};
+    struct msghdr mh = {.msg_iov = &iov, .msg_iovlen = 1, .msg_control = control, .msg_controllen = sizeof(control)};
+    ssize_t n = recvmsg(sock, &mh, 0);
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      if (errno == EAGAIN) return;
+      if (errno == ENOBUFS) {
+        for (int i = 0; i < n_watches; i++) {
+          if (watches[i].used && watches[i].nsid >= 0) printf("lost in %s\n", watches[i].name);
+        }
+        continue;
+      }
+      die("recvmsg");
     }
-    if (setns(self_ns, CLONE_NEWNET) < 0) die("setns back");
+    int nsid = -1;
+    for (struct cmsghdr *c = CMSG_FIRSTHDR(&mh); c; c = CMSG_NXTHDR(&mh, c)) {
+      if (c->cmsg_level == SOL_NETLINK && c->cmsg_type == NETLINK_LISTEN_ALL_NSID) memcpy(&nsid, CMSG_DATA(c), sizeof(nsid));
+    }
+    for (struct nlmsghdr *h = (struct nlmsghdr *)buf; NLMSG_OK(h, (size_t)n); h = NLMSG_NEXT(h, n)) {
+      if (nsid < 0) {
+        /* Our own namespace (its links and addresses are the other socket's): only freed ids matter. */
+        if (h->nlmsg_type == RTM_DELNSID) {
+          int slot = watch_of_nsid((int32_t)attr_u32(attr(h, sizeof(struct rtgenmsg), NETNSA_NSID)));
+          if (slot >= 0) forget_nsid(slot);
+        }
+        continue;
+      }
+      int slot = watch_of_nsid(nsid);
+      if (slot < 0) continue;
+      in_ns = watches[slot].name;
+      ns_message(h);
+    }
   }
-  close(nsfd);
-  if (sock < 0) {
-    fprintf(stderr, "ponton-watch: cannot watch %s: %s\n", path, strerror(errno));
-    return;
-  }
-  size_t slot = 0;
-  while (slot < n_watches && watches[slot].sock >= 0) slot++;
-  if (slot == n_watches) {
-    struct ns_watch *grown = realloc(watches, (n_watches * 2 + 16) * sizeof(*watches));
-    if (!grown) die("realloc");
-    watches = grown;
-    for (size_t i = n_watches; i < n_watches * 2 + 16; i++) watches[i].sock = -1;
-    n_watches = n_watches * 2 + 16;
-  }
-  snprintf(watches[slot].name, sizeof(watches[slot].name), "%s", name);
-  watches[slot].sock = sock;
-  struct epoll_event ev = {.events = EPOLLIN, .data.u64 = slot + FIXED};
-  if (epoll_ctl(epfd, EPOLL_CTL_ADD, sock, &ev) < 0) die("epoll_ctl");
 }
 
 /* `watch NAME` / `unwatch NAME` lines from pontond; end of input: pontond is gone. */
@@ -315,8 +499,8 @@ static void commands(void) {
       *nl = 0;
       if (strncmp(start, "watch ", 6) == 0) watch(start + 6);
       else if (strncmp(start, "unwatch ", 8) == 0) {
-        struct ns_watch *w = find_watch(start + 8);
-        if (w) unwatch(w);
+        int slot = find_watch(start + 8);
+        if (slot >= 0) drop_watch(slot);
       }
       start = nl + 1;
     }
@@ -334,11 +518,12 @@ static void netns_events(int fd) {
     for (char *p = buf; p < buf + n;) {
       struct inotify_event *e = (struct inotify_event *)p;
       if (e->len && (e->mask & IN_DELETE)) {
-        /* Our socket must not keep a deleted namespace (and the links in it) alive. */
-        struct ns_watch *w = find_watch(e->name);
-        if (w) unwatch(w);
+        /* Until the name is back it stands for no namespace (and the old one's id may go to another). */
+        int slot = find_watch(e->name);
+        if (slot >= 0) forget_nsid(slot);
         if (strncmp(e->name, netns_prefix, strlen(netns_prefix)) == 0) printf("netns del %s\n", e->name);
       }
+      if (e->len && (e->mask & IN_CREATE)) appeared(e->name);
       p += sizeof(*e) + e->len;
     }
   }
@@ -363,28 +548,29 @@ int main(int argc, char **argv) {
   if (getppid() == 1) return 0;
   signal(SIGPIPE, SIG_DFL);
 
-  /* One descriptor per watched namespace: as many as the hard limit allows. */
-  struct rlimit nofile;
-  if (getrlimit(RLIMIT_NOFILE, &nofile) == 0 && nofile.rlim_cur < nofile.rlim_max) {
-    nofile.rlim_cur = nofile.rlim_max;
-    setrlimit(RLIMIT_NOFILE, &nofile);
-  }
-  self_ns = open("/proc/self/ns/net", O_RDONLY | O_CLOEXEC);
-  if (self_ns < 0) die("open /proc/self/ns/net");
   const unsigned nft_groups[] = {NFNLGRP_NFTABLES};
   const unsigned route_groups[] = {RTNLGRP_LINK, RTNLGRP_IPV4_IFADDR, RTNLGRP_IPV6_IFADDR, RTNLGRP_IPV4_ROUTE, RTNLGRP_IPV6_ROUTE};
+  /* Links, addresses and freed nsids; the route groups stay off: every namespace's routes would come. */
+  const unsigned inside_groups[] = {RTNLGRP_LINK, RTNLGRP_IPV4_IFADDR, RTNLGRP_IPV6_IFADDR, RTNLGRP_NSID};
   int nft = open_netlink(NETLINK_NETFILTER, nft_groups, 1);
   int route = open_netlink(NETLINK_ROUTE, route_groups, 5);
+  int inside = open_netlink(NETLINK_ROUTE, inside_groups, 4);
+  int on = 1;
+  if (setsockopt(inside, SOL_NETLINK, NETLINK_LISTEN_ALL_NSID, &on, sizeof(on)) < 0) die("NETLINK_LISTEN_ALL_NSID");
+  ctl = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_ROUTE);
+  if (ctl < 0) die("socket");
+  struct timeval answer_within = {.tv_sec = 5};
+  setsockopt(ctl, SOL_SOCKET, SO_RCVTIMEO, &answer_within, sizeof(answer_within));
   int notify = inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
   if (notify < 0) die("inotify_init1");
   mkdir(NETNS_DIR, 0755); /* `ip netns add` makes it on first use; watch it from the start */
-  if (inotify_add_watch(notify, NETNS_DIR, IN_DELETE) < 0) die("inotify_add_watch " NETNS_DIR);
+  if (inotify_add_watch(notify, NETNS_DIR, IN_DELETE | IN_CREATE) < 0) die("inotify_add_watch " NETNS_DIR);
   fcntl(STDIN_FILENO, F_SETFL, fcntl(STDIN_FILENO, F_GETFL) | O_NONBLOCK);
 
-  epfd = epoll_create1(EPOLL_CLOEXEC);
+  int epfd = epoll_create1(EPOLL_CLOEXEC);
   if (epfd < 0) die("epoll_create1");
-  const int fixed[FIXED] = {nft, route, notify, STDIN_FILENO};
-  for (int i = 0; i < FIXED; i++) {
+  const int fixed[] = {nft, route, notify, STDIN_FILENO, inside};
+  for (int i = 0; i < (int)(sizeof(fixed) / sizeof(fixed[0])); i++) {
     struct epoll_event ev = {.events = EPOLLIN, .data.u64 = (uint64_t)i};
     if (epoll_ctl(epfd, EPOLL_CTL_ADD, fixed[i], &ev) < 0) die("epoll_ctl");
   }
@@ -393,7 +579,7 @@ int main(int argc, char **argv) {
   fflush(stdout);
   struct epoll_event events[64];
   for (;;) {
-    int n = epoll_wait(epfd, events, 64, -1);
+    int n = epoll_wait(epfd, events, 64, n_pending ? RETRY_MS : -1);
     if (n < 0) {
       if (errno == EINTR) continue;
       die("epoll_wait");
@@ -404,12 +590,9 @@ int main(int argc, char **argv) {
       else if (k == 1) drain(route, "route", route_message);
       else if (k == 2) netns_events(notify);
       else if (k == 3) commands();
-      else if (k - FIXED < n_watches && watches[k - FIXED].sock >= 0) {
-        in_ns = watches[k - FIXED].name;
-        drain(watches[k - FIXED].sock, "in", ns_message);
-        in_ns = NULL;
-      }
+      else drain_inside(inside);
     }
+    if (n_pending) retry_pending();
     /* One write per wake-up; a closed stdout (pontond gone) ends us through SIGPIPE. */
     if (fflush(stdout) != 0) return 0;
   }

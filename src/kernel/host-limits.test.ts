@@ -1,6 +1,6 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { hostLimitOf, parseOpenFilesHardLimit } from "./host-limits";
+import { hostLimitOf } from "./host-limits";
 
 test("ip netns add's ENOSPC names the machine limit it hit: the namespace count at unshare, the mount count at the bind", () => {
   // iproute2's own wording (ip/ipnetns.c), as the executor passes it on.
@@ -20,11 +20,4 @@ test("other failures are not a machine limit (they stay KERNEL_ERROR)", () => {
   assert.equal(hostLimitOf("RTNETLINK answers: Exchange full"), undefined);
   assert.equal(hostLimitOf("RTNETLINK answers: File exists"), undefined);
   assert.equal(hostLimitOf("write /var/lib/x: No space left on device"), undefined);
-});
-
-test("the hard open-file limit is read from /proc/PID/limits", () => {
-  const limits = "Limit                     Soft Limit           Hard Limit           Units     \nMax processes             95000                95000                processes \nMax open files            1024                 524288               files     \n";
-  assert.equal(parseOpenFilesHardLimit(limits), 524288);
-  assert.equal(parseOpenFilesHardLimit(limits.replace("524288", "unlimited")), Infinity);
-  assert.equal(parseOpenFilesHardLimit("garbage"), Infinity);
 });

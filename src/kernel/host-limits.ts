@@ -1,9 +1,8 @@
 // Machine-wide limits that thousands of workloads reach, and that Ponton must not raise by itself
-// (they are the machine's, not its host namespace's): the open-file limit of pontond and its watcher
-// (one descriptor per workload namespace), the number of network namespaces (user.max_net_namespaces)
-// and of mounts per mount namespace (fs.mount-max: each named namespace is a bind mount under
-// /run/netns). Hitting one is told as HOST_LIMIT naming the limit and how to raise it.
-import { readFileSync } from "node:fs";
+// (they are the machine's, not its host namespace's): the open-file limit of pontond, the number of
+// network namespaces (user.max_net_namespaces) and of mounts per mount namespace (fs.mount-max: each
+// named namespace is a bind mount under /run/netns). Hitting one is told as HOST_LIMIT naming the
+// limit and how to raise it.
 
 export interface HostLimit {
   /** The limit's name as a user sets it (a sysctl or a resource limit). */
@@ -11,8 +10,8 @@ export interface HostLimit {
   hint: string;
 }
 
-/** How to raise pontond's open-file limit. */
-export const NOFILE_HINT = "raise the hard limit of open files for pontond (LimitNOFILE= in its systemd unit, or 'ulimit -Hn N' before starting it): ponton-watch keeps one descriptor per workload namespace";
+/** How to raise pontond's open-file limit (nothing of it grows with the workloads: ponton-watch reads every namespace through one socket). */
+const NOFILE_HINT = "raise the hard limit of open files for pontond (LimitNOFILE= in its systemd unit, or 'ulimit -Hn N' before starting it)";
 
 /**
  * Which machine limit a failed command's message names, if any (iproute2 / spawn wording).
@@ -34,23 +33,4 @@ export function hostLimitOf(message: string): HostLimit | undefined {
     return { limit: "kernel.pid_max / RLIMIT_NPROC", hint: "too many processes: raise the sysctl kernel.pid_max or pontond's 'ulimit -u'" };
   }
   return undefined;
-}
-
-/** The hard "Max open files" of /proc/PID/limits text; Infinity for "unlimited". */
-export function parseOpenFilesHardLimit(limits: string): number {
-  const m = /^Max open files\s+(\S+)\s+(\S+)/m.exec(limits);
-  if (!m) return Infinity;
-  return m[2] === "unlimited" ? Infinity : Number(m[2]);
-}
-
-/**
- * pontond's hard open-file limit, read at each call (a `prlimit` on the running daemon counts from
- * the next creation on). ponton-watch, started by pontond, inherits it and raises its soft limit to it.
- */
-export function openFilesHardLimit(): number {
-  try {
-    return parseOpenFilesHardLimit(readFileSync("/proc/self/limits", "utf8"));
-  } catch {
-    return Infinity;
-  }
 }

@@ -22,17 +22,3 @@ export function checkBridgePorts(network: string, held: number): void {
     throw new EngineError("BRIDGE_PORT_LIMIT", `network ${network} holds ${held} workloads, the most one Linux bridge takes (${BRIDGE_MAX_PORTS})`);
   }
 }
-
-/** Descriptors kept for pontond's and its watcher's own use (sockets, pipes, helpers, clients). */
-export const OPEN_FILES_RESERVED = 128;
-
-/**
- * Refuses one more workload namespace when the open-file hard limit leaves no descriptor for it:
- * ponton-watch keeps one per namespace, and past the limit it would silently stop watching (no repair).
- */
-export function checkNamespaceRoom(held: number, openFilesHardLimit: number, hint: string): void {
-  const most = Math.max(0, openFilesHardLimit - OPEN_FILES_RESERVED);
-  if (held >= most) {
-    throw new EngineError("HOST_LIMIT", `${held} workload namespaces is the most the open-file limit allows (RLIMIT_NOFILE hard limit ${openFilesHardLimit}, ${OPEN_FILES_RESERVED} kept for pontond's own use)`, { hint });
-  }
-}

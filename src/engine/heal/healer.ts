@@ -66,8 +66,8 @@ export class Healer {
   }
 
   /**
-   * Watch inside the namespaces of the workloads kept now (after every change): one socket each in
-   * the helper, sleeping until the kernel writes. Only the difference reaches the helper.
+   * Watch inside the namespaces of the workloads kept now (after every change): the helper reads them
+   * all through one socket, by the id each has in ours. Only the difference reaches the helper.
    */
   follow(state: DesiredState): void {
     const { added, removed } = this.inside.update(state);

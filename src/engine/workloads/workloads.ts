@@ -40,8 +40,7 @@ function hostEnd(w: Workload, n: Network, held: readonly Attachment[]): string {
   while (used.has(routedVethName(w.id, n.id, salt))) salt++;
   return routedVethName(w.id, n.id, salt);
 }
-import { checkBridgePorts, checkNamespaceRoom } from "../../model/limits";
-import { NOFILE_HINT, openFilesHardLimit } from "../../kernel/host-limits";
+import { checkBridgePorts } from "../../model/limits";
 import { crossesHost } from "../../model/networks/drivers";
 
 async function resolveNetworks(ctx: EngineContext, specs: AttachSpec[]): Promise<Network[]> {
@@ -144,8 +143,6 @@ async function runWorkloadOnce(ctx: EngineContext, given: RunSpec): Promise<Work
   }
   if (mode === "host") checkHostNetworkDns(name, etc.dns);
   const netns = mode === "owned" ? netnsName(ctx.config.prefix, name) : mode === "path" ? spec.netns! : "";
-  // The watcher keeps a descriptor per namespace: refuse before the kernel, not past the limit in silence.
-  if (mode === "owned") checkNamespaceRoom(ctx.store.workloads().filter((x) => x.netns).length, openFilesHardLimit(), NOFILE_HINT);
   if (mode === "owned" && (await ctx.kernel.netnsExists(netns))) {
     throw new EngineError("NAME_IN_USE", `a network namespace named ${netns} already exists and is not ours`);
   }

@@ -1,5 +1,5 @@
-// Damage inside workload namespaces heals from kernel events too (ponton-watch holds one netlink
-// socket in each workload namespace): a macvlan sub-interface deleted, an address deleted, a link
+// Damage inside workload namespaces heals from kernel events too (ponton-watch reads every workload
+// namespace through one netlink socket): a macvlan sub-interface deleted, an address deleted, a link
 // set down. A workload that is broken stops answering in DNS.
 import { after, before, describe, test } from "node:test";
 import assert from "node:assert/strict";
