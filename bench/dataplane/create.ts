@@ -2,7 +2,9 @@
 // `POST /v1/workloads` over each window of 50 around the checkpoints (default 100, 500, 1,000).
 // `--profile DIR` starts pontond with `--cpu-prof` into DIR (the profile is written when it stops).
 // `--driver routed` uses a routed /16 (a bridge stops at 1,023 ports), so N can pass 1,023.
-// Usage: node dist/bench/dataplane/create.js [--n 1000] [--driver routed] [--profile /tmp/prof]
+// `--prefix P` names the namespaces P-… (a run by hand); `--bin DIR` runs another build's pontond
+// (e.g. /work/main/bin) for an A/B of two builds in one run.
+// Usage: node dist/bench/dataplane/create.js [--n 1000] [--driver routed] [--profile /tmp/prof] [--prefix fl] [--bin DIR]
 import { readFileSync } from "node:fs";
 import { TestHost } from "../../test/integration/harness";
 import { cpuMs, nowMs } from "../lib/proc";
@@ -15,10 +17,13 @@ const argOf = (name: string) => {
 const N = Number(argOf("n") ?? 1000);
 const PROFILE = argOf("profile");
 const DRIVER = argOf("driver");
+const PREFIX = argOf("prefix");
+const BIN_DIR = argOf("bin");
 const loadavg = () => readFileSync("/proc/loadavg", "utf8").split(" ").slice(0, 3).join(" ");
 
 async function main(): Promise<void> {
-  const h = new TestHost("hwcreate");
+  const h = new TestHost("hwcreate", PREFIX);
+  if (BIN_DIR) h.daemonBin = BIN_DIR;
   if (PROFILE) h.daemonNodeArgs = ["--cpu-prof", `--cpu-prof-dir=${PROFILE}`];
   await h.setUp();
   console.log(`N=${N}, load average ${loadavg()} at start`);

@@ -2,7 +2,8 @@
 // workload records of every view, and SentViews' diff against what was sent; pure, no server.
 // W workloads on 10 networks; "mixed": every 7th on a second network and every 10th in namespace
 // `team` (so the combined views of issue 15 exist). Run: node dist/bench/dns/view-sync.js [W]
-import { sharedGroups, viewIndex, workloadRecords, type PodGroups } from "../../src/engine/dns/dns-records";
+import { sharedGroups, viewIndex, workloadRecords } from "../../src/engine/dns/dns-records";
+import { PodGroupIndex } from "../../src/engine/dns/dns-pod-groups";
 import { SentViews } from "../../src/engine/dns/dns-sent-views";
 import type { Attachment, DesiredState, Network, Workload } from "../../src/model/types";
 
@@ -21,10 +22,10 @@ function state(count: number, mixed: boolean): DesiredState {
 
 for (const mixed of [false, true]) {
   const sent = new SentViews<object>();
-  const pods: PodGroups = new Map();
+  const pods = new PodGroupIndex();
   const sync = (s: DesiredState) => {
     viewIndex(s);
-    return sent.next(workloadRecords(s, "ponton.internal"), sharedGroups(s, undefined, pods));
+    return sent.next(workloadRecords(s, "ponton.internal"), sharedGroups(s, undefined, pods.update(s)));
   };
   for (let k = 0; k < 10; k++) sync(state(W - (k % 2), mixed));
   const rounds = 40;

@@ -6,7 +6,7 @@ export interface AddressRequest {
   subnet: string;
   gateway: string;
   /** Addresses already held on this network. */
-  used: Set<string>;
+  used: { has(ip: string): boolean; readonly size: number };
   /** Addresses remembered for other names: avoided while any other address is free (asked only of free ones). */
   reservedForOthers: { has(ip: string): boolean };
   /** A static address (--ip): must be inside, not the gateway, not in use. */

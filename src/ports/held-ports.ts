@@ -28,15 +28,15 @@ export function relayTarget(p: PortMapping, attachments: Attachment[], networks:
 
 export function heldEntries(state: DesiredState): HoldEntry[] {
   const networks = new Map(state.networks.map((n) => [n.id, n]));
-  const attachmentsOf = new Map<string, Attachment[]>();
-  for (const a of state.attachments) {
-    if (crossesHost(networks.get(a.networkId))) attachmentsOf.set(a.workloadId, [...(attachmentsOf.get(a.workloadId) ?? []), a]);
-  }
+  // A CNI runtime holds its containers' host ports itself (podman's conmon binds them after ADD).
+  const publishing = state.workloads.filter((w) => w.state !== "removing" && w.ports.length > 0 && !w.cni);
+  // Only the publishing workloads' attachments are grouped: this runs on every change, and an array
+  // per attachment of the host was a pass over every workload per creation (issue 20).
+  const attachmentsOf = new Map<string, Attachment[]>(publishing.map((w) => [w.id, []]));
+  if (publishing.length) for (const a of state.attachments) if (crossesHost(networks.get(a.networkId))) attachmentsOf.get(a.workloadId)?.push(a);
   const out: HoldEntry[] = [];
-  for (const w of state.workloads) {
-    // A CNI runtime holds its containers' host ports itself (podman's conmon binds them after ADD).
-    if (w.state === "removing" || w.ports.length === 0 || w.cni) continue;
-    const atts = attachmentsOf.get(w.id) ?? [];
+  for (const w of publishing) {
+    const atts = attachmentsOf.get(w.id)!;
     for (const p of w.ports) {
       const target = relayTarget(p, atts, networks);
       out.push({ ...holdEntry(p), ...(target ? { target } : {}) });

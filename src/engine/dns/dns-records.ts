@@ -64,36 +64,42 @@ export function dnsViews(state: DesiredState, domain: string, unhealthy: Readonl
 }
 
 /** Records every view holds that depend on nothing but themselves: the DNS sync skips an unchanged one by identity. */
-class FixedGroup {
+export class FixedGroup {
   constructor(readonly records: DnsRecord[]) {}
 }
 
 const VERSION = new FixedGroup([{ name: `dns-version.${CLUSTER_DOMAIN}`, type: "TXT", ttl: DNS_TTL, data: DNS_SCHEMA_VERSION }]);
 
-/** Pod record groups of the last sync, by namespace and addresses: the same object while they stay. */
+/** Pod record groups by namespace and addresses (what their records are made of). */
 export type PodGroups = Map<string, FixedGroup>;
 
-/**
- * What every view lists after its workloads, in groups the DNS sync diffs once for all views:
- * each service (services are reachable from every network), the schema version, then each
- * attachment's Kubernetes pod records. `pods` carries the pod groups from one sync to the next
- * (a cache: the records are the same without it, only sent again).
- */
-export function sharedGroups(state: DesiredState, unhealthy?: ReadonlySet<string>, pods: PodGroups = new Map()): SharedGroups<object> {
-  const services = serviceGroups(state, unhealthy);
+/** What a pod group is made of: the workload's namespace and the attachment's addresses. */
+export const podGroupKey = (w: Workload, a: Attachment) => `${w.namespace ?? DEFAULT_NAMESPACE}|${a.ip4 ?? ""}|${a.ip6 ?? ""}`;
+
+/** Each attachment's pod group on a bridge-like network, once per group key, in attachment order. */
+export function podGroups(state: Pick<DesiredState, "networks" | "workloads" | "attachments">): FixedGroup[] {
   const workloads = new Map(state.workloads.filter(answersDns).map((w) => [w.id, w]));
   const bridges = new Set(state.networks.filter(crossesHost).map((n) => n.id));
   const next: PodGroups = new Map();
   for (const a of state.attachments) {
     const w = workloads.get(a.workloadId);
     if (!w || !bridges.has(a.networkId)) continue;
-    const key = `${w.namespace ?? DEFAULT_NAMESPACE}|${a.ip4 ?? ""}|${a.ip6 ?? ""}`;
-    next.set(key, pods.get(key) ?? new FixedGroup(podRecords(w, a)));
+    const key = podGroupKey(w, a);
+    if (!next.has(key)) next.set(key, new FixedGroup(podRecords(w, a)));
   }
-  pods.clear();
-  for (const [k, g] of next) pods.set(k, g);
+  return [...next.values()];
+}
+
+/**
+ * What every view lists after its workloads, in groups the DNS sync diffs once for all views:
+ * each service (services are reachable from every network), the schema version, then each
+ * attachment's Kubernetes pod records. `pods`: those groups as an index keeps them per change
+ * (dns-pod-groups.ts; the same objects while they stay, so they are not sent again), else built here.
+ */
+export function sharedGroups(state: DesiredState, unhealthy?: ReadonlySet<string>, pods: readonly FixedGroup[] = podGroups(state)): SharedGroups<object> {
+  const services = serviceGroups(state, unhealthy);
   return {
-    list: [...services.list, VERSION, ...next.values()],
+    list: [...services.list, VERSION, ...pods],
     fixed: (g) => g instanceof FixedGroup || services.fixed(g as Service),
     records: (g) => (g instanceof FixedGroup ? g.records : services.records(g as Service)),
   };
@@ -150,7 +156,7 @@ export function attachmentRecords(w: Workload, a: Attachment, domain: string): D
 }
 
 /** Kubernetes pod records: a-b-c-d.NS.pod.<zone>, and for IPv6 the address with ':' as '-' (fd00-40--3). */
-function podRecords(w: Workload, a: Attachment): DnsRecord[] {
+export function podRecords(w: Workload, a: Attachment): DnsRecord[] {
   const zone = `${w.namespace ?? DEFAULT_NAMESPACE}.pod.${CLUSTER_DOMAIN}`;
   const out: DnsRecord[] = [];
   if (a.ip4) out.push({ name: `${a.ip4.replace(/\./g, "-")}.${zone}`, type: "A", ttl: DNS_TTL, data: a.ip4 });

@@ -2,7 +2,8 @@
 import { DnsServer, FastpathUnavailableError, readUpstreams, SYSTEMD_RESOLV_CONF, type DnsPolicyHook, type ExplainResult, type UpstreamAddress } from "../../dns";
 import { EngineError } from "../../errors";
 import type { DesiredState } from "../../model/types";
-import { CLUSTER_DOMAIN, sharedGroups, viewSearch, viewUpstreams, type PodGroups } from "./dns-records";
+import { CLUSTER_DOMAIN, sharedGroups, viewSearch, viewUpstreams } from "./dns-records";
+import { PodGroupIndex } from "./dns-pod-groups";
 import { type DnsListenerPlan, dnsListenerPlans, samePlan, sealedClients } from "./dns-listeners";
 import { SentViews, type ViewChanges } from "./dns-sent-views";
 import { DnsOwnIndex } from "./dns-own-index";
@@ -29,7 +30,8 @@ export class EngineDns {
   private sealed = new Set<string>();
   /** What each view was given: a change sends only the names it touched, an unchanged view nothing. */
   private readonly sent = new SentViews<object>();
-  private readonly pods: PodGroups = new Map();
+  /** The pod record groups, kept per change. */
+  private pods = new PodGroupIndex();
   /** Each view's workload records and the client index, updated by what a change wrote. */
   private own = new DnsOwnIndex();
   /** The plan each open listener was opened with. */
@@ -93,11 +95,12 @@ export class EngineDns {
       this.upstreams = viewUpstreams(state, views);
       this.server.viewUpstreamsChanged(this.upstreams.keys());
       this.sealed = sealedClients(state);
-      const shared = sharedGroups(state, unhealthy, this.pods);
+      const shared = sharedGroups(state, unhealthy, this.pods.update(state));
       changes = step.rebuilt ? this.sent.next(new Map([...views].map((v) => [v, this.own.viewRecords(v)])), shared) : this.sent.nextTouched(this.own, step.touched, shared);
     } catch (e) {
       // The names this step touched were not compared: build the index again and compare every view next time.
       this.own = new DnsOwnIndex();
+      this.pods = new PodGroupIndex();
       throw e;
     }
     let failed: unknown;

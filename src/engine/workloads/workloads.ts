@@ -32,16 +32,16 @@ function attachable(n: Network): boolean {
 }
 
 /** The host end's name: a bridge port, a routed veth (unique among the network's, see routedVethName), or none. */
-function hostEnd(w: Workload, n: Network, held: readonly Attachment[]): string {
+function hostEnd(w: Workload, n: Network, used: CountedSet): string {
   if (n.driver === "bridge") return hostVethName(w.id, n.id);
   if (n.driver !== "routed") return "";
-  const used = new Set(held.map((a) => a.hostIfname));
   let salt = 0;
   while (used.has(routedVethName(w.id, n.id, salt))) salt++;
   return routedVethName(w.id, n.id, salt);
 }
 import { checkBridgePorts } from "../../model/limits";
 import { crossesHost } from "../../model/networks/drivers";
+import { CountedSet, HeldOnNetworks } from "./held-on-network";
 
 async function resolveNetworks(ctx: EngineContext, specs: AttachSpec[]): Promise<Network[]> {
   const nets: Network[] = [];
@@ -54,15 +54,16 @@ async function resolveNetworks(ctx: EngineContext, specs: AttachSpec[]): Promise
   return nets;
 }
 
-/** Where each network's next address scan starts, per store (one engine's). */
+/** Where each network's next address scan starts, and what each network holds, per store (one engine's). */
 const cursorsOf = new WeakMap<object, AddressCursors>();
+const heldOf = new WeakMap<object, HeldOnNetworks>();
 
 /** Allocates the addresses of one attachment; runs inside a store transaction. */
 function allocateAttachment(ctx: EngineContext, w: Workload, n: Network, s: AttachSpec, index: number): Attachment {
-  // The store's kept list (no read and parse of the network's rows), and sticky rows asked by address:
-  // both were a pass over every workload of the network per creation (issue 20).
-  const held = ctx.store.attachments().filter((a) => a.networkId === n.id);
-  if (n.driver === "bridge") checkBridgePorts(n.name, held.length);
+  // What the network holds, kept per change (no pass over the store's list), and sticky rows asked
+  // by address: both were a pass over every workload of the network per creation (issue 20).
+  const held = (heldOf.get(ctx.store) ?? heldOf.set(ctx.store, new HeldOnNetworks()).get(ctx.store)!).of(ctx.store.attachments(), n.id);
+  if (n.driver === "bridge") checkBridgePorts(n.name, held.count);
   const asked = requestedAddresses(s.ip, s.ip6);
   const pick = (family: 4 | 6): string | undefined => {
     const subnet = family === 4 ? n.subnet4 : n.subnet6;
@@ -72,7 +73,7 @@ function allocateAttachment(ctx: EngineContext, w: Workload, n: Network, s: Atta
       return undefined;
     }
     const previous = ctx.store.sticky(n.id, w.name, family);
-    const used = new Set(held.map((a) => (family === 4 ? a.ip4 : a.ip6)).filter((x): x is string => !!x));
+    const used = family === 4 ? held.ip4 : held.ip6;
     const ip = allocateAddress({
       subnet,
       gateway: (family === 4 ? n.gateway4 : n.gateway6)!,
@@ -92,7 +93,7 @@ function allocateAttachment(ctx: EngineContext, w: Workload, n: Network, s: Atta
     networkId: n.id,
     ifname: s.ifname ?? `eth${index}`,
     // macvlan/ipvlan: no host end; an ipvlan child has its parent's MAC.
-    hostIfname: hostEnd(w, n, held),
+    hostIfname: hostEnd(w, n, held.hostIfnames),
     mac: n.driver === "ipvlan" ? "" : (s.mac ?? macFor(ip4, `${w.id}/${n.id}`)),
     ...(ip4 ? { ip4 } : {}),
     ...(ip6 ? { ip6 } : {}),
