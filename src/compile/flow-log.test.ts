@@ -34,6 +34,8 @@ test("a connection reaches the log statements once: labelled on its first visit,
     const rules = flowRecordRules(on);
     assert.deepEqual(rules.slice(0, 2), [`ct label ${FLOW_RECORDED_LABEL} return`, `ct label set ${FLOW_RECORDED_LABEL}`]);
     assert.ok(rules.slice(2).every((r) => r.includes("log_flow_seen")), "every log statement comes after the label");
+    // A kernel without conntrack labels: the log rules alone.
+    assert.deepEqual(flowRecordRules(on, false), rules.slice(2));
   }
 });
 
