@@ -4,7 +4,8 @@
 // driver without Ponton) and plain routing with one ct rule (its stateful floor: conntrack on).
 // pontond is stopped once the workloads exist (its healer would put the table back); each
 // measurement loads its variant of the table first. Interleaved rounds, ratios paired per round.
-// Usage: node dist/bench/dataplane/routed-levers.js [--rounds 5] [--seconds 4]
+// `--between`: the client on a second routed network with `--route-to` the first (between.js's path).
+// Usage: node dist/bench/dataplane/routed-levers.js [--rounds 5] [--seconds 4] [--between]
 import { sh } from "../../test/integration/harness";
 import { plainRouted, type Subject } from "./plain-bridge";
 import { benchWithHost, interleavedRounds, numberArg, waitReachable } from "./rounds";
@@ -35,7 +36,10 @@ const VARIANTS: Record<string, (t: string) => string> = {
 benchWithHost("bdr", async (h) => {
   await h.pontonOk("network", "create", "dpr", "--driver", "routed", "--subnet", "10.79.0.0/24");
   await h.pontonOk("run", "--name", "rsrv", "--network", "dpr");
-  await h.pontonOk("run", "--name", "rcli", "--network", "dpr");
+  // --between: the client on a second routed network that routes to the first (`--route-to`).
+  const between = process.argv.includes("--between");
+  if (between) await h.pontonOk("network", "create", "dpr2", "--driver", "routed", "--subnet", "10.79.1.0/24", "--route-to", "dpr");
+  await h.pontonOk("run", "--name", "rcli", "--network", between ? "dpr2" : "dpr");
   const server = (JSON.parse(await h.pontonOk("inspect", "rsrv")) as { networks: { ip4: string }[] }[])[0]!.networks[0]!.ip4;
   const ruleset = (await h.inHost("nft", ["list", "ruleset"])).stdout;
   const hooked = [...ruleset.matchAll(/table (\S+ \S+) \{|chain (\S+) \{\n\s*type (\S+) hook (\S+)[^\n]*priority ([^;]+);/g)]
