@@ -2,10 +2,13 @@
 // (`--route-to`) against a host routing between two bridges with no rule (and with one ct rule), and
 // Ponton's egress NAT to a server outside against one masquerade rule; each also with br_netfilter's
 // hooks on, the part of the cost any stateful bridge firewall pays. Interleaved rounds, paired
-// ratios to the first subject of each comparison.
-// Usage: node dist/bench/dataplane/between.js [--rounds 3] [--seconds 5]
+// ratios to the first subject of each comparison. The same two comparisons for routed networks
+// (`--driver routed`): against plain routing (two veths, /32 routes), with and without one ct rule,
+// and against a masquerade from a routed veth. `--part bridge` or `--part routed` runs one half.
+// Usage: node dist/bench/dataplane/between.js [--rounds 3] [--seconds 5] [--part bridge|routed]
 import { OUTSIDE_A, TestHost } from "../../test/integration/harness";
-import type { Subject } from "./plain-bridge";
+import { plainRouted, type Subject } from "./plain-bridge";
+import { plainRoutedMasquerade } from "./plain-routed";
 import { plainMasquerade, plainRoutingBetweenBridges } from "./plain-routers";
 import { benchWithHost, interleavedRounds, numberArg, waitReachable } from "./rounds";
 
@@ -29,14 +32,41 @@ async function pontonEgress(h: TestHost): Promise<Subject> {
   return { name: "Ponton egress NAT", client: (c, a, t) => h.inWorkload("out", c, a, t), server: OUTSIDE_A };
 }
 
+async function pontonRoutedBetween(h: TestHost): Promise<Subject> {
+  await h.pontonOk("network", "create", "r1", "--driver", "routed", "--subnet", "10.72.11.0/24");
+  await h.pontonOk("network", "create", "r2", "--driver", "routed", "--subnet", "10.72.12.0/24", "--route-to", "r1");
+  await h.pontonOk("run", "--name", "rsrv", "--network", "r1");
+  h.spawnIn(h.ns("rsrv"), "iperf3", ["-s"]);
+  await h.pontonOk("run", "--name", "rcli", "--network", "r2");
+  return { name: "Ponton, routed network r2 → r1 (--route-to)", client: (c, a, t) => h.inWorkload("rcli", c, a, t), server: await ip4(h, "rsrv") };
+}
+
+async function pontonRoutedEgress(h: TestHost): Promise<Subject> {
+  await h.pontonOk("network", "create", "regress", "--driver", "routed", "--subnet", "10.72.13.0/24");
+  await h.pontonOk("run", "--name", "rout", "--network", "regress");
+  return { name: "Ponton egress NAT from a routed network", client: (c, a, t) => h.inWorkload("rout", c, a, t), server: OUTSIDE_A };
+}
+
 benchWithHost("bdb", async (h) => {
   const rounds = numberArg("rounds", 3);
   const seconds = numberArg("seconds", 5);
-  const routing = [await plainRoutingBetweenBridges(false), await plainRoutingBetweenBridges(true), await plainRoutingBetweenBridges(true, true), await pontonBetween(h)];
-  const nat = [await plainMasquerade(), await plainMasquerade(true), await pontonEgress(h)];
-  await waitReachable([...routing, ...nat]);
-  console.log("# routing between two networks");
-  await interleavedRounds(routing, rounds, seconds);
-  console.log("\n# egress NAT");
-  await interleavedRounds(nat, rounds, seconds);
+  const part = process.argv.includes("--part") ? process.argv[process.argv.indexOf("--part") + 1] : "all";
+  const comparisons: Array<[string, Subject[]]> = [];
+  // In both egress comparisons (made once: its namespaces have fixed names).
+  const masquerade = await plainMasquerade();
+  if (part !== "routed") {
+    comparisons.push(["routing between two networks", [await plainRoutingBetweenBridges(false), await plainRoutingBetweenBridges(true), await plainRoutingBetweenBridges(true, true), await pontonBetween(h)]]);
+    comparisons.push(["egress NAT", [masquerade, await plainMasquerade(true), await pontonEgress(h)]]);
+  }
+  if (part !== "bridge") {
+    comparisons.push(["routing between two routed networks", [await plainRouted(), await plainRouted(true), await pontonRoutedBetween(h)]]);
+    // The outside's server serves both egress subjects (pontonEgress starts it): one iperf3 -s is enough.
+    if (part === "routed") h.spawnIn(h.outsideNs, "iperf3", ["-s"]);
+    comparisons.push(["egress NAT from a routed network", [await plainRoutedMasquerade(), masquerade, await pontonRoutedEgress(h)]]);
+  }
+  await waitReachable(comparisons.flatMap(([, s]) => s));
+  for (const [title, subjects] of comparisons) {
+    console.log(`\n# ${title}`);
+    await interleavedRounds(subjects, rounds, seconds);
+  }
 });

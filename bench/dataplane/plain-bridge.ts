@@ -13,6 +13,12 @@ export interface Subject {
   prepare?: () => Promise<void>;
 }
 
+/** One conntrack rule in an inet forward chain: what turns conntrack on for forwarded packets. */
+const CT_RULE = "table inet bench {\n  chain forward {\n    type filter hook forward priority 0;\n    ct state established,related accept\n  }\n}\n";
+
+/** A masquerade rule for another subnet: matches nothing here, but the kernel's NAT hooks now see every packet. */
+const OTHER_MASQUERADE = 'table ip benchnat {\n  chain post {\n    type nat hook postrouting priority srcnat;\n    ip saddr 192.0.2.0/24 oifname "up0" masquerade\n  }\n}\n';
+
 /** Namespaces `bdp<pid>-<tag>-<name>`, made in one batch and removed at clean-up. */
 export async function benchNamespaces(tag: string, names: string[]): Promise<string[]> {
   const full = names.map((n) => `bdp${process.pid}-${tag}-${n}`);
@@ -49,17 +55,19 @@ export async function plain(tag: string, brnf: boolean): Promise<Subject> {
   }
   await mustRun(["ip", "netns", "exec", host, "sysctl", "-qw", `net.bridge.bridge-nf-call-iptables=${brnf ? 1 : 0}`, `net.bridge.bridge-nf-call-ip6tables=${brnf ? 1 : 0}`]);
   if (brnf) {
-    await mustRun(["ip", "netns", "exec", host, "nft", "-f", "-"], {
-      input: "table inet bench {\n  chain forward {\n    type filter hook forward priority 0;\n    ct state established,related accept\n  }\n}\n",
-    });
+    await mustRun(["ip", "netns", "exec", host, "nft", "-f", "-"], { input: CT_RULE });
   }
   startBackground(["ip", "netns", "exec", b, "iperf3", "-s"]);
   return { name: brnf ? "bridge + br_netfilter + 1 ct rule" : "bare bridge", client: inNamespace(a), server: "10.77.0.3" };
 }
 
-/** Two veths routed by the host (/32 routes, the gateway on lo, no nft rule): the routed driver's floor. */
-export async function plainRouted(): Promise<Subject> {
-  const [host, a, b] = (await benchNamespaces("rt", ["h", "a", "b"])) as [string, string, string];
+/**
+ * Two veths routed by the host (/32 routes, the gateway on lo, no nft rule): the routed driver's
+ * floor; `ct` loads one `ct state` rule in an inet forward chain (conntrack on: its stateful floor),
+ * `nat` also a masquerade rule this traffic never matches (the kernel's NAT hooks on, as any egress NAT has them).
+ */
+export async function plainRouted(ct = false, nat = false): Promise<Subject> {
+  const [host, a, b] = (await benchNamespaces(`rt${ct ? "ct" : ""}${nat ? "nat" : ""}`, ["h", "a", "b"])) as [string, string, string];
   await mustRun(["ip", "-n", host, "-batch", "-"], {
     input: [
       "link set lo up",
@@ -73,11 +81,14 @@ export async function plainRouted(): Promise<Subject> {
     ].join("\n") + "\n",
   });
   await mustRun(["ip", "netns", "exec", host, "sysctl", "-qw", "net.ipv4.ip_forward=1"]);
+  if (ct) await mustRun(["ip", "netns", "exec", host, "nft", "-f", "-"], { input: CT_RULE });
+  if (nat) await mustRun(["ip", "netns", "exec", host, "nft", "-f", "-"], { input: OTHER_MASQUERADE });
   for (const [ns, ip] of [[a, "10.76.0.2"], [b, "10.76.0.3"]] as const) {
     await mustRun(["ip", "-n", ns, "-batch", "-"], {
       input: `link set lo up\naddr add ${ip}/32 dev eth0\nlink set eth0 up\nneigh replace 10.76.0.1 lladdr 02:00:00:00:01:01 dev eth0 nud permanent\nroute add 10.76.0.1 dev eth0 scope link\nroute add default via 10.76.0.1 dev eth0\n`,
     });
   }
   startBackground(["ip", "netns", "exec", b, "iperf3", "-s"]);
-  return { name: "plain routing (2 veths, /32 routes, no rule)", client: inNamespace(a), server: "10.76.0.3" };
+  const name = nat ? "plain routing + 1 ct rule + 1 masquerade rule" : ct ? "plain routing + 1 ct rule" : "plain routing (2 veths, /32 routes, no rule)";
+  return { name, client: inNamespace(a), server: "10.76.0.3" };
 }

@@ -31,7 +31,7 @@ async function ponton(h: TestHost): Promise<Subject> {
 }
 
 benchWithHost("bdp", async (h) => {
-  const subjects = [await plain("bare", false), await plain("brnf", true), await plainRouted(), await ponton(h), await pontonRouted(h)];
+  const subjects = [await plain("bare", false), await plain("brnf", true), await plainRouted(), await plainRouted(true), await ponton(h), await pontonRouted(h)];
   await waitReachable(subjects);
   await interleavedRounds(subjects, numberArg("rounds", 3), numberArg("seconds", 5));
 });

@@ -1,6 +1,6 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { dropChain, flowRecordRules, logRule, loggedAllowIds, LOG_COUNTER_DECLS, userRuleWithLog } from "./flow-log";
+import { dropChain, flowRecordRules, FLOW_RECORDED_LABEL, logRule, loggedAllowIds, LOG_COUNTER_DECLS, userRuleWithLog } from "./flow-log";
 import { compilePolicies, parsePolicies, ruleDecisionId, type PolicyWorld } from "../policy";
 
 test("a dropping or rejecting user rule gets a logging copy before it, counters stripped", () => {
@@ -17,16 +17,26 @@ test("accepting or verdict-less user rules are left alone", () => {
 });
 
 test("every rate-limited log statement sits between its kind's two named counters (seen, logged)", () => {
-  for (const rule of [...flowRecordRules(true), ...flowRecordRules(false)]) assert.match(rule, /counter name "log_flow_seen" limit rate 20000\/second burst 20000 packets counter name "log_flow_logged" .*log group 3/);
+  for (const rule of [...flowRecordRules(true), ...flowRecordRules(false)].filter((r) => !r.startsWith("ct label"))) assert.match(rule, /counter name "log_flow_seen" limit rate 20000\/second burst 20000 packets counter name "log_flow_logged" .*log group 3/);
   assert.match(dropChain("isolation"), /counter name "log_drop_seen" limit rate 1000\/second burst 1000 packets counter name "log_drop_logged" log prefix "net-isolation " group 2\n\s+counter drop/);
   assert.match(logRule("noEndpoint"), /^counter name "log_drop_seen" limit .* counter name "log_drop_logged" log prefix "svc-no-endpoint "/);
   assert.deepEqual(LOG_COUNTER_DECLS, ["  counter log_drop_seen { }", "  counter log_drop_logged { }", "  counter log_flow_seen { }", "  counter log_flow_logged { }"]);
 });
 
 test("flow logging off logs only connections whose decision id a policy asked for", () => {
-  assert.deepEqual(flowRecordRules(false).length, 1);
-  assert.match(flowRecordRules(false)[0]!, /^ct mark @flow_log_ids /);
-  assert.equal(flowRecordRules(true).length, 2);
+  assert.deepEqual(flowRecordRules(false).length, 3);
+  assert.match(flowRecordRules(false)[2]!, /^ct mark @flow_log_ids /);
+  assert.equal(flowRecordRules(true).length, 4);
+});
+
+test("a connection reaches the log statements once: labelled on its first visit, before the budget", () => {
+  for (const on of [true, false]) {
+    const rules = flowRecordRules(on);
+    assert.deepEqual(rules.slice(0, 2), [`ct label ${FLOW_RECORDED_LABEL} return`, `ct label set ${FLOW_RECORDED_LABEL}`]);
+    assert.ok(rules.slice(2).every((r) => r.includes("log_flow_seen")), "every log statement comes after the label");
+    // A kernel without conntrack labels: the log rules alone.
+    assert.deepEqual(flowRecordRules(on, false), rules.slice(2));
+  }
 });
 
 test("loggedAllowIds: allowed = every rule of the policy; ingress[N] = that rule", () => {

@@ -56,18 +56,31 @@ export function logRule(key: DropReasonKey): string {
 /**
  * Rules of `flow_record` (jumped to for each new connection through a workload bridge, forwarded
  * or between the host and a workload): the
- * first packet goes to NFLOG with the admitting policy rule's id. The kernel here has no
+ * connection's first packet (and only it) goes to NFLOG with the admitting policy rule's id. The kernel here has no
  * conntrack glue for NFLOG, so the id (ct mark) is copied into the packet mark for the log
  * statement and the mark is put back to 0 in the same rule; a packet that came with a mark of
  * its own keeps it and is logged without the id.
  */
-export function flowRecordRules(on: boolean): string[] {
+export function flowRecordRules(on: boolean, ctLabels = true): string[] {
   const budget = countedLimit("flow", `limit rate ${FLOW_LOG_RATE}/second burst ${FLOW_LOG_RATE} packets`);
   const withId = `meta mark 0 ${budget} meta mark set ct mark log group ${FLOW_LOG_GROUP} meta mark set 0`;
   // Off: only connections admitted by rules whose policy asks for it (ponton.dev/log).
-  if (!on) return [`ct mark @flow_log_ids ${withId}`];
-  return [`${withId} return`, `meta mark != 0 ${budget} log group ${FLOW_LOG_GROUP}`];
+  const logs = on ? [`${withId} return`, `meta mark != 0 ${budget} log group ${FLOW_LOG_GROUP}`] : [`ct mark @flow_log_ids ${withId}`];
+  return [...(ctLabels ? ONCE_PER_CONNECTION : []), ...logs];
 }
+
+/**
+ * Conntrack calls every packet "new" until the first answer, so a one-way UDP stream came here per
+ * packet: one record each (up to the budget, spending it for every other connection) and the log
+ * statement's work on each. The connection's first visit labels it (before the budget: one
+ * `log_flow_seen` per connection, so a record the budget refused stays counted lost once). A kernel
+ * without conntrack labels (probed at start) gets the rules without it: a record per such packet.
+ */
+export const FLOW_RECORDED_LABEL = 127;
+export const CT_LABELS_KERNEL_FEATURE = "CONFIG_NF_CONNTRACK_LABELS";
+/** One throwaway transaction (checked with `nft -c`, never committed): a ct label rule. */
+export const CT_LABELS_PROBE = `table inet ponton_ct_label_probe {\n  chain c {\n    type filter hook forward priority filter; policy accept;\n    ct label set ${FLOW_RECORDED_LABEL}\n  }\n}\n`;
+const ONCE_PER_CONNECTION = [`ct label ${FLOW_RECORDED_LABEL} return`, `ct label set ${FLOW_RECORDED_LABEL}`];
 
 /** Ids of the allow decisions whose connections a policy's `ponton.dev/log` asks to log. */
 export function loggedAllowIds(plan: PolicyPlan, policies: readonly NetworkPolicy[]): string[] {

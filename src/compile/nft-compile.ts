@@ -31,6 +31,8 @@ export interface CompileOptions {
   overlay?: { ifnames: string[]; cidrs4: string[]; cidrs6?: string[]; owned?: boolean; hostSource?: boolean };
   /** False where the kernel has no TPROXY (probed at start): egress HTTP rules cannot be proxied. */
   tproxy?: boolean;
+  /** False where the kernel has no conntrack labels (probed at start): a flow record per "new" packet, not per connection. */
+  ctLabels?: boolean;
   /** Flowtable offload of established flows (pontond --flow-offload, when the kernel has flowtables). */
   flowOffload?: boolean;
   /** pontond --policy-delta (default on): the policy compile keeps its work between changes; off: compiled whole each time. */
@@ -142,7 +144,7 @@ export function compileNft(state: DesiredState, runtime: ServiceRuntime = EMPTY_
     userRules: state.userRules.flatMap((r) => userRuleWithLog(r.rule, r.id)),
     ...(services.length ? { services } : {}),
     policy,
-    flowRecord: flowRecordRules(options.flowLog),
+    flowRecord: flowRecordRules(options.flowLog, options.ctLabels !== false),
     forwardOthers: options.forwardOthers === "drop" ? [`goto ${DROP_REASONS.foreignForward.chain}`] : [],
     l7InUse: policy.l7.length > 0,
     egressTproxy: l7EgressTproxyRules(options.tproxy !== false),

@@ -16,6 +16,7 @@ import { syncHeldPorts } from "./published-ports";
 import { EngineL7 } from "./l7/l7-proxy";
 import { privateDatabase, privateDir, privateFilesDir } from "./files/private-files";
 import { startFlowOffload, type FlowOffloadInfo } from "./dataplane/flow-offload";
+import { probeCtLabels } from "./dataplane/ct-labels";
 import type { EngineContext } from "./context";
 import { parseProjectFile } from "../model/project/project-file";
 import { projectDown, projectUp } from "./project";
@@ -89,6 +90,8 @@ export class Engine {
   flowOffload: FlowOffloadInfo | undefined;
   /** Whether egress HTTP rules can be proxied (the kernel's TPROXY), probed at start. */
   tproxy: TproxyInfo | undefined;
+  /** Flow records one per connection (conntrack labels), or why not. */
+  flowRecordsPerConnection: { active: boolean; reason?: string } | undefined;
   /** bin/ponton-l2, answering ARP/NDP for LoadBalancer addresses (see engine/l2/announcer.ts). */
   readonly l2 = new L2Announcer();
   /** Links appearing or renamed re-plan the L2 answers at once (while an L2 policy exists). */
@@ -140,7 +143,7 @@ export class Engine {
   /** Start-up: reconcile the kernel with the store, then watch our table for damage. */
   async start(): Promise<ReconcileReport> {
     // First: `--flow-offload on` on a kernel without flowtables stops start-up before anything runs.
-    [this.flowOffload, this.tproxy] = await Promise.all([startFlowOffload(this.ctx), probeTproxy(this.ctx)]);
+    [this.flowOffload, this.tproxy, this.flowRecordsPerConnection] = await Promise.all([startFlowOffload(this.ctx), probeTproxy(this.ctx), probeCtLabels(this.ctx)]);
     // Listening before the table is written: the first logged packet is not lost.
     await this.flows.start();
     await this.l7.reattach();
@@ -619,6 +622,7 @@ export class Engine {
       fqdn: this.fqdn.stats(),
       flowOffload: this.flowOffload,
       l7EgressTproxy: this.tproxy,
+      flowRecordsPerConnection: this.flowRecordsPerConnection,
     };
   }
 
