@@ -21,6 +21,24 @@ const helper = (name: string, env: string) => process.env[env] ?? path.resolve(_
 /** Carries nf_tables batches encoded by pontond (native/ponton-nftbatch). */
 export const NFTBATCH_HELPER = helper("ponton-nftbatch", "PONTON_NFTBATCH");
 
+/** Writes neighbour entries without iproute2's dump of every link (native/ponton-neigh). */
+export const NEIGH_HELPER = helper("ponton-neigh", "PONTON_NEIGH");
+
+/** `neigh replace` / `neigh del` lines (ponton-neigh's syntax); `neigh flush` stays with ip. */
+const isNeighbourWrite = (line: string) => line.startsWith("neigh replace ") || line.startsWith("neigh del ");
+
+/** The batch cut into consecutive runs of neighbour writes and of everything else, in order. */
+export function neighbourRuns(lines: readonly string[]): { neigh: boolean; lines: string[] }[] {
+  const runs: { neigh: boolean; lines: string[] }[] = [];
+  for (const line of lines) {
+    const neigh = isNeighbourWrite(line);
+    const last = runs[runs.length - 1];
+    if (last && last.neigh === neigh) last.lines.push(line);
+    else runs.push({ neigh, lines: [line] });
+  }
+  return runs;
+}
+
 export class Kernel {
   private readonly batches = new NftBatchWriter(NFTBATCH_HELPER);
   private seq = 1;
@@ -33,8 +51,14 @@ export class Kernel {
   async ipBatch(lines: string[], netns?: string): Promise<void> {
     if (lines.length === 0) return;
     const input = lines.join("\n") + "\n";
-    if (netns === undefined) await this.exec.run("ip", ["-batch", "-"], input);
-    else if (netns.includes("/")) await this.exec.run("nsenter", [`--net=${netns}`, "ip", "-batch", "-"], input);
+    if (netns === undefined) {
+      // The host's namespace, where a link dump is O(workloads²): neighbour lines go to ponton-neigh.
+      for (const run of neighbourRuns(lines)) {
+        const text = run.lines.join("\n") + "\n";
+        if (run.neigh) await this.exec.run(NEIGH_HELPER, [], text);
+        else await this.exec.run("ip", ["-batch", "-"], text);
+      }
+    } else if (netns.includes("/")) await this.exec.run("nsenter", [`--net=${netns}`, "ip", "-batch", "-"], input);
     // Not `ip -n`: it also unshares a mount namespace (to remount /sys), a copy of every mount of the
     // machine, one per named namespace, at each call: 5–10× the wall time at a few thousand workloads.
     else await this.exec.run("nsenter", [`--net=/run/netns/${netns}`, "ip", "-batch", "-"], input);
