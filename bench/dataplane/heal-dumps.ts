@@ -13,6 +13,7 @@ import path from "node:path";
 import { TestHost, sh } from "../../test/integration/harness";
 import { nowMs } from "../lib/proc";
 import { median, round2 } from "../lib/traffic";
+import { fastTearDown } from "./fast-teardown";
 
 const argOf = (name: string) => {
   const i = process.argv.indexOf(`--${name}`);
@@ -143,42 +144,6 @@ async function main(): Promise<void> {
   }
 }
 
-/** Kill pontond and everything under it by PID, then delete the prefix's namespaces in one `ip -batch`. */
-async function fastTearDown(h: TestHost): Promise<void> {
-  const pid = h.daemonPid;
-  const under: number[] = [];
-  if (pid) {
-    for (const d of readdirSync("/proc").filter((x) => /^\d+$/.test(x))) {
-      try {
-        const s = readFileSync(`/proc/${d}/stat`, "utf8");
-        if (Number(s.slice(s.lastIndexOf(")") + 2).split(" ")[1]) === pid) under.push(Number(d));
-      } catch {
-        // gone
-      }
-    }
-  }
-  await h.stopDaemon("SIGKILL");
-  for (const p of under) {
-    try {
-      process.kill(p, "SIGKILL");
-    } catch {
-      // gone with the daemon
-    }
-  }
-  // HAProxy (the L7 proxy) outlives pontond by design: it runs in the host namespace.
-  for (const p of (await sh("ip", ["netns", "pids", h.hostNs])).stdout.split("\n").filter(Boolean)) {
-    try {
-      process.kill(Number(p), "SIGKILL");
-    } catch {
-      // gone
-    }
-  }
-  h.client.close();
-  const names = readdirSync("/run/netns").filter((n) => n.startsWith(`${h.prefix}-`));
-  const r = await sh("ip", ["-force", "-batch", "-"], { input: names.map((n) => `netns del ${n}\n`).join(""), timeoutMs: 1_800_000 });
-  if (r.code !== 0) console.error(r.stderr.slice(0, 2000));
-  await h.tearDown();
-}
 
 main().catch((e) => {
   console.error(e);

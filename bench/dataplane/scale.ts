@@ -20,6 +20,7 @@ import { TestHost, UPLINK_HOST, curlFrom, httpServer, sh } from "../../test/inte
 import { EngineError } from "../../src/errors";
 import { cpuMs, nowMs } from "../lib/proc";
 import { median, round2 } from "../lib/traffic";
+import { fastTearDown, helperPids } from "./fast-teardown";
 
 const arg = (name: string, dflt: number) => {
   const i = process.argv.indexOf(`--${name}`);
@@ -62,24 +63,6 @@ function daemonPid(socket: string): number {
 }
 const rssKiB = (pid: number) => Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, "utf8"))?.[1] ?? NaN);
 
-/** pontond's helpers: its descendants (nflog, watch, nftbatch, bgpd…) and what names its state dir (the port holder). */
-function helperPids(daemon: number, stateDir: string): number[] {
-  const procs = readdirSync("/proc").filter((d) => /^\d+$/.test(d)).flatMap((p) => {
-    try {
-      const ppid = Number(readFileSync(`/proc/${p}/stat`, "utf8").replace(/^.*\) /, "").split(" ")[1]);
-      return [{ pid: Number(p), ppid, cmd: readFileSync(`/proc/${p}/cmdline`, "utf8") }];
-    } catch {
-      return [];
-    }
-  });
-  const mine = new Set<number>([daemon]);
-  for (let grew = true; grew; ) {
-    grew = false;
-    for (const p of procs) if (!mine.has(p.pid) && (mine.has(p.ppid) || p.cmd.includes(stateDir))) (mine.add(p.pid), (grew = true));
-  }
-  mine.delete(daemon);
-  return [...mine];
-}
 const helpersKiB = (daemon: number, stateDir: string) => helperPids(daemon, stateDir).reduce((sum, p) => sum + (rssKiB(p) || 0), 0);
 
 async function main(): Promise<void> {
@@ -259,24 +242,6 @@ async function hostFacts(h: TestHost, log: (x: unknown) => void): Promise<void> 
   log({ hostLinks: links, hostRoutes4: routes, namespacesWithPrefix: mine, mountsInThisMountNamespace: mounts });
 }
 
-/** Kill pontond by PID (and its helpers with it), then delete every namespace of the prefix in one `ip -batch`. */
-async function fastTearDown(h: TestHost): Promise<void> {
-  const pid = h.daemonPid;
-  const helpers = pid ? helperPids(pid, h.stateDir) : [];
-  await h.stopDaemon("SIGKILL");
-  for (const p of helpers) {
-    try {
-      process.kill(p, "SIGKILL");
-    } catch {
-      // gone with the daemon
-    }
-  }
-  h.client.close();
-  const names = readdirSync("/run/netns").filter((n) => n.startsWith(`${h.prefix}-`));
-  const r = await sh("ip", ["-force", "-batch", "-"], { input: names.map((n) => `netns del ${n}\n`).join(""), timeoutMs: 1_800_000 });
-  if (r.code !== 0) console.error(r.stderr.slice(0, 2000));
-  await h.tearDown();
-}
 
 main().catch((e) => {
   console.error(e);
