@@ -75,6 +75,10 @@ export class SetElements {
       for (const e of p.removed) next.splice(placeOf(next, e), 1);
       for (const e of p.added) next.splice(placeOf(next, e), 0, e);
     }
+    // Only the last step is kept: `before`'s own entry would hold the array it came from, and so on
+    // back to the first (every version of every set, 250 MB at 4,500 workloads). A diff that spans
+    // two steps compares the arrays instead.
+    derived.delete(before);
     derived.set(next, { from: before, added: [...p.added].sort(), removed: [...p.removed].sort() });
     this.sorted.set(set, next);
     return next;
