@@ -14,6 +14,22 @@ async function workloadOn(host: string, ns: string, bridge: string, ip: string, 
  * Two bridges on one host, a namespace on each, IP forwarding and no rule; `ct` adds one ct rule,
  * `brnf` turns br_netfilter's hooks on for the bridges (as a stateful bridge firewall needs).
  */
+/** The host's side of the uplink to the "outside" namespace (203.0.113.0/24). */
+export const uplinkLines = (out: string) => [`link add up0 type veth peer name eth0 netns ${out}`, "addr add 203.0.113.1/24 dev up0", "link set up0 up"];
+
+/** The outside's end of the uplink, and its iperf3 server at 203.0.113.2. */
+export async function outsideServer(out: string): Promise<void> {
+  await mustRun(["ip", "-n", out, "-batch", "-"], { input: "link set lo up\naddr add 203.0.113.2/24 dev eth0\nlink set eth0 up\n" });
+  startBackground(["ip", "netns", "exec", out, "iperf3", "-s"]);
+}
+
+/** One masquerade rule for what leaves through the uplink. */
+export async function masqueradeOnUplink(host: string): Promise<void> {
+  await mustRun(["ip", "netns", "exec", host, "nft", "-f", "-"], {
+    input: 'table ip bench {\n  chain post {\n    type nat hook postrouting priority srcnat;\n    oifname "up0" masquerade\n  }\n}\n',
+  });
+}
+
 export async function plainRoutingBetweenBridges(ct: boolean, brnf = false): Promise<Subject> {
   const [host, a, b] = await benchNamespaces(`rb${ct ? "ct" : ""}${brnf ? "nf" : ""}`, ["h", "a", "b"]);
   await mustRun(["ip", "-n", host!, "-batch", "-"], {
@@ -40,17 +56,12 @@ export async function plainMasquerade(brnf = false): Promise<Subject> {
       "link add br0 type bridge",
       "addr add 10.73.0.1/24 dev br0",
       "link set br0 up",
-      `link add up0 type veth peer name eth0 netns ${out}`,
-      "addr add 203.0.113.1/24 dev up0",
-      "link set up0 up",
+      ...uplinkLines(out!),
     ].join("\n") + "\n",
   });
-  await mustRun(["ip", "-n", out!, "-batch", "-"], { input: "link set lo up\naddr add 203.0.113.2/24 dev eth0\nlink set eth0 up\n" });
+  await outsideServer(out!);
   await workloadOn(host!, a!, "br0", "10.73.0.2", "10.73.0.1", "va");
   await mustRun(["ip", "netns", "exec", host!, "sysctl", "-qw", "net.ipv4.ip_forward=1", `net.bridge.bridge-nf-call-iptables=${brnf ? 1 : 0}`]);
-  await mustRun(["ip", "netns", "exec", host!, "nft", "-f", "-"], {
-    input: 'table ip bench {\n  chain post {\n    type nat hook postrouting priority srcnat;\n    oifname "up0" masquerade\n  }\n}\n',
-  });
-  startBackground(["ip", "netns", "exec", out!, "iperf3", "-s"]);
+  await masqueradeOnUplink(host!);
   return { name: `plain masquerade (1 nft rule)${brnf ? " + br_netfilter" : ""}`, client: inNamespace(a!), server: "203.0.113.2" };
 }
