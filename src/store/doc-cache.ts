@@ -5,6 +5,7 @@
 // moved) rather than sorted whole again: at 2,000 workloads the sort after every creation was a
 // pass over every row per change (issue 20). Keys are unique in the order (a table's key), so the
 // kept list is exactly the sorted one (doc-cache-order.test.ts compares them).
+import { lowerBound } from "../model/lower-bound";
 
 /** Freezes a parsed JSON document and everything in it. */
 export function deepFreeze<T>(doc: T): T {
@@ -39,14 +40,7 @@ export class DocCache<T> {
 
   /** The first place in `sorted` whose row does not sort before `doc`. */
   private place(doc: T): number {
-    let lo = 0;
-    let hi = this.sorted.length;
-    while (lo < hi) {
-      const mid = (lo + hi) >>> 1;
-      if (this.order(this.sorted[mid]!, doc) < 0) lo = mid + 1;
-      else hi = mid;
-    }
-    return lo;
+    return lowerBound(this.sorted, (x) => this.order(x, doc) < 0);
   }
 
   private unlist(doc: T): void {

@@ -5,6 +5,8 @@
 // A new array is made only for a set that changed, and it remembers the array it was made from and
 // the difference, so diffOps reads the difference instead of comparing whole arrays.
 
+import { lowerBound } from "../../model/lower-bound";
+
 /** An element of a set: [set name, element text]. */
 export type SetElement = readonly [string, string];
 
@@ -19,16 +21,7 @@ export function keptDelta(from: readonly string[], to: readonly string[]): { add
 }
 
 /** Where `e` goes in the sorted `list` (code-unit order, as Array.prototype.sort), or where it is. */
-function placeOf(list: readonly string[], e: string): number {
-  let lo = 0;
-  let hi = list.length;
-  while (lo < hi) {
-    const mid = (lo + hi) >>> 1;
-    if (list[mid]! < e) lo = mid + 1;
-    else hi = mid;
-  }
-  return lo;
-}
+const placeOf = (list: readonly string[], e: string) => lowerBound(list, (x) => x < e);
 
 export class SetElements {
   private readonly of = new Map<string, readonly SetElement[]>();

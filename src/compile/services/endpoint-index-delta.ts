@@ -4,6 +4,7 @@
 // 2,000 workloads, issue 20). Randomized equivalence with the full build: endpoint-index-delta.test.ts.
 import type { Attachment, DesiredState, Network, Workload } from "../../model/types";
 import { WorkloadMirror } from "../../model/workload-mirror";
+import { lowerBound } from "../../model/lower-bound";
 import type { Candidate, EndpointIndex } from "./endpoints";
 
 /** Candidate order: by name (unique on a host and across a cluster), then id (a total order). */
@@ -13,16 +14,7 @@ export const candidateOrder = (x: Candidate, y: Candidate) => (x.name < y.name ?
 const sameCandidate = (a: Candidate, b: Candidate) => a.key === b.key && a.labelsDigest === b.labelsDigest && a.namespace === b.namespace && a.name === b.name;
 
 /** Where `c` goes in `list` (sorted by candidateOrder), or where it is. */
-function placeOf(list: readonly Candidate[], c: Candidate): number {
-  let lo = 0;
-  let hi = list.length;
-  while (lo < hi) {
-    const mid = (lo + hi) >>> 1;
-    if (candidateOrder(list[mid]!, c) < 0) lo = mid + 1;
-    else hi = mid;
-  }
-  return lo;
-}
+const placeOf = (list: readonly Candidate[], c: Candidate) => lowerBound(list, (x) => candidateOrder(x, c) < 0);
 
 export type CandidateOf = (w: Workload, attachments: readonly Attachment[], networks: ReadonlyMap<string, Network>) => Candidate | undefined;
 export type LabelKeys = (c: Candidate) => string[];

@@ -9,20 +9,12 @@
 import type { Attachment, DesiredState, Workload } from "../../model/types";
 import { crossesHost } from "../../model/networks/drivers";
 import { attachmentKey } from "../../model/list-delta";
+import { lowerBound } from "../../model/lower-bound";
 import { WorkloadMirror } from "../../model/workload-mirror";
 import { answersDns, FixedGroup, podGroupKey, podRecords, type PodGroups } from "./dns-records";
 
 /** The first place in `keys` (sorted) not before `k`. */
-function place(keys: readonly string[], k: string): number {
-  let lo = 0;
-  let hi = keys.length;
-  while (lo < hi) {
-    const mid = (lo + hi) >>> 1;
-    if (keys[mid]! < k) lo = mid + 1;
-    else hi = mid;
-  }
-  return lo;
-}
+const place = (keys: readonly string[], k: string) => lowerBound(keys, (x) => x < k);
 
 /** Whether the list is in the store's order (strictly increasing attachment keys) from `from` to `to` (exclusive), and across both ends. */
 function inOrder(list: readonly Attachment[], from: number, to: number): boolean {

@@ -39,6 +39,8 @@ export interface NetworkHeld {
   hostIfnames: CountedSet;
 }
 
+const emptyHeld = (): NetworkHeld => ({ count: 0, ip4: new CountedSet(), ip6: new CountedSet(), hostIfnames: new CountedSet() });
+
 export class HeldOnNetworks {
   private list: readonly Attachment[] | undefined;
   /** The records of the list by key (listDelta's), and what each counted for. */
@@ -57,12 +59,12 @@ export class HeldOnNetworks {
       else this.counted.delete(k);
     }
     this.list = attachments;
-    return this.nets.get(networkId) ?? { count: 0, ip4: new CountedSet(), ip6: new CountedSet(), hostIfnames: new CountedSet() };
+    return this.nets.get(networkId) ?? emptyHeld();
   }
 
   private count(a: Attachment, by: 1 | -1): void {
     let held = this.nets.get(a.networkId);
-    if (!held) this.nets.set(a.networkId, (held = { count: 0, ip4: new CountedSet(), ip6: new CountedSet(), hostIfnames: new CountedSet() }));
+    if (!held) this.nets.set(a.networkId, (held = emptyHeld()));
     held.count += by;
     const op = by === 1 ? "add" : "remove";
     held.ip4[op](a.ip4);
