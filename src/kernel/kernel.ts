@@ -39,6 +39,18 @@ export function neighbourRuns(lines: readonly string[]): { neigh: boolean; lines
   return runs;
 }
 
+/** `ip -json -details link show` output as LinkInfo. */
+function linkInfos(stdout: string): LinkInfo[] {
+  const raw = JSON.parse(stdout || "[]") as { ifname: string; master?: string; flags?: string[]; mtu?: number; linkinfo?: { info_kind?: string } }[];
+  return raw.map((l) => ({
+    name: l.ifname,
+    ...(l.master ? { master: l.master } : {}),
+    up: (l.flags ?? []).includes("UP"),
+    ...(l.linkinfo?.info_kind ? { kind: l.linkinfo.info_kind } : {}),
+    ...(l.mtu ? { mtu: l.mtu } : {}),
+  }));
+}
+
 export class Kernel {
   private readonly batches = new NftBatchWriter(NFTBATCH_HELPER);
   private seq = 1;
@@ -107,15 +119,17 @@ export class Kernel {
 
   async links(netns?: string): Promise<LinkInfo[]> {
     const args = netns === undefined ? ["-json", "-details", "link", "show"] : ["-n", netns, "-json", "-details", "link", "show"];
-    const { stdout } = await this.exec.run("ip", args);
-    const raw = JSON.parse(stdout || "[]") as { ifname: string; master?: string; flags?: string[]; mtu?: number; linkinfo?: { info_kind?: string } }[];
-    return raw.map((l) => ({
-      name: l.ifname,
-      ...(l.master ? { master: l.master } : {}),
-      up: (l.flags ?? []).includes("UP"),
-      ...(l.linkinfo?.info_kind ? { kind: l.linkinfo.info_kind } : {}),
-      ...(l.mtu ? { mtu: l.mtu } : {}),
-    }));
+    return linkInfos((await this.exec.run("ip", args)).stdout);
+  }
+
+  /** One host link, read alone (a dump of every link is O(links × namespaces) in the kernel); undefined when missing. */
+  async link(name: string): Promise<LinkInfo | undefined> {
+    try {
+      return linkInfos((await this.exec.run("ip", ["-json", "-details", "link", "show", "dev", name])).stdout)[0];
+    } catch (e) {
+      if (/does not exist|Cannot find device/.test(String((e as Error).message))) return undefined;
+      throw e;
+    }
   }
 
   async addresses(dev: string, netns?: string): Promise<string[]> {

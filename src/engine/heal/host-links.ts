@@ -15,13 +15,8 @@ export async function allHostLinks(ctx: EngineContext): Promise<HostLinks> {
 export async function namedHostLinks(ctx: EngineContext, names: Iterable<string>): Promise<HostLinks> {
   const out: HostLinks = new Map();
   for (const name of new Set(names)) {
-    try {
-      const { stdout } = await ctx.exec.run("ip", ["-json", "link", "show", "dev", name]);
-      const l = (JSON.parse(stdout || "[]") as { ifname: string; master?: string; flags?: string[] }[])[0];
-      if (l) out.set(name, { name, ...(l.master ? { master: l.master } : {}), up: (l.flags ?? []).includes("UP") });
-    } catch (e) {
-      if (!/does not exist|Cannot find device/.test(String((e as Error).message))) throw e;
-    }
+    const l = await ctx.kernel.link(name);
+    if (l) out.set(name, l);
   }
   return out;
 }
