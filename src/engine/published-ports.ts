@@ -3,8 +3,16 @@
 import { EngineError } from "../errors";
 import { formatPort, RANDOM_PORT } from "../model/ports";
 import type { PortMapping, Protocol } from "../model/types";
-import { describeOwners, heldEntries, holdEntry, socketOwners, type HoldResult } from "../ports";
+import { describeOwners, HeldEntriesIndex, holdEntry, socketOwners, type HoldEntry, type HoldResult } from "../ports";
+import type { Store } from "../store";
 import type { EngineContext } from "./context";
+
+/** The sockets the state holds, kept per change for each store (one engine's). */
+const heldOf = new WeakMap<Store, HeldEntriesIndex>();
+function heldEntries(store: Store): HoldEntry[] {
+  const index = heldOf.get(store) ?? heldOf.set(store, new HeldEntriesIndex()).get(store)!;
+  return index.entries(store.state());
+}
 
 /** A free port the kernel picked may still be one Ponton gives elsewhere (a service's host port): pick again, this many times. */
 const RANDOM_TRIES = 16;
@@ -48,7 +56,7 @@ export async function claimPorts(ctx: EngineContext, name: string, ports: PortMa
 
 /** Hold exactly the desired state's ports (and relay to where the workloads are now); returns what could not be held. */
 export async function syncHeldPorts(ctx: EngineContext): Promise<string[]> {
-  const entries = heldEntries(ctx.store.state());
+  const entries = heldEntries(ctx.store);
   const results = await ctx.ports.sync(entries);
   return results.flatMap((r, i) => (r.error ? [`${entries[i]!.protocol} [${entries[i]!.address}]:${entries[i]!.port}: ${r.error.errno}`] : []));
 }
@@ -59,7 +67,7 @@ export async function syncHeldPorts(ctx: EngineContext): Promise<string[]> {
  */
 export async function putHoldingPorts(ctx: EngineContext, put: () => void, undo: () => void, what: string): Promise<void> {
   ctx.store.transaction(put);
-  const fresh = ctx.ports.unsynced(heldEntries(ctx.store.state()));
+  const fresh = ctx.ports.unsynced(heldEntries(ctx.store));
   if (fresh.length === 0) return;
   const results = await ctx.ports.hold(fresh).catch((e: Error) => {
     ctx.store.transaction(undo);

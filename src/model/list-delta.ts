@@ -1,8 +1,11 @@
 // What changed between two of the store's shared lists: it hands out the same frozen record for
 // what a write left alone (doc-cache.ts), so a change is found by identity, one lookup per record,
 // and what is derived per record can be kept and updated instead of rebuilt (issue 20).
-import type { Attachment } from "./types";
+import type { Attachment, Workload } from "./types";
+import { writtenBetween } from "./list-journal";
 
+/** A workload's key, as the store keys it (its journal answers only readers keyed by this function). */
+export const workloadKey = (w: Workload) => w.id;
 /** An attachment's key, as the store keys it. */
 export const attachmentKey = (a: Attachment) => `${a.workloadId}\t${a.networkId}`;
 
@@ -14,6 +17,17 @@ export const attachmentKey = (a: Attachment) => `${a.workloadId}\t${a.networkId}
 export function listDelta<T>(before: readonly T[] | undefined, list: readonly T[], known: Map<string, T>, key: (x: T) => string): Set<string> {
   const changed = new Set<string>();
   if (before === list) return changed;
+  // Two lists of the store: what was written between them, without a pass over either.
+  const written = before && writtenBetween(before, list, key);
+  if (written) {
+    for (const [k, doc] of written) {
+      if (known.get(k) === doc) continue;
+      changed.add(k);
+      if (doc === undefined) known.delete(k);
+      else known.set(k, doc);
+    }
+    return changed;
+  }
   let head = 0;
   let tail = 0;
   if (before) {

@@ -1,7 +1,7 @@
 // The store's workloads and attachments mirrored by key and updated by identity (list-delta.ts):
 // what an index kept per workload (the DNS records, the healer's inside set) learns from a change.
 import type { Attachment, DesiredState, Workload } from "./types";
-import { attachmentKey, listDelta } from "./list-delta";
+import { attachmentKey, listDelta, workloadKey } from "./list-delta";
 
 export class WorkloadMirror {
   workloadList: readonly Workload[] | undefined;
@@ -13,7 +13,7 @@ export class WorkloadMirror {
 
   /** Takes the state's lists; the workloads (ids) and attachments (keys) that are new, gone or changed — a changed attachment's workload counts as changed. */
   update(state: Pick<DesiredState, "workloads" | "attachments">): { workloads: Set<string>; attachments: Set<string> } {
-    const workloads = listDelta(this.workloadList, state.workloads, this.workloads, (w) => w.id);
+    const workloads = listDelta(this.workloadList, state.workloads, this.workloads, workloadKey);
     const attachments = listDelta(this.attachmentList, state.attachments, this.attachments, attachmentKey);
     this.workloadList = state.workloads;
     this.attachmentList = state.attachments;

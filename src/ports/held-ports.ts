@@ -1,7 +1,7 @@
 // Pure: which sockets the port holder keeps for the desired state, and where each relays.
 import { portTarget } from "../compile";
 import { wildcardFamily } from "../model/ports";
-import type { Attachment, DesiredState, Network, PortMapping } from "../model/types";
+import type { Attachment, DesiredState, Network, PortMapping, Workload } from "../model/types";
 import { serviceVips } from "../model/services/service";
 import type { HoldEntry } from "./holder-protocol";
 import { crossesHost } from "../model/networks/drivers";
@@ -26,17 +26,23 @@ export function relayTarget(p: PortMapping, attachments: Attachment[], networks:
   return ip ? { ip, port: p.containerPort } : undefined;
 }
 
+/** A workload whose host ports the port holder keeps. A CNI runtime holds its containers' host ports itself (podman's conmon binds them after ADD). */
+export const publishes = (w: Workload) => w.state !== "removing" && w.ports.length > 0 && !w.cni;
+
+/** Every socket of the state, by a full pass (HeldEntriesIndex keeps the same per change). */
 export function heldEntries(state: DesiredState): HoldEntry[] {
   const networks = new Map(state.networks.map((n) => [n.id, n]));
-  // A CNI runtime holds its containers' host ports itself (podman's conmon binds them after ADD).
-  const publishing = state.workloads.filter((w) => w.state !== "removing" && w.ports.length > 0 && !w.cni);
-  // Only the publishing workloads' attachments are grouped: this runs on every change, and an array
-  // per attachment of the host was a pass over every workload per creation (issue 20).
+  const publishing = state.workloads.filter(publishes);
   const attachmentsOf = new Map<string, Attachment[]>(publishing.map((w) => [w.id, []]));
   if (publishing.length) for (const a of state.attachments) if (crossesHost(networks.get(a.networkId))) attachmentsOf.get(a.workloadId)?.push(a);
+  return entriesFor(publishing, (id) => attachmentsOf.get(id)!, networks, state.services);
+}
+
+/** The sockets of the publishing workloads (in the store's order, their attachments crossing the host in its order) and of the services. */
+export function entriesFor(publishing: readonly Workload[], attachmentsOf: (id: string) => Attachment[], networks: Map<string, Network>, services: DesiredState["services"]): HoldEntry[] {
   const out: HoldEntry[] = [];
   for (const w of publishing) {
-    const atts = attachmentsOf.get(w.id)!;
+    const atts = attachmentsOf(w.id);
     for (const p of w.ports) {
       const target = relayTarget(p, atts, networks);
       out.push({ ...holdEntry(p), ...(target ? { target } : {}) });
@@ -44,7 +50,7 @@ export function heldEntries(state: DesiredState): HoldEntry[] {
   }
   // A service's host port (NodePort, --publish) is on every address; the relay goes to its VIP,
   // which the host's own connection reaches through nat_output like any other.
-  for (const svc of state.services ?? []) {
+  for (const svc of services ?? []) {
     const vips = serviceVips(svc);
     const vip = vips.find((v) => v.includes(":")) ?? vips[0];
     for (const p of svc.ports) {

@@ -1,9 +1,13 @@
 // The list a DocCache keeps sorted by each write equals the table read and sorted whole, after
-// every random put (new rows, rows written again with another sort key), delete and rollback.
+// every random put (new rows, rows written again with another sort key), delete and rollback; and a
+// reader of two of its lists learns from its journal exactly what comparing the lists finds.
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { seededInts as rng } from "../model/seeded-ints";
-import { byText, DocCache } from "./doc-cache";
+import { listDelta } from "../model/list-delta";
+import { writtenBetween } from "../model/list-journal";
+import { byText } from "../model/by-text";
+import { DocCache } from "./doc-cache";
 
 interface Row {
   id: string;
@@ -19,7 +23,12 @@ for (const seed of [1, 2, 3, 4, 5]) {
     /** The table: id -> stored text. Names are unique, as a workload's. */
     const table = new Map<string, string>();
     const names = new Set<string>();
-    const cache = new DocCache<Row>(() => [...table.values()], (d) => d.id, order);
+    const key = (d: Row) => d.id;
+    // A small journal, so that readers far behind fall back to comparing the lists.
+    const cache = new DocCache<Row>(() => [...table.values()], key, order, 16);
+    /** Readers that take a list now and then: by the journal, and by comparing copies (never stamped). */
+    const readers = Array.from({ length: 4 }, () => ({ list: undefined as readonly Row[] | undefined, known: new Map<string, Row>(), copy: undefined as Row[] | undefined, knownByScan: new Map<string, Row>() }));
+    let journalled = 0;
     const freshName = () => {
       let name: string;
       do name = `n${r(5000)}`;
@@ -60,6 +69,16 @@ for (const seed of [1, 2, 3, 4, 5]) {
       assert.equal(cache.list(), list, "no write: the same array");
       if (previous) assert.notEqual(list, previous, "a write hands out a new array");
       previous = list;
+      for (const reader of readers) {
+        if (r(3) !== 0) continue;
+        if (reader.list && writtenBetween(reader.list, list, key)) journalled++;
+        const copy = [...list];
+        const got = listDelta(reader.list, list, reader.known, key);
+        assert.deepEqual(got, listDelta(reader.copy, copy, reader.knownByScan, key), `step ${step}`);
+        assert.deepEqual(reader.known, new Map(list.map((d) => [d.id, d])), `step ${step}`);
+        Object.assign(reader, { list, copy });
+      }
     }
+    assert.ok(journalled > 50, `the journal answered ${journalled} times`);
   });
 }

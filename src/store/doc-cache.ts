@@ -6,6 +6,7 @@
 // pass over every row per change (issue 20). Keys are unique in the order (a table's key), so the
 // kept list is exactly the sorted one (doc-cache-order.test.ts compares them).
 import { lowerBound } from "../model/lower-bound";
+import { ListJournal } from "../model/list-journal";
 
 /** Freezes a parsed JSON document and everything in it. */
 export function deepFreeze<T>(doc: T): T {
@@ -22,13 +23,18 @@ export class DocCache<T> {
   private sorted: T[] = [];
   /** A frozen copy of `sorted` handed to readers, made again only after a write. */
   private shared: readonly T[] | undefined;
+  /** Each list handed out is stamped here, so a reader of two lists learns what was written between (list-journal.ts). */
+  private journal: ListJournal<T>;
 
-  /** `load` reads every row; `order` sorts as the table's SELECT does (so lists are unchanged). */
+  /** `load` reads every row; `order` sorts as the table's SELECT does (so lists are unchanged); `journalLimit`: writes kept for readers (ListJournal). */
   constructor(
     private readonly load: () => string[],
     private readonly keyOf: (doc: T) => string,
     private readonly order: (a: T, b: T) => number,
-  ) {}
+    private readonly journalLimit?: number,
+  ) {
+    this.journal = new ListJournal(keyOf, journalLimit);
+  }
 
   private map(): Map<string, T> {
     if (this.byKey) return this.byKey;
@@ -51,7 +57,10 @@ export class DocCache<T> {
   /** Shared and frozen (as its records): the same array until a write, so readers may memoize on it. */
   list(): readonly T[] {
     this.map();
-    return (this.shared ??= Object.freeze(this.sorted.slice()));
+    if (this.shared) return this.shared;
+    this.shared = Object.freeze(this.sorted.slice());
+    this.journal.stamp(this.shared);
+    return this.shared;
   }
 
   /** After the row was written: `text` is what was stored, parsed again so the cache holds exactly what a read would. */
@@ -63,6 +72,7 @@ export class DocCache<T> {
     if (old) this.unlist(old);
     this.byKey.set(key, doc);
     this.sorted.splice(this.place(doc), 0, doc);
+    this.journal.record(key, doc);
     this.shared = undefined;
   }
 
@@ -72,6 +82,7 @@ export class DocCache<T> {
       if (!match(d)) continue;
       this.byKey.delete(k);
       this.unlist(d);
+      this.journal.record(k, undefined);
     }
     this.shared = undefined;
   }
@@ -79,10 +90,9 @@ export class DocCache<T> {
   /** A rolled-back transaction: read the table again when next asked. */
   drop(): void {
     this.byKey = undefined;
+    // Records read again are other objects: lists from before the rollback are compared whole.
+    this.journal = new ListJournal(this.keyOf, this.journalLimit);
     this.sorted = [];
     this.shared = undefined;
   }
 }
-
-/** SQLite's default (BINARY) text order, for ASCII keys. */
-export const byText = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);

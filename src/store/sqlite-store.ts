@@ -9,7 +9,9 @@ import type { L2Policy } from "../model/lb/l2-policy";
 import { policyKey } from "../policy";
 import { ServiceIndex, type ServiceLookups } from "./service-index";
 import type { Store } from "./store";
-import { byText, DocCache } from "./doc-cache";
+import { byText } from "../model/by-text";
+import { DocCache } from "./doc-cache";
+import { attachmentKey, workloadKey } from "../model/list-delta";
 
 const SCHEMA = `
 CREATE TABLE IF NOT EXISTS networks (id TEXT PRIMARY KEY, name TEXT NOT NULL UNIQUE, doc TEXT NOT NULL);
@@ -139,10 +141,10 @@ export class SqliteStore implements Store {
       clearHostFlag: p("DELETE FROM host_flags WHERE name = ?"),
     };
     const docs = (stmt: Database.Statement) => () => (stmt.all() as Row[]).map((r) => r.doc);
-    this.workloadDocs = new DocCache<Workload>(docs(this.stmts.workloads), (w) => w.id, (a, b) => byText(a.name, b.name));
+    this.workloadDocs = new DocCache<Workload>(docs(this.stmts.workloads), workloadKey, (a, b) => byText(a.name, b.name));
     this.attachmentDocs = new DocCache<Attachment>(
       docs(this.stmts.attachments),
-      (a) => `${a.workloadId}\t${a.networkId}`,
+      attachmentKey,
       (a, b) => byText(a.workloadId, b.workloadId) || byText(a.networkId, b.networkId),
     );
     this.policyDocs = new DocCache<PolicyRecord>(docs(this.stmts.policies), (p) => policyKey(p.policy), (a, b) => byText(policyKey(a.policy), policyKey(b.policy)));
