@@ -7,7 +7,7 @@ import { writtenBetween } from "./list-journal";
 /** A workload's key, as the store keys it (its journal answers only readers keyed by this function). */
 export const workloadKey = (w: Workload) => w.id;
 /** An attachment's key, as the store keys it. */
-export const attachmentKey = (a: Attachment) => `${a.workloadId}\t${a.networkId}`;
+export const attachmentKey = (a: Pick<Attachment, "workloadId" | "networkId">) => `${a.workloadId}\t${a.networkId}`;
 
 /**
  * The keys whose record is new, gone or another object; `known` (the records of `before` by key)

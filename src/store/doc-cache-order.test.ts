@@ -58,7 +58,7 @@ for (const seed of [1, 2, 3, 4, 5]) {
           names.delete((JSON.parse(table.get(k)!) as Row).name);
           table.delete(k);
         }
-        cache.delete((d) => gone.has(d.id));
+        cache.delete(gone);
       } else {
         cache.drop();
       }

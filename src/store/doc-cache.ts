@@ -76,10 +76,12 @@ export class DocCache<T> {
     this.shared = undefined;
   }
 
-  delete(match: (doc: T) => boolean): void {
+  /** After the rows were deleted: by key, so a removal is not a pass over every row. */
+  delete(keys: Iterable<string>): void {
     if (!this.byKey) return;
-    for (const [k, d] of this.byKey) {
-      if (!match(d)) continue;
+    for (const k of keys) {
+      const d = this.byKey.get(k);
+      if (d === undefined) continue;
       this.byKey.delete(k);
       this.unlist(d);
       this.journal.record(k, undefined);

@@ -211,11 +211,12 @@ export class SqliteStore implements Store {
     this.workloadDocs.put(doc);
   }
   deleteWorkload(id: string): void {
-    for (const a of this.attachmentsOf(id)) this.releaseSticky(id, a.networkId);
+    const attachments = this.attachmentsOf(id);
+    for (const a of attachments) this.releaseSticky(id, a.networkId);
     this.stmts.deleteWorkloadAttachments.run(id);
     this.stmts.deleteWorkload.run(id);
-    this.attachmentDocs.delete((a) => a.workloadId === id);
-    this.workloadDocs.delete((w) => w.id === id);
+    this.attachmentDocs.delete(attachments.map(attachmentKey));
+    this.workloadDocs.delete([id]);
   }
 
   /** Shared and frozen: the same list until an attachment is written. */
@@ -236,7 +237,7 @@ export class SqliteStore implements Store {
   deleteAttachment(workloadId: string, networkId: string): void {
     this.releaseSticky(workloadId, networkId);
     this.stmts.deleteAttachment.run(workloadId, networkId);
-    this.attachmentDocs.delete((a) => a.workloadId === workloadId && a.networkId === networkId);
+    this.attachmentDocs.delete([attachmentKey({ workloadId, networkId })]);
   }
 
   /** The workload's name lets its addresses on the network go; the oldest released beyond STICKY_KEEP are forgotten. */
@@ -335,7 +336,7 @@ export class SqliteStore implements Store {
   }
   deletePolicy(key: string): boolean {
     const deleted = this.stmts.deletePolicy.run(key).changes > 0;
-    this.policyDocs.delete((p) => policyKey(p.policy) === key);
+    this.policyDocs.delete([key]);
     return deleted;
   }
 
