@@ -39,6 +39,12 @@ export class PodGroupIndex {
   private firsts: string[] = [];
   private ordered: FixedGroup[] = [];
   private list: readonly FixedGroup[] | undefined;
+  /** The list update() handed out last from the kept groups (undefined after a full build), and the groups placed and taken out since. */
+  private handed: readonly FixedGroup[] | undefined;
+  private placed = new Set<FixedGroup>();
+  private unplaced = new Set<FixedGroup>();
+  /** What the last update() changed in the list it handed out before (for SentViews: the list is not walked). */
+  delta: { base: readonly FixedGroup[] | undefined; removed: ReadonlySet<FixedGroup>; added: ReadonlySet<FixedGroup> } = { base: undefined, removed: new Set(), added: new Set() };
   /** For a list in another order: the groups of the last full build, by key (the same object while they stay). */
   private readonly rebuilt: PodGroups = new Map();
 
@@ -52,12 +58,19 @@ export class PodGroupIndex {
     this.sorted = before !== undefined && this.sorted ? this.orderKept(before, list) : inOrder(list, 0, list.length);
     if (!this.sorted) {
       this.mirror.clear();
-      return this.fullBuild(state);
+      const built = this.fullBuild(state);
+      this.delta = { base: undefined, removed: new Set(), added: new Set() };
+      return built;
     }
     const { workloads, attachments } = this.mirror.update(state);
     for (const wid of workloads) for (const k of this.mirror.attsOf.get(wid) ?? []) attachments.add(k);
     for (const k of attachments) this.attachmentChanged(k);
-    return (this.list ??= Object.freeze(this.ordered.slice()));
+    const groups = (this.list ??= Object.freeze(this.ordered.slice()));
+    this.delta = { base: this.handed, removed: this.unplaced, added: this.placed };
+    this.handed = groups;
+    this.placed = new Set();
+    this.unplaced = new Set();
+    return groups;
   }
 
   /** The new list is in order if the old one was and what lies between their common ends is. */
@@ -120,13 +133,16 @@ export class PodGroupIndex {
     this.firsts.splice(i, 0, first);
     this.ordered.splice(i, 0, g);
     this.list = undefined;
+    this.placed.add(g);
   }
 
   private unplace(first: string): void {
     const i = place(this.firsts, first);
     this.firsts.splice(i, 1);
-    this.ordered.splice(i, 1);
+    const [g] = this.ordered.splice(i, 1);
     this.list = undefined;
+    // Placed since the list handed out: never listed there. Otherwise taken out (and maybe placed again: moved).
+    if (!this.placed.delete(g!)) this.unplaced.add(g!);
   }
 
   /** sharedGroups' pass over every attachment, for a list not in the store's order. */
@@ -157,5 +173,8 @@ export class PodGroupIndex {
     this.firsts = [];
     this.ordered = [];
     this.list = undefined;
+    this.handed = undefined;
+    this.placed = new Set();
+    this.unplaced = new Set();
   }
 }

@@ -92,7 +92,7 @@ export class EngineDns {
     try {
       this.upstreams = viewUpstreams(state, views);
       this.server.viewUpstreamsChanged(this.upstreams.keys());
-      const shared = sharedGroups(state, unhealthy, this.pods.update(state));
+      const shared = sharedGroups(state, unhealthy, this.pods.update(state), this.pods.delta);
       changes = step.rebuilt ? this.sent.next(new Map([...views].map((v) => [v, this.own.viewRecords(v)])), shared) : this.sent.nextTouched(this.own, step.touched, shared);
     } catch (e) {
       // The names this step touched were not compared: build the index again and compare every view next time.
