@@ -4,8 +4,10 @@
 // a change wrote (found by identity, WorkloadMirror) move their group. Groups are listed in the
 // order of their first holder in the attachment list; that order is kept while the list is in the
 // store's order (by workload, then network), checked around what changed; a list in another order
-// (a cluster's remote workloads appended) is rebuilt whole. Equal to sharedGroups' pod groups after
-// every change: dns-pod-groups.test.ts.
+// (a cluster's remote workloads appended) is rebuilt whole. Each update also says which groups it
+// placed and took out since the list it handed out before (`delta`), so the DNS sync need not walk
+// every group per creation. Equal to sharedGroups' pod groups after every change, and the delta to
+// the lists' difference: dns-pod-groups.test.ts.
 import type { Attachment, DesiredState, Workload } from "../../model/types";
 import { crossesHost } from "../../model/networks/drivers";
 import { attachmentKey } from "../../model/list-delta";
