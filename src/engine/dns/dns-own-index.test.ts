@@ -2,6 +2,7 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import type { Attachment, DesiredState, Network, Workload } from "../../model/types";
 import { viewIndex, workloadRecords } from "./dns-records";
+import { sealedClients } from "./dns-listeners";
 import { DnsOwnIndex } from "./dns-own-index";
 import { SentViews, type SharedGroups } from "./dns-sent-views";
 import { seededInts as rng } from "../../model/seeded-ints";
@@ -98,3 +99,48 @@ test("a created workload touches only its own names, in the views that hold its 
   assert.deepEqual([...step.touched], [["n1", new Set(["w3.ponton.internal", "5.0.1.10.in-addr.arpa"])]]);
   assert.deepEqual([...step.moved], ["10.1.0.5"]);
 });
+
+for (const seed of [1, 2, 3, 4]) {
+  test(`the sealed client addresses kept per change equal sealedClients() after every random change (seed ${seed})`, () => {
+    const r = rng(seed);
+    // --internal bridge and routed networks, an open one, the built-in "none" (internal, no addresses).
+    const nets = [{ ...net("i1", "bridge"), internal: true }, { ...net("i2", "routed"), internal: true }, net("o1", "bridge"), { ...net("none", "null"), internal: true }] as Network[];
+    let networks = nets;
+    let workloads: Workload[] = [];
+    let attachments: Attachment[] = [];
+    let id = 0;
+    // Small pools: an address is often held by two attachments (overlapping subnets on two networks).
+    const addr = () => ({ ip4: `10.1.0.${r(12)}`, ...(r(3) === 0 ? { ip6: `fd00::${r(4)}` } : {}) });
+    const attach = (w: Workload, n: string): Attachment => ({ workloadId: w.id, networkId: n, ifname: "eth0", hostIfname: `pv-${w.id}`, mac: "", ...(n === "none" ? {} : addr()), index: 0 });
+    const index = new DnsOwnIndex();
+    for (let step = 0; step < 300; step++) {
+      const op = r(8);
+      if (op <= 2 || workloads.length < 3) {
+        const w = { id: `w${String(id).padStart(4, "0")}`, name: `w${id++}`, state: "running" } as Workload;
+        workloads = [...workloads, w];
+        attachments = [...attachments, ...[...new Set([nets[r(4)]!.id, nets[r(4)]!.id])].map((n) => attach(w, n))];
+      } else if (op === 3) {
+        const w = workloads[r(workloads.length)]!;
+        workloads = workloads.filter((x) => x !== w);
+        attachments = attachments.filter((a) => a.workloadId !== w.id);
+      } else if (op === 4 && attachments.length) {
+        const i = r(attachments.length);
+        attachments = attachments.map((a, j) => (j === i ? { ...a, ...addr() } : a));
+      } else if (op === 5 && attachments.length) {
+        const i = r(attachments.length);
+        attachments = attachments.filter((_, j) => j !== i);
+      } else if (op === 6) {
+        const i = r(workloads.length);
+        workloads = workloads.map((w, j) => (j === i ? ({ ...w, state: r(2) ? "removing" : "running" } as Workload) : w));
+      } else if (op === 7 && r(6) === 0) {
+        // A network made internal or open (rebuilds the index).
+        const i = r(3);
+        networks = networks.map((n, j) => (j === i ? { ...n, internal: !n.internal } : n));
+      }
+      attachments = [...attachments].sort((a, b) => (a.workloadId + "\t" + a.networkId < b.workloadId + "\t" + b.networkId ? -1 : 1));
+      const state: DesiredState = { networks, workloads, attachments, userRules: [], services: [] };
+      index.update(state, DOMAIN);
+      assert.deepEqual(new Set(index.sealed.keys()), sealedClients(state), `seed ${seed} step ${step}`);
+    }
+  });
+}

@@ -34,6 +34,10 @@ export class DnsOwnIndex {
   /** Client address → its view, and each workload's addresses in it. */
   readonly index = new Map<string, string>();
   private clientsOf = new Map<string, string[]>();
+  private internal = new Set<string>();
+  /** Addresses on --internal networks (sealedClients()), as address → how many attachments hold it; and each attachment's. */
+  readonly sealed = new Map<string, number>();
+  private sealedOf = new Map<string, string[]>();
   /** Attachment → its place in the list, built only when a name has several holders. */
   private positions: Map<string, number> | undefined;
 
@@ -45,19 +49,21 @@ export class DnsOwnIndex {
    */
   update(state: DesiredState, domain: string): { rebuilt: boolean; touched: Map<string, Set<string>>; moved: Set<string> } {
     const bridges = state.networks.filter(crossesHost).map((n) => n.id);
-    const basis = JSON.stringify([domain, bridges]);
+    const internal = state.networks.filter((n) => n.internal).map((n) => n.id);
+    const basis = JSON.stringify([domain, bridges, internal]);
     const rebuilt = basis !== this.basis;
     const moved = new Set<string>();
     if (rebuilt) {
       // Every client is bound again.
       for (const ip of this.index.keys()) moved.add(ip);
-      this.reset(basis, bridges);
+      this.reset(basis, bridges, internal);
     }
     this.positions = undefined;
     const touched = new Map<string, Set<string>>();
     const { workloads: changedW, attachments: changedA } = this.mirror.update(state);
     for (const wid of changedW) for (const k of this.mirror.attsOf.get(wid) ?? []) changedA.add(k);
     for (const k of changedA) this.recordsChanged(k, domain, touched);
+    for (const k of changedA) this.sealedChanged(k);
     for (const wid of changedW) this.askerChanged(wid, moved);
     return { rebuilt, touched, moved };
   }
@@ -89,11 +95,12 @@ export class DnsOwnIndex {
     return this.positions.get(k) ?? -1;
   }
 
-  private reset(basis: string, bridges: string[]): void {
+  private reset(basis: string, bridges: string[], internal: string[]): void {
     this.basis = basis;
     this.bridges = new Set(bridges);
+    this.internal = new Set(internal);
     this.mirror.clear();
-    for (const m of [this.records, this.askers, this.askerViews, this.index, this.clientsOf]) m.clear();
+    for (const m of [this.records, this.askers, this.askerViews, this.index, this.clientsOf, this.sealed, this.sealedOf]) m.clear();
     this.byNetwork = new Map(bridges.map((n) => [n, new Map()]));
   }
 
@@ -120,6 +127,20 @@ export class DnsOwnIndex {
         touch(r.name);
       }
     } else this.records.delete(k);
+  }
+
+  /** An attachment's addresses counted as sealed while it is on an --internal network (any workload state, as sealedClients()). */
+  private sealedChanged(k: string): void {
+    const a = this.mirror.attachments.get(k);
+    for (const ip of this.sealedOf.get(k) ?? []) {
+      const n = this.sealed.get(ip)!;
+      if (n === 1) this.sealed.delete(ip);
+      else this.sealed.set(ip, n - 1);
+    }
+    const ips = a && this.internal.has(a.networkId) ? [a.ip4, a.ip6].filter((ip): ip is string => !!ip) : [];
+    for (const ip of ips) this.sealed.set(ip, (this.sealed.get(ip) ?? 0) + 1);
+    if (ips.length) this.sealedOf.set(k, ips);
+    else this.sealedOf.delete(k);
   }
 
   /** The views holding a network's records: its own and the askers' views that span it. */

@@ -4,8 +4,10 @@
 // a change wrote (found by identity, WorkloadMirror) move their group. Groups are listed in the
 // order of their first holder in the attachment list; that order is kept while the list is in the
 // store's order (by workload, then network), checked around what changed; a list in another order
-// (a cluster's remote workloads appended) is rebuilt whole. Equal to sharedGroups' pod groups after
-// every change: dns-pod-groups.test.ts.
+// (a cluster's remote workloads appended) is rebuilt whole. Each update also says which groups it
+// placed and took out since the list it handed out before (`delta`), so the DNS sync need not walk
+// every group per creation. Equal to sharedGroups' pod groups after every change, and the delta to
+// the lists' difference: dns-pod-groups.test.ts.
 import type { Attachment, DesiredState, Workload } from "../../model/types";
 import { crossesHost } from "../../model/networks/drivers";
 import { attachmentKey } from "../../model/list-delta";
@@ -39,6 +41,12 @@ export class PodGroupIndex {
   private firsts: string[] = [];
   private ordered: FixedGroup[] = [];
   private list: readonly FixedGroup[] | undefined;
+  /** The list update() handed out last from the kept groups (undefined after a full build), and the groups placed and taken out since. */
+  private handed: readonly FixedGroup[] | undefined;
+  private placed = new Set<FixedGroup>();
+  private unplaced = new Set<FixedGroup>();
+  /** What the last update() changed in the list it handed out before (for SentViews: the list is not walked). */
+  delta: { base: readonly FixedGroup[] | undefined; removed: ReadonlySet<FixedGroup>; added: ReadonlySet<FixedGroup> } = { base: undefined, removed: new Set(), added: new Set() };
   /** For a list in another order: the groups of the last full build, by key (the same object while they stay). */
   private readonly rebuilt: PodGroups = new Map();
 
@@ -52,12 +60,19 @@ export class PodGroupIndex {
     this.sorted = before !== undefined && this.sorted ? this.orderKept(before, list) : inOrder(list, 0, list.length);
     if (!this.sorted) {
       this.mirror.clear();
-      return this.fullBuild(state);
+      const built = this.fullBuild(state);
+      this.delta = { base: undefined, removed: new Set(), added: new Set() };
+      return built;
     }
     const { workloads, attachments } = this.mirror.update(state);
     for (const wid of workloads) for (const k of this.mirror.attsOf.get(wid) ?? []) attachments.add(k);
     for (const k of attachments) this.attachmentChanged(k);
-    return (this.list ??= Object.freeze(this.ordered.slice()));
+    const groups = (this.list ??= Object.freeze(this.ordered.slice()));
+    this.delta = { base: this.handed, removed: this.unplaced, added: this.placed };
+    this.handed = groups;
+    this.placed = new Set();
+    this.unplaced = new Set();
+    return groups;
   }
 
   /** The new list is in order if the old one was and what lies between their common ends is. */
@@ -120,13 +135,16 @@ export class PodGroupIndex {
     this.firsts.splice(i, 0, first);
     this.ordered.splice(i, 0, g);
     this.list = undefined;
+    this.placed.add(g);
   }
 
   private unplace(first: string): void {
     const i = place(this.firsts, first);
     this.firsts.splice(i, 1);
-    this.ordered.splice(i, 1);
+    const [g] = this.ordered.splice(i, 1);
     this.list = undefined;
+    // Placed since the list handed out: never listed there. Otherwise taken out (and maybe placed again: moved).
+    if (!this.placed.delete(g!)) this.unplaced.add(g!);
   }
 
   /** sharedGroups' pass over every attachment, for a list not in the store's order. */
@@ -157,5 +175,8 @@ export class PodGroupIndex {
     this.firsts = [];
     this.ordered = [];
     this.list = undefined;
+    this.handed = undefined;
+    this.placed = new Set();
+    this.unplaced = new Set();
   }
 }

@@ -9,6 +9,7 @@ import { CLUSTER_DOMAIN, DNS_TTL, DNS_SCHEMA_VERSION } from "./dns-config";
 import { serviceGroups } from "../services/service-records";
 import { clusterFirst } from "../../model/workloads/workload-dns";
 import type { SharedGroups } from "./dns-sent-views";
+import type { PodGroupIndex } from "./dns-pod-groups";
 import type { Service } from "../../model/services/service";
 import { DEFAULT_NAMESPACE, type Attachment, type DesiredState, type Workload } from "../../model/types";
 import { crossesHost } from "../../model/networks/drivers";
@@ -94,14 +95,21 @@ export function podGroups(state: Pick<DesiredState, "networks" | "workloads" | "
  * What every view lists after its workloads, in groups the DNS sync diffs once for all views:
  * each service (services are reachable from every network), the schema version, then each
  * attachment's Kubernetes pod records. `pods`: those groups as an index keeps them per change
- * (dns-pod-groups.ts; the same objects while they stay, so they are not sent again), else built here.
+ * (dns-pod-groups.ts; the same objects while they stay, so they are not sent again), else built here;
+ * `podsDelta`: what the index changed in them since the list it handed out before (the DNS sync then
+ * takes the changes instead of walking every pod group: SharedParts).
  */
-export function sharedGroups(state: DesiredState, unhealthy?: ReadonlySet<string>, pods: readonly FixedGroup[] = podGroups(state)): SharedGroups<object> {
+export function sharedGroups(state: DesiredState, unhealthy?: ReadonlySet<string>, pods: readonly FixedGroup[] = podGroups(state), podsDelta?: PodGroupIndex["delta"]): SharedGroups<object> {
   const services = serviceGroups(state, unhealthy);
+  const head: readonly object[] = [...services.list, VERSION];
+  let list: readonly object[] | undefined;
   return {
-    list: [...services.list, VERSION, ...pods],
+    get list() {
+      return (list ??= [...head, ...pods]);
+    },
     fixed: (g) => g instanceof FixedGroup || services.fixed(g as Service),
     records: (g) => (g instanceof FixedGroup ? g.records : services.records(g as Service)),
+    ...(podsDelta ? { parts: { head, tail: pods, ...podsDelta } } : {}),
   };
 }
 

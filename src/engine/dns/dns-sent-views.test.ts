@@ -170,3 +170,35 @@ test("a group whose records throw fails the sync, and the next one sends every v
   assert.throws(() => sent.next(own, bad), /bad/);
   assert.deepEqual(sent.next(own, shared([ok, added])).created.get("v")!.map((r) => r.name), ["w.x", "s.x", "t.x"]);
 });
+
+test("as the DNS sync sees pods: a service made again each sync, a headless one, then many groups in sorted order taking random inserts and removals", () => {
+  const rnd = prng(11);
+  let nextId = 0;
+  // Pods' names are their own (a few shared: one address on two networks), the services' their own.
+  const pod = (): Group => {
+    const n = rnd(400);
+    return { id: nextId++, fixed: true, records: [rec(`p${n}.pod`, `10.2.${n >> 8}.${n & 255}`)] };
+  };
+  const headless: Group = { id: -2, fixed: false, records: [rec("h.svc", "10.3.0.1")] };
+  const version: Group = { id: -3, fixed: true, records: [rec("dns-version", "1")] };
+  let pods: Group[] = Array.from({ length: 300 }, pod);
+  const own = new Map([["v", [rec("w.x", "10.1.0.1")]]]);
+  const sent = new SentViews<Group>();
+  const held: Held = new Map();
+  for (let step = 0; step < 1500; step++) {
+    pods = [...pods];
+    const op = rnd(6);
+    if (op <= 1) pods.splice(rnd(pods.length + 1), 0, pod());
+    else if (op === 2 && pods.length) pods.splice(rnd(pods.length), 1);
+    else if (op === 3) headless.records = rnd(2) ? [rec("h.svc", `10.3.0.${rnd(3)}`), rec(`${rnd(3)}.h.svc`, "10.3.0.9")] : [];
+    else if (op === 4 && pods.length > 2) {
+      // A pod's first holder changed: its group moves.
+      const [g] = pods.splice(rnd(pods.length), 1);
+      pods.splice(rnd(pods.length + 1), 0, g!);
+    }
+    const builtin: Group = { id: -1, fixed: true, records: [rec("kubernetes.svc", "10.96.0.1")] };
+    const groups = [builtin, headless, version, ...pods];
+    apply(held, sent.next(own, shared(groups)), own.keys());
+    assert.deepEqual(held, expected(own, groups), `step ${step}`);
+  }
+});

@@ -4,7 +4,7 @@ import { EngineError } from "../../errors";
 import type { DesiredState } from "../../model/types";
 import { CLUSTER_DOMAIN, sharedGroups, viewSearch, viewUpstreams } from "./dns-records";
 import { PodGroupIndex } from "./dns-pod-groups";
-import { type DnsListenerPlan, dnsListenerPlans, samePlan, sealedClients } from "./dns-listeners";
+import { type DnsListenerPlan, dnsListenerPlans, samePlan } from "./dns-listeners";
 import { SentViews, type ViewChanges } from "./dns-sent-views";
 import { DnsOwnIndex } from "./dns-own-index";
 import { findPortHolder } from "./port-holder";
@@ -26,8 +26,6 @@ export class EngineDns {
   private readonly server: DnsServer;
   /** Views forwarding to their networks' own servers. */
   private upstreams = new Map<string, UpstreamAddress[]>();
-  /** Client addresses on --internal networks: they ask a sealed listener (for explain). */
-  private sealed = new Set<string>();
   /** What each view was given: a change sends only the names it touched, an unchanged view nothing. */
   private readonly sent = new SentViews<object>();
   /** The pod record groups, kept per change. */
@@ -94,8 +92,7 @@ export class EngineDns {
     try {
       this.upstreams = viewUpstreams(state, views);
       this.server.viewUpstreamsChanged(this.upstreams.keys());
-      this.sealed = sealedClients(state);
-      const shared = sharedGroups(state, unhealthy, this.pods.update(state));
+      const shared = sharedGroups(state, unhealthy, this.pods.update(state), this.pods.delta);
       changes = step.rebuilt ? this.sent.next(new Map([...views].map((v) => [v, this.own.viewRecords(v)])), shared) : this.sent.nextTouched(this.own, step.touched, shared);
     } catch (e) {
       // The names this step touched were not compared: build the index again and compare every view next time.
@@ -166,7 +163,8 @@ export class EngineDns {
 
   /** As the listener the address can ask answers: a view may span networks, sealing goes by the address's own. */
   explain(name: string, type: string, clientAddress: string): ExplainResult {
-    return this.server.explain(name, type, clientAddress, this.sealed.has(clientAddress));
+    // Client addresses on --internal networks ask a sealed listener.
+    return this.server.explain(name, type, clientAddress, this.own.sealed.has(clientAddress));
   }
 
   info() {

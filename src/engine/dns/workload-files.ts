@@ -9,7 +9,7 @@ import { readUpstreams } from "../../dns";
 import type { Attachment, Network, Workload } from "../../model/types";
 import type { EngineContext } from "../context";
 import { renderHosts } from "./hosts-file";
-import { parseSearch, renderResolvConf, workloadResolvConf, WRITTEN_BY_PONTON, writeNetnsFile } from "./resolv-conf";
+import { parseSearch, renderResolvConf, workloadResolvConf, WRITTEN_BY_PONTON, writeNetnsFiles } from "./resolv-conf";
 import { crossesHost } from "../../model/networks/drivers";
 
 /**
@@ -44,9 +44,9 @@ export async function writeWorkloadFiles(ctx: EngineContext, w: Workload): Promi
     addresses: atts.flatMap((a) => [a.ip4, a.ip6].filter((ip): ip is string => !!ip)),
     extra: w.extraHosts ?? [],
   });
-  await Promise.all([
-    writeNetnsFile(ctx.config.netnsEtcDir, etcName, "resolv.conf", renderResolvConf(resolv)),
-    writeNetnsFile(ctx.config.netnsEtcDir, etcName, "hosts", hosts),
+  writeNetnsFiles(ctx.config.netnsEtcDir, etcName, [
+    ["resolv.conf", renderResolvConf(resolv)],
+    ["hosts", hosts],
   ]);
 }
 
