@@ -11,6 +11,7 @@
 import type { Attachment, DesiredState, Workload } from "../../model/types";
 import { crossesHost } from "../../model/networks/drivers";
 import { attachmentKey } from "../../model/list-delta";
+import { writtenBetween } from "../../model/list-journal";
 import { lowerBound } from "../../model/lower-bound";
 import { WorkloadMirror } from "../../model/workload-mirror";
 import { answersDns, FixedGroup, podGroupKey, podRecords, type PodGroups } from "./dns-records";
@@ -78,6 +79,8 @@ export class PodGroupIndex {
   /** The new list is in order if the old one was and what lies between their common ends is. */
   private orderKept(before: readonly Attachment[], list: readonly Attachment[]): boolean {
     if (before === list) return true;
+    // Two lists of the store's journal: it keeps every list it hands out in its order (doc-cache.ts).
+    if (writtenBetween(before, list, attachmentKey)) return true;
     const most = Math.min(before.length, list.length);
     let head = 0;
     let tail = 0;
