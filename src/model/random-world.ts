@@ -27,7 +27,8 @@ export class RandomWorld {
   constructor(
     private readonly r: (n: number) => number,
     private readonly shape: WorldShape,
-    private readonly appended = false,
+    /** Leave the lists in the order changes came (may be switched between changes). */
+    public appended = false,
   ) {}
 
   /** One random change: a workload made, removed or written again, an attachment added, removed or written again, or nothing. */

@@ -1,10 +1,11 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import type { Attachment, DesiredState, Network, Workload } from "../../model/types";
+import type { Attachment, Network, Workload } from "../../model/types";
 import { viewIndex, workloadRecords } from "./dns-records";
 import { sealedClients } from "./dns-listeners";
 import { DnsOwnIndex } from "./dns-own-index";
 import { SentViews, type SharedGroups } from "./dns-sent-views";
+import { RandomWorld } from "../../model/random-world";
 import { seededInts as rng } from "../../model/seeded-ints";
 
 const DOMAIN = "ponton.internal";
@@ -24,49 +25,25 @@ for (const seed of [1, 2, 3, 4, 5]) {
   test(`the index equals the full rebuild after every random change (seed ${seed})`, () => {
     const r = rng(seed);
     let networks = NETS.slice(0, 3);
-    let workloads: Workload[] = [];
-    let attachments: Attachment[] = [];
     let ip = 2;
-    let id = 0;
+    const states = ["running", "removing", "broken", "created"] as const;
     // The store's order (by workload, then network), or the order they came in (a cluster's remote
     // workloads appended): either way records keep their order relative to each other.
-    const appended = seed % 2 === 0;
-    const sorted = () => (appended ? attachments : [...attachments].sort((a, b) => (a.workloadId + "\t" + a.networkId < b.workloadId + "\t" + b.networkId ? -1 : 1)));
-    const attach = (w: Workload, n: string): Attachment => ({ workloadId: w.id, networkId: n, ifname: "eth0", hostIfname: `pv-${w.id}`, mac: "", ip4: `10.1.${ip >> 8}.${ip++ & 255}`, ...(r(4) === 0 ? { ip6: `fd00::${ip++}` } : {}), index: 0, ...(r(4) === 0 ? { aliases: [`alias${r(3)}`] } : {}) });
+    const world = new RandomWorld(r, {
+      networks: NETS.map((n) => n.id),
+      workload: (id) => ({ id, name: id, labels: {}, netnsMode: "owned", netns: "x", command: [], env: {}, restart: "no", routes: [], ports: [], state: "running", createdAt: "", ...(r(4) === 0 ? { namespace: "team" } : {}), ...(r(6) === 0 ? { dns: { nameservers: ["9.9.9.9"] } } : {}) }) as Workload,
+      attachment: (w, networkId): Attachment => ({ workloadId: w.id, networkId, ifname: "eth0", hostIfname: `pv-${w.id}`, mac: "", ip4: `10.1.${ip >> 8}.${ip++ & 255}`, ...(r(4) === 0 ? { ip6: `fd00::${ip++}` } : {}), index: 0, ...(r(4) === 0 ? { aliases: [`alias${r(3)}`] } : {}) }),
+      rewrite: (w) => ({ ...w, state: states[r(4)]!, ...(r(3) === 0 ? { namespace: r(2) ? "team" : "default" } : {}) }) as Workload,
+      reattach: (a) => ({ ...a, aliases: r(2) ? [`alias${r(3)}`] : [] }),
+    }, seed % 2 === 0);
     const index = new DnsOwnIndex();
     const viaIndex = new SentViews<object>();
     const viaFull = new SentViews<object>();
     let lastIndex = new Map<string, string>();
     for (let step = 0; step < 300; step++) {
-      const op = r(10);
-      if (op <= 2 || workloads.length < 3) {
-        const w: Workload = { id: `w${String(id).padStart(4, "0")}`, name: `w${id++}`, labels: {}, netnsMode: "owned", netns: "x", command: [], env: {}, restart: "no", routes: [], ports: [], state: "running", createdAt: "", ...(r(4) === 0 ? { namespace: "team" } : {}), ...(r(6) === 0 ? { dns: { nameservers: ["9.9.9.9"] } } : {}) } as Workload;
-        workloads = [...workloads, w].sort((a, b) => (a.name < b.name ? -1 : 1));
-        const nets = [...new Set([NETS[r(4)]!.id, ...(r(3) === 0 ? [NETS[r(4)]!.id] : [])])];
-        attachments = [...attachments, ...nets.map((n) => attach(w, n))];
-      } else if (op === 3) {
-        const w = workloads[r(workloads.length)]!;
-        workloads = workloads.filter((x) => x !== w);
-        attachments = attachments.filter((a) => a.workloadId !== w.id);
-      } else if (op === 4) {
-        const i = r(workloads.length);
-        const states = ["running", "removing", "broken", "created"] as const;
-        workloads = workloads.map((w, j) => (j === i ? ({ ...w, state: states[r(4)]!, ...(r(3) === 0 ? { namespace: r(2) ? "team" : "default" } : {}) } as Workload) : w));
-      } else if (op === 5 && attachments.length) {
-        const i = r(attachments.length);
-        attachments = attachments.map((a, j) => (j === i ? { ...a, aliases: r(2) ? [`alias${r(3)}`] : [] } : a));
-      } else if (op === 6 && attachments.length) {
-        const i = r(attachments.length);
-        attachments = attachments.filter((_, j) => j !== i);
-      } else if (op === 7) {
-        const w = workloads[r(workloads.length)]!;
-        const n = NETS[r(4)]!.id;
-        if (!attachments.some((a) => a.workloadId === w.id && a.networkId === n)) attachments = [...attachments, attach(w, n)];
-      } else if (op === 8 && r(8) === 0) {
-        networks = r(2) ? NETS : NETS.slice(0, 2);
-      }
-      attachments = sorted();
-      const state: DesiredState = { networks, workloads, attachments, userRules: [], services: [] };
+      world.change();
+      if (r(80) === 0) networks = r(2) ? NETS : NETS.slice(0, 2);
+      const state = world.state({ networks, userRules: [], services: [] });
       const full = workloadRecords(state, DOMAIN);
       const got = index.update(state, DOMAIN);
       const where = `seed ${seed} step ${step}`;
@@ -106,39 +83,24 @@ for (const seed of [1, 2, 3, 4]) {
     // --internal bridge and routed networks, an open one, the built-in "none" (internal, no addresses).
     const nets = [{ ...net("i1", "bridge"), internal: true }, { ...net("i2", "routed"), internal: true }, net("o1", "bridge"), { ...net("none", "null"), internal: true }] as Network[];
     let networks = nets;
-    let workloads: Workload[] = [];
-    let attachments: Attachment[] = [];
-    let id = 0;
     // Small pools: an address is often held by two attachments (overlapping subnets on two networks).
     const addr = () => ({ ip4: `10.1.0.${r(12)}`, ...(r(3) === 0 ? { ip6: `fd00::${r(4)}` } : {}) });
-    const attach = (w: Workload, n: string): Attachment => ({ workloadId: w.id, networkId: n, ifname: "eth0", hostIfname: `pv-${w.id}`, mac: "", ...(n === "none" ? {} : addr()), index: 0 });
+    const world = new RandomWorld(r, {
+      networks: nets.map((n) => n.id),
+      workload: (id) => ({ id, name: id, state: "running" }) as Workload,
+      attachment: (w, networkId): Attachment => ({ workloadId: w.id, networkId, ifname: "eth0", hostIfname: `pv-${w.id}`, mac: "", ...(networkId === "none" ? {} : addr()), index: 0 }),
+      rewrite: (w) => ({ ...w, state: r(2) ? "removing" : "running" }) as Workload,
+      reattach: (a) => ({ ...a, ...(a.networkId === "none" ? {} : addr()) }),
+    });
     const index = new DnsOwnIndex();
     for (let step = 0; step < 300; step++) {
-      const op = r(8);
-      if (op <= 2 || workloads.length < 3) {
-        const w = { id: `w${String(id).padStart(4, "0")}`, name: `w${id++}`, state: "running" } as Workload;
-        workloads = [...workloads, w];
-        attachments = [...attachments, ...[...new Set([nets[r(4)]!.id, nets[r(4)]!.id])].map((n) => attach(w, n))];
-      } else if (op === 3) {
-        const w = workloads[r(workloads.length)]!;
-        workloads = workloads.filter((x) => x !== w);
-        attachments = attachments.filter((a) => a.workloadId !== w.id);
-      } else if (op === 4 && attachments.length) {
-        const i = r(attachments.length);
-        attachments = attachments.map((a, j) => (j === i ? { ...a, ...addr() } : a));
-      } else if (op === 5 && attachments.length) {
-        const i = r(attachments.length);
-        attachments = attachments.filter((_, j) => j !== i);
-      } else if (op === 6) {
-        const i = r(workloads.length);
-        workloads = workloads.map((w, j) => (j === i ? ({ ...w, state: r(2) ? "removing" : "running" } as Workload) : w));
-      } else if (op === 7 && r(6) === 0) {
+      world.change();
+      if (r(40) === 0) {
         // A network made internal or open (rebuilds the index).
         const i = r(3);
         networks = networks.map((n, j) => (j === i ? { ...n, internal: !n.internal } : n));
       }
-      attachments = [...attachments].sort((a, b) => (a.workloadId + "\t" + a.networkId < b.workloadId + "\t" + b.networkId ? -1 : 1));
-      const state: DesiredState = { networks, workloads, attachments, userRules: [], services: [] };
+      const state = world.state({ networks, userRules: [], services: [] });
       index.update(state, DOMAIN);
       assert.deepEqual(new Set(index.sealed.keys()), sealedClients(state), `seed ${seed} step ${step}`);
     }
