@@ -2,7 +2,8 @@
 // carry everything that grows with the workload (kube-proxy nftables-mode design).
 import type { NftChain, ServiceFragment, ServicePortEndpoints } from "./services/compile";
 import { POLICY_JUMP_RULE, SERVICE_SLOT_MARK, type PolicyPlan } from "../policy";
-import { dropChain, logRule } from "./flow-log";
+import { dropChain, FLOW_RECORD_CHAIN, logRule } from "./flow-log";
+import { CHECK_LOCALHOST_CHAIN, flowLogChains, FORWARD_FORGED_RULE, forwardNewChain, INPUT_FORGED_RULE, PREROUTING_NEW_CHAIN } from "./first-packet-chains";
 import { L7_CHAINS, L7_TPROXIED_ACCEPT } from "./l7-chains";
 import { L7_FROM_NODE_CHAIN } from "./l7-from-node";
 import type { OffloadPlan } from "./flow-offload";
@@ -36,10 +37,12 @@ export interface NftPlan {
   egressTproxy: string[];
   /** Flowtable offload (pontond --flow-offload, on kernels that have it): absent when off. */
   offload?: OffloadPlan;
+  /** Flow records from a nat chain at postrouting (needs conntrack labels): first-packet-chains.ts. */
+  flowLogAfterNat: boolean;
 }
 
 export const USER_CHAIN = "user";
-export const FLOW_RECORD_CHAIN = "flow_record";
+export { FLOW_RECORD_CHAIN };
 export const FORWARD_OTHERS_CHAIN = "forward_others";
 export type { NftChain, ServiceFragment, ServicePortEndpoints };
 
@@ -112,7 +115,7 @@ export const SET_DECLS: ReadonlyArray<Omit<NftSet, "elements">> = [
 /** A service's scheduler rule ran for this new connection: its slot is in the ct mark. */
 const SLOT_PICKED = `ct mark and 0x${SERVICE_SLOT_MARK.toString(16)} == 0x${SERVICE_SLOT_MARK.toString(16)}`;
 
-export const SKELETON_CHAINS = `
+export const skeletonChains = (flowLogAfterNat: boolean) => `
   # Declared first (rules jump to them). Each drop logs its reason to NFLOG (rate-limited) for the flow collector.
 ${dropChain("isolation")}
 ${dropChain("iccOff")}
@@ -125,23 +128,9 @@ ${dropChain("foreignForward")}
 ${dropChain("hostAccess")}
 ${L7_CHAINS}
 ${L7_FROM_NODE_CHAIN}
-  chain filter_prerouting {
-    type filter hook prerouting priority mangle; policy accept;
-    # The one filter chain of ours every arriving packet passes before DNAT (each hooked chain costs
-    # every packet, established ones too: bench/dataplane/levers.js). Mangle priority: conntrack
-    # has run (ct state), DNAT (dstnat) and the routing decision have not.
-    # route_localnet is on for our bridges (127.0.0.1-published ports need it): refuse forged 127/8 there.
-    ip daddr 127.0.0.0/8 iifname @bridges goto drop_forged_localhost
-    ct state new jump prerouting_new
-  }
-  chain prerouting_new {
-    meta l4proto . th dport @pub_restricted fib daddr type local jump check_allow_from
-    # A service with no ready endpoint refuses at once instead of timing out.
-    ip daddr . meta l4proto . th dport @svc_noep jump svc_reject
-    ip6 daddr . meta l4proto . th dport @svc_noep6 jump svc_reject
-    meta nfproto ipv4 meta l4proto . th dport @svc_noep_ports fib daddr type local jump svc_reject
-    meta nfproto ipv6 meta l4proto . th dport @svc_noep_ports6 fib daddr type local jump svc_reject
-  }
+${PREROUTING_NEW_CHAIN}
+${forwardNewChain(flowLogAfterNat)}
+${CHECK_LOCALHOST_CHAIN}
   chain check_allow_from {
     ip saddr . meta l4proto . th dport @pub_allow4 return
     ip6 saddr . meta l4proto . th dport @pub_allow6 return
@@ -203,8 +192,10 @@ ${L7_FROM_NODE_CHAIN}
   }
   chain forward {
     type filter hook forward priority filter; policy accept;
-    # HTTP rules are never skipped (l7-chains.ts), whatever the user hook says.
-    ct state new jump l7_forward
+    # Every packet enters the hooked chains (bench/dataplane/levers.js): forward is the only filter
+    # chain of ours a forwarded one passes (first-packet-chains.ts).
+    ${FORWARD_FORGED_RULE}
+    ct state new jump forward_new
     jump ${USER_CHAIN}
     ct state established,related accept
     # NetworkPolicy: returns when allowed (or no policy applies), drops otherwise; isolation rules still follow.
@@ -231,6 +222,7 @@ ${L7_FROM_NODE_CHAIN}
     # Workloads to this host. Before filter, though an accept here only ends this chain: a drop in
     # another table's input chain still wins, whatever its priority (docs/firewall.md).
     type filter hook input priority filter - 10; policy accept;
+    ${INPUT_FORGED_RULE}
     ct state established,related,untracked accept
     iifname != @bridges accept
     ct state invalid goto drop_invalid
@@ -266,22 +258,7 @@ ${L7_FROM_NODE_CHAIN}
     oifname @routed_gw_bridges meta l4proto { icmp, ipv6-icmp } accept
     goto drop_not_published
   }
-  chain flow_log {
-    # After every verdict of ours: what reaches it was let through.
-    type filter hook forward priority filter + 10; policy accept;
-    ct state new iifname @bridges jump flow_record
-    ct state new oifname @bridges iifname != @bridges jump flow_record
-  }
-  # Connections between this host and a workload (its DNS server, a workload's own published
-  # port reached from the host…) never cross forward.
-  chain flow_log_host_in {
-    type filter hook input priority filter + 10; policy accept;
-    ct state new iifname @bridges jump flow_record
-  }
-  chain flow_log_host_out {
-    type filter hook output priority filter + 10; policy accept;
-    ct state new oifname @bridges jump flow_record
-  }
+${flowLogChains(flowLogAfterNat)}
   chain nat_postrouting {
     type nat hook postrouting priority srcnat; policy accept;
     ct status dnat oifname @bridges ip saddr @subnets4 masquerade
