@@ -1,18 +1,14 @@
 // The checks that used to cost every forwarded packet a hooked filter chain of their own
 // (`filter_prerouting`, `flow_log`: bench/dataplane "Fewer hooks per packet"). Each now runs where
 // it sees exactly the packets it must:
-// - a new connection's checks before DNAT, and its flow record after forward's verdicts, sit in
-//   nat chains: the kernel enters a nat chain with a connection's first packet only (established
-//   packets are translated by the NAT core without entering any chain), so they cost nothing per
-//   established packet;
+// - a new connection's checks before DNAT sit in a nat chain: the kernel enters a nat chain with a
+//   connection's first packet only (established packets are translated by the NAT core without
+//   entering any chain), so they cost nothing per established packet;
+// - the flow record of a forwarded connection is written in forward itself, at each accept of ours
+//   and at its end (established packets are accepted before either), unless the user hook holds a
+//   rule: its accept ends forward, so then the separate flow_log chain after forward stays;
 // - the forged-127/8 drop sits where such a packet is delivered (input) or, DNATed away, forwarded.
-import { DROP_REASONS, FLOW_RECORD_CHAIN, FLOW_RECORDED_LABEL } from "./flow-log";
-
-/**
- * Conntrack label of a connection whose first packet came from a workload interface (set in
- * forward): a nat chain at postrouting has no input interface to read.
- */
-export const FROM_WORKLOAD_LABEL = FLOW_RECORDED_LABEL - 1;
+import { DROP_REASONS, FLOW_RECORD_CHAIN } from "./flow-log";
 
 const FORGED = DROP_REASONS.forgedLocalhost.chain;
 
@@ -58,50 +54,36 @@ export const PREROUTING_NEW_CHAIN = `  chain prerouting_new {
     meta nfproto ipv6 meta l4proto . th dport @svc_noep_ports6 fib daddr type local jump svc_reject
   }`;
 
-/** Jumped to from forward by a new connection, before the user hook (whose accept ends forward). */
-export function forwardNewChain(afterNat: boolean): string {
-  return [
-    "  chain forward_new {",
-    ...(afterNat ? [`    iifname @bridges ct label set ${FROM_WORKLOAD_LABEL}`] : []),
-    // HTTP rules are never skipped (l7-chains.ts), whatever the user hook says.
-    "    goto l7_forward",
-    "  }",
-  ].join("\n");
+/** Where forward's and its sub-chains' accepts go: the flow record first (in forward's layout). */
+export function acceptedChain(recordInForward: boolean): string {
+  return ["  chain accepted {", ...(recordInForward ? [`    ct state new jump ${FLOW_RECORD_CHAIN}`] : []), "    accept", "  }"].join("\n");
 }
 
+/** Last in forward: what no rule accepted or dropped is accepted by the chain's policy, recorded here. */
+export function forwardRecordRules(recordInForward: boolean): string {
+  return recordInForward ? FLOW_LOG_RULES.join("\n    ") : "# Flow records: flow_log (the user hook holds a rule).";
+}
+
+// Each new connection through a workload interface (as input or output), once.
+const FLOW_LOG_RULES = [`ct state new iifname @bridges jump ${FLOW_RECORD_CHAIN}`, `ct state new oifname @bridges iifname != @bridges jump ${FLOW_RECORD_CHAIN}`];
+
 /**
- * The flow record of each new connection through a workload interface, after every verdict of ours.
- * `afterNat` (conntrack labels, probed at start): one nat chain at postrouting, which also sees the
- * host's own connections to a workload. Its priority puts it before the source NAT of other tables
- * at the default priority (one that translates first would end the NAT core's walk, as a drop before
- * forward's end ends the record). Without labels every "new" packet of an unanswered stream is a
- * record of its own, which a nat chain would not see: the filter chains as before.
+ * flow_log (filter + 10, after forward: what reaches it was let through), only while the user hook
+ * holds a rule, and the host's own connections to and from a workload, which never cross forward
+ * (input and output are not on the forwarding path).
  */
-export function flowLogChains(afterNat: boolean): string {
-  if (afterNat) {
-    return `  chain flow_log {
-    type nat hook postrouting priority srcnat - 10; policy accept;
-    ct state new ct label ${FROM_WORKLOAD_LABEL} jump ${FLOW_RECORD_CHAIN}
-    ct state new oifname @bridges jump ${FLOW_RECORD_CHAIN}
-  }
-${FLOW_LOG_HOST_IN}`;
-  }
-  return `  chain flow_log {
-    # After every verdict of ours: what reaches it was let through.
+export function flowLogChains(recordInForward: boolean): string {
+  const forward = `  chain flow_log {
     type filter hook forward priority filter + 10; policy accept;
-    ct state new iifname @bridges jump ${FLOW_RECORD_CHAIN}
-    ct state new oifname @bridges iifname != @bridges jump ${FLOW_RECORD_CHAIN}
+    ${FLOW_LOG_RULES.join("\n    ")}
   }
-${FLOW_LOG_HOST_IN}
+`;
+  return `${recordInForward ? "" : forward}  chain flow_log_host_in {
+    type filter hook input priority filter + 10; policy accept;
+    ct state new iifname @bridges jump ${FLOW_RECORD_CHAIN}
+  }
   chain flow_log_host_out {
     type filter hook output priority filter + 10; policy accept;
     ct state new oifname @bridges jump ${FLOW_RECORD_CHAIN}
   }`;
 }
-
-// Connections from a workload to this host (its DNS server, a published port of its own reached
-// through the gateway…) never cross forward nor postrouting. Input is not on the forwarding path.
-const FLOW_LOG_HOST_IN = `  chain flow_log_host_in {
-    type filter hook input priority filter + 10; policy accept;
-    ct state new iifname @bridges jump ${FLOW_RECORD_CHAIN}
-  }`;

@@ -54,8 +54,8 @@ export function renderOffloadChain(o: OffloadPlan | undefined): string[] {
   if (!offloadDeclared(o)) return [];
   return [
     `  chain ${OFFLOAD_CHAIN} {`,
-    // After forward (filter): only what every chain of ours let through (a new connection's flow
-    // record is written by its first packet at postrouting, never offloaded: first-packet-chains.ts).
+    // After forward (filter): only what every chain of ours let through (flow records are written
+    // for new connections, never offloaded, in forward: first-packet-chains.ts).
     "    type filter hook forward priority filter + 20; policy accept;",
     // Bridged traffic (br_netfilter shows the bridge at both ends) is not routed: nothing to offload.
     "    iifname . oifname @same_bridge return",

@@ -3,7 +3,7 @@
 import type { NftChain, ServiceFragment, ServicePortEndpoints } from "./services/compile";
 import { POLICY_JUMP_RULE, SERVICE_SLOT_MARK, type PolicyPlan } from "../policy";
 import { dropChain, FLOW_RECORD_CHAIN, logRule } from "./flow-log";
-import { CHECK_LOCALHOST_CHAIN, flowLogChains, FORWARD_FORGED_RULE, forwardNewChain, INPUT_FORGED_RULE, PREROUTING_NEW_CHAIN } from "./first-packet-chains";
+import { acceptedChain, CHECK_LOCALHOST_CHAIN, flowLogChains, FORWARD_FORGED_RULE, forwardRecordRules, INPUT_FORGED_RULE, PREROUTING_NEW_CHAIN } from "./first-packet-chains";
 import { L7_CHAINS, L7_TPROXIED_ACCEPT } from "./l7-chains";
 import { L7_FROM_NODE_CHAIN } from "./l7-from-node";
 import type { OffloadPlan } from "./flow-offload";
@@ -37,8 +37,8 @@ export interface NftPlan {
   egressTproxy: string[];
   /** Flowtable offload (pontond --flow-offload, on kernels that have it): absent when off. */
   offload?: OffloadPlan;
-  /** Flow records from a nat chain at postrouting (needs conntrack labels): first-packet-chains.ts. */
-  flowLogAfterNat: boolean;
+  /** Flow records written in forward (no user rule: first-packet-chains.ts), or by flow_log after it. */
+  recordInForward: boolean;
 }
 
 export const USER_CHAIN = "user";
@@ -115,7 +115,7 @@ export const SET_DECLS: ReadonlyArray<Omit<NftSet, "elements">> = [
 /** A service's scheduler rule ran for this new connection: its slot is in the ct mark. */
 const SLOT_PICKED = `ct mark and 0x${SERVICE_SLOT_MARK.toString(16)} == 0x${SERVICE_SLOT_MARK.toString(16)}`;
 
-export const skeletonChains = (flowLogAfterNat: boolean) => `
+export const skeletonChains = (recordInForward: boolean) => `
   # Declared first (rules jump to them). Each drop logs its reason to NFLOG (rate-limited) for the flow collector.
 ${dropChain("isolation")}
 ${dropChain("iccOff")}
@@ -129,7 +129,7 @@ ${dropChain("hostAccess")}
 ${L7_CHAINS}
 ${L7_FROM_NODE_CHAIN}
 ${PREROUTING_NEW_CHAIN}
-${forwardNewChain(flowLogAfterNat)}
+${acceptedChain(recordInForward)}
 ${CHECK_LOCALHOST_CHAIN}
   chain check_allow_from {
     ip saddr . meta l4proto . th dport @pub_allow4 return
@@ -195,7 +195,8 @@ ${CHECK_LOCALHOST_CHAIN}
     # Every packet enters the hooked chains (bench/dataplane/levers.js): forward is the only filter
     # chain of ours a forwarded one passes (first-packet-chains.ts).
     ${FORWARD_FORGED_RULE}
-    ct state new jump forward_new
+    # HTTP rules are never skipped (l7-chains.ts), whatever the user hook says.
+    ct state new jump l7_forward
     jump ${USER_CHAIN}
     ct state established,related accept
     # NetworkPolicy: returns when allowed (or no policy applies), drops otherwise; isolation rules still follow.
@@ -206,8 +207,8 @@ ${CHECK_LOCALHOST_CHAIN}
     iifname . oifname @same_bridge jump same_network
     iifname . oifname @same_network_ifs jump same_network
     # Pod to pod from another node, over the overlay: as if on one network (policy ran above).
-    iifname @overlay_ifs oifname @bridges ip saddr @cluster4 ip daddr @cluster4 accept
-    iifname @overlay_ifs oifname @bridges ip6 saddr @cluster6 ip6 daddr @cluster6 accept
+    iifname @overlay_ifs oifname @bridges ip saddr @cluster4 ip daddr @cluster4 goto accepted
+    iifname @overlay_ifs oifname @bridges ip6 saddr @cluster6 ip6 daddr @cluster6 goto accepted
     # A NodePort of this node whose endpoint is on another node: with native routing the connection
     # comes in and leaves by the underlay, neither of them ours (forward_others below). Not from a
     # bridge: a workload's own DNATed connections keep their isolation checks (from_network).
@@ -217,6 +218,7 @@ ${CHECK_LOCALHOST_CHAIN}
     oifname @bridges jump to_network
     # Neither end is ours: the host is not an open router (pontond --forward-others).
     iifname != @owned_ifs oifname != @owned_ifs jump ${FORWARD_OTHERS_CHAIN}
+    ${forwardRecordRules(recordInForward)}
   }
   chain input {
     # Workloads to this host. Before filter, though an accept here only ends this chain: a drop in
@@ -236,29 +238,29 @@ ${CHECK_LOCALHOST_CHAIN}
     iifname @no_host_access goto drop_host_access
   }
   chain same_network {
-    ct status dnat accept
+    ct status dnat goto accepted
     iifname @icc_off_bridges goto drop_icc_off
-    accept
+    goto accepted
   }
   chain from_network {
     oifname @bridges jump between_networks
     iifname @internal_bridges goto drop_internal
   }
   chain between_networks {
-    ct status dnat accept
-    iifname . oifname @routed accept
-    iifname . oifname @routed_ifs accept
+    ct status dnat goto accepted
+    iifname . oifname @routed goto accepted
+    iifname . oifname @routed_ifs goto accepted
     goto drop_isolation
   }
   chain to_network {
     oifname @internal_bridges goto drop_internal
-    ct status dnat accept
-    ip daddr . meta l4proto . th dport @direct4 accept
-    ip6 daddr . meta l4proto . th dport @direct6 accept
-    oifname @routed_gw_bridges meta l4proto { icmp, ipv6-icmp } accept
+    ct status dnat goto accepted
+    ip daddr . meta l4proto . th dport @direct4 goto accepted
+    ip6 daddr . meta l4proto . th dport @direct6 goto accepted
+    oifname @routed_gw_bridges meta l4proto { icmp, ipv6-icmp } goto accepted
     goto drop_not_published
   }
-${flowLogChains(flowLogAfterNat)}
+${flowLogChains(recordInForward)}
   chain nat_postrouting {
     type nat hook postrouting priority srcnat; policy accept;
     ct status dnat oifname @bridges ip saddr @subnets4 masquerade

@@ -46,7 +46,7 @@ export function renderFull(plan: NftPlan): string {
     ...(plan.services ?? []).flatMap((f) => f.sets ?? []).map((x) => `  set ${x.name} { ${x.decl} }`),
     ...(plan.services ?? []).flatMap((f) => f.chains).map(renderChain),
     renderPolicyDecls(plan.policy),
-    skeletonChains(plan.flowLogAfterNat),
+    skeletonChains(plan.recordInForward),
     ...(plan.l7InUse ? [L7_PACKET_HOOKS] : []),
     ...renderOffloadChain(plan.offload),
     "}",
@@ -105,7 +105,7 @@ function sameSkeleton(a: NftPlan, b: NftPlan): boolean {
   if (offloadDeclared(a.offload) !== offloadDeclared(b.offload)) return false;
   // The L7 chains every packet enters come and go with the first and last HTTP listener.
   if (a.l7InUse !== b.l7InUse) return false;
-  if (a.flowLogAfterNat !== b.flowLogAfterNat) return false;
+  if (a.recordInForward !== b.recordInForward) return false;
   return a.sets.length === b.sets.length && a.sets.every((s, i) => s.name === b.sets[i]!.name && s.type === b.sets[i]!.type);
 }
 

@@ -118,5 +118,5 @@ test("nft: each veth joins the per-interface sets; one wildcard pair per network
 
 test("the skeleton looks the two wildcard sets up where same_bridge and routed are", () => {
   assert.match(skeletonChains(true), /iifname \. oifname @same_bridge jump same_network\n\s+iifname \. oifname @same_network_ifs jump same_network/);
-  assert.match(skeletonChains(true), /iifname \. oifname @routed accept\n\s+iifname \. oifname @routed_ifs accept/);
+  assert.match(skeletonChains(true), /iifname \. oifname @routed goto accepted\n\s+iifname \. oifname @routed_ifs goto accepted/);
 });
