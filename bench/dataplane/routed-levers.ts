@@ -23,8 +23,24 @@ const establishedFirst = (table: string) =>
 /** The nat base chains (with them the kernel's NAT hooks run for every packet, established ones too). */
 const NAT_CHAINS = ["l7_redirect", "l7_host", "nat_prerouting", "nat_output", "nat_postrouting"];
 
+/**
+ * The two filter chains every packet entered before h-hooks (main at d737cb7), put back beside the
+ * table as written: `filter_prerouting` at mangle (the forged-127/8 drop and the new connection's
+ * checks, which established packets fail at their first match) and `flow_log` after forward. The
+ * table as written has neither (its checks sit in input, forward and a nat chain: first-packet-chains.ts).
+ */
+const twoHooksBack = (table: string) =>
+  table.includes("chain filter_prerouting {")
+    ? table
+    : table.replace(
+        /\n\tchain forward \{/,
+        `\n\tchain filter_prerouting {\n\t\ttype filter hook prerouting priority mangle; policy accept;\n\t\tip daddr 127.0.0.0/8 iifname @bridges goto drop_forged_localhost\n\t\tct state new meta l4proto . th dport @pub_restricted fib daddr type local jump check_allow_from\n\t}` +
+          `\n\tchain flow_log {\n\t\ttype filter hook forward priority filter + 10; policy accept;\n\t\tct state new iifname @bridges jump flow_record\n\t\tct state new oifname @bridges iifname != @bridges jump flow_record\n\t}\n\tchain forward {`,
+      );
+
 const VARIANTS: Record<string, (t: string) => string> = {
   "Ponton routed, table as written": (t) => t,
+  "Ponton routed, + filter_prerouting and flow_log (main's two hooks)": twoHooksBack,
   "Ponton routed without flow_log": (t) => without(t, ["flow_log"]),
   "Ponton routed without filter_prerouting": (t) => without(t, ["filter_prerouting"]),
   "Ponton routed, forward the only hooked filter chain": (t) => without(t, ["filter_prerouting", "flow_log"]),

@@ -2,6 +2,9 @@
 // prefix back to name the reason. Pure text; the groups and prefixes are the contract.
 import { POLICY_LOG_PREFIX, policyKey, type NetworkPolicy, type PolicyPlan } from "../policy";
 
+/** The chain that writes a new connection's flow record (jumped to from flow_log and flow_log_host_in). */
+export const FLOW_RECORD_CHAIN = "flow_record";
+
 /** Dropped or rejected packets (every drop chain, rate-limited). The policy compiler uses it too. */
 export const DROP_LOG_GROUP = 2;
 /** First packet of every new forwarded connection to or from a workload. */

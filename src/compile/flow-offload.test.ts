@@ -54,12 +54,14 @@ test("on: one flowtable on the bridges and the routed veths (never a bridge port
       "  }",
     ].join("\n"),
   );
-  // Declared before any chain (rules name it); the chain after the skeleton, behind forward and flow_log.
+  // Declared before any chain (rules name it); the chain after the skeleton, behind forward.
   assert.ok(text.indexOf("flowtable ft") < text.indexOf("chain "), "flowtable declared before the chains");
-  assert.ok(text.indexOf("chain flow_log ") < text.indexOf("chain flow_offload"));
-  // Every verdict stays where it was: forward still drops, polices and logs new connections first.
-  assert.match(text, /chain forward \{\n {4}type filter hook forward priority filter; policy accept;\n( {4}#[^\n]*\n)? {4}ct state new jump l7_forward\n {4}jump user\n {4}ct state established,related accept\n( {4}#[^\n]*\n)? {4}ct state new jump pol_forward/);
-  assert.match(text, /chain flow_log \{[^}]*type filter hook forward priority filter \+ 10;[^}]*ct state new iifname @bridges jump flow_record/);
+  assert.ok(text.indexOf("chain forward ") < text.indexOf("chain flow_offload"));
+  // Every verdict stays where it was: forward still drops, polices new connections first.
+  assert.match(text, /chain forward \{\n {4}type filter hook forward priority filter; policy accept;\n( {4}#[^\n]*\n)* {4}ct original ip daddr 127\.0\.0\.0\/8 [^\n]*\n {4}#[^\n]*\n {4}ct state new jump l7_forward\n {4}jump user\n {4}ct state established,related accept\n( {4}#[^\n]*\n)? {4}ct state new jump pol_forward/);
+  // Flow records are written in forward (no user rule here), for new connections only, which are never offloaded.
+  assert.match(text, /ct state new oifname @bridges iifname != @bridges jump flow_record\n {2}\}/);
+  assert.doesNotMatch(text, /chain flow_log \{/);
 });
 
 test("a new workload on a routed network adds its veth to the live flowtable; one that goes is left to the kernel", () => {

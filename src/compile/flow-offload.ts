@@ -54,7 +54,8 @@ export function renderOffloadChain(o: OffloadPlan | undefined): string[] {
   if (!offloadDeclared(o)) return [];
   return [
     `  chain ${OFFLOAD_CHAIN} {`,
-    // After forward (filter) and flow_log (filter + 10): only what every chain of ours let through.
+    // After forward (filter): only what every chain of ours let through (flow records are written
+    // for new connections, never offloaded, in forward: first-packet-chains.ts).
     "    type filter hook forward priority filter + 20; policy accept;",
     // Bridged traffic (br_netfilter shows the bridge at both ends) is not routed: nothing to offload.
     "    iifname . oifname @same_bridge return",

@@ -145,6 +145,7 @@ export function compileNft(state: DesiredState, runtime: ServiceRuntime = EMPTY_
     ...(services.length ? { services } : {}),
     policy,
     flowRecord: flowRecordRules(options.flowLog, options.ctLabels !== false),
+    recordInForward: state.userRules.length === 0,
     forwardOthers: options.forwardOthers === "drop" ? [`goto ${DROP_REASONS.foreignForward.chain}`] : [],
     l7InUse: policy.l7.length > 0,
     egressTproxy: l7EgressTproxyRules(options.tproxy !== false),

@@ -2,7 +2,8 @@
 // carry everything that grows with the workload (kube-proxy nftables-mode design).
 import type { NftChain, ServiceFragment, ServicePortEndpoints } from "./services/compile";
 import { POLICY_JUMP_RULE, SERVICE_SLOT_MARK, type PolicyPlan } from "../policy";
-import { dropChain, logRule } from "./flow-log";
+import { dropChain, FLOW_RECORD_CHAIN, logRule } from "./flow-log";
+import { acceptedChain, CHECK_LOCALHOST_CHAIN, flowLogChains, FORWARD_FORGED_RULE, forwardRecordRules, INPUT_FORGED_RULE, PREROUTING_NEW_CHAIN } from "./first-packet-chains";
 import { L7_CHAINS, L7_TPROXIED_ACCEPT } from "./l7-chains";
 import { L7_FROM_NODE_CHAIN } from "./l7-from-node";
 import type { OffloadPlan } from "./flow-offload";
@@ -36,10 +37,12 @@ export interface NftPlan {
   egressTproxy: string[];
   /** Flowtable offload (pontond --flow-offload, on kernels that have it): absent when off. */
   offload?: OffloadPlan;
+  /** Flow records written in forward (no user rule: first-packet-chains.ts), or by flow_log after it. */
+  recordInForward: boolean;
 }
 
 export const USER_CHAIN = "user";
-export const FLOW_RECORD_CHAIN = "flow_record";
+export { FLOW_RECORD_CHAIN };
 export const FORWARD_OTHERS_CHAIN = "forward_others";
 export type { NftChain, ServiceFragment, ServicePortEndpoints };
 
@@ -112,7 +115,7 @@ export const SET_DECLS: ReadonlyArray<Omit<NftSet, "elements">> = [
 /** A service's scheduler rule ran for this new connection: its slot is in the ct mark. */
 const SLOT_PICKED = `ct mark and 0x${SERVICE_SLOT_MARK.toString(16)} == 0x${SERVICE_SLOT_MARK.toString(16)}`;
 
-export const SKELETON_CHAINS = `
+export const skeletonChains = (recordInForward: boolean) => `
   # Declared first (rules jump to them). Each drop logs its reason to NFLOG (rate-limited) for the flow collector.
 ${dropChain("isolation")}
 ${dropChain("iccOff")}
@@ -125,23 +128,9 @@ ${dropChain("foreignForward")}
 ${dropChain("hostAccess")}
 ${L7_CHAINS}
 ${L7_FROM_NODE_CHAIN}
-  chain filter_prerouting {
-    type filter hook prerouting priority mangle; policy accept;
-    # The one filter chain of ours every arriving packet passes before DNAT (each hooked chain costs
-    # every packet, established ones too: bench/dataplane/levers.js). Mangle priority: conntrack
-    # has run (ct state), DNAT (dstnat) and the routing decision have not.
-    # route_localnet is on for our bridges (127.0.0.1-published ports need it): refuse forged 127/8 there.
-    ip daddr 127.0.0.0/8 iifname @bridges goto drop_forged_localhost
-    ct state new jump prerouting_new
-  }
-  chain prerouting_new {
-    meta l4proto . th dport @pub_restricted fib daddr type local jump check_allow_from
-    # A service with no ready endpoint refuses at once instead of timing out.
-    ip daddr . meta l4proto . th dport @svc_noep jump svc_reject
-    ip6 daddr . meta l4proto . th dport @svc_noep6 jump svc_reject
-    meta nfproto ipv4 meta l4proto . th dport @svc_noep_ports fib daddr type local jump svc_reject
-    meta nfproto ipv6 meta l4proto . th dport @svc_noep_ports6 fib daddr type local jump svc_reject
-  }
+${PREROUTING_NEW_CHAIN}
+${acceptedChain(recordInForward)}
+${CHECK_LOCALHOST_CHAIN}
   chain check_allow_from {
     ip saddr . meta l4proto . th dport @pub_allow4 return
     ip6 saddr . meta l4proto . th dport @pub_allow6 return
@@ -203,6 +192,9 @@ ${L7_FROM_NODE_CHAIN}
   }
   chain forward {
     type filter hook forward priority filter; policy accept;
+    # Every packet enters the hooked chains (bench/dataplane/levers.js): forward is the only filter
+    # chain of ours a forwarded one passes (first-packet-chains.ts).
+    ${FORWARD_FORGED_RULE}
     # HTTP rules are never skipped (l7-chains.ts), whatever the user hook says.
     ct state new jump l7_forward
     jump ${USER_CHAIN}
@@ -215,8 +207,8 @@ ${L7_FROM_NODE_CHAIN}
     iifname . oifname @same_bridge jump same_network
     iifname . oifname @same_network_ifs jump same_network
     # Pod to pod from another node, over the overlay: as if on one network (policy ran above).
-    iifname @overlay_ifs oifname @bridges ip saddr @cluster4 ip daddr @cluster4 accept
-    iifname @overlay_ifs oifname @bridges ip6 saddr @cluster6 ip6 daddr @cluster6 accept
+    iifname @overlay_ifs oifname @bridges ip saddr @cluster4 ip daddr @cluster4 goto accepted
+    iifname @overlay_ifs oifname @bridges ip6 saddr @cluster6 ip6 daddr @cluster6 goto accepted
     # A NodePort of this node whose endpoint is on another node: with native routing the connection
     # comes in and leaves by the underlay, neither of them ours (forward_others below). Not from a
     # bridge: a workload's own DNATed connections keep their isolation checks (from_network).
@@ -226,11 +218,13 @@ ${L7_FROM_NODE_CHAIN}
     oifname @bridges jump to_network
     # Neither end is ours: the host is not an open router (pontond --forward-others).
     iifname != @owned_ifs oifname != @owned_ifs jump ${FORWARD_OTHERS_CHAIN}
+    ${forwardRecordRules(recordInForward)}
   }
   chain input {
     # Workloads to this host. Before filter, though an accept here only ends this chain: a drop in
     # another table's input chain still wins, whatever its priority (docs/firewall.md).
     type filter hook input priority filter - 10; policy accept;
+    ${INPUT_FORGED_RULE}
     ct state established,related,untracked accept
     iifname != @bridges accept
     ct state invalid goto drop_invalid
@@ -244,44 +238,29 @@ ${L7_FROM_NODE_CHAIN}
     iifname @no_host_access goto drop_host_access
   }
   chain same_network {
-    ct status dnat accept
+    ct status dnat goto accepted
     iifname @icc_off_bridges goto drop_icc_off
-    accept
+    goto accepted
   }
   chain from_network {
     oifname @bridges jump between_networks
     iifname @internal_bridges goto drop_internal
   }
   chain between_networks {
-    ct status dnat accept
-    iifname . oifname @routed accept
-    iifname . oifname @routed_ifs accept
+    ct status dnat goto accepted
+    iifname . oifname @routed goto accepted
+    iifname . oifname @routed_ifs goto accepted
     goto drop_isolation
   }
   chain to_network {
     oifname @internal_bridges goto drop_internal
-    ct status dnat accept
-    ip daddr . meta l4proto . th dport @direct4 accept
-    ip6 daddr . meta l4proto . th dport @direct6 accept
-    oifname @routed_gw_bridges meta l4proto { icmp, ipv6-icmp } accept
+    ct status dnat goto accepted
+    ip daddr . meta l4proto . th dport @direct4 goto accepted
+    ip6 daddr . meta l4proto . th dport @direct6 goto accepted
+    oifname @routed_gw_bridges meta l4proto { icmp, ipv6-icmp } goto accepted
     goto drop_not_published
   }
-  chain flow_log {
-    # After every verdict of ours: what reaches it was let through.
-    type filter hook forward priority filter + 10; policy accept;
-    ct state new iifname @bridges jump flow_record
-    ct state new oifname @bridges iifname != @bridges jump flow_record
-  }
-  # Connections between this host and a workload (its DNS server, a workload's own published
-  # port reached from the host…) never cross forward.
-  chain flow_log_host_in {
-    type filter hook input priority filter + 10; policy accept;
-    ct state new iifname @bridges jump flow_record
-  }
-  chain flow_log_host_out {
-    type filter hook output priority filter + 10; policy accept;
-    ct state new oifname @bridges jump flow_record
-  }
+${flowLogChains(recordInForward)}
   chain nat_postrouting {
     type nat hook postrouting priority srcnat; policy accept;
     ct status dnat oifname @bridges ip saddr @subnets4 masquerade

@@ -3,7 +3,7 @@ import { keptDelta } from "./nft-delta/set-elements";
 import { NFT_TABLE_REF } from "./names";
 import { elementOps, renderOps, type NftOp } from "./nft-ops";
 import { fragmentDelta } from "./services/fragment-delta";
-import { FLOW_RECORD_CHAIN, FORWARD_OTHERS_CHAIN, SKELETON_CHAINS, USER_CHAIN, type NftChain, type NftPlan, type NftSet, type ServiceFragment } from "./nft-plan";
+import { FLOW_RECORD_CHAIN, FORWARD_OTHERS_CHAIN, skeletonChains, USER_CHAIN, type NftChain, type NftPlan, type NftSet, type ServiceFragment } from "./nft-plan";
 import { renderPolicyDecls, samePolicySkeleton } from "./policy/fragment";
 import { LOG_COUNTER_DECLS } from "./flow-log";
 import type { PolicyPlan } from "../policy";
@@ -46,7 +46,7 @@ export function renderFull(plan: NftPlan): string {
     ...(plan.services ?? []).flatMap((f) => f.sets ?? []).map((x) => `  set ${x.name} { ${x.decl} }`),
     ...(plan.services ?? []).flatMap((f) => f.chains).map(renderChain),
     renderPolicyDecls(plan.policy),
-    SKELETON_CHAINS,
+    skeletonChains(plan.recordInForward),
     ...(plan.l7InUse ? [L7_PACKET_HOOKS] : []),
     ...renderOffloadChain(plan.offload),
     "}",
@@ -105,6 +105,7 @@ function sameSkeleton(a: NftPlan, b: NftPlan): boolean {
   if (offloadDeclared(a.offload) !== offloadDeclared(b.offload)) return false;
   // The L7 chains every packet enters come and go with the first and last HTTP listener.
   if (a.l7InUse !== b.l7InUse) return false;
+  if (a.recordInForward !== b.recordInForward) return false;
   return a.sets.length === b.sets.length && a.sets.every((s, i) => s.name === b.sets[i]!.name && s.type === b.sets[i]!.type);
 }
 

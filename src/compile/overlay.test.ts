@@ -20,11 +20,11 @@ test("overlay: one host has empty overlay sets; a cluster node lists its VXLAN d
 
 test("overlay: pod traffic from the overlay is let in, and cluster-to-cluster traffic is never masqueraded (before the masquerade rule)", () => {
   const text = renderFull(compileNft(state));
-  assert.match(text, /iifname @overlay_ifs oifname @bridges ip saddr @cluster4 ip daddr @cluster4 accept/);
+  assert.match(text, /iifname @overlay_ifs oifname @bridges ip saddr @cluster4 ip daddr @cluster4 goto accepted/);
   const exempt = text.indexOf("ip saddr @cluster4 ip daddr @cluster4 accept\n");
   const masq = text.indexOf("oifname != @bridges ip saddr @masq4 masquerade");
   assert.ok(exempt > 0 && exempt < masq);
-  assert.match(text, /iifname @overlay_ifs oifname @bridges ip6 saddr @cluster6 ip6 daddr @cluster6 accept/);
+  assert.match(text, /iifname @overlay_ifs oifname @bridges ip6 saddr @cluster6 ip6 daddr @cluster6 goto accepted/);
   const exempt6 = text.indexOf("ip6 saddr @cluster6 ip6 daddr @cluster6 accept\n");
   assert.ok(exempt6 > 0 && exempt6 < text.indexOf("oifname != @bridges ip6 saddr @masq6 masquerade"), "IPv6 between pods of the cluster is not masqueraded");
 });

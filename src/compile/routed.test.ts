@@ -3,7 +3,7 @@ import assert from "node:assert/strict";
 import type { Attachment, DesiredState, Network, Workload } from "../model/types";
 import { endpointLines } from "./links";
 import { compileNft } from "./nft-compile";
-import { SKELETON_CHAINS } from "./nft-plan";
+import { skeletonChains } from "./nft-plan";
 import { macFor, routedIfPrefix, routedVethName } from "./names";
 import { routedHostRouteKeys, routedNetworkLines, routedNetworkRemovalLines, routedVethSysctls } from "./routed";
 
@@ -117,6 +117,6 @@ test("nft: each veth joins the per-interface sets; one wildcard pair per network
 });
 
 test("the skeleton looks the two wildcard sets up where same_bridge and routed are", () => {
-  assert.match(SKELETON_CHAINS, /iifname \. oifname @same_bridge jump same_network\n\s+iifname \. oifname @same_network_ifs jump same_network/);
-  assert.match(SKELETON_CHAINS, /iifname \. oifname @routed accept\n\s+iifname \. oifname @routed_ifs accept/);
+  assert.match(skeletonChains(true), /iifname \. oifname @same_bridge jump same_network\n\s+iifname \. oifname @same_network_ifs jump same_network/);
+  assert.match(skeletonChains(true), /iifname \. oifname @routed goto accepted\n\s+iifname \. oifname @routed_ifs goto accepted/);
 });
